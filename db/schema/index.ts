@@ -1,0 +1,5 @@
+export * from './accounts.ts'
+export * from './users.ts'
+export * from './memberships.ts'
+export * from './sessions.ts'
+export * from './rate-limits.ts'

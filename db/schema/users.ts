@@ -1,0 +1,16 @@
+import { sql } from 'drizzle-orm'
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+/** A global identity. It reaches accounts only through memberships. */
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  /** Stored lower-cased and trimmed; unique across the platform. */
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  /** Argon2id in PHC string form, parameters included. */
+  passwordHash: text('password_hash').notNull(),
+  createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
+  updatedAt: integer('updated_at').notNull().default(sql`(unixepoch() * 1000)`),
+})
+
+export type User = typeof users.$inferSelect

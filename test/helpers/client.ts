@@ -1,0 +1,57 @@
+import { env, SELF } from 'cloudflare:test'
+
+export const ORIGIN = 'http://localhost'
+export const DEMO_PASSWORD = 'trellis-demo'
+
+type Init = RequestInit & { cookie?: string; json?: unknown; ip?: string }
+
+/** Call the API as the browser would: same-origin, JSON, optional session cookie. */
+export function api(path: string, init: Init = {}) {
+  const { cookie, json, ip, headers, ...rest } = init
+  const h = new Headers(headers)
+  if (cookie) h.set('cookie', cookie)
+  if (ip) h.set('x-trellis-client-ip', ip)
+  if (json !== undefined) h.set('content-type', 'application/json')
+  const method = (rest.method ?? 'GET').toUpperCase()
+  if (!['GET', 'HEAD'].includes(method) && !h.has('origin')) h.set('origin', ORIGIN)
+  return SELF.fetch(`${ORIGIN}/api/v1${path}`, {
+    ...rest,
+    headers: h,
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  })
+}
+
+/** The `name=value` part of the session cookie a response sets. */
+export function sessionCookieFrom(res: Response): string {
+  const set = res.headers.get('set-cookie') ?? ''
+  const match = /trellis_session=([^;]*)/.exec(set)
+  if (!match) throw new Error(`no session cookie in: ${set}`)
+  return `trellis_session=${match[1]}`
+}
+
+let ipCounter = 0
+
+/** Sign in and return the cookie; each call comes from its own IP so rate limits do not interfere. */
+export async function login(email: string, password = DEMO_PASSWORD) {
+  const res = await api('/auth/login', { method: 'POST', json: { email, password }, ip: `10.9.${ipCounter++ % 250}.${Math.floor(ipCounter / 250)}` })
+  if (res.status !== 200) throw new Error(`login ${email} answered ${res.status}: ${await res.text()}`)
+  return sessionCookieFrom(res)
+}
+
+/** The id of a demo account by name. */
+export async function accountId(name: string): Promise<string> {
+  const row = await env.DB.prepare('SELECT id FROM accounts WHERE name = ?').bind(name).first<{ id: string }>()
+  if (!row) throw new Error(`no account named ${name}`)
+  return row.id
+}
+
+/** Assert-friendly parse of a problem+json answer. */
+export async function problem(res: Response) {
+  expectProblemType(res)
+  return (await res.json()) as { status: number; code: string; detail: string; title: string; type: string; errors?: { field: string; message: string }[] }
+}
+
+function expectProblemType(res: Response) {
+  const type = res.headers.get('content-type') ?? ''
+  if (!type.startsWith('application/problem+json')) throw new Error(`expected problem+json, got ${type} (${res.status})`)
+}

@@ -1,0 +1,28 @@
+import path from 'node:path'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+import { DEMO_PASSWORD, demoSeed } from './db/seed/demo.ts'
+import { hashPassword } from './worker/src/crypto/password.ts'
+
+/** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
+const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'db/migrations')),
+          TEST_SEED: demoSeed(hashPassword(DEMO_PASSWORD, TEST_ARGON2)),
+          ARGON2_MEMORY_KIB: String(TEST_ARGON2.m),
+          ARGON2_ITERATIONS: String(TEST_ARGON2.t),
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ['test/worker/**/*.test.ts'],
+    setupFiles: ['./test/helpers/apply-migrations.ts'],
+  },
+}))

@@ -1,0 +1,23 @@
+import type { AccountKind } from '../../../db/schema/accounts.ts'
+import { sections, type Section } from './catalogue.ts'
+import type { MembershipFact } from './tenancy.ts'
+
+export interface MenuItem {
+  key: Section['key']
+  label: string
+  icon: string
+  path: string
+}
+
+/**
+ * The menu a principal sees in an account, reached through `via` (a
+ * membership in the account or in an ancestor). Owners and admins manage the
+ * account's children; everybody sees the dashboard.
+ */
+export function menuFor(via: MembershipFact, accountKind: AccountKind): MenuItem[] {
+  const manages = via.level === 'owner' || via.level === 'admin'
+  return sections
+    .filter((s) => (s.tiers as readonly AccountKind[]).includes(accountKind))
+    .filter((s) => s.key === 'dashboard' || manages)
+    .map(({ key, label, icon, path }) => ({ key, label, icon, path }))
+}

@@ -1,0 +1,68 @@
+import { and, asc, eq, gt, ne, or } from 'drizzle-orm'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+
+const { accounts, memberships } = schema
+
+export const accountColumns = {
+  id: accounts.id,
+  name: accounts.name,
+  kind: accounts.kind,
+  status: accounts.status,
+  path: accounts.path,
+  parentId: accounts.parentId,
+}
+
+/** An account by id, unless it is deleted. */
+export function getAccount(db: DB, accountId: string) {
+  return db
+    .select(accountColumns)
+    .from(accounts)
+    .where(and(eq(accounts.id, accountId), ne(accounts.status, 'deleted')))
+    .get()
+}
+
+/** Every account the user is a member of, with the level held there. */
+export function listMembershipsOfUser(db: DB, userId: string) {
+  return db
+    .select({
+      accountId: accounts.id,
+      name: accounts.name,
+      kind: accounts.kind,
+      status: accounts.status,
+      path: accounts.path,
+      level: memberships.level,
+      membershipId: memberships.id,
+    })
+    .from(memberships)
+    .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+    .where(and(eq(memberships.userId, userId), ne(accounts.status, 'deleted')))
+    .orderBy(asc(accounts.path))
+    .all()
+}
+
+/** Cursor over (name, id): stable when names repeat. */
+export interface ChildCursor {
+  name: string
+  id: string
+}
+
+/** Direct children of an account, ordered by name, one page at a time. */
+export async function listChildren(db: DB, parentId: string, limit: number, after?: ChildCursor) {
+  const rows = await db
+    .select(accountColumns)
+    .from(accounts)
+    .where(
+      and(
+        eq(accounts.parentId, parentId),
+        ne(accounts.status, 'deleted'),
+        after ? or(gt(accounts.name, after.name), and(eq(accounts.name, after.name), gt(accounts.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(asc(accounts.name), asc(accounts.id))
+    .limit(limit + 1)
+    .all()
+  const items = rows.slice(0, limit)
+  const last = items.at(-1)
+  return { items, next: rows.length > limit && last ? { name: last.name, id: last.id } : null }
+}

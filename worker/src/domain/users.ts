@@ -1,0 +1,20 @@
+import { eq } from 'drizzle-orm'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+
+const { users } = schema
+
+/** Emails are compared trimmed and lower-cased. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+/** Find a user by email (normalised), with the password hash. */
+export function findUserByEmail(db: DB, email: string) {
+  return db.select().from(users).where(eq(users.email, normalizeEmail(email))).get()
+}
+
+/** Replace a user's password hash (after a rehash with stronger parameters). */
+export async function updatePasswordHash(db: DB, userId: string, passwordHash: string) {
+  await db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, userId))
+}

@@ -1,0 +1,66 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Stable, machine-readable error codes. Clients switch on these, never on text. */
+export const errorCodes = {
+  validation_failed: 'The request has fields that are missing or not valid.',
+  malformed_json: 'The request body is not valid JSON.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'The request body must be JSON.',
+  unauthenticated: 'You need to sign in.',
+  invalid_credentials: 'The email or password is incorrect.',
+  rate_limited: 'Too many attempts. Try again later.',
+  csrf_rejected: 'The request did not come from this site.',
+  forbidden: 'You do not have permission to do that.',
+  not_found: 'Not found.',
+  weak_password: 'That password is not allowed.',
+  internal: 'Something went wrong on our side.',
+} as const
+
+export type ErrorCode = keyof typeof errorCodes
+
+/** The one error type of the API; `onError` renders it as problem+json (RFC 9457). */
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    readonly detail: string = errorCodes[code],
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail)
+  }
+}
+
+const titles: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+}
+
+/** Render a problem+json response body. */
+export function problemBody(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: `https://trellis.dev/problems/${code.replaceAll('_', '-')}`,
+    title: titles[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...extra,
+  }
+}
+
+/** A problem+json Response. */
+export function problemResponse(error: AppError): Response {
+  return new Response(JSON.stringify(problemBody(error.status, error.code, error.detail, error.extra)), {
+    status: error.status,
+    headers: { 'content-type': 'application/problem+json', ...error.headers },
+  })
+}

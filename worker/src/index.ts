@@ -1,0 +1,63 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
+import { createDb } from './db.ts'
+import type { AppEnv } from './env.ts'
+import { AppError, problemResponse } from './errors.ts'
+import { clientIp } from './middleware/client-ip.ts'
+import { csrf } from './middleware/csrf.ts'
+import { session } from './middleware/session.ts'
+import { createRouter } from './openapi.ts'
+import { accounts } from './routes/accounts.ts'
+import { auth } from './routes/auth.ts'
+import { docs } from './routes/docs.ts'
+import { health } from './routes/health.ts'
+import { me } from './routes/me.ts'
+
+const MAX_BODY = 64 * 1024
+
+export const api = createRouter()
+  .route('/', health)
+  .route('/', auth)
+  .route('/', me)
+  .route('/', accounts)
+
+const app = new Hono<AppEnv>()
+
+app.use('*', secureHeaders({ referrerPolicy: 'strict-origin-when-cross-origin', xFrameOptions: 'DENY' }))
+app.use('/api/*', async (c, next) => {
+  c.set('db', createDb(c.env.DB))
+  await next()
+})
+app.use(
+  '/api/*',
+  bodyLimit({
+    maxSize: MAX_BODY,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `The request body is larger than ${MAX_BODY / 1024} KB.`)
+    },
+  }),
+)
+app.use('/api/*', clientIp(), csrf(), session())
+
+app.route('/api/v1', api)
+app.route('/api', docs(api))
+
+app.notFound(() => problemResponse(new AppError(404, 'not_found', 'No such route.')))
+
+app.onError((err) => {
+  if (err instanceof AppError) return problemResponse(err)
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /json/i.test(err.message))
+      return problemResponse(new AppError(400, 'malformed_json', 'body: The request body is not valid JSON.', { errors: [{ field: 'body', message: 'Not valid JSON.' }] }))
+    if (err.status === 415)
+      return problemResponse(new AppError(415, 'unsupported_media_type', 'body: Send the request body as application/json.', { errors: [{ field: 'body', message: 'Expected application/json.' }] }))
+    return problemResponse(new AppError(err.status as 400, 'validation_failed', err.message || 'The request is not valid.'))
+  }
+  console.error('unhandled error', err)
+  return problemResponse(new AppError(500, 'internal'))
+})
+
+export type AppType = typeof api
+export default app

@@ -1,0 +1,51 @@
+import type { Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import { validateSessionToken } from '../domain/sessions.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+
+export const SESSION_COOKIE = 'trellis_session'
+
+function secure(c: Context) {
+  return new URL(c.req.url).protocol === 'https:'
+}
+
+/** Set the session cookie: HttpOnly, SameSite=Lax, Secure on https. */
+export function setSessionCookie(c: Context<AppEnv>, token: string, expiresAt: number) {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: secure(c),
+    path: '/',
+    expires: new Date(expiresAt),
+  })
+}
+
+/** Remove the session cookie from the browser. */
+export function clearSessionCookie(c: Context<AppEnv>) {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secure(c), httpOnly: true, sameSite: 'Lax' })
+}
+
+/** Resolve the session cookie to a principal (or null), sliding its expiry. */
+export const session = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set('principal', null)
+    const token = getCookie(c, SESSION_COOKIE)
+    if (token) {
+      const result = await validateSessionToken(c.var.db, token, Number(c.env.SESSION_TTL_DAYS))
+      if (!result) clearSessionCookie(c)
+      else {
+        c.set('principal', result.principal)
+        if (result.refreshed) setSessionCookie(c, token, result.principal.session.expiresAt)
+      }
+    }
+    await next()
+  })
+
+/** The signed-in principal, or a 401 problem. */
+export function requirePrincipal(c: Context<AppEnv>) {
+  const principal = c.var.principal
+  if (!principal) throw new AppError(401, 'unauthenticated')
+  return principal
+}

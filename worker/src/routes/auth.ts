@@ -1,0 +1,85 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from '../crypto/password.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { sha256Hex } from '../crypto/tokens.ts'
+import { countAttempt, refundAttempt, resetAttempts } from '../domain/rate-limits.ts'
+import { createSession, invalidateSession } from '../domain/sessions.ts'
+import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
+import type { Bindings } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
+import { createRouter } from '../openapi.ts'
+import { problems, User } from './schemas.ts'
+
+/** 10 failed logins per account or per client IP in 15 minutes, then 429. */
+export const LOGIN_WINDOW = { max: 10, windowMs: 15 * 60 * 1000 }
+
+export function argon2Params(env: Bindings): Argon2Params {
+  return { m: Number(env.ARGON2_MEMORY_KIB), t: Number(env.ARGON2_ITERATIONS), p: 1 }
+}
+
+const LoginBody = z
+  .object({
+    email: z.string().trim().min(1, 'Enter your email address.').max(254).email('Enter a valid email address.'),
+    password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX),
+  })
+  .openapi('LoginRequest')
+
+const login = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags: ['Auth'],
+  summary: 'Sign in with email and password',
+  description:
+    'Sets the session cookie. A wrong email and a wrong password give the same 401 answer. Ten failures per account or per client IP within 15 minutes answer 429 with Retry-After.',
+  request: { body: { required: true, content: { 'application/json': { schema: LoginBody } } } },
+  responses: {
+    200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: User }) } } },
+    ...problems(400, 401, 403, 413, 415, 429),
+  },
+})
+
+const logout = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags: ['Auth'],
+  summary: 'Sign out',
+  description: 'Deletes the session server-side and clears the cookie. Answers 204 even without a session.',
+  responses: { 204: { description: 'Signed out' }, ...problems(403) },
+})
+
+export const auth = createRouter()
+  .openapi(login, async (c) => {
+    const { email, password } = c.req.valid('json')
+    const db = c.var.db
+    const accountKey = `login:account:${sha256Hex(normalizeEmail(email))}`
+    const ipKey = `login:ip:${c.var.clientIp}`
+    const counts = await countAttempt(db, [accountKey, ipKey], LOGIN_WINDOW)
+    const blocked = counts.filter((r) => r.count > LOGIN_WINDOW.max)
+    if (blocked.length) {
+      const retryAfter = Math.max(1, Math.ceil((Math.max(...blocked.map((b) => b.resetAt)) - Date.now()) / 1000))
+      throw new AppError(429, 'rate_limited', 'Too many failed sign-in attempts. Try again later.', { retryAfter }, {
+        'retry-after': String(retryAfter),
+      })
+    }
+    const params = argon2Params(c.env)
+    const user = await findUserByEmail(db, email)
+    // Unknown emails verify against a dummy hash so both failures cost the same time.
+    const ok = verifyPassword(password, user?.passwordHash ?? dummyHash(params))
+    if (!user || !ok) throw new AppError(401, 'invalid_credentials')
+
+    if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))
+    await Promise.all([resetAttempts(db, accountKey), refundAttempt(db, [ipKey])])
+    const { token, session } = await createSession(db, user.id, Number(c.env.SESSION_TTL_DAYS), {
+      ip: c.var.clientIp,
+      userAgent: c.req.header('user-agent') ?? null,
+    })
+    setSessionCookie(c, token, session.expiresAt)
+    return c.json({ user: { id: user.id, email: user.email, name: user.name } }, 200)
+  })
+  .openapi(logout, async (c) => {
+    const principal = c.var.principal
+    if (principal) await invalidateSession(c.var.db, principal.session.id)
+    clearSessionCookie(c)
+    return c.body(null, 204)
+  })

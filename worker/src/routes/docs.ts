@@ -1,0 +1,52 @@
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import { Hono } from 'hono'
+import type { AppEnv } from '../env.ts'
+
+const config = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Trellis API',
+    version: '1',
+    description:
+      'The API behind the Trellis partner portal. JSON in and out; errors are application/problem+json (RFC 9457) with a stable `code`. Authenticated by the session cookie; state-changing requests must come from the portal origin.',
+  },
+}
+
+const escape = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
+
+type Operation = { summary?: string; description?: string; tags?: string[]; parameters?: { name: string; in: string }[]; responses?: Record<string, { description?: string }> }
+
+/** A self-contained HTML reference rendered from the OpenAPI document (no CDN assets). */
+function renderReference(doc: { paths?: Record<string, Record<string, Operation>> }) {
+  const rows = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => {
+      const params = (op.parameters ?? []).map((p) => `<code>${escape(p.name)}</code> <small>(${escape(p.in)})</small>`).join(', ')
+      const responses = Object.entries(op.responses ?? {})
+        .map(([status, r]) => `<li><code>${escape(status)}</code> ${escape(r.description)}</li>`)
+        .join('')
+      return `<section><h2><span class="m ${escape(method)}">${escape(method.toUpperCase())}</span> <code>${escape(path)}</code></h2>
+<p><strong>${escape(op.summary)}</strong></p>${op.description ? `<p>${escape(op.description)}</p>` : ''}
+${params ? `<p>Parameters: ${params}</p>` : ''}<ul>${responses}</ul></section>`
+    }),
+  )
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escape(config.info.title)} reference</title><style>
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:860px;margin:0 auto;padding:32px 16px;color:#0f172a}
+h1{font-size:24px;margin:0 0 8px}h2{font-size:16px;margin:0 0 4px}section{border:1px solid #e2e8f0;border-radius:8px;padding:16px;margin:12px 0}
+code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}.m{display:inline-block;min-width:56px;font-size:12px;font-weight:600;padding:2px 6px;border-radius:4px;background:#e2e8f0}
+.get{background:#dbeafe}.post{background:#dcfce7}.patch,.put{background:#fef3c7}.delete{background:#fee2e2}ul{margin:8px 0 0;padding-left:20px}
+</style></head><body><h1>${escape(config.info.title)}</h1><p>${escape(config.info.description)}</p>
+<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p>${rows.join('\n')}</body></html>`
+}
+
+/** `/api/openapi.json` and `/api/docs`, generated from the routes' own schemas. */
+export function docs(api: OpenAPIHono<AppEnv>) {
+  const document = () => api.getOpenAPI31Document(config)
+  return new Hono<AppEnv>()
+    .get('/openapi.json', (c) => c.json(document()))
+    .get('/docs', (c) => {
+      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      return c.html(renderReference(document() as Parameters<typeof renderReference>[0]))
+    })
+}

@@ -1,0 +1,39 @@
+import { z } from '@hono/zod-openapi'
+import { accountKinds, accountStatuses } from '../../../db/schema/accounts.ts'
+import { membershipLevels } from '../../../db/schema/memberships.ts'
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem')
+
+/** Response entries for the problems every authenticated route can answer. */
+export const problems = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: Problem } } }]),
+  )
+
+export const User = z.object({ id: z.string(), email: z.string(), name: z.string() }).openapi('User')
+
+export const Account = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(accountKinds),
+    status: z.enum(accountStatuses),
+    path: z.string(),
+    parentId: z.string().nullable(),
+  })
+  .openapi('Account')
+
+export const AccountParam = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'acc_abc123' }),
+})
+
+export const level = z.enum(membershipLevels)
