@@ -59,7 +59,7 @@ export function demoId(prefix: string, key: string): string {
   return `${prefix}_${out}`
 }
 
-export interface SeedStatement {
+export type SeedStatement = {
   sql: string
   params: (string | number | null)[]
 }

@@ -18,6 +18,7 @@ import { me } from './routes/me.ts'
 const MAX_BODY = 64 * 1024
 
 export const api = createRouter()
+  .basePath('/api/v1')
   .route('/', health)
   .route('/', auth)
   .route('/', me)
@@ -41,7 +42,7 @@ app.use(
 )
 app.use('/api/*', clientIp(), csrf(), session())
 
-app.route('/api/v1', api)
+app.route('/', api)
 app.route('/api', docs(api))
 
 app.notFound(() => problemResponse(new AppError(404, 'not_found', 'No such route.')))

@@ -31,8 +31,8 @@ export function parsePasswordHash(phc: string) {
   if (!match) return null
   return {
     params: { m: Number(match[1]), t: Number(match[2]), p: Number(match[3]) },
-    salt: decodeBase64IgnorePadding(match[4]),
-    hash: decodeBase64IgnorePadding(match[5]),
+    salt: decodeBase64IgnorePadding(match[4]!),
+    hash: decodeBase64IgnorePadding(match[5]!),
   }
 }
 

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, ne, or } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/sqlite-core'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 
@@ -22,10 +23,14 @@ export function getAccount(db: DB, accountId: string) {
     .get()
 }
 
-/** Every account the user is a member of, with the level held there. */
+const parents = alias(accounts, 'parents')
+
+/** Every account the user is a member of, with the level held there and its parent account. */
 export function listMembershipsOfUser(db: DB, userId: string) {
   return db
     .select({
+      parentId: parents.id,
+      parentName: parents.name,
       accountId: accounts.id,
       name: accounts.name,
       kind: accounts.kind,
@@ -36,6 +41,7 @@ export function listMembershipsOfUser(db: DB, userId: string) {
     })
     .from(memberships)
     .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+    .leftJoin(parents, eq(parents.id, accounts.parentId))
     .where(and(eq(memberships.userId, userId), ne(accounts.status, 'deleted')))
     .orderBy(asc(accounts.path))
     .all()

@@ -4,7 +4,10 @@ import { requirePrincipal } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { Account, level, problems, User } from './schemas.ts'
 
-const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({ level })
+const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
+  level,
+  parent: z.object({ id: z.string(), name: z.string() }).nullable(),
+})
 
 export const me = createRouter().openapi(
   createRoute({
@@ -23,7 +26,15 @@ export const me = createRouter().openapi(
   async (c) => {
     const { user } = requirePrincipal(c)
     const rows = await listMembershipsOfUser(c.var.db, user.id)
-    const accounts = rows.map(({ accountId, name, kind, path, status, level }) => ({ id: accountId, name, kind, path, status, level }))
+    const accounts = rows.map((r) => ({
+      id: r.accountId,
+      name: r.name,
+      kind: r.kind,
+      path: r.path,
+      status: r.status,
+      level: r.level,
+      parent: r.parentId && r.parentName ? { id: r.parentId, name: r.parentName } : null,
+    }))
     return c.json({ user, accounts }, 200)
   },
 )

@@ -1,0 +1,103 @@
+import { SELF } from 'cloudflare:test'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { accountId, api, login, ORIGIN, problem } from '../../helpers/client.ts'
+
+const rawLogin = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  SELF.fetch(`${ORIGIN}/api/v1/auth/login`, { method: 'POST', headers: { origin: ORIGIN, 'x-trellis-client-ip': '10.7.0.1', ...headers }, body })
+
+describe('bad input on POST /api/v1/auth/login', () => {
+  it('answers malformed JSON with 400 problem+json', async () => {
+    const res = await rawLogin('{"email": "owner@acme.test", ')
+    expect(res.status).toBe(400)
+    const body = await problem(res)
+    expect(body).toMatchObject({ status: 400, code: 'malformed_json', title: 'Bad Request' })
+    expect(body.type).toMatch(/^https:\/\//)
+  })
+
+  it('names each missing field', async () => {
+    const res = await api('/auth/login', { method: 'POST', json: {} })
+    expect(res.status).toBe(400)
+    const body = await problem(res)
+    expect(body.code).toBe('validation_failed')
+    expect(body.errors!.map((e) => e.field).sort()).toEqual(['email', 'password'])
+    expect(body.detail).toMatch(/email/)
+  })
+
+  it('names a field of the wrong type', async () => {
+    const res = await api('/auth/login', { method: 'POST', json: { email: 42, password: 'x' } })
+    expect(res.status).toBe(400)
+    expect((await problem(res)).errors!.map((e) => e.field)).toEqual(['email'])
+  })
+
+  it('refuses an email that is not an email and a password over 256 characters', async () => {
+    const res = await api('/auth/login', { method: 'POST', json: { email: 'not an email', password: 'x'.repeat(257) } })
+    expect(res.status).toBe(400)
+    expect((await problem(res)).errors!.map((e) => e.field).sort()).toEqual(['email', 'password'])
+  })
+
+  it('answers a body over 64 KB with 413', async () => {
+    const res = await rawLogin(JSON.stringify({ email: 'owner@acme.test', password: 'x'.repeat(70_000) }))
+    expect(res.status).toBe(413)
+    expect((await problem(res)).code).toBe('payload_too_large')
+  })
+
+  it('answers a non-JSON body with 415 naming the body', async () => {
+    const res = await rawLogin('email=owner%40acme.test&password=x', { 'content-type': 'application/x-www-form-urlencoded' })
+    expect(res.status).toBe(415)
+    const body = await problem(res)
+    expect(body.code).toBe('unsupported_media_type')
+    expect(body.errors?.[0]?.field).toBe('body')
+  })
+
+  it('answers JSON that is not an object (array, null, string) with 400', async () => {
+    for (const body of ['[]', 'null', '"owner@acme.test"', '12']) {
+      const res = await rawLogin(body)
+      expect(res.status, body).toBe(400)
+      expect((await problem(res)).code, body).toBe('validation_failed')
+    }
+  })
+
+  it('never answers 500, whatever JSON arrives', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const res = await rawLogin(JSON.stringify(value))
+        expect([400, 401, 429]).toContain(res.status)
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('never answers 500 for random objects with email and password keys', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.record({ email: fc.oneof(fc.string(), fc.emailAddress(), fc.anything()), password: fc.oneof(fc.string(), fc.anything()) }), async (value) => {
+        const res = await rawLogin(JSON.stringify(value))
+        expect([400, 401, 429]).toContain(res.status)
+      }),
+      { numRuns: 40 },
+    )
+  })
+})
+
+describe('bad input on the account routes', () => {
+  it('answers an over-long or odd account id with 404, not 500', async () => {
+    const cookie = await login('owner@acme.test')
+    for (const id of ['x'.repeat(65), "acc_'; DROP TABLE accounts;--", '%00', 'acc_%F0%9F%92%A5']) {
+      const res = await api(`/accounts/${encodeURIComponent(id)}`, { cookie })
+      expect([400, 404], id).toContain(res.status)
+      await problem(res)
+    }
+    // The table is still there.
+    expect((await api(`/accounts/${await accountId('Acme Hosting')}`, { cookie })).status).toBe(200)
+  })
+
+  it('answers an unknown route and an unknown method with problem+json', async () => {
+    const res = await api('/no-such-thing')
+    expect(res.status).toBe(404)
+    expect((await problem(res)).code).toBe('not_found')
+    const del = await api('/health', { method: 'DELETE' })
+    expect(del.status).toBe(404)
+    await problem(del)
+  })
+})
