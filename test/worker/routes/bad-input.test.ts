@@ -101,3 +101,13 @@ describe('bad input on the account routes', () => {
     await problem(del)
   })
 })
+
+describe('bad session cookies', () => {
+  it('treats a malformed, oversized or forged cookie as signed out (401), never 500', async () => {
+    for (const value of ['%E0%A4%A', 'a.b.c', '.', 'x'.repeat(4000), 'abc', `${'a'.repeat(24)}.${'b'.repeat(24)}`, '"quoted"']) {
+      const res = await api('/me', { cookie: `trellis_session=${value}` })
+      expect(res.status, value).toBe(401)
+      await problem(res)
+    }
+  })
+})
