@@ -1,13 +1,19 @@
 import type { AccountKind } from '../../../db/schema/accounts.ts'
-import { sections, type Section } from './catalogue.ts'
+import { sections, type SectionKey } from './catalogue.ts'
 import type { MembershipFact } from './tenancy.ts'
 
 export interface MenuItem {
-  key: Section['key']
+  key: SectionKey
   label: string
   icon: string
   path: string
 }
+
+/**
+ * Sections whose pages exist so far. The authorization work replaces this
+ * list and the level test below with the permission check over the catalogue.
+ */
+const LIVE_SECTIONS: readonly SectionKey[] = ['dashboard', 'resellers', 'customers']
 
 /**
  * The menu a principal sees in an account, reached through `via` (a
@@ -17,7 +23,7 @@ export interface MenuItem {
 export function menuFor(via: MembershipFact, accountKind: AccountKind): MenuItem[] {
   const manages = via.level === 'owner' || via.level === 'admin'
   return sections
-    .filter((s) => (s.tiers as readonly AccountKind[]).includes(accountKind))
+    .filter((s) => LIVE_SECTIONS.includes(s.key) && (s.tiers as readonly AccountKind[]).includes(accountKind))
     .filter((s) => s.key === 'dashboard' || manages)
     .map(({ key, label, icon, path }) => ({ key, label, icon, path }))
 }
