@@ -21,6 +21,8 @@ export const accounts = sqliteTable(
     name: text('name').notNull(),
     status: text('status', { enum: accountStatuses }).notNull().default('active'),
     path: text('path').notNull().unique(),
+    /** How many admin-level members this account may have; the parent can raise it. */
+    adminCap: integer('admin_cap').notNull().default(3),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [index('accounts_parent_idx').on(t.parentId, t.name)],

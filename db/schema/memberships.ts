@@ -6,7 +6,11 @@ import { users } from './users.ts'
 export const membershipLevels = ['owner', 'admin', 'user'] as const
 export type MembershipLevel = (typeof membershipLevels)[number]
 
-/** User × account, with a level. Roles and scope arrive with authorization. */
+/**
+ * User × account, with a level, roles (membership_roles) and a scope: which
+ * services the technical permissions reach, stored as JSON
+ * (`{"mode":"all"}`, `{"mode":"tagged","tags":["vip"]}` …).
+ */
 export const memberships = sqliteTable(
   'memberships',
   {
@@ -18,6 +22,7 @@ export const memberships = sqliteTable(
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     level: text('level', { enum: membershipLevels }).notNull(),
+    scope: text('scope').notNull().default('{"mode":"all"}'),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [

@@ -18,10 +18,20 @@ interface DemoAccount {
   parent?: string
 }
 
+type Scope = { mode: 'all' } | { mode: 'none' } | { mode: 'tagged'; tags: string[] } | { mode: 'selected'; services: string[]; groups: string[] }
+
+interface DemoMembership {
+  account: string
+  level: Level
+  /** Built-in role keys, or `custom:<key>` for a demo custom role. */
+  roles?: string[]
+  scope?: Scope
+}
+
 interface DemoUser {
   email: string
   name: string
-  memberships: [account: string, level: Level][]
+  memberships: DemoMembership[]
 }
 
 export const demoAccounts: DemoAccount[] = [
@@ -35,19 +45,79 @@ export const demoAccounts: DemoAccount[] = [
   { key: 'foxglove', name: 'Foxglove Farms', kind: 'customer', parent: 'globex' },
 ]
 
+const owner = (account: string): DemoMembership => ({ account, level: 'owner' })
+
 export const demoUsers: DemoUser[] = [
-  { email: 'admin@nimbus.test', name: 'Nora Lindqvist', memberships: [['nimbus', 'owner']] },
-  { email: 'owner@acme.test', name: 'Alex Moreno', memberships: [['acme', 'owner']] },
-  { email: 'sarah@acme.test', name: 'Sarah Chen', memberships: [['acme', 'admin']] },
-  { email: 'tom@acme.test', name: 'Tom Becker', memberships: [['acme', 'user']] },
-  { email: 'owner@globex.test', name: 'Grace Okafor', memberships: [['globex', 'owner']] },
-  { email: 'owner@bluebird.test', name: 'Bea Lawson', memberships: [['bluebird', 'owner']] },
-  { email: 'owner@copperleaf.test', name: 'Carl Jensen', memberships: [['copperleaf', 'owner']] },
-  { email: 'owner@driftwood.test', name: 'Dana Whitfield', memberships: [['driftwood', 'owner']] },
-  { email: 'owner@evergreen.test', name: 'Eve Marsh', memberships: [['evergreen', 'owner']] },
-  { email: 'owner@foxglove.test', name: 'Finn Gallagher', memberships: [['foxglove', 'owner']] },
+  { email: 'admin@nimbus.test', name: 'Nora Lindqvist', memberships: [owner('nimbus')] },
+  { email: 'owner@acme.test', name: 'Alex Moreno', memberships: [owner('acme')] },
+  { email: 'sarah@acme.test', name: 'Sarah Chen', memberships: [{ account: 'acme', level: 'admin', roles: ['manager', 'technical', 'custom:customer-care'] }] },
+  { email: 'billie@acme.test', name: 'Billie Novak', memberships: [{ account: 'acme', level: 'admin', roles: ['billing'] }] },
+  { email: 'tom@acme.test', name: 'Tom Becker', memberships: [{ account: 'acme', level: 'user', roles: ['technical'], scope: { mode: 'tagged', tags: ['managed'] } }] },
+  { email: 'owner@globex.test', name: 'Grace Okafor', memberships: [owner('globex')] },
+  { email: 'owner@bluebird.test', name: 'Bea Lawson', memberships: [owner('bluebird')] },
+  { email: 'owner@copperleaf.test', name: 'Carl Jensen', memberships: [owner('copperleaf')] },
+  { email: 'owner@driftwood.test', name: 'Dana Whitfield', memberships: [owner('driftwood')] },
+  { email: 'owner@evergreen.test', name: 'Eve Marsh', memberships: [owner('evergreen')] },
+  { email: 'owner@foxglove.test', name: 'Finn Gallagher', memberships: [owner('foxglove')] },
   // One login, two customer accounts under two different resellers.
-  { email: 'sam@freelance.test', name: 'Sam Rivera', memberships: [['bluebird', 'admin'], ['evergreen', 'user']] },
+  {
+    email: 'sam@freelance.test',
+    name: 'Sam Rivera',
+    memberships: [
+      { account: 'bluebird', level: 'admin', roles: ['technical'] },
+      { account: 'evergreen', level: 'user', roles: ['technical'], scope: { mode: 'selected', services: [], groups: ['evergreen:Websites'] } },
+    ],
+  },
+]
+
+/** Custom roles of demo accounts. */
+export const demoRoles = [
+  {
+    key: 'customer-care',
+    account: 'acme',
+    name: 'Customer care',
+    description: 'Looks after customers: their accounts, services and support questions.',
+    permissions: ['customers.view', 'customers.manage', 'customers.invite', 'services.view', 'activity.view', 'support.view', 'support.contact'],
+  },
+]
+
+type ServiceType = 'hosting' | 'domain' | 'server' | 'mailbox' | 'dns_zone' | 'broadband'
+
+interface DemoService {
+  account: string
+  type: ServiceType
+  name: string
+  /** Days from the seed's generation until expiry; null = no expiry. */
+  expiresInDays: number | null
+  group?: string
+  tags?: string[]
+  partnerAccess?: boolean
+  status?: 'active' | 'suspended' | 'pending' | 'expired'
+}
+
+const site = (account: string, domain: string, opts: { expiring?: number; partner?: boolean; tags?: string[] } = {}): DemoService[] => [
+  { account, type: 'domain', name: domain, expiresInDays: opts.expiring ?? 240, group: 'Websites', tags: ['managed'], partnerAccess: opts.partner ?? true },
+  { account, type: 'dns_zone', name: domain, expiresInDays: null, group: 'Websites', tags: ['managed'], partnerAccess: opts.partner ?? true },
+  { account, type: 'hosting', name: `www.${domain}`, expiresInDays: 300, group: 'Websites', tags: ['managed', ...(opts.tags ?? [])], partnerAccess: opts.partner ?? true },
+  { account, type: 'mailbox', name: `hello@${domain}`, expiresInDays: 300, group: 'Email', tags: opts.tags ?? [], partnerAccess: false },
+]
+
+export const demoServices: DemoService[] = [
+  ...site('bluebird', 'bluebirdbakery.com', { expiring: 12, tags: ['vip'] }),
+  { account: 'bluebird', type: 'server', name: 'bluebird-pos-01', expiresInDays: 25, group: 'Production', tags: ['managed', 'vip'], partnerAccess: true },
+  { account: 'bluebird', type: 'server', name: 'bluebird-backup-01', expiresInDays: 180, group: 'Production', tags: ['backup'], partnerAccess: false },
+  { account: 'bluebird', type: 'broadband', name: 'Bakery HQ fibre', expiresInDays: 90, tags: [], partnerAccess: true },
+  ...site('copperleaf', 'copperleaf.studio', { tags: ['eu'] }),
+  { account: 'copperleaf', type: 'server', name: 'copperleaf-render-01', expiresInDays: 8, group: 'Production', tags: ['managed', 'gpu'], partnerAccess: true },
+  { account: 'copperleaf', type: 'server', name: 'copperleaf-render-02', expiresInDays: 200, group: 'Production', tags: ['gpu'], partnerAccess: false },
+  ...site('driftwood', 'driftwooddental.co.uk', { expiring: 28, partner: false }),
+  { account: 'driftwood', type: 'broadband', name: 'Surgery broadband', expiresInDays: 150, tags: [], partnerAccess: false, status: 'suspended' },
+  ...site('evergreen', 'evergreenlegal.com', { tags: ['vip'] }),
+  { account: 'evergreen', type: 'server', name: 'evergreen-files-01', expiresInDays: 19, group: 'Production', tags: ['managed'], partnerAccess: true },
+  ...site('foxglove', 'foxglovefarms.org', { expiring: 3 }),
+  { account: 'foxglove', type: 'domain', name: 'foxglove.farm', expiresInDays: -5, tags: [], partnerAccess: true, status: 'expired' },
+  { account: 'acme', type: 'server', name: 'acme-control-01', expiresInDays: 365, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
+  { account: 'acme', type: 'dns_zone', name: 'acmehosting.example', expiresInDays: null, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
 ]
 
 /** A stable, random-looking id: demo ids never change between starts. */
@@ -64,30 +134,55 @@ export type SeedStatement = {
   params: (string | number | null)[]
 }
 
-/** The demo data as parameterised statements; `passwordHash` is a PHC string for DEMO_PASSWORD. */
-export function demoSeed(passwordHash: string): SeedStatement[] {
+const DAY = 24 * 60 * 60 * 1000
+
+/**
+ * The demo data as parameterised statements; `passwordHash` is a PHC string
+ * for DEMO_PASSWORD, `now` anchors the services' expiry dates.
+ */
+export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[] {
   const paths = new Map<string, string>()
   const statements: SeedStatement[] = []
+  const push = (sql: string, ...params: SeedStatement['params']) => statements.push({ sql, params })
   for (const a of demoAccounts) {
     const id = demoId('acc', a.key)
     const path = `${a.parent ? paths.get(a.parent)! : '/'}${id}/`
     paths.set(a.key, path)
-    statements.push({
-      sql: 'INSERT OR IGNORE INTO accounts (id, parent_id, kind, name, status, path) VALUES (?, ?, ?, ?, ?, ?)',
-      params: [id, a.parent ? demoId('acc', a.parent) : null, a.kind, a.name, 'active', path],
-    })
+    push('INSERT OR IGNORE INTO accounts (id, parent_id, kind, name, status, path) VALUES (?, ?, ?, ?, ?, ?)', id, a.parent ? demoId('acc', a.parent) : null, a.kind, a.name, 'active', path)
+  }
+  for (const r of demoRoles) {
+    push(
+      'INSERT OR IGNORE INTO roles (id, account_id, name, description, permissions) VALUES (?, ?, ?, ?, ?)',
+      demoId('rol', `${r.account}:${r.key}`), demoId('acc', r.account), r.name, r.description, JSON.stringify(r.permissions),
+    )
+  }
+  const groupId = (account: string, name: string) => demoId('grp', `${account}:${name}`)
+  const groups = [...new Set(demoServices.filter((x) => x.group).map((x) => `${x.account}:${x.group}`))]
+  for (const [account, name] of groups.map((k) => k.split(':') as [string, string])) {
+    push('INSERT OR IGNORE INTO service_groups (id, account_id, name) VALUES (?, ?, ?)', groupId(account, name), demoId('acc', account), name)
+  }
+  for (const x of demoServices) {
+    const id = demoId('svc', `${x.account}:${x.type}:${x.name}`)
+    push(
+      'INSERT OR IGNORE INTO services (id, account_id, type, name, status, expires_at, group_id, partner_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      id, demoId('acc', x.account), x.type, x.name, x.status ?? 'active',
+      x.expiresInDays === null ? null : now + x.expiresInDays * DAY, x.group ? groupId(x.account, x.group) : null, x.partnerAccess ? 1 : 0,
+    )
+    for (const tag of x.tags ?? []) push('INSERT OR IGNORE INTO service_tags (service_id, tag) VALUES (?, ?)', id, tag)
   }
   for (const u of demoUsers) {
     const userId = demoId('usr', u.email)
-    statements.push({
-      sql: 'INSERT OR IGNORE INTO users (id, email, name, password_hash) VALUES (?, ?, ?, ?)',
-      params: [userId, u.email, u.name, passwordHash],
-    })
-    for (const [account, level] of u.memberships) {
-      statements.push({
-        sql: 'INSERT OR IGNORE INTO memberships (id, user_id, account_id, level) VALUES (?, ?, ?, ?)',
-        params: [demoId('mem', `${u.email}:${account}`), userId, demoId('acc', account), level],
-      })
+    push('INSERT OR IGNORE INTO users (id, email, name, password_hash) VALUES (?, ?, ?, ?)', userId, u.email, u.name, passwordHash)
+    for (const m of u.memberships) {
+      const membershipId = demoId('mem', `${u.email}:${m.account}`)
+      const scope = m.scope?.mode === 'selected'
+        ? { ...m.scope, groups: m.scope.groups.map((g) => { const [acc, name] = g.split(':') as [string, string]; return groupId(acc, name) }) }
+        : (m.scope ?? { mode: 'all' })
+      push('INSERT OR IGNORE INTO memberships (id, user_id, account_id, level, scope) VALUES (?, ?, ?, ?, ?)', membershipId, userId, demoId('acc', m.account), m.level, JSON.stringify(scope))
+      for (const role of m.roles ?? []) {
+        const roleId = role.startsWith('custom:') ? demoId('rol', `${m.account}:${role.slice(7)}`) : role
+        push('INSERT OR IGNORE INTO membership_roles (membership_id, role_id) VALUES (?, ?)', membershipId, roleId)
+      }
     }
   }
   return statements

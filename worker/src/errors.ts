@@ -12,6 +12,13 @@ export const errorCodes = {
   csrf_rejected: 'The request did not come from this site.',
   forbidden: 'You do not have permission to do that.',
   not_found: 'Not found.',
+  consent_required: 'The customer has not granted partner access.',
+  escalation: 'You cannot grant more than you hold.',
+  self_change: 'You cannot change your own level or roles.',
+  level_restriction: 'That level cannot hold this permission.',
+  limit_reached: 'A limit has been reached.',
+  conflict: 'That conflicts with existing data.',
+  unsupported_action: 'That action is not available for this service.',
   weak_password: 'That password is not allowed.',
   internal: 'Something went wrong on our side.',
 } as const

@@ -69,15 +69,17 @@ describe('can — a table of cases per rule', () => {
     expect(can([member(bluebird, 'owner', [], { mode: 'none' })], 'services.manage', bluebird, server()).ok).toBe(true)
   })
 
-  it('rule 5: an ancestor acts through customers.* and needs consent for anything but reading', () => {
-    const partner = [member(acme, 'admin', ['customers.view', 'customers.manage', 'services.view'])]
+  it('rule 5: an ancestor acts through customers.* plus its own section permissions, and needs consent for anything but reading', () => {
+    const partner = [member(acme, 'admin', ['customers.view', 'customers.manage', 'services.view', 'services.operate'])]
     expect(can(partner, 'services.view', bluebird, server({ partnerAccess: false })).ok).toBe(true)
     expect(can(partner, 'services.operate', bluebird, server({ partnerAccess: false }))).toMatchObject({ ok: false, status: 403, code: 'consent_required' })
     expect(can(partner, 'services.operate', bluebird, server({ partnerAccess: true })).ok).toBe(true)
-    const viewer = [member(acme, 'admin', ['customers.view'])]
+    expect(can(partner, 'billing.view', bluebird)).toMatchObject({ ok: false, code: 'forbidden' })
+    const viewer = [member(acme, 'admin', ['customers.view', 'services.view', 'services.operate'])]
     expect(can(viewer, 'services.view', bluebird, server()).ok).toBe(true)
     expect(can(viewer, 'services.operate', bluebird, server())).toMatchObject({ ok: false, code: 'forbidden' })
     expect(can([member(acme, 'admin', role('technical'))], 'services.view', bluebird)).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(can([member(acme, 'owner')], 'billing.manage', bluebird).ok).toBe(true)
     const platformStaff = [member(platform, 'admin', ['resellers.view'])]
     expect(can(platformStaff, 'dashboard.view', acme).ok).toBe(true)
     expect(can(platformStaff, 'dashboard.view', bluebird).ok).toBe(false)

@@ -99,28 +99,59 @@ describe('GET /api/v1/accounts/:id/children', () => {
 })
 
 describe('GET /api/v1/accounts/:id/menu', () => {
-  const keys = async (email: string, account: string) => {
+  const menu = async (email: string, account: string) => {
     const cookie = await login(email)
     const res = await api(`/accounts/${await accountId(account)}/menu`, { cookie })
     expect(res.status).toBe(200)
-    return ((await res.json()) as { items: { key: string }[] }).items.map((i) => i.key)
+    return ((await res.json()) as { items: { key: string; actions: string[] }[] }).items
   }
+  const keys = async (email: string, account: string) => (await menu(email, account)).map((i) => i.key)
 
-  it('shows the platform owner the dashboard, resellers and customers', async () => {
-    expect(await keys('admin@nimbus.test', 'Nimbus Cloud')).toEqual(['dashboard', 'resellers', 'customers'])
+  it('shows the platform owner every platform section, resellers included', async () => {
+    expect(await keys('admin@nimbus.test', 'Nimbus Cloud')).toEqual([
+      'dashboard', 'services', 'resellers', 'customers', 'staff', 'roles', 'activity', 'billing', 'purchasing',
+      'support', 'visitation', 'security', 'branding', 'settings', 'notifications', 'transfers', 'backups',
+    ])
   })
 
-  it('shows a reseller owner and admin the dashboard and customers', async () => {
-    expect(await keys('owner@acme.test', 'Acme Hosting')).toEqual(['dashboard', 'customers'])
-    expect(await keys('sarah@acme.test', 'Acme Hosting')).toEqual(['dashboard', 'customers'])
+  it('shows a reseller owner every reseller section but never resellers', async () => {
+    const items = await keys('owner@acme.test', 'Acme Hosting')
+    expect(items).toContain('customers')
+    expect(items).toContain('branding')
+    expect(items).not.toContain('resellers')
   })
 
-  it('shows a user-level member only the dashboard', async () => {
-    expect(await keys('tom@acme.test', 'Acme Hosting')).toEqual(['dashboard'])
+  it('shows an admin exactly the sections of their roles, with the actions held', async () => {
+    // Sarah: Manager + Technical + the custom "Customer care" role.
+    const items = await menu('sarah@acme.test', 'Acme Hosting')
+    expect(items.map((i) => i.key)).toEqual(['dashboard', 'services', 'customers', 'staff', 'roles', 'activity', 'support', 'notifications'])
+    expect(items.find((i) => i.key === 'customers')!.actions).toEqual(['view', 'manage', 'invite'])
+    expect(items.find((i) => i.key === 'services')!.actions).toEqual(['view', 'manage', 'operate'])
   })
 
-  it('shows a customer owner the dashboard only (customers have no children)', async () => {
-    expect(await keys('owner@bluebird.test', 'Bluebird Bakery')).toEqual(['dashboard'])
+  it('shows a Billing admin Billing but not Staff', async () => {
+    expect(await keys('billie@acme.test', 'Acme Hosting')).toEqual(['dashboard', 'services', 'billing'])
+  })
+
+  it('shows a Technical user only technical sections, without support.contact (users may not contact support)', async () => {
+    const items = await menu('tom@acme.test', 'Acme Hosting')
+    expect(items.map((i) => i.key)).toEqual(['dashboard', 'services', 'support'])
+    expect(items.find((i) => i.key === 'support')!.actions).toEqual(['view'])
+  })
+
+  it('shows a customer owner the customer sections only (no customers, resellers, branding)', async () => {
+    const items = await keys('owner@bluebird.test', 'Bluebird Bakery')
+    expect(items).toContain('services')
+    expect(items).toContain('staff')
+    for (const absent of ['customers', 'resellers', 'branding', 'transfers', 'backups']) expect(items).not.toContain(absent)
+  })
+
+  it('shows a partner admin the customer’s sections it reaches through customers.* and its own roles', async () => {
+    // Sarah holds customers.view/manage and services.*, but no billing permission.
+    const items = await keys('sarah@acme.test', 'Bluebird Bakery')
+    expect(items).toEqual(['dashboard', 'services', 'staff', 'roles', 'activity', 'support', 'notifications'])
+    // Billie holds billing but no customers.*: nothing of a customer's.
+    expect(await keys('billie@acme.test', 'Bluebird Bakery')).toEqual([])
   })
 
   it("answers 404 for another tenant's menu", async () => {

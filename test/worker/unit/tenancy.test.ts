@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { permissions, sections } from '../../../worker/src/authz/catalogue.ts'
 import { menuFor } from '../../../worker/src/authz/menu.ts'
 import { reachingMembership, type MembershipFact } from '../../../worker/src/authz/tenancy.ts'
 
@@ -62,14 +63,19 @@ describe('reachingMembership (rule 1: tenancy)', () => {
 })
 
 describe('menuFor', () => {
-  it('always shows the dashboard and never shows resellers outside the platform', () => {
+  it('lists only sections of the account’s tier, always the dashboard, and nothing but technical sections for users', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...levels), fc.constantFrom('platform', 'reseller', 'customer' as const), (level, kind) => {
-        const keys = menuFor({ accountId: 'a', path: '/a/', level }, kind).map((i) => i.key)
-        expect(keys[0]).toBe('dashboard')
-        if (kind !== 'platform') expect(keys).not.toContain('resellers')
-        if (kind === 'customer') expect(keys).not.toContain('customers')
-        if (level === 'user') expect(keys).toEqual(['dashboard'])
+      fc.property(fc.constantFrom(...levels), fc.constantFrom('platform', 'reseller', 'customer' as const), fc.subarray([...permissions]), (level, kind, perms) => {
+        const account = { id: 'a', path: '/a/', kind }
+        const items = menuFor([{ accountId: 'a', path: '/a/', kind, level, permissions: perms, scope: { mode: 'all' } }], account)
+        expect(items[0]?.key).toBe('dashboard')
+        for (const item of items) {
+          const section = sections.find((s) => s.key === item.key)!
+          expect(section.tiers).toContain(kind)
+          expect(item.actions).toContain('view')
+          if (level === 'user') expect(section.category).toBe('technical')
+        }
+        if (level === 'owner') expect(items.length).toBe(sections.filter((s) => (s.tiers as readonly string[]).includes(kind)).length)
       }),
     )
   })

@@ -52,7 +52,8 @@ const ADMIN_ONLY: ReadonlySet<Permission> = new Set(['support.contact'])
  */
 export function effectivePermissions(m: Pick<MembershipGrant, 'level' | 'kind' | 'permissions'>): Set<Permission> {
   const source = m.level === 'owner' ? allPermissions : m.permissions
-  const out = new Set<Permission>()
+  // Every member sees the dashboard of an account they belong to.
+  const out = new Set<Permission>(['dashboard.view'])
   for (const p of source) {
     const section = sectionOf(p)
     if (!(section.tiers as readonly AccountKind[]).includes(m.kind)) continue
@@ -82,7 +83,7 @@ export function inScope(scope: Scope, service: TargetService): boolean {
  * answer. Rules 1–5 of the design:
  * - reach through a membership in the account or an ancestor, else 404;
  * - the section must exist at the account's tier and in its tree's access;
- * - acting directly needs the permission itself; acting from an ancestor needs
+ * - the permission itself must be held; acting from an ancestor also needs
  *   `customers.*` (or `resellers.*`) there — view to read, manage for anything else;
  * - technical work on a service needs the service inside the scope (else 404,
  *   as if it did not exist), and from an ancestor the customer's consent.
@@ -109,9 +110,8 @@ export function can(
     const through = account.kind === 'reseller' ? 'resellers' : 'customers'
     const needed = `${through}.${reading ? 'view' : 'manage'}` as Permission
     if (!held.has(needed)) return deny(403, 'forbidden', `You need the ${needed} permission in your own account.`)
-  } else if (!held.has(permission)) {
-    return deny(403, 'forbidden', `You need the ${permission} permission.`)
   }
+  if (!held.has(permission)) return deny(403, 'forbidden', `You need the ${permission} permission.`)
   if (service && section.category === 'technical') {
     if (via.level !== 'owner' && !inScope(via.scope, service)) return deny(404, 'not_found', 'No service with that id.')
     if (inherited && !reading && !service.partnerAccess) {

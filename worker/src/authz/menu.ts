@@ -1,29 +1,23 @@
-import type { AccountKind } from '../../../db/schema/accounts.ts'
-import { sections, type SectionKey } from './catalogue.ts'
-import type { MembershipFact } from './tenancy.ts'
+import { sections, type Permission, type SectionKey } from './catalogue.ts'
+import { can, type MembershipGrant, type TargetAccount } from './decide.ts'
 
 export interface MenuItem {
   key: SectionKey
   label: string
   icon: string
   path: string
+  /** The actions of this section the caller holds here (always includes `view`). */
+  actions: string[]
 }
 
 /**
- * Sections whose pages exist so far. The authorization work replaces this
- * list and the level test below with the permission check over the catalogue.
+ * The menu a principal sees in an account: every catalogue section whose
+ * `view` the decision function allows, with the actions held in it. The API
+ * guards ask the same function, so the menu and the API cannot disagree.
  */
-const LIVE_SECTIONS: readonly SectionKey[] = ['dashboard', 'resellers', 'customers']
-
-/**
- * The menu a principal sees in an account, reached through `via` (a
- * membership in the account or in an ancestor). Owners and admins manage the
- * account's children; everybody sees the dashboard.
- */
-export function menuFor(via: MembershipFact, accountKind: AccountKind): MenuItem[] {
-  const manages = via.level === 'owner' || via.level === 'admin'
-  return sections
-    .filter((s) => LIVE_SECTIONS.includes(s.key) && (s.tiers as readonly AccountKind[]).includes(accountKind))
-    .filter((s) => s.key === 'dashboard' || manages)
-    .map(({ key, label, icon, path }) => ({ key, label, icon, path }))
+export function menuFor(grants: readonly MembershipGrant[], account: TargetAccount): MenuItem[] {
+  return sections.flatMap((s) => {
+    const actions = s.actions.filter((a) => can(grants, `${s.key}.${a}` as Permission, account).ok)
+    return actions.includes('view') ? [{ key: s.key, label: s.label, icon: s.icon, path: s.path, actions }] : []
+  })
 }

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { menuFor } from '../authz/menu.ts'
 import { listChildren, type ChildCursor } from '../domain/accounts.ts'
 import { AppError } from '../errors.ts'
-import { loadAccountContext } from '../middleware/account-context.ts'
+import { authorize, loadAccountContext } from '../middleware/account-context.ts'
 import { createRouter } from '../openapi.ts'
 import { Account, AccountParam, level, problems } from './schemas.ts'
 
@@ -28,7 +28,9 @@ function decodeCursor(raw: string): ChildCursor {
   }
 }
 
-const MenuItem = z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string() }).openapi('MenuItem')
+const MenuItem = z
+  .object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()) })
+  .openapi('MenuItem')
 
 export const accounts = createRouter()
   .openapi(
@@ -72,11 +74,13 @@ export const accounts = createRouter()
           description: 'One page of children',
           content: { 'application/json': { schema: z.object({ items: z.array(Account), nextCursor: z.string().nullable() }) } },
         },
-        ...problems(400, 401, 404),
+        ...problems(400, 401, 403, 404),
       },
     }),
     async (c) => {
-      const { account } = await loadAccountContext(c, c.req.valid('param').id)
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const { account } = ctx
+      authorize(ctx, account.kind === 'platform' ? 'resellers.view' : account.kind === 'reseller' ? 'customers.view' : 'dashboard.view')
       const { limit, cursor } = c.req.valid('query')
       const page = await listChildren(c.var.db, account.id, limit, cursor ? decodeCursor(cursor) : undefined)
       return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
@@ -95,7 +99,7 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const { account, via } = await loadAccountContext(c, c.req.valid('param').id)
-      return c.json({ items: menuFor(via, account.kind) }, 200)
+      const { account, grants } = await loadAccountContext(c, c.req.valid('param').id)
+      return c.json({ items: menuFor(grants, account) }, 200)
     },
   )
