@@ -1,0 +1,219 @@
+/**
+ * The only way the web app talks to the API worker: typed calls through the
+ * `API` service binding that forward the session cookie, stamp the client IP,
+ * send the Origin the API's CSRF check expects, relay any cookie the API sets
+ * (login, sliding session expiry, logout) to the browser, and validate every
+ * answer before the app sees it.
+ */
+import { error, redirect, type RequestEvent } from '@sveltejs/kit'
+import { z } from 'zod'
+import type { Problem } from '$lib/types'
+
+export const SESSION_COOKIE = 'trellis_session'
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** A parsed answer, or the API's problem (also used for network and shape failures). */
+export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem }
+
+const kind = z.enum(['platform', 'reseller', 'customer'])
+const status = z.enum(['active', 'disabled', 'deleted'])
+const level = z.enum(['owner', 'admin', 'user'])
+
+const User = z.object({ id: z.string(), email: z.string(), name: z.string() })
+const Account = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind,
+  status,
+  path: z.string(),
+  parentId: z.string().nullable(),
+  createdAt: z.number().optional(),
+})
+const MemberAccount = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind,
+  path: z.string(),
+  status,
+  level,
+  parent: z.object({ id: z.string(), name: z.string() }).nullable(),
+})
+
+const schemas = {
+  login: z.object({ user: User }),
+  me: z.object({ user: User, accounts: z.array(MemberAccount) }),
+  account: z.object({
+    account: Account,
+    access: z.object({ level, viaAccountId: z.string(), inherited: z.boolean() }),
+  }),
+  children: z.object({ items: z.array(Account), nextCursor: z.string().nullable() }),
+  menu: z.object({
+    items: z.array(z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string() })),
+  }),
+}
+
+const ProblemShape = z.object({
+  type: z.string().default('about:blank'),
+  title: z.string().default('Error'),
+  status: z.number().int(),
+  detail: z.string().default(''),
+  code: z.string().default('unknown'),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  retryAfter: z.number().optional(),
+})
+
+function localProblem(status: number, code: string, detail: string): Problem {
+  return { type: 'about:blank', title: 'Error', status, code, detail }
+}
+
+/** The browser's cookie header, with the session cookie as this request now knows it (it may have just been set or cleared). */
+function cookieHeader(event: RequestEvent): string {
+  const pairs = (event.request.headers.get('cookie') ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p && !p.startsWith(`${SESSION_COOKIE}=`))
+  const session = event.cookies.get(SESSION_COOKIE, { decode: (v) => v })
+  if (session) pairs.push(`${SESSION_COOKIE}=${session}`)
+  return pairs.join('; ')
+}
+
+/** Copy a Set-Cookie line from the API onto the browser's response, keeping value and expiry. */
+function relayCookie(event: RequestEvent, line: string) {
+  const [pair = '', ...attributes] = line.split(';').map((part) => part.trim())
+  const eq = pair.indexOf('=')
+  if (eq <= 0) return
+  const name = pair.slice(0, eq)
+  const value = pair.slice(eq + 1)
+  let expires: Date | undefined
+  let maxAge: number | undefined
+  let path = '/'
+  for (const attribute of attributes) {
+    const [key = '', ...rest] = attribute.split('=')
+    const val = rest.join('=')
+    switch (key.toLowerCase()) {
+      case 'expires': {
+        const date = new Date(val)
+        if (!Number.isNaN(date.getTime())) expires = date
+        break
+      }
+      case 'max-age':
+        maxAge = Number(val)
+        break
+      case 'path':
+        path = val || '/'
+        break
+    }
+  }
+  const expired = value === '' || maxAge === 0 || (expires !== undefined && expires.getTime() <= Date.now())
+  const options = {
+    path,
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: event.url.protocol === 'https:',
+    // The API already encoded the value; keep it byte for byte.
+    encode: (v: string) => v,
+  }
+  if (expired) event.cookies.delete(name, options)
+  else event.cookies.set(name, value, { ...options, expires, maxAge })
+}
+
+async function call<S extends z.ZodType>(
+  event: RequestEvent,
+  method: Method,
+  path: string,
+  schema: S | null,
+  body?: unknown,
+): Promise<ApiResult<z.infer<S>>> {
+  const binding = event.platform?.env?.API
+  if (!binding) return { ok: false, status: 503, problem: localProblem(503, 'api_unavailable', 'The API is not reachable.') }
+
+  const headers = new Headers({ accept: 'application/json', 'x-trellis-client-ip': event.getClientAddress() })
+  const cookie = cookieHeader(event)
+  if (cookie) headers.set('cookie', cookie)
+  const userAgent = event.request.headers.get('user-agent')
+  if (userAgent) headers.set('user-agent', userAgent)
+  if (method !== 'GET') headers.set('origin', event.url.origin)
+  if (body !== undefined) headers.set('content-type', 'application/json')
+
+  let response: Response
+  try {
+    response = await binding.fetch(
+      // event.url.origin, not event.url: reading the whole URL would make every load re-run on any navigation.
+      new Request(new URL(path, event.url.origin), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    )
+  } catch (cause) {
+    console.error(`API ${method} ${path} failed`, cause)
+    return { ok: false, status: 503, problem: localProblem(503, 'api_unavailable', 'The API is not reachable.') }
+  }
+
+  for (const line of response.headers.getSetCookie()) relayCookie(event, line)
+
+  if (response.status === 204 || schema === null) {
+    if (response.ok) return { ok: true, status: response.status, data: undefined as z.infer<S> }
+  }
+  let json: unknown = undefined
+  try {
+    json = await response.json()
+  } catch {
+    // fall through: a body that is not JSON is handled below
+  }
+  if (!response.ok) {
+    const parsed = ProblemShape.safeParse(json)
+    const problem = parsed.success
+      ? parsed.data
+      : localProblem(response.status, 'unexpected_response', 'The API answered with an error.')
+    return { ok: false, status: response.status, problem: { ...problem, status: response.status } }
+  }
+  const parsed = schema!.safeParse(json)
+  if (!parsed.success) {
+    console.error(`API ${method} ${path} answered an unexpected shape`, parsed.error.issues)
+    return { ok: false, status: 502, problem: localProblem(502, 'unexpected_response', 'The API answered unexpectedly.') }
+  }
+  return { ok: true, status: response.status, data: parsed.data }
+}
+
+/** The API, bound to one request. */
+export function api(event: RequestEvent) {
+  const id = (accountId: string) => encodeURIComponent(accountId)
+  return {
+    login: (credentials: { email: string; password: string }) =>
+      call(event, 'POST', '/api/v1/auth/login', schemas.login, credentials),
+    logout: () => call(event, 'POST', '/api/v1/auth/logout', null),
+    me: () => call(event, 'GET', '/api/v1/me', schemas.me),
+    account: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}`, schemas.account),
+    menu: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/menu`, schemas.menu),
+    children: (accountId: string, page: { limit?: number; cursor?: string | null } = {}) => {
+      const query = new URLSearchParams({ limit: String(page.limit ?? 50) })
+      if (page.cursor) query.set('cursor', page.cursor)
+      return call(event, 'GET', `/api/v1/accounts/${id(accountId)}/children?${query}`, schemas.children)
+    },
+  }
+}
+
+/** True when the browser sends a session cookie (it may still be expired). */
+export function hasSession(event: RequestEvent): boolean {
+  return Boolean(event.cookies.get(SESSION_COOKIE))
+}
+
+/** The sign-in page, coming back to the current page afterwards. */
+export function loginUrl(event: RequestEvent): string {
+  const here = event.url.pathname + event.url.search
+  return here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`
+}
+
+/**
+ * The data of a successful answer; otherwise the matching SvelteKit outcome:
+ * 401 → sign in again, 404 → the not-found page (`notFound` names the thing),
+ * anything else → an error page with the API's explanation.
+ */
+export function unwrap<T>(event: RequestEvent, result: ApiResult<T>, notFound = 'Not found'): T {
+  if (result.ok) return result.data
+  if (result.status === 401) redirect(303, loginUrl(event))
+  if (result.status === 404) error(404, notFound)
+  error(result.status >= 500 ? 502 : result.status, result.problem.detail || 'Something went wrong.')
+}
