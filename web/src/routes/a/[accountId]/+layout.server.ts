@@ -1,0 +1,18 @@
+import { redirect } from '@sveltejs/kit'
+import { api, hasSession, loginUrl, unwrap } from '$lib/server/api'
+import { rememberAccount } from '$lib/server/navigation'
+import type { LayoutServerLoad } from './$types'
+
+/** Everything the shell needs: who is signed in, the account, and its menu (in parallel). */
+export const load: LayoutServerLoad = async (event) => {
+  if (!hasSession(event)) redirect(303, loginUrl(event))
+  const client = api(event)
+  const id = event.params.accountId
+  const [me, account, menu] = await Promise.all([client.me(), client.account(id), client.menu(id)])
+  // Order matters: a signed-out visitor goes to the login page before anything else is judged.
+  const { user, accounts } = unwrap(event, me)
+  const { account: current, access } = unwrap(event, account, 'Account not found')
+  const { items } = unwrap(event, menu, 'Account not found')
+  rememberAccount(event.cookies, id, event.url.protocol === 'https:')
+  return { user, memberships: accounts, account: current, access, menu: items }
+}

@@ -1,0 +1,69 @@
+import { fail, redirect } from '@sveltejs/kit'
+import { api, hasSession } from '$lib/server/api'
+import { safeNext } from '$lib/server/navigation'
+import type { Actions, PageServerLoad } from './$types'
+
+type Field = 'email' | 'password'
+
+/** What a failed sign-in sends back to the form. The password is never echoed. */
+export interface LoginFailure {
+  email: string
+  message?: string
+  fieldErrors?: Partial<Record<Field, string>>
+}
+
+export const load: PageServerLoad = async (event) => {
+  // Already signed in: skip the form.
+  if (hasSession(event) && (await api(event).me()).ok) {
+    redirect(303, safeNext(event.url.searchParams.get('next'), event.url.origin))
+  }
+  return {}
+}
+
+function retryMessage(seconds: number | undefined): string {
+  if (!seconds) return 'Too many failed sign-in attempts. Please wait a while before trying again.'
+  const minutes = Math.ceil(seconds / 60)
+  const wait = seconds < 60 ? `${seconds} seconds` : minutes === 1 ? '1 minute' : `${minutes} minutes`
+  return `Too many failed sign-in attempts. Please wait ${wait} before trying again.`
+}
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await event.request.formData()
+    const email = String(form.get('email') ?? '').trim()
+    const password = String(form.get('password') ?? '')
+
+    // The API validates too; these only save a round trip for the obvious cases.
+    const fieldErrors: LoginFailure['fieldErrors'] = {}
+    if (!email) fieldErrors.email = 'Enter your email address.'
+    if (!password) fieldErrors.password = 'Enter your password.'
+    if (fieldErrors.email || fieldErrors.password) return fail(400, { email, fieldErrors } satisfies LoginFailure)
+
+    // A successful login's Set-Cookie is relayed to the browser by api.ts (value and expiry).
+    const result = await api(event).login({ email, password })
+    if (result.ok) redirect(303, safeNext(event.url.searchParams.get('next'), event.url.origin))
+
+    const { problem } = result
+    switch (problem.code) {
+      case 'invalid_credentials':
+        return fail(401, { email, message: 'The email or password is incorrect.' } satisfies LoginFailure)
+      case 'rate_limited':
+        return fail(429, { email, message: retryMessage(problem.retryAfter) } satisfies LoginFailure)
+      case 'validation_failed': {
+        const errors: LoginFailure['fieldErrors'] = {}
+        for (const e of problem.errors ?? []) if (e.field === 'email' || e.field === 'password') errors[e.field] ??= e.message
+        return fail(400, {
+          email,
+          fieldErrors: errors,
+          message: Object.keys(errors).length ? undefined : problem.detail,
+        } satisfies LoginFailure)
+      }
+      default:
+        console.error('login failed', problem)
+        return fail(result.status >= 500 ? 503 : result.status, {
+          email,
+          message: 'We could not sign you in right now. Please try again in a moment.',
+        } satisfies LoginFailure)
+    }
+  },
+}
