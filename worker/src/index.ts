@@ -14,6 +14,9 @@ import { auth } from './routes/auth.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
 import { me } from './routes/me.ts'
+import { members } from './routes/members.ts'
+import { roles } from './routes/roles.ts'
+import { servicesRouter } from './routes/services.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -23,6 +26,9 @@ export const api = createRouter()
   .route('/', auth)
   .route('/', me)
   .route('/', accounts)
+  .route('/', members)
+  .route('/', roles)
+  .route('/', servicesRouter)
 
 const app = new Hono<AppEnv>()
 

@@ -7,8 +7,8 @@ import { reachingMembership } from './tenancy.ts'
 export type Scope =
   | { mode: 'none' }
   | { mode: 'all' }
-  | { mode: 'selected'; services: readonly string[]; groups: readonly string[] }
-  | { mode: 'tagged'; tags: readonly string[] }
+  | { mode: 'selected'; services: string[]; groups: string[] }
+  | { mode: 'tagged'; tags: string[] }
 
 /** What the decision needs to know about one membership of the principal. */
 export interface MembershipGrant {

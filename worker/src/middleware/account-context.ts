@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
-import { can, type TargetService } from '../authz/decide.ts'
+import { can, type TargetAccount, type TargetService } from '../authz/decide.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { loadGrants } from '../domain/grants.ts'
@@ -27,7 +27,7 @@ export async function loadAccountContext(c: Context<AppEnv>, accountId: string) 
  * The one guard every route uses: ask the decision function and turn a
  * refusal into its problem. Returns the membership that allowed it.
  */
-export function authorize(ctx: AccountContext, permission: Permission, service?: TargetService, account = ctx.account) {
+export function authorize(ctx: AccountContext, permission: Permission, service?: TargetService, account: TargetAccount = ctx.account) {
   const decision = can(ctx.grants, permission, account, service)
   if (!decision.ok) throw new AppError(decision.status, decision.code, decision.detail)
   return decision.via

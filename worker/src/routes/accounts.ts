@@ -1,32 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { menuFor } from '../authz/menu.ts'
-import { listChildren, type ChildCursor } from '../domain/accounts.ts'
-import { AppError } from '../errors.ts'
+import { listChildren } from '../domain/accounts.ts'
 import { authorize, loadAccountContext } from '../middleware/account-context.ts'
 import { createRouter } from '../openapi.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
 import { Account, AccountParam, level, problems } from './schemas.ts'
 
 const ChildrenQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
 })
-
-function encodeCursor(cursor: ChildCursor): string {
-  return btoa(encodeURIComponent(JSON.stringify([cursor.name, cursor.id])))
-}
-
-const CursorShape = z.tuple([z.string(), z.string()])
-
-function decodeCursor(raw: string): ChildCursor {
-  try {
-    const [name, id] = CursorShape.parse(JSON.parse(decodeURIComponent(atob(raw))))
-    return { name, id }
-  } catch {
-    throw new AppError(400, 'validation_failed', 'cursor: Not a cursor returned by this API.', {
-      errors: [{ field: 'cursor', message: 'Not a cursor returned by this API.' }],
-    })
-  }
-}
 
 const MenuItem = z
   .object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()) })

@@ -1,0 +1,121 @@
+import { and, asc, count, eq, sql } from 'drizzle-orm'
+import type { MembershipLevel } from '../../../db/schema/memberships.ts'
+import type { Scope } from '../authz/decide.ts'
+import { newId } from '../crypto/tokens.ts'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+import { parseScope } from './scope.ts'
+import { normalizeEmail } from './users.ts'
+
+const { accounts, memberships, membershipRoles, users } = schema
+
+/** Thrown (and mapped to `limit_reached`) when a write would pass the admin cap. */
+export class AdminCapReached extends Error {}
+
+/** The members of one account with their user, level, roles and scope. */
+export async function listMembers(db: DB, accountId: string) {
+  const [rows, roleRows] = await db.batch([
+    db
+      .select({
+        id: memberships.id,
+        userId: users.id,
+        email: users.email,
+        name: users.name,
+        level: memberships.level,
+        scope: memberships.scope,
+        createdAt: memberships.createdAt,
+      })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(eq(memberships.accountId, accountId))
+      .orderBy(sql`CASE ${memberships.level} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`, asc(users.name)),
+    db
+      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId })
+      .from(membershipRoles)
+      .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
+      .where(eq(memberships.accountId, accountId)),
+  ])
+  return rows.map((r) => ({
+    id: r.id,
+    user: { id: r.userId, email: r.email, name: r.name },
+    level: r.level,
+    scope: parseScope(r.scope),
+    roleIds: roleRows.filter((x) => x.membershipId === r.id).map((x) => x.roleId),
+    createdAt: r.createdAt,
+  }))
+}
+
+export type Member = Awaited<ReturnType<typeof listMembers>>[number]
+
+/** One member of the account, or undefined (members of other accounts are not found). */
+export async function getMember(db: DB, accountId: string, memberId: string) {
+  return (await listMembers(db, accountId)).find((m) => m.id === memberId)
+}
+
+/** How many admins the account has and may have. */
+export async function adminCapacity(db: DB, accountId: string) {
+  const [admins, account] = await db.batch([
+    db.select({ n: count() }).from(memberships).where(and(eq(memberships.accountId, accountId), eq(memberships.level, 'admin'))),
+    db.select({ cap: accounts.adminCap }).from(accounts).where(eq(accounts.id, accountId)),
+  ])
+  return { count: admins[0]?.n ?? 0, cap: account[0]?.cap ?? 0 }
+}
+
+/**
+ * The level to write, or NULL when it would make one admin too many. Writing
+ * NULL into the NOT NULL column fails the statement and rolls back its whole
+ * batch, so the cap holds even when requests race (D1 has no interactive
+ * transactions; the check and the write are one statement).
+ */
+function cappedLevel(accountId: string, level: MembershipLevel, membershipId: string | null) {
+  if (level !== 'admin') return sql`${level}`
+  // An UPDATE of someone who already is an admin never counts against the cap.
+  const already = membershipId ? sql`level = 'admin'` : sql`0`
+  return sql`CASE WHEN ${already} THEN 'admin' WHEN (SELECT count(*) FROM memberships WHERE account_id = ${accountId} AND level = 'admin' AND id IS NOT ${membershipId})
+    >= (SELECT admin_cap FROM accounts WHERE id = ${accountId}) THEN NULL ELSE 'admin' END`
+}
+
+function rethrowCap(error: unknown): never {
+  if (String((error as Error)?.message ?? error).includes('NOT NULL constraint failed: memberships.level')) throw new AdminCapReached()
+  throw error
+}
+
+/** Create a login and its membership in one atomic batch. */
+export async function createMember(
+  db: DB,
+  accountId: string,
+  input: { email: string; name: string; passwordHash: string; level: MembershipLevel; roleIds: string[]; scope: Scope },
+) {
+  const userId = newId('usr')
+  const membershipId = newId('mem')
+  try {
+    await db.batch([
+      db.insert(users).values({ id: userId, email: normalizeEmail(input.email), name: input.name, passwordHash: input.passwordHash }),
+      db.run(sql`INSERT INTO memberships (id, user_id, account_id, level, scope)
+        VALUES (${membershipId}, ${userId}, ${accountId}, ${cappedLevel(accountId, input.level, null)}, ${JSON.stringify(input.scope)})`),
+      ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
+    ])
+  } catch (error) {
+    rethrowCap(error)
+  }
+  return membershipId
+}
+
+/** Change a member's level, roles and scope in one atomic batch. */
+export async function updateMember(db: DB, accountId: string, membershipId: string, input: { level: MembershipLevel; roleIds: string[]; scope: Scope }) {
+  try {
+    await db.batch([
+      db.run(sql`UPDATE memberships SET level = ${cappedLevel(accountId, input.level, membershipId)}, scope = ${JSON.stringify(input.scope)}
+        WHERE id = ${membershipId} AND account_id = ${accountId}`),
+      db.delete(membershipRoles).where(eq(membershipRoles.membershipId, membershipId)),
+      ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
+    ])
+  } catch (error) {
+    rethrowCap(error)
+  }
+}
+
+/** Remove a membership (the login stays; it may belong to other accounts). Its sessions keep no access here. */
+export async function deleteMember(db: DB, accountId: string, membershipId: string) {
+  await db.delete(memberships).where(and(eq(memberships.id, membershipId), eq(memberships.accountId, accountId)))
+}

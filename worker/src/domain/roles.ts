@@ -1,0 +1,102 @@
+import { and, count, eq, inArray } from 'drizzle-orm'
+import type { Permission } from '../authz/catalogue.ts'
+import { builtinRoles } from '../authz/roles.ts'
+import { newId } from '../crypto/tokens.ts'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+import { parsePermissions } from './grants.ts'
+
+const { roles, membershipRoles, memberships } = schema
+
+export interface RoleView {
+  id: string
+  name: string
+  description: string
+  permissions: Permission[]
+  builtin: boolean
+  members: number
+}
+
+/** Member counts per role id in one account. */
+async function memberCounts(db: DB, accountId: string) {
+  const rows = await db
+    .select({ roleId: membershipRoles.roleId, n: count() })
+    .from(membershipRoles)
+    .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
+    .where(eq(memberships.accountId, accountId))
+    .groupBy(membershipRoles.roleId)
+  return new Map(rows.map((r) => [r.roleId, r.n]))
+}
+
+/** Built-in roles first, then the account's custom roles by name. */
+export async function listRoles(db: DB, accountId: string): Promise<RoleView[]> {
+  const [custom, counts] = await Promise.all([
+    db.select().from(roles).where(eq(roles.accountId, accountId)).orderBy(roles.name),
+    memberCounts(db, accountId),
+  ])
+  return [
+    ...builtinRoles.map((r) => ({ id: r.key, name: r.name, description: r.description, permissions: [...r.permissions], builtin: true, members: counts.get(r.key) ?? 0 })),
+    ...custom.map((r) => ({ id: r.id, name: r.name, description: r.description, permissions: parsePermissions(r.permissions), builtin: false, members: counts.get(r.id) ?? 0 })),
+  ]
+}
+
+/** One custom role of the account, or undefined. */
+export function getCustomRole(db: DB, accountId: string, roleId: string) {
+  return db.select().from(roles).where(and(eq(roles.id, roleId), eq(roles.accountId, accountId))).get()
+}
+
+/** True when a custom role of that name exists in the account (other than `exceptId`). */
+export async function roleNameTaken(db: DB, accountId: string, name: string, exceptId?: string) {
+  const row = await db.select({ id: roles.id }).from(roles).where(and(eq(roles.accountId, accountId), eq(roles.name, name))).get()
+  return !!row && row.id !== exceptId
+}
+
+export async function createRole(db: DB, accountId: string, input: { name: string; description: string; permissions: Permission[] }) {
+  const id = newId('rol')
+  await db.insert(roles).values({ id, accountId, name: input.name, description: input.description, permissions: JSON.stringify(input.permissions) })
+  return id
+}
+
+export async function updateRole(db: DB, roleId: string, input: { name?: string; description?: string; permissions?: Permission[] }) {
+  await db
+    .update(roles)
+    .set({
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.description !== undefined && { description: input.description }),
+      ...(input.permissions !== undefined && { permissions: JSON.stringify(input.permissions) }),
+      updatedAt: Date.now(),
+    })
+    .where(eq(roles.id, roleId))
+}
+
+/** Delete a custom role; members holding it lose it in the same batch. */
+export async function deleteRole(db: DB, roleId: string) {
+  await db.batch([db.delete(membershipRoles).where(eq(membershipRoles.roleId, roleId)), db.delete(roles).where(eq(roles.id, roleId))])
+}
+
+/** Levels of the members of an account who hold a role. */
+export async function levelsHoldingRole(db: DB, accountId: string, roleId: string) {
+  const rows = await db
+    .selectDistinct({ level: memberships.level })
+    .from(membershipRoles)
+    .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
+    .where(and(eq(membershipRoles.roleId, roleId), eq(memberships.accountId, accountId)))
+  return rows.map((r) => r.level)
+}
+
+/**
+ * Resolve role ids for a membership of `accountId`: built-in keys or custom
+ * roles of that same account. Unknown ids come back in `unknown`.
+ */
+export async function resolveRoles(db: DB, accountId: string, roleIds: readonly string[]) {
+  const builtin = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
+  const customIds = roleIds.filter((id) => !builtin.has(id))
+  const custom = customIds.length
+    ? await db.select().from(roles).where(and(eq(roles.accountId, accountId), inArray(roles.id, customIds)))
+    : []
+  const customById = new Map(custom.map((r) => [r.id, parsePermissions(r.permissions)]))
+  const unknown = customIds.filter((id) => !customById.has(id))
+  const permissions = new Set<Permission>()
+  for (const id of roleIds) for (const p of builtin.get(id) ?? customById.get(id) ?? []) permissions.add(p)
+  return { permissions: [...permissions], unknown }
+}

@@ -1,0 +1,199 @@
+import { and, asc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
+import type { AccountKind } from '../../../db/schema/accounts.ts'
+import type { ServiceStatus, ServiceType } from '../../../db/schema/services.ts'
+import type { Scope, TargetService } from '../authz/decide.ts'
+import { newId } from '../crypto/tokens.ts'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+import { scopeCondition } from './scope.ts'
+
+const { accounts, services, serviceGroups, serviceTags } = schema
+const DAY = 24 * 60 * 60 * 1000
+
+export interface ServiceFilters {
+  type?: ServiceType
+  status?: ServiceStatus
+  group?: string
+  tag?: string
+  expiringWithinDays?: number
+  q?: string
+}
+
+export interface ServiceCursor {
+  name: string
+  id: string
+}
+
+const tagsJson = sql<string>`(SELECT json_group_array(${serviceTags.tag}) FROM ${serviceTags} WHERE ${serviceTags.serviceId} = ${services.id})`
+
+const columns = {
+  id: services.id,
+  accountId: services.accountId,
+  accountName: accounts.name,
+  accountKind: accounts.kind,
+  accountPath: accounts.path,
+  type: services.type,
+  name: services.name,
+  status: services.status,
+  expiresAt: services.expiresAt,
+  groupId: services.groupId,
+  groupName: serviceGroups.name,
+  partnerAccess: services.partnerAccess,
+  lastAction: services.lastAction,
+  lastActionAt: services.lastActionAt,
+  createdAt: services.createdAt,
+  tags: tagsJson,
+}
+
+function readTags(json: string | null): string[] {
+  try {
+    const value: unknown = JSON.parse(json ?? '[]')
+    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string').sort() : []
+  } catch {
+    return []
+  }
+}
+
+type Row = { tags: string | null } & Record<string, unknown>
+const present = <R extends Row>(row: R) => ({ ...row, tags: readTags(row.tags) })
+
+export type ServiceRow = ReturnType<typeof present<Awaited<ReturnType<typeof baseQuery>>[number]>>
+
+function baseQuery(db: DB) {
+  return db
+    .select(columns)
+    .from(services)
+    .innerJoin(accounts, eq(accounts.id, services.accountId))
+    .leftJoin(serviceGroups, eq(serviceGroups.id, services.groupId))
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`)
+
+/** Accounts whose path starts with `prefix`: an index range scan (paths are ASCII). */
+const inSubtree = (prefix: string) => sql`(${accounts.path} >= ${prefix} AND ${accounts.path} < ${`${prefix}\x7f`})`
+
+/**
+ * One page of the services visible from an account: its own, and those of the
+ * descendant kinds in `descendantKinds` (what the caller may read below it),
+ * narrowed by the caller's scope and the filters. Ordered by name.
+ */
+export async function listServices(
+  db: DB,
+  opts: {
+    account: { id: string; path: string }
+    descendantKinds: AccountKind[]
+    scope: Scope | null
+    filters: ServiceFilters
+    limit: number
+    after?: ServiceCursor
+    now?: number
+  },
+) {
+  const { account, filters, after } = opts
+  const now = opts.now ?? Date.now()
+  const where: (SQL | undefined)[] = [
+    opts.descendantKinds.length
+      ? or(
+          eq(services.accountId, account.id),
+          and(inSubtree(account.path), inArray(accounts.kind, opts.descendantKinds), sql`${accounts.status} != 'deleted'`),
+        )
+      : eq(services.accountId, account.id),
+    opts.scope ? scopeCondition(opts.scope) : undefined,
+    filters.type ? eq(services.type, filters.type) : undefined,
+    filters.status ? eq(services.status, filters.status) : undefined,
+    filters.group ? eq(services.groupId, filters.group) : undefined,
+    filters.tag ? sql`EXISTS (SELECT 1 FROM ${serviceTags} WHERE ${serviceTags.serviceId} = ${services.id} AND ${serviceTags.tag} = ${filters.tag})` : undefined,
+    filters.expiringWithinDays !== undefined
+      ? and(gt(services.expiresAt, now), lte(services.expiresAt, now + filters.expiringWithinDays * DAY))
+      : undefined,
+    filters.q ? sql`${services.name} LIKE ${`%${escapeLike(filters.q)}%`} ESCAPE '\\'` : undefined,
+    after ? or(gt(services.name, after.name), and(eq(services.name, after.name), gt(services.id, after.id))) : undefined,
+  ]
+  const rows = await baseQuery(db)
+    .where(and(...where))
+    .orderBy(asc(services.name), asc(services.id))
+    .limit(opts.limit + 1)
+  const items = rows.slice(0, opts.limit).map(present)
+  const last = items.at(-1)
+  return { items, next: rows.length > opts.limit && last ? { name: last.name, id: last.id } : null }
+}
+
+/** A service inside the subtree at `rootPath`, with its owning account's facts. */
+export async function getServiceInTree(db: DB, rootPath: string, serviceId: string) {
+  const row = await baseQuery(db)
+    .where(and(eq(services.id, serviceId), inSubtree(rootPath), sql`${accounts.status} != 'deleted'`))
+    .get()
+  return row ? present(row) : undefined
+}
+
+/** The facts the decision function needs about a service. */
+export function serviceFacts(s: { id: string; groupId: string | null; tags: string[]; partnerAccess: boolean }): TargetService {
+  return { id: s.id, groupId: s.groupId, tags: s.tags, partnerAccess: s.partnerAccess }
+}
+
+/** Groups and tags in use in an account (for filters and forms). */
+export async function serviceFacets(db: DB, accountId: string) {
+  const [groups, tags] = await db.batch([
+    db.select({ id: serviceGroups.id, name: serviceGroups.name }).from(serviceGroups).where(eq(serviceGroups.accountId, accountId)).orderBy(serviceGroups.name),
+    db
+      .selectDistinct({ tag: serviceTags.tag })
+      .from(serviceTags)
+      .innerJoin(services, eq(services.id, serviceTags.serviceId))
+      .where(eq(services.accountId, accountId))
+      .orderBy(serviceTags.tag),
+  ])
+  return { groups, tags: tags.map((t) => t.tag) }
+}
+
+/** True when the group belongs to the account. */
+export async function groupInAccount(db: DB, accountId: string, groupId: string) {
+  return !!(await db.select({ id: serviceGroups.id }).from(serviceGroups).where(and(eq(serviceGroups.id, groupId), eq(serviceGroups.accountId, accountId))).get())
+}
+
+export interface ServiceInput {
+  type: ServiceType
+  name: string
+  status: ServiceStatus
+  expiresAt: number | null
+  groupId: string | null
+  tags: string[]
+  partnerAccess: boolean
+}
+
+/** Create a service with its tags in one batch. */
+export async function createService(db: DB, accountId: string, input: ServiceInput) {
+  const id = newId('svc')
+  const { tags, ...fields } = input
+  await db.batch([
+    db.insert(services).values({ id, accountId, ...fields }),
+    ...tags.map((tag) => db.insert(serviceTags).values({ serviceId: id, tag })),
+  ])
+  return id
+}
+
+/** Update fields and (when given) replace the tags, in one batch. */
+export async function updateService(db: DB, serviceId: string, input: Partial<Omit<ServiceInput, 'type' | 'partnerAccess'>>) {
+  const { tags, ...fields } = input
+  await db.batch([
+    db.update(services).set({ ...fields, updatedAt: Date.now() }).where(eq(services.id, serviceId)),
+    ...(tags
+      ? [db.delete(serviceTags).where(eq(serviceTags.serviceId, serviceId)), ...tags.map((tag) => db.insert(serviceTags).values({ serviceId, tag }))]
+      : []),
+  ])
+}
+
+export async function deleteService(db: DB, serviceId: string) {
+  await db.delete(services).where(eq(services.id, serviceId))
+}
+
+/** Record a server action (the provisioning back end is outside Trellis). */
+export async function recordServiceAction(db: DB, serviceId: string, action: string, rename?: string) {
+  await db
+    .update(services)
+    .set({ lastAction: action, lastActionAt: Date.now(), updatedAt: Date.now(), ...(rename !== undefined && { name: rename }) })
+    .where(eq(services.id, serviceId))
+}
+
+export async function setPartnerAccess(db: DB, serviceId: string, enabled: boolean) {
+  await db.update(services).set({ partnerAccess: enabled, updatedAt: Date.now() }).where(eq(services.id, serviceId))
+}

@@ -1,0 +1,200 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { Grant } from '../authz/grants.ts'
+import { canGrant } from '../authz/grants.ts'
+import { hashPassword } from '../crypto/password.ts'
+import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
+import { adminCapacity, AdminCapReached, createMember, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
+import { listRoles, resolveRoles } from '../domain/roles.ts'
+import { ScopeSchema } from '../domain/scope.ts'
+import { findUserByEmail } from '../domain/users.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { createRouter } from '../openapi.ts'
+import { argon2Params } from './auth.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+const Level = z.enum(['admin', 'user'])
+const RoleIds = z.array(z.string().min(1).max(64)).max(50)
+
+const MemberView = z
+  .object({
+    id: z.string(),
+    user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+    level: z.enum(['owner', 'admin', 'user']),
+    roles: z.array(z.object({ id: z.string(), name: z.string(), builtin: z.boolean() })),
+    scope: ScopeSchema,
+    createdAt: z.number(),
+    self: z.boolean(),
+  })
+  .openapi('Member')
+
+const CreateMember = z
+  .object({
+    email: z.string().trim().max(254).email('Enter a valid email address.'),
+    name: z.string().trim().min(1, 'Enter a name.').max(120),
+    password: z.string().max(PASSWORD_MAX),
+    level: Level,
+    roles: RoleIds.default([]),
+    scope: ScopeSchema.default({ mode: 'none' }),
+  })
+  .openapi('CreateMember')
+
+const UpdateMember = z
+  .object({ level: Level.optional(), roles: RoleIds.optional(), scope: ScopeSchema.optional() })
+  .openapi('UpdateMember')
+
+const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
+
+/** Render members with role names. */
+async function present(c: Context<AppEnv>, accountId: string, members: Member[]) {
+  const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r]))
+  const me = c.var.principal?.user.id
+  return members.map((m) => ({
+    id: m.id,
+    user: m.user,
+    level: m.level,
+    roles: m.roleIds.flatMap((id) => {
+      const r = roles.get(id)
+      return r ? [{ id: r.id, name: r.name, builtin: r.builtin }] : []
+    }),
+    scope: m.scope,
+    createdAt: m.createdAt,
+    self: m.user.id === me,
+  }))
+}
+
+/** Check a proposed grant with the decision module; roles must exist in this account. */
+async function checkGrant(c: Context<AppEnv>, ctx: AccountContext, target: { self: boolean; current: Grant | null }, proposed: Omit<Grant, 'permissions'> & { roleIds: string[] }) {
+  const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, proposed.roleIds)
+  if (unknown.length) throw fieldError(400, 'validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
+  const via = authorize(ctx, 'staff.manage')
+  const decision = canGrant(via, target, { level: proposed.level, permissions, scope: proposed.scope }, await adminCapacity(c.var.db, ctx.account.id))
+  if (!decision.ok) throw fieldError(decision.status, decision.code, decision.field, decision.detail)
+}
+
+export const members = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/members',
+      tags: ['Staff'],
+      summary: 'The people of an account',
+      description: 'Needs `staff.view`. Owners first, then admins, then users, by name.',
+      request: { params: AccountParam },
+      responses: {
+        200: { description: 'Members', content: { 'application/json': { schema: z.object({ items: z.array(MemberView), admins: z.object({ count: z.number(), cap: z.number() }) }) } } },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'staff.view')
+      const [items, admins] = await Promise.all([listMembers(c.var.db, ctx.account.id), adminCapacity(c.var.db, ctx.account.id)])
+      return c.json({ items: await present(c, ctx.account.id, items), admins }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/members',
+      tags: ['Staff'],
+      summary: 'Add a staff member with a new login',
+      description:
+        'Needs `staff.manage`. Nobody grants a level, permission or scope beyond their own; users hold technical permissions only; the admin cap holds.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateMember } } } },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: z.object({ member: MemberView }) } } },
+        ...problems(400, 401, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'staff.manage')
+      const body = c.req.valid('json')
+      await checkGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds: body.roles, scope: body.scope })
+      const weak = await passwordProblem(body.password)
+      if (weak) throw fieldError(400, 'weak_password', 'password', weak)
+      if (await findUserByEmail(c.var.db, body.email)) {
+        throw fieldError(409, 'conflict', 'email', 'Someone with this email already has a login; invite them to the account instead.')
+      }
+      let id: string
+      try {
+        id = await createMember(c.var.db, ctx.account.id, {
+          email: body.email,
+          name: body.name,
+          passwordHash: hashPassword(body.password, argon2Params(c.env)),
+          level: body.level,
+          roleIds: [...new Set(body.roles)],
+          scope: body.scope,
+        })
+      } catch (error) {
+        if (error instanceof AdminCapReached) throw fieldError(422, 'limit_reached', 'level', 'This account already has its maximum number of admins.')
+        if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'email', 'Someone with this email already has a login.')
+        throw error
+      }
+      const member = (await getMember(c.var.db, ctx.account.id, id))!
+      return c.json({ member: (await present(c, ctx.account.id, [member]))[0]! }, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/accounts/{id}/members/{memberId}',
+      tags: ['Staff'],
+      summary: "Change a member's level, roles or scope",
+      description: 'Needs `staff.manage`. Nobody changes their own level or roles.',
+      request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: UpdateMember } } } },
+      responses: {
+        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ member: MemberView }) } } },
+        ...problems(400, 401, 403, 404, 422),
+      },
+    }),
+    async (c) => {
+      const { id, memberId } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      authorize(ctx, 'staff.manage')
+      const current = await getMember(c.var.db, ctx.account.id, memberId)
+      if (!current) throw new AppError(404, 'not_found', 'No member with that id.')
+      const body = c.req.valid('json')
+      if (current.level === 'owner' && body.level) {
+        throw fieldError(403, 'escalation', 'level', 'The owner stays owner; ownership transfer is a separate step.')
+      }
+      const next = { level: body.level ?? current.level, roleIds: body.roles ? [...new Set(body.roles)] : current.roleIds, scope: body.scope ?? current.scope }
+      const currentGrant = { level: current.level, permissions: (await resolveRoles(c.var.db, ctx.account.id, current.roleIds)).permissions, scope: current.scope }
+      await checkGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: currentGrant }, next)
+      try {
+        await updateMember(c.var.db, ctx.account.id, memberId, next)
+      } catch (error) {
+        if (error instanceof AdminCapReached) throw fieldError(422, 'limit_reached', 'level', 'This account already has its maximum number of admins.')
+        throw error
+      }
+      const member = (await getMember(c.var.db, ctx.account.id, memberId))!
+      return c.json({ member: (await present(c, ctx.account.id, [member]))[0]! }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/members/{memberId}',
+      tags: ['Staff'],
+      summary: 'Remove a member from the account',
+      description: 'Needs `staff.manage`. The owner cannot be removed, nobody removes themselves or someone above their level. The login itself stays.',
+      request: { params: MemberParams },
+      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, memberId } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const via = authorize(ctx, 'staff.manage')
+      const current = await getMember(c.var.db, ctx.account.id, memberId)
+      if (!current) throw new AppError(404, 'not_found', 'No member with that id.')
+      if (current.level === 'owner') throw new AppError(403, 'forbidden', 'The owner of an account cannot be removed.')
+      if (current.user.id === ctx.principal.user.id) throw new AppError(403, 'self_change', 'You cannot remove yourself.')
+      const rank = { owner: 3, admin: 2, user: 1 }
+      if (rank[current.level] > rank[via.level]) throw new AppError(403, 'escalation', 'You cannot remove a member above your own level.')
+      await deleteMember(c.var.db, ctx.account.id, memberId)
+      return c.body(null, 204)
+    },
+  )

@@ -1,0 +1,136 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { isPermission, sectionOf, type Permission } from '../authz/catalogue.ts'
+import { effectivePermissions } from '../authz/decide.ts'
+import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+const PermissionList = z
+  .array(z.string().refine(isPermission, { message: 'Not a permission of the catalogue.' }))
+  .max(200)
+  .transform((list) => [...new Set(list)] as Permission[])
+
+const RoleView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    permissions: z.array(z.string()),
+    builtin: z.boolean(),
+    members: z.number(),
+  })
+  .openapi('Role')
+
+const RoleBody = z.object({
+  name: z.string().trim().min(1, 'Enter a name.').max(60),
+  description: z.string().trim().max(280).default(''),
+  permissions: PermissionList,
+})
+
+const RoleParams = AccountParam.extend({ roleId: z.string().min(1).max(64).openapi({ param: { name: 'roleId', in: 'path' } }) })
+
+/** Permissions of a role body that the editor does not hold (no escalation through roles). */
+function beyondEditor(held: Set<Permission>, permissions: Permission[]) {
+  return permissions.filter((p) => !held.has(p))
+}
+
+export const roles = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/roles',
+      tags: ['Roles'],
+      summary: 'Built-in and custom roles of an account',
+      description: 'Needs `roles.view`.',
+      request: { params: AccountParam },
+      responses: { 200: { description: 'Roles', content: { 'application/json': { schema: z.object({ items: z.array(RoleView) }) } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'roles.view')
+      return c.json({ items: await listRoles(c.var.db, ctx.account.id) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/roles',
+      tags: ['Roles'],
+      summary: 'Create a custom role',
+      description: 'Needs `roles.manage`. A role may hold only permissions its author holds.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: RoleBody } } } },
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const via = authorize(ctx, 'roles.manage')
+      const body = c.req.valid('json')
+      const beyond = beyondEditor(effectivePermissions(via), body.permissions)
+      if (beyond.length) throw fieldError(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
+      if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
+      const id = await createRole(c.var.db, ctx.account.id, body)
+      const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === id)!
+      return c.json({ role }, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/accounts/{id}/roles/{roleId}',
+      tags: ['Roles'],
+      summary: 'Edit a custom role',
+      description:
+        'Needs `roles.manage`. Built-in roles are read-only. A role held by user-level members cannot gain non-technical permissions.',
+      request: { params: RoleParams, body: { required: true, content: { 'application/json': { schema: RoleBody.partial() } } } },
+      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { id, roleId } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const via = authorize(ctx, 'roles.manage')
+      const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
+      if (!existing) {
+        const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
+        if (builtin) throw new AppError(403, 'forbidden', 'Built-in roles are read-only; create a custom role instead.')
+        throw new AppError(404, 'not_found', 'No role with that id.')
+      }
+      const body = c.req.valid('json')
+      if (body.permissions) {
+        const beyond = beyondEditor(effectivePermissions(via), body.permissions)
+        if (beyond.length) throw fieldError(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
+        const nonTechnical = body.permissions.filter((p) => sectionOf(p).category !== 'technical' || p === 'support.contact')
+        if (nonTechnical.length && (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')) {
+          throw fieldError(422, 'level_restriction', 'permissions', `User-level members hold this role; they cannot have ${nonTechnical.join(', ')}.`)
+        }
+      }
+      if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
+      await updateRole(c.var.db, roleId, body)
+      const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
+      return c.json({ role }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/roles/{roleId}',
+      tags: ['Roles'],
+      summary: 'Delete a custom role',
+      description: 'Needs `roles.manage`. Members holding the role lose it. Built-in roles cannot be deleted.',
+      request: { params: RoleParams },
+      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, roleId } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      authorize(ctx, 'roles.manage')
+      const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
+      if (!existing) {
+        const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
+        throw builtin ? new AppError(403, 'forbidden', 'Built-in roles cannot be deleted.') : new AppError(404, 'not_found', 'No role with that id.')
+      }
+      await deleteRole(c.var.db, roleId)
+      return c.body(null, 204)
+    },
+  )

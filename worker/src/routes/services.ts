@@ -1,0 +1,323 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { AccountKind } from '../../../db/schema/accounts.ts'
+import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
+import type { Permission } from '../authz/catalogue.ts'
+import { can, inScope } from '../authz/decide.ts'
+import {
+  createService,
+  deleteService,
+  getServiceInTree,
+  groupInAccount,
+  listServices,
+  recordServiceAction,
+  serviceFacets,
+  serviceFacts,
+  setPartnerAccess,
+  updateService,
+  type ServiceRow,
+} from '../domain/services.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { createRouter } from '../openapi.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
+const Name = z.string().trim().min(1, 'Enter a name.').max(200)
+
+const ServiceView = z
+  .object({
+    id: z.string(),
+    account: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
+    type: z.enum(serviceTypes),
+    name: z.string(),
+    status: z.enum(serviceStatuses),
+    expiresAt: z.number().nullable(),
+    group: z.object({ id: z.string(), name: z.string() }).nullable(),
+    tags: z.array(z.string()),
+    partnerAccess: z.boolean(),
+    lastAction: z.object({ action: z.string(), at: z.number() }).nullable(),
+    createdAt: z.number(),
+  })
+  .openapi('Service')
+
+const Allowed = z.object({ manage: z.boolean(), operate: z.boolean(), partnerAccess: z.boolean(), consentRequired: z.boolean() })
+
+const ListQuery = z.object({
+  type: z.enum(serviceTypes).optional(),
+  status: z.enum(serviceStatuses).optional(),
+  group: z.string().max(64).optional(),
+  tag: z.string().trim().toLowerCase().max(40).optional(),
+  expiring_within: z.coerce.number().int().min(1).max(3650).optional().openapi({ description: 'Days' }),
+  q: z.string().trim().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
+})
+
+const CreateBody = z.object({
+  type: z.enum(serviceTypes),
+  name: Name,
+  status: z.enum(serviceStatuses).default('active'),
+  expiresAt: z.number().int().min(0).max(32503680000000).nullable().default(null),
+  groupId: z.string().max(64).nullable().default(null),
+  tags: z.array(Tag).max(20).default([]),
+  partnerAccess: z.boolean().default(false),
+})
+
+const UpdateBody = z.object({
+  name: Name.optional(),
+  status: z.enum(serviceStatuses).optional(),
+  expiresAt: z.number().int().min(0).max(32503680000000).nullable().optional(),
+  groupId: z.string().max(64).nullable().optional(),
+  tags: z.array(Tag).max(20).optional(),
+})
+
+const ServiceParams = AccountParam.extend({ sid: z.string().min(1).max(64).openapi({ param: { name: 'sid', in: 'path' } }) })
+const ActionParams = ServiceParams.extend({ action: z.enum(['restart', 'rename']).openapi({ param: { name: 'action', in: 'path' } }) })
+
+const RESTARTABLE = new Set(['server', 'hosting'])
+
+function view(s: ServiceRow) {
+  return {
+    id: s.id,
+    account: { id: s.accountId, name: s.accountName, kind: s.accountKind },
+    type: s.type,
+    name: s.name,
+    status: s.status,
+    expiresAt: s.expiresAt,
+    group: s.groupId && s.groupName ? { id: s.groupId, name: s.groupName } : null,
+    tags: s.tags,
+    partnerAccess: s.partnerAccess,
+    lastAction: s.lastAction && s.lastActionAt ? { action: s.lastAction, at: s.lastActionAt } : null,
+    createdAt: s.createdAt,
+  }
+}
+
+const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })
+
+/** Load a service under the account and require `permission` on it (404 when outside tree or scope). */
+async function loadService(ctx: AccountContext, c: Parameters<typeof loadAccountContext>[0], sid: string, permission: Permission) {
+  const service = await getServiceInTree(c.var.db, ctx.account.path, sid)
+  if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
+  // Reading comes first so that a service outside the caller's reach is not found, whatever the action.
+  authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
+  authorize(ctx, permission, serviceFacts(service), ownerOf(service))
+  return service
+}
+
+/** What the caller may do with one service: the UI shows exactly these buttons. */
+function allowed(ctx: AccountContext, s: ServiceRow) {
+  const facts = serviceFacts(s)
+  const owner = ownerOf(s)
+  const manage = can(ctx.grants, 'services.manage', owner, facts)
+  const operate = can(ctx.grants, 'services.operate', owner, facts)
+  return {
+    manage: manage.ok,
+    operate: operate.ok,
+    partnerAccess: manage.ok && manage.via.accountId === s.accountId,
+    consentRequired: !operate.ok && operate.code === 'consent_required',
+  }
+}
+
+export const servicesRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/services',
+      tags: ['Services'],
+      summary: 'Services visible from an account',
+      description:
+        "Needs `services.view`. Lists the account's services and, for members who may read them, those of its customers (and resellers), narrowed to the caller's scope. Cursor pagination by name.",
+      request: { params: AccountParam, query: ListQuery },
+      responses: {
+        200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const via = authorize(ctx, 'services.view')
+      const q = c.req.valid('query')
+      // Which kinds below this account the caller may read: asked of the decision function itself.
+      const descendantKinds = (['reseller', 'customer'] as AccountKind[]).filter(
+        (kind) => can(ctx.grants, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok,
+      )
+      const page = await listServices(c.var.db, {
+        account: ctx.account,
+        descendantKinds,
+        scope: via.level === 'owner' ? null : via.scope,
+        filters: { type: q.type, status: q.status, group: q.group, tag: q.tag, expiringWithinDays: q.expiring_within, q: q.q },
+        limit: q.limit,
+        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      })
+      return c.json({ items: page.items.map(view), nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/services/facets',
+      tags: ['Services'],
+      summary: 'Groups and tags of an account’s services',
+      request: { params: AccountParam },
+      responses: {
+        200: {
+          description: 'Facets',
+          content: { 'application/json': { schema: z.object({ groups: z.array(z.object({ id: z.string(), name: z.string() })), tags: z.array(z.string()) }) } },
+        },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'services.view')
+      return c.json(await serviceFacets(c.var.db, ctx.account.id), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/services',
+      tags: ['Services'],
+      summary: 'Create a service owned by this account',
+      description: 'Needs `services.manage`. A scoped member may only create services inside their scope. Only the owning account itself may turn partner access on.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateBody } } } },
+      responses: {
+        201: { description: 'Created', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const via = authorize(ctx, 'services.manage')
+      const body = c.req.valid('json')
+      const tags = [...new Set(body.tags)]
+      if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
+      if (body.partnerAccess && via.accountId !== ctx.account.id) throw fieldError(403, 'forbidden', 'partnerAccess', 'Only the customer can grant partner access.')
+      if (via.level !== 'owner' && !inScope(via.scope, { id: '', groupId: body.groupId, tags, partnerAccess: body.partnerAccess })) {
+        throw fieldError(403, 'forbidden', 'tags', 'The new service would be outside your scope; give it a tag or group you may reach.')
+      }
+      const id = await createService(c.var.db, ctx.account.id, { ...body, tags })
+      const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
+      return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/services/{sid}',
+      tags: ['Services'],
+      summary: 'One service, with what the caller may do with it',
+      request: { params: ServiceParams },
+      responses: {
+        200: { description: 'The service', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id, sid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const service = await loadService(ctx, c, sid, 'services.view')
+      return c.json({ service: view(service), allowed: allowed(ctx, service) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/accounts/{id}/services/{sid}',
+      tags: ['Services'],
+      summary: 'Change a service',
+      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent.',
+      request: { params: ServiceParams, body: { required: true, content: { 'application/json': { schema: UpdateBody } } } },
+      responses: {
+        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id, sid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const service = await loadService(ctx, c, sid, 'services.manage')
+      const body = c.req.valid('json')
+      if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
+      const tags = body.tags ? [...new Set(body.tags)] : undefined
+      const via = authorize(ctx, 'services.manage', serviceFacts(service), ownerOf(service))
+      const next = { id: service.id, groupId: body.groupId !== undefined ? body.groupId : service.groupId, tags: tags ?? service.tags, partnerAccess: service.partnerAccess }
+      if (via.level !== 'owner' && !inScope(via.scope, next)) throw fieldError(403, 'forbidden', 'tags', 'The change would move the service outside your scope.')
+      await updateService(c.var.db, service.id, { ...body, tags })
+      const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/services/{sid}',
+      tags: ['Services'],
+      summary: 'Delete a service',
+      request: { params: ServiceParams },
+      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, sid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const service = await loadService(ctx, c, sid, 'services.manage')
+      await deleteService(c.var.db, service.id)
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/services/{sid}/actions/{action}',
+      tags: ['Services'],
+      summary: 'Run a server action: restart or rename',
+      description: 'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `rename` takes `{ name }`.',
+      request: {
+        params: ActionParams,
+        body: { required: false, content: { 'application/json': { schema: z.object({ name: Name.optional() }) } } },
+      },
+      responses: {
+        200: { description: 'Done', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
+        ...problems(400, 401, 403, 404, 422),
+      },
+    }),
+    async (c) => {
+      const { id, sid, action } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const service = await loadService(ctx, c, sid, 'services.operate')
+      const { name } = c.req.valid('json')
+      if (action === 'restart' && !RESTARTABLE.has(service.type)) throw new AppError(422, 'unsupported_action', `A ${service.type.replace('_', ' ')} cannot be restarted.`)
+      if (action === 'rename' && !name) throw fieldError(400, 'validation_failed', 'name', 'Enter the new name.')
+      await recordServiceAction(c.var.db, service.id, action, action === 'rename' ? name : undefined)
+      const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/accounts/{id}/services/{sid}/partner-access',
+      tags: ['Services'],
+      summary: "Grant or withdraw the partner's access to a service (customer consent)",
+      description: 'Only members of the owning account with `services.manage` may change it; partners never can.',
+      request: { params: ServiceParams, body: { required: true, content: { 'application/json': { schema: z.object({ enabled: z.boolean() }) } } } },
+      responses: {
+        200: { description: 'Changed', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id, sid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const service = await getServiceInTree(c.var.db, ctx.account.path, sid)
+      if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
+      authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
+      // Consent is the customer's own decision: the manage right must come from a membership in the owning account.
+      const via = can(ctx.grants, 'services.manage', { ...ownerOf(service) }, { ...serviceFacts(service), partnerAccess: true })
+      if (!via.ok || via.via.accountId !== service.accountId) throw new AppError(403, 'forbidden', 'Only the customer who owns the service can change partner access.')
+      await setPartnerAccess(c.var.db, service.id, c.req.valid('json').enabled)
+      const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+    },
+  )
