@@ -55,3 +55,29 @@ function expectProblemType(res: Response) {
   const type = res.headers.get('content-type') ?? ''
   if (!type.startsWith('application/problem+json')) throw new Error(`expected problem+json, got ${type} (${res.status})`)
 }
+
+/** The id of a demo service by name (and type, when names repeat across types). */
+export async function serviceId(name: string, type?: string): Promise<string> {
+  const row = await env.DB.prepare(`SELECT id FROM services WHERE name = ?${type ? ' AND type = ?' : ''}`)
+    .bind(...(type ? [name, type] : [name]))
+    .first<{ id: string }>()
+  if (!row) throw new Error(`no service named ${name}`)
+  return row.id
+}
+
+/** The membership id of a user in an account. */
+export async function membershipId(email: string, account: string): Promise<string> {
+  const row = await env.DB.prepare(
+    'SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id JOIN accounts a ON a.id = m.account_id WHERE u.email = ? AND a.name = ?',
+  )
+    .bind(email, account)
+    .first<{ id: string }>()
+  if (!row) throw new Error(`${email} is not a member of ${account}`)
+  return row.id
+}
+
+/** A snapshot of a table, to assert that a refused request changed nothing. */
+export async function snapshot(table: 'memberships' | 'membership_roles' | 'roles' | 'services' | 'users' | 'service_tags') {
+  const { results } = await env.DB.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()
+  return JSON.stringify(results)
+}

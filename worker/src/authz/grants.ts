@@ -67,7 +67,8 @@ export function canGrant(
     return deny(403, 'escalation', 'level', `You cannot grant the ${proposed.level} level.`)
   }
   if (proposed.level === 'user') {
-    const bad = proposed.permissions.filter((p) => sectionOf(p).category !== 'technical' || p === 'support.contact')
+    // support.contact is technical but simply not conferred on users (effectivePermissions drops it).
+    const bad = proposed.permissions.filter((p) => sectionOf(p).category !== 'technical')
     if (bad.length) {
       return deny(422, 'level_restriction', 'roles', `User-level members hold technical permissions only; remove ${bad.join(', ')}.`)
     }

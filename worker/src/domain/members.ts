@@ -18,7 +18,7 @@ export async function listMembers(db: DB, accountId: string) {
     db
       .select({
         id: memberships.id,
-        userId: users.id,
+        userId: memberships.userId,
         email: users.email,
         name: users.name,
         level: memberships.level,
@@ -91,8 +91,13 @@ export async function createMember(
   try {
     await db.batch([
       db.insert(users).values({ id: userId, email: normalizeEmail(input.email), name: input.name, passwordHash: input.passwordHash }),
-      db.run(sql`INSERT INTO memberships (id, user_id, account_id, level, scope)
-        VALUES (${membershipId}, ${userId}, ${accountId}, ${cappedLevel(accountId, input.level, null)}, ${JSON.stringify(input.scope)})`),
+      db.insert(memberships).values({
+        id: membershipId,
+        userId,
+        accountId,
+        level: cappedLevel(accountId, input.level, null),
+        scope: JSON.stringify(input.scope),
+      }),
       ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     ])
   } catch (error) {
@@ -105,8 +110,10 @@ export async function createMember(
 export async function updateMember(db: DB, accountId: string, membershipId: string, input: { level: MembershipLevel; roleIds: string[]; scope: Scope }) {
   try {
     await db.batch([
-      db.run(sql`UPDATE memberships SET level = ${cappedLevel(accountId, input.level, membershipId)}, scope = ${JSON.stringify(input.scope)}
-        WHERE id = ${membershipId} AND account_id = ${accountId}`),
+      db
+        .update(memberships)
+        .set({ level: cappedLevel(accountId, input.level, membershipId), scope: JSON.stringify(input.scope) })
+        .where(and(eq(memberships.id, membershipId), eq(memberships.accountId, accountId))),
       db.delete(membershipRoles).where(eq(membershipRoles.membershipId, membershipId)),
       ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     ])

@@ -100,7 +100,7 @@ export const roles = createRouter()
       if (body.permissions) {
         const beyond = beyondEditor(effectivePermissions(via), body.permissions)
         if (beyond.length) throw fieldError(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
-        const nonTechnical = body.permissions.filter((p) => sectionOf(p).category !== 'technical' || p === 'support.contact')
+        const nonTechnical = body.permissions.filter((p) => sectionOf(p).category !== 'technical')
         if (nonTechnical.length && (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')) {
           throw fieldError(422, 'level_restriction', 'permissions', `User-level members hold this role; they cannot have ${nonTechnical.join(', ')}.`)
         }

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest'
+import { accountId, api, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
+
+type MemberBody = { member: { id: string; level: string; roles: { id: string; name: string }[]; scope: { mode: string }; user: { email: string } } }
+const newPassword = 'violet-harbour-71-lantern'
+
+describe('GET /api/v1/accounts/:id/members', () => {
+  it('lists the staff of an account with level, roles and scope, owner first', async () => {
+    const cookie = await login('owner@acme.test')
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { items: MemberBody['member'][]; admins: { count: number; cap: number } }
+    expect(body.items.map((m) => [m.user.email, m.level])).toEqual([
+      ['owner@acme.test', 'owner'],
+      ['billie@acme.test', 'admin'],
+      ['sarah@acme.test', 'admin'],
+      ['tom@acme.test', 'user'],
+    ])
+    const tom = body.items.find((m) => m.user.email === 'tom@acme.test')!
+    expect(tom.roles.map((r) => r.name)).toEqual(['Technical'])
+    expect(tom.scope).toEqual({ mode: 'tagged', tags: ['managed'] })
+    expect(body.admins).toEqual({ count: 2, cap: 3 })
+  })
+
+  it('refuses a member without staff.view (403) and a sibling tenant (404)', async () => {
+    const acme = await accountId('Acme Hosting')
+    expect((await api(`/accounts/${acme}/members`, { cookie: await login('billie@acme.test') })).status).toBe(403)
+    expect((await api(`/accounts/${acme}/members`, { cookie: await login('owner@globex.test') })).status).toBe(404)
+  })
+
+  it("lets a partner with customers.view and staff.view read a customer's staff", async () => {
+    const res = await api(`/accounts/${await accountId('Bluebird Bakery')}/members`, { cookie: await login('sarah@acme.test') })
+    expect(res.status).toBe(200)
+  })
+})
+
+describe('POST /api/v1/accounts/:id/members', () => {
+  it('creates a staff member with a login that can sign in', async () => {
+    const cookie = await login('owner@acme.test')
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
+      method: 'POST',
+      cookie,
+      json: { email: 'New.Person@Acme.test', name: 'New Person', password: newPassword, level: 'user', roles: ['technical'], scope: { mode: 'tagged', tags: ['managed'] } },
+    })
+    expect(res.status).toBe(201)
+    const { member } = (await res.json()) as MemberBody
+    expect(member).toMatchObject({ level: 'user', user: { email: 'new.person@acme.test' }, scope: { mode: 'tagged' } })
+    expect(member.roles.map((r) => r.id)).toEqual(['technical'])
+    const signIn = await api('/auth/login', { method: 'POST', json: { email: 'new.person@acme.test', password: newPassword }, ip: '10.20.0.1' })
+    expect(signIn.status).toBe(200)
+  })
+
+  it('refuses a common password and names the field', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
+      method: 'POST',
+      cookie: await login('owner@acme.test'),
+      json: { email: 'weak@acme.test', name: 'Weak', password: 'password123', level: 'user' },
+    })
+    expect(res.status).toBe(400)
+    expect((await problem(res)).errors?.[0]?.field).toBe('password')
+  })
+
+  it('refuses an email that already has a login (409, names email)', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
+      method: 'POST',
+      cookie: await login('owner@acme.test'),
+      json: { email: 'owner@globex.test', name: 'Dup', password: newPassword, level: 'user' },
+    })
+    expect(res.status).toBe(409)
+    expect((await problem(res)).errors?.[0]?.field).toBe('email')
+  })
+
+  it('names missing and wrong-typed fields', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
+      method: 'POST',
+      cookie: await login('owner@acme.test'),
+      json: { email: 'x@acme.test', level: 'superuser', roles: 'technical', scope: { mode: 'tagged', tags: [] } },
+    })
+    expect(res.status).toBe(400)
+    const fields = (await problem(res)).errors!.map((e) => e.field)
+    expect(fields).toEqual(expect.arrayContaining(['name', 'password', 'level', 'roles']))
+  })
+
+  // Escalation attempts: each answers 403/422 and changes nothing.
+  describe('refuses escalation and changes nothing', () => {
+    const attempt = async (email: string, account: string, json: unknown) => {
+      const before = [await snapshot('memberships'), await snapshot('users'), await snapshot('membership_roles')]
+      const res = await api(`/accounts/${await accountId(account)}/members`, { method: 'POST', cookie: await login(email), json })
+      expect([await snapshot('memberships'), await snapshot('users'), await snapshot('membership_roles')]).toEqual(before)
+      return res
+    }
+
+    it('a Manager cannot grant a permission she does not hold (Sarah has no billing)', async () => {
+      const res = await attempt('sarah@acme.test', 'Acme Hosting', { email: 'e1@acme.test', name: 'E', password: newPassword, level: 'admin', roles: ['billing'] })
+      expect(res.status).toBe(403)
+      expect(await problem(res)).toMatchObject({ code: 'escalation', errors: [{ field: 'roles' }] })
+    })
+
+    it('a scoped grantor cannot grant a wider scope', async () => {
+      // Tom is a user: he cannot manage staff at all.
+      const res = await attempt('tom@acme.test', 'Acme Hosting', { email: 'e2@acme.test', name: 'E', password: newPassword, level: 'user', roles: [], scope: { mode: 'all' } })
+      expect(res.status).toBe(403)
+    })
+
+    it('nobody gives a user-level member a billing permission (422)', async () => {
+      const res = await attempt('owner@acme.test', 'Acme Hosting', { email: 'e3@acme.test', name: 'E', password: newPassword, level: 'user', roles: ['billing'] })
+      expect(res.status).toBe(422)
+      expect((await problem(res)).code).toBe('level_restriction')
+    })
+
+    it('the admin cap holds: a fourth admin is refused with limit_reached', async () => {
+      const cookie = await login('owner@acme.test')
+      const acme = await accountId('Acme Hosting')
+      const ok = await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'third@acme.test', name: 'Third', password: newPassword, level: 'admin' } })
+      expect(ok.status).toBe(201)
+      const res = await attempt('owner@acme.test', 'Acme Hosting', { email: 'fourth@acme.test', name: 'Fourth', password: newPassword, level: 'admin' })
+      expect(res.status).toBe(422)
+      expect(await problem(res)).toMatchObject({ code: 'limit_reached', errors: [{ field: 'level' }] })
+    })
+
+    it('an unknown role or another account’s custom role is refused', async () => {
+      const res = await attempt('owner@globex.test', 'Globex Partners', { email: 'e4@globex.test', name: 'E', password: newPassword, level: 'admin', roles: ['rol_doesnotexist'] })
+      expect(res.status).toBe(400)
+      expect((await problem(res)).errors?.[0]?.field).toBe('roles')
+    })
+  })
+
+  it('lets no more admins through than the cap when requests race', async () => {
+    const cookie = await login('owner@globex.test')
+    const globex = await accountId('Globex Partners')
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        api(`/accounts/${globex}/members`, { method: 'POST', cookie, json: { email: `race${i}@globex.test`, name: `Race ${i}`, password: newPassword, level: 'admin' } }),
+      ),
+    )
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(3)
+    expect(answers.filter((r) => r.status === 422)).toHaveLength(3)
+    const list = (await (await api(`/accounts/${globex}/members`, { cookie })).json()) as { admins: { count: number } }
+    expect(list.admins.count).toBe(3)
+  })
+})
+
+describe('PATCH /api/v1/accounts/:id/members/:memberId', () => {
+  it('changes roles and scope of a member', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members/${await membershipId('tom@acme.test', 'Acme Hosting')}`, {
+      method: 'PATCH',
+      cookie: await login('owner@acme.test'),
+      json: { roles: ['technical', 'visitation'], scope: { mode: 'all' } },
+    })
+    expect(res.status).toBe(200)
+    const { member } = (await res.json()) as MemberBody
+    expect(member.roles.map((r) => r.id).sort()).toEqual(['technical', 'visitation'])
+    expect(member.scope).toEqual({ mode: 'all' })
+  })
+
+  it('refuses to let anyone change their own level or roles', async () => {
+    const before = await snapshot('membership_roles')
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members/${await membershipId('sarah@acme.test', 'Acme Hosting')}`, {
+      method: 'PATCH',
+      cookie: await login('sarah@acme.test'),
+      json: { roles: ['manager', 'technical', 'account-owner'] },
+    })
+    expect(res.status).toBe(403)
+    expect((await problem(res)).code).toBe('self_change')
+    expect(await snapshot('membership_roles')).toBe(before)
+  })
+
+  it('refuses to promote a user to admin past the cap, and to raise someone to owner', async () => {
+    const cookie = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'third@acme.test', name: 'Third', password: newPassword, level: 'admin' } })
+    const tom = await membershipId('tom@acme.test', 'Acme Hosting')
+    const promote = await api(`/accounts/${acme}/members/${tom}`, { method: 'PATCH', cookie, json: { level: 'admin' } })
+    expect(promote.status).toBe(422)
+    const owner = await api(`/accounts/${acme}/members/${tom}`, { method: 'PATCH', cookie, json: { level: 'owner' } })
+    expect(owner.status).toBe(400)
+  })
+
+  it('refuses to widen a user-level member with a billing role (422)', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members/${await membershipId('tom@acme.test', 'Acme Hosting')}`, {
+      method: 'PATCH',
+      cookie: await login('owner@acme.test'),
+      json: { roles: ['billing'] },
+    })
+    expect(res.status).toBe(422)
+  })
+
+  it("answers 404 for a member of another account, even one the caller's tree contains", async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members/${await membershipId('owner@bluebird.test', 'Bluebird Bakery')}`, {
+      method: 'PATCH',
+      cookie: await login('owner@acme.test'),
+      json: { roles: [] },
+    })
+    expect(res.status).toBe(404)
+  })
+})
+
+describe('DELETE /api/v1/accounts/:id/members/:memberId', () => {
+  it('removes a member; their login no longer reaches the account', async () => {
+    const acme = await accountId('Acme Hosting')
+    const tomCookie = await login('tom@acme.test')
+    const res = await api(`/accounts/${acme}/members/${await membershipId('tom@acme.test', 'Acme Hosting')}`, { method: 'DELETE', cookie: await login('owner@acme.test') })
+    expect(res.status).toBe(204)
+    expect((await api(`/accounts/${acme}`, { cookie: tomCookie })).status).toBe(404)
+  })
+
+  it('refuses to remove the owner or oneself', async () => {
+    const acme = await accountId('Acme Hosting')
+    const sarah = await login('sarah@acme.test')
+    expect((await api(`/accounts/${acme}/members/${await membershipId('owner@acme.test', 'Acme Hosting')}`, { method: 'DELETE', cookie: sarah })).status).toBe(403)
+    expect((await api(`/accounts/${acme}/members/${await membershipId('sarah@acme.test', 'Acme Hosting')}`, { method: 'DELETE', cookie: sarah })).status).toBe(403)
+  })
+})
