@@ -48,6 +48,8 @@ export interface MenuItem {
   label: string
   icon: string
   path: string
+  /** The actions of the section the caller holds here (`view`, `manage`, …). */
+  actions?: string[]
 }
 
 export interface ChildrenPage {

@@ -49,7 +49,9 @@ const schemas = {
   }),
   children: z.object({ items: z.array(Account), nextCursor: z.string().nullable() }),
   menu: z.object({
-    items: z.array(z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string() })),
+    items: z.array(
+      z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()).optional() }),
+    ),
   }),
 }
 
