@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, myAccounts, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT } from './support.ts'
+
+describe('Switching accounts', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('lets Sam, who belongs to two customers, search for the other account and land on its dashboard', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await signIn(page, 'sam@freelance.test')
+    const accounts = await myAccounts(page)
+    assert.deepEqual(accounts.map((a) => a.name).sort(), ['Bluebird Bakery', 'Evergreen Legal'])
+
+    const here = accounts.find((a) => pathOf(page) === `/a/${a.id}`)
+    assert.ok(here, 'Sam starts on one of their accounts')
+    const other = accounts.find((a) => a !== here)!
+    await page.getByRole('main').getByRole('heading', { level: 1, name: here.name }).waitFor()
+
+    await page.getByRole('button', { name: /switch account/i }).click()
+    const search = page.getByPlaceholder('Search accounts…')
+    await search.waitFor()
+    // Both accounts are offered, each under its reseller, with Sam's role.
+    await page.getByRole('option', { name: /Bluebird Bakery/ }).waitFor()
+    await page.getByRole('option', { name: /Evergreen Legal/ }).waitFor()
+    await screenshot(page, 'account-switcher')
+
+    await search.fill(other.name.slice(0, 4))
+    await page.getByRole('option', { name: new RegExp(here.name) }).waitFor({ state: 'detached' })
+    await page.getByRole('option', { name: new RegExp(other.name) }).click()
+
+    await page.waitForURL(`**/a/${other.id}`)
+    await page.getByRole('main').getByRole('heading', { level: 1, name: other.name }).waitFor()
+    assert.equal(await page.title(), `Dashboard · ${other.name} · Trellis`)
+
+    // `/` now remembers the account Sam switched to.
+    await page.goto('/')
+    await page.waitForURL(`**/a/${other.id}`)
+    await context.close()
+  })
+})

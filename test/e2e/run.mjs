@@ -1,0 +1,95 @@
+// npm run test:e2e — the browser tests against a real portal:
+// build the web app, serve web + API with a fresh demo database on :8788,
+// run test/e2e/*.test.ts with Node's test runner, stop the portal, exit with the tests' code.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+// E2E_PORT / E2E_INSPECTOR_PORT move the run elsewhere when 8788 is taken (e.g. by a dev server).
+const PORT = Number(process.env.E2E_PORT ?? 8788)
+const INSPECTOR_PORT = Number(process.env.E2E_INSPECTOR_PORT ?? 9230)
+const BASE_URL = `http://localhost:${PORT}`
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+if (!existsSync(CHROMIUM)) {
+  console.error(`\n  The browser tests need Chromium at ${CHROMIUM}, and it is not there.`)
+  console.error('  Install it with:  apt-get update && apt-get install -y chromium')
+  console.error('  (or point CHROMIUM_PATH at another Chromium binary).\n')
+  process.exit(1)
+}
+
+// The project's own binaries (vite, wrangler, and Node 22 from the `node` package) come first,
+// also when this script is started with a plain `node`. Set before portal.mjs captures the env.
+process.env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`
+const nodeMajor = Number(process.versions.node.split('.')[0])
+// Node 22+ runs the .ts tests directly (type stripping); otherwise use the project's Node from PATH.
+const node = nodeMajor >= 22 ? process.execPath : 'node'
+
+/** True when something already listens on the port (the tests would silently run against it). */
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+for (const port of [PORT, INSPECTOR_PORT]) {
+  if (await portInUse(port)) {
+    console.error(`\n  Port ${port} is already in use; the browser tests need it for their own portal.`)
+    console.error('  Stop whatever runs there, or choose other ports with E2E_PORT and E2E_INSPECTOR_PORT.\n')
+    process.exit(1)
+  }
+}
+
+const { buildWeb, prepareDatabase, servePortal } = await import('../../scripts/portal.mjs')
+
+const started = Date.now()
+const step = (what) => console.log(`e2e: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+
+step('building the web app')
+buildWeb({ quiet: true })
+const persistTo = path.join(root, '.wrangler', 'e2e-state')
+step('preparing a fresh demo database')
+prepareDatabase(persistTo, { quiet: true, fresh: true })
+step(`starting the portal on ${BASE_URL}`)
+const portal = await servePortal({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo, quiet: true })
+
+let stopped = false
+const stop = () => {
+  if (!stopped) portal.stop()
+  stopped = true
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stop()
+    process.exit(130)
+  })
+}
+
+step('running the browser tests')
+let code = 1
+try {
+  code = await new Promise((resolve) => {
+    const child = spawn(node, ['--test', '--test-concurrency=1', 'test/e2e/**/*.test.ts'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM },
+    })
+    child.on('error', (error) => {
+      console.error(error)
+      resolve(1)
+    })
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)))
+  })
+} finally {
+  stop()
+}
+step(code === 0 ? 'passed' : `failed with exit code ${code}`)
+process.exit(code)

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, openPage, PASSWORD, pathOf, screenshot, signIn, STORY_TIMEOUT, submitLogin } from './support.ts'
+
+const ACME_CUSTOMERS = ['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental']
+
+describe('Signing in', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('takes the owner of Acme Hosting from the login page to a dashboard with the menu and Acme’s customers', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await page.goto('/')
+    assert.equal(pathOf(page), '/login', 'a signed-out visitor is sent to the login page')
+    await screenshot(page, 'login')
+
+    await signIn(page, 'owner@acme.test')
+
+    const main = page.getByRole('main')
+    await main.getByRole('heading', { level: 1, name: 'Acme Hosting' }).waitFor()
+    const menu = page.getByRole('navigation', { name: 'Main' })
+    const labels = (await menu.getByRole('link').allInnerTexts()).map((t) => t.trim())
+    assert.ok(labels.includes('Dashboard'), `the menu shows Dashboard (got ${labels.join(', ')})`)
+    assert.ok(labels.includes('Customers'), `the menu shows Customers (got ${labels.join(', ')})`)
+    assert.equal(await menu.getByRole('link', { name: 'Dashboard' }).getAttribute('aria-current'), 'page')
+    for (const name of ACME_CUSTOMERS) await main.getByRole('link', { name }).waitFor()
+    await main.getByText('You are Owner here').waitFor()
+    assert.equal(await page.title(), 'Dashboard · Acme Hosting · Trellis')
+    await screenshot(page, 'dashboard')
+
+    await menu.getByRole('link', { name: 'Customers' }).click()
+    await page.waitForURL(/\/customers$/)
+    await main.getByRole('heading', { level: 1, name: 'Customers' }).waitFor()
+    for (const name of ACME_CUSTOMERS) await main.getByRole('link', { name }).waitFor()
+    assert.equal(await page.title(), 'Customers · Acme Hosting · Trellis')
+    await screenshot(page, 'customers')
+    await context.close()
+  })
+
+  it('keeps a visitor with a wrong password on the login page and tells them why', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await page.goto('/login')
+    await submitLogin(page, 'owner@acme.test', 'not-the-password')
+
+    const alert = page.getByRole('alert')
+    await alert.waitFor()
+    assert.equal((await alert.innerText()).trim(), 'The email or password is incorrect.')
+    assert.equal(pathOf(page), '/login')
+    assert.equal(await page.getByLabel('Email').inputValue(), 'owner@acme.test', 'the email is kept')
+    assert.equal(await page.getByLabel('Password').inputValue(), '', 'the password is cleared')
+    assert.ok(await page.getByRole('button', { name: 'Sign in' }).isEnabled(), 'the form can be sent again')
+    await screenshot(page, 'login-error')
+    await context.close()
+  })
+
+  it('works without JavaScript: the form posts, the session cookie is set and the dashboard renders', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser, { javaScriptEnabled: false })
+    await page.goto('/login')
+    await submitLogin(page, 'owner@acme.test', PASSWORD)
+    await page.waitForURL(/\/a\/[^/]+$/)
+    await page.getByRole('main').getByRole('heading', { level: 1, name: 'Acme Hosting' }).waitFor()
+
+    const session = (await context.cookies()).find((c) => c.name === 'trellis_session')
+    assert.ok(session, 'the session cookie is set')
+    assert.equal(session.httpOnly, true)
+    assert.equal(session.sameSite, 'Lax')
+    assert.ok(session.expires > Date.now() / 1000 + 24 * 3600, 'the cookie keeps the session’s expiry')
+
+    // Logging out is a plain form too.
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.waitForURL(/\/login$/)
+    await context.close()
+  })
+
+  it('shows the dashboard at 375 px wide with the menu in a drawer', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+    await signIn(page, 'owner@acme.test')
+    await page.getByRole('main').getByRole('heading', { level: 1, name: 'Acme Hosting' }).waitFor()
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).isVisible(), false, 'the sidebar is folded away')
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    assert.equal(overflow, 0, 'nothing is wider than the screen')
+    await screenshot(page, 'dashboard-375')
+
+    await page.getByRole('button', { name: 'Open navigation' }).click()
+    const drawer = page.getByRole('dialog')
+    await drawer.getByRole('link', { name: 'Customers' }).click()
+    await page.waitForURL(/\/customers$/)
+    await drawer.waitFor({ state: 'hidden' })
+    await screenshot(page, 'customers-375')
+    await context.close()
+  })
+})

@@ -1,0 +1,80 @@
+// Shared helpers of the browser tests: one Chromium per test file, a fresh
+// context per story, signing in through the real login page, screenshots.
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+
+export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://localhost:8788'
+export const PASSWORD = 'trellis-demo'
+export const ARTIFACTS = path.join(import.meta.dirname, 'artifacts')
+
+/** Upper bound for one user story, so a stuck page fails the test instead of hanging the run. */
+export const STORY_TIMEOUT = 60_000
+/** Upper bound for one wait on the page (an element, a navigation). */
+const STEP_TIMEOUT = 15_000
+
+mkdirSync(ARTIFACTS, { recursive: true })
+
+/** Headless Debian Chromium (never a downloaded browser). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** A new browser context (own cookies) on the portal, with bounded waits. */
+export async function openPage(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width: 1280, height: 800 }, ...options })
+  context.setDefaultTimeout(STEP_TIMEOUT)
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT * 2)
+  const page = await context.newPage()
+  return { context, page }
+}
+
+/** Fill in and submit the login form, as a person would. Does not wait for the outcome. */
+export async function submitLogin(page: Page, email: string, password: string) {
+  if (!new URL(page.url()).pathname.startsWith('/login')) await page.goto('/login')
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+/** Sign in through the login page and wait for the account's dashboard. */
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await submitLogin(page, email, password)
+  await page.waitForURL(/\/a\/[^/]+$/)
+}
+
+/** The signed-in user's accounts as the API lists them (with the page's cookies). */
+export async function myAccounts(page: Page): Promise<{ id: string; name: string }[]> {
+  const response = await page.request.get('/api/v1/me')
+  if (!response.ok()) throw new Error(`GET /api/v1/me answered ${response.status()}`)
+  const body: unknown = await response.json()
+  if (!body || typeof body !== 'object' || !('accounts' in body) || !Array.isArray(body.accounts)) {
+    throw new Error('GET /api/v1/me answered without accounts')
+  }
+  return body.accounts.map((a: { id: unknown; name: unknown }) => ({ id: String(a.id), name: String(a.name) }))
+}
+
+/** The path of the page's current URL. */
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname
+}
+
+/** Save a full-page screenshot to test/e2e/artifacts/<name>.png (look at it). */
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' })
+}
