@@ -45,6 +45,15 @@ const deny = (status: 403 | 404, code: Denial['code'], detail: string): Denial =
 /** Owners and admins may contact support; users never (rule 3). */
 const ADMIN_ONLY: ReadonlySet<Permission> = new Set(['support.contact'])
 
+const effectiveCache = new WeakMap<object, ReadonlySet<Permission>>()
+
+/** `effectivePermissions`, memoised per grant object (a request asks many questions of the same grants). */
+function held(m: MembershipGrant): ReadonlySet<Permission> {
+  let set = effectiveCache.get(m)
+  if (!set) effectiveCache.set(m, (set = effectivePermissions(m)))
+  return set
+}
+
 /**
  * The permissions a membership really holds in its own account: everything
  * for owners; for others their roles' permissions, limited to sections that
@@ -103,15 +112,15 @@ export function can(
   if (account.allowedSections && !account.allowedSections.includes(section.key)) {
     return deny(403, 'forbidden', `${section.label} is not enabled for this account.`)
   }
-  const held = effectivePermissions(via)
+  const granted = held(via)
   const inherited = via.accountId !== account.id
   const reading = actionOf(permission) === 'view'
   if (inherited) {
     const through = account.kind === 'reseller' ? 'resellers' : 'customers'
     const needed = `${through}.${reading ? 'view' : 'manage'}` as Permission
-    if (!held.has(needed)) return deny(403, 'forbidden', `You need the ${needed} permission in your own account.`)
+    if (!granted.has(needed)) return deny(403, 'forbidden', `You need the ${needed} permission in your own account.`)
   }
-  if (!held.has(permission)) return deny(403, 'forbidden', `You need the ${permission} permission.`)
+  if (!granted.has(permission)) return deny(403, 'forbidden', `You need the ${permission} permission.`)
   if (service && section.category === 'technical') {
     if (via.level !== 'owner' && !inScope(via.scope, service)) return deny(404, 'not_found', 'No service with that id.')
     if (inherited && !reading && !service.partnerAccess) {
