@@ -72,6 +72,12 @@ describe('Signing in', () => {
     assert.equal(session.sameSite, 'Lax')
     assert.ok(session.expires > Date.now() / 1000 + 24 * 3600, 'the cookie keeps the session’s expiry')
 
+    // The other pages render on the server as well.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' }).click()
+    await page.waitForURL(/\/customers$/)
+    await page.getByRole('main').getByText('The customer organisations Acme Hosting looks after.').waitFor()
+    for (const name of ACME_CUSTOMERS) await page.getByRole('main').getByRole('link', { name }).waitFor()
+
     // Logging out is a plain form too.
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.waitForURL(/\/login$/)

@@ -16,11 +16,18 @@ export async function loadChildrenSection(
   sectionKey: 'customers' | 'resellers',
 ) {
   const cursor = event.url.searchParams.get('cursor')
-  const [{ menu }, page] = await Promise.all([
+  const [{ account, menu }, page] = await Promise.all([
     parent(),
     api(event).children(event.params.accountId, { limit: CHILDREN_PAGE_SIZE, cursor }),
   ])
   const section = menu.find((item) => item.key === sectionKey)
   if (!section) error(404, 'Page not found')
-  return { section, page: unwrap(event, page, 'Account not found'), continued: Boolean(cursor), pageSize: CHILDREN_PAGE_SIZE }
+  return {
+    section,
+    page: unwrap(event, page, 'Account not found'),
+    continued: Boolean(cursor),
+    pageSize: CHILDREN_PAGE_SIZE,
+    // A platform's customers belong to its resellers: its Customers page lists the resellers to pick from.
+    throughResellers: sectionKey === 'customers' && account.kind === 'platform',
+  }
 }
