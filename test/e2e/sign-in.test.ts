@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, openPage, PASSWORD, pathOf, screenshot, signIn, STORY_TIMEOUT, submitLogin } from './support.ts'
+import { BASE_URL, launchBrowser, openPage, PASSWORD, pathOf, screenshot, signIn, STORY_TIMEOUT, submitLogin } from './support.ts'
 
 const ACME_CUSTOMERS = ['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental']
 
@@ -57,6 +57,25 @@ describe('Signing in', () => {
     assert.ok(await page.getByRole('button', { name: 'Sign in' }).isEnabled(), 'the form can be sent again')
     await screenshot(page, 'login-error')
     await context.close()
+  })
+
+  it('returns to the page that was asked for, but never to another site', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await page.goto('/a/some-account/customers')
+    assert.equal(pathOf(page), '/login')
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/a/some-account/customers')
+    await submitLogin(page, 'owner@acme.test', PASSWORD)
+    await page.waitForURL('**/a/some-account/customers')
+    await context.close()
+
+    // Guards against an open redirect through ?next= (dot segments normalise to a protocol-relative URL).
+    for (const next of ['//evil.test/', '/.//evil.test/', 'https://evil.test/']) {
+      const { context, page } = await openPage(browser)
+      await page.goto(`/login?next=${encodeURIComponent(next)}`)
+      await signIn(page, 'owner@acme.test')
+      assert.equal(new URL(page.url()).origin, new URL(BASE_URL).origin, `next=${next} stays on the portal`)
+      await context.close()
+    }
   })
 
   it('works without JavaScript: the form posts, the session cookie is set and the dashboard renders', { timeout: STORY_TIMEOUT }, async () => {

@@ -13,6 +13,8 @@ export function safeNext(raw: string | null, origin: string): string {
   try {
     const target = new URL(raw, origin)
     if (target.origin !== origin) return '/'
+    // Dot segments normalise away (`/.//evil.test` → `//evil.test`), so check the result again.
+    if (target.pathname.startsWith('//') || target.pathname.startsWith('/\\')) return '/'
     if (target.pathname === '/login' || target.pathname === '/logout') return '/'
     return target.pathname + target.search + target.hash
   } catch {
@@ -20,11 +22,16 @@ export function safeNext(raw: string | null, origin: string): string {
   }
 }
 
-/** Remember the account for a year; it is a hint only (checked against /me before use). */
+/**
+ * Remember the account for a year. It is a hint only (checked against /me
+ * before use), so it is readable by the page: client-side navigations record
+ * it with `rememberAccountInBrowser`, because a server load also runs for
+ * link preloads (hover), which must not count as a visit.
+ */
 export function rememberAccount(cookies: Cookies, accountId: string, secure: boolean) {
   cookies.set(LAST_ACCOUNT_COOKIE, accountId, {
     path: '/',
-    httpOnly: true,
+    httpOnly: false,
     sameSite: 'lax',
     secure,
     maxAge: 60 * 60 * 24 * 365,

@@ -13,6 +13,7 @@ export const load: LayoutServerLoad = async (event) => {
   const { user, accounts } = unwrap(event, me)
   const { account: current, access } = unwrap(event, account, 'Account not found')
   const { items } = unwrap(event, menu, 'Account not found')
-  rememberAccount(event.cookies, id, event.url.protocol === 'https:')
+  // Full page loads only: data requests include hover preloads; the shell records client-side visits itself.
+  if (!event.isDataRequest) rememberAccount(event.cookies, id, event.url.protocol === 'https:')
   return { user, memberships: accounts, account: current, access, menu: items }
 }
