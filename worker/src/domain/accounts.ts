@@ -12,6 +12,7 @@ export const accountColumns = {
   status: accounts.status,
   path: accounts.path,
   parentId: accounts.parentId,
+  createdAt: accounts.createdAt,
 }
 
 /** An account by id, unless it is deleted. */

@@ -30,6 +30,7 @@ export const Account = z
     status: z.enum(accountStatuses),
     path: z.string(),
     parentId: z.string().nullable(),
+    createdAt: z.number(),
   })
   .openapi('Account')
 
