@@ -1,9 +1,8 @@
 import { and, asc, eq, gt, ne, or } from 'drizzle-orm'
-import { alias } from 'drizzle-orm/sqlite-core'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 
-const { accounts, memberships } = schema
+const { accounts } = schema
 
 export const accountColumns = {
   id: accounts.id,
@@ -22,30 +21,6 @@ export function getAccount(db: DB, accountId: string) {
     .from(accounts)
     .where(and(eq(accounts.id, accountId), ne(accounts.status, 'deleted')))
     .get()
-}
-
-const parents = alias(accounts, 'parents')
-
-/** Every account the user is a member of, with the level held there and its parent account. */
-export function listMembershipsOfUser(db: DB, userId: string) {
-  return db
-    .select({
-      parentId: parents.id,
-      parentName: parents.name,
-      accountId: accounts.id,
-      name: accounts.name,
-      kind: accounts.kind,
-      status: accounts.status,
-      path: accounts.path,
-      level: memberships.level,
-      membershipId: memberships.id,
-    })
-    .from(memberships)
-    .innerJoin(accounts, eq(accounts.id, memberships.accountId))
-    .leftJoin(parents, eq(parents.id, accounts.parentId))
-    .where(and(eq(memberships.userId, userId), ne(accounts.status, 'deleted')))
-    .orderBy(asc(accounts.path))
-    .all()
 }
 
 /** Cursor over (name, id): stable when names repeat. */

@@ -1,4 +1,5 @@
-import { and, eq, ne } from 'drizzle-orm'
+import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/sqlite-core'
 import { isPermission, type Permission } from '../authz/catalogue.ts'
 import type { MembershipGrant } from '../authz/decide.ts'
 import { builtinRoles } from '../authz/roles.ts'
@@ -6,7 +7,7 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { parseScope } from './scope.ts'
 
-const { accounts, memberships, membershipRoles, roles } = schema
+const { accounts, memberships, membershipRoles, roles, sessions } = schema
 
 const builtinByKey = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
 
@@ -23,35 +24,55 @@ export function parsePermissions(json: string): Permission[] {
 export interface LoadedGrant extends MembershipGrant {
   membershipId: string
   roleIds: string[]
+  accountName: string
+  status: 'active' | 'disabled' | 'deleted'
+  parent: { id: string; name: string } | null
 }
 
+const parents = alias(accounts, 'parents')
+
 /**
- * Every membership of a user with the facts the decision needs: account path
- * and kind, level, the union of its roles' permissions, and its scope. One
- * round trip (a batch of two reads).
+ * The two reads behind a principal's grants, for the user who owns session
+ * `sessionId`: memberships with their account facts, and the roles they hold.
+ * Returned as statements so the caller sends them in the same batch as the
+ * session lookup — one D1 round trip per authenticated request.
  */
-export async function loadGrants(db: DB, userId: string): Promise<LoadedGrant[]> {
-  const [rows, roleRows] = await db.batch([
+export function grantQueries(db: DB, sessionId: string) {
+  const owner = sql`(SELECT ${sessions.userId} FROM ${sessions} WHERE ${sessions.id} = ${sessionId})`
+  return [
     db
       .select({
         // No two selected columns may share a name: D1 batches return rows as objects.
         membershipId: memberships.id,
         accountId: memberships.accountId,
+        accountName: accounts.name,
+        status: accounts.status,
         path: accounts.path,
         kind: accounts.kind,
         level: memberships.level,
         scope: memberships.scope,
+        parentId: accounts.parentId,
+        parentName: sql<string | null>`${parents.name}`.as('parent_name'),
       })
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
-      .where(and(eq(memberships.userId, userId), ne(accounts.status, 'deleted'))),
+      .leftJoin(parents, eq(parents.id, accounts.parentId))
+      .where(and(eq(memberships.userId, owner), ne(accounts.status, 'deleted')))
+      .orderBy(asc(accounts.path)),
     db
       .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions })
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
-      .where(eq(memberships.userId, userId)),
-  ])
+      .where(eq(memberships.userId, owner)),
+  ] as const
+}
+
+type Queries = ReturnType<typeof grantQueries>
+type GrantRows = readonly [Awaited<Queries[0]>, Awaited<Queries[1]>]
+
+/** Fold the rows of `grantQueries` into grants: roles resolved to permissions, scopes parsed. */
+export function buildGrants([rows, roleRows]: GrantRows): LoadedGrant[] {
   return rows.map((m) => {
     const mine = roleRows.filter((r) => r.membershipId === m.membershipId)
     const perms = new Set<Permission>()
@@ -59,12 +80,15 @@ export async function loadGrants(db: DB, userId: string): Promise<LoadedGrant[]>
     return {
       membershipId: m.membershipId,
       accountId: m.accountId,
+      accountName: m.accountName,
+      status: m.status,
       path: m.path,
       kind: m.kind,
       level: m.level,
       permissions: [...perms],
       scope: parseScope(m.scope),
       roleIds: mine.map((r) => r.roleId),
+      parent: m.parentId && m.parentName ? { id: m.parentId, name: m.parentName } : null,
     }
   })
 }

@@ -3,13 +3,15 @@ import { eq } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { randomToken, sha256Hex } from '../crypto/tokens.ts'
+import { buildGrants, grantQueries, type LoadedGrant } from './grants.ts'
 
 const { sessions, users } = schema
 
-/** Who is calling: the signed-in user and the session that proves it. */
+/** Who is calling: the signed-in user, the session that proves it, and every membership with its grants. */
 export interface Principal {
   user: { id: string; email: string; name: string }
   session: { id: string; expiresAt: number }
+  memberships: LoadedGrant[]
 }
 
 const DAY = 24 * 60 * 60 * 1000
@@ -48,19 +50,24 @@ export async function createSession(
 export async function validateSessionToken(db: DB, token: string, ttlDays: number, now = Date.now()) {
   const [id, secret, extra] = token.split('.')
   if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null
-  const row = await db
-    .select({
-      id: sessions.id,
-      secretHash: sessions.secretHash,
-      expiresAt: sessions.expiresAt,
-      userId: users.id,
-      email: users.email,
-      name: users.name,
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, id))
-    .get()
+  // One round trip: the session, its user, and the user's memberships and roles.
+  const [rows, ...grantRows] = await db.batch([
+    db
+      .select({
+        // Distinct column names: batch rows are objects.
+        id: sessions.id,
+        secretHash: sessions.secretHash,
+        expiresAt: sessions.expiresAt,
+        userId: sessions.userId,
+        email: users.email,
+        name: users.name,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, id)),
+    ...grantQueries(db, id),
+  ])
+  const row = rows[0]
   if (!row) return null
   const encoder = new TextEncoder()
   if (!constantTimeEqual(encoder.encode(sha256Hex(secret)), encoder.encode(row.secretHash))) return null
@@ -77,6 +84,7 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
   const principal: Principal = {
     user: { id: row.userId, email: row.email, name: row.name },
     session: { id: row.id, expiresAt },
+    memberships: buildGrants(grantRows),
   }
   return { principal, refreshed }
 }

@@ -3,7 +3,6 @@ import type { Permission } from '../authz/catalogue.ts'
 import { can, type TargetAccount, type TargetService } from '../authz/decide.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import { getAccount } from '../domain/accounts.ts'
-import { loadGrants } from '../domain/grants.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { requirePrincipal } from './session.ts'
@@ -17,7 +16,8 @@ export type AccountContext = Awaited<ReturnType<typeof loadAccountContext>>
  */
 export async function loadAccountContext(c: Context<AppEnv>, accountId: string) {
   const principal = requirePrincipal(c)
-  const [account, grants] = await Promise.all([getAccount(c.var.db, accountId), loadGrants(c.var.db, principal.user.id)])
+  const grants = principal.memberships
+  const account = await getAccount(c.var.db, accountId)
   const via = account ? reachingMembership(grants, account.path) : null
   if (!account || !via) throw new AppError(404, 'not_found', 'No account with that id.')
   return { principal, account, grants, via }

@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { listMembershipsOfUser } from '../domain/accounts.ts'
 import { requirePrincipal } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { Account, level, problems, User } from './schemas.ts'
@@ -24,16 +23,15 @@ export const me = createRouter().openapi(
     },
   }),
   async (c) => {
-    const { user } = requirePrincipal(c)
-    const rows = await listMembershipsOfUser(c.var.db, user.id)
-    const accounts = rows.map((r) => ({
-      id: r.accountId,
-      name: r.name,
-      kind: r.kind,
-      path: r.path,
-      status: r.status,
-      level: r.level,
-      parent: r.parentId && r.parentName ? { id: r.parentId, name: r.parentName } : null,
+    const { user, memberships } = requirePrincipal(c)
+    const accounts = memberships.map((m) => ({
+      id: m.accountId,
+      name: m.accountName,
+      kind: m.kind,
+      path: m.path,
+      status: m.status,
+      level: m.level,
+      parent: m.parent,
     }))
     return c.json({ user, accounts }, 200)
   },
