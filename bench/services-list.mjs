@@ -31,8 +31,8 @@ for (let i = 0; i < COUNT; i++) {
 }
 const file = path.join(root, STATE, 'bench-services.sql')
 writeFileSync(file, sql.join('\n'))
-const r = spawnSync('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', STATE, '-c', 'wrangler.toml', '--file', file], { cwd: root, stdio: 'pipe', env: { ...process.env, CI: 'true' } })
-if (r.status !== 0) throw new Error(`seeding failed: ${r.stderr}`)
+const r = spawnSync('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', STATE, '-c', 'wrangler.toml', '--file', file], { cwd: root, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: 'true' } })
+if (r.status !== 0) throw new Error(`seeding failed (${r.error ?? r.status}): ${r.stdout}${r.stderr}`)
 
 const { stop } = await servePortal({ port: PORT, inspectorPort: 9231, persistTo: STATE, quiet: true })
 try {
