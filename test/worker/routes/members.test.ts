@@ -211,3 +211,62 @@ describe('DELETE /api/v1/accounts/:id/members/:memberId', () => {
     expect((await api(`/accounts/${acme}/members/${await membershipId('sarah@acme.test', 'Acme Hosting')}`, { method: 'DELETE', cookie: sarah })).status).toBe(403)
   })
 })
+
+describe('PATCH /api/v1/accounts/:id { adminCap } (the parent raises the cap)', () => {
+  it('lets the reseller raise a customer’s admin cap, after which a fourth admin fits', async () => {
+    const bluebird = await accountId('Bluebird Bakery')
+    const partner = await login('owner@acme.test')
+    const customer = await login('owner@bluebird.test')
+    for (let i = 0; i < 2; i++) {
+      const res = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: customer, json: { email: `a${i}@bluebird.test`, name: `Admin ${i}`, password: newPassword, level: 'admin' } })
+      expect(res.status).toBe(201)
+    }
+    const full = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: customer, json: { email: 'a3@bluebird.test', name: 'Admin 3', password: newPassword, level: 'admin' } })
+    expect(full.status).toBe(422)
+    const raised = await api(`/accounts/${bluebird}`, { method: 'PATCH', cookie: partner, json: { adminCap: 5 } })
+    expect(raised.status).toBe(200)
+    expect(((await raised.json()) as { account: { adminCap: number } }).account.adminCap).toBe(5)
+    const fits = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: customer, json: { email: 'a3@bluebird.test', name: 'Admin 3', password: newPassword, level: 'admin' } })
+    expect(fits.status).toBe(201)
+  })
+
+  it('refuses an account raising its own cap', async () => {
+    const res = await api(`/accounts/${await accountId('Bluebird Bakery')}`, { method: 'PATCH', cookie: await login('owner@bluebird.test'), json: { adminCap: 10 } })
+    expect(res.status).toBe(403)
+    expect((await problem(res)).errors?.[0]?.field).toBe('adminCap')
+  })
+
+  it('names a bad cap', async () => {
+    const res = await api(`/accounts/${await accountId('Bluebird Bakery')}`, { method: 'PATCH', cookie: await login('owner@acme.test'), json: { adminCap: 'lots' } })
+    expect(res.status).toBe(400)
+    expect((await problem(res)).errors?.[0]?.field).toBe('adminCap')
+  })
+})
+
+describe('every staff route', () => {
+  const routes = async () => {
+    const acme = await accountId('Acme Hosting')
+    const tom = await membershipId('tom@acme.test', 'Acme Hosting')
+    return [
+      { method: 'GET', path: `/accounts/${acme}/members` },
+      { method: 'POST', path: `/accounts/${acme}/members`, json: { email: 'z@acme.test', name: 'Z', password: newPassword, level: 'user' } },
+      { method: 'PATCH', path: `/accounts/${acme}/members/${tom}`, json: { roles: [] } },
+      { method: 'DELETE', path: `/accounts/${acme}/members/${tom}` },
+      { method: 'PATCH', path: `/accounts/${acme}`, json: { name: 'Renamed' } },
+    ]
+  }
+
+  it('answers 404 to a member of a sibling tenant and changes nothing', async () => {
+    const before = [await snapshot('memberships'), await snapshot('users')]
+    const cookie = await login('owner@globex.test')
+    for (const r of await routes()) expect((await api(r.path, { method: r.method, cookie, json: r.json })).status, `${r.method} ${r.path}`).toBe(404)
+    expect([await snapshot('memberships'), await snapshot('users')]).toEqual(before)
+  })
+
+  it('answers 403 to a member without the permission and changes nothing', async () => {
+    const before = [await snapshot('memberships'), await snapshot('users')]
+    const cookie = await login('billie@acme.test')
+    for (const r of await routes()) expect((await api(r.path, { method: r.method, cookie, json: r.json })).status, `${r.method} ${r.path}`).toBe(403)
+    expect([await snapshot('memberships'), await snapshot('users')]).toEqual(before)
+  })
+})

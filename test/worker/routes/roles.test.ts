@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { accountId, api, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
 
@@ -93,5 +94,30 @@ describe('POST/PATCH/DELETE /api/v1/accounts/:id/roles', () => {
     const care = ((await (await api(`/accounts/${acme}/roles`, { cookie })).json()) as { items: Role[] }).items.find((r) => r.name === 'Customer care')!
     const other = await api(`/accounts/${await accountId('Globex Partners')}/roles/${care.id}`, { method: 'PATCH', cookie: await login('owner@globex.test'), json: { name: 'Mine now' } })
     expect(other.status).toBe(404)
+  })
+})
+
+describe('every role route', () => {
+  const routes = async () => {
+    const acme = await accountId('Acme Hosting')
+    const { results } = await env.DB.prepare("SELECT id FROM roles WHERE name = 'Customer care'").all<{ id: string }>()
+    const care = results[0]!.id
+    return [
+      { method: 'GET', path: `/accounts/${acme}/roles` },
+      { method: 'POST', path: `/accounts/${acme}/roles`, json: { name: 'X', permissions: [] } },
+      { method: 'PATCH', path: `/accounts/${acme}/roles/${care}`, json: { name: 'Y' } },
+      { method: 'DELETE', path: `/accounts/${acme}/roles/${care}` },
+    ]
+  }
+
+  it('answers 404 to a member of a sibling tenant and 403 without the permission, changing nothing', async () => {
+    const before = await snapshot('roles')
+    const sibling = await login('owner@globex.test')
+    const billing = await login('billie@acme.test')
+    for (const r of await routes()) {
+      expect((await api(r.path, { method: r.method, cookie: sibling, json: r.json })).status, `sibling ${r.method} ${r.path}`).toBe(404)
+      expect((await api(r.path, { method: r.method, cookie: billing, json: r.json })).status, `billing ${r.method} ${r.path}`).toBe(403)
+    }
+    expect(await snapshot('roles')).toBe(before)
   })
 })

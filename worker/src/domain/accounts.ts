@@ -12,6 +12,7 @@ export const accountColumns = {
   path: accounts.path,
   parentId: accounts.parentId,
   createdAt: accounts.createdAt,
+  adminCap: accounts.adminCap,
 }
 
 /** An account by id, unless it is deleted. */
@@ -47,4 +48,12 @@ export async function listChildren(db: DB, parentId: string, limit: number, afte
   const items = rows.slice(0, limit)
   const last = items.at(-1)
   return { items, next: rows.length > limit && last ? { name: last.name, id: last.id } : null }
+}
+
+/** Rename an account and/or change its admin cap. */
+export async function updateAccount(db: DB, accountId: string, input: { name?: string; adminCap?: number }) {
+  await db
+    .update(accounts)
+    .set({ ...(input.name !== undefined && { name: input.name }), ...(input.adminCap !== undefined && { adminCap: input.adminCap }) })
+    .where(eq(accounts.id, accountId))
 }

@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { menuFor } from '../authz/menu.ts'
-import { listChildren } from '../domain/accounts.ts'
+import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
+import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext } from '../middleware/account-context.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { Account, AccountParam, level, problems } from './schemas.ts'
+import { Account, AccountParam, fieldError, level, problems } from './schemas.ts'
 
 const ChildrenQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -84,5 +85,44 @@ export const accounts = createRouter()
     async (c) => {
       const { account, grants } = await loadAccountContext(c, c.req.valid('param').id)
       return c.json({ items: menuFor(grants, account) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/accounts/{id}',
+      tags: ['Accounts'],
+      summary: 'Rename an account or raise its admin cap',
+      description:
+        'Renaming needs `settings.manage` in the account (or from an ancestor). The admin cap (default 3) is set by the parent: it needs `staff.manage` reached from an ancestor, never from inside the account.',
+      request: {
+        params: AccountParam,
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ name: z.string().trim().min(1, 'Enter a name.').max(120).optional(), adminCap: z.number().int().min(1).max(100).optional() }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ account: Account }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const body = c.req.valid('json')
+      if (body.name !== undefined) authorize(ctx, 'settings.manage')
+      if (body.adminCap !== undefined) {
+        const via = authorize(ctx, 'staff.manage')
+        if (via.accountId === ctx.account.id) throw fieldError(403, 'forbidden', 'adminCap', 'The admin cap is set by the parent account.')
+      }
+      if (body.name === undefined && body.adminCap === undefined) throw fieldError(400, 'validation_failed', 'body', 'Send name or adminCap.')
+      await updateAccount(c.var.db, ctx.account.id, body)
+      const account = await getAccount(c.var.db, ctx.account.id)
+      if (!account) throw new AppError(404, 'not_found', 'No account with that id.')
+      return c.json({ account }, 200)
     },
   )

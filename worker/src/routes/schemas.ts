@@ -31,6 +31,7 @@ export const Account = z
     path: z.string(),
     parentId: z.string().nullable(),
     createdAt: z.number(),
+    adminCap: z.number().int(),
   })
   .openapi('Account')
 

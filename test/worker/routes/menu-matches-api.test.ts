@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { accountId, api, login } from '../../helpers/client.ts'
+
+// Rule 2: the menu and the API answer from the same catalogue entry. For every demo
+// person and every account they can reach, a section is in the menu exactly when its
+// list endpoint answers 200 (and 403 when it is not).
+const listEndpoint: Record<string, (id: string) => string> = {
+  services: (id) => `/accounts/${id}/services`,
+  staff: (id) => `/accounts/${id}/members`,
+  roles: (id) => `/accounts/${id}/roles`,
+  customers: (id) => `/accounts/${id}/children`,
+}
+
+const people: [string, string[]][] = [
+  ['owner@acme.test', ['Acme Hosting', 'Bluebird Bakery']],
+  ['sarah@acme.test', ['Acme Hosting', 'Bluebird Bakery', 'Driftwood Dental']],
+  ['billie@acme.test', ['Acme Hosting', 'Bluebird Bakery']],
+  ['tom@acme.test', ['Acme Hosting', 'Copperleaf Studio']],
+  ['owner@bluebird.test', ['Bluebird Bakery']],
+  ['sam@freelance.test', ['Bluebird Bakery', 'Evergreen Legal']],
+  ['admin@nimbus.test', ['Nimbus Cloud', 'Globex Partners', 'Foxglove Farms']],
+]
+
+describe('the menu and the API agree (rule 2)', () => {
+  for (const [email, accounts] of people) {
+    it(`for ${email}`, async () => {
+      const cookie = await login(email)
+      for (const name of accounts) {
+        const id = await accountId(name)
+        const menu = (await (await api(`/accounts/${id}/menu`, { cookie })).json()) as { items: { key: string }[] }
+        const shown = new Set(menu.items.map((i) => i.key))
+        for (const [section, path] of Object.entries(listEndpoint)) {
+          if (section === 'customers' && (await (await api(`/accounts/${id}`, { cookie })).json() as { account: { kind: string } }).account.kind !== 'reseller') continue
+          const status = (await api(path(id), { cookie })).status
+          expect(status, `${email} · ${name} · ${section} (menu ${shown.has(section) ? 'shows' : 'hides'} it)`).toBe(shown.has(section) ? 200 : 403)
+        }
+      }
+    })
+  }
+})
