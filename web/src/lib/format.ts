@@ -1,4 +1,4 @@
-import type { AccountKind, AccountStatus, Level } from './types'
+import type { AccountKind, AccountStatus, Level, Scope, ServiceStatus, ServiceType } from './types'
 
 export const kindLabel: Record<AccountKind, string> = {
   platform: 'Platform',
@@ -43,4 +43,91 @@ export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean)
   const letters = parts.length > 1 ? [parts[0]![0], parts.at(-1)![0]] : [parts[0]?.[0]]
   return letters.join('').toUpperCase() || '?'
+}
+
+export const serviceTypeLabel: Record<ServiceType, string> = {
+  hosting: 'Hosting',
+  domain: 'Domain',
+  server: 'Server',
+  mailbox: 'Mailbox',
+  dns_zone: 'DNS zone',
+  broadband: 'Broadband',
+}
+
+export const serviceStatusLabel: Record<ServiceStatus, string> = {
+  active: 'Active',
+  suspended: 'Suspended',
+  pending: 'Pending',
+  expired: 'Expired',
+}
+
+const numberFormat = new Intl.NumberFormat('en')
+
+/** 12,345 */
+export function formatNumber(n: number): string {
+  return numberFormat.format(n)
+}
+
+/** "3 services", "1 group": a count with its noun, singular or plural. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`
+}
+
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000],
+]
+
+/** "in 12 days", "2 minutes ago", "just now". */
+export function formatRelative(ms: number, now = Date.now()): string {
+  const diff = ms - now
+  if (Math.abs(diff) < 45_000) return 'just now'
+  for (const [unit, size] of UNITS) {
+    // Days up to two weeks read better than "2 weeks"; weeks up to two months.
+    const threshold = unit === 'week' ? 14 * 24 * 3600_000 : unit === 'month' ? 60 * 24 * 3600_000 : size
+    if (Math.abs(diff) >= threshold || unit === 'minute') return relativeFormat.format(Math.round(diff / size), unit)
+  }
+  return relativeFormat.format(Math.round(diff / 60_000), 'minute')
+}
+
+const DAY = 24 * 3600_000
+
+/** Whole days from now until `ms` (negative once past). */
+export function daysUntil(ms: number, now = Date.now()): number {
+  return Math.floor((ms - now) / DAY)
+}
+
+/** A one-line summary of which services a scope reaches. */
+export function scopeSummary(scope: Scope): string {
+  switch (scope.mode) {
+    case 'all':
+      return 'All services'
+    case 'none':
+      return 'No services'
+    case 'tagged':
+      return `Tagged: ${scope.tags.join(', ')}`
+    case 'selected': {
+      const parts = [
+        scope.services.length ? plural(scope.services.length, 'service') : '',
+        scope.groups.length ? plural(scope.groups.length, 'group') : '',
+      ].filter(Boolean)
+      return parts.length ? parts.join(', ') : 'No services'
+    }
+  }
+}
+
+/** "Restarted", "Renamed": what a service's last action reads as. */
+export function actionPast(action: string): string {
+  const known: Record<string, string> = { restart: 'Restarted', rename: 'Renamed' }
+  return known[action] ?? `${action.charAt(0).toUpperCase()}${action.slice(1)}`
+}
+
+/** A date input's value (YYYY-MM-DD, UTC) for an instant. */
+export function dateInputValue(ms: number | null): string {
+  return ms === null ? '' : new Date(ms).toISOString().slice(0, 10)
 }

@@ -73,3 +73,95 @@ export interface Problem {
   errors?: FieldError[]
   retryAfter?: number
 }
+
+/** Which services a membership's technical permissions reach. */
+export type Scope =
+  | { mode: 'none' }
+  | { mode: 'all' }
+  | { mode: 'selected'; services: string[]; groups: string[] }
+  | { mode: 'tagged'; tags: string[] }
+
+export type ScopeMode = Scope['mode']
+
+export interface RoleRef {
+  id: string
+  name: string
+  builtin: boolean
+}
+
+/** A person of an account, as the Staff page lists them. */
+export interface Member {
+  id: string
+  user: User
+  level: Level
+  roles: RoleRef[]
+  scope: Scope
+  createdAt: number
+  /** True for the signed-in person's own membership. */
+  self: boolean
+}
+
+export interface MembersPage {
+  items: Member[]
+  admins: { count: number; cap: number }
+}
+
+export interface Role {
+  id: string
+  name: string
+  description: string
+  /** `section.action` strings. */
+  permissions: string[]
+  builtin: boolean
+  /** How many members of the account hold it. */
+  members: number
+}
+
+export type ServiceType = 'hosting' | 'domain' | 'server' | 'mailbox' | 'dns_zone' | 'broadband'
+export type ServiceStatus = 'active' | 'suspended' | 'pending' | 'expired'
+
+export interface Service {
+  id: string
+  account: { id: string; name: string; kind: string }
+  type: ServiceType
+  name: string
+  status: ServiceStatus
+  /** Epoch milliseconds, or null for services that do not expire. */
+  expiresAt: number | null
+  group: { id: string; name: string } | null
+  tags: string[]
+  partnerAccess: boolean
+  lastAction: { action: string; at: number } | null
+  createdAt: number
+}
+
+export interface ServicesPage {
+  items: Service[]
+  nextCursor: string | null
+}
+
+/** What the caller may do with one service; the detail page shows exactly these. */
+export interface ServiceAllowed {
+  manage: boolean
+  operate: boolean
+  /** True for the owning customer's own people, who decide on partner access. */
+  partnerAccess: boolean
+  /** True when the partner may see but not operate, for lack of the customer's consent. */
+  consentRequired: boolean
+}
+
+export interface ServiceFacets {
+  groups: { id: string; name: string }[]
+  tags: string[]
+}
+
+/** The services list's filters, as in the page's query string. */
+export interface ServiceFilters {
+  q?: string
+  type?: ServiceType
+  status?: ServiceStatus
+  group?: string
+  tag?: string
+  /** Days. */
+  expiringWithin?: number
+}

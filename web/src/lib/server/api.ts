@@ -7,7 +7,7 @@
  */
 import { error, redirect, type RequestEvent } from '@sveltejs/kit'
 import { z } from 'zod'
-import type { Problem } from '$lib/types'
+import type { Problem, ServiceFilters, ServiceStatus, ServiceType } from '$lib/types'
 
 export const SESSION_COOKIE = 'trellis_session'
 
@@ -40,6 +40,72 @@ const MemberAccount = z.object({
   parent: z.object({ id: z.string(), name: z.string() }).nullable(),
 })
 
+const Scope = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('none') }),
+  z.object({ mode: z.literal('all') }),
+  z.object({ mode: z.literal('selected'), services: z.array(z.string()), groups: z.array(z.string()) }),
+  z.object({ mode: z.literal('tagged'), tags: z.array(z.string()) }),
+])
+const Member = z.object({
+  id: z.string(),
+  user: User,
+  level,
+  roles: z.array(z.object({ id: z.string(), name: z.string(), builtin: z.boolean() })),
+  scope: Scope,
+  createdAt: z.number(),
+  self: z.boolean(),
+})
+const Role = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  permissions: z.array(z.string()),
+  builtin: z.boolean(),
+  members: z.number(),
+})
+const serviceType = z.enum(['hosting', 'domain', 'server', 'mailbox', 'dns_zone', 'broadband'])
+const serviceStatus = z.enum(['active', 'suspended', 'pending', 'expired'])
+const Service = z.object({
+  id: z.string(),
+  account: z.object({ id: z.string(), name: z.string(), kind: z.string() }),
+  type: serviceType,
+  name: z.string(),
+  status: serviceStatus,
+  expiresAt: z.number().nullable(),
+  group: z.object({ id: z.string(), name: z.string() }).nullable(),
+  tags: z.array(z.string()),
+  partnerAccess: z.boolean(),
+  lastAction: z.object({ action: z.string(), at: z.number() }).nullable(),
+  createdAt: z.number(),
+})
+const ServiceWithAllowed = z.object({
+  service: Service,
+  allowed: z.object({ manage: z.boolean(), operate: z.boolean(), partnerAccess: z.boolean(), consentRequired: z.boolean() }),
+})
+
+type ScopeInput = z.infer<typeof Scope>
+
+/** The body of adding a staff member. */
+export interface NewMember {
+  email: string
+  name: string
+  password: string
+  level: 'admin' | 'user'
+  roles: string[]
+  scope: ScopeInput
+}
+
+/** The body of creating a service. */
+export interface NewService {
+  type: ServiceType
+  name: string
+  status?: ServiceStatus
+  expiresAt?: number | null
+  groupId?: string | null
+  tags?: string[]
+  partnerAccess?: boolean
+}
+
 const schemas = {
   login: z.object({ user: User }),
   me: z.object({ user: User, accounts: z.array(MemberAccount) }),
@@ -53,6 +119,13 @@ const schemas = {
       z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()).optional() }),
     ),
   }),
+  members: z.object({ items: z.array(Member), admins: z.object({ count: z.number(), cap: z.number() }) }),
+  member: z.object({ member: Member }),
+  roles: z.object({ items: z.array(Role) }),
+  role: z.object({ role: Role }),
+  services: z.object({ items: z.array(Service), nextCursor: z.string().nullable() }),
+  facets: z.object({ groups: z.array(z.object({ id: z.string(), name: z.string() })), tags: z.array(z.string()) }),
+  service: ServiceWithAllowed,
 }
 
 const ProblemShape = z.object({
@@ -194,6 +267,52 @@ export function api(event: RequestEvent) {
       if (page.cursor) query.set('cursor', page.cursor)
       return call(event, 'GET', `/api/v1/accounts/${id(accountId)}/children?${query}`, schemas.children)
     },
+
+    members: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/members`, schemas.members),
+    addMember: (accountId: string, body: NewMember) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/members`, schemas.member, body),
+    updateMember: (accountId: string, memberId: string, body: { level?: 'admin' | 'user'; roles?: string[]; scope?: ScopeInput }) =>
+      call(event, 'PATCH', `/api/v1/accounts/${id(accountId)}/members/${id(memberId)}`, schemas.member, body),
+    removeMember: (accountId: string, memberId: string) =>
+      call(event, 'DELETE', `/api/v1/accounts/${id(accountId)}/members/${id(memberId)}`, null),
+
+    roles: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/roles`, schemas.roles),
+    createRole: (accountId: string, body: { name: string; description: string; permissions: string[] }) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/roles`, schemas.role, body),
+    updateRole: (accountId: string, roleId: string, body: { name?: string; description?: string; permissions?: string[] }) =>
+      call(event, 'PATCH', `/api/v1/accounts/${id(accountId)}/roles/${id(roleId)}`, schemas.role, body),
+    deleteRole: (accountId: string, roleId: string) =>
+      call(event, 'DELETE', `/api/v1/accounts/${id(accountId)}/roles/${id(roleId)}`, null),
+
+    services: (accountId: string, filters: ServiceFilters = {}, page: { limit?: number; cursor?: string | null } = {}) => {
+      const query = new URLSearchParams({ limit: String(page.limit ?? 50) })
+      if (filters.q) query.set('q', filters.q)
+      if (filters.type) query.set('type', filters.type)
+      if (filters.status) query.set('status', filters.status)
+      if (filters.group) query.set('group', filters.group)
+      if (filters.tag) query.set('tag', filters.tag)
+      if (filters.expiringWithin) query.set('expiring_within', String(filters.expiringWithin))
+      if (page.cursor) query.set('cursor', page.cursor)
+      return call(event, 'GET', `/api/v1/accounts/${id(accountId)}/services?${query}`, schemas.services)
+    },
+    serviceFacets: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/services/facets`, schemas.facets),
+    service: (accountId: string, serviceId: string) =>
+      call(event, 'GET', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}`, schemas.service),
+    createService: (accountId: string, body: NewService) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/services`, schemas.service, body),
+    updateService: (
+      accountId: string,
+      serviceId: string,
+      body: { name?: string; status?: ServiceStatus; expiresAt?: number | null; groupId?: string | null; tags?: string[] },
+    ) => call(event, 'PATCH', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}`, schemas.service, body),
+    deleteService: (accountId: string, serviceId: string) =>
+      call(event, 'DELETE', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}`, null),
+    restartService: (accountId: string, serviceId: string) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}/actions/restart`, schemas.service, {}),
+    renameService: (accountId: string, serviceId: string, name: string) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}/actions/rename`, schemas.service, { name }),
+    setPartnerAccess: (accountId: string, serviceId: string, enabled: boolean) =>
+      call(event, 'PUT', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}/partner-access`, schemas.service, { enabled }),
   }
 }
 

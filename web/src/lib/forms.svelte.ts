@@ -1,0 +1,56 @@
+import type { ActionResult, SubmitFunction } from '@sveltejs/kit'
+import { toasts } from './toast.svelte'
+
+type Done = Extract<ActionResult, { type: 'success' | 'redirect' }>
+
+/**
+ * The state of one enhanced form: `saving` disables its submit button, a
+ * refused action's field errors and message show inline, a successful one
+ * shows a toast, runs `onSuccess` (close the dialog) and refreshes the page's
+ * data so tables show the change.
+ */
+export class ActionForm {
+  saving = $state(false)
+  errors = $state<Record<string, string>>({})
+  message = $state<string | undefined>()
+
+  constructor(
+    private options: {
+      success?: string | ((result: Done) => string | undefined)
+      onSuccess?: (result: Done) => void
+      /** Reset the form's inputs after success (default true). */
+      reset?: boolean
+    } = {},
+  ) {}
+
+  /** Forget the errors of an earlier attempt (e.g. when a dialog opens again). */
+  clear() {
+    this.errors = {}
+    this.message = undefined
+  }
+
+  enhance: SubmitFunction = () => {
+    this.saving = true
+    this.clear()
+    return async ({ result, update }) => {
+      if (result.type === 'failure') {
+        const data = (result.data ?? {}) as { errors?: Record<string, string>; message?: string }
+        this.errors = data.errors ?? {}
+        this.message = data.message
+        this.saving = false
+        return
+      }
+      if (result.type === 'error') {
+        this.message = (result.error as { message?: string } | undefined)?.message ?? 'Something went wrong. Please try again.'
+        this.saving = false
+        return
+      }
+      const { success, onSuccess } = this.options
+      const message = typeof success === 'function' ? success(result) : success
+      if (message) toasts.push(message)
+      onSuccess?.(result)
+      await update({ reset: this.options.reset ?? true })
+      this.saving = false
+    }
+  }
+}

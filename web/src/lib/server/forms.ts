@@ -1,0 +1,65 @@
+import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit'
+import { loginUrl } from './api'
+import { catalogueSection } from '$lib/permissions'
+import type { Account, MenuItem, Problem } from '$lib/types'
+
+/** What a refused form action sends back: field errors to show under their inputs, else one message. */
+export interface FormFailure {
+  message?: string
+  errors: Record<string, string>
+  code: string
+}
+
+/**
+ * A failed API call as a form failure. Field errors of the problem (`scope.tags`
+ * counts as `scope`) go under the fields the form shows, renamed through
+ * `rename` (`groupId` → `group`); anything else becomes the message.
+ */
+export function problemFailure(
+  event: RequestEvent,
+  result: { status: number; problem: Problem },
+  fields: readonly string[],
+  rename: Record<string, string> = {},
+) {
+  if (result.status === 401) redirect(303, loginUrl(event))
+  const errors: Record<string, string> = {}
+  const unplaced: string[] = []
+  for (const e of result.problem.errors ?? []) {
+    const head = e.field.split('.')[0] ?? e.field
+    const field = rename[head] ?? head
+    if (fields.includes(field)) errors[field] ??= e.message
+    else unplaced.push(e.message)
+  }
+  const fallback = result.status >= 500 ? 'Something went wrong on our side. Please try again in a moment.' : result.problem.detail
+  const message = unplaced.length ? unplaced.join(' ') : Object.keys(errors).length ? undefined : fallback || 'That did not work. Please try again.'
+  return fail(result.status >= 500 ? 502 : result.status, { message, errors, code: result.problem.code } satisfies FormFailure)
+}
+
+/** A form failure found before calling the API. */
+export function invalid(errors: Record<string, string>, message?: string) {
+  return fail(400, { message, errors, code: 'validation_failed' } satisfies FormFailure)
+}
+
+/** A trimmed text field. */
+export function text(form: FormData, name: string): string {
+  const value = form.get(name)
+  return typeof value === 'string' ? value.trim() : ''
+}
+
+/** Every value of a repeated field, trimmed, without blanks and duplicates. */
+export function list(form: FormData, name: string): string[] {
+  return [...new Set(form.getAll(name).flatMap((v) => (typeof v === 'string' && v.trim() ? [v.trim()] : [])))]
+}
+
+/**
+ * The menu item of a section this page belongs to. A section the person's role
+ * does not give them here is a 403 page that says so (the account itself is theirs).
+ */
+export function requireSection(menu: readonly MenuItem[], account: Account, key: string): MenuItem & { actions: string[] } {
+  const item = menu.find((m) => m.key === key)
+  if (!item) {
+    const label = catalogueSection(key)?.label ?? key
+    error(403, `Your role in ${account.name} does not include ${label}. Ask the account’s owner or an admin if you need it.`)
+  }
+  return { ...item, actions: item.actions ?? ['view'] }
+}
