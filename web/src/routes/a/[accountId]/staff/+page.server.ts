@@ -1,0 +1,103 @@
+import type { RequestEvent } from '@sveltejs/kit'
+import { api, unwrap } from '$lib/server/api'
+import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { holds } from '$lib/permissions'
+import type { Scope } from '$lib/types'
+import type { Actions, PageServerLoad } from './$types'
+
+/** The people of the account; with `staff.manage`, also what the add/edit dialog offers. */
+export const load: PageServerLoad = async (event) => {
+  const client = api(event)
+  const id = event.params.accountId
+  const membersCall = client.members(id)
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'staff')
+  const canManage = section.actions.includes('manage')
+  const canSeeServices = holds(menu, 'services', 'view')
+  const [members, roles, facets, services] = await Promise.all([
+    membersCall,
+    canManage ? client.roles(id) : null,
+    canManage && canSeeServices ? client.serviceFacets(id) : null,
+    canManage && canSeeServices ? client.services(id, {}, { limit: 200 }) : null,
+  ])
+  return {
+    section,
+    canManage,
+    members: unwrap(event, members, 'Account not found'),
+    // The dialog copes without these (a role editor without roles.view, say): the API decides anyway.
+    roles: roles?.ok ? roles.data.items : [],
+    facets: facets?.ok ? facets.data : { groups: [], tags: [] },
+    services: services?.ok ? services.data.items : [],
+  }
+}
+
+const FIELDS = ['name', 'email', 'password', 'level', 'roles', 'scope'] as const
+
+/** The scope chosen in the dialog's scope picker, or the problem with it. */
+function scopeFrom(form: FormData): Scope | { error: string } {
+  switch (text(form, 'scopeMode')) {
+    case 'none':
+      return { mode: 'none' }
+    case 'all':
+      return { mode: 'all' }
+    case 'selected':
+      return { mode: 'selected', services: list(form, 'scopeServices'), groups: list(form, 'scopeGroups') }
+    case 'tagged': {
+      const tags = list(form, 'scopeTags').map((t) => t.toLowerCase())
+      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: 'Choose at least one tag.' }
+    }
+    default:
+      return { error: 'Choose which services this person reaches.' }
+  }
+}
+
+function levelFrom(form: FormData): 'admin' | 'user' | null {
+  const level = text(form, 'level')
+  return level === 'admin' || level === 'user' ? level : null
+}
+
+async function refused(event: RequestEvent, result: Parameters<typeof problemFailure>[1]) {
+  return problemFailure(event, result, FIELDS)
+}
+
+export const actions: Actions = {
+  add: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    const email = text(form, 'email')
+    const password = String(form.get('password') ?? '')
+    const level = levelFrom(form)
+    const scope = scopeFrom(form)
+    const errors: Record<string, string> = {}
+    if (!name) errors.name = 'Enter their name.'
+    if (!email) errors.email = 'Enter their email address.'
+    if (!password) errors.password = 'Choose an initial password.'
+    if (!level) errors.level = 'Choose admin or user.'
+    if ('error' in scope) errors.scope = scope.error
+    if (Object.keys(errors).length || !level || 'error' in scope) return invalid(errors)
+
+    const result = await api(event).addMember(event.params.accountId, { name, email, password, level, roles: list(form, 'roles'), scope })
+    if (!result.ok) return refused(event, result)
+    return { name: result.data.member.user.name }
+  },
+
+  update: async (event) => {
+    const form = await event.request.formData()
+    const memberId = text(form, 'memberId')
+    const scope = scopeFrom(form)
+    if ('error' in scope) return invalid({ scope: scope.error })
+    // Level and roles are absent from the form for one's own row (the API refuses changing them).
+    const level = levelFrom(form) ?? undefined
+    const roles = form.has('rolesShown') ? list(form, 'roles') : undefined
+    const result = await api(event).updateMember(event.params.accountId, memberId, { level, roles, scope })
+    if (!result.ok) return refused(event, result)
+    return { name: result.data.member.user.name }
+  },
+
+  remove: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).removeMember(event.params.accountId, text(form, 'memberId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { removed: true }
+  },
+}
