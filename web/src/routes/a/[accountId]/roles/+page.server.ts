@@ -1,0 +1,24 @@
+import { api, unwrap } from '$lib/server/api'
+import { problemFailure, requireSection, text } from '$lib/server/forms'
+import type { Actions, PageServerLoad } from './$types'
+
+/** The account's roles: built-ins first, then custom ones. */
+export const load: PageServerLoad = async (event) => {
+  const rolesCall = api(event).roles(event.params.accountId)
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'roles')
+  return {
+    section,
+    canManage: section.actions.includes('manage'),
+    roles: unwrap(event, await rolesCall, 'Account not found').items,
+  }
+}
+
+export const actions: Actions = {
+  delete: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).deleteRole(event.params.accountId, text(form, 'roleId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { deleted: true }
+  },
+}
