@@ -55,7 +55,8 @@ const step = (what) => console.log(`e2e: ${what} (${((Date.now() - started) / 10
 
 step('building the web app')
 buildWeb({ quiet: true })
-const persistTo = path.join(root, '.wrangler', 'e2e-state')
+// Own state per port: two runs on different ports must not wipe each other's database.
+const persistTo = path.join(root, '.wrangler', PORT === 8788 ? 'e2e-state' : `e2e-state-${PORT}`)
 step('preparing a fresh demo database')
 prepareDatabase(persistTo, { quiet: true, fresh: true })
 step(`starting the portal on ${BASE_URL}`)
