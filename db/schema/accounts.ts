@@ -23,6 +23,8 @@ export const accounts = sqliteTable(
     path: text('path').notNull().unique(),
     /** How many admin-level members this account may have; the parent can raise it. */
     adminCap: integer('admin_cap').notNull().default(3),
+    /** Log every page a member opens; null = the default for the kind (on for platform and resellers). */
+    pageViewLogging: integer('page_view_logging', { mode: 'boolean' }),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [index('accounts_parent_idx').on(t.parentId, t.name)],

@@ -68,3 +68,4 @@ app.onError((err) => {
 
 export type AppType = typeof api
 export default app
+export { ActivityLog } from './durable/activity-log.ts'

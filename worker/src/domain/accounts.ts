@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ne, or } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, ne, or } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 
@@ -56,4 +56,19 @@ export async function updateAccount(db: DB, accountId: string, input: { name?: s
     .update(accounts)
     .set({ ...(input.name !== undefined && { name: input.name }), ...(input.adminCap !== undefined && { adminCap: input.adminCap }) })
     .where(eq(accounts.id, accountId))
+}
+
+/** The accounts a user belongs to (id and path), for writing their login events. */
+export function accountsOfUser(db: DB, userId: string) {
+  return db
+    .select({ id: accounts.id, path: accounts.path })
+    .from(schema.memberships)
+    .innerJoin(accounts, eq(accounts.id, schema.memberships.accountId))
+    .where(and(eq(schema.memberships.userId, userId), ne(accounts.status, 'deleted')))
+    .all()
+}
+
+/** The platform (root) account. */
+export function platformAccount(db: DB) {
+  return db.select({ id: accounts.id, path: accounts.path }).from(accounts).where(isNull(accounts.parentId)).get()
 }

@@ -3,6 +3,7 @@ import { menuFor } from '../authz/menu.ts'
 import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { Account, AccountParam, fieldError, level, problems } from './schemas.ts'
@@ -123,6 +124,12 @@ export const accounts = createRouter()
       await updateAccount(c.var.db, ctx.account.id, body)
       const account = await getAccount(c.var.db, ctx.account.id)
       if (!account) throw new AppError(404, 'not_found', 'No account with that id.')
+      const changes = [body.name !== undefined && `renamed it to ${body.name}`, body.adminCap !== undefined && `set its admin cap to ${body.adminCap}`]
+      await audit(c, account, {
+        type: 'update_organization',
+        target: { kind: 'account', id: account.id, label: account.name },
+        description: `${ctx.principal.user.email} ${changes.filter(Boolean).join(' and ')} (${ctx.account.name})`,
+      })
       return c.json({ account }, 200)
     },
   )

@@ -2,11 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from '../crypto/password.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
+import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
 import { countAttempt, refundAttempt, resetAttempts } from '../domain/rate-limits.ts'
 import { createSession, invalidateSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
 import type { Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { audit } from '../middleware/audit.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { problems, User } from './schemas.ts'
@@ -66,7 +68,14 @@ export const auth = createRouter()
     const user = await findUserByEmail(db, email)
     // Unknown emails verify against a dummy hash so both failures cost the same time.
     const ok = verifyPassword(password, user?.passwordHash ?? dummyHash(params))
-    if (!user || !ok) throw new AppError(401, 'invalid_credentials')
+    if (!user || !ok) {
+      // Failed sign-ins land in the logs of the accounts the email belongs to (the platform's for unknown emails).
+      const where = user ? await accountsOfUser(db, user.id) : [await platformAccount(db)].filter((a) => !!a)
+      const actor = user ? { id: user.id, email: user.email } : null
+      const shown = normalizeEmail(email).slice(0, 254)
+      await Promise.all(where.map((a) => audit(c, a, { type: 'login_failed', actor, description: `Failed sign-in for ${shown}` })))
+      throw new AppError(401, 'invalid_credentials')
+    }
 
     if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))
     await Promise.all([resetAttempts(db, accountKey), refundAttempt(db, [ipKey])])
@@ -74,12 +83,19 @@ export const auth = createRouter()
       ip: c.var.clientIp,
       userAgent: c.req.header('user-agent') ?? null,
     })
+    const actor = { id: user.id, email: user.email }
+    await Promise.all((await accountsOfUser(db, user.id)).map((a) => audit(c, a, { type: 'login', actor, description: `${user.email} signed in` })))
     setSessionCookie(c, token, session.expiresAt)
     return c.json({ user: { id: user.id, email: user.email, name: user.name } }, 200)
   })
   .openapi(logout, async (c) => {
     const principal = c.var.principal
-    if (principal) await invalidateSession(c.var.db, principal.session.id)
+    if (principal) {
+      await invalidateSession(c.var.db, principal.session.id)
+      await Promise.all(
+        principal.memberships.map((m) => audit(c, { id: m.accountId, path: m.path }, { type: 'logout', description: `${principal.user.email} signed out` })),
+      )
+    }
     clearSessionCookie(c)
     return c.body(null, 204)
   })

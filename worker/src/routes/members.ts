@@ -11,6 +11,7 @@ import { findUserByEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
@@ -135,6 +136,12 @@ export const members = createRouter()
         throw error
       }
       const member = (await getMember(c.var.db, ctx.account.id, id))!
+      await audit(c, ctx.account, {
+        type: 'member_created',
+        target: { kind: 'member', id, label: member.user.email },
+        subject: { id: member.user.id, email: member.user.email },
+        description: `${ctx.principal.user.email} added ${member.user.email} to ${ctx.account.name} as ${member.level}`,
+      })
       return c.json({ member: (await present(c, ctx.account.id, [member]))[0]! }, 201)
     },
   )
@@ -171,6 +178,13 @@ export const members = createRouter()
         throw error
       }
       const member = (await getMember(c.var.db, ctx.account.id, memberId))!
+      const changed = [body.level && 'level', body.roles && 'roles', body.scope && 'scope'].filter(Boolean).join(', ')
+      await audit(c, ctx.account, {
+        type: body.roles || body.level ? 'update_user_permissions' : 'member_updated',
+        target: { kind: 'member', id: memberId, label: member.user.email },
+        subject: { id: member.user.id, email: member.user.email },
+        description: `${ctx.principal.user.email} changed the ${changed || 'membership'} of ${member.user.email} in ${ctx.account.name}`,
+      })
       return c.json({ member: (await present(c, ctx.account.id, [member]))[0]! }, 200)
     },
   )
@@ -195,6 +209,12 @@ export const members = createRouter()
       const rank = { owner: 3, admin: 2, user: 1 }
       if (rank[current.level] > rank[via.level]) throw new AppError(403, 'escalation', 'You cannot remove a member above your own level.')
       await deleteMember(c.var.db, ctx.account.id, memberId)
+      await audit(c, ctx.account, {
+        type: 'member_deleted',
+        target: { kind: 'member', id: memberId, label: current.user.email },
+        subject: { id: current.user.id, email: current.user.email },
+        description: `${ctx.principal.user.email} removed ${current.user.email} from ${ctx.account.name}`,
+      })
       return c.body(null, 204)
     },
   )

@@ -4,6 +4,7 @@ import { effectivePermissions } from '../authz/decide.ts'
 import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
 
@@ -72,6 +73,7 @@ export const roles = createRouter()
       if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
       const id = await createRole(c.var.db, ctx.account.id, body)
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === id)!
+      await audit(c, ctx.account, { type: 'role_created', target: { kind: 'role', id, label: role.name }, description: `${ctx.principal.user.email} created the role ${role.name}` })
       return c.json({ role }, 201)
     },
   )
@@ -108,6 +110,7 @@ export const roles = createRouter()
       if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
       await updateRole(c.var.db, roleId, body)
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
+      await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
       return c.json({ role }, 200)
     },
   )
@@ -131,6 +134,7 @@ export const roles = createRouter()
         throw builtin ? new AppError(403, 'forbidden', 'Built-in roles cannot be deleted.') : new AppError(404, 'not_found', 'No role with that id.')
       }
       await deleteRole(c.var.db, roleId)
+      await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })
       return c.body(null, 204)
     },
   )

@@ -18,6 +18,7 @@ import {
 } from '../domain/services.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
@@ -94,6 +95,8 @@ function view(s: ServiceRow) {
 }
 
 const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })
+const label = (s: ServiceRow) => `${s.type.replace('_', ' ')} ${s.name}`
+const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
 
 /** Load a service under the account and require `permission` on it (404 when outside tree or scope). */
 async function loadService(ctx: AccountContext, c: Parameters<typeof loadAccountContext>[0], sid: string, permission: Permission) {
@@ -199,6 +202,7 @@ export const servicesRouter = createRouter()
       }
       const id = await createService(c.var.db, ctx.account.id, { ...body, tags })
       const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
+      await audit(c, ctx.account, { type: 'service_created', target: target(service), description: `${ctx.principal.user.email} created ${label(service)}` })
       return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
     },
   )
@@ -246,6 +250,7 @@ export const servicesRouter = createRouter()
       if (via.level !== 'owner' && !inScope(via.scope, next)) throw fieldError(403, 'forbidden', 'tags', 'The change would move the service outside your scope.')
       await updateService(c.var.db, service.id, { ...body, tags })
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      await audit(c, ownerOf(service), { type: 'service_updated', target: target(updated), description: `${ctx.principal.user.email} changed ${label(updated)}` })
       return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
     },
   )
@@ -263,6 +268,7 @@ export const servicesRouter = createRouter()
       const ctx = await loadAccountContext(c, id)
       const service = await loadService(ctx, c, sid, 'services.manage')
       await deleteService(c.var.db, service.id)
+      await audit(c, ownerOf(service), { type: 'service_deleted', target: target(service), description: `${ctx.principal.user.email} deleted ${label(service)}` })
       return c.body(null, 204)
     },
   )
@@ -291,6 +297,8 @@ export const servicesRouter = createRouter()
       if (action === 'rename' && !name) throw fieldError(400, 'validation_failed', 'name', 'Enter the new name.')
       await recordServiceAction(c.var.db, service.id, action, action === 'rename' ? name : undefined)
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      const what = action === 'restart' ? `restarted ${label(service)}` : `renamed ${label(service)} to ${name}`
+      await audit(c, ownerOf(service), { type: 'server_action', target: target(updated), description: `${ctx.principal.user.email} ${what}` })
       return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
     },
   )
@@ -316,8 +324,14 @@ export const servicesRouter = createRouter()
       // Consent is the customer's own decision: the manage right must come from a membership in the owning account.
       const via = can(ctx.grants, 'services.manage', { ...ownerOf(service) }, { ...serviceFacts(service), partnerAccess: true })
       if (!via.ok || via.via.accountId !== service.accountId) throw new AppError(403, 'forbidden', 'Only the customer who owns the service can change partner access.')
-      await setPartnerAccess(c.var.db, service.id, c.req.valid('json').enabled)
+      const { enabled } = c.req.valid('json')
+      await setPartnerAccess(c.var.db, service.id, enabled)
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      await audit(c, ownerOf(service), {
+        type: 'update_configuration',
+        target: target(updated),
+        description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for ${label(service)}`,
+      })
       return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
     },
   )

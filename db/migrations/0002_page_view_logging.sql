@@ -1,0 +1,1 @@
+ALTER TABLE `accounts` ADD `page_view_logging` integer;

@@ -1,0 +1,503 @@
+import { DurableObject } from 'cloudflare:workers'
+import { z } from 'zod'
+import { sha256Hex } from '../crypto/tokens.ts'
+import { activityTypes, eventKinds } from './activity-types.ts'
+
+/** What the worker sends to append one event (validated again here: RPC arguments are input). */
+export const EventInput = z.object({
+  accountId: z.string().min(1).max(64),
+  accountPath: z.string().min(3).max(600),
+  type: z.enum(activityTypes),
+  kind: z.enum(eventKinds),
+  actor: z.object({ id: z.string(), email: z.string() }).nullable(),
+  impersonator: z.object({ id: z.string(), email: z.string() }).nullable(),
+  subject: z.object({ id: z.string(), email: z.string() }).nullable(),
+  target: z.object({ kind: z.string().max(40), id: z.string().max(64), label: z.string().max(200) }).nullable(),
+  description: z.string().max(1000),
+  ip: z.string().max(64),
+  userAgent: z.string().max(512),
+})
+export type EventInput = z.infer<typeof EventInput>
+
+/** A stored event as the API returns it. `seq` orders this log; `id` is the event's id everywhere. */
+export interface ActivityEvent extends EventInput {
+  seq: number
+  id: string
+  time: number
+}
+
+export const EventFilter = z.object({
+  actor: z.string().max(254).optional(),
+  types: z.array(z.enum(activityTypes)).max(activityTypes.length).optional(),
+  kind: z.enum(['action', 'all']).default('action'),
+  targetId: z.string().max(64).optional(),
+  accountId: z.string().max(64).optional(),
+  from: z.number().int().optional(),
+  to: z.number().int().optional(),
+  q: z.string().max(200).optional(),
+})
+export type EventFilter = z.infer<typeof EventFilter>
+
+/** Who is on the other end of a live socket, set by the worker after authorization. */
+export const Subscriber = z.object({
+  userId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  /** Path of the membership through which the subscriber reaches this account. */
+  memberPath: z.string(),
+  /** Full events (needs activity.view) or only presence and change notices. */
+  events: z.boolean(),
+  filter: EventFilter,
+  after: z.number().int().min(0).nullable(),
+  page: z.string().max(200).default(''),
+})
+export type Subscriber = z.infer<typeof Subscriber>
+
+const ClientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('page'), page: z.string().max(200) }),
+  z.object({ type: z.literal('ping') }),
+])
+
+type Attachment = Subscriber & { connectedAt: number }
+
+const GENESIS = '0'.repeat(64)
+const FORWARD_BATCH = 100
+const FRAME_EVENTS = 100
+const FLUSH_MS = 50
+const DAY = 24 * 60 * 60 * 1000
+
+/** Migrations of this object's own SQLite storage, run once each, in order. */
+const migrations = [
+  `CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     time INTEGER NOT NULL,
+     account_id TEXT NOT NULL,
+     account_path TEXT NOT NULL,
+     type TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     actor_id TEXT, actor_email TEXT,
+     impersonator_id TEXT, impersonator_email TEXT,
+     subject_id TEXT, subject_email TEXT,
+     target_kind TEXT, target_id TEXT, target_label TEXT,
+     description TEXT NOT NULL,
+     ip TEXT NOT NULL,
+     user_agent TEXT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX events_time ON events(time);
+   CREATE INDEX events_actor ON events(actor_email, seq);
+   CREATE INDEX events_type ON events(type, seq);
+   CREATE INDEX events_target ON events(target_id, seq);
+   CREATE VIRTUAL TABLE events_fts USING fts5(description, content='events', content_rowid='seq');
+   CREATE TABLE outbox (seq INTEGER PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+]
+
+type Row = Record<string, SqlStorageValue | undefined>
+
+function toEvent(r: Row): ActivityEvent {
+  const pair = (id: SqlStorageValue | undefined, email: SqlStorageValue | undefined) => (id ? { id: String(id), email: String(email) } : null)
+  return {
+    seq: Number(r.seq),
+    id: String(r.id),
+    time: Number(r.time),
+    accountId: String(r.account_id),
+    accountPath: String(r.account_path),
+    type: r.type as ActivityEvent['type'],
+    kind: r.kind as ActivityEvent['kind'],
+    actor: pair(r.actor_id, r.actor_email),
+    impersonator: pair(r.impersonator_id, r.impersonator_email),
+    subject: pair(r.subject_id, r.subject_email),
+    target: r.target_id ? { kind: String(r.target_kind), id: String(r.target_id), label: String(r.target_label) } : null,
+    description: String(r.description),
+    ip: String(r.ip),
+    userAgent: String(r.user_agent),
+  }
+}
+
+/** The canonical text that an event's hash covers (everything but the local seq). */
+function canonical(e: Omit<ActivityEvent, 'seq'>, prevHash: string) {
+  return JSON.stringify([prevHash, e.id, e.time, e.accountId, e.accountPath, e.type, e.kind, e.actor, e.impersonator, e.subject, e.target, e.description, e.ip, e.userAgent])
+}
+
+/** Words of a free-text search as an FTS5 query: every word, as a quoted prefix. */
+export function ftsQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}]+/gu)
+  return words?.length ? words.slice(0, 12).map((w) => `"${w}"*`).join(' ') : null
+}
+
+/** The SQL WHERE clause and bindings of a filter. */
+function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq?: number } = {}) {
+  const parts: string[] = []
+  const binds: SqlStorageValue[] = []
+  if (filter.kind === 'action') parts.push(`kind = 'action'`)
+  if (filter.actor) (parts.push('actor_email = ?'), binds.push(filter.actor.toLowerCase()))
+  if (filter.types?.length) (parts.push(`type IN (${filter.types.map(() => '?').join(',')})`), binds.push(...filter.types))
+  if (filter.targetId) (parts.push('target_id = ?'), binds.push(filter.targetId))
+  if (filter.accountId) (parts.push('account_id = ?'), binds.push(filter.accountId))
+  if (filter.from !== undefined) (parts.push('time >= ?'), binds.push(filter.from))
+  if (filter.to !== undefined) (parts.push('time < ?'), binds.push(filter.to))
+  const fts = filter.q ? ftsQuery(filter.q) : null
+  if (filter.q) {
+    if (fts) (parts.push('seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)'), binds.push(fts))
+    else parts.push('0')
+  }
+  if (extra.beforeSeq !== undefined) (parts.push('seq < ?'), binds.push(extra.beforeSeq))
+  if (extra.afterSeq !== undefined) (parts.push('seq > ?'), binds.push(extra.afterSeq))
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds }
+}
+
+/** Does an event pass a filter? (The in-memory twin of `where`, for live delivery.) */
+export function matches(e: ActivityEvent, f: EventFilter, words: string[] | null): boolean {
+  if (f.kind === 'action' && e.kind !== 'action') return false
+  if (f.actor && e.actor?.email !== f.actor.toLowerCase()) return false
+  if (f.types?.length && !f.types.includes(e.type)) return false
+  if (f.targetId && e.target?.id !== f.targetId) return false
+  if (f.accountId && e.accountId !== f.accountId) return false
+  if (f.from !== undefined && e.time < f.from) return false
+  if (f.to !== undefined && e.time >= f.to) return false
+  if (words) {
+    const text = e.description.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+    if (!words.every((w) => text.some((t) => t.startsWith(w)))) return false
+  }
+  return true
+}
+
+/**
+ * One account's activity log: an append-only, hash-chained SQLite table with
+ * FTS5 search, an outbox that forwards each event to the parent account's log
+ * (up to the reseller; never into the platform's), and the account's live
+ * sockets (hibernating) for live events and presence.
+ */
+export class ActivityLog extends DurableObject<Cloudflare.Env> {
+  private sql: SqlStorage
+  /** Events waiting to be sent, per socket; flushed every FLUSH_MS in frames of FRAME_EVENTS. */
+  private pending = new Map<WebSocket, ActivityEvent[]>()
+  private flushTimer: ReturnType<typeof setTimeout> | null = null
+  /** Test hook: fail the next N forwarded appends (set through runInDurableObject). */
+  failNextForwards = 0
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env)
+    this.sql = ctx.storage.sql
+    ctx.blockConcurrencyWhile(async () => this.migrate())
+  }
+
+  private migrate() {
+    this.sql.exec('CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY)')
+    const done = new Set(this.sql.exec('SELECT version FROM _migrations').toArray().map((r) => Number(r.version)))
+    migrations.forEach((statement, version) => {
+      if (done.has(version)) return
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec(statement)
+        this.sql.exec('INSERT INTO _migrations (version) VALUES (?)', version)
+      })
+    })
+  }
+
+  private meta(key: string): string | null {
+    const row = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray()[0]
+    return row ? String(row.value) : null
+  }
+
+  private setMeta(key: string, value: string) {
+    this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value)
+  }
+
+  /**
+   * Append an event that happened in this account. Durable when this returns:
+   * the caller reports success only afterwards.
+   */
+  async append(selfPath: string, input: EventInput): Promise<ActivityEvent> {
+    const event = EventInput.parse(input)
+    const stored = this.store(selfPath, null, event)
+    return stored!
+  }
+
+  /** Receive events forwarded from a child account's log; idempotent on event id. */
+  async receive(selfPath: string, events: (EventInput & { id: string; time: number })[]): Promise<number> {
+    if (this.failNextForwards > 0) {
+      this.failNextForwards--
+      throw new Error('forward refused (test fault)')
+    }
+    let added = 0
+    for (const e of events) {
+      const parsed = EventInput.extend({ id: z.string().max(200), time: z.number().int() }).parse(e)
+      if (this.store(selfPath, { id: parsed.id, time: parsed.time }, parsed)) added++
+    }
+    return added
+  }
+
+  /** Insert one event (+ FTS + outbox) in one transaction; null when the id is already here. */
+  private store(selfPath: string, origin: { id: string; time: number } | null, input: EventInput): ActivityEvent | null {
+    const event = this.ctx.storage.transactionSync(() => {
+      if (!this.meta('path')) this.setMeta('path', selfPath)
+      if (origin && this.sql.exec('SELECT 1 FROM events WHERE id = ?', origin.id).toArray().length) return null
+      const last = this.sql.exec('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').toArray()[0]
+      const prevHash = last ? String(last.hash) : (this.meta('anchor') ?? GENESIS)
+      const seq = (last ? Number(last.seq) : Number(this.meta('last_seq') ?? 0)) + 1
+      const e: ActivityEvent = { ...input, seq, id: origin?.id ?? `${input.accountId}:${seq}`, time: origin?.time ?? Date.now() }
+      const hash = sha256Hex(canonical(e, prevHash))
+      this.sql.exec(
+        `INSERT INTO events (seq, id, time, account_id, account_path, type, kind, actor_id, actor_email, impersonator_id, impersonator_email,
+           subject_id, subject_email, target_kind, target_id, target_label, description, ip, user_agent, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        seq, e.id, e.time, e.accountId, e.accountPath, e.type, e.kind, e.actor?.id ?? null, e.actor?.email ?? null,
+        e.impersonator?.id ?? null, e.impersonator?.email ?? null, e.subject?.id ?? null, e.subject?.email ?? null,
+        e.target?.kind ?? null, e.target?.id ?? null, e.target?.label ?? null, e.description, e.ip, e.userAgent, prevHash, hash,
+      )
+      this.sql.exec('INSERT INTO events_fts (rowid, description) VALUES (?, ?)', seq, e.description)
+      this.setMeta('last_seq', String(seq))
+      if (parentPath(selfPath)) this.sql.exec('INSERT INTO outbox (seq, next_at) VALUES (?, ?)', seq, Date.now())
+      return e
+    })
+    if (event) {
+      if (parentPath(selfPath)) void this.ensureAlarm(Date.now())
+      this.deliver(event)
+    }
+    return event
+  }
+
+  private async ensureAlarm(at: number) {
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
+  }
+
+  /** Drain the outbox to the parent's log (retrying with backoff), then apply retention. */
+  async alarm() {
+    const selfPath = this.meta('path')
+    const parent = selfPath ? parentPath(selfPath) : null
+    if (parent) {
+      const now = Date.now()
+      const due = this.sql.exec('SELECT o.seq, o.attempts FROM outbox o WHERE o.next_at <= ? ORDER BY o.seq LIMIT ?', now, FORWARD_BATCH).toArray()
+      if (due.length) {
+        const seqs = due.map((r) => Number(r.seq))
+        const events = this.sql.exec(`SELECT * FROM events WHERE seq IN (${seqs.map(() => '?').join(',')}) ORDER BY seq`, ...seqs).toArray().map(toEvent)
+        try {
+          const stub = this.env.ACTIVITY.get(this.env.ACTIVITY.idFromName(parent.id))
+          await stub.receive(parent.path, events.map(({ seq: _seq, ...e }) => e))
+          this.sql.exec(`DELETE FROM outbox WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
+        } catch {
+          const attempts = Number(due[0]!.attempts) + 1
+          const backoff = Math.min(60_000, 250 * 2 ** Math.min(attempts, 8))
+          this.sql.exec(`UPDATE outbox SET attempts = ?, next_at = ? WHERE seq IN (${seqs.map(() => '?').join(',')})`, attempts, now + backoff, ...seqs)
+        }
+      }
+      const next = this.sql.exec('SELECT min(next_at) AS at FROM outbox').toArray()[0]?.at
+      if (next !== null && next !== undefined) await this.ctx.storage.setAlarm(Math.max(Number(next), Date.now()))
+    }
+    this.applyRetention()
+  }
+
+  /** Delete events past the retention window, keeping the chain verifiable from its anchor. */
+  applyRetention(now = Date.now()) {
+    const days = Number(this.env.ACTIVITY_RETENTION_DAYS ?? 400)
+    const cutoff = now - days * DAY
+    this.ctx.storage.transactionSync(() => {
+      const last = this.sql.exec('SELECT seq, hash FROM events WHERE time < ? ORDER BY seq DESC LIMIT 1', cutoff).toArray()[0]
+      if (!last) return
+      // Never delete an event still waiting to be forwarded.
+      const waiting = this.sql.exec('SELECT 1 FROM outbox WHERE seq <= ? LIMIT 1', Number(last.seq)).toArray().length
+      if (waiting) return
+      this.setMeta('anchor', String(last.hash))
+      this.sql.exec("INSERT INTO events_fts (events_fts, rowid, description) SELECT 'delete', seq, description FROM events WHERE seq <= ?", Number(last.seq))
+      this.sql.exec('DELETE FROM events WHERE seq <= ?', Number(last.seq))
+    })
+  }
+
+  /** A page of events, newest first, before the `before` seq. */
+  async list(filter: EventFilter, limit: number, before?: number) {
+    const f = EventFilter.parse(filter)
+    const w = where(f, { beforeSeq: before })
+    const rows = this.sql.exec(`SELECT * FROM events ${w.sql} ORDER BY seq DESC LIMIT ?`, ...w.binds, limit + 1).toArray()
+    const items = rows.slice(0, limit).map(toEvent)
+    return { items, nextBefore: rows.length > limit ? items.at(-1)!.seq : null }
+  }
+
+  /** Events per hour by kind for a filter, between from and to. */
+  async histogram(filter: EventFilter) {
+    const f = EventFilter.parse(filter)
+    const w = where(f)
+    return this.sql
+      .exec(`SELECT (time / 3600000) * 3600000 AS hour, kind, count(*) AS n FROM events ${w.sql} GROUP BY hour, kind ORDER BY hour`, ...w.binds)
+      .toArray()
+      .map((r) => ({ hour: Number(r.hour), kind: String(r.kind), count: Number(r.n) }))
+  }
+
+  /** Recompute the chain; report the first event whose stored hashes do not add up. */
+  async verify() {
+    let prev = this.meta('anchor') ?? GENESIS
+    let checked = 0
+    for (const row of this.sql.exec('SELECT * FROM events ORDER BY seq')) {
+      const e = toEvent(row)
+      if (String(row.prev_hash) !== prev || sha256Hex(canonical(e, prev)) !== String(row.hash)) {
+        return { ok: false as const, checked, firstBroken: { seq: e.seq, id: e.id, position: checked + 1 } }
+      }
+      prev = String(row.hash)
+      checked++
+    }
+    return { ok: true as const, checked, firstBroken: null }
+  }
+
+  /** HTTP entry: live sockets (upgrade) and streamed exports. Reached only through our worker. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    if (url.pathname === '/live') return this.openSocket(request)
+    if (url.pathname === '/export') return this.export(request)
+    return new Response('not found', { status: 404 })
+  }
+
+  /** Stream every event matching the filter (oldest first) as CSV or NDJSON, page by page. */
+  private export(request: Request): Response {
+    const format = new URL(request.url).searchParams.get('format') === 'ndjson' ? 'ndjson' : 'csv'
+    const filter = EventFilter.parse(JSON.parse(request.headers.get('x-trellis-filter') ?? '{}'))
+    const encoder = new TextEncoder()
+    let after = 0
+    let headerSent = false
+    const columns = ['id', 'time', 'account_id', 'type', 'kind', 'actor_email', 'impersonator_email', 'subject_email', 'target_kind', 'target_id', 'target_label', 'description', 'ip', 'user_agent'] as const
+    const csvCell = (v: unknown) => {
+      const s = v === null || v === undefined ? '' : String(v)
+      // Neutralise spreadsheet formulas and quote every cell.
+      const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
+      return `"${safe.replaceAll('"', '""')}"`
+    }
+    const stream = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        if (!headerSent && format === 'csv') {
+          headerSent = true
+          controller.enqueue(encoder.encode(columns.join(',') + '\n'))
+          return
+        }
+        const w = where(filter, { afterSeq: after })
+        const rows = this.sql.exec(`SELECT * FROM events ${w.sql} ORDER BY seq LIMIT 1000`, ...w.binds).toArray()
+        if (!rows.length) return controller.close()
+        after = Number(rows.at(-1)!.seq)
+        const text =
+          format === 'csv'
+            ? rows.map((r) => columns.map((c) => csvCell(c === 'time' ? new Date(Number(r.time)).toISOString() : r[c])).join(',')).join('\n') + '\n'
+            : rows.map((r) => JSON.stringify(toEvent(r))).join('\n') + '\n'
+        controller.enqueue(encoder.encode(text))
+      },
+    })
+    return new Response(stream, {
+      headers: {
+        'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+        'content-disposition': `attachment; filename="activity.${format === 'csv' ? 'csv' : 'ndjson'}"`,
+      },
+    })
+  }
+
+  /** Accept a hibernating WebSocket, replay what it missed (`after`), then announce presence. */
+  private openSocket(request: Request): Response {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 })
+    const subscriber = Subscriber.parse(JSON.parse(request.headers.get('x-trellis-subscriber') ?? 'null'))
+    const { 0: client, 1: server } = new WebSocketPair()
+    this.ctx.acceptWebSocket(server, [subscriber.userId])
+    const attachment: Attachment = { ...subscriber, connectedAt: Date.now() }
+    server.serializeAttachment(attachment)
+    if (subscriber.events) {
+      // Replay synchronously: no append can interleave, so nothing is missed or doubled.
+      const start = subscriber.after ?? Number(this.meta('last_seq') ?? 0)
+      const w = where(subscriber.filter, { afterSeq: start })
+      let batch: ActivityEvent[] = []
+      for (const row of this.sql.exec(`SELECT * FROM events ${w.sql} ORDER BY seq`, ...w.binds)) {
+        batch.push(toEvent(row))
+        if (batch.length === FRAME_EVENTS) (server.send(JSON.stringify({ type: 'events', events: batch })), (batch = []))
+      }
+      server.send(JSON.stringify({ type: 'events', events: batch, caughtUp: true }))
+    }
+    this.broadcastPresence()
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+    let frame: z.infer<typeof ClientFrame>
+    try {
+      frame = ClientFrame.parse(JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message)))
+    } catch {
+      ws.send(JSON.stringify({ type: 'error', detail: 'Unknown frame.' }))
+      return
+    }
+    if (frame.type === 'ping') return ws.send(JSON.stringify({ type: 'pong' }))
+    const attachment = ws.deserializeAttachment() as Attachment
+    ws.serializeAttachment({ ...attachment, page: frame.page })
+    this.broadcastPresence()
+  }
+
+  async webSocketClose(ws: WebSocket, code: number) {
+    this.pending.delete(ws)
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye')
+    } catch {}
+    this.broadcastPresence(ws)
+  }
+
+  async webSocketError(ws: WebSocket) {
+    this.pending.delete(ws)
+    this.broadcastPresence(ws)
+  }
+
+  /** Who is online, per viewer: a viewer sees people whose membership lies in its own tree. */
+  private broadcastPresence(leaving?: WebSocket) {
+    const sockets = this.ctx.getWebSockets().filter((ws) => ws !== leaving && ws.readyState === WebSocket.OPEN)
+    const people = sockets.map((ws) => ws.deserializeAttachment() as Attachment)
+    for (const ws of sockets) {
+      const viewer = ws.deserializeAttachment() as Attachment
+      const seen = new Map<string, { userId: string; name: string; email: string; page: string; since: number }>()
+      for (const p of people) {
+        if (!p.memberPath.startsWith(viewer.memberPath)) continue
+        const prev = seen.get(p.userId)
+        if (!prev || prev.since < p.connectedAt) seen.set(p.userId, { userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt })
+      }
+      try {
+        ws.send(JSON.stringify({ type: 'presence', people: [...seen.values()] }))
+      } catch {}
+    }
+  }
+
+  /** Queue an event for every socket that may see it; change notices go to everyone. */
+  private deliver(event: ActivityEvent) {
+    for (const ws of this.ctx.getWebSockets()) {
+      const sub = ws.deserializeAttachment() as Attachment
+      if (sub.events) {
+        const words = sub.filter.q ? (sub.filter.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : null
+        if (!matches(event, sub.filter, words)) continue
+      } else if (event.kind !== 'action') continue
+      const queue = this.pending.get(ws) ?? []
+      queue.push(event)
+      this.pending.set(ws, queue)
+    }
+    if (this.pending.size && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS)
+  }
+
+  private flush() {
+    this.flushTimer = null
+    for (const [ws, queue] of this.pending) {
+      const sub = ws.deserializeAttachment() as Attachment
+      try {
+        for (let i = 0; i < queue.length; i += FRAME_EVENTS) {
+          const slice = queue.slice(i, i + FRAME_EVENTS)
+          ws.send(
+            JSON.stringify(
+              sub.events
+                ? { type: 'events', events: slice }
+                : { type: 'changes', changes: slice.map((e) => ({ type: e.type, target: e.target, actor: e.actor?.email ?? null, accountId: e.accountId, time: e.time })) },
+            ),
+          )
+        }
+      } catch {}
+    }
+    this.pending.clear()
+  }
+}
+
+/** The parent account (id and path) to forward to, or null at a reseller or the platform. */
+export function parentPath(path: string): { id: string; path: string } | null {
+  const ids = path.split('/').filter(Boolean)
+  // [platform, reseller, customer…]: forward up to the reseller, never into the platform.
+  if (ids.length <= 2) return null
+  const parentIds = ids.slice(0, -1)
+  return { id: parentIds.at(-1)!, path: `/${parentIds.join('/')}/` }
+}

@@ -1,0 +1,36 @@
+import type { Context } from 'hono'
+import { appendEvent } from '../domain/activity.ts'
+import type { ActivityType } from '../durable/activity-types.ts'
+import type { AppEnv } from '../env.ts'
+
+export interface AuditEntry {
+  type: ActivityType
+  description: string
+  target?: { kind: string; id: string; label: string } | null
+  subject?: { id: string; email: string } | null
+  kind?: 'action' | 'page_view'
+  /** The actor when there is no session yet (login, failed login). */
+  actor?: { id: string; email: string } | null
+}
+
+/**
+ * Write an activity event about this request into the log of `account`
+ * (and, through it, its ancestors'). Awaited: a request reports success only
+ * after its event is durable.
+ */
+export async function audit(c: Context<AppEnv>, account: { id: string; path: string }, entry: AuditEntry) {
+  const principal = c.var.principal
+  await appendEvent(c.env, {
+    accountId: account.id,
+    accountPath: account.path,
+    type: entry.type,
+    kind: entry.kind ?? 'action',
+    actor: entry.actor !== undefined ? entry.actor : principal ? { id: principal.user.id, email: principal.user.email } : null,
+    impersonator: null,
+    subject: entry.subject ?? null,
+    target: entry.target ?? null,
+    description: entry.description.slice(0, 1000),
+    ip: c.var.clientIp.slice(0, 64),
+    userAgent: (c.req.header('user-agent') ?? '').slice(0, 512),
+  })
+}
