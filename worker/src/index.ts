@@ -10,6 +10,7 @@ import { csrf } from './middleware/csrf.ts'
 import { session } from './middleware/session.ts'
 import { createRouter } from './openapi.ts'
 import { accounts } from './routes/accounts.ts'
+import { activity } from './routes/activity.ts'
 import { auth } from './routes/auth.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
@@ -29,6 +30,7 @@ export const api = createRouter()
   .route('/', members)
   .route('/', roles)
   .route('/', servicesRouter)
+  .route('/', activity)
 
 const app = new Hono<AppEnv>()
 

@@ -9,6 +9,12 @@ describe('API documentation', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/accounts/{id}',
+      '/api/v1/accounts/{id}/activity',
+      '/api/v1/accounts/{id}/activity/export',
+      '/api/v1/accounts/{id}/activity/histogram',
+      '/api/v1/accounts/{id}/activity/live',
+      '/api/v1/accounts/{id}/activity/page-views',
+      '/api/v1/accounts/{id}/activity/verify',
       '/api/v1/accounts/{id}/children',
       '/api/v1/accounts/{id}/members',
       '/api/v1/accounts/{id}/members/{memberId}',

@@ -13,6 +13,7 @@ export const accountColumns = {
   parentId: accounts.parentId,
   createdAt: accounts.createdAt,
   adminCap: accounts.adminCap,
+  pageViewLogging: accounts.pageViewLogging,
 }
 
 /** An account by id, unless it is deleted. */
@@ -50,11 +51,15 @@ export async function listChildren(db: DB, parentId: string, limit: number, afte
   return { items, next: rows.length > limit && last ? { name: last.name, id: last.id } : null }
 }
 
-/** Rename an account and/or change its admin cap. */
-export async function updateAccount(db: DB, accountId: string, input: { name?: string; adminCap?: number }) {
+/** Rename an account, change its admin cap or its page-view logging. */
+export async function updateAccount(db: DB, accountId: string, input: { name?: string; adminCap?: number; pageViewLogging?: boolean }) {
   await db
     .update(accounts)
-    .set({ ...(input.name !== undefined && { name: input.name }), ...(input.adminCap !== undefined && { adminCap: input.adminCap }) })
+    .set({
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.adminCap !== undefined && { adminCap: input.adminCap }),
+      ...(input.pageViewLogging !== undefined && { pageViewLogging: input.pageViewLogging }),
+    })
     .where(eq(accounts.id, accountId))
 }
 

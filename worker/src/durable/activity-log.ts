@@ -65,6 +65,8 @@ const FORWARD_BATCH = 100
 const FRAME_EVENTS = 100
 const FLUSH_MS = 50
 const DAY = 24 * 60 * 60 * 1000
+/** Sign-ins and sign-outs change no data: open pages need no notice of them. */
+const SESSION_EVENTS = new Set(['login', 'login_failed', 'logout'])
 
 /** Migrations of this object's own SQLite storage, run once each, in order. */
 const migrations = [
@@ -464,7 +466,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       if (sub.events) {
         const words = sub.filter.q ? (sub.filter.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : null
         if (!matches(event, sub.filter, words)) continue
-      } else if (event.kind !== 'action') continue
+      } else if (event.kind !== 'action' || SESSION_EVENTS.has(event.type)) continue
       const queue = this.pending.get(ws) ?? []
       queue.push(event)
       this.pending.set(ws, queue)

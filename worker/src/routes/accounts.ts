@@ -93,7 +93,7 @@ export const accounts = createRouter()
       method: 'patch',
       path: '/accounts/{id}',
       tags: ['Accounts'],
-      summary: 'Rename an account or raise its admin cap',
+      summary: 'Rename an account, set page-view logging, or raise its admin cap',
       description:
         'Renaming needs `settings.manage` in the account (or from an ancestor). The admin cap (default 3) is set by the parent: it needs `staff.manage` reached from an ancestor, never from inside the account.',
       request: {
@@ -102,7 +102,11 @@ export const accounts = createRouter()
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ name: z.string().trim().min(1, 'Enter a name.').max(120).optional(), adminCap: z.number().int().min(1).max(100).optional() }),
+              schema: z.object({
+                name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
+                adminCap: z.number().int().min(1).max(100).optional(),
+                pageViewLogging: z.boolean().optional(),
+              }),
             },
           },
         },
@@ -115,16 +119,22 @@ export const accounts = createRouter()
     async (c) => {
       const ctx = await loadAccountContext(c, c.req.valid('param').id)
       const body = c.req.valid('json')
-      if (body.name !== undefined) authorize(ctx, 'settings.manage')
+      if (body.name !== undefined || body.pageViewLogging !== undefined) authorize(ctx, 'settings.manage')
       if (body.adminCap !== undefined) {
         const via = authorize(ctx, 'staff.manage')
         if (via.accountId === ctx.account.id) throw fieldError(403, 'forbidden', 'adminCap', 'The admin cap is set by the parent account.')
       }
-      if (body.name === undefined && body.adminCap === undefined) throw fieldError(400, 'validation_failed', 'body', 'Send name or adminCap.')
+      if (body.name === undefined && body.adminCap === undefined && body.pageViewLogging === undefined) {
+        throw fieldError(400, 'validation_failed', 'body', 'Send name, adminCap or pageViewLogging.')
+      }
       await updateAccount(c.var.db, ctx.account.id, body)
       const account = await getAccount(c.var.db, ctx.account.id)
       if (!account) throw new AppError(404, 'not_found', 'No account with that id.')
-      const changes = [body.name !== undefined && `renamed it to ${body.name}`, body.adminCap !== undefined && `set its admin cap to ${body.adminCap}`]
+      const changes = [
+        body.name !== undefined && `renamed it to ${body.name}`,
+        body.adminCap !== undefined && `set its admin cap to ${body.adminCap}`,
+        body.pageViewLogging !== undefined && `turned page-view logging ${body.pageViewLogging ? 'on' : 'off'}`,
+      ]
       await audit(c, account, {
         type: 'update_organization',
         target: { kind: 'account', id: account.id, label: account.name },

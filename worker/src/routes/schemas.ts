@@ -32,6 +32,7 @@ export const Account = z
     parentId: z.string().nullable(),
     createdAt: z.number(),
     adminCap: z.number().int(),
+    pageViewLogging: z.boolean().nullable(),
   })
   .openapi('Account')
 

@@ -1,0 +1,256 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { activityLog, pageViewsLogged } from '../domain/activity.ts'
+import { countAttempt } from '../domain/rate-limits.ts'
+import { activityTypes } from '../durable/activity-types.ts'
+import type { EventFilter, Subscriber } from '../durable/activity-log.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+/** A date as ISO 8601 or epoch milliseconds. */
+const Instant = z
+  .string()
+  .max(40)
+  .transform((v, ctx) => {
+    const ms = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v)
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'Use an ISO 8601 date or epoch milliseconds.' })
+      return z.NEVER
+    }
+    return ms
+  })
+
+const TypeList = z
+  .string()
+  .max(1000)
+  .transform((v, ctx) => {
+    const types = v.split(',').map((t) => t.trim()).filter(Boolean)
+    const unknown = types.filter((t) => !(activityTypes as readonly string[]).includes(t))
+    if (unknown.length) {
+      ctx.addIssue({ code: 'custom', message: `Unknown type: ${unknown.join(', ')}.` })
+      return z.NEVER
+    }
+    return types as (typeof activityTypes)[number][]
+  })
+
+const FilterQuery = z.object({
+  actor: z.string().trim().toLowerCase().max(254).optional().openapi({ description: 'Only events by this login (email)' }),
+  type: TypeList.optional().openapi({ description: 'Comma-separated action types' }),
+  kind: z.enum(['action', 'all']).default('action').openapi({ description: '`all` includes page views' }),
+  target: z.string().max(64).optional().openapi({ description: 'Only events about this target id' }),
+  account: z.string().max(64).optional().openapi({ description: 'Only events of this account (inside the tree)' }),
+  from: Instant.optional(),
+  to: Instant.optional(),
+  q: z.string().trim().max(200).optional().openapi({ description: 'Full-text search on the description' }),
+})
+
+function toFilter(q: z.infer<typeof FilterQuery>): EventFilter {
+  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw fieldError(400, 'validation_failed', 'to', 'Must be after from.')
+  return { actor: q.actor || undefined, types: q.type, kind: q.kind, targetId: q.target, accountId: q.account, from: q.from, to: q.to, q: q.q || undefined }
+}
+
+const Cursor = z
+  .string()
+  .max(20)
+  .regex(/^\d+$/, 'Not a cursor returned by this API.')
+  .transform(Number)
+
+const Party = z.object({ id: z.string(), email: z.string() }).nullable()
+const Event = z
+  .object({
+    seq: z.number(),
+    id: z.string(),
+    time: z.number(),
+    accountId: z.string(),
+    accountPath: z.string(),
+    type: z.enum(activityTypes),
+    kind: z.enum(['action', 'page_view']),
+    actor: Party,
+    impersonator: Party,
+    subject: Party,
+    target: z.object({ kind: z.string(), id: z.string(), label: z.string() }).nullable(),
+    description: z.string(),
+    ip: z.string(),
+    userAgent: z.string(),
+  })
+  .openapi('ActivityEvent')
+
+/** 120 page views per session per minute. */
+const PAGE_VIEW_WINDOW = { max: 120, windowMs: 60_000 }
+
+export const activity = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/activity',
+      tags: ['Activity'],
+      summary: 'Activity of an account and every account below it, newest first',
+      description: 'Needs `activity.view`. Cursor pagination: pass `nextCursor` back as `cursor`.',
+      request: { params: AccountParam, query: FilterQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }) },
+      responses: {
+        200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(Event), nextCursor: z.string().nullable() }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'activity.view')
+      const q = c.req.valid('query')
+      const page = await activityLog(c.env, ctx.account.id).list(toFilter(q), q.limit, q.cursor)
+      return c.json({ items: page.items, nextCursor: page.nextBefore === null ? null : String(page.nextBefore) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/activity/histogram',
+      tags: ['Activity'],
+      summary: 'Events per hour by kind for a filter',
+      description: 'Needs `activity.view`. Without `from`, the last 24 hours.',
+      request: { params: AccountParam, query: FilterQuery },
+      responses: {
+        200: {
+          description: 'Buckets',
+          content: { 'application/json': { schema: z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }) } },
+        },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'activity.view')
+      const q = c.req.valid('query')
+      const to = q.to ?? Date.now()
+      const from = q.from ?? to - 24 * 3600_000
+      if (to - from > 93 * 24 * 3600_000) throw fieldError(400, 'validation_failed', 'from', 'The chart covers at most 93 days.')
+      const buckets = await activityLog(c.env, ctx.account.id).histogram(toFilter({ ...q, from, to }))
+      return c.json({ from, to, buckets }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/activity/export',
+      tags: ['Activity'],
+      summary: 'Export the filtered activity as CSV or NDJSON (streamed)',
+      description: 'Needs `activity.export`. Oldest first.',
+      request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) },
+      responses: { 200: { description: 'The file' }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'activity.export')
+      const q = c.req.valid('query')
+      const res = await activityLog(c.env, ctx.account.id).fetch(`https://activity/export?format=${q.format}`, {
+        headers: { 'x-trellis-filter': JSON.stringify(toFilter(q)) },
+      })
+      // A fresh Response: the object's headers are immutable and our middleware adds security headers.
+      return new Response(res.body, res)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/activity/verify',
+      tags: ['Activity'],
+      summary: 'Recompute the hash chain of this account’s log',
+      description: 'Needs `activity.view`. Reports the first event whose hashes do not add up.',
+      request: { params: AccountParam },
+      responses: {
+        200: {
+          description: 'Result',
+          content: {
+            'application/json': {
+              schema: z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }),
+            },
+          },
+        },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'activity.view')
+      return c.json(await activityLog(c.env, ctx.account.id).verify(), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/activity/live',
+      tags: ['Activity'],
+      summary: 'Live events, presence and change notices over a WebSocket',
+      description:
+        'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates.',
+      request: {
+        params: AccountParam,
+        query: FilterQuery.extend({
+          events: z.enum(['0', '1']).default('0'),
+          after: z.coerce.number().int().min(0).optional(),
+          page: z.string().max(200).default(''),
+        }),
+      },
+      responses: { 101: { description: 'Switching protocols' }, ...problems(400, 401, 403, 404, 426) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'validation_failed', 'Connect with a WebSocket upgrade.')
+      // Browsers send Origin on WebSocket handshakes; refuse other sites (cross-site WebSocket hijacking).
+      const origin = c.req.header('origin')
+      if (origin && origin !== new URL(c.req.url).origin) throw new AppError(403, 'csrf_rejected')
+      const q = c.req.valid('query')
+      const wantsEvents = q.events === '1'
+      if (wantsEvents) authorize(ctx, 'activity.view')
+      const subscriber: Subscriber = {
+        userId: ctx.principal.user.id,
+        name: ctx.principal.user.name,
+        email: ctx.principal.user.email,
+        memberPath: ctx.via.path,
+        events: wantsEvents,
+        filter: toFilter(q),
+        after: q.after ?? null,
+        page: q.page,
+      }
+      const res = await activityLog(c.env, ctx.account.id).fetch('https://activity/live', {
+        headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber) },
+      })
+      if (!res.webSocket) throw new Error(`activity log refused the socket: ${res.status}`)
+      return new Response(null, { status: 101, webSocket: res.webSocket })
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/activity/page-views',
+      tags: ['Activity'],
+      summary: 'Record that the caller opened a page',
+      description: 'Called by the web app on navigation. Logged when the account has page-view logging on. 120 per session per minute.',
+      request: {
+        params: AccountParam,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) }) } },
+        },
+      },
+      responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 404, 429) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const { path, title } = c.req.valid('json')
+      const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
+      if (count && count.count > PAGE_VIEW_WINDOW.max) {
+        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
+        throw new AppError(429, 'rate_limited', 'Too many page views recorded; slow down.', { retryAfter }, { 'retry-after': String(retryAfter) })
+      }
+      if (!pageViewsLogged(ctx.account)) return c.json({ logged: false }, 202)
+      await audit(c, ctx.account, {
+        type: 'page_view',
+        kind: 'page_view',
+        target: { kind: 'page', id: path.slice(0, 64), label: title },
+        description: `${ctx.principal.user.email} viewed ${title}`,
+      })
+      return c.json({ logged: true }, 202)
+    },
+  )
