@@ -349,3 +349,24 @@ describe('GET /api/v1/accounts/:id/activity/live', () => {
     tom.ws.close()
   })
 })
+
+describe('GET /api/v1/accounts/:id/activity/histogram', () => {
+  it('counts events per hour by kind for the filter', async () => {
+    const acme = await accountId('Acme Hosting')
+    const owner = await login('owner@acme.test')
+    const from = Date.now() - 1000
+    const marker = unique()
+    await createService(owner, acme, `hist-${marker}`, ['managed'])
+    await createService(owner, acme, `hist-${marker}-2`, ['managed'])
+    await api(`/accounts/${acme}/activity/page-views`, { method: 'POST', cookie: owner, json: { path: '/h', title: `hist-${marker}` } })
+    const res = await api(`/accounts/${acme}/activity/histogram?kind=all&from=${from}&q=hist-${marker}`, { cookie: owner })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { buckets: { hour: number; kind: string; count: number }[] }
+    const total = (kind: string) => body.buckets.filter((b) => b.kind === kind).reduce((n, b) => n + b.count, 0)
+    expect(total('action')).toBe(2)
+    expect(total('page_view')).toBe(1)
+    for (const b of body.buckets) expect(b.hour % 3_600_000).toBe(0)
+    const tooLong = await api(`/accounts/${acme}/activity/histogram?from=0`, { cookie: owner })
+    expect(tooLong.status).toBe(400)
+  })
+})

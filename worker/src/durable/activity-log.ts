@@ -58,12 +58,14 @@ const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping') }),
 ])
 
-type Attachment = Subscriber & { connectedAt: number }
+type Attachment = Subscriber & { connectedAt: number; replayedUpTo: number }
 
 const GENESIS = '0'.repeat(64)
 const FORWARD_BATCH = 100
 const FRAME_EVENTS = 100
 const FLUSH_MS = 50
+const PRESENCE_MS = 100
+const MAX_PRESENCE = 100
 const DAY = 24 * 60 * 60 * 1000
 /** Sign-ins and sign-outs change no data: open pages need no notice of them. */
 const SESSION_EVENTS = new Set(['login', 'login_failed', 'logout'])
@@ -175,9 +177,16 @@ export function matches(e: ActivityEvent, f: EventFilter, words: string[] | null
  */
 export class ActivityLog extends DurableObject<Cloudflare.Env> {
   private sql: SqlStorage
-  /** Events waiting to be sent, per socket; flushed every FLUSH_MS in frames of FRAME_EVENTS. */
-  private pending = new Map<WebSocket, ActivityEvent[]>()
+  /**
+   * Sockets grouped by what they receive (events flag + filter), rebuilt after
+   * any socket opens or closes: an event is matched once per group and each
+   * frame serialised once per group, however many sockets share it.
+   */
+  private groups: Map<string, Group> | null = null
+  /** Events waiting to be sent, per group key; flushed every FLUSH_MS in frames of FRAME_EVENTS. */
+  private pending = new Map<string, ActivityEvent[]>()
   private flushTimer: ReturnType<typeof setTimeout> | null = null
+  private presenceTimer: ReturnType<typeof setTimeout> | null = null
   /** Test hook: fail the next N forwarded appends (set through runInDurableObject). */
   failNextForwards = 0
 
@@ -397,11 +406,13 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     const subscriber = Subscriber.parse(JSON.parse(request.headers.get('x-trellis-subscriber') ?? 'null'))
     const { 0: client, 1: server } = new WebSocketPair()
     this.ctx.acceptWebSocket(server, [subscriber.userId])
-    const attachment: Attachment = { ...subscriber, connectedAt: Date.now() }
+    const lastSeq = Number(this.meta('last_seq') ?? 0)
+    const attachment: Attachment = { ...subscriber, connectedAt: Date.now(), replayedUpTo: lastSeq }
     server.serializeAttachment(attachment)
+    this.groups = null
     if (subscriber.events) {
       // Replay synchronously: no append can interleave, so nothing is missed or doubled.
-      const start = subscriber.after ?? Number(this.meta('last_seq') ?? 0)
+      const start = subscriber.after ?? lastSeq
       const w = where(subscriber.filter, { afterSeq: start })
       let batch: ActivityEvent[] = []
       for (const row of this.sql.exec(`SELECT * FROM events ${w.sql} ORDER BY seq`, ...w.binds)) {
@@ -410,7 +421,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       }
       server.send(JSON.stringify({ type: 'events', events: batch, caughtUp: true }))
     }
-    this.broadcastPresence()
+    this.schedulePresence()
     return new Response(null, { status: 101, webSocket: client })
   }
 
@@ -425,74 +436,123 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     if (frame.type === 'ping') return ws.send(JSON.stringify({ type: 'pong' }))
     const attachment = ws.deserializeAttachment() as Attachment
     ws.serializeAttachment({ ...attachment, page: frame.page })
-    this.broadcastPresence()
+    this.schedulePresence()
   }
 
   async webSocketClose(ws: WebSocket, code: number) {
-    this.pending.delete(ws)
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye')
     } catch {}
-    this.broadcastPresence(ws)
+    this.groups = null
+    this.schedulePresence()
   }
 
-  async webSocketError(ws: WebSocket) {
-    this.pending.delete(ws)
-    this.broadcastPresence(ws)
+  async webSocketError() {
+    this.groups = null
+    this.schedulePresence()
+  }
+
+  private openSockets() {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN)
+  }
+
+  /** Coalesce presence updates: a burst of connections sends one update. */
+  private schedulePresence() {
+    this.presenceTimer ??= setTimeout(() => {
+      this.presenceTimer = null
+      this.broadcastPresence()
+    }, PRESENCE_MS)
   }
 
   /** Who is online, per viewer: a viewer sees people whose membership lies in its own tree. */
-  private broadcastPresence(leaving?: WebSocket) {
-    const sockets = this.ctx.getWebSockets().filter((ws) => ws !== leaving && ws.readyState === WebSocket.OPEN)
-    const people = sockets.map((ws) => ws.deserializeAttachment() as Attachment)
+  private broadcastPresence() {
+    const sockets = this.openSockets()
+    const people = new Map<string, { userId: string; name: string; email: string; page: string; since: number; memberPath: string }>()
+    for (const ws of sockets) {
+      const p = ws.deserializeAttachment() as Attachment
+      const prev = people.get(p.userId)
+      if (!prev || prev.since < p.connectedAt) people.set(p.userId, { userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt, memberPath: p.memberPath })
+    }
+    const frames = new Map<string, string>()
     for (const ws of sockets) {
       const viewer = ws.deserializeAttachment() as Attachment
-      const seen = new Map<string, { userId: string; name: string; email: string; page: string; since: number }>()
-      for (const p of people) {
-        if (!p.memberPath.startsWith(viewer.memberPath)) continue
-        const prev = seen.get(p.userId)
-        if (!prev || prev.since < p.connectedAt) seen.set(p.userId, { userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt })
+      let frame = frames.get(viewer.memberPath)
+      if (!frame) {
+        const visible = [...people.values()]
+          .filter((p) => p.memberPath.startsWith(viewer.memberPath))
+          .slice(0, MAX_PRESENCE)
+          .map(({ memberPath: _m, ...p }) => p)
+        frames.set(viewer.memberPath, (frame = JSON.stringify({ type: 'presence', people: visible })))
       }
       try {
-        ws.send(JSON.stringify({ type: 'presence', people: [...seen.values()] }))
+        ws.send(frame)
       } catch {}
     }
   }
 
-  /** Queue an event for every socket that may see it; change notices go to everyone. */
-  private deliver(event: ActivityEvent) {
-    for (const ws of this.ctx.getWebSockets()) {
+  private socketGroups(): Map<string, Group> {
+    if (this.groups) return this.groups
+    const groups = new Map<string, Group>()
+    for (const ws of this.openSockets()) {
       const sub = ws.deserializeAttachment() as Attachment
-      if (sub.events) {
-        const words = sub.filter.q ? (sub.filter.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : null
-        if (!matches(event, sub.filter, words)) continue
-      } else if (event.kind !== 'action' || SESSION_EVENTS.has(event.type)) continue
-      const queue = this.pending.get(ws) ?? []
-      queue.push(event)
-      this.pending.set(ws, queue)
+      const key = JSON.stringify([sub.events, sub.events ? sub.filter : null])
+      let group = groups.get(key)
+      if (!group) {
+        const words = sub.events && sub.filter.q ? (sub.filter.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : null
+        groups.set(key, (group = { events: sub.events, filter: sub.filter, words, sockets: [] }))
+      }
+      group.sockets.push({ ws, replayedUpTo: sub.replayedUpTo })
     }
-    if (this.pending.size && !this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS)
+    return (this.groups = groups)
+  }
+
+  /** Queue an event for every group that may see it; change notices go to everyone. */
+  private deliver(event: ActivityEvent) {
+    for (const [key, group] of this.socketGroups()) {
+      if (group.events ? !matches(event, group.filter, group.words) : event.kind !== 'action' || SESSION_EVENTS.has(event.type)) continue
+      const queue = this.pending.get(key)
+      if (queue) queue.push(event)
+      else this.pending.set(key, [event])
+    }
+    if (this.pending.size) this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS)
   }
 
   private flush() {
     this.flushTimer = null
-    for (const [ws, queue] of this.pending) {
-      const sub = ws.deserializeAttachment() as Attachment
-      try {
-        for (let i = 0; i < queue.length; i += FRAME_EVENTS) {
-          const slice = queue.slice(i, i + FRAME_EVENTS)
-          ws.send(
-            JSON.stringify(
-              sub.events
-                ? { type: 'events', events: slice }
-                : { type: 'changes', changes: slice.map((e) => ({ type: e.type, target: e.target, actor: e.actor?.email ?? null, accountId: e.accountId, time: e.time })) },
-            ),
-          )
-        }
-      } catch {}
+    const groups = this.socketGroups()
+    for (const [key, queue] of this.pending) {
+      const group = groups.get(key)
+      if (!group) continue
+      const frames: string[] = []
+      for (let i = 0; i < queue.length; i += FRAME_EVENTS) frames.push(frameOf(group.events, queue.slice(i, i + FRAME_EVENTS)))
+      for (const { ws, replayedUpTo } of group.sockets) {
+        try {
+          // A socket that joined after these events were queued got them in its replay.
+          if (replayedUpTo >= queue[0]!.seq) {
+            const fresh = queue.filter((e) => e.seq > replayedUpTo)
+            for (let i = 0; i < fresh.length; i += FRAME_EVENTS) ws.send(frameOf(group.events, fresh.slice(i, i + FRAME_EVENTS)))
+          } else for (const frame of frames) ws.send(frame)
+        } catch {}
+      }
     }
     this.pending.clear()
   }
+}
+
+interface Group {
+  events: boolean
+  filter: EventFilter
+  words: string[] | null
+  sockets: { ws: WebSocket; replayedUpTo: number }[]
+}
+
+/** One frame: full events for activity subscribers, change notices for the rest. */
+function frameOf(events: boolean, slice: ActivityEvent[]) {
+  return JSON.stringify(
+    events
+      ? { type: 'events', events: slice }
+      : { type: 'changes', changes: slice.map((e) => ({ type: e.type, target: e.target, actor: e.actor?.email ?? null, accountId: e.accountId, time: e.time })) },
+  )
 }
 
 /** The parent account (id and path) to forward to, or null at a reseller or the platform. */
