@@ -1,7 +1,7 @@
 // Build the web app, migrate and seed local D1, and run both workers in one
 // wrangler process. Shared by `npm start`, the browser tests and the benchmarks.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -34,11 +34,21 @@ export function prepareDatabase(persistTo, { quiet = false, fresh = false } = {}
   run('wrangler', ['d1', 'execute', 'DB', ...common, '--file', seedFile], { quiet, env: { CI: 'true' } })
 }
 
+/**
+ * Local-only settings of the API worker. wrangler dev reads .dev.vars; deploys never
+ * do, so DEV_TOOLS (synthetic activity for benchmarks, the dev outbox) stays off in
+ * production. Written once; edit it freely.
+ */
+export function ensureDevVars() {
+  const file = path.join(root, '.dev.vars')
+  if (!existsSync(file)) writeFileSync(file, '# Local development only (wrangler dev); never deployed.\nDEV_TOOLS=true\n')
+}
+
 /** Start wrangler dev serving web + API on one origin. Resolves once /api/v1/health answers. */
-export async function servePortal({ port = 8787, persistTo, inspectorPort = 9229, quiet = false, vars = {} }) {
+export async function servePortal({ port = 8787, persistTo, inspectorPort = 9229, quiet = false }) {
+  ensureDevVars()
   const args = ['dev', '-c', 'web/wrangler.toml', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']
-  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`)
   const child = spawn('wrangler', args, { cwd: root, env, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], detached: true })
   let output = ''
   child.stdout?.on('data', (d) => (output += d))

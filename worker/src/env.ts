@@ -11,6 +11,8 @@ export interface Bindings {
   SESSION_TTL_DAYS: string
   /** Days an activity event is kept (default 400). */
   ACTIVITY_RETENTION_DAYS?: string
+  /** "true" enables /api/dev/* (local development and benchmarks only). */
+  DEV_TOOLS?: string
 }
 
 declare global {

@@ -12,6 +12,7 @@ import { createRouter } from './openapi.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { auth } from './routes/auth.ts'
+import { dev } from './routes/dev.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
 import { me } from './routes/me.ts'
@@ -52,6 +53,7 @@ app.use('/api/*', clientIp(), csrf(), session())
 
 app.route('/', api)
 app.route('/api', docs(api))
+app.route('/api/dev', dev)
 
 app.notFound(() => problemResponse(new AppError(404, 'not_found', 'No such route.')))
 

@@ -111,3 +111,13 @@ describe('bad session cookies', () => {
     }
   })
 })
+
+describe('development tools', () => {
+  // Protects against shipping synthetic-data endpoints: they exist only with DEV_TOOLS=true.
+  it('are absent unless DEV_TOOLS is on', async () => {
+    const cookie = await login('owner@acme.test')
+    const res = await api('/../dev/activity/burst', { method: 'POST', cookie, json: { accountId: await accountId('Acme Hosting'), count: 1 } })
+    expect(res.status).toBe(404)
+    await problem(res)
+  })
+})
