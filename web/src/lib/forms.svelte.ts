@@ -47,10 +47,11 @@ export class ActionForm {
       }
       const { success, onSuccess } = this.options
       const message = typeof success === 'function' ? success(result) : success
-      if (message) toasts.push(message)
       onSuccess?.(result)
       await update({ reset: this.options.reset ?? true })
       this.saving = false
+      // After the refresh, so the message and the changed page arrive together.
+      if (message) toasts.push(message)
     }
   }
 }

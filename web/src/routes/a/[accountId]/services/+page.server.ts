@@ -1,3 +1,4 @@
+import { redirect } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection } from '$lib/server/forms'
 import { filtered, filtersFrom, SERVICE_FIELD_RENAMES, SERVICE_FIELDS, serviceFieldsFrom, SERVICES_PAGE_SIZE } from '$lib/server/services'
@@ -35,6 +36,6 @@ export const actions: Actions = {
     if (!fields.type || fields.expiresAt === 'invalid' || Object.keys(errors).length) return invalid(errors)
     const result = await api(event).createService(event.params.accountId, { ...fields, type: fields.type, expiresAt: fields.expiresAt })
     if (!result.ok) return problemFailure(event, result, SERVICE_FIELDS, SERVICE_FIELD_RENAMES)
-    return { name: result.data.service.name, id: result.data.service.id }
+    redirect(303, `/a/${event.params.accountId}/services/${encodeURIComponent(result.data.service.id)}`)
   },
 }
