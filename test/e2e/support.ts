@@ -69,6 +69,18 @@ export async function myAccounts(page: Page): Promise<{ id: string; name: string
   return body.accounts.map((a: { id: unknown; name: unknown }) => ({ id: String(a.id), name: String(a.name) }))
 }
 
+/** Wait until the page is interactive: the app has hydrated and its controls respond. */
+export async function hydrated(page: Page) {
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' })
+}
+
+/** Open an address of the portal and wait until the page is interactive. */
+export async function visit(page: Page, url: string) {
+  const response = await page.goto(url)
+  await hydrated(page)
+  return response
+}
+
 /** The path of the page's current URL. */
 export function pathOf(page: Page): string {
   return new URL(page.url()).pathname
@@ -76,5 +88,25 @@ export function pathOf(page: Page): string {
 
 /** Save a full-page screenshot to test/e2e/artifacts/<name>.png (look at it). */
 export async function screenshot(page: Page, name: string) {
+  // From the top: fixed and sticky parts (header, sidebar) are drawn where the page is scrolled to.
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' })
+}
+
+/** The id of one of the signed-in user's accounts, by name. */
+export async function accountId(page: Page, name: string): Promise<string> {
+  const account = (await myAccounts(page)).find((a) => a.name === name)
+  if (!account) throw new Error(`the signed-in user has no account named ${name}`)
+  return account.id
+}
+
+/** The labels of the sidebar menu, in order. */
+export async function menuLabels(page: Page): Promise<string[]> {
+  const menu = page.getByRole('navigation', { name: 'Main' })
+  return (await menu.getByRole('link').allInnerTexts()).map((t) => t.trim())
+}
+
+/** Horizontal overflow of the page in CSS pixels (0 when nothing is wider than the screen). */
+export function pageOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
 }
