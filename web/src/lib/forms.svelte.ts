@@ -23,6 +23,17 @@ export class ActionForm {
     } = {},
   ) {}
 
+  /** Forget a field's error once it is changed (`scopeMode` counts as `scope`); use as the form's `oninput`. */
+  forget = (event: Event) => {
+    const name = (event.target as HTMLInputElement | null)?.name
+    if (!name) return
+    const field = name.startsWith('scope') ? 'scope' : name
+    if (field in this.errors) {
+      const { [field]: _gone, ...rest } = this.errors
+      this.errors = rest
+    }
+  }
+
   /** Forget the errors of an earlier attempt (e.g. when a dialog opens again). */
   clear() {
     this.errors = {}
