@@ -12,6 +12,7 @@ import { createRouter } from './openapi.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { auth } from './routes/auth.ts'
+import { catalogue } from './routes/catalogue.ts'
 import { dev } from './routes/dev.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
@@ -32,6 +33,7 @@ export const api = createRouter()
   .route('/', roles)
   .route('/', servicesRouter)
   .route('/', activity)
+  .route('/', catalogue)
 
 const app = new Hono<AppEnv>()
 

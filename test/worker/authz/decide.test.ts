@@ -99,40 +99,51 @@ describe('canGrant — a table of cases (rule 6)', () => {
   const grant = (level: Grant['level'], perms: readonly Permission[], scope: Scope = { mode: 'none' }): Grant => ({ level, permissions: perms, scope })
 
   it('lets an owner create an admin with any role', () => {
-    expect(canGrant(owner, { self: false, current: null }, grant('admin', role('billing'), { mode: 'all' }), caps)).toEqual({ ok: true })
+    expect(canGrant(owner, { self: false, current: null, kind: 'reseller' }, grant('admin', role('billing'), { mode: 'all' }), caps)).toEqual({ ok: true })
   })
 
   it('refuses to grant more than the grantor holds', () => {
-    expect(canGrant(admin, { self: false, current: null }, grant('user', ['services.manage']), caps)).toMatchObject({ ok: false, code: 'escalation', field: 'roles' })
-    expect(canGrant(admin, { self: false, current: null }, grant('user', ['services.view']), caps)).toEqual({ ok: true })
+    expect(canGrant(admin, { self: false, current: null, kind: 'reseller' }, grant('user', ['services.manage']), caps)).toMatchObject({ ok: false, code: 'escalation', field: 'roles' })
+    expect(canGrant(admin, { self: false, current: null, kind: 'reseller' }, grant('user', ['services.view']), caps)).toEqual({ ok: true })
   })
 
   it('refuses a scope wider than the grantor’s own', () => {
-    expect(canGrant(admin, { self: false, current: null }, grant('user', ['services.view'], { mode: 'all' }), caps)).toMatchObject({ ok: false, field: 'scope' })
-    expect(canGrant(admin, { self: false, current: null }, grant('user', ['services.view'], { mode: 'tagged', tags: ['vip'] }), caps)).toEqual({ ok: true })
+    expect(canGrant(admin, { self: false, current: null, kind: 'reseller' }, grant('user', ['services.view'], { mode: 'all' }), caps)).toMatchObject({ ok: false, field: 'scope' })
+    expect(canGrant(admin, { self: false, current: null, kind: 'reseller' }, grant('user', ['services.view'], { mode: 'tagged', tags: ['vip'] }), caps)).toEqual({ ok: true })
   })
 
   it('refuses to change one’s own level or roles', () => {
     const self = grant('admin', role('manager'))
-    expect(canGrant(admin, { self: true, current: self }, grant('owner', role('manager')), caps)).toMatchObject({ ok: false, code: 'self_change' })
-    expect(canGrant(admin, { self: true, current: self }, grant('admin', [...role('manager'), 'services.view']), caps)).toMatchObject({ ok: false, code: 'self_change' })
+    expect(canGrant(admin, { self: true, current: self, kind: 'reseller' }, grant('owner', role('manager')), caps)).toMatchObject({ ok: false, code: 'self_change' })
+    expect(canGrant(admin, { self: true, current: self, kind: 'reseller' }, grant('admin', [...role('manager'), 'services.view']), caps)).toMatchObject({ ok: false, code: 'self_change' })
   })
 
   it('refuses the owner level to anyone but the owner, and admin changes to the owner', () => {
-    expect(canGrant(admin, { self: false, current: null }, grant('owner', []), caps)).toMatchObject({ ok: false, field: 'level' })
-    expect(canGrant(admin, { self: false, current: grant('owner', []) }, grant('user', []), caps)).toMatchObject({ ok: false, code: 'escalation' })
+    expect(canGrant(admin, { self: false, current: null, kind: 'reseller' }, grant('owner', []), caps)).toMatchObject({ ok: false, field: 'level' })
+    expect(canGrant(admin, { self: false, current: grant('owner', []), kind: 'reseller' }, grant('user', []), caps)).toMatchObject({ ok: false, code: 'escalation' })
+  })
+
+  it('lets the owner grant Account Owner (its resellers.* confer nothing in a reseller and are ignored)', () => {
+    expect(canGrant(owner, { self: false, current: null, kind: 'reseller' }, grant('admin', role('account-owner')), caps)).toEqual({ ok: true })
+  })
+
+  it('only checks what a change adds: narrowing someone who holds more than the grantor is fine', () => {
+    const billie = grant('admin', role('billing'), { mode: 'tagged', tags: ['vip'] })
+    expect(canGrant(admin, { self: false, current: billie, kind: 'reseller' }, { ...billie, scope: { mode: 'none' } }, caps)).toEqual({ ok: true })
+    expect(canGrant(admin, { self: false, current: billie, kind: 'reseller' }, { ...billie, permissions: [...role('billing'), 'services.manage'] }, caps)).toMatchObject({ ok: false, code: 'escalation' })
+    expect(canGrant(admin, { self: false, current: billie, kind: 'reseller' }, { ...billie, scope: { mode: 'all' } }, caps)).toMatchObject({ ok: false, field: 'scope' })
   })
 
   it('refuses a billing permission to a user-level member (422)', () => {
-    expect(canGrant(owner, { self: false, current: null }, grant('user', ['billing.view']), caps)).toMatchObject({ ok: false, status: 422, code: 'level_restriction' })
+    expect(canGrant(owner, { self: false, current: null, kind: 'reseller' }, grant('user', ['billing.view']), caps)).toMatchObject({ ok: false, status: 422, code: 'level_restriction' })
   })
 
   it('enforces the admin cap on creation and on promotion, but not on editing an existing admin', () => {
     const full = { count: 3, cap: 3 }
-    expect(canGrant(owner, { self: false, current: null }, grant('admin', []), full)).toMatchObject({ ok: false, code: 'limit_reached' })
-    expect(canGrant(owner, { self: false, current: grant('user', []) }, grant('admin', []), full)).toMatchObject({ ok: false, code: 'limit_reached' })
-    expect(canGrant(owner, { self: false, current: grant('admin', []) }, grant('admin', role('billing')), full)).toEqual({ ok: true })
-    expect(canGrant(owner, { self: false, current: null }, grant('admin', []), { count: 3, cap: 5 })).toEqual({ ok: true })
+    expect(canGrant(owner, { self: false, current: null, kind: 'reseller' }, grant('admin', []), full)).toMatchObject({ ok: false, code: 'limit_reached' })
+    expect(canGrant(owner, { self: false, current: grant('user', []), kind: 'reseller' }, grant('admin', []), full)).toMatchObject({ ok: false, code: 'limit_reached' })
+    expect(canGrant(owner, { self: false, current: grant('admin', []), kind: 'reseller' }, grant('admin', role('billing')), full)).toEqual({ ok: true })
+    expect(canGrant(owner, { self: false, current: null, kind: 'reseller' }, grant('admin', []), { count: 3, cap: 5 })).toEqual({ ok: true })
   })
 })
 
@@ -238,7 +249,7 @@ describe('can — properties', () => {
 describe('canGrant — properties', () => {
   const grantArb: fc.Arbitrary<Grant> = fc.record({ level: fc.constantFrom(...levels), permissions: permsArb, scope: scopeArb })
 
-  it('grants only a subset of the grantor’s permissions and scope, never above their level, never non-technical to users', () => {
+  it('adds only what the grantor holds, widens scope only within the grantor’s, never above their level, never non-technical to users', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...kinds),
@@ -251,14 +262,16 @@ describe('canGrant — properties', () => {
         fc.nat({ max: 5 }),
         (kind, level, perms, scope, current, proposed, self, admins) => {
           const grantor = member({ id: 'a', path: '/a/', kind }, level, perms, scope)
-          const d = canGrant(grantor, { self, current }, proposed, { count: admins, cap: 3 })
+          const d = canGrant(grantor, { self, current, kind }, proposed, { count: admins, cap: 3 })
           if (!d.ok) return
           const held = effectivePermissions(grantor)
-          for (const p of proposed.permissions) expect(held.has(p)).toBe(true)
-          if (level !== 'owner') expect(scopeWithin(proposed.scope, scope)).toBe(true)
+          const exists = (p: Permission) => (sectionOf(p).tiers as readonly string[]).includes(kind)
+          const had = new Set(current?.permissions ?? [])
+          for (const p of proposed.permissions.filter(exists)) if (!had.has(p)) expect(held.has(p)).toBe(true)
+          if (level !== 'owner' && !(current && scopeWithin(proposed.scope, current.scope))) expect(scopeWithin(proposed.scope, scope)).toBe(true)
           const rank = { owner: 3, admin: 2, user: 1 }
-          expect(rank[proposed.level]).toBeLessThanOrEqual(rank[level])
-          if (proposed.level === 'user') for (const p of proposed.permissions) expect(sectionOf(p).category).toBe('technical')
+          if (proposed.level !== current?.level) expect(rank[proposed.level]).toBeLessThanOrEqual(rank[level])
+          if (proposed.level === 'user') for (const p of proposed.permissions.filter(exists)) expect(sectionOf(p).category).toBe('technical')
           if (proposed.level === 'admin' && current?.level !== 'admin') expect(admins).toBeLessThan(3)
           if (self && current) expect(proposed.level).toBe(current.level)
         },

@@ -28,6 +28,7 @@ describe('API documentation', () => {
       '/api/v1/accounts/{id}/services/{sid}/partner-access',
       '/api/v1/auth/login',
       '/api/v1/auth/logout',
+      '/api/v1/catalogue',
       '/api/v1/health',
       '/api/v1/me',
     ])

@@ -270,3 +270,30 @@ describe('every staff route', () => {
     expect([await snapshot('memberships'), await snapshot('users')]).toEqual(before)
   })
 })
+
+describe('what the caller may grant', () => {
+  it('tells the caller its own level, scope and permissions with the member list', async () => {
+    const res = await api(`/accounts/${await accountId('Bluebird Bakery')}/members`, { cookie: await login('sarah@acme.test') })
+    const body = (await res.json()) as { me: { level: string; inherited: boolean; scope: { mode: string }; permissions: string[] } }
+    expect(body.me).toMatchObject({ level: 'admin', inherited: true, scope: { mode: 'all' } })
+    expect(body.me.permissions).toContain('staff.manage')
+    expect(body.me.permissions).not.toContain('billing.view')
+  })
+
+  it('lets a manager narrow someone who holds a role she does not (Billing), but not add to it', async () => {
+    const acme = await accountId('Acme Hosting')
+    const billie = await membershipId('billie@acme.test', 'Acme Hosting')
+    const sarah = await login('sarah@acme.test')
+    expect((await api(`/accounts/${acme}/members/${billie}`, { method: 'PATCH', cookie: sarah, json: { scope: { mode: 'none' } } })).status).toBe(200)
+    expect((await api(`/accounts/${acme}/members/${billie}`, { method: 'PATCH', cookie: sarah, json: { roles: ['billing', 'purchasing'] } })).status).toBe(403)
+  })
+
+  it('lets the owner grant the Account Owner role to an admin', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members/${await membershipId('billie@acme.test', 'Acme Hosting')}`, {
+      method: 'PATCH',
+      cookie: await login('owner@acme.test'),
+      json: { roles: ['account-owner'] },
+    })
+    expect(res.status).toBe(200)
+  })
+})

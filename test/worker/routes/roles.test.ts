@@ -121,3 +121,21 @@ describe('every role route', () => {
     expect(await snapshot('roles')).toBe(before)
   })
 })
+
+describe('GET /api/v1/catalogue', () => {
+  it('returns the same sections, categories, tiers and actions the guards use', async () => {
+    const res = await api('/catalogue', { cookie: await login('tom@acme.test') })
+    expect(res.status).toBe(200)
+    const { sections } = (await res.json()) as { sections: { key: string; category: string; tiers: string[]; actions: string[] }[] }
+    const { sections: source } = await import('../../../worker/src/authz/catalogue.ts')
+    expect(sections.map((s) => s.key)).toEqual(source.map((s) => s.key))
+    expect(sections.find((s) => s.key === 'customers')).toMatchObject({ category: 'user-rights', tiers: ['platform', 'reseller'], actions: ['view', 'manage', 'invite', 'impersonate'] })
+    expect((await api('/catalogue')).status).toBe(401)
+  })
+
+  it('marks roles held by user-level members', async () => {
+    const { items } = (await (await api(`/accounts/${await accountId('Acme Hosting')}/roles`, { cookie: await login('owner@acme.test') })).json()) as { items: (Role & { heldByUsers: boolean })[] }
+    expect(items.find((r) => r.id === 'technical')!.heldByUsers).toBe(true)
+    expect(items.find((r) => r.id === 'billing')!.heldByUsers).toBe(false)
+  })
+})

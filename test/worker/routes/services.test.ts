@@ -256,3 +256,20 @@ describe('scopeCondition (the SQL twin of inScope)', () => {
     )
   })
 })
+
+describe('GET /api/v1/accounts/:id/services/facets', () => {
+  it("offers a reseller its customers' groups (with their names) and tags too", async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/services/facets`, { cookie: await login('owner@acme.test') })
+    const body = (await res.json()) as { groups: { name: string; accountName: string }[]; tags: string[] }
+    expect(body.groups).toContainEqual(expect.objectContaining({ name: 'Websites', accountName: 'Bluebird Bakery' }))
+    expect(body.groups).toContainEqual(expect.objectContaining({ name: 'Infrastructure', accountName: 'Acme Hosting' }))
+    expect(body.groups.some((g) => g.accountName === 'Evergreen Legal')).toBe(false)
+    expect(body.tags).toEqual(expect.arrayContaining(['managed', 'vip', 'gpu']))
+  })
+
+  it('offers a tagged-scope user without customers.view only its own account’s facets', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/services/facets`, { cookie: await login('tom@acme.test') })
+    const body = (await res.json()) as { groups: { accountName: string }[] }
+    expect(new Set(body.groups.map((g) => g.accountName))).toEqual(new Set(['Acme Hosting']))
+  })
+})

@@ -1,4 +1,5 @@
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
+import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { sectionOf, type Permission } from './catalogue.ts'
 import { effectivePermissions, type MembershipGrant, type Scope } from './decide.ts'
 
@@ -40,21 +41,27 @@ export function scopeWithin(inner: Scope, outer: Scope): boolean {
 }
 
 /**
- * May `grantor` (a direct member of the account) give `proposed` to a member
- * whose current grant is `current` (null for a new member)? Rule 3 and rule 6:
- * nobody grants a level, permission or scope beyond their own, nobody changes
- * their own level or roles, users hold technical permissions only, and the
- * admin cap holds on every path.
+ * May `grantor` give `proposed` to a member of an account of kind `target.kind`
+ * whose current grant is `target.current` (null for a new member)? Rule 3 and
+ * rule 6: nobody grants a level, permission or scope beyond their own, nobody
+ * changes their own level or roles, users hold technical permissions only, and
+ * the admin cap holds on every path. Only what a change *adds* must be within
+ * the grantor's own reach: narrowing someone, or leaving untouched what they
+ * already hold, is never an escalation. Permissions of sections that do not
+ * exist for the account's kind are ignored (they confer nothing there).
  */
 export function canGrant(
   grantor: MembershipGrant,
-  target: { self: boolean; current: Grant | null },
+  target: { self: boolean; current: Grant | null; kind: AccountKind },
   proposed: Grant,
   admins: { count: number; cap: number },
 ): GrantDecision {
   const { current } = target
+  const inTier = (list: readonly Permission[]) => list.filter((p) => (sectionOf(p).tiers as readonly AccountKind[]).includes(target.kind))
+  const next = inTier(proposed.permissions)
+  const before = new Set(current ? inTier(current.permissions) : [])
   if (target.self && current) {
-    const sameRoles = [...current.permissions].sort().join() === [...proposed.permissions].sort().join()
+    const sameRoles = next.length === before.size && next.every((p) => before.has(p))
     if (current.level !== proposed.level || !sameRoles) return deny(403, 'self_change', 'member', 'You cannot change your own level or roles.')
   }
   if (current && rank[current.level] > rank[grantor.level]) {
@@ -63,20 +70,21 @@ export function canGrant(
   if (proposed.level === 'owner' && grantor.level !== 'owner') {
     return deny(403, 'escalation', 'level', 'Only the owner can hand over ownership.')
   }
-  if (rank[proposed.level] > rank[grantor.level]) {
+  if (proposed.level !== current?.level && rank[proposed.level] > rank[grantor.level]) {
     return deny(403, 'escalation', 'level', `You cannot grant the ${proposed.level} level.`)
   }
   if (proposed.level === 'user') {
     // support.contact is technical but simply not conferred on users (effectivePermissions drops it).
-    const bad = proposed.permissions.filter((p) => sectionOf(p).category !== 'technical')
+    const bad = next.filter((p) => sectionOf(p).category !== 'technical')
     if (bad.length) {
       return deny(422, 'level_restriction', 'roles', `User-level members hold technical permissions only; remove ${bad.join(', ')}.`)
     }
   }
   const held = effectivePermissions(grantor)
-  const beyond = proposed.permissions.filter((p) => !held.has(p))
+  const beyond = next.filter((p) => !before.has(p) && !held.has(p))
   if (beyond.length) return deny(403, 'escalation', 'roles', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
-  if (grantor.level !== 'owner' && !scopeWithin(proposed.scope, grantor.scope)) {
+  const widens = !current || !scopeWithin(proposed.scope, current.scope)
+  if (grantor.level !== 'owner' && widens && !scopeWithin(proposed.scope, grantor.scope)) {
     return deny(403, 'escalation', 'scope', 'You cannot grant a scope wider than your own.')
   }
   if (proposed.level === 'admin' && current?.level !== 'admin' && admins.count >= admins.cap) {

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray } from 'drizzle-orm'
+import { and, count, eq, inArray, sql } from 'drizzle-orm'
 import type { Permission } from '../authz/catalogue.ts'
 import { builtinRoles } from '../authz/roles.ts'
 import { newId } from '../crypto/tokens.ts'
@@ -15,18 +15,22 @@ export interface RoleView {
   permissions: Permission[]
   builtin: boolean
   members: number
+  /** Whether user-level members hold it (then it may not gain non-technical permissions). */
+  heldByUsers: boolean
 }
 
 /** Member counts per role id in one account. */
 async function memberCounts(db: DB, accountId: string) {
   const rows = await db
-    .select({ roleId: membershipRoles.roleId, n: count() })
+    .select({ roleId: membershipRoles.roleId, n: count(), users: sql<number>`sum(${memberships.level} = 'user')` })
     .from(membershipRoles)
     .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
     .where(eq(memberships.accountId, accountId))
     .groupBy(membershipRoles.roleId)
-  return new Map(rows.map((r) => [r.roleId, r.n]))
+  return new Map(rows.map((r) => [r.roleId, { members: r.n, heldByUsers: Number(r.users) > 0 }]))
 }
+
+const usage = (counts: Map<string, { members: number; heldByUsers: boolean }>, id: string) => counts.get(id) ?? { members: 0, heldByUsers: false }
 
 /** Built-in roles first, then the account's custom roles by name. */
 export async function listRoles(db: DB, accountId: string): Promise<RoleView[]> {
@@ -35,8 +39,8 @@ export async function listRoles(db: DB, accountId: string): Promise<RoleView[]> 
     memberCounts(db, accountId),
   ])
   return [
-    ...builtinRoles.map((r) => ({ id: r.key, name: r.name, description: r.description, permissions: [...r.permissions], builtin: true, members: counts.get(r.key) ?? 0 })),
-    ...custom.map((r) => ({ id: r.id, name: r.name, description: r.description, permissions: parsePermissions(r.permissions), builtin: false, members: counts.get(r.id) ?? 0 })),
+    ...builtinRoles.map((r) => ({ id: r.key, name: r.name, description: r.description, permissions: [...r.permissions], builtin: true, ...usage(counts, r.key) })),
+    ...custom.map((r) => ({ id: r.id, name: r.name, description: r.description, permissions: parsePermissions(r.permissions), builtin: false, ...usage(counts, r.id) })),
   ]
 }
 

@@ -72,6 +72,13 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`)
 /** Accounts whose path starts with `prefix`: an index range scan (paths are ASCII). */
 const inSubtree = (prefix: string) => sql`(${accounts.path} >= ${prefix} AND ${accounts.path} < ${`${prefix}\x7f`})`
 
+/** Services of the account itself and of the descendant kinds the caller may read. */
+function visibleFrom(account: { id: string; path: string }, descendantKinds: AccountKind[]) {
+  return descendantKinds.length
+    ? or(eq(services.accountId, account.id), and(inSubtree(account.path), inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`))
+    : eq(services.accountId, account.id)
+}
+
 /**
  * One page of the services visible from an account: its own, and those of the
  * descendant kinds in `descendantKinds` (what the caller may read below it),
@@ -92,12 +99,7 @@ export async function listServices(
   const { account, filters, after } = opts
   const now = opts.now ?? Date.now()
   const where: (SQL | undefined)[] = [
-    opts.descendantKinds.length
-      ? or(
-          eq(services.accountId, account.id),
-          and(inSubtree(account.path), inArray(accounts.kind, opts.descendantKinds), sql`${accounts.status} != 'deleted'`),
-        )
-      : eq(services.accountId, account.id),
+    visibleFrom(account, opts.descendantKinds),
     opts.scope ? scopeCondition(opts.scope) : undefined,
     filters.type ? eq(services.type, filters.type) : undefined,
     filters.status ? eq(services.status, filters.status) : undefined,
@@ -131,15 +133,24 @@ export function serviceFacts(s: { id: string; groupId: string | null; tags: stri
   return { id: s.id, groupId: s.groupId, tags: s.tags, partnerAccess: s.partnerAccess }
 }
 
-/** Groups and tags in use in an account (for filters and forms). */
-export async function serviceFacets(db: DB, accountId: string) {
+/** Groups and tags of the services visible from an account (for filters and forms). */
+export async function serviceFacets(db: DB, account: { id: string; path: string }, descendantKinds: AccountKind[]) {
+  const visible = visibleFrom(account, descendantKinds)
   const [groups, tags] = await db.batch([
-    db.select({ id: serviceGroups.id, name: serviceGroups.name }).from(serviceGroups).where(eq(serviceGroups.accountId, accountId)).orderBy(serviceGroups.name),
+    db
+      // Distinct column names: batch rows are objects.
+      .selectDistinct({ id: serviceGroups.id, name: serviceGroups.name, accountId: serviceGroups.accountId, accountName: sql<string>`${accounts.name}`.as('account_name') })
+      .from(serviceGroups)
+      .innerJoin(accounts, eq(accounts.id, serviceGroups.accountId))
+      .leftJoin(services, eq(services.groupId, serviceGroups.id))
+      .where(or(eq(serviceGroups.accountId, account.id), visible))
+      .orderBy(accounts.name, serviceGroups.name),
     db
       .selectDistinct({ tag: serviceTags.tag })
       .from(serviceTags)
       .innerJoin(services, eq(services.id, serviceTags.serviceId))
-      .where(eq(services.accountId, accountId))
+      .innerJoin(accounts, eq(accounts.id, services.accountId))
+      .where(visible)
       .orderBy(serviceTags.tag),
   ])
   return { groups, tags: tags.map((t) => t.tag) }

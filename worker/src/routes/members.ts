@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Grant } from '../authz/grants.ts'
+import { effectivePermissions } from '../authz/decide.ts'
 import { canGrant } from '../authz/grants.ts'
 import { hashPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
@@ -71,7 +72,7 @@ async function checkGrant(c: Context<AppEnv>, ctx: AccountContext, target: { sel
   const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, proposed.roleIds)
   if (unknown.length) throw fieldError(400, 'validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
   const via = authorize(ctx, 'staff.manage')
-  const decision = canGrant(via, target, { level: proposed.level, permissions, scope: proposed.scope }, await adminCapacity(c.var.db, ctx.account.id))
+  const decision = canGrant(via, { ...target, kind: ctx.account.kind }, { level: proposed.level, permissions, scope: proposed.scope }, await adminCapacity(c.var.db, ctx.account.id))
   if (!decision.ok) throw fieldError(decision.status, decision.code, decision.field, decision.detail)
 }
 
@@ -85,15 +86,27 @@ export const members = createRouter()
       description: 'Needs `staff.view`. Owners first, then admins, then users, by name.',
       request: { params: AccountParam },
       responses: {
-        200: { description: 'Members', content: { 'application/json': { schema: z.object({ items: z.array(MemberView), admins: z.object({ count: z.number(), cap: z.number() }) }) } } },
+        200: {
+          description: 'Members, the admin cap, and what the caller holds here (to offer only what they may grant)',
+          content: {
+            'application/json': {
+              schema: z.object({
+                items: z.array(MemberView),
+                admins: z.object({ count: z.number(), cap: z.number() }),
+                me: z.object({ level: z.enum(['owner', 'admin', 'user']), scope: ScopeSchema, inherited: z.boolean(), permissions: z.array(z.string()) }),
+              }),
+            },
+          },
+        },
         ...problems(401, 403, 404),
       },
     }),
     async (c) => {
       const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'staff.view')
+      const via = authorize(ctx, 'staff.view')
       const [items, admins] = await Promise.all([listMembers(c.var.db, ctx.account.id), adminCapacity(c.var.db, ctx.account.id)])
-      return c.json({ items: await present(c, ctx.account.id, items), admins }, 200)
+      const me = { level: via.level, scope: via.scope, inherited: via.accountId !== ctx.account.id, permissions: [...effectivePermissions(via)] }
+      return c.json({ items: await present(c, ctx.account.id, items), admins, me }, 200)
     },
   )
   .openapi(

@@ -21,6 +21,7 @@ const RoleView = z
     permissions: z.array(z.string()),
     builtin: z.boolean(),
     members: z.number(),
+    heldByUsers: z.boolean(),
   })
   .openapi('Role')
 

@@ -94,6 +94,11 @@ function view(s: ServiceRow) {
   }
 }
 
+/** Which kinds below this account the caller may read services of: asked of the decision function itself. */
+function readableKinds(ctx: AccountContext): AccountKind[] {
+  return (['reseller', 'customer'] as AccountKind[]).filter((kind) => can(ctx.grants, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok)
+}
+
 const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })
 const label = (s: ServiceRow) => `${s.type.replace('_', ' ')} ${s.name}`
 const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
@@ -141,10 +146,7 @@ export const servicesRouter = createRouter()
       const ctx = await loadAccountContext(c, c.req.valid('param').id)
       const via = authorize(ctx, 'services.view')
       const q = c.req.valid('query')
-      // Which kinds below this account the caller may read: asked of the decision function itself.
-      const descendantKinds = (['reseller', 'customer'] as AccountKind[]).filter(
-        (kind) => can(ctx.grants, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok,
-      )
+      const descendantKinds = readableKinds(ctx)
       const page = await listServices(c.var.db, {
         account: ctx.account,
         descendantKinds,
@@ -161,12 +163,16 @@ export const servicesRouter = createRouter()
       method: 'get',
       path: '/accounts/{id}/services/facets',
       tags: ['Services'],
-      summary: 'Groups and tags of an account’s services',
+      summary: 'Groups and tags of the services visible from an account',
       request: { params: AccountParam },
       responses: {
         200: {
           description: 'Facets',
-          content: { 'application/json': { schema: z.object({ groups: z.array(z.object({ id: z.string(), name: z.string() })), tags: z.array(z.string()) }) } },
+          content: {
+            'application/json': {
+              schema: z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }),
+            },
+          },
         },
         ...problems(401, 403, 404),
       },
@@ -174,7 +180,7 @@ export const servicesRouter = createRouter()
     async (c) => {
       const ctx = await loadAccountContext(c, c.req.valid('param').id)
       authorize(ctx, 'services.view')
-      return c.json(await serviceFacets(c.var.db, ctx.account.id), 200)
+      return c.json(await serviceFacets(c.var.db, ctx.account, readableKinds(ctx)), 200)
     },
   )
   .openapi(
