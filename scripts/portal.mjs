@@ -1,7 +1,7 @@
 // Build the web app, migrate and seed local D1, and run both workers in one
 // wrangler process. Shared by `npm start`, the browser tests and the benchmarks.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -16,10 +16,69 @@ function run(cmd, args, opts = {}) {
   }
 }
 
-/** `vite build` of web/ (SvelteKit with adapter-cloudflare). */
+const LOCK = path.join(root, 'web', '.build-lock')
+const SNAPSHOTS = path.join(root, '.wrangler', 'web-builds')
+let lastSnapshot = null
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** One build at a time in web/.svelte-kit: concurrent runs (tests, benches, start) wait their turn. */
+function withBuildLock(fn) {
+  const deadline = Date.now() + 10 * 60_000
+  for (;;) {
+    try {
+      mkdirSync(LOCK)
+      break
+    } catch {
+      // A lock older than 10 minutes belongs to a run that died.
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > 10 * 60_000) rmSync(LOCK, { recursive: true, force: true })
+      } catch {}
+      if (Date.now() > deadline) throw new Error('waited 10 minutes for another web build to finish')
+      sleep(500)
+    }
+  }
+  try {
+    return fn()
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true })
+  }
+}
+
+/**
+ * `vite build` of web/ (SvelteKit with adapter-cloudflare), then a private copy of
+ * the output that servePortal runs: a later build by another run never swaps the
+ * files under a running server.
+ */
 export function buildWeb({ quiet = false } = {}) {
-  // SvelteKit reads svelte.config.js from the working directory.
-  run('vite', ['build', '--logLevel', quiet ? 'warn' : 'info'], { quiet, cwd: path.join(root, 'web') })
+  withBuildLock(() => {
+    // SvelteKit reads svelte.config.js from the working directory.
+    run('vite', ['build', '--logLevel', quiet ? 'warn' : 'info'], { quiet, cwd: path.join(root, 'web') })
+    mkdirSync(SNAPSHOTS, { recursive: true })
+    for (const old of readdirSync(SNAPSHOTS)) {
+      const dir = path.join(SNAPSHOTS, old)
+      if (Date.now() - statSync(dir).mtimeMs > 24 * 3600_000) rmSync(dir, { recursive: true, force: true })
+    }
+    lastSnapshot = path.join(SNAPSHOTS, `${process.pid}-${Date.now()}`)
+    for (const part of ['cloudflare', 'cloudflare-tmp', 'output']) {
+      cpSync(path.join(root, 'web', '.svelte-kit', part), path.join(lastSnapshot, part), { recursive: true })
+    }
+  })
+}
+
+/** The web worker's wrangler config, pointed at this run's build snapshot when there is one. */
+function webConfig(persistTo) {
+  const original = path.join(root, 'web', 'wrangler.toml')
+  if (!lastSnapshot) return original
+  const text = readFileSync(original, 'utf8')
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(path.join(lastSnapshot, 'cloudflare', '_worker.js'))}`)
+    .replace(/^directory = .*$/m, `directory = ${JSON.stringify(path.join(lastSnapshot, 'cloudflare'))}`)
+  const file = path.join(path.resolve(root, persistTo), 'web.wrangler.toml')
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, text)
+  return file
 }
 
 /** Apply D1 migrations and the demo data to a local state folder (idempotent). */
@@ -47,7 +106,7 @@ export function ensureDevVars() {
 /** Start wrangler dev serving web + API on one origin. Resolves once /api/v1/health answers. */
 export async function servePortal({ port = 8787, persistTo, inspectorPort = 9229, quiet = false }) {
   ensureDevVars()
-  const args = ['dev', '-c', 'web/wrangler.toml', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
+  const args = ['dev', '-c', webConfig(persistTo), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']
   const child = spawn('wrangler', args, { cwd: root, env, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], detached: true })
   let output = ''
