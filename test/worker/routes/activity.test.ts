@@ -370,3 +370,15 @@ describe('GET /api/v1/accounts/:id/activity/histogram', () => {
     expect(tooLong.status).toBe(400)
   })
 })
+
+describe('retention', () => {
+  it('keeps an alarm set on every log so old events are deleted even where nothing is forwarded', async () => {
+    const acme = await accountId('Acme Hosting')
+    await createService(await login('owner@acme.test'), acme, `alarm-${unique()}`, ['managed'])
+    const alarm = await runInDurableObject(stub(acme), (_i: ActivityLog, state) => state.storage.getAlarm())
+    expect(alarm).not.toBeNull()
+    expect(alarm!).toBeLessThanOrEqual(Date.now() + 24 * 3600_000 + 1000)
+    await runDurableObjectAlarm(stub(acme))
+    expect(await runInDurableObject(stub(acme), (_i: ActivityLog, state) => state.storage.getAlarm())).not.toBeNull()
+  })
+})

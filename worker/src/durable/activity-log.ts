@@ -273,7 +273,8 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       return e
     })
     if (event) {
-      if (parentPath(selfPath)) void this.ensureAlarm(Date.now())
+      // Forward at once when there is a parent; otherwise wake daily for retention.
+      void this.ensureAlarm(parentPath(selfPath) ? Date.now() : Date.now() + DAY)
       this.deliver(event)
     }
     return event
@@ -304,10 +305,12 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
           this.sql.exec(`UPDATE outbox SET attempts = ?, next_at = ? WHERE seq IN (${seqs.map(() => '?').join(',')})`, attempts, now + backoff, ...seqs)
         }
       }
-      const next = this.sql.exec('SELECT min(next_at) AS at FROM outbox').toArray()[0]?.at
-      if (next !== null && next !== undefined) await this.ctx.storage.setAlarm(Math.max(Number(next), Date.now()))
     }
     this.applyRetention()
+    // Next wake-up: the earliest pending forward, or tomorrow's retention pass.
+    const next = this.sql.exec('SELECT min(next_at) AS at FROM outbox').toArray()[0]?.at
+    const due = next === null || next === undefined ? Date.now() + DAY : Math.max(Number(next), Date.now())
+    await this.ctx.storage.setAlarm(Math.min(due, Date.now() + DAY))
   }
 
   /** Delete events past the retention window, keeping the chain verifiable from its anchor. */
