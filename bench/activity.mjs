@@ -6,6 +6,7 @@
 // 3. Export: CSV of the whole log, streamed; rows, seconds, and the worker process's
 //    peak resident memory during the export compared with before it.
 import { execFileSync } from 'node:child_process'
+import http from 'node:http'
 import os from 'node:os'
 import { buildWeb, prepareDatabase, servePortal } from '../scripts/portal.mjs'
 
@@ -13,6 +14,7 @@ const PORT = 8789
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000)
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000)
 const SEARCH_EVENTS = Number(process.env.BENCH_SEARCH_EVENTS ?? 1_000_000)
+const SKIP_FANOUT = process.env.BENCH_SKIP_FANOUT === '1'
 const base = `http://127.0.0.1:${PORT}`
 
 const percentile = (values, p) => {
@@ -38,14 +40,18 @@ async function accountIdOf(cookie, name) {
   return me.accounts.find((a) => a.name === name).id
 }
 
-async function burst(cookie, accountId, count, batch) {
-  const res = await fetch(`${base}/api/dev/activity/burst`, {
-    method: 'POST',
-    headers: { cookie, origin: base, 'content-type': 'application/json' },
-    body: JSON.stringify({ accountId, count, batch }),
+/** Append synthetic events through the dev route (node:http: no client timeout, a burst may take minutes). */
+function burst(cookie, accountId, count, batch) {
+  const body = JSON.stringify({ accountId, count, batch })
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/dev/activity/burst`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = ''
+      res.on('data', (d) => (text += d))
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`burst: ${res.statusCode} ${text}`))))
+    })
+    req.on('error', reject)
+    req.end(body)
   })
-  if (!res.ok) throw new Error(`burst: ${res.status} ${await res.text()}`)
-  return res.json()
 }
 
 /** Resident memory (KiB) of all workerd processes serving this port's portal. */
