@@ -1,4 +1,4 @@
-import type { AccountKind, AccountStatus, Level, Scope, ServiceStatus, ServiceType } from './types'
+import type { AccountKind, AccountStatus, Level, Scope, ServiceGroup, ServiceStatus, ServiceType } from './types'
 
 export const kindLabel: Record<AccountKind, string> = {
   platform: 'Platform',
@@ -130,4 +130,15 @@ export function actionPast(action: string): string {
 /** A date input's value (YYYY-MM-DD, UTC) for an instant. */
 export function dateInputValue(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().slice(0, 10)
+}
+
+/** Service groups under their account's name, accounts in the order they first appear. */
+export function groupByAccount(groups: readonly ServiceGroup[]): { name: string; groups: ServiceGroup[] }[] {
+  const byName = new Map<string, ServiceGroup[]>()
+  for (const group of groups) {
+    const list = byName.get(group.accountName)
+    if (list) list.push(group)
+    else byName.set(group.accountName, [group])
+  }
+  return [...byName].map(([name, list]) => ({ name, groups: list }))
 }

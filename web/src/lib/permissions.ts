@@ -1,12 +1,10 @@
 /**
  * What the signed-in person holds in an account, read from the menu answer
- * (each item carries the actions held in its section). The web app decides
- * nothing with this: it only hides what the API would refuse.
+ * (each item carries the actions held in its section), and the permission
+ * catalogue as GET /api/v1/catalogue lists it. The web app decides nothing
+ * with these: it only hides what the API would refuse.
  */
-import { sections, type CatalogueSection } from './catalogue'
-import type { AccountKind, MenuItem } from './types'
-
-const byKey = new Map(sections.map((s) => [s.key, s]))
+import type { AccountKind, CatalogueSection, Category, MenuItem } from './types'
 
 /** `section.action` strings held here; a section absent from the menu holds nothing. */
 export function heldPermissions(menu: readonly MenuItem[]): Set<string> {
@@ -20,34 +18,50 @@ export function holds(menu: readonly MenuItem[], key: string, action: string): b
   return menu.some((item) => item.key === key && (item.actions ?? []).includes(action))
 }
 
-/** The catalogue section of a `section.action` permission. */
-export function sectionOf(permission: string): CatalogueSection | undefined {
-  return byKey.get(permission.slice(0, permission.indexOf('.')))
-}
-
-/** The catalogue section by key. */
-export function catalogueSection(key: string): CatalogueSection | undefined {
-  return byKey.get(key)
-}
-
-/** True for permissions a user-level member may hold (technical sections only). */
-export function isTechnical(permission: string): boolean {
-  return sectionOf(permission)?.category === 'technical'
-}
-
-/** The sections that exist for an account of this kind, in menu order. */
-export function sectionsFor(kind: AccountKind): CatalogueSection[] {
-  return sections.filter((s) => s.tiers.includes(kind))
-}
-
 /** "Manage", "Impersonate"… */
 export function actionLabel(action: string): string {
   return action.charAt(0).toUpperCase() + action.slice(1)
 }
 
-/** "Billing: manage" for a permission string. */
-export function permissionLabel(permission: string): string {
-  const section = sectionOf(permission)
-  const action = permission.slice(permission.indexOf('.') + 1)
-  return `${section?.label ?? permission.slice(0, permission.indexOf('.'))}: ${action}`
+export const categoryLabel: Record<Category, string> = {
+  technical: 'Technical',
+  financial: 'Financial',
+  security: 'Security',
+  'user-rights': 'User rights',
+}
+
+/** The permission catalogue with the look-ups the role editor and the staff dialog need. */
+export class Catalogue {
+  private byKey: Map<string, CatalogueSection>
+
+  constructor(readonly sections: readonly CatalogueSection[]) {
+    this.byKey = new Map(sections.map((s) => [s.key, s]))
+  }
+
+  /** The section of a `section.action` permission. */
+  sectionOf(permission: string): CatalogueSection | undefined {
+    return this.byKey.get(permission.slice(0, permission.indexOf('.')))
+  }
+
+  /** True for permissions a user-level member may hold (technical sections only). */
+  isTechnical(permission: string): boolean {
+    return this.sectionOf(permission)?.category === 'technical'
+  }
+
+  /** True when the permission's section exists for an account of this kind (others are ignored by the API). */
+  inTier(permission: string, kind: AccountKind): boolean {
+    return this.sectionOf(permission)?.tiers.includes(kind) ?? false
+  }
+
+  /** The sections that exist for an account of this kind, in menu order. */
+  sectionsFor(kind: AccountKind): CatalogueSection[] {
+    return this.sections.filter((s) => s.tiers.includes(kind))
+  }
+
+  /** "Billing: manage" for a permission string. */
+  permissionLabel(permission: string): string {
+    const key = permission.slice(0, permission.indexOf('.'))
+    const action = permission.slice(permission.indexOf('.') + 1)
+    return `${this.byKey.get(key)?.label ?? key}: ${action}`
+  }
 }

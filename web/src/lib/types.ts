@@ -19,6 +19,8 @@ export interface Account {
   parentId: string | null
   /** Epoch milliseconds; not every API version sends it. */
   createdAt?: number
+  /** Whether page views are logged here; null is the default (on for platforms and resellers, off for customers). */
+  pageViewLogging?: boolean | null
 }
 
 /** An account the user is a member of, as /api/v1/me lists it. */
@@ -101,9 +103,20 @@ export interface Member {
   self: boolean
 }
 
+/** The caller's own grant reaching an account (their membership here, or a partner's inherited one). */
+export interface MyGrant {
+  level: Level
+  scope: Scope
+  /** True when it comes from a parent account (a partner managing a customer's staff). */
+  inherited: boolean
+  /** `section.action` strings the caller holds here. */
+  permissions: string[]
+}
+
 export interface MembersPage {
   items: Member[]
   admins: { count: number; cap: number }
+  me: MyGrant
 }
 
 export interface Role {
@@ -115,6 +128,8 @@ export interface Role {
   builtin: boolean
   /** How many members of the account hold it. */
   members: number
+  /** True when user-level members hold it (it cannot gain non-technical permissions then). */
+  heldByUsers: boolean
 }
 
 export type ServiceType = 'hosting' | 'domain' | 'server' | 'mailbox' | 'dns_zone' | 'broadband'
@@ -150,8 +165,17 @@ export interface ServiceAllowed {
   consentRequired: boolean
 }
 
+/** A service group, with the account it belongs to. */
+export interface ServiceGroup {
+  id: string
+  name: string
+  accountId: string
+  accountName: string
+}
+
 export interface ServiceFacets {
-  groups: { id: string; name: string }[]
+  /** Groups across every account the caller can see from here. */
+  groups: ServiceGroup[]
   tags: string[]
 }
 
@@ -164,4 +188,139 @@ export interface ServiceFilters {
   tag?: string
   /** Days. */
   expiringWithin?: number
+}
+
+export type Category = 'technical' | 'financial' | 'security' | 'user-rights'
+
+/** One section of the permission catalogue, as GET /api/v1/catalogue lists it (in menu order). */
+export interface CatalogueSection {
+  key: string
+  label: string
+  icon: string
+  path: string
+  category: Category
+  tiers: AccountKind[]
+  actions: string[]
+}
+
+export type ActivityType =
+  | 'login'
+  | 'login_failed'
+  | 'logout'
+  | 'impersonation_start'
+  | 'impersonation_end'
+  | 'invite_user'
+  | 'server_action'
+  | 'update_configuration'
+  | 'update_user_profile'
+  | 'update_trusted_connection'
+  | 'backup_machine_data'
+  | 'update_license'
+  | 'update_server'
+  | 'update_organization'
+  | 'update_tickets'
+  | 'update_user_groups'
+  | 'update_user_permissions'
+  | 'account_created'
+  | 'account_updated'
+  | 'account_deleted'
+  | 'member_created'
+  | 'member_updated'
+  | 'member_deleted'
+  | 'role_created'
+  | 'role_updated'
+  | 'role_deleted'
+  | 'service_created'
+  | 'service_updated'
+  | 'service_deleted'
+  | 'page_view'
+
+/** A person in an activity event. */
+export interface Party {
+  id: string
+  email: string
+}
+
+/** What an event is about. */
+export interface EventTarget {
+  kind: string
+  id: string
+  label: string
+}
+
+/** One entry of the activity log. */
+export interface ActivityEvent {
+  /** Order in the log being read: the list cursor and the live `after`. */
+  seq: number
+  /** `<account id>:<seq in its own log>`; stable across logs. */
+  id: string
+  /** Epoch milliseconds. */
+  time: number
+  accountId: string
+  accountPath: string
+  /** One of ActivityType; a type added to the API later arrives as any string. */
+  type: string
+  kind: 'action' | 'page_view'
+  /** Who did it (the impersonated person while impersonating). */
+  actor: Party | null
+  /** The real person behind an impersonated session. */
+  impersonator: Party | null
+  /** The person the event is about (a member added, say). */
+  subject: Party | null
+  target: EventTarget | null
+  description: string
+  ip: string
+  userAgent: string
+}
+
+export interface ActivityPage {
+  items: ActivityEvent[]
+  nextCursor: string | null
+}
+
+/** Events per hour by kind. */
+export interface ActivityHistogram {
+  from: number
+  to: number
+  buckets: { hour: number; kind: string; count: number }[]
+}
+
+export interface ActivityVerification {
+  ok: boolean
+  checked: number
+  firstBroken: { seq: number; id: string; position: number } | null
+}
+
+/** The activity list's filters, as the page's query string holds them. */
+export interface ActivityFilters {
+  q?: string
+  /** A login (email). */
+  actor?: string
+  types: ActivityType[]
+  /** Include page views. */
+  views: boolean
+  /** YYYY-MM-DD, inclusive. */
+  from?: string
+  /** YYYY-MM-DD, inclusive. */
+  to?: string
+}
+
+/** Someone online in the account, as the live socket reports them. */
+export interface PresencePerson {
+  userId: string
+  name: string
+  email: string
+  /** The page label their tab shows ("Services › acme-control-01"). */
+  page: string
+  since: number
+}
+
+/** A data change in the account, as the live socket announces it. */
+export interface LiveChange {
+  type: string
+  target: EventTarget | null
+  /** The actor's email. */
+  actor: string | null
+  accountId: string
+  time: number
 }

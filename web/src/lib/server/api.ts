@@ -29,6 +29,7 @@ const Account = z.object({
   path: z.string(),
   parentId: z.string().nullable(),
   createdAt: z.number().optional(),
+  pageViewLogging: z.boolean().nullable().optional(),
 })
 const MemberAccount = z.object({
   id: z.string(),
@@ -62,6 +63,7 @@ const Role = z.object({
   permissions: z.array(z.string()),
   builtin: z.boolean(),
   members: z.number(),
+  heldByUsers: z.boolean().default(false),
 })
 const serviceType = z.enum(['hosting', 'domain', 'server', 'mailbox', 'dns_zone', 'broadband'])
 const serviceStatus = z.enum(['active', 'suspended', 'pending', 'expired'])
@@ -83,7 +85,52 @@ const ServiceWithAllowed = z.object({
   allowed: z.object({ manage: z.boolean(), operate: z.boolean(), partnerAccess: z.boolean(), consentRequired: z.boolean() }),
 })
 
+const Party = z.object({ id: z.string(), email: z.string() }).nullable()
+const ActivityEvent = z.object({
+  seq: z.number(),
+  id: z.string(),
+  time: z.number(),
+  accountId: z.string(),
+  accountPath: z.string(),
+  // A string, not the known list: a type added to the API later shows with a generic label instead of failing the page.
+  type: z.string(),
+  kind: z.enum(['action', 'page_view']),
+  actor: Party,
+  impersonator: Party,
+  subject: Party,
+  target: z.object({ kind: z.string(), id: z.string(), label: z.string() }).nullable(),
+  description: z.string(),
+  ip: z.string(),
+  userAgent: z.string(),
+})
+const Category = z.enum(['technical', 'financial', 'security', 'user-rights'])
+
 type ScopeInput = z.infer<typeof Scope>
+
+/**
+ * The activity filters as the API takes them: `type` comma-separated, `kind=all`
+ * with page views, `from`/`to` in epoch milliseconds.
+ */
+export interface ActivityQuery {
+  q?: string
+  actor?: string
+  types?: string[]
+  views?: boolean
+  from?: number
+  to?: number
+}
+
+/** The query string of an activity filter (without limit and cursor). */
+export function activityQuery(filters: ActivityQuery): URLSearchParams {
+  const query = new URLSearchParams()
+  if (filters.q) query.set('q', filters.q)
+  if (filters.actor) query.set('actor', filters.actor)
+  if (filters.types?.length) query.set('type', filters.types.join(','))
+  if (filters.views) query.set('kind', 'all')
+  if (filters.from !== undefined) query.set('from', String(filters.from))
+  if (filters.to !== undefined) query.set('to', String(filters.to))
+  return query
+}
 
 /** The body of adding a staff member. */
 export interface NewMember {
@@ -119,13 +166,44 @@ const schemas = {
       z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()).optional() }),
     ),
   }),
-  members: z.object({ items: z.array(Member), admins: z.object({ count: z.number(), cap: z.number() }) }),
+  members: z.object({
+    items: z.array(Member),
+    admins: z.object({ count: z.number(), cap: z.number() }),
+    me: z.object({ level, scope: Scope, inherited: z.boolean(), permissions: z.array(z.string()) }),
+  }),
   member: z.object({ member: Member }),
   roles: z.object({ items: z.array(Role) }),
   role: z.object({ role: Role }),
   services: z.object({ items: z.array(Service), nextCursor: z.string().nullable() }),
-  facets: z.object({ groups: z.array(z.object({ id: z.string(), name: z.string() })), tags: z.array(z.string()) }),
+  facets: z.object({
+    groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })),
+    tags: z.array(z.string()),
+  }),
   service: ServiceWithAllowed,
+  catalogue: z.object({
+    sections: z.array(
+      z.object({
+        key: z.string(),
+        label: z.string(),
+        icon: z.string(),
+        path: z.string(),
+        category: Category,
+        tiers: z.array(kind),
+        actions: z.array(z.string()),
+      }),
+    ),
+  }),
+  activity: z.object({ items: z.array(ActivityEvent), nextCursor: z.string().nullable() }),
+  histogram: z.object({
+    from: z.number(),
+    to: z.number(),
+    buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })),
+  }),
+  verification: z.object({
+    ok: z.boolean(),
+    checked: z.number(),
+    firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable(),
+  }),
 }
 
 const ProblemShape = z.object({
@@ -262,6 +340,9 @@ export function api(event: RequestEvent) {
     me: () => call(event, 'GET', '/api/v1/me', schemas.me),
     account: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}`, schemas.account),
     menu: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/menu`, schemas.menu),
+    updateAccount: (accountId: string, body: { pageViewLogging?: boolean }) =>
+      call(event, 'PATCH', `/api/v1/accounts/${id(accountId)}`, schemas.account, body),
+    catalogue: () => call(event, 'GET', '/api/v1/catalogue', schemas.catalogue),
     children: (accountId: string, page: { limit?: number; cursor?: string | null } = {}) => {
       const query = new URLSearchParams({ limit: String(page.limit ?? 50) })
       if (page.cursor) query.set('cursor', page.cursor)
@@ -313,6 +394,16 @@ export function api(event: RequestEvent) {
       call(event, 'POST', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}/actions/rename`, schemas.service, { name }),
     setPartnerAccess: (accountId: string, serviceId: string, enabled: boolean) =>
       call(event, 'PUT', `/api/v1/accounts/${id(accountId)}/services/${id(serviceId)}/partner-access`, schemas.service, { enabled }),
+
+    activity: (accountId: string, filters: ActivityQuery = {}, page: { limit?: number; cursor?: string | null } = {}) => {
+      const query = activityQuery(filters)
+      query.set('limit', String(page.limit ?? 50))
+      if (page.cursor) query.set('cursor', page.cursor)
+      return call(event, 'GET', `/api/v1/accounts/${id(accountId)}/activity?${query}`, schemas.activity)
+    },
+    activityHistogram: (accountId: string, filters: ActivityQuery = {}) =>
+      call(event, 'GET', `/api/v1/accounts/${id(accountId)}/activity/histogram?${activityQuery(filters)}`, schemas.histogram),
+    verifyActivity: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/activity/verify`, schemas.verification),
   }
 }
 

@@ -1,6 +1,5 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit'
 import { loginUrl } from './api'
-import { catalogueSection } from '$lib/permissions'
 import type { Account, MenuItem, Problem } from '$lib/types'
 
 /** What a refused form action sends back: field errors to show under their inputs, else one message. */
@@ -58,7 +57,8 @@ export function list(form: FormData, name: string): string[] {
 export function requireSection(menu: readonly MenuItem[], account: Account, key: string): MenuItem & { actions: string[] } {
   const item = menu.find((m) => m.key === key)
   if (!item) {
-    const label = catalogueSection(key)?.label ?? key
+    // Section keys read as their labels ("staff" → "Staff"); the menu, which has the labels, lacks this one.
+    const label = key.charAt(0).toUpperCase() + key.slice(1)
     error(403, `Your role in ${account.name} does not include ${label}. Ask the account’s owner or an admin if you need it.`)
   }
   return { ...item, actions: item.actions ?? ['view'] }

@@ -1,16 +1,20 @@
 import { api, unwrap } from '$lib/server/api'
+import { loadCatalogue } from '$lib/server/catalogue'
 import { problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The account's roles: built-ins first, then custom ones. */
 export const load: PageServerLoad = async (event) => {
   const rolesCall = api(event).roles(event.params.accountId)
+  const catalogueCall = loadCatalogue(event)
+  catalogueCall.catch(() => {})
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'roles')
   return {
     section,
     canManage: section.actions.includes('manage'),
     roles: unwrap(event, await rolesCall, 'Account not found').items,
+    catalogue: await catalogueCall,
   }
 }
 

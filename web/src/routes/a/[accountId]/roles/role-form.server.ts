@@ -1,19 +1,23 @@
 import type { RequestEvent } from '@sveltejs/kit'
 import { error } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
+import { loadCatalogue } from '$lib/server/catalogue'
 import { list, requireSection, text } from '$lib/server/forms'
 import type { Account, MenuItem } from '$lib/types'
 
 /** The fields a role form shows (API field names). */
 export const ROLE_FIELDS = ['name', 'description', 'permissions'] as const
 
-/** The account's roles for an editor page; the section must be in the menu. */
+/** The account's roles and the permission catalogue for an editor page; the section must be in the menu. */
 export async function loadRoles(event: RequestEvent<{ accountId: string }>, parent: () => Promise<{ account: Account; menu: MenuItem[] }>) {
   const rolesCall = api(event).roles(event.params.accountId)
+  const catalogueCall = loadCatalogue(event)
+  // Awaited below; a refusal of the roles call decides the page first.
+  catalogueCall.catch(() => {})
   const { account, menu } = await parent()
   const section = requireSection(menu, account, 'roles')
   const roles = unwrap(event, await rolesCall, 'Account not found').items
-  return { section, canManage: section.actions.includes('manage'), roles }
+  return { section, canManage: section.actions.includes('manage'), roles, catalogue: await catalogueCall }
 }
 
 /** Name, description and the ticked permissions of a submitted role form. */

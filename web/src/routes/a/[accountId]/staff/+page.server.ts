@@ -1,5 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
+import { loadCatalogue } from '$lib/server/catalogue'
 import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
 import { holds } from '$lib/permissions'
 import type { Scope } from '$lib/types'
@@ -14,15 +15,17 @@ export const load: PageServerLoad = async (event) => {
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  const [members, roles, facets, services] = await Promise.all([
+  const [members, roles, facets, services, catalogue] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
     canManage && canSeeServices ? client.serviceFacets(id) : null,
     canManage && canSeeServices ? client.services(id, {}, { limit: 200 }) : null,
+    canManage ? loadCatalogue(event) : [],
   ])
   return {
     section,
     canManage,
+    catalogue,
     members: unwrap(event, members, 'Account not found'),
     // The dialog copes without these (a role editor without roles.view, say): the API decides anyway.
     roles: roles?.ok ? roles.data.items : [],

@@ -6,10 +6,10 @@ import type { Actions, PageServerLoad } from './$types'
 
 /** One role in the editor: custom roles editable with roles.manage, built-ins read-only. */
 export const load: PageServerLoad = async (event) => {
-  const { section, canManage, roles } = await loadRoles(event, event.parent)
+  const { section, canManage, roles, catalogue } = await loadRoles(event, event.parent)
   const role = roles.find((r) => r.id === event.params.roleId)
   if (!role) error(404, 'Role not found')
-  return { section, canManage, role }
+  return { section, canManage, role, catalogue }
 }
 
 export const actions: Actions = {

@@ -6,10 +6,10 @@ import type { Actions, PageServerLoad } from './$types'
 
 /** A new custom role; `?from=<role id>` starts from a copy of another role. */
 export const load: PageServerLoad = async (event) => {
-  const { section, canManage, roles } = await loadRoles(event, event.parent)
+  const { section, canManage, roles, catalogue } = await loadRoles(event, event.parent)
   requireManage(canManage)
   const from = roles.find((r) => r.id === event.url.searchParams.get('from')) ?? null
-  return { section, from }
+  return { section, from, catalogue }
 }
 
 export const actions: Actions = {

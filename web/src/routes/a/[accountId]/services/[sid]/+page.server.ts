@@ -13,7 +13,9 @@ export const load: PageServerLoad = async (event) => {
   const section = requireSection(menu, account, 'services')
   const { service, allowed } = unwrap(event, await serviceCall, 'Service not found')
   const facets = allowed.manage ? await client.serviceFacets(service.account.id) : null
-  return { section, service, allowed, facets: facets?.ok ? facets.data : { groups: [], tags: [] } }
+  // The edit dialog offers the groups of the service's own account (the facets span the accounts below it too).
+  const groups = facets?.ok ? facets.data.groups.filter((g) => g.accountId === service.account.id) : []
+  return { section, service, allowed, facets: { groups, tags: facets?.ok ? facets.data.tags : [] } }
 }
 
 export const actions: Actions = {

@@ -1,0 +1,185 @@
+/**
+ * How activity events read in the web app: human labels for their types, the
+ * groups the type filter offers, and the sentence a live change notice shows.
+ */
+import type { BadgeTone } from '$lib/components/ui/badge.svelte'
+import type { ActivityType, LiveChange } from './types'
+
+/** Every action type the type filter offers (page views have their own checkbox). */
+export const ACTION_TYPES = [
+  'login',
+  'login_failed',
+  'logout',
+  'impersonation_start',
+  'impersonation_end',
+  'invite_user',
+  'server_action',
+  'update_configuration',
+  'update_user_profile',
+  'update_trusted_connection',
+  'backup_machine_data',
+  'update_license',
+  'update_server',
+  'update_organization',
+  'update_tickets',
+  'update_user_groups',
+  'update_user_permissions',
+  'account_created',
+  'account_updated',
+  'account_deleted',
+  'member_created',
+  'member_updated',
+  'member_deleted',
+  'role_created',
+  'role_updated',
+  'role_deleted',
+  'service_created',
+  'service_updated',
+  'service_deleted',
+] as const satisfies readonly ActivityType[]
+
+const typeLabels: Record<ActivityType, string> = {
+  login: 'Signed in',
+  login_failed: 'Failed sign-in',
+  logout: 'Signed out',
+  impersonation_start: 'Impersonation started',
+  impersonation_end: 'Impersonation ended',
+  invite_user: 'User invited',
+  server_action: 'Server action',
+  update_configuration: 'Configuration changed',
+  update_user_profile: 'Profile changed',
+  update_trusted_connection: 'Trusted connection changed',
+  backup_machine_data: 'Machine data backed up',
+  update_license: 'License changed',
+  update_server: 'Server changed',
+  update_organization: 'Organization changed',
+  update_tickets: 'Tickets changed',
+  update_user_groups: 'User groups changed',
+  update_user_permissions: 'Permissions changed',
+  account_created: 'Account created',
+  account_updated: 'Account changed',
+  account_deleted: 'Account deleted',
+  member_created: 'Member added',
+  member_updated: 'Member changed',
+  member_deleted: 'Member removed',
+  role_created: 'Role created',
+  role_updated: 'Role changed',
+  role_deleted: 'Role deleted',
+  service_created: 'Service created',
+  service_updated: 'Service changed',
+  service_deleted: 'Service deleted',
+  page_view: 'Page view',
+}
+
+function known(type: string): type is ActivityType {
+  return Object.hasOwn(typeLabels, type)
+}
+
+/** "Server action", "Member added"; an unknown type reads as its words ("Update widgets"). */
+export function typeLabel(type: string): string {
+  if (known(type)) return typeLabels[type]
+  const words = type.replace(/_/g, ' ')
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
+
+/** The groups of the type filter, in the order it lists them. */
+export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
+  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'logout', 'impersonation_start', 'impersonation_end'] },
+  {
+    key: 'people',
+    label: 'People & roles',
+    types: [
+      'member_created',
+      'member_updated',
+      'member_deleted',
+      'update_user_permissions',
+      'invite_user',
+      'update_user_profile',
+      'update_user_groups',
+      'role_created',
+      'role_updated',
+      'role_deleted',
+    ],
+  },
+  {
+    key: 'services',
+    label: 'Services',
+    types: [
+      'service_created',
+      'service_updated',
+      'service_deleted',
+      'server_action',
+      'update_configuration',
+      'update_server',
+      'backup_machine_data',
+      'update_trusted_connection',
+    ],
+  },
+  { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'update_organization', 'update_license'] },
+  { key: 'other', label: 'Other', types: ['update_tickets'] },
+]
+
+const groupOf = new Map<string, string>(TYPE_GROUPS.flatMap((g) => g.types.map((t) => [t, g.key] as const)))
+
+/** The filter group of a type ("sign-ins", "people", …); page views are "page-view", unknown types "other". */
+export function typeGroup(type: string): string {
+  if (type === 'page_view') return 'page-view'
+  return groupOf.get(type) ?? 'other'
+}
+
+/** The badge colour of a type: failed sign-ins stand out, deletions warn, creations are positive. */
+export function typeTone(type: string): BadgeTone {
+  if (type === 'login_failed') return 'destructive'
+  if (type.endsWith('_deleted')) return 'warning'
+  if (type.endsWith('_created') || type === 'invite_user') return 'success'
+  return 'neutral'
+}
+
+/** What a change did, after the actor's email: "added jo@acme.test", "restarted acme-control-01". */
+function changePhrase(change: LiveChange): string {
+  const label = change.target?.label
+  switch (change.type) {
+    case 'member_created':
+      return label ? `added ${label} to the staff` : 'added a member'
+    case 'member_updated':
+    case 'update_user_permissions':
+      return label ? `changed the access of ${label}` : 'changed a member’s access'
+    case 'member_deleted':
+      return label ? `removed ${label} from the staff` : 'removed a member'
+    case 'role_created':
+      return `created ${label ? `the role ${label}` : 'a role'}`
+    case 'role_updated':
+      return `changed ${label ? `the role ${label}` : 'a role'}`
+    case 'role_deleted':
+      return `deleted ${label ? `the role ${label}` : 'a role'}`
+    case 'service_created':
+      return `created ${label ?? 'a service'}`
+    case 'service_updated':
+      return `changed ${label ?? 'a service'}`
+    case 'service_deleted':
+      return `deleted ${label ?? 'a service'}`
+    case 'server_action':
+      return `ran an action on ${label ?? 'a service'}`
+    case 'update_configuration':
+      return `changed the configuration of ${label ?? 'a service'}`
+    case 'account_created':
+      return `added ${label ?? 'an account'}`
+    case 'account_deleted':
+      return `deleted ${label ?? 'an account'}`
+    case 'account_updated':
+    case 'update_organization':
+      return `changed ${label ?? 'the account'}`
+    default:
+      return `made a change (${typeLabel(change.type).toLowerCase()})`
+  }
+}
+
+/** The notice for changes someone else made to what the page shows ("sarah@acme.test added jo@acme.test to the staff"). */
+export function changeNotice(changes: readonly LiveChange[]): string {
+  const first = changes[0]
+  if (!first) return ''
+  const actors = [...new Set(changes.map((c) => c.actor ?? 'Someone'))]
+  if (changes.length === 1) return `${actors[0]} ${changePhrase(first)}`
+  if (actors.length === 1) return `${actors[0]} made ${changes.length} changes`
+  return `${actors[0]} and ${actors.length - 1 === 1 ? actors[1] : `${actors.length - 1} others`} made ${changes.length} changes`
+}
