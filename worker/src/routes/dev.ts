@@ -16,6 +16,8 @@ const Burst = z.object({
   count: z.number().int().min(1).max(1_000_000),
   /** Events per RPC: 1 measures single durable appends; larger seeds big logs fast. */
   batch: z.number().int().min(1).max(1000).default(1),
+  /** Pace the appends at this many per second (omit for as fast as the log takes them). */
+  ratePerSecond: z.number().int().min(1).max(100_000).optional(),
 })
 
 /**
@@ -56,6 +58,11 @@ export const dev = new Hono<AppEnv>()
     }
     const started = performance.now()
     for (let i = 0; i < body.count; i += body.batch) {
+      if (body.ratePerSecond) {
+        const due = started + (i / body.ratePerSecond) * 1000
+        const wait = due - performance.now()
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+      }
       const slice = Array.from({ length: Math.min(body.batch, body.count - i) }, (_, k) => make(i + k))
       if (slice.length === 1) await log.append(ctx.account.path, slice[0]!)
       else await log.appendMany(ctx.account.path, slice)
