@@ -104,9 +104,10 @@ export function ensureDevVars() {
 }
 
 /** Start wrangler dev serving web + API on one origin. Resolves once /api/v1/health answers. */
-export async function servePortal({ port = 8787, persistTo, inspectorPort = 9229, quiet = false }) {
+export async function servePortal({ port = 8787, persistTo, inspectorPort = 9229, quiet = false, snapshot = true }) {
   ensureDevVars()
-  const args = ['dev', '-c', webConfig(persistTo), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
+  // `snapshot: false` serves web/.svelte-kit itself, so a `vite build --watch` is picked up.
+  const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']
   const child = spawn('wrangler', args, { cwd: root, env, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], detached: true })
   let output = ''

@@ -12,7 +12,7 @@ const persistTo = path.join(root, '.wrangler/state')
 
 buildWeb()
 prepareDatabase(persistTo)
-const { child, stop: stopServer } = await servePortal({ port, persistTo })
+const { child, stop: stopServer } = await servePortal({ port, persistTo, snapshot: !watch })
 const watcher = watch
   ? spawn('vite', ['build', '--watch', '--logLevel', 'warn'], { cwd: path.join(root, 'web'), stdio: 'inherit' })
   : null
