@@ -3,7 +3,7 @@
  * groups the type filter offers, and the sentence a live change notice shows.
  */
 import type { BadgeTone } from '$lib/components/ui/badge.svelte'
-import type { ActivityType, LiveChange } from './types'
+import type { ActivityFilters, ActivityType, LiveChange } from './types'
 
 /** Every action type the type filter offers (page views have their own checkbox). */
 export const ACTION_TYPES = [
@@ -182,4 +182,16 @@ export function changeNotice(changes: readonly LiveChange[]): string {
   if (changes.length === 1) return `${actors[0]} ${changePhrase(first)}`
   if (actors.length === 1) return `${actors[0]} made ${changes.length} changes`
   return `${actors[0]} and ${actors.length - 1 === 1 ? actors[1] : `${actors.length - 1} others`} made ${changes.length} changes`
+}
+
+/** The query string of the Activity page for these filters (empty values left out). */
+export function activitySearch(filters: ActivityFilters): URLSearchParams {
+  const params = new URLSearchParams()
+  if (filters.q) params.set('q', filters.q)
+  if (filters.actor) params.set('actor', filters.actor)
+  for (const type of filters.types) params.append('type', type)
+  if (filters.views) params.set('views', '1')
+  if (filters.from) params.set('from', filters.from)
+  if (filters.to) params.set('to', filters.to)
+  return params
 }

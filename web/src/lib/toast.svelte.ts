@@ -1,11 +1,13 @@
 /**
- * Success messages after an action ("Role created"). Client-side only: they
- * are pushed from form callbacks in the browser, so the server never holds any.
+ * Success messages after an action ("Role created"), and quiet notices of what
+ * others changed ("sarah@acme.test added a member"). Client-side only: they
+ * are pushed from form callbacks and the live socket in the browser, so the
+ * server never holds any.
  */
 export interface Toast {
   id: number
   message: string
-  tone: 'success' | 'error'
+  tone: 'success' | 'error' | 'info'
 }
 
 let items = $state<Toast[]>([])

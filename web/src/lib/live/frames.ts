@@ -1,0 +1,116 @@
+/**
+ * The frames the live endpoint sends, checked before the app sees them: a
+ * frame of an unknown or malformed shape is dropped, never half-used.
+ */
+import type { ActivityEvent, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
+
+export type ServerFrame =
+  | { type: 'events'; events: ActivityEvent[]; caughtUp: boolean }
+  | { type: 'presence'; people: PresencePerson[] }
+  | { type: 'changes'; changes: LiveChange[] }
+  | { type: 'pong' }
+
+type Json = Record<string, unknown>
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+function party(v: unknown): Party | null | undefined {
+  if (v === null) return null
+  if (isObject(v) && isString(v.id) && isString(v.email)) return { id: v.id, email: v.email }
+  return undefined
+}
+
+function target(v: unknown): EventTarget | null | undefined {
+  if (v === null) return null
+  if (isObject(v) && isString(v.kind) && isString(v.id) && isString(v.label)) return { kind: v.kind, id: v.id, label: v.label }
+  return undefined
+}
+
+function event(v: unknown): ActivityEvent | null {
+  if (!isObject(v)) return null
+  const actor = party(v.actor)
+  const impersonator = party(v.impersonator)
+  const subject = party(v.subject)
+  const t = target(v.target)
+  if (
+    !isNumber(v.seq) ||
+    !isString(v.id) ||
+    !isNumber(v.time) ||
+    !isString(v.accountId) ||
+    !isString(v.accountPath) ||
+    !isString(v.type) ||
+    (v.kind !== 'action' && v.kind !== 'page_view') ||
+    actor === undefined ||
+    impersonator === undefined ||
+    subject === undefined ||
+    t === undefined ||
+    !isString(v.description)
+  ) {
+    return null
+  }
+  return {
+    seq: v.seq,
+    id: v.id,
+    time: v.time,
+    accountId: v.accountId,
+    accountPath: v.accountPath,
+    type: v.type,
+    kind: v.kind,
+    actor,
+    impersonator,
+    subject,
+    target: t,
+    description: v.description,
+    ip: isString(v.ip) ? v.ip : '',
+    userAgent: isString(v.userAgent) ? v.userAgent : '',
+  }
+}
+
+function person(v: unknown): PresencePerson | null {
+  if (!isObject(v) || !isString(v.userId) || !isString(v.name) || !isString(v.email)) return null
+  return { userId: v.userId, name: v.name, email: v.email, page: isString(v.page) ? v.page : '', since: isNumber(v.since) ? v.since : 0 }
+}
+
+function change(v: unknown): LiveChange | null {
+  if (!isObject(v) || !isString(v.type) || !isString(v.accountId)) return null
+  const t = target(v.target)
+  if (t === undefined) return null
+  return { type: v.type, target: t, actor: isString(v.actor) ? v.actor : null, accountId: v.accountId, time: isNumber(v.time) ? v.time : Date.now() }
+}
+
+/** Keep the items that parse. */
+function all<T>(list: unknown, parse: (v: unknown) => T | null): T[] | null {
+  if (!Array.isArray(list)) return null
+  return list.map(parse).filter((x): x is T => x !== null)
+}
+
+/** A frame from the live endpoint, or null for anything else. */
+export function parseFrame(text: string): ServerFrame | null {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (!isObject(raw)) return null
+  switch (raw.type) {
+    case 'events': {
+      const events = all(raw.events, event)
+      return events ? { type: 'events', events, caughtUp: raw.caughtUp === true } : null
+    }
+    case 'presence': {
+      const people = all(raw.people, person)
+      return people ? { type: 'presence', people } : null
+    }
+    case 'changes': {
+      const changes = all(raw.changes, change)
+      return changes ? { type: 'changes', changes } : null
+    }
+    case 'pong':
+      return { type: 'pong' }
+    default:
+      return null
+  }
+}
