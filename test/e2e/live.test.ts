@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { accountId, BASE_URL, launchBrowser, openPage, pageOverflow, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+
+/** Open the top bar's list of who else is online and return the line of one person. */
+async function presenceOf(page: Page, email: string) {
+  const trigger = page.getByTestId('presence')
+  await trigger.waitFor()
+  if ((await trigger.getAttribute('aria-expanded')) !== 'true') await trigger.click()
+  const person = page.getByRole('list', { name: 'People online' }).locator(`li[data-person="${email}"]`)
+  await person.waitFor()
+  return person
+}
+
+describe('Live pages', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('show the owner and Sarah of Acme each other in the top bar, with the page each is on', { timeout: STORY_TIMEOUT }, async () => {
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await visit(owner.page, `/a/${acme}/services`)
+
+    const sarah = await openPage(browser)
+    await signIn(sarah.page, 'sarah@acme.test')
+    await visit(sarah.page, `/a/${acme}/staff`)
+
+    // Each sees the other, named in the trigger and with their page in the list; nobody sees themself.
+    await owner.page.getByRole('button', { name: /other person online: Sarah Chen/ }).waitFor()
+    await sarah.page.getByRole('button', { name: /other person online: Alex Moreno/ }).waitFor()
+    const seenBySarah = await presenceOf(sarah.page, 'owner@acme.test')
+    assert.match(await seenBySarah.innerText(), /Alex Moreno[\s\S]*Services/)
+    const seenByOwner = await presenceOf(owner.page, 'sarah@acme.test')
+    assert.match(await seenByOwner.innerText(), /Sarah Chen[\s\S]*Staff/)
+    assert.equal(await owner.page.locator('li[data-person="owner@acme.test"]').count(), 0, 'the owner is not listed to himself')
+
+    // Sarah opens a service inside the app: the owner's list follows her there.
+    await owner.page.keyboard.press('Escape')
+    await sarah.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click()
+    await sarah.page.getByRole('main').locator('table').getByRole('link', { name: 'acme-control-01' }).click()
+    await sarah.page.getByRole('main').getByRole('heading', { level: 1, name: 'acme-control-01' }).waitFor()
+    const followed = await presenceOf(owner.page, 'sarah@acme.test')
+    await followed.getByText('Services › acme-control-01', { exact: true }).waitFor()
+    await screenshot(owner.page, 'presence')
+
+    // Keyboard: the list opens from the trigger with Enter and closes with Escape.
+    await owner.page.keyboard.press('Escape')
+    await owner.page.getByTestId('presence').focus()
+    await owner.page.keyboard.press('Enter')
+    await owner.page.getByRole('list', { name: 'People online' }).waitFor()
+    await owner.page.keyboard.press('Escape')
+    await owner.page.getByRole('list', { name: 'People online' }).waitFor({ state: 'hidden' })
+
+    // When Sarah leaves, she is gone from the owner's top bar.
+    await sarah.context.close()
+    await owner.page.getByTestId('presence').waitFor({ state: 'detached' })
+    await owner.context.close()
+  })
+
+  it('show a count instead of faces on a 375 px screen', { timeout: STORY_TIMEOUT }, async () => {
+    const owner = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    const sarah = await openPage(browser)
+    await signIn(sarah.page, 'sarah@acme.test')
+    await visit(sarah.page, `/a/${acme}/roles`)
+    const trigger = owner.page.getByTestId('presence')
+    await trigger.waitFor()
+    assert.equal((await trigger.innerText()).trim(), '1')
+    assert.equal(await pageOverflow(owner.page), 0)
+    const seen = await presenceOf(owner.page, 'sarah@acme.test')
+    await seen.getByText('Roles', { exact: true }).waitFor()
+    await sarah.context.close()
+    await owner.context.close()
+  })
+
+  it('refresh the owner’s Staff table when Sarah adds a member elsewhere, and say it was her', { timeout: STORY_TIMEOUT }, async () => {
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await visit(owner.page, `/a/${acme}/staff`)
+    const main = owner.page.getByRole('main')
+    await main.getByRole('heading', { level: 1, name: 'Staff' }).waitFor()
+
+    // Sarah adds a user through the API from her own session.
+    const sarah = await openPage(browser)
+    await signIn(sarah.page, 'sarah@acme.test')
+    const email = `kai.${Date.now()}@acme.test`
+    const added = await sarah.page.request.post(`/api/v1/accounts/${acme}/members`, {
+      headers: { origin: BASE_URL },
+      data: { name: 'Kai Live', email, password: 'plum-orchard-lantern-42', level: 'user', roles: [], scope: { mode: 'none' } },
+    })
+    assert.equal(added.status(), 201)
+    const member: unknown = await added.json()
+    const memberId = member && typeof member === 'object' && 'member' in member && member.member && typeof member.member === 'object' && 'id' in member.member ? String(member.member.id) : ''
+
+    // The owner's table shows Kai without a reload, and a notice names Sarah.
+    const row = main.locator(`tr[data-member="${email}"]`)
+    await row.waitFor()
+    assert.match(await row.innerText(), /Kai Live[\s\S]*User/)
+    await owner.page.getByRole('status').getByText(`sarah@acme.test added ${email} to the staff`).waitFor()
+
+    // Sarah removes Kai again: the row goes, with its own notice.
+    const removed = await sarah.page.request.delete(`/api/v1/accounts/${acme}/members/${memberId}`, { headers: { origin: BASE_URL } })
+    assert.equal(removed.status(), 204)
+    await row.waitFor({ state: 'detached' })
+    await owner.page.getByRole('status').getByText(`sarah@acme.test removed ${email} from the staff`).waitFor()
+    await sarah.context.close()
+    await owner.context.close()
+  })
+})
