@@ -124,8 +124,10 @@ describe('The Activity page', () => {
     await page.waitForURL(/\/a\/[^/]+$/)
     await page.goto(`${pathOf(page)}/activity`)
     const main = page.getByRole('main')
-    await main.locator('summary').filter({ hasText: 'All types' }).click()
+    const types = main.locator('summary').filter({ hasText: 'All types' })
+    await types.click()
     await main.getByRole('checkbox', { name: 'Signed in', exact: true }).check()
+    await types.click()
     await main.getByRole('button', { name: 'Apply filters' }).click()
     await page.waitForURL(/type=login/)
     const listed = await events(page)
@@ -162,6 +164,29 @@ describe('The Activity page', () => {
     assert.equal(await main.getByRole('button', { name: 'Export' }).count(), 0, 'Customer care has no activity.export')
     await main.getByRole('button', { name: 'Verify integrity' }).click()
     await main.getByTestId('verification').getByText(/^All [\d,]+ events verify$/).waitFor()
+    await context.close()
+  })
+
+  it('lists Grace’s newest 50 events of Globex and loads older ones on demand, without repeats', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await signIn(page, 'owner@globex.test')
+    const globex = await accountId(page, 'Globex Partners')
+    // A busy log: synthetic events through the local-only dev tools (npm start and the tests turn them on).
+    const seeded = await page.request.post('/api/dev/activity/burst', {
+      headers: { origin: BASE_URL },
+      data: { accountId: globex, count: 130, batch: 50 },
+    })
+    assert.equal(seeded.status(), 200, await seeded.text())
+    await visit(page, `/a/${globex}/activity`)
+    const main = page.getByRole('main')
+    await main.getByText('50 events so far').waitFor()
+    await main.getByRole('link', { name: 'Load more' }).click()
+    await main.getByText('100 events so far').waitFor()
+    const ids = await main.locator('li[data-event]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event')))
+    assert.equal(new Set(ids).size, ids.length, 'no event is listed twice')
+    // Focus moves to the first event that arrived, so keyboard users carry on from there.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-event')), ids[50])
+    await main.getByRole('img', { name: /^Events per hour, last 24 hours: [\d,]+ actions/ }).waitFor()
     await context.close()
   })
 
