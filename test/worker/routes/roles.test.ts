@@ -139,3 +139,18 @@ describe('GET /api/v1/catalogue', () => {
     expect(items.find((r) => r.id === 'billing')!.heldByUsers).toBe(false)
   })
 })
+
+describe('editing a role someone else wrote', () => {
+  it('lets an editor remove permissions they do not hold themselves, but not add them', async () => {
+    const acme = await accountId('Acme Hosting')
+    const owner = await login('owner@acme.test')
+    const { role } = (await (await api(`/accounts/${acme}/roles`, { method: 'POST', cookie: owner, json: { name: 'Desk', permissions: ['services.view', 'billing.view'] } })).json()) as { role: Role }
+    const sarah = await login('sarah@acme.test') // Manager: roles.manage, no billing
+    const rename = await api(`/accounts/${acme}/roles/${role.id}`, { method: 'PATCH', cookie: sarah, json: { permissions: ['services.view', 'billing.view', 'services.operate'] } })
+    expect(rename.status).toBe(200)
+    const remove = await api(`/accounts/${acme}/roles/${role.id}`, { method: 'PATCH', cookie: sarah, json: { permissions: ['services.view'] } })
+    expect(remove.status).toBe(200)
+    const add = await api(`/accounts/${acme}/roles/${role.id}`, { method: 'PATCH', cookie: sarah, json: { permissions: ['services.view', 'billing.view'] } })
+    expect(add.status).toBe(403)
+  })
+})

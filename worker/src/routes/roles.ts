@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { isPermission, sectionOf, type Permission } from '../authz/catalogue.ts'
 import { effectivePermissions } from '../authz/decide.ts'
+import { parsePermissions } from '../domain/grants.ts'
 import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext } from '../middleware/account-context.ts'
@@ -101,7 +102,9 @@ export const roles = createRouter()
       }
       const body = c.req.valid('json')
       if (body.permissions) {
-        const beyond = beyondEditor(effectivePermissions(via), body.permissions)
+        // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
+        const had = new Set(parsePermissions(existing.permissions))
+        const beyond = beyondEditor(effectivePermissions(via), body.permissions.filter((p) => !had.has(p)))
         if (beyond.length) throw fieldError(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
         const nonTechnical = body.permissions.filter((p) => sectionOf(p).category !== 'technical')
         if (nonTechnical.length && (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')) {
