@@ -12,8 +12,8 @@ const { accounts, memberships, membershipRoles, users } = schema
 /** Thrown (and mapped to `limit_reached`) when a write would pass the admin cap. */
 export class AdminCapReached extends Error {}
 
-/** The members of one account with their user, level, roles and scope. */
-export async function listMembers(db: DB, accountId: string) {
+/** The members of one account (or just `memberId` among them) with their user, level, roles and scope. */
+export async function listMembers(db: DB, accountId: string, memberId?: string) {
   const [rows, roleRows] = await db.batch([
     db
       .select({
@@ -27,13 +27,13 @@ export async function listMembers(db: DB, accountId: string) {
       })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
-      .where(eq(memberships.accountId, accountId))
+      .where(and(eq(memberships.accountId, accountId), memberId ? eq(memberships.id, memberId) : undefined))
       .orderBy(sql`CASE ${memberships.level} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`, asc(users.name)),
     db
       .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId })
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
-      .where(eq(memberships.accountId, accountId)),
+      .where(and(eq(memberships.accountId, accountId), memberId ? eq(memberships.id, memberId) : undefined)),
   ])
   return rows.map((r) => ({
     id: r.id,
@@ -49,7 +49,7 @@ export type Member = Awaited<ReturnType<typeof listMembers>>[number]
 
 /** One member of the account, or undefined (members of other accounts are not found). */
 export async function getMember(db: DB, accountId: string, memberId: string) {
-  return (await listMembers(db, accountId)).find((m) => m.id === memberId)
+  return (await listMembers(db, accountId, memberId))[0]
 }
 
 /** How many admins the account has and may have. */

@@ -136,20 +136,25 @@ export function ftsQuery(text: string): string | null {
 function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq?: number } = {}) {
   const parts: string[] = []
   const binds: SqlStorageValue[] = []
-  if (filter.kind === 'action') parts.push(`kind = 'action'`)
-  if (filter.actor) (parts.push('actor_email = ?'), binds.push(filter.actor.toLowerCase()))
-  if (filter.types?.length) (parts.push(`type IN (${filter.types.map(() => '?').join(',')})`), binds.push(...filter.types))
-  if (filter.targetId) (parts.push('target_id = ?'), binds.push(filter.targetId))
-  if (filter.accountId) (parts.push('account_id = ?'), binds.push(filter.accountId))
-  if (filter.from !== undefined) (parts.push('time >= ?'), binds.push(filter.from))
-  if (filter.to !== undefined) (parts.push('time < ?'), binds.push(filter.to))
-  const fts = filter.q ? ftsQuery(filter.q) : null
-  if (filter.q) {
-    if (fts) (parts.push('seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)'), binds.push(fts))
-    else parts.push('0')
+  const add = (clause: string, ...values: SqlStorageValue[]) => {
+    parts.push(clause)
+    binds.push(...values)
   }
-  if (extra.beforeSeq !== undefined) (parts.push('seq < ?'), binds.push(extra.beforeSeq))
-  if (extra.afterSeq !== undefined) (parts.push('seq > ?'), binds.push(extra.afterSeq))
+  if (filter.kind === 'action') add(`kind = 'action'`)
+  if (filter.actor) add('actor_email = ?', filter.actor.toLowerCase())
+  if (filter.types?.length) add(`type IN (${filter.types.map(() => '?').join(',')})`, ...filter.types)
+  if (filter.targetId) add('target_id = ?', filter.targetId)
+  if (filter.accountId) add('account_id = ?', filter.accountId)
+  if (filter.from !== undefined) add('time >= ?', filter.from)
+  if (filter.to !== undefined) add('time < ?', filter.to)
+  if (filter.q) {
+    // A query with no words can match nothing.
+    const fts = ftsQuery(filter.q)
+    if (fts) add('seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)', fts)
+    else add('0')
+  }
+  if (extra.beforeSeq !== undefined) add('seq < ?', extra.beforeSeq)
+  if (extra.afterSeq !== undefined) add('seq > ?', extra.afterSeq)
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds }
 }
 
