@@ -75,7 +75,9 @@ export function changeEffect(
     case '/a/[accountId]/services':
       return SERVICE_CHANGES.has(type) ? 'refresh' : null
     case '/a/[accountId]/services/[sid]':
-      return SERVICE_CHANGES.has(type) && targetId === params.sid ? 'refresh' : null
+      if (targetId !== params.sid || !SERVICE_CHANGES.has(type)) return null
+      // A deleted service only gets a notice: refreshing would swap the page for "not found" mid-read.
+      return type === 'service_deleted' ? 'notice' : 'refresh'
     case '/a/[accountId]':
     case '/a/[accountId]/customers':
     case '/a/[accountId]/resellers':
