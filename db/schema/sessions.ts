@@ -17,6 +17,8 @@ export const sessions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** Set while this session acts on someone's behalf (impersonations.id). */
+    impersonationId: text('impersonation_id'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 )

@@ -11,6 +11,8 @@ export const users = sqliteTable('users', {
   passwordHash: text('password_hash').notNull(),
   createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
   updatedAt: integer('updated_at').notNull().default(sql`(unixepoch() * 1000)`),
+  /** The account the switcher opens by default. */
+  lastAccountId: text('last_account_id'),
 })
 
 export type User = typeof users.$inferSelect

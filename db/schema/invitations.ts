@@ -1,0 +1,60 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { accounts } from './accounts.ts'
+import { users } from './users.ts'
+
+export const invitationKinds = ['member', 'customer'] as const
+export type InvitationKind = (typeof invitationKinds)[number]
+
+export const invitationStatuses = ['pending', 'accepted', 'revoked'] as const
+
+/**
+ * An invitation into an account (`member`) or, from a reseller, to become a
+ * new customer organisation under it (`customer`). Only the SHA-256 of the
+ * link's token is stored; a resend replaces it, so the old link dies.
+ */
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: invitationKinds }).notNull(),
+    email: text('email').notNull(),
+    /** admin | user for member invitations; null for customer invitations (the prospect becomes owner). */
+    level: text('level', { enum: ['admin', 'user'] }),
+    roleIds: text('role_ids').notNull().default('[]'),
+    scope: text('scope').notNull().default('{"mode":"none"}'),
+    suggestedName: text('suggested_name'),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    status: text('status', { enum: invitationStatuses }).notNull().default('pending'),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+    acceptedAt: integer('accepted_at'),
+    acceptedBy: text('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAccountId: text('created_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+  },
+  (t) => [
+    uniqueIndex('invitations_token_idx').on(t.tokenHash),
+    index('invitations_account_idx').on(t.accountId, t.createdAt),
+    uniqueIndex('invitations_pending_idx').on(t.accountId, t.kind, t.email).where(sql`status = 'pending'`),
+  ],
+)
+
+export type Invitation = typeof invitations.$inferSelect
+
+/** Every message the local email adapter "sends" (development and tests). */
+export const emailOutbox = sqliteTable(
+  'email_outbox',
+  {
+    id: text('id').primaryKey(),
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('email_outbox_created_idx').on(t.createdAt)],
+)
