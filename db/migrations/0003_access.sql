@@ -51,6 +51,8 @@ CREATE INDEX `impersonations_session_idx` ON `impersonations` (`session_id`);
 
 ALTER TABLE `sessions` ADD `impersonation_id` text;
 ALTER TABLE `users` ADD `last_account_id` text;
+-- A customer's choice for all its services: partner access on (1) or off (0, the default).
+ALTER TABLE `accounts` ADD `partner_access_default` integer DEFAULT false NOT NULL;
 
 CREATE TABLE `notification_subscriptions` (
   `membership_id` text NOT NULL REFERENCES `memberships`(`id`) ON DELETE CASCADE,

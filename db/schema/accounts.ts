@@ -25,6 +25,8 @@ export const accounts = sqliteTable(
     adminCap: integer('admin_cap').notNull().default(3),
     /** Log every page a member opens; null = the default for the kind (on for platform and resellers). */
     pageViewLogging: integer('page_view_logging', { mode: 'boolean' }),
+    /** A customer's consent for all its services at once: new services start with partner access on/off by this. */
+    partnerAccessDefault: integer('partner_access_default', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [index('accounts_parent_idx').on(t.parentId, t.name)],
