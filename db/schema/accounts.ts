@@ -28,8 +28,21 @@ export const accounts = sqliteTable(
     /** A customer's consent for all its services at once: new services start with partner access on/off by this. */
     partnerAccessDefault: integer('partner_access_default', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
+    /** A reseller's limits as JSON (`{"max_customers":10,"max_services":{"hosting":5}}`); null = none. */
+    limits: text('limits'),
+    /** Section keys a reseller's whole tree may use (JSON array); null = every section. */
+    access: text('access'),
+    /** The reseller template the limits and access were copied from. */
+    templateId: text('template_id'),
+    /** Why the account is disabled; shown at sign-in only when `showReason`. */
+    statusReason: text('status_reason'),
+    showReason: integer('show_reason', { mode: 'boolean' }).notNull().default(false),
+    disabledAt: integer('disabled_at'),
+    deletedAt: integer('deleted_at'),
+    /** After this time the scheduled job purges the deleted subtree. */
+    purgeAfter: integer('purge_after'),
   },
-  (t) => [index('accounts_parent_idx').on(t.parentId, t.name)],
+  (t) => [index('accounts_parent_idx').on(t.parentId, t.name), index('accounts_purge_idx').on(t.purgeAfter).where(sql`purge_after IS NOT NULL`)],
 )
 
 export type Account = typeof accounts.$inferSelect
