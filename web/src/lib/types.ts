@@ -32,11 +32,17 @@ export interface MemberAccount {
   status: AccountStatus
   level: Level
   parent: { id: string; name: string } | null
+  /** Names of the roles held there (absent from older API answers). */
+  roles?: string[]
 }
 
 export interface Me {
   user: User
   accounts: MemberAccount[]
+  /** The account `/` returns to, remembered by the API. */
+  lastAccountId?: string | null
+  /** Set while this session acts as someone else. */
+  impersonation?: Impersonation | null
 }
 
 export interface Access {
@@ -323,4 +329,73 @@ export interface LiveChange {
   actor: string | null
   accountId: string
   time: number
+}
+
+/** An impersonation session: who acts as whom, where, why and until when (epoch ms). */
+export interface Impersonation {
+  id: string
+  impersonator: User
+  target: User
+  accountId: string
+  accountName: string
+  reason: string
+  startedAt: number
+  expiresAt: number
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired'
+
+/** An invitation as the inviting account lists it. */
+export interface Invitation {
+  id: string
+  accountId: string
+  kind: 'member' | 'customer'
+  email: string
+  level: 'admin' | 'user' | null
+  roleIds: string[]
+  roles: { id: string; name: string }[]
+  scope: Scope | null
+  status: InvitationStatus
+  invitedBy: User | null
+  createdAt: number
+  expiresAt: number
+  acceptedAt: number | null
+  createdAccountId: string | null
+}
+
+/** What the accept page shows about an invitation (GET /api/v1/invitations/:token). */
+export interface InvitationPreview {
+  kind: 'member' | 'customer'
+  accountName: string
+  inviterName: string | null
+  inviterEmail: string | null
+  level: 'admin' | 'user' | 'owner' | null
+  roles: string[]
+  email: string
+  suggestedName: string | null
+  existingUser: boolean
+  expiresAt: number
+}
+
+/** One "Who accessed my account" entry. */
+export interface AccessLogEntry {
+  id: string
+  impersonator: { email: string; name: string }
+  accountId: string
+  accountName: string
+  reason: string
+  startedAt: number
+  endedAt: number | null
+  expiresAt: number
+  endReason: 'exit' | 'logout' | 'expired' | null
+}
+
+/** A message of the development outbox. */
+export interface OutboxMessage {
+  id: string
+  to: string
+  subject: string
+  text: string
+  html: string | null
+  createdAt: number
 }

@@ -20,7 +20,7 @@ const kind = z.enum(['platform', 'reseller', 'customer'])
 const status = z.enum(['active', 'disabled', 'deleted'])
 const level = z.enum(['owner', 'admin', 'user'])
 
-const User = z.object({ id: z.string(), email: z.string(), name: z.string() })
+export const User = z.object({ id: z.string(), email: z.string(), name: z.string() })
 const Account = z.object({
   id: z.string(),
   name: z.string(),
@@ -39,9 +39,21 @@ const MemberAccount = z.object({
   status,
   level,
   parent: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** Names of the roles held there (issue 5; absent from older answers). */
+  roles: z.array(z.string()).optional(),
+})
+const Impersonation = z.object({
+  id: z.string(),
+  impersonator: User,
+  target: User,
+  accountId: z.string(),
+  accountName: z.string(),
+  reason: z.string(),
+  startedAt: z.number(),
+  expiresAt: z.number(),
 })
 
-const Scope = z.discriminatedUnion('mode', [
+export const Scope = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('none') }),
   z.object({ mode: z.literal('all') }),
   z.object({ mode: z.literal('selected'), services: z.array(z.string()), groups: z.array(z.string()) }),
@@ -155,7 +167,13 @@ export interface NewService {
 
 const schemas = {
   login: z.object({ user: User }),
-  me: z.object({ user: User, accounts: z.array(MemberAccount) }),
+  me: z.object({
+    user: User,
+    accounts: z.array(MemberAccount),
+    // Issue 5: the account `/` returns to, and the impersonation this session is in (absent before the API sends them).
+    lastAccountId: z.string().nullable().optional(),
+    impersonation: Impersonation.nullable().optional(),
+  }),
   account: z.object({
     account: Account,
     access: z.object({ level, viaAccountId: z.string(), inherited: z.boolean() }),
@@ -271,7 +289,8 @@ function relayCookie(event: RequestEvent, line: string) {
   else event.cookies.set(name, value, { ...options, expires, maxAge })
 }
 
-async function call<S extends z.ZodType>(
+/** One API call: the building block of `api()` and of feature modules (lib/server/access.ts). */
+export async function call<S extends z.ZodType>(
   event: RequestEvent,
   method: Method,
   path: string,

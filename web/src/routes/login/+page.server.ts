@@ -12,10 +12,15 @@ export interface LoginFailure {
   fieldErrors?: Partial<Record<Field, string>>
 }
 
+/** Where to go after signing in: `redirectTo` (or the older `next`), same-origin paths only. */
+function destination(url: URL): string {
+  return safeNext(url.searchParams.get('redirectTo') ?? url.searchParams.get('next'), url.origin)
+}
+
 export const load: PageServerLoad = async (event) => {
   // Already signed in: skip the form.
   if (hasSession(event) && (await api(event).me()).ok) {
-    redirect(303, safeNext(event.url.searchParams.get('next'), event.url.origin))
+    redirect(303, destination(event.url))
   }
   return {}
 }
@@ -41,7 +46,7 @@ export const actions: Actions = {
 
     // A successful login's Set-Cookie is relayed to the browser by api.ts (value and expiry).
     const result = await api(event).login({ email, password })
-    if (result.ok) redirect(303, safeNext(event.url.searchParams.get('next'), event.url.origin))
+    if (result.ok) redirect(303, destination(event.url))
 
     const { problem } = result
     switch (problem.code) {

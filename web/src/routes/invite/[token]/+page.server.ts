@@ -1,0 +1,95 @@
+import { error, fail, redirect } from '@sveltejs/kit'
+import { access } from '$lib/server/access'
+import { api, hasSession, SESSION_COOKIE } from '$lib/server/api'
+import { text } from '$lib/server/forms'
+import { invitationProblem } from './problems'
+import type { Actions, PageServerLoad } from './$types'
+
+/** What a refused acceptance sends back to the page. */
+export interface AcceptFailure {
+  code: string
+  message?: string
+  errors: Record<string, string>
+  name?: string
+  organisationName?: string
+}
+
+const FIELDS = ['name', 'password', 'organisationName'] as const
+
+/** A refused acceptance, typed as one shape for the page. */
+const refuse = (status: number, failure: AcceptFailure) => fail(status, failure)
+
+/**
+ * The invitation as its link shows it (account, inviter, role — nothing else)
+ * and who, if anyone, is signed in here: the page offers to create a login,
+ * to sign in first, or says the signed-in email is not the invited one.
+ */
+export const load: PageServerLoad = async (event) => {
+  const preview = await access(event).previewInvitation(event.params.token)
+  if (!preview.ok) {
+    if (preview.status >= 500) error(502, 'We could not open this invitation right now. Please try again in a moment.')
+    const problem = invitationProblem(preview.problem.code)
+    error(problem.status, problem.title)
+  }
+  let signedIn: { email: string; name: string } | null = null
+  if (hasSession(event)) {
+    const me = await api(event).me()
+    if (me.ok) signedIn = { email: me.data.user.email, name: me.data.user.name }
+  }
+  return { invitation: preview.data, signedIn, token: event.params.token }
+}
+
+export const actions: Actions = {
+  accept: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    const password = String(form.get('password') ?? '')
+    const organisationName = text(form, 'organisationName')
+    const asExisting = form.get('mode') === 'existing'
+
+    const errors: Record<string, string> = {}
+    if (!asExisting) {
+      if (!name) errors.name = 'Enter your name.'
+      if (!password) errors.password = 'Choose a password.'
+    }
+    if (form.has('organisationName') && !organisationName) errors.organisationName = 'Name your organisation.'
+    if (Object.keys(errors).length) return refuse(400, { code: 'validation_failed', errors, name, organisationName })
+
+    const body = asExisting ? {} : { name, password }
+    const result = await access(event).acceptInvitation(event.params.token, {
+      ...body,
+      ...(form.has('organisationName') ? { organisationName } : {}),
+    })
+    if (result.ok) redirect(303, `/a/${encodeURIComponent(result.data.accountId)}`)
+
+    const { problem } = result
+    const keep = { name, organisationName }
+    if (problem.code.startsWith('invitation_')) {
+      return refuse(result.status, { code: problem.code, message: invitationProblem(problem.code).title + '. ' + invitationProblem(problem.code).detail, errors: {}, ...keep })
+    }
+    if (problem.code === 'sign_in_required') {
+      return refuse(401, { code: problem.code, message: 'This email already has a login. Sign in with it to accept the invitation.', errors: {}, ...keep })
+    }
+    const fieldErrors: Record<string, string> = {}
+    const unplaced: string[] = []
+    for (const e of problem.errors ?? []) {
+      const field = e.field.split('.')[0] ?? e.field
+      if ((FIELDS as readonly string[]).includes(field)) fieldErrors[field] ??= e.message
+      else unplaced.push(e.message)
+    }
+    const fallback = result.status >= 500 ? 'We could not accept the invitation right now. Please try again in a moment.' : problem.detail
+    return refuse(result.status >= 500 ? 502 : result.status, {
+      code: problem.code,
+      message: unplaced.length ? unplaced.join(' ') : Object.keys(fieldErrors).length ? undefined : fallback || 'That did not work. Please try again.',
+      errors: fieldErrors,
+      ...keep,
+    })
+  },
+
+  /** Sign out of the other login and come back here, to accept with the invited email. */
+  signOut: async (event) => {
+    await api(event).logout()
+    event.cookies.delete(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: event.url.protocol === 'https:' })
+    redirect(303, event.url.pathname)
+  },
+}
