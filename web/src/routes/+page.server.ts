@@ -7,8 +7,9 @@ import type { PageServerLoad } from './$types'
 export const load: PageServerLoad = async (event) => {
   if (!hasSession(event)) redirect(303, '/login')
   const me = unwrap(event, await api(event).me())
-  const last = event.cookies.get(LAST_ACCOUNT_COOKIE)
-  const target = me.accounts.find((a) => a.id === last) ?? me.accounts[0]
+  // The login's remembered account first (any browser), then this browser's; each only while still a membership.
+  const remembered = [me.lastAccountId, event.cookies.get(LAST_ACCOUNT_COOKIE)]
+  const target = remembered.map((id) => me.accounts.find((a) => a.id === id)).find(Boolean) ?? me.accounts[0]
   if (target) redirect(303, `/a/${target.id}`)
   return { user: me.user }
 }

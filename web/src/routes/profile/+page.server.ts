@@ -1,0 +1,49 @@
+import { redirect } from '@sveltejs/kit'
+import { access } from '$lib/server/access'
+import { api, hasSession, loginUrl, unwrap } from '$lib/server/api'
+import { invalid, problemFailure, text } from '$lib/server/forms'
+import { LAST_ACCOUNT_COOKIE } from '$lib/server/navigation'
+import type { Actions, PageServerLoad } from './$types'
+
+/** The signed-in person's profile, and who has acted on their behalf. */
+export const load: PageServerLoad = async (event) => {
+  if (!hasSession(event)) redirect(303, loginUrl(event))
+  const [me, log] = await Promise.all([api(event).me(), access(event).accessLog()])
+  const { user, accounts, impersonation = null, lastAccountId = null } = unwrap(event, me)
+  const last = lastAccountId ?? event.cookies.get(LAST_ACCOUNT_COOKIE)
+  const back = impersonation
+    ? { id: impersonation.accountId, name: impersonation.accountName }
+    : (accounts.find((a) => a.id === last) ?? accounts[0] ?? null)
+  return {
+    user,
+    impersonation,
+    back: back ? { id: back.id, name: back.name } : null,
+    accessLog: log.ok ? log.data.items.toSorted((a, b) => b.startedAt - a.startedAt) : null,
+  }
+}
+
+export const actions: Actions = {
+  rename: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    if (!name) return invalid({ name: 'Enter your name.' })
+    const result = await access(event).rename(name)
+    if (!result.ok) return problemFailure(event, result, ['name'])
+    return { saved: 'name' }
+  },
+
+  password: async (event) => {
+    const form = await event.request.formData()
+    const currentPassword = String(form.get('currentPassword') ?? '')
+    const newPassword = String(form.get('newPassword') ?? '')
+    const confirm = String(form.get('confirmPassword') ?? '')
+    const errors: Record<string, string> = {}
+    if (!currentPassword) errors.currentPassword = 'Enter your current password.'
+    if (!newPassword) errors.newPassword = 'Choose a new password.'
+    else if (newPassword !== confirm) errors.confirmPassword = 'The two new passwords differ.'
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await access(event).changePassword({ currentPassword, newPassword })
+    if (!result.ok) return problemFailure(event, result, ['currentPassword', 'newPassword'])
+    return { saved: 'password' }
+  },
+}
