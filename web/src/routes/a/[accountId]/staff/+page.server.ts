@@ -1,5 +1,7 @@
-import type { RequestEvent } from '@sveltejs/kit'
+import { redirect, type RequestEvent } from '@sveltejs/kit'
+import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
+import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
 import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
 import { holds } from '$lib/permissions'
@@ -11,16 +13,20 @@ export const load: PageServerLoad = async (event) => {
   const client = api(event)
   const id = event.params.accountId
   const membersCall = client.members(id)
-  const { account, menu } = await event.parent()
+  const invitationsCall = pendingInvitations(event, id, 'member')
+  const { account, menu, access: grant, impersonation } = await event.parent()
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  const [members, roles, facets, services, catalogue] = await Promise.all([
+  // Shown when the menu says so, or to a partner looking at a customer's staff (customers.impersonate lives in their own account); the API decides.
+  const canImpersonate = !impersonation && (section.actions.includes('impersonate') || grant.inherited)
+  const [members, roles, facets, services, catalogue, invitations] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
     canManage && canSeeServices ? client.serviceFacets(id) : null,
     canManage && canSeeServices ? client.services(id, {}, { limit: 200 }) : null,
     canManage ? loadCatalogue(event) : [],
+    invitationsCall,
   ])
   return {
     section,
@@ -31,6 +37,8 @@ export const load: PageServerLoad = async (event) => {
     roles: roles?.ok ? roles.data.items : [],
     facets: facets?.ok ? facets.data : { groups: [], tags: [] },
     services: services?.ok ? services.data.items : [],
+    invitations,
+    canImpersonate,
   }
 }
 
@@ -64,6 +72,44 @@ async function refused(event: RequestEvent, result: Parameters<typeof problemFai
 }
 
 export const actions: Actions = {
+  ...invitationActions,
+
+  invite: async (event) => {
+    const form = await event.request.formData()
+    const email = text(form, 'email')
+    const level = levelFrom(form)
+    const scope = scopeFrom(form)
+    const errors: Record<string, string> = {}
+    if (!email) errors.email = 'Enter their email address.'
+    if (!level) errors.level = 'Choose admin or user.'
+    if ('error' in scope) errors.scope = scope.error
+    if (Object.keys(errors).length || !level || 'error' in scope) return invalid(errors)
+    const result = await access(event).invite(event.params.accountId, { kind: 'member', email, level, roleIds: list(form, 'roles'), scope })
+    if (!result.ok) {
+      // Already a member, or already invited: about the address, so it goes under it.
+      if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already a member or invited.' })
+      return problemFailure(event, result, FIELDS, { roleIds: 'roles' })
+    }
+    return { email: result.data.email }
+  },
+
+  impersonate: async (event) => {
+    const form = await event.request.formData()
+    const reason = text(form, 'reason')
+    if (!reason) return invalid({ reason: 'Say why you need to act as them; they will see it.' })
+    const accountId = event.params.accountId
+    const result = await access(event).impersonate({ userId: text(form, 'userId'), accountId, reason })
+    if (!result.ok) return problemFailure(event, result, ['reason'])
+    redirect(303, `/a/${encodeURIComponent(result.data.impersonation.accountId)}`)
+  },
+
+  notifications: async (event) => {
+    const form = await event.request.formData()
+    const result = await access(event).setNotifications(event.params.accountId, text(form, 'memberId'), list(form, 'types'))
+    if (!result.ok) return problemFailure(event, result, ['types'])
+    return { saved: true }
+  },
+
   add: async (event) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
