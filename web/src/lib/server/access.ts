@@ -22,6 +22,7 @@ const Invitation = z.object({
   expiresAt: z.number(),
   acceptedAt: z.number().nullable().default(null),
   createdAccountId: z.string().nullable().default(null),
+  suggestedName: z.string().nullable().default(null),
 })
 
 const Preview = z.object({
@@ -70,7 +71,8 @@ const OutboxMessage = z.object({
 })
 
 const schemas = {
-  invitation: Invitation,
+  // The API wraps it ({ invitation }); a bare one is accepted too.
+  invitation: z.union([z.object({ invitation: Invitation }).transform((body) => body.invitation), Invitation]),
   invitations: z.object({ items: z.array(Invitation) }),
   preview: Preview,
   accepted: z.object({ accountId: z.string(), userId: z.string().optional() }),
@@ -97,8 +99,11 @@ export function access(event: RequestEvent) {
   const id = (value: string) => encodeURIComponent(value)
   const invitations = (accountId: string) => `/api/v1/accounts/${id(accountId)}/invitations`
   return {
-    invitations: (accountId: string, status: 'pending' | 'all' = 'pending') =>
-      call(event, 'GET', `${invitations(accountId)}?status=${status}`, schemas.invitations),
+    invitations: (accountId: string, filter: { status?: 'pending' | 'all'; kind?: 'member' | 'customer' } = {}) => {
+      const query = new URLSearchParams({ status: filter.status ?? 'pending' })
+      if (filter.kind) query.set('kind', filter.kind)
+      return call(event, 'GET', `${invitations(accountId)}?${query}`, schemas.invitations)
+    },
     invite: (accountId: string, body: MemberInvite | CustomerInvite) => call(event, 'POST', invitations(accountId), schemas.invitation, body),
     resendInvitation: (accountId: string, inviteId: string) =>
       call(event, 'POST', `${invitations(accountId)}/${id(inviteId)}/resend`, schemas.invitation, {}),

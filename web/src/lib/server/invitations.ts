@@ -8,7 +8,7 @@ import type { Invitation } from '$lib/types'
  * when the caller may not see them (the page still works without).
  */
 export async function pendingInvitations(event: RequestEvent, accountId: string, kind: Invitation['kind']): Promise<Invitation[]> {
-  const result = await access(event).invitations(accountId, 'pending')
+  const result = await access(event).invitations(accountId, { status: 'pending', kind })
   if (!result.ok) return []
   return result.data.items.filter((i) => i.kind === kind).toSorted((a, b) => b.createdAt - a.createdAt)
 }

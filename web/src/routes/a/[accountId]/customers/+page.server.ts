@@ -1,4 +1,31 @@
+import { access } from '$lib/server/access'
 import { loadChildrenSection } from '$lib/server/children'
-import type { PageServerLoad } from './$types'
+import { invalid, problemFailure, text } from '$lib/server/forms'
+import { invitationActions, pendingInvitations } from '$lib/server/invitations'
+import { holds } from '$lib/permissions'
+import type { Actions, PageServerLoad } from './$types'
 
-export const load: PageServerLoad = (event) => loadChildrenSection(event, event.parent, 'customers')
+export const load: PageServerLoad = async (event) => {
+  const [section, parent] = await Promise.all([loadChildrenSection(event, event.parent, 'customers'), event.parent()])
+  // A reseller with customers.invite invites prospects here; each accepted invitation becomes a customer below.
+  const canInvite = parent.account.kind === 'reseller' && holds(parent.menu, 'customers', 'invite')
+  const invitations = canInvite ? await pendingInvitations(event, event.params.accountId, 'customer') : []
+  return { ...section, canInvite, invitations }
+}
+
+export const actions: Actions = {
+  ...invitationActions,
+
+  inviteCustomer: async (event) => {
+    const form = await event.request.formData()
+    const email = text(form, 'email')
+    const name = text(form, 'name')
+    if (!email) return invalid({ email: 'Enter the email address of the person to invite.' })
+    const result = await access(event).invite(event.params.accountId, { kind: 'customer', email, ...(name ? { name } : {}) })
+    if (!result.ok) {
+      if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already invited.' })
+      return problemFailure(event, result, ['email', 'name'])
+    }
+    return { email: result.data.email }
+  },
+}
