@@ -20,6 +20,18 @@ export const errorCodes = {
   conflict: 'That conflicts with existing data.',
   unsupported_action: 'That action is not available for this service.',
   weak_password: 'That password is not allowed.',
+  already_member: 'That person is already a member of this account.',
+  already_invited: 'That person already has a pending invitation.',
+  invitation_not_found: 'This invitation link is not valid.',
+  invitation_expired: 'This invitation has expired.',
+  invitation_revoked: 'This invitation was withdrawn.',
+  invitation_used: 'This invitation has already been used.',
+  sign_in_required: 'Sign in to accept this invitation.',
+  email_mismatch: 'You are signed in with a different email than the invitation was sent to.',
+  impersonation_restricted: 'Not allowed while acting on someone else\'s behalf.',
+  verification_failed: 'The DNS record that proves control of the hostname was not found.',
+  wrong_portal: 'This sign-in belongs to another portal.',
+  account_suspended: 'This account is suspended.',
   internal: 'Something went wrong on our side.',
 } as const
 

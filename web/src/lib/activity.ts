@@ -27,6 +27,14 @@ export const ACTION_TYPES = [
   'account_created',
   'account_updated',
   'account_deleted',
+  'account_disabled',
+  'account_enabled',
+  'account_restored',
+  'account_purged',
+  'template_created',
+  'template_updated',
+  'template_deleted',
+  'login_refused',
   'member_created',
   'member_updated',
   'member_deleted',
@@ -36,6 +44,10 @@ export const ACTION_TYPES = [
   'service_created',
   'service_updated',
   'service_deleted',
+  'brand_updated',
+  'hostname_added',
+  'hostname_verified',
+  'hostname_removed',
 ] as const satisfies readonly ActivityType[]
 
 const typeLabels: Record<ActivityType, string> = {
@@ -59,6 +71,14 @@ const typeLabels: Record<ActivityType, string> = {
   account_created: 'Account created',
   account_updated: 'Account changed',
   account_deleted: 'Account deleted',
+  account_disabled: 'Account disabled',
+  account_enabled: 'Account enabled',
+  account_restored: 'Account restored',
+  account_purged: 'Account purged',
+  template_created: 'Template created',
+  template_updated: 'Template changed',
+  template_deleted: 'Template deleted',
+  login_refused: 'Sign-in refused',
   member_created: 'Member added',
   member_updated: 'Member changed',
   member_deleted: 'Member removed',
@@ -68,6 +88,10 @@ const typeLabels: Record<ActivityType, string> = {
   service_created: 'Service created',
   service_updated: 'Service changed',
   service_deleted: 'Service deleted',
+  brand_updated: 'Brand changed',
+  hostname_added: 'Hostname added',
+  hostname_verified: 'Hostname verified',
+  hostname_removed: 'Hostname removed',
   page_view: 'Page view',
 }
 
@@ -84,7 +108,7 @@ export function typeLabel(type: string): string {
 
 /** The groups of the type filter, in the order it lists them. */
 export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
-  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'logout', 'impersonation_start', 'impersonation_end'] },
+  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'impersonation_start', 'impersonation_end'] },
   {
     key: 'people',
     label: 'People & roles',
@@ -115,7 +139,8 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
       'update_trusted_connection',
     ],
   },
-  { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'update_organization', 'update_license'] },
+  { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'account_disabled', 'account_enabled', 'account_restored', 'account_purged', 'template_created', 'template_updated', 'template_deleted', 'update_organization', 'update_license'] },
+  { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed'] },
   { key: 'other', label: 'Other', types: ['update_tickets'] },
 ]
 
@@ -166,6 +191,12 @@ function changePhrase(change: LiveChange): string {
       return `added ${label ?? 'an account'}`
     case 'account_deleted':
       return `deleted ${label ?? 'an account'}`
+    case 'account_disabled':
+      return `disabled ${label ?? 'an account'}`
+    case 'account_enabled':
+      return `enabled ${label ?? 'an account'}`
+    case 'account_restored':
+      return `restored ${label ?? 'an account'}`
     case 'account_updated':
     case 'update_organization':
       return `changed ${label ?? 'the account'}`

@@ -58,6 +58,13 @@ export function isPermission(value: string): value is Permission {
   return permissionSet.has(value)
 }
 
+const sectionKeySet = new Set<string>(sections.map((s) => s.key))
+
+/** Narrow a string to a catalogue section key. */
+export function isSectionKey(value: string): value is SectionKey {
+  return sectionKeySet.has(value)
+}
+
 /** The section of a permission (`services` of `services.manage`). */
 export function sectionOf(permission: Permission): Section {
   return sectionByKey.get(permission.slice(0, permission.indexOf('.')) as SectionKey)!

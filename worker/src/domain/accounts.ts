@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, isNull, ne, or } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, ne, or, sql } from 'drizzle-orm'
+import { isSectionKey, type SectionKey } from '../authz/catalogue.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 
@@ -16,13 +17,57 @@ export const accountColumns = {
   pageViewLogging: accounts.pageViewLogging,
 }
 
-/** An account by id, unless it is deleted. */
-export function getAccount(db: DB, accountId: string) {
-  return db
-    .select(accountColumns)
-    .from(accounts)
-    .where(and(eq(accounts.id, accountId), ne(accounts.status, 'deleted')))
-    .get()
+/** Read a stored access list (JSON array of section keys); null = every section. */
+export function parseAccess(json: string | null | undefined): SectionKey[] | null {
+  if (!json) return null
+  try {
+    const value: unknown = JSON.parse(json)
+    return Array.isArray(value) ? value.filter((k): k is SectionKey => typeof k === 'string' && isSectionKey(k)) : null
+  } catch {
+    return null
+  }
+}
+
+/** The ids on a materialised path, root first, as SQL `json_each` can read them. */
+export const pathIds = (path: string) => JSON.stringify(path.split('/').filter(Boolean))
+
+/** The account on the path that blocks it: a disabled or deleted ancestor (or itself). */
+export interface Block {
+  id: string
+  name: string
+  path: string
+  status: 'disabled' | 'deleted'
+  reason: string | null
+  showReason: boolean
+}
+
+/**
+ * An account by id with what its ancestors impose on it: undefined when it or
+ * an ancestor is deleted (rule 8: the subtree is hidden); `blocked` names the
+ * topmost disabled account on its path; `allowedSections` is the access of
+ * the reseller tree it lies in (undefined = every section).
+ */
+export async function getAccount(db: DB, accountId: string) {
+  const [rows, ancestors] = await db.batch([
+    db.select(accountColumns).from(accounts).where(and(eq(accounts.id, accountId), ne(accounts.status, 'deleted'))),
+    db
+      .select({ id: accounts.id, name: accounts.name, path: accounts.path, status: accounts.status, access: accounts.access, reason: accounts.statusReason, showReason: accounts.showReason })
+      .from(accounts)
+      .where(sql`${accounts.id} IN (SELECT value FROM json_each('["' || replace(trim((SELECT path FROM accounts WHERE id = ${accountId}), '/'), '/', '","') || '"]'))`)
+      .orderBy(asc(accounts.path)),
+  ])
+  const account = rows[0]
+  if (!account || ancestors.some((a) => a.status === 'deleted')) return undefined
+  const disabled = ancestors.find((a) => a.status === 'disabled')
+  const blocked: Block | null = disabled ? { ...disabled, status: 'disabled' } : null
+  let allowed: Set<SectionKey> | null = null
+  for (const a of ancestors) {
+    const access = parseAccess(a.access)
+    if (access) allowed = new Set(allowed ? access.filter((k) => allowed!.has(k)) : access)
+  }
+  // Every member keeps the dashboard of an account they may reach.
+  const allowedSections: SectionKey[] | undefined = allowed ? ['dashboard', ...[...allowed].filter((k) => k !== 'dashboard')] : undefined
+  return { ...account, blocked, allowedSections }
 }
 
 /** Cursor over (name, id): stable when names repeat. */

@@ -4,6 +4,7 @@ import type { Scope } from '../authz/decide.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import { effectiveLimit, limitGuard, rethrowLimit, resellerOf } from './limits.ts'
 import { parseScope } from './scope.ts'
 import { normalizeEmail } from './users.ts'
 
@@ -56,9 +57,10 @@ export async function getMember(db: DB, accountId: string, memberId: string) {
 export async function adminCapacity(db: DB, accountId: string) {
   const [admins, account] = await db.batch([
     db.select({ n: count() }).from(memberships).where(and(eq(memberships.accountId, accountId), eq(memberships.level, 'admin'))),
-    db.select({ cap: accounts.adminCap }).from(accounts).where(eq(accounts.id, accountId)),
+    db.select({ cap: accounts.adminCap, path: accounts.path }).from(accounts).where(eq(accounts.id, accountId)),
   ])
-  return { count: admins[0]?.n ?? 0, cap: account[0]?.cap ?? 0 }
+  const cap = account[0] ? ((await effectiveLimit(db, account[0].path, 'max_admins')) ?? account[0].cap) : 0
+  return { count: admins[0]?.n ?? 0, cap }
 }
 
 /**
@@ -67,17 +69,27 @@ export async function adminCapacity(db: DB, accountId: string) {
  * batch, so the cap holds even when requests race (D1 has no interactive
  * transactions; the check and the write are one statement).
  */
-function cappedLevel(accountId: string, level: MembershipLevel, membershipId: string | null) {
+export function cappedLevel(accountId: string, level: MembershipLevel, membershipId: string | null, accountPath: string | null) {
   if (level !== 'admin') return sql`${level}`
   // An UPDATE of someone who already is an admin never counts against the cap.
   const already = membershipId ? sql`level = 'admin'` : sql`0`
+  // The reseller's max_admins (domain/limits.ts) bounds the account's own cap.
+  const reseller = accountPath ? resellerOf(accountPath) : null
+  const cap = reseller
+    ? sql`min((SELECT admin_cap FROM accounts WHERE id = ${accountId}), coalesce((SELECT json_extract(limits, '$.max_admins') FROM accounts WHERE id = ${reseller.id}), (SELECT admin_cap FROM accounts WHERE id = ${accountId})))`
+    : sql`(SELECT admin_cap FROM accounts WHERE id = ${accountId})`
   return sql`CASE WHEN ${already} THEN 'admin' WHEN (SELECT count(*) FROM memberships WHERE account_id = ${accountId} AND level = 'admin' AND id IS NOT ${membershipId})
-    >= (SELECT admin_cap FROM accounts WHERE id = ${accountId}) THEN NULL ELSE 'admin' END`
+    >= ${cap} THEN NULL ELSE 'admin' END`
 }
 
-function rethrowCap(error: unknown): never {
+/** The materialised path of an account (limits are looked up through it). */
+async function pathOf(db: DB, accountId: string) {
+  return (await db.select({ path: accounts.path }).from(accounts).where(eq(accounts.id, accountId)).get())?.path ?? null
+}
+
+export function rethrowCap(error: unknown): never {
   if (String((error as Error)?.message ?? error).includes('NOT NULL constraint failed: memberships.level')) throw new AdminCapReached()
-  throw error
+  rethrowLimit(error, 'max_staff')
 }
 
 /** Create a login and its membership in one atomic batch. */
@@ -88,6 +100,7 @@ export async function createMember(
 ) {
   const userId = newId('usr')
   const membershipId = newId('mem')
+  const path = await pathOf(db, accountId)
   try {
     await db.batch([
       db.insert(users).values({ id: userId, email: normalizeEmail(input.email), name: input.name, passwordHash: input.passwordHash }),
@@ -95,8 +108,8 @@ export async function createMember(
         id: membershipId,
         userId,
         accountId,
-        level: cappedLevel(accountId, input.level, null),
-        scope: JSON.stringify(input.scope),
+        level: cappedLevel(accountId, input.level, null, path),
+        scope: path ? limitGuard(path, 'max_staff', JSON.stringify(input.scope)) : JSON.stringify(input.scope),
       }),
       ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     ])
@@ -112,7 +125,7 @@ export async function updateMember(db: DB, accountId: string, membershipId: stri
     await db.batch([
       db
         .update(memberships)
-        .set({ level: cappedLevel(accountId, input.level, membershipId), scope: JSON.stringify(input.scope) })
+        .set({ level: cappedLevel(accountId, input.level, membershipId, await pathOf(db, accountId)), scope: JSON.stringify(input.scope) })
         .where(and(eq(memberships.id, membershipId), eq(memberships.accountId, accountId))),
       db.delete(membershipRoles).where(eq(membershipRoles.membershipId, membershipId)),
       ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),

@@ -5,6 +5,7 @@ import type { Scope, TargetService } from '../authz/decide.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import { limitGuard, rethrowLimit } from './limits.ts'
 import { scopeCondition } from './scope.ts'
 
 const { accounts, services, serviceGroups, serviceTags } = schema
@@ -90,6 +91,8 @@ export async function listServices(
     account: { id: string; path: string }
     descendantKinds: AccountKind[]
     scope: Scope | null
+    /** A second scope that must also hold (the impersonator's, while impersonating). */
+    ceilingScope?: Scope | null
     filters: ServiceFilters
     limit: number
     after?: ServiceCursor
@@ -101,6 +104,7 @@ export async function listServices(
   const where: (SQL | undefined)[] = [
     visibleFrom(account, opts.descendantKinds),
     opts.scope ? scopeCondition(opts.scope) : undefined,
+    opts.ceilingScope ? scopeCondition(opts.ceilingScope) : undefined,
     filters.type ? eq(services.type, filters.type) : undefined,
     filters.status ? eq(services.status, filters.status) : undefined,
     filters.group ? eq(services.groupId, filters.group) : undefined,
@@ -171,14 +175,22 @@ export interface ServiceInput {
   partnerAccess: boolean
 }
 
-/** Create a service with its tags in one batch. */
+/**
+ * Create a service with its tags in one batch. The reseller's
+ * `max_services.<type>` limit is checked in the insert itself (throws `LimitReached`).
+ */
 export async function createService(db: DB, accountId: string, input: ServiceInput) {
   const id = newId('svc')
   const { tags, ...fields } = input
-  await db.batch([
-    db.insert(services).values({ id, accountId, ...fields }),
-    ...tags.map((tag) => db.insert(serviceTags).values({ serviceId: id, tag })),
-  ])
+  const path = (await db.select({ path: accounts.path }).from(accounts).where(eq(accounts.id, accountId)).get())?.path
+  try {
+    await db.batch([
+      db.insert(services).values({ id, accountId, ...fields, ...(path && { type: limitGuard(path, `max_services.${input.type}`, input.type) }) }),
+      ...tags.map((tag) => db.insert(serviceTags).values({ serviceId: id, tag })),
+    ])
+  } catch (error) {
+    rethrowLimit(error, `max_services.${input.type}`)
+  }
   return id
 }
 

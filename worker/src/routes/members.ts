@@ -6,6 +6,7 @@ import { canGrant } from '../authz/grants.ts'
 import { hashPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
 import { adminCapacity, AdminCapReached, createMember, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
+import { LimitReached } from '../domain/limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { findUserByEmail } from '../domain/users.ts'
@@ -15,6 +16,7 @@ import { authorize, loadAccountContext, type AccountContext } from '../middlewar
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
+import { limitProblem } from './limit-problem.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
@@ -68,11 +70,12 @@ async function present(c: Context<AppEnv>, accountId: string, members: Member[])
 }
 
 /** Check a proposed grant with the decision module; roles must exist in this account. */
-async function checkGrant(c: Context<AppEnv>, ctx: AccountContext, target: { self: boolean; current: Grant | null }, proposed: Omit<Grant, 'permissions'> & { roleIds: string[] }) {
+export async function checkGrant(c: Context<AppEnv>, ctx: AccountContext, target: { self: boolean; current: Grant | null }, proposed: Omit<Grant, 'permissions'> & { roleIds: string[] }) {
   const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, proposed.roleIds)
   if (unknown.length) throw fieldError(400, 'validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
   const via = authorize(ctx, 'staff.manage')
   const decision = canGrant(via, { ...target, kind: ctx.account.kind }, { level: proposed.level, permissions, scope: proposed.scope }, await adminCapacity(c.var.db, ctx.account.id))
+  if (!decision.ok && decision.code === 'limit_reached') throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', decision.field)
   if (!decision.ok) throw fieldError(decision.status, decision.code, decision.field, decision.detail)
 }
 
@@ -144,7 +147,8 @@ export const members = createRouter()
           scope: body.scope,
         })
       } catch (error) {
-        if (error instanceof AdminCapReached) throw fieldError(422, 'limit_reached', 'level', 'This account already has its maximum number of admins.')
+        if (error instanceof AdminCapReached) throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', 'level')
+        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
         if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'email', 'Someone with this email already has a login.')
         throw error
       }
@@ -187,7 +191,8 @@ export const members = createRouter()
       try {
         await updateMember(c.var.db, ctx.account.id, memberId, next)
       } catch (error) {
-        if (error instanceof AdminCapReached) throw fieldError(422, 'limit_reached', 'level', 'This account already has its maximum number of admins.')
+        if (error instanceof AdminCapReached) throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', 'level')
+        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
         throw error
       }
       const member = (await getMember(c.var.db, ctx.account.id, memberId))!

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import type { Permission } from '../authz/catalogue.ts'
-import { can, inScope } from '../authz/decide.ts'
+import { inScope } from '../authz/decide.ts'
+import { reachingMembership } from '../authz/tenancy.ts'
 import {
   createService,
   deleteService,
@@ -16,11 +17,13 @@ import {
   updateService,
   type ServiceRow,
 } from '../domain/services.ts'
+import { LimitReached } from '../domain/limits.ts'
 import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { authorize, decide, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { limitProblem } from './limit-problem.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
 
 const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
@@ -96,7 +99,15 @@ function view(s: ServiceRow) {
 
 /** Which kinds below this account the caller may read services of: asked of the decision function itself. */
 function readableKinds(ctx: AccountContext): AccountKind[] {
-  return (['reseller', 'customer'] as AccountKind[]).filter((kind) => can(ctx.grants, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok)
+  return (['reseller', 'customer'] as AccountKind[]).filter((kind) => decide(ctx, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok)
+}
+
+/** While impersonating, the impersonator's own scope narrows the list too (never more than they could see). */
+function ceilingScope(ctx: AccountContext) {
+  const ceiling = ctx.principal.impersonation?.ceiling
+  if (!ceiling) return null
+  const via = reachingMembership(ceiling, ctx.account.path)
+  return !via || via.level === 'owner' ? null : via.scope
 }
 
 const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })
@@ -117,8 +128,8 @@ async function loadService(ctx: AccountContext, c: Parameters<typeof loadAccount
 function allowed(ctx: AccountContext, s: ServiceRow) {
   const facts = serviceFacts(s)
   const owner = ownerOf(s)
-  const manage = can(ctx.grants, 'services.manage', owner, facts)
-  const operate = can(ctx.grants, 'services.operate', owner, facts)
+  const manage = decide(ctx, 'services.manage', owner, facts)
+  const operate = decide(ctx, 'services.operate', owner, facts)
   return {
     manage: manage.ok,
     operate: operate.ok,
@@ -151,6 +162,7 @@ export const servicesRouter = createRouter()
         account: ctx.account,
         descendantKinds,
         scope: via.level === 'owner' ? null : via.scope,
+        ceilingScope: ceilingScope(ctx),
         filters: { type: q.type, status: q.status, group: q.group, tag: q.tag, expiringWithinDays: q.expiring_within, q: q.q },
         limit: q.limit,
         after: q.cursor ? decodeCursor(q.cursor) : undefined,
@@ -193,7 +205,7 @@ export const servicesRouter = createRouter()
       request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateBody } } } },
       responses: {
         201: { description: 'Created', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
-        ...problems(400, 401, 403, 404),
+        ...problems(400, 401, 403, 404, 422),
       },
     }),
     async (c) => {
@@ -206,7 +218,13 @@ export const servicesRouter = createRouter()
       if (via.level !== 'owner' && !inScope(via.scope, { id: '', groupId: body.groupId, tags, partnerAccess: body.partnerAccess })) {
         throw fieldError(403, 'forbidden', 'tags', 'The new service would be outside your scope; give it a tag or group you may reach.')
       }
-      const id = await createService(c.var.db, ctx.account.id, { ...body, tags })
+      let id: string
+      try {
+        id = await createService(c.var.db, ctx.account.id, { ...body, tags })
+      } catch (error) {
+        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit, 'type')
+        throw error
+      }
       const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
       await audit(c, ctx.account, { type: 'service_created', target: target(service), description: `${ctx.principal.user.email} created ${label(service)}` })
       return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
@@ -328,7 +346,7 @@ export const servicesRouter = createRouter()
       if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
       authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
       // Consent is the customer's own decision: the manage right must come from a membership in the owning account.
-      const via = can(ctx.grants, 'services.manage', { ...ownerOf(service) }, { ...serviceFacts(service), partnerAccess: true })
+      const via = decide(ctx, 'services.manage', { ...ownerOf(service) }, { ...serviceFacts(service), partnerAccess: true })
       if (!via.ok || via.via.accountId !== service.accountId) throw new AppError(403, 'forbidden', 'Only the customer who owns the service can change partner access.')
       const { enabled } = c.req.valid('json')
       await setPartnerAccess(c.var.db, service.id, enabled)

@@ -1,0 +1,26 @@
+import type { DB } from '../db.ts'
+import { effectiveLimit, type LimitName } from '../domain/limits.ts'
+import { AppError } from '../errors.ts'
+
+function describe(limit: LimitName, value: number | null) {
+  const n = value ?? 0
+  if (limit === 'max_customers') return `This reseller may have at most ${n} customer${n === 1 ? '' : 's'}.`
+  if (limit === 'max_staff') return `This account may have at most ${n} member${n === 1 ? '' : 's'}.`
+  if (limit === 'max_admins') return `This account already has its maximum of ${n} admin${n === 1 ? '' : 's'}.`
+  return `This reseller may have at most ${n} ${limit.slice(13).replace('_', ' ')} service${n === 1 ? '' : 's'}.`
+}
+
+/**
+ * The problem for a write refused by a reseller limit (rule 9):
+ * 422 `{ code: "limit_reached", limit: "max_customers", value: 10 }`, naming
+ * `field` when one form field caused it.
+ */
+export async function limitProblem(db: DB, accountPath: string, limit: LimitName, field?: string) {
+  const value = await effectiveLimit(db, accountPath, limit)
+  const detail = describe(limit, value)
+  return new AppError(422, 'limit_reached', field ? `${field}: ${detail}` : detail, {
+    limit,
+    value,
+    ...(field && { errors: [{ field, message: detail }] }),
+  })
+}
