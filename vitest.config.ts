@@ -19,7 +19,11 @@ export default defineConfig(async () => ({
           ARGON2_ITERATIONS: String(TEST_ARGON2.t),
           // As in production: no dev tools, whatever a local .dev.vars says.
           DEV_TOOLS: 'false',
+          // DNS TXT lookups read the DNS_FAKE namespace, which tests fill.
+          DNS_RESOLVER: 'fake',
         },
+        kvNamespaces: ['DNS_FAKE'],
+        r2Buckets: ['BRANDING'],
       },
     }),
   ],

@@ -91,6 +91,8 @@ export function prepareDatabase(persistTo, { quiet = false, fresh = false } = {}
   const seedFile = path.join(persistTo, 'demo-seed.sql')
   run(process.execPath, ['db/seed/write-sql.ts', seedFile], { quiet })
   run('wrangler', ['d1', 'execute', 'DB', ...common, '--file', seedFile], { quiet, env: { CI: 'true' } })
+  // The demo brands' logos live in the local R2 bucket, like uploaded ones.
+  run(process.execPath, ['db/seed/put-logos.ts', persistTo], { quiet })
 }
 
 /**

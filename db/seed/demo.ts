@@ -120,6 +120,37 @@ export const demoServices: DemoService[] = [
   { account: 'acme', type: 'dns_zone', name: 'acmehosting.example', expiresInDays: null, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
 ]
 
+/** The demo resellers' brands and verified portal hostnames (`*.localhost` resolves to loopback in browsers). */
+export const demoBrands = [
+  {
+    account: 'acme',
+    name: 'Acme Hosting',
+    primaryColor: '#c2410c',
+    accentColor: '#f59e0b',
+    supportEmail: 'support@acme.test',
+    supportUrl: 'https://help.acme.test/',
+    loginMessage: 'Welcome to the Acme Hosting customer portal.',
+    logo: 'acme.svg',
+    hostname: 'acme.localhost',
+  },
+  {
+    account: 'globex',
+    name: 'Globex Partners',
+    primaryColor: '#6d28d9',
+    accentColor: '#10b981',
+    supportEmail: 'help@globex.test',
+    supportUrl: 'https://globex.test/support',
+    loginMessage: null,
+    logo: 'globex.svg',
+    hostname: 'globex.localhost',
+  },
+]
+
+/** The R2 object of a demo logo (version 1); scripts/portal.mjs uploads db/seed/logos/<file> there. */
+export function demoLogoKey(account: string): string {
+  return `logos/${demoId('acc', account)}/1`
+}
+
 /** A stable, random-looking id: demo ids never change between starts. */
 export function demoId(prefix: string, key: string): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
@@ -184,6 +215,16 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
         push('INSERT OR IGNORE INTO membership_roles (membership_id, role_id) VALUES (?, ?)', membershipId, roleId)
       }
     }
+  }
+  for (const b of demoBrands) {
+    push(
+      'INSERT OR IGNORE INTO brands (account_id, name, logo_key, logo_content_type, logo_version, primary_color, accent_color, support_email, support_url, login_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      demoId('acc', b.account), b.name, demoLogoKey(b.account), 'image/svg+xml', 1, b.primaryColor, b.accentColor, b.supportEmail, b.supportUrl, b.loginMessage,
+    )
+    push(
+      "INSERT OR IGNORE INTO hostnames (id, hostname, reseller_account_id, status, verification_token, verified_at) VALUES (?, ?, ?, 'verified', ?, ?)",
+      demoId('hst', b.hostname), b.hostname, demoId('acc', b.account), `trellis-verify=demo-${b.account}`, now,
+    )
   }
   return statements
 }

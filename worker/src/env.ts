@@ -1,4 +1,5 @@
 import type { DB } from './db.ts'
+import type { HostBrand } from './domain/brands.ts'
 import type { Principal } from './domain/sessions.ts'
 import type { ActivityLog } from './durable/activity-log.ts'
 
@@ -13,6 +14,17 @@ export interface Bindings {
   ACTIVITY_RETENTION_DAYS?: string
   /** "true" enables /api/dev/* (local development and benchmarks only). */
   DEV_TOOLS?: string
+  /** Brand logos (R2; local under wrangler dev). */
+  BRANDING: R2Bucket
+  /** The platform's own hostnames, comma-separated (never claimable by a reseller; localhost always is). */
+  PLATFORM_HOSTNAMES?: string
+  /** "fake" reads DNS TXT records from the DNS_FAKE KV binding (tests); otherwise DNS-over-HTTPS. */
+  DNS_RESOLVER?: string
+  DNS_FAKE?: KVNamespace
+  /** Secret: the Resend API key. Unset = email goes to the local outbox (development). */
+  RESEND_API_KEY?: string
+  /** Sender for outgoing email, e.g. `Trellis <portal@example.com>`. */
+  EMAIL_FROM?: string
 }
 
 declare global {
@@ -26,6 +38,8 @@ export interface Variables {
   db: DB
   principal: Principal | null
   clientIp: string
+  /** The brand of the request's host (middleware/brand.ts). */
+  hostBrand: HostBrand
 }
 
 export interface AppEnv {

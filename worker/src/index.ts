@@ -1,10 +1,12 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { except } from 'hono/combine'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { createDb } from './db.ts'
 import type { AppEnv } from './env.ts'
 import { AppError, problemResponse } from './errors.ts'
+import { brand } from './middleware/brand.ts'
 import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
 import { session } from './middleware/session.ts'
@@ -12,10 +14,12 @@ import { createRouter } from './openapi.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { auth } from './routes/auth.ts'
+import { brandsRouter, isLogoUpload } from './routes/brands.ts'
 import { catalogue } from './routes/catalogue.ts'
 import { dev } from './routes/dev.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
+import { hostnamesRouter } from './routes/hostnames.ts'
 import { me } from './routes/me.ts'
 import { members } from './routes/members.ts'
 import { roles } from './routes/roles.ts'
@@ -34,6 +38,8 @@ export const api = createRouter()
   .route('/', servicesRouter)
   .route('/', activity)
   .route('/', catalogue)
+  .route('/', brandsRouter)
+  .route('/', hostnamesRouter)
 
 const app = new Hono<AppEnv>()
 
@@ -42,14 +48,17 @@ app.use('/api/*', async (c, next) => {
   c.set('db', createDb(c.env.DB))
   await next()
 })
+// Host → brand, before anything that answers (login checks which portal it is on).
+app.use('/api/*', brand())
 app.use(
   '/api/*',
-  bodyLimit({
+  // Logo uploads carry an image and have their own limit (routes/brands.ts).
+  except(isLogoUpload, bodyLimit({
     maxSize: MAX_BODY,
     onError: () => {
       throw new AppError(413, 'payload_too_large', `The request body is larger than ${MAX_BODY / 1024} KB.`)
     },
-  }),
+  })),
 )
 app.use('/api/*', clientIp(), csrf(), session())
 

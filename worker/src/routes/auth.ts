@@ -3,10 +3,12 @@ import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
+import { portalRefusal } from '../domain/portal.ts'
 import { countAttempt, refundAttempt, resetAttempts } from '../domain/rate-limits.ts'
 import { createSession, invalidateSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
-import type { Bindings } from '../env.ts'
+import type { Context } from 'hono'
+import type { AppEnv, Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
@@ -26,6 +28,14 @@ const LoginBody = z
     password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX),
   })
   .openapi('LoginRequest')
+
+/** The refusal for a user signing in on another reseller's portal, or null when this portal is theirs. */
+async function wrongPortal(c: Context<AppEnv>, user: { id: string }) {
+  const portal = c.var.hostBrand.reseller
+  if (!portal) return null
+  const error = await portalRefusal(c.var.db, portal, await accountsOfUser(c.var.db, user.id), new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
+  return error ? { host: portal.hostname, error } : null
+}
 
 const login = createRoute({
   method: 'post',
@@ -75,6 +85,16 @@ export const auth = createRouter()
       const shown = normalizeEmail(email).slice(0, 254)
       await Promise.all(where.map((a) => audit(c, a, { type: 'login_failed', actor, description: `Failed sign-in for ${shown}` })))
       throw new AppError(401, 'invalid_credentials')
+    }
+    // On a reseller's portal, only its own tree signs in. Said only after the password
+    // checked out, so a branded portal tells strangers nothing about other tenants' logins.
+    const refusal = await wrongPortal(c, user)
+    if (refusal) {
+      const shown = normalizeEmail(email).slice(0, 254)
+      const where = await accountsOfUser(db, user.id)
+      const actor = { id: user.id, email: user.email }
+      await Promise.all(where.map((a) => audit(c, a, { type: 'login_failed', actor, description: `Sign-in refused for ${shown} on ${refusal.host}: not a member of that portal` })))
+      throw refusal.error
     }
 
     if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))

@@ -1,0 +1,244 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { effectiveBrand, invalidateBrandCache, logoKey, nextLogoVersion, saveBrand, setLogo, type BrandInput } from '../domain/brands.ts'
+import { LOGO_MAX_BYTES, sniffLogo } from '../domain/logo.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+const HEX = /^#[0-9a-fA-F]{6}$/
+/** Brand text is shown as text; control characters (and line breaks outside the login message) are refused. */
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/
+const NO_CONTROL_MULTILINE = /^[^\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]*$/
+
+const blankToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : v)
+
+const Color = z.string().trim().regex(HEX, 'Use a hex colour like #1a2b3c.').transform((v) => v.toLowerCase())
+
+const BrandBody = z
+  .object({
+    name: z.string().trim().min(1, 'Enter a name.').max(80, 'At most 80 characters.').regex(NO_CONTROL, 'No control characters.'),
+    primaryColor: Color,
+    accentColor: Color,
+    supportEmail: z.preprocess(blankToNull, z.string().trim().max(254).email('Enter a valid email address.').nullable()).default(null),
+    supportUrl: z
+      .preprocess(
+        blankToNull,
+        z
+          .string()
+          .trim()
+          .max(500, 'At most 500 characters.')
+          .refine((v) => {
+            try {
+              const u = new URL(v)
+              return u.protocol === 'https:' && !u.username && !u.password
+            } catch {
+              return false
+            }
+          }, 'Use an https:// address.')
+          .nullable(),
+      )
+      .default(null),
+    loginMessage: z
+      .preprocess(blankToNull, z.string().trim().max(500, 'At most 500 characters.').regex(NO_CONTROL_MULTILINE, 'No control characters.').nullable())
+      .default(null),
+  })
+  .openapi('BrandInput')
+
+export const PublicBrandView = z
+  .object({
+    name: z.string(),
+    logoUrl: z.string().nullable(),
+    primaryColor: z.string(),
+    accentColor: z.string(),
+    supportEmail: z.string().nullable(),
+    supportUrl: z.string().nullable(),
+    loginMessage: z.string().nullable(),
+    resellerId: z.string().nullable(),
+  })
+  .openapi('Brand')
+
+const AccountBrandView = z.object({
+  brand: PublicBrandView,
+  /** False while the account shows the default look (it has never saved a brand). */
+  custom: z.boolean(),
+  updatedAt: z.number().nullable(),
+})
+
+const LogoParams = z.object({
+  accountId: z.string().min(1).max(64).openapi({ param: { name: 'accountId', in: 'path' } }),
+  version: z.string().regex(/^[0-9]{1,9}$/, 'A version number.').openapi({ param: { name: 'version', in: 'path' } }),
+})
+
+/** Brand settings live on the platform and resellers only (the catalogue's branding tiers). */
+async function brandContext(c: Context<AppEnv>, accountId: string, action: 'view' | 'manage') {
+  const ctx = await loadAccountContext(c, accountId)
+  authorize(ctx, action === 'view' ? 'branding.view' : 'branding.manage')
+  return ctx
+}
+
+async function accountBrand(c: Context<AppEnv>, account: { id: string; name: string; kind: string }) {
+  const { brand, custom, updatedAt } = await effectiveBrand(c.var.db, account)
+  return { brand, custom, updatedAt }
+}
+
+/** The logo upload route, which takes up to LOGO_MAX_BYTES instead of the JSON body limit. */
+export function isLogoUpload(c: Context<AppEnv>): boolean {
+  return c.req.method === 'PUT' && /^\/api\/v1\/accounts\/[^/]+\/brand\/logo$/.test(c.req.path)
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+/** Logos may be SVG: whatever is served here can run nothing, even when opened directly. */
+const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+export const brandsRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/brand',
+      tags: ['Branding'],
+      summary: 'The brand of this hostname',
+      description: "Public. A verified reseller hostname answers the reseller's brand; any other host the platform's.",
+      responses: { 200: { description: 'The brand', content: { 'application/json': { schema: z.object({ brand: PublicBrandView }) } } } },
+    }),
+    (c) => c.json({ brand: c.var.hostBrand.brand }, 200, { 'cache-control': 'no-store' }),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/brand/logo/{accountId}/{version}',
+      tags: ['Branding'],
+      summary: 'A brand logo (public, immutable)',
+      description: 'The URL changes with every upload, so the answer is cached for a year.',
+      request: { params: LogoParams },
+      responses: { 200: { description: 'The image' }, ...problems(400, 404) },
+    }),
+    async (c) => {
+      const { accountId, version } = c.req.valid('param')
+      const object = await c.env.BRANDING.get(logoKey(accountId, Number(version)))
+      if (!object) throw new AppError(404, 'not_found', 'No such logo.')
+      return new Response(object.body, {
+        headers: {
+          'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',
+          'cache-control': IMMUTABLE,
+          'content-security-policy': LOGO_CSP,
+          'x-content-type-options': 'nosniff',
+          'content-disposition': 'inline',
+          'cross-origin-resource-policy': 'same-site',
+          etag: object.httpEtag,
+        },
+      })
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/brand',
+      tags: ['Branding'],
+      summary: "An account's brand settings",
+      description: 'Needs `branding.view` (platform and resellers).',
+      request: { params: AccountParam },
+      responses: { 200: { description: 'The brand', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = await brandContext(c, c.req.valid('param').id, 'view')
+      return c.json(await accountBrand(c, ctx.account), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/accounts/{id}/brand',
+      tags: ['Branding'],
+      summary: "Set an account's brand",
+      description: 'Needs `branding.manage`. Colours are `#rrggbb`; the support URL must be https; text is stored and shown literally.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: BrandBody } } } },
+      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = await brandContext(c, c.req.valid('param').id, 'manage')
+      const body: BrandInput = c.req.valid('json')
+      await saveBrand(c.var.db, ctx.account.id, body)
+      invalidateBrandCache()
+      await audit(c, ctx.account, {
+        type: 'brand_updated',
+        target: { kind: 'brand', id: ctx.account.id, label: body.name },
+        description: `${ctx.principal.user.email} changed the brand of ${ctx.account.name}`,
+      })
+      return c.json(await accountBrand(c, ctx.account), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/accounts/{id}/brand/logo',
+      tags: ['Branding'],
+      summary: "Upload an account's logo",
+      description: `Needs \`branding.manage\`. The body is the image itself (PNG, JPEG, WebP or a plain SVG), at most ${LOGO_MAX_BYTES / 1024} KB; the type is read from the bytes.`,
+      middleware: [
+        bodyLimit({
+          maxSize: LOGO_MAX_BYTES,
+          onError: () => {
+            throw new AppError(413, 'payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
+              errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }],
+            })
+          },
+        }),
+      ] as const,
+      request: { params: AccountParam },
+      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(400, 401, 403, 404, 413) },
+    }),
+    async (c) => {
+      const ctx = await brandContext(c, c.req.valid('param').id, 'manage')
+      const bytes = new Uint8Array(await c.req.arrayBuffer())
+      if (bytes.length > LOGO_MAX_BYTES) throw new AppError(413, 'payload_too_large', 'logo: Too large.', { errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }] })
+      const sniffed = sniffLogo(bytes, c.req.header('content-type') ?? null)
+      if (!sniffed.ok) throw fieldError(400, 'validation_failed', 'logo', sniffed.message)
+      const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
+      const key = logoKey(ctx.account.id, version)
+      await c.env.BRANDING.put(key, bytes, { httpMetadata: { contentType: sniffed.type } })
+      const current = await effectiveBrand(c.var.db, ctx.account)
+      const { resellerId: _, logoUrl: __, ...fallback } = current.brand
+      await setLogo(c.var.db, ctx.account.id, { key, contentType: sniffed.type, version }, fallback)
+      invalidateBrandCache()
+      if (previous && previous !== key) await c.env.BRANDING.delete(previous)
+      await audit(c, ctx.account, {
+        type: 'brand_updated',
+        target: { kind: 'brand', id: ctx.account.id, label: current.brand.name },
+        description: `${ctx.principal.user.email} uploaded a new logo for ${ctx.account.name}`,
+      })
+      return c.json(await accountBrand(c, ctx.account), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/brand/logo',
+      tags: ['Branding'],
+      summary: "Remove an account's logo",
+      description: "Needs `branding.manage`. The portal then shows the name's initial.",
+      request: { params: AccountParam },
+      responses: { 200: { description: 'Removed', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = await brandContext(c, c.req.valid('param').id, 'manage')
+      const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
+      if (previous) {
+        const current = await effectiveBrand(c.var.db, ctx.account)
+        const { resellerId: _, logoUrl: __, ...fallback } = current.brand
+        await setLogo(c.var.db, ctx.account.id, { key: null, contentType: null, version }, fallback)
+        invalidateBrandCache()
+        await c.env.BRANDING.delete(previous)
+        await audit(c, ctx.account, {
+          type: 'brand_updated',
+          target: { kind: 'brand', id: ctx.account.id, label: current.brand.name },
+          description: `${ctx.principal.user.email} removed the logo of ${ctx.account.name}`,
+        })
+      }
+      return c.json(await accountBrand(c, ctx.account), 200)
+    },
+  )
