@@ -20,6 +20,8 @@ import { dev } from './routes/dev.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
 import { hostnamesRouter } from './routes/hostnames.ts'
+import { impersonationRoutes } from './routes/impersonation.ts'
+import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
 import { members } from './routes/members.ts'
 import { roles } from './routes/roles.ts'
@@ -38,6 +40,8 @@ export const api = createRouter()
   .route('/', servicesRouter)
   .route('/', activity)
   .route('/', catalogue)
+  .route('/', invitationRoutes)
+  .route('/', impersonationRoutes)
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
 

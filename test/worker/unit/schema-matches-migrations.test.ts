@@ -5,7 +5,7 @@ import * as schema from '../../../db/schema/index.ts'
 
 // Migrations are hand-written SQL; the drizzle schema the code queries through
 // must describe exactly the tables those migrations build.
-const tables = Object.values(schema).filter((v): v is SQLiteTable => v instanceof SQLiteTable)
+const tables = (Object.values(schema) as unknown[]).filter((v): v is SQLiteTable => v instanceof SQLiteTable)
 
 describe('drizzle schema = migrated D1', () => {
   it.each(tables.map((t) => [getTableConfig(t).name, t] as const))('table %s has the same columns, nullability and indexes', async (name, table) => {

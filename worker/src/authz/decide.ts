@@ -129,3 +129,22 @@ export function can(
   }
   return { ok: true, via }
 }
+
+/**
+ * `can` for a principal acting on someone's behalf: the target's grants
+ * decide, and the impersonator's grants (`ceiling`) must allow it too, so an
+ * impersonation never does more than the impersonator could. No ceiling =
+ * plain `can`.
+ */
+export function canActing(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  permission: Permission,
+  account: TargetAccount,
+  service?: TargetService,
+): Decision {
+  const decision = can(memberships, permission, account, service)
+  if (!decision.ok || !ceiling) return decision
+  const limit = can(ceiling, permission, account, service)
+  return limit.ok ? decision : limit
+}

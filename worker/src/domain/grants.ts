@@ -7,7 +7,7 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { parseScope } from './scope.ts'
 
-const { accounts, memberships, membershipRoles, roles, sessions } = schema
+const { accounts, impersonations, memberships, membershipRoles, roles, sessions } = schema
 
 const builtinByKey = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
 
@@ -37,8 +37,12 @@ const parents = alias(accounts, 'parents')
  * Returned as statements so the caller sends them in the same batch as the
  * session lookup — one D1 round trip per authenticated request.
  */
-export function grantQueries(db: DB, sessionId: string) {
-  const owner = sql`(SELECT ${sessions.userId} FROM ${sessions} WHERE ${sessions.id} = ${sessionId})`
+export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impersonated' = 'session') {
+  const owner =
+    whose === 'session'
+      ? sql`(SELECT ${sessions.userId} FROM ${sessions} WHERE ${sessions.id} = ${sessionId})`
+      : // The person a session acts for while impersonating (no rows otherwise).
+        sql`(SELECT ${impersonations.targetUserId} FROM ${impersonations} INNER JOIN ${sessions} ON ${sessions.impersonationId} = ${impersonations.id} WHERE ${sessions.id} = ${sessionId})`
   return [
     db
       .select({

@@ -1,17 +1,44 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { randomToken, sha256Hex } from '../crypto/tokens.ts'
 import { buildGrants, grantQueries, type LoadedGrant } from './grants.ts'
 
-const { sessions, users } = schema
+const { impersonations, sessions, users } = schema
 
-/** Who is calling: the signed-in user, the session that proves it, and every membership with its grants. */
+/** A support session on someone's behalf (rule 7). */
+export interface ActiveImpersonation {
+  id: string
+  impersonator: { id: string; email: string; name: string }
+  accountId: string
+  reason: string
+  startedAt: number
+  expiresAt: number
+  /** The impersonator's own grants: a ceiling, so acting as the target never allows more than the impersonator could do. */
+  ceiling: LoadedGrant[]
+}
+
+/**
+ * Who is calling: the signed-in user, the session that proves it, and every
+ * membership with its grants. While impersonating, `user` and `memberships`
+ * are the target's (only in the impersonated account) and `impersonation`
+ * names the real person behind the session.
+ */
 export interface Principal {
   user: { id: string; email: string; name: string }
   session: { id: string; expiresAt: number }
   memberships: LoadedGrant[]
+  impersonation: ActiveImpersonation | null
+}
+
+/** An impersonation that ran out while the session was away; the caller records its end. */
+export interface LapsedImpersonation {
+  id: string
+  impersonator: { id: string; email: string }
+  target: { id: string; email: string }
+  accountId: string
+  reason: string
 }
 
 const DAY = 24 * 60 * 60 * 1000
@@ -50,8 +77,9 @@ export async function createSession(
 export async function validateSessionToken(db: DB, token: string, ttlDays: number, now = Date.now()) {
   const [id, secret, extra] = token.split('.')
   if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null
-  // One round trip: the session, its user, and the user's memberships and roles.
-  const [rows, ...grantRows] = await db.batch([
+  // One round trip: the session, its user, the user's memberships and roles,
+  // and — for a session acting on someone's behalf — that person and theirs.
+  const [rows, grants, roleRows, impersonationRows, targetGrants, targetRoleRows] = await db.batch([
     db
       .select({
         // Distinct column names: batch rows are objects.
@@ -61,11 +89,29 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
         userId: sessions.userId,
         email: users.email,
         name: users.name,
+        impersonationId: sessions.impersonationId,
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.id, id)),
     ...grantQueries(db, id),
+    db
+      .select({
+        impId: impersonations.id,
+        accountId: impersonations.accountId,
+        reason: impersonations.reason,
+        startedAt: impersonations.startedAt,
+        impExpiresAt: impersonations.expiresAt,
+        endedAt: impersonations.endedAt,
+        targetId: users.id,
+        targetEmail: users.email,
+        targetName: users.name,
+      })
+      .from(sessions)
+      .innerJoin(impersonations, eq(impersonations.id, sessions.impersonationId))
+      .innerJoin(users, eq(users.id, impersonations.targetUserId))
+      .where(eq(sessions.id, id)),
+    ...grantQueries(db, id, 'impersonated'),
   ])
   const row = rows[0]
   if (!row) return null
@@ -81,12 +127,46 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
     expiresAt = now + ttlDays * DAY
     await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id))
   }
-  const principal: Principal = {
-    user: { id: row.userId, email: row.email, name: row.name },
-    session: { id: row.id, expiresAt },
-    memberships: buildGrants(grantRows),
+  const self = { id: row.userId, email: row.email, name: row.name }
+  const own = buildGrants([grants, roleRows])
+  const principal: Principal = { user: self, session: { id: row.id, expiresAt }, memberships: own, impersonation: null }
+  const imp = impersonationRows[0]
+  let lapsed: LapsedImpersonation | null = null
+  if (imp && imp.endedAt === null && imp.impExpiresAt > now) {
+    principal.user = { id: imp.targetId, email: imp.targetEmail, name: imp.targetName }
+    principal.memberships = buildGrants([targetGrants, targetRoleRows]).filter((g) => g.accountId === imp.accountId)
+    principal.impersonation = {
+      id: imp.impId,
+      impersonator: self,
+      accountId: imp.accountId,
+      reason: imp.reason,
+      startedAt: imp.startedAt,
+      expiresAt: imp.impExpiresAt,
+      ceiling: own,
+    }
+  } else if (imp) {
+    // Past its 60 minutes (or ended elsewhere): back to the person's own session.
+    const ended = await endImpersonation(db, id, 'expired', Math.min(now, imp.impExpiresAt))
+    if (ended) lapsed = { id: imp.impId, impersonator: self, target: { id: imp.targetId, email: imp.targetEmail }, accountId: imp.accountId, reason: imp.reason }
   }
-  return { principal, refreshed }
+  return { principal, refreshed, lapsed }
+}
+
+/**
+ * End the impersonation a session is running, if any: the session returns to
+ * its own user and the record keeps when and why it ended. Returns the ended
+ * record's id, or null when there was nothing to end (a racing request did).
+ */
+export async function endImpersonation(db: DB, sessionId: string, reason: 'exit' | 'logout' | 'expired', now = Date.now()) {
+  const [, ended] = await db.batch([
+    db.update(sessions).set({ impersonationId: null }).where(eq(sessions.id, sessionId)),
+    db
+      .update(impersonations)
+      .set({ endedAt: sql`MIN(${now}, ${impersonations.expiresAt})`, endReason: reason })
+      .where(and(eq(impersonations.sessionId, sessionId), isNull(impersonations.endedAt)))
+      .returning({ id: impersonations.id }),
+  ])
+  return ended[0]?.id ?? null
 }
 
 /** Delete one session server-side. */

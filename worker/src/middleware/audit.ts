@@ -11,6 +11,8 @@ export interface AuditEntry {
   kind?: 'action' | 'page_view'
   /** The actor when there is no session yet (login, failed login). */
   actor?: { id: string; email: string } | null
+  /** Set explicitly for impersonation start/end, when the session no longer (or not yet) says so. */
+  impersonator?: { id: string; email: string } | null
 }
 
 /**
@@ -20,14 +22,17 @@ export interface AuditEntry {
  */
 export async function audit(c: Context<AppEnv>, account: { id: string; path: string }, entry: AuditEntry) {
   const principal = c.var.principal
+  // Acting on someone's behalf: the impersonator is the actor, the target the subject (rule 7).
+  const imp = principal?.impersonation
+  const person = (u: { id: string; email: string }) => ({ id: u.id, email: u.email })
   await appendEvent(c.env, {
     accountId: account.id,
     accountPath: account.path,
     type: entry.type,
     kind: entry.kind ?? 'action',
-    actor: entry.actor !== undefined ? entry.actor : principal ? { id: principal.user.id, email: principal.user.email } : null,
-    impersonator: null,
-    subject: entry.subject ?? null,
+    actor: entry.actor !== undefined ? entry.actor : imp ? person(imp.impersonator) : principal ? person(principal.user) : null,
+    impersonator: entry.impersonator !== undefined ? entry.impersonator : imp ? person(imp.impersonator) : null,
+    subject: imp && principal ? person(principal.user) : (entry.subject ?? null),
     target: entry.target ?? null,
     description: entry.description.slice(0, 1000),
     ip: c.var.clientIp.slice(0, 64),

@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory'
 import { validateSessionToken } from '../domain/sessions.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { factsFor, recordImpersonation } from './impersonation-events.ts'
 
 export const SESSION_COOKIE = 'trellis_session'
 
@@ -38,6 +39,11 @@ export const session = () =>
       else {
         c.set('principal', result.principal)
         if (result.refreshed) setSessionCookie(c, token, result.principal.session.expiresAt)
+        // An impersonation that ran out: record its end before anything else happens.
+        if (result.lapsed) {
+          const facts = await factsFor(c, result.lapsed)
+          if (facts) await recordImpersonation(c, 'impersonation_end', facts, result.principal.memberships, 'expired after 60 minutes')
+        }
       }
     }
     await next()

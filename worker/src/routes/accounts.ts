@@ -84,8 +84,8 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const { account, grants } = await loadAccountContext(c, c.req.valid('param').id)
-      return c.json({ items: menuFor(grants, account) }, 200)
+      const { account, grants, principal } = await loadAccountContext(c, c.req.valid('param').id)
+      return c.json({ items: menuFor(grants, account, principal.impersonation?.ceiling ?? null) }, 200)
     },
   )
   .openapi(

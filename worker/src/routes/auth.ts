@@ -5,12 +5,13 @@ import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
 import { portalRefusal } from '../domain/portal.ts'
 import { countAttempt, refundAttempt, resetAttempts } from '../domain/rate-limits.ts'
-import { createSession, invalidateSession } from '../domain/sessions.ts'
+import { createSession, endImpersonation, invalidateSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
 import type { Context } from 'hono'
 import type { AppEnv, Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
+import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { problems, User } from './schemas.ts'
@@ -111,9 +112,18 @@ export const auth = createRouter()
   .openapi(logout, async (c) => {
     const principal = c.var.principal
     if (principal) {
+      const imp = principal.impersonation
+      if (imp && (await endImpersonation(c.var.db, principal.session.id, 'logout'))) {
+        const facts = await factsFor(c, { id: imp.id, impersonator: imp.impersonator, target: principal.user, accountId: imp.accountId, reason: imp.reason })
+        if (facts) await recordImpersonation(c, 'impersonation_end', facts, imp.ceiling, 'signed out')
+      }
       await invalidateSession(c.var.db, principal.session.id)
+      // The person who signs out is the one behind the session, whoever they were acting as.
+      const self = imp ? { id: imp.impersonator.id, email: imp.impersonator.email } : { id: principal.user.id, email: principal.user.email }
       await Promise.all(
-        principal.memberships.map((m) => audit(c, { id: m.accountId, path: m.path }, { type: 'logout', description: `${principal.user.email} signed out` })),
+        (imp ? imp.ceiling : principal.memberships).map((m) =>
+          audit(c, { id: m.accountId, path: m.path }, { type: 'logout', actor: self, impersonator: null, subject: null, description: `${self.email} signed out` }),
+        ),
       )
     }
     clearSessionCookie(c)

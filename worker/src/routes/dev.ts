@@ -1,4 +1,6 @@
+import { desc, eq } from 'drizzle-orm'
 import { Hono } from 'hono'
+import { schema } from '../db.ts'
 import { z } from 'zod'
 import { activityLog } from '../domain/activity.ts'
 import { activityTypes } from '../durable/activity-types.ts'
@@ -28,6 +30,16 @@ export const dev = new Hono<AppEnv>()
   .use(async (c, next) => {
     if (c.env.DEV_TOOLS !== 'true') throw new AppError(404, 'not_found', 'No such route.')
     await next()
+  })
+  // The local email outbox (adapters/email.ts): what would have been sent, newest first.
+  .get('/outbox', async (c) => {
+    const items = await c.var.db.select().from(schema.emailOutbox).orderBy(desc(schema.emailOutbox.createdAt), desc(schema.emailOutbox.id)).limit(100)
+    return c.json({ items })
+  })
+  .get('/outbox/:id', async (c) => {
+    const item = await c.var.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, c.req.param('id'))).get()
+    if (!item) throw new AppError(404, 'not_found', 'No message with that id.')
+    return c.json(item)
   })
   .post('/activity/burst', async (c) => {
     let body: z.infer<typeof Burst>

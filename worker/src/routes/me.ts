@@ -1,38 +1,254 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { eq, inArray } from 'drizzle-orm'
+import { builtinRoles } from '../authz/roles.ts'
+import { hashPassword, verifyPassword } from '../crypto/password.ts'
+import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
+import { schema } from '../db.ts'
+import { accessLog } from '../domain/impersonation.ts'
+import type { Principal } from '../domain/sessions.ts'
+import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
+import { AppError } from '../errors.ts'
+import { audit } from '../middleware/audit.ts'
 import { requirePrincipal } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
-import { Account, level, problems, User } from './schemas.ts'
+import { argon2Params } from './auth.ts'
+import { ImpersonationView } from './impersonation.ts'
+import { Account, fieldError, level, problems, User } from './schemas.ts'
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
   level,
   parent: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** Names of the roles held there. */
+  roles: z.array(z.string()),
 })
 
-export const me = createRouter().openapi(
-  createRoute({
-    method: 'get',
-    path: '/me',
-    tags: ['Auth'],
-    summary: 'The signed-in user and every account they are a member of',
-    responses: {
-      200: {
-        description: 'The current user',
-        content: { 'application/json': { schema: z.object({ user: User, accounts: z.array(MeAccount) }) } },
+const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
+
+/** Credentials of the person being impersonated are untouchable (rule 7). */
+function refuseWhileImpersonating(principal: Principal, what: string) {
+  if (principal.impersonation) throw new AppError(403, 'impersonation_restricted', `You cannot change ${what} of someone you are acting as.`)
+}
+
+/** Where a change to the person's own profile is logged: every account they belong to. */
+function ownAccounts(principal: Principal) {
+  return principal.memberships.map((m) => ({ id: m.accountId, path: m.path }))
+}
+
+export const me = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/me',
+      tags: ['Auth'],
+      summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
+      responses: {
+        200: {
+          description: 'The current user',
+          content: {
+            'application/json': {
+              schema: z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: ImpersonationView.nullable() }),
+            },
+          },
+        },
+        ...problems(401),
       },
-      ...problems(401),
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      const { user, memberships, impersonation } = principal
+      const db = c.var.db
+      const roleIds = [...new Set(memberships.flatMap((m) => m.roleIds))].filter((id) => !builtinNames.has(id))
+      const [custom, self] = await db.batch([
+        db.select({ id: schema.roles.id, name: schema.roles.name }).from(schema.roles).where(inArray(schema.roles.id, roleIds.length ? roleIds : [''])),
+        db.select({ lastAccountId: schema.users.lastAccountId }).from(schema.users).where(eq(schema.users.id, user.id)),
+      ])
+      const names = new Map([...builtinNames, ...custom.map((r) => [r.id, r.name] as const)])
+      const accounts = memberships.map((m) => ({
+        id: m.accountId,
+        name: m.accountName,
+        kind: m.kind,
+        path: m.path,
+        status: m.status,
+        level: m.level,
+        parent: m.parent,
+        roles: m.roleIds.flatMap((id) => (names.has(id) ? [names.get(id)!] : [])),
+      }))
+      const last = self[0]?.lastAccountId ?? null
+      const lastAccountId = last && accounts.some((a) => a.id === last) ? last : null
+      const acting = impersonation
+        ? {
+            id: impersonation.id,
+            impersonator: impersonation.impersonator,
+            target: user,
+            accountId: impersonation.accountId,
+            accountName: memberships[0]?.accountName ?? '',
+            reason: impersonation.reason,
+            startedAt: impersonation.startedAt,
+            expiresAt: impersonation.expiresAt,
+          }
+        : null
+      return c.json({ user, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, impersonation: acting }, 200)
     },
-  }),
-  async (c) => {
-    const { user, memberships } = requirePrincipal(c)
-    const accounts = memberships.map((m) => ({
-      id: m.accountId,
-      name: m.accountName,
-      kind: m.kind,
-      path: m.path,
-      status: m.status,
-      level: m.level,
-      parent: m.parent,
-    }))
-    return c.json({ user, accounts }, 200)
-  },
-)
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/me/last-account',
+      tags: ['Auth'],
+      summary: 'Remember the account the switcher opens by default',
+      request: { body: { required: true, content: { 'application/json': { schema: z.object({ accountId: z.string().min(1).max(64) }) } } } },
+      responses: { 204: { description: 'Remembered' }, ...problems(400, 401, 404) },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      const { accountId } = c.req.valid('json')
+      if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError(404, 'not_found', 'No account with that id.')
+      // Acting as someone else never changes their preferences.
+      if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/me',
+      tags: ['Auth'],
+      summary: 'Change your name or email (email needs your current password; refused while impersonating)',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
+                  email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
+                  currentPassword: z.string().max(PASSWORD_MAX).optional(),
+                })
+                .openapi('UpdateMe'),
+            },
+          },
+        },
+      },
+      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      const body = c.req.valid('json')
+      const db = c.var.db
+      const changes: { name?: string; email?: string; updatedAt: number } = { updatedAt: Date.now() }
+      if (body.name !== undefined) changes.name = body.name
+      if (body.email !== undefined && normalizeEmail(body.email) !== principal.user.email) {
+        refuseWhileImpersonating(principal, 'the email')
+        const self = (await findUserByEmail(db, principal.user.email))!
+        if (!body.currentPassword || !verifyPassword(body.currentPassword, self.passwordHash)) {
+          throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Enter your current password to change your email.')
+        }
+        if (await findUserByEmail(db, body.email)) throw fieldError(409, 'conflict', 'email', 'Another login uses this email.')
+        changes.email = normalizeEmail(body.email)
+      }
+      if (changes.name === undefined && changes.email === undefined) return c.json({ user: principal.user }, 200)
+      try {
+        await db.update(schema.users).set(changes).where(eq(schema.users.id, principal.user.id))
+      } catch (error) {
+        if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'email', 'Another login uses this email.')
+        throw error
+      }
+      const user = { ...principal.user, ...(changes.name ? { name: changes.name } : {}), ...(changes.email ? { email: changes.email } : {}) }
+      const what = [changes.name !== undefined ? 'name' : null, changes.email ? 'email' : null].filter(Boolean).join(' and ')
+      await Promise.all(
+        ownAccounts(principal).map((a) =>
+          audit(c, a, {
+            type: 'update_user_profile',
+            subject: { id: user.id, email: user.email },
+            target: { kind: 'user', id: user.id, label: user.email },
+            description: `${principal.user.email} changed the ${what} of their profile`,
+          }),
+        ),
+      )
+      return c.json({ user }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/password',
+      tags: ['Auth'],
+      summary: 'Change your password (refused while impersonating); other sessions stay signed in',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword'),
+            },
+          },
+        },
+      },
+      responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      refuseWhileImpersonating(principal, 'the password')
+      const body = c.req.valid('json')
+      const self = (await findUserByEmail(c.var.db, principal.user.email))!
+      if (!verifyPassword(body.currentPassword, self.passwordHash)) throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Your current password is not correct.')
+      const weak = await passwordProblem(body.newPassword)
+      if (weak) throw fieldError(400, 'weak_password', 'newPassword', weak)
+      await c.var.db
+        .update(schema.users)
+        .set({ passwordHash: hashPassword(body.newPassword, argon2Params(c.env)), updatedAt: Date.now() })
+        .where(eq(schema.users.id, principal.user.id))
+      await Promise.all(
+        ownAccounts(principal).map((a) =>
+          audit(c, a, {
+            type: 'update_user_profile',
+            subject: { id: principal.user.id, email: principal.user.email },
+            target: { kind: 'user', id: principal.user.id, label: principal.user.email },
+            description: `${principal.user.email} changed their password`,
+          }),
+        ),
+      )
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/me/access-log',
+      tags: ['Auth'],
+      summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
+      responses: {
+        200: {
+          description: 'Newest first',
+          content: {
+            'application/json': {
+              schema: z.object({
+                items: z.array(
+                  z.object({
+                    id: z.string(),
+                    impersonator: z.object({ email: z.string(), name: z.string() }),
+                    accountId: z.string(),
+                    accountName: z.string(),
+                    reason: z.string(),
+                    startedAt: z.number(),
+                    expiresAt: z.number(),
+                    endedAt: z.number().nullable(),
+                    endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
+                  }),
+                ),
+              }),
+            },
+          },
+        },
+        ...problems(401),
+      },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      // While impersonating, the list is the target's own business.
+      if (principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'The access log is private to the person it is about.')
+      return c.json({ items: await accessLog(c.var.db, principal.user.id) }, 200)
+    },
+  )
+

@@ -1,0 +1,94 @@
+import { eq } from 'drizzle-orm'
+import type { EmailMessage } from '../adapters/email.ts'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+
+/** What an email shows of the sending reseller's brand. Every field is data: escaped, colours validated. */
+export interface EmailBrand {
+  name: string
+  primaryColor: string
+  accentColor: string
+  /** Absolute https/http URL of the logo, or null for the name alone. */
+  logoUrl: string | null
+  supportEmail: string | null
+  supportUrl: string | null
+}
+
+export const PLATFORM_EMAIL_BRAND: EmailBrand = {
+  name: 'Trellis',
+  primaryColor: '#2563eb',
+  accentColor: '#0ea5e9',
+  logoUrl: null,
+  supportEmail: null,
+  supportUrl: null,
+}
+
+const HEX = /^#[0-9a-f]{6}$/i
+
+/** Escape text for HTML element content and quoted attributes. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
+}
+
+function safeUrl(value: string | null): string | null {
+  if (!value) return null
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null
+  } catch {
+    return null
+  }
+}
+
+interface Body {
+  /** Plain-text paragraphs. */
+  paragraphs: string[]
+  action?: { label: string; url: string }
+  /** A smaller line under the action (e.g. expiry). */
+  footnote?: string
+}
+
+/** Lay out a branded message with its plain-text twin. */
+export function renderEmail(brand: EmailBrand, to: string, subject: string, body: Body): EmailMessage {
+  const primary = HEX.test(brand.primaryColor) ? brand.primaryColor : PLATFORM_EMAIL_BRAND.primaryColor
+  const logo = safeUrl(brand.logoUrl)
+  const supportUrl = safeUrl(brand.supportUrl)
+  const action = body.action ? { label: body.action.label, url: safeUrl(body.action.url) } : null
+  const support = [brand.supportEmail, supportUrl].filter(Boolean).join(' · ')
+
+  const text = [
+    ...body.paragraphs,
+    ...(action?.url ? [`${action.label}: ${action.url}`] : []),
+    ...(body.footnote ? [body.footnote] : []),
+    '—',
+    brand.name + (support ? `\nSupport: ${support}` : ''),
+  ].join('\n\n')
+
+  const e = escapeHtml
+  const html = `<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
+<body style="margin:0;padding:24px;background:#f4f4f5;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#18181b">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;border-top:4px solid ${primary}">
+<tr><td style="padding:24px 28px 8px">${logo ? `<img src="${e(logo)}" alt="${e(brand.name)}" height="32" style="height:32px">` : `<strong style="font-size:18px;color:${primary}">${e(brand.name)}</strong>`}</td></tr>
+<tr><td style="padding:8px 28px 24px;font-size:15px;line-height:1.6">
+${body.paragraphs.map((p) => `<p style="margin:0 0 14px">${e(p)}</p>`).join('\n')}
+${action?.url ? `<p style="margin:20px 0"><a href="${e(action.url)}" style="display:inline-block;background:${primary};color:#ffffff;text-decoration:none;padding:10px 18px;border-radius:6px;font-weight:600">${e(action.label)}</a></p>
+<p style="margin:0 0 14px;font-size:13px;color:#52525b">Or open this link: <a href="${e(action.url)}" style="color:${primary}">${e(action.url)}</a></p>` : ''}
+${body.footnote ? `<p style="margin:0;font-size:13px;color:#71717a">${e(body.footnote)}</p>` : ''}
+</td></tr>
+<tr><td style="padding:16px 28px;border-top:1px solid #e4e4e7;font-size:12px;color:#71717a">${e(brand.name)}${support ? ` · Support: ${e(support)}` : ''}</td></tr>
+</table></body></html>`
+  return { to, subject, text, html }
+}
+
+/**
+ * The brand an email from this account carries: its reseller's (the second
+ * account on the path), or the platform's. Branding data lands with issue 6;
+ * until a brand is set the reseller's name stands in.
+ */
+export async function emailBrandFor(db: DB, accountPath: string, _origin: string): Promise<EmailBrand> {
+  const resellerId = accountPath.split('/').filter(Boolean)[1]
+  if (!resellerId) return PLATFORM_EMAIL_BRAND
+  const row = await db.select({ name: schema.accounts.name }).from(schema.accounts).where(eq(schema.accounts.id, resellerId)).get()
+  return row ? { ...PLATFORM_EMAIL_BRAND, name: row.name } : PLATFORM_EMAIL_BRAND
+}

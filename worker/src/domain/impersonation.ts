@@ -1,0 +1,103 @@
+import { and, desc, eq } from 'drizzle-orm'
+import type { MembershipLevel } from '../../../db/schema/memberships.ts'
+import { can, type MembershipGrant, type TargetAccount } from '../authz/decide.ts'
+import { reachingMembership } from '../authz/tenancy.ts'
+import { newId } from '../crypto/tokens.ts'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+
+const { accounts, impersonations } = schema
+
+export const IMPERSONATION_TTL_MS = 60 * 60 * 1000
+
+const rank: Record<MembershipLevel, number> = { owner: 3, admin: 2, user: 1 }
+
+export type ImpersonationDecision =
+  | { ok: true; via: MembershipGrant }
+  | { ok: false; status: 403 | 404; detail: string; via: MembershipGrant | null }
+
+/**
+ * Rule 7 — may this person act as `target` in `account`? Only downwards:
+ * - in the same account: `staff.impersonate`, and the target at a lower level;
+ * - in an account below: `customers.impersonate` (a customer) or
+ *   `resellers.impersonate` (a reseller), held in the impersonator's own account.
+ * Never sideways (not reachable → 404), never upwards, never oneself.
+ */
+export function canImpersonate(
+  grants: readonly MembershipGrant[],
+  self: { id: string },
+  account: TargetAccount,
+  target: { userId: string; level: MembershipLevel },
+): ImpersonationDecision {
+  const via = reachingMembership(grants, account.path)
+  if (!via) return { ok: false, status: 404, detail: 'No account with that id.', via: null }
+  if (target.userId === self.id) return { ok: false, status: 403, detail: 'You cannot impersonate yourself.', via }
+  const own: TargetAccount = { id: via.accountId, path: via.path, kind: via.kind }
+  if (via.accountId === account.id) {
+    if (!can(grants, 'staff.impersonate', account).ok) return { ok: false, status: 403, detail: 'You need the staff.impersonate permission.', via }
+    if (via.level === 'owner' ? target.level === 'owner' : rank[target.level] >= rank[via.level]) {
+      return { ok: false, status: 403, detail: 'You can only impersonate people at a lower level than yours.', via }
+    }
+    return { ok: true, via }
+  }
+  const permission = account.kind === 'reseller' ? 'resellers.impersonate' : 'customers.impersonate'
+  if (!can(grants, permission, own).ok) return { ok: false, status: 403, detail: `You need the ${permission} permission.`, via }
+  return { ok: true, via }
+}
+
+/**
+ * Start acting as the target on this session: one atomic batch that points
+ * the session at a new record — only when the session is not impersonating
+ * already (a racing second start changes nothing).
+ */
+export async function startImpersonation(
+  d1: D1Database,
+  input: { sessionId: string; impersonatorId: string; targetUserId: string; accountId: string; reason: string },
+  now = Date.now(),
+) {
+  const id = newId('imp')
+  const expiresAt = now + IMPERSONATION_TTL_MS
+  const [, inserted] = await d1.batch([
+    d1.prepare('UPDATE sessions SET impersonation_id = ?1 WHERE id = ?2 AND impersonation_id IS NULL').bind(id, input.sessionId),
+    d1
+      .prepare(
+        `INSERT INTO impersonations (id, session_id, impersonator_id, target_user_id, account_id, reason, started_at, expires_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?2 AND impersonation_id = ?1)`,
+      )
+      .bind(id, input.sessionId, input.impersonatorId, input.targetUserId, input.accountId, input.reason, now, expiresAt),
+  ])
+  return inserted!.meta.changes === 1 ? { id, startedAt: now, expiresAt } : null
+}
+
+/** "Who accessed my account": every impersonation of this person, newest first. */
+export async function accessLog(db: DB, userId: string, now = Date.now()) {
+  const rows = await db
+    .select({
+      id: impersonations.id,
+      accountId: impersonations.accountId,
+      accountName: accounts.name,
+      reason: impersonations.reason,
+      startedAt: impersonations.startedAt,
+      expiresAt: impersonations.expiresAt,
+      endedAt: impersonations.endedAt,
+      endReason: impersonations.endReason,
+      impersonatorEmail: schema.users.email,
+      impersonatorName: schema.users.name,
+    })
+    .from(impersonations)
+    .innerJoin(accounts, eq(accounts.id, impersonations.accountId))
+    .innerJoin(schema.users, eq(schema.users.id, impersonations.impersonatorId))
+    .where(and(eq(impersonations.targetUserId, userId)))
+    .orderBy(desc(impersonations.startedAt))
+    .limit(200)
+  return rows.map(({ impersonatorEmail, impersonatorName, ...r }) => {
+    // An impersonation that lapsed while nobody came back ended at its expiry.
+    const lapsed = r.endedAt === null && r.expiresAt <= now
+    return {
+      ...r,
+      endedAt: lapsed ? r.expiresAt : r.endedAt,
+      endReason: lapsed ? ('expired' as const) : r.endReason,
+      impersonator: { email: impersonatorEmail, name: impersonatorName },
+    }
+  })
+}

@@ -1,0 +1,47 @@
+import type { Context } from 'hono'
+import { reachingMembership } from '../authz/tenancy.ts'
+import { getAccount } from '../domain/accounts.ts'
+import type { LoadedGrant } from '../domain/grants.ts'
+import type { AppEnv } from '../env.ts'
+import { audit } from './audit.ts'
+
+export interface ImpersonationFacts {
+  id: string
+  impersonator: { id: string; email: string }
+  target: { id: string; email: string }
+  account: { id: string; path: string; name: string }
+  reason: string
+}
+
+/**
+ * impersonation_start / impersonation_end in the logs of both accounts
+ * involved: the target's, and the impersonator's own (when it is another
+ * account — an ancestor). The impersonator is the actor, the target the subject.
+ */
+export async function recordImpersonation(c: Context<AppEnv>, type: 'impersonation_start' | 'impersonation_end', facts: ImpersonationFacts, ownGrants: readonly LoadedGrant[], how: string) {
+  const via = reachingMembership(ownGrants, facts.account.path)
+  const where = [facts.account, ...(via && via.accountId !== facts.account.id ? [{ id: via.accountId, path: via.path }] : [])]
+  const description =
+    type === 'impersonation_start'
+      ? `${facts.impersonator.email} started acting as ${facts.target.email} in ${facts.account.name} (reason: ${facts.reason})`
+      : `${facts.impersonator.email} stopped acting as ${facts.target.email} in ${facts.account.name} (${how}; reason: ${facts.reason})`
+  await Promise.all(
+    where.map((account) =>
+      audit(c, account, {
+        type,
+        actor: facts.impersonator,
+        impersonator: facts.impersonator,
+        subject: facts.target,
+        target: { kind: 'user', id: facts.target.id, label: facts.target.email },
+        description,
+      }),
+    ),
+  )
+}
+
+/** Facts of an impersonation whose account is known only by id (ended by expiry). */
+export async function factsFor(c: Context<AppEnv>, lapsed: { id: string; impersonator: { id: string; email: string }; target: { id: string; email: string }; accountId: string; reason: string }) {
+  const account = await getAccount(c.var.db, lapsed.accountId)
+  if (!account) return null
+  return { ...lapsed, account: { id: account.id, path: account.path, name: account.name } }
+}

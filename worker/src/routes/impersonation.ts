@@ -1,0 +1,145 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { mailerFor } from '../adapters/email.ts'
+import { emailBrandFor, renderEmail } from '../domain/emails.ts'
+import { canImpersonate, startImpersonation } from '../domain/impersonation.ts'
+import type { DB } from '../db.ts'
+import { listMembers } from '../domain/members.ts'
+import { endImpersonation } from '../domain/sessions.ts'
+import { AppError } from '../errors.ts'
+import { loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
+import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { requirePrincipal } from '../middleware/session.ts'
+import { createRouter } from '../openapi.ts'
+import { problems, User } from './schemas.ts'
+
+const StartImpersonation = z
+  .object({
+    userId: z.string().min(1).max(64),
+    accountId: z.string().min(1).max(64),
+    reason: z.string().trim().min(3, 'Give a reason (it is recorded and shown to the person).').max(500),
+  })
+  .openapi('StartImpersonation')
+
+export const ImpersonationView = z
+  .object({
+    id: z.string(),
+    impersonator: User,
+    target: User,
+    accountId: z.string(),
+    accountName: z.string(),
+    reason: z.string(),
+    startedAt: z.number(),
+    expiresAt: z.number(),
+  })
+  .openapi('Impersonation')
+
+export const impersonationRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/impersonation',
+      tags: ['Impersonation'],
+      summary: 'Act as a member of an account below you (support), for at most 60 minutes',
+      description:
+        'Only downwards (rule 7): in your own account with `staff.impersonate` and a target at a lower level, or in a descendant with `customers.impersonate` / `resellers.impersonate`. The session then acts with exactly the target\'s permissions in that account, never more than yours. A refusal is recorded in the activity log. The target is emailed.',
+      request: { body: { required: true, content: { 'application/json': { schema: StartImpersonation } } } },
+      responses: {
+        201: { description: 'Started', content: { 'application/json': { schema: z.object({ impersonation: ImpersonationView }) } } },
+        ...problems(400, 401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      if (principal.impersonation) throw new AppError(409, 'conflict', 'You are already acting as someone; exit first.')
+      const body = c.req.valid('json')
+      const ctx = await loadAccountContext(c, body.accountId)
+      const member = await findMemberByUser(c.var.db, ctx.account.id, body.userId)
+      if (!member) throw new AppError(404, 'not_found', 'userId: No member with that id in this account.', { errors: [{ field: 'userId', message: 'No member with that id in this account.' }] })
+      const decision = canImpersonate(ctx.grants, principal.user, ctx.account, { userId: member.user.id, level: member.level })
+      if (!decision.ok) {
+        if (decision.via) {
+          await audit(c, { id: decision.via.accountId, path: decision.via.path }, {
+            type: 'impersonation_refused',
+            subject: { id: member.user.id, email: member.user.email },
+            target: { kind: 'user', id: member.user.id, label: member.user.email },
+            description: `${principal.user.email} was refused acting as ${member.user.email} in ${ctx.account.name}: ${decision.detail}`,
+          })
+        }
+        throw new AppError(decision.status, decision.status === 404 ? 'not_found' : 'forbidden', decision.detail)
+      }
+      const started = await startImpersonation(c.env.DB, {
+        sessionId: principal.session.id,
+        impersonatorId: principal.user.id,
+        targetUserId: member.user.id,
+        accountId: ctx.account.id,
+        reason: body.reason,
+      })
+      if (!started) throw new AppError(409, 'conflict', 'You are already acting as someone; exit first.')
+      const facts = {
+        id: started.id,
+        impersonator: { id: principal.user.id, email: principal.user.email },
+        target: { id: member.user.id, email: member.user.email },
+        account: { id: ctx.account.id, path: ctx.account.path, name: ctx.account.name },
+        reason: body.reason,
+      }
+      await recordImpersonation(c, 'impersonation_start', facts, principal.memberships, 'started')
+      // The person is told, every time (our users asked for it).
+      const brand = await emailBrandFor(c.var.db, ctx.account.path, new URL(c.req.url).origin)
+      const profile = `${new URL(c.req.url).origin}/profile`
+      await mailerFor(c.env, c.var.db).send(
+        renderEmail(brand, member.user.email, `${principal.user.name} is acting on your behalf in ${ctx.account.name}`, {
+          paragraphs: [
+            `${principal.user.name} (${principal.user.email}) started a support session as you in ${ctx.account.name} on ${new Date(started.startedAt).toUTCString()}.`,
+            `Reason given: ${body.reason}`,
+            'It ends when they exit, or after 60 minutes at most. They cannot change your password or email. Every action is recorded in the activity log under their name.',
+          ],
+          action: { label: 'See who accessed your account', url: profile },
+        }),
+      )
+      return c.json(
+        {
+          impersonation: {
+            id: started.id,
+            impersonator: principal.user,
+            target: member.user,
+            accountId: ctx.account.id,
+            accountName: ctx.account.name,
+            reason: body.reason,
+            startedAt: started.startedAt,
+            expiresAt: started.expiresAt,
+          },
+        },
+        201,
+      )
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/impersonation',
+      tags: ['Impersonation'],
+      summary: "Stop acting as someone and return to your own session (idempotent)",
+      responses: { 204: { description: 'Back to your own session' }, ...problems(401) },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c)
+      const imp = principal.impersonation
+      if (imp && (await endImpersonation(c.var.db, principal.session.id, 'exit'))) {
+        const facts = await factsFor(c, {
+          id: imp.id,
+          impersonator: { id: imp.impersonator.id, email: imp.impersonator.email },
+          target: { id: principal.user.id, email: principal.user.email },
+          accountId: imp.accountId,
+          reason: imp.reason,
+        })
+        if (facts) await recordImpersonation(c, 'impersonation_end', facts, imp.ceiling, 'exit')
+      }
+      return c.body(null, 204)
+    },
+  )
+
+/** The membership of `userId` in the account, or undefined. */
+async function findMemberByUser(db: DB, accountId: string, userId: string) {
+  return (await listMembers(db, accountId)).find((m) => m.user.id === userId)
+}

@@ -1,0 +1,415 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { Permission } from '../authz/catalogue.ts'
+import { hashPassword } from '../crypto/password.ts'
+import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
+import { mailerFor } from '../adapters/email.ts'
+import { emailBrandFor, renderEmail } from '../domain/emails.ts'
+import {
+  acceptInvitation,
+  AlreadyInvited,
+  createInvitation,
+  findByToken,
+  getInvitation,
+  InvitationGone,
+  isMember,
+  listInvitations,
+  resendInvitation,
+  revokeInvitation,
+  type InvitationView,
+  type TokenInvitation,
+} from '../domain/invitations.ts'
+import { AdminCapReached } from '../domain/members.ts'
+import { countAttempt } from '../domain/rate-limits.ts'
+import { listRoles, resolveRoles } from '../domain/roles.ts'
+import { ScopeSchema } from '../domain/scope.ts'
+import { createSession } from '../domain/sessions.ts'
+import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
+import { setSessionCookie } from '../middleware/session.ts'
+import { createRouter } from '../openapi.ts'
+import { argon2Params } from './auth.ts'
+import { checkGrant } from './members.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+/** Invitations an account may send per hour (both kinds together). */
+export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
+
+const Email = z.string().trim().max(254).email('Enter a valid email address.')
+
+const CreateInvitation = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('member'),
+      email: Email,
+      level: z.enum(['admin', 'user']),
+      roleIds: z.array(z.string().min(1).max(64)).max(50).default([]),
+      scope: ScopeSchema.default({ mode: 'none' }),
+    }),
+    z.object({
+      kind: z.literal('customer'),
+      email: Email,
+      name: z.string().trim().max(120).optional(),
+    }),
+  ])
+  .openapi('CreateInvitation')
+
+const InvitationSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    kind: z.enum(['member', 'customer']),
+    email: z.string(),
+    level: z.enum(['admin', 'user']).nullable(),
+    roleIds: z.array(z.string()),
+    roles: z.array(z.object({ id: z.string(), name: z.string() })),
+    scope: ScopeSchema,
+    suggestedName: z.string().nullable(),
+    status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+    invitedBy: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+    createdAt: z.number(),
+    expiresAt: z.number(),
+    acceptedAt: z.number().nullable(),
+    createdAccountId: z.string().nullable(),
+  })
+  .openapi('Invitation')
+
+const InviteParams = AccountParam.extend({ inviteId: z.string().min(1).max(64).openapi({ param: { name: 'inviteId', in: 'path' } }) })
+const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
+
+const Accept = z
+  .object({
+    name: z.string().trim().min(1, 'Enter your name.').max(120).optional(),
+    password: z.string().max(PASSWORD_MAX).optional(),
+    organisationName: z.string().trim().min(1, 'Name the organisation.').max(120).optional(),
+  })
+  .openapi('AcceptInvitation')
+
+const PublicInvitation = z
+  .object({
+    kind: z.enum(['member', 'customer']),
+    email: z.string(),
+    accountName: z.string(),
+    inviterName: z.string().nullable(),
+    inviterEmail: z.string().nullable(),
+    level: z.enum(['admin', 'user']).nullable(),
+    roles: z.array(z.string()),
+    suggestedName: z.string().nullable(),
+    existingUser: z.boolean(),
+    expiresAt: z.number(),
+  })
+  .openapi('PublicInvitation')
+
+/** The permission that governs invitations of a kind. */
+const manageFor = (kind: 'member' | 'customer'): Permission => (kind === 'member' ? 'staff.manage' : 'customers.invite')
+
+async function present(c: Context<AppEnv>, accountId: string, items: InvitationView[]) {
+  const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r.name]))
+  return items.map(({ inviter, ...inv }) => ({
+    ...inv,
+    invitedBy: inviter,
+    roles: inv.roleIds.flatMap((id) => (roles.has(id) ? [{ id, name: roles.get(id)! }] : [])),
+  }))
+}
+
+/** Email the invitation link, in the brand of the reseller the account belongs to. */
+async function sendInvitationEmail(c: Context<AppEnv>, ctx: AccountContext, inv: { email: string; kind: 'member' | 'customer'; expiresAt: number }, token: string) {
+  const brand = await emailBrandFor(c.var.db, ctx.account.path, new URL(c.req.url).origin)
+  const inviter = ctx.principal.user
+  const url = `${new URL(c.req.url).origin}/invite/${token}`
+  const expires = new Date(inv.expiresAt).toUTCString()
+  const message =
+    inv.kind === 'customer'
+      ? renderEmail(brand, inv.email, `${inviter.name} invites you to ${brand.name}`, {
+          paragraphs: [
+            `${inviter.name} (${inviter.email}) of ${ctx.account.name} invites you to open an account with ${brand.name}.`,
+            'Follow the link to name your organisation and set your password. You decide which of your services your partner may operate.',
+          ],
+          action: { label: 'Create your account', url },
+          footnote: `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`,
+        })
+      : renderEmail(brand, inv.email, `You are invited to ${ctx.account.name}`, {
+          paragraphs: [`${inviter.name} (${inviter.email}) invites you to join ${ctx.account.name} on ${brand.name}.`],
+          action: { label: 'Accept the invitation', url },
+          footnote: `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`,
+        })
+  await mailerFor(c.env, c.var.db).send(message)
+}
+
+/** Refuse the token with the problem that explains why. */
+function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvitation {
+  if (!inv || inv.account.status !== 'active') throw new AppError(404, 'invitation_not_found', 'This invitation link is not valid. Ask for a new one.')
+  if (inv.status === 'accepted') throw new AppError(410, 'invitation_used', 'This invitation has already been used. Sign in instead.')
+  if (inv.status === 'revoked') throw new AppError(410, 'invitation_revoked', 'This invitation was withdrawn. Ask the sender for a new one.')
+  if (inv.status === 'expired') throw new AppError(410, 'invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
+}
+
+export const invitationRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/invitations',
+      tags: ['Invitations'],
+      summary: 'Invite a person to the account, or (resellers) a prospect to become a customer',
+      description:
+        '`member`: needs `staff.manage`; the level, roles and scope are checked like a direct grant (never more than the inviter holds). `customer`: needs `customers.invite` on a reseller account; accepting creates a customer organisation under it. Rate-limited per account.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateInvitation } } } },
+      responses: {
+        201: { description: 'Created; the link is emailed', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
+        ...problems(400, 401, 403, 404, 409, 422, 429),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const body = c.req.valid('json')
+      authorize(ctx, manageFor(body.kind))
+      let roleIds: string[] = []
+      if (body.kind === 'member') {
+        roleIds = [...new Set(body.roleIds)]
+        await checkGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds, scope: body.scope })
+        if (await isMember(c.var.db, ctx.account.id, body.email)) throw fieldError(409, 'already_member', 'email', 'This person is already a member of this account.')
+      } else if (ctx.account.kind !== 'reseller') {
+        throw new AppError(403, 'forbidden', 'Only a reseller can invite new customers.')
+      }
+      const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
+      if (count && count.count > INVITE_WINDOW.max) {
+        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
+        throw new AppError(429, 'rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
+      }
+      let created: { id: string; token: string }
+      try {
+        created = await createInvitation(c.var.db, {
+          accountId: ctx.account.id,
+          kind: body.kind,
+          email: body.email,
+          level: body.kind === 'member' ? body.level : null,
+          roleIds,
+          scope: body.kind === 'member' ? body.scope : { mode: 'none' },
+          suggestedName: body.kind === 'customer' ? body.name || null : null,
+          invitedBy: ctx.principal.user.id,
+        })
+      } catch (error) {
+        if (error instanceof AlreadyInvited) throw fieldError(409, 'already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
+        throw error
+      }
+      const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
+      await sendInvitationEmail(c, ctx, invitation, created.token)
+      await audit(c, ctx.account, {
+        type: 'invite_user',
+        target: { kind: 'invitation', id: invitation.id, label: invitation.email },
+        description:
+          body.kind === 'customer'
+            ? `${ctx.principal.user.email} invited ${invitation.email} to become a customer of ${ctx.account.name}`
+            : `${ctx.principal.user.email} invited ${invitation.email} to ${ctx.account.name} as ${invitation.level}`,
+      })
+      return c.json({ invitation: (await present(c, ctx.account.id, [invitation]))[0]! }, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/invitations',
+      tags: ['Invitations'],
+      summary: 'Invitations of the account, newest first',
+      description: 'Staff invitations need `staff.view`; customer invitations need `customers.view`. Each kind is listed when its permission is held.',
+      request: {
+        params: AccountParam,
+        query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }),
+      },
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: z.object({ items: z.array(InvitationSchema) }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const { status, kind } = c.req.valid('query')
+      const wanted = (kind ? [kind] : (['member', 'customer'] as const)).filter((k) => {
+        const permission = k === 'member' ? 'staff.view' : 'customers.view'
+        return kind ? (authorize(ctx, permission), true) : tryAuthorize(ctx, permission)
+      })
+      if (!wanted.length) authorize(ctx, 'staff.view')
+      const items = await listInvitations(c.var.db, ctx.account.id, [...wanted], status === 'pending')
+      return c.json({ items: await present(c, ctx.account.id, items.filter((i) => wanted.includes(i.kind))) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/invitations/{inviteId}/resend',
+      tags: ['Invitations'],
+      summary: 'Send a pending invitation again with a new link (the old link stops working) and a fresh 7 days',
+      request: { params: InviteParams },
+      responses: {
+        200: { description: 'Sent', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
+        ...problems(401, 403, 404, 409, 429),
+      },
+    }),
+    async (c) => {
+      const { id, inviteId } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const before = await getInvitation(c.var.db, ctx.account.id, inviteId)
+      if (!before) throw new AppError(404, 'not_found', 'No invitation with that id.')
+      authorize(ctx, manageFor(before.kind))
+      if (before.status === 'accepted' || before.status === 'revoked') throw new AppError(409, 'conflict', `This invitation was ${before.status}; it cannot be resent.`)
+      const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
+      if (count && count.count > INVITE_WINDOW.max) throw new AppError(429, 'rate_limited', 'Too many invitations from this account; try again later.')
+      const token = await resendInvitation(c.var.db, inviteId)
+      if (!token) throw new AppError(409, 'conflict', 'This invitation is no longer pending.')
+      const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
+      await sendInvitationEmail(c, ctx, invitation, token)
+      await audit(c, ctx.account, {
+        type: 'invitation_resent',
+        target: { kind: 'invitation', id: invitation.id, label: invitation.email },
+        description: `${ctx.principal.user.email} resent the invitation of ${invitation.email}`,
+      })
+      return c.json({ invitation: (await present(c, ctx.account.id, [invitation]))[0]! }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/invitations/{inviteId}',
+      tags: ['Invitations'],
+      summary: 'Revoke a pending invitation (its link stops working)',
+      request: { params: InviteParams },
+      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { id, inviteId } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      const invitation = await getInvitation(c.var.db, ctx.account.id, inviteId)
+      if (!invitation) throw new AppError(404, 'not_found', 'No invitation with that id.')
+      authorize(ctx, manageFor(invitation.kind))
+      if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError(409, 'conflict', `This invitation was already ${invitation.status}.`)
+      await audit(c, ctx.account, {
+        type: 'invitation_revoked',
+        target: { kind: 'invitation', id: invitation.id, label: invitation.email },
+        description: `${ctx.principal.user.email} revoked the invitation of ${invitation.email}`,
+      })
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/invitations/{token}',
+      tags: ['Invitations'],
+      summary: 'What the accept page shows: the account, the inviter and the role — nothing else',
+      description: 'Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which.',
+      request: { params: TokenParam },
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: PublicInvitation } } },
+        ...problems(404, 410),
+      },
+    }),
+    async (c) => {
+      const inv = await findByToken(c.var.db, c.req.valid('param').token)
+      refuseToken(inv)
+      const roles = (await listRoles(c.var.db, inv.accountId)).filter((r) => inv.roleIds.includes(r.id)).map((r) => r.name)
+      return c.json(
+        {
+          kind: inv.kind,
+          email: inv.email,
+          accountName: inv.account.name,
+          inviterName: inv.inviter?.name ?? null,
+          inviterEmail: inv.inviter?.email ?? null,
+          level: inv.level,
+          roles,
+          suggestedName: inv.suggestedName,
+          existingUser: Boolean(await findUserByEmail(c.var.db, inv.email)),
+          expiresAt: inv.expiresAt,
+        },
+        200,
+      )
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/invitations/{token}/accept',
+      tags: ['Invitations'],
+      summary: 'Accept an invitation',
+      description:
+        'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.',
+      request: { params: TokenParam, body: { required: true, content: { 'application/json': { schema: Accept } } } },
+      responses: {
+        201: { description: 'Accepted', content: { 'application/json': { schema: z.object({ accountId: z.string(), userId: z.string() }) } } },
+        ...problems(400, 401, 403, 404, 409, 410, 422),
+      },
+    }),
+    async (c) => {
+      const token = c.req.valid('param').token
+      const body = c.req.valid('json')
+      const db = c.var.db
+      const inv = await findByToken(db, token)
+      refuseToken(inv)
+      if (inv.kind === 'customer' && !body.organisationName) throw fieldError(400, 'validation_failed', 'organisationName', 'Name the organisation.')
+      const principal = c.var.principal
+      const existing = await findUserByEmail(db, inv.email)
+      if (principal && normalizeEmail(principal.user.email) !== inv.email) {
+        throw new AppError(403, 'email_mismatch', `This invitation is for ${inv.email}, but you are signed in as ${principal.user.email}. Sign out, then open the link again.`)
+      }
+      if (principal?.impersonation) throw new AppError(403, 'impersonation_restricted', 'An invitation cannot be accepted on someone else\'s behalf.')
+      if (existing && !principal) throw new AppError(401, 'sign_in_required', `${inv.email} already has a login. Sign in, then accept the invitation.`)
+      let newUser: { name: string; passwordHash: string } | undefined
+      if (!existing) {
+        if (!body.name) throw fieldError(400, 'validation_failed', 'name', 'Enter your name.')
+        if (!body.password) throw fieldError(400, 'validation_failed', 'password', 'Choose a password.')
+        const weak = await passwordProblem(body.password)
+        if (weak) throw fieldError(400, 'weak_password', 'password', weak)
+        newUser = { name: body.name, passwordHash: hashPassword(body.password, argon2Params(c.env)) }
+      } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
+        throw new AppError(409, 'already_member', 'You are already a member of this account.')
+      }
+      // Roles deleted since the invitation was sent are dropped, not granted.
+      const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
+      const accepting = { ...inv, roleIds: inv.roleIds.filter((r) => !unknown.includes(r)) }
+      let result: Awaited<ReturnType<typeof acceptInvitation>>
+      try {
+        result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
+      } catch (error) {
+        if (error instanceof InvitationGone) throw new AppError(410, 'invitation_used', 'This invitation has already been used.')
+        if (error instanceof AdminCapReached) throw new AppError(422, 'limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
+        throw error
+      }
+      const actor = { id: result.userId, email: inv.email }
+      if (inv.kind === 'customer') {
+        const account = { id: result.accountId, path: `${inv.account.path}${result.accountId}/` }
+        await audit(c, account, {
+          type: 'account_created',
+          actor,
+          target: { kind: 'account', id: result.accountId, label: body.organisationName! },
+          description: `${inv.email} accepted ${inv.inviter?.email ?? 'a partner'}'s invitation and created ${body.organisationName} under ${inv.account.name}`,
+        })
+      } else {
+        await audit(c, inv.account, {
+          type: 'invitation_accepted',
+          actor,
+          subject: actor,
+          target: { kind: 'member', id: result.membershipId, label: inv.email },
+          description: `${inv.email} accepted the invitation to ${inv.account.name} as ${inv.level}`,
+        })
+      }
+      if (!principal) {
+        const { token: sessionToken, session } = await createSession(db, result.userId, Number(c.env.SESSION_TTL_DAYS), {
+          ip: c.var.clientIp,
+          userAgent: c.req.header('user-agent') ?? null,
+        })
+        setSessionCookie(c, sessionToken, session.expiresAt)
+      }
+      return c.json({ accountId: result.accountId, userId: result.userId }, 201)
+    },
+  )
+
+function tryAuthorize(ctx: AccountContext, permission: Parameters<typeof authorize>[1]) {
+  try {
+    authorize(ctx, permission)
+    return true
+  } catch {
+    return false
+  }
+}
