@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm'
 import type { EmailMessage } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { brandForAccount } from './brands.ts'
 
 /** What an email shows of the sending reseller's brand. Every field is data: escaped, colours validated. */
 export interface EmailBrand {
@@ -82,13 +81,17 @@ ${body.footnote ? `<p style="margin:0;font-size:13px;color:#71717a">${e(body.foo
 }
 
 /**
- * The brand an email from this account carries: its reseller's (the second
- * account on the path), or the platform's. Branding data lands with issue 6;
- * until a brand is set the reseller's name stands in.
+ * The brand an email from this account carries (its reseller's, or the
+ * platform's), and the origin its links should use: the reseller's verified
+ * portal hostname when it has one, so people land on the branded portal.
  */
-export async function emailBrandFor(db: DB, accountPath: string, _origin: string): Promise<EmailBrand> {
-  const resellerId = accountPath.split('/').filter(Boolean)[1]
-  if (!resellerId) return PLATFORM_EMAIL_BRAND
-  const row = await db.select({ name: schema.accounts.name }).from(schema.accounts).where(eq(schema.accounts.id, resellerId)).get()
-  return row ? { ...PLATFORM_EMAIL_BRAND, name: row.name } : PLATFORM_EMAIL_BRAND
+export async function emailBrandFor(db: DB, accountPath: string, requestUrl: string): Promise<{ brand: EmailBrand; origin: string }> {
+  const b = await brandForAccount(db, accountPath)
+  const url = new URL(requestUrl)
+  const origin = b.hostname ? `${url.protocol}//${b.hostname}${url.port ? `:${url.port}` : ''}` : url.origin
+  const logoUrl = b.logoUrl ? (b.logoUrl.startsWith('/') ? `${origin}${b.logoUrl}` : b.logoUrl) : null
+  return {
+    brand: { name: b.name, primaryColor: b.primaryColor, accentColor: b.accentColor, logoUrl, supportEmail: b.supportEmail, supportUrl: b.supportUrl },
+    origin,
+  }
 }

@@ -34,8 +34,15 @@ function newToken() {
   return { token, tokenHash: sha256Hex(token) }
 }
 
+/** The text of an error and its causes (drizzle wraps D1's message). */
+export function errorText(error: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = error, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) parts.push(String((e as Error).message ?? e))
+  return parts.join(' | ')
+}
+
 function isUnique(error: unknown, index: string) {
-  const message = String((error as Error)?.message ?? error)
+  const message = errorText(error)
   return message.includes('UNIQUE constraint failed') && message.includes(index)
 }
 
@@ -178,7 +185,7 @@ function claim(db: DB, inv: TokenInvitation, tokenHash: string, userId: string, 
 }
 
 function rethrowClaim(error: unknown): never {
-  const message = String((error as Error)?.message ?? error)
+  const message = errorText(error)
   if (message.includes('NOT NULL constraint failed: invitations.status')) throw new InvitationGone()
   // The same person already joined (a second tab won the race): one membership.
   if (message.includes('UNIQUE constraint failed: memberships.user_id') || message.includes('UNIQUE constraint failed: users.email')) throw new InvitationGone()
@@ -208,7 +215,6 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   if (inv.kind === 'customer') {
     createdAccountId = accountId = newId('acc')
   }
-  statements.push(claim(db, inv, tokenHash, userId, createdAccountId, now))
   if (!who.existingUserId) {
     if (!who.newUser) throw new Error('a new acceptor needs name and password')
     statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: accountId }))
@@ -234,6 +240,8 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
       ...inv.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     )
   }
+  // Last, so the rows it points at exist; the batch is one transaction either way.
+  statements.push(claim(db, inv, tokenHash, userId, createdAccountId, now))
   try {
     await db.batch(statements as unknown as Parameters<DB['batch']>[0])
   } catch (error) {

@@ -85,8 +85,8 @@ export const impersonationRoutes = createRouter()
       }
       await recordImpersonation(c, 'impersonation_start', facts, principal.memberships, 'started')
       // The person is told, every time (our users asked for it).
-      const brand = await emailBrandFor(c.var.db, ctx.account.path, new URL(c.req.url).origin)
-      const profile = `${new URL(c.req.url).origin}/profile`
+      const { brand, origin } = await emailBrandFor(c.var.db, ctx.account.path, c.req.url)
+      const profile = `${origin}/profile`
       await mailerFor(c.env, c.var.db).send(
         renderEmail(brand, member.user.email, `${principal.user.name} is acting on your behalf in ${ctx.account.name}`, {
           paragraphs: [

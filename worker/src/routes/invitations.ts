@@ -117,9 +117,9 @@ async function present(c: Context<AppEnv>, accountId: string, items: InvitationV
 
 /** Email the invitation link, in the brand of the reseller the account belongs to. */
 async function sendInvitationEmail(c: Context<AppEnv>, ctx: AccountContext, inv: { email: string; kind: 'member' | 'customer'; expiresAt: number }, token: string) {
-  const brand = await emailBrandFor(c.var.db, ctx.account.path, new URL(c.req.url).origin)
+  const { brand, origin } = await emailBrandFor(c.var.db, ctx.account.path, c.req.url)
   const inviter = ctx.principal.user
-  const url = `${new URL(c.req.url).origin}/invite/${token}`
+  const url = `${origin}/invite/${token}`
   const expires = new Date(inv.expiresAt).toUTCString()
   const message =
     inv.kind === 'customer'
