@@ -2,7 +2,7 @@
 // build the web app, serve web + API with a fresh demo database on :8788,
 // run test/e2e/*.test.ts with Node's test runner, stop the portal, exit with the tests' code.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -48,6 +48,18 @@ for (const port of [PORT, INSPECTOR_PORT]) {
   }
 }
 
+// `node test/e2e/run.mjs invitations impersonation` runs only the story files whose names contain a filter.
+const filters = process.argv.slice(2)
+const testFiles = filters.length
+  ? readdirSync(path.join(root, 'test', 'e2e'))
+      .filter((f) => f.endsWith('.test.ts') && filters.some((filter) => f.includes(filter)))
+      .map((f) => path.join('test', 'e2e', f))
+  : ['test/e2e/**/*.test.ts']
+if (testFiles.length === 0) {
+  console.error(`\n  No story file in test/e2e matches ${filters.join(', ')}.\n`)
+  process.exit(1)
+}
+
 const { buildWeb, prepareDatabase, servePortal } = await import('../../scripts/portal.mjs')
 
 const started = Date.now()
@@ -78,7 +90,7 @@ step('running the browser tests')
 let code = 1
 try {
   code = await new Promise((resolve) => {
-    const child = spawn(node, ['--test', '--test-concurrency=1', 'test/e2e/**/*.test.ts'], {
+    const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM },

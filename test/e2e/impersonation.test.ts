@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { accountId, hydrated, launchBrowser, menuLabels, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+
+describe('Impersonation', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('lets Acme’s owner act as a customer’s user for a stated reason, under a banner, until Exit; the customer sees who accessed their account', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    const reason = `Ticket #${Date.now() % 10000}: checking the bakery's backup settings`
+    const { context, page } = await openPage(browser)
+    await signIn(page, 'owner@acme.test')
+    const acme = await accountId(page, 'Acme Hosting')
+    const resellerMenu = await menuLabels(page)
+
+    // Through Customers into Bluebird Bakery's staff, as the reseller sees it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' }).click()
+    await page.waitForURL(`**/a/${acme}/customers`)
+    await page.getByRole('main').getByRole('link', { name: 'Bluebird Bakery' }).click()
+    await page.waitForURL(/\/a\/[^/]+$/)
+    const bluebird = pathOf(page).split('/')[2]!
+    await visit(page, `/a/${bluebird}/staff`)
+    const main = page.getByRole('main')
+    await main.getByRole('button', { name: 'Actions for Bea Lawson' }).click()
+    await page.getByRole('menuitem', { name: 'Impersonate' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Impersonate Bea Lawson' })
+    await dialog.waitFor()
+    // A reason is required.
+    await dialog.getByRole('button', { name: 'Start impersonating' }).click()
+    await dialog.getByText('Say why you need to act as them').waitFor()
+    await dialog.getByLabel('Reason').fill(reason)
+    await screenshot(page, 'impersonate-dialog')
+    await dialog.getByRole('button', { name: 'Start impersonating' }).click()
+
+    // Now in Bluebird as Bea: the banner names her, the account, the reason and the time left.
+    await page.waitForURL(`**/a/${bluebird}`)
+    const banner = page.getByRole('region', { name: 'Impersonation' })
+    await banner.waitFor()
+    const text = await banner.innerText()
+    assert.match(text, /You are signed in as Bea Lawson \(owner@bluebird\.test\) in Bluebird Bakery/)
+    assert.ok(text.includes(reason), 'the banner repeats the reason')
+    assert.match(text, /ends in (60|59) min/)
+    const customerMenu = await menuLabels(page)
+    assert.ok(!customerMenu.includes('Customers'), `the customer's own menu has no Customers (got ${customerMenu.join(', ')})`)
+    assert.notDeepEqual(customerMenu, resellerMenu)
+    await page.getByRole('button', { name: /Bea Lawson/ }).waitFor()
+    await screenshot(page, 'impersonation-banner')
+
+    // The banner stays on every page of the shell.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click()
+    await page.waitForURL(`**/a/${bluebird}/services`)
+    await banner.waitFor()
+
+    // Her profile cannot be changed from this session.
+    await visit(page, '/profile')
+    await banner.waitFor()
+    assert.equal(await page.getByLabel('Name').isDisabled(), true)
+    assert.equal(await page.getByLabel('New password', { exact: true }).isDisabled(), true)
+    await screenshot(page, 'impersonation-profile')
+
+    // Exit: back to Acme's owner, looking at Bluebird as the partner.
+    await banner.getByRole('button', { name: 'Exit impersonation' }).click()
+    await page.waitForURL(`**/a/${bluebird}`)
+    await hydrated(page)
+    await banner.waitFor({ state: 'detached' })
+    await page.getByRole('button', { name: 'User menu for Alex Moreno' }).waitFor()
+    await screenshot(page, 'impersonation-ended')
+    await context.close()
+
+    // Bea sees who acted on her behalf, and why.
+    const bea = await openPage(browser)
+    await signIn(bea.page, 'owner@bluebird.test')
+    await bea.page.getByRole('button', { name: 'User menu for Bea Lawson' }).click()
+    await bea.page.getByRole('menuitem', { name: 'Profile' }).click()
+    await bea.page.waitForURL('**/profile')
+    const log = bea.page.getByRole('list', { name: 'Access log' })
+    await log.getByText('Alex Moreno').waitFor()
+    await log.getByText(reason, { exact: false }).waitFor()
+    await screenshot(bea.page, 'profile-access-log')
+    await bea.context.close()
+  })
+})

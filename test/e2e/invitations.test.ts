@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { accountId, hydrated, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+
+/** Open the newest outbox message to `email` and follow its link (the email's button opens a new tab). */
+async function followEmailLink(context: BrowserContext, page: Page, email: string, linkName: RegExp): Promise<Page> {
+  await visit(page, '/dev/outbox')
+  const message = page.locator(`article[data-message-to="${email}"]`).first()
+  await message.waitFor()
+  const link = message.frameLocator('iframe').getByRole('link', { name: linkName })
+  const [opened] = await Promise.all([context.waitForEvent('page'), link.click()])
+  await opened.waitForLoadState()
+  await hydrated(opened)
+  return opened
+}
+
+describe('Invitations', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('lets Acme’s owner invite a customer; the prospect opens the link from the outbox, creates the organisation, and Acme sees it under Customers', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    const stamp = Date.now()
+    const email = `prospect.${stamp}@harbour.test`
+    const organisation = `Harbour Café ${stamp}`
+
+    // The reseller invites.
+    const reseller = await openPage(browser)
+    await signIn(reseller.page, 'owner@acme.test')
+    const acme = await accountId(reseller.page, 'Acme Hosting')
+    await reseller.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' }).click()
+    await reseller.page.waitForURL(`**/a/${acme}/customers`)
+    const main = reseller.page.getByRole('main')
+    await main.getByRole('button', { name: 'Invite a customer' }).click()
+    const dialog = reseller.page.getByRole('dialog', { name: 'Invite a customer' })
+    await dialog.getByLabel('Email').fill(email)
+    await dialog.getByLabel('Organisation name (optional)').fill('Harbour')
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await reseller.page.getByRole('status').getByText(`Invitation sent to ${email}`).waitFor()
+    const pending = main.locator(`[data-invitation="${email}"]`)
+    await pending.getByText('Pending').waitFor()
+    await screenshot(reseller.page, 'customers-invitations')
+
+    // The prospect, in a browser of their own, follows the emailed link.
+    const prospect = await openPage(browser)
+    await visit(prospect.page, '/dev/outbox')
+    await screenshot(prospect.page, 'dev-outbox')
+    const invite = await followEmailLink(prospect.context, prospect.page, email, /Create your account/)
+    const invitePath = pathOf(invite)
+    assert.match(invitePath, /^\/invite\//)
+    await invite.getByRole('heading', { level: 1, name: 'Set up your organisation with Acme Hosting' }).waitFor()
+    await invite.getByText('Alex Moreno').first().waitFor()
+    assert.equal(await invite.getByLabel('Organisation name').inputValue(), 'Harbour', 'the suggested name is filled in')
+    await invite.getByLabel('Your name').fill('Hana Ito')
+    await invite.getByLabel('Choose a password').fill('tidal-harbour-lantern-58')
+    await invite.getByLabel('Organisation name').fill(organisation)
+    await screenshot(invite, 'invite-customer-accept')
+    await invite.getByRole('button', { name: 'Create organisation' }).click()
+    await invite.waitForURL(/\/a\/[^/]+$/)
+    await invite.getByRole('button', { name: new RegExp(`^${organisation}: switch account`) }).waitFor()
+    await screenshot(invite, 'invite-customer-landed')
+
+    // The link is single-use: opening it again is a finished page, not an error dump.
+    const response = await visit(invite, invitePath)
+    assert.equal(response?.status(), 410)
+    await invite.getByRole('heading', { level: 1, name: 'This invitation has already been accepted' }).waitFor()
+    await screenshot(invite, 'invite-used')
+    await prospect.context.close()
+
+    // The reseller sees the new customer, and the invitation is no longer pending.
+    await reseller.page.reload()
+    await hydrated(reseller.page)
+    await main.getByRole('link', { name: organisation }).waitFor()
+    assert.equal(await main.locator(`[data-invitation="${email}"]`).count(), 0, 'the accepted invitation left the pending list')
+    await screenshot(reseller.page, 'customers-after-invitation')
+    await reseller.context.close()
+  })
+
+  it('shows a finished page for an unknown invitation link', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    const response = await visit(page, '/invite/not-a-real-token')
+    assert.equal(response?.status(), 404)
+    await page.getByRole('heading', { level: 1, name: 'This invitation link is not valid' }).waitFor()
+    await page.getByRole('link', { name: 'Go to sign in' }).waitFor()
+    await screenshot(page, 'invite-invalid')
+    await context.close()
+  })
+
+  it('adds Acme to Sam’s existing login when Sam signs in to accept a staff invitation; the switcher then lists every account', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await owner.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click()
+    await owner.page.waitForURL(`**/a/${acme}/staff`)
+    const main = owner.page.getByRole('main')
+    await main.getByRole('button', { name: 'Invite', exact: true }).click()
+    const dialog = owner.page.getByRole('dialog', { name: 'Invite a member' })
+    await dialog.getByLabel('Email').fill('sam@freelance.test')
+    await dialog.getByRole('radio', { name: /^User/ }).check()
+    await dialog.getByRole('checkbox', { name: /^Technical/ }).check()
+    await dialog.getByRole('radio', { name: /^All services/ }).check()
+    await screenshot(owner.page, 'staff-invite-dialog')
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    const pending = main.locator('[data-invitation="sam@freelance.test"]')
+    await pending.getByText('Pending').waitFor()
+    await screenshot(owner.page, 'staff-invitations')
+
+    // Sam opens the link signed out: the page says Sam already has a login.
+    const sam = await openPage(browser)
+    const invite = await followEmailLink(sam.context, sam.page, 'sam@freelance.test', /Accept the invitation/)
+    await invite.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
+    await invite.getByText('You already have a login').waitFor()
+    await screenshot(invite, 'invite-sign-in-first')
+    const invitePath = pathOf(invite)
+    await invite.getByRole('link', { name: 'Sign in to accept' }).click()
+    await invite.waitForURL('**/login?redirectTo=*')
+    await hydrated(invite)
+    await invite.getByLabel('Email').fill('sam@freelance.test')
+    await invite.getByLabel('Password').fill('trellis-demo')
+    await invite.getByRole('button', { name: 'Sign in' }).click()
+    // Back on the invitation, now signed in as the invited email.
+    await invite.waitForURL(`**${invitePath}`)
+    await hydrated(invite)
+    await invite.getByRole('button', { name: 'Accept invitation' }).click()
+    await invite.waitForURL(`**/a/${acme}`)
+    await hydrated(invite)
+
+    // One login, several accounts: the switcher lists Acme next to Sam's two customer accounts.
+    await invite.getByRole('button', { name: /^Acme Hosting: switch account/ }).click()
+    const switcher = invite.getByRole('listbox').or(invite.getByRole('dialog')).first()
+    for (const name of ['Acme Hosting', 'Bluebird Bakery', 'Evergreen Legal']) await switcher.getByText(name, { exact: true }).first().waitFor()
+    await screenshot(invite, 'switcher-several-accounts')
+    await invite.keyboard.press('Escape')
+
+    // The owner's pending list no longer has Sam; Sam is a member now.
+    await owner.page.reload()
+    await hydrated(owner.page)
+    await main.locator('tr[data-member="sam@freelance.test"]').waitFor()
+    assert.equal(await main.locator('[data-invitation="sam@freelance.test"]').count(), 0)
+    await sam.context.close()
+    await owner.context.close()
+  })
+
+  it('refuses, with a clear message and a way out, an invitation opened while signed in as someone else', { timeout: STORY_TIMEOUT }, async () => {
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await visit(owner.page, `/a/${acme}/staff`)
+    const email = `kim.${Date.now()}@acme.test`
+    await owner.page.getByRole('main').getByRole('button', { name: 'Invite', exact: true }).click()
+    const dialog = owner.page.getByRole('dialog', { name: 'Invite a member' })
+    await dialog.getByLabel('Email').fill(email)
+    await dialog.getByRole('radio', { name: /^User/ }).check()
+    await dialog.getByRole('radio', { name: /^No services/ }).check()
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+
+    // Tom, signed in (on the host the email links to), opens Kim's link.
+    const tom = await openPage(browser)
+    const invite = await followEmailLink(tom.context, tom.page, email, /Accept the invitation/)
+    const invitePath = pathOf(invite)
+    await visit(invite, `${new URL(invite.url()).origin}/login?redirectTo=${encodeURIComponent(invitePath)}`)
+    await invite.getByLabel('Email').fill('tom@acme.test')
+    await invite.getByLabel('Password').fill('trellis-demo')
+    await invite.getByRole('button', { name: 'Sign in' }).click()
+    await invite.waitForURL(`**${invitePath}`)
+    await hydrated(invite)
+    await invite.getByRole('alert').getByText(`This invitation is for ${email}`).waitFor()
+    await invite.getByText('You are signed in as').first().waitFor()
+    await screenshot(invite, 'invite-email-mismatch')
+    await invite.getByRole('button', { name: 'Sign out of tom@acme.test' }).click()
+    // Signed out, the same link offers to create Kim's login.
+    await invite.getByLabel('Your name').waitFor()
+    await tom.context.close()
+    await owner.context.close()
+  })
+})
