@@ -97,15 +97,16 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
     ...grantQueries(db, id),
     db
       .select({
-        impId: impersonations.id,
+        // Aliased: batch rows are objects, and sessions/users/impersonations share column names.
+        impId: sql<string>`${impersonations.id}`.as('imp_id'),
         accountId: impersonations.accountId,
         reason: impersonations.reason,
         startedAt: impersonations.startedAt,
-        impExpiresAt: impersonations.expiresAt,
+        impExpiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
         endedAt: impersonations.endedAt,
-        targetId: users.id,
-        targetEmail: users.email,
-        targetName: users.name,
+        targetId: sql<string>`${users.id}`.as('target_id'),
+        targetEmail: sql<string>`${users.email}`.as('target_email'),
+        targetName: sql<string>`${users.name}`.as('target_name'),
       })
       .from(sessions)
       .innerJoin(impersonations, eq(impersonations.id, sessions.impersonationId))

@@ -63,7 +63,7 @@ export const impersonationRoutes = createRouter()
             type: 'impersonation_refused',
             subject: { id: member.user.id, email: member.user.email },
             target: { kind: 'user', id: member.user.id, label: member.user.email },
-            description: `${principal.user.email} was refused acting as ${member.user.email} in ${ctx.account.name}: ${decision.detail}`,
+            description: `${principal.user.email} was refused acting as ${member.user.email} in ${ctx.account.name}: ${decision.detail} (reason given: ${body.reason})`,
           })
         }
         throw new AppError(decision.status, decision.status === 404 ? 'not_found' : 'forbidden', decision.detail)

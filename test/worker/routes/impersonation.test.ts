@@ -1,0 +1,185 @@
+import { env } from 'cloudflare:test'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { accountId, api, login, problem, serviceId } from '../../helpers/client.ts'
+
+type Me = {
+  user: { email: string }
+  accounts: { id: string; name: string }[]
+  impersonation: null | { impersonator: { email: string }; target: { email: string }; accountId: string; reason: string; expiresAt: number }
+}
+
+async function userId(email: string) {
+  const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first<{ id: string }>()
+  return row!.id
+}
+
+async function start(cookie: string, target: string, account: string, reason = 'Customer asked for help with their server') {
+  return api('/impersonation', { method: 'POST', cookie, json: { userId: await userId(target), accountId: await accountId(account), reason } })
+}
+
+const me = async (cookie: string) => (await (await api('/me', { cookie })).json()) as Me
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('who may impersonate whom (rule 7: only downwards)', () => {
+  const cases: [string, string, string, number][] = [
+    // [impersonator, target, account, expected status]
+    ['owner@acme.test', 'sam@freelance.test', 'Bluebird Bakery', 201], // a customer's admin, from the partner
+    ['owner@acme.test', 'owner@bluebird.test', 'Bluebird Bakery', 201], // a customer's owner, from the partner
+    ['owner@acme.test', 'tom@acme.test', 'Acme Hosting', 201], // same account, lower level
+    ['owner@acme.test', 'sarah@acme.test', 'Acme Hosting', 201], // same account, admin below owner
+    ['admin@nimbus.test', 'owner@acme.test', 'Acme Hosting', 201], // the platform, a reseller's owner
+    ['admin@nimbus.test', 'owner@evergreen.test', 'Evergreen Legal', 201], // the platform, a customer two levels down
+    ['sarah@acme.test', 'billie@acme.test', 'Acme Hosting', 403], // same level
+    ['sarah@acme.test', 'owner@acme.test', 'Acme Hosting', 403], // upwards, same account
+    ['owner@acme.test', 'owner@acme.test', 'Acme Hosting', 403], // oneself
+    ['sarah@acme.test', 'sam@freelance.test', 'Bluebird Bakery', 403], // no customers.impersonate
+    ['tom@acme.test', 'owner@bluebird.test', 'Bluebird Bakery', 403], // a user of the partner holds no customers.impersonate
+    ['owner@bluebird.test', 'owner@acme.test', 'Acme Hosting', 404], // upwards to the partner
+    ['owner@acme.test', 'owner@globex.test', 'Globex Partners', 404], // sideways
+    ['owner@acme.test', 'owner@evergreen.test', 'Evergreen Legal', 404], // another reseller's customer
+    ['owner@bluebird.test', 'sam@freelance.test', 'Evergreen Legal', 404], // sideways via a shared login
+  ]
+  it.each(cases)('%s → %s in %s answers %i', async (who, target, account, status) => {
+    const res = await start(await login(who), target, account)
+    expect(res.status).toBe(status)
+    if (status !== 201) expect((await problem(res)).code).toBe(status === 404 ? 'not_found' : 'forbidden')
+  })
+
+  it('records a refusal in the refused person’s own account', async () => {
+    const sarah = await login('sarah@acme.test')
+    expect((await start(sarah, 'owner@acme.test', 'Acme Hosting', 'refusal-marker-upwards')).status).toBe(403)
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/activity?type=impersonation_refused&q=refusal`, { cookie: await login('owner@acme.test') })
+    const items = ((await res.json()) as { items: { actor: { email: string }; subject: { email: string } }[] }).items
+    expect(items.at(0)).toMatchObject({ actor: { email: 'sarah@acme.test' }, subject: { email: 'owner@acme.test' } })
+  })
+
+  it('requires a reason and refuses a second impersonation on top of the first', async () => {
+    const owner = await login('owner@acme.test')
+    const noReason = await start(owner, 'tom@acme.test', 'Acme Hosting', '  ')
+    expect(noReason.status).toBe(400)
+    expect((await problem(noReason)).errors?.[0]?.field).toBe('reason')
+    expect((await start(owner, 'tom@acme.test', 'Acme Hosting')).status).toBe(201)
+    expect((await start(owner, 'sarah@acme.test', 'Acme Hosting')).status).toBe(409)
+  })
+})
+
+describe('while impersonating', () => {
+  it('acts with exactly the target’s menu in that account, and nowhere else', async () => {
+    const owner = await login('owner@acme.test')
+    const bluebird = await accountId('Bluebird Bakery')
+    expect((await start(owner, 'sam@freelance.test', 'Bluebird Bakery')).status).toBe(201)
+    const acting = await me(owner)
+    expect(acting.user.email).toBe('sam@freelance.test')
+    expect(acting.impersonation).toMatchObject({ impersonator: { email: 'owner@acme.test' }, target: { email: 'sam@freelance.test' }, accountId: bluebird })
+    // Only the impersonated account: not Sam's other accounts, not the impersonator's own.
+    expect(acting.accounts.map((a) => a.name)).toEqual(['Bluebird Bakery'])
+    expect((await api(`/accounts/${await accountId('Evergreen Legal')}`, { cookie: owner })).status).toBe(404)
+    expect((await api(`/accounts/${await accountId('Acme Hosting')}`, { cookie: owner })).status).toBe(404)
+
+    const menu = async (cookie: string) => ((await (await api(`/accounts/${bluebird}/menu`, { cookie })).json()) as { items: { key: string }[] }).items.map((i) => i.key)
+    expect(await menu(owner)).toEqual(await menu(await login('sam@freelance.test')))
+  })
+
+  it('never does more than the impersonator could: a customer’s consent still binds the partner', async () => {
+    // Sam (Bluebird admin, Technical) may restart bluebird-backup-01, which has no partner access.
+    const backup = await serviceId('bluebird-backup-01')
+    const bluebird = await accountId('Bluebird Bakery')
+    const sam = await login('sam@freelance.test')
+    expect((await api(`/accounts/${bluebird}/services/${backup}/actions/restart`, { method: 'POST', cookie: sam })).status).toBe(200)
+    const owner = await login('owner@acme.test')
+    await start(owner, 'sam@freelance.test', 'Bluebird Bakery')
+    const res = await api(`/accounts/${bluebird}/services/${backup}/actions/restart`, { method: 'POST', cookie: owner })
+    expect(res.status).toBe(403)
+    expect((await problem(res)).code).toBe('consent_required')
+  })
+
+  it('records the impersonator as actor and the target as subject, and start/end with the reason in both accounts', async () => {
+    const owner = await login('owner@acme.test')
+    const bluebird = await accountId('Bluebird Bakery')
+    const acme = await accountId('Acme Hosting')
+    const pos = await serviceId('bluebird-pos-01')
+    expect((await start(owner, 'sam@freelance.test', 'Bluebird Bakery', 'audit-marker-ticket-4711')).status).toBe(201)
+    expect((await api(`/accounts/${bluebird}/services/${pos}/actions/restart`, { method: 'POST', cookie: owner })).status).toBe(200)
+    expect((await api('/impersonation', { method: 'DELETE', cookie: owner })).status).toBe(204)
+
+    type E = { type: string; accountId: string; actor: { email: string }; subject: { email: string } | null; impersonator: { email: string } | null; description: string }
+    const read = async (account: string, query: string) =>
+      ((await (await api(`/accounts/${account}/activity${query}`, { cookie: await login('owner@bluebird.test') })).json()) as { items: E[] }).items
+    const restart = (await read(bluebird, '?type=server_action&actor=owner@acme.test')).at(0)
+    expect(restart).toMatchObject({ actor: { email: 'owner@acme.test' }, impersonator: { email: 'owner@acme.test' }, subject: { email: 'sam@freelance.test' } })
+
+    const inBluebird = await read(bluebird, '?type=impersonation_start,impersonation_end&q=4711')
+    expect(inBluebird.map((e) => e.type).sort()).toEqual(['impersonation_end', 'impersonation_start'])
+    // Acme's view holds its own start event and, forwarded up (asynchronously) from Bluebird, the customer's.
+    const acmeOwner = await login('owner@acme.test')
+    await vi.waitFor(
+      async () => {
+        const res = await api(`/accounts/${acme}/activity?type=impersonation_start&q=4711`, { cookie: acmeOwner })
+        const ids = ((await res.json()) as { items: E[] }).items.map((e) => e.accountId)
+        expect(ids.sort()).toEqual([acme, bluebird].sort())
+      },
+      { timeout: 5000, interval: 100 },
+    )
+  })
+
+  it('refuses changes to the target’s password and email, and the target’s access log', async () => {
+    const owner = await login('owner@acme.test')
+    await start(owner, 'tom@acme.test', 'Acme Hosting')
+    const password = await api('/me/password', { method: 'POST', cookie: owner, json: { currentPassword: 'trellis-demo', newPassword: 'brand-new-orchid-52' } })
+    expect(password.status).toBe(403)
+    expect((await problem(password)).code).toBe('impersonation_restricted')
+    const email = await api('/me', { method: 'PATCH', cookie: owner, json: { email: 'hijack@example.test', currentPassword: 'trellis-demo' } })
+    expect(email.status).toBe(403)
+    expect((await api('/me/access-log', { cookie: owner })).status).toBe(403)
+    // Tom still signs in with his own password and email.
+    await login('tom@acme.test')
+  })
+
+  it('ends on exit: the session is the impersonator’s own again, and the target’s access log says who, why and how long', async () => {
+    const owner = await login('owner@acme.test')
+    await start(owner, 'tom@acme.test', 'Acme Hosting', 'Checking the managed servers')
+    expect((await api('/impersonation', { method: 'DELETE', cookie: owner })).status).toBe(204)
+    const back = await me(owner)
+    expect(back.user.email).toBe('owner@acme.test')
+    expect(back.impersonation).toBeNull()
+    // Exiting twice is harmless.
+    expect((await api('/impersonation', { method: 'DELETE', cookie: owner })).status).toBe(204)
+
+    const log = (await (await api('/me/access-log', { cookie: await login('tom@acme.test') })).json()) as {
+      items: { impersonator: { email: string }; reason: string; accountName: string; startedAt: number; endedAt: number; endReason: string }[]
+    }
+    expect(log.items[0]).toMatchObject({ impersonator: { email: 'owner@acme.test' }, reason: 'Checking the managed servers', accountName: 'Acme Hosting', endReason: 'exit' })
+    expect(log.items[0]!.endedAt).toBeGreaterThanOrEqual(log.items[0]!.startedAt)
+
+    const mail = await env.DB.prepare(`SELECT subject, text FROM email_outbox WHERE "to" = 'tom@acme.test' ORDER BY created_at DESC LIMIT 1`).first<{ subject: string; text: string }>()
+    expect(mail!.subject).toContain('Alex Moreno')
+    expect(mail!.text).toContain('Checking the managed servers')
+  })
+
+  it('ends on logout', async () => {
+    const owner = await login('owner@acme.test')
+    await start(owner, 'tom@acme.test', 'Acme Hosting')
+    expect((await api('/auth/logout', { method: 'POST', cookie: owner })).status).toBe(204)
+    const row = await env.DB.prepare('SELECT ended_at, end_reason FROM impersonations ORDER BY started_at DESC LIMIT 1').first<{ ended_at: number; end_reason: string }>()
+    expect(row).toMatchObject({ end_reason: 'logout' })
+    expect((await api('/me', { cookie: owner })).status).toBe(401)
+  })
+
+  it('ends by itself after 60 minutes (fake clock)', async () => {
+    const owner = await login('owner@acme.test')
+    await start(owner, 'tom@acme.test', 'Acme Hosting')
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 59 * 60 * 1000)
+    expect((await me(owner)).impersonation).not.toBeNull()
+    vi.setSystemTime(Date.now() + 2 * 60 * 1000)
+    const after = await me(owner)
+    expect(after.impersonation).toBeNull()
+    expect(after.user.email).toBe('owner@acme.test')
+    const row = await env.DB.prepare('SELECT started_at, ended_at, end_reason FROM impersonations ORDER BY started_at DESC LIMIT 1').first<{ started_at: number; ended_at: number; end_reason: string }>()
+    expect(row!.end_reason).toBe('expired')
+    expect(row!.ended_at - row!.started_at).toBe(60 * 60 * 1000)
+  })
+})
