@@ -6,8 +6,10 @@ import { accountId, hydrated, launchBrowser, openPage, pathOf, screenshot, signI
 /** Open the newest outbox message to `email` and follow its link (the email's button opens a new tab). */
 async function followEmailLink(context: BrowserContext, page: Page, email: string, linkName: RegExp): Promise<Page> {
   await visit(page, '/dev/outbox')
-  const message = page.locator(`article[data-message-to="${email}"]`).first()
+  const message = page.locator(`details[data-message-to="${email}"]`).first()
   await message.waitFor()
+  // Only the newest message is open at first.
+  if (!(await message.evaluate((details) => (details as HTMLDetailsElement).open))) await message.locator('summary').click()
   const link = message.frameLocator('iframe').getByRole('link', { name: linkName })
   const [opened] = await Promise.all([context.waitForEvent('page'), link.click()])
   await opened.waitForLoadState()

@@ -8,8 +8,9 @@ import type { Actions, PageServerLoad } from './$types'
 /** The signed-in person's profile, and who has acted on their behalf. */
 export const load: PageServerLoad = async (event) => {
   if (!hasSession(event)) redirect(303, loginUrl(event))
-  const [me, log] = await Promise.all([api(event).me(), access(event).accessLog()])
-  const { user, accounts, impersonation = null, lastAccountId = null } = unwrap(event, me)
+  const { user, accounts, impersonation = null, lastAccountId = null } = unwrap(event, await api(event).me())
+  // The access log is private to the person it is about: not read while acting as them.
+  const log = impersonation ? null : await access(event).accessLog()
   const last = lastAccountId ?? event.cookies.get(LAST_ACCOUNT_COOKIE)
   const back = impersonation
     ? { id: impersonation.accountId, name: impersonation.accountName }
@@ -18,7 +19,7 @@ export const load: PageServerLoad = async (event) => {
     user,
     impersonation,
     back: back ? { id: back.id, name: back.name } : null,
-    accessLog: log.ok ? log.data.items.toSorted((a, b) => b.startedAt - a.startedAt) : null,
+    accessLog: log?.ok ? log.data.items.toSorted((a, b) => b.startedAt - a.startedAt) : null,
   }
 }
 
