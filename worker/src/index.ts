@@ -4,13 +4,14 @@ import { except } from 'hono/combine'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { createDb } from './db.ts'
-import type { AppEnv } from './env.ts'
+import type { AppEnv, Bindings } from './env.ts'
 import { AppError, problemResponse } from './errors.ts'
 import { brand } from './middleware/brand.ts'
 import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
 import { session } from './middleware/session.ts'
 import { createRouter } from './openapi.ts'
+import { purgeDeletedAccounts } from './scheduled.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { auth } from './routes/auth.ts'
@@ -23,7 +24,10 @@ import { hostnamesRouter } from './routes/hostnames.ts'
 import { impersonationRoutes } from './routes/impersonation.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
+import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
+import { customers, resellers } from './routes/resellers.ts'
+import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
 
@@ -40,8 +44,12 @@ export const api = createRouter()
   .route('/', servicesRouter)
   .route('/', activity)
   .route('/', catalogue)
+  .route('/', resellers)
+  .route('/', customers)
+  .route('/', templates)
   .route('/', invitationRoutes)
   .route('/', impersonationRoutes)
+  .route('/', notificationRoutes)
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
 
@@ -86,5 +94,9 @@ app.onError((err) => {
 })
 
 export type AppType = typeof api
-export default app
+/** HTTP through Hono; the daily Cron Trigger purges deleted subtrees past their window (domain/lifecycle.ts). */
+export default {
+  fetch: app.fetch,
+  scheduled: (controller, env, ctx) => ctx.waitUntil(purgeDeletedAccounts(env, controller.scheduledTime)),
+} satisfies ExportedHandler<Bindings>
 export { ActivityLog } from './durable/activity-log.ts'

@@ -158,7 +158,7 @@ export async function usageOf(db: DB, account: { id: string; path: string; admin
   const reseller = resellerOf(account.path)
   const limits = await limitsFor(db, account.path)
   const prefix = reseller?.path ?? account.path
-  const [customers, staff, admins, services] = await db.batch([
+  const [customers, staff, admins, services] = await Promise.all([
     db.all<{ n: number }>(sql`SELECT count(*) AS n FROM accounts WHERE kind = 'customer' AND status != 'deleted' AND ${subtree(prefix, sql`path`)}`),
     db.all<{ n: number }>(sql`SELECT count(*) AS n FROM memberships WHERE account_id = ${account.id}`),
     db.all<{ n: number }>(sql`SELECT count(*) AS n FROM memberships WHERE account_id = ${account.id} AND level = 'admin'`),

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { menuFor } from '../authz/menu.ts'
 import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
+import { limitsFor, usageOf } from '../domain/limits.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext } from '../middleware/account-context.ts'
 import { audit } from '../middleware/audit.ts'
@@ -17,7 +18,32 @@ const MenuItem = z
   .object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()) })
   .openapi('MenuItem')
 
+const UsageItem = z.object({ limit: z.string(), label: z.string(), used: z.number(), allowed: z.number().nullable() }).openapi('UsageItem')
+
 export const accounts = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/usage',
+      tags: ['Accounts'],
+      summary: 'Usage against the reseller limits',
+      description:
+        'For the usage bars of a dashboard: customers and services per type across the reseller’s tree, staff and admins of this account; `allowed` null = unlimited. `scope` is null outside resellers’ trees (no limits there).',
+      request: { params: AccountParam },
+      responses: {
+        200: {
+          description: 'Used and allowed per limit',
+          content: { 'application/json': { schema: z.object({ scope: z.object({ resellerId: z.string() }).nullable(), items: z.array(UsageItem) }) } },
+        },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'dashboard.view')
+      return c.json(await usageOf(c.var.db, ctx.account), 200)
+    },
+  )
   .openapi(
     createRoute({
       method: 'get',
@@ -123,6 +149,15 @@ export const accounts = createRouter()
       if (body.adminCap !== undefined) {
         const via = authorize(ctx, 'staff.manage')
         if (via.accountId === ctx.account.id) throw fieldError(403, 'forbidden', 'adminCap', 'The admin cap is set by the parent account.')
+        // Rule 9: no parent raises a cap above its reseller's max_admins.
+        const max = (await limitsFor(c.var.db, ctx.account.path)).max_admins
+        if (max !== null && body.adminCap > max) {
+          throw new AppError(422, 'limit_reached', `adminCap: The reseller's limit allows at most ${max} admins per account.`, {
+            limit: 'max_admins',
+            value: max,
+            errors: [{ field: 'adminCap', message: `At most ${max} (the reseller's limit).` }],
+          })
+        }
       }
       if (body.name === undefined && body.adminCap === undefined && body.pageViewLogging === undefined) {
         throw fieldError(400, 'validation_failed', 'body', 'Send name, adminCap or pageViewLogging.')

@@ -3,6 +3,7 @@ import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
+import { loginRefusal, refusalMessage } from '../domain/lifecycle.ts'
 import { portalRefusal } from '../domain/portal.ts'
 import { countAttempt, refundAttempt, resetAttempts } from '../domain/rate-limits.ts'
 import { createSession, endImpersonation, invalidateSession } from '../domain/sessions.ts'
@@ -96,6 +97,14 @@ export const auth = createRouter()
       const actor = { id: user.id, email: user.email }
       await Promise.all(where.map((a) => audit(c, a, { type: 'login_failed', actor, description: `Sign-in refused for ${shown} on ${refusal.host}: not a member of that portal` })))
       throw refusal.error
+    }
+    // Rule 8: nobody signs in whose every account lies in a disabled or deleted tree.
+    const suspended = await loginRefusal(db, user.id)
+    if (suspended) {
+      const actor = { id: user.id, email: user.email }
+      const where = await accountsOfUser(db, user.id)
+      await Promise.all(where.map((a) => audit(c, a, { type: 'login_refused', actor, description: `Sign-in refused for ${user.email}: ${suspended.accountName} is ${suspended.status === 'deleted' ? 'deleted' : 'suspended'}` })))
+      throw new AppError(403, 'account_suspended', refusalMessage(suspended), { reason: suspended.showReason ? suspended.reason : null })
     }
 
     if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))

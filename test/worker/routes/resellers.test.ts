@@ -1,0 +1,313 @@
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { purgeDeletedAccounts } from '../../../worker/src/scheduled.ts'
+import { addMembership, createAccount, createUser } from '../../helpers/factories.ts'
+import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+
+const password = 'violet-harbour-71-lantern'
+const DAY = 24 * 60 * 60 * 1000
+
+type Managed = { id: string; name: string; status: string; templateId: string | null; templateName: string | null; limits: Record<string, unknown>; access: string[] | null; purgeAfter: number | null }
+
+async function platform() {
+  return { id: await accountId('Nimbus Cloud'), cookie: await login('admin@nimbus.test') }
+}
+
+/** Set limits (and optionally access) on a demo reseller through the API. */
+async function limitReseller(name: string, limits: Record<string, unknown>, access?: string[] | null) {
+  const p = await platform()
+  const res = await api(`/accounts/${p.id}/resellers/${await accountId(name)}`, {
+    method: 'PATCH',
+    cookie: p.cookie,
+    json: { limits, ...(access !== undefined && { access }) },
+  })
+  expect(res.status).toBe(200)
+  return p
+}
+
+async function loginStatus(email: string, pass = DEMO_PASSWORD) {
+  const res = await api('/auth/login', { method: 'POST', json: { email, password: pass }, ip: `10.77.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` })
+  return res
+}
+
+describe('reseller templates', () => {
+  it('creates a template and a reseller from it that copies limits and access and remembers the template', async () => {
+    const p = await platform()
+    const t = await api(`/accounts/${p.id}/templates`, {
+      method: 'POST',
+      cookie: p.cookie,
+      json: { name: 'Starter', limits: { max_customers: 2, max_services: { hosting: 1 } }, access: ['services', 'customers', 'staff'] },
+    })
+    expect(t.status).toBe(201)
+    const { template } = (await t.json()) as { template: { id: string; limits: Record<string, unknown> } }
+    expect(template.limits).toMatchObject({ max_customers: 2, max_staff: null, max_services: { hosting: 1 } })
+
+    const res = await api(`/accounts/${p.id}/resellers`, {
+      method: 'POST',
+      cookie: p.cookie,
+      json: { name: 'Initech', ownerEmail: 'owner@initech.test', ownerName: 'Bill L', ownerPassword: password, templateId: template.id },
+    })
+    expect(res.status).toBe(201)
+    const { account } = (await res.json()) as { account: Managed }
+    expect(account).toMatchObject({ name: 'Initech', status: 'active', templateId: template.id, templateName: 'Starter', access: ['services', 'customers', 'staff'] })
+    expect(account.limits).toMatchObject({ max_customers: 2, max_services: { hosting: 1 } })
+    // The new owner signs in and sees only the sections of the access list (and the dashboard).
+    const owner = await login('owner@initech.test', password)
+    const menu = (await (await api(`/accounts/${account.id}/menu`, { cookie: owner })).json()) as { items: { key: string }[] }
+    expect(menu.items.map((i) => i.key)).toEqual(['dashboard', 'services', 'customers', 'staff'])
+    const list = (await (await api(`/accounts/${p.id}/templates`, { cookie: p.cookie })).json()) as { items: { name: string; resellers: number }[] }
+    expect(list.items.find((i) => i.name === 'Starter')?.resellers).toBe(1)
+  })
+
+  it('updates and deletes a template; resellers keep their copied limits', async () => {
+    const p = await platform()
+    const { template } = (await (await api(`/accounts/${p.id}/templates`, { method: 'POST', cookie: p.cookie, json: { name: 'Temp', limits: { max_customers: 4 } } })).json()) as { template: { id: string } }
+    const patched = await api(`/accounts/${p.id}/templates/${template.id}`, { method: 'PATCH', cookie: p.cookie, json: { name: 'Renamed' } })
+    expect(patched.status).toBe(200)
+    expect(((await patched.json()) as { template: { name: string } }).template.name).toBe('Renamed')
+    const acme = await accountId('Acme Hosting')
+    await api(`/accounts/${p.id}/resellers/${acme}`, { method: 'PATCH', cookie: p.cookie, json: { templateId: template.id } })
+    expect((await api(`/accounts/${p.id}/templates/${template.id}`, { method: 'DELETE', cookie: p.cookie })).status).toBe(204)
+    const { account } = (await (await api(`/accounts/${p.id}/resellers/${acme}`, { cookie: p.cookie })).json()) as { account: Managed }
+    expect(account.templateId).toBeNull()
+    expect(account.limits).toMatchObject({ max_customers: 4 })
+  })
+
+  it("answers 404 for another platform's templates and resellers, and to resellers asking about their platform", async () => {
+    const other = await createAccount({ name: 'Other Platform', kind: 'platform' })
+    const otherReseller = await createAccount({ name: 'Other Reseller', kind: 'reseller', parentId: other.id })
+    const boss = await createUser({ email: 'boss@other.test', password })
+    await addMembership(boss.id, other.id, 'owner')
+    const otherCookie = await login('boss@other.test', password)
+    const { template } = (await (await api(`/accounts/${other.id}/templates`, { method: 'POST', cookie: otherCookie, json: { name: 'Theirs' } })).json()) as { template: { id: string } }
+
+    const p = await platform()
+    expect((await api(`/accounts/${p.id}/templates/${template.id}`, { cookie: p.cookie })).status).toBe(404)
+    expect((await api(`/accounts/${p.id}/templates/${template.id}`, { method: 'PATCH', cookie: p.cookie, json: { name: 'x' } })).status).toBe(404)
+    expect((await api(`/accounts/${p.id}/templates/${template.id}`, { method: 'DELETE', cookie: p.cookie })).status).toBe(404)
+    expect((await api(`/accounts/${p.id}/resellers/${otherReseller.id}`, { cookie: p.cookie })).status).toBe(404)
+    expect((await api(`/accounts/${p.id}/resellers/${otherReseller.id}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'x' } })).status).toBe(404)
+    expect((await api(`/accounts/${other.id}/resellers`, { cookie: p.cookie })).status).toBe(404)
+    // A template id from another platform cannot seed a reseller here.
+    const bad = await api(`/accounts/${p.id}/resellers`, { method: 'POST', cookie: p.cookie, json: { name: 'X', ownerEmail: 'x@x.test', ownerName: 'X', ownerPassword: password, templateId: template.id } })
+    expect(bad.status).toBe(400)
+    expect((await problem(bad)).errors?.[0]?.field).toBe('templateId')
+    // Acme's owner is not a member of the platform.
+    const acmeOwner = await login('owner@acme.test')
+    expect((await api(`/accounts/${p.id}/resellers`, { cookie: acmeOwner })).status).toBe(404)
+    expect((await api(`/accounts/${await accountId('Acme Hosting')}/templates`, { cookie: acmeOwner })).status).toBe(403)
+  })
+
+  it('answers 400 naming the field for bad input', async () => {
+    const p = await platform()
+    const cases: [string, string, unknown, string][] = [
+      ['POST', `/accounts/${p.id}/templates`, { name: 'X', limits: { max_customers: -1 } }, 'limits.max_customers'],
+      ['POST', `/accounts/${p.id}/templates`, { name: 'X', access: ['bogus'] }, 'access.0'],
+      ['POST', `/accounts/${p.id}/templates`, { name: '' }, 'name'],
+      ['POST', `/accounts/${p.id}/templates`, { name: 'X', limits: { max_services: { spaceship: 1 } } }, 'limits.max_services'],
+      ['POST', `/accounts/${p.id}/resellers`, { name: 'X', ownerEmail: 'nope', ownerName: 'X' }, 'ownerEmail'],
+      ['POST', `/accounts/${p.id}/resellers`, { name: 'X', ownerEmail: 'new@x.test', ownerName: 'X' }, 'ownerPassword'],
+      ['POST', `/accounts/${p.id}/resellers/${await accountId('Acme Hosting')}/disable`, { reason: '' }, 'reason'],
+      ['PATCH', `/accounts/${p.id}/resellers/${await accountId('Acme Hosting')}`, { limits: { max_staff: 1.5 } }, 'limits.max_staff'],
+    ]
+    for (const [method, path, json, field] of cases) {
+      const res = await api(path, { method, cookie: p.cookie, json })
+      expect(res.status, `${method} ${path} ${JSON.stringify(json)}`).toBe(400)
+      expect((await problem(res)).errors?.map((e) => e.field)).toContain(field)
+    }
+  })
+})
+
+describe('limits on every write path', () => {
+  it('refuses the customer past max_customers, also when many creates race', async () => {
+    await limitReseller('Acme Hosting', { max_customers: 5 }) // Acme has 3 customers
+    const acme = await accountId('Acme Hosting')
+    const cookie = await login('owner@acme.test')
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        api(`/accounts/${acme}/customers`, { method: 'POST', cookie, json: { name: `Race ${i}`, ownerEmail: `race${i}@race.test`, ownerName: `Racer ${i}`, ownerPassword: password } }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 201)).toHaveLength(2)
+    const refused = results.filter((r) => r.status === 422)
+    expect(refused).toHaveLength(4)
+    const body = (await refused[0]!.json()) as { code: string; limit: string; value: number }
+    expect(body).toMatchObject({ code: 'limit_reached', limit: 'max_customers', value: 5 })
+    const n = await env.DB.prepare(`SELECT count(*) AS n FROM accounts WHERE kind = 'customer' AND parent_id = ?`).bind(acme).first<{ n: number }>()
+    expect(n?.n).toBe(5)
+    // No half-created owners were left behind.
+    const users = await env.DB.prepare(`SELECT count(*) AS n FROM users WHERE email LIKE '%@race.test'`).first<{ n: number }>()
+    expect(users?.n).toBe(2)
+  })
+
+  it('refuses staff past max_staff in any account of the tree, also when creates race', async () => {
+    await limitReseller('Acme Hosting', { max_staff: 3 }) // Bluebird has its owner and Sam
+    const bluebird = await accountId('Bluebird Bakery')
+    const cookie = await login('owner@bluebird.test')
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        api(`/accounts/${bluebird}/members`, { method: 'POST', cookie, json: { email: `staff${i}@bb.test`, name: `Staff ${i}`, password, level: 'user' } }),
+      ),
+    )
+    expect(results.map((r) => r.status).sort()).toEqual([201, 422, 422, 422])
+    expect(await results.find((r) => r.status === 422)!.json()).toMatchObject({ code: 'limit_reached', limit: 'max_staff', value: 3 })
+  })
+
+  it('caps admins per account at max_admins, and no parent raises a cap above it', async () => {
+    const p = await limitReseller('Acme Hosting', { max_admins: 2 }) // Acme already has two admins
+    const acme = await accountId('Acme Hosting')
+    const res = await api(`/accounts/${acme}/members`, { method: 'POST', cookie: await login('owner@acme.test'), json: { email: 'third@acme.test', name: 'Third', password, level: 'admin' } })
+    expect(res.status).toBe(422)
+    expect(await res.json()).toMatchObject({ code: 'limit_reached', limit: 'max_admins', value: 2 })
+    const raise = await api(`/accounts/${await accountId('Bluebird Bakery')}`, { method: 'PATCH', cookie: await login('owner@acme.test'), json: { adminCap: 5 } })
+    expect(raise.status).toBe(422)
+    expect(await raise.json()).toMatchObject({ code: 'limit_reached', limit: 'max_admins', value: 2 })
+    expect((await api(`/accounts/${acme}`, { method: 'PATCH', cookie: p.cookie, json: { adminCap: 2 } })).status).toBe(200)
+  })
+
+  it('counts services per type across the whole tree, also when creates race', async () => {
+    await limitReseller('Acme Hosting', { max_services: { server: 6 } }) // Acme's tree has 5 servers
+    const copperleaf = await accountId('Copperleaf Studio')
+    const cookie = await login('owner@copperleaf.test')
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => api(`/accounts/${copperleaf}/services`, { method: 'POST', cookie, json: { type: 'server', name: `render-${i}` } })),
+    )
+    expect(results.map((r) => r.status).sort()).toEqual([201, 422, 422, 422])
+    expect(await results.find((r) => r.status === 422)!.json()).toMatchObject({ code: 'limit_reached', limit: 'max_services.server', value: 6 })
+    // Other types stay unlimited.
+    expect((await api(`/accounts/${copperleaf}/services`, { method: 'POST', cookie, json: { type: 'hosting', name: 'www.more.test' } })).status).toBe(201)
+  })
+
+  it('reports usage against the limits for the dashboard bars', async () => {
+    await limitReseller('Acme Hosting', { max_customers: 10, max_services: { server: 8 } })
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/usage`, { cookie: await login('owner@acme.test') })
+    expect(res.status).toBe(200)
+    const { items } = (await res.json()) as { items: { limit: string; used: number; allowed: number | null }[] }
+    expect(items.find((i) => i.limit === 'max_customers')).toMatchObject({ used: 3, allowed: 10 })
+    expect(items.find((i) => i.limit === 'max_services.server')).toMatchObject({ used: 5, allowed: 8 })
+    expect(items.find((i) => i.limit === 'max_staff')).toMatchObject({ used: 4, allowed: null })
+  })
+})
+
+describe('access', () => {
+  it('removes sections from the menu and the API everywhere in the reseller’s tree', async () => {
+    await limitReseller('Acme Hosting', {}, ['customers', 'staff', 'roles', 'activity'])
+    const bluebird = await accountId('Bluebird Bakery')
+    const acme = await accountId('Acme Hosting')
+    for (const [email, account] of [['owner@acme.test', acme], ['owner@bluebird.test', bluebird], ['sarah@acme.test', bluebird]] as const) {
+      const cookie = await login(email)
+      const menu = (await (await api(`/accounts/${account}/menu`, { cookie })).json()) as { items: { key: string }[] }
+      expect(menu.items.map((i) => i.key), email).not.toContain('services')
+      expect((await api(`/accounts/${account}/services`, { cookie })).status, email).toBe(403)
+    }
+    const svc = await env.DB.prepare(`SELECT id FROM services WHERE account_id = ? LIMIT 1`).bind(bluebird).first<{ id: string }>()
+    expect((await api(`/accounts/${acme}/services/${svc!.id}`, { cookie: await login('owner@acme.test') })).status).toBe(403)
+    expect((await api(`/accounts/${bluebird}/services`, { method: 'POST', cookie: await login('owner@bluebird.test'), json: { type: 'hosting', name: 'x.test' } })).status).toBe(403)
+    // Globex's tree is untouched.
+    const globex = (await (await api(`/accounts/${await accountId('Globex Partners')}/menu`, { cookie: await login('owner@globex.test') })).json()) as { items: { key: string }[] }
+    expect(globex.items.map((i) => i.key)).toContain('services')
+  })
+})
+
+describe('lifecycle cascade', () => {
+  it('disabling a reseller refuses logins, ends sessions in its whole tree, keeps data; enabling restores', async () => {
+    const acme = await accountId('Acme Hosting')
+    const bluebird = await accountId('Bluebird Bakery')
+    const acmeOwner = await login('owner@acme.test')
+    const bluebirdOwner = await login('owner@bluebird.test')
+    const sam = await login('sam@freelance.test') // also in Globex's tree
+    const p = await platform()
+    const res = await api(`/accounts/${p.id}/resellers/${acme}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Unpaid invoice', showReason: true } })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { account: Managed }).account.status).toBe('disabled')
+
+    expect((await api('/me', { cookie: acmeOwner })).status).toBe(401)
+    expect((await api(`/accounts/${bluebird}`, { cookie: bluebirdOwner })).status).toBe(401)
+    // Someone with an active account elsewhere keeps the session but not this tree.
+    const samRes = await api(`/accounts/${bluebird}`, { cookie: sam })
+    expect(samRes.status).toBe(403)
+    expect((await problem(samRes)).code).toBe('account_suspended')
+    expect((await api(`/accounts/${await accountId('Evergreen Legal')}`, { cookie: sam })).status).toBe(200)
+
+    const refused = await loginStatus('owner@acme.test')
+    expect(refused.status).toBe(403)
+    const body = await problem(refused)
+    expect(body.code).toBe('account_suspended')
+    expect(body.detail).toContain('Unpaid invoice')
+    expect((await loginStatus('owner@bluebird.test')).status).toBe(403)
+    // The platform still sees it, data intact.
+    expect((await api(`/accounts/${bluebird}/members`, { cookie: p.cookie })).status).toBe(200)
+
+    expect((await api(`/accounts/${p.id}/resellers/${acme}/enable`, { method: 'POST', cookie: p.cookie })).status).toBe(200)
+    expect((await loginStatus('owner@acme.test')).status).toBe(200)
+    expect((await api(`/accounts/${bluebird}`, { cookie: sam })).status).toBe(200)
+  })
+
+  it('hides the reason unless the platform chose to show it', async () => {
+    const p = await platform()
+    await api(`/accounts/${p.id}/resellers/${await accountId('Globex Partners')}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Internal fraud review' } })
+    const body = await problem(await loginStatus('owner@globex.test'))
+    expect(body.code).toBe('account_suspended')
+    expect(body.detail).not.toContain('fraud')
+  })
+
+  it('a reseller disables and enables one of its customers', async () => {
+    const acme = await accountId('Acme Hosting')
+    const copperleaf = await accountId('Copperleaf Studio')
+    const cookie = await login('owner@acme.test')
+    expect((await api(`/accounts/${acme}/customers/${copperleaf}/disable`, { method: 'POST', cookie, json: { reason: 'Paused' } })).status).toBe(200)
+    expect((await loginStatus('owner@copperleaf.test')).status).toBe(403)
+    expect((await loginStatus('owner@bluebird.test')).status).toBe(200)
+    expect((await api(`/accounts/${acme}/customers/${copperleaf}/enable`, { method: 'POST', cookie })).status).toBe(200)
+    expect((await loginStatus('owner@copperleaf.test')).status).toBe(200)
+    // Another reseller's customer is not found.
+    expect((await api(`/accounts/${acme}/customers/${await accountId('Foxglove Farms')}/disable`, { method: 'POST', cookie, json: { reason: 'x' } })).status).toBe(404)
+  })
+
+  it('deleting hides the subtree and refuses logins; restore brings it back', async () => {
+    const acme = await accountId('Acme Hosting')
+    const driftwood = await accountId('Driftwood Dental')
+    const cookie = await login('owner@acme.test')
+    const ownerCookie = await login('owner@driftwood.test')
+    const del = await api(`/accounts/${acme}/customers/${driftwood}`, { method: 'DELETE', cookie })
+    expect(del.status).toBe(200)
+    const { account } = (await del.json()) as { account: Managed }
+    expect(account.status).toBe('deleted')
+    expect(account.purgeAfter! - Date.now()).toBeGreaterThan(29 * DAY)
+
+    const children = (await (await api(`/accounts/${acme}/children`, { cookie })).json()) as { items: { id: string }[] }
+    expect(children.items.map((c) => c.id)).not.toContain(driftwood)
+    expect((await api(`/accounts/${driftwood}`, { cookie })).status).toBe(404)
+    expect((await api(`/me`, { cookie: ownerCookie })).status).toBe(401)
+    expect((await loginStatus('owner@driftwood.test')).status).toBe(403)
+
+    expect((await api(`/accounts/${acme}/customers/${driftwood}/restore`, { method: 'POST', cookie })).status).toBe(200)
+    expect((await api(`/accounts/${driftwood}`, { cookie })).status).toBe(200)
+    expect((await loginStatus('owner@driftwood.test')).status).toBe(200)
+  })
+
+  it('purges a deleted subtree after the 30-day window, not before', async () => {
+    const p = await platform()
+    const globex = await accountId('Globex Partners')
+    expect((await api(`/accounts/${p.id}/resellers/${globex}`, { method: 'DELETE', cookie: p.cookie })).status).toBe(200)
+    const count = async () => (await env.DB.prepare(`SELECT count(*) AS n FROM accounts WHERE path LIKE '%' || ? || '%'`).bind(globex).first<{ n: number }>())!.n
+
+    expect(await purgeDeletedAccounts(env, Date.now() + 29 * DAY)).toHaveLength(0)
+    expect(await count()).toBe(3)
+    expect(await purgeDeletedAccounts(env, Date.now() + 31 * DAY)).toHaveLength(1)
+    expect(await count()).toBe(0)
+    // Logins that belonged only to the tree are gone; Sam (also in Acme's tree) stays.
+    const left = await env.DB.prepare(`SELECT email FROM users WHERE email IN ('owner@globex.test', 'owner@evergreen.test', 'sam@freelance.test')`).all<{ email: string }>()
+    expect(left.results.map((r) => r.email)).toEqual(['sam@freelance.test'])
+    // Too late to restore.
+    expect((await api(`/accounts/${p.id}/resellers/${globex}/restore`, { method: 'POST', cookie: p.cookie })).status).toBe(404)
+  })
+
+  it('refuses a restore once the window has passed (fake clock)', async () => {
+    const p = await platform()
+    const globex = await accountId('Globex Partners')
+    await api(`/accounts/${p.id}/resellers/${globex}`, { method: 'DELETE', cookie: p.cookie })
+    await env.DB.prepare('UPDATE accounts SET purge_after = ? WHERE id = ?').bind(Date.now() - 1, globex).run()
+    expect((await api(`/accounts/${p.id}/resellers/${globex}/restore`, { method: 'POST', cookie: p.cookie })).status).toBe(409)
+  })
+})

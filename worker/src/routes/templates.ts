@@ -1,0 +1,149 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from '../domain/resellers.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
+import { createRouter } from '../openapi.ts'
+import { AccessSchema, LimitsSchema } from './resellers.ts'
+import { AccountParam, fieldError, problems } from './schemas.ts'
+
+const TemplateView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    limits: LimitsSchema,
+    access: z.array(z.string()).nullable(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    resellers: z.number().optional(),
+  })
+  .openapi('ResellerTemplate')
+
+const TemplateBody = z
+  .object({
+    name: z.string().trim().min(1, 'Enter a name.').max(80),
+    limits: LimitsSchema.default({ max_customers: null, max_staff: null, max_admins: null, max_services: {} }),
+    access: AccessSchema.default(null),
+  })
+  .strict()
+  .openapi('TemplateInput')
+
+const TemplatePatch = z
+  .object({ name: TemplateBody.shape.name.optional(), limits: LimitsSchema.optional(), access: AccessSchema.optional() })
+  .strict()
+  .openapi('TemplatePatch')
+
+const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
+const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
+const nameTaken = (error: unknown) => String(error).includes('UNIQUE constraint failed: reseller_templates')
+
+export const templates = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/templates',
+      tags: ['Resellers'],
+      summary: 'Reseller templates of the platform',
+      description: 'Needs `resellers.view`. With how many (undeleted) resellers came from each.',
+      request: { params: AccountParam },
+      responses: { 200: { description: 'Templates by name', content: { 'application/json': { schema: z.object({ items: z.array(TemplateView) }) } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'resellers.view')
+      return c.json({ items: await listTemplates(c.var.db, ctx.account.id) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/templates/{tid}',
+      tags: ['Resellers'],
+      summary: 'One reseller template',
+      request: { params: TemplateParams },
+      responses: { 200: { description: 'The template', ...one }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, tid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      authorize(ctx, 'resellers.view')
+      const template = await getTemplate(c.var.db, ctx.account.id, tid)
+      if (!template) throw new AppError(404, 'not_found', 'No template with that id.')
+      return c.json({ template }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/templates',
+      tags: ['Resellers'],
+      summary: 'Create a reseller template (limits and access)',
+      description: 'Needs `resellers.manage`. Names are unique per platform.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: TemplateBody } } } },
+      responses: { 201: { description: 'Created', ...one }, ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      authorize(ctx, 'resellers.manage')
+      const body = c.req.valid('json')
+      let tid: string
+      try {
+        tid = await createTemplate(c.var.db, ctx.account.id, body)
+      } catch (error) {
+        if (nameTaken(error)) throw fieldError(409, 'conflict', 'name', 'A template with this name exists.')
+        throw error
+      }
+      const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
+      await audit(c, ctx.account, { type: 'template_created', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} created the reseller template ${template.name}` })
+      return c.json({ template }, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/accounts/{id}/templates/{tid}',
+      tags: ['Resellers'],
+      summary: 'Change a reseller template',
+      description: 'Needs `resellers.manage`. Resellers made from it keep the values they copied.',
+      request: { params: TemplateParams, body: { required: true, content: { 'application/json': { schema: TemplatePatch } } } },
+      responses: { 200: { description: 'Updated', ...one }, ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { id, tid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      authorize(ctx, 'resellers.manage')
+      if (!(await getTemplate(c.var.db, ctx.account.id, tid))) throw new AppError(404, 'not_found', 'No template with that id.')
+      const body = c.req.valid('json')
+      if (Object.keys(body).length === 0) throw fieldError(400, 'validation_failed', 'body', 'Send name, limits or access.')
+      try {
+        await updateTemplate(c.var.db, ctx.account.id, tid, body)
+      } catch (error) {
+        if (nameTaken(error)) throw fieldError(409, 'conflict', 'name', 'A template with this name exists.')
+        throw error
+      }
+      const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
+      await audit(c, ctx.account, { type: 'template_updated', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} changed the reseller template ${template.name}` })
+      return c.json({ template }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/templates/{tid}',
+      tags: ['Resellers'],
+      summary: 'Delete a reseller template',
+      description: 'Needs `resellers.manage`. Resellers made from it keep their limits and access.',
+      request: { params: TemplateParams },
+      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, tid } = c.req.valid('param')
+      const ctx = await loadAccountContext(c, id)
+      authorize(ctx, 'resellers.manage')
+      const template = await getTemplate(c.var.db, ctx.account.id, tid)
+      if (!template) throw new AppError(404, 'not_found', 'No template with that id.')
+      await deleteTemplate(c.var.db, ctx.account.id, tid)
+      await audit(c, ctx.account, { type: 'template_deleted', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} deleted the reseller template ${template.name}` })
+      return c.body(null, 204)
+    },
+  )

@@ -1,0 +1,31 @@
+import { createDb } from './db.ts'
+import { appendEvent } from './domain/activity.ts'
+import { purgeExpired } from './domain/lifecycle.ts'
+import type { Bindings } from './env.ts'
+
+/**
+ * The Cron Trigger's work: purge every soft-deleted subtree whose 30-day
+ * window has passed, and record it in the parent's activity log.
+ */
+export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
+  const db = createDb(env.DB)
+  const purged = await purgeExpired(db, now)
+  for (const account of purged) {
+    if (!account.parentId) continue
+    const parentPath = account.path.slice(0, account.path.length - account.id.length - 1)
+    await appendEvent(env, {
+      accountId: account.parentId,
+      accountPath: parentPath,
+      type: 'account_purged',
+      kind: 'action',
+      actor: null,
+      impersonator: null,
+      subject: null,
+      target: { kind: 'account', id: account.id, label: account.name },
+      description: `${account.name} was purged 30 days after it was deleted`,
+      ip: '',
+      userAgent: 'scheduled',
+    })
+  }
+  return purged
+}
