@@ -292,3 +292,53 @@ describe('partners invite customers', () => {
     expect((await invite(await login('sarah@acme.test'), acme, { kind: 'customer', email: 'p@example.test' })).status).toBe(201)
   })
 })
+
+describe('reseller limits bind invitations (rule 9)', () => {
+  it('refuses a customer invitation when the reseller is full, and an accept that would pass the limit', async () => {
+    const acme = await accountId('Acme Hosting')
+    const owner = await login('owner@acme.test')
+    // Acme has three customers; allow one more.
+    await env.DB.prepare(`UPDATE accounts SET limits = '{"max_customers":4}' WHERE id = ?`).bind(acme).run()
+    expect((await invite(owner, acme, { kind: 'customer', email: 'first@example.test' })).status).toBe(201)
+    expect((await invite(owner, acme, { kind: 'customer', email: 'second@example.test' })).status).toBe(201)
+    const first = await linkToken('first@example.test')
+    const second = await linkToken('second@example.test')
+    // Both accept at once: exactly one organisation fits.
+    const results = await Promise.all([
+      accept(first, { name: 'First', password: strongPassword, organisationName: 'First Org' }),
+      accept(second, { name: 'Second', password: strongPassword, organisationName: 'Second Org' }),
+    ])
+    expect(results.map((r) => r.status).sort()).toEqual([201, 422])
+    const refused = results.find((r) => r.status === 422)!
+    expect(await problem(refused)).toMatchObject({ code: 'limit_reached', limit: 'max_customers', value: 4 })
+    const customers = await env.DB.prepare(`SELECT count(*) AS n FROM accounts WHERE parent_id = ? AND kind = 'customer'`).bind(acme).first<{ n: number }>()
+    expect(customers!.n).toBe(4)
+    // Full now: a new invitation is refused up front, naming the limit.
+    const full = await invite(owner, acme, { kind: 'customer', email: 'third@example.test' })
+    expect(await problem(full)).toMatchObject({ status: 422, code: 'limit_reached', limit: 'max_customers' })
+  })
+})
+
+describe('a customer decides partner access for all its services', () => {
+  it('turns access on for every service and for new ones; partners and impersonators cannot', async () => {
+    const driftwood = await accountId('Driftwood Dental')
+    const dana = await login('owner@driftwood.test')
+    const acmeOwner = await login('owner@acme.test')
+    expect((await api(`/accounts/${driftwood}/partner-access`, { method: 'PUT', cookie: acmeOwner, json: { enabled: true } })).status).toBe(403)
+
+    const on = await api(`/accounts/${driftwood}/partner-access`, { method: 'PUT', cookie: dana, json: { enabled: true } })
+    expect(on.status).toBe(200)
+    expect(((await on.json()) as { servicesChanged: number }).servicesChanged).toBeGreaterThan(0)
+    const off = await env.DB.prepare('SELECT count(*) AS n FROM services WHERE account_id = ? AND partner_access = 0').bind(driftwood).first<{ n: number }>()
+    expect(off!.n).toBe(0)
+    const created = await api(`/accounts/${driftwood}/services`, { method: 'POST', cookie: dana, json: { type: 'mailbox', name: 'front-desk@driftwood.example' } })
+    expect(((await created.json()) as { service: { partnerAccess: boolean } }).service.partnerAccess).toBe(true)
+
+    // A partner acting as the customer's owner cannot decide for them.
+    const dana2 = (await env.DB.prepare(`SELECT id FROM users WHERE email = 'owner@driftwood.test'`).first<{ id: string }>())!.id
+    expect((await api('/impersonation', { method: 'POST', cookie: acmeOwner, json: { userId: dana2, accountId: driftwood, reason: 'Setting up their mail' } })).status).toBe(201)
+    const impersonated = await api(`/accounts/${driftwood}/partner-access`, { method: 'PUT', cookie: acmeOwner, json: { enabled: false } })
+    expect(impersonated.status).toBe(403)
+    expect((await problem(impersonated)).code).toBe('impersonation_restricted')
+  })
+})

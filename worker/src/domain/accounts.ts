@@ -15,6 +15,7 @@ export const accountColumns = {
   createdAt: accounts.createdAt,
   adminCap: accounts.adminCap,
   pageViewLogging: accounts.pageViewLogging,
+  partnerAccessDefault: accounts.partnerAccessDefault,
 }
 
 /** Read a stored access list (JSON array of section keys); null = every section. */

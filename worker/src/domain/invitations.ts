@@ -4,6 +4,7 @@ import type { Scope } from '../authz/decide.ts'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import { limitGuard, LimitReached, withinLimit, type LimitName } from './limits.ts'
 import { cappedLevel, rethrowCap } from './members.ts'
 import { parseScope } from './scope.ts'
 import { normalizeEmail } from './users.ts'
@@ -189,6 +190,8 @@ function rethrowClaim(error: unknown): never {
   if (message.includes('NOT NULL constraint failed: invitations.status')) throw new InvitationGone()
   // The same person already joined (a second tab won the race): one membership.
   if (message.includes('UNIQUE constraint failed: memberships.user_id') || message.includes('UNIQUE constraint failed: users.email')) throw new InvitationGone()
+  if (message.includes('NOT NULL constraint failed: accounts.kind')) throw new LimitReached('max_customers')
+  if (message.includes('NOT NULL constraint failed: memberships.scope')) throw new LimitReached('max_staff')
   rethrowCap(error)
 }
 
@@ -226,7 +229,8 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
       db.insert(accounts).values({
         id: accountId,
         parentId: inv.account.id,
-        kind: 'customer',
+        // The reseller's max_customers binds (rule 9): NULL here fails the whole batch.
+        kind: limitGuard(`${inv.account.path}${accountId}/`, 'max_customers', 'customer') as unknown as 'customer',
         name: who.organisationName!,
         path: `${inv.account.path}${accountId}/`,
         partnerAccessDefault: false,
@@ -236,7 +240,14 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
     )
   } else {
     statements.push(
-      db.insert(memberships).values({ id: membershipId, userId, accountId, level: cappedLevel(accountId, inv.level ?? 'user', null, inv.account.path), scope: JSON.stringify(inv.scope), createdAt: now }),
+      db.insert(memberships).values({
+        id: membershipId,
+        userId,
+        accountId,
+        level: cappedLevel(accountId, inv.level ?? 'user', null, inv.account.path),
+        scope: limitGuard(inv.account.path, 'max_staff', JSON.stringify(inv.scope)),
+        createdAt: now,
+      }),
       ...inv.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     )
   }
@@ -259,4 +270,10 @@ export async function isMember(db: DB, accountId: string, email: string) {
     .where(and(eq(memberships.accountId, accountId), eq(users.email, normalizeEmail(email))))
     .get()
   return Boolean(row)
+}
+
+/** Whether one more of `name` still fits where the invitation would land (checked again, atomically, on accept). */
+export async function roomFor(db: DB, accountPath: string, name: LimitName) {
+  const row = await db.get<{ ok: number }>(sql`SELECT ${withinLimit(accountPath, name)} AS ok`)
+  return Boolean(row?.ok)
 }

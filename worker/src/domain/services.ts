@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import type { ServiceStatus, ServiceType } from '../../../db/schema/services.ts'
 import type { Scope, TargetService } from '../authz/decide.ts'
@@ -219,4 +219,17 @@ export async function recordServiceAction(db: DB, serviceId: string, action: str
 
 export async function setPartnerAccess(db: DB, serviceId: string, enabled: boolean) {
   await db.update(services).set({ partnerAccess: enabled, updatedAt: Date.now() }).where(eq(services.id, serviceId))
+}
+
+/** A customer's consent for all its services: every current service, and the default for new ones. Returns how many services changed. */
+export async function setPartnerAccessForAll(db: DB, accountId: string, enabled: boolean) {
+  const [changed] = await db.batch([
+    db
+      .update(services)
+      .set({ partnerAccess: enabled, updatedAt: Date.now() })
+      .where(and(eq(services.accountId, accountId), ne(services.partnerAccess, enabled)))
+      .returning({ id: services.id }),
+    db.update(schema.accounts).set({ partnerAccessDefault: enabled }).where(eq(schema.accounts.id, accountId)),
+  ])
+  return changed.length
 }

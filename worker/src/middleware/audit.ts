@@ -1,5 +1,8 @@
 import type { Context } from 'hono'
+import { mailerFor } from '../adapters/email.ts'
 import { appendEvent } from '../domain/activity.ts'
+import { emailBrandFor } from '../domain/emails.ts'
+import { notifySubscribers } from '../domain/notifications.ts'
 import type { ActivityType } from '../durable/activity-types.ts'
 import type { AppEnv } from '../env.ts'
 
@@ -25,7 +28,7 @@ export async function audit(c: Context<AppEnv>, account: { id: string; path: str
   // Acting on someone's behalf: the impersonator is the actor, the target the subject (rule 7).
   const imp = principal?.impersonation
   const person = (u: { id: string; email: string }) => ({ id: u.id, email: u.email })
-  await appendEvent(c.env, {
+  const event = await appendEvent(c.env, {
     accountId: account.id,
     accountPath: account.path,
     type: entry.type,
@@ -38,4 +41,14 @@ export async function audit(c: Context<AppEnv>, account: { id: string; path: str
     ip: c.var.clientIp.slice(0, 64),
     userAgent: (c.req.header('user-agent') ?? '').slice(0, 512),
   })
+  if (event.kind === 'action') {
+    try {
+      await notifySubscribers(c.var.db, mailerFor(c.env, c.var.db), { accountId: account.id, type: event.type, description: event.description, actorId: event.actor?.id ?? null }, () =>
+        emailBrandFor(c.var.db, account.path, c.req.url),
+      )
+    } catch (error) {
+      // The event is durable; a failed notification email must not fail the request.
+      console.error('notification email failed', error)
+    }
+  }
 }

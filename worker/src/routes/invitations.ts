@@ -15,11 +15,14 @@ import {
   isMember,
   listInvitations,
   resendInvitation,
+  roomFor,
   revokeInvitation,
   type InvitationView,
   type TokenInvitation,
 } from '../domain/invitations.ts'
+import { LimitReached } from '../domain/limits.ts'
 import { AdminCapReached } from '../domain/members.ts'
+import { limitProblem } from './limit-problem.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
@@ -174,6 +177,9 @@ export const invitationRoutes = createRouter()
       } else if (ctx.account.kind !== 'reseller') {
         throw new AppError(403, 'forbidden', 'Only a reseller can invite new customers.')
       }
+      // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
+      const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
+      if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw await limitProblem(c.var.db, ctx.account.path, limit, 'email')
       const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
       if (count && count.count > INVITE_WINDOW.max) {
         const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
@@ -374,6 +380,7 @@ export const invitationRoutes = createRouter()
       } catch (error) {
         if (error instanceof InvitationGone) throw new AppError(410, 'invitation_used', 'This invitation has already been used.')
         if (error instanceof AdminCapReached) throw new AppError(422, 'limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
+        if (error instanceof LimitReached) throw await limitProblem(db, inv.account.path, error.limit)
         throw error
       }
       const actor = { id: result.userId, email: inv.email }

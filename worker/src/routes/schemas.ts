@@ -33,6 +33,8 @@ export const Account = z
     createdAt: z.number(),
     adminCap: z.number().int(),
     pageViewLogging: z.boolean().nullable(),
+    /** A customer's consent for all its services: new services start with partner access on when true. */
+    partnerAccessDefault: z.boolean(),
   })
   .openapi('Account')
 

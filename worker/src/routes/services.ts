@@ -14,6 +14,7 @@ import {
   serviceFacets,
   serviceFacts,
   setPartnerAccess,
+  setPartnerAccessForAll,
   updateService,
   type ServiceRow,
 } from '../domain/services.ts'
@@ -65,7 +66,8 @@ const CreateBody = z.object({
   expiresAt: z.number().int().min(0).max(32503680000000).nullable().default(null),
   groupId: z.string().max(64).nullable().default(null),
   tags: z.array(Tag).max(20).default([]),
-  partnerAccess: z.boolean().default(false),
+  /** Omitted: the customer's own setting for all its services (off unless the customer turned it on). */
+  partnerAccess: z.boolean().optional(),
 })
 
 const UpdateBody = z.object({
@@ -214,13 +216,16 @@ export const servicesRouter = createRouter()
       const body = c.req.valid('json')
       const tags = [...new Set(body.tags)]
       if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
-      if (body.partnerAccess && via.accountId !== ctx.account.id) throw fieldError(403, 'forbidden', 'partnerAccess', 'Only the customer can grant partner access.')
-      if (via.level !== 'owner' && !inScope(via.scope, { id: '', groupId: body.groupId, tags, partnerAccess: body.partnerAccess })) {
+      if (body.partnerAccess && (via.accountId !== ctx.account.id || ctx.principal.impersonation)) {
+        throw fieldError(403, 'forbidden', 'partnerAccess', 'Only the customer can grant partner access.')
+      }
+      const partnerAccess = body.partnerAccess ?? (via.accountId === ctx.account.id && ctx.account.partnerAccessDefault)
+      if (via.level !== 'owner' && !inScope(via.scope, { id: '', groupId: body.groupId, tags, partnerAccess })) {
         throw fieldError(403, 'forbidden', 'tags', 'The new service would be outside your scope; give it a tag or group you may reach.')
       }
       let id: string
       try {
-        id = await createService(c.var.db, ctx.account.id, { ...body, tags })
+        id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
       } catch (error) {
         if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit, 'type')
         throw error
@@ -348,6 +353,7 @@ export const servicesRouter = createRouter()
       // Consent is the customer's own decision: the manage right must come from a membership in the owning account.
       const via = decide(ctx, 'services.manage', { ...ownerOf(service) }, { ...serviceFacts(service), partnerAccess: true })
       if (!via.ok || via.via.accountId !== service.accountId) throw new AppError(403, 'forbidden', 'Only the customer who owns the service can change partner access.')
+      if (ctx.principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
       const { enabled } = c.req.valid('json')
       await setPartnerAccess(c.var.db, service.id, enabled)
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
@@ -357,5 +363,34 @@ export const servicesRouter = createRouter()
         description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for ${label(service)}`,
       })
       return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/accounts/{id}/partner-access',
+      tags: ['Services'],
+      summary: "A customer's consent for all its services at once",
+      description:
+        'Turns partner access on or off for every current service of the account and sets what new services start with. Only the customer\'s own members with `services.manage`; never a partner, never while impersonating.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: z.object({ enabled: z.boolean() }) } } } },
+      responses: {
+        200: { description: 'Changed', content: { 'application/json': { schema: z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }) } } },
+        ...problems(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const via = authorize(ctx, 'services.manage')
+      if (ctx.account.kind !== 'customer' || via.accountId !== ctx.account.id) throw new AppError(403, 'forbidden', 'Only the customer itself decides partner access.')
+      if (ctx.principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
+      const { enabled } = c.req.valid('json')
+      const changed = await setPartnerAccessForAll(c.var.db, ctx.account.id, enabled)
+      await audit(c, ctx.account, {
+        type: 'update_configuration',
+        target: { kind: 'account', id: ctx.account.id, label: ctx.account.name },
+        description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for all services of ${ctx.account.name} (${changed} changed)`,
+      })
+      return c.json({ partnerAccessDefault: enabled, servicesChanged: changed }, 200)
     },
   )

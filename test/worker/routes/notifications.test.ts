@@ -1,0 +1,46 @@
+import { env } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { accountId, api, login, membershipId, problem, serviceId } from '../../helpers/client.ts'
+
+const path = async (email: string) => `/accounts/${await accountId('Acme Hosting')}/members/${await membershipId(email, 'Acme Hosting')}/notifications`
+const emailsTo = async (to: string) =>
+  (await env.DB.prepare('SELECT subject, text FROM email_outbox WHERE "to" = ? ORDER BY created_at').bind(to).all<{ subject: string; text: string }>()).results
+
+describe('member notifications', () => {
+  it('lets a manager or the member choose the event types; others cannot', async () => {
+    const tom = await path('tom@acme.test')
+    const owner = await login('owner@acme.test')
+    const set = await api(tom, { method: 'PUT', cookie: owner, json: { types: ['server_action', 'service_updated', 'server_action'] } })
+    expect(set.status).toBe(200)
+    expect(await set.json()).toEqual({ types: ['server_action', 'service_updated'] })
+    const own = (await (await api(tom, { cookie: await login('tom@acme.test') })).json()) as { types: string[]; available: string[] }
+    expect(own.types).toEqual(['server_action', 'service_updated'])
+    expect(own.available).toContain('login')
+    expect(own.available).not.toContain('page_view')
+    expect((await api(tom, { method: 'PUT', cookie: await login('tom@acme.test'), json: { types: [] } })).status).toBe(200)
+
+    expect((await api(tom, { method: 'PUT', cookie: await login('billie@acme.test'), json: { types: ['login'] } })).status).toBe(403)
+    expect((await api(tom, { cookie: await login('owner@globex.test') })).status).toBe(404)
+    const bad = await api(tom, { method: 'PUT', cookie: owner, json: { types: ['page_view'] } })
+    expect(bad.status).toBe(400)
+    expect((await problem(bad)).errors?.[0]?.field).toMatch(/^types/)
+  })
+
+  it('emails subscribers about matching events in their account, never the person who did it', async () => {
+    const owner = await login('owner@acme.test')
+    await api(await path('owner@acme.test'), { method: 'PUT', cookie: owner, json: { types: ['server_action'] } })
+    await api(await path('tom@acme.test'), { method: 'PUT', cookie: owner, json: { types: ['server_action'] } })
+    const acme = await accountId('Acme Hosting')
+    const server = await serviceId('acme-control-01')
+    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('tom@acme.test') })).status).toBe(200)
+
+    const mails = await emailsTo('owner@acme.test')
+    expect(mails).toHaveLength(1)
+    expect(mails[0]!.subject).toBe('[Acme Hosting] server action')
+    expect(mails[0]!.text).toContain('tom@acme.test')
+    expect(mails[0]!.text).toContain(`/a/${acme}/activity`)
+    expect(await emailsTo('tom@acme.test')).toEqual([])
+    // Unsubscribed types send nothing.
+    expect(await emailsTo('sarah@acme.test')).toEqual([])
+  })
+})

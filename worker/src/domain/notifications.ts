@@ -1,0 +1,68 @@
+import { and, eq, ne } from 'drizzle-orm'
+import type { Mailer } from '../adapters/email.ts'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+import type { ActivityType } from '../durable/activity-types.ts'
+import { activityTypes } from '../durable/activity-types.ts'
+import { renderEmail, type EmailBrand } from './emails.ts'
+
+const { accounts, memberships, notificationSubscriptions, users } = schema
+
+/** What a member can be emailed about: every action type (page views are never mailed). */
+export const notifiableTypes = activityTypes.filter((t) => t !== 'page_view')
+
+/** The event types a member is emailed about. */
+export async function subscriptionsOf(db: DB, membershipId: string) {
+  const rows = await db.select({ type: notificationSubscriptions.type }).from(notificationSubscriptions).where(eq(notificationSubscriptions.membershipId, membershipId))
+  return rows.map((r) => r.type as ActivityType).sort()
+}
+
+/** Replace a member's subscriptions in one atomic batch. */
+export async function setSubscriptions(db: DB, accountId: string, membershipId: string, types: ActivityType[]) {
+  await db.batch([
+    db.delete(notificationSubscriptions).where(eq(notificationSubscriptions.membershipId, membershipId)),
+    ...[...new Set(types)].map((type) => db.insert(notificationSubscriptions).values({ membershipId, accountId, type })),
+  ])
+}
+
+/**
+ * Email the members of the event's account who subscribed to its type —
+ * except whoever did it. Best effort by design: the event itself is already
+ * durable, and a mail outage must not fail the request that caused it.
+ */
+export async function notifySubscribers(
+  db: DB,
+  mailer: Mailer,
+  event: { accountId: string; type: ActivityType; description: string; actorId: string | null },
+  brand: () => Promise<{ brand: EmailBrand; origin: string }>,
+) {
+  const recipients = await db
+    .select({ email: users.email, accountName: accounts.name })
+    .from(notificationSubscriptions)
+    .innerJoin(accounts, eq(accounts.id, notificationSubscriptions.accountId))
+    .innerJoin(memberships, eq(memberships.id, notificationSubscriptions.membershipId))
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(
+      and(
+        eq(notificationSubscriptions.accountId, event.accountId),
+        eq(notificationSubscriptions.type, event.type),
+        event.actorId ? ne(users.id, event.actorId) : undefined,
+      ),
+    )
+  if (!recipients.length) return 0
+  const accountName = recipients[0]!.accountName
+  const { brand: look, origin } = await brand()
+  const label = event.type.replaceAll('_', ' ')
+  await Promise.all(
+    recipients.map((r) =>
+      mailer.send(
+        renderEmail(look, r.email, `[${accountName}] ${label}`, {
+          paragraphs: [event.description],
+          action: { label: 'Open the activity log', url: `${origin}/a/${event.accountId}/activity` },
+          footnote: `You get this because you asked to be told about “${label}” in ${accountName}. Change it under Staff › Notifications.`,
+        }),
+      ),
+    ),
+  )
+  return recipients.length
+}

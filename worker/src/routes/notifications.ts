@@ -1,0 +1,70 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { getMember } from '../domain/members.ts'
+import { notifiableTypes, setSubscriptions, subscriptionsOf } from '../domain/notifications.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { audit } from '../middleware/audit.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, problems } from './schemas.ts'
+
+const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
+const Types = z.object({ types: z.array(z.enum(notifiableTypes as [string, ...string[]])).max(notifiableTypes.length) }).openapi('NotificationTypes')
+
+/**
+ * A member's notification settings: readable and writable by the member and
+ * by whoever manages the account's staff (`staff.manage`).
+ */
+async function load(c: Context<AppEnv>, accountId: string, memberId: string) {
+  const ctx = await loadAccountContext(c, accountId)
+  const member = await getMember(c.var.db, ctx.account.id, memberId)
+  if (!member) throw new AppError(404, 'not_found', 'No member with that id.')
+  const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
+  if (!self) authorize(ctx, 'staff.manage')
+  return { ctx, member }
+}
+
+export const notificationRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/members/{memberId}/notifications',
+      tags: ['Staff'],
+      summary: 'The event types this member is emailed about',
+      description: 'The member themself, or `staff.manage`. `available` lists every type that can be chosen.',
+      request: { params: MemberParams },
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: Types.extend({ available: z.array(z.string()) }) } } },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id, memberId } = c.req.valid('param')
+      const { member } = await load(c, id, memberId)
+      return c.json({ types: await subscriptionsOf(c.var.db, member.id), available: [...notifiableTypes] }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/accounts/{id}/members/{memberId}/notifications',
+      tags: ['Staff'],
+      summary: 'Choose the event types this member is emailed about (through the email adapter)',
+      request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: Types } } } },
+      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Types } } }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, memberId } = c.req.valid('param')
+      const { ctx, member } = await load(c, id, memberId)
+      const types = [...new Set(c.req.valid('json').types)] as (typeof notifiableTypes)[number][]
+      await setSubscriptions(c.var.db, ctx.account.id, member.id, types)
+      await audit(c, ctx.account, {
+        type: 'notifications_updated',
+        subject: { id: member.user.id, email: member.user.email },
+        target: { kind: 'member', id: member.id, label: member.user.email },
+        description: `${ctx.principal.user.email} set the notifications of ${member.user.email} to ${types.length ? types.join(', ') : 'none'}`,
+      })
+      return c.json({ types: await subscriptionsOf(c.var.db, member.id) }, 200)
+    },
+  )
