@@ -183,4 +183,70 @@ describe('Invitations', () => {
     await tom.context.close()
     await owner.context.close()
   })
+
+  it('lets Acme’s owner resend an invitation (the old link stops working), revoke it after confirming, and choose which events Sarah is emailed about', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    const { context, page } = await openPage(browser)
+    await signIn(page, 'owner@acme.test')
+    const acme = await accountId(page, 'Acme Hosting')
+    await visit(page, `/a/${acme}/staff`)
+    const main = page.getByRole('main')
+    const email = `lee.${Date.now()}@acme.test`
+    await main.getByRole('button', { name: 'Invite', exact: true }).click()
+    const dialog = page.getByRole('dialog', { name: 'Invite a member' })
+    await dialog.getByLabel('Email').fill(email)
+    await dialog.getByRole('radio', { name: /^User/ }).check()
+    await dialog.getByRole('radio', { name: /^No services/ }).check()
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+
+    // The first link, straight from the outbox API.
+    const linkOf = async () => {
+      const outbox = (await (await page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
+      const message = outbox.items.find((m) => m.to === email)
+      const match = message?.text.match(/https?:\/\/\S+\/invite\/\S+/)
+      assert.ok(match, `an invitation email to ${email} with a link`)
+      return new URL(match[0]).pathname
+    }
+    const first = await linkOf()
+
+    await main.getByRole('button', { name: `Actions for the invitation to ${email}` }).click()
+    await page.getByRole('menuitem', { name: 'Resend' }).click()
+    await page.getByRole('status').getByText('Invitation sent again with a new link').waitFor()
+    const second = await linkOf()
+    assert.notEqual(second, first, 'resending mails a new link')
+    const old = await openPage(browser)
+    const response = await visit(old.page, first)
+    assert.equal(response?.status(), 404, 'the old link is dead')
+    await old.page.getByRole('heading', { level: 1, name: 'This invitation link is not valid' }).waitFor()
+    await old.context.close()
+
+    await main.getByRole('button', { name: `Actions for the invitation to ${email}` }).click()
+    await page.getByRole('menuitem', { name: 'Revoke' }).click()
+    const confirm = page.getByRole('alertdialog', { name: `Revoke the invitation to ${email}?` })
+    await confirm.waitFor()
+    await screenshot(page, 'staff-invitation-revoke')
+    await confirm.getByRole('button', { name: 'Revoke invitation' }).click()
+    await confirm.waitFor({ state: 'hidden' })
+    await main.locator(`[data-invitation="${email}"]`).waitFor({ state: 'detached' })
+
+    // Sarah's notifications: pick two event types, save, and find them ticked when opening again.
+    await main.getByRole('button', { name: 'Actions for Sarah Chen' }).click()
+    await page.getByRole('menuitem', { name: 'Notifications' }).click()
+    const notifications = page.getByRole('dialog', { name: 'Notifications for Sarah Chen' })
+    await notifications.waitFor()
+    const boxes = notifications.getByRole('checkbox')
+    await boxes.first().waitFor()
+    const first2 = [await boxes.nth(0).getAttribute('value'), await boxes.nth(1).getAttribute('value')]
+    await boxes.nth(0).check()
+    await boxes.nth(1).check()
+    await screenshot(page, 'staff-notifications')
+    await notifications.getByRole('button', { name: 'Save' }).click()
+    await notifications.waitFor({ state: 'hidden' })
+    await page.getByRole('status').getByText('Notifications saved for Sarah Chen').waitFor()
+    await main.getByRole('button', { name: 'Actions for Sarah Chen' }).click()
+    await page.getByRole('menuitem', { name: 'Notifications' }).click()
+    await notifications.waitFor()
+    for (const value of first2) await notifications.locator(`input[value="${value}"]:checked`).waitFor()
+    await context.close()
+  })
 })
