@@ -16,7 +16,19 @@ interface DemoAccount {
   name: string
   kind: Kind
   parent?: string
+  /** A reseller's limits (JSON as in domain/limits.ts) and the demo template it came from. */
+  limits?: Record<string, unknown>
+  template?: string
 }
+
+/** Reseller templates of the platform (issue 6). */
+export const demoTemplates = [
+  {
+    key: 'standard',
+    name: 'Standard partner',
+    limits: { max_customers: 25, max_staff: 15, max_admins: 3, max_services: { server: 20, hosting: 50 } },
+  },
+]
 
 type Scope = { mode: 'all' } | { mode: 'none' } | { mode: 'tagged'; tags: string[] } | { mode: 'selected'; services: string[]; groups: string[] }
 
@@ -36,7 +48,7 @@ interface DemoUser {
 
 export const demoAccounts: DemoAccount[] = [
   { key: 'nimbus', name: 'Nimbus Cloud', kind: 'platform' },
-  { key: 'acme', name: 'Acme Hosting', kind: 'reseller', parent: 'nimbus' },
+  { key: 'acme', name: 'Acme Hosting', kind: 'reseller', parent: 'nimbus', template: 'standard', limits: demoTemplates[0]!.limits },
   { key: 'globex', name: 'Globex Partners', kind: 'reseller', parent: 'nimbus' },
   { key: 'bluebird', name: 'Bluebird Bakery', kind: 'customer', parent: 'acme' },
   { key: 'copperleaf', name: 'Copperleaf Studio', kind: 'customer', parent: 'acme' },
@@ -179,7 +191,14 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
     const id = demoId('acc', a.key)
     const path = `${a.parent ? paths.get(a.parent)! : '/'}${id}/`
     paths.set(a.key, path)
-    push('INSERT OR IGNORE INTO accounts (id, parent_id, kind, name, status, path) VALUES (?, ?, ?, ?, ?, ?)', id, a.parent ? demoId('acc', a.parent) : null, a.kind, a.name, 'active', path)
+    push(
+      'INSERT OR IGNORE INTO accounts (id, parent_id, kind, name, status, path, limits, template_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      id, a.parent ? demoId('acc', a.parent) : null, a.kind, a.name, 'active', path,
+      a.limits ? JSON.stringify(a.limits) : null, a.template ? demoId('tpl', a.template) : null,
+    )
+  }
+  for (const t of demoTemplates) {
+    push('INSERT OR IGNORE INTO reseller_templates (id, account_id, name, limits) VALUES (?, ?, ?, ?)', demoId('tpl', t.key), demoId('acc', 'nimbus'), t.name, JSON.stringify(t.limits))
   }
   for (const r of demoRoles) {
     push(

@@ -3,6 +3,7 @@ import { loadChildrenSection } from '$lib/server/children'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
+import { lifecycleActions, resellerApi } from '$lib/server/resellers'
 import type { Actions, PageServerLoad } from './$types'
 
 export const load: PageServerLoad = async (event) => {
@@ -10,11 +11,15 @@ export const load: PageServerLoad = async (event) => {
   // A reseller with customers.invite invites prospects here; each accepted invitation becomes a customer below.
   const canInvite = parent.account.kind === 'reseller' && holds(parent.menu, 'customers', 'invite')
   const invitations = canInvite ? await pendingInvitations(event, event.params.accountId, 'customer') : []
-  return { ...section, canInvite, invitations }
+  // Managers of a reseller's customers get their status and the disable / enable / delete / restore actions.
+  const canManageCustomers = parent.account.kind === 'reseller' && holds(parent.menu, 'customers', 'manage')
+  const managed = canManageCustomers ? await resellerApi(event).list(event.params.accountId, 'customer') : null
+  return { ...section, canInvite, invitations, canManageCustomers, managed: managed?.ok ? managed.data.items : [] }
 }
 
 export const actions: Actions = {
   ...invitationActions,
+  ...lifecycleActions('customer'),
 
   inviteCustomer: async (event) => {
     const form = await event.request.formData()

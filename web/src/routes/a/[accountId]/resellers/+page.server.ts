@@ -1,4 +1,14 @@
-import { loadChildrenSection } from '$lib/server/children'
-import type { PageServerLoad } from './$types'
+import { requireSection } from '$lib/server/forms'
+import { unwrap } from '$lib/server/api'
+import { lifecycleActions, resellerApi } from '$lib/server/resellers'
+import type { Actions, PageServerLoad } from './$types'
 
-export const load: PageServerLoad = (event) => loadChildrenSection(event, event.parent, 'resellers')
+/** The platform's resellers with status, template and limits; managers get the lifecycle actions. */
+export const load: PageServerLoad = async (event) => {
+  const list = resellerApi(event).list(event.params.accountId, 'reseller')
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'resellers')
+  return { section, canManage: section.actions.includes('manage'), resellers: unwrap(event, await list, 'Account not found').items }
+}
+
+export const actions: Actions = lifecycleActions('reseller')

@@ -1,0 +1,44 @@
+/** Reseller management as the pages show it: types of the API's answers and the fixed lists the forms offer. */
+
+export const SERVICE_TYPES = ['hosting', 'domain', 'server', 'mailbox', 'dns_zone', 'broadband'] as const
+
+/** Sections a reseller's tree may be given (the dashboard always stays). */
+export const ACCESS_SECTIONS = [
+  ['services', 'Services'], ['customers', 'Customers'], ['staff', 'Staff'], ['roles', 'Roles'], ['activity', 'Activity'],
+  ['billing', 'Billing'], ['purchasing', 'Purchasing'], ['support', 'Support'], ['visitation', 'Visitation'], ['security', 'Security'],
+  ['branding', 'Branding'], ['settings', 'Settings'], ['notifications', 'Notifications'], ['transfers', 'Transfers'], ['backups', 'Backups'],
+] as const
+
+export interface Limits {
+  max_customers: number | null
+  max_staff: number | null
+  max_admins: number | null
+  max_services: Record<string, number | null | undefined>
+}
+
+export interface ManagedAccount {
+  id: string
+  name: string
+  kind: 'reseller' | 'customer'
+  status: 'active' | 'disabled' | 'deleted'
+  createdAt: number
+  limits: Limits
+  access: string[] | null
+  templateId: string | null
+  templateName: string | null
+  statusReason: string | null
+  showReason: boolean
+  purgeAfter: number | null
+  owner: { id: string; email: string; name: string } | null
+}
+
+/** "3 customers · 5 servers", or "No limits". */
+export function limitsSummary(l: Limits): string {
+  const parts = [
+    l.max_customers !== null && `${l.max_customers} customers`,
+    l.max_staff !== null && `${l.max_staff} staff`,
+    l.max_admins !== null && `${l.max_admins} admins`,
+    ...Object.entries(l.max_services).flatMap(([t, n]) => (n === null || n === undefined ? [] : [`${n} ${t.replace('_', ' ')}`])),
+  ].filter(Boolean)
+  return parts.length ? parts.join(' · ') : 'No limits'
+}

@@ -1,0 +1,34 @@
+import { redirect } from '@sveltejs/kit'
+import { unwrap } from '$lib/server/api'
+import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { limitsAndAccess, resellerApi } from '$lib/server/resellers'
+import type { Actions, PageServerLoad } from './$types'
+
+const FIELDS = ['name', 'ownerEmail', 'ownerName', 'ownerPassword', 'templateId']
+
+export const load: PageServerLoad = async (event) => {
+  const templates = resellerApi(event).templates(event.params.accountId)
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'resellers')
+  if (!section.actions.includes('manage')) redirect(303, `/a/${account.id}/resellers`)
+  return { templates: unwrap(event, await templates).items }
+}
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await event.request.formData()
+    const templateId = text(form, 'templateId') || null
+    const custom = form.has('accessMode') ? limitsAndAccess(form) : null
+    if (custom && Object.keys(custom.errors).length) return invalid(custom.errors)
+    const result = await resellerApi(event).create(event.params.accountId, 'reseller', {
+      name: text(form, 'name'),
+      ownerEmail: text(form, 'ownerEmail'),
+      ownerName: text(form, 'ownerName'),
+      ...(text(form, 'ownerPassword') && { ownerPassword: String(form.get('ownerPassword')) }),
+      templateId,
+      ...(custom && { limits: custom.limits, access: custom.access }),
+    })
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    redirect(303, `/a/${event.params.accountId}/resellers`)
+  },
+}

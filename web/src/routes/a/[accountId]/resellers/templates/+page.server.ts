@@ -1,0 +1,20 @@
+import { unwrap } from '$lib/server/api'
+import { problemFailure, requireSection, text } from '$lib/server/forms'
+import { resellerApi } from '$lib/server/resellers'
+import type { Actions, PageServerLoad } from './$types'
+
+export const load: PageServerLoad = async (event) => {
+  const templates = resellerApi(event).templates(event.params.accountId)
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'resellers')
+  return { canManage: section.actions.includes('manage'), templates: unwrap(event, await templates, 'Account not found').items }
+}
+
+export const actions: Actions = {
+  delete: async (event) => {
+    const form = await event.request.formData()
+    const result = await resellerApi(event).deleteTemplate(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { deleted: true }
+  },
+}

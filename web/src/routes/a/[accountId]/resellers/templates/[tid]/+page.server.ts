@@ -1,0 +1,14 @@
+import { unwrap } from '$lib/server/api'
+import { requireSection } from '$lib/server/forms'
+import { resellerApi } from '$lib/server/resellers'
+import { saveTemplate } from '../template-action'
+import type { Actions, PageServerLoad } from './$types'
+
+export const load: PageServerLoad = async (event) => {
+  const template = resellerApi(event).template(event.params.accountId, event.params.tid)
+  const { account, menu } = await event.parent()
+  requireSection(menu, account, 'resellers')
+  return { template: unwrap(event, await template, 'Template not found').template }
+}
+
+export const actions: Actions = { default: (event) => saveTemplate(event, event.params.tid) }
