@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { accountId, hydrated, launchBrowser, menuLabels, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { accountId, hydrated, launchBrowser, menuLabels, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
 
 describe('Impersonation', () => {
   let browser: Browser
@@ -52,6 +52,13 @@ describe('Impersonation', () => {
     await page.getByRole('button', { name: /Bea Lawson/ }).waitFor()
     await screenshot(page, 'impersonation-banner')
 
+    // On a phone the banner wraps; nothing is wider than the screen and Exit stays reachable.
+    await page.setViewportSize({ width: 375, height: 800 })
+    await banner.getByRole('button', { name: 'Exit impersonation' }).waitFor()
+    assert.equal(await pageOverflow(page), 0, 'no sideways scrolling at 375 px')
+    await screenshot(page, 'impersonation-banner-375')
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     // The banner stays on every page of the shell.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click()
     await page.waitForURL(`**/a/${bluebird}/services`)
@@ -80,7 +87,7 @@ describe('Impersonation', () => {
     await bea.page.getByRole('menuitem', { name: 'Profile' }).click()
     await bea.page.waitForURL('**/profile')
     const log = bea.page.getByRole('list', { name: 'Access log' })
-    await log.getByText('Alex Moreno').waitFor()
+    await log.getByText('Alex Moreno').first().waitFor()
     await log.getByText(reason, { exact: false }).waitFor()
     await screenshot(bea.page, 'profile-access-log')
     await bea.context.close()

@@ -141,6 +141,12 @@ describe('Invitations', () => {
     await screenshot(invite, 'switcher-several-accounts')
     await invite.keyboard.press('Escape')
 
+    // The login remembers the account last used: signing in again elsewhere returns to Acme.
+    const elsewhere = await openPage(browser)
+    await signIn(elsewhere.page, 'sam@freelance.test')
+    assert.equal(pathOf(elsewhere.page), `/a/${acme}`)
+    await elsewhere.context.close()
+
     // The owner's pending list no longer has Sam; Sam is a member now.
     await owner.page.reload()
     await hydrated(owner.page)
