@@ -118,5 +118,6 @@ export async function loginRefusal(db: DB, userId: string): Promise<LoginRefusal
 /** The sentence a refused sign-in shows. */
 export function refusalMessage(r: LoginRefusal) {
   if (r.status === 'deleted') return `${r.accountName} has been closed. Contact your provider if you think this is a mistake.`
-  return `${r.accountName} is suspended.${r.showReason && r.reason ? ` Reason: ${r.reason}` : ''} Contact your provider to restore access.`
+  const reason = r.showReason && r.reason ? ` Reason: ${r.reason}${/[.!?]$/.test(r.reason) ? '' : '.'}` : ''
+  return `${r.accountName} is suspended.${reason} Contact your provider to restore access.`
 }

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { accountId, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+
+describe('Disabling a reseller', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it("signs out the reseller's owner in another browser and refuses their sign-in with the reason", { timeout: STORY_TIMEOUT * 2 }, async () => {
+    // Acme's owner is working in one browser.
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acmeDashboard = pathOf(owner.page)
+    await owner.page.getByRole('meter', { name: 'Customers' }).waitFor()
+    await screenshot(owner.page, 'reseller-usage-bars')
+
+    // The platform admin disables Acme from the Resellers page, giving a reason to show.
+    const admin = await openPage(browser)
+    await signIn(admin.page, 'admin@nimbus.test')
+    const nimbus = await accountId(admin.page, 'Nimbus Cloud')
+    await visit(admin.page, `/a/${nimbus}/resellers`)
+    const row = admin.page.locator('tr[data-account="Acme Hosting"]')
+    await row.getByText('Standard partner').waitFor()
+    await screenshot(admin.page, 'resellers-list')
+    await row.getByRole('button', { name: 'Disable Acme Hosting' }).click()
+    const dialog = admin.page.getByRole('dialog', { name: 'Disable Acme Hosting' })
+    await dialog.getByLabel('Reason', { exact: true }).fill('Overdue invoice INV-2041')
+    await dialog.getByLabel(/Show the reason/).check()
+    await screenshot(admin.page, 'reseller-disable-dialog')
+    await dialog.getByRole('button', { name: 'Disable reseller' }).click()
+    await row.getByText('Overdue invoice INV-2041').waitFor()
+    assert.ok(await row.getByText('Disabled').isVisible(), 'the list shows Acme as disabled')
+    await screenshot(admin.page, 'resellers-list-disabled')
+
+    // The owner's next request finds the session gone.
+    await owner.page.goto(acmeDashboard)
+    assert.equal(pathOf(owner.page), '/login', 'the owner is signed out')
+    await submitLogin(owner.page, 'owner@acme.test', 'trellis-demo')
+    const alert = owner.page.getByText(/Acme Hosting is suspended/)
+    await alert.waitFor()
+    assert.match(await alert.innerText(), /Overdue invoice INV-2041/)
+    await screenshot(owner.page, 'reseller-suspended-login')
+
+    // Enabling lets the owner back in.
+    await row.getByRole('button', { name: 'Enable Acme Hosting' }).click()
+    await admin.page.getByRole('alertdialog').getByRole('button', { name: 'Enable' }).click()
+    await row.getByText('Active').waitFor()
+    await signIn(owner.page, 'owner@acme.test')
+    await owner.context.close()
+    await admin.context.close()
+  })
+})
