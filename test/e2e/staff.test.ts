@@ -42,10 +42,12 @@ describe('The Staff page', () => {
     await main.getByText('2 of 3').waitFor()
     assert.equal(await page.title(), 'Staff · Acme Hosting · Trellis')
 
-    // The owner's own row: a "You" marker and no actions; the others have a menu.
+    // The owner's own row: a "You" marker and only their own notifications to choose; the others have a full menu.
     const ownRow = main.locator('tr[data-member="owner@acme.test"]')
     await ownRow.getByText('You', { exact: true }).waitFor()
-    assert.equal(await ownRow.getByRole('button').count(), 0, 'nothing to do on the owner row')
+    await ownRow.getByRole('button', { name: 'Actions for Alex Moreno' }).click()
+    assert.deepEqual((await page.getByRole('menuitem').allInnerTexts()).map((t) => t.trim()), ['Notifications'], 'only notifications on the owner row')
+    await page.keyboard.press('Escape')
     await main.getByRole('button', { name: 'Actions for Tom Becker' }).waitFor()
 
     const email = `jo.${Date.now()}@acme.test`

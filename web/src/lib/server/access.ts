@@ -120,7 +120,6 @@ export function access(event: RequestEvent) {
     accessLog: () => call(event, 'GET', '/api/v1/me/access-log', schemas.accessLog),
     rename: (name: string) => call(event, 'PATCH', '/api/v1/me', null, { name }),
     changePassword: (body: { currentPassword: string; newPassword: string }) => call(event, 'POST', '/api/v1/me/password', null, body),
-    rememberAccount: (accountId: string) => call(event, 'PUT', '/api/v1/me/last-account', null, { accountId }),
 
     notifications: (accountId: string, memberId: string) =>
       call(event, 'GET', `/api/v1/accounts/${id(accountId)}/members/${id(memberId)}/notifications`, schemas.notifications),
