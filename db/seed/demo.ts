@@ -26,7 +26,7 @@ export const demoTemplates = [
   {
     key: 'standard',
     name: 'Standard partner',
-    limits: { max_customers: 25, max_staff: 15, max_admins: 3, max_services: { server: 20, hosting: 50 } },
+    limits: { max_customers: 25, max_staff: 15, max_admins: null, max_services: { server: 20, hosting: 50 } },
   },
 ]
 
