@@ -7,6 +7,13 @@ export interface Brand {
   logoUrl: string | null
   primaryColor: string
   accentColor: string
+  /** Where people ask for help (shown as a link); https only. */
+  supportEmail: string | null
+  supportUrl: string | null
+  /** A note on the sign-in page, shown as plain text. */
+  loginMessage: string | null
+  /** The reseller whose portal this is; null on the platform's own hosts. */
+  resellerId: string | null
 }
 
 /** The product's own brand, used when the hostname has none. */
@@ -15,6 +22,10 @@ export const DEFAULT_BRAND: Brand = {
   logoUrl: '/favicon.svg',
   primaryColor: '#2563eb',
   accentColor: '#0ea5e9',
+  supportEmail: null,
+  supportUrl: null,
+  loginMessage: null,
+  resellerId: null,
 }
 
 /** True when the brand is the product default (used e.g. to skip "Powered by Trellis"). */
@@ -32,6 +43,25 @@ function safeLogoUrl(value: string | null): string | null {
   }
 }
 
+function safeHttpsUrl(value: string | null | undefined): string | null {
+  if (!value) return null
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' ? url.href : null
+  } catch {
+    return null
+  }
+}
+
+const EMAIL = /^[^\s@<>"']+@[^\s@<>"']+\.[^\s@<>"']+$/
+
+/** The support link of a brand: its https URL, else a mailto: of its email, else null. */
+export function supportHref(brand: Brand): string | null {
+  if (brand.supportUrl) return brand.supportUrl
+  if (brand.supportEmail) return `mailto:${brand.supportEmail}`
+  return null
+}
+
 /**
  * Normalise a brand coming from data (later: the API per hostname): colours must
  * be hex or fall back to the default, the logo must be a safe URL, the name is text.
@@ -45,6 +75,10 @@ export function sanitizeBrand(input: Partial<Brand> | null | undefined): Brand {
     logoUrl: input && 'logoUrl' in input ? safeLogoUrl(input.logoUrl ?? null) : DEFAULT_BRAND.logoUrl,
     primaryColor: toHex(primary),
     accentColor: toHex(accent),
+    supportEmail: input?.supportEmail && EMAIL.test(input.supportEmail) ? input.supportEmail.slice(0, 254) : null,
+    supportUrl: safeHttpsUrl(input?.supportUrl),
+    loginMessage: (input?.loginMessage ?? '').trim().slice(0, 500) || null,
+    resellerId: input?.resellerId ?? null,
   }
 }
 
@@ -59,10 +93,13 @@ export function brandVariables(brand: Brand): Record<string, string> {
   }
 }
 
-/** A `:root { … }` rule setting the brand variables. */
+/**
+ * A `:root { … }` rule setting the brand variables. Doubled `:root:root` so it wins over
+ * app.css's defaults whichever stylesheet the page happens to load last.
+ */
 export function brandStyleSheet(brand: Brand): string {
   const body = Object.entries(brandVariables(brand))
     .map(([k, v]) => `${k}:${v}`)
     .join(';')
-  return `:root{${body}}`
+  return `:root:root{${body}}`
 }

@@ -80,6 +80,8 @@ export interface Problem {
   code: string
   errors?: FieldError[]
   retryAfter?: number
+  /** `wrong_portal`: the address of the portal where this login belongs. */
+  portal?: string
 }
 
 /** Which services a membership's technical permissions reach. */

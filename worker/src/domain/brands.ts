@@ -256,7 +256,7 @@ export interface HostBrand {
   reseller: { id: string; path: string; hostname: string } | null
 }
 
-const CACHE_MAX = 2000
+const CACHE_MAX = 10_000
 const CACHE_TTL_MS = 30_000
 const cache = new Map<string, { value: HostBrand; expires: number }>()
 let generation = 0

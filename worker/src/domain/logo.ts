@@ -16,7 +16,7 @@ const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0))
 function svgProblem(text: string): string | null {
   const head = text.replace(/^\uFEFF/, '').trimStart()
   const body = head.replace(/^<\?xml[^>]*\?>\s*/i, '').replace(/^(<!--[\s\S]*?-->\s*)*/, '')
-  if (!/^<svg[\s>]/i.test(body)) return 'The file is not an SVG image.'
+  if (!/^<svg[\s>]/i.test(body)) return 'Upload a PNG, JPEG, WebP or SVG image.'
   if (/<script|<foreignobject|<!entity|<!doctype|\son[a-z]+\s*=|javascript:|<iframe|<embed|<object|xlink:href\s*=\s*["']?(?!#)|\shref\s*=\s*["']?(?!#)/i.test(text)) {
     return 'SVG logos may not contain scripts, event handlers, external links or embedded documents.'
   }

@@ -165,7 +165,44 @@ export interface NewService {
   partnerAccess?: boolean
 }
 
+const PublicBrand = z.object({
+  name: z.string(),
+  logoUrl: z.string().nullable(),
+  primaryColor: z.string(),
+  accentColor: z.string(),
+  supportEmail: z.string().nullable(),
+  supportUrl: z.string().nullable(),
+  loginMessage: z.string().nullable(),
+  resellerId: z.string().nullable(),
+})
+const Hostname = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  customer: z.object({ id: z.string(), name: z.string() }).nullable(),
+  status: z.enum(['pending', 'verified']),
+  record: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string() }),
+  createdAt: z.number(),
+  verifiedAt: z.number().nullable(),
+})
+
+/** A portal hostname as the Domains page shows it. */
+export type HostnameView = z.infer<typeof Hostname>
+
+/** The editable fields of a brand. */
+export interface BrandFields {
+  name: string
+  primaryColor: string
+  accentColor: string
+  supportEmail: string | null
+  supportUrl: string | null
+  loginMessage: string | null
+}
+
 const schemas = {
+  brand: z.object({ brand: PublicBrand }),
+  accountBrand: z.object({ brand: PublicBrand, custom: z.boolean(), updatedAt: z.number().nullable() }),
+  hostnames: z.object({ items: z.array(Hostname), devTools: z.boolean() }),
+  hostname: z.object({ hostname: Hostname }),
   login: z.object({ user: User }),
   me: z.object({
     user: User,
@@ -232,6 +269,8 @@ const ProblemShape = z.object({
   code: z.string().default('unknown'),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   retryAfter: z.number().optional(),
+  /** `wrong_portal`: the address of the portal where this login belongs. */
+  portal: z.string().optional(),
 })
 
 function localProblem(status: number, code: string, detail: string): Problem {
@@ -296,6 +335,8 @@ export async function call<S extends z.ZodType>(
   path: string,
   schema: S | null,
   body?: unknown,
+  /** A non-JSON body (a logo upload) with its content type. */
+  raw?: { bytes: ArrayBuffer; type: string },
 ): Promise<ApiResult<z.infer<S>>> {
   const binding = event.platform?.env?.API
   if (!binding) return { ok: false, status: 503, problem: localProblem(503, 'api_unavailable', 'The API is not reachable.') }
@@ -306,7 +347,8 @@ export async function call<S extends z.ZodType>(
   const userAgent = event.request.headers.get('user-agent')
   if (userAgent) headers.set('user-agent', userAgent)
   if (method !== 'GET') headers.set('origin', event.url.origin)
-  if (body !== undefined) headers.set('content-type', 'application/json')
+  if (raw) headers.set('content-type', raw.type)
+  else if (body !== undefined) headers.set('content-type', 'application/json')
 
   let response: Response
   try {
@@ -315,7 +357,7 @@ export async function call<S extends z.ZodType>(
       new Request(new URL(path, event.url.origin), {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: raw ? raw.bytes : body === undefined ? undefined : JSON.stringify(body),
       }),
     )
   } catch (cause) {
@@ -423,6 +465,20 @@ export function api(event: RequestEvent) {
     activityHistogram: (accountId: string, filters: ActivityQuery = {}) =>
       call(event, 'GET', `/api/v1/accounts/${id(accountId)}/activity/histogram?${activityQuery(filters)}`, schemas.histogram),
     verifyActivity: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/activity/verify`, schemas.verification),
+
+    brand: () => call(event, 'GET', '/api/v1/brand', schemas.brand),
+    accountBrand: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/brand`, schemas.accountBrand),
+    saveBrand: (accountId: string, body: BrandFields) => call(event, 'PUT', `/api/v1/accounts/${id(accountId)}/brand`, schemas.accountBrand, body),
+    uploadLogo: (accountId: string, file: { bytes: ArrayBuffer; type: string }) =>
+      call(event, 'PUT', `/api/v1/accounts/${id(accountId)}/brand/logo`, schemas.accountBrand, undefined, file),
+    removeLogo: (accountId: string) => call(event, 'DELETE', `/api/v1/accounts/${id(accountId)}/brand/logo`, schemas.accountBrand),
+    hostnames: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/hostnames`, schemas.hostnames),
+    addHostname: (accountId: string, body: { hostname: string; customerAccountId: string | null }) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/hostnames`, schemas.hostname, body),
+    verifyHostname: (accountId: string, hostnameId: string, dev = false) =>
+      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/hostnames/${id(hostnameId)}/${dev ? 'dev-verify' : 'verify'}`, schemas.hostname),
+    removeHostname: (accountId: string, hostnameId: string) =>
+      call(event, 'DELETE', `/api/v1/accounts/${id(accountId)}/hostnames/${id(hostnameId)}`, null),
   }
 }
 

@@ -10,6 +10,8 @@ export interface LoginFailure {
   email: string
   message?: string
   fieldErrors?: Partial<Record<Field, string>>
+  /** On another reseller's portal: the address of the one this login belongs to. */
+  portal?: string
 }
 
 /** Where to go after signing in: `redirectTo` (or the older `next`), same-origin paths only. */
@@ -52,8 +54,16 @@ export const actions: Actions = {
     switch (problem.code) {
       case 'invalid_credentials':
         return fail(401, { email, message: 'The email or password is incorrect.' } satisfies LoginFailure)
+      case 'wrong_portal': {
+        // Only after the password checked out does the API say this; pass the address on as a link.
+        const portal = problem.portal && /^https?:\/\/[a-z0-9.-]+(:[0-9]+)?$/i.test(problem.portal) ? problem.portal : undefined
+        return fail(403, { email, message: 'This portal belongs to another provider. Sign in through your own portal.', portal } satisfies LoginFailure)
+      }
       case 'rate_limited':
         return fail(429, { email, message: retryMessage(problem.retryAfter) } satisfies LoginFailure)
+      case 'account_suspended':
+        // The API words it: the account is suspended (with the reason where the platform shows it) or closed.
+        return fail(403, { email, message: problem.detail || 'This account is suspended.' } satisfies LoginFailure)
       case 'validation_failed': {
         const errors: LoginFailure['fieldErrors'] = {}
         for (const e of problem.errors ?? []) if (e.field === 'email' || e.field === 'password') errors[e.field] ??= e.message

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import { BASE_URL, hydrated, launchBrowser, openPage, screenshot, signIn, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+
+// Chromium resolves *.localhost to this machine; the same portal answers every host.
+const hostUrl = (sub: string | null) => (sub ? BASE_URL.replace('//localhost', `//${sub}.localhost`) : BASE_URL)
+
+/** The account whose dashboard signing in landed on (Node cannot resolve *.localhost for API look-ups). */
+function dashboardAccount(page: Page): string {
+  return new URL(page.url()).pathname.split('/')[2]!
+}
+
+/** The brand colours the page actually applies (from :root). */
+async function themeOf(page: Page) {
+  return page.evaluate(() => {
+    const style = getComputedStyle(document.documentElement)
+    return { primary: style.getPropertyValue('--brand-primary').trim(), accent: style.getPropertyValue('--brand-accent').trim() }
+  })
+}
+
+/** The src of the brand logo in the given area, and whether the image actually loaded. */
+async function logoOf(page: Page, scope = page.locator('body')) {
+  const img = scope.locator('img').first()
+  await img.waitFor()
+  return img.evaluate((el: HTMLImageElement) => ({ src: new URL(el.src).pathname, loaded: el.complete && el.naturalWidth > 0 }))
+}
+
+describe('Branded portals', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  for (const portal of [
+    { sub: 'acme', name: 'Acme Hosting', owner: 'owner@acme.test', primary: '#c2410c', accent: '#f59e0b', message: /Acme Hosting customer portal/ },
+    { sub: 'globex', name: 'Globex Partners', owner: 'owner@globex.test', primary: '#6d28d9', accent: '#10b981', message: null },
+  ]) {
+    it(`${portal.sub}.localhost shows ${portal.name}'s logo and colours on the login page and after signing in`, { timeout: STORY_TIMEOUT }, async () => {
+      const { context, page } = await openPage(browser, { baseURL: hostUrl(portal.sub) })
+      await visit(page, '/login')
+      assert.equal(await page.title(), `Sign in · ${portal.name}`)
+      assert.deepEqual(await themeOf(page), { primary: portal.primary, accent: portal.accent })
+      const logo = await logoOf(page, page.getByRole('main'))
+      assert.match(logo.src, /^\/api\/v1\/brand\/logo\/acc_[a-z2-7]+\/1$/)
+      assert.ok(logo.loaded, 'the logo image loads from R2')
+      const icon = await page.locator('link[rel="icon"]').last().getAttribute('href')
+      assert.equal(new URL(icon ?? '', page.url()).pathname, logo.src, 'the favicon is the logo')
+      if (portal.message) await page.getByTestId('login-message').getByText(portal.message).waitFor()
+      await page.getByRole('link', { name: `Contact ${portal.name} support` }).waitFor()
+      await page.getByText('Powered by Trellis').waitFor()
+      await screenshot(page, `branding-${portal.sub}-login`)
+
+      await signIn(page, portal.owner)
+      assert.deepEqual(await themeOf(page), { primary: portal.primary, accent: portal.accent })
+      const sidebar = page.getByRole('complementary', { name: 'Sidebar' })
+      assert.ok((await logoOf(page, sidebar)).loaded)
+      await sidebar.getByText(portal.name, { exact: true }).first().waitFor()
+      await sidebar.getByRole('link', { name: `${portal.name} support` }).waitFor()
+      assert.match(await page.title(), new RegExp(`· ${portal.name}$`))
+      await screenshot(page, `branding-${portal.sub}-dashboard`)
+      await context.close()
+    })
+  }
+
+  it("localhost shows the platform's own brand", { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await visit(page, '/login')
+    assert.equal(await page.title(), 'Sign in · Trellis')
+    assert.deepEqual(await themeOf(page), { primary: '#2563eb', accent: '#0ea5e9' })
+    assert.equal((await logoOf(page, page.getByRole('main'))).src, '/favicon.svg')
+    assert.equal(await page.getByText('Powered by Trellis').count(), 0)
+    await screenshot(page, 'branding-platform-login')
+    await signIn(page, 'admin@nimbus.test')
+    assert.deepEqual(await themeOf(page), { primary: '#2563eb', accent: '#0ea5e9' })
+    await screenshot(page, 'branding-platform-dashboard')
+    await context.close()
+  })
+
+  it("refuses another reseller's owner on acme.localhost and points to their own portal", { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser, { baseURL: hostUrl('acme') })
+    await visit(page, '/login')
+    // A wrong password gets the ordinary answer: nothing about portals.
+    await submitLogin(page, 'owner@globex.test', 'not-the-password')
+    await page.getByRole('alert').getByText('The email or password is incorrect.').waitFor()
+    await submitLogin(page, 'owner@globex.test', 'trellis-demo')
+    const alert = page.getByRole('alert')
+    await alert.getByText('This portal belongs to another provider').waitFor()
+    const link = alert.getByRole('link', { name: /globex\.localhost/ })
+    assert.equal(await link.getAttribute('href'), hostUrl('globex'))
+    assert.equal(new URL(page.url()).pathname, '/login')
+    await screenshot(page, 'branding-wrong-portal')
+    await context.close()
+  })
+
+  it('renders markup in a brand name as text, and previews colours while editing', { timeout: STORY_TIMEOUT }, async () => {
+    // Protects against stored XSS through a reseller's brand fields.
+    const { context, page } = await openPage(browser, { baseURL: hostUrl('globex') })
+    await visit(page, '/login')
+    await signIn(page, 'owner@globex.test')
+    await visit(page, `/a/${dashboardAccount(page)}/branding`)
+    const evil = '<script>window.__pwned=1</script><b>Globex</b>'
+    await page.getByLabel('Display name').fill(evil)
+    await page.getByLabel('Primary colour', { exact: true }).fill('#0f766e')
+    // The preview follows the typed colour before saving.
+    const previewColour = await page.getByTestId('brand-preview').evaluate((el) => getComputedStyle(el).getPropertyValue('--preview-primary').trim())
+    assert.equal(previewColour, '#0f766e')
+    await page.getByRole('button', { name: 'Save brand' }).click()
+    await page.getByText('Brand saved').waitFor()
+    await screenshot(page, 'branding-settings')
+
+    const other = await openPage(browser, { baseURL: hostUrl('globex') })
+    await visit(other.page, '/login')
+    await other.page.getByRole('main').getByText(evil, { exact: true }).waitFor()
+    assert.equal(await other.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no script ran')
+    assert.equal(await other.page.locator('main b').count(), 0, 'no markup was rendered')
+    assert.equal((await themeOf(other.page)).primary, '#0f766e')
+    await other.context.close()
+
+    // Put the demo brand back for later stories.
+    await page.getByLabel('Display name').fill('Globex Partners')
+    await page.getByLabel('Primary colour', { exact: true }).fill('#6d28d9')
+    await page.getByRole('button', { name: 'Save brand' }).click()
+    await page.getByText('Brand saved').waitFor()
+    await context.close()
+  })
+
+  it('shows a logo of the wrong type as an error next to the upload', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser, { baseURL: hostUrl('acme') })
+    await visit(page, '/login')
+    await signIn(page, 'owner@acme.test')
+    await visit(page, `/a/${dashboardAccount(page)}/branding`)
+    await page.getByLabel('Upload a new logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('<html><script>alert(1)</script></html>') })
+    await page.getByRole('button', { name: 'Upload', exact: true }).click()
+    await page.getByRole('alert').getByText('Upload a PNG, JPEG, WebP or SVG image.').waitFor()
+    await page.getByLabel('Upload a new logo').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: Buffer.alloc(300 * 1024) })
+    await page.getByText('the limit is 256 KB').waitFor()
+    assert.equal(await page.getByRole('button', { name: 'Upload', exact: true }).isDisabled(), true)
+    await context.close()
+  })
+
+  it('adds a domain, shows its TXT record, marks it verified in development and removes it after confirming', { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser, { baseURL: hostUrl('acme') })
+    await visit(page, '/login')
+    await signIn(page, 'owner@acme.test')
+    await visit(page, `/a/${dashboardAccount(page)}/branding/domains`)
+    await page.getByRole('link', { name: 'Domains' }).waitFor()
+    const rows = page.getByTestId('hostname-row')
+    await rows.filter({ hasText: 'acme.localhost' }).getByText('Verified', { exact: true }).waitFor()
+
+    await page.getByRole('textbox', { name: 'Hostname' }).fill('Portal.Bluebird-Bakery.example')
+    await page.getByRole('combobox', { name: 'For' }).selectOption({ label: 'Bluebird Bakery' })
+    await page.getByRole('button', { name: 'Add hostname' }).click()
+    const row = rows.filter({ hasText: 'portal.bluebird-bakery.example' })
+    await row.getByText('Pending', { exact: true }).waitFor()
+    await row.getByText('for Bluebird Bakery').waitFor()
+    await row.getByText('_trellis.portal.bluebird-bakery.example').waitFor()
+    await row.getByText(/^trellis-verify=/).waitFor()
+    await row.getByRole('button', { name: 'Copy record value' }).waitFor()
+    await screenshot(page, 'branding-domains-pending')
+
+    // Adding it again is refused, naming the field.
+    await page.getByRole('textbox', { name: 'Hostname' }).fill('portal.bluebird-bakery.example')
+    await page.getByRole('button', { name: 'Add hostname' }).click()
+    await page.getByText('That hostname is already in use.').waitFor()
+
+    await row.getByRole('button', { name: 'Mark verified (dev)' }).click()
+    await row.getByText('Verified', { exact: true }).waitFor()
+    assert.equal(await row.getByText('_trellis.portal.bluebird-bakery.example').count(), 0)
+
+    await row.getByRole('button', { name: 'Remove portal.bluebird-bakery.example' }).click()
+    const dialog = page.getByRole('alertdialog')
+    await dialog.getByText('Remove portal.bluebird-bakery.example?').waitFor()
+    await dialog.getByRole('button', { name: 'Remove hostname' }).click()
+    await page.getByText('Hostname removed').waitFor()
+    assert.equal(await row.count(), 0)
+    await hydrated(page)
+    await context.close()
+  })
+})

@@ -1,0 +1,52 @@
+import { error } from '@sveltejs/kit'
+import { api, unwrap } from '$lib/server/api'
+import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import type { Actions, PageServerLoad } from './$types'
+
+const FIELDS = ['hostname', 'customerAccountId'] as const
+
+/** A reseller's portal hostnames, with the TXT record each needs, and its customers to assign one to. */
+export const load: PageServerLoad = async (event) => {
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'branding')
+  if (account.kind !== 'reseller') error(404, 'Only resellers have their own domains.')
+  const client = api(event)
+  const [hostnames, children] = await Promise.all([client.hostnames(account.id), client.children(account.id, { limit: 200 })])
+  const { items, devTools } = unwrap(event, hostnames, 'Account not found')
+  return {
+    section,
+    canManage: section.actions.includes('manage'),
+    hostnames: items,
+    devTools,
+    customers: children.ok ? children.data.items.filter((c) => c.kind === 'customer').map((c) => ({ id: c.id, name: c.name })) : [],
+  }
+}
+
+export const actions: Actions = {
+  add: async (event) => {
+    const form = await event.request.formData()
+    const hostname = text(form, 'hostname')
+    if (!hostname) return invalid({ hostname: 'Enter a hostname, like portal.example.com.' })
+    const result = await api(event).addHostname(event.params.accountId, { hostname, customerAccountId: text(form, 'customerAccountId') || null })
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { added: result.data.hostname.hostname }
+  },
+  verify: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).verifyHostname(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { verified: result.data.hostname.hostname }
+  },
+  devVerify: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).verifyHostname(event.params.accountId, text(form, 'id'), true)
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { verified: result.data.hostname.hostname }
+  },
+  remove: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).removeHostname(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { removed: true }
+  },
+}
