@@ -90,6 +90,16 @@ describe('Impersonation', () => {
     await log.getByText('Alex Moreno').first().waitFor()
     await log.getByText(reason, { exact: false }).waitFor()
     await screenshot(bea.page, 'profile-access-log')
+
+    // Her own session may change her details: a wrong current password is named under its field.
+    await bea.page.getByLabel('Current password').fill('not-my-password')
+    await bea.page.getByLabel('New password', { exact: true }).fill('harbour-lantern-orchard-77')
+    await bea.page.getByLabel('New password again').fill('harbour-lantern-orchard-77')
+    await bea.page.getByRole('button', { name: 'Change password' }).click()
+    await bea.page.getByText('Your current password is not correct.').waitFor()
+    await bea.page.getByLabel('Name').fill('Bea Lawson')
+    await bea.page.getByRole('button', { name: 'Save name' }).click()
+    await bea.page.getByRole('status').getByText('Name saved').waitFor()
     await bea.context.close()
   })
 })

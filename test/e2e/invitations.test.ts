@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { accountId, hydrated, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { accountId, hydrated, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
 
 /** Open the newest outbox message to `email` and follow its link (the email's button opens a new tab). */
 async function followEmailLink(context: BrowserContext, page: Page, email: string, linkName: RegExp): Promise<Page> {
@@ -183,6 +183,10 @@ describe('Invitations', () => {
     await invite.getByRole('alert').getByText(`This invitation is for ${email}`).waitFor()
     await invite.getByText('You are signed in as').first().waitFor()
     await screenshot(invite, 'invite-email-mismatch')
+    await invite.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(invite), 0, 'the invitation fits 375 px')
+    await screenshot(invite, 'invite-email-mismatch-375')
+    await invite.setViewportSize({ width: 1280, height: 800 })
     await invite.getByRole('button', { name: 'Sign out of tom@acme.test' }).click()
     // Signed out, the same link offers to create Kim's login.
     await invite.getByLabel('Your name').waitFor()
