@@ -286,6 +286,23 @@ describe('lifecycle cascade', () => {
     expect((await loginStatus('owner@driftwood.test')).status).toBe(200)
   })
 
+  it("hides a deleted reseller's whole tree from services lists and account switchers; a disabled one reads as disabled", async () => {
+    const p = await platform()
+    const acme = await accountId('Acme Hosting')
+    const sam = await login('sam@freelance.test')
+    const names = async () => ((await (await api('/me', { cookie: sam })).json()) as { accounts: { name: string; status: string }[] }).accounts
+    await api(`/accounts/${p.id}/resellers/${acme}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Review' } })
+    expect((await names()).find((a) => a.name === 'Bluebird Bakery')?.status).toBe('disabled')
+    await api(`/accounts/${p.id}/resellers/${acme}`, { method: 'DELETE', cookie: p.cookie })
+    expect((await names()).map((a) => a.name)).toEqual(['Evergreen Legal'])
+    const services = (await (await api(`/accounts/${p.id}/services?limit=200`, { cookie: p.cookie })).json()) as { items: { account: { name: string } }[] }
+    const owners = new Set(services.items.map((s) => s.account.name))
+    expect(owners.has('Bluebird Bakery') || owners.has('Acme Hosting')).toBe(false)
+    expect(owners.has('Evergreen Legal')).toBe(true)
+    const svc = await env.DB.prepare(`SELECT s.id FROM services s JOIN accounts a ON a.id = s.account_id WHERE a.name = 'Bluebird Bakery' LIMIT 1`).first<{ id: string }>()
+    expect((await api(`/accounts/${p.id}/services/${svc!.id}`, { cookie: p.cookie })).status).toBe(404)
+  })
+
   it('purges a deleted subtree after the 30-day window, not before', async () => {
     const p = await platform()
     const globex = await accountId('Globex Partners')

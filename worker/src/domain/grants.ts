@@ -5,6 +5,7 @@ import type { MembershipGrant } from '../authz/decide.ts'
 import { builtinRoles } from '../authz/roles.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import { effectiveStatus, underDeleted } from './lifecycle.ts'
 import { parseScope } from './scope.ts'
 
 const { accounts, impersonations, memberships, membershipRoles, roles, sessions } = schema
@@ -50,7 +51,8 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
         membershipId: memberships.id,
         accountId: memberships.accountId,
         accountName: accounts.name,
-        status: accounts.status,
+        // Inherited: an account under a disabled reseller reads as disabled (rule 8).
+        status: effectiveStatus(sql`${accounts.path}`).as('status'),
         path: accounts.path,
         kind: accounts.kind,
         level: memberships.level,
@@ -61,7 +63,7 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .leftJoin(parents, eq(parents.id, accounts.parentId))
-      .where(and(eq(memberships.userId, owner), ne(accounts.status, 'deleted')))
+      .where(and(eq(memberships.userId, owner), ne(accounts.status, 'deleted'), sql`NOT ${underDeleted(sql`${accounts.path}`)}`))
       .orderBy(asc(accounts.path)),
     db
       .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions })

@@ -13,6 +13,15 @@ export const PURGE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
 
 const inTree = (prefix: string, column: SQL) => sql`(${column} >= ${prefix} AND ${column} < ${`${prefix}\x7f`})`
 
+/** SQL: the worst status on a path (deleted, else disabled, else active): what the account inherits from its ancestors. */
+export const effectiveStatus = (pathColumn: SQL) =>
+  sql<'active' | 'disabled' | 'deleted'>`(SELECT CASE WHEN max(anc.status = 'deleted') THEN 'deleted' WHEN max(anc.status = 'disabled') THEN 'disabled' ELSE 'active' END
+    FROM accounts anc WHERE anc.id IN (SELECT value FROM json_each('["' || replace(trim(${pathColumn}, '/'), '/', '","') || '"]')))`
+
+/** SQL: a deleted account lies on the path (a scan of the partial purge index: deleted accounts only). */
+export const underDeleted = (pathColumn: SQL) =>
+  sql`EXISTS (SELECT 1 FROM accounts d WHERE d.purge_after IS NOT NULL AND d.status = 'deleted' AND ${pathColumn} >= d.path AND ${pathColumn} < d.path || char(127))`
+
 /** SQL: the account with this path column is blocked by a non-active account on its path (itself included). */
 const blockedPath = (pathColumn: SQL) =>
   sql`EXISTS (SELECT 1 FROM accounts anc WHERE anc.status != 'active' AND anc.id IN (SELECT value FROM json_each('["' || replace(trim(${pathColumn}, '/'), '/', '","') || '"]')))`

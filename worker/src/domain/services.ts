@@ -5,6 +5,7 @@ import type { Scope, TargetService } from '../authz/decide.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import { underDeleted } from './lifecycle.ts'
 import { limitGuard, rethrowLimit } from './limits.ts'
 import { scopeCondition } from './scope.ts'
 
@@ -76,7 +77,10 @@ const inSubtree = (prefix: string) => sql`(${accounts.path} >= ${prefix} AND ${a
 /** Services of the account itself and of the descendant kinds the caller may read. */
 function visibleFrom(account: { id: string; path: string }, descendantKinds: AccountKind[]) {
   return descendantKinds.length
-    ? or(eq(services.accountId, account.id), and(inSubtree(account.path), inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`))
+    ? or(
+        eq(services.accountId, account.id),
+        and(inSubtree(account.path), inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`, sql`NOT ${underDeleted(sql`${accounts.path}`)}`),
+      )
     : eq(services.accountId, account.id)
 }
 
@@ -127,7 +131,7 @@ export async function listServices(
 /** A service inside the subtree at `rootPath`, with its owning account's facts. */
 export async function getServiceInTree(db: DB, rootPath: string, serviceId: string) {
   const row = await baseQuery(db)
-    .where(and(eq(services.id, serviceId), inSubtree(rootPath), sql`${accounts.status} != 'deleted'`))
+    .where(and(eq(services.id, serviceId), inSubtree(rootPath), sql`${accounts.status} != 'deleted'`, sql`NOT ${underDeleted(sql`${accounts.path}`)}`))
     .get()
   return row ? present(row) : undefined
 }
