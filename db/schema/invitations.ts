@@ -22,8 +22,8 @@ export const invitations = sqliteTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     kind: text('kind', { enum: invitationKinds }).notNull(),
     email: text('email').notNull(),
-    /** admin | user for member invitations; null for customer invitations (the prospect becomes owner). */
-    level: text('level', { enum: ['admin', 'user'] }),
+    /** admin | user for member invitations (owner: a new reseller's first owner); null for customer invitations (the prospect becomes owner). */
+    level: text('level', { enum: ['owner', 'admin', 'user'] }),
     roleIds: text('role_ids').notNull().default('[]'),
     scope: text('scope').notNull().default('{"mode":"none"}'),
     suggestedName: text('suggested_name'),

@@ -22,7 +22,7 @@ export interface NewInvitation {
   accountId: string
   kind: InvitationKind
   email: string
-  level: 'admin' | 'user' | null
+  level: 'owner' | 'admin' | 'user' | null
   roleIds: string[]
   scope: Scope
   suggestedName: string | null

@@ -66,7 +66,7 @@ const InvitationSchema = z
     accountId: z.string(),
     kind: z.enum(['member', 'customer']),
     email: z.string(),
-    level: z.enum(['admin', 'user']).nullable(),
+    level: z.enum(['owner', 'admin', 'user']).nullable(),
     roleIds: z.array(z.string()),
     roles: z.array(z.object({ id: z.string(), name: z.string() })),
     scope: ScopeSchema,
@@ -98,7 +98,7 @@ const PublicInvitation = z
     accountName: z.string(),
     inviterName: z.string().nullable(),
     inviterEmail: z.string().nullable(),
-    level: z.enum(['admin', 'user']).nullable(),
+    level: z.enum(['owner', 'admin', 'user']).nullable(),
     roles: z.array(z.string()),
     suggestedName: z.string().nullable(),
     existingUser: z.boolean(),
@@ -119,27 +119,56 @@ async function present(c: Context<AppEnv>, accountId: string, items: InvitationV
 }
 
 /** Email the invitation link, in the brand of the reseller the account belongs to. */
-async function sendInvitationEmail(c: Context<AppEnv>, ctx: AccountContext, inv: { email: string; kind: 'member' | 'customer'; expiresAt: number }, token: string) {
-  const { brand, origin } = await emailBrandFor(c.var.db, ctx.account.path, c.req.url)
-  const inviter = ctx.principal.user
+export async function sendInvitationEmail(
+  c: Context<AppEnv>,
+  account: { name: string; path: string },
+  inviter: { name: string; email: string },
+  inv: { email: string; kind: 'member' | 'customer'; level: string | null; expiresAt: number },
+  token: string,
+) {
+  const { brand, origin } = await emailBrandFor(c.var.db, account.path, c.req.url)
   const url = `${origin}/invite/${token}`
   const expires = new Date(inv.expiresAt).toUTCString()
+  const footnote = `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`
   const message =
     inv.kind === 'customer'
       ? renderEmail(brand, inv.email, `${inviter.name} invites you to ${brand.name}`, {
           paragraphs: [
-            `${inviter.name} (${inviter.email}) of ${ctx.account.name} invites you to open an account with ${brand.name}.`,
+            `${inviter.name} (${inviter.email}) of ${account.name} invites you to open an account with ${brand.name}.`,
             'Follow the link to name your organisation and set your password. You decide which of your services your partner may operate.',
           ],
           action: { label: 'Create your account', url },
-          footnote: `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`,
+          footnote,
         })
-      : renderEmail(brand, inv.email, `You are invited to ${ctx.account.name}`, {
-          paragraphs: [`${inviter.name} (${inviter.email}) invites you to join ${ctx.account.name} on ${brand.name}.`],
-          action: { label: 'Accept the invitation', url },
-          footnote: `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`,
-        })
+      : inv.level === 'owner'
+        ? renderEmail(brand, inv.email, `Your partner portal ${account.name} is ready`, {
+            paragraphs: [`${inviter.name} (${inviter.email}) set up ${account.name} on ${brand.name} with you as its owner.`, 'Follow the link to set your password and open your portal.'],
+            action: { label: 'Open your portal', url },
+            footnote,
+          })
+        : renderEmail(brand, inv.email, `You are invited to ${account.name}`, {
+            paragraphs: [`${inviter.name} (${inviter.email}) invites you to join ${account.name} on ${brand.name}.`],
+            action: { label: 'Accept the invitation', url },
+            footnote,
+          })
   await mailerFor(c.env, c.var.db).send(message)
+}
+
+/**
+ * Invite the first owner of a new account (a reseller or customer created
+ * for someone who has no login yet): a member invitation at owner level,
+ * emailed and logged like any other. Returns the invitation.
+ */
+export async function inviteOwner(c: Context<AppEnv>, account: { id: string; name: string; path: string }, inviter: { id: string; name: string; email: string }, email: string) {
+  const { id, token } = await createInvitation(c.var.db, { accountId: account.id, kind: 'member', email, level: 'owner', roleIds: [], scope: { mode: 'all' }, suggestedName: null, invitedBy: inviter.id })
+  const invitation = (await getInvitation(c.var.db, account.id, id))!
+  await sendInvitationEmail(c, account, inviter, invitation, token)
+  await audit(c, account, {
+    type: 'invite_user',
+    target: { kind: 'invitation', id, label: invitation.email },
+    description: `${inviter.email} invited ${invitation.email} to own ${account.name}`,
+  })
+  return invitation
 }
 
 /** Refuse the token with the problem that explains why. */
@@ -202,7 +231,7 @@ export const invitationRoutes = createRouter()
         throw error
       }
       const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
-      await sendInvitationEmail(c, ctx, invitation, created.token)
+      await sendInvitationEmail(c, ctx.account, ctx.principal.user, invitation, created.token)
       await audit(c, ctx.account, {
         type: 'invite_user',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },
@@ -266,7 +295,7 @@ export const invitationRoutes = createRouter()
       const token = await resendInvitation(c.var.db, inviteId)
       if (!token) throw new AppError(409, 'conflict', 'This invitation is no longer pending.')
       const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
-      await sendInvitationEmail(c, ctx, invitation, token)
+      await sendInvitationEmail(c, ctx.account, ctx.principal.user, invitation, token)
       await audit(c, ctx.account, {
         type: 'invitation_resent',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },
