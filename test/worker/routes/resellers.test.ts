@@ -303,6 +303,17 @@ describe('lifecycle cascade', () => {
     expect((await api(`/accounts/${p.id}/services/${svc!.id}`, { cookie: p.cookie })).status).toBe(404)
   })
 
+  it('restores a deleted customer only while it fits under max_customers', async () => {
+    const acme = await accountId('Acme Hosting')
+    const driftwood = await accountId('Driftwood Dental')
+    const cookie = await login('owner@acme.test')
+    await api(`/accounts/${acme}/customers/${driftwood}`, { method: 'DELETE', cookie })
+    await limitReseller('Acme Hosting', { max_customers: 2 })
+    const res = await api(`/accounts/${acme}/customers/${driftwood}/restore`, { method: 'POST', cookie })
+    expect(res.status).toBe(422)
+    expect(await res.json()).toMatchObject({ code: 'limit_reached', limit: 'max_customers', value: 2 })
+  })
+
   it('purges a deleted subtree after the 30-day window, not before', async () => {
     const p = await platform()
     const globex = await accountId('Globex Partners')

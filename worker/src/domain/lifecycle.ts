@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { DB } from '../db.ts'
+import { withinLimit } from './limits.ts'
 
 /**
  * Rule 8: enable / disable / delete cascade to the whole subtree. Only the
@@ -69,11 +70,16 @@ export async function softDeleteAccount(db: DB, account: { id: string; path: str
   return purgeAfter
 }
 
-/** Bring back a deleted account inside its purge window (disabled again if it was disabled); false otherwise. */
-export async function restoreAccount(db: DB, accountId: string, now = Date.now()) {
+/**
+ * Bring back a deleted account inside its purge window (disabled again if it
+ * was disabled); false otherwise. A customer counts against its reseller's
+ * `max_customers` again, checked in the same statement.
+ */
+export async function restoreAccount(db: DB, account: { id: string; path: string; kind: string }, now = Date.now()) {
+  const fits = account.kind === 'customer' ? withinLimit(account.path, 'max_customers') : sql`1`
   const result = await db.run(
     sql`UPDATE accounts SET status = CASE WHEN disabled_at IS NULL THEN 'active' ELSE 'disabled' END, deleted_at = NULL, purge_after = NULL
-        WHERE id = ${accountId} AND status = 'deleted' AND purge_after > ${now}`,
+        WHERE id = ${account.id} AND status = 'deleted' AND purge_after > ${now} AND ${fits}`,
   )
   return result.meta.changes > 0
 }

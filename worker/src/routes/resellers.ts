@@ -222,11 +222,15 @@ function lifecycle(kind: Kind) {
         tags: [tag],
         summary: `Restore a deleted ${noun} inside its purge window`,
         request: { params },
-        responses: { ...one, ...problems(401, 403, 404, 409) },
+        responses: { ...one, ...problems(401, 403, 404, 409, 422) },
       }),
       (c) =>
         act(c, async (ctx, child) => {
-          if (!(await restoreAccount(c.var.db, child.id))) throw new AppError(409, 'conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
+          if (!(await restoreAccount(c.var.db, child))) {
+            const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
+            if (inWindow && kind === 'customer') throw await limitProblem(c.var.db, child.path, 'max_customers')
+            throw new AppError(409, 'conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
+          }
           return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }
         }),
     )
