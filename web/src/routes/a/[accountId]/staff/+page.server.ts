@@ -18,8 +18,13 @@ export const load: PageServerLoad = async (event) => {
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  // Shown when the menu says so, or to a partner looking at a customer's staff (customers.impersonate lives in their own account); the API decides.
-  const canImpersonate = !impersonation && (section.actions.includes('impersonate') || grant.inherited)
+  // Within the account: staff.impersonate. A partner looking at a customer's (or reseller's) staff holds
+  // customers.impersonate / resellers.impersonate in the account their grant comes from. The API decides either way.
+  const viaMenu = grant.inherited && !impersonation ? await client.menu(grant.viaAccountId) : null
+  const canImpersonate =
+    !impersonation &&
+    (section.actions.includes('impersonate') ||
+      (viaMenu?.ok === true && (holds(viaMenu.data.items, 'customers', 'impersonate') || holds(viaMenu.data.items, 'resellers', 'impersonate'))))
   const [members, roles, facets, services, catalogue, invitations] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
