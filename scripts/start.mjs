@@ -20,7 +20,7 @@ const stop = () => {
   watcher?.kill()
   stopServer()
 }
-console.log(`\n  Trellis is running:  http://localhost:${port}   (Acme's portal: http://acme.localhost:${port})`)
+console.log(`\n  Trellis is running:  http://localhost:${port}   (Acme's portal: http://acme.localhost:${port}, Globex's: http://globex.localhost:${port})`)
 console.log('  Demo logins use the password trellis-demo (development only). Ctrl+C stops.\n')
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stop(); process.exit(0) })
 child.on('exit', (code) => process.exit(code ?? 0))
