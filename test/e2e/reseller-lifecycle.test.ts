@@ -120,3 +120,36 @@ describe('Disabling a reseller', () => {
     await context.close()
   })
 })
+
+describe('Log in as reseller', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('lets the platform admin act as a reseller’s owner for a reason, with the banner, and exit', { timeout: STORY_TIMEOUT }, async () => {
+    const admin = await openPage(browser)
+    await signIn(admin.page, 'admin@nimbus.test')
+    const nimbus = await accountId(admin.page, 'Nimbus Cloud')
+    await visit(admin.page, `/a/${nimbus}/resellers`)
+    const row = admin.page.locator('tr[data-account="Globex Partners"]')
+    await row.getByRole('button', { name: 'Log in as the owner of Globex Partners' }).click()
+    const dialog = admin.page.getByRole('dialog', { name: /Log in as Grace Okafor/ })
+    // The reason is required.
+    await dialog.getByRole('button', { name: 'Start impersonating' }).click()
+    await dialog.getByText(/Say why you need to act as them/).waitFor()
+    await dialog.getByLabel('Reason', { exact: true }).fill('Support call: their branding looks wrong')
+    await screenshot(admin.page, 'login-as-reseller-dialog')
+    await dialog.getByRole('button', { name: 'Start impersonating' }).click()
+
+    const banner = admin.page.getByRole('region', { name: 'Impersonation' })
+    await banner.getByText(/You are signed in as Grace Okafor/).waitFor()
+    assert.match(await banner.innerText(), /Globex Partners/)
+    await screenshot(admin.page, 'login-as-reseller-banner')
+    await banner.getByRole('button', { name: /Exit/ }).click()
+    await banner.waitFor({ state: 'detached' })
+  })
+})

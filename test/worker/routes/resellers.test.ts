@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { purgeDeletedAccounts } from '../../../worker/src/scheduled.ts'
 import { addMembership, createAccount, createUser } from '../../helpers/factories.ts'
-import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
 
 const password = 'violet-harbour-71-lantern'
 const DAY = 24 * 60 * 60 * 1000
@@ -106,7 +106,7 @@ describe('reseller templates', () => {
       ['POST', `/accounts/${p.id}/templates`, { name: '' }, 'name'],
       ['POST', `/accounts/${p.id}/templates`, { name: 'X', limits: { max_services: { spaceship: 1 } } }, 'limits.max_services'],
       ['POST', `/accounts/${p.id}/resellers`, { name: 'X', ownerEmail: 'nope', ownerName: 'X' }, 'ownerEmail'],
-      ['POST', `/accounts/${p.id}/resellers`, { name: 'X', ownerEmail: 'new@x.test', ownerName: 'X' }, 'ownerPassword'],
+      ['POST', `/accounts/${p.id}/resellers`, { name: 'X', ownerEmail: 'new@x.test', ownerName: 'X', ownerPassword: 'password' }, 'ownerPassword'],
       ['POST', `/accounts/${p.id}/resellers/${await accountId('Acme Hosting')}/disable`, { reason: '' }, 'reason'],
       ['PATCH', `/accounts/${p.id}/resellers/${await accountId('Acme Hosting')}`, { limits: { max_staff: 1.5 } }, 'limits.max_staff'],
     ]
@@ -337,5 +337,30 @@ describe('lifecycle cascade', () => {
     await api(`/accounts/${p.id}/resellers/${globex}`, { method: 'DELETE', cookie: p.cookie })
     await env.DB.prepare('UPDATE accounts SET purge_after = ? WHERE id = ?').bind(Date.now() - 1, globex).run()
     expect((await api(`/accounts/${p.id}/resellers/${globex}/restore`, { method: 'POST', cookie: p.cookie })).status).toBe(409)
+  })
+})
+
+describe('a new reseller’s owner without a login is invited', () => {
+  it('emails an owner invitation; accepting makes them the owner, and the platform can then log in as them', async () => {
+    const admin = await login('admin@nimbus.test')
+    const nimbus = await accountId('Nimbus Cloud')
+    const res = await api(`/accounts/${nimbus}/resellers`, { method: 'POST', cookie: admin, json: { name: 'Umbrella Hosting', ownerEmail: 'Founder@Umbrella.test', ownerName: 'Una Founder' } })
+    expect(res.status).toBe(201)
+    const body = (await res.json()) as { account: { id: string }; ownerInvitation: { email: string } | null }
+    expect(body.ownerInvitation?.email).toBe('founder@umbrella.test')
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM memberships WHERE account_id = ?`).bind(body.account.id).first<{ n: number }>()).toEqual({ n: 0 })
+
+    const mail = await env.DB.prepare(`SELECT subject, text FROM email_outbox WHERE "to" = 'founder@umbrella.test'`).first<{ subject: string; text: string }>()
+    expect(mail!.subject).toContain('Umbrella Hosting')
+    const token = /\/invite\/([a-z2-7]+)/.exec(mail!.text)![1]!
+    const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', json: { name: 'Una Founder', password: 'umbrella-harbour-93-kite' } })
+    expect(accepted.status).toBe(201)
+    const me = (await (await api('/me', { cookie: sessionCookieFrom(accepted) })).json()) as { accounts: { id: string; level: string }[] }
+    expect(me.accounts).toEqual([expect.objectContaining({ id: body.account.id, level: 'owner' })])
+
+    // "Log in as reseller" is impersonation of its owner.
+    const una = (await env.DB.prepare(`SELECT id FROM users WHERE email = 'founder@umbrella.test'`).first<{ id: string }>())!.id
+    const as = await api('/impersonation', { method: 'POST', cookie: admin, json: { userId: una, accountId: body.account.id, reason: 'Helping set up the portal' } })
+    expect(as.status).toBe(201)
   })
 })

@@ -137,8 +137,8 @@ export interface NewChild {
   limits?: Limits
   access?: SectionKey[] | null
   templateId?: string | null
-  /** An existing login becomes the owner, or a new one is created. */
-  owner: { userId: string } | { email: string; name: string; passwordHash: string }
+  /** An existing login becomes the owner, or a new one is created; null = no owner yet (an owner invitation follows). */
+  owner: { userId: string } | { email: string; name: string; passwordHash: string } | null
 }
 
 /**
@@ -148,10 +148,11 @@ export interface NewChild {
 export async function createChildAccount(db: DB, parent: { id: string; path: string }, input: NewChild) {
   const id = newId('acc')
   const path = `${parent.path}${id}/`
-  const userId = 'userId' in input.owner ? input.owner.userId : newId('usr')
+  const owner = input.owner
+  const userId = owner && 'userId' in owner ? owner.userId : newId('usr')
   const kind = input.kind === 'customer' ? limitGuard(path, 'max_customers', 'customer') : input.kind
   try {
-    const newUser = 'userId' in input.owner ? [] : [db.insert(users).values({ id: userId, email: normalizeEmail(input.owner.email), name: input.owner.name, passwordHash: input.owner.passwordHash })]
+    const newUser = !owner || 'userId' in owner ? [] : [db.insert(users).values({ id: userId, email: normalizeEmail(owner.email), name: owner.name, passwordHash: owner.passwordHash })]
     await db.batch([
       db.insert(accounts).values({
         id,
@@ -164,8 +165,8 @@ export async function createChildAccount(db: DB, parent: { id: string; path: str
         templateId: input.templateId ?? null,
       }),
       ...newUser,
-      db.insert(memberships).values({ id: newId('mem'), userId, accountId: id, level: 'owner' }),
-    ])
+      ...(owner ? [db.insert(memberships).values({ id: newId('mem'), userId, accountId: id, level: 'owner' })] : []),
+    ] as unknown as Parameters<DB['batch']>[0])
   } catch (error) {
     rethrowLimit(error, 'max_customers')
   }

@@ -7,13 +7,14 @@ import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
 import { disableAccount, enableAccount, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
 import { LimitReached, noLimits, type Limits } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount, type ChildAccount } from '../domain/resellers.ts'
-import { findUserByEmail } from '../domain/users.ts'
+import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
+import { inviteOwner } from './invitations.ts'
 import { limitProblem } from './limit-problem.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
 
@@ -135,15 +136,35 @@ async function loadChild(c: Context<AppEnv>, ctx: AccountContext, childId: strin
   return child
 }
 
-/** Resolve the owner: an existing login with that email, or a new one with the given password. */
+/**
+ * Resolve the owner: an existing login with that email, a new one with the
+ * given password, or — without a password — an owner invitation emailed once
+ * the account exists (the person sets their own password).
+ */
 async function ownerOf(c: Context<AppEnv>, body: { ownerEmail: string; ownerName: string; ownerPassword?: string | undefined }) {
   const existing = await findUserByEmail(c.var.db, body.ownerEmail)
   if (existing) return { existing: true as const, userId: existing.id, email: existing.email }
-  if (!body.ownerPassword) throw fieldError(400, 'validation_failed', 'ownerPassword', 'Set a first password for the new owner (no login has this email yet).')
+  if (!body.ownerPassword) return { existing: false as const, invite: true as const, email: normalizeEmail(body.ownerEmail) }
   const weak = await passwordProblem(body.ownerPassword)
   if (weak) throw fieldError(400, 'weak_password', 'ownerPassword', weak)
-  return { existing: false as const, email: body.ownerEmail, name: body.ownerName, passwordHash: hashPassword(body.ownerPassword, argon2Params(c.env)) }
+  return { existing: false as const, invite: false as const, email: body.ownerEmail, name: body.ownerName, passwordHash: hashPassword(body.ownerPassword, argon2Params(c.env)) }
 }
+
+/** What `createChildAccount` needs to know of the owner. */
+function ownerInput(owner: Awaited<ReturnType<typeof ownerOf>>) {
+  if (owner.existing) return { userId: owner.userId }
+  if (owner.invite) return null
+  return { email: owner.email, name: owner.name, passwordHash: owner.passwordHash }
+}
+
+/** Send the owner invitation when the owner has no login yet. */
+async function inviteOwnerIfNeeded(c: Context<AppEnv>, ctx: AccountContext, owner: Awaited<ReturnType<typeof ownerOf>>, account: { id: string; name: string; path: string }) {
+  if (owner.existing || !owner.invite) return null
+  const invitation = await inviteOwner(c, account, ctx.principal.user, owner.email)
+  return { id: invitation.id, email: invitation.email, expiresAt: invitation.expiresAt }
+}
+
+const OwnerInvitation = z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable()
 
 const ownerEmailOf = (o: Awaited<ReturnType<typeof ownerOf>>) => o.email
 
@@ -289,9 +310,9 @@ export const resellers = createRouter()
       tags: ['Resellers'],
       summary: 'Create a reseller',
       description:
-        'Needs `resellers.manage`. The owner is the login with `ownerEmail` when one exists, else a new login with `ownerPassword`. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section.',
+        'Needs `resellers.manage`. The owner is the login with `ownerEmail` when one exists, else a new login with `ownerPassword`, else (no password) an owner invitation is emailed. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section.',
       request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateReseller } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: z.object({ account: ChildView }) } } }, ...problems(400, 401, 403, 404, 409) },
+      responses: { 201: { description: 'Created (with the owner invitation when the owner had no login)', content: { 'application/json': { schema: z.object({ account: ChildView, ownerInvitation: OwnerInvitation }) } } }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const ctx = await loadAccountContext(c, c.req.valid('param').id)
@@ -307,7 +328,7 @@ export const resellers = createRouter()
           limits: preset.limits ?? noLimits(),
           access: preset.access ?? null,
           templateId: preset.templateId ?? null,
-          owner: owner.existing ? { userId: owner.userId } : { email: owner.email, name: owner.name, passwordHash: owner.passwordHash },
+          owner: ownerInput(owner),
         })
       } catch (error) {
         if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'ownerEmail', 'Someone with this email already has a login.')
@@ -319,7 +340,8 @@ export const resellers = createRouter()
         target: { kind: 'account', id, label: account.name },
         description: `${ctx.principal.user.email} created the reseller ${account.name}${account.templateName ? ` from the template ${account.templateName}` : ''}, owned by ${ownerEmailOf(owner)}`,
       })
-      return c.json({ account: present(account) }, 201)
+      const ownerInvitation = await inviteOwnerIfNeeded(c, ctx, owner, account)
+      return c.json({ account: present(account), ownerInvitation }, 201)
     },
   )
   .openapi(
@@ -375,9 +397,9 @@ export const customers = createRouter()
       tags: ['Customers'],
       summary: 'Create a customer organisation under a reseller',
       description:
-        'Needs `customers.manage` in a reseller. The owner is the login with `ownerEmail` when one exists, else a new login with `ownerPassword`. The reseller’s `max_customers` limit holds (422 `limit_reached`).',
+        'Needs `customers.manage` in a reseller. The owner is the login with `ownerEmail` when one exists, else a new login with `ownerPassword`, else (no password) an owner invitation is emailed. The reseller’s `max_customers` limit holds (422 `limit_reached`).',
       request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateCustomer } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: z.object({ account: ChildView }) } } }, ...problems(400, 401, 403, 404, 409, 422) },
+      responses: { 201: { description: 'Created (with the owner invitation when the owner had no login)', content: { 'application/json': { schema: z.object({ account: ChildView, ownerInvitation: OwnerInvitation }) } } }, ...problems(400, 401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const ctx = await loadAccountContext(c, c.req.valid('param').id)
@@ -387,7 +409,7 @@ export const customers = createRouter()
       const owner = await ownerOf(c, body)
       let id: string
       try {
-        id = await createChildAccount(c.var.db, ctx.account, { kind: 'customer', name: body.name, owner: owner.existing ? { userId: owner.userId } : { email: owner.email, name: owner.name, passwordHash: owner.passwordHash } })
+        id = await createChildAccount(c.var.db, ctx.account, { kind: 'customer', name: body.name, owner: ownerInput(owner) })
       } catch (error) {
         if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
         if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'ownerEmail', 'Someone with this email already has a login.')
@@ -399,7 +421,8 @@ export const customers = createRouter()
         target: { kind: 'account', id, label: account.name },
         description: `${ctx.principal.user.email} created the customer ${account.name}, owned by ${ownerEmailOf(owner)}`,
       })
-      return c.json({ account: present(account) }, 201)
+      const ownerInvitation = await inviteOwnerIfNeeded(c, ctx, owner, account)
+      return c.json({ account: present(account), ownerInvitation }, 201)
     },
   )
   .route('/', lifecycle('customer'))

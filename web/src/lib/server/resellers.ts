@@ -2,8 +2,9 @@
  * Reseller management through the API: resellers, their customers, templates,
  * lifecycle actions and usage. Answers are validated like every other call.
  */
-import type { RequestEvent } from '@sveltejs/kit'
+import { redirect, type RequestEvent } from '@sveltejs/kit'
 import { z } from 'zod'
+import { access } from './access'
 import { call } from './api'
 import { invalid, list, problemFailure, text } from './forms'
 
@@ -111,5 +112,14 @@ export function lifecycleActions(kind: Kind) {
     if (!result.ok) return problemFailure(event, result, ['reason', 'showReason'])
     return { name: result.data.account.name }
   }
-  return { disable: act('disable'), enable: act('enable'), delete: act('delete'), restore: act('restore') }
+  /** "Log in as": impersonate the account's owner, for a reason (the API decides whether it is allowed). */
+  const impersonate = async (event: RequestEvent<{ accountId: string }>) => {
+    const form = await event.request.formData()
+    const reason = text(form, 'reason')
+    if (!reason) return invalid({ reason: 'Say why you need to act as them; they will see it.' })
+    const result = await access(event).impersonate({ userId: text(form, 'userId'), accountId: text(form, 'id'), reason })
+    if (!result.ok) return problemFailure(event, result, ['reason'])
+    redirect(303, `/a/${encodeURIComponent(result.data.impersonation.accountId)}`)
+  }
+  return { disable: act('disable'), enable: act('enable'), delete: act('delete'), restore: act('restore'), impersonate }
 }

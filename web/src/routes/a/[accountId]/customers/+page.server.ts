@@ -14,7 +14,7 @@ export const load: PageServerLoad = async (event) => {
   // Managers of a reseller's customers get their status and the disable / enable / delete / restore actions.
   const canManageCustomers = parent.account.kind === 'reseller' && holds(parent.menu, 'customers', 'manage')
   const managed = canManageCustomers ? await resellerApi(event).list(event.params.accountId, 'customer') : null
-  return { ...section, canInvite, invitations, canManageCustomers, managed: managed?.ok ? managed.data.items : [] }
+  return { ...section, canInvite, invitations, canManageCustomers, canLoginAs: holds(parent.menu, 'customers', 'impersonate'), managed: managed?.ok ? managed.data.items : [] }
 }
 
 export const actions: Actions = {

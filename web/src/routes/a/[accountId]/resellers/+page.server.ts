@@ -8,7 +8,7 @@ export const load: PageServerLoad = async (event) => {
   const list = resellerApi(event).list(event.params.accountId, 'reseller')
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'resellers')
-  return { section, canManage: section.actions.includes('manage'), resellers: unwrap(event, await list, 'Account not found').items }
+  return { section, canManage: section.actions.includes('manage'), canLoginAs: section.actions.includes('impersonate'), resellers: unwrap(event, await list, 'Account not found').items }
 }
 
 export const actions: Actions = lifecycleActions('reseller')
