@@ -111,6 +111,16 @@ describe('Branded portals', () => {
     await page.getByRole('button', { name: 'Save brand' }).click()
     await page.getByText('Brand saved').waitFor()
     await screenshot(page, 'branding-settings')
+    await page.setViewportSize({ width: 375, height: 800 })
+    await screenshot(page, 'branding-settings-375')
+    const wide = await page.evaluate(() =>
+      [...document.querySelectorAll('main *')]
+        .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .slice(0, 5)
+        .map((el) => `${el.tagName}.${el.className}`.slice(0, 120)),
+    )
+    assert.deepEqual(wide, [], 'nothing overflows at 375 px')
+    await page.setViewportSize({ width: 1280, height: 800 })
 
     const other = await openPage(browser, { baseURL: hostUrl('globex') })
     await visit(other.page, '/login')
@@ -161,6 +171,10 @@ describe('Branded portals', () => {
     await row.getByText(/^trellis-verify=/).waitFor()
     await row.getByRole('button', { name: 'Copy record value' }).waitFor()
     await screenshot(page, 'branding-domains-pending')
+    await page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'nothing overflows at 375 px')
+    await screenshot(page, 'branding-domains-375')
+    await page.setViewportSize({ width: 1280, height: 800 })
 
     // Adding it again is refused, naming the field.
     await page.getByRole('textbox', { name: 'Hostname' }).fill('portal.bluebird-bakery.example')
