@@ -62,6 +62,27 @@ describe('GET /api/v1/brand', () => {
     expect((await brandOn('portal.acme-unverified.example')).resellerId).toBeNull()
   })
 
+  it("gives a reseller without a brand the platform's look under its own name", async () => {
+    await env.DB.prepare('DELETE FROM brands WHERE account_id = ?').bind(await accountId('Globex Partners')).run()
+    expect(await brandOn('globex.localhost')).toMatchObject({ name: 'Globex Partners', primaryColor: '#2563eb', logoUrl: null, resellerId: await accountId('Globex Partners') })
+  })
+
+  it("uses the platform's own saved brand on every host that is not a reseller's", async () => {
+    const cookie = await login('admin@nimbus.test')
+    const nimbus = await accountId('Nimbus Cloud')
+    const res = await api(`/accounts/${nimbus}/brand`, { method: 'PUT', cookie, json: { name: 'Nimbus Cloud', primaryColor: '#0b5fff', accentColor: '#ff7a00', supportUrl: 'https://help.nimbus.test' } })
+    expect(res.status).toBe(200)
+    for (const host of ['localhost', 'unverified.example.org']) expect(await brandOn(host)).toMatchObject({ name: 'Nimbus Cloud', primaryColor: '#0b5fff', resellerId: null })
+    expect((await brandOn('acme.localhost')).name).toBe('Acme Hosting')
+    // Customers have no Branding section.
+    const bea = await login('owner@bluebird.test')
+    expect((await api(`/accounts/${await accountId('Bluebird Bakery')}/brand`, { cookie: bea })).status).toBe(403)
+  })
+
+  it('answers 404 for a logo that does not exist', async () => {
+    expect((await SELF.fetch(`http://localhost/api/v1/brand/logo/${await accountId('Acme Hosting')}/99`)).status).toBe(404)
+  })
+
   it('serves a changed brand at once in this isolate (the cache is invalidated)', async () => {
     expect((await brandOn('acme.localhost')).name).toBe('Acme Hosting')
     const cookie = await login('owner@acme.test')
