@@ -22,7 +22,7 @@ describe('Impersonation', () => {
     // Through Customers into Bluebird Bakery's staff, as the reseller sees it.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers' }).click()
     await page.waitForURL(`**/a/${acme}/customers`)
-    await page.getByRole('main').getByRole('link', { name: 'Bluebird Bakery' }).first().click()
+    await page.getByRole('main').getByRole('link', { name: 'Bluebird Bakery' }).click()
     await page.waitForURL(/\/a\/[^/]+$/)
     const bluebird = pathOf(page).split('/')[2]!
     await visit(page, `/a/${bluebird}/staff`)

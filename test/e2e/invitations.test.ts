@@ -78,7 +78,7 @@ describe('Invitations', () => {
     // The reseller sees the new customer, and the invitation is no longer pending.
     await reseller.page.reload()
     await hydrated(reseller.page)
-    await main.getByRole('link', { name: organisation }).first().waitFor()
+    await main.getByRole('link', { name: organisation }).waitFor()
     assert.equal(await main.locator(`[data-invitation="${email}"]`).count(), 0, 'the accepted invitation left the pending list')
     await screenshot(reseller.page, 'customers-after-invitation')
     await reseller.context.close()

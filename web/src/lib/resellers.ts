@@ -1,5 +1,7 @@
 /** Reseller management as the pages show it: types of the API's answers and the fixed lists the forms offer. */
 
+import type { Account } from './types'
+
 export const SERVICE_TYPES = ['hosting', 'domain', 'server', 'mailbox', 'dns_zone', 'broadband'] as const
 
 /** Sections a reseller's tree may be given (the dashboard always stays). */
@@ -31,6 +33,13 @@ export interface ManagedAccount {
   purgeAfter: number | null
   owner: { id: string; email: string; name: string } | null
 }
+
+/**
+ * A row of the paged children table (Customers page): the account as the
+ * children list sends it, with the owner and the disable reason that the
+ * lifecycle list knows, for those who may manage or log in as its owner.
+ */
+export type ChildRow = Account & { owner?: ManagedAccount['owner']; statusReason?: string | null }
 
 /** "3 customers · 5 servers", or "No limits". */
 export function limitsSummary(l: Limits): string {

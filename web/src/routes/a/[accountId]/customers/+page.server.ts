@@ -1,5 +1,5 @@
 import { access } from '$lib/server/access'
-import { loadChildrenSection } from '$lib/server/children'
+import { loadChildrenSection, withDetails } from '$lib/server/children'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
@@ -8,13 +8,27 @@ import type { Actions, PageServerLoad } from './$types'
 
 export const load: PageServerLoad = async (event) => {
   const [section, parent] = await Promise.all([loadChildrenSection(event, event.parent, 'customers'), event.parent()])
+  const reseller = parent.account.kind === 'reseller'
   // A reseller with customers.invite invites prospects here; each accepted invitation becomes a customer below.
-  const canInvite = parent.account.kind === 'reseller' && holds(parent.menu, 'customers', 'invite')
-  const invitations = canInvite ? await pendingInvitations(event, event.params.accountId, 'customer') : []
-  // Managers of a reseller's customers get their status and the disable / enable / delete / restore actions.
-  const canManageCustomers = parent.account.kind === 'reseller' && holds(parent.menu, 'customers', 'manage')
-  const managed = canManageCustomers ? await resellerApi(event).list(event.params.accountId, 'customer') : null
-  return { ...section, canInvite, invitations, canManageCustomers, canLoginAs: holds(parent.menu, 'customers', 'impersonate'), managed: managed?.ok ? managed.data.items : [] }
+  const canInvite = reseller && holds(parent.menu, 'customers', 'invite')
+  // Managers get the disable / enable / delete / restore actions on each row; customers.impersonate adds "Log in as" its owner.
+  const canManageCustomers = reseller && holds(parent.menu, 'customers', 'manage')
+  const canLoginAs = reseller && holds(parent.menu, 'customers', 'impersonate')
+  const [invitations, managed] = await Promise.all([
+    canInvite ? pendingInvitations(event, event.params.accountId, 'customer') : [],
+    canManageCustomers || canLoginAs ? resellerApi(event).list(event.params.accountId, 'customer') : null,
+  ])
+  const lifecycle = managed?.ok ? managed.data.items : []
+  return {
+    ...section,
+    // One list: the paged rows carry each customer's owner and disable reason; deleted ones (not in the paged list) are restorable below it.
+    page: managed?.ok ? withDetails(section.page, lifecycle) : section.page,
+    deleted: canManageCustomers ? lifecycle.filter((a) => a.status === 'deleted') : [],
+    canInvite,
+    invitations,
+    canManageCustomers,
+    canLoginAs,
+  }
 }
 
 export const actions: Actions = {
