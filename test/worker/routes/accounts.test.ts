@@ -57,6 +57,8 @@ describe('GET /api/v1/accounts/:id/children', () => {
     expect(res.status).toBe(200)
     const page = (await res.json()) as Page
     expect(page.items.map((a) => a.name)).toEqual(['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental'])
+    // Each row names its owner (one read with the page, not one per row).
+    expect(page.items.map((a) => (a as unknown as { owner: { email: string } | null }).owner?.email)).toEqual(['owner@bluebird.test', 'owner@copperleaf.test', 'owner@driftwood.test'])
     expect(page.nextCursor).toBeNull()
   })
 

@@ -80,7 +80,12 @@ export interface ChildCursor {
 /** Direct children of an account, ordered by name, one page at a time. */
 export async function listChildren(db: DB, parentId: string, limit: number, after?: ChildCursor) {
   const rows = await db
-    .select(accountColumns)
+    .select({
+      ...accountColumns,
+      statusReason: accounts.statusReason,
+      // The owner of each child, read with the page (index memberships_account_idx).
+      owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = "accounts"."id" AND m.level = 'owner' ORDER BY m.created_at LIMIT 1)`.as('owner'),
+    })
     .from(accounts)
     .where(
       and(
@@ -92,7 +97,7 @@ export async function listChildren(db: DB, parentId: string, limit: number, afte
     .orderBy(asc(accounts.name), asc(accounts.id))
     .limit(limit + 1)
     .all()
-  const items = rows.slice(0, limit)
+  const items = rows.slice(0, limit).map((r) => ({ ...r, owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null }))
   const last = items.at(-1)
   return { items, next: rows.length > limit && last ? { name: last.name, id: last.id } : null }
 }

@@ -9,6 +9,12 @@ import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { Account, AccountParam, fieldError, level, problems } from './schemas.ts'
 
+/** A child account as the children list shows it: with its owner and, when disabled, the reason. */
+const ChildAccount = Account.extend({
+  statusReason: z.string().nullable(),
+  owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+}).openapi('ChildAccount')
+
 const ChildrenQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
@@ -78,12 +84,12 @@ export const accounts = createRouter()
       path: '/accounts/{id}/children',
       tags: ['Accounts'],
       summary: 'Direct child accounts',
-      description: 'Resellers of the platform, customers of a reseller. Ordered by name; cursor pagination.',
+      description: 'Resellers of the platform, customers of a reseller, each with its owner and (when disabled) the reason. Ordered by name; cursor pagination.',
       request: { params: AccountParam, query: ChildrenQuery },
       responses: {
         200: {
           description: 'One page of children',
-          content: { 'application/json': { schema: z.object({ items: z.array(Account), nextCursor: z.string().nullable() }) } },
+          content: { 'application/json': { schema: z.object({ items: z.array(ChildAccount), nextCursor: z.string().nullable() }) } },
         },
         ...problems(400, 401, 403, 404),
       },

@@ -215,7 +215,16 @@ const schemas = {
     account: Account,
     access: z.object({ level, viaAccountId: z.string(), inherited: z.boolean() }),
   }),
-  children: z.object({ items: z.array(Account), nextCursor: z.string().nullable() }),
+  // Each child carries its owner and, when disabled, the reason.
+  children: z.object({
+    items: z.array(
+      Account.extend({
+        owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable().optional(),
+        statusReason: z.string().nullable().optional(),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  }),
   menu: z.object({
     items: z.array(
       z.object({ key: z.string(), label: z.string(), icon: z.string(), path: z.string(), actions: z.array(z.string()).optional() }),

@@ -1,7 +1,6 @@
 import { error, type RequestEvent } from '@sveltejs/kit'
 import { api, unwrap } from './api'
 import type { Account, ChildrenPage, MenuItem } from '$lib/types'
-import type { ChildRow, ManagedAccount } from '$lib/resellers'
 
 /** Rows per page on the customers and resellers pages. */
 export const CHILDREN_PAGE_SIZE = 25
@@ -33,18 +32,3 @@ export async function loadChildrenSection(
   }
 }
 
-/**
- * A page of children with each row's owner and disable reason, taken from the
- * lifecycle list (`/customers`, which has them but is not paged). Rows it does
- * not know keep what the children list says.
- */
-export function withDetails(page: ChildrenPage, managed: Pick<ManagedAccount, 'id' | 'owner' | 'statusReason'>[]): { items: ChildRow[]; nextCursor: string | null } {
-  const byId = new Map(managed.map((a) => [a.id, a]))
-  return {
-    ...page,
-    items: page.items.map((account) => {
-      const known = byId.get(account.id)
-      return known ? { ...account, owner: known.owner, statusReason: known.statusReason } : account
-    }),
-  }
-}

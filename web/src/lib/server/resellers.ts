@@ -54,7 +54,8 @@ const plural = (kind: Kind) => (kind === 'reseller' ? 'resellers' : 'customers')
 
 export function resellerApi(event: RequestEvent) {
   return {
-    list: (accountId: string, kind: Kind) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/${plural(kind)}`, z.object({ items: z.array(Managed) })),
+    list: (accountId: string, kind: Kind, status?: 'active' | 'disabled' | 'deleted') =>
+      call(event, 'GET', `/api/v1/accounts/${e(accountId)}/${plural(kind)}${status ? `?status=${status}` : ''}`, z.object({ items: z.array(Managed) })),
     get: (accountId: string, rid: string) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/resellers/${e(rid)}`, one),
     create: (accountId: string, kind: Kind, body: unknown) => call(event, 'POST', `/api/v1/accounts/${e(accountId)}/${plural(kind)}`, one, body),
     update: (accountId: string, rid: string, body: unknown) => call(event, 'PATCH', `/api/v1/accounts/${e(accountId)}/resellers/${e(rid)}`, one, body),

@@ -1,5 +1,5 @@
 import { access } from '$lib/server/access'
-import { loadChildrenSection, withDetails } from '$lib/server/children'
+import { loadChildrenSection } from '$lib/server/children'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
@@ -16,14 +16,13 @@ export const load: PageServerLoad = async (event) => {
   const canLoginAs = reseller && holds(parent.menu, 'customers', 'impersonate')
   const [invitations, managed] = await Promise.all([
     canInvite ? pendingInvitations(event, event.params.accountId, 'customer') : [],
-    canManageCustomers || canLoginAs ? resellerApi(event).list(event.params.accountId, 'customer') : null,
+    // Deleted customers are not in the paged list; managers may restore them for 30 days.
+    canManageCustomers ? resellerApi(event).list(event.params.accountId, 'customer', 'deleted') : null,
   ])
-  const lifecycle = managed?.ok ? managed.data.items : []
   return {
     ...section,
-    // One list: the paged rows carry each customer's owner and disable reason; deleted ones (not in the paged list) are restorable below it.
-    page: managed?.ok ? withDetails(section.page, lifecycle) : section.page,
-    deleted: canManageCustomers ? lifecycle.filter((a) => a.status === 'deleted') : [],
+    // One list: the paged rows carry each customer's owner and disable reason.
+    deleted: managed?.ok ? managed.data.items.filter((a) => a.status === 'deleted') : [],
     canInvite,
     invitations,
     canManageCustomers,
