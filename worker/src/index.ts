@@ -55,7 +55,12 @@ export const api = createRouter()
 
 const app = new Hono<AppEnv>()
 
-app.use('*', secureHeaders({ referrerPolicy: 'strict-origin-when-cross-origin', xFrameOptions: 'DENY' }))
+app.use('*', secureHeaders({ referrerPolicy: 'strict-origin-when-cross-origin', xFrameOptions: 'DENY', crossOriginResourcePolicy: false }))
+// Same-origin unless a route says otherwise (public brand logos are embedded by emails).
+app.use('*', async (c, next) => {
+  await next()
+  if (!c.res.headers.has('cross-origin-resource-policy')) c.res.headers.set('cross-origin-resource-policy', 'same-origin')
+})
 app.use('/api/*', async (c, next) => {
   c.set('db', createDb(c.env.DB))
   await next()

@@ -162,6 +162,8 @@ describe('PUT /api/v1/accounts/:id/brand/logo', () => {
     expect(logo.headers.get('content-type')).toBe('image/png')
     expect(logo.headers.get('cache-control')).toContain('immutable')
     expect(logo.headers.get('x-content-type-options')).toBe('nosniff')
+    // Emails show the logo from webmail (another origin): a public brand asset may be embedded anywhere.
+    expect(logo.headers.get('cross-origin-resource-policy')).toBe('cross-origin')
     expect(new Uint8Array(await logo.arrayBuffer())).toEqual(PNG)
   })
 

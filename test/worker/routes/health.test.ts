@@ -8,3 +8,12 @@ describe('GET /api/v1/health', () => {
     expect(await res.json()).toEqual({ ok: true })
   })
 })
+
+describe('security headers', () => {
+  it('keeps API answers same-origin, unframeable and unsniffable', async () => {
+    const res = await api('/health')
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin')
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+})

@@ -128,7 +128,8 @@ export const brandsRouter = createRouter()
           'content-security-policy': LOGO_CSP,
           'x-content-type-options': 'nosniff',
           'content-disposition': 'inline',
-          'cross-origin-resource-policy': 'same-site',
+          // Public brand assets: emails show them from webmail, on other origins.
+          'cross-origin-resource-policy': 'cross-origin',
           etag: object.httpEtag,
         },
       })

@@ -4,6 +4,7 @@ import { serviceTypes } from '../../../db/schema/services.ts'
 import { sections, type Permission, type SectionKey } from '../authz/catalogue.ts'
 import { hashPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
+import { invalidateBrandCache } from '../domain/brands.ts'
 import { disableAccount, enableAccount, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
 import { LimitReached, noLimits, type Limits } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount, type ChildAccount } from '../domain/resellers.ts'
@@ -182,6 +183,8 @@ function lifecycle(kind: Kind) {
     authorize(ctx, perms[kind].manage)
     const child = await loadChild(c, ctx, childId(c), kind)
     const event = await run(ctx, child)
+    // A disabled or deleted reseller's hostnames stop serving its brand at once in this isolate (others within the cache's 30 s).
+    invalidateBrandCache()
     const after = (await getChildAccount(c.var.db, ctx.account, child.id, kind))!
     await audit(c, { id: child.id, path: child.path }, { type: event.type, target: { kind: 'account', id: child.id, label: child.name }, description: event.description })
     return c.json({ account: present(after) }, 200)
