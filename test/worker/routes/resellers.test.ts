@@ -364,3 +364,24 @@ describe('a new reseller’s owner without a login is invited', () => {
     expect(as.status).toBe(201)
   })
 })
+
+describe('a reseller’s brand domain on creation', () => {
+  it('claims the hostname as pending, and refuses taken, platform and malformed ones before creating anything', async () => {
+    const admin = await login('admin@nimbus.test')
+    const nimbus = await accountId('Nimbus Cloud')
+    const create = (name: string, hostname: string) =>
+      api(`/accounts/${nimbus}/resellers`, { method: 'POST', cookie: admin, json: { name, ownerEmail: 'owner@acme.test', ownerName: 'Alex', hostname } })
+    const ok = await create('Wayne Hosting', 'Portal.Wayne.example')
+    expect(ok.status).toBe(201)
+    const { account } = (await ok.json()) as { account: { id: string } }
+    const row = await env.DB.prepare('SELECT hostname, status FROM hostnames WHERE reseller_account_id = ?').bind(account.id).first()
+    expect(row).toEqual({ hostname: 'portal.wayne.example', status: 'pending' })
+
+    for (const [hostname, status] of [['acme.localhost', 409], ['localhost', 409], ['https://x.example/path', 400]] as const) {
+      const res = await create(`Refused ${hostname}`, hostname)
+      expect(res.status, hostname).toBe(status)
+      expect((await problem(res)).errors?.[0]?.field).toBe('hostname')
+      expect(await env.DB.prepare('SELECT count(*) AS n FROM accounts WHERE name = ?').bind(`Refused ${hostname}`).first()).toEqual({ n: 0 })
+    }
+  })
+})

@@ -305,3 +305,8 @@ export async function brandForHost(db: DB, rawHost: string, now = Date.now()): P
   }
   return value
 }
+
+/** Whether a hostname is already held by some reseller (the unique index still decides races). */
+export async function hostnameTaken(db: DB, hostname: string) {
+  return Boolean(await db.select({ id: hostnames.id }).from(hostnames).where(eq(hostnames.hostname, hostname)).get())
+}

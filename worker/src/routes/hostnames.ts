@@ -81,6 +81,16 @@ async function existing(c: Context<AppEnv>, resellerId: string, hostnameId: stri
   return row
 }
 
+/** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
+export function claimableHostname(c: Context<AppEnv>, raw: string, field = 'hostname') {
+  const hostname = normalizeHostname(raw)
+  const platform = platformHostnames(c.env)
+  if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) throw fieldError(409, 'conflict', field, "That is the platform's own hostname.")
+  if (!hostname) throw fieldError(400, 'validation_failed', field, 'Enter a hostname like portal.example.com (no scheme, port or path).')
+  if (platform.has(hostname)) throw fieldError(409, 'conflict', field, "That is the platform's own hostname.")
+  return hostname
+}
+
 export const hostnamesRouter = createRouter()
   .openapi(
     createRoute({
@@ -115,11 +125,7 @@ export const hostnamesRouter = createRouter()
     async (c) => {
       const ctx = await resellerContext(c, c.req.valid('param').id, 'manage')
       const body = c.req.valid('json')
-      const hostname = normalizeHostname(body.hostname)
-      const platform = platformHostnames(c.env)
-      if (platform.has(hostname ?? body.hostname.toLowerCase().replace(/\.$/, ''))) throw fieldError(409, 'conflict', 'hostname', "That is the platform's own hostname.")
-      if (!hostname) throw fieldError(400, 'validation_failed', 'hostname', 'Enter a hostname like portal.example.com (no scheme, port or path).')
-      if (platform.has(hostname)) throw fieldError(409, 'conflict', 'hostname', "That is the platform's own hostname.")
+      const hostname = claimableHostname(c, body.hostname)
       if (body.customerAccountId) {
         const customer = await getAccount(c.var.db, body.customerAccountId)
         if (!customer || customer.parentId !== ctx.account.id || customer.kind !== 'customer') {

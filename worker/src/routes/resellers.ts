@@ -4,7 +4,7 @@ import { serviceTypes } from '../../../db/schema/services.ts'
 import { sections, type Permission, type SectionKey } from '../authz/catalogue.ts'
 import { hashPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
-import { invalidateBrandCache } from '../domain/brands.ts'
+import { addHostname, HostnameTaken, hostnameTaken, invalidateBrandCache } from '../domain/brands.ts'
 import { disableAccount, enableAccount, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
 import { LimitReached, noLimits, type Limits } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount, type ChildAccount } from '../domain/resellers.ts'
@@ -15,6 +15,7 @@ import { authorize, loadAccountContext, type AccountContext } from '../middlewar
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
+import { claimableHostname } from './hostnames.ts'
 import { inviteOwner } from './invitations.ts'
 import { limitProblem } from './limit-problem.ts'
 import { AccountParam, fieldError, problems } from './schemas.ts'
@@ -76,7 +77,14 @@ const ownerFields = {
 }
 
 const CreateReseller = z
-  .object({ ...ownerFields, templateId: z.string().min(1).max(64).nullable().optional(), limits: LimitsSchema.optional(), access: AccessSchema.optional() })
+  .object({
+    ...ownerFields,
+    templateId: z.string().min(1).max(64).nullable().optional(),
+    limits: LimitsSchema.optional(),
+    access: AccessSchema.optional(),
+    /** The reseller's brand domain: claimed at once, pending until its DNS TXT record is verified. */
+    hostname: z.string().trim().min(1).max(253).optional(),
+  })
   .strict()
   .openapi('CreateReseller')
 
@@ -313,7 +321,7 @@ export const resellers = createRouter()
       tags: ['Resellers'],
       summary: 'Create a reseller',
       description:
-        'Needs `resellers.manage`. The owner is the login with `ownerEmail` when one exists, else a new login with `ownerPassword`, else (no password) an owner invitation is emailed. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section.',
+        'Needs `resellers.manage`. The owner is the login with `ownerEmail` when one exists, else a new login with `ownerPassword`, else (no password) an owner invitation is emailed. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section. `hostname` claims the brand domain (pending until verified).',
       request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateReseller } } } },
       responses: { 201: { description: 'Created (with the owner invitation when the owner had no login)', content: { 'application/json': { schema: z.object({ account: ChildView, ownerInvitation: OwnerInvitation }) } } }, ...problems(400, 401, 403, 404, 409) },
     }),
@@ -323,6 +331,9 @@ export const resellers = createRouter()
       const body = c.req.valid('json')
       const preset = await fromTemplate(c, ctx, body)
       const owner = await ownerOf(c, body)
+      // Check the brand domain before anything is created.
+      const hostname = body.hostname ? claimableHostname(c, body.hostname) : null
+      if (hostname && (await hostnameTaken(c.var.db, hostname))) throw fieldError(409, 'conflict', 'hostname', 'That hostname is already in use.')
       let id: string
       try {
         id = await createChildAccount(c.var.db, ctx.account, {
@@ -343,6 +354,19 @@ export const resellers = createRouter()
         target: { kind: 'account', id, label: account.name },
         description: `${ctx.principal.user.email} created the reseller ${account.name}${account.templateName ? ` from the template ${account.templateName}` : ''}, owned by ${ownerEmailOf(owner)}`,
       })
+      if (hostname) {
+        try {
+          const row = await addHostname(c.var.db, account.id, { hostname, customerAccountId: null })
+          await audit(c, account, {
+            type: 'hostname_added',
+            target: { kind: 'hostname', id: row.id, label: hostname },
+            description: `${ctx.principal.user.email} added the hostname ${hostname} to ${account.name}`,
+          })
+        } catch (error) {
+          // Claimed by someone else in the instant since the check: the reseller exists; its Domains page can take another.
+          if (!(error instanceof HostnameTaken)) throw error
+        }
+      }
       const ownerInvitation = await inviteOwnerIfNeeded(c, ctx, owner, account)
       return c.json({ account: present(account), ownerInvitation }, 201)
     },

@@ -4,7 +4,7 @@ import { invalid, problemFailure, requireSection, text } from '$lib/server/forms
 import { limitsAndAccess, resellerApi } from '$lib/server/resellers'
 import type { Actions, PageServerLoad } from './$types'
 
-const FIELDS = ['name', 'ownerEmail', 'ownerName', 'ownerPassword', 'templateId']
+const FIELDS = ['name', 'ownerEmail', 'ownerName', 'ownerPassword', 'templateId', 'hostname']
 
 export const load: PageServerLoad = async (event) => {
   const templates = resellerApi(event).templates(event.params.accountId)
@@ -26,6 +26,7 @@ export const actions: Actions = {
       ownerName: text(form, 'ownerName'),
       ...(text(form, 'ownerPassword') && { ownerPassword: String(form.get('ownerPassword')) }),
       templateId,
+      ...(text(form, 'hostname') && { hostname: text(form, 'hostname') }),
       ...(custom && { limits: custom.limits, access: custom.access }),
     })
     if (!result.ok) return problemFailure(event, result, FIELDS)
