@@ -85,25 +85,48 @@ describe('live delivery batches events per socket', () => {
 })
 
 describe('search by login + type + text', () => {
-  it('pages through actor + type + text results newest first with no gaps or repeats', async () => {
-    const log = logOf('search-pages')
-    const inputs = Array.from({ length: 120 }, (_, i) =>
-      event(i, i % 3 ? 'sarah@acme.test' : 'tom@acme.test', (['server_action', 'update_server', 'login'] as const)[i % 3]),
-    )
-    await log.appendMany(PATH, inputs)
-    const filter = { kind: 'all' as const, actor: 'SARAH@acme.test', types: ['server_action' as const, 'update_server' as const], q: 'fire' }
-    const all = (await log.list({ kind: 'all' }, 500)).items
-    const expected = all.filter((e) => e.actor?.email === 'sarah@acme.test' && ['server_action', 'update_server'].includes(e.type) && e.description.includes('firewall')).map((e) => e.seq)
-    expect(expected.length).toBeGreaterThan(10)
-    const seen: number[] = []
-    let before: number | undefined
-    for (;;) {
-      const page = await log.list(filter, 7, before)
-      seen.push(...page.items.map((e) => e.seq))
-      if (page.nextBefore === null) break
-      before = page.nextBefore
-    }
-    expect(seen).toEqual(expected)
+  // 120 events: few pass the login + type filter, so the index drives. 3,300: 1,100 pass (over 1 %
+  // and over 1,000), so the text matches drive until the cursor leaves fewer. Pages must match.
+  for (const size of [120, 3300]) {
+    it(`pages through actor + type + text results newest first with no gaps or repeats (${size} events)`, async () => {
+      const log = logOf('search-pages')
+      const inputs = Array.from({ length: size }, (_, i) =>
+        event(i, i % 3 ? 'sarah@acme.test' : 'tom@acme.test', (['server_action', 'update_server', 'login'] as const)[i % 3]),
+      )
+      for (let i = 0; i < size; i += 1000) await log.appendMany(PATH, inputs.slice(i, i + 1000))
+      const filter = { kind: 'all' as const, actor: 'SARAH@acme.test', types: ['server_action' as const, 'update_server' as const], q: 'fire' }
+      const all = (await log.list({ kind: 'all' }, size)).items
+      const expected = all
+        .filter((e) => e.actor?.email === 'sarah@acme.test' && ['server_action', 'update_server'].includes(e.type) && e.description.includes('firewall'))
+        .map((e) => e.seq)
+      expect(expected.length).toBeGreaterThan(10)
+      const seen: number[] = []
+      let before: number | undefined
+      for (;;) {
+        const page = await log.list(filter, size > 1000 ? 97 : 7, before)
+        seen.push(...page.items.map((e) => e.seq))
+        if (page.nextBefore === null) break
+        before = page.nextBefore
+      }
+      expect(seen).toEqual(expected)
+    })
+  }
+
+  it('walks the text matches newest first without sorting when many events pass the other filters', async () => {
+    const log = logOf('search-plan')
+    await runInDurableObject(log, async (_instance: ActivityLog, state) => {
+      const plan = state.storage.sql
+        .exec(
+          "EXPLAIN QUERY PLAN SELECT events.* FROM events_fts CROSS JOIN events ON events.seq = events_fts.rowid WHERE events_fts MATCH ? AND events_fts.rowid < ? AND kind = 'action' AND actor_email = ? AND type IN (?, ?) ORDER BY events_fts.rowid DESC LIMIT 51",
+          '"fire"*', 100, 'sarah@acme.test', 'server_action', 'update_server',
+        )
+        .toArray()
+        .map((r) => String(r.detail))
+        .join('\n')
+      expect(plan).toContain('SCAN events_fts VIRTUAL TABLE')
+      expect(plan).toContain('INTEGER PRIMARY KEY')
+      expect(plan).not.toContain('TEMP B-TREE')
+    })
   })
 
   it('adds the (actor, type, kind, seq) index to an object created before it, keeping its events', async () => {
