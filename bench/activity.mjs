@@ -12,6 +12,7 @@
 // proxy. `wrangler` serves them through `wrangler dev`, whose proxy worker (a second
 // workerd process) relays every WebSocket frame once more.
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import WebSocket from 'ws'
@@ -70,8 +71,8 @@ function burst(cookie, accountId, count, batch, ratePerSecond) {
   })
 }
 
-/** Resident memory (KiB) of the workerd processes this benchmark started (its descendants). */
-function workerdRss() {
+/** The workerd processes this benchmark started (its descendants), with RSS (KiB). */
+function ourWorkerd() {
   const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean)
@@ -84,7 +85,23 @@ function workerdRss() {
     grew = false
     for (const r of rows) if (!ours.has(r.pid) && ours.has(r.ppid)) (ours.add(r.pid), (grew = true))
   }
-  return rows.filter((r) => ours.has(r.pid) && r.args.includes('workerd')).reduce((sum, r) => sum + r.rss, 0)
+  return rows.filter((r) => ours.has(r.pid) && r.args.includes('workerd'))
+}
+
+/** Resident memory (KiB) of our workerd processes. */
+const workerdRss = () => ourWorkerd().reduce((sum, r) => sum + r.rss, 0)
+
+/** CPU seconds (user + system) spent so far by our workerd processes. */
+function workerdCpu() {
+  const tick = 100 // USER_HZ on Linux
+  return ourWorkerd().reduce((sum, r) => {
+    try {
+      const fields = readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      return sum + (Number(fields[11]) + Number(fields[12])) / tick
+    } catch {
+      return sum
+    }
+  }, 0)
 }
 
 const report = []
@@ -118,7 +135,7 @@ try {
     let outOfRange = 0
     const subscribers = []
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      const sub = { received: 0, lastSeq: 0, lost: 0, ws: null, ready: null }
+      const sub = { received: 0, frames: 0, lastSeq: 0, lost: 0, ws: null, ready: null }
       const ws = new WebSocket(url, { headers: { cookie }, skipUTF8Validation: true, perMessageDeflate: false })
       sub.ws = ws
       sub.ready = new Promise((resolve, reject) => {
@@ -130,6 +147,7 @@ try {
             if (buf.indexOf(CAUGHT_UP) !== -1) resolve()
             return
           }
+          sub.frames++
           for (let at = buf.indexOf(SEQ); at !== -1; at = buf.indexOf(SEQ, at + 6)) {
             const seq = readInt(buf, at + 6)
             const k = seq - firstSeq
@@ -157,9 +175,17 @@ try {
     const page = await (await fetch(`${base}/api/v1/accounts/${acme}/activity?kind=all&limit=1`, { headers: { cookie } })).json()
     firstSeq = page.items[0]?.seq ?? 0
     for (const s of subscribers) s.lastSeq = firstSeq
+    const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ')
+    const cpuBefore = { workerd: workerdCpu(), client: process.cpuUsage(), at: performance.now() }
     const appended = await burst(cookie, acme, EVENTS, 1, RATE)
     const deadline = Date.now() + 120_000
     while (Date.now() < deadline && !subscribers.every((s) => s.lastSeq >= firstSeq + EVENTS)) await new Promise((r) => setTimeout(r, 100))
+    const clientCpu = process.cpuUsage(cpuBefore.client)
+    const cpu = {
+      workerd: workerdCpu() - cpuBefore.workerd,
+      client: (clientCpu.user + clientCpu.system) / 1e6,
+      wall: (performance.now() - cpuBefore.at) / 1000,
+    }
     const latencies = []
     const firstLatencies = []
     for (let k = 1; k <= EVENTS; k++) {
@@ -174,6 +200,8 @@ try {
       `append: ${raw.perSecond.toLocaleString('en')} durable single appends/s with no live subscribers (2,000 events)`,
       `fan-out: ${SUBSCRIBERS.toLocaleString('en')} subscribers, ${EVENTS.toLocaleString('en')} events appended one by one, ${RATE ? `paced at ${RATE}/s` : 'unpaced'} (achieved ${appended.perSecond.toLocaleString('en')}/s)`,
       `  delivery latency append → every subscriber: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${percentile(latencies, 100)} ms (target p99 < 100 ms)`,
+      `  CPU during the fan-out (${cpu.wall.toFixed(1)} s): workerd ${cpu.workerd.toFixed(1)} s, this client (1 process, ${SUBSCRIBERS.toLocaleString('en')} sockets) ${cpu.client.toFixed(1)} s; load average before ${loadBefore}`,
+      `  frames: ${(subscribers.reduce((n, s) => n + s.frames, 0) / SUBSCRIBERS).toFixed(0)} per socket, ${(subscribers.reduce((n, s) => n + s.received, 0) / Math.max(1, subscribers.reduce((n, s) => n + s.frames, 0))).toFixed(1)} events per frame`,
       `  append → first subscriber: p50 ${percentile(firstLatencies, 50)} ms, p99 ${percentile(firstLatencies, 99)} ms`,
       `  deliveries: ${(SUBSCRIBERS * EVENTS).toLocaleString('en')} expected, lost ${lost}, duplicated ${duplicates}${outOfRange ? `, ${outOfRange} outside the run` : ''} (target 0 and 0)`,
     )

@@ -64,6 +64,8 @@ const GENESIS = '0'.repeat(64)
 const FORWARD_BATCH = 100
 const FRAME_EVENTS = 100
 const FLUSH_MS = 50
+/** Least idle time between two flushes, so appends keep running while 1,000 sockets are served. */
+const FLUSH_GAP_MS = 20
 const PRESENCE_MS = 100
 const MAX_PRESENCE = 100
 const DAY = 24 * 60 * 60 * 1000
@@ -196,10 +198,11 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
    * frame serialised once per group, however many sockets share it.
    */
   private groups: Map<string, Group> | null = null
-  /** Events waiting to be sent, per group key; flushed every FLUSH_MS in frames of FRAME_EVENTS. */
+  /** Events waiting to be sent, per group key; flushed on a FLUSH_MS tick in frames of FRAME_EVENTS. */
   private pending = new Map<string, ActivityEvent[]>()
   private flushTimer: ReturnType<typeof setTimeout> | null = null
-  private lastFlush = 0
+  private lastFlushStart = 0
+  private lastFlushEnd = 0
   private presenceTimer: ReturnType<typeof setTimeout> | null = null
   /** Test hook: fail the next N forwarded appends (set through runInDurableObject). */
   failNextForwards = 0
@@ -578,19 +581,25 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       else this.pending.set(key, [event])
     }
     if (!this.pending.size) return
-    // A bounded tick: idle (the last flush is FLUSH_MS old) sends at once; otherwise the
-    // event waits for the tick FLUSH_MS after the last flush, however many arrive meanwhile,
-    // so at high rates each socket gets one frame per tick carrying every event of it.
-    // Timers can starve while appends arrive back to back, so a due tick also flushes inline.
-    const wait = this.lastFlush + FLUSH_MS - Date.now()
-    if (wait <= 0) this.flush()
-    else this.flushTimer ??= setTimeout(() => this.flush(), wait)
+    // A bounded tick: a flush starts FLUSH_MS after the previous one started, and at least
+    // FLUSH_GAP_MS after it ended (where the clock runs during a flush, as locally; deployed,
+    // it stands still and only the tick counts). Idle sends at once; otherwise the event waits
+    // for the tick, however many arrive meanwhile, so at high rates each socket gets one frame
+    // per tick carrying all of them, and a slow flush (1,000 sockets on a busy machine) is
+    // never followed at once by another carrying a single event.
+    const wait = Math.max(this.lastFlushStart + FLUSH_MS, this.lastFlushEnd + FLUSH_GAP_MS) - Date.now()
+    if (!this.flushTimer) {
+      if (wait <= 0) this.flush()
+      else this.flushTimer = setTimeout(() => this.flush(), wait)
+    }
+    // Timers can starve while appends arrive back to back: an overdue tick flushes inline.
+    else if (wait <= -FLUSH_MS) this.flush()
   }
 
   private flush() {
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = null
-    this.lastFlush = Date.now()
+    this.lastFlushStart = Date.now()
     const groups = this.socketGroups()
     for (const [key, queue] of this.pending) {
       const group = groups.get(key)
@@ -608,6 +617,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       }
     }
     this.pending.clear()
+    this.lastFlushEnd = Date.now()
   }
 }
 
