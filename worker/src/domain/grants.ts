@@ -11,6 +11,7 @@ import { parseScope } from './scope.ts'
 const { accounts, impersonations, memberships, membershipRoles, roles, sessions } = schema
 
 const builtinByKey = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
+const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
 
 /** Read a stored permission list, keeping only catalogue permissions. */
 export function parsePermissions(json: string): Permission[] {
@@ -25,6 +26,8 @@ export function parsePermissions(json: string): Permission[] {
 export interface LoadedGrant extends MembershipGrant {
   membershipId: string
   roleIds: string[]
+  /** The names of those roles (built-in or custom), in the same order. */
+  roleNames: string[]
   accountName: string
   status: 'active' | 'disabled' | 'deleted'
   parent: { id: string; name: string } | null
@@ -66,7 +69,7 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
       .where(and(eq(memberships.userId, owner), ne(accounts.status, 'deleted'), sql`NOT ${underDeleted(sql`${accounts.path}`)}`))
       .orderBy(asc(accounts.path)),
     db
-      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions })
+      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') })
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
@@ -94,6 +97,10 @@ export function buildGrants([rows, roleRows]: GrantRows): LoadedGrant[] {
       permissions: [...perms],
       scope: parseScope(m.scope),
       roleIds: mine.map((r) => r.roleId),
+      roleNames: mine.flatMap((r) => {
+        const name = r.roleName ?? builtinNames.get(r.roleId)
+        return name ? [name] : []
+      }),
       parent: m.parentId && m.parentName ? { id: m.parentId, name: m.parentName } : null,
     }
   })

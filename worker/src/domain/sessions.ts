@@ -30,6 +30,8 @@ export interface Principal {
   session: { id: string; expiresAt: number }
   memberships: LoadedGrant[]
   impersonation: ActiveImpersonation | null
+  /** The account the person's switcher opens by default (their own, also while impersonating). */
+  lastAccountId: string | null
 }
 
 /** An impersonation that ran out while the session was away; the caller records its end. */
@@ -69,32 +71,9 @@ export async function createSession(
   return { token: `${id}.${secret}`, session }
 }
 
-/**
- * Resolve a session token to its principal. Expired sessions are deleted;
- * sessions past half their life slide forward (`refreshed: true`) so the
- * caller re-issues the cookie.
- */
-export async function validateSessionToken(db: DB, token: string, ttlDays: number, now = Date.now()) {
-  const [id, secret, extra] = token.split('.')
-  if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null
-  // One round trip: the session, its user, the user's memberships and roles,
-  // and — for a session acting on someone's behalf — that person and theirs.
-  const [rows, grants, roleRows, impersonationRows, targetGrants, targetRoleRows] = await db.batch([
-    db
-      .select({
-        // Distinct column names: batch rows are objects.
-        id: sessions.id,
-        secretHash: sessions.secretHash,
-        expiresAt: sessions.expiresAt,
-        userId: sessions.userId,
-        email: users.email,
-        name: users.name,
-        impersonationId: sessions.impersonationId,
-      })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.id, id)),
-    ...grantQueries(db, id),
+/** The impersonation a session runs, with its target and the target's grants (one batch). */
+function impersonationQueries(db: DB, sessionId: string) {
+  return db.batch([
     db
       .select({
         // Aliased: batch rows are objects, and sessions/users/impersonations share column names.
@@ -111,8 +90,37 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
       .from(sessions)
       .innerJoin(impersonations, eq(impersonations.id, sessions.impersonationId))
       .innerJoin(users, eq(users.id, impersonations.targetUserId))
+      .where(eq(sessions.id, sessionId)),
+    ...grantQueries(db, sessionId, 'impersonated'),
+  ])
+}
+
+/**
+ * Resolve a session token to its principal. Expired sessions are deleted;
+ * sessions past half their life slide forward (`refreshed: true`) so the
+ * caller re-issues the cookie.
+ */
+export async function validateSessionToken(db: DB, token: string, ttlDays: number, now = Date.now()) {
+  const [id, secret, extra] = token.split('.')
+  if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null
+  // One round trip: the session, its user, and the user's memberships and roles.
+  const [rows, grants, roleRows] = await db.batch([
+    db
+      .select({
+        // Distinct column names: batch rows are objects.
+        id: sessions.id,
+        secretHash: sessions.secretHash,
+        expiresAt: sessions.expiresAt,
+        userId: sessions.userId,
+        email: users.email,
+        name: users.name,
+        lastAccountId: users.lastAccountId,
+        impersonationId: sessions.impersonationId,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.id, id)),
-    ...grantQueries(db, id, 'impersonated'),
+    ...grantQueries(db, id),
   ])
   const row = rows[0]
   if (!row) return null
@@ -130,7 +138,9 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
   }
   const self = { id: row.userId, email: row.email, name: row.name }
   const own = buildGrants([grants, roleRows])
-  const principal: Principal = { user: self, session: { id: row.id, expiresAt }, memberships: own, impersonation: null }
+  const principal: Principal = { user: self, session: { id: row.id, expiresAt }, memberships: own, impersonation: null, lastAccountId: row.lastAccountId }
+  // Acting on someone's behalf costs a second round trip, only then: that person and their grants.
+  const [impersonationRows, targetGrants, targetRoleRows] = row.impersonationId ? await impersonationQueries(db, id) : [[], [], []]
   const imp = impersonationRows[0]
   let lapsed: LapsedImpersonation | null = null
   if (imp && imp.endedAt === null && imp.impExpiresAt > now) {

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { eq, inArray } from 'drizzle-orm'
-import { builtinRoles } from '../authz/roles.ts'
+import { eq } from 'drizzle-orm'
 import { hashPassword, verifyPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
@@ -21,8 +20,6 @@ const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, s
   /** Names of the roles held there. */
   roles: z.array(z.string()),
 })
-
-const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
 
 /** Credentials of the person being impersonated are untouchable (rule 7). */
 function refuseWhileImpersonating(principal: Principal, what: string) {
@@ -56,13 +53,7 @@ export const me = createRouter()
     async (c) => {
       const principal = requirePrincipal(c)
       const { user, memberships, impersonation } = principal
-      const db = c.var.db
-      const roleIds = [...new Set(memberships.flatMap((m) => m.roleIds))].filter((id) => !builtinNames.has(id))
-      const [custom, self] = await db.batch([
-        db.select({ id: schema.roles.id, name: schema.roles.name }).from(schema.roles).where(inArray(schema.roles.id, roleIds.length ? roleIds : [''])),
-        db.select({ lastAccountId: schema.users.lastAccountId }).from(schema.users).where(eq(schema.users.id, user.id)),
-      ])
-      const names = new Map([...builtinNames, ...custom.map((r) => [r.id, r.name] as const)])
+      // Everything comes with the session's one batch: no further reads.
       const accounts = memberships.map((m) => ({
         id: m.accountId,
         name: m.accountName,
@@ -71,9 +62,9 @@ export const me = createRouter()
         status: m.status,
         level: m.level,
         parent: m.parent,
-        roles: m.roleIds.flatMap((id) => (names.has(id) ? [names.get(id)!] : [])),
+        roles: m.roleNames,
       }))
-      const last = self[0]?.lastAccountId ?? null
+      const last = principal.lastAccountId
       const lastAccountId = last && accounts.some((a) => a.id === last) ? last : null
       const acting = impersonation
         ? {
