@@ -1,5 +1,5 @@
 import { createDb } from './db.ts'
-import { appendEvent } from './domain/activity.ts'
+import { activityLog, appendEvent } from './domain/activity.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
 import type { Bindings } from './env.ts'
 
@@ -10,6 +10,8 @@ import type { Bindings } from './env.ts'
 export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
   const db = createDb(env.DB)
   const purged = await purgeExpired(db, now)
+  // Their activity logs go too (the reseller's copy of a purged customer's events stays in the reseller's own log).
+  for (const id of purged.accountIds) await activityLog(env, id).purge()
   for (const account of purged) {
     if (!account.parentId) continue
     const parentPath = account.path.slice(0, account.path.length - account.id.length - 1)

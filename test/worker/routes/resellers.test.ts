@@ -320,10 +320,20 @@ describe('lifecycle cascade', () => {
     expect((await api(`/accounts/${p.id}/resellers/${globex}`, { method: 'DELETE', cookie: p.cookie })).status).toBe(200)
     const count = async () => (await env.DB.prepare(`SELECT count(*) AS n FROM accounts WHERE path LIKE '%' || ? || '%'`).bind(globex).first<{ n: number }>())!.n
 
+    const log = (id: string) => env.ACTIVITY.get(env.ACTIVITY.idFromName(id))
+    const evergreen = await accountId('Evergreen Legal')
+    expect((await log(globex).list({ kind: 'all' }, 5)).items.length).toBeGreaterThan(0)
+
     expect(await purgeDeletedAccounts(env, Date.now() + 29 * DAY)).toHaveLength(0)
     expect(await count()).toBe(3)
+    expect((await log(globex).list({ kind: 'all' }, 5)).items.length).toBeGreaterThan(0)
     expect(await purgeDeletedAccounts(env, Date.now() + 31 * DAY)).toHaveLength(1)
     expect(await count()).toBe(0)
+    // The purged accounts' activity logs are erased with them; the platform's log records the purge.
+    expect((await log(globex).list({ kind: 'all' }, 5)).items).toEqual([])
+    expect((await log(evergreen).list({ kind: 'all' }, 5)).items).toEqual([])
+    const platformEvents = (await log(p.id).list({ kind: 'all', types: ['account_purged'] }, 5)).items
+    expect(platformEvents.map((e) => e.target?.label)).toContain('Globex Partners')
     // Logins that belonged only to the tree are gone; Sam (also in Acme's tree) stays.
     const left = await env.DB.prepare(`SELECT email FROM users WHERE email IN ('owner@globex.test', 'owner@evergreen.test', 'sam@freelance.test')`).all<{ email: string }>()
     expect(left.results.map((r) => r.email)).toEqual(['sam@freelance.test'])

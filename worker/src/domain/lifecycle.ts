@@ -93,7 +93,11 @@ export async function purgeExpired(db: DB, now = Date.now()) {
   const due = await db.all<{ id: string; path: string; name: string; parentId: string | null }>(
     sql`SELECT id, path, name, parent_id AS parentId FROM accounts WHERE status = 'deleted' AND purge_after IS NOT NULL AND purge_after <= ${now}`,
   )
+  const purgedIds: string[] = []
   for (const account of due) {
+    // Whose activity logs go with them (read before the rows are gone).
+    const tree = await db.all<{ id: string }>(sql`SELECT id FROM accounts WHERE ${inTree(account.path, sql`path`)}`)
+    purgedIds.push(...tree.map((t) => t.id))
     // Logins first, then the accounts: if the second step fails, the next run finishes the job.
     await db.run(sql`DELETE FROM users WHERE id IN (
           SELECT m.user_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE ${inTree(account.path, sql`a.path`)}
@@ -102,7 +106,7 @@ export async function purgeExpired(db: DB, now = Date.now()) {
         )`)
     await db.run(sql`DELETE FROM accounts WHERE ${inTree(account.path, sql`path`)}`)
   }
-  return due
+  return Object.assign(due, { accountIds: purgedIds })
 }
 
 export interface LoginRefusal {

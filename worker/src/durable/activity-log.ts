@@ -301,6 +301,25 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
+  /**
+   * Erase this account's log: only when the account itself is purged (30
+   * days after its deletion). Live sockets are closed; the object starts
+   * empty should the id ever be used again. Returns how many events went.
+   */
+  async purge(): Promise<number> {
+    const count = Number(this.sql.exec('SELECT count(*) AS n FROM events').toArray()[0]?.n ?? 0)
+    for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'account purged')
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    if (this.presenceTimer) clearTimeout(this.presenceTimer)
+    this.flushTimer = this.presenceTimer = null
+    this.pending.clear()
+    this.groups = null
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.migrate()
+    return count
+  }
+
   /** Drain the outbox to the parent's log (retrying with backoff), then apply retention. */
   async alarm() {
     const selfPath = this.meta('path')
