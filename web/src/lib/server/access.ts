@@ -5,7 +5,7 @@
  */
 import type { RequestEvent } from '@sveltejs/kit'
 import { z } from 'zod'
-import { call, Scope, User } from './api'
+import { call, Impersonation, Scope, User } from './api'
 
 const Invitation = z.object({
   id: z.string(),
@@ -38,16 +38,7 @@ const Preview = z.object({
   expiresAt: z.number(),
 })
 
-const ImpersonationShape = z.object({
-  id: z.string(),
-  impersonator: User,
-  target: User,
-  accountId: z.string(),
-  accountName: z.string(),
-  reason: z.string(),
-  startedAt: z.number(),
-  expiresAt: z.number(),
-})
+
 
 const AccessLogEntry = z.object({
   id: z.string(),
@@ -76,7 +67,7 @@ const schemas = {
   invitations: z.object({ items: z.array(Invitation) }),
   preview: Preview,
   accepted: z.object({ accountId: z.string(), userId: z.string().optional() }),
-  impersonation: z.object({ impersonation: ImpersonationShape }),
+  impersonation: z.object({ impersonation: Impersonation }),
   accessLog: z.object({ items: z.array(AccessLogEntry) }),
   outbox: z.object({ items: z.array(OutboxMessage) }),
   notifications: z.object({ types: z.array(z.string()) }),

@@ -42,7 +42,7 @@ const MemberAccount = z.object({
   /** Names of the roles held there (issue 5; absent from older answers). */
   roles: z.array(z.string()).optional(),
 })
-const Impersonation = z.object({
+export const Impersonation = z.object({
   id: z.string(),
   impersonator: User,
   target: User,
