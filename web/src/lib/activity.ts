@@ -3,52 +3,11 @@
  * groups the type filter offers, and the sentence a live change notice shows.
  */
 import type { BadgeTone } from '$lib/components/ui/badge.svelte'
+import { activityTypes } from '../../../worker/src/durable/activity-types'
 import type { ActivityFilters, ActivityType, LiveChange } from './types'
 
-/** Every action type the type filter offers (page views have their own checkbox). */
-export const ACTION_TYPES = [
-  'login',
-  'login_failed',
-  'logout',
-  'impersonation_start',
-  'impersonation_end',
-  'invite_user',
-  'server_action',
-  'update_configuration',
-  'update_user_profile',
-  'update_trusted_connection',
-  'backup_machine_data',
-  'update_license',
-  'update_server',
-  'update_organization',
-  'update_tickets',
-  'update_user_groups',
-  'update_user_permissions',
-  'account_created',
-  'account_updated',
-  'account_deleted',
-  'account_disabled',
-  'account_enabled',
-  'account_restored',
-  'account_purged',
-  'template_created',
-  'template_updated',
-  'template_deleted',
-  'login_refused',
-  'member_created',
-  'member_updated',
-  'member_deleted',
-  'role_created',
-  'role_updated',
-  'role_deleted',
-  'service_created',
-  'service_updated',
-  'service_deleted',
-  'brand_updated',
-  'hostname_added',
-  'hostname_verified',
-  'hostname_removed',
-] as const satisfies readonly ActivityType[]
+/** Every action type the type filter offers (page views have their own checkbox): the API's list. */
+export const ACTION_TYPES: readonly ActivityType[] = activityTypes.filter((t) => t !== 'page_view')
 
 const typeLabels: Record<ActivityType, string> = {
   login: 'Signed in',
@@ -57,6 +16,11 @@ const typeLabels: Record<ActivityType, string> = {
   impersonation_start: 'Impersonation started',
   impersonation_end: 'Impersonation ended',
   invite_user: 'User invited',
+  invitation_resent: 'Invitation resent',
+  invitation_revoked: 'Invitation revoked',
+  invitation_accepted: 'Invitation accepted',
+  impersonation_refused: 'Impersonation refused',
+  notifications_updated: 'Notifications changed',
   server_action: 'Server action',
   update_configuration: 'Configuration changed',
   update_user_profile: 'Profile changed',
@@ -108,7 +72,7 @@ export function typeLabel(type: string): string {
 
 /** The groups of the type filter, in the order it lists them. */
 export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
-  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'impersonation_start', 'impersonation_end'] },
+  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
   {
     key: 'people',
     label: 'People & roles',
@@ -118,6 +82,10 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
       'member_deleted',
       'update_user_permissions',
       'invite_user',
+      'invitation_resent',
+      'invitation_revoked',
+      'invitation_accepted',
+      'notifications_updated',
       'update_user_profile',
       'update_user_groups',
       'role_created',

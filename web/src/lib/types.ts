@@ -1,3 +1,5 @@
+import type { ActivityType } from '../../../worker/src/durable/activity-types'
+
 /** Shapes of the API's answers as the web app uses them (validated in lib/server/api.ts). */
 
 export type AccountKind = 'platform' | 'reseller' | 'customer'
@@ -211,49 +213,8 @@ export interface CatalogueSection {
   actions: string[]
 }
 
-export type ActivityType =
-  | 'login'
-  | 'login_failed'
-  | 'logout'
-  | 'impersonation_start'
-  | 'impersonation_end'
-  | 'invite_user'
-  | 'server_action'
-  | 'update_configuration'
-  | 'update_user_profile'
-  | 'update_trusted_connection'
-  | 'backup_machine_data'
-  | 'update_license'
-  | 'update_server'
-  | 'update_organization'
-  | 'update_tickets'
-  | 'update_user_groups'
-  | 'update_user_permissions'
-  | 'account_created'
-  | 'account_updated'
-  | 'account_deleted'
-  | 'account_disabled'
-  | 'account_enabled'
-  | 'account_restored'
-  | 'account_purged'
-  | 'template_created'
-  | 'template_updated'
-  | 'template_deleted'
-  | 'login_refused'
-  | 'member_created'
-  | 'member_updated'
-  | 'member_deleted'
-  | 'role_created'
-  | 'role_updated'
-  | 'role_deleted'
-  | 'service_created'
-  | 'service_updated'
-  | 'service_deleted'
-  | 'brand_updated'
-  | 'hostname_added'
-  | 'hostname_verified'
-  | 'hostname_removed'
-  | 'page_view'
+/** Every activity event type: the API's own list (one source; the web app only labels them). */
+export type { ActivityType }
 
 /** A person in an activity event. */
 export interface Party {
