@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { permissions, type Permission } from '../../../worker/src/authz/catalogue.ts'
 import { can, canActing, type MembershipGrant, type TargetAccount } from '../../../worker/src/authz/decide.ts'
-import { canImpersonate } from '../../../worker/src/domain/impersonation.ts'
+import { canImpersonate } from '../../../worker/src/authz/impersonation.ts'
 
 // A small world: the platform, two resellers, a customer under each.
 const accounts: TargetAccount[] = [

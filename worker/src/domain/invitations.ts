@@ -113,7 +113,7 @@ function selectRows(db: DB, where: ReturnType<typeof and>) {
 export type InvitationView = ReturnType<typeof present>
 
 /** The invitations of an account, newest first, optionally of some kinds only. */
-export async function listInvitations(db: DB, accountId: string, kinds: InvitationKind[], pendingOnly: boolean, now = Date.now()) {
+export async function listInvitations(db: DB, accountId: string, kinds: readonly InvitationKind[], pendingOnly: boolean, now = Date.now()) {
   const rows = await selectRows(
     db,
     and(

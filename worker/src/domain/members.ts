@@ -53,6 +53,16 @@ export async function getMember(db: DB, accountId: string, memberId: string) {
   return (await listMembers(db, accountId, memberId))[0]
 }
 
+/** The membership of the login `userId` in the account, or undefined. */
+export async function getMemberByUser(db: DB, accountId: string, userId: string) {
+  const row = await db
+    .select({ id: memberships.id })
+    .from(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
+    .get()
+  return row ? getMember(db, accountId, row.id) : undefined
+}
+
 /** How many admins the account has and may have. */
 export async function adminCapacity(db: DB, accountId: string) {
   const [admins, account] = await db.batch([

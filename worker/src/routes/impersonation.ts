@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { mailerFor } from '../adapters/email.ts'
 import { emailBrandFor, renderEmail } from '../domain/emails.ts'
-import { canImpersonate, startImpersonation } from '../domain/impersonation.ts'
-import type { DB } from '../db.ts'
-import { listMembers } from '../domain/members.ts'
+import { canImpersonate } from '../authz/impersonation.ts'
+import { startImpersonation } from '../domain/impersonation.ts'
+import { getMemberByUser } from '../domain/members.ts'
 import { endImpersonation } from '../domain/sessions.ts'
 import { AppError } from '../errors.ts'
 import { loadAccountContext } from '../middleware/account-context.ts'
@@ -54,7 +54,7 @@ export const impersonationRoutes = createRouter()
       if (principal.impersonation) throw new AppError(409, 'conflict', 'You are already acting as someone; exit first.')
       const body = c.req.valid('json')
       const ctx = await loadAccountContext(c, body.accountId)
-      const member = await findMemberByUser(c.var.db, ctx.account.id, body.userId)
+      const member = await getMemberByUser(c.var.db, ctx.account.id, body.userId)
       if (!member) throw new AppError(404, 'not_found', 'userId: No member with that id in this account.', { errors: [{ field: 'userId', message: 'No member with that id in this account.' }] })
       const decision = canImpersonate(ctx.grants, principal.user, ctx.account, { userId: member.user.id, level: member.level })
       if (!decision.ok) {
@@ -139,7 +139,3 @@ export const impersonationRoutes = createRouter()
     },
   )
 
-/** The membership of `userId` in the account, or undefined. */
-async function findMemberByUser(db: DB, accountId: string, userId: string) {
-  return (await listMembers(db, accountId)).find((m) => m.user.id === userId)
-}
