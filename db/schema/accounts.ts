@@ -38,7 +38,11 @@ export const accounts = sqliteTable(
     statusReason: text('status_reason'),
     showReason: integer('show_reason', { mode: 'boolean' }).notNull().default(false),
     disabledAt: integer('disabled_at'),
+    /** Path of the account whose member disabled it: only that account or one above may enable it. */
+    disabledBy: text('disabled_by'),
     deletedAt: integer('deleted_at'),
+    /** Path of the account whose member deleted it: only that account or one above may restore it. */
+    deletedBy: text('deleted_by'),
     /** After this time the scheduled job purges the deleted subtree. */
     purgeAfter: integer('purge_after'),
   },

@@ -77,7 +77,39 @@ export async function membershipId(email: string, account: string): Promise<stri
 }
 
 /** A snapshot of a table, to assert that a refused request changed nothing. */
-export async function snapshot(table: 'memberships' | 'membership_roles' | 'roles' | 'services' | 'users' | 'service_tags') {
+export async function snapshot(table: 'memberships' | 'membership_roles' | 'roles' | 'services' | 'users' | 'service_tags' | 'invitations') {
   const { results } = await env.DB.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()
   return JSON.stringify(results)
+}
+
+/** The newest message the local outbox holds for `to`. */
+export async function lastEmail(to: string) {
+  const row = await env.DB.prepare('SELECT * FROM email_outbox WHERE "to" = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+    .bind(to)
+    .first<{ subject: string; text: string; html: string }>()
+  if (!row) throw new Error(`no email to ${to}`)
+  return row
+}
+
+/** The token of the newest invitation link emailed to `to`. */
+export async function invitationToken(to: string) {
+  const match = /\/invite\/([a-z2-7]+)/.exec((await lastEmail(to)).text)
+  if (!match) throw new Error(`no invitation link in the email to ${to}`)
+  return match[1]!
+}
+
+/** Accept the newest invitation emailed to `email` as a new person choosing `password`. */
+export async function acceptAsNewPerson(email: string, password = 'amber-lighthouse-52-orchard', extra: Record<string, unknown> = {}) {
+  return api(`/invitations/${await invitationToken(email)}/accept`, { method: 'POST', json: { name: email.split('@')[0], password, ...extra } })
+}
+
+/**
+ * Add a staff member the way the portal does: invite them (POST …/members)
+ * and let them accept as a new person. Returns the accept answer (201 when
+ * they joined, a problem when a limit or cap refused them at the door).
+ */
+export async function addMember(cookie: string, account: string, body: { email: string; level: 'admin' | 'user'; roles?: string[]; scope?: unknown }, password?: string) {
+  const invited = await api(`/accounts/${account}/members`, { method: 'POST', cookie, json: body })
+  if (invited.status !== 201) return invited
+  return acceptAsNewPerson(body.email, password)
 }

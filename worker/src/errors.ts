@@ -83,3 +83,8 @@ export function problemResponse(error: AppError): Response {
     headers: { 'content-type': 'application/problem+json', ...error.headers },
   })
 }
+
+/** A problem that names one field (for errors found after schema validation). */
+export function fieldError(status: 400 | 403 | 404 | 409 | 422, code: ErrorCode, field: string, message: string) {
+  return new AppError(status, code, `${field}: ${message}`, { errors: [{ field, message }] })
+}

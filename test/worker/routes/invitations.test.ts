@@ -1,27 +1,13 @@
 import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { sha256Hex } from '../../../worker/src/crypto/tokens.ts'
-import { accountId, api, login, problem, sessionCookieFrom, snapshot } from '../../helpers/client.ts'
+import { accountId, api, invitationToken, lastEmail, login, problem, sessionCookieFrom, snapshot } from '../../helpers/client.ts'
 
 const strongPassword = 'copper-kettle-48-meadow'
 
 type Invitation = { id: string; email: string; kind: string; level: string | null; status: string; roles: { id: string; name: string }[]; expiresAt: number }
 
-/** The newest message the local outbox holds for `to`. */
-async function lastEmail(to: string) {
-  const row = await env.DB.prepare('SELECT * FROM email_outbox WHERE "to" = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
-    .bind(to)
-    .first<{ subject: string; text: string; html: string }>()
-  if (!row) throw new Error(`no email to ${to}`)
-  return row
-}
-
-/** The token of the newest invitation link emailed to `to`. */
-async function linkToken(to: string) {
-  const match = /\/invite\/([a-z2-7]+)/.exec((await lastEmail(to)).text)
-  if (!match) throw new Error('no invitation link in the email')
-  return match[1]!
-}
+const linkToken = invitationToken
 
 async function invite(cookie: string, account: string, body: Record<string, unknown>) {
   return api(`/accounts/${account}/invitations`, { method: 'POST', cookie, json: body })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
+import { acceptAsNewPerson, accountId, addMember, api, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
 
 type MemberBody = { member: { id: string; level: string; roles: { id: string; name: string }[]; scope: { mode: string }; user: { email: string } } }
 const newPassword = 'violet-harbour-71-lantern'
@@ -35,58 +35,76 @@ describe('GET /api/v1/accounts/:id/members', () => {
 })
 
 describe('POST /api/v1/accounts/:id/members', () => {
-  it('creates a staff member with a login that can sign in', async () => {
+  it('adds a staff member by invitation: they choose their own password, then sign in with the grant chosen', async () => {
     const cookie = await login('owner@acme.test')
-    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
+    const acme = await accountId('Acme Hosting')
+    const res = await api(`/accounts/${acme}/members`, {
       method: 'POST',
       cookie,
-      json: { email: 'New.Person@Acme.test', name: 'New Person', password: newPassword, level: 'user', roles: ['technical'], scope: { mode: 'tagged', tags: ['managed'] } },
+      json: { email: 'New.Person@Acme.test', name: 'New Person', level: 'user', roles: ['technical'], scope: { mode: 'tagged', tags: ['managed'] } },
     })
     expect(res.status).toBe(201)
-    const { member } = (await res.json()) as MemberBody
-    expect(member).toMatchObject({ level: 'user', user: { email: 'new.person@acme.test' }, scope: { mode: 'tagged' } })
-    expect(member.roles.map((r) => r.id)).toEqual(['technical'])
+    const { invitation } = (await res.json()) as { invitation: { email: string; level: string; status: string } }
+    expect(invitation).toMatchObject({ email: 'new.person@acme.test', level: 'user', status: 'pending' })
+    expect((await acceptAsNewPerson('new.person@acme.test', newPassword)).status).toBe(201)
     const signIn = await api('/auth/login', { method: 'POST', json: { email: 'new.person@acme.test', password: newPassword }, ip: '10.20.0.1' })
     expect(signIn.status).toBe(200)
+    const list = (await (await api(`/accounts/${acme}/members`, { cookie })).json()) as { items: MemberBody['member'][] }
+    const member = list.items.find((m) => m.user.email === 'new.person@acme.test')!
+    expect(member).toMatchObject({ level: 'user', scope: { mode: 'tagged' } })
+    expect(member.roles.map((r) => r.id)).toEqual(['technical'])
   })
 
-  it('refuses a common password and names the field', async () => {
+  // Security: the adder never knows (or sets) another person's password.
+  it('ignores a password sent by the adder: no login exists until the person accepts', async () => {
+    const before = await snapshot('users')
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
       method: 'POST',
       cookie: await login('owner@acme.test'),
-      json: { email: 'weak@acme.test', name: 'Weak', password: 'password123', level: 'user' },
+      json: { email: 'chosen@acme.test', name: 'Chosen', password: newPassword, level: 'user' },
     })
-    expect(res.status).toBe(400)
-    expect((await problem(res)).errors?.[0]?.field).toBe('password')
+    expect(res.status).toBe(201)
+    expect(await snapshot('users')).toBe(before)
+    expect((await api('/auth/login', { method: 'POST', json: { email: 'chosen@acme.test', password: newPassword }, ip: '10.20.0.2' })).status).toBe(401)
   })
 
-  it('refuses an email that already has a login (409, names email)', async () => {
-    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
-      method: 'POST',
-      cookie: await login('owner@acme.test'),
-      json: { email: 'owner@globex.test', name: 'Dup', password: newPassword, level: 'user' },
-    })
-    expect(res.status).toBe(409)
-    expect((await problem(res)).errors?.[0]?.field).toBe('email')
+  // Security (rule 14): an existing login of another tree is never attached, and the answer does not say it exists.
+  it('answers an email with a login anywhere exactly like a new one, and attaches nobody', async () => {
+    const cookie = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    const before = await snapshot('memberships')
+    const known = await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'owner@globex.test', name: 'Dup', level: 'admin' } })
+    const unknown = await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'nobody-yet@globex.test', name: 'Dup', level: 'admin' } })
+    expect(known.status).toBe(unknown.status)
+    const shape = async (res: Response) => {
+      const { invitation } = (await res.json()) as { invitation: Record<string, unknown> }
+      const { id: _id, email: _email, createdAt: _c, expiresAt: _e, ...rest } = invitation
+      return rest
+    }
+    expect(await shape(known)).toEqual(await shape(unknown))
+    expect(await snapshot('memberships')).toBe(before)
+    // Nothing about Globex's owner reaches Acme: no name, and Acme cannot act on them.
+    const members = await (await api(`/accounts/${acme}/members`, { cookie })).text()
+    expect(members).not.toContain('owner@globex.test')
   })
 
   it('names missing and wrong-typed fields', async () => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, {
       method: 'POST',
       cookie: await login('owner@acme.test'),
-      json: { email: 'x@acme.test', level: 'superuser', roles: 'technical', scope: { mode: 'tagged', tags: [] } },
+      json: { email: 'not-an-email', level: 'superuser', roles: 'technical', scope: { mode: 'tagged', tags: [] } },
     })
     expect(res.status).toBe(400)
     const fields = (await problem(res)).errors!.map((e) => e.field)
-    expect(fields).toEqual(expect.arrayContaining(['name', 'password', 'level', 'roles']))
+    expect(fields).toEqual(expect.arrayContaining(['email', 'level', 'roles']))
   })
 
   // Escalation attempts: each answers 403/422 and changes nothing.
   describe('refuses escalation and changes nothing', () => {
     const attempt = async (email: string, account: string, json: unknown) => {
-      const before = [await snapshot('memberships'), await snapshot('users'), await snapshot('membership_roles')]
+      const before = [await snapshot('memberships'), await snapshot('users'), await snapshot('membership_roles'), await snapshot('invitations')]
       const res = await api(`/accounts/${await accountId(account)}/members`, { method: 'POST', cookie: await login(email), json })
-      expect([await snapshot('memberships'), await snapshot('users'), await snapshot('membership_roles')]).toEqual(before)
+      expect([await snapshot('memberships'), await snapshot('users'), await snapshot('membership_roles'), await snapshot('invitations')]).toEqual(before)
       return res
     }
 
@@ -111,7 +129,7 @@ describe('POST /api/v1/accounts/:id/members', () => {
     it('the admin cap holds: a fourth admin is refused with limit_reached', async () => {
       const cookie = await login('owner@acme.test')
       const acme = await accountId('Acme Hosting')
-      const ok = await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'third@acme.test', name: 'Third', password: newPassword, level: 'admin' } })
+      const ok = await addMember(cookie, acme, { email: 'third@acme.test', level: 'admin' })
       expect(ok.status).toBe(201)
       const res = await attempt('owner@acme.test', 'Acme Hosting', { email: 'fourth@acme.test', name: 'Fourth', password: newPassword, level: 'admin' })
       expect(res.status).toBe(422)
@@ -125,14 +143,14 @@ describe('POST /api/v1/accounts/:id/members', () => {
     })
   })
 
-  it('lets no more admins through than the cap when requests race', async () => {
+  it('lets no more admins through than the cap when acceptances race', async () => {
     const cookie = await login('owner@globex.test')
     const globex = await accountId('Globex Partners')
-    const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        api(`/accounts/${globex}/members`, { method: 'POST', cookie, json: { email: `race${i}@globex.test`, name: `Race ${i}`, password: newPassword, level: 'admin' } }),
-      ),
-    )
+    for (let i = 0; i < 6; i++) {
+      const invited = await api(`/accounts/${globex}/members`, { method: 'POST', cookie, json: { email: `race${i}@globex.test`, level: 'admin' } })
+      expect(invited.status).toBe(201)
+    }
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => acceptAsNewPerson(`race${i}@globex.test`, newPassword)))
     expect(answers.filter((r) => r.status === 201)).toHaveLength(3)
     expect(answers.filter((r) => r.status === 422)).toHaveLength(3)
     const list = (await (await api(`/accounts/${globex}/members`, { cookie })).json()) as { admins: { count: number } }
@@ -168,7 +186,7 @@ describe('PATCH /api/v1/accounts/:id/members/:memberId', () => {
   it('refuses to promote a user to admin past the cap, and to raise someone to owner', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
-    await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'third@acme.test', name: 'Third', password: newPassword, level: 'admin' } })
+    expect((await addMember(cookie, acme, { email: 'third@acme.test', level: 'admin' })).status).toBe(201)
     const tom = await membershipId('tom@acme.test', 'Acme Hosting')
     const promote = await api(`/accounts/${acme}/members/${tom}`, { method: 'PATCH', cookie, json: { level: 'admin' } })
     expect(promote.status).toBe(422)
@@ -218,15 +236,14 @@ describe('PATCH /api/v1/accounts/:id { adminCap } (the parent raises the cap)', 
     const partner = await login('owner@acme.test')
     const customer = await login('owner@bluebird.test')
     for (let i = 0; i < 2; i++) {
-      const res = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: customer, json: { email: `a${i}@bluebird.test`, name: `Admin ${i}`, password: newPassword, level: 'admin' } })
-      expect(res.status).toBe(201)
+      expect((await addMember(customer, bluebird, { email: `a${i}@bluebird.test`, level: 'admin' })).status).toBe(201)
     }
-    const full = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: customer, json: { email: 'a3@bluebird.test', name: 'Admin 3', password: newPassword, level: 'admin' } })
+    const full = await addMember(customer, bluebird, { email: 'a3@bluebird.test', level: 'admin' })
     expect(full.status).toBe(422)
     const raised = await api(`/accounts/${bluebird}`, { method: 'PATCH', cookie: partner, json: { adminCap: 5 } })
     expect(raised.status).toBe(200)
     expect(((await raised.json()) as { account: { adminCap: number } }).account.adminCap).toBe(5)
-    const fits = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: customer, json: { email: 'a3@bluebird.test', name: 'Admin 3', password: newPassword, level: 'admin' } })
+    const fits = await addMember(customer, bluebird, { email: 'a3@bluebird.test', level: 'admin' })
     expect(fits.status).toBe(201)
   })
 

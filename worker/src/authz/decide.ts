@@ -37,7 +37,7 @@ export interface TargetService {
   partnerAccess: boolean
 }
 
-export type Denial = { ok: false; status: 403 | 404; code: 'not_found' | 'forbidden' | 'consent_required'; detail: string }
+export type Denial = { ok: false; status: 403 | 404; code: 'not_found' | 'forbidden' | 'consent_required' | 'impersonation_restricted'; detail: string }
 export type Decision = { ok: true; via: MembershipGrant } | Denial
 
 const deny = (status: 403 | 404, code: Denial['code'], detail: string): Denial => ({ ok: false, status, code, detail })

@@ -1,9 +1,11 @@
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
-import { sectionOf, type Permission } from './catalogue.ts'
-import { effectivePermissions, type MembershipGrant, type Scope } from './decide.ts'
+import { permissions as allPermissions, sectionOf, type Permission } from './catalogue.ts'
+import { can, effectivePermissions, type MembershipGrant, type Scope, type TargetAccount } from './decide.ts'
+import { reachingMembership } from './tenancy.ts'
 
-const rank: Record<MembershipLevel, number> = { owner: 3, admin: 2, user: 1 }
+/** Levels from highest to lowest: nobody acts on a member above their own level. */
+export const rank: Record<MembershipLevel, number> = { owner: 3, admin: 2, user: 1 }
 
 /** What a grant gives a member of one account. */
 export interface Grant {
@@ -17,7 +19,7 @@ export type GrantDenial = {
   status: 403 | 422
   code: 'escalation' | 'self_change' | 'level_restriction' | 'limit_reached'
   detail: string
-  field: 'level' | 'roles' | 'scope' | 'member'
+  field: 'level' | 'roles' | 'scope' | 'member' | 'permissions'
 }
 export type GrantDecision = { ok: true } | GrantDenial
 
@@ -55,6 +57,7 @@ export function canGrant(
   target: { self: boolean; current: Grant | null; kind: AccountKind },
   proposed: Grant,
   admins: { count: number; cap: number },
+  held: ReadonlySet<Permission> = effectivePermissions(grantor),
 ): GrantDecision {
   const { current } = target
   const inTier = (list: readonly Permission[]) => list.filter((p) => (sectionOf(p).tiers as readonly AccountKind[]).includes(target.kind))
@@ -80,7 +83,6 @@ export function canGrant(
       return deny(422, 'level_restriction', 'roles', `User-level members hold technical permissions only; remove ${bad.join(', ')}.`)
     }
   }
-  const held = effectivePermissions(grantor)
   const beyond = next.filter((p) => !before.has(p) && !held.has(p))
   if (beyond.length) return deny(403, 'escalation', 'roles', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
   const widens = !current || !scopeWithin(proposed.scope, current.scope)
@@ -89,6 +91,90 @@ export function canGrant(
   }
   if (proposed.level === 'admin' && current?.level !== 'admin' && admins.count >= admins.cap) {
     return deny(422, 'limit_reached', 'level', `This account already has its maximum of ${admins.cap} admins.`)
+  }
+  return { ok: true }
+}
+
+/** Every permission the decision function lets these grants exercise in `account` (inheritance, tiers and the tree's access included). */
+export function heldIn(memberships: readonly MembershipGrant[], account: TargetAccount): Set<Permission> {
+  return new Set(allPermissions.filter((p) => can(memberships, p, account).ok))
+}
+
+/**
+ * `canGrant` for a principal in `account`: the membership that reaches it
+ * decides; while impersonating (`ceiling` = the impersonator's own grants),
+ * the impersonator's own reach there must allow the same grant, so nothing
+ * created on someone's behalf — a member, an invitation, a role — ever goes
+ * beyond what the impersonator could have given themselves (rule 7).
+ */
+export function canGrantActing(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  account: TargetAccount,
+  target: { self: boolean; current: Grant | null },
+  proposed: Grant,
+  admins: { count: number; cap: number },
+): GrantDecision {
+  const via = reachingMembership(memberships, account.path)
+  if (!via) return deny(403, 'escalation', 'member', 'You cannot grant anything in this account.')
+  const decision = canGrant(via, { ...target, kind: account.kind }, proposed, admins)
+  if (!decision.ok || !ceiling) return decision
+  const limit = reachingMembership(ceiling, account.path)
+  if (!limit) return deny(403, 'escalation', 'member', 'You cannot grant anything in this account.')
+  return canGrant(limit, { ...target, kind: account.kind }, proposed, admins, heldIn(ceiling, account))
+}
+
+/**
+ * The permissions a principal may put into a role of `account`: those of the
+ * membership that reaches it, and while impersonating only those the
+ * impersonator may exercise there too.
+ */
+export function grantablePermissions(memberships: readonly MembershipGrant[], ceiling: readonly MembershipGrant[] | null, account: TargetAccount): Set<Permission> {
+  const via = reachingMembership(memberships, account.path)
+  const own = via ? effectivePermissions(via) : new Set<Permission>()
+  if (!ceiling) return own
+  const limit = heldIn(ceiling, account)
+  return new Set([...own].filter((p) => limit.has(p)))
+}
+
+/**
+ * May a role of `account` hold `proposed` after an edit (rule 6 and rule 3)?
+ * Only what the edit adds must be grantable by the editor; a role held by
+ * user-level members never gains non-technical permissions.
+ */
+export function canWriteRole(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  account: TargetAccount,
+  role: { had: readonly Permission[]; proposed: readonly Permission[]; heldByUsers: boolean },
+): GrantDecision {
+  const had = new Set(role.had)
+  const grantable = grantablePermissions(memberships, ceiling, account)
+  const beyond = role.proposed.filter((p) => !had.has(p) && !grantable.has(p))
+  if (beyond.length) return deny(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
+  const nonTechnical = role.proposed.filter((p) => sectionOf(p).category !== 'technical')
+  if (role.heldByUsers && nonTechnical.length) {
+    return deny(422, 'level_restriction', 'permissions', `User-level members hold this role; they cannot have ${nonTechnical.join(', ')}.`)
+  }
+  return { ok: true }
+}
+
+/**
+ * May a principal remove member `target` of `account`? Never the owner,
+ * never oneself, never someone above one's own level — nor above the
+ * impersonator's, while impersonating.
+ */
+export function canRemoveMember(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  account: { path: string },
+  target: { level: MembershipLevel; self: boolean },
+): GrantDecision {
+  if (target.level === 'owner') return deny(403, 'escalation', 'member', 'The owner of an account cannot be removed.')
+  if (target.self) return deny(403, 'self_change', 'member', 'You cannot remove yourself.')
+  for (const grants of ceiling ? [memberships, ceiling] : [memberships]) {
+    const via = reachingMembership(grants, account.path)
+    if (!via || rank[target.level] > rank[via.level]) return deny(403, 'escalation', 'member', 'You cannot remove a member above your own level.')
   }
   return { ok: true }
 }

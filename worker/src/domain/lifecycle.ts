@@ -41,29 +41,45 @@ export async function revokeSessionsInTree(db: DB, path: string) {
     )`)
 }
 
-/** Disable an active account (and so its subtree); false when it was not active. */
-export async function disableAccount(db: DB, account: { id: string; path: string }, input: { reason: string; showReason: boolean }, now = Date.now()) {
+/** SQL: the decision stored in `column` (a path) was made at `byPath` or below, so `byPath` may undo it. */
+const undoableBy = (column: SQL, byPath: string) => sql`(${column} IS NULL OR substr(${column}, 1, ${byPath.length}) = ${byPath})`
+
+/** May a member reaching through `byPath` undo a suspension or deletion decided at `decidedAt` (rule 8)? */
+export function mayUndo(decidedAt: string | null, byPath: string) {
+  return decidedAt === null || decidedAt.startsWith(byPath)
+}
+
+/**
+ * Disable an active account (and so its subtree); false when it was not
+ * active. `byPath` is the path of the account whose member decided it.
+ */
+export async function disableAccount(db: DB, account: { id: string; path: string }, input: { reason: string; showReason: boolean; byPath: string }, now = Date.now()) {
   const result = await db.run(
-    sql`UPDATE accounts SET status = 'disabled', status_reason = ${input.reason}, show_reason = ${input.showReason ? 1 : 0}, disabled_at = ${now} WHERE id = ${account.id} AND status = 'active'`,
+    sql`UPDATE accounts SET status = 'disabled', status_reason = ${input.reason}, show_reason = ${input.showReason ? 1 : 0}, disabled_at = ${now}, disabled_by = ${input.byPath}
+        WHERE id = ${account.id} AND status = 'active'`,
   )
   if (!result.meta.changes) return false
   await revokeSessionsInTree(db, account.path)
   return true
 }
 
-/** Enable a disabled account; false when it was not disabled. */
-export async function enableAccount(db: DB, accountId: string) {
+/**
+ * Enable a disabled account; false when it was not disabled, or when it was
+ * disabled above `byPath` (checked in the same statement).
+ */
+export async function enableAccount(db: DB, accountId: string, byPath: string) {
   const result = await db.run(
-    sql`UPDATE accounts SET status = 'active', status_reason = NULL, show_reason = 0, disabled_at = NULL WHERE id = ${accountId} AND status = 'disabled'`,
+    sql`UPDATE accounts SET status = 'active', status_reason = NULL, show_reason = 0, disabled_at = NULL, disabled_by = NULL
+        WHERE id = ${accountId} AND status = 'disabled' AND ${undoableBy(sql`disabled_by`, byPath)}`,
   )
   return result.meta.changes > 0
 }
 
 /** Soft-delete an account and so its subtree; restorable until the returned time. */
-export async function softDeleteAccount(db: DB, account: { id: string; path: string }, now = Date.now()) {
+export async function softDeleteAccount(db: DB, account: { id: string; path: string }, byPath: string, now = Date.now()) {
   const purgeAfter = now + PURGE_WINDOW_MS
   const result = await db.run(
-    sql`UPDATE accounts SET status = 'deleted', deleted_at = ${now}, purge_after = ${purgeAfter} WHERE id = ${account.id} AND status != 'deleted'`,
+    sql`UPDATE accounts SET status = 'deleted', deleted_at = ${now}, purge_after = ${purgeAfter}, deleted_by = ${byPath} WHERE id = ${account.id} AND status != 'deleted'`,
   )
   if (!result.meta.changes) return null
   await revokeSessionsInTree(db, account.path)
@@ -72,14 +88,14 @@ export async function softDeleteAccount(db: DB, account: { id: string; path: str
 
 /**
  * Bring back a deleted account inside its purge window (disabled again if it
- * was disabled); false otherwise. A customer counts against its reseller's
+ * was disabled); false otherwise, or when it was deleted above `byPath`. A customer counts against its reseller's
  * `max_customers` again, checked in the same statement.
  */
-export async function restoreAccount(db: DB, account: { id: string; path: string; kind: string }, now = Date.now()) {
+export async function restoreAccount(db: DB, account: { id: string; path: string; kind: string }, byPath: string, now = Date.now()) {
   const fits = account.kind === 'customer' ? withinLimit(account.path, 'max_customers') : sql`1`
   const result = await db.run(
-    sql`UPDATE accounts SET status = CASE WHEN disabled_at IS NULL THEN 'active' ELSE 'disabled' END, deleted_at = NULL, purge_after = NULL
-        WHERE id = ${account.id} AND status = 'deleted' AND purge_after > ${now} AND ${fits}`,
+    sql`UPDATE accounts SET status = CASE WHEN disabled_at IS NULL THEN 'active' ELSE 'disabled' END, deleted_at = NULL, purge_after = NULL, deleted_by = NULL
+        WHERE id = ${account.id} AND status = 'deleted' AND purge_after > ${now} AND ${fits} AND ${undoableBy(sql`deleted_by`, byPath)}`,
   )
   return result.meta.changes > 0
 }

@@ -96,6 +96,8 @@ const childColumns = {
   statusReason: accounts.statusReason,
   showReason: accounts.showReason,
   disabledAt: accounts.disabledAt,
+  disabledBy: accounts.disabledBy,
+  deletedBy: accounts.deletedBy,
   deletedAt: accounts.deletedAt,
   purgeAfter: accounts.purgeAfter,
   owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = accounts.id AND m.level = 'owner' LIMIT 1)`,
@@ -137,36 +139,29 @@ export interface NewChild {
   limits?: Limits
   access?: SectionKey[] | null
   templateId?: string | null
-  /** An existing login becomes the owner, or a new one is created; null = no owner yet (an owner invitation follows). */
-  owner: { userId: string } | { email: string; name: string; passwordHash: string } | null
 }
 
 /**
- * Create a child account with its owner in one batch. A customer counts
- * against its reseller's `max_customers` inside the insert (throws `LimitReached`).
+ * Create a child account, without an owner: its owner joins by accepting an
+ * owner invitation (rule 14: nobody's login is attached without their
+ * consent). A customer counts against its reseller's `max_customers` inside
+ * the insert (throws `LimitReached`).
  */
 export async function createChildAccount(db: DB, parent: { id: string; path: string }, input: NewChild) {
   const id = newId('acc')
   const path = `${parent.path}${id}/`
-  const owner = input.owner
-  const userId = owner && 'userId' in owner ? owner.userId : newId('usr')
   const kind = input.kind === 'customer' ? limitGuard(path, 'max_customers', 'customer') : input.kind
   try {
-    const newUser = !owner || 'userId' in owner ? [] : [db.insert(users).values({ id: userId, email: normalizeEmail(owner.email), name: owner.name, passwordHash: owner.passwordHash })]
-    await db.batch([
-      db.insert(accounts).values({
-        id,
-        parentId: parent.id,
-        kind: kind as 'customer',
-        name: input.name,
-        path,
-        limits: input.limits ? serializeLimits(input.limits) : null,
-        access: input.access ? JSON.stringify(input.access) : null,
-        templateId: input.templateId ?? null,
-      }),
-      ...newUser,
-      ...(owner ? [db.insert(memberships).values({ id: newId('mem'), userId, accountId: id, level: 'owner' })] : []),
-    ] as unknown as Parameters<DB['batch']>[0])
+    await db.insert(accounts).values({
+      id,
+      parentId: parent.id,
+      kind: kind as 'customer',
+      name: input.name,
+      path,
+      limits: input.limits ? serializeLimits(input.limits) : null,
+      access: input.access ? JSON.stringify(input.access) : null,
+      templateId: input.templateId ?? null,
+    })
   } catch (error) {
     rethrowLimit(error, 'max_customers')
   }

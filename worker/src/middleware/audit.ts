@@ -23,7 +23,7 @@ export interface AuditEntry {
  * (and, through it, its ancestors'). Awaited: a request reports success only
  * after its event is durable.
  */
-export async function audit(c: Context<AppEnv>, account: { id: string; path: string }, entry: AuditEntry) {
+export async function audit<E extends AppEnv>(c: Context<E>, account: { id: string; path: string }, entry: AuditEntry) {
   const principal = c.var.principal
   // Acting on someone's behalf: the impersonator is the actor, the target the subject (rule 7).
   const imp = principal?.impersonation

@@ -18,7 +18,7 @@ export interface ImpersonationFacts {
  * involved: the target's, and the impersonator's own (when it is another
  * account — an ancestor). The impersonator is the actor, the target the subject.
  */
-export async function recordImpersonation(c: Context<AppEnv>, type: 'impersonation_start' | 'impersonation_end', facts: ImpersonationFacts, ownGrants: readonly LoadedGrant[], how: string) {
+export async function recordImpersonation<E extends AppEnv>(c: Context<E>, type: 'impersonation_start' | 'impersonation_end', facts: ImpersonationFacts, ownGrants: readonly LoadedGrant[], how: string) {
   const via = reachingMembership(ownGrants, facts.account.path)
   const where = [facts.account, ...(via && via.accountId !== facts.account.id ? [{ id: via.accountId, path: via.path }] : [])]
   const description =
@@ -40,7 +40,7 @@ export async function recordImpersonation(c: Context<AppEnv>, type: 'impersonati
 }
 
 /** Facts of an impersonation whose account is known only by id (ended by expiry). */
-export async function factsFor(c: Context<AppEnv>, lapsed: { id: string; impersonator: { id: string; email: string }; target: { id: string; email: string }; accountId: string; reason: string }) {
+export async function factsFor<E extends AppEnv>(c: Context<E>, lapsed: { id: string; impersonator: { id: string; email: string }; target: { id: string; email: string }; accountId: string; reason: string }) {
   const account = await getAccount(c.var.db, lapsed.accountId)
   if (!account) return null
   return { ...lapsed, account: { id: account.id, path: account.path, name: account.name } }

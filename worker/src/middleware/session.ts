@@ -13,7 +13,7 @@ function secure(c: Context) {
 }
 
 /** Set the session cookie: HttpOnly, SameSite=Lax, Secure on https. */
-export function setSessionCookie(c: Context<AppEnv>, token: string, expiresAt: number) {
+export function setSessionCookie<E extends AppEnv>(c: Context<E>, token: string, expiresAt: number) {
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Lax',
@@ -24,7 +24,7 @@ export function setSessionCookie(c: Context<AppEnv>, token: string, expiresAt: n
 }
 
 /** Remove the session cookie from the browser. */
-export function clearSessionCookie(c: Context<AppEnv>) {
+export function clearSessionCookie<E extends AppEnv>(c: Context<E>) {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secure(c), httpOnly: true, sameSite: 'Lax' })
 }
 
@@ -50,7 +50,7 @@ export const session = () =>
   })
 
 /** The signed-in principal, or a 401 problem. */
-export function requirePrincipal(c: Context<AppEnv>) {
+export function requirePrincipal<E extends AppEnv>(c: Context<E>) {
   const principal = c.var.principal
   if (!principal) throw new AppError(401, 'unauthenticated')
   return principal

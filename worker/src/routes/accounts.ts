@@ -1,13 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import type { AccountKind } from '../../../db/schema/accounts.ts'
+import type { Permission } from '../authz/catalogue.ts'
 import { menuFor } from '../authz/menu.ts'
 import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
 import { limitsFor, usageOf } from '../domain/limits.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { Account, AccountParam, fieldError, level, problems } from './schemas.ts'
+import { Account, AccountParam, level, problems } from './schemas.ts'
 
 /** A child account as the children list shows it: with its owner and, when disabled, the reason. */
 const ChildAccount = Account.extend({
@@ -26,11 +28,16 @@ const MenuItem = z
 
 const UsageItem = z.object({ limit: z.string(), label: z.string(), used: z.number(), allowed: z.number().nullable() }).openapi('UsageItem')
 
+/** Children of the platform are resellers, of a reseller customers; a customer has none to list. */
+const childrenPermission = (account: { kind: AccountKind }): Permission =>
+  account.kind === 'platform' ? 'resellers.view' : account.kind === 'reseller' ? 'customers.view' : 'dashboard.view'
+
 export const accounts = createRouter()
   .openapi(
     createRoute({
       method: 'get',
       path: '/accounts/{id}/usage',
+      middleware: [requirePermission('dashboard.view')] as const,
       tags: ['Accounts'],
       summary: 'Usage against the reseller limits',
       description:
@@ -45,8 +52,7 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'dashboard.view')
+      const ctx = c.var.access
       return c.json(await usageOf(c.var.db, ctx.account), 200)
     },
   )
@@ -54,6 +60,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}',
+      middleware: [requireAccount()] as const,
       tags: ['Accounts'],
       summary: 'One account',
       description: 'Visible to members of the account and of its ancestors; any other id answers 404.',
@@ -71,7 +78,7 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const { account, via } = await loadAccountContext(c, c.req.valid('param').id)
+      const { account, via } = c.var.access
       return c.json(
         { account, access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id } },
         200,
@@ -82,6 +89,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/children',
+      middleware: [requirePermission(childrenPermission)] as const,
       tags: ['Accounts'],
       summary: 'Direct child accounts',
       description: 'Resellers of the platform, customers of a reseller, each with its owner and (when disabled) the reason. Ordered by name; cursor pagination.',
@@ -95,9 +103,7 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      const { account } = ctx
-      authorize(ctx, account.kind === 'platform' ? 'resellers.view' : account.kind === 'reseller' ? 'customers.view' : 'dashboard.view')
+      const { account } = c.var.access
       const { limit, cursor } = c.req.valid('query')
       const page = await listChildren(c.var.db, account.id, limit, cursor ? decodeCursor(cursor) : undefined)
       return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
@@ -107,6 +113,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/menu',
+      middleware: [requireAccount()] as const,
       tags: ['Accounts'],
       summary: 'The menu sections the caller may see in this account',
       request: { params: AccountParam },
@@ -116,14 +123,15 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const { account, grants, principal } = await loadAccountContext(c, c.req.valid('param').id)
-      return c.json({ items: menuFor(grants, account, principal.impersonation?.ceiling ?? null) }, 200)
+      const { account, grants, ceiling } = c.var.access
+      return c.json({ items: menuFor(grants, account, ceiling) }, 200)
     },
   )
   .openapi(
     createRoute({
       method: 'patch',
       path: '/accounts/{id}',
+      middleware: [requirePermission(['settings.manage', 'staff.manage'])] as const,
       tags: ['Accounts'],
       summary: 'Rename an account, set page-view logging, or raise its admin cap',
       description:
@@ -149,7 +157,7 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const ctx = c.var.access
       const body = c.req.valid('json')
       if (body.name !== undefined || body.pageViewLogging !== undefined) authorize(ctx, 'settings.manage')
       if (body.adminCap !== undefined) {

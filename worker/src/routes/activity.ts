@@ -3,11 +3,11 @@ import { activityLog, pageViewsLogged } from '../domain/activity.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-log.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 /** A date as ISO 8601 or epoch milliseconds. */
 const Instant = z
@@ -85,6 +85,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity',
+      middleware: [requirePermission('activity.view')] as const,
       tags: ['Activity'],
       summary: 'Activity of an account and every account below it, newest first',
       description: 'Needs `activity.view`. Cursor pagination: pass `nextCursor` back as `cursor`.',
@@ -95,8 +96,7 @@ export const activity = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'activity.view')
+      const ctx = c.var.access
       const q = c.req.valid('query')
       const page = await activityLog(c.env, ctx.account.id).list(toFilter(q), q.limit, q.cursor)
       return c.json({ items: page.items, nextCursor: page.nextBefore === null ? null : String(page.nextBefore) }, 200)
@@ -106,6 +106,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/histogram',
+      middleware: [requirePermission('activity.view')] as const,
       tags: ['Activity'],
       summary: 'Events per hour by kind for a filter',
       description: 'Needs `activity.view`. Without `from`, the last 24 hours.',
@@ -119,8 +120,7 @@ export const activity = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'activity.view')
+      const ctx = c.var.access
       const q = c.req.valid('query')
       const to = q.to ?? Date.now()
       const from = q.from ?? to - 24 * 3600_000
@@ -133,6 +133,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/export',
+      middleware: [requirePermission('activity.export')] as const,
       tags: ['Activity'],
       summary: 'Export the filtered activity as CSV or NDJSON (streamed)',
       description: 'Needs `activity.export`. Oldest first.',
@@ -140,8 +141,7 @@ export const activity = createRouter()
       responses: { 200: { description: 'The file' }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'activity.export')
+      const ctx = c.var.access
       const q = c.req.valid('query')
       const res = await activityLog(c.env, ctx.account.id).fetch(`https://activity/export?format=${q.format}`, {
         headers: { 'x-trellis-filter': JSON.stringify(toFilter(q)) },
@@ -154,6 +154,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/verify',
+      middleware: [requirePermission('activity.view')] as const,
       tags: ['Activity'],
       summary: 'Recompute the hash chain of this account’s log',
       description: 'Needs `activity.view`. Reports the first event whose hashes do not add up.',
@@ -171,8 +172,7 @@ export const activity = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'activity.view')
+      const ctx = c.var.access
       return c.json(await activityLog(c.env, ctx.account.id).verify(), 200)
     },
   )
@@ -180,6 +180,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/live',
+      middleware: [requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Live events, presence and change notices over a WebSocket',
       description:
@@ -195,7 +196,7 @@ export const activity = createRouter()
       responses: { 101: { description: 'Switching protocols' }, ...problems(400, 401, 403, 404, 426) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const ctx = c.var.access
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'validation_failed', 'Connect with a WebSocket upgrade.')
       // Browsers send Origin on WebSocket handshakes; refuse other sites (cross-site WebSocket hijacking).
       const origin = c.req.header('origin')
@@ -224,6 +225,7 @@ export const activity = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/activity/page-views',
+      middleware: [requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Record that the caller opened a page',
       description: 'Called by the web app on navigation. Logged when the account has page-view logging on. 120 per session per minute.',
@@ -237,7 +239,7 @@ export const activity = createRouter()
       responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 404, 429) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const ctx = c.var.access
       const { path, title } = c.req.valid('json')
       const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
       if (count && count.count > PAGE_VIEW_WINDOW.max) {

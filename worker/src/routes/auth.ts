@@ -32,7 +32,7 @@ const LoginBody = z
   .openapi('LoginRequest')
 
 /** The refusal for a user signing in on another reseller's portal, or null when this portal is theirs. */
-async function wrongPortal(c: Context<AppEnv>, user: { id: string }) {
+async function wrongPortal<E extends AppEnv>(c: Context<E>, user: { id: string }) {
   const portal = c.var.hostBrand.reseller
   if (!portal) return null
   const error = await portalRefusal(c.var.db, portal, await accountsOfUser(c.var.db, user.id), new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)

@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
 import { bodyLimit } from 'hono/body-limit'
 import { effectiveBrand, invalidateBrandCache, logoKey, nextLogoVersion, saveBrand, setLogo, type BrandInput } from '../domain/brands.ts'
 import { LOGO_MAX_BYTES, sniffLogo } from '../domain/logo.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 const HEX = /^#[0-9a-fA-F]{6}$/
 /** Brand text is shown as text; control characters (and line breaks outside the login message) are refused. */
@@ -74,22 +75,28 @@ const LogoParams = z.object({
   version: z.string().regex(/^[0-9]{1,9}$/, 'A version number.').openapi({ param: { name: 'version', in: 'path' } }),
 })
 
-/** Brand settings live on the platform and resellers only (the catalogue's branding tiers). */
-async function brandContext(c: Context<AppEnv>, accountId: string, action: 'view' | 'manage') {
-  const ctx = await loadAccountContext(c, accountId)
-  authorize(ctx, action === 'view' ? 'branding.view' : 'branding.manage')
-  return ctx
-}
 
-async function accountBrand(c: Context<AppEnv>, account: { id: string; name: string; kind: string }) {
+async function accountBrand<E extends AppEnv>(c: Context<E>, account: { id: string; name: string; kind: string }) {
   const { brand, custom, updatedAt } = await effectiveBrand(c.var.db, account)
   return { brand, custom, updatedAt }
 }
 
 /** The logo upload route, which takes up to LOGO_MAX_BYTES instead of the JSON body limit. */
-export function isLogoUpload(c: Context<AppEnv>): boolean {
+export function isLogoUpload<E extends AppEnv>(c: Context<E>): boolean {
   return c.req.method === 'PUT' && /^\/api\/v1\/accounts\/[^/]+\/brand\/logo$/.test(c.req.path)
 }
+
+/** The logo upload takes up to LOGO_MAX_BYTES instead of the JSON body limit. */
+const logoLimit = createMiddleware<AppEnv>((c, next) =>
+  bodyLimit({
+    maxSize: LOGO_MAX_BYTES,
+    onError: () => {
+      throw new AppError(413, 'payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
+        errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }],
+      })
+    },
+  })(c, next),
+)
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** Logos may be SVG: whatever is served here can run nothing, even when opened directly. */
@@ -139,6 +146,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/brand',
+      middleware: [requirePermission('branding.view')] as const,
       tags: ['Branding'],
       summary: "An account's brand settings",
       description: 'Needs `branding.view` (platform and resellers).',
@@ -146,7 +154,7 @@ export const brandsRouter = createRouter()
       responses: { 200: { description: 'The brand', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(401, 403, 404) },
     }),
     async (c) => {
-      const ctx = await brandContext(c, c.req.valid('param').id, 'view')
+      const ctx = c.var.access
       return c.json(await accountBrand(c, ctx.account), 200)
     },
   )
@@ -154,6 +162,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/brand',
+      middleware: [requirePermission('branding.manage')] as const,
       tags: ['Branding'],
       summary: "Set an account's brand",
       description: 'Needs `branding.manage`. Colours are `#rrggbb`; the support URL must be https; text is stored and shown literally.',
@@ -161,7 +170,7 @@ export const brandsRouter = createRouter()
       responses: { 200: { description: 'Saved', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const ctx = await brandContext(c, c.req.valid('param').id, 'manage')
+      const ctx = c.var.access
       const body: BrandInput = c.req.valid('json')
       await saveBrand(c.var.db, ctx.account.id, body)
       invalidateBrandCache()
@@ -180,21 +189,12 @@ export const brandsRouter = createRouter()
       tags: ['Branding'],
       summary: "Upload an account's logo",
       description: `Needs \`branding.manage\`. The body is the image itself (PNG, JPEG, WebP or a plain SVG), at most ${LOGO_MAX_BYTES / 1024} KB; the type is read from the bytes.`,
-      middleware: [
-        bodyLimit({
-          maxSize: LOGO_MAX_BYTES,
-          onError: () => {
-            throw new AppError(413, 'payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
-              errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }],
-            })
-          },
-        }),
-      ] as const,
+      middleware: [requirePermission('branding.manage'), logoLimit] as const,
       request: { params: AccountParam },
       responses: { 200: { description: 'Saved', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(400, 401, 403, 404, 413) },
     }),
     async (c) => {
-      const ctx = await brandContext(c, c.req.valid('param').id, 'manage')
+      const ctx = c.var.access
       const bytes = new Uint8Array(await c.req.arrayBuffer())
       if (bytes.length > LOGO_MAX_BYTES) throw new AppError(413, 'payload_too_large', 'logo: Too large.', { errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }] })
       const sniffed = sniffLogo(bytes, c.req.header('content-type') ?? null)
@@ -219,6 +219,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/brand/logo',
+      middleware: [requirePermission('branding.manage')] as const,
       tags: ['Branding'],
       summary: "Remove an account's logo",
       description: "Needs `branding.manage`. The portal then shows the name's initial.",
@@ -226,7 +227,7 @@ export const brandsRouter = createRouter()
       responses: { 200: { description: 'Removed', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(401, 403, 404) },
     }),
     async (c) => {
-      const ctx = await brandContext(c, c.req.valid('param').id, 'manage')
+      const ctx = c.var.access
       const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
       if (previous) {
         const current = await effectiveBrand(c.var.db, ctx.account)

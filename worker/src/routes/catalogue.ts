@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { categories, sections } from '../authz/catalogue.ts'
-import { requirePrincipal } from '../middleware/session.ts'
+import { requireSignIn } from '../middleware/access.ts'
 import { createRouter } from '../openapi.ts'
 import { problems } from './schemas.ts'
 
@@ -21,12 +21,12 @@ export const catalogue = createRouter().openapi(
   createRoute({
     method: 'get',
     path: '/catalogue',
+    middleware: [requireSignIn()] as const,
     tags: ['Roles'],
     summary: 'Every menu section with its category, tiers and actions',
     responses: { 200: { description: 'The catalogue', content: { 'application/json': { schema: z.object({ sections: z.array(Section) }) } } }, ...problems(401) },
   }),
   (c) => {
-    requirePrincipal(c)
     c.header('cache-control', 'private, max-age=300')
     return c.json({ sections: sections.map((s) => ({ ...s, tiers: [...s.tiers], actions: [...s.actions] })) }, 200)
   },

@@ -1,5 +1,5 @@
+import { fieldError } from '../errors.ts'
 import { z } from '@hono/zod-openapi'
-import { fieldError } from './schemas.ts'
 
 /** Keyset cursors over (name, id): opaque to clients, stable when names repeat. */
 export interface NameCursor {

@@ -6,9 +6,8 @@ import { activityLog } from '../domain/activity.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventInput } from '../durable/activity-log.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
-import { fieldError } from './schemas.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { authorize, loadAccess } from '../middleware/access.ts'
 
 const WORDS = ['restarted', 'renamed', 'server', 'mailbox', 'domain', 'invoice', 'backup', 'password', 'firewall', 'certificate', 'quota', 'ticket', 'license', 'dns', 'record', 'migrated']
 const ACTORS = ['sarah@acme.test', 'tom@acme.test', 'billie@acme.test', 'owner@acme.test', 'ops@acme.test']
@@ -48,7 +47,7 @@ export const dev = new Hono<AppEnv>()
     } catch {
       throw fieldError(400, 'validation_failed', 'body', 'Send { accountId, count, batch? }.')
     }
-    const ctx = await loadAccountContext(c, body.accountId)
+    const ctx = await loadAccess(c, body.accountId)
     authorize(ctx, 'activity.view')
     const log = activityLog(c.env, ctx.account.id)
     const make = (i: number): EventInput => {

@@ -14,11 +14,11 @@ import {
   normalizeHostname,
 } from '../domain/brands.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 const HostnameView = z
   .object({
@@ -48,17 +48,13 @@ function platformHostnames(env: AppEnv['Bindings']): Set<string> {
   return new Set(['localhost', ...listed])
 }
 
-/** Hostnames belong to resellers; the caller needs `branding.<action>` there. */
-async function resellerContext(c: Context<AppEnv>, accountId: string, action: 'view' | 'manage') {
-  const ctx = await loadAccountContext(c, accountId)
-  authorize(ctx, action === 'view' ? 'branding.view' : 'branding.manage')
-  if (ctx.account.kind !== 'reseller') throw new AppError(404, 'not_found', 'Only resellers have hostnames.')
-  return ctx
-}
+
+/** Hostnames belong to resellers: elsewhere the collection does not exist. */
+const resellersOnly = { kinds: ['reseller'], detail: 'Only resellers have hostnames.' } as const
 
 type Row = Awaited<ReturnType<typeof listHostnames>>[number]
 
-async function present(c: Context<AppEnv>, rows: Row[]) {
+async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
   const customers = new Map<string, string>()
   for (const id of new Set(rows.flatMap((r) => (r.customerAccountId ? [r.customerAccountId] : [])))) {
     const account = await getAccount(c.var.db, id)
@@ -75,14 +71,14 @@ async function present(c: Context<AppEnv>, rows: Row[]) {
   }))
 }
 
-async function existing(c: Context<AppEnv>, resellerId: string, hostnameId: string) {
+async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
   const row = await getHostname(c.var.db, resellerId, hostnameId)
   if (!row) throw new AppError(404, 'not_found', 'No hostname with that id.')
   return row
 }
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
-export function claimableHostname(c: Context<AppEnv>, raw: string, field = 'hostname') {
+export function claimableHostname<E extends AppEnv>(c: Context<E>, raw: string, field = 'hostname') {
   const hostname = normalizeHostname(raw)
   const platform = platformHostnames(c.env)
   if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) throw fieldError(409, 'conflict', field, "That is the platform's own hostname.")
@@ -96,6 +92,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/hostnames',
+      middleware: [requirePermission('branding.view', resellersOnly)] as const,
       tags: ['Branding'],
       summary: "A reseller's hostnames",
       description: 'Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available.',
@@ -106,7 +103,7 @@ export const hostnamesRouter = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await resellerContext(c, c.req.valid('param').id, 'view')
+      const ctx = c.var.access
       const items = await present(c, await listHostnames(c.var.db, ctx.account.id))
       return c.json({ items, devTools: c.env.DEV_TOOLS === 'true' }, 200)
     },
@@ -115,6 +112,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/hostnames',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: 'Claim a hostname for the portal',
       description:
@@ -123,7 +121,7 @@ export const hostnamesRouter = createRouter()
       responses: { 201: { description: 'Added', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const ctx = await resellerContext(c, c.req.valid('param').id, 'manage')
+      const ctx = c.var.access
       const body = c.req.valid('json')
       const hostname = claimableHostname(c, body.hostname)
       if (body.customerAccountId) {
@@ -151,6 +149,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/hostnames/{hostnameId}/verify',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: "Check a hostname's DNS TXT record",
       description:
@@ -160,7 +159,7 @@ export const hostnamesRouter = createRouter()
     }),
     async (c) => {
       const { id, hostnameId } = c.req.valid('param')
-      const ctx = await resellerContext(c, id, 'manage')
+      const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
         const records = await dnsResolver(c.env).txt(challengeName(row.hostname))
@@ -182,6 +181,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/hostnames/{hostnameId}/dev-verify',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: 'Mark a hostname verified without DNS (local development only)',
       description: 'Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `branding.manage`.',
@@ -191,7 +191,7 @@ export const hostnamesRouter = createRouter()
     async (c) => {
       if (c.env.DEV_TOOLS !== 'true') throw new AppError(404, 'not_found', 'No such route.')
       const { id, hostnameId } = c.req.valid('param')
-      const ctx = await resellerContext(c, id, 'manage')
+      const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
         await markHostnameVerified(c.var.db, ctx.account.id, row.id)
@@ -209,6 +209,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/hostnames/{hostnameId}',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: 'Release a hostname',
       description: 'Needs `branding.manage`. The hostname stops serving the brand at once in this isolate, within 30 s everywhere.',
@@ -217,7 +218,7 @@ export const hostnamesRouter = createRouter()
     }),
     async (c) => {
       const { id, hostnameId } = c.req.valid('param')
-      const ctx = await resellerContext(c, id, 'manage')
+      const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       await deleteHostname(c.var.db, ctx.account.id, row.id)
       invalidateBrandCache()

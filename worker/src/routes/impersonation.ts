@@ -6,10 +6,9 @@ import { startImpersonation } from '../domain/impersonation.ts'
 import { getMemberByUser } from '../domain/members.ts'
 import { endImpersonation } from '../domain/sessions.ts'
 import { AppError } from '../errors.ts'
-import { loadAccountContext } from '../middleware/account-context.ts'
+import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
-import { requirePrincipal } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { problems, User } from './schemas.ts'
 
@@ -39,6 +38,7 @@ export const impersonationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/impersonation',
+      middleware: [requireSignIn()] as const,
       tags: ['Impersonation'],
       summary: 'Act as a member of an account below you (support), for at most 60 minutes',
       description:
@@ -50,10 +50,10 @@ export const impersonationRoutes = createRouter()
       },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       if (principal.impersonation) throw new AppError(409, 'conflict', 'You are already acting as someone; exit first.')
       const body = c.req.valid('json')
-      const ctx = await loadAccountContext(c, body.accountId)
+      const ctx = await loadAccess(c, body.accountId)
       const member = await getMemberByUser(c.var.db, ctx.account.id, body.userId)
       if (!member) throw new AppError(404, 'not_found', 'userId: No member with that id in this account.', { errors: [{ field: 'userId', message: 'No member with that id in this account.' }] })
       const decision = canImpersonate(ctx.grants, principal.user, ctx.account, { userId: member.user.id, level: member.level })
@@ -118,12 +118,13 @@ export const impersonationRoutes = createRouter()
     createRoute({
       method: 'delete',
       path: '/impersonation',
+      middleware: [requireSignIn()] as const,
       tags: ['Impersonation'],
       summary: "Stop acting as someone and return to your own session (idempotent)",
       responses: { 204: { description: 'Back to your own session' }, ...problems(401) },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       const imp = principal.impersonation
       if (imp && (await endImpersonation(c.var.db, principal.session.id, 'exit'))) {
         const facts = await factsFor(c, {

@@ -4,7 +4,7 @@ import type { Permission } from '../authz/catalogue.ts'
 import { hashPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
 import { mailerFor } from '../adapters/email.ts'
-import { emailBrandFor, renderEmail } from '../domain/emails.ts'
+import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
   acceptInvitation,
   AlreadyInvited,
@@ -22,21 +22,21 @@ import {
 } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { AdminCapReached } from '../domain/members.ts'
-import { limitProblem } from './limit-problem.ts'
+import { limitProblem } from '../middleware/limit-problem.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
-import { authorize, decide, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
+import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
 import { setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
-import { checkGrant } from './members.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
 export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -59,6 +59,19 @@ const CreateInvitation = z
     }),
   ])
   .openapi('CreateInvitation')
+
+const AddMember = z
+  .object({
+    email: Email,
+    /** Shown in the invitation; the person confirms their own name when they accept. */
+    name: z.string().trim().max(120).optional(),
+    /** Ignored: people always choose their own password when they accept. */
+    password: z.string().max(PASSWORD_MAX).optional().openapi({ deprecated: true, description: 'Ignored: the person sets their own password when they accept.' }),
+    level: z.enum(['admin', 'user']),
+    roles: z.array(z.string().min(1).max(64)).max(50).default([]),
+    scope: ScopeSchema.default({ mode: 'none' }),
+  })
+  .openapi('AddMember')
 
 const InvitationSchema = z
   .object({
@@ -109,7 +122,7 @@ const PublicInvitation = z
 /** The permission that governs invitations of a kind. */
 const manageFor = (kind: 'member' | 'customer'): Permission => (kind === 'member' ? 'staff.manage' : 'customers.invite')
 
-async function present(c: Context<AppEnv>, accountId: string, items: InvitationView[]) {
+async function present<E extends AppEnv>(c: Context<E>, accountId: string, items: InvitationView[]) {
   const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r.name]))
   return items.map(({ inviter, ...inv }) => ({
     ...inv,
@@ -118,57 +131,56 @@ async function present(c: Context<AppEnv>, accountId: string, items: InvitationV
   }))
 }
 
-/** Email the invitation link, in the brand of the reseller the account belongs to. */
-export async function sendInvitationEmail(
-  c: Context<AppEnv>,
-  account: { name: string; path: string },
-  inviter: { name: string; email: string },
-  inv: { email: string; kind: 'member' | 'customer'; level: string | null; expiresAt: number },
-  token: string,
-) {
-  const { brand, origin } = await emailBrandFor(c.var.db, account.path, c.req.url)
-  const url = `${origin}/invite/${token}`
-  const expires = new Date(inv.expiresAt).toUTCString()
-  const footnote = `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`
-  const message =
-    inv.kind === 'customer'
-      ? renderEmail(brand, inv.email, `${inviter.name} invites you to ${brand.name}`, {
-          paragraphs: [
-            `${inviter.name} (${inviter.email}) of ${account.name} invites you to open an account with ${brand.name}.`,
-            'Follow the link to name your organisation and set your password. You decide which of your services your partner may operate.',
-          ],
-          action: { label: 'Create your account', url },
-          footnote,
-        })
-      : inv.level === 'owner'
-        ? renderEmail(brand, inv.email, `Your partner portal ${account.name} is ready`, {
-            paragraphs: [`${inviter.name} (${inviter.email}) set up ${account.name} on ${brand.name} with you as its owner.`, 'Follow the link to set your password and open your portal.'],
-            action: { label: 'Open your portal', url },
-            footnote,
-          })
-        : renderEmail(brand, inv.email, `You are invited to ${account.name}`, {
-            paragraphs: [`${inviter.name} (${inviter.email}) invites you to join ${account.name} on ${brand.name}.`],
-            action: { label: 'Accept the invitation', url },
-            footnote,
-          })
-  await mailerFor(c.env, c.var.db).send(message)
-}
-
 /**
- * Invite the first owner of a new account (a reseller or customer created
- * for someone who has no login yet): a member invitation at owner level,
- * emailed and logged like any other. Returns the invitation.
+ * Invite someone: to the account as a member (the grant checked like a
+ * direct one, for the impersonator too while impersonating), or to become a
+ * customer of a reseller. Limits, the per-account rate and duplicates are
+ * checked; the link is emailed and the event recorded.
  */
-export async function inviteOwner(c: Context<AppEnv>, account: { id: string; name: string; path: string }, inviter: { id: string; name: string; email: string }, email: string) {
-  const { id, token } = await createInvitation(c.var.db, { accountId: account.id, kind: 'member', email, level: 'owner', roleIds: [], scope: { mode: 'all' }, suggestedName: null, invitedBy: inviter.id })
-  const invitation = (await getInvitation(c.var.db, account.id, id))!
-  await sendInvitationEmail(c, account, inviter, invitation, token)
-  await audit(c, account, {
+async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infer<typeof CreateInvitation>) {
+  let roleIds: string[] = []
+  if (body.kind === 'member') {
+    roleIds = [...new Set(body.roleIds)]
+    await assertGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds, scope: body.scope })
+    if (await isMember(c.var.db, ctx.account.id, body.email)) throw fieldError(409, 'already_member', 'email', 'This person is already a member of this account.')
+  } else if (ctx.account.kind !== 'reseller') {
+    throw new AppError(403, 'forbidden', 'Only a reseller can invite new customers.')
+  }
+  // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
+  const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
+  if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw await limitProblem(c.var.db, ctx.account.path, limit, 'email')
+  const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
+  if (count && count.count > INVITE_WINDOW.max) {
+    const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
+    throw new AppError(429, 'rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
+  }
+  let created: { id: string; token: string }
+  try {
+    created = await createInvitation(c.var.db, {
+      accountId: ctx.account.id,
+      kind: body.kind,
+      email: body.email,
+      level: body.kind === 'member' ? body.level : null,
+      roleIds,
+      scope: body.kind === 'member' ? body.scope : { mode: 'none' },
+      suggestedName: body.kind === 'customer' ? body.name || null : null,
+      invitedBy: ctx.principal.user.id,
+    })
+  } catch (error) {
+    if (error instanceof AlreadyInvited) throw fieldError(409, 'already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
+    throw error
+  }
+  const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
+  await sendInvitationEmail(c.env, c.var.db, c.req.url, ctx.account, ctx.principal.user, invitation, created.token)
+  await audit(c, ctx.account, {
     type: 'invite_user',
-    target: { kind: 'invitation', id, label: invitation.email },
-    description: `${inviter.email} invited ${invitation.email} to own ${account.name}`,
+    target: { kind: 'invitation', id: invitation.id, label: invitation.email },
+    description:
+      body.kind === 'customer'
+        ? `${ctx.principal.user.email} invited ${invitation.email} to become a customer of ${ctx.account.name}`
+        : `${ctx.principal.user.email} invited ${invitation.email} to ${ctx.account.name} as ${invitation.level}`,
   })
-  return invitation
+  return (await present(c, ctx.account.id, [invitation]))[0]!
 }
 
 /** Refuse the token with the problem that explains why. */
@@ -184,6 +196,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/invitations',
+      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
       tags: ['Invitations'],
       summary: 'Invite a person to the account, or (resellers) a prospect to become a customer',
       description:
@@ -195,58 +208,37 @@ export const invitationRoutes = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
       const body = c.req.valid('json')
-      authorize(ctx, manageFor(body.kind))
-      let roleIds: string[] = []
-      if (body.kind === 'member') {
-        roleIds = [...new Set(body.roleIds)]
-        await checkGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds, scope: body.scope })
-        if (await isMember(c.var.db, ctx.account.id, body.email)) throw fieldError(409, 'already_member', 'email', 'This person is already a member of this account.')
-      } else if (ctx.account.kind !== 'reseller') {
-        throw new AppError(403, 'forbidden', 'Only a reseller can invite new customers.')
-      }
-      // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
-      const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
-      if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw await limitProblem(c.var.db, ctx.account.path, limit, 'email')
-      const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
-      if (count && count.count > INVITE_WINDOW.max) {
-        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError(429, 'rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
-      let created: { id: string; token: string }
-      try {
-        created = await createInvitation(c.var.db, {
-          accountId: ctx.account.id,
-          kind: body.kind,
-          email: body.email,
-          level: body.kind === 'member' ? body.level : null,
-          roleIds,
-          scope: body.kind === 'member' ? body.scope : { mode: 'none' },
-          suggestedName: body.kind === 'customer' ? body.name || null : null,
-          invitedBy: ctx.principal.user.id,
-        })
-      } catch (error) {
-        if (error instanceof AlreadyInvited) throw fieldError(409, 'already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
-        throw error
-      }
-      const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
-      await sendInvitationEmail(c, ctx.account, ctx.principal.user, invitation, created.token)
-      await audit(c, ctx.account, {
-        type: 'invite_user',
-        target: { kind: 'invitation', id: invitation.id, label: invitation.email },
-        description:
-          body.kind === 'customer'
-            ? `${ctx.principal.user.email} invited ${invitation.email} to become a customer of ${ctx.account.name}`
-            : `${ctx.principal.user.email} invited ${invitation.email} to ${ctx.account.name} as ${invitation.level}`,
-      })
-      return c.json({ invitation: (await present(c, ctx.account.id, [invitation]))[0]! }, 201)
+      authorize(c.var.access, manageFor(body.kind))
+      return c.json({ invitation: await invite(c, c.var.access, body) }, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/members',
+      middleware: [requirePermission('staff.manage')] as const,
+      tags: ['Staff'],
+      summary: 'Add a staff member: they are invited by email',
+      description:
+        'Needs `staff.manage`. The same as a `member` invitation: the person joins by accepting the emailed link — setting their own password, or signing in when they already have a login. The answer is the same whether or not the email has a login anywhere. Nobody grants a level, permission or scope beyond their own (while impersonating, beyond the impersonator\'s either); users hold technical permissions only; the admin cap holds.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: AddMember } } } },
+      responses: {
+        201: { description: 'Invited; the link is emailed', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
+        ...problems(400, 401, 403, 404, 409, 422, 429),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      const invitation = await invite(c, c.var.access, { kind: 'member', email: body.email, level: body.level, roleIds: body.roles, scope: body.scope })
+      return c.json({ invitation }, 201)
     },
   )
   .openapi(
     createRoute({
       method: 'get',
       path: '/accounts/{id}/invitations',
+      middleware: [requirePermission(['staff.view', 'customers.view'])] as const,
       tags: ['Invitations'],
       summary: 'Invitations of the account, newest first',
       description: 'Staff invitations need `staff.view`; customer invitations need `customers.view`. Each kind is listed when its permission is held.',
@@ -260,13 +252,12 @@ export const invitationRoutes = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
+      const ctx = c.var.access
       const { status, kind } = c.req.valid('query')
       const viewFor = (k: 'member' | 'customer') => (k === 'member' ? 'staff.view' : 'customers.view') as Permission
       // A named kind needs its permission; otherwise every kind the caller may see (at least one).
       if (kind) authorize(ctx, viewFor(kind))
-      const wanted = kind ? [kind] : (['member', 'customer'] as const).filter((k) => decide(ctx, viewFor(k), ctx.account).ok)
-      if (!wanted.length) authorize(ctx, 'staff.view')
+      const wanted = kind ? [kind] : (['member', 'customer'] as const).filter((k) => decide(ctx, viewFor(k)).ok)
       const items = await listInvitations(c.var.db, ctx.account.id, wanted, status === 'pending')
       return c.json({ items: await present(c, ctx.account.id, items) }, 200)
     },
@@ -275,6 +266,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/invitations/{inviteId}/resend',
+      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
       tags: ['Invitations'],
       summary: 'Send a pending invitation again with a new link (the old link stops working) and a fresh 7 days',
       request: { params: InviteParams },
@@ -284,8 +276,8 @@ export const invitationRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { id, inviteId } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
+      const { inviteId } = c.req.valid('param')
+      const ctx = c.var.access
       const before = await getInvitation(c.var.db, ctx.account.id, inviteId)
       if (!before) throw new AppError(404, 'not_found', 'No invitation with that id.')
       authorize(ctx, manageFor(before.kind))
@@ -295,7 +287,7 @@ export const invitationRoutes = createRouter()
       const token = await resendInvitation(c.var.db, inviteId)
       if (!token) throw new AppError(409, 'conflict', 'This invitation is no longer pending.')
       const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
-      await sendInvitationEmail(c, ctx.account, ctx.principal.user, invitation, token)
+      await sendInvitationEmail(c.env, c.var.db, c.req.url, ctx.account, ctx.principal.user, invitation, token)
       await audit(c, ctx.account, {
         type: 'invitation_resent',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },
@@ -308,14 +300,15 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/invitations/{inviteId}',
+      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
       tags: ['Invitations'],
       summary: 'Revoke a pending invitation (its link stops working)',
       request: { params: InviteParams },
       responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404, 409) },
     }),
     async (c) => {
-      const { id, inviteId } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
+      const { inviteId } = c.req.valid('param')
+      const ctx = c.var.access
       const invitation = await getInvitation(c.var.db, ctx.account.id, inviteId)
       if (!invitation) throw new AppError(404, 'not_found', 'No invitation with that id.')
       authorize(ctx, manageFor(invitation.kind))

@@ -6,13 +6,13 @@ import { schema } from '../db.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import type { Principal } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
-import { AppError } from '../errors.ts'
+import { AppError, fieldError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
-import { requirePrincipal } from '../middleware/session.ts'
+import { requireSignIn } from '../middleware/access.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
 import { ImpersonationView } from './impersonation.ts'
-import { Account, fieldError, level, problems, User } from './schemas.ts'
+import { Account, level, problems, User } from './schemas.ts'
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
   level,
@@ -36,6 +36,7 @@ export const me = createRouter()
     createRoute({
       method: 'get',
       path: '/me',
+      middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
       responses: {
@@ -51,7 +52,7 @@ export const me = createRouter()
       },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       const { user, memberships, impersonation } = principal
       // Everything comes with the session's one batch: no further reads.
       const accounts = memberships.map((m) => ({
@@ -85,13 +86,14 @@ export const me = createRouter()
     createRoute({
       method: 'put',
       path: '/me/last-account',
+      middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Remember the account the switcher opens by default',
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ accountId: z.string().min(1).max(64) }) } } } },
       responses: { 204: { description: 'Remembered' }, ...problems(400, 401, 404) },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       const { accountId } = c.req.valid('json')
       if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError(404, 'not_found', 'No account with that id.')
       // Acting as someone else never changes their preferences.
@@ -103,6 +105,7 @@ export const me = createRouter()
     createRoute({
       method: 'patch',
       path: '/me',
+      middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Change your name or email (email needs your current password; refused while impersonating)',
       request: {
@@ -124,7 +127,7 @@ export const me = createRouter()
       responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409) },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       const body = c.req.valid('json')
       const db = c.var.db
       const changes: { name?: string; email?: string; updatedAt: number } = { updatedAt: Date.now() }
@@ -164,6 +167,7 @@ export const me = createRouter()
     createRoute({
       method: 'post',
       path: '/me/password',
+      middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Change your password (refused while impersonating); other sessions stay signed in',
       request: {
@@ -179,7 +183,7 @@ export const me = createRouter()
       responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403) },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       refuseWhileImpersonating(principal, 'the password')
       const body = c.req.valid('json')
       const self = (await findUserByEmail(c.var.db, principal.user.email))!
@@ -207,6 +211,7 @@ export const me = createRouter()
     createRoute({
       method: 'get',
       path: '/me/access-log',
+      middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
       responses: {
@@ -236,7 +241,7 @@ export const me = createRouter()
       },
     }),
     async (c) => {
-      const principal = requirePrincipal(c)
+      const principal = c.var.signedIn
       // While impersonating, the list is the target's own business.
       if (principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'The access log is private to the person it is about.')
       return c.json({ items: await accessLog(c.var.db, principal.user.id) }, 200)

@@ -1,23 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import type { Grant } from '../authz/grants.ts'
 import { effectivePermissions } from '../authz/decide.ts'
-import { canGrant } from '../authz/grants.ts'
-import { hashPassword } from '../crypto/password.ts'
-import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
-import { adminCapacity, AdminCapReached, createMember, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
+import { canRemoveMember } from '../authz/grants.ts'
+import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
-import { findUserByEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
+import { assertGrant } from '../middleware/grants.ts'
+import { limitProblem } from '../middleware/limit-problem.ts'
 import { createRouter } from '../openapi.ts'
-import { argon2Params } from './auth.ts'
-import { limitProblem } from './limit-problem.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
 const RoleIds = z.array(z.string().min(1).max(64)).max(50)
@@ -34,17 +30,6 @@ const MemberView = z
   })
   .openapi('Member')
 
-const CreateMember = z
-  .object({
-    email: z.string().trim().max(254).email('Enter a valid email address.'),
-    name: z.string().trim().min(1, 'Enter a name.').max(120),
-    password: z.string().max(PASSWORD_MAX),
-    level: Level,
-    roles: RoleIds.default([]),
-    scope: ScopeSchema.default({ mode: 'none' }),
-  })
-  .openapi('CreateMember')
-
 const UpdateMember = z
   .object({ level: Level.optional(), roles: RoleIds.optional(), scope: ScopeSchema.optional() })
   .openapi('UpdateMember')
@@ -52,7 +37,7 @@ const UpdateMember = z
 const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
 
 /** Render members with role names. */
-async function present(c: Context<AppEnv>, accountId: string, members: Member[]) {
+async function present<E extends AppEnv>(c: Context<E>, accountId: string, members: Member[]) {
   const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r]))
   const me = c.var.principal?.user.id
   return members.map((m) => ({
@@ -69,21 +54,12 @@ async function present(c: Context<AppEnv>, accountId: string, members: Member[])
   }))
 }
 
-/** Check a proposed grant with the decision module; roles must exist in this account. */
-export async function checkGrant(c: Context<AppEnv>, ctx: AccountContext, target: { self: boolean; current: Grant | null }, proposed: Omit<Grant, 'permissions'> & { roleIds: string[] }) {
-  const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, proposed.roleIds)
-  if (unknown.length) throw fieldError(400, 'validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
-  const via = authorize(ctx, 'staff.manage')
-  const decision = canGrant(via, { ...target, kind: ctx.account.kind }, { level: proposed.level, permissions, scope: proposed.scope }, await adminCapacity(c.var.db, ctx.account.id))
-  if (!decision.ok && decision.code === 'limit_reached') throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', decision.field)
-  if (!decision.ok) throw fieldError(decision.status, decision.code, decision.field, decision.detail)
-}
-
 export const members = createRouter()
   .openapi(
     createRoute({
       method: 'get',
       path: '/accounts/{id}/members',
+      middleware: [requirePermission('staff.view')] as const,
       tags: ['Staff'],
       summary: 'The people of an account',
       description: 'Needs `staff.view`. Owners first, then admins, then users, by name.',
@@ -105,8 +81,8 @@ export const members = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      const via = authorize(ctx, 'staff.view')
+      const ctx = c.var.access
+      const { via } = ctx
       const [items, admins] = await Promise.all([listMembers(c.var.db, ctx.account.id), adminCapacity(c.var.db, ctx.account.id)])
       const me = { level: via.level, scope: via.scope, inherited: via.accountId !== ctx.account.id, permissions: [...effectivePermissions(via)] }
       return c.json({ items: await present(c, ctx.account.id, items), admins, me }, 200)
@@ -114,58 +90,9 @@ export const members = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post',
-      path: '/accounts/{id}/members',
-      tags: ['Staff'],
-      summary: 'Add a staff member with a new login',
-      description:
-        'Needs `staff.manage`. Nobody grants a level, permission or scope beyond their own; users hold technical permissions only; the admin cap holds.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateMember } } } },
-      responses: {
-        201: { description: 'Created', content: { 'application/json': { schema: z.object({ member: MemberView }) } } },
-        ...problems(400, 401, 403, 404, 409, 422),
-      },
-    }),
-    async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'staff.manage')
-      const body = c.req.valid('json')
-      await checkGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds: body.roles, scope: body.scope })
-      const weak = await passwordProblem(body.password)
-      if (weak) throw fieldError(400, 'weak_password', 'password', weak)
-      if (await findUserByEmail(c.var.db, body.email)) {
-        throw fieldError(409, 'conflict', 'email', 'Someone with this email already has a login; invite them to the account instead.')
-      }
-      let id: string
-      try {
-        id = await createMember(c.var.db, ctx.account.id, {
-          email: body.email,
-          name: body.name,
-          passwordHash: hashPassword(body.password, argon2Params(c.env)),
-          level: body.level,
-          roleIds: [...new Set(body.roles)],
-          scope: body.scope,
-        })
-      } catch (error) {
-        if (error instanceof AdminCapReached) throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', 'level')
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
-        if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'email', 'Someone with this email already has a login.')
-        throw error
-      }
-      const member = (await getMember(c.var.db, ctx.account.id, id))!
-      await audit(c, ctx.account, {
-        type: 'member_created',
-        target: { kind: 'member', id, label: member.user.email },
-        subject: { id: member.user.id, email: member.user.email },
-        description: `${ctx.principal.user.email} added ${member.user.email} to ${ctx.account.name} as ${member.level}`,
-      })
-      return c.json({ member: (await present(c, ctx.account.id, [member]))[0]! }, 201)
-    },
-  )
-  .openapi(
-    createRoute({
       method: 'patch',
       path: '/accounts/{id}/members/{memberId}',
+      middleware: [requirePermission('staff.manage')] as const,
       tags: ['Staff'],
       summary: "Change a member's level, roles or scope",
       description: 'Needs `staff.manage`. Nobody changes their own level or roles.',
@@ -177,8 +104,7 @@ export const members = createRouter()
     }),
     async (c) => {
       const { id, memberId } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      authorize(ctx, 'staff.manage')
+      const ctx = c.var.access
       const current = await getMember(c.var.db, ctx.account.id, memberId)
       if (!current) throw new AppError(404, 'not_found', 'No member with that id.')
       const body = c.req.valid('json')
@@ -187,7 +113,7 @@ export const members = createRouter()
       }
       const next = { level: body.level ?? current.level, roleIds: body.roles ? [...new Set(body.roles)] : current.roleIds, scope: body.scope ?? current.scope }
       const currentGrant = { level: current.level, permissions: (await resolveRoles(c.var.db, ctx.account.id, current.roleIds)).permissions, scope: current.scope }
-      await checkGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: currentGrant }, next)
+      await assertGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: currentGrant }, next)
       try {
         await updateMember(c.var.db, ctx.account.id, memberId, next)
       } catch (error) {
@@ -210,6 +136,7 @@ export const members = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/members/{memberId}',
+      middleware: [requirePermission('staff.manage')] as const,
       tags: ['Staff'],
       summary: 'Remove a member from the account',
       description: 'Needs `staff.manage`. The owner cannot be removed, nobody removes themselves or someone above their level. The login itself stays.',
@@ -218,14 +145,11 @@ export const members = createRouter()
     }),
     async (c) => {
       const { id, memberId } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const via = authorize(ctx, 'staff.manage')
+      const ctx = c.var.access
       const current = await getMember(c.var.db, ctx.account.id, memberId)
       if (!current) throw new AppError(404, 'not_found', 'No member with that id.')
-      if (current.level === 'owner') throw new AppError(403, 'forbidden', 'The owner of an account cannot be removed.')
-      if (current.user.id === ctx.principal.user.id) throw new AppError(403, 'self_change', 'You cannot remove yourself.')
-      const rank = { owner: 3, admin: 2, user: 1 }
-      if (rank[current.level] > rank[via.level]) throw new AppError(403, 'escalation', 'You cannot remove a member above your own level.')
+      const removal = canRemoveMember(ctx.grants, ctx.ceiling, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
+      if (!removal.ok) throw new AppError(removal.status, removal.code, removal.detail)
       await deleteMember(c.var.db, ctx.account.id, memberId)
       await audit(c, ctx.account, {
         type: 'member_deleted',

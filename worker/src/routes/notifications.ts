@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Context } from 'hono'
-import { getMember } from '../domain/members.ts'
+import { createMiddleware } from 'hono/factory'
+import { getMember, type Member } from '../domain/members.ts'
 import { notifiableTypes, setSubscriptions, subscriptionsOf } from '../domain/notifications.ts'
-import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { authorize, requireAccount, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
@@ -14,22 +13,26 @@ const Types = z.object({ types: z.array(z.enum(notifiableTypes as [string, ...st
 
 /**
  * A member's notification settings: readable and writable by the member and
- * by whoever manages the account's staff (`staff.manage`).
+ * by whoever manages the account's staff (`staff.manage`). Checked before the
+ * body is read; the handler finds the member on `c.var.member`.
  */
-async function load(c: Context<AppEnv>, accountId: string, memberId: string) {
-  const ctx = await loadAccountContext(c, accountId)
-  const member = await getMember(c.var.db, ctx.account.id, memberId)
-  if (!member) throw new AppError(404, 'not_found', 'No member with that id.')
-  const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
-  if (!self) authorize(ctx, 'staff.manage')
-  return { ctx, member }
-}
+const memberSettings = () =>
+  createMiddleware<AccessEnv & { Variables: { member: Member } }>(async (c, next) => {
+    const ctx = c.var.access
+    const member = await getMember(c.var.db, ctx.account.id, c.req.param('memberId') ?? '')
+    if (!member) throw new AppError(404, 'not_found', 'No member with that id.')
+    const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
+    if (!self) authorize(ctx, 'staff.manage')
+    c.set('member', member)
+    await next()
+  })
 
 export const notificationRoutes = createRouter()
   .openapi(
     createRoute({
       method: 'get',
       path: '/accounts/{id}/members/{memberId}/notifications',
+      middleware: [requireAccount(), memberSettings()] as const,
       tags: ['Staff'],
       summary: 'The event types this member is emailed about',
       description: 'The member themself, or `staff.manage`. `available` lists every type that can be chosen.',
@@ -40,8 +43,7 @@ export const notificationRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { id, memberId } = c.req.valid('param')
-      const { member } = await load(c, id, memberId)
+      const { member } = c.var
       return c.json({ types: await subscriptionsOf(c.var.db, member.id), available: [...notifiableTypes] }, 200)
     },
   )
@@ -49,14 +51,14 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/members/{memberId}/notifications',
+      middleware: [requireAccount(), memberSettings()] as const,
       tags: ['Staff'],
       summary: 'Choose the event types this member is emailed about (through the email adapter)',
       request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: Types } } } },
       responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Types } } }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
-      const { id, memberId } = c.req.valid('param')
-      const { ctx, member } = await load(c, id, memberId)
+      const { access: ctx, member } = c.var
       const types = [...new Set(c.req.valid('json').types)] as (typeof notifiableTypes)[number][]
       await setSubscriptions(c.var.db, ctx.account.id, member.id, types)
       await audit(c, ctx.account, {

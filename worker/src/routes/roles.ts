@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { isPermission, sectionOf, type Permission } from '../authz/catalogue.ts'
-import { effectivePermissions } from '../authz/decide.ts'
+import { isPermission, type Permission } from '../authz/catalogue.ts'
+import { canWriteRole } from '../authz/grants.ts'
 import { parsePermissions } from '../domain/grants.ts'
 import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 const PermissionList = z
   .array(z.string().refine(isPermission, { message: 'Not a permission of the catalogue.' }))
@@ -34,16 +34,12 @@ const RoleBody = z.object({
 
 const RoleParams = AccountParam.extend({ roleId: z.string().min(1).max(64).openapi({ param: { name: 'roleId', in: 'path' } }) })
 
-/** Permissions of a role body that the editor does not hold (no escalation through roles). */
-function beyondEditor(held: Set<Permission>, permissions: Permission[]) {
-  return permissions.filter((p) => !held.has(p))
-}
-
 export const roles = createRouter()
   .openapi(
     createRoute({
       method: 'get',
       path: '/accounts/{id}/roles',
+      middleware: [requirePermission('roles.view')] as const,
       tags: ['Roles'],
       summary: 'Built-in and custom roles of an account',
       description: 'Needs `roles.view`.',
@@ -51,8 +47,7 @@ export const roles = createRouter()
       responses: { 200: { description: 'Roles', content: { 'application/json': { schema: z.object({ items: z.array(RoleView) }) } } }, ...problems(401, 403, 404) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'roles.view')
+      const ctx = c.var.access
       return c.json({ items: await listRoles(c.var.db, ctx.account.id) }, 200)
     },
   )
@@ -60,6 +55,7 @@ export const roles = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/roles',
+      middleware: [requirePermission('roles.manage')] as const,
       tags: ['Roles'],
       summary: 'Create a custom role',
       description: 'Needs `roles.manage`. A role may hold only permissions its author holds.',
@@ -67,11 +63,10 @@ export const roles = createRouter()
       responses: { 201: { description: 'Created', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      const via = authorize(ctx, 'roles.manage')
+      const ctx = c.var.access
       const body = c.req.valid('json')
-      const beyond = beyondEditor(effectivePermissions(via), body.permissions)
-      if (beyond.length) throw fieldError(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
+      const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: [], proposed: body.permissions, heldByUsers: false })
+      if (!check.ok) throw fieldError(check.status, check.code, check.field, check.detail)
       if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
       const id = await createRole(c.var.db, ctx.account.id, body)
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === id)!
@@ -83,6 +78,7 @@ export const roles = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/roles/{roleId}',
+      middleware: [requirePermission('roles.manage')] as const,
       tags: ['Roles'],
       summary: 'Edit a custom role',
       description:
@@ -92,8 +88,7 @@ export const roles = createRouter()
     }),
     async (c) => {
       const { id, roleId } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const via = authorize(ctx, 'roles.manage')
+      const ctx = c.var.access
       const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
       if (!existing) {
         const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
@@ -103,13 +98,9 @@ export const roles = createRouter()
       const body = c.req.valid('json')
       if (body.permissions) {
         // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
-        const had = new Set(parsePermissions(existing.permissions))
-        const beyond = beyondEditor(effectivePermissions(via), body.permissions.filter((p) => !had.has(p)))
-        if (beyond.length) throw fieldError(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
-        const nonTechnical = body.permissions.filter((p) => sectionOf(p).category !== 'technical')
-        if (nonTechnical.length && (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')) {
-          throw fieldError(422, 'level_restriction', 'permissions', `User-level members hold this role; they cannot have ${nonTechnical.join(', ')}.`)
-        }
+        const heldByUsers = (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')
+        const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
+        if (!check.ok) throw fieldError(check.status, check.code, check.field, check.detail)
       }
       if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
       await updateRole(c.var.db, roleId, body)
@@ -122,6 +113,7 @@ export const roles = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/roles/{roleId}',
+      middleware: [requirePermission('roles.manage')] as const,
       tags: ['Roles'],
       summary: 'Delete a custom role',
       description: 'Needs `roles.manage`. Members holding the role lose it. Built-in roles cannot be deleted.',
@@ -130,8 +122,7 @@ export const roles = createRouter()
     }),
     async (c) => {
       const { id, roleId } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      authorize(ctx, 'roles.manage')
+      const ctx = c.var.access
       const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
       if (!existing) {
         const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)

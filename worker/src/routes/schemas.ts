@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi'
-import { AppError, type ErrorCode } from '../errors.ts'
 import { accountKinds, accountStatuses } from '../../../db/schema/accounts.ts'
 import { membershipLevels } from '../../../db/schema/memberships.ts'
 
@@ -43,8 +42,3 @@ export const AccountParam = z.object({
 })
 
 export const level = z.enum(membershipLevels)
-
-/** A problem that names one field (for errors found after schema validation). */
-export function fieldError(status: 400 | 403 | 409 | 422, code: ErrorCode, field: string, message: string) {
-  return new AppError(status, code, `${field}: ${message}`, { errors: [{ field, message }] })
-}

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { createMiddleware } from 'hono/factory'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import type { Permission } from '../authz/catalogue.ts'
-import { inScope } from '../authz/decide.ts'
+import { canChangeConsent, canCreateService, withinScope } from '../authz/services.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import {
   createService,
@@ -19,13 +20,13 @@ import {
   type ServiceRow,
 } from '../domain/services.ts'
 import { LimitReached } from '../domain/limits.ts'
-import { AppError } from '../errors.ts'
-import { authorize, decide, loadAccountContext, type AccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { authorize, decide, requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { limitProblem } from './limit-problem.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { limitProblem } from '../middleware/limit-problem.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
 const Name = z.string().trim().min(1, 'Enter a name.').max(200)
@@ -100,15 +101,14 @@ function view(s: ServiceRow) {
 }
 
 /** Which kinds below this account the caller may read services of: asked of the decision function itself. */
-function readableKinds(ctx: AccountContext): AccountKind[] {
+function readableKinds(ctx: Access): AccountKind[] {
   return (['reseller', 'customer'] as AccountKind[]).filter((kind) => decide(ctx, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok)
 }
 
 /** While impersonating, the impersonator's own scope narrows the list too (never more than they could see). */
-function ceilingScope(ctx: AccountContext) {
-  const ceiling = ctx.principal.impersonation?.ceiling
-  if (!ceiling) return null
-  const via = reachingMembership(ceiling, ctx.account.path)
+function ceilingScope(ctx: Access) {
+  if (!ctx.ceiling) return null
+  const via = reachingMembership(ctx.ceiling, ctx.account.path)
   return !via || via.level === 'owner' ? null : via.scope
 }
 
@@ -116,18 +116,26 @@ const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind
 const label = (s: ServiceRow) => `${s.type.replace('_', ' ')} ${s.name}`
 const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
 
-/** Load a service under the account and require `permission` on it (404 when outside tree or scope). */
-async function loadService(ctx: AccountContext, c: Parameters<typeof loadAccountContext>[0], sid: string, permission: Permission) {
-  const service = await getServiceInTree(c.var.db, ctx.account.path, sid)
-  if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
-  // Reading comes first so that a service outside the caller's reach is not found, whatever the action.
-  authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
-  authorize(ctx, permission, serviceFacts(service), ownerOf(service))
-  return service
-}
+/**
+ * The route acts on the service `{sid}` under the route's account: reading it
+ * comes first, so a service outside the caller's tree or scope is not found
+ * (404) whatever the action; then `permission` on it (scope, and from a
+ * partner the customer's consent). Checked before the body is read; the
+ * handler finds the service on `c.var.service`.
+ */
+const requireService = (permission: Permission) =>
+  createMiddleware<AccessEnv & { Variables: { service: ServiceRow } }>(async (c, next) => {
+    const ctx = c.var.access
+    const service = await getServiceInTree(c.var.db, ctx.account.path, c.req.param('sid') ?? '')
+    if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
+    authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
+    if (permission !== 'services.view') authorize(ctx, permission, serviceFacts(service), ownerOf(service))
+    c.set('service', service)
+    await next()
+  })
 
 /** What the caller may do with one service: the UI shows exactly these buttons. */
-function allowed(ctx: AccountContext, s: ServiceRow) {
+function allowed(ctx: Access, s: ServiceRow) {
   const facts = serviceFacts(s)
   const owner = ownerOf(s)
   const manage = decide(ctx, 'services.manage', owner, facts)
@@ -145,6 +153,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/services',
+      middleware: [requirePermission('services.view')] as const,
       tags: ['Services'],
       summary: 'Services visible from an account',
       description:
@@ -156,8 +165,8 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      const via = authorize(ctx, 'services.view')
+      const ctx = c.var.access
+      const { via } = ctx
       const q = c.req.valid('query')
       const descendantKinds = readableKinds(ctx)
       const page = await listServices(c.var.db, {
@@ -176,6 +185,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/services/facets',
+      middleware: [requirePermission('services.view')] as const,
       tags: ['Services'],
       summary: 'Groups and tags of the services visible from an account',
       request: { params: AccountParam },
@@ -192,8 +202,7 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'services.view')
+      const ctx = c.var.access
       return c.json(await serviceFacets(c.var.db, ctx.account, readableKinds(ctx)), 200)
     },
   )
@@ -201,6 +210,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/services',
+      middleware: [requirePermission('services.manage')] as const,
       tags: ['Services'],
       summary: 'Create a service owned by this account',
       description: 'Needs `services.manage`. A scoped member may only create services inside their scope. Only the owning account itself may turn partner access on.',
@@ -211,18 +221,14 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      const via = authorize(ctx, 'services.manage')
+      const ctx = c.var.access
+      const { via } = ctx
       const body = c.req.valid('json')
       const tags = [...new Set(body.tags)]
       if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
-      if (body.partnerAccess && (via.accountId !== ctx.account.id || ctx.principal.impersonation)) {
-        throw fieldError(403, 'forbidden', 'partnerAccess', 'Only the customer can grant partner access.')
-      }
-      const partnerAccess = body.partnerAccess ?? (via.accountId === ctx.account.id && ctx.account.partnerAccessDefault)
-      if (via.level !== 'owner' && !inScope(via.scope, { id: '', groupId: body.groupId, tags, partnerAccess })) {
-        throw fieldError(403, 'forbidden', 'tags', 'The new service would be outside your scope; give it a tag or group you may reach.')
-      }
+      const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
+      if (!placement.ok) throw placement.field ? fieldError(placement.status, placement.code, placement.field, placement.detail) : new AppError(placement.status, placement.code, placement.detail)
+      const { partnerAccess } = placement
       let id: string
       try {
         id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
@@ -239,6 +245,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/services/{sid}',
+      middleware: [requirePermission('services.view'), requireService('services.view')] as const,
       tags: ['Services'],
       summary: 'One service, with what the caller may do with it',
       request: { params: ServiceParams },
@@ -248,9 +255,7 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const { id, sid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const service = await loadService(ctx, c, sid, 'services.view')
+      const { access: ctx, service } = c.var
       return c.json({ service: view(service), allowed: allowed(ctx, service) }, 200)
     },
   )
@@ -258,6 +263,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/services/{sid}',
+      middleware: [requirePermission('services.view'), requireService('services.manage')] as const,
       tags: ['Services'],
       summary: 'Change a service',
       description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent.',
@@ -268,17 +274,14 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const { id, sid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const service = await loadService(ctx, c, sid, 'services.manage')
+      const { access: ctx, service } = c.var
       const body = c.req.valid('json')
       if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
       const tags = body.tags ? [...new Set(body.tags)] : undefined
-      const via = authorize(ctx, 'services.manage', serviceFacts(service), ownerOf(service))
       const next = { id: service.id, groupId: body.groupId !== undefined ? body.groupId : service.groupId, tags: tags ?? service.tags, partnerAccess: service.partnerAccess }
-      if (via.level !== 'owner' && !inScope(via.scope, next)) throw fieldError(403, 'forbidden', 'tags', 'The change would move the service outside your scope.')
+      if (!withinScope(ctx.grants, ctx.ceiling, ownerOf(service), next)) throw fieldError(403, 'forbidden', 'tags', 'The change would move the service outside your scope.')
       await updateService(c.var.db, service.id, { ...body, tags })
-      const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
       await audit(c, ownerOf(service), { type: 'service_updated', target: target(updated), description: `${ctx.principal.user.email} changed ${label(updated)}` })
       return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
     },
@@ -287,15 +290,14 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/services/{sid}',
+      middleware: [requirePermission('services.view'), requireService('services.manage')] as const,
       tags: ['Services'],
       summary: 'Delete a service',
       request: { params: ServiceParams },
       responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
     }),
     async (c) => {
-      const { id, sid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const service = await loadService(ctx, c, sid, 'services.manage')
+      const { access: ctx, service } = c.var
       await deleteService(c.var.db, service.id)
       await audit(c, ownerOf(service), { type: 'service_deleted', target: target(service), description: `${ctx.principal.user.email} deleted ${label(service)}` })
       return c.body(null, 204)
@@ -305,6 +307,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/services/{sid}/actions/{action}',
+      middleware: [requirePermission('services.view'), requireService('services.operate')] as const,
       tags: ['Services'],
       summary: 'Run a server action: restart or rename',
       description: 'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `rename` takes `{ name }`.',
@@ -318,14 +321,13 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const { id, sid, action } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const service = await loadService(ctx, c, sid, 'services.operate')
+      const { action } = c.req.valid('param')
+      const { access: ctx, service } = c.var
       const { name } = c.req.valid('json')
       if (action === 'restart' && !RESTARTABLE.has(service.type)) throw new AppError(422, 'unsupported_action', `A ${service.type.replace('_', ' ')} cannot be restarted.`)
       if (action === 'rename' && !name) throw fieldError(400, 'validation_failed', 'name', 'Enter the new name.')
       await recordServiceAction(c.var.db, service.id, action, action === 'rename' ? name : undefined)
-      const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
       const what = action === 'restart' ? `restarted ${label(service)}` : `renamed ${label(service)} to ${name}`
       await audit(c, ownerOf(service), { type: 'server_action', target: target(updated), description: `${ctx.principal.user.email} ${what}` })
       return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
@@ -335,6 +337,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/services/{sid}/partner-access',
+      middleware: [requirePermission('services.view'), requireService('services.view')] as const,
       tags: ['Services'],
       summary: "Grant or withdraw the partner's access to a service (customer consent)",
       description: 'Only members of the owning account with `services.manage` may change it; partners never can.',
@@ -345,18 +348,12 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const { id, sid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      const service = await getServiceInTree(c.var.db, ctx.account.path, sid)
-      if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
-      authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
-      // Consent is the customer's own decision: the manage right must come from a membership in the owning account.
-      const via = decide(ctx, 'services.manage', { ...ownerOf(service) }, { ...serviceFacts(service), partnerAccess: true })
-      if (!via.ok || via.via.accountId !== service.accountId) throw new AppError(403, 'forbidden', 'Only the customer who owns the service can change partner access.')
-      if (ctx.principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
+      const { access: ctx, service } = c.var
+      const consent = canChangeConsent(ctx.grants, ctx.ceiling, ownerOf(service), serviceFacts(service))
+      if (!consent.ok) throw new AppError(consent.status, consent.code, consent.detail)
       const { enabled } = c.req.valid('json')
       await setPartnerAccess(c.var.db, service.id, enabled)
-      const updated = (await getServiceInTree(c.var.db, ctx.account.path, sid))!
+      const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
       await audit(c, ownerOf(service), {
         type: 'update_configuration',
         target: target(updated),
@@ -369,6 +366,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/partner-access',
+      middleware: [requirePermission('services.manage')] as const,
       tags: ['Services'],
       summary: "A customer's consent for all its services at once",
       description:
@@ -380,8 +378,8 @@ export const servicesRouter = createRouter()
       },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      const via = authorize(ctx, 'services.manage')
+      const ctx = c.var.access
+      const { via } = ctx
       if (ctx.account.kind !== 'customer' || via.accountId !== ctx.account.id) throw new AppError(403, 'forbidden', 'Only the customer itself decides partner access.')
       if (ctx.principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
       const { enabled } = c.req.valid('json')

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from '../domain/resellers.ts'
-import { AppError } from '../errors.ts'
-import { authorize, loadAccountContext } from '../middleware/account-context.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccessSchema, LimitsSchema } from './resellers.ts'
-import { AccountParam, fieldError, problems } from './schemas.ts'
+import { AccountParam, problems } from './schemas.ts'
 
 const TemplateView = z
   .object({
@@ -42,6 +42,7 @@ export const templates = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/templates',
+      middleware: [requirePermission('resellers.view')] as const,
       tags: ['Resellers'],
       summary: 'Reseller templates of the platform',
       description: 'Needs `resellers.view`. With how many (undeleted) resellers came from each.',
@@ -49,8 +50,7 @@ export const templates = createRouter()
       responses: { 200: { description: 'Templates by name', content: { 'application/json': { schema: z.object({ items: z.array(TemplateView) }) } } }, ...problems(401, 403, 404) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'resellers.view')
+      const ctx = c.var.access
       return c.json({ items: await listTemplates(c.var.db, ctx.account.id) }, 200)
     },
   )
@@ -58,6 +58,7 @@ export const templates = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/templates/{tid}',
+      middleware: [requirePermission('resellers.view')] as const,
       tags: ['Resellers'],
       summary: 'One reseller template',
       request: { params: TemplateParams },
@@ -65,8 +66,7 @@ export const templates = createRouter()
     }),
     async (c) => {
       const { id, tid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      authorize(ctx, 'resellers.view')
+      const ctx = c.var.access
       const template = await getTemplate(c.var.db, ctx.account.id, tid)
       if (!template) throw new AppError(404, 'not_found', 'No template with that id.')
       return c.json({ template }, 200)
@@ -76,6 +76,7 @@ export const templates = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/templates',
+      middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Create a reseller template (limits and access)',
       description: 'Needs `resellers.manage`. Names are unique per platform.',
@@ -83,8 +84,7 @@ export const templates = createRouter()
       responses: { 201: { description: 'Created', ...one }, ...problems(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const ctx = await loadAccountContext(c, c.req.valid('param').id)
-      authorize(ctx, 'resellers.manage')
+      const ctx = c.var.access
       const body = c.req.valid('json')
       let tid: string
       try {
@@ -102,6 +102,7 @@ export const templates = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/templates/{tid}',
+      middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Change a reseller template',
       description: 'Needs `resellers.manage`. Resellers made from it keep the values they copied.',
@@ -110,8 +111,7 @@ export const templates = createRouter()
     }),
     async (c) => {
       const { id, tid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      authorize(ctx, 'resellers.manage')
+      const ctx = c.var.access
       if (!(await getTemplate(c.var.db, ctx.account.id, tid))) throw new AppError(404, 'not_found', 'No template with that id.')
       const body = c.req.valid('json')
       if (Object.keys(body).length === 0) throw fieldError(400, 'validation_failed', 'body', 'Send name, limits or access.')
@@ -130,6 +130,7 @@ export const templates = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/templates/{tid}',
+      middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Delete a reseller template',
       description: 'Needs `resellers.manage`. Resellers made from it keep their limits and access.',
@@ -138,8 +139,7 @@ export const templates = createRouter()
     }),
     async (c) => {
       const { id, tid } = c.req.valid('param')
-      const ctx = await loadAccountContext(c, id)
-      authorize(ctx, 'resellers.manage')
+      const ctx = c.var.access
       const template = await getTemplate(c.var.db, ctx.account.id, tid)
       if (!template) throw new AppError(404, 'not_found', 'No template with that id.')
       await deleteTemplate(c.var.db, ctx.account.id, tid)

@@ -1,0 +1,63 @@
+import { canActing, inScope, type Decision, type Denial, type MembershipGrant, type TargetAccount, type TargetService } from './decide.ts'
+import { reachingMembership } from './tenancy.ts'
+
+export type PlacementDecision =
+  | { ok: true; partnerAccess: boolean }
+  | { ok: false; status: 403 | 404; code: Denial['code']; field: 'partnerAccess' | 'tags' | null; detail: string }
+
+/**
+ * May the caller create a service with these facts in `account`? They need
+ * `services.manage` there; the new service must lie inside their scope (and,
+ * while impersonating, inside the impersonator's too), so nobody creates what
+ * they could not see afterwards; and partner access (consent) can only be
+ * turned on by the owning account's own members, never by a partner or an
+ * impersonator. Omitted partner access follows the customer's own default
+ * when the caller belongs to it, else starts off.
+ */
+export function canCreateService(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  account: TargetAccount & { partnerAccessDefault: boolean },
+  facts: { groupId: string | null; tags: readonly string[]; partnerAccess?: boolean | undefined },
+): PlacementDecision {
+  const decision = canActing(memberships, ceiling, 'services.manage', account)
+  if (!decision.ok) return { ...decision, field: null }
+  const own = decision.via.accountId === account.id
+  if (facts.partnerAccess && (!own || ceiling)) {
+    return { ok: false, status: 403, code: 'forbidden', field: 'partnerAccess', detail: 'Only the customer can grant partner access.' }
+  }
+  const partnerAccess = facts.partnerAccess ?? (own && account.partnerAccessDefault)
+  if (!withinScope(memberships, ceiling, account, { id: '', groupId: facts.groupId, tags: facts.tags, partnerAccess })) {
+    return { ok: false, status: 403, code: 'forbidden', field: 'tags', detail: 'The new service would be outside your scope; give it a tag or group you may reach.' }
+  }
+  return { ok: true, partnerAccess }
+}
+
+/**
+ * Does a service with these facts lie inside the caller's scope in `account`
+ * (and, while impersonating, inside the impersonator's)? Owners reach every
+ * service. A change that moves a service must keep it here.
+ */
+export function withinScope(memberships: readonly MembershipGrant[], ceiling: readonly MembershipGrant[] | null, account: { path: string }, service: TargetService): boolean {
+  return (ceiling ? [memberships, ceiling] : [memberships]).every((grants) => {
+    const via = reachingMembership(grants, account.path)
+    return !!via && (via.level === 'owner' || inScope(via.scope, service))
+  })
+}
+
+/**
+ * May the caller change a service's partner access (the customer's consent)?
+ * Only with `services.manage` held in the owning account itself, and never on
+ * someone else's behalf.
+ */
+export function canChangeConsent(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  owner: TargetAccount,
+  service: TargetService,
+): Decision {
+  if (ceiling) return { ok: false, status: 403, code: 'impersonation_restricted', detail: 'Consent is the customer’s own decision; it cannot be changed on their behalf.' }
+  const decision = canActing(memberships, null, 'services.manage', owner, { ...service, partnerAccess: true })
+  if (!decision.ok || decision.via.accountId !== owner.id) return { ok: false, status: 403, code: 'forbidden', detail: 'Only the customer who owns the service can change partner access.' }
+  return decision
+}

@@ -1,0 +1,118 @@
+import type { Context } from 'hono'
+import type { AccountKind } from '../../../db/schema/accounts.ts'
+import { createMiddleware } from 'hono/factory'
+import type { Permission } from '../authz/catalogue.ts'
+import { canActing, type TargetAccount, type TargetService } from '../authz/decide.ts'
+import { reachingMembership } from '../authz/tenancy.ts'
+import { getAccount } from '../domain/accounts.ts'
+import type { LoadedGrant } from '../domain/grants.ts'
+import type { Principal } from '../domain/sessions.ts'
+import type { AppEnv, Bindings, Variables } from '../env.ts'
+import { AppError } from '../errors.ts'
+
+export type AccountRow = NonNullable<Awaited<ReturnType<typeof getAccount>>>
+
+/** The caller and the account of the route's `{id}`, as the guard let them through. */
+export interface Access {
+  principal: Principal
+  account: AccountRow
+  /** The caller's grants: the target's while impersonating. */
+  grants: LoadedGrant[]
+  /** The membership through which the caller reaches the account (its own, or an ancestor's). */
+  via: LoadedGrant
+  /** The impersonator's own grants while impersonating (a ceiling on everything), else null. */
+  ceiling: LoadedGrant[] | null
+}
+
+/** Env of a handler behind `requireSignIn`. */
+export type SignedInEnv = { Bindings: Bindings; Variables: Variables & { signedIn: Principal } }
+/** Env of a handler behind `requireAccount` or `requirePermission`. */
+export type AccessEnv = { Bindings: Bindings; Variables: Variables & { access: Access } }
+
+/** Which permission a route needs: one, any of several, or one chosen by the kind of account. */
+export type PermissionRule = Permission | readonly Permission[] | ((account: AccountRow) => Permission)
+
+/** The signed-in principal, or a 401 problem. */
+export function requirePrincipal<E extends AppEnv>(c: Context<E>): Principal {
+  const principal = c.var.principal
+  if (!principal) throw new AppError(401, 'unauthenticated')
+  return principal
+}
+
+/**
+ * Load an account the caller may reach. Anything outside the caller's trees
+ * answers 404, exactly like an id that does not exist, so other tenants' ids
+ * cannot be probed; a disabled account shuts out the people of its own subtree.
+ */
+export async function loadAccess<E extends AppEnv>(c: Context<E>, accountId: string): Promise<Access> {
+  const principal = requirePrincipal(c)
+  const grants = principal.memberships
+  const account = accountId.length <= 64 ? await getAccount(c.var.db, accountId) : undefined
+  const via = account ? reachingMembership(grants, account.path) : null
+  if (!account || !via) throw new AppError(404, 'not_found', 'No account with that id.')
+  // Rule 8: a disabled account shuts out the people of its own subtree (those above it still reach it).
+  if (account.blocked && via.path.startsWith(account.blocked.path)) throw suspended(account.blocked)
+  return { principal, account, grants, via, ceiling: principal.impersonation?.ceiling ?? null }
+}
+
+/** The problem people of a disabled tree get; the reason only where the platform chose to show it. */
+export function suspended(block: { name: string; reason: string | null; showReason: boolean }) {
+  const why = block.showReason && block.reason ? ` Reason: ${block.reason}` : ''
+  return new AppError(403, 'account_suspended', `${block.name} is suspended.${why}`, {
+    reason: block.showReason ? block.reason : null,
+  })
+}
+
+/**
+ * The decision for this caller. While impersonating, the target's grants
+ * decide and the impersonator's own grants are a ceiling: both must allow it.
+ */
+export function decide(access: Pick<Access, 'grants' | 'ceiling' | 'account'>, permission: Permission, account: TargetAccount = access.account, service?: TargetService) {
+  // An account below the route's account shares its tree's access (the reseller's).
+  const target = account.allowedSections || !access.account.allowedSections ? account : { ...account, allowedSections: access.account.allowedSections }
+  return canActing(access.grants, access.ceiling, permission, target, service)
+}
+
+/**
+ * Ask the decision function about one more thing inside the route's account
+ * (a service, a child account) and turn a refusal into its problem. Returns
+ * the membership that allowed it.
+ */
+export function authorize(access: Access, permission: Permission, service?: TargetService, account: TargetAccount = access.account): LoadedGrant {
+  const decision = decide(access, permission, account, service)
+  if (!decision.ok) throw new AppError(decision.status, decision.code, decision.detail)
+  return decision.via as LoadedGrant
+}
+
+/** The route needs a signed-in caller (401 before anything else, the body included). */
+export const requireSignIn = () =>
+  createMiddleware<SignedInEnv>(async (c, next) => {
+    c.set('signedIn', requirePrincipal(c))
+    await next()
+  })
+
+/**
+ * The route acts in the account of its `{id}` path parameter: sign-in, reach
+ * (404 otherwise) and, when given, the permission are checked before the
+ * request's parameters and body are validated. Handlers read `c.var.access`.
+ */
+export const requirePermission = (rule?: PermissionRule, only?: { kinds: readonly AccountKind[]; detail: string }) =>
+  createMiddleware<AccessEnv>(async (c, next) => {
+    const access = await loadAccess(c, c.req.param('id') ?? '')
+    // A resource that exists only on some kinds of account is absent (404) on the others.
+    if (only && !only.kinds.includes(access.account.kind)) throw new AppError(404, 'not_found', only.detail)
+    if (rule) {
+      const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
+      const decisions = wanted.map((p) => decide(access, p))
+      const allowed = decisions.find((d) => d.ok)
+      if (!allowed) {
+        const first = decisions[0]!
+        if (!first.ok) throw new AppError(first.status, first.code, first.detail)
+      } else if (allowed.ok) access.via = allowed.via as LoadedGrant
+    }
+    c.set('access', access)
+    await next()
+  })
+
+/** The route acts in the account of its `{id}`: sign-in and reach, no particular permission (every member). */
+export const requireAccount = () => requirePermission()
