@@ -183,3 +183,72 @@ describe('while impersonating', () => {
     expect(row!.ended_at - row!.started_at).toBe(60 * 60 * 1000)
   })
 })
+
+describe('an impersonator grants nothing beyond their own reach (rule 7)', () => {
+  /** Sarah, an Acme admin who may impersonate customers and manage their staff and roles, but holds no billing. */
+  async function supportDesk() {
+    const owner = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    const role = await api(`/accounts/${acme}/roles`, {
+      method: 'POST',
+      cookie: owner,
+      json: { name: 'Support desk', permissions: ['customers.view', 'customers.manage', 'customers.impersonate', 'staff.view', 'staff.manage', 'roles.view', 'roles.manage', 'services.view'] },
+    })
+    expect(role.status).toBe(201)
+    const roleId = ((await role.json()) as { role: { id: string } }).role.id
+    const sarahMember = await env.DB.prepare(
+      "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'sarah@acme.test' AND m.account_id = ?",
+    )
+      .bind(acme)
+      .first<{ id: string }>()
+    const patched = await api(`/accounts/${acme}/members/${sarahMember!.id}`, { method: 'PATCH', cookie: owner, json: { roles: ['manager', 'technical', roleId] } })
+    expect(patched.status).toBe(200)
+    const sarah = await login('sarah@acme.test')
+    expect((await start(sarah, 'owner@bluebird.test', 'Bluebird Bakery')).status).toBe(201)
+    return { sarah, bluebird: await accountId('Bluebird Bakery') }
+  }
+
+  const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n
+
+  // Security: acting as a customer's owner must not mint a full-power login that outlives the impersonation.
+  it('refuses to invite or add a member with a permission the impersonator does not hold', async () => {
+    const { sarah, bluebird } = await supportDesk()
+    const before = await count('invitations')
+    const invited = await api(`/accounts/${bluebird}/invitations`, { method: 'POST', cookie: sarah, json: { kind: 'member', email: 'mole@example.test', level: 'admin', roleIds: ['billing'] } })
+    expect(invited.status).toBe(403)
+    expect(await problem(invited)).toMatchObject({ code: 'escalation', errors: [{ field: 'roles' }] })
+    const added = await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: sarah, json: { email: 'mole@example.test', level: 'admin', roles: ['account-owner'] } })
+    expect(added.status).toBe(403)
+    expect(await count('invitations')).toBe(before)
+  })
+
+  it('still lets the impersonator grant what they hold themselves', async () => {
+    const { sarah, bluebird } = await supportDesk()
+    const res = await api(`/accounts/${bluebird}/invitations`, { method: 'POST', cookie: sarah, json: { kind: 'member', email: 'helper@example.test', level: 'user', roleIds: [] } })
+    expect(res.status).toBe(201)
+  })
+
+  // Security: a custom role is a grant too.
+  it('refuses to create or widen a role beyond the impersonator’s own permissions', async () => {
+    const { sarah, bluebird } = await supportDesk()
+    const before = await count('roles')
+    const created = await api(`/accounts/${bluebird}/roles`, { method: 'POST', cookie: sarah, json: { name: 'Money', permissions: ['billing.view', 'billing.manage'] } })
+    expect(created.status).toBe(403)
+    expect(await problem(created)).toMatchObject({ code: 'escalation', errors: [{ field: 'permissions' }] })
+    expect(await count('roles')).toBe(before)
+  })
+
+  it('refuses to give an existing member a role beyond the impersonator’s own permissions', async () => {
+    const { sarah, bluebird } = await supportDesk()
+    const sam = await env.DB.prepare("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'sam@freelance.test' AND m.account_id = ?").bind(bluebird).first<{ id: string }>()
+    const res = await api(`/accounts/${bluebird}/members/${sam!.id}`, { method: 'PATCH', cookie: sarah, json: { roles: ['billing'] } })
+    expect(res.status).toBe(403)
+    expect((await problem(res)).code).toBe('escalation')
+  })
+
+  it('refuses to change the customer’s consent on its behalf', async () => {
+    const { sarah, bluebird } = await supportDesk()
+    const res = await api(`/accounts/${bluebird}/partner-access`, { method: 'PUT', cookie: sarah, json: { enabled: true } })
+    expect(res.status).toBe(403)
+  })
+})

@@ -396,3 +396,93 @@ describe('a reseller’s brand domain on creation', () => {
     }
   })
 })
+
+describe('nobody’s existing login is attached without their consent (rule 14)', () => {
+  type Created = { account: Record<string, unknown> & { id: string; owner: unknown }; ownerInvitation: { id: string; email: string; expiresAt: number } }
+
+  /** The answer with everything that differs between two creations by nature (ids, names, times) taken out. */
+  const shape = ({ account, ownerInvitation }: Created) => {
+    const { id: _i, name: _n, path: _p, createdAt: _c, ...rest } = account
+    return { account: rest, ownerInvitation: Object.keys(ownerInvitation).sort() }
+  }
+
+  // Security: a reseller naming another tree's owner (or the platform owner) as owner of a new customer gains nothing.
+  it.each(['owner@globex.test', 'admin@nimbus.test'])('creating a customer for %s answers like a new email, makes nobody owner, and reveals nothing', async (existing) => {
+    const acme = await accountId('Acme Hosting')
+    const cookie = await login('owner@acme.test')
+    const known = await api(`/accounts/${acme}/customers`, { method: 'POST', cookie, json: { name: 'Trojan Horse Ltd', ownerEmail: existing, ownerName: 'Whoever', ownerPassword: password } })
+    const fresh = await api(`/accounts/${acme}/customers`, { method: 'POST', cookie, json: { name: 'Honest Ltd', ownerEmail: 'brand-new@honest.test', ownerName: 'Whoever', ownerPassword: password } })
+    expect(known.status).toBe(201)
+    expect(fresh.status).toBe(201)
+    const knownBody = (await known.json()) as Created
+    expect(shape(knownBody)).toEqual(shape((await fresh.json()) as Created))
+    expect(knownBody.account.owner).toBeNull()
+    // The real owner of that email has no membership in the new customer …
+    const member = await env.DB.prepare('SELECT count(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ? AND m.account_id = ?')
+      .bind(existing, knownBody.account.id)
+      .first<{ n: number }>()
+    expect(member?.n).toBe(0)
+    // … so their sign-ins never land in Acme's tree, and Acme cannot act as them.
+    await login(existing)
+    const log = (await (await api(`/accounts/${knownBody.account.id}/activity?type=login`, { cookie })).json()) as { items: unknown[] }
+    expect(log.items).toEqual([])
+    const userId = (await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(existing).first<{ id: string }>())!.id
+    const imp = await api('/impersonation', { method: 'POST', cookie, json: { userId, accountId: knownBody.account.id, reason: 'Trying to get in' } })
+    expect(imp.status).toBe(404)
+  })
+
+  it('creating a reseller for an existing login sends an owner invitation; accepting while signed in makes them owner', async () => {
+    const p = await platform()
+    const res = await api(`/accounts/${p.id}/resellers`, { method: 'POST', cookie: p.cookie, json: { name: 'Second Brand', ownerEmail: 'owner@globex.test', ownerName: 'Globex owner' } })
+    expect(res.status).toBe(201)
+    const { account } = (await res.json()) as Created
+    expect(account.owner).toBeNull()
+    // Only the person's own acceptance, signed in as themselves, attaches their login.
+    const token = /\/invite\/([a-z2-7]+)/.exec(((await env.DB.prepare('SELECT text FROM email_outbox WHERE "to" = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').bind('owner@globex.test').first<{ text: string }>())!).text)![1]!
+    const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', cookie: await login('owner@globex.test'), json: {} })
+    expect(accepted.status).toBe(201)
+    const list = (await (await api(`/accounts/${p.id}/resellers/${account.id}`, { cookie: p.cookie })).json()) as { account: { owner: { email: string } | null } }
+    expect(list.account.owner?.email).toBe('owner@globex.test')
+  })
+})
+
+describe('only the account that suspended or deleted can undo it (rule 8)', () => {
+  // Security: a reseller cannot lift its platform's suspension of one of its customers.
+  it('refuses a reseller enabling a customer the platform disabled; the platform can', async () => {
+    const p = await platform()
+    const acme = await accountId('Acme Hosting')
+    const bluebird = await accountId('Bluebird Bakery')
+    const disabled = await api(`/accounts/${p.id}/customers/${bluebird}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Unpaid invoices' } })
+    expect(disabled.status).toBe(200)
+    const reseller = await login('owner@acme.test')
+    const listed = (await (await api(`/accounts/${acme}/customers`, { cookie: reseller })).json()) as { items: { id: string; canUndo: boolean }[] }
+    expect(listed.items.find((c) => c.id === bluebird)?.canUndo).toBe(false)
+    const refused = await api(`/accounts/${acme}/customers/${bluebird}/enable`, { method: 'POST', cookie: reseller })
+    expect(refused.status).toBe(403)
+    expect((await api(`/accounts/${bluebird}`, { cookie: await login('admin@nimbus.test') })).status).toBe(200)
+    const status = await env.DB.prepare('SELECT status FROM accounts WHERE id = ?').bind(bluebird).first<{ status: string }>()
+    expect(status?.status).toBe('disabled')
+    expect((await api(`/accounts/${p.id}/customers/${bluebird}/enable`, { method: 'POST', cookie: p.cookie })).status).toBe(200)
+  })
+
+  it('lets the platform undo what a reseller decided, and the reseller undo its own decision', async () => {
+    const p = await platform()
+    const acme = await accountId('Acme Hosting')
+    const copperleaf = await accountId('Copperleaf Studio')
+    const reseller = await login('owner@acme.test')
+    expect((await api(`/accounts/${acme}/customers/${copperleaf}/disable`, { method: 'POST', cookie: reseller, json: { reason: 'Abuse report' } })).status).toBe(200)
+    expect((await api(`/accounts/${p.id}/customers/${copperleaf}/enable`, { method: 'POST', cookie: p.cookie })).status).toBe(200)
+    expect((await api(`/accounts/${acme}/customers/${copperleaf}/disable`, { method: 'POST', cookie: reseller, json: { reason: 'Abuse report' } })).status).toBe(200)
+    expect((await api(`/accounts/${acme}/customers/${copperleaf}/enable`, { method: 'POST', cookie: reseller })).status).toBe(200)
+  })
+
+  it('refuses a reseller restoring a customer the platform deleted', async () => {
+    const p = await platform()
+    const acme = await accountId('Acme Hosting')
+    const driftwood = await accountId('Driftwood Dental')
+    expect((await api(`/accounts/${p.id}/customers/${driftwood}`, { method: 'DELETE', cookie: p.cookie })).status).toBe(200)
+    const refused = await api(`/accounts/${acme}/customers/${driftwood}/restore`, { method: 'POST', cookie: await login('owner@acme.test') })
+    expect(refused.status).toBe(403)
+    expect((await api(`/accounts/${p.id}/customers/${driftwood}/restore`, { method: 'POST', cookie: p.cookie })).status).toBe(200)
+  })
+})
