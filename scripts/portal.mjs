@@ -105,16 +105,47 @@ export function ensureDevVars() {
   if (!existsSync(file)) writeFileSync(file, '# Local development only (wrangler dev); never deployed.\nDEV_TOOLS=true\n')
 }
 
+/** The debugger port that goes with a portal port: 9229 beside 8787, and moved along with PORT. */
+export const inspectorPortFor = (port) => port + (9229 - 8787)
+
+/**
+ * Pass wrangler's output through, without the harmless warning (and its stack
+ * trace) it prints when the machine is offline and Cloudflare's Request.cf data
+ * cannot be fetched.
+ */
+function relay(stream, out) {
+  let skipping = false
+  let rest = ''
+  stream.on('data', (chunk) => {
+    const lines = (rest + chunk).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) {
+      if (/Request\.cf/.test(line)) {
+        if (!skipping) out.write('  (offline: Cloudflare\'s request metadata is unavailable; nothing else is affected)\n')
+        skipping = true
+        continue
+      }
+      if (skipping && (/^\s+at\s/.test(line) || /^\s*$/.test(line) || /^\s*\[cause\]|fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/.test(line))) continue
+      skipping = false
+      out.write(line + '\n')
+    }
+  })
+}
+
 /** Start wrangler dev serving web + API on one origin. Resolves once /api/v1/health answers. */
-export async function servePortal({ port = 8787, persistTo, inspectorPort = 9229, quiet = false, snapshot = true }) {
+export async function servePortal({ port = 8787, persistTo, inspectorPort = inspectorPortFor(port), quiet = false, snapshot = true }) {
   ensureDevVars()
   // `snapshot: false` serves web/.svelte-kit itself, so a `vite build --watch` is picked up.
   const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']
-  const child = spawn('wrangler', args, { cwd: root, env, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], detached: true })
+  const child = spawn('wrangler', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''
-  child.stdout?.on('data', (d) => (output += d))
-  child.stderr?.on('data', (d) => (output += d))
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  if (!quiet) {
+    relay(child.stdout, process.stdout)
+    relay(child.stderr, process.stderr)
+  }
   const stop = () => {
     try { process.kill(-child.pid, 'SIGTERM') } catch {}
   }

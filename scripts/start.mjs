@@ -1,15 +1,22 @@
 // npm start: the whole portal with demo data on http://localhost:8787
 // (and the Acme brand on http://acme.localhost:8787).
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { buildWeb, prepareDatabase, root, servePortal } from './portal.mjs'
 
 // --watch (npm run dev): rebuild the web app on every change; wrangler reloads it.
 const watch = process.argv.includes('--watch')
 
+// PORT moves the portal and its debugger port (PORT + 442) together, so two checkouts can run side by side.
 const port = Number(process.env.PORT ?? 8787)
+if (!Number.isInteger(port) || port < 1024 || port > 65535 - 442) {
+  console.error(`\n  PORT must be a number between 1024 and ${65535 - 442}; got ${process.env.PORT}.\n`)
+  process.exit(1)
+}
 const persistTo = path.join(root, '.wrangler/state')
 
+console.log(`\n  Building the web app${existsSync(path.join(root, 'web', '.svelte-kit', 'cloudflare')) ? '' : ' (the first start takes a minute or two)'}, then preparing the demo database…\n`)
 buildWeb()
 prepareDatabase(persistTo)
 const { child, stop: stopServer } = await servePortal({ port, persistTo, snapshot: !watch })

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // E2E_PORT / E2E_INSPECTOR_PORT move the run elsewhere when 8788 is taken (e.g. by a dev server).
 const PORT = Number(process.env.E2E_PORT ?? 8788)
-const INSPECTOR_PORT = Number(process.env.E2E_INSPECTOR_PORT ?? 9230)
+const INSPECTOR_PORT = Number(process.env.E2E_INSPECTOR_PORT ?? PORT + (9229 - 8787))
 const BASE_URL = `http://localhost:${PORT}`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
