@@ -60,5 +60,3 @@ export const builtinRoles = [
     permissions: p('dashboard.view', 'services.view', 'visitation.view', 'visitation.request'),
   },
 ] as const satisfies readonly BuiltinRole[]
-
-export type BuiltinRoleKey = (typeof builtinRoles)[number]['key']

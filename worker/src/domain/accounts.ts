@@ -29,9 +29,6 @@ export function parseAccess(json: string | null | undefined): SectionKey[] | nul
   }
 }
 
-/** The ids on a materialised path, root first, as SQL `json_each` can read them. */
-export const pathIds = (path: string) => JSON.stringify(path.split('/').filter(Boolean))
-
 /** The account on the path that blocks it: a disabled or deleted ancestor (or itself). */
 export interface Block {
   id: string
