@@ -314,3 +314,31 @@ describe('what the caller may grant', () => {
     expect(res.status).toBe(200)
   })
 })
+
+describe('what the caller may do to each member', () => {
+  type Row = { user: { email: string }; allowed: { edit: boolean; remove: boolean; impersonate: boolean; notifications: boolean } }
+  const rows = async (email: string) => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie: await login(email) })
+    const { items } = (await res.json()) as { items: Row[] }
+    return Object.fromEntries(items.map((m) => [m.user.email, m.allowed]))
+  }
+
+  it('says per row what the API would allow, so the page offers nothing it would refuse', async () => {
+    const owner = await rows('owner@acme.test')
+    expect(owner['owner@acme.test']).toEqual({ edit: false, remove: false, impersonate: false, notifications: true })
+    expect(owner['tom@acme.test']).toEqual({ edit: true, remove: true, impersonate: true, notifications: true })
+    const sarah = await rows('sarah@acme.test')
+    expect(sarah['owner@acme.test']).toMatchObject({ edit: false, remove: false, impersonate: false })
+    expect(sarah['sarah@acme.test']).toMatchObject({ remove: false, notifications: true })
+    expect(sarah['tom@acme.test']).toMatchObject({ edit: true, remove: true })
+  })
+
+  it('agrees with the API: a row marked not removable is refused, a removable one is removed', async () => {
+    const acme = await accountId('Acme Hosting')
+    const sarah = await login('sarah@acme.test')
+    const owner = await membershipId('owner@acme.test', 'Acme Hosting')
+    expect((await api(`/accounts/${acme}/members/${owner}`, { method: 'DELETE', cookie: sarah })).status).toBe(403)
+    const tom = await membershipId('tom@acme.test', 'Acme Hosting')
+    expect((await api(`/accounts/${acme}/members/${tom}`, { method: 'DELETE', cookie: sarah })).status).toBe(204)
+  })
+})

@@ -1,7 +1,8 @@
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { permissions as allPermissions, sectionOf, type Permission } from './catalogue.ts'
-import { can, effectivePermissions, type MembershipGrant, type Scope, type TargetAccount } from './decide.ts'
+import { can, canActing, effectivePermissions, type MembershipGrant, type Scope, type TargetAccount } from './decide.ts'
+import { canImpersonate } from './impersonation.ts'
 import { reachingMembership } from './tenancy.ts'
 
 /** Levels from highest to lowest: nobody acts on a member above their own level. */
@@ -177,4 +178,40 @@ export function canRemoveMember(
     if (!via || rank[target.level] > rank[via.level]) return deny(403, 'escalation', 'member', 'You cannot remove a member above your own level.')
   }
   return { ok: true }
+}
+
+/** What the caller may do to one member row: the staff page shows exactly these actions. */
+export interface MemberActions {
+  edit: boolean
+  remove: boolean
+  impersonate: boolean
+  notifications: boolean
+}
+
+/**
+ * The actions a principal may take on member `target` of `account`. Asked of
+ * the same rules the routes enforce: `staff.manage` and never above one's own
+ * level (nor the impersonator's) to edit or remove; rule 7 to impersonate
+ * (never while already impersonating); one's own notification settings, or
+ * anyone's with `staff.manage`.
+ */
+export function memberActions(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  account: TargetAccount,
+  self: { id: string },
+  target: { userId: string; level: MembershipLevel },
+): MemberActions {
+  const manage = canActing(memberships, ceiling, 'staff.manage', account).ok
+  const isSelf = target.userId === self.id
+  const reachAbove = (ceiling ? [memberships, ceiling] : [memberships]).every((grants) => {
+    const via = reachingMembership(grants, account.path)
+    return !!via && rank[target.level] <= rank[via.level]
+  })
+  return {
+    edit: manage && target.level !== 'owner' && reachAbove,
+    remove: manage && canRemoveMember(memberships, ceiling, account, { level: target.level, self: isSelf }).ok,
+    impersonate: !ceiling && canImpersonate(memberships, self, account, target).ok,
+    notifications: (isSelf && !ceiling) || manage,
+  }
 }

@@ -1,14 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { effectivePermissions } from '../authz/decide.ts'
-import { canRemoveMember } from '../authz/grants.ts'
+import { canRemoveMember, grantablePermissions, memberActions } from '../authz/grants.ts'
 import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { requirePermission } from '../middleware/access.ts'
+import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { limitProblem } from '../middleware/limit-problem.ts'
@@ -27,6 +26,8 @@ const MemberView = z
     scope: ScopeSchema,
     createdAt: z.number(),
     self: z.boolean(),
+    /** What the caller may do to this member (the same rules the API enforces). */
+    allowed: z.object({ edit: z.boolean(), remove: z.boolean(), impersonate: z.boolean(), notifications: z.boolean() }),
   })
   .openapi('Member')
 
@@ -36,10 +37,10 @@ const UpdateMember = z
 
 const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
 
-/** Render members with role names. */
-async function present<E extends AppEnv>(c: Context<E>, accountId: string, members: Member[]) {
-  const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r]))
-  const me = c.var.principal?.user.id
+/** Render members with role names and what the caller may do to each. */
+async function present<E extends AppEnv>(c: Context<E>, access: Access, members: Member[]) {
+  const roles = new Map((await listRoles(c.var.db, access.account.id)).map((r) => [r.id, r]))
+  const me = access.principal.user.id
   return members.map((m) => ({
     id: m.id,
     user: m.user,
@@ -51,6 +52,7 @@ async function present<E extends AppEnv>(c: Context<E>, accountId: string, membe
     scope: m.scope,
     createdAt: m.createdAt,
     self: m.user.id === me,
+    allowed: memberActions(access.grants, access.ceiling, access.account, access.principal.user, { userId: m.user.id, level: m.level }),
   }))
 }
 
@@ -84,8 +86,9 @@ export const members = createRouter()
       const ctx = c.var.access
       const { via } = ctx
       const [items, admins] = await Promise.all([listMembers(c.var.db, ctx.account.id), adminCapacity(c.var.db, ctx.account.id)])
-      const me = { level: via.level, scope: via.scope, inherited: via.accountId !== ctx.account.id, permissions: [...effectivePermissions(via)] }
-      return c.json({ items: await present(c, ctx.account.id, items), admins, me }, 200)
+      // `permissions`: what the caller may hand out here (while impersonating, only what both people hold).
+      const me = { level: via.level, scope: via.scope, inherited: via.accountId !== ctx.account.id, permissions: [...grantablePermissions(ctx.grants, ctx.ceiling, ctx.account)] }
+      return c.json({ items: await present(c, ctx, items), admins, me }, 200)
     },
   )
   .openapi(
@@ -129,7 +132,7 @@ export const members = createRouter()
         subject: { id: member.user.id, email: member.user.email },
         description: `${ctx.principal.user.email} changed the ${changed || 'membership'} of ${member.user.email} in ${ctx.account.name}`,
       })
-      return c.json({ member: (await present(c, ctx.account.id, [member]))[0]! }, 200)
+      return c.json({ member: (await present(c, ctx, [member]))[0]! }, 200)
     },
   )
   .openapi(
