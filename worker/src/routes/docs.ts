@@ -10,6 +10,21 @@ const config = {
     description:
       'The API behind the Trellis partner portal. JSON in and out; errors are application/problem+json (RFC 9457) with a stable `code`. Authenticated by the session cookie; state-changing requests must come from the portal origin.',
   },
+  tags: [
+    { name: 'Auth', description: 'Signing in and out with the session cookie.' },
+    { name: 'Accounts', description: 'The account tree (platform → reseller → customer), its menu and usage.' },
+    { name: 'Staff', description: 'The people of an account: levels, roles, scopes and notification settings.' },
+    { name: 'Roles', description: 'Built-in and custom roles, and the permission catalogue they are drawn from.' },
+    { name: 'Services', description: 'Hosting, domains, servers and other services, with scopes and customer consent.' },
+    { name: 'Activity', description: 'The tamper-evident activity log of an account and its tree: search, export, live stream.' },
+    { name: 'Resellers', description: 'The platform’s resellers: creation from templates, limits, access and lifecycle.' },
+    { name: 'Customers', description: 'A reseller’s customer organisations and their lifecycle.' },
+    { name: 'Invitations', description: 'Single-use invitations to join an account or to become a customer.' },
+    { name: 'Impersonation', description: 'Acting as a member below you, for support, for at most 60 minutes.' },
+    { name: 'Branding', description: 'A reseller’s brand (name, colours, logo) and its verified hostnames.' },
+    { name: 'Me', description: 'The signed-in person: profile, password, access log.' },
+    { name: 'System', description: 'Health of the service.' },
+  ],
 }
 
 const escape = (s: unknown) =>
