@@ -81,6 +81,28 @@ function webConfig(persistTo) {
   return file
 }
 
+/**
+ * The API worker's wrangler config with PUBLIC_ORIGIN set to this run's own address, so
+ * links in emails (invitations, notices) point at the portal that sent them, whatever port
+ * it runs on. wrangler dev passes `--var` to the first config only, hence a copy. Paths in
+ * the copy are absolute, and the local `.dev.vars` sits beside it (wrangler reads it from
+ * the config's folder).
+ */
+function apiConfig(persistTo, port) {
+  const original = path.join(root, 'wrangler.toml')
+  const text = readFileSync(original, 'utf8')
+    .replace(/^main = "(.*)"$/m, (_, main) => `main = ${JSON.stringify(path.join(root, main))}`)
+    .replace(/^migrations_dir = "(.*)"$/m, (_, dir) => `migrations_dir = ${JSON.stringify(path.join(root, dir))}`)
+    .replace(/^PUBLIC_ORIGIN = .*$/m, `PUBLIC_ORIGIN = "http://localhost:${port}"`)
+  const folder = path.resolve(root, persistTo)
+  mkdirSync(folder, { recursive: true })
+  const file = path.join(folder, 'api.wrangler.toml')
+  writeFileSync(file, text)
+  const devVars = path.join(root, '.dev.vars')
+  if (existsSync(devVars)) cpSync(devVars, path.join(folder, '.dev.vars'))
+  return file
+}
+
 /** Apply D1 migrations and the demo data to a local state folder (idempotent). */
 export function prepareDatabase(persistTo, { quiet = false, fresh = false } = {}) {
   if (fresh) rmSync(persistTo, { recursive: true, force: true })
@@ -136,7 +158,7 @@ function relay(stream, out) {
 export async function servePortal({ port = 8787, persistTo, inspectorPort = inspectorPortFor(port), quiet = false, snapshot = true }) {
   ensureDevVars()
   // `snapshot: false` serves web/.svelte-kit itself, so a `vite build --watch` is picked up.
-  const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port),
+  const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', apiConfig(persistTo, port), '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']
   const child = spawn('wrangler', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''

@@ -18,6 +18,8 @@ export interface Bindings {
   BRANDING: R2Bucket
   /** The platform's own hostnames, comma-separated (never claimable by a reseller; localhost always is). */
   PLATFORM_HOSTNAMES?: string
+  /** The platform's canonical origin (`https://portal.example.com`): links in emails use it or a verified hostname, never the Host header. */
+  PUBLIC_ORIGIN: string
   /** "fake" reads DNS TXT records from the DNS_FAKE KV binding (tests); otherwise DNS-over-HTTPS. */
   DNS_RESOLVER?: string
   DNS_FAKE?: KVNamespace

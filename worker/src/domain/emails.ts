@@ -81,14 +81,33 @@ ${body.footnote ? `<p style="margin:0;font-size:13px;color:#71717a">${e(body.foo
 }
 
 /**
- * The brand an email from this account carries (its reseller's, or the
- * platform's), and the origin its links should use: the reseller's verified
- * portal hostname when it has one, so people land on the branded portal.
+ * The origin links in emails use: the reseller's verified portal hostname when
+ * it has one, else the platform's canonical origin (PUBLIC_ORIGIN). Never the
+ * request's Host (rule 13). A verified hostname is served over https, except
+ * local `*.localhost` names, which take the scheme and port of PUBLIC_ORIGIN
+ * (http://acme.localhost:8787 in development).
  */
-export async function emailBrandFor(db: DB, accountPath: string, requestUrl: string): Promise<{ brand: EmailBrand; origin: string }> {
+export function linkOrigin(publicOrigin: string, verifiedHostname: string | null): string {
+  let base: URL
+  try {
+    base = new URL(publicOrigin)
+  } catch {
+    throw new Error(`PUBLIC_ORIGIN is not an absolute URL: ${JSON.stringify(publicOrigin)}`)
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error('PUBLIC_ORIGIN must be an http(s) origin')
+  if (!verifiedHostname) return base.origin
+  const local = verifiedHostname === 'localhost' || verifiedHostname.endsWith('.localhost')
+  return local ? `${base.protocol}//${verifiedHostname}${base.port ? `:${base.port}` : ''}` : `https://${verifiedHostname}`
+}
+
+/**
+ * The brand an email from this account carries (its reseller's, or the
+ * platform's), and the origin its links and logo use (`linkOrigin`):
+ * configuration and verified hostnames only.
+ */
+export async function emailBrandFor(db: DB, accountPath: string, publicOrigin: string): Promise<{ brand: EmailBrand; origin: string }> {
   const b = await brandForAccount(db, accountPath)
-  const url = new URL(requestUrl)
-  const origin = b.hostname ? `${url.protocol}//${b.hostname}${url.port ? `:${url.port}` : ''}` : url.origin
+  const origin = linkOrigin(publicOrigin, b.hostname)
   const logoUrl = b.logoUrl ? (b.logoUrl.startsWith('/') ? `${origin}${b.logoUrl}` : b.logoUrl) : null
   return {
     brand: { name: b.name, primaryColor: b.primaryColor, accentColor: b.accentColor, logoUrl, supportEmail: b.supportEmail, supportUrl: b.supportUrl },

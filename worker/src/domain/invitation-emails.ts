@@ -4,17 +4,16 @@ import type { Bindings } from '../env.ts'
 import { emailBrandFor, renderEmail } from './emails.ts'
 import { createInvitation, getInvitation } from './invitations.ts'
 
-/** Email the invitation link, in the brand of the reseller the account belongs to. */
+/** Email the invitation link, in the brand of the reseller the account belongs to (links from PUBLIC_ORIGIN or a verified hostname, rule 13). */
 export async function sendInvitationEmail(
   env: Bindings,
   db: DB,
-  requestUrl: string,
   account: { name: string; path: string },
   inviter: { name: string; email: string },
   inv: { email: string; kind: 'member' | 'customer'; level: string | null; expiresAt: number },
   token: string,
 ) {
-  const { brand, origin } = await emailBrandFor(db, account.path, requestUrl)
+  const { brand, origin } = await emailBrandFor(db, account.path, env.PUBLIC_ORIGIN)
   const url = `${origin}/invite/${token}`
   const expires = new Date(inv.expiresAt).toUTCString()
   const footnote = `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`
@@ -54,7 +53,6 @@ export async function sendInvitationEmail(
 export async function inviteOwner(
   env: Bindings,
   db: DB,
-  requestUrl: string,
   account: { id: string; name: string; path: string },
   inviter: { id: string; name: string; email: string },
   owner: { email: string; name: string | null },
@@ -70,6 +68,6 @@ export async function inviteOwner(
     invitedBy: inviter.id,
   })
   const invitation = (await getInvitation(db, account.id, id))!
-  await sendInvitationEmail(env, db, requestUrl, account, inviter, invitation, token)
+  await sendInvitationEmail(env, db, account, inviter, invitation, token)
   return invitation
 }

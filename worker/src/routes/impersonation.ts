@@ -85,7 +85,7 @@ export const impersonationRoutes = createRouter()
       }
       await recordImpersonation(c, 'impersonation_start', facts, principal.memberships, 'started')
       // The person is told, every time (our users asked for it).
-      const { brand, origin } = await emailBrandFor(c.var.db, ctx.account.path, c.req.url)
+      const { brand, origin } = await emailBrandFor(c.var.db, ctx.account.path, c.env.PUBLIC_ORIGIN)
       const profile = `${origin}/profile`
       await mailerFor(c.env, c.var.db).send(
         renderEmail(brand, member.user.email, `${principal.user.name} is acting on your behalf in ${ctx.account.name}`, {

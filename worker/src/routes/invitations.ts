@@ -171,7 +171,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
     throw error
   }
   const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
-  await sendInvitationEmail(c.env, c.var.db, c.req.url, ctx.account, ctx.principal.user, invitation, created.token)
+  await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, created.token)
   await audit(c, ctx.account, {
     type: 'invite_user',
     target: { kind: 'invitation', id: invitation.id, label: invitation.email },
@@ -287,7 +287,7 @@ export const invitationRoutes = createRouter()
       const token = await resendInvitation(c.var.db, inviteId)
       if (!token) throw new AppError(409, 'conflict', 'This invitation is no longer pending.')
       const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
-      await sendInvitationEmail(c.env, c.var.db, c.req.url, ctx.account, ctx.principal.user, invitation, token)
+      await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, token)
       await audit(c, ctx.account, {
         type: 'invitation_resent',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },

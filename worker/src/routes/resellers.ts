@@ -154,7 +154,7 @@ async function loadChild<E extends AppEnv>(c: Context<E>, ctx: Access, childId: 
  * about whether the email already has a login.
  */
 async function inviteFirstOwner<E extends AppEnv>(c: Context<E>, ctx: Access, account: { id: string; name: string; path: string }, owner: { ownerEmail: string; ownerName: string }) {
-  const invitation = await inviteOwner(c.env, c.var.db, c.req.url, account, ctx.principal.user, { email: owner.ownerEmail, name: owner.ownerName })
+  const invitation = await inviteOwner(c.env, c.var.db, account, ctx.principal.user, { email: owner.ownerEmail, name: owner.ownerName })
   await audit(c, account, {
     type: 'invite_user',
     target: { kind: 'invitation', id: invitation.id, label: invitation.email },
