@@ -1,7 +1,7 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /**
- * Fixed-window failure counters (login per account and per client IP). Kept in
+ * Fixed-window counters (invitations per account, page views per session). Kept in
  * D1 so every isolate sees the same count.
  */
 export const rateLimits = sqliteTable('rate_limits', {

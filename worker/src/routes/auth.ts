@@ -1,11 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from '../crypto/password.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
-import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
 import { loginRefusal, refusalMessage } from '../domain/lifecycle.ts'
 import { portalRefusal } from '../domain/portal.ts'
-import { countAttempt, refundAttempt, resetAttempts } from '../domain/rate-limits.ts'
 import { createSession, endImpersonation, invalidateSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
 import type { Context } from 'hono'
@@ -13,12 +11,10 @@ import type { AppEnv, Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { admitSignIn } from '../middleware/password-guard.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { problems, User } from './schemas.ts'
-
-/** 10 failed logins per account or per client IP in 15 minutes, then 429. */
-export const LOGIN_WINDOW = { max: 10, windowMs: 15 * 60 * 1000 }
 
 export function argon2Params(env: Bindings): Argon2Params {
   return { m: Number(env.ARGON2_MEMORY_KIB), t: Number(env.ARGON2_ITERATIONS), p: 1 }
@@ -45,7 +41,14 @@ const login = createRoute({
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   description:
-    'Sets the session cookie. A wrong email and a wrong password give the same 401 answer. Ten failures per account or per client IP within 15 minutes answer 429 with Retry-After.',
+    [
+      'Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login.',
+      'A wrong email and a wrong password give the same 401 answer.',
+      'Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64),',
+      'that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes.',
+      'Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying);',
+      'a known device answers only for its own failures. Counted failures leak away over minutes of quiet.',
+    ].join(' '),
   request: { body: { required: true, content: { 'application/json': { schema: LoginBody } } } },
   responses: {
     200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: User }) } } },
@@ -66,16 +69,8 @@ export const auth = createRouter()
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json')
     const db = c.var.db
-    const accountKey = `login:account:${sha256Hex(normalizeEmail(email))}`
-    const ipKey = `login:ip:${c.var.clientIp}`
-    const counts = await countAttempt(db, [accountKey, ipKey], LOGIN_WINDOW)
-    const blocked = counts.filter((r) => r.count > LOGIN_WINDOW.max)
-    if (blocked.length) {
-      const retryAfter = Math.max(1, Math.ceil((Math.max(...blocked.map((b) => b.resetAt)) - Date.now()) / 1000))
-      throw new AppError(429, 'rate_limited', 'Too many failed sign-in attempts. Try again later.', { retryAfter }, {
-        'retry-after': String(retryAfter),
-      })
-    }
+    // Counted before the password is checked; 429 here for a client (or unknown browser) that must wait.
+    const attempt = await admitSignIn(c, email)
     const params = argon2Params(c.env)
     const user = await findUserByEmail(db, email)
     // Unknown emails verify against a dummy hash so both failures cost the same time.
@@ -108,7 +103,7 @@ export const auth = createRouter()
     }
 
     if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))
-    await Promise.all([resetAttempts(db, accountKey), refundAttempt(db, [ipKey])])
+    await attempt.succeeded(user.id)
     const { token, session } = await createSession(db, user.id, Number(c.env.SESSION_TTL_DAYS), {
       ip: c.var.clientIp,
       userAgent: c.req.header('user-agent') ?? null,
