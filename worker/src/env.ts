@@ -9,7 +9,10 @@ export interface Bindings {
   ACTIVITY: DurableObjectNamespace<ActivityLog>
   ARGON2_MEMORY_KIB: string
   ARGON2_ITERATIONS: string
+  /** Idle lifetime of a session in days (it slides forward while used). */
   SESSION_TTL_DAYS: string
+  /** Absolute lifetime of a session in days, counted from sign-in. */
+  SESSION_MAX_DAYS: string
   /** Days an activity event is kept (default 400). */
   ACTIVITY_RETENTION_DAYS?: string
   /** "true" enables /api/dev/* (local development and benchmarks only). */

@@ -1,5 +1,6 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { randomToken, sha256Hex } from '../crypto/tokens.ts'
@@ -44,6 +45,12 @@ export interface LapsedImpersonation {
 }
 
 const DAY = 24 * 60 * 60 * 1000
+
+/** How long a session lives: `idleDays` without use (sliding), and never more than `maxDays` after sign-in. */
+export interface SessionLifetime {
+  idleDays: number
+  maxDays: number
+}
 
 /**
  * Create a session. The token is `<id>.<secret>`, each part 120 bits of
@@ -96,11 +103,12 @@ function impersonationQueries(db: DB, sessionId: string) {
 }
 
 /**
- * Resolve a session token to its principal. Expired sessions are deleted;
- * sessions past half their life slide forward (`refreshed: true`) so the
+ * Resolve a session token to its principal. Sessions idle too long or past
+ * their absolute lifetime are deleted; sessions past half their idle life
+ * slide forward (`refreshed: true`, never beyond the absolute end) so the
  * caller re-issues the cookie.
  */
-export async function validateSessionToken(db: DB, token: string, ttlDays: number, now = Date.now()) {
+export async function validateSessionToken(db: DB, token: string, lifetime: SessionLifetime, now = Date.now()) {
   const [id, secret, extra] = token.split('.')
   if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 64) return null
   // One round trip: the session, its user, and the user's memberships and roles.
@@ -111,6 +119,7 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
         id: sessions.id,
         secretHash: sessions.secretHash,
         expiresAt: sessions.expiresAt,
+        createdAt: sessions.createdAt,
         userId: sessions.userId,
         email: users.email,
         name: users.name,
@@ -126,14 +135,16 @@ export async function validateSessionToken(db: DB, token: string, ttlDays: numbe
   if (!row) return null
   const encoder = new TextEncoder()
   if (!constantTimeEqual(encoder.encode(sha256Hex(secret)), encoder.encode(row.secretHash))) return null
-  if (row.expiresAt <= now) {
+  const end = row.createdAt + lifetime.maxDays * DAY
+  if (row.expiresAt <= now || end <= now) {
     await db.delete(sessions).where(eq(sessions.id, id))
     return null
   }
   let expiresAt = row.expiresAt
-  const refreshed = expiresAt - now < (ttlDays * DAY) / 2
+  const slid = Math.min(now + lifetime.idleDays * DAY, end)
+  const refreshed = expiresAt - now < (lifetime.idleDays * DAY) / 2 && slid > expiresAt
   if (refreshed) {
-    expiresAt = now + ttlDays * DAY
+    expiresAt = slid
     await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id))
   }
   const self = { id: row.userId, email: row.email, name: row.name }
@@ -183,4 +194,72 @@ export async function endImpersonation(db: DB, sessionId: string, reason: 'exit'
 /** Delete one session server-side. */
 export async function invalidateSession(db: DB, sessionId: string) {
   await db.delete(sessions).where(eq(sessions.id, sessionId))
+}
+
+/** An impersonation that a revoked session was running, ended with it. */
+export interface RevokedImpersonation {
+  id: string
+  accountId: string
+  reason: string
+  target: { id: string; email: string }
+  /** It had already run out (60 minutes) and only its end was not yet recorded. */
+  lapsed: boolean
+}
+
+/**
+ * End every session of a user but `keepSessionId` (all of them when null:
+ * a password reset from a link), and every impersonation those sessions were
+ * running (rule 15). One atomic batch, with `alongside` (the credential
+ * change itself), so the change and the revocation land together. Returns
+ * the ended impersonations, for the caller to record their end.
+ */
+export async function revokeOtherSessions(
+  db: DB,
+  userId: string,
+  keepSessionId: string | null,
+  now = Date.now(),
+  alongside: BatchItem<'sqlite'>[] = [],
+): Promise<{ sessions: string[]; impersonations: RevokedImpersonation[] }> {
+  const others = db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId))
+  const running = and(inArray(impersonations.sessionId, others), isNull(impersonations.endedAt))
+  const [ended, , deleted] = await db.batch([
+    db
+      .select({
+        // Aliased: batch rows are objects, and impersonations and users share column names.
+        id: sql<string>`${impersonations.id}`.as('imp_id'),
+        accountId: impersonations.accountId,
+        reason: impersonations.reason,
+        expiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
+        targetId: sql<string>`${users.id}`.as('target_id'),
+        targetEmail: sql<string>`${users.email}`.as('target_email'),
+      })
+      .from(impersonations)
+      .innerJoin(users, eq(users.id, impersonations.targetUserId))
+      .where(running),
+    db
+      .update(impersonations)
+      .set({
+        endedAt: sql`MIN(${now}, ${impersonations.expiresAt})`,
+        endReason: sql`CASE WHEN ${impersonations.expiresAt} <= ${now} THEN 'expired' ELSE 'logout' END`,
+      })
+      .where(running),
+    db
+      .delete(sessions)
+      .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId))
+      .returning({ id: sessions.id }),
+    ...alongside,
+  ])
+  return {
+    sessions: deleted.map((r) => r.id),
+    impersonations: ended.map((r) => ({
+      id: r.id,
+      accountId: r.accountId,
+      reason: r.reason,
+      target: { id: r.targetId, email: r.targetEmail },
+      lapsed: r.expiresAt <= now,
+    })),
+  }
 }

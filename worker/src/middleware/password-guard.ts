@@ -11,7 +11,7 @@ import { AppError } from '../errors.ts'
 export const DEVICE_COOKIE = 'trellis_device'
 
 /** The device token the browser sent, if any. */
-export function deviceCookie(c: Context<AppEnv>) {
+export function deviceCookie<E extends AppEnv>(c: Context<E>) {
   return getCookie(c, DEVICE_COOKIE)
 }
 
@@ -27,7 +27,7 @@ function refuse(claim: Extract<Claim, { allowed: false }>, detail: string): neve
  * counters start over and the browser becomes (or stays) a known device of
  * that login — a long-lived, HttpOnly cookie whose secret D1 keeps hashed.
  */
-export async function admitSignIn(c: Context<AppEnv>, email: string) {
+export async function admitSignIn<E extends AppEnv>(c: Context<E>, email: string) {
   const db = c.var.db
   const client = clientOf(c.var.clientIp)
   const token = deviceCookie(c)
@@ -54,7 +54,7 @@ export async function admitSignIn(c: Context<AppEnv>, email: string) {
  * slowed per user like sign-ins: 429 while the user's counter waits out a
  * delay, else whether the password is right.
  */
-export async function checkCurrentPassword(c: Context<AppEnv>, user: { id: string; passwordHash: string }, password: string) {
+export async function checkCurrentPassword<E extends AppEnv>(c: Context<E>, user: { id: string; passwordHash: string }, password: string) {
   const claim = await claimReauth(c.var.db, user.id)
   if (!claim.allowed) refuse(claim, 'Too many wrong current passwords. Try again later.')
   if (!verifyPassword(password, user.passwordHash)) return false

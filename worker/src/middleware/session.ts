@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
-import { validateSessionToken } from '../domain/sessions.ts'
-import type { AppEnv } from '../env.ts'
+import { validateSessionToken, type SessionLifetime } from '../domain/sessions.ts'
+import type { AppEnv, Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { factsFor, recordImpersonation } from './impersonation-events.ts'
 
@@ -28,13 +28,18 @@ export function clearSessionCookie<E extends AppEnv>(c: Context<E>) {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secure(c), httpOnly: true, sameSite: 'Lax' })
 }
 
+/** The idle and absolute session lifetimes configured in wrangler.toml. */
+export function sessionLifetime(env: Bindings): SessionLifetime {
+  return { idleDays: Number(env.SESSION_TTL_DAYS), maxDays: Number(env.SESSION_MAX_DAYS) }
+}
+
 /** Resolve the session cookie to a principal (or null), sliding its expiry. */
 export const session = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     c.set('principal', null)
     const token = getCookie(c, SESSION_COOKIE)
     if (token) {
-      const result = await validateSessionToken(c.var.db, token, Number(c.env.SESSION_TTL_DAYS))
+      const result = await validateSessionToken(c.var.db, token, sessionLifetime(c.env))
       if (!result) clearSessionCookie(c)
       else {
         c.set('principal', result.principal)

@@ -1,14 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { eq } from 'drizzle-orm'
-import { hashPassword, verifyPassword } from '../crypto/password.ts'
+import type { Context } from 'hono'
+import { mailerFor } from '../adapters/email.ts'
+import { hashPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
+import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
+import { emailBrandFor } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
-import type { Principal } from '../domain/sessions.ts'
+import { deviceIdOf } from '../domain/known-devices.ts'
+import type { Principal, RevokedImpersonation } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { audit } from '../middleware/audit.ts'
 import { requireSignIn } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
 import { createRouter } from '../openapi.ts'
 import { argon2Params } from './auth.ts'
 import { ImpersonationView } from './impersonation.ts'
@@ -21,9 +29,23 @@ const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, s
   roles: z.array(z.string()),
 })
 
-/** Credentials of the person being impersonated are untouchable (rule 7). */
+/** Credentials and profile of the person being impersonated are untouchable (rule 7). */
 function refuseWhileImpersonating(principal: Principal, what: string) {
   if (principal.impersonation) throw new AppError(403, 'impersonation_restricted', `You cannot change ${what} of someone you are acting as.`)
+}
+
+/** What a credential change keeps: this session and this browser. */
+function keepOf<E extends AppEnv>(c: Context<E>, principal: Principal) {
+  return { sessionId: principal.session.id, deviceId: deviceIdOf(deviceCookie(c)) }
+}
+
+/** Record the end of impersonations that the person's other sessions were running (ended by a credential change). */
+async function recordRevoked<E extends AppEnv>(c: Context<E>, principal: Principal, ended: RevokedImpersonation[], why: string) {
+  const impersonator = { id: principal.user.id, email: principal.user.email }
+  for (const imp of ended) {
+    const facts = await factsFor(c, { id: imp.id, impersonator, target: imp.target, accountId: imp.accountId, reason: imp.reason })
+    if (facts) await recordImpersonation(c, 'impersonation_end', facts, principal.memberships, imp.lapsed ? 'expired after 60 minutes' : why)
+  }
 }
 
 /** Where a change to the person's own profile is logged: every account they belong to. */
@@ -107,7 +129,9 @@ export const me = createRouter()
       path: '/me',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
-      summary: 'Change your name or email (email needs your current password; refused while impersonating)',
+      summary: 'Change your name or email (refused while impersonating)',
+      description:
+        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It signs out every other session of the login, forgets the other browsers it was known on, and tells the old address.',
       request: {
         body: {
           required: true,
@@ -124,29 +148,45 @@ export const me = createRouter()
           },
         },
       },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409) },
+      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
+      // The login is one person across tenants: whoever acts on their behalf changes none of it, not even the name.
+      refuseWhileImpersonating(principal, 'the profile')
       const body = c.req.valid('json')
       const db = c.var.db
       const changes: { name?: string; email?: string; updatedAt: number } = { updatedAt: Date.now() }
       if (body.name !== undefined) changes.name = body.name
       if (body.email !== undefined && normalizeEmail(body.email) !== principal.user.email) {
-        refuseWhileImpersonating(principal, 'the email')
         const self = (await findUserByEmail(db, principal.user.email))!
-        if (!body.currentPassword || !verifyPassword(body.currentPassword, self.passwordHash)) {
+        if (!body.currentPassword || !(await checkCurrentPassword(c, self, body.currentPassword))) {
           throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Enter your current password to change your email.')
         }
         if (await findUserByEmail(db, body.email)) throw fieldError(409, 'conflict', 'email', 'Another login uses this email.')
         changes.email = normalizeEmail(body.email)
       }
       if (changes.name === undefined && changes.email === undefined) return c.json({ user: principal.user }, 200)
+      let ended: RevokedImpersonation[] = []
       try {
-        await db.update(schema.users).set(changes).where(eq(schema.users.id, principal.user.id))
+        if (changes.email) {
+          // A new email is a credential change: the other sessions end with it (rule 15).
+          const revoked = await changeEmail(db, principal.user.id, { email: changes.email, name: changes.name }, keepOf(c, principal), changes.updatedAt)
+          ended = revoked.impersonations
+        } else await db.update(schema.users).set(changes).where(eq(schema.users.id, principal.user.id))
       } catch (error) {
         if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'email', 'Another login uses this email.')
         throw error
+      }
+      if (changes.email) {
+        await recordRevoked(c, principal, ended, 'signed out: their email changed')
+        // The old address hears of it; a mail outage must not undo or fail the change (rule 17).
+        try {
+          const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
+          await mailerFor(c.env, db).send(emailChangedNotice(brand, origin, { from: principal.user.email, to: changes.email, at: changes.updatedAt }))
+        } catch (error) {
+          console.error('email-change notice failed', error)
+        }
       }
       const user = { ...principal.user, ...(changes.name ? { name: changes.name } : {}), ...(changes.email ? { email: changes.email } : {}) }
       const what = [changes.name !== undefined ? 'name' : null, changes.email ? 'email' : null].filter(Boolean).join(' and ')
@@ -169,7 +209,9 @@ export const me = createRouter()
       path: '/me/password',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
-      summary: 'Change your password (refused while impersonating); other sessions stay signed in',
+      summary: 'Change your password (refused while impersonating); every other session is signed out',
+      description:
+        'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
       request: {
         body: {
           required: true,
@@ -180,27 +222,25 @@ export const me = createRouter()
           },
         },
       },
-      responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403) },
+      responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
       refuseWhileImpersonating(principal, 'the password')
       const body = c.req.valid('json')
       const self = (await findUserByEmail(c.var.db, principal.user.email))!
-      if (!verifyPassword(body.currentPassword, self.passwordHash)) throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Your current password is not correct.')
+      if (!(await checkCurrentPassword(c, self, body.currentPassword))) throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Your current password is not correct.')
       const weak = await passwordProblem(body.newPassword)
       if (weak) throw fieldError(400, 'weak_password', 'newPassword', weak)
-      await c.var.db
-        .update(schema.users)
-        .set({ passwordHash: hashPassword(body.newPassword, argon2Params(c.env)), updatedAt: Date.now() })
-        .where(eq(schema.users.id, principal.user.id))
+      const revoked = await changePassword(c.var.db, principal.user.id, hashPassword(body.newPassword, argon2Params(c.env)), keepOf(c, principal))
+      await recordRevoked(c, principal, revoked.impersonations, 'signed out: their password changed')
       await Promise.all(
         ownAccounts(principal).map((a) =>
           audit(c, a, {
             type: 'update_user_profile',
             subject: { id: principal.user.id, email: principal.user.email },
             target: { kind: 'user', id: principal.user.id, label: principal.user.email },
-            description: `${principal.user.email} changed their password`,
+            description: `${principal.user.email} changed their password; ${revoked.sessions.length === 1 ? '1 other session was' : `${revoked.sessions.length} other sessions were`} signed out`,
           }),
         ),
       )

@@ -1,0 +1,55 @@
+import { eq } from 'drizzle-orm'
+import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
+import { renderEmail, type EmailBrand } from './emails.ts'
+import { forgetOtherDevices } from './known-devices.ts'
+import { revokeOtherSessions } from './sessions.ts'
+
+const { users } = schema
+
+/** What a credential change keeps: the session that made it and the browser it came from. */
+export interface Keep {
+  sessionId: string | null
+  deviceId: string | null
+}
+
+/**
+ * Set a new password hash and, in the same atomic batch, end every other
+ * session of the user (and the impersonations they ran) and forget the
+ * other browsers it was known on (rule 15). A reset from an emailed link
+ * passes `sessionId: null`: every session ends.
+ */
+export function changePassword(db: DB, userId: string, passwordHash: string, keep: Keep, now = Date.now()) {
+  return revokeOtherSessions(db, userId, keep.sessionId, now, [
+    db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId)),
+    forgetOtherDevices(db, userId, keep.deviceId),
+  ])
+}
+
+/**
+ * Move a login to another email (and name, when given), ending its other
+ * sessions and known browsers in the same batch, as for a password change.
+ * Throws D1's UNIQUE error when another login took the email meanwhile.
+ */
+export function changeEmail(db: DB, userId: string, change: { email: string; name?: string }, keep: Keep, now = Date.now()) {
+  return revokeOtherSessions(db, userId, keep.sessionId, now, [
+    db
+      .update(users)
+      .set({ ...change, updatedAt: now })
+      .where(eq(users.id, userId)),
+    forgetOtherDevices(db, userId, keep.deviceId),
+  ])
+}
+
+/** The notice to the old address after an email change: it may be the only way the owner learns of a takeover. */
+export function emailChangedNotice(look: EmailBrand, origin: string, change: { from: string; to: string; at: number }) {
+  const support = look.supportEmail ? ` (${look.supportEmail})` : ''
+  return renderEmail(look, change.from, `The email of your ${look.name} login was changed`, {
+    paragraphs: [
+      `The sign-in email of your ${look.name} login was changed from ${change.from} to ${change.to} on ${new Date(change.at).toUTCString()}.`,
+      'Every other session of the login was signed out. From now on, sign in with the new address; this one gets no further messages about the login.',
+      `If you did not make this change, contact your provider's support${support} straight away: someone may have taken over your login.`,
+    ],
+    action: { label: 'Open the portal', url: `${origin}/login` },
+  })
+}
