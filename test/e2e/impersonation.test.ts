@@ -69,6 +69,7 @@ describe('Impersonation', () => {
     await banner.waitFor()
     assert.equal(await page.getByLabel('Name').isDisabled(), true)
     assert.equal(await page.getByLabel('New password', { exact: true }).isDisabled(), true)
+    await page.getByRole('note').getByText(/^Read-only while you act as/).waitFor()
     await screenshot(page, 'impersonation-profile')
 
     // Exit: back to Acme's owner, looking at Bluebird as the partner.

@@ -59,6 +59,36 @@ describe('Signing in', () => {
     await context.close()
   })
 
+  it('lets Foxglove’s owner sign in from her own browser while someone else’s wrong guesses make other browsers wait', { timeout: STORY_TIMEOUT }, async () => {
+    const email = 'owner@foxglove.test'
+    // She has signed in on this browser before: it is a known device of her login.
+    const own = await openPage(browser)
+    await signIn(own.page, email)
+    const device = (await own.context.cookies()).find((c) => c.name === 'trellis_device')
+    assert.ok(device, 'signing in marks the browser as a known device')
+    assert.equal(device.httpOnly, true)
+    assert.ok(device.expires > Date.now() / 1000 + 180 * 24 * 3600, 'the device cookie is long-lived')
+    await own.context.clearCookies({ name: 'trellis_session' })
+
+    // Someone else, from the same address, guesses at her password until the portal makes them wait.
+    const guesser = await openPage(browser)
+    await guesser.page.goto('/login')
+    let message = ''
+    for (let i = 0; i < 8 && !/wait/.test(message); i++) {
+      await submitLogin(guesser.page, email, `guess-${i}`)
+      await guesser.page.getByRole('alert').waitFor()
+      message = (await guesser.page.getByRole('alert').innerText()).trim()
+    }
+    assert.match(message, /^Too many failed sign-in attempts\. Please wait \d+ seconds? before trying again\.$/)
+    await screenshot(guesser.page, 'login-wait')
+    await guesser.context.close()
+
+    // Her own browser is not held back by the guesser's failures.
+    await signIn(own.page, email)
+    await own.page.getByRole('main').getByRole('heading', { level: 1 }).waitFor()
+    await own.context.close()
+  })
+
   it('returns to the page that was asked for, but never to another site', { timeout: STORY_TIMEOUT }, async () => {
     const { context, page } = await openPage(browser)
     await page.goto('/a/some-account/customers')

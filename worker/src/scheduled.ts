@@ -1,11 +1,14 @@
 import { createDb } from './db.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
+import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
+import { purgeIdleThrottles } from './domain/throttles.ts'
 import type { Bindings } from './env.ts'
 
 /**
  * The Cron Trigger's work: purge every soft-deleted subtree whose 30-day
- * window has passed, and record it in the parent's activity log.
+ * window has passed, and record it in the parent's activity log; forget
+ * idle sign-in counters and expired known devices.
  */
 export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
   const db = createDb(env.DB)
@@ -29,5 +32,7 @@ export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
       userAgent: 'scheduled',
     })
   }
+  // Sign-in counters that have gone quiet and browsers not seen for a year (guesses at made-up emails must not fill D1).
+  await Promise.all([purgeIdleThrottles(db, now), purgeExpiredDevices(db, now)])
   return purged
 }

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { sha256Hex } from '../../../worker/src/crypto/tokens.ts'
 import { SIGN_IN_LIMITS } from '../../../worker/src/domain/sign-in-limits.ts'
+import { purgeDeletedAccounts } from '../../../worker/src/scheduled.ts'
 import { api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
 
 // Rule 16: failed sign-ins slow the guesser (per account, per IP, IPv6 per /64);
@@ -180,5 +181,23 @@ describe('current-password checks on /me', () => {
     expect(retryAfter(second)).toBeGreaterThan(retryAfter(first))
     vi.setSystemTime(Date.now() + retryAfter(second) * 1000 + 1)
     expect((await change(a, DEMO_PASSWORD)).status).toBe(204)
+  })
+})
+
+describe('the daily clean-up', () => {
+  it('forgets counters quiet for a day and devices past their expiry, and nothing newer', async () => {
+    // Protects against: guesses at made-up emails filling D1 forever.
+    const DAY = 24 * 60 * 60 * 1000
+    await signIn('tom@acme.test', DEMO_PASSWORD, '10.60.0.1')
+    for (let i = 0; i < 3; i++) await signIn(`made-up-${i}@example.test`, 'wrong-guess', '10.60.0.2')
+    const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n
+    expect(await count('throttles')).toBeGreaterThan(0)
+    await purgeDeletedAccounts(env, Date.now() + DAY / 2)
+    expect(await count('throttles')).toBeGreaterThan(0)
+    await purgeDeletedAccounts(env, Date.now() + DAY + 60_000)
+    expect(await count('throttles')).toBe(0)
+    expect(await count('known_devices')).toBe(1)
+    await purgeDeletedAccounts(env, Date.now() + 366 * DAY)
+    expect(await count('known_devices')).toBe(0)
   })
 })

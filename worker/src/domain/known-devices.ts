@@ -1,5 +1,5 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
-import { and, eq, ne } from 'drizzle-orm'
+import { and, eq, lte, ne } from 'drizzle-orm'
 import { randomToken, sha256Hex } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
@@ -74,4 +74,10 @@ export function deviceIdOf(token: string | undefined) {
  */
 export function forgetOtherDevices(db: DB, userId: string, keepDeviceId: string | null) {
   return db.delete(knownDevices).where(keepDeviceId ? and(eq(knownDevices.userId, userId), ne(knownDevices.id, keepDeviceId)) : eq(knownDevices.userId, userId))
+}
+
+/** Delete devices past their expiry (the daily clean-up). */
+export async function purgeExpiredDevices(db: DB, now = Date.now()) {
+  const removed = await db.delete(knownDevices).where(lte(knownDevices.expiresAt, now)).returning({ id: knownDevices.id })
+  return removed.length
 }

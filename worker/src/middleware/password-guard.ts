@@ -15,10 +15,17 @@ export function deviceCookie<E extends AppEnv>(c: Context<E>) {
   return getCookie(c, DEVICE_COOKIE)
 }
 
+/** "40 seconds", "3 minutes". */
+function wait(seconds: number) {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`
+  const minutes = Math.ceil(seconds / 60)
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`
+}
+
 /** 429 with Retry-After, before any password is checked. */
-function refuse(claim: Extract<Claim, { allowed: false }>, detail: string): never {
+function refuse(claim: Extract<Claim, { allowed: false }>, what: string): never {
   const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-  throw new AppError(429, 'rate_limited', detail, { retryAfter }, { 'retry-after': String(retryAfter) })
+  throw new AppError(429, 'rate_limited', `${what} Try again in ${wait(retryAfter)}.`, { retryAfter }, { 'retry-after': String(retryAfter) })
 }
 
 /**
@@ -33,7 +40,7 @@ export async function admitSignIn<E extends AppEnv>(c: Context<E>, email: string
   const token = deviceCookie(c)
   const device = token ? await knownDeviceOf(db, token, email) : null
   const claim = await claimSignIn(db, email, client, device)
-  if (!claim.allowed) refuse(claim, 'Too many failed sign-in attempts. Try again later.')
+  if (!claim.allowed) refuse(claim, 'Too many failed sign-in attempts.')
   return {
     async succeeded(userId: string) {
       await signInSucceeded(db, email, client, device)
@@ -56,7 +63,7 @@ export async function admitSignIn<E extends AppEnv>(c: Context<E>, email: string
  */
 export async function checkCurrentPassword<E extends AppEnv>(c: Context<E>, user: { id: string; passwordHash: string }, password: string) {
   const claim = await claimReauth(c.var.db, user.id)
-  if (!claim.allowed) refuse(claim, 'Too many wrong current passwords. Try again later.')
+  if (!claim.allowed) refuse(claim, 'Too many wrong current passwords.')
   if (!verifyPassword(password, user.passwordHash)) return false
   await reauthSucceeded(c.var.db, user.id)
   return true

@@ -30,7 +30,7 @@ export const load: PageServerLoad = async (event) => {
 function retryMessage(seconds: number | undefined): string {
   if (!seconds) return 'Too many failed sign-in attempts. Please wait a while before trying again.'
   const minutes = Math.ceil(seconds / 60)
-  const wait = seconds < 60 ? `${seconds} seconds` : minutes === 1 ? '1 minute' : `${minutes} minutes`
+  const wait = seconds === 1 ? '1 second' : seconds < 60 ? `${seconds} seconds` : minutes === 1 ? '1 minute' : `${minutes} minutes`
   return `Too many failed sign-in attempts. Please wait ${wait} before trying again.`
 }
 
