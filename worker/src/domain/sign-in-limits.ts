@@ -9,7 +9,7 @@ const MINUTE = 60 * SECOND
 const DELAY = { baseMs: 2 * SECOND, maxMs: 15 * MINUTE }
 
 /**
- * Rule 16: guesses are limited, people are not locked out (docs/decisions/008).
+ * Rule 16: guesses are limited, people are not locked out (docs/decisions/010).
  * The penalty lands on the failing side: one email from one client first;
  * the account-wide and address-wide counters only slow browsers that never
  * signed in to that login (unknown devices), and only at attack volume.
