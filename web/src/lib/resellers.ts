@@ -31,15 +31,19 @@ export interface ManagedAccount {
   statusReason: string | null
   showReason: boolean
   purgeAfter: number | null
+  /** Null until someone accepts the owner invitation. */
   owner: { id: string; email: string; name: string } | null
+  /** False when an account above the caller's suspended or deleted it: then only that account may enable or restore it. */
+  canUndo: boolean
 }
 
 /**
  * A row of the paged children table (Customers page): the account as the
- * children list sends it, with the owner and the disable reason that the
- * lifecycle list knows, for those who may manage or log in as its owner.
+ * children list sends it, with the owner and the disable reason, and — for
+ * disabled rows of those who manage them — whether they may enable it (the
+ * lifecycle list's `canUndo`).
  */
-export type ChildRow = Account & { owner?: ManagedAccount['owner']; statusReason?: string | null }
+export type ChildRow = Account & { owner?: ManagedAccount['owner']; statusReason?: string | null; canUndo?: boolean }
 
 /** "3 customers · 5 servers", or "No limits". */
 export function limitsSummary(l: Limits): string {

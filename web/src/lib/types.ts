@@ -326,7 +326,7 @@ export interface Invitation {
   accountId: string
   kind: 'member' | 'customer'
   email: string
-  level: 'admin' | 'user' | null
+  level: 'owner' | 'admin' | 'user' | null
   roleIds: string[]
   roles: { id: string; name: string }[]
   scope: Scope | null

@@ -12,7 +12,8 @@ const Invitation = z.object({
   accountId: z.string(),
   kind: z.enum(['member', 'customer']),
   email: z.string(),
-  level: z.enum(['admin', 'user']).nullable().default(null),
+  // 'owner': the invitation of a new reseller's or customer's first owner.
+  level: z.enum(['owner', 'admin', 'user']).nullable().default(null),
   roleIds: z.array(z.string()).default([]),
   roles: z.array(z.object({ id: z.string(), name: z.string() })).default([]),
   scope: Scope.nullable().default(null),

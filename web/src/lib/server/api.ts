@@ -144,16 +144,6 @@ export function activityQuery(filters: ActivityQuery): URLSearchParams {
   return query
 }
 
-/** The body of adding a staff member. */
-export interface NewMember {
-  email: string
-  name: string
-  password: string
-  level: 'admin' | 'user'
-  roles: string[]
-  scope: ScopeInput
-}
-
 /** The body of creating a service. */
 export interface NewService {
   type: ServiceType
@@ -420,8 +410,6 @@ export function api(event: RequestEvent) {
     },
 
     members: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${id(accountId)}/members`, schemas.members),
-    addMember: (accountId: string, body: NewMember) =>
-      call(event, 'POST', `/api/v1/accounts/${id(accountId)}/members`, schemas.member, body),
     updateMember: (accountId: string, memberId: string, body: { level?: 'admin' | 'user'; roles?: string[]; scope?: ScopeInput }) =>
       call(event, 'PATCH', `/api/v1/accounts/${id(accountId)}/members/${id(memberId)}`, schemas.member, body),
     removeMember: (accountId: string, memberId: string) =>

@@ -35,6 +35,7 @@ const Managed = z.object({
   deletedAt: z.number().nullable(),
   purgeAfter: z.number().nullable(),
   owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+  canUndo: z.boolean(),
 })
 export type ManagedAccount = z.infer<typeof Managed>
 
@@ -48,6 +49,8 @@ const Usage = z.object({
 export type Usage = z.infer<typeof Usage>
 
 const one = z.object({ account: Managed })
+/** A created reseller or customer, with the invitation emailed to its owner (it has no owner until accepted). */
+const created = z.object({ account: Managed, ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }) })
 const e = encodeURIComponent
 export type Kind = 'reseller' | 'customer'
 const plural = (kind: Kind) => (kind === 'reseller' ? 'resellers' : 'customers')
@@ -57,7 +60,7 @@ export function resellerApi(event: RequestEvent) {
     list: (accountId: string, kind: Kind, status?: 'active' | 'disabled' | 'deleted') =>
       call(event, 'GET', `/api/v1/accounts/${e(accountId)}/${plural(kind)}${status ? `?status=${status}` : ''}`, z.object({ items: z.array(Managed) })),
     get: (accountId: string, rid: string) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/resellers/${e(rid)}`, one),
-    create: (accountId: string, kind: Kind, body: unknown) => call(event, 'POST', `/api/v1/accounts/${e(accountId)}/${plural(kind)}`, one, body),
+    create: (accountId: string, kind: Kind, body: unknown) => call(event, 'POST', `/api/v1/accounts/${e(accountId)}/${plural(kind)}`, created, body),
     update: (accountId: string, rid: string, body: unknown) => call(event, 'PATCH', `/api/v1/accounts/${e(accountId)}/resellers/${e(rid)}`, one, body),
     lifecycle: (accountId: string, kind: Kind, childId: string, action: 'disable' | 'enable' | 'delete' | 'restore', body?: unknown) =>
       action === 'delete'

@@ -8,7 +8,7 @@ import { holds } from '$lib/permissions'
 import type { Scope } from '$lib/types'
 import type { Actions, PageServerLoad } from './$types'
 
-/** The people of the account; with `staff.manage`, also what the add/edit dialog offers. */
+/** The people of the account; with `staff.manage`, also what the invite/edit dialog offers. */
 export const load: PageServerLoad = async (event) => {
   const client = api(event)
   const id = event.params.accountId
@@ -47,7 +47,7 @@ export const load: PageServerLoad = async (event) => {
   }
 }
 
-const FIELDS = ['name', 'email', 'password', 'level', 'roles', 'scope'] as const
+const FIELDS = ['email', 'level', 'roles', 'scope'] as const
 
 /** The scope chosen in the dialog's scope picker, or the problem with it. */
 function scopeFrom(form: FormData): Scope | { error: string } {
@@ -79,6 +79,7 @@ async function refused(event: RequestEvent, result: Parameters<typeof problemFai
 export const actions: Actions = {
   ...invitationActions,
 
+  /** Adding a member is always an invitation: they join by accepting the emailed link, with a password they choose. */
   invite: async (event) => {
     const form = await event.request.formData()
     const email = text(form, 'email')
@@ -113,26 +114,6 @@ export const actions: Actions = {
     const result = await access(event).setNotifications(event.params.accountId, text(form, 'memberId'), list(form, 'types'))
     if (!result.ok) return problemFailure(event, result, ['types'])
     return { saved: true }
-  },
-
-  add: async (event) => {
-    const form = await event.request.formData()
-    const name = text(form, 'name')
-    const email = text(form, 'email')
-    const password = String(form.get('password') ?? '')
-    const level = levelFrom(form)
-    const scope = scopeFrom(form)
-    const errors: Record<string, string> = {}
-    if (!name) errors.name = 'Enter their name.'
-    if (!email) errors.email = 'Enter their email address.'
-    if (!password) errors.password = 'Choose an initial password.'
-    if (!level) errors.level = 'Choose admin or user.'
-    if ('error' in scope) errors.scope = scope.error
-    if (Object.keys(errors).length || !level || 'error' in scope) return invalid(errors)
-
-    const result = await api(event).addMember(event.params.accountId, { name, email, password, level, roles: list(form, 'roles'), scope })
-    if (!result.ok) return refused(event, result)
-    return { name: result.data.member.user.name }
   },
 
   update: async (event) => {

@@ -4,7 +4,7 @@ import { invalid, problemFailure, requireSection, text } from '$lib/server/forms
 import { limitsAndAccess, resellerApi } from '$lib/server/resellers'
 import type { Actions, PageServerLoad } from './$types'
 
-const FIELDS = ['name', 'ownerEmail', 'ownerName', 'ownerPassword', 'templateId', 'hostname']
+const FIELDS = ['name', 'ownerEmail', 'ownerName', 'templateId', 'hostname']
 
 export const load: PageServerLoad = async (event) => {
   const templates = resellerApi(event).templates(event.params.accountId)
@@ -24,12 +24,16 @@ export const actions: Actions = {
       name: text(form, 'name'),
       ownerEmail: text(form, 'ownerEmail'),
       ownerName: text(form, 'ownerName'),
-      ...(text(form, 'ownerPassword') && { ownerPassword: String(form.get('ownerPassword')) }),
       templateId,
       ...(text(form, 'hostname') && { hostname: text(form, 'hostname') }),
       ...(custom && { limits: custom.limits, access: custom.access }),
     })
     if (!result.ok) return problemFailure(event, result, FIELDS)
-    redirect(303, `/a/${event.params.accountId}/resellers`)
+    // No redirect: the page says who was emailed the owner invitation (with or without JavaScript).
+    const { account, ownerInvitation } = result.data
+    return {
+      created: { id: account.id, name: account.name, hostname: text(form, 'hostname') || null },
+      owner: { email: ownerInvitation.email, name: text(form, 'ownerName'), expiresAt: ownerInvitation.expiresAt },
+    }
   },
 }
