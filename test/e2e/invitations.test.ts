@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { accountId, hydrated, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
-
-/** Open the newest outbox message to `email` and follow its link (the email's button opens a new tab). */
-async function followEmailLink(context: BrowserContext, page: Page, email: string, linkName: RegExp): Promise<Page> {
-  await visit(page, '/dev/outbox')
-  const message = page.locator(`details[data-message-to="${email}"]`).first()
-  await message.waitFor()
-  // Only the newest message is open at first.
-  if (!(await message.evaluate((details) => (details as HTMLDetailsElement).open))) await message.locator('summary').click()
-  const link = message.frameLocator('iframe').getByRole('link', { name: linkName })
-  const [opened] = await Promise.all([context.waitForEvent('page'), link.click()])
-  await opened.waitForLoadState()
-  await hydrated(opened)
-  return opened
-}
+import type { Browser } from 'playwright-core'
+import { accountId, followEmailLink, hydrated, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
 
 describe('Invitations', () => {
   let browser: Browser
@@ -101,7 +87,7 @@ describe('Invitations', () => {
     await owner.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click()
     await owner.page.waitForURL(`**/a/${acme}/staff`)
     const main = owner.page.getByRole('main')
-    await main.getByRole('button', { name: 'Invite', exact: true }).click()
+    await main.getByRole('button', { name: 'Invite member' }).click()
     const dialog = owner.page.getByRole('dialog', { name: 'Invite a member' })
     await dialog.getByLabel('Email').fill('sam@freelance.test')
     await dialog.getByRole('radio', { name: /^User/ }).check()
@@ -162,7 +148,7 @@ describe('Invitations', () => {
     const acme = await accountId(owner.page, 'Acme Hosting')
     await visit(owner.page, `/a/${acme}/staff`)
     const email = `kim.${Date.now()}@acme.test`
-    await owner.page.getByRole('main').getByRole('button', { name: 'Invite', exact: true }).click()
+    await owner.page.getByRole('main').getByRole('button', { name: 'Invite member' }).click()
     const dialog = owner.page.getByRole('dialog', { name: 'Invite a member' })
     await dialog.getByLabel('Email').fill(email)
     await dialog.getByRole('radio', { name: /^User/ }).check()
@@ -201,7 +187,7 @@ describe('Invitations', () => {
     await visit(page, `/a/${acme}/staff`)
     const main = page.getByRole('main')
     const email = `lee.${Date.now()}@acme.test`
-    await main.getByRole('button', { name: 'Invite', exact: true }).click()
+    await main.getByRole('button', { name: 'Invite member' }).click()
     const dialog = page.getByRole('dialog', { name: 'Invite a member' })
     await dialog.getByLabel('Email').fill(email)
     await dialog.getByRole('radio', { name: /^User/ }).check()

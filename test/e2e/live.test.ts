@@ -81,31 +81,47 @@ describe('Live pages', () => {
     await owner.context.close()
   })
 
-  it('refresh the owner’s Staff table when Sarah adds a member elsewhere, and say it was her', { timeout: STORY_TIMEOUT }, async () => {
-    const owner = await openPage(browser)
-    await signIn(owner.page, 'owner@acme.test')
-    const acme = await accountId(owner.page, 'Acme Hosting')
-    await visit(owner.page, `/a/${acme}/staff`)
-    const main = owner.page.getByRole('main')
-    await main.getByRole('heading', { level: 1, name: 'Staff' }).waitFor()
-
-    // Sarah adds a user through the API from her own session.
+  it('refresh the owner’s Staff table when Sarah changes or removes a member elsewhere, and say it was her', { timeout: STORY_TIMEOUT }, async () => {
+    // Kai joins Acme the only way there is: Sarah invites him and he accepts the emailed link (through the API here).
     const sarah = await openPage(browser)
     await signIn(sarah.page, 'sarah@acme.test')
+    const acme = await accountId(sarah.page, 'Acme Hosting')
     const email = `kai.${Date.now()}@acme.test`
-    const added = await sarah.page.request.post(`/api/v1/accounts/${acme}/members`, {
+    const invited = await sarah.page.request.post(`/api/v1/accounts/${acme}/members`, {
       headers: { origin: BASE_URL },
-      data: { name: 'Kai Live', email, password: 'plum-orchard-lantern-42', level: 'user', roles: [], scope: { mode: 'none' } },
+      data: { email, level: 'user', roles: [], scope: { mode: 'none' } },
     })
-    assert.equal(added.status(), 201)
-    const member: unknown = await added.json()
-    const memberId = member && typeof member === 'object' && 'member' in member && member.member && typeof member.member === 'object' && 'id' in member.member ? String(member.member.id) : ''
+    assert.equal(invited.status(), 201)
+    const outbox = (await (await sarah.page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
+    const token = outbox.items.find((m) => m.to === email)?.text.match(/\/invite\/([^\s/]+)/)?.[1]
+    assert.ok(token, `an invitation email to ${email} with a link`)
+    const kai = await openPage(browser)
+    const accepted = await kai.page.request.post(`/api/v1/invitations/${token}/accept`, {
+      headers: { origin: BASE_URL },
+      data: { name: 'Kai Live', password: 'plum-orchard-lantern-42' },
+    })
+    assert.equal(accepted.status(), 201)
+    await kai.context.close()
+    const members = (await (await sarah.page.request.get(`/api/v1/accounts/${acme}/members`)).json()) as { items: { id: string; user: { email: string } }[] }
+    const memberId = members.items.find((m) => m.user.email === email)?.id
+    assert.ok(memberId, 'Kai is a member')
 
-    // The owner's table shows Kai without a reload, and a notice names Sarah.
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    await visit(owner.page, `/a/${acme}/staff`)
+    const main = owner.page.getByRole('main')
     const row = main.locator(`tr[data-member="${email}"]`)
     await row.waitFor()
-    assert.match(await row.innerText(), /Kai Live[\s\S]*User/)
-    await owner.page.getByRole('status').getByText(`sarah@acme.test added ${email} to the staff`).waitFor()
+    assert.match(await row.innerText(), /Kai Live[\s\S]*User[\s\S]*No services/)
+
+    // Sarah widens Kai's scope from her own session: the owner's row follows without a reload, and a notice names Sarah.
+    const changed = await sarah.page.request.patch(`/api/v1/accounts/${acme}/members/${memberId}`, {
+      headers: { origin: BASE_URL },
+      data: { scope: { mode: 'all' } },
+    })
+    assert.equal(changed.status(), 200)
+    await row.getByText('All services').waitFor()
+    await owner.page.getByRole('status').getByText(`sarah@acme.test changed the access of ${email}`).waitFor()
 
     // Sarah removes Kai again: the row goes, with its own notice.
     const removed = await sarah.page.request.delete(`/api/v1/accounts/${acme}/members/${memberId}`, { headers: { origin: BASE_URL } })

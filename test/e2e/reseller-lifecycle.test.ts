@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { accountId, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+import {
+  acceptAsNewPerson,
+  accountId,
+  followEmailLink,
+  hydrated,
+  launchBrowser,
+  openPage,
+  pageOverflow,
+  pathOf,
+  screenshot,
+  signIn,
+  STORY_TIMEOUT,
+  submitLogin,
+  visit,
+} from './support.ts'
 
 describe('Disabling a reseller', () => {
   let browser: Browser
@@ -56,7 +70,7 @@ describe('Disabling a reseller', () => {
     await admin.context.close()
   })
 
-  it('creates a template and a reseller from it, then deletes the reseller by typing its name and restores it', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  it('creates a template and a reseller from it, whose owner joins from the emailed invitation; then deletes the reseller by typing its name and restores it', { timeout: STORY_TIMEOUT * 3 }, async () => {
     const { context, page } = await openPage(browser)
     await signIn(page, 'admin@nimbus.test')
     const nimbus = await accountId(page, 'Nimbus Cloud')
@@ -73,18 +87,46 @@ describe('Disabling a reseller', () => {
     await page.getByRole('cell', { name: 'Small partner', exact: true }).waitFor()
     await screenshot(page, 'reseller-templates')
 
+    // No password for the owner: they are emailed an invitation and choose their own.
     await visit(page, `/a/${nimbus}/resellers/new`)
+    assert.equal(await page.locator('input[type="password"]').count(), 0, 'the form asks for no password')
     await page.getByLabel('Reseller name').fill('Initech Partners')
     await page.getByLabel('Owner email').fill('owner@initech.test')
     await page.getByLabel('Owner name').fill('Bill Lumbergh')
-    await page.getByLabel('First password for a new owner').fill('violet-harbour-71-lantern')
     await page.getByLabel('Start from a template').selectOption({ label: 'Small partner' })
     await screenshot(page, 'reseller-create')
     await page.getByRole('button', { name: 'Create reseller' }).click()
+    const created = page.getByRole('status')
+    await created.getByRole('heading', { name: 'Invitation sent to owner@initech.test' }).waitFor()
+    assert.match(await created.innerText(), /Bill Lumbergh becomes the owner of Initech Partners by accepting it/)
+    await screenshot(page, 'reseller-created')
+    await page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(page), 0, 'the confirmation fits 375 px')
+    await screenshot(page, 'reseller-created-375')
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await page.getByRole('link', { name: 'Back to resellers' }).click()
     await page.waitForURL(/\/resellers$/)
     const row = page.locator('tr[data-account="Initech Partners"]')
     await row.getByText('Small partner').waitFor()
     assert.match(await row.innerText(), /5 customers · 2 server/)
+    // Nobody owns it until the invitation is accepted.
+    await row.getByText('Awaiting owner').waitFor()
+    assert.equal(await row.getByRole('button', { name: /Log in as/ }).count(), 0, 'no owner to log in as yet')
+    await screenshot(page, 'resellers-awaiting-owner')
+
+    // Bill opens the email in his own browser and creates his login.
+    const bill = await openPage(browser)
+    const invite = await followEmailLink(bill.context, bill.page, 'owner@initech.test', /Open your portal/)
+    await invite.getByRole('heading', { level: 1, name: 'Join Initech Partners' }).waitFor()
+    await screenshot(invite, 'reseller-owner-invite')
+    await acceptAsNewPerson(invite, 'Bill Lumbergh', 'violet-harbour-71-lantern')
+    await invite.getByRole('button', { name: /^Initech Partners: switch account/ }).waitFor()
+    await screenshot(invite, 'reseller-owner-landed')
+    await bill.context.close()
+
+    await page.reload()
+    await hydrated(page)
+    await row.getByText('owner@initech.test').waitFor()
 
     await row.getByRole('button', { name: 'Delete Initech Partners' }).click()
     const dialog = page.getByRole('dialog', { name: 'Delete Initech Partners' })
@@ -137,6 +179,65 @@ describe('Disabling a reseller', () => {
     await deleted.waitFor({ state: 'detached' })
     await page.getByRole('main').getByRole('link', { name: 'Driftwood Dental' }).waitFor()
     await context.close()
+  })
+})
+
+describe('A customer suspended by the platform', () => {
+  let browser: Browser
+  before(async () => {
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+  })
+
+  it('cannot be enabled by its reseller: Globex sees who suspended it and is offered no Enable; the platform enables it', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    // The platform admin suspends Foxglove Farms, a customer of Globex, from Globex's Customers page.
+    const admin = await openPage(browser)
+    await signIn(admin.page, 'admin@nimbus.test')
+    const nimbus = await accountId(admin.page, 'Nimbus Cloud')
+    await visit(admin.page, `/a/${nimbus}/resellers`)
+    await admin.page.getByRole('main').getByRole('link', { name: 'Globex Partners' }).click()
+    await admin.page.waitForURL(/\/a\/[^/]+$/)
+    const globex = pathOf(admin.page).split('/')[2]!
+    await visit(admin.page, `/a/${globex}/customers`)
+    const adminRow = admin.page.locator('tr[data-account="Foxglove Farms"]')
+    await adminRow.getByRole('button', { name: 'Actions for Foxglove Farms' }).click()
+    await admin.page.getByRole('menuitem', { name: 'Disable' }).click()
+    const dialog = admin.page.getByRole('dialog', { name: 'Disable Foxglove Farms' })
+    await dialog.getByLabel('Reason', { exact: true }).fill('Chargeback under review')
+    await dialog.getByRole('button', { name: 'Disable customer' }).click()
+    await adminRow.getByText('Disabled').waitFor()
+    assert.equal(await adminRow.getByTestId('undo-lock').count(), 0, 'the platform may undo its own suspension')
+
+    // Globex's owner sees it suspended by the provider, and no Enable is offered.
+    const grace = await openPage(browser)
+    await signIn(grace.page, 'owner@globex.test')
+    assert.equal(await accountId(grace.page, 'Globex Partners'), globex)
+    await visit(grace.page, `/a/${globex}/customers`)
+    const row = grace.page.locator('tr[data-account="Foxglove Farms"]')
+    await row.getByText('Chargeback under review').waitFor()
+    await row.getByText('By your provider').waitFor()
+    await row.getByRole('button', { name: 'Actions for Foxglove Farms' }).click()
+    assert.deepEqual((await grace.page.getByRole('menuitem').allInnerTexts()).map((t) => t.trim()), ['Delete'], 'Enable is not offered')
+    await grace.page.keyboard.press('Escape')
+    await screenshot(grace.page, 'customers-suspended-by-provider')
+    await grace.page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(grace.page), 0, 'the Customers page fits 375 px')
+    await row.getByText('By your provider').waitFor()
+    await screenshot(grace.page, 'customers-suspended-by-provider-375')
+
+    // The platform enables it again; Globex's list follows.
+    await adminRow.getByRole('button', { name: 'Actions for Foxglove Farms' }).click()
+    await admin.page.getByRole('menuitem', { name: 'Enable' }).click()
+    await admin.page.getByRole('alertdialog').getByRole('button', { name: 'Enable' }).click()
+    await adminRow.getByText('Active').waitFor()
+    await grace.page.reload()
+    await hydrated(grace.page)
+    await row.getByText('Active').waitFor()
+    assert.equal(await row.getByText('By your provider').count(), 0)
+    await grace.context.close()
+    await admin.context.close()
   })
 })
 

@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { accountId, visit, launchBrowser, menuLabels, openPage, screenshot, signIn, STORY_TIMEOUT } from './support.ts'
+import {
+  acceptAsNewPerson,
+  accountId,
+  followEmailLink,
+  hydrated,
+  launchBrowser,
+  menuLabels,
+  openPage,
+  pageOverflow,
+  pathOf,
+  screenshot,
+  signIn,
+  STORY_TIMEOUT,
+  visit,
+} from './support.ts'
 
 describe('The Staff page', () => {
   let browser: Browser
@@ -31,7 +45,7 @@ describe('The Staff page', () => {
     await context.close()
   })
 
-  it('lets the owner of Acme add a Technical user with a tagged scope, and remove them after confirming', { timeout: STORY_TIMEOUT }, async () => {
+  it('lets the owner of Acme invite a Technical user with a tagged scope; the invitation waits until Jo accepts, and Jo is removed after confirming', { timeout: STORY_TIMEOUT * 2 }, async () => {
     const { context, page } = await openPage(browser)
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
@@ -50,13 +64,14 @@ describe('The Staff page', () => {
     await page.keyboard.press('Escape')
     await main.getByRole('button', { name: 'Actions for Tom Becker' }).waitFor()
 
+    // Adding someone is an invitation: no password is chosen for them.
     const email = `jo.${Date.now()}@acme.test`
-    await main.getByRole('button', { name: 'Add member' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Add a member' })
+    await main.getByRole('button', { name: 'Invite member' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Invite a member' })
     await dialog.waitFor()
-    await dialog.getByLabel('Name').fill('Jo Park')
+    assert.equal(await dialog.locator('input[type="password"]').count(), 0, 'the dialog asks for no password')
+    await dialog.getByText('They choose their own password when they accept').waitFor()
     await dialog.getByLabel('Email').fill(email)
-    await dialog.getByLabel('Initial password').fill('plum-orchard-lantern-42')
     await dialog.getByRole('radio', { name: /^User/ }).check()
     // A user cannot hold roles with non-technical permissions: those are greyed out.
     assert.equal(await dialog.getByRole('checkbox', { name: /^Billing/ }).isDisabled(), true, 'Billing is not offered to a user')
@@ -67,14 +82,30 @@ describe('The Staff page', () => {
     await tags.press('Enter')
     await dialog.getByRole('button', { name: 'Remove tag managed' }).waitFor()
     await screenshot(page, 'staff-dialog')
-    await dialog.getByRole('button', { name: 'Add member' }).click()
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
 
     await dialog.waitFor({ state: 'hidden' })
-    await page.getByRole('status').getByText('Jo Park added').waitFor()
+    await page.getByRole('status').getByText(`Invitation sent to ${email}`).waitFor()
+    // Pending, with the level and roles chosen; not a member until accepted.
+    const pending = main.locator(`[data-invitation="${email}"]`)
+    await pending.getByText('Pending').waitFor()
+    assert.match(await pending.innerText(), /User[\s\S]*Technical/)
+    assert.equal(await main.locator(`tr[data-member="${email}"]`).count(), 0, 'not a member before accepting')
+    await screenshot(page, 'staff')
+
+    // Jo follows the emailed link and creates a login with a password of Jo's own.
+    const jo = await openPage(browser)
+    const invite = await followEmailLink(jo.context, jo.page, email, /Accept the invitation/)
+    await invite.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
+    await acceptAsNewPerson(invite, 'Jo Park', 'plum-orchard-lantern-42')
+    await jo.context.close()
+
+    await page.reload()
+    await hydrated(page)
     const row = main.locator(`tr[data-member="${email}"]`)
     await row.waitFor()
     assert.match(await row.innerText(), /Jo Park[\s\S]*User[\s\S]*Technical[\s\S]*Tagged: managed/)
-    await screenshot(page, 'staff')
+    assert.equal(await pending.count(), 0, 'the accepted invitation left the pending list')
 
     await main.getByRole('button', { name: 'Actions for Jo Park' }).click()
     await page.getByRole('menuitem', { name: 'Remove' }).click()
@@ -93,23 +124,90 @@ describe('The Staff page', () => {
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/staff`)
-    await page.getByRole('main').getByRole('button', { name: 'Add member' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Add a member' })
-    await dialog.getByLabel('Name').fill('Sarah Again')
-    await dialog.getByLabel('Email').fill('sarah@acme.test')
-    await dialog.getByLabel('Initial password').fill('password')
-    await dialog.getByRole('button', { name: 'Add member' }).click()
-    // The password is checked first: a common password is refused, and said so under the password.
-    const password = dialog.getByLabel('Initial password')
-    await dialog.getByText(/one of the most common passwords/).waitFor()
-    assert.equal(await password.getAttribute('aria-invalid'), 'true')
-    await password.fill('plum-orchard-lantern-42')
-    await dialog.getByRole('button', { name: 'Add member' }).click()
-    await dialog.getByText(/already has a login/).waitFor()
-    assert.equal(await dialog.getByLabel('Email').getAttribute('aria-invalid'), 'true')
-    assert.ok(await dialog.getByRole('button', { name: 'Add member' }).isEnabled(), 'the form can be sent again')
+    await page.getByRole('main').getByRole('button', { name: 'Invite member' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Invite a member' })
+    const email = dialog.getByLabel('Email')
+    await email.fill('not-an-email')
+    await dialog.getByRole('radio', { name: /^User/ }).check()
+    await dialog.getByRole('radio', { name: /^No services/ }).check()
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.getByText('Enter a valid email address.').waitFor()
+    assert.equal(await email.getAttribute('aria-invalid'), 'true')
+    // Someone already in the account: said under the email, and the form can be sent again.
+    await email.fill('sarah@acme.test')
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.getByText(/already a member of this account/).waitFor()
+    assert.equal(await email.getAttribute('aria-invalid'), 'true')
+    assert.ok(await dialog.getByRole('button', { name: 'Send invitation' }).isEnabled(), 'the form can be sent again')
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
     await context.close()
+  })
+
+  it('lets Acme’s owner add Rosa by invitation: Rosa accepts from the emailed link, signs in with her own password and sees exactly the menu of the roles chosen', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    const stamp = Date.now()
+    const email = `rosa.${stamp}@acme.test`
+    const password = 'quiet-meadow-lantern-63'
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await visit(owner.page, `/a/${acme}/staff`)
+    const main = owner.page.getByRole('main')
+    await main.getByRole('button', { name: 'Invite member' }).click()
+    const dialog = owner.page.getByRole('dialog', { name: 'Invite a member' })
+    await dialog.getByLabel('Email').fill(email)
+    await dialog.getByRole('radio', { name: /^User/ }).check()
+    await dialog.getByRole('checkbox', { name: /^Technical/ }).check()
+    await dialog.getByRole('checkbox', { name: /^Visitation/ }).check()
+    await dialog.getByRole('radio', { name: /^All services/ }).check()
+    await dialog.getByRole('button', { name: 'Send invitation' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await owner.page.getByRole('status').getByText(`Invitation sent to ${email}`).waitFor()
+    const pending = main.locator(`[data-invitation="${email}"]`)
+    await pending.getByText('Pending').waitFor()
+    assert.match(await pending.innerText(), /User[\s\S]*Technical[\s\S]*Visitation/)
+    await screenshot(owner.page, 'staff-invited')
+    await owner.page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(owner.page), 0, 'the Staff page fits 375 px')
+    await pending.scrollIntoViewIfNeeded()
+    await screenshot(owner.page, 'staff-invited-375')
+
+    // Rosa, in her own browser, opens the email and creates her login.
+    const rosa = await openPage(browser)
+    const invite = await followEmailLink(rosa.context, rosa.page, email, /Accept the invitation/)
+    await invite.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
+    assert.equal((await invite.getByTestId('invited-email').innerText()).trim(), email)
+    await invite.getByText('Visitation', { exact: true }).waitFor()
+    await screenshot(invite, 'invite-member-accept')
+    await invite.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(invite), 0, 'the invitation fits 375 px')
+    await screenshot(invite, 'invite-member-accept-375')
+    await invite.setViewportSize({ width: 1280, height: 800 })
+    await acceptAsNewPerson(invite, 'Rosa Vidal', password)
+    assert.equal(pathOf(invite), `/a/${acme}`)
+    const expected = ['Dashboard', 'Services', 'Support', 'Visitation']
+    assert.deepEqual(await menuLabels(invite), expected, 'the menu is the roles chosen: Technical and Visitation, as a user')
+    await screenshot(invite, 'invite-member-landed')
+    await rosa.context.close()
+
+    // Later, anywhere: she signs in with the password she chose and gets the same menu.
+    const later = await openPage(browser)
+    await signIn(later.page, email, password)
+    assert.equal(pathOf(later.page), `/a/${acme}`)
+    assert.deepEqual(await menuLabels(later.page), expected)
+    await later.page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(later.page), 0, 'her dashboard fits 375 px')
+    await screenshot(later.page, 'invite-member-dashboard-375')
+    await later.context.close()
+
+    // The owner sees Rosa as a member with those roles.
+    await owner.page.setViewportSize({ width: 1280, height: 800 })
+    await owner.page.reload()
+    await hydrated(owner.page)
+    const row = main.locator(`tr[data-member="${email}"]`)
+    await row.waitFor()
+    assert.match(await row.innerText(), /Rosa Vidal[\s\S]*User[\s\S]*Technical[\s\S]*Visitation[\s\S]*All services/)
+    assert.equal(await pending.count(), 0)
+    await owner.context.close()
   })
 })

@@ -106,6 +106,33 @@ export async function menuLabels(page: Page): Promise<string[]> {
   return (await menu.getByRole('link').allInnerTexts()).map((t) => t.trim())
 }
 
+/**
+ * Open the newest outbox message to `email` on /dev/outbox and follow its
+ * link named `linkName` (the email's button opens a new tab); returns that tab,
+ * interactive.
+ */
+export async function followEmailLink(context: BrowserContext, page: Page, email: string, linkName: RegExp): Promise<Page> {
+  await visit(page, '/dev/outbox')
+  const message = page.locator(`details[data-message-to="${email}"]`).first()
+  await message.waitFor()
+  // Only the newest message is open at first.
+  if (!(await message.evaluate((details) => (details as HTMLDetailsElement).open))) await message.locator('summary').click()
+  const link = message.frameLocator('iframe').getByRole('link', { name: linkName })
+  const [opened] = await Promise.all([context.waitForEvent('page'), link.click()])
+  await opened.waitForLoadState()
+  await hydrated(opened)
+  return opened
+}
+
+/** On an invitation page opened signed out by someone new: create their login and join; waits for the account's dashboard. */
+export async function acceptAsNewPerson(invite: Page, name: string, password: string) {
+  await invite.getByLabel('Your name').fill(name)
+  await invite.getByLabel('Choose a password').fill(password)
+  await invite.getByRole('button', { name: 'Create login and join' }).click()
+  await invite.waitForURL(/\/a\/[^/]+$/)
+  await hydrated(invite)
+}
+
 /** Horizontal overflow of the page in CSS pixels (0 when nothing is wider than the screen). */
 export function pageOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
