@@ -156,6 +156,7 @@ describe('The Staff page', () => {
     await main.getByRole('button', { name: 'Invite member' }).click()
     const dialog = owner.page.getByRole('dialog', { name: 'Invite a member' })
     await dialog.getByLabel('Email').fill(email)
+    await screenshot(owner.page, 'staff-invite-dialog-top')
     await dialog.getByRole('radio', { name: /^User/ }).check()
     await dialog.getByRole('checkbox', { name: /^Technical/ }).check()
     await dialog.getByRole('checkbox', { name: /^Visitation/ }).check()
@@ -167,10 +168,16 @@ describe('The Staff page', () => {
     await pending.getByText('Pending').waitFor()
     assert.match(await pending.innerText(), /User[\s\S]*Technical[\s\S]*Visitation/)
     await screenshot(owner.page, 'staff-invited')
+    // On a phone the members are cards, and the invitation dialog fits.
     await owner.page.setViewportSize({ width: 375, height: 800 })
+    await main.locator('li[data-member-card="tom@acme.test"]').getByText('Tagged: managed').waitFor()
     assert.equal(await pageOverflow(owner.page), 0, 'the Staff page fits 375 px')
-    await pending.scrollIntoViewIfNeeded()
     await screenshot(owner.page, 'staff-invited-375')
+    await main.getByRole('button', { name: 'Invite member' }).click()
+    await dialog.getByLabel('Email').waitFor()
+    await screenshot(owner.page, 'staff-invite-dialog-375')
+    await owner.page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
 
     // Rosa, in her own browser, opens the email and creates her login.
     const rosa = await openPage(browser)
