@@ -417,6 +417,9 @@ describe('nobody’s existing login is attached without their consent (rule 14)'
     const knownBody = (await known.json()) as Created
     expect(shape(knownBody)).toEqual(shape((await fresh.json()) as Created))
     expect(knownBody.account.owner).toBeNull()
+    // The list names whom the owner invitation went to, until it is accepted.
+    const children = (await (await api(`/accounts/${acme}/children`, { cookie })).json()) as { items: { id: string; owner: unknown; ownerInvitation: { email: string } | null }[] }
+    expect(children.items.find((a) => a.id === knownBody.account.id)).toMatchObject({ owner: null, ownerInvitation: { email: existing } })
     // The real owner of that email has no membership in the new customer …
     const member = await env.DB.prepare('SELECT count(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ? AND m.account_id = ?')
       .bind(existing, knownBody.account.id)
@@ -457,6 +460,8 @@ describe('only the account that suspended or deleted can undo it (rule 8)', () =
     const reseller = await login('owner@acme.test')
     const listed = (await (await api(`/accounts/${acme}/customers`, { cookie: reseller })).json()) as { items: { id: string; canUndo: boolean }[] }
     expect(listed.items.find((c) => c.id === bluebird)?.canUndo).toBe(false)
+    const paged = (await (await api(`/accounts/${acme}/children`, { cookie: reseller })).json()) as { items: { id: string; canUndo: boolean }[] }
+    expect(paged.items.find((c) => c.id === bluebird)?.canUndo).toBe(false)
     const refused = await api(`/accounts/${acme}/customers/${bluebird}/enable`, { method: 'POST', cookie: reseller })
     expect(refused.status).toBe(403)
     expect((await api(`/accounts/${bluebird}`, { cookie: await login('admin@nimbus.test') })).status).toBe(200)

@@ -68,6 +68,10 @@ export async function getAccount(db: DB, accountId: string) {
   return { ...account, blocked, allowedSections }
 }
 
+/** SQL: the pending owner invitation of an account that has no owner yet (its email and expiry), as JSON. */
+export const pendingOwnerInvitation = sql<string | null>`(SELECT json_object('email', i.email, 'expiresAt', i.expires_at) FROM invitations i
+  WHERE i.account_id = "accounts"."id" AND i.level = 'owner' AND i.status = 'pending' ORDER BY i.created_at DESC LIMIT 1)`.as('owner_invitation')
+
 /** Cursor over (name, id): stable when names repeat. */
 export interface ChildCursor {
   name: string
@@ -82,6 +86,8 @@ export async function listChildren(db: DB, parentId: string, limit: number, afte
       statusReason: accounts.statusReason,
       // The owner of each child, read with the page (index memberships_account_idx).
       owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = "accounts"."id" AND m.level = 'owner' ORDER BY m.created_at LIMIT 1)`.as('owner'),
+      ownerInvitation: pendingOwnerInvitation,
+      disabledBy: accounts.disabledBy,
     })
     .from(accounts)
     .where(
@@ -94,7 +100,11 @@ export async function listChildren(db: DB, parentId: string, limit: number, afte
     .orderBy(asc(accounts.name), asc(accounts.id))
     .limit(limit + 1)
     .all()
-  const items = rows.slice(0, limit).map((r) => ({ ...r, owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null }))
+  const items = rows.slice(0, limit).map((r) => ({
+    ...r,
+    owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,
+    ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { email: string; expiresAt: number }) : null,
+  }))
   const last = items.at(-1)
   return { items, next: rows.length > limit && last ? { name: last.name, id: last.id } : null }
 }

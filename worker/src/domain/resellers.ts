@@ -3,7 +3,7 @@ import type { SectionKey } from '../authz/catalogue.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
-import { parseAccess } from './accounts.ts'
+import { parseAccess, pendingOwnerInvitation } from './accounts.ts'
 import { limitGuard, parseLimits, rethrowLimit, serializeLimits, type Limits } from './limits.ts'
 import { normalizeEmail } from './users.ts'
 
@@ -101,11 +101,13 @@ const childColumns = {
   deletedAt: accounts.deletedAt,
   purgeAfter: accounts.purgeAfter,
   owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = accounts.id AND m.level = 'owner' LIMIT 1)`,
+  ownerInvitation: pendingOwnerInvitation,
 }
 
-type ChildRow = { limits: string | null; access: string | null; owner: string | null } & Record<string, unknown>
+type ChildRow = { limits: string | null; access: string | null; owner: string | null; ownerInvitation: string | null } & Record<string, unknown>
 const presentChild = <R extends ChildRow>(r: R) => ({
   ...r,
+  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { email: string; expiresAt: number }) : null,
   limits: parseLimits(r.limits),
   access: parseAccess(r.access),
   owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,

@@ -3,6 +3,7 @@ import type { AccountKind } from '../../../db/schema/accounts.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { menuFor } from '../authz/menu.ts'
 import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
+import { mayUndo } from '../domain/lifecycle.ts'
 import { limitsFor, usageOf } from '../domain/limits.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
@@ -15,6 +16,10 @@ import { Account, AccountParam, level, problems } from './schemas.ts'
 const ChildAccount = Account.extend({
   statusReason: z.string().nullable(),
   owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+  /** While the account has no owner: the invitation its owner has not accepted yet. */
+  ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+  /** False when an account above the caller's suspended it: only that account (or one above) may enable it. */
+  canUndo: z.boolean(),
 }).openapi('ChildAccount')
 
 const ChildrenQuery = z.object({
@@ -103,10 +108,11 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const { account } = c.var.access
+      const { account, via } = c.var.access
       const { limit, cursor } = c.req.valid('query')
       const page = await listChildren(c.var.db, account.id, limit, cursor ? decodeCursor(cursor) : undefined)
-      return c.json({ items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
+      const items = page.items.map(({ disabledBy, ...child }) => ({ ...child, canUndo: mayUndo(disabledBy, via.path) }))
+      return c.json({ items, nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
     },
   )
   .openapi(

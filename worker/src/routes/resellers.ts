@@ -61,6 +61,8 @@ export const ChildView = z
     deletedAt: z.number().nullable(),
     purgeAfter: z.number().nullable(),
     owner: Owner.nullable(),
+    /** While the account has no owner: the invitation its owner has not accepted yet. */
+    ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
     /** False when an account above the caller's suspended or deleted it: only that account (or one above) may undo it. */
     canUndo: z.boolean(),
   })
@@ -131,6 +133,7 @@ const present = (a: ChildAccount, ctx: Access) => ({
   deletedAt: a.deletedAt,
   purgeAfter: a.purgeAfter,
   owner: a.owner,
+  ownerInvitation: a.owner ? null : a.ownerInvitation,
   canUndo: mayUndo(a.status === 'deleted' ? a.deletedBy : a.disabledBy, ctx.via.path),
 })
 
