@@ -273,3 +273,45 @@ describe('GET /api/v1/accounts/:id/services/facets', () => {
     expect(new Set(body.groups.map((g) => g.accountName))).toEqual(new Set(['Acme Hosting']))
   })
 })
+
+describe('service search (q)', () => {
+  // Protects against a crafted search string turning into a server error (a LIKE pattern D1 refuses).
+  it('answers 200 or 400 for any q, whatever its length or its %, _ and \\ characters, never 500', async () => {
+    const cookie = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    const char = fc.constantFrom(...'%_\\%_\\ab-.Z9 é*[]^\'"')
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: char, minLength: 1, maxLength: 4000 }), async (q) => {
+        const res = await api(`/accounts/${acme}/services?q=${encodeURIComponent(q)}`, { cookie })
+        expect([200, 400], `q of ${q.length} characters answered ${res.status}`).toContain(res.status)
+        await res.body?.cancel()
+      }),
+      { numRuns: 40, examples: [['%'.repeat(49)], ['_'.repeat(60)], ['\\'.repeat(100)], ['a%_\\'.repeat(25)], ['x'.repeat(4000)]] },
+    )
+  })
+
+  it('finds exactly the names containing q (ASCII case folded), for random q of any length, % _ and \\ taken literally', async () => {
+    const db = createDb(env.DB)
+    const acme = (await env.DB.prepare("SELECT id, path FROM accounts WHERE name = 'Acme Hosting'").first<{ id: string; path: string }>())!
+    const everything = (await listServices(db, { account: acme, descendantKinds: ['customer'], scope: null, filters: {}, limit: 500 })).items
+    const fold = (s: string) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase())
+    const names = everything.map((s) => s.name)
+    const piece = fc.oneof(
+      fc.constantFrom(...names).chain((n) => fc.tuple(fc.nat(n.length), fc.nat(n.length)).map(([a, b]) => n.slice(Math.min(a, b), Math.max(a, b) + 1))),
+      fc.string({ unit: fc.constantFrom(...'%_\\-.aeo01'), maxLength: 8 }),
+    )
+    const query = fc.oneof(
+      fc.array(piece, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('')),
+      fc.string({ unit: fc.constantFrom(...'%_\\ab'), minLength: 40, maxLength: 3000 }),
+    )
+    await fc.assert(
+      fc.asyncProperty(query, fc.boolean(), async (q, shout) => {
+        if (!q) return
+        const asked = shout ? q.toUpperCase() : q
+        const listed = (await listServices(db, { account: acme, descendantKinds: ['customer'], scope: null, filters: { q: asked }, limit: 500 })).items.map((s) => s.id)
+        expect(listed).toEqual(everything.filter((s) => fold(s.name).includes(fold(asked))).map((s) => s.id))
+      }),
+      { numRuns: 80, examples: [['%', false], ['_', false], ['\\', false], ['%'.repeat(60), false], ['render', true]] },
+    )
+  })
+})

@@ -69,7 +69,12 @@ function baseQuery(db: DB) {
     .leftJoin(serviceGroups, eq(serviceGroups.id, services.groupId))
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`)
+/**
+ * Names containing `q`, ASCII case folded (as LIKE would): instr() takes `q`
+ * literally at any length, where a LIKE pattern needs escaping and D1 refuses
+ * patterns over 50 bytes ("LIKE or GLOB pattern too complex").
+ */
+const nameContains = (q: string) => sql`instr(lower(${services.name}), lower(${q})) > 0`
 
 /** Accounts whose path starts with `prefix`: an index range scan (paths are ASCII). */
 const inSubtree = (prefix: string) => sql`(${accounts.path} >= ${prefix} AND ${accounts.path} < ${`${prefix}\x7f`})`
@@ -116,7 +121,7 @@ export async function listServices(
     filters.expiringWithinDays !== undefined
       ? and(gt(services.expiresAt, now), lte(services.expiresAt, now + filters.expiringWithinDays * DAY))
       : undefined,
-    filters.q ? sql`${services.name} LIKE ${`%${escapeLike(filters.q)}%`} ESCAPE '\\'` : undefined,
+    filters.q ? nameContains(filters.q) : undefined,
     after ? or(gt(services.name, after.name), and(eq(services.name, after.name), gt(services.id, after.id))) : undefined,
   ]
   const rows = await baseQuery(db)
