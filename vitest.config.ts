@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
@@ -6,6 +8,13 @@ import { hashPassword } from './worker/src/crypto/password.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
+
+// test/worker/unit/web-hooks.test.ts imports the web worker's hook; web/tsconfig.json extends
+// the one `svelte-kit sync` writes, which a fresh clone does not have yet.
+const web = path.join(import.meta.dirname, 'web')
+if (!existsSync(path.join(web, '.svelte-kit', 'tsconfig.json'))) {
+  execFileSync(path.join(import.meta.dirname, 'node_modules', '.bin', 'svelte-kit'), ['sync'], { cwd: web, stdio: 'inherit' })
+}
 
 export default defineConfig(async () => ({
   plugins: [

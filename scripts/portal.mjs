@@ -120,11 +120,15 @@ export function prepareDatabase(persistTo, { quiet = false, fresh = false } = {}
 /**
  * Local-only settings of the API worker. wrangler dev reads .dev.vars; deploys never
  * do, so DEV_TOOLS (synthetic activity for benchmarks, the dev outbox) stays off in
- * production. Written once; edit it freely.
+ * production, and HTTPS_ONLY=false (the local portal is plain http) never reaches it.
+ * Written once, and a missing setting is added; edit it freely.
  */
 export function ensureDevVars() {
   const file = path.join(root, '.dev.vars')
-  if (!existsSync(file)) writeFileSync(file, '# Local development only (wrangler dev); never deployed.\nDEV_TOOLS=true\n')
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Local development only (wrangler dev); never deployed.\nDEV_TOOLS=true\n'
+  let text = before
+  if (!/^HTTPS_ONLY\s*=/m.test(text)) text += `${text.endsWith('\n') ? '' : '\n'}HTTPS_ONLY=false\n`
+  if (text !== before || !existsSync(file)) writeFileSync(file, text)
 }
 
 /** The debugger port that goes with a portal port: 9229 beside 8787, and moved along with PORT. */

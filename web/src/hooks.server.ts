@@ -1,6 +1,13 @@
 import type { Handle } from '@sveltejs/kit'
 
-/** Forward /api/* to the API worker, stamping the client IP so it cannot be spoofed. */
+/**
+ * HSTS for pages served over https: the same policy the API's secureHeaders sends on /api/*
+ * (180 days, subdomains of the portal host included). Over http (local development) it is
+ * never sent: browsers ignore it there, and it would pin localhost.
+ */
+const HSTS = 'max-age=15552000; includeSubDomains'
+
+/** Forward /api/* to the API worker, stamping the client IP so it cannot be spoofed; harden every page. */
 export const handle: Handle = async ({ event, resolve }) => {
   if (event.url.pathname.startsWith('/api/')) {
     const headers = new Headers(event.request.headers)
@@ -10,5 +17,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event)
   response.headers.set('x-content-type-options', 'nosniff')
   response.headers.set('referrer-policy', 'strict-origin-when-cross-origin')
+  if (event.url.protocol === 'https:') response.headers.set('strict-transport-security', HSTS)
+  // Pages show people's names and emails: never stored, so Back after logout (or the next
+  // person at a shared computer) cannot bring one back. A route may choose otherwise.
+  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store')
   return response
 }

@@ -19,6 +19,8 @@ export interface Bindings {
   DEV_TOOLS?: string
   /** Brand logos (R2; local under wrangler dev). */
   BRANDING: R2Bucket
+  /** "true" on an https deployment: session cookies are Secure whatever the request URL says (local http sets "false"). */
+  HTTPS_ONLY?: string
   /** The platform's own hostnames, comma-separated (never claimable by a reseller; localhost always is). */
   PLATFORM_HOSTNAMES?: string
   /** The platform's canonical origin (`https://portal.example.com`): links in emails use it or a verified hostname, never the Host header. */

@@ -11,7 +11,7 @@ import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
 import { session } from './middleware/session.ts'
 import { createRouter } from './openapi.ts'
-import { purgeDeletedAccounts } from './scheduled.ts'
+import { daily } from './scheduled.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { auth } from './routes/auth.ts'
@@ -99,9 +99,9 @@ app.onError((err) => {
 })
 
 export type AppType = typeof api
-/** HTTP through Hono; the daily Cron Trigger purges deleted subtrees past their window (domain/lifecycle.ts). */
+/** HTTP through Hono; the daily Cron Trigger purges, prunes and re-checks (scheduled.ts). */
 export default {
   fetch: app.fetch,
-  scheduled: (controller, env, ctx) => ctx.waitUntil(purgeDeletedAccounts(env, controller.scheduledTime)),
+  scheduled: (controller, env, ctx) => ctx.waitUntil(daily(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Bindings>
 export { ActivityLog } from './durable/activity-log.ts'

@@ -1,9 +1,32 @@
 import { createDb } from './db.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
+import { pruneExpired } from './domain/housekeeping.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
 import { purgeIdleThrottles } from './domain/throttles.ts'
 import type { Bindings } from './env.ts'
+
+/**
+ * The daily Cron Trigger. Each job runs even when an earlier one failed (each
+ * is safe to repeat: the next day's run finishes what this one could not);
+ * failures are logged and the run reports failure at the end.
+ */
+export async function daily(env: Bindings, now = Date.now()) {
+  const jobs: [string, () => Promise<unknown>][] = [
+    ['purge deleted accounts', () => purgeDeletedAccounts(env, now)],
+    ['prune expired sessions and rate limits', () => pruneExpired(createDb(env.DB), now)],
+  ]
+  const failures: unknown[] = []
+  for (const [name, job] of jobs) {
+    try {
+      await job()
+    } catch (error) {
+      console.error(`daily job failed: ${name}`, error)
+      failures.push(error)
+    }
+  }
+  if (failures.length) throw new AggregateError(failures, `${failures.length} daily job(s) failed`)
+}
 
 /**
  * The Cron Trigger's work: purge every soft-deleted subtree whose 30-day

@@ -8,11 +8,19 @@ import { factsFor, recordImpersonation } from './impersonation-events.ts'
 
 export const SESSION_COOKIE = 'trellis_session'
 
-function secure(c: Context) {
-  return new URL(c.req.url).protocol === 'https:'
+/**
+ * Whether the session cookie is Secure: always when the deployment says it is
+ * https only (HTTPS_ONLY, on in wrangler.toml; TLS may end before the worker,
+ * so the request URL cannot be trusted to say), else when this request is https.
+ * Local development sets HTTPS_ONLY=false in .dev.vars to sign in over http.
+ */
+export function cookieSecure(env: { HTTPS_ONLY?: string }, url: string) {
+  return env.HTTPS_ONLY === 'true' || new URL(url).protocol === 'https:'
 }
 
-/** Set the session cookie: HttpOnly, SameSite=Lax, Secure on https. */
+const secure = <E extends AppEnv>(c: Context<E>) => cookieSecure(c.env, c.req.url)
+
+/** Set the session cookie: HttpOnly, SameSite=Lax, Secure on an https deployment. */
 export function setSessionCookie<E extends AppEnv>(c: Context<E>, token: string, expiresAt: number) {
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,

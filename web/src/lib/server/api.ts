@@ -297,6 +297,8 @@ function relayCookie(event: RequestEvent, line: string) {
   let expires: Date | undefined
   let maxAge: number | undefined
   let path = '/'
+  // The API decides Secure from the deployment (HTTPS_ONLY), not only from this request's scheme.
+  let secure = event.url.protocol === 'https:'
   for (const attribute of attributes) {
     const [key = '', ...rest] = attribute.split('=')
     const val = rest.join('=')
@@ -312,6 +314,9 @@ function relayCookie(event: RequestEvent, line: string) {
       case 'path':
         path = val || '/'
         break
+      case 'secure':
+        secure = true
+        break
     }
   }
   const expired = value === '' || maxAge === 0 || (expires !== undefined && expires.getTime() <= Date.now())
@@ -319,7 +324,7 @@ function relayCookie(event: RequestEvent, line: string) {
     path,
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: event.url.protocol === 'https:',
+    secure,
     // The API already encoded the value; keep it byte for byte.
     encode: (v: string) => v,
   }
