@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { accounts } from './accounts.ts'
 
 /**
@@ -28,16 +28,21 @@ export const hostnameStatuses = ['pending', 'verified'] as const
 export type HostnameStatus = (typeof hostnameStatuses)[number]
 
 /**
- * A hostname a reseller claims for its portal (its own, or one for a customer).
- * Lower-cased and unique across the platform. The verification token is stored
- * in the clear: it is published in a public DNS TXT record anyway and the owner
- * needs to see it again until the record is in place (docs/decisions/005-branding.md).
+ * A hostname a reseller claims for its portal (its own, or one for a customer),
+ * lower-cased. Several resellers may each hold a pending claim on one name, each
+ * with its own token; the first to verify owns it, the others' claims are dropped,
+ * and a verified name is unique across the platform. A pending claim expires at
+ * `expires_at` (7 days after the claim, or after a demotion); a verified one is
+ * re-checked daily and `checked_at` is when its TXT record was last seen. The
+ * verification token is stored in the clear: it is published in a public DNS TXT
+ * record anyway and the owner needs to see it again until the record is in place
+ * (docs/decisions/007-brands-and-hostnames.md).
  */
 export const hostnames = sqliteTable(
   'hostnames',
   {
     id: text('id').primaryKey(),
-    hostname: text('hostname').notNull().unique(),
+    hostname: text('hostname').notNull(),
     resellerAccountId: text('reseller_account_id')
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
@@ -46,8 +51,18 @@ export const hostnames = sqliteTable(
     verificationToken: text('verification_token').notNull(),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
     verifiedAt: integer('verified_at'),
+    /** Pending claims only: when the claim lapses unless verified. */
+    expiresAt: integer('expires_at'),
+    /** Verified hostnames: when the daily re-check last saw the TXT record. */
+    checkedAt: integer('checked_at'),
   },
-  (t) => [index('hostnames_reseller_idx').on(t.resellerAccountId, t.hostname)],
+  (t) => [
+    index('hostnames_reseller_idx').on(t.resellerAccountId, t.hostname),
+    // One claim per reseller and name; one verified owner per name.
+    uniqueIndex('hostnames_claim_unique').on(t.hostname, t.resellerAccountId),
+    uniqueIndex('hostnames_verified_unique').on(t.hostname).where(sql`status = 'verified'`),
+    index('hostnames_status_idx').on(t.status, t.checkedAt),
+  ],
 )
 
 export type Brand = typeof brands.$inferSelect

@@ -170,16 +170,18 @@ describe('Branded portals', () => {
     await row.getByText('_trellis.portal.bluebird-bakery.example').waitFor()
     await row.getByText(/^trellis-verify=/).waitFor()
     await row.getByRole('button', { name: 'Copy record value' }).waitFor()
+    // A pending claim shows when it ends unless verified (7 days).
+    await row.getByTestId('claim-expiry').getByText(/^Claim expires in (6|7) days/).waitFor()
     await screenshot(page, 'branding-domains-pending')
     await page.setViewportSize({ width: 375, height: 800 })
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'nothing overflows at 375 px')
     await screenshot(page, 'branding-domains-375')
     await page.setViewportSize({ width: 1280, height: 800 })
 
-    // Adding it again is refused, naming the field.
+    // Claiming it again is refused, naming the field.
     await page.getByRole('textbox', { name: 'Hostname' }).fill('portal.bluebird-bakery.example')
     await page.getByRole('button', { name: 'Add hostname' }).click()
-    await page.getByText('That hostname is already in use.').waitFor()
+    await page.getByText('You have already claimed this hostname; verify it below.').waitFor()
 
     await row.getByRole('button', { name: 'Mark verified (dev)' }).click()
     await row.getByText('Verified', { exact: true }).waitFor()

@@ -30,6 +30,7 @@ export const errorCodes = {
   email_mismatch: 'You are signed in with a different email than the invitation was sent to.',
   impersonation_restricted: 'Not allowed while acting on someone else\'s behalf.',
   verification_failed: 'The DNS record that proves control of the hostname was not found.',
+  claim_expired: 'This hostname claim has expired; claim the hostname again.',
   wrong_portal: 'This sign-in belongs to another portal.',
   account_suspended: 'This account is suspended.',
   internal: 'Something went wrong on our side.',

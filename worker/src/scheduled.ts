@@ -1,5 +1,8 @@
+import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
 import { createDb } from './db.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
+import { challengeName, demoteHostname, expireClaims, hostnamesToRecheck, invalidateBrandCache, markHostnameChecked } from './domain/brands.ts'
+import { recordHostnameChange } from './domain/hostname-events.ts'
 import { pruneExpired } from './domain/housekeeping.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
@@ -15,6 +18,8 @@ export async function daily(env: Bindings, now = Date.now()) {
   const jobs: [string, () => Promise<unknown>][] = [
     ['purge deleted accounts', () => purgeDeletedAccounts(env, now)],
     ['prune expired sessions and rate limits', () => pruneExpired(createDb(env.DB), now)],
+    ['expire hostname claims', () => expireHostnameClaims(env, now)],
+    ['re-check verified hostnames', () => recheckHostnames(env, now)],
   ]
   const failures: unknown[] = []
   for (const [name, job] of jobs) {
@@ -58,4 +63,62 @@ export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
   // Sign-in counters that have gone quiet and browsers not seen for a year (guesses at made-up emails must not fill D1).
   await Promise.all([purgeIdleThrottles(db, now), purgeExpiredDevices(db, now)])
   return purged
+}
+
+/** Pending hostname claims older than their 7 days are deleted; each reseller is told in its log. */
+export async function expireHostnameClaims(env: Bindings, now = Date.now()) {
+  const expired = await expireClaims(createDb(env.DB), now)
+  for (const claim of expired) {
+    await recordHostnameChange(env, claim, 'hostname_expired', `The claim on ${claim.hostname} expired: it was not verified within 7 days`, 'scheduled')
+  }
+  return expired
+}
+
+/**
+ * How many verified hostnames one run re-checks (oldest check first): a bound on
+ * the cron's DNS subrequests and time. Every hostname is re-checked at least every
+ * ceil(count / RECHECK_BATCH) days.
+ */
+export const RECHECK_BATCH = 1000
+const RECHECK_PARALLEL = 10
+
+/**
+ * The daily re-check: each verified hostname's TXT record must still hold its
+ * token. Seen → `checked_at` moves on; an answer without it (the record is gone,
+ * or the name no longer exists) → the hostname is demoted to pending with 7 days
+ * to verify again, stops serving the brand, and its reseller is told. A failed
+ * lookup proves nothing and changes nothing (rule 17).
+ */
+export async function recheckHostnames(env: Bindings, now = Date.now()) {
+  const db = createDb(env.DB)
+  const resolver = dnsResolver(env)
+  const due = await hostnamesToRecheck(db, RECHECK_BATCH)
+  const demoted: string[] = []
+  for (let i = 0; i < due.length; i += RECHECK_PARALLEL) {
+    await Promise.all(
+      due.slice(i, i + RECHECK_PARALLEL).map(async (h) => {
+        let records: string[]
+        try {
+          records = await resolver.txt(challengeName(h.hostname))
+        } catch (error) {
+          if (error instanceof DnsUnavailable) return
+          throw error
+        }
+        if (records.some((r) => r.trim() === h.verificationToken)) return markHostnameChecked(db, h.id, now)
+        const claim = await demoteHostname(db, h.id, now)
+        if (!claim) return
+        demoted.push(claim.hostname)
+        await recordHostnameChange(
+          env,
+          claim,
+          'hostname_demoted',
+          `${claim.hostname} is no longer verified: the daily check found no TXT record at ${challengeName(claim.hostname)} holding its token. It shows the platform brand until verified again (within 7 days, or the claim ends).`,
+          'scheduled',
+        )
+      }),
+    )
+  }
+  // The demoted hostnames stop serving the brand at once in this isolate, within the cache's 30 s everywhere.
+  if (demoted.length) invalidateBrandCache()
+  return { checked: due.length, demoted }
 }

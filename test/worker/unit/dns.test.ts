@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { dohResolver, parseTxtData } from '../../../worker/src/adapters/dns.ts'
+import { DnsUnavailable, dohResolver, parseTxtData } from '../../../worker/src/adapters/dns.ts'
 import { sniffLogo } from '../../../worker/src/domain/logo.ts'
 
 describe('the DNS-over-HTTPS resolver', () => {
@@ -21,16 +21,20 @@ describe('the DNS-over-HTTPS resolver', () => {
     expect(seen).toEqual([{ url: 'https://cloudflare-dns.com/dns-query?name=_trellis.portal.example.com&type=TXT', accept: 'application/dns-json' }])
   })
 
-  it('answers no records for NXDOMAIN, HTTP errors and network failures', async () => {
+  it('answers no records for NXDOMAIN and NOERROR without answers', async () => {
+    for (const body of [{ Status: 3 }, { Status: 0 }]) expect(await dohResolver((async () => Response.json(body)) as unknown as typeof fetch).txt('x.example.com')).toEqual([])
+  })
+
+  it('throws DnsUnavailable for HTTP errors, SERVFAIL, bad bodies and network failures (no answer is not "no record")', async () => {
     const answers = [
-      async () => Response.json({ Status: 3 }),
       async () => new Response('bad gateway', { status: 502 }),
+      async () => Response.json({ Status: 2 }),
       async () => {
         throw new TypeError('network down')
       },
       async () => new Response('not json'),
     ]
-    for (const answer of answers) expect(await dohResolver(answer as unknown as typeof fetch).txt('x.example.com')).toEqual([])
+    for (const answer of answers) await expect(dohResolver(answer as unknown as typeof fetch).txt('x.example.com')).rejects.toBeInstanceOf(DnsUnavailable)
   })
 
   it('unescapes quoted TXT data', () => {

@@ -56,6 +56,8 @@ const typeLabels: Record<ActivityType, string> = {
   hostname_added: 'Hostname added',
   hostname_verified: 'Hostname verified',
   hostname_removed: 'Hostname removed',
+  hostname_demoted: 'Hostname no longer verified',
+  hostname_expired: 'Hostname claim ended',
   page_view: 'Page view',
 }
 
@@ -108,7 +110,7 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
     ],
   },
   { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'account_disabled', 'account_enabled', 'account_restored', 'account_purged', 'template_created', 'template_updated', 'template_deleted', 'update_organization', 'update_license'] },
-  { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed'] },
+  { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed', 'hostname_demoted', 'hostname_expired'] },
   { key: 'other', label: 'Other', types: ['update_tickets'] },
 ]
 

@@ -5,9 +5,16 @@
  * (tests put records there; the binding does not exist in production).
  */
 export interface DnsResolver {
-  /** Every TXT string published at `name` (empty when none or the name does not exist). */
+  /**
+   * Every TXT string published at `name` (empty when none or the name does not
+   * exist). Throws DnsUnavailable when no answer could be had (network, timeout,
+   * SERVFAIL): that says nothing about the record, so nothing may be concluded.
+   */
   txt(name: string): Promise<string[]>
 }
+
+/** The resolver could not answer (as opposed to answering "no such record"). */
+export class DnsUnavailable extends Error {}
 
 export interface DnsEnv {
   DNS_RESOLVER?: string
@@ -28,7 +35,10 @@ export function parseTxtData(data: string): string {
   return parts.length ? parts.join('') : data
 }
 
-/** DNS-over-HTTPS against Cloudflare's resolver; a network or resolver failure answers "no records". */
+const NOERROR = 0
+const NXDOMAIN = 3
+
+/** DNS-over-HTTPS against Cloudflare's resolver; only NOERROR and NXDOMAIN are answers, anything else throws DnsUnavailable. */
 export function dohResolver(fetcher: typeof fetch = fetch): DnsResolver {
   return {
     async txt(name) {
@@ -36,23 +46,30 @@ export function dohResolver(fetcher: typeof fetch = fetch): DnsResolver {
       let body: DohAnswer
       try {
         const res = await fetcher(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(5000) })
-        if (!res.ok) return []
+        if (!res.ok) throw new DnsUnavailable(`DoH answered HTTP ${res.status}`)
         body = await res.json()
-      } catch {
-        return []
+      } catch (error) {
+        throw error instanceof DnsUnavailable ? error : new DnsUnavailable(`DoH lookup failed: ${String(error)}`)
       }
-      if (body.Status !== 0 || !Array.isArray(body.Answer)) return []
+      if (body.Status === NXDOMAIN) return []
+      if (body.Status !== NOERROR) throw new DnsUnavailable(`DoH answered DNS status ${String(body.Status)}`)
+      if (!Array.isArray(body.Answer)) return []
       return body.Answer.filter((a) => a.type === TXT && typeof a.data === 'string').map((a) => parseTxtData(a.data!))
     },
   }
 }
 
-/** Records from a KV namespace: key = the name, value = a JSON array of TXT strings. */
+/**
+ * Records from a KV namespace: key = the name, value = a JSON array of TXT
+ * strings; no key = no records; any other value stands for a failed lookup.
+ */
 export function fakeResolver(kv: KVNamespace): DnsResolver {
   return {
     async txt(name) {
       const value = await kv.get<unknown>(name.toLowerCase(), 'json')
-      return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+      if (value === null) return []
+      if (!Array.isArray(value)) throw new DnsUnavailable(`fake DNS failure for ${name}`)
+      return value.filter((v): v is string => typeof v === 'string')
     },
   }
 }

@@ -46,6 +46,8 @@ export const activityTypes = [
   'hostname_added',
   'hostname_verified',
   'hostname_removed',
+  'hostname_demoted',
+  'hostname_expired',
   'page_view',
 ] as const
 

@@ -1,21 +1,23 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { dnsResolver } from '../adapters/dns.ts'
+import { dnsResolver, DnsUnavailable } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
 import {
   addHostname,
   challengeName,
+  claimExpired,
   deleteHostname,
   getHostname,
   HostnameTaken,
   invalidateBrandCache,
   listHostnames,
-  markHostnameVerified,
   normalizeHostname,
+  verifyHostnameClaim,
 } from '../domain/brands.ts'
+import { recordHostnameChange } from '../domain/hostname-events.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { requirePermission } from '../middleware/access.ts'
+import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
@@ -30,6 +32,8 @@ const HostnameView = z
     record: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string() }),
     createdAt: z.number(),
     verifiedAt: z.number().nullable(),
+    /** A pending claim lapses at this time unless verified (7 days after the claim or a demotion); null once verified. */
+    expiresAt: z.number().nullable(),
   })
   .openapi('Hostname')
 
@@ -68,6 +72,7 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
     record: { type: 'TXT' as const, name: challengeName(r.hostname), value: r.verificationToken },
     createdAt: r.createdAt,
     verifiedAt: r.verifiedAt,
+    expiresAt: r.status === 'pending' ? r.expiresAt : null,
   }))
 }
 
@@ -76,6 +81,33 @@ async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hos
   if (!row) throw new AppError(404, 'not_found', 'No hostname with that id.')
   return row
 }
+
+/**
+ * Make a pending claim the hostname's verified owner (its TXT record was seen,
+ * or the development switch said so): 410 once the claim has lapsed, 409 when
+ * another account verified the name first. The other tenants' claims on the
+ * name are dropped, and each is told so in its own log.
+ */
+async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Row, how: string) {
+  const outcome = await verifyHostnameClaim(c.var.db, ctx.account.id, row.id)
+  if (!outcome.ok) {
+    if (outcome.reason === 'gone') throw new AppError(404, 'not_found', 'No hostname with that id.')
+    if (outcome.reason === 'expired') throw claimExpiredProblem(row.hostname)
+    throw new AppError(409, 'conflict', 'Another account verified this hostname first. Its claim here has ended.')
+  }
+  invalidateBrandCache()
+  await audit(c, ctx.account, {
+    type: 'hostname_verified',
+    target: { kind: 'hostname', id: row.id, label: row.hostname },
+    description: `${ctx.principal.user.email} ${how} the hostname ${row.hostname} of ${ctx.account.name}`,
+  })
+  for (const claim of outcome.dropped) {
+    await recordHostnameChange(c.env, claim, 'hostname_expired', `The claim of ${claim.reseller.name} on ${claim.hostname} ended: another account verified the hostname first`, 'system')
+  }
+}
+
+const claimExpiredProblem = (hostname: string) =>
+  new AppError(410, 'claim_expired', `The claim on ${hostname} has expired (claims last 7 days). Remove it and claim the hostname again for a new token.`)
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
 export function claimableHostname<E extends AppEnv>(c: Context<E>, raw: string, field = 'hostname') {
@@ -116,7 +148,7 @@ export const hostnamesRouter = createRouter()
       tags: ['Branding'],
       summary: 'Claim a hostname for the portal',
       description:
-        "Needs `branding.manage`. The hostname is pending until a DNS TXT record `_trellis.<hostname>` holds the token shown. A hostname is held by one reseller at a time (409); the platform's own cannot be claimed.",
+        "Needs `branding.manage`. The claim is pending until a DNS TXT record `_trellis.<hostname>` holds the token shown, and lapses after 7 days (`expiresAt`). Several resellers may claim one name, each with its own token: the first to verify owns it. A verified name cannot be claimed (409), nor a name this reseller already claimed; the platform's own cannot be claimed.",
       request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: AddHostname } } } },
       responses: { 201: { description: 'Added', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(400, 401, 403, 404, 409) },
     }),
@@ -134,7 +166,9 @@ export const hostnamesRouter = createRouter()
       try {
         row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
       } catch (error) {
-        if (error instanceof HostnameTaken) throw fieldError(409, 'conflict', 'hostname', 'That hostname is already in use.')
+        if (error instanceof HostnameTaken) {
+          throw fieldError(409, 'conflict', 'hostname', error.reason === 'claimed' ? 'You have already claimed this hostname; verify it below.' : 'That hostname is already verified for a portal.')
+        }
         throw error
       }
       await audit(c, ctx.account, {
@@ -153,26 +187,27 @@ export const hostnamesRouter = createRouter()
       tags: ['Branding'],
       summary: "Check a hostname's DNS TXT record",
       description:
-        'Needs `branding.manage`. Looks up `_trellis.<hostname>` TXT; when a record holds the token the hostname becomes verified and serves the brand. Otherwise answers 422 and it stays pending.',
+        "Needs `branding.manage`. Looks up `_trellis.<hostname>` TXT; when a record holds the token the hostname becomes verified and serves the brand, and other resellers' pending claims on it are dropped. Otherwise answers 422 and it stays pending; 410 when the claim has expired, 409 when another account verified the name first.",
       request: { params: HostnameParams },
-      responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 422) },
+      responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 410, 422) },
     }),
     async (c) => {
       const { id, hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
-        const records = await dnsResolver(c.env).txt(challengeName(row.hostname))
+        if (claimExpired(row)) throw claimExpiredProblem(row.hostname)
+        let records: string[]
+        try {
+          records = await dnsResolver(c.env).txt(challengeName(row.hostname))
+        } catch (error) {
+          if (!(error instanceof DnsUnavailable)) throw error
+          throw new AppError(422, 'verification_failed', `The DNS lookup of ${challengeName(row.hostname)} failed. Try again in a few minutes.`)
+        }
         if (!records.some((r) => r.trim() === row.verificationToken)) {
           throw new AppError(422, 'verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
         }
-        await markHostnameVerified(c.var.db, ctx.account.id, row.id)
-        invalidateBrandCache()
-        await audit(c, ctx.account, {
-          type: 'hostname_verified',
-          target: { kind: 'hostname', id: row.id, label: row.hostname },
-          description: `${ctx.principal.user.email} verified the hostname ${row.hostname} of ${ctx.account.name}`,
-        })
+        await verifyClaim(c, ctx, row, 'verified')
       }
       return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
     },
@@ -186,22 +221,14 @@ export const hostnamesRouter = createRouter()
       summary: 'Mark a hostname verified without DNS (local development only)',
       description: 'Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `branding.manage`.',
       request: { params: HostnameParams },
-      responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 410) },
     }),
     async (c) => {
       if (c.env.DEV_TOOLS !== 'true') throw new AppError(404, 'not_found', 'No such route.')
       const { id, hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
-      if (row.status !== 'verified') {
-        await markHostnameVerified(c.var.db, ctx.account.id, row.id)
-        invalidateBrandCache()
-        await audit(c, ctx.account, {
-          type: 'hostname_verified',
-          target: { kind: 'hostname', id: row.id, label: row.hostname },
-          description: `${ctx.principal.user.email} marked the hostname ${row.hostname} of ${ctx.account.name} verified (development switch)`,
-        })
-      }
+      if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
       return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
     },
   )

@@ -173,6 +173,8 @@ const Hostname = z.object({
   record: z.object({ type: z.literal('TXT'), name: z.string(), value: z.string() }),
   createdAt: z.number(),
   verifiedAt: z.number().nullable(),
+  /** When a pending claim lapses unless verified; null once verified. */
+  expiresAt: z.number().nullable().default(null),
 })
 
 /** A portal hostname as the Domains page shows it. */

@@ -1,0 +1,208 @@
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { invalidateBrandCache } from '../../../worker/src/domain/brands.ts'
+import worker from '../../../worker/src/index.ts'
+import { accountId, api, login, problem } from '../../helpers/client.ts'
+
+type HostnameView = {
+  id: string
+  hostname: string
+  status: 'pending' | 'verified'
+  record: { type: 'TXT'; name: string; value: string }
+  createdAt: number
+  verifiedAt: number | null
+  expiresAt: number | null
+}
+
+const DAY = 24 * 60 * 60 * 1000
+
+beforeEach(() => {
+  invalidateBrandCache()
+})
+
+/** Run the daily Cron Trigger through the worker's own `scheduled` handler. */
+async function runCron(at = Date.now()) {
+  const ctx = createExecutionContext()
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: '30 3 * * *' }), env, ctx)
+  await waitOnExecutionContext(ctx)
+}
+
+async function tenant(email: string, name: string) {
+  return { cookie: await login(email), id: await accountId(name) }
+}
+const acme = () => tenant('owner@acme.test', 'Acme Hosting')
+const globex = () => tenant('owner@globex.test', 'Globex Partners')
+
+async function claim(t: { cookie: string; id: string }, hostname: string) {
+  return api(`/accounts/${t.id}/hostnames`, { method: 'POST', cookie: t.cookie, json: { hostname } })
+}
+async function claimed(t: { cookie: string; id: string }, hostname: string) {
+  const res = await claim(t, hostname)
+  expect(res.status, await res.clone().text()).toBe(201)
+  return ((await res.json()) as { hostname: HostnameView }).hostname
+}
+const verify = (t: { cookie: string; id: string }, id: string) => api(`/accounts/${t.id}/hostnames/${id}/verify`, { method: 'POST', cookie: t.cookie })
+const publish = (h: HostnameView, ...values: string[]) => env.DNS_FAKE!.put(h.record.name, JSON.stringify(values))
+async function list(t: { cookie: string; id: string }) {
+  return ((await (await api(`/accounts/${t.id}/hostnames`, { cookie: t.cookie })).json()) as { items: HostnameView[] }).items
+}
+async function brandOwner(host: string) {
+  const res = await SELF.fetch(`http://${host}/api/v1/brand`)
+  return ((await res.json()) as { brand: { resellerId: string | null } }).brand.resellerId
+}
+async function events(t: { cookie: string; id: string }, type: string) {
+  const res = await api(`/accounts/${t.id}/activity?type=${type}&limit=50`, { cookie: t.cookie })
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { items: { type: string; description: string; actor: unknown }[] }).items
+}
+
+describe('pending hostname claims', () => {
+  it('let two tenants each hold a pending claim on the same name, each with its own token, shown with its expiry', async () => {
+    // Protects against one tenant squatting a name by claiming it first, without ever proving control of its DNS.
+    const [a, g] = [await acme(), await globex()]
+    const before = Date.now()
+    const mine = await claimed(a, 'portal.shared.example')
+    const theirs = await claimed(g, 'PORTAL.shared.example.')
+    expect(theirs.hostname).toBe('portal.shared.example')
+    expect(theirs.record.value).not.toBe(mine.record.value)
+    for (const h of [mine, theirs]) {
+      expect(h.status).toBe('pending')
+      expect(h.expiresAt! - before).toBeGreaterThanOrEqual(7 * DAY - 5000)
+      expect(h.expiresAt! - Date.now()).toBeLessThanOrEqual(7 * DAY)
+    }
+    // One claim per tenant and name.
+    const again = await claim(a, 'portal.shared.example')
+    expect(again.status).toBe(409)
+    expect((await problem(again)).errors?.[0]?.field).toBe('hostname')
+  })
+
+  it('go to the first to verify: the others are dropped, told so in their own log, and cannot come back while it is verified', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const mine = await claimed(a, 'portal.contested.example')
+    const theirs = await claimed(g, 'portal.contested.example')
+    // Globex controls the DNS: its token is the one published.
+    await publish(theirs, theirs.record.value)
+    const won = await verify(g, theirs.id)
+    expect(won.status).toBe(200)
+    expect(((await won.json()) as { hostname: HostnameView }).hostname).toMatchObject({ status: 'verified', expiresAt: null })
+    expect(await brandOwner('portal.contested.example')).toBe(g.id)
+
+    expect((await list(a)).map((h) => h.hostname)).not.toContain('portal.contested.example')
+    expect((await verify(a, mine.id)).status).toBe(404)
+    const dropped = await events(a, 'hostname_expired')
+    expect(dropped).toHaveLength(1)
+    expect(dropped[0]!.description).toContain('portal.contested.example')
+    // The loser's log names no one from the winning tenant.
+    expect(dropped[0]!.actor).toBeNull()
+    expect(dropped[0]!.description).not.toContain('globex')
+
+    const reclaim = await claim(a, 'portal.contested.example')
+    expect(reclaim.status).toBe(409)
+  })
+
+  it('make a verified hostname unique even when two verifications race', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const mine = await claimed(a, 'portal.race.example')
+    const theirs = await claimed(g, 'portal.race.example')
+    await publish(mine, mine.record.value, theirs.record.value)
+    const results = await Promise.all([verify(a, mine.id), verify(g, theirs.id), verify(a, mine.id), verify(g, theirs.id)])
+    const winners = new Set<string>()
+    for (const [i, r] of results.entries()) {
+      expect([200, 404, 409], `verification ${i}`).toContain(r.status)
+      if (r.status === 200) winners.add(i % 2 ? 'globex' : 'acme')
+    }
+    expect(winners.size).toBe(1)
+    const { results: rows } = await env.DB.prepare("SELECT status FROM hostnames WHERE hostname = 'portal.race.example'").all<{ status: string }>()
+    expect(rows).toEqual([{ status: 'verified' }])
+  })
+
+  it('cannot be verified once expired, and the daily cron deletes them after 7 days', async () => {
+    const a = await acme()
+    const stale = await claimed(a, 'portal.stale.example')
+    const fresh = await claimed(a, 'portal.fresh.example')
+    await publish(stale, stale.record.value)
+    await env.DB.prepare('UPDATE hostnames SET expires_at = ? WHERE id = ?').bind(Date.now() - 1, stale.id).run()
+    const late = await verify(a, stale.id)
+    expect(late.status).toBe(410)
+    expect((await problem(late)).code).toBe('claim_expired')
+    expect(await brandOwner('portal.stale.example')).toBeNull()
+
+    await runCron(Date.now() + 7 * DAY + 60_000)
+    const names = (await list(a)).map((h) => h.hostname)
+    expect(names).not.toContain('portal.stale.example')
+    expect(names).not.toContain('portal.fresh.example')
+    expect((await events(a, 'hostname_expired')).map((e) => e.description).join('\n')).toMatch(/portal\.fresh\.example/)
+    expect(fresh.expiresAt).not.toBeNull()
+  })
+
+  it('of another tenant never block a claim, even an expired one the cron has not deleted yet', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const old = await claimed(a, 'portal.lapsed.example')
+    await env.DB.prepare('UPDATE hostnames SET expires_at = ? WHERE id = ?').bind(Date.now() - 1, old.id).run()
+    const theirs = await claimed(g, 'portal.lapsed.example')
+    // And the tenant whose claim lapsed may claim it afresh, with a new token.
+    const renewed = await claimed(a, 'portal.lapsed.example')
+    expect(renewed.record.value).not.toBe(old.record.value)
+    await publish(theirs, theirs.record.value)
+    expect((await verify(g, theirs.id)).status).toBe(200)
+  })
+})
+
+describe('the daily re-check of verified hostnames', () => {
+  it('demotes a verified hostname whose TXT record is gone, and its brand stops at once', async () => {
+    // Protects against a domain that changed hands (or was released) keeping the old tenant's brand and sign-in page.
+    const a = await acme()
+    const h = await claimed(a, 'portal.lost.example')
+    await publish(h, h.record.value)
+    expect((await verify(a, h.id)).status).toBe(200)
+    expect(await brandOwner('portal.lost.example')).toBe(a.id)
+
+    await env.DNS_FAKE!.delete(h.record.name)
+    const now = Date.now()
+    await runCron(now)
+    const after = (await list(a)).find((x) => x.id === h.id)!
+    expect(after).toMatchObject({ status: 'pending', verifiedAt: null })
+    expect(after.expiresAt).toBe(now + 7 * DAY)
+    expect(await brandOwner('portal.lost.example')).toBeNull()
+    const demoted = await events(a, 'hostname_demoted')
+    expect(demoted).toHaveLength(1)
+    expect(demoted[0]!.description).toContain('portal.lost.example')
+  })
+
+  it('keeps hostnames whose record is still there, and never demotes on a DNS failure', async () => {
+    // Rule 17: an outage of the resolver is not proof that the record is gone.
+    const a = await acme()
+    const kept = await claimed(a, 'portal.kept.example')
+    const flaky = await claimed(a, 'portal.flaky.example')
+    await publish(kept, 'v=spf1 -all', kept.record.value)
+    await publish(flaky, flaky.record.value)
+    expect((await verify(a, kept.id)).status).toBe(200)
+    expect((await verify(a, flaky.id)).status).toBe(200)
+    // Any non-list value in the fake resolver stands for a failed lookup (SERVFAIL, timeout).
+    await env.DNS_FAKE!.put(flaky.record.name, JSON.stringify({ fail: 'SERVFAIL' }))
+
+    await runCron()
+    const statuses = Object.fromEntries((await list(a)).map((x) => [x.hostname, x.status]))
+    expect(statuses['portal.kept.example']).toBe('verified')
+    expect(statuses['portal.flaky.example']).toBe('verified')
+    expect(await brandOwner('portal.kept.example')).toBe(a.id)
+  })
+
+  it('lets another tenant claim and verify a demoted hostname; the first to verify again wins', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const h = await claimed(a, 'portal.moved.example')
+    await publish(h, h.record.value)
+    expect((await verify(a, h.id)).status).toBe(200)
+    // While verified by Acme, nobody else may claim it.
+    expect((await claim(g, 'portal.moved.example')).status).toBe(409)
+
+    // The domain changes hands: the new owner publishes its own token.
+    await env.DNS_FAKE!.delete(h.record.name)
+    await runCron()
+    const theirs = await claimed(g, 'portal.moved.example')
+    await publish(theirs, theirs.record.value)
+    expect((await verify(g, theirs.id)).status).toBe(200)
+    expect(await brandOwner('portal.moved.example')).toBe(g.id)
+    expect((await list(a)).map((x) => x.hostname)).not.toContain('portal.moved.example')
+  })
+})
