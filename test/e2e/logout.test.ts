@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, openPage, pathOf, signIn, STORY_TIMEOUT } from './support.ts'
+import { accountId, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
 
 describe('Logging out', () => {
   let browser: Browser
@@ -34,6 +34,30 @@ describe('Logging out', () => {
     assert.equal(pathOf(replayPage), '/login', 'the old session is dead on the server')
     assert.equal(new URL(replayPage.url()).searchParams.get('next'), dashboard, 'signing in again returns to the page')
     await replay.close()
+    await context.close()
+  })
+
+  it('does not bring back a private page with Back after logging out', { timeout: STORY_TIMEOUT }, async () => {
+    // Protects against the next person at a shared computer pressing Back and reading names and emails from the cache.
+    const { context, page } = await openPage(browser)
+    await signIn(page, 'owner@acme.test')
+    const acme = await accountId(page, 'Acme Hosting')
+    const staff = await visit(page, `/a/${acme}/staff`)
+    const main = page.getByRole('main')
+    await main.getByText('tom@acme.test').waitFor()
+    await main.getByText('Billie Novak').waitFor()
+    assert.match(staff?.headers()['cache-control'] ?? '', /no-store/, 'the page is never stored')
+
+    await page.getByRole('button', { name: /user menu/i }).click()
+    await page.getByRole('menuitem', { name: 'Log out' }).click()
+    await page.waitForURL(/\/login$/)
+
+    await page.goBack()
+    await page.waitForLoadState()
+    await screenshot(page, 'logout-back')
+    assert.equal(await page.getByText('tom@acme.test').count(), 0, 'no email of the staff page is shown')
+    assert.equal(await page.getByText('Billie Novak').count(), 0, 'no name of the staff page is shown')
+    assert.equal(pathOf(page), '/login', 'Back asks the server, which sends a signed-out browser to sign in')
     await context.close()
   })
 })

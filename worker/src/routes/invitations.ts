@@ -26,6 +26,7 @@ import { limitProblem } from '../middleware/limit-problem.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
+import { invitationPortalRefusal } from '../domain/portal.ts'
 import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
@@ -183,6 +184,13 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   return (await present(c, ctx.account.id, [invitation]))[0]!
 }
 
+/** On another reseller's portal, send the person to the invitation's own portal (403 `wrong_portal` with its address). */
+async function refuseForeignPortal(c: Context<AppEnv>, inv: TokenInvitation | undefined) {
+  if (!inv || inv.account.status !== 'active') return
+  const refusal = await invitationPortalRefusal(c.var.db, c.var.hostBrand.reseller, inv.account.path, new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
+  if (refusal) throw refusal
+}
+
 /** Refuse the token with the problem that explains why. */
 function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvitation {
   if (!inv || inv.account.status !== 'active') throw new AppError(404, 'invitation_not_found', 'This invitation link is not valid. Ask for a new one.')
@@ -327,15 +335,17 @@ export const invitationRoutes = createRouter()
       path: '/invitations/{token}',
       tags: ['Invitations'],
       summary: 'What the accept page shows: the account, the inviter and the role — nothing else',
-      description: 'Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which.',
+      description:
+        "Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which. On another reseller's portal: 403 `wrong_portal` with `portal`, the address of the invitation's own portal.",
       request: { params: TokenParam },
       responses: {
         200: { description: 'OK', content: { 'application/json': { schema: PublicInvitation } } },
-        ...problems(404, 410),
+        ...problems(403, 404, 410),
       },
     }),
     async (c) => {
       const inv = await findByToken(c.var.db, c.req.valid('param').token)
+      await refuseForeignPortal(c, inv)
       refuseToken(inv)
       const roles = (await listRoles(c.var.db, inv.accountId)).filter((r) => inv.roleIds.includes(r.id)).map((r) => r.name)
       return c.json(
@@ -374,6 +384,7 @@ export const invitationRoutes = createRouter()
       const body = c.req.valid('json')
       const db = c.var.db
       const inv = await findByToken(db, token)
+      await refuseForeignPortal(c, inv)
       refuseToken(inv)
       if (inv.kind === 'customer' && !body.organisationName) throw fieldError(400, 'validation_failed', 'organisationName', 'Name the organisation.')
       const principal = c.var.principal

@@ -16,6 +16,23 @@ export interface AcceptFailure {
 
 const FIELDS = ['name', 'password', 'organisationName'] as const
 
+/**
+ * On another reseller's portal the API answers `wrong_portal` with the address of
+ * the invitation's own portal: the link is opened there instead, so nobody signs
+ * up into one tree under another's brand. Only an http(s) origin is followed.
+ */
+function sendHome(problem: { code: string; portal?: string }, token: string) {
+  if (problem.code !== 'wrong_portal' || !problem.portal) return
+  let home: URL
+  try {
+    home = new URL(problem.portal)
+  } catch {
+    return
+  }
+  if (home.protocol !== 'https:' && home.protocol !== 'http:') return
+  redirect(303, `${home.origin}/invite/${encodeURIComponent(token)}`)
+}
+
 /** A refused acceptance, typed as one shape for the page. */
 const refuse = (status: number, failure: AcceptFailure) => fail(status, failure)
 
@@ -27,6 +44,7 @@ const refuse = (status: number, failure: AcceptFailure) => fail(status, failure)
 export const load: PageServerLoad = async (event) => {
   const preview = await access(event).previewInvitation(event.params.token)
   if (!preview.ok) {
+    sendHome(preview.problem, event.params.token)
     if (preview.status >= 500) error(502, 'We could not open this invitation right now. Please try again in a moment.')
     const problem = invitationProblem(preview.problem.code)
     error(problem.status, problem.title)
@@ -63,6 +81,7 @@ export const actions: Actions = {
     if (result.ok) redirect(303, `/a/${encodeURIComponent(result.data.accountId)}`)
 
     const { problem } = result
+    sendHome(problem, event.params.token)
     const keep = { name, organisationName }
     if (problem.code.startsWith('invitation_')) {
       return refuse(result.status, { code: problem.code, message: invitationProblem(problem.code).title + '. ' + invitationProblem(problem.code).detail, errors: {}, ...keep })
