@@ -26,8 +26,9 @@ export default defineConfig(async () => ({
           TEST_SEED: demoSeed(hashPassword(DEMO_PASSWORD, TEST_ARGON2)),
           ARGON2_MEMORY_KIB: String(TEST_ARGON2.m),
           ARGON2_ITERATIONS: String(TEST_ARGON2.t),
-          // As in production: no dev tools, whatever a local .dev.vars says.
+          // As in production: no dev tools and https-only cookies, whatever a local .dev.vars says.
           DEV_TOOLS: 'false',
+          HTTPS_ONLY: 'true',
           // DNS TXT lookups read the DNS_FAKE namespace, which tests fill.
           DNS_RESOLVER: 'fake',
         },
