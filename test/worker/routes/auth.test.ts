@@ -19,7 +19,8 @@ describe('POST /api/v1/auth/login', () => {
     expect(setCookie).toMatch(/HttpOnly/)
     expect(setCookie).toMatch(/SameSite=Lax/)
     expect(setCookie).toMatch(/Path=\//)
-    expect(setCookie).not.toMatch(/Secure/) // plain http in local development
+    // The deployment is https (HTTPS_ONLY): Secure even on this http URL (deployment.test.ts; local http turns it off).
+    expect(setCookie).toMatch(/Secure/)
   })
 
   it('marks the cookie Secure on https', async () => {
