@@ -148,6 +148,27 @@ describe('pending hostname claims', () => {
   })
 })
 
+describe('a brand domain claimed when a reseller is created', () => {
+  it("is not blocked by another tenant's pending claim, and each gets its own token", async () => {
+    // Protects against squatting a future reseller's domain with an unverified claim.
+    const a = await acme()
+    const squat = await claimed(a, 'portal.newco.example')
+    const res = await api(`/accounts/${await accountId('Nimbus Cloud')}/resellers`, {
+      method: 'POST',
+      cookie: await login('admin@nimbus.test'),
+      json: { name: 'Newco Hosting', ownerEmail: 'owner@newco.example', ownerName: 'Nia Newco', hostname: 'portal.newco.example' },
+    })
+    expect(res.status, await res.clone().text()).toBe(201)
+    const { account } = (await res.json()) as { account: { id: string } }
+    const row = await env.DB.prepare('SELECT status, verification_token AS token, expires_at AS expiresAt FROM hostnames WHERE reseller_account_id = ? AND hostname = ?')
+      .bind(account.id, 'portal.newco.example')
+      .first<{ status: string; token: string; expiresAt: number }>()
+    expect(row).toMatchObject({ status: 'pending' })
+    expect(row!.token).not.toBe(squat.record.value)
+    expect(row!.expiresAt).toBeGreaterThan(Date.now() + 6 * DAY)
+  })
+})
+
 describe('the daily re-check of verified hostnames', () => {
   it('demotes a verified hostname whose TXT record is gone, and its brand stops at once', async () => {
     // Protects against a domain that changed hands (or was released) keeping the old tenant's brand and sign-in page.
