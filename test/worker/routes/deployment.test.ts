@@ -32,6 +32,9 @@ describe('an https deployment', () => {
     expect(cookieSecure({ HTTPS_ONLY: 'false' }, 'https://portal.example.com/api/v1/auth/login')).toBe(true)
     expect(cookieSecure({}, 'http://acme.localhost:8787/')).toBe(false)
     expect(cookieSecure({ HTTPS_ONLY: 'true' }, 'http://localhost:8787/')).toBe(true)
+    // The canonical origin says https (npm run deploy insists on it): Secure too.
+    expect(cookieSecure({ HTTPS_ONLY: 'false', PUBLIC_ORIGIN: 'https://portal.example.com' }, 'http://portal.example.com/')).toBe(true)
+    expect(cookieSecure({ HTTPS_ONLY: 'false', PUBLIC_ORIGIN: 'http://localhost:8787' }, 'http://localhost:8787/')).toBe(false)
   })
 
   it('publishes neither worker on workers.dev', () => {

@@ -9,13 +9,14 @@ import { factsFor, recordImpersonation } from './impersonation-events.ts'
 export const SESSION_COOKIE = 'trellis_session'
 
 /**
- * Whether the session cookie is Secure: always when the deployment says it is
- * https only (HTTPS_ONLY, on in wrangler.toml; TLS may end before the worker,
- * so the request URL cannot be trusted to say), else when this request is https.
+ * Whether the session cookie is Secure: whenever the deployment is https —
+ * HTTPS_ONLY says so (on in wrangler.toml; TLS may end before the worker, so
+ * the request URL cannot be trusted to say), or the canonical origin
+ * (PUBLIC_ORIGIN, https for every deploy) is https — else when this request is.
  * Local development sets HTTPS_ONLY=false in .dev.vars to sign in over http.
  */
-export function cookieSecure(env: { HTTPS_ONLY?: string }, url: string) {
-  return env.HTTPS_ONLY === 'true' || new URL(url).protocol === 'https:'
+export function cookieSecure(env: { HTTPS_ONLY?: string; PUBLIC_ORIGIN?: string }, url: string) {
+  return env.HTTPS_ONLY === 'true' || (env.PUBLIC_ORIGIN ?? '').startsWith('https://') || new URL(url).protocol === 'https:'
 }
 
 const secure = <E extends AppEnv>(c: Context<E>) => cookieSecure(c.env, c.req.url)
