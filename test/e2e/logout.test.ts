@@ -43,9 +43,9 @@ describe('Logging out', () => {
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     const staff = await visit(page, `/a/${acme}/staff`)
-    const main = page.getByRole('main')
-    await main.getByText('tom@acme.test').waitFor()
-    await main.getByText('Billie Novak').waitFor()
+    const members = page.getByRole('main').getByRole('table')
+    await members.getByText('tom@acme.test').waitFor()
+    await members.getByText('Billie Novak').waitFor()
     assert.match(staff?.headers()['cache-control'] ?? '', /no-store/, 'the page is never stored')
 
     await page.getByRole('button', { name: /user menu/i }).click()
