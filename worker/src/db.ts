@@ -8,3 +8,20 @@ export function createDb(d1: D1Database) {
 
 export type DB = ReturnType<typeof createDb>
 export { schema }
+
+/** The text of a database error and its causes (drizzle wraps D1's message in its own). */
+export function errorText(error: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = error, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) parts.push(String((e as Error).message ?? e))
+  return parts.join(' | ')
+}
+
+/**
+ * True when `error` is SQLite's UNIQUE violation on `target`: `'table.column'`
+ * for one column, or `'table'` for any unique index of the table.
+ */
+export function isUniqueViolation(error: unknown, target: string): boolean {
+  const match = /UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)/.exec(errorText(error))
+  if (!match) return false
+  return match[1]!.split(', ').some((column) => column === target || column.startsWith(`${target}.`))
+}

@@ -1,75 +1,69 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-/** Stable, machine-readable error codes. Clients switch on these, never on text. */
+/**
+ * Stable, machine-readable error codes: each with its HTTP status, a short
+ * title (the problem type's name, RFC 9457) and a default detail. Clients
+ * switch on the code, never on text.
+ */
 export const errorCodes = {
-  validation_failed: 'The request has fields that are missing or not valid.',
-  malformed_json: 'The request body is not valid JSON.',
-  payload_too_large: 'The request body is too large.',
-  unsupported_media_type: 'The request body must be JSON.',
-  unauthenticated: 'You need to sign in.',
-  invalid_credentials: 'The email or password is incorrect.',
-  rate_limited: 'Too many attempts. Try again later.',
-  csrf_rejected: 'The request did not come from this site.',
-  forbidden: 'You do not have permission to do that.',
-  not_found: 'Not found.',
-  consent_required: 'The customer has not granted partner access.',
-  escalation: 'You cannot grant more than you hold.',
-  self_change: 'You cannot change your own level or roles.',
-  level_restriction: 'That level cannot hold this permission.',
-  limit_reached: 'A limit has been reached.',
-  conflict: 'That conflicts with existing data.',
-  unsupported_action: 'That action is not available for this service.',
-  weak_password: 'That password is not allowed.',
-  already_member: 'That person is already a member of this account.',
-  already_invited: 'That person already has a pending invitation.',
-  invitation_not_found: 'This invitation link is not valid.',
-  invitation_expired: 'This invitation has expired.',
-  invitation_revoked: 'This invitation was withdrawn.',
-  invitation_used: 'This invitation has already been used.',
-  sign_in_required: 'Sign in to accept this invitation.',
-  email_mismatch: 'You are signed in with a different email than the invitation was sent to.',
-  impersonation_restricted: 'Not allowed while acting on someone else\'s behalf.',
-  verification_failed: 'The DNS record that proves control of the hostname was not found.',
-  claim_expired: 'This hostname claim has expired; claim the hostname again.',
-  wrong_portal: 'This sign-in belongs to another portal.',
-  account_suspended: 'This account is suspended.',
-  internal: 'Something went wrong on our side.',
-} as const
+  validation_failed: { status: 400, title: 'Invalid request', detail: 'The request has fields that are missing or not valid.' },
+  malformed_json: { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' },
+  payload_too_large: { status: 413, title: 'Request too large', detail: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type', detail: 'The request body must be JSON.' },
+  unauthenticated: { status: 401, title: 'Sign-in required', detail: 'You need to sign in.' },
+  invalid_credentials: { status: 401, title: 'Wrong email or password', detail: 'The email or password is incorrect.' },
+  rate_limited: { status: 429, title: 'Too many attempts', detail: 'Too many attempts. Try again later.' },
+  csrf_rejected: { status: 403, title: 'Cross-site request refused', detail: 'The request did not come from this site.' },
+  forbidden: { status: 403, title: 'Not allowed', detail: 'You do not have permission to do that.' },
+  not_found: { status: 404, title: 'Not found', detail: 'Not found.' },
+  consent_required: { status: 403, title: 'Customer consent required', detail: 'The customer has not granted partner access.' },
+  escalation: { status: 403, title: 'Beyond your own rights', detail: 'You cannot grant more than you hold.' },
+  self_change: { status: 403, title: 'Cannot change yourself', detail: 'You cannot change your own level or roles.' },
+  level_restriction: { status: 422, title: 'Not allowed at this level', detail: 'That level cannot hold this permission.' },
+  limit_reached: { status: 422, title: 'Limit reached', detail: 'A limit has been reached.' },
+  conflict: { status: 409, title: 'Conflict', detail: 'That conflicts with existing data.' },
+  unsupported_action: { status: 422, title: 'Action not available', detail: 'That action is not available for this service.' },
+  weak_password: { status: 400, title: 'Password not allowed', detail: 'That password is not allowed.' },
+  already_member: { status: 409, title: 'Already a member', detail: 'That person is already a member of this account.' },
+  already_invited: { status: 409, title: 'Already invited', detail: 'That person already has a pending invitation.' },
+  invitation_not_found: { status: 404, title: 'Invitation not found', detail: 'This invitation link is not valid.' },
+  invitation_expired: { status: 410, title: 'Invitation expired', detail: 'This invitation has expired.' },
+  invitation_revoked: { status: 410, title: 'Invitation withdrawn', detail: 'This invitation was withdrawn.' },
+  invitation_used: { status: 410, title: 'Invitation already used', detail: 'This invitation has already been used.' },
+  sign_in_required: { status: 401, title: 'Sign-in required to accept', detail: 'Sign in to accept this invitation.' },
+  email_mismatch: { status: 403, title: 'Signed in as someone else', detail: 'You are signed in with a different email than the invitation was sent to.' },
+  impersonation_restricted: { status: 403, title: 'Not while acting for someone', detail: 'Not allowed while acting on someone else\'s behalf.' },
+  verification_failed: { status: 422, title: 'Hostname not verified', detail: 'The DNS record that proves control of the hostname was not found.' },
+  claim_expired: { status: 410, title: 'Hostname claim expired', detail: 'This hostname claim has expired; claim the hostname again.' },
+  wrong_portal: { status: 403, title: 'Wrong portal', detail: 'This sign-in belongs to another portal.' },
+  account_suspended: { status: 403, title: 'Account suspended', detail: 'This account is suspended.' },
+  internal: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
+  upgrade_required: { status: 426, title: 'WebSocket required', detail: 'Connect with a WebSocket upgrade.' },
+  wrong_password: { status: 403, title: 'Wrong current password', detail: 'Your current password is not correct.' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>
 
 export type ErrorCode = keyof typeof errorCodes
 
-/** The one error type of the API; `onError` renders it as problem+json (RFC 9457). */
+/** The one error type of the API; `onError` renders it as problem+json (RFC 9457). Its status comes from the catalogue. */
 export class AppError extends Error {
+  readonly status: ContentfulStatusCode
   constructor(
-    readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
-    readonly detail: string = errorCodes[code],
+    readonly detail: string = errorCodes[code].detail,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
     super(detail)
+    this.status = errorCodes[code].status
   }
 }
 
-const titles: Partial<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-}
-
 /** Render a problem+json response body. */
-export function problemBody(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
+export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  const { status, title } = errorCodes[code]
   return {
     type: `https://trellis.dev/problems/${code.replaceAll('_', '-')}`,
-    title: titles[status] ?? 'Error',
+    title,
     status,
     detail,
     code,
@@ -79,13 +73,13 @@ export function problemBody(status: number, code: string, detail: string, extra:
 
 /** A problem+json Response. */
 export function problemResponse(error: AppError): Response {
-  return new Response(JSON.stringify(problemBody(error.status, error.code, error.detail, error.extra)), {
+  return new Response(JSON.stringify(problemBody(error.code, error.detail, error.extra)), {
     status: error.status,
     headers: { 'content-type': 'application/problem+json', ...error.headers },
   })
 }
 
 /** A problem that names one field (for errors found after schema validation). */
-export function fieldError(status: 400 | 403 | 404 | 409 | 422, code: ErrorCode, field: string, message: string) {
-  return new AppError(status, code, `${field}: ${message}`, { errors: [{ field, message }] })
+export function fieldError(code: ErrorCode, field: string, message: string) {
+  return new AppError(code, `${field}: ${message}`, { errors: [{ field, message }] })
 }

@@ -73,7 +73,7 @@ app.use(
   except(isLogoUpload, bodyLimit({
     maxSize: MAX_BODY,
     onError: () => {
-      throw new AppError(413, 'payload_too_large', `The request body is larger than ${MAX_BODY / 1024} KB.`)
+      throw new AppError('payload_too_large', `The request body is larger than ${MAX_BODY / 1024} KB.`)
     },
   })),
 )
@@ -83,19 +83,19 @@ app.route('/', api)
 app.route('/api', docs(api))
 app.route('/api/dev', dev)
 
-app.notFound(() => problemResponse(new AppError(404, 'not_found', 'No such route.')))
+app.notFound(() => problemResponse(new AppError('not_found', 'No such route.')))
 
 app.onError((err) => {
   if (err instanceof AppError) return problemResponse(err)
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message))
-      return problemResponse(new AppError(400, 'malformed_json', 'body: The request body is not valid JSON.', { errors: [{ field: 'body', message: 'Not valid JSON.' }] }))
+      return problemResponse(new AppError('malformed_json', 'body: The request body is not valid JSON.', { errors: [{ field: 'body', message: 'Not valid JSON.' }] }))
     if (err.status === 415)
-      return problemResponse(new AppError(415, 'unsupported_media_type', 'body: Send the request body as application/json.', { errors: [{ field: 'body', message: 'Expected application/json.' }] }))
-    return problemResponse(new AppError(err.status as 400, 'validation_failed', err.message || 'The request is not valid.'))
+      return problemResponse(new AppError('unsupported_media_type', 'body: Send the request body as application/json.', { errors: [{ field: 'body', message: 'Expected application/json.' }] }))
+    return problemResponse(new AppError('validation_failed', err.message || 'The request is not valid.'))
   }
   console.error('unhandled error', err)
-  return problemResponse(new AppError(500, 'internal'))
+  return problemResponse(new AppError('internal'))
 })
 
 export type AppType = typeof api

@@ -17,7 +17,7 @@ export function createRouter() {
       if (result.success) return
       const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message }))
       const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
-      throw new AppError(400, 'validation_failed', detail, { errors })
+      throw new AppError('validation_failed', detail, { errors })
     },
   })
 }

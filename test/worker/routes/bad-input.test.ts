@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { errorCodes } from '../../../worker/src/errors.ts'
 import { accountId, api, login, ORIGIN, problem } from '../../helpers/client.ts'
 
 const rawLogin = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
@@ -11,7 +12,7 @@ describe('bad input on POST /api/v1/auth/login', () => {
     const res = await rawLogin('{"email": "owner@acme.test", ')
     expect(res.status).toBe(400)
     const body = await problem(res)
-    expect(body).toMatchObject({ status: 400, code: 'malformed_json', title: 'Bad Request' })
+    expect(body).toMatchObject({ status: 400, code: 'malformed_json', title: 'Malformed JSON' })
     expect(body.type).toMatch(/^https:\/\//)
   })
 
@@ -119,5 +120,21 @@ describe('development tools', () => {
     const res = await api('/../dev/activity/burst', { method: 'POST', cookie, json: { accountId: await accountId('Acme Hosting'), count: 1 } })
     expect(res.status).toBe(404)
     await problem(res)
+  })
+})
+
+describe('the error catalogue', () => {
+  it('gives every code its own status and title, so no problem is titled only "Error"', () => {
+    for (const [code, entry] of Object.entries(errorCodes)) {
+      expect(entry.status, code).toBeGreaterThanOrEqual(400)
+      expect(entry.title, code).not.toMatch(/^(Error)?$/)
+      expect(entry.detail, code).toMatch(/\.$/)
+    }
+  })
+
+  it('answers a plain GET of the live socket with 426 titled by its code', async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/activity/live`, { cookie: await login('owner@acme.test') })
+    expect(res.status).toBe(426)
+    expect(await problem(res)).toMatchObject({ code: 'upgrade_required', title: 'WebSocket required', status: 426 })
   })
 })

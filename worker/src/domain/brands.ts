@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
-import type { DB } from '../db.ts'
+import { isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
 
@@ -222,8 +222,6 @@ export function getHostname(db: DB, resellerId: string, hostnameId: string) {
     .get()
 }
 
-const isUniqueViolation = (error: unknown) => /UNIQUE constraint failed: hostnames\.hostname/.test(String(error) + String((error as Error).cause ?? ''))
-
 /** SQL: some account holds this hostname verified. */
 const verifiedElsewhere = (hostname: SQL | string) => sql`EXISTS (SELECT 1 FROM hostnames v WHERE v.hostname = ${hostname} AND v.status = 'verified')`
 
@@ -248,7 +246,7 @@ export async function addHostname(db: DB, resellerId: string, input: { hostname:
       WHERE NOT ${verifiedElsewhere(input.hostname)}`)
     inserted = result.meta.changes
   } catch (error) {
-    if (isUniqueViolation(error)) throw new HostnameTaken('claimed')
+    if (isUniqueViolation(error, 'hostnames.hostname')) throw new HostnameTaken('claimed')
     throw error
   }
   if (!inserted) throw new HostnameTaken('verified')
@@ -310,7 +308,7 @@ export async function verifyHostnameClaim(db: DB, resellerId: string, hostnameId
     ])
   } catch (error) {
     // Two verifications of one name at once: the partial unique index lets one through.
-    if (isUniqueViolation(error)) return { ok: false, reason: 'taken' }
+    if (isUniqueViolation(error, 'hostnames.hostname')) return { ok: false, reason: 'taken' }
     throw error
   }
   if (updated.length) return { ok: true, dropped: await withResellers(db, dropped) }

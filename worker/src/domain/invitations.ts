@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm'
 import type { InvitationKind } from '../../../db/schema/invitations.ts'
 import type { Scope } from '../authz/decide.ts'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
-import type { DB } from '../db.ts'
+import { errorText, isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { limitGuard, LimitReached, withinLimit, type LimitName } from './limits.ts'
 import { cappedLevel, rethrowCap } from './members.ts'
@@ -35,18 +35,6 @@ function newToken() {
   return { token, tokenHash: sha256Hex(token) }
 }
 
-/** The text of an error and its causes (drizzle wraps D1's message). */
-export function errorText(error: unknown): string {
-  const parts: string[] = []
-  for (let e: unknown = error, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) parts.push(String((e as Error).message ?? e))
-  return parts.join(' | ')
-}
-
-function isUnique(error: unknown, index: string) {
-  const message = errorText(error)
-  return message.includes('UNIQUE constraint failed') && message.includes(index)
-}
-
 /** Create a pending invitation; returns its id and the token for the email (never stored). */
 export async function createInvitation(db: DB, input: NewInvitation, now = Date.now()) {
   const id = newId('inv')
@@ -68,7 +56,7 @@ export async function createInvitation(db: DB, input: NewInvitation, now = Date.
       createdAt: now,
     })
   } catch (error) {
-    if (isUnique(error, 'invitations.account_id')) throw new AlreadyInvited()
+    if (isUniqueViolation(error, 'invitations.account_id')) throw new AlreadyInvited()
     throw error
   }
   return { id, token }
@@ -189,7 +177,7 @@ function rethrowClaim(error: unknown): never {
   const message = errorText(error)
   if (message.includes('NOT NULL constraint failed: invitations.status')) throw new InvitationGone()
   // The same person already joined (a second tab won the race): one membership.
-  if (message.includes('UNIQUE constraint failed: memberships.user_id') || message.includes('UNIQUE constraint failed: users.email')) throw new InvitationGone()
+  if (isUniqueViolation(error, 'memberships.user_id') || isUniqueViolation(error, 'users.email')) throw new InvitationGone()
   if (message.includes('NOT NULL constraint failed: accounts.kind')) throw new LimitReached('max_customers')
   if (message.includes('NOT NULL constraint failed: memberships.scope')) throw new LimitReached('max_staff')
   rethrowCap(error)

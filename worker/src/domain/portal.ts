@@ -1,5 +1,4 @@
 import type { DB } from '../db.ts'
-import { AppError } from '../errors.ts'
 import { brandForAccount } from './brands.ts'
 
 /** The platform's own host: the first of PLATFORM_HOSTNAMES, else localhost. */
@@ -16,6 +15,12 @@ export async function homePortal(db: DB, accountPath: string | null, url: URL, p
   return { address: `${url.protocol}//${host}${url.port ? `:${url.port}` : ''}`, name: brand?.name ?? 'your provider' }
 }
 
+/** Why this portal is the wrong one, and the address of the right one. */
+export interface PortalRefusal {
+  detail: string
+  portal: string
+}
+
 /**
  * Which portal a login belongs on. On a reseller's hostname only members of
  * that reseller's tree sign in; anyone else is told to use their own portal
@@ -28,15 +33,15 @@ export async function portalRefusal(
   accounts: readonly { id: string; path: string }[],
   url: URL,
   platformHostnames: string | undefined,
-): Promise<AppError | null> {
+): Promise<PortalRefusal | null> {
   if (accounts.some((a) => a.path.startsWith(portal.path))) return null
   const { address, name } = await homePortal(db, accounts[0]?.path ?? null, url, platformHostnames)
-  return new AppError(403, 'wrong_portal', `This portal is not where your account lives. Sign in at ${name}'s portal: ${address}`, { portal: address })
+  return { detail: `This portal is not where your account lives. Sign in at ${name}'s portal: ${address}`, portal: address }
 }
 
 /**
  * An invitation into another tree, opened on a reseller's portal: refused with
- * the address of the inviting tree's own portal (403 `wrong_portal`, `portal`),
+ * the address of the inviting tree's own portal (the route answers 403 `wrong_portal`),
  * so nobody is signed up into one tree under another reseller's brand. The
  * platform's own hosts serve every tree. The refusal names nothing of the
  * invitation: the link's holder learns only where to open it.
@@ -47,8 +52,8 @@ export async function invitationPortalRefusal(
   invitationAccountPath: string,
   url: URL,
   platformHostnames: string | undefined,
-): Promise<AppError | null> {
+): Promise<PortalRefusal | null> {
   if (!portal || invitationAccountPath.startsWith(portal.path)) return null
   const { address } = await homePortal(db, invitationAccountPath, url, platformHostnames)
-  return new AppError(403, 'wrong_portal', `This invitation belongs to another portal. Open it at ${address}`, { portal: address })
+  return { detail: `This invitation belongs to another portal. Open it at ${address}`, portal: address }
 }

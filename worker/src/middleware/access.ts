@@ -35,7 +35,7 @@ export type PermissionRule = Permission | readonly Permission[] | ((account: Acc
 /** The signed-in principal, or a 401 problem. */
 export function requirePrincipal<E extends AppEnv>(c: Context<E>): Principal {
   const principal = c.var.principal
-  if (!principal) throw new AppError(401, 'unauthenticated')
+  if (!principal) throw new AppError('unauthenticated')
   return principal
 }
 
@@ -49,7 +49,7 @@ export async function loadAccess<E extends AppEnv>(c: Context<E>, accountId: str
   const grants = principal.memberships
   const account = accountId.length <= 64 ? await getAccount(c.var.db, accountId) : undefined
   const via = account ? reachingMembership(grants, account.path) : null
-  if (!account || !via) throw new AppError(404, 'not_found', 'No account with that id.')
+  if (!account || !via) throw new AppError('not_found', 'No account with that id.')
   // Rule 8: a disabled account shuts out the people of its own subtree (those above it still reach it).
   if (account.blocked && via.path.startsWith(account.blocked.path)) throw suspended(account.blocked)
   return { principal, account, grants, via, ceiling: principal.impersonation?.ceiling ?? null }
@@ -58,7 +58,7 @@ export async function loadAccess<E extends AppEnv>(c: Context<E>, accountId: str
 /** The problem people of a disabled tree get; the reason only where the platform chose to show it. */
 export function suspended(block: { name: string; reason: string | null; showReason: boolean }) {
   const why = block.showReason && block.reason ? ` Reason: ${block.reason}` : ''
-  return new AppError(403, 'account_suspended', `${block.name} is suspended.${why}`, {
+  return new AppError('account_suspended', `${block.name} is suspended.${why}`, {
     reason: block.showReason ? block.reason : null,
   })
 }
@@ -80,7 +80,7 @@ export function decide(access: Pick<Access, 'grants' | 'ceiling' | 'account'>, p
  */
 export function authorize(access: Access, permission: Permission, service?: TargetService, account: TargetAccount = access.account): LoadedGrant {
   const decision = decide(access, permission, account, service)
-  if (!decision.ok) throw new AppError(decision.status, decision.code, decision.detail)
+  if (!decision.ok) throw new AppError(decision.code, decision.detail)
   return decision.via as LoadedGrant
 }
 
@@ -100,14 +100,14 @@ export const requirePermission = (rule?: PermissionRule, only?: { kinds: readonl
   createMiddleware<AccessEnv>(async (c, next) => {
     const access = await loadAccess(c, c.req.param('id') ?? '')
     // A resource that exists only on some kinds of account is absent (404) on the others.
-    if (only && !only.kinds.includes(access.account.kind)) throw new AppError(404, 'not_found', only.detail)
+    if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
     if (rule) {
       const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
       const decisions = wanted.map((p) => decide(access, p))
       const allowed = decisions.find((d) => d.ok)
       if (!allowed) {
         const first = decisions[0]!
-        if (!first.ok) throw new AppError(first.status, first.code, first.detail)
+        if (!first.ok) throw new AppError(first.code, first.detail)
       } else if (allowed.ok) access.via = allowed.via as LoadedGrant
     }
     c.set('access', access)

@@ -15,7 +15,7 @@ export const csrf = () =>
     if (!SAFE.has(c.req.method)) {
       const origin = c.req.header('origin')
       const hasSession = (c.req.header('cookie') ?? '').includes(`${SESSION_COOKIE}=`)
-      if (origin ? origin !== new URL(c.req.url).origin : hasSession) throw new AppError(403, 'csrf_rejected')
+      if (origin ? origin !== new URL(c.req.url).origin : hasSession) throw new AppError('csrf_rejected')
     }
     await next()
   })

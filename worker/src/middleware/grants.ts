@@ -20,7 +20,7 @@ export async function assertGrant<E extends AppEnv>(
   proposed: Omit<Grant, 'permissions'> & { roleIds: string[] },
 ) {
   const { permissions, unknown } = await resolveRoles(c.var.db, access.account.id, proposed.roleIds)
-  if (unknown.length) throw fieldError(400, 'validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
+  if (unknown.length) throw fieldError('validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
   const decision = canGrantActing(
     access.grants,
     access.ceiling,
@@ -30,5 +30,5 @@ export async function assertGrant<E extends AppEnv>(
     await adminCapacity(c.var.db, access.account.id),
   )
   if (!decision.ok && decision.code === 'limit_reached') throw await limitProblem(c.var.db, access.account.path, 'max_admins', decision.field)
-  if (!decision.ok) throw fieldError(decision.status, decision.code, decision.field, decision.detail)
+  if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
 }

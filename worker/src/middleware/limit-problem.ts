@@ -18,7 +18,7 @@ function describe(limit: LimitName, value: number | null) {
 export async function limitProblem(db: DB, accountPath: string, limit: LimitName, field?: string) {
   const value = await effectiveLimit(db, accountPath, limit)
   const detail = describe(limit, value)
-  return new AppError(422, 'limit_reached', field ? `${field}: ${detail}` : detail, {
+  return new AppError('limit_reached', field ? `${field}: ${detail}` : detail, {
     limit,
     value,
     ...(field && { errors: [{ field, message: detail }] }),

@@ -25,7 +25,7 @@ function wait(seconds: number) {
 /** 429 with Retry-After, before any password is checked. */
 function refuse(claim: Extract<Claim, { allowed: false }>, what: string): never {
   const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-  throw new AppError(429, 'rate_limited', `${what} Try again in ${wait(retryAfter)}.`, { retryAfter }, { 'retry-after': String(retryAfter) })
+  throw new AppError('rate_limited', `${what} Try again in ${wait(retryAfter)}.`, { retryAfter }, { 'retry-after': String(retryAfter) })
 }
 
 /**

@@ -66,6 +66,6 @@ export const session = () =>
 /** The signed-in principal, or a 401 problem. */
 export function requirePrincipal<E extends AppEnv>(c: Context<E>) {
   const principal = c.var.principal
-  if (!principal) throw new AppError(401, 'unauthenticated')
+  if (!principal) throw new AppError('unauthenticated')
   return principal
 }

@@ -168,11 +168,11 @@ export const accounts = createRouter()
       if (body.name !== undefined || body.pageViewLogging !== undefined) authorize(ctx, 'settings.manage')
       if (body.adminCap !== undefined) {
         const via = authorize(ctx, 'staff.manage')
-        if (via.accountId === ctx.account.id) throw fieldError(403, 'forbidden', 'adminCap', 'The admin cap is set by the parent account.')
+        if (via.accountId === ctx.account.id) throw fieldError('forbidden', 'adminCap', 'The admin cap is set by the parent account.')
         // Rule 9: no parent raises a cap above its reseller's max_admins.
         const max = (await limitsFor(c.var.db, ctx.account.path)).max_admins
         if (max !== null && body.adminCap > max) {
-          throw new AppError(422, 'limit_reached', `adminCap: The reseller's limit allows at most ${max} admins per account.`, {
+          throw new AppError('limit_reached', `adminCap: The reseller's limit allows at most ${max} admins per account.`, {
             limit: 'max_admins',
             value: max,
             errors: [{ field: 'adminCap', message: `At most ${max} (the reseller's limit).` }],
@@ -180,11 +180,11 @@ export const accounts = createRouter()
         }
       }
       if (body.name === undefined && body.adminCap === undefined && body.pageViewLogging === undefined) {
-        throw fieldError(400, 'validation_failed', 'body', 'Send name, adminCap or pageViewLogging.')
+        throw fieldError('validation_failed', 'body', 'Send name, adminCap or pageViewLogging.')
       }
       await updateAccount(c.var.db, ctx.account.id, body)
       const account = await getAccount(c.var.db, ctx.account.id)
-      if (!account) throw new AppError(404, 'not_found', 'No account with that id.')
+      if (!account) throw new AppError('not_found', 'No account with that id.')
       const changes = [
         body.name !== undefined && `renamed it to ${body.name}`,
         body.adminCap !== undefined && `set its admin cap to ${body.adminCap}`,

@@ -47,7 +47,7 @@ const FilterQuery = z.object({
 })
 
 function toFilter(q: z.infer<typeof FilterQuery>): EventFilter {
-  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw fieldError(400, 'validation_failed', 'to', 'Must be after from.')
+  if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw fieldError('validation_failed', 'to', 'Must be after from.')
   return { actor: q.actor || undefined, types: q.type, kind: q.kind, targetId: q.target, accountId: q.account, from: q.from, to: q.to, q: q.q || undefined }
 }
 
@@ -124,7 +124,7 @@ export const activity = createRouter()
       const q = c.req.valid('query')
       const to = q.to ?? Date.now()
       const from = q.from ?? to - 24 * 3600_000
-      if (to - from > 93 * 24 * 3600_000) throw fieldError(400, 'validation_failed', 'from', 'The chart covers at most 93 days.')
+      if (to - from > 93 * 24 * 3600_000) throw fieldError('validation_failed', 'from', 'The chart covers at most 93 days.')
       const buckets = await activityLog(c.env, ctx.account.id).histogram(toFilter({ ...q, from, to }))
       return c.json({ from, to, buckets }, 200)
     },
@@ -197,10 +197,10 @@ export const activity = createRouter()
     }),
     async (c) => {
       const ctx = c.var.access
-      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'validation_failed', 'Connect with a WebSocket upgrade.')
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError('upgrade_required')
       // Browsers send Origin on WebSocket handshakes; refuse other sites (cross-site WebSocket hijacking).
       const origin = c.req.header('origin')
-      if (origin && origin !== new URL(c.req.url).origin) throw new AppError(403, 'csrf_rejected')
+      if (origin && origin !== new URL(c.req.url).origin) throw new AppError('csrf_rejected')
       const q = c.req.valid('query')
       const wantsEvents = q.events === '1'
       if (wantsEvents) authorize(ctx, 'activity.view')
@@ -244,7 +244,7 @@ export const activity = createRouter()
       const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
       if (count && count.count > PAGE_VIEW_WINDOW.max) {
         const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError(429, 'rate_limited', 'Too many page views recorded; slow down.', { retryAfter }, { 'retry-after': String(retryAfter) })
+        throw new AppError('rate_limited', 'Too many page views recorded; slow down.', { retryAfter }, { 'retry-after': String(retryAfter) })
       }
       if (!pageViewsLogged(ctx.account)) return c.json({ logged: false }, 202)
       await audit(c, ctx.account, {

@@ -31,8 +31,8 @@ const LoginBody = z
 async function wrongPortal<E extends AppEnv>(c: Context<E>, user: { id: string }) {
   const portal = c.var.hostBrand.reseller
   if (!portal) return null
-  const error = await portalRefusal(c.var.db, portal, await accountsOfUser(c.var.db, user.id), new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
-  return error ? { host: portal.hostname, error } : null
+  const refusal = await portalRefusal(c.var.db, portal, await accountsOfUser(c.var.db, user.id), new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
+  return refusal ? { host: portal.hostname, error: new AppError('wrong_portal', refusal.detail, { portal: refusal.portal }) } : null
 }
 
 const login = createRoute({
@@ -81,7 +81,7 @@ export const auth = createRouter()
       const actor = user ? { id: user.id, email: user.email } : null
       const shown = normalizeEmail(email).slice(0, 254)
       await Promise.all(where.map((a) => audit(c, a, { type: 'login_failed', actor, description: `Failed sign-in for ${shown}` })))
-      throw new AppError(401, 'invalid_credentials')
+      throw new AppError('invalid_credentials')
     }
     // On a reseller's portal, only its own tree signs in. Said only after the password
     // checked out, so a branded portal tells strangers nothing about other tenants' logins.
@@ -99,7 +99,7 @@ export const auth = createRouter()
       const actor = { id: user.id, email: user.email }
       const where = await accountsOfUser(db, user.id)
       await Promise.all(where.map((a) => audit(c, a, { type: 'login_refused', actor, description: `Sign-in refused for ${user.email}: ${suspended.accountName} is ${suspended.status === 'deleted' ? 'deleted' : 'suspended'}` })))
-      throw new AppError(403, 'account_suspended', refusalMessage(suspended), { reason: suspended.showReason ? suspended.reason : null })
+      throw new AppError('account_suspended', refusalMessage(suspended), { reason: suspended.showReason ? suspended.reason : null })
     }
 
     if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))

@@ -91,7 +91,7 @@ const logoLimit = createMiddleware<AppEnv>((c, next) =>
   bodyLimit({
     maxSize: LOGO_MAX_BYTES,
     onError: () => {
-      throw new AppError(413, 'payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
+      throw new AppError('payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
         errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }],
       })
     },
@@ -127,7 +127,7 @@ export const brandsRouter = createRouter()
     async (c) => {
       const { accountId, version } = c.req.valid('param')
       const object = await c.env.BRANDING.get(logoKey(accountId, Number(version)))
-      if (!object) throw new AppError(404, 'not_found', 'No such logo.')
+      if (!object) throw new AppError('not_found', 'No such logo.')
       return new Response(object.body, {
         headers: {
           'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',
@@ -196,9 +196,9 @@ export const brandsRouter = createRouter()
     async (c) => {
       const ctx = c.var.access
       const bytes = new Uint8Array(await c.req.arrayBuffer())
-      if (bytes.length > LOGO_MAX_BYTES) throw new AppError(413, 'payload_too_large', 'logo: Too large.', { errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }] })
+      if (bytes.length > LOGO_MAX_BYTES) throw new AppError('payload_too_large', 'logo: Too large.', { errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }] })
       const sniffed = sniffLogo(bytes, c.req.header('content-type') ?? null)
-      if (!sniffed.ok) throw fieldError(400, 'validation_failed', 'logo', sniffed.message)
+      if (!sniffed.ok) throw fieldError('validation_failed', 'logo', sniffed.message)
       const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
       const key = logoKey(ctx.account.id, version)
       await c.env.BRANDING.put(key, bytes, { httpMetadata: { contentType: sniffed.type } })

@@ -19,6 +19,6 @@ export function decodeCursor(raw: string): NameCursor {
     const [name, id] = Shape.parse(JSON.parse(decodeURIComponent(atob(raw))))
     return { name, id }
   } catch {
-    throw fieldError(400, 'validation_failed', 'cursor', 'Not a cursor returned by this API.')
+    throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
   }
 }

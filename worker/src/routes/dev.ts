@@ -27,7 +27,7 @@ const Burst = z.object({
  */
 export const dev = new Hono<AppEnv>()
   .use(async (c, next) => {
-    if (c.env.DEV_TOOLS !== 'true') throw new AppError(404, 'not_found', 'No such route.')
+    if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
     await next()
   })
   // The local email outbox (adapters/email.ts): what would have been sent, newest first.
@@ -37,7 +37,7 @@ export const dev = new Hono<AppEnv>()
   })
   .get('/outbox/:id', async (c) => {
     const item = await c.var.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, c.req.param('id'))).get()
-    if (!item) throw new AppError(404, 'not_found', 'No message with that id.')
+    if (!item) throw new AppError('not_found', 'No message with that id.')
     return c.json(item)
   })
   .post('/activity/burst', async (c) => {
@@ -45,7 +45,7 @@ export const dev = new Hono<AppEnv>()
     try {
       body = Burst.parse(await c.req.json())
     } catch {
-      throw fieldError(400, 'validation_failed', 'body', 'Send { accountId, count, batch? }.')
+      throw fieldError('validation_failed', 'body', 'Send { accountId, count, batch? }.')
     }
     const ctx = await loadAccess(c, body.accountId)
     authorize(ctx, 'activity.view')

@@ -78,7 +78,7 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
 
 async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
   const row = await getHostname(c.var.db, resellerId, hostnameId)
-  if (!row) throw new AppError(404, 'not_found', 'No hostname with that id.')
+  if (!row) throw new AppError('not_found', 'No hostname with that id.')
   return row
 }
 
@@ -91,9 +91,9 @@ async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hos
 async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Row, how: string) {
   const outcome = await verifyHostnameClaim(c.var.db, ctx.account.id, row.id)
   if (!outcome.ok) {
-    if (outcome.reason === 'gone') throw new AppError(404, 'not_found', 'No hostname with that id.')
+    if (outcome.reason === 'gone') throw new AppError('not_found', 'No hostname with that id.')
     if (outcome.reason === 'expired') throw claimExpiredProblem(row.hostname)
-    throw new AppError(409, 'conflict', 'Another account verified this hostname first. Its claim here has ended.')
+    throw new AppError('conflict', 'Another account verified this hostname first. Its claim here has ended.')
   }
   invalidateBrandCache()
   await audit(c, ctx.account, {
@@ -107,15 +107,15 @@ async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Ro
 }
 
 const claimExpiredProblem = (hostname: string) =>
-  new AppError(410, 'claim_expired', `The claim on ${hostname} has expired (claims last 7 days). Remove it and claim the hostname again for a new token.`)
+  new AppError('claim_expired', `The claim on ${hostname} has expired (claims last 7 days). Remove it and claim the hostname again for a new token.`)
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
 export function claimableHostname<E extends AppEnv>(c: Context<E>, raw: string, field = 'hostname') {
   const hostname = normalizeHostname(raw)
   const platform = platformHostnames(c.env)
-  if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) throw fieldError(409, 'conflict', field, "That is the platform's own hostname.")
-  if (!hostname) throw fieldError(400, 'validation_failed', field, 'Enter a hostname like portal.example.com (no scheme, port or path).')
-  if (platform.has(hostname)) throw fieldError(409, 'conflict', field, "That is the platform's own hostname.")
+  if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) throw fieldError('conflict', field, "That is the platform's own hostname.")
+  if (!hostname) throw fieldError('validation_failed', field, 'Enter a hostname like portal.example.com (no scheme, port or path).')
+  if (platform.has(hostname)) throw fieldError('conflict', field, "That is the platform's own hostname.")
   return hostname
 }
 
@@ -159,7 +159,7 @@ export const hostnamesRouter = createRouter()
       if (body.customerAccountId) {
         const customer = await getAccount(c.var.db, body.customerAccountId)
         if (!customer || customer.parentId !== ctx.account.id || customer.kind !== 'customer') {
-          throw fieldError(400, 'validation_failed', 'customerAccountId', 'Choose one of your customers.')
+          throw fieldError('validation_failed', 'customerAccountId', 'Choose one of your customers.')
         }
       }
       let row: Row
@@ -167,7 +167,7 @@ export const hostnamesRouter = createRouter()
         row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
       } catch (error) {
         if (error instanceof HostnameTaken) {
-          throw fieldError(409, 'conflict', 'hostname', error.reason === 'claimed' ? 'You have already claimed this hostname; verify it below.' : 'That hostname is already verified for a portal.')
+          throw fieldError('conflict', 'hostname', error.reason === 'claimed' ? 'You have already claimed this hostname; verify it below.' : 'That hostname is already verified for a portal.')
         }
         throw error
       }
@@ -202,10 +202,10 @@ export const hostnamesRouter = createRouter()
           records = await dnsResolver(c.env).txt(challengeName(row.hostname))
         } catch (error) {
           if (!(error instanceof DnsUnavailable)) throw error
-          throw new AppError(422, 'verification_failed', `The DNS lookup of ${challengeName(row.hostname)} failed. Try again in a few minutes.`)
+          throw new AppError('verification_failed', `The DNS lookup of ${challengeName(row.hostname)} failed. Try again in a few minutes.`)
         }
         if (!records.some((r) => r.trim() === row.verificationToken)) {
-          throw new AppError(422, 'verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
+          throw new AppError('verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
         }
         await verifyClaim(c, ctx, row, 'verified')
       }
@@ -224,7 +224,7 @@ export const hostnamesRouter = createRouter()
       responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 410) },
     }),
     async (c) => {
-      if (c.env.DEV_TOOLS !== 'true') throw new AppError(404, 'not_found', 'No such route.')
+      if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
       const { id, hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)

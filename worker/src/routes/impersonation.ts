@@ -51,11 +51,11 @@ export const impersonationRoutes = createRouter()
     }),
     async (c) => {
       const principal = c.var.signedIn
-      if (principal.impersonation) throw new AppError(409, 'conflict', 'You are already acting as someone; exit first.')
+      if (principal.impersonation) throw new AppError('conflict', 'You are already acting as someone; exit first.')
       const body = c.req.valid('json')
       const ctx = await loadAccess(c, body.accountId)
       const member = await getMemberByUser(c.var.db, ctx.account.id, body.userId)
-      if (!member) throw new AppError(404, 'not_found', 'userId: No member with that id in this account.', { errors: [{ field: 'userId', message: 'No member with that id in this account.' }] })
+      if (!member) throw new AppError('not_found', 'userId: No member with that id in this account.', { errors: [{ field: 'userId', message: 'No member with that id in this account.' }] })
       const decision = canImpersonate(ctx.grants, principal.user, ctx.account, { userId: member.user.id, level: member.level })
       if (!decision.ok) {
         if (decision.via) {
@@ -66,7 +66,7 @@ export const impersonationRoutes = createRouter()
             description: `${principal.user.email} was refused acting as ${member.user.email} in ${ctx.account.name}: ${decision.detail} (reason given: ${body.reason})`,
           })
         }
-        throw new AppError(decision.status, decision.status === 404 ? 'not_found' : 'forbidden', decision.detail)
+        throw new AppError(decision.status === 404 ? 'not_found' : 'forbidden', decision.detail)
       }
       const started = await startImpersonation(c.env.DB, {
         sessionId: principal.session.id,
@@ -75,7 +75,7 @@ export const impersonationRoutes = createRouter()
         accountId: ctx.account.id,
         reason: body.reason,
       })
-      if (!started) throw new AppError(409, 'conflict', 'You are already acting as someone; exit first.')
+      if (!started) throw new AppError('conflict', 'You are already acting as someone; exit first.')
       const facts = {
         id: started.id,
         impersonator: { id: principal.user.id, email: principal.user.email },

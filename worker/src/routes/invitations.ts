@@ -143,9 +143,9 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   if (body.kind === 'member') {
     roleIds = [...new Set(body.roleIds)]
     await assertGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds, scope: body.scope })
-    if (await isMember(c.var.db, ctx.account.id, body.email)) throw fieldError(409, 'already_member', 'email', 'This person is already a member of this account.')
+    if (await isMember(c.var.db, ctx.account.id, body.email)) throw fieldError('already_member', 'email', 'This person is already a member of this account.')
   } else if (ctx.account.kind !== 'reseller') {
-    throw new AppError(403, 'forbidden', 'Only a reseller can invite new customers.')
+    throw new AppError('forbidden', 'Only a reseller can invite new customers.')
   }
   // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
   const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
@@ -153,7 +153,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
   if (count && count.count > INVITE_WINDOW.max) {
     const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-    throw new AppError(429, 'rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
+    throw new AppError('rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
   }
   let created: { id: string; token: string }
   try {
@@ -168,7 +168,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
       invitedBy: ctx.principal.user.id,
     })
   } catch (error) {
-    if (error instanceof AlreadyInvited) throw fieldError(409, 'already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
+    if (error instanceof AlreadyInvited) throw fieldError('already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
     throw error
   }
   const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
@@ -188,15 +188,15 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
 async function refuseForeignPortal(c: Context<AppEnv>, inv: TokenInvitation | undefined) {
   if (!inv || inv.account.status !== 'active') return
   const refusal = await invitationPortalRefusal(c.var.db, c.var.hostBrand.reseller, inv.account.path, new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
-  if (refusal) throw refusal
+  if (refusal) throw new AppError('wrong_portal', refusal.detail, { portal: refusal.portal })
 }
 
 /** Refuse the token with the problem that explains why. */
 function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvitation {
-  if (!inv || inv.account.status !== 'active') throw new AppError(404, 'invitation_not_found', 'This invitation link is not valid. Ask for a new one.')
-  if (inv.status === 'accepted') throw new AppError(410, 'invitation_used', 'This invitation has already been used. Sign in instead.')
-  if (inv.status === 'revoked') throw new AppError(410, 'invitation_revoked', 'This invitation was withdrawn. Ask the sender for a new one.')
-  if (inv.status === 'expired') throw new AppError(410, 'invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
+  if (!inv || inv.account.status !== 'active') throw new AppError('invitation_not_found', 'This invitation link is not valid. Ask for a new one.')
+  if (inv.status === 'accepted') throw new AppError('invitation_used', 'This invitation has already been used. Sign in instead.')
+  if (inv.status === 'revoked') throw new AppError('invitation_revoked', 'This invitation was withdrawn. Ask the sender for a new one.')
+  if (inv.status === 'expired') throw new AppError('invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
 }
 
 export const invitationRoutes = createRouter()
@@ -287,13 +287,13 @@ export const invitationRoutes = createRouter()
       const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
       const before = await getInvitation(c.var.db, ctx.account.id, inviteId)
-      if (!before) throw new AppError(404, 'not_found', 'No invitation with that id.')
+      if (!before) throw new AppError('not_found', 'No invitation with that id.')
       authorize(ctx, manageFor(before.kind))
-      if (before.status === 'accepted' || before.status === 'revoked') throw new AppError(409, 'conflict', `This invitation was ${before.status}; it cannot be resent.`)
+      if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
       const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
-      if (count && count.count > INVITE_WINDOW.max) throw new AppError(429, 'rate_limited', 'Too many invitations from this account; try again later.')
+      if (count && count.count > INVITE_WINDOW.max) throw new AppError('rate_limited', 'Too many invitations from this account; try again later.')
       const token = await resendInvitation(c.var.db, inviteId)
-      if (!token) throw new AppError(409, 'conflict', 'This invitation is no longer pending.')
+      if (!token) throw new AppError('conflict', 'This invitation is no longer pending.')
       const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
       await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, token)
       await audit(c, ctx.account, {
@@ -318,9 +318,9 @@ export const invitationRoutes = createRouter()
       const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
       const invitation = await getInvitation(c.var.db, ctx.account.id, inviteId)
-      if (!invitation) throw new AppError(404, 'not_found', 'No invitation with that id.')
+      if (!invitation) throw new AppError('not_found', 'No invitation with that id.')
       authorize(ctx, manageFor(invitation.kind))
-      if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError(409, 'conflict', `This invitation was already ${invitation.status}.`)
+      if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
       await audit(c, ctx.account, {
         type: 'invitation_revoked',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },
@@ -386,23 +386,23 @@ export const invitationRoutes = createRouter()
       const inv = await findByToken(db, token)
       await refuseForeignPortal(c, inv)
       refuseToken(inv)
-      if (inv.kind === 'customer' && !body.organisationName) throw fieldError(400, 'validation_failed', 'organisationName', 'Name the organisation.')
+      if (inv.kind === 'customer' && !body.organisationName) throw fieldError('validation_failed', 'organisationName', 'Name the organisation.')
       const principal = c.var.principal
       const existing = await findUserByEmail(db, inv.email)
       if (principal && normalizeEmail(principal.user.email) !== inv.email) {
-        throw new AppError(403, 'email_mismatch', `This invitation is for ${inv.email}, but you are signed in as ${principal.user.email}. Sign out, then open the link again.`)
+        throw new AppError('email_mismatch', `This invitation is for ${inv.email}, but you are signed in as ${principal.user.email}. Sign out, then open the link again.`)
       }
-      if (principal?.impersonation) throw new AppError(403, 'impersonation_restricted', 'An invitation cannot be accepted on someone else\'s behalf.')
-      if (existing && !principal) throw new AppError(401, 'sign_in_required', `${inv.email} already has a login. Sign in, then accept the invitation.`)
+      if (principal?.impersonation) throw new AppError('impersonation_restricted', 'An invitation cannot be accepted on someone else\'s behalf.')
+      if (existing && !principal) throw new AppError('sign_in_required', `${inv.email} already has a login. Sign in, then accept the invitation.`)
       let newUser: { name: string; passwordHash: string } | undefined
       if (!existing) {
-        if (!body.name) throw fieldError(400, 'validation_failed', 'name', 'Enter your name.')
-        if (!body.password) throw fieldError(400, 'validation_failed', 'password', 'Choose a password.')
+        if (!body.name) throw fieldError('validation_failed', 'name', 'Enter your name.')
+        if (!body.password) throw fieldError('validation_failed', 'password', 'Choose a password.')
         const weak = await passwordProblem(body.password)
-        if (weak) throw fieldError(400, 'weak_password', 'password', weak)
+        if (weak) throw fieldError('weak_password', 'password', weak)
         newUser = { name: body.name, passwordHash: hashPassword(body.password, argon2Params(c.env)) }
       } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
-        throw new AppError(409, 'already_member', 'You are already a member of this account.')
+        throw new AppError('already_member', 'You are already a member of this account.')
       }
       // Roles deleted since the invitation was sent are dropped, not granted.
       const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
@@ -411,8 +411,8 @@ export const invitationRoutes = createRouter()
       try {
         result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
       } catch (error) {
-        if (error instanceof InvitationGone) throw new AppError(410, 'invitation_used', 'This invitation has already been used.')
-        if (error instanceof AdminCapReached) throw new AppError(422, 'limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
+        if (error instanceof InvitationGone) throw new AppError('invitation_used', 'This invitation has already been used.')
+        if (error instanceof AdminCapReached) throw new AppError('limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
         if (error instanceof LimitReached) throw await limitProblem(db, inv.account.path, error.limit)
         throw error
       }

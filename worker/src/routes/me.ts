@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { isUniqueViolation } from '../db.ts'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
@@ -31,7 +32,7 @@ const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, s
 
 /** Credentials and profile of the person being impersonated are untouchable (rule 7). */
 function refuseWhileImpersonating(principal: Principal, what: string) {
-  if (principal.impersonation) throw new AppError(403, 'impersonation_restricted', `You cannot change ${what} of someone you are acting as.`)
+  if (principal.impersonation) throw new AppError('impersonation_restricted', `You cannot change ${what} of someone you are acting as.`)
 }
 
 /** What a credential change keeps: this session and this browser. */
@@ -117,7 +118,7 @@ export const me = createRouter()
     async (c) => {
       const principal = c.var.signedIn
       const { accountId } = c.req.valid('json')
-      if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError(404, 'not_found', 'No account with that id.')
+      if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError('not_found', 'No account with that id.')
       // Acting as someone else never changes their preferences.
       if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
       return c.body(null, 204)
@@ -161,9 +162,9 @@ export const me = createRouter()
       if (body.email !== undefined && normalizeEmail(body.email) !== principal.user.email) {
         const self = (await findUserByEmail(db, principal.user.email))!
         if (!body.currentPassword || !(await checkCurrentPassword(c, self, body.currentPassword))) {
-          throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Enter your current password to change your email.')
+          throw fieldError('wrong_password', 'currentPassword', 'Enter your current password to change your email.')
         }
-        if (await findUserByEmail(db, body.email)) throw fieldError(409, 'conflict', 'email', 'Another login uses this email.')
+        if (await findUserByEmail(db, body.email)) throw fieldError('conflict', 'email', 'Another login uses this email.')
         changes.email = normalizeEmail(body.email)
       }
       if (changes.name === undefined && changes.email === undefined) return c.json({ user: principal.user }, 200)
@@ -175,7 +176,7 @@ export const me = createRouter()
           ended = revoked.impersonations
         } else await db.update(schema.users).set(changes).where(eq(schema.users.id, principal.user.id))
       } catch (error) {
-        if (String(error).includes('UNIQUE constraint failed: users.email')) throw fieldError(409, 'conflict', 'email', 'Another login uses this email.')
+        if (isUniqueViolation(error, 'users.email')) throw fieldError('conflict', 'email', 'Another login uses this email.')
         throw error
       }
       if (changes.email) {
@@ -229,9 +230,9 @@ export const me = createRouter()
       refuseWhileImpersonating(principal, 'the password')
       const body = c.req.valid('json')
       const self = (await findUserByEmail(c.var.db, principal.user.email))!
-      if (!(await checkCurrentPassword(c, self, body.currentPassword))) throw fieldError(403, 'invalid_credentials', 'currentPassword', 'Your current password is not correct.')
+      if (!(await checkCurrentPassword(c, self, body.currentPassword))) throw fieldError('wrong_password', 'currentPassword', 'Your current password is not correct.')
       const weak = await passwordProblem(body.newPassword)
-      if (weak) throw fieldError(400, 'weak_password', 'newPassword', weak)
+      if (weak) throw fieldError('weak_password', 'newPassword', weak)
       const revoked = await changePassword(c.var.db, principal.user.id, hashPassword(body.newPassword, argon2Params(c.env)), keepOf(c, principal))
       await recordRevoked(c, principal, revoked.impersonations, 'signed out: their password changed')
       await Promise.all(
@@ -283,7 +284,7 @@ export const me = createRouter()
     async (c) => {
       const principal = c.var.signedIn
       // While impersonating, the list is the target's own business.
-      if (principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'The access log is private to the person it is about.')
+      if (principal.impersonation) throw new AppError('impersonation_restricted', 'The access log is private to the person it is about.')
       return c.json({ items: await accessLog(c.var.db, principal.user.id) }, 200)
     },
   )

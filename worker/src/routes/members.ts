@@ -109,10 +109,10 @@ export const members = createRouter()
       const { id, memberId } = c.req.valid('param')
       const ctx = c.var.access
       const current = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!current) throw new AppError(404, 'not_found', 'No member with that id.')
+      if (!current) throw new AppError('not_found', 'No member with that id.')
       const body = c.req.valid('json')
       if (current.level === 'owner' && body.level) {
-        throw fieldError(403, 'escalation', 'level', 'The owner stays owner; ownership transfer is a separate step.')
+        throw fieldError('escalation', 'level', 'The owner stays owner; ownership transfer is a separate step.')
       }
       const next = { level: body.level ?? current.level, roleIds: body.roles ? [...new Set(body.roles)] : current.roleIds, scope: body.scope ?? current.scope }
       const currentGrant = { level: current.level, permissions: (await resolveRoles(c.var.db, ctx.account.id, current.roleIds)).permissions, scope: current.scope }
@@ -150,9 +150,9 @@ export const members = createRouter()
       const { id, memberId } = c.req.valid('param')
       const ctx = c.var.access
       const current = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!current) throw new AppError(404, 'not_found', 'No member with that id.')
+      if (!current) throw new AppError('not_found', 'No member with that id.')
       const removal = canRemoveMember(ctx.grants, ctx.ceiling, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
-      if (!removal.ok) throw new AppError(removal.status, removal.code, removal.detail)
+      if (!removal.ok) throw new AppError(removal.code, removal.detail)
       await deleteMember(c.var.db, ctx.account.id, memberId)
       await audit(c, ctx.account, {
         type: 'member_deleted',

@@ -20,7 +20,7 @@ const memberSettings = () =>
   createMiddleware<AccessEnv & { Variables: { member: Member } }>(async (c, next) => {
     const ctx = c.var.access
     const member = await getMember(c.var.db, ctx.account.id, c.req.param('memberId') ?? '')
-    if (!member) throw new AppError(404, 'not_found', 'No member with that id.')
+    if (!member) throw new AppError('not_found', 'No member with that id.')
     const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
     if (!self) authorize(ctx, 'staff.manage')
     c.set('member', member)

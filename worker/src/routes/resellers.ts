@@ -146,7 +146,7 @@ const perms: Record<Kind, { view: Permission; manage: Permission; noun: string }
 /** The child account `childId` of this kind under the context, or 404. */
 async function loadChild<E extends AppEnv>(c: Context<E>, ctx: Access, childId: string, kind: Kind) {
   const child = await getChildAccount(c.var.db, ctx.account, childId, kind)
-  if (!child) throw new AppError(404, 'not_found', `No ${perms[kind].noun} with that id.`)
+  if (!child) throw new AppError('not_found', `No ${perms[kind].noun} with that id.`)
   return child
 }
 
@@ -203,7 +203,7 @@ function lifecycle(kind: Kind) {
       (c) =>
         act(c, async (ctx, child) => {
           const body = c.req.valid('json')
-          if (!(await disableAccount(c.var.db, child, { ...body, byPath: ctx.via.path }))) throw new AppError(409, 'conflict', `Only an active ${noun} can be disabled.`)
+          if (!(await disableAccount(c.var.db, child, { ...body, byPath: ctx.via.path }))) throw new AppError('conflict', `Only an active ${noun} can be disabled.`)
           return { type: 'account_disabled', description: `${ctx.principal.user.email} disabled ${child.name}: ${body.reason}` }
         }),
     )
@@ -219,8 +219,8 @@ function lifecycle(kind: Kind) {
       }),
       (c) =>
         act(c, async (ctx, child) => {
-          if (child.status === 'disabled' && !mayUndo(child.disabledBy, ctx.via.path)) throw new AppError(403, 'forbidden', `This ${noun} was suspended by an account above yours; only it can enable it again.`)
-          if (!(await enableAccount(c.var.db, child.id, ctx.via.path))) throw new AppError(409, 'conflict', `Only a disabled ${noun} can be enabled.`)
+          if (child.status === 'disabled' && !mayUndo(child.disabledBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was suspended by an account above yours; only it can enable it again.`)
+          if (!(await enableAccount(c.var.db, child.id, ctx.via.path))) throw new AppError('conflict', `Only a disabled ${noun} can be enabled.`)
           return { type: 'account_enabled', description: `${ctx.principal.user.email} enabled ${child.name}` }
         }),
     )
@@ -237,7 +237,7 @@ function lifecycle(kind: Kind) {
       (c) =>
         act(c, async (ctx, child) => {
           const purgeAfter = await softDeleteAccount(c.var.db, child, ctx.via.path)
-          if (!purgeAfter) throw new AppError(409, 'conflict', `This ${noun} is already deleted.`)
+          if (!purgeAfter) throw new AppError('conflict', `This ${noun} is already deleted.`)
           return { type: 'account_deleted', description: `${ctx.principal.user.email} deleted ${child.name} (purged after ${new Date(purgeAfter).toISOString().slice(0, 10)} unless restored)` }
         }),
     )
@@ -253,11 +253,11 @@ function lifecycle(kind: Kind) {
       }),
       (c) =>
         act(c, async (ctx, child) => {
-          if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError(403, 'forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
+          if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
           if (!(await restoreAccount(c.var.db, child, ctx.via.path))) {
             const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
             if (inWindow && kind === 'customer') throw await limitProblem(c.var.db, child.path, 'max_customers')
-            throw new AppError(409, 'conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
+            throw new AppError('conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
           }
           return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }
         }),
@@ -267,7 +267,7 @@ function lifecycle(kind: Kind) {
 /** Limits and access to store: explicit values win, else the template's, else none. */
 async function fromTemplate<E extends AppEnv>(c: Context<E>, ctx: Access, body: { templateId?: string | null | undefined; limits?: Limits | undefined; access?: SectionKey[] | null | undefined }) {
   const template = body.templateId ? await getTemplate(c.var.db, ctx.account.id, body.templateId) : null
-  if (body.templateId && !template) throw fieldError(400, 'validation_failed', 'templateId', 'No such template.')
+  if (body.templateId && !template) throw fieldError('validation_failed', 'templateId', 'No such template.')
   return {
     limits: body.limits ?? template?.limits,
     access: body.access !== undefined ? body.access : template?.access,
@@ -328,7 +328,7 @@ export const resellers = createRouter()
       const preset = await fromTemplate(c, ctx, body)
       // Check the brand domain before anything is created.
       const hostname = body.hostname ? claimableHostname(c, body.hostname) : null
-      if (hostname && (await hostnameTaken(c.var.db, hostname))) throw fieldError(409, 'conflict', 'hostname', 'That hostname is already in use.')
+      if (hostname && (await hostnameTaken(c.var.db, hostname))) throw fieldError('conflict', 'hostname', 'That hostname is already in use.')
       const id = await createChildAccount(c.var.db, ctx.account, {
         kind: 'reseller',
         name: body.name,
@@ -375,7 +375,7 @@ export const resellers = createRouter()
       const ctx = c.var.access
       const child = await loadChild(c, ctx, rid, 'reseller')
       const body = c.req.valid('json')
-      if (Object.keys(body).length === 0) throw fieldError(400, 'validation_failed', 'body', 'Send name, templateId, limits or access.')
+      if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, templateId, limits or access.')
       const preset = await fromTemplate(c, ctx, body)
       await updateChildAccount(c.var.db, child.id, { name: body.name, limits: preset.limits, access: preset.access, templateId: preset.templateId })
       const account = (await getChildAccount(c.var.db, ctx.account, child.id, 'reseller'))!
@@ -419,7 +419,7 @@ export const customers = createRouter()
     }),
     async (c) => {
       const ctx = c.var.access
-      if (ctx.account.kind !== 'reseller') throw new AppError(403, 'forbidden', 'Customers are created under a reseller.')
+      if (ctx.account.kind !== 'reseller') throw new AppError('forbidden', 'Customers are created under a reseller.')
       const body = c.req.valid('json')
       let id: string
       try {

@@ -66,8 +66,8 @@ export const roles = createRouter()
       const ctx = c.var.access
       const body = c.req.valid('json')
       const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: [], proposed: body.permissions, heldByUsers: false })
-      if (!check.ok) throw fieldError(check.status, check.code, check.field, check.detail)
-      if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
+      if (!check.ok) throw fieldError(check.code, check.field, check.detail)
+      if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError('conflict', 'name', 'A role with this name already exists.')
       const id = await createRole(c.var.db, ctx.account.id, body)
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === id)!
       await audit(c, ctx.account, { type: 'role_created', target: { kind: 'role', id, label: role.name }, description: `${ctx.principal.user.email} created the role ${role.name}` })
@@ -92,17 +92,17 @@ export const roles = createRouter()
       const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
       if (!existing) {
         const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
-        if (builtin) throw new AppError(403, 'forbidden', 'Built-in roles are read-only; create a custom role instead.')
-        throw new AppError(404, 'not_found', 'No role with that id.')
+        if (builtin) throw new AppError('forbidden', 'Built-in roles are read-only; create a custom role instead.')
+        throw new AppError('not_found', 'No role with that id.')
       }
       const body = c.req.valid('json')
       if (body.permissions) {
         // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
         const heldByUsers = (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')
         const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
-        if (!check.ok) throw fieldError(check.status, check.code, check.field, check.detail)
+        if (!check.ok) throw fieldError(check.code, check.field, check.detail)
       }
-      if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError(409, 'conflict', 'name', 'A role with this name already exists.')
+      if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')
       await updateRole(c.var.db, roleId, body)
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
       await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
@@ -126,7 +126,7 @@ export const roles = createRouter()
       const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
       if (!existing) {
         const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
-        throw builtin ? new AppError(403, 'forbidden', 'Built-in roles cannot be deleted.') : new AppError(404, 'not_found', 'No role with that id.')
+        throw builtin ? new AppError('forbidden', 'Built-in roles cannot be deleted.') : new AppError('not_found', 'No role with that id.')
       }
       await deleteRole(c.var.db, roleId)
       await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })

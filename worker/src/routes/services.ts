@@ -127,7 +127,7 @@ const requireService = (permission: Permission) =>
   createMiddleware<AccessEnv & { Variables: { service: ServiceRow } }>(async (c, next) => {
     const ctx = c.var.access
     const service = await getServiceInTree(c.var.db, ctx.account.path, c.req.param('sid') ?? '')
-    if (!service) throw new AppError(404, 'not_found', 'No service with that id.')
+    if (!service) throw new AppError('not_found', 'No service with that id.')
     authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
     if (permission !== 'services.view') authorize(ctx, permission, serviceFacts(service), ownerOf(service))
     c.set('service', service)
@@ -225,9 +225,9 @@ export const servicesRouter = createRouter()
       const { via } = ctx
       const body = c.req.valid('json')
       const tags = [...new Set(body.tags)]
-      if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
+      if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
       const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
-      if (!placement.ok) throw placement.field ? fieldError(placement.status, placement.code, placement.field, placement.detail) : new AppError(placement.status, placement.code, placement.detail)
+      if (!placement.ok) throw placement.field ? fieldError(placement.code, placement.field, placement.detail) : new AppError(placement.code, placement.detail)
       const { partnerAccess } = placement
       let id: string
       try {
@@ -276,10 +276,10 @@ export const servicesRouter = createRouter()
     async (c) => {
       const { access: ctx, service } = c.var
       const body = c.req.valid('json')
-      if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError(400, 'validation_failed', 'groupId', 'No such group in this account.')
+      if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
       const tags = body.tags ? [...new Set(body.tags)] : undefined
       const next = { id: service.id, groupId: body.groupId !== undefined ? body.groupId : service.groupId, tags: tags ?? service.tags, partnerAccess: service.partnerAccess }
-      if (!withinScope(ctx.grants, ctx.ceiling, ownerOf(service), next)) throw fieldError(403, 'forbidden', 'tags', 'The change would move the service outside your scope.')
+      if (!withinScope(ctx.grants, ctx.ceiling, ownerOf(service), next)) throw fieldError('forbidden', 'tags', 'The change would move the service outside your scope.')
       await updateService(c.var.db, service.id, { ...body, tags })
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
       await audit(c, ownerOf(service), { type: 'service_updated', target: target(updated), description: `${ctx.principal.user.email} changed ${label(updated)}` })
@@ -324,8 +324,8 @@ export const servicesRouter = createRouter()
       const { action } = c.req.valid('param')
       const { access: ctx, service } = c.var
       const { name } = c.req.valid('json')
-      if (action === 'restart' && !RESTARTABLE.has(service.type)) throw new AppError(422, 'unsupported_action', `A ${service.type.replace('_', ' ')} cannot be restarted.`)
-      if (action === 'rename' && !name) throw fieldError(400, 'validation_failed', 'name', 'Enter the new name.')
+      if (action === 'restart' && !RESTARTABLE.has(service.type)) throw new AppError('unsupported_action', `A ${service.type.replace('_', ' ')} cannot be restarted.`)
+      if (action === 'rename' && !name) throw fieldError('validation_failed', 'name', 'Enter the new name.')
       await recordServiceAction(c.var.db, service.id, action, action === 'rename' ? name : undefined)
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
       const what = action === 'restart' ? `restarted ${label(service)}` : `renamed ${label(service)} to ${name}`
@@ -350,7 +350,7 @@ export const servicesRouter = createRouter()
     async (c) => {
       const { access: ctx, service } = c.var
       const consent = canChangeConsent(ctx.grants, ctx.ceiling, ownerOf(service), serviceFacts(service))
-      if (!consent.ok) throw new AppError(consent.status, consent.code, consent.detail)
+      if (!consent.ok) throw new AppError(consent.code, consent.detail)
       const { enabled } = c.req.valid('json')
       await setPartnerAccess(c.var.db, service.id, enabled)
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
@@ -380,8 +380,8 @@ export const servicesRouter = createRouter()
     async (c) => {
       const ctx = c.var.access
       const { via } = ctx
-      if (ctx.account.kind !== 'customer' || via.accountId !== ctx.account.id) throw new AppError(403, 'forbidden', 'Only the customer itself decides partner access.')
-      if (ctx.principal.impersonation) throw new AppError(403, 'impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
+      if (ctx.account.kind !== 'customer' || via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Only the customer itself decides partner access.')
+      if (ctx.principal.impersonation) throw new AppError('impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
       const { enabled } = c.req.valid('json')
       const changed = await setPartnerAccessForAll(c.var.db, ctx.account.id, enabled)
       await audit(c, ctx.account, {

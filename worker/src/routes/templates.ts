@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { isUniqueViolation } from '../db.ts'
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from '../domain/resellers.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
@@ -35,7 +36,7 @@ const TemplatePatch = z
 
 const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
 const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
-const nameTaken = (error: unknown) => String(error).includes('UNIQUE constraint failed: reseller_templates')
+const nameTaken = (error: unknown) => isUniqueViolation(error, 'reseller_templates')
 
 export const templates = createRouter()
   .openapi(
@@ -68,7 +69,7 @@ export const templates = createRouter()
       const { id, tid } = c.req.valid('param')
       const ctx = c.var.access
       const template = await getTemplate(c.var.db, ctx.account.id, tid)
-      if (!template) throw new AppError(404, 'not_found', 'No template with that id.')
+      if (!template) throw new AppError('not_found', 'No template with that id.')
       return c.json({ template }, 200)
     },
   )
@@ -90,7 +91,7 @@ export const templates = createRouter()
       try {
         tid = await createTemplate(c.var.db, ctx.account.id, body)
       } catch (error) {
-        if (nameTaken(error)) throw fieldError(409, 'conflict', 'name', 'A template with this name exists.')
+        if (nameTaken(error)) throw fieldError('conflict', 'name', 'A template with this name exists.')
         throw error
       }
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
@@ -112,13 +113,13 @@ export const templates = createRouter()
     async (c) => {
       const { id, tid } = c.req.valid('param')
       const ctx = c.var.access
-      if (!(await getTemplate(c.var.db, ctx.account.id, tid))) throw new AppError(404, 'not_found', 'No template with that id.')
+      if (!(await getTemplate(c.var.db, ctx.account.id, tid))) throw new AppError('not_found', 'No template with that id.')
       const body = c.req.valid('json')
-      if (Object.keys(body).length === 0) throw fieldError(400, 'validation_failed', 'body', 'Send name, limits or access.')
+      if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, limits or access.')
       try {
         await updateTemplate(c.var.db, ctx.account.id, tid, body)
       } catch (error) {
-        if (nameTaken(error)) throw fieldError(409, 'conflict', 'name', 'A template with this name exists.')
+        if (nameTaken(error)) throw fieldError('conflict', 'name', 'A template with this name exists.')
         throw error
       }
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
@@ -141,7 +142,7 @@ export const templates = createRouter()
       const { id, tid } = c.req.valid('param')
       const ctx = c.var.access
       const template = await getTemplate(c.var.db, ctx.account.id, tid)
-      if (!template) throw new AppError(404, 'not_found', 'No template with that id.')
+      if (!template) throw new AppError('not_found', 'No template with that id.')
       await deleteTemplate(c.var.db, ctx.account.id, tid)
       await audit(c, ctx.account, { type: 'template_deleted', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} deleted the reseller template ${template.name}` })
       return c.body(null, 204)
