@@ -42,6 +42,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/usage',
+      operationId: 'getAccountUsage',
       middleware: [requirePermission('dashboard.view')] as const,
       tags: ['Accounts'],
       summary: 'Usage against the reseller limits',
@@ -65,6 +66,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}',
+      operationId: 'getAccount',
       middleware: [requireAccount()] as const,
       tags: ['Accounts'],
       summary: 'One account',
@@ -94,6 +96,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/children',
+      operationId: 'listChildAccounts',
       middleware: [requirePermission(childrenPermission)] as const,
       tags: ['Accounts'],
       summary: 'Direct child accounts',
@@ -119,9 +122,11 @@ export const accounts = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/menu',
+      operationId: 'getAccountMenu',
       middleware: [requireAccount()] as const,
       tags: ['Accounts'],
       summary: 'The menu sections the caller may see in this account',
+      description: 'The menu sections the caller may see in this account, each with the actions they hold there: exactly what the API allows (while impersonating, what both people may do).',
       request: { params: AccountParam },
       responses: {
         200: { description: 'Menu sections in order', content: { 'application/json': { schema: z.object({ items: z.array(MenuItem) }) } } },
@@ -137,6 +142,7 @@ export const accounts = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}',
+      operationId: 'updateAccount',
       middleware: [requirePermission(['settings.manage', 'staff.manage'])] as const,
       tags: ['Accounts'],
       summary: 'Rename an account, set page-view logging, or raise its admin cap',

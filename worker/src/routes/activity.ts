@@ -85,6 +85,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity',
+      operationId: 'listActivity',
       middleware: [requirePermission('activity.view')] as const,
       tags: ['Activity'],
       summary: 'Activity of an account and every account below it, newest first',
@@ -106,6 +107,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/histogram',
+      operationId: 'getActivityHistogram',
       middleware: [requirePermission('activity.view')] as const,
       tags: ['Activity'],
       summary: 'Events per hour by kind for a filter',
@@ -133,6 +135,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/export',
+      operationId: 'exportActivity',
       middleware: [requirePermission('activity.export')] as const,
       tags: ['Activity'],
       summary: 'Export the filtered activity as CSV or NDJSON (streamed)',
@@ -154,6 +157,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/verify',
+      operationId: 'verifyActivityChain',
       middleware: [requirePermission('activity.view')] as const,
       tags: ['Activity'],
       summary: 'Recompute the hash chain of this account’s log',
@@ -180,6 +184,7 @@ export const activity = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/activity/live',
+      operationId: 'openLiveActivity',
       middleware: [requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Live events, presence and change notices over a WebSocket',
@@ -225,6 +230,7 @@ export const activity = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/activity/page-views',
+      operationId: 'recordPageView',
       middleware: [requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Record that the caller opened a page',

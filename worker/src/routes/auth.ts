@@ -38,6 +38,7 @@ async function wrongPortal<E extends AppEnv>(c: Context<E>, user: { id: string }
 const login = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'signIn',
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   description:
@@ -59,6 +60,7 @@ const login = createRoute({
 const logout = createRoute({
   method: 'post',
   path: '/auth/logout',
+  operationId: 'signOut',
   tags: ['Auth'],
   summary: 'Sign out',
   description: 'Deletes the session server-side and clears the cookie. Answers 204 even without a session.',

@@ -107,6 +107,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/brand',
+      operationId: 'getPortalBrand',
       tags: ['Branding'],
       summary: 'The brand of this hostname',
       description: "Public. A verified reseller hostname answers the reseller's brand; any other host the platform's.",
@@ -118,6 +119,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/brand/logo/{accountId}/{version}',
+      operationId: 'getBrandLogo',
       tags: ['Branding'],
       summary: 'A brand logo (public, immutable)',
       description: 'The URL changes with every upload, so the answer is cached for a year.',
@@ -146,6 +148,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/brand',
+      operationId: 'getAccountBrand',
       middleware: [requirePermission('branding.view')] as const,
       tags: ['Branding'],
       summary: "An account's brand settings",
@@ -162,6 +165,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/brand',
+      operationId: 'updateAccountBrand',
       middleware: [requirePermission('branding.manage')] as const,
       tags: ['Branding'],
       summary: "Set an account's brand",
@@ -186,6 +190,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/brand/logo',
+      operationId: 'uploadBrandLogo',
       tags: ['Branding'],
       summary: "Upload an account's logo",
       description: `Needs \`branding.manage\`. The body is the image itself (PNG, JPEG, WebP or a plain SVG), at most ${LOGO_MAX_BYTES / 1024} KB; the type is read from the bytes.`,
@@ -219,6 +224,7 @@ export const brandsRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/brand/logo',
+      operationId: 'deleteBrandLogo',
       middleware: [requirePermission('branding.manage')] as const,
       tags: ['Branding'],
       summary: "Remove an account's logo",

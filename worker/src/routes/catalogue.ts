@@ -21,9 +21,11 @@ export const catalogue = createRouter().openapi(
   createRoute({
     method: 'get',
     path: '/catalogue',
+    operationId: 'getCatalogue',
     middleware: [requireSignIn()] as const,
     tags: ['Roles'],
     summary: 'Every menu section with its category, tiers and actions',
+    description: 'The permission catalogue the role editor reads: every menu section with its category, the account kinds it exists on, and its actions. Needs a session; the same for everyone.',
     responses: { 200: { description: 'The catalogue', content: { 'application/json': { schema: z.object({ sections: z.array(Section) }) } } }, ...problems(401) },
   }),
   (c) => {

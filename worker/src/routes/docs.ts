@@ -7,9 +7,12 @@ const config = {
   info: {
     title: 'Trellis API',
     version: '1',
+    contact: { name: 'Trellis', url: 'https://github.com/trellis-portal/trellis' },
     description:
       'The API behind the Trellis partner portal. JSON in and out; errors are application/problem+json (RFC 9457) with a stable `code`. Authenticated by the session cookie; state-changing requests must come from the portal origin.',
   },
+  // Relative: the document describes the portal it was served from (each reseller's hostname included).
+  servers: [{ url: '/', description: 'This portal' }],
   tags: [
     { name: 'Auth', description: 'Signing in and out with the session cookie.' },
     { name: 'Accounts', description: 'The account tree (platform → reseller → customer), its menu and usage.' },

@@ -124,6 +124,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/hostnames',
+      operationId: 'listHostnames',
       middleware: [requirePermission('branding.view', resellersOnly)] as const,
       tags: ['Branding'],
       summary: "A reseller's hostnames",
@@ -144,6 +145,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/hostnames',
+      operationId: 'createHostname',
       middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: 'Claim a hostname for the portal',
@@ -183,6 +185,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/hostnames/{hostnameId}/verify',
+      operationId: 'verifyHostname',
       middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: "Check a hostname's DNS TXT record",
@@ -216,6 +219,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/hostnames/{hostnameId}/dev-verify',
+      operationId: 'markHostnameVerified',
       middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: 'Mark a hostname verified without DNS (local development only)',
@@ -236,6 +240,7 @@ export const hostnamesRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/hostnames/{hostnameId}',
+      operationId: 'deleteHostname',
       middleware: [requirePermission('branding.manage', resellersOnly)] as const,
       tags: ['Branding'],
       summary: 'Release a hostname',

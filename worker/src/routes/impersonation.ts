@@ -38,6 +38,7 @@ export const impersonationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/impersonation',
+      operationId: 'startImpersonation',
       middleware: [requireSignIn()] as const,
       tags: ['Impersonation'],
       summary: 'Act as a member of an account below you (support), for at most 60 minutes',
@@ -118,9 +119,11 @@ export const impersonationRoutes = createRouter()
     createRoute({
       method: 'delete',
       path: '/impersonation',
+      operationId: 'stopImpersonation',
       middleware: [requireSignIn()] as const,
       tags: ['Impersonation'],
       summary: "Stop acting as someone and return to your own session (idempotent)",
+      description: 'Ends the impersonation this session is running and records its end in both accounts’ logs. Answers 204 also when nothing was running, so a second click is harmless.',
       responses: { 204: { description: 'Back to your own session' }, ...problems(401) },
     }),
     async (c) => {

@@ -204,6 +204,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/invitations',
+      operationId: 'createInvitation',
       middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
       tags: ['Invitations'],
       summary: 'Invite a person to the account, or (resellers) a prospect to become a customer',
@@ -225,6 +226,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/members',
+      operationId: 'addMember',
       middleware: [requirePermission('staff.manage')] as const,
       tags: ['Staff'],
       summary: 'Add a staff member: they are invited by email',
@@ -246,6 +248,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/invitations',
+      operationId: 'listInvitations',
       middleware: [requirePermission(['staff.view', 'customers.view'])] as const,
       tags: ['Invitations'],
       summary: 'Invitations of the account, newest first',
@@ -274,9 +277,11 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/invitations/{inviteId}/resend',
+      operationId: 'resendInvitation',
       middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
       tags: ['Invitations'],
       summary: 'Send a pending invitation again with a new link (the old link stops working) and a fresh 7 days',
+      description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). Sends a new link and invalidates the old one; counts against the account’s invitation rate.',
       request: { params: InviteParams },
       responses: {
         200: { description: 'Sent', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
@@ -308,9 +313,11 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/invitations/{inviteId}',
+      operationId: 'revokeInvitation',
       middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
       tags: ['Invitations'],
       summary: 'Revoke a pending invitation (its link stops working)',
+      description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). The link stops working at once.',
       request: { params: InviteParams },
       responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404, 409) },
     }),
@@ -333,6 +340,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'get',
       path: '/invitations/{token}',
+      operationId: 'previewInvitation',
       tags: ['Invitations'],
       summary: 'What the accept page shows: the account, the inviter and the role — nothing else',
       description:
@@ -369,6 +377,7 @@ export const invitationRoutes = createRouter()
     createRoute({
       method: 'post',
       path: '/invitations/{token}/accept',
+      operationId: 'acceptInvitation',
       tags: ['Invitations'],
       summary: 'Accept an invitation',
       description:

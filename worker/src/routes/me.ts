@@ -59,9 +59,11 @@ export const me = createRouter()
     createRoute({
       method: 'get',
       path: '/me',
+      operationId: 'getMe',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
+      description: 'The signed-in person, every account they reach (with their level and roles there), the account their switcher opens first, and the impersonation they are running, if any. Needs a session.',
       responses: {
         200: {
           description: 'The current user',
@@ -109,9 +111,11 @@ export const me = createRouter()
     createRoute({
       method: 'put',
       path: '/me/last-account',
+      operationId: 'setLastAccount',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Remember the account the switcher opens by default',
+      description: 'Remembers the account the person last worked in, so the next sign-in opens it. The account must be one they reach; anything else answers 404.',
       request: { body: { required: true, content: { 'application/json': { schema: z.object({ accountId: z.string().min(1).max(64) }) } } } },
       responses: { 204: { description: 'Remembered' }, ...problems(400, 401, 404) },
     }),
@@ -128,6 +132,7 @@ export const me = createRouter()
     createRoute({
       method: 'patch',
       path: '/me',
+      operationId: 'updateMe',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Change your name or email (refused while impersonating)',
@@ -208,6 +213,7 @@ export const me = createRouter()
     createRoute({
       method: 'post',
       path: '/me/password',
+      operationId: 'changePassword',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Change your password (refused while impersonating); every other session is signed out',
@@ -252,9 +258,11 @@ export const me = createRouter()
     createRoute({
       method: 'get',
       path: '/me/access-log',
+      operationId: 'getAccessLog',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
       summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
+      description: 'Who signed in as this person, from where and with which browser, and who acted on their behalf (impersonations, with the reason). Refused while impersonating: it is the person’s own record.',
       responses: {
         200: {
           description: 'Newest first',

@@ -61,6 +61,7 @@ export const members = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/members',
+      operationId: 'listMembers',
       middleware: [requirePermission('staff.view')] as const,
       tags: ['Staff'],
       summary: 'The people of an account',
@@ -95,6 +96,7 @@ export const members = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/members/{memberId}',
+      operationId: 'updateMember',
       middleware: [requirePermission('staff.manage')] as const,
       tags: ['Staff'],
       summary: "Change a member's level, roles or scope",
@@ -139,6 +141,7 @@ export const members = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/members/{memberId}',
+      operationId: 'deleteMember',
       middleware: [requirePermission('staff.manage')] as const,
       tags: ['Staff'],
       summary: 'Remove a member from the account',

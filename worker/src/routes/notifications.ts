@@ -32,6 +32,7 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/members/{memberId}/notifications',
+      operationId: 'getMemberNotifications',
       middleware: [requireAccount(), memberSettings()] as const,
       tags: ['Staff'],
       summary: 'The event types this member is emailed about',
@@ -51,9 +52,11 @@ export const notificationRoutes = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/members/{memberId}/notifications',
+      operationId: 'setMemberNotifications',
       middleware: [requireAccount(), memberSettings()] as const,
       tags: ['Staff'],
       summary: 'Choose the event types this member is emailed about (through the email adapter)',
+      description: 'The member themself, or `staff.manage`. Chooses the event types the member is emailed about; only types the member may view can be chosen.',
       request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: Types } } } },
       responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Types } } }, ...problems(400, 401, 403, 404) },
     }),

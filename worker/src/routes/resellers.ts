@@ -174,6 +174,7 @@ function lifecycle(kind: Kind) {
   const tag = kind === 'reseller' ? 'Resellers' : 'Customers'
   const childId = <E extends AppEnv>(c: Context<E>) => c.req.param(kind === 'reseller' ? 'rid' : 'cid')!
   const noun = perms[kind].noun
+  const Noun = kind === 'reseller' ? 'Reseller' : 'Customer'
   const one = { 200: { description: 'The account after the change', content: { 'application/json': { schema: z.object({ account: ChildView }) } } } }
 
   /** Load the child, run `change`, audit, answer the account (the route's guard checked `*.manage`). */
@@ -193,6 +194,7 @@ function lifecycle(kind: Kind) {
       createRoute({
         method: 'post',
         path: `${base}/disable`,
+        operationId: `disable${Noun}`,
         middleware: [requirePermission(perms[kind].manage)] as const,
         tags: [tag],
         summary: `Disable a ${noun} and its whole subtree`,
@@ -211,9 +213,11 @@ function lifecycle(kind: Kind) {
       createRoute({
         method: 'post',
         path: `${base}/enable`,
+        operationId: `enable${Noun}`,
         middleware: [requirePermission(perms[kind].manage)] as const,
         tags: [tag],
         summary: `Enable a disabled ${noun}`,
+        description: `Needs \`${perms[kind].manage}\`. Lifts the suspension: its people sign in again. Only the account that suspended it, or one above, may enable it (403 otherwise).`,
         request: { params },
         responses: { ...one, ...problems(401, 403, 404, 409) },
       }),
@@ -228,9 +232,11 @@ function lifecycle(kind: Kind) {
       createRoute({
         method: 'delete',
         path: base,
+        operationId: `delete${Noun}`,
         middleware: [requirePermission(perms[kind].manage)] as const,
         tags: [tag],
         summary: `Delete a ${noun} and its subtree (restorable for 30 days)`,
+        description: `Needs \`${perms[kind].manage}\`. Logins of its tree are refused and their sessions and live sockets end; data is kept for 30 days, then purged by the daily job.`,
         request: { params },
         responses: { ...one, ...problems(401, 403, 404, 409) },
       }),
@@ -245,9 +251,11 @@ function lifecycle(kind: Kind) {
       createRoute({
         method: 'post',
         path: `${base}/restore`,
+        operationId: `restore${Noun}`,
         middleware: [requirePermission(perms[kind].manage)] as const,
         tags: [tag],
         summary: `Restore a deleted ${noun} inside its purge window`,
+        description: `Needs \`${perms[kind].manage}\`. Only the account that deleted it, or one above, may restore it (403 otherwise); a customer must still fit under its reseller’s \`max_customers\` (422).`,
         request: { params },
         responses: { ...one, ...problems(401, 403, 404, 409, 422) },
       }),
@@ -280,6 +288,7 @@ export const resellers = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/resellers',
+      operationId: 'listResellers',
       middleware: [requirePermission('resellers.view')] as const,
       tags: ['Resellers'],
       summary: 'The resellers of the platform, with status, template, limits and owner',
@@ -298,9 +307,11 @@ export const resellers = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/resellers/{rid}',
+      operationId: 'getReseller',
       middleware: [requirePermission('resellers.view')] as const,
       tags: ['Resellers'],
       summary: 'One reseller',
+      description: 'Needs `resellers.view`. One reseller with its limits, access, template, status, owner (or the pending owner invitation) and whether the caller may undo its suspension.',
       request: { params: ResellerParams },
       responses: { 200: { description: 'The reseller', content: { 'application/json': { schema: z.object({ account: ChildView }) } } }, ...problems(401, 403, 404) },
     }),
@@ -314,6 +325,7 @@ export const resellers = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/resellers',
+      operationId: 'createReseller',
       middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Create a reseller',
@@ -363,6 +375,7 @@ export const resellers = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/resellers/{rid}',
+      operationId: 'updateReseller',
       middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Change a reseller’s name, limits, access or template',
@@ -391,6 +404,7 @@ export const customers = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/customers',
+      operationId: 'listCustomers',
       middleware: [requirePermission('customers.view')] as const,
       tags: ['Customers'],
       summary: 'The customers of a reseller, with status and owner',
@@ -409,6 +423,7 @@ export const customers = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/customers',
+      operationId: 'createCustomer',
       middleware: [requirePermission('customers.manage')] as const,
       tags: ['Customers'],
       summary: 'Create a customer organisation under a reseller',

@@ -39,6 +39,7 @@ export const roles = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/roles',
+      operationId: 'listRoles',
       middleware: [requirePermission('roles.view')] as const,
       tags: ['Roles'],
       summary: 'Built-in and custom roles of an account',
@@ -55,6 +56,7 @@ export const roles = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/roles',
+      operationId: 'createRole',
       middleware: [requirePermission('roles.manage')] as const,
       tags: ['Roles'],
       summary: 'Create a custom role',
@@ -78,6 +80,7 @@ export const roles = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/roles/{roleId}',
+      operationId: 'updateRole',
       middleware: [requirePermission('roles.manage')] as const,
       tags: ['Roles'],
       summary: 'Edit a custom role',
@@ -113,6 +116,7 @@ export const roles = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/roles/{roleId}',
+      operationId: 'deleteRole',
       middleware: [requirePermission('roles.manage')] as const,
       tags: ['Roles'],
       summary: 'Delete a custom role',

@@ -153,6 +153,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/services',
+      operationId: 'listServices',
       middleware: [requirePermission('services.view')] as const,
       tags: ['Services'],
       summary: 'Services visible from an account',
@@ -185,9 +186,11 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/services/facets',
+      operationId: 'getServiceFacets',
       middleware: [requirePermission('services.view')] as const,
       tags: ['Services'],
       summary: 'Groups and tags of the services visible from an account',
+      description: 'Needs `services.view`. The groups and tags of the services the caller may see from this account, for the filters of the services page.',
       request: { params: AccountParam },
       responses: {
         200: {
@@ -210,6 +213,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/services',
+      operationId: 'createService',
       middleware: [requirePermission('services.manage')] as const,
       tags: ['Services'],
       summary: 'Create a service owned by this account',
@@ -245,9 +249,11 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/services/{sid}',
+      operationId: 'getService',
       middleware: [requirePermission('services.view'), requireService('services.view')] as const,
       tags: ['Services'],
       summary: 'One service, with what the caller may do with it',
+      description: 'Needs `services.view` with the service inside the caller’s scope (404 otherwise, as if it did not exist). `allowed` says what the caller may do with it.',
       request: { params: ServiceParams },
       responses: {
         200: { description: 'The service', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
@@ -263,6 +269,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/services/{sid}',
+      operationId: 'updateService',
       middleware: [requirePermission('services.view'), requireService('services.manage')] as const,
       tags: ['Services'],
       summary: 'Change a service',
@@ -290,9 +297,11 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/services/{sid}',
+      operationId: 'deleteService',
       middleware: [requirePermission('services.view'), requireService('services.manage')] as const,
       tags: ['Services'],
       summary: 'Delete a service',
+      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. The deletion is recorded in the owning account’s log.',
       request: { params: ServiceParams },
       responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
     }),
@@ -307,6 +316,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/services/{sid}/actions/{action}',
+      operationId: 'runServiceAction',
       middleware: [requirePermission('services.view'), requireService('services.operate')] as const,
       tags: ['Services'],
       summary: 'Run a server action: restart or rename',
@@ -337,6 +347,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/services/{sid}/partner-access',
+      operationId: 'setServicePartnerAccess',
       middleware: [requirePermission('services.view'), requireService('services.view')] as const,
       tags: ['Services'],
       summary: "Grant or withdraw the partner's access to a service (customer consent)",
@@ -366,6 +377,7 @@ export const servicesRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/accounts/{id}/partner-access',
+      operationId: 'setPartnerAccessForAll',
       middleware: [requirePermission('services.manage')] as const,
       tags: ['Services'],
       summary: "A customer's consent for all its services at once",

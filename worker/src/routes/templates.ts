@@ -43,6 +43,7 @@ export const templates = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/templates',
+      operationId: 'listTemplates',
       middleware: [requirePermission('resellers.view')] as const,
       tags: ['Resellers'],
       summary: 'Reseller templates of the platform',
@@ -59,9 +60,11 @@ export const templates = createRouter()
     createRoute({
       method: 'get',
       path: '/accounts/{id}/templates/{tid}',
+      operationId: 'getTemplate',
       middleware: [requirePermission('resellers.view')] as const,
       tags: ['Resellers'],
       summary: 'One reseller template',
+      description: 'Needs `resellers.view` on the platform. A template’s limits and section access, and how many resellers were created from it.',
       request: { params: TemplateParams },
       responses: { 200: { description: 'The template', ...one }, ...problems(401, 403, 404) },
     }),
@@ -77,6 +80,7 @@ export const templates = createRouter()
     createRoute({
       method: 'post',
       path: '/accounts/{id}/templates',
+      operationId: 'createTemplate',
       middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Create a reseller template (limits and access)',
@@ -103,6 +107,7 @@ export const templates = createRouter()
     createRoute({
       method: 'patch',
       path: '/accounts/{id}/templates/{tid}',
+      operationId: 'updateTemplate',
       middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Change a reseller template',
@@ -131,6 +136,7 @@ export const templates = createRouter()
     createRoute({
       method: 'delete',
       path: '/accounts/{id}/templates/{tid}',
+      operationId: 'deleteTemplate',
       middleware: [requirePermission('resellers.manage')] as const,
       tags: ['Resellers'],
       summary: 'Delete a reseller template',
