@@ -26,7 +26,9 @@ import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
-import { customers, resellers } from './routes/resellers.ts'
+import { customers } from './routes/customers.ts'
+import { customerLifecycle, resellerLifecycle } from './routes/lifecycle.ts'
+import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
@@ -46,6 +48,8 @@ export const api = createRouter()
   .route('/', catalogue)
   .route('/', resellers)
   .route('/', customers)
+  .route('/', resellerLifecycle)
+  .route('/', customerLifecycle)
   .route('/', templates)
   .route('/', invitationRoutes)
   .route('/', impersonationRoutes)

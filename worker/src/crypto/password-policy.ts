@@ -1,3 +1,5 @@
+import { argon2Params, hashPassword } from './password.ts'
+
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
 
@@ -24,4 +26,13 @@ export async function passwordProblem(password: string): Promise<string | null> 
     return 'This password is one of the most common passwords; choose another.'
   }
   return null
+}
+
+/**
+ * A password someone chose for themselves, checked against the policy and
+ * hashed at this deployment's cost — or why it is refused.
+ */
+export async function newPasswordHash(env: { ARGON2_MEMORY_KIB: string; ARGON2_ITERATIONS: string }, password: string): Promise<{ ok: true; hash: string } | { ok: false; problem: string }> {
+  const problem = await passwordProblem(password)
+  return problem ? { ok: false, problem } : { ok: true, hash: hashPassword(password, argon2Params(env)) }
 }

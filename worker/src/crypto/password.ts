@@ -62,3 +62,8 @@ export function dummyHash(params: Argon2Params): string {
   if (dummy?.key !== key) dummy = { key, phc: hashPassword(crypto.randomUUID(), params) }
   return dummy.phc
 }
+
+/** The Argon2id cost of this deployment (bindings ARGON2_MEMORY_KIB and ARGON2_ITERATIONS). */
+export function argon2Params(env: { ARGON2_MEMORY_KIB: string; ARGON2_ITERATIONS: string }): Argon2Params {
+  return { m: Number(env.ARGON2_MEMORY_KIB), t: Number(env.ARGON2_ITERATIONS), p: 1 }
+}

@@ -182,6 +182,20 @@ export function normalizeHostname(input: string): string | null {
   return value.length <= 253 ? value : null
 }
 
+/**
+ * A hostname a reseller may claim, normalised, or why not: malformed, or one
+ * of the platform's own hostnames (localhost and `PLATFORM_HOSTNAMES`, never
+ * claimable).
+ */
+export function claimableHostname(raw: string, platformHostnamesVar: string | undefined): { ok: true; hostname: string } | { ok: false; code: 'conflict' | 'validation_failed'; message: string } {
+  const listed = (platformHostnamesVar ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+  const platform = new Set(['localhost', ...listed])
+  const hostname = normalizeHostname(raw)
+  if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) return { ok: false, code: 'conflict', message: "That is the platform's own hostname." }
+  if (!hostname) return { ok: false, code: 'validation_failed', message: 'Enter a hostname like portal.example.com (no scheme, port or path).' }
+  return { ok: true, hostname }
+}
+
 /** The DNS name that must carry the verification token. */
 export function challengeName(hostname: string): string {
   return `_trellis.${hostname}`

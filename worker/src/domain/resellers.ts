@@ -5,7 +5,6 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { parseAccess, pendingOwnerInvitation } from './accounts.ts'
 import { limitGuard, parseLimits, rethrowLimit, serializeLimits, type Limits } from './limits.ts'
-import { normalizeEmail } from './users.ts'
 
 const { accounts, memberships, resellerTemplates, users } = schema
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from '../crypto/password.ts'
+import { argon2Params, dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
 import { loginRefusal, refusalMessage } from '../domain/lifecycle.ts'
@@ -7,7 +7,7 @@ import { portalRefusal } from '../domain/portal.ts'
 import { createSession, endImpersonation, invalidateSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
 import type { Context } from 'hono'
-import type { AppEnv, Bindings } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
@@ -15,10 +15,6 @@ import { admitSignIn } from '../middleware/password-guard.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { problems, User } from './schemas.ts'
-
-export function argon2Params(env: Bindings): Argon2Params {
-  return { m: Number(env.ARGON2_MEMORY_KIB), t: Number(env.ARGON2_ITERATIONS), p: 1 }
-}
 
 const LoginBody = z
   .object({

@@ -11,7 +11,6 @@ import {
   HostnameTaken,
   invalidateBrandCache,
   listHostnames,
-  normalizeHostname,
   verifyHostnameClaim,
 } from '../domain/brands.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
@@ -20,7 +19,7 @@ import { AppError, fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { AccountParam, hostnameFrom, problems } from './schemas.ts'
 
 const HostnameView = z
   .object({
@@ -45,12 +44,6 @@ const AddHostname = z
   .openapi('AddHostname')
 
 const HostnameParams = AccountParam.extend({ hostnameId: z.string().min(1).max(64).openapi({ param: { name: 'hostnameId', in: 'path' } }) })
-
-/** The platform's own hostnames (never claimable): localhost and the PLATFORM_HOSTNAMES var. */
-function platformHostnames(env: AppEnv['Bindings']): Set<string> {
-  const listed = (env.PLATFORM_HOSTNAMES ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
-  return new Set(['localhost', ...listed])
-}
 
 
 /** Hostnames belong to resellers: elsewhere the collection does not exist. */
@@ -110,15 +103,6 @@ const claimExpiredProblem = (hostname: string) =>
   new AppError('claim_expired', `The claim on ${hostname} has expired (claims last 7 days). Remove it and claim the hostname again for a new token.`)
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
-export function claimableHostname<E extends AppEnv>(c: Context<E>, raw: string, field = 'hostname') {
-  const hostname = normalizeHostname(raw)
-  const platform = platformHostnames(c.env)
-  if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) throw fieldError('conflict', field, "That is the platform's own hostname.")
-  if (!hostname) throw fieldError('validation_failed', field, 'Enter a hostname like portal.example.com (no scheme, port or path).')
-  if (platform.has(hostname)) throw fieldError('conflict', field, "That is the platform's own hostname.")
-  return hostname
-}
-
 export const hostnamesRouter = createRouter()
   .openapi(
     createRoute({
@@ -157,7 +141,7 @@ export const hostnamesRouter = createRouter()
     async (c) => {
       const ctx = c.var.access
       const body = c.req.valid('json')
-      const hostname = claimableHostname(c, body.hostname)
+      const hostname = hostnameFrom(c.env, body.hostname)
       if (body.customerAccountId) {
         const customer = await getAccount(c.var.db, body.customerAccountId)
         if (!customer || customer.parentId !== ctx.account.id || customer.kind !== 'customer') {

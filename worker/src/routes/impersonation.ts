@@ -10,7 +10,7 @@ import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { createRouter } from '../openapi.ts'
-import { problems, User } from './schemas.ts'
+import { ImpersonationView, problems } from './schemas.ts'
 
 const StartImpersonation = z
   .object({
@@ -19,19 +19,6 @@ const StartImpersonation = z
     reason: z.string().trim().min(3, 'Give a reason (it is recorded and shown to the person).').max(500),
   })
   .openapi('StartImpersonation')
-
-export const ImpersonationView = z
-  .object({
-    id: z.string(),
-    impersonator: User,
-    target: User,
-    accountId: z.string(),
-    accountName: z.string(),
-    reason: z.string(),
-    startedAt: z.number(),
-    expiresAt: z.number(),
-  })
-  .openapi('Impersonation')
 
 export const impersonationRoutes = createRouter()
   .openapi(

@@ -1,9 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
-import { hashPassword } from '../crypto/password.ts'
-import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
-import { mailerFor } from '../adapters/email.ts'
+import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
   acceptInvitation,
@@ -36,7 +34,6 @@ import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
 import { setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
-import { argon2Params } from './auth.ts'
 import { AccountParam, problems } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
@@ -407,9 +404,9 @@ export const invitationRoutes = createRouter()
       if (!existing) {
         if (!body.name) throw fieldError('validation_failed', 'name', 'Enter your name.')
         if (!body.password) throw fieldError('validation_failed', 'password', 'Choose a password.')
-        const weak = await passwordProblem(body.password)
-        if (weak) throw fieldError('weak_password', 'password', weak)
-        newUser = { name: body.name, passwordHash: hashPassword(body.password, argon2Params(c.env)) }
+        const chosen = await newPasswordHash(c.env, body.password)
+        if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
+        newUser = { name: body.name, passwordHash: chosen.hash }
       } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
         throw new AppError('already_member', 'You are already a member of this account.')
       }

@@ -3,8 +3,7 @@ import { isUniqueViolation } from '../db.ts'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
-import { hashPassword } from '../crypto/password.ts'
-import { PASSWORD_MAX, passwordProblem } from '../crypto/password-policy.ts'
+import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
 import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
 import { emailBrandFor } from '../domain/emails.ts'
@@ -19,9 +18,7 @@ import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
 import { createRouter } from '../openapi.ts'
-import { argon2Params } from './auth.ts'
-import { ImpersonationView } from './impersonation.ts'
-import { Account, level, problems, User } from './schemas.ts'
+import { Account, ImpersonationView, level, problems, User } from './schemas.ts'
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
   level,
@@ -237,9 +234,9 @@ export const me = createRouter()
       const body = c.req.valid('json')
       const self = (await findUserByEmail(c.var.db, principal.user.email))!
       if (!(await checkCurrentPassword(c, self, body.currentPassword))) throw fieldError('wrong_password', 'currentPassword', 'Your current password is not correct.')
-      const weak = await passwordProblem(body.newPassword)
-      if (weak) throw fieldError('weak_password', 'newPassword', weak)
-      const revoked = await changePassword(c.var.db, principal.user.id, hashPassword(body.newPassword, argon2Params(c.env)), keepOf(c, principal))
+      const chosen = await newPasswordHash(c.env, body.newPassword)
+      if (!chosen.ok) throw fieldError('weak_password', 'newPassword', chosen.problem)
+      const revoked = await changePassword(c.var.db, principal.user.id, chosen.hash, keepOf(c, principal))
       await recordRevoked(c, principal, revoked.impersonations, 'signed out: their password changed')
       await Promise.all(
         ownAccounts(principal).map((a) =>

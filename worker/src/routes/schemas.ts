@@ -1,3 +1,6 @@
+import { claimableHostname } from '../domain/brands.ts'
+import type { Bindings } from '../env.ts'
+import { fieldError } from '../errors.ts'
 import { z } from '@hono/zod-openapi'
 import { accountKinds, accountStatuses } from '../../../db/schema/accounts.ts'
 import { membershipLevels } from '../../../db/schema/memberships.ts'
@@ -42,3 +45,24 @@ export const AccountParam = z.object({
 })
 
 export const level = z.enum(membershipLevels)
+
+/** The claimable form of a hostname from a request body, or the problem that names the field. */
+export function hostnameFrom(env: Bindings, raw: string, field = 'hostname') {
+  const claim = claimableHostname(raw, env.PLATFORM_HOSTNAMES)
+  if (!claim.ok) throw fieldError(claim.code, field, claim.message)
+  return claim.hostname
+}
+
+/** A support session on someone's behalf, as the API shows it. */
+export const ImpersonationView = z
+  .object({
+    id: z.string(),
+    impersonator: User,
+    target: User,
+    accountId: z.string(),
+    accountName: z.string(),
+    reason: z.string(),
+    startedAt: z.number(),
+    expiresAt: z.number(),
+  })
+  .openapi('Impersonation')

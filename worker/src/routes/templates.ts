@@ -5,7 +5,7 @@ import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
-import { AccessSchema, LimitsSchema } from './resellers.ts'
+import { AccessSchema, LimitsSchema } from './managed-accounts.ts'
 import { AccountParam, problems } from './schemas.ts'
 
 const TemplateView = z

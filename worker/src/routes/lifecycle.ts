@@ -1,0 +1,134 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { invalidateBrandCache } from '../domain/brands.ts'
+import { disableAccount, enableAccount, mayUndo, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
+import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
+import { AppError } from '../errors.ts'
+import { requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { limitProblem } from '../middleware/limit-problem.ts'
+import type { AppEnv } from '../env.ts'
+import { createRouter } from '../openapi.ts'
+import { ChildView, loadChild, perms, present, type Kind } from './managed-accounts.ts'
+import { AccountParam, problems } from './schemas.ts'
+
+const DisableBody = z
+  .object({
+    reason: z.string().trim().min(1, 'Give a reason.').max(500),
+    showReason: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('DisableAccount')
+
+const ResellerParams = AccountParam.extend({ rid: z.string().min(1).max(64).openapi({ param: { name: 'rid', in: 'path' } }) })
+const CustomerParams = AccountParam.extend({ cid: z.string().min(1).max(64).openapi({ param: { name: 'cid', in: 'path' } }) })
+
+function lifecycle(kind: Kind) {
+  const base = kind === 'reseller' ? '/accounts/{id}/resellers/{rid}' : '/accounts/{id}/customers/{cid}'
+  const params = kind === 'reseller' ? ResellerParams : CustomerParams
+  const tag = kind === 'reseller' ? 'Resellers' : 'Customers'
+  const childId = <E extends AppEnv>(c: Context<E>) => c.req.param(kind === 'reseller' ? 'rid' : 'cid')!
+  const noun = perms[kind].noun
+  const Noun = kind === 'reseller' ? 'Reseller' : 'Customer'
+  const one = { 200: { description: 'The account after the change', content: { 'application/json': { schema: z.object({ account: ChildView }) } } } }
+
+  /** Load the child, run `change`, audit, answer the account (the route's guard checked `*.manage`). */
+  async function act<E extends AccessEnv>(c: Context<E>, run: (ctx: Access, child: ChildAccount) => Promise<{ type: 'account_disabled' | 'account_enabled' | 'account_deleted' | 'account_restored'; description: string }>) {
+    const ctx = c.var.access
+    const child = await loadChild(c, ctx, childId(c), kind)
+    const event = await run(ctx, child)
+    // A disabled or deleted reseller's hostnames stop serving its brand at once in this isolate (others within the cache's 30 s).
+    invalidateBrandCache()
+    const after = (await getChildAccount(c.var.db, ctx.account, child.id, kind))!
+    await audit(c, { id: child.id, path: child.path }, { type: event.type, target: { kind: 'account', id: child.id, label: child.name }, description: event.description })
+    return c.json({ account: present(after, ctx) }, 200)
+  }
+
+  return createRouter()
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: `${base}/disable`,
+        operationId: `disable${Noun}`,
+        middleware: [requirePermission(perms[kind].manage)] as const,
+        tags: [tag],
+        summary: `Disable a ${noun} and its whole subtree`,
+        description: `Needs \`${perms[kind].manage}\`. Logins of its people are refused (with the reason when \`showReason\`), their sessions end, data is kept.`,
+        request: { params, body: { required: true, content: { 'application/json': { schema: DisableBody } } } },
+        responses: { ...one, ...problems(400, 401, 403, 404, 409) },
+      }),
+      (c) =>
+        act(c, async (ctx, child) => {
+          const body = c.req.valid('json')
+          if (!(await disableAccount(c.var.db, child, { ...body, byPath: ctx.via.path }))) throw new AppError('conflict', `Only an active ${noun} can be disabled.`)
+          return { type: 'account_disabled', description: `${ctx.principal.user.email} disabled ${child.name}: ${body.reason}` }
+        }),
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: `${base}/enable`,
+        operationId: `enable${Noun}`,
+        middleware: [requirePermission(perms[kind].manage)] as const,
+        tags: [tag],
+        summary: `Enable a disabled ${noun}`,
+        description: `Needs \`${perms[kind].manage}\`. Lifts the suspension: its people sign in again. Only the account that suspended it, or one above, may enable it (403 otherwise).`,
+        request: { params },
+        responses: { ...one, ...problems(401, 403, 404, 409) },
+      }),
+      (c) =>
+        act(c, async (ctx, child) => {
+          if (child.status === 'disabled' && !mayUndo(child.disabledBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was suspended by an account above yours; only it can enable it again.`)
+          if (!(await enableAccount(c.var.db, child.id, ctx.via.path))) throw new AppError('conflict', `Only a disabled ${noun} can be enabled.`)
+          return { type: 'account_enabled', description: `${ctx.principal.user.email} enabled ${child.name}` }
+        }),
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        path: base,
+        operationId: `delete${Noun}`,
+        middleware: [requirePermission(perms[kind].manage)] as const,
+        tags: [tag],
+        summary: `Delete a ${noun} and its subtree (restorable for 30 days)`,
+        description: `Needs \`${perms[kind].manage}\`. Logins of its tree are refused and their sessions and live sockets end; data is kept for 30 days, then purged by the daily job.`,
+        request: { params },
+        responses: { ...one, ...problems(401, 403, 404, 409) },
+      }),
+      (c) =>
+        act(c, async (ctx, child) => {
+          const purgeAfter = await softDeleteAccount(c.var.db, child, ctx.via.path)
+          if (!purgeAfter) throw new AppError('conflict', `This ${noun} is already deleted.`)
+          return { type: 'account_deleted', description: `${ctx.principal.user.email} deleted ${child.name} (purged after ${new Date(purgeAfter).toISOString().slice(0, 10)} unless restored)` }
+        }),
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: `${base}/restore`,
+        operationId: `restore${Noun}`,
+        middleware: [requirePermission(perms[kind].manage)] as const,
+        tags: [tag],
+        summary: `Restore a deleted ${noun} inside its purge window`,
+        description: `Needs \`${perms[kind].manage}\`. Only the account that deleted it, or one above, may restore it (403 otherwise); a customer must still fit under its reseller’s \`max_customers\` (422).`,
+        request: { params },
+        responses: { ...one, ...problems(401, 403, 404, 409, 422) },
+      }),
+      (c) =>
+        act(c, async (ctx, child) => {
+          if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
+          if (!(await restoreAccount(c.var.db, child, ctx.via.path))) {
+            const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
+            if (inWindow && kind === 'customer') throw await limitProblem(c.var.db, child.path, 'max_customers')
+            throw new AppError('conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
+          }
+          return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }
+        }),
+    )
+}
+
+
+/** Disable, enable, delete and restore a platform's resellers (rule 8). */
+export const resellerLifecycle = lifecycle('reseller')
+/** Disable, enable, delete and restore a reseller's customers (rule 8). */
+export const customerLifecycle = lifecycle('customer')
