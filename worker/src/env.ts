@@ -1,5 +1,5 @@
 import type { DB } from './db.ts'
-import type { HostBrand } from './domain/brands.ts'
+import type { HostBrand } from './domain/host-brand.ts'
 import type { Principal } from './domain/sessions.ts'
 import type { ActivityLog } from './durable/activity-log.ts'
 

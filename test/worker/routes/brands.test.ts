@@ -1,7 +1,9 @@
 import { env, SELF } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createDb } from '../../../worker/src/db.ts'
-import { brandForAccount, invalidateBrandCache, normalizeHostname } from '../../../worker/src/domain/brands.ts'
+import { brandForAccount } from '../../../worker/src/domain/brands.ts'
+import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
+import { normalizeHostname } from '../../../worker/src/domain/hostnames.ts'
 import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
 
 type BrandView = { name: string; logoUrl: string | null; primaryColor: string; accentColor: string; supportEmail: string | null; supportUrl: string | null; loginMessage: string | null; resellerId: string | null }

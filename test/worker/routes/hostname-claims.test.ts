@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { invalidateBrandCache } from '../../../worker/src/domain/brands.ts'
+import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import worker from '../../../worker/src/index.ts'
 import { accountId, api, login, problem } from '../../helpers/client.ts'
 

@@ -1,6 +1,6 @@
 import type { Bindings } from '../env.ts'
 import { appendEvent } from './activity.ts'
-import type { EndedClaim } from './brands.ts'
+import type { EndedClaim } from './hostnames.ts'
 
 /**
  * Tell a reseller, in its own log, that one of its hostname claims ended or was

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import { brandForHost } from '../domain/brands.ts'
+import { brandForHost } from '../domain/host-brand.ts'
 import type { AppEnv } from '../env.ts'
 
 /**

@@ -2,17 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { dnsResolver, DnsUnavailable } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
-import {
-  addHostname,
-  challengeName,
-  claimExpired,
-  deleteHostname,
-  getHostname,
-  HostnameTaken,
-  invalidateBrandCache,
-  listHostnames,
-  verifyHostnameClaim,
-} from '../domain/brands.ts'
+import { invalidateBrandCache } from '../domain/host-brand.ts'
+import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, HostnameTaken, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { invalidateBrandCache } from '../domain/brands.ts'
+import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { disableAccount, enableAccount, mayUndo, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
 import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { SectionKey } from '../authz/catalogue.ts'
-import { addHostname, HostnameTaken, hostnameTaken } from '../domain/brands.ts'
+import { addHostname, HostnameTaken, hostnameTaken } from '../domain/hostnames.ts'
 import { noLimits, type Limits } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'

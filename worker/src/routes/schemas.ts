@@ -1,4 +1,4 @@
-import { claimableHostname } from '../domain/brands.ts'
+import { claimableHostname } from '../domain/hostnames.ts'
 import type { Bindings } from '../env.ts'
 import { fieldError } from '../errors.ts'
 import { z } from '@hono/zod-openapi'
