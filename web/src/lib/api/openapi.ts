@@ -230,7 +230,7 @@ export interface paths {
                                 roles: string[];
                             }[];
                             lastAccountId: string | null;
-                            impersonation: components["schemas"]["Impersonation"];
+                            impersonation: components["schemas"]["Impersonation"] | null;
                         };
                     };
                 };
@@ -924,6 +924,7 @@ export interface paths {
                                 scope: components["schemas"]["Scope"];
                                 inherited: boolean;
                                 permissions: string[];
+                                userPermissions: string[];
                             };
                         };
                     };
@@ -5904,7 +5905,7 @@ export interface components {
             reason: string;
             startedAt: number;
             expiresAt: number;
-        } | null;
+        };
         UpdateMe: {
             name?: string;
             /** Format: email */

@@ -19,7 +19,7 @@ export function filtersFrom(url: URL): ServiceFilters {
     status: STATUSES.includes(status as ServiceStatus) ? (status as ServiceStatus) : undefined,
     group: get('group')?.slice(0, 64),
     tag: get('tag')?.toLowerCase().slice(0, 40),
-    expiringWithin: Number.isInteger(expiring) && expiring >= 1 && expiring <= 3650 ? expiring : undefined,
+    expiring_within: Number.isInteger(expiring) && expiring >= 1 && expiring <= 3650 ? expiring : undefined,
   }
 }
 
