@@ -109,8 +109,9 @@ describe('Disabling a reseller', () => {
     const row = page.locator('tr[data-account="Initech Partners"]')
     await row.getByText('Small partner').waitFor()
     assert.match(await row.innerText(), /5 customers · 2 server/)
-    // Nobody owns it until the invitation is accepted.
-    await row.getByText('Awaiting owner').waitFor()
+    // Nobody owns it until the invitation is accepted: the row names who was invited.
+    await row.getByText(/Invited · until/).waitFor()
+    assert.match(await row.innerText(), /owner@initech\.test/)
     assert.equal(await row.getByRole('button', { name: /Log in as/ }).count(), 0, 'no owner to log in as yet')
     await screenshot(page, 'resellers-awaiting-owner')
 
