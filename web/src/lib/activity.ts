@@ -10,7 +10,7 @@ import type { ActivityFilters, ActivityType, LiveChange } from './types'
 export const ACTION_TYPES: readonly ActivityType[] = activityEventTypeValues.filter((t) => t !== 'page_view')
 
 /** The event types a member can be emailed about (the API's list). */
-export type NotifiableType = (typeof notificationTypesTypesValues)[number]
+type NotifiableType = (typeof notificationTypesTypesValues)[number]
 
 /** True for an event type the API's contract names. */
 export function isActivityType(type: string): type is ActivityType {

@@ -14,7 +14,7 @@ type Json<T> = T extends { content: { 'application/json': infer Body } } ? Body 
 type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M]
 
 /** The JSON body of an operation's successful answer (200 unless told). */
-export type ResponseOf<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
+type ResponseOf<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
   Operation<P, M> extends { responses: infer R } ? (S extends keyof R ? Json<R[S]> : never) : never
 
 /** The JSON body an operation takes. */
@@ -32,7 +32,7 @@ export type AccountStatus = Account['status']
 export type Level = Schemas['Member']['level']
 
 /** GET /api/v1/me: the signed-in person, their accounts and any impersonation. */
-export type Me = ResponseOf<'/api/v1/me', 'get'>
+type Me = ResponseOf<'/api/v1/me', 'get'>
 /** An account the user is a member of, as /api/v1/me lists it. */
 export type MemberAccount = Me['accounts'][number]
 /** How the caller reaches an account (their level, and whether it is inherited from above). */
@@ -55,9 +55,6 @@ export type Role = Schemas['Role']
 export type Service = Schemas['Service']
 export type ServiceType = Service['type']
 export type ServiceStatus = Service['status']
-export type ServicesPage = ResponseOf<'/api/v1/accounts/{id}/services', 'get'>
-/** A service with what the caller may do to it. */
-export type ServiceDetail = ResponseOf<'/api/v1/accounts/{id}/services/{sid}', 'get'>
 export type ServiceFacets = ResponseOf<'/api/v1/accounts/{id}/services/facets', 'get'>
 export type ServiceGroup = ServiceFacets['groups'][number]
 /** The services list's filters, named as the API takes them. */

@@ -8,10 +8,10 @@ import type { BodyOf, QueryOf } from '$lib/types'
 import { client, settle, untypedGet, type ApiResult } from './api'
 
 /** The body of inviting someone: a member of this account, or a prospect who becomes a customer. */
-export type InvitationBody = BodyOf<'/api/v1/accounts/{id}/invitations', 'post'>
+type InvitationBody = BodyOf<'/api/v1/accounts/{id}/invitations', 'post'>
 
 /** A message of the development outbox (`/api/dev`, on only with the API's dev tools: not part of the API's contract). */
-export interface OutboxMessage {
+interface OutboxMessage {
   id: string
   to: string
   subject: string

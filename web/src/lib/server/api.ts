@@ -16,9 +16,6 @@ export const SESSION_COOKIE = 'trellis_session'
 /** A successful answer's data, or the API's problem (also used when the API cannot be reached or answers nonsense). */
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem }
 
-/** The data of a successful ApiResult. */
-export type DataOf<R> = Awaited<R> extends ApiResult<infer T> ? T : never
-
 function localProblem(status: number, code: string, detail: string): Problem {
   return { type: 'about:blank', title: 'Error', status, code, detail }
 }

@@ -3,7 +3,7 @@ import { api, unwrap } from './api'
 import type { Account, ChildrenPage, MenuItem } from '$lib/types'
 
 /** Rows per page on the customers and resellers pages. */
-export const CHILDREN_PAGE_SIZE = 25
+const CHILDREN_PAGE_SIZE = 25
 
 /**
  * One page of an account's children for a section page (customers, resellers).

@@ -9,7 +9,7 @@ import { invalid, list, problemFailure, text } from './forms'
 import type { BodyOf, Limits } from '$lib/types'
 import { isAccessSection, SERVICE_TYPES } from '$lib/resellers'
 
-export type Kind = 'reseller' | 'customer'
+type Kind = 'reseller' | 'customer'
 type Status = 'active' | 'disabled' | 'deleted'
 type Lifecycle = 'disable' | 'enable' | 'delete' | 'restore'
 /** The body of disabling an account: the reason, and whether its people see it. */
