@@ -172,7 +172,7 @@ describe('Disabling a reseller', () => {
     await remove.getByLabel('Type “Driftwood Dental” to confirm').fill('Driftwood Dental')
     await remove.getByRole('button', { name: 'Delete customer' }).click()
     const deleted = page.getByRole('region', { name: /Deleted — restorable/ })
-    await deleted.getByText('Driftwood Dental').waitFor()
+    await deleted.locator('tr[data-account="Driftwood Dental"]').waitFor()
     assert.equal(await page.getByRole('main').getByRole('link', { name: 'Driftwood Dental' }).count(), 0, 'a deleted customer is no longer a link in the list')
     await screenshot(page, 'customers-deleted')
     await deleted.getByRole('button', { name: 'Restore Driftwood Dental' }).click()
