@@ -109,8 +109,9 @@ describe('Disabling a reseller', () => {
     const row = page.locator('tr[data-account="Initech Partners"]')
     await row.getByText('Small partner').waitFor()
     assert.match(await row.innerText(), /5 customers · 2 server/)
-    // Nobody owns it until the invitation is accepted.
-    await row.getByText('Awaiting owner').waitFor()
+    // Nobody owns it until the invitation is accepted: the row names who was invited.
+    await row.getByText(/Invited · until/).waitFor()
+    assert.match(await row.innerText(), /owner@initech\.test/)
     assert.equal(await row.getByRole('button', { name: /Log in as/ }).count(), 0, 'no owner to log in as yet')
     await screenshot(page, 'resellers-awaiting-owner')
 
@@ -171,7 +172,7 @@ describe('Disabling a reseller', () => {
     await remove.getByLabel('Type “Driftwood Dental” to confirm').fill('Driftwood Dental')
     await remove.getByRole('button', { name: 'Delete customer' }).click()
     const deleted = page.getByRole('region', { name: /Deleted — restorable/ })
-    await deleted.getByText('Driftwood Dental').waitFor()
+    await deleted.locator('tr[data-account="Driftwood Dental"]').waitFor()
     assert.equal(await page.getByRole('main').getByRole('link', { name: 'Driftwood Dental' }).count(), 0, 'a deleted customer is no longer a link in the list')
     await screenshot(page, 'customers-deleted')
     await deleted.getByRole('button', { name: 'Restore Driftwood Dental' }).click()

@@ -1,6 +1,7 @@
 import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { api } from '../../../worker/src/index.ts'
+import committed from '../../../web/src/lib/api/openapi.json'
 
 describe('API documentation', () => {
   it('serves an OpenAPI 3.1 document listing every route', async () => {
@@ -18,6 +19,12 @@ describe('API documentation', () => {
       expect(Object.keys(doc.paths)).toContain(path)
     }
     expect(doc.paths['/api/v1/auth/login']).toHaveProperty('post')
+  })
+
+  // The web app's types are generated from its copy (decision record 012): a route changed without `npm run contract` fails here.
+  it('serves exactly the document the web app is typed from (web/src/lib/api/openapi.json)', async () => {
+    const res = await SELF.fetch('http://localhost/api/openapi.json')
+    expect(await res.json()).toEqual(committed)
   })
 
   it('renders a readable reference at /api/docs with no external assets', async () => {

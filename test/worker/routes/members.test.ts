@@ -297,6 +297,20 @@ describe('what the caller may grant', () => {
     expect(body.me.permissions).not.toContain('billing.view')
   })
 
+  it('names the permissions a user-level member could be given: the technical ones the caller may hand out', async () => {
+    const res = await api(`/accounts/${await accountId('Bluebird Bakery')}/members`, { cookie: await login('sarah@acme.test') })
+    const body = (await res.json()) as { me: { permissions: string[]; userPermissions: string[] } }
+    expect(body.me.userPermissions).toContain('services.view')
+    expect(body.me.userPermissions).not.toContain('staff.manage')
+    expect(body.me.userPermissions.every((p) => body.me.permissions.includes(p))).toBe(true)
+  })
+
+  it("gives an owner's widest grantable scope as every service", async () => {
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie: await login('owner@acme.test') })
+    const body = (await res.json()) as { me: { level: string; scope: { mode: string } } }
+    expect(body.me).toMatchObject({ level: 'owner', scope: { mode: 'all' } })
+  })
+
   it('lets a manager narrow someone who holds a role she does not (Billing), but not add to it', async () => {
     const acme = await accountId('Acme Hosting')
     const billie = await membershipId('billie@acme.test', 'Acme Hosting')

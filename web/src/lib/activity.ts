@@ -3,11 +3,24 @@
  * groups the type filter offers, and the sentence a live change notice shows.
  */
 import type { BadgeTone } from '$lib/components/ui/badge.svelte'
-import { activityTypes } from '../../../worker/src/durable/activity-types'
+import { activityEventTypeValues, notificationTypesTypesValues } from './api/openapi'
 import type { ActivityFilters, ActivityType, LiveChange } from './types'
 
-/** Every action type the type filter offers (page views have their own checkbox): the API's list. */
-export const ACTION_TYPES: readonly ActivityType[] = activityTypes.filter((t) => t !== 'page_view')
+/** Every action type the type filter offers (page views have their own checkbox): the API's list, from its contract. */
+export const ACTION_TYPES: readonly ActivityType[] = activityEventTypeValues.filter((t) => t !== 'page_view')
+
+/** The event types a member can be emailed about (the API's list). */
+type NotifiableType = (typeof notificationTypesTypesValues)[number]
+
+/** True for an event type the API's contract names. */
+export function isActivityType(type: string): type is ActivityType {
+  return (activityEventTypeValues as readonly string[]).includes(type)
+}
+
+/** True for an event type a member can be emailed about. */
+export function isNotifiable(type: string): type is NotifiableType {
+  return (notificationTypesTypesValues as readonly string[]).includes(type)
+}
 
 const typeLabels: Record<ActivityType, string> = {
   login: 'Signed in',
@@ -61,13 +74,9 @@ const typeLabels: Record<ActivityType, string> = {
   page_view: 'Page view',
 }
 
-function known(type: string): type is ActivityType {
-  return Object.hasOwn(typeLabels, type)
-}
-
 /** "Server action", "Member added"; an unknown type reads as its words ("Update widgets"). */
 export function typeLabel(type: string): string {
-  if (known(type)) return typeLabels[type]
+  if (isActivityType(type)) return typeLabels[type]
   const words = type.replace(/_/g, ' ')
   return words.charAt(0).toUpperCase() + words.slice(1)
 }

@@ -1,20 +1,8 @@
 import { parseHex, readableForeground, toHex } from './color'
+import type { Schemas } from './types'
 
-/** How the portal looks for the current hostname: name, logo and two colours. */
-export interface Brand {
-  name: string
-  /** Same-origin path or https URL of the logo; null shows the name's initial on the primary colour. */
-  logoUrl: string | null
-  primaryColor: string
-  accentColor: string
-  /** Where people ask for help (shown as a link); https only. */
-  supportEmail: string | null
-  supportUrl: string | null
-  /** A note on the sign-in page, shown as plain text. */
-  loginMessage: string | null
-  /** The reseller whose portal this is; null on the platform's own hosts. */
-  resellerId: string | null
-}
+/** How the portal looks for the current hostname: name, logo, two colours, support links (GET /api/v1/brand). */
+export type Brand = Schemas['Brand']
 
 /** The product's own brand, used when the hostname has none. */
 export const DEFAULT_BRAND: Brand = {

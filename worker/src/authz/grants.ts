@@ -138,6 +138,11 @@ export function grantablePermissions(memberships: readonly MembershipGrant[], ce
   return new Set([...own].filter((p) => limit.has(p)))
 }
 
+/** Of these permissions, those a user-level member may hold: technical ones only (the rule canGrant enforces). */
+export function forUsers(permissions: Iterable<Permission>): Permission[] {
+  return [...permissions].filter((p) => sectionOf(p).category === 'technical')
+}
+
 /**
  * May a role of `account` hold `proposed` after an edit (rule 6 and rule 3)?
  * Only what the edit adds must be grantable by the editor; a role held by

@@ -66,7 +66,7 @@ export const me = createRouter()
           description: 'The current user',
           content: {
             'application/json': {
-              schema: z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: ImpersonationView.nullable() }),
+              schema: z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: z.union([ImpersonationView, z.null()]) }),
             },
           },
         },

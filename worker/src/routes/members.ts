@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { canRemoveMember, grantablePermissions, memberActions } from '../authz/grants.ts'
+import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
 import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
@@ -75,7 +75,16 @@ export const members = createRouter()
               schema: z.object({
                 items: z.array(MemberView),
                 admins: z.object({ count: z.number(), cap: z.number() }),
-                me: z.object({ level: z.enum(['owner', 'admin', 'user']), scope: ScopeSchema, inherited: z.boolean(), permissions: z.array(z.string()) }),
+                me: z.object({
+                  level: z.enum(['owner', 'admin', 'user']),
+                  /** The widest scope the caller may give (an owner's is every service). */
+                  scope: ScopeSchema,
+                  inherited: z.boolean(),
+                  /** The permissions the caller may hand out here, to an admin. */
+                  permissions: z.array(z.string()),
+                  /** Those of them a user-level member may hold (technical ones only). */
+                  userPermissions: z.array(z.string()),
+                }),
               }),
             },
           },
@@ -88,7 +97,14 @@ export const members = createRouter()
       const { via } = ctx
       const [items, admins] = await Promise.all([listMembers(c.var.db, ctx.account.id), adminCapacity(c.var.db, ctx.account.id)])
       // `permissions`: what the caller may hand out here (while impersonating, only what both people hold).
-      const me = { level: via.level, scope: via.scope, inherited: via.accountId !== ctx.account.id, permissions: [...grantablePermissions(ctx.grants, ctx.ceiling, ctx.account)] }
+      const permissions = [...grantablePermissions(ctx.grants, ctx.ceiling, ctx.account)]
+      const me = {
+        level: via.level,
+        scope: via.level === 'owner' ? { mode: 'all' as const } : via.scope,
+        inherited: via.accountId !== ctx.account.id,
+        permissions,
+        userPermissions: forUsers(permissions),
+      }
       return c.json({ items: await present(c, ctx, items), admins, me }, 200)
     },
   )

@@ -2,6 +2,7 @@
  * The frames the live endpoint sends, checked before the app sees them: a
  * frame of an unknown or malformed shape is dropped, never half-used.
  */
+import { isActivityType } from '$lib/activity'
 import type { ActivityEvent, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
 
 export type ServerFrame =
@@ -40,7 +41,9 @@ function event(v: unknown): ActivityEvent | null {
     !isNumber(v.time) ||
     !isString(v.accountId) ||
     !isString(v.accountPath) ||
+    // A type this build does not know (the API deployed ahead of it) drops the event rather than mislabel it.
     !isString(v.type) ||
+    !isActivityType(v.type) ||
     (v.kind !== 'action' && v.kind !== 'page_view') ||
     actor === undefined ||
     impersonator === undefined ||

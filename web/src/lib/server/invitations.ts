@@ -19,7 +19,7 @@ export const invitationActions = {
     const form = await event.request.formData()
     const result = await access(event).resendInvitation(event.params.accountId, text(form, 'inviteId'))
     if (!result.ok) return problemFailure(event, result, [])
-    return { email: result.data.email }
+    return { email: result.data.invitation.email }
   },
   revokeInvitation: async (event: RequestEvent<{ accountId: string }>) => {
     const form = await event.request.formData()

@@ -1,77 +1,68 @@
 /**
  * Reseller management through the API: resellers, their customers, templates,
- * lifecycle actions and usage. Answers are validated like every other call.
+ * lifecycle actions and usage, typed by the API's contract like every other call.
  */
 import { redirect, type RequestEvent } from '@sveltejs/kit'
-import { z } from 'zod'
 import { access } from './access'
-import { call } from './api'
+import { client, settle } from './api'
 import { invalid, list, problemFailure, text } from './forms'
+import type { BodyOf, Limits } from '$lib/types'
+import { isAccessSection, SERVICE_TYPES } from '$lib/resellers'
 
-import { SERVICE_TYPES } from '$lib/resellers'
+type Kind = 'reseller' | 'customer'
+type Status = 'active' | 'disabled' | 'deleted'
+type Lifecycle = 'disable' | 'enable' | 'delete' | 'restore'
+/** The body of disabling an account: the reason, and whether its people see it. */
+type DisableBody = BodyOf<'/api/v1/accounts/{id}/resellers/{rid}/disable', 'post'>
 
-const count = z.number().nullable()
-const Limits = z.object({
-  max_customers: count,
-  max_staff: count,
-  max_admins: count,
-  max_services: z.record(z.string(), count.optional()),
-})
-export type Limits = z.infer<typeof Limits>
-
-const Managed = z.object({
-  id: z.string(),
-  name: z.string(),
-  kind: z.enum(['reseller', 'customer']),
-  status: z.enum(['active', 'disabled', 'deleted']),
-  createdAt: z.number(),
-  limits: Limits,
-  access: z.array(z.string()).nullable(),
-  templateId: z.string().nullable(),
-  templateName: z.string().nullable(),
-  statusReason: z.string().nullable(),
-  showReason: z.boolean(),
-  disabledAt: z.number().nullable(),
-  deletedAt: z.number().nullable(),
-  purgeAfter: z.number().nullable(),
-  owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
-  canUndo: z.boolean(),
-})
-export type ManagedAccount = z.infer<typeof Managed>
-
-const Template = z.object({ id: z.string(), name: z.string(), limits: Limits, access: z.array(z.string()).nullable(), resellers: z.number().optional() })
-export type Template = z.infer<typeof Template>
-
-const Usage = z.object({
-  scope: z.object({ resellerId: z.string() }).nullable(),
-  items: z.array(z.object({ limit: z.string(), label: z.string(), used: z.number(), allowed: z.number().nullable() })),
-})
-export type Usage = z.infer<typeof Usage>
-
-const one = z.object({ account: Managed })
-/** A created reseller or customer, with the invitation emailed to its owner (it has no owner until accepted). */
-const created = z.object({ account: Managed, ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }) })
-const e = encodeURIComponent
-export type Kind = 'reseller' | 'customer'
-const plural = (kind: Kind) => (kind === 'reseller' ? 'resellers' : 'customers')
-
+/** Resellers, customers and templates through the API, bound to one request. */
 export function resellerApi(event: RequestEvent) {
+  const c = client(event)
+  const account = (id: string) => ({ params: { path: { id } } })
+  const reseller = (id: string, rid: string) => ({ params: { path: { id, rid } } })
+  const customer = (id: string, cid: string) => ({ params: { path: { id, cid } } })
+  const template = (id: string, tid: string) => ({ params: { path: { id, tid } } })
+
+  function lifecycle(id: string, kind: Kind, childId: string, action: Lifecycle, body?: DisableBody) {
+    if (kind === 'reseller') {
+      const at = reseller(id, childId)
+      switch (action) {
+        case 'delete': return settle('delete reseller', c.DELETE('/api/v1/accounts/{id}/resellers/{rid}', at))
+        case 'disable': return settle('disable reseller', c.POST('/api/v1/accounts/{id}/resellers/{rid}/disable', { ...at, body: body! }))
+        case 'enable': return settle('enable reseller', c.POST('/api/v1/accounts/{id}/resellers/{rid}/enable', at))
+        case 'restore': return settle('restore reseller', c.POST('/api/v1/accounts/{id}/resellers/{rid}/restore', at))
+      }
+    }
+    const at = customer(id, childId)
+    switch (action) {
+      case 'delete': return settle('delete customer', c.DELETE('/api/v1/accounts/{id}/customers/{cid}', at))
+      case 'disable': return settle('disable customer', c.POST('/api/v1/accounts/{id}/customers/{cid}/disable', { ...at, body: body! }))
+      case 'enable': return settle('enable customer', c.POST('/api/v1/accounts/{id}/customers/{cid}/enable', at))
+      case 'restore': return settle('restore customer', c.POST('/api/v1/accounts/{id}/customers/{cid}/restore', at))
+    }
+  }
+
   return {
-    list: (accountId: string, kind: Kind, status?: 'active' | 'disabled' | 'deleted') =>
-      call(event, 'GET', `/api/v1/accounts/${e(accountId)}/${plural(kind)}${status ? `?status=${status}` : ''}`, z.object({ items: z.array(Managed) })),
-    get: (accountId: string, rid: string) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/resellers/${e(rid)}`, one),
-    create: (accountId: string, kind: Kind, body: unknown) => call(event, 'POST', `/api/v1/accounts/${e(accountId)}/${plural(kind)}`, created, body),
-    update: (accountId: string, rid: string, body: unknown) => call(event, 'PATCH', `/api/v1/accounts/${e(accountId)}/resellers/${e(rid)}`, one, body),
-    lifecycle: (accountId: string, kind: Kind, childId: string, action: 'disable' | 'enable' | 'delete' | 'restore', body?: unknown) =>
-      action === 'delete'
-        ? call(event, 'DELETE', `/api/v1/accounts/${e(accountId)}/${plural(kind)}/${e(childId)}`, one)
-        : call(event, 'POST', `/api/v1/accounts/${e(accountId)}/${plural(kind)}/${e(childId)}/${action}`, one, body),
-    templates: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/templates`, z.object({ items: z.array(Template) })),
-    template: (accountId: string, tid: string) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/templates/${e(tid)}`, z.object({ template: Template })),
-    createTemplate: (accountId: string, body: unknown) => call(event, 'POST', `/api/v1/accounts/${e(accountId)}/templates`, z.object({ template: Template }), body),
-    updateTemplate: (accountId: string, tid: string, body: unknown) => call(event, 'PATCH', `/api/v1/accounts/${e(accountId)}/templates/${e(tid)}`, z.object({ template: Template }), body),
-    deleteTemplate: (accountId: string, tid: string) => call(event, 'DELETE', `/api/v1/accounts/${e(accountId)}/templates/${e(tid)}`, null),
-    usage: (accountId: string) => call(event, 'GET', `/api/v1/accounts/${e(accountId)}/usage`, Usage),
+    list: (id: string, kind: Kind, status?: Status) => {
+      const params = { path: { id }, query: status ? { status } : {} }
+      return kind === 'reseller'
+        ? settle('resellers', c.GET('/api/v1/accounts/{id}/resellers', { params }))
+        : settle('customers', c.GET('/api/v1/accounts/{id}/customers', { params }))
+    },
+    get: (id: string, rid: string) => settle('reseller', c.GET('/api/v1/accounts/{id}/resellers/{rid}', reseller(id, rid))),
+    createReseller: (id: string, body: BodyOf<'/api/v1/accounts/{id}/resellers', 'post'>) =>
+      settle('create reseller', c.POST('/api/v1/accounts/{id}/resellers', { ...account(id), body })),
+    update: (id: string, rid: string, body: BodyOf<'/api/v1/accounts/{id}/resellers/{rid}', 'patch'>) =>
+      settle('update reseller', c.PATCH('/api/v1/accounts/{id}/resellers/{rid}', { ...reseller(id, rid), body })),
+    lifecycle,
+    templates: (id: string) => settle('templates', c.GET('/api/v1/accounts/{id}/templates', account(id))),
+    template: (id: string, tid: string) => settle('template', c.GET('/api/v1/accounts/{id}/templates/{tid}', template(id, tid))),
+    createTemplate: (id: string, body: BodyOf<'/api/v1/accounts/{id}/templates', 'post'>) =>
+      settle('create template', c.POST('/api/v1/accounts/{id}/templates', { ...account(id), body })),
+    updateTemplate: (id: string, tid: string, body: BodyOf<'/api/v1/accounts/{id}/templates/{tid}', 'patch'>) =>
+      settle('update template', c.PATCH('/api/v1/accounts/{id}/templates/{tid}', { ...template(id, tid), body })),
+    deleteTemplate: (id: string, tid: string) => settle('delete template', c.DELETE('/api/v1/accounts/{id}/templates/{tid}', template(id, tid))),
+    usage: (id: string) => settle('usage', c.GET('/api/v1/accounts/{id}/usage', account(id))),
   }
 }
 
@@ -96,16 +87,16 @@ export function limitsAndAccess(form: FormData) {
     max_admins: limitField(form, 'max_admins', errors),
     max_services: Object.fromEntries(SERVICE_TYPES.map((t) => [t, limitField(form, `max_services.${t}`, errors)])),
   }
-  const access = text(form, 'accessMode') === 'some' ? list(form, 'access') : null
+  const access = text(form, 'accessMode') === 'some' ? list(form, 'access').filter(isAccessSection) : null
   return { limits, access, errors }
 }
 
 /** The form actions for disable / enable / delete / restore of a child account. */
 export function lifecycleActions(kind: Kind) {
-  const act = (action: 'disable' | 'enable' | 'delete' | 'restore') => async (event: RequestEvent<{ accountId: string }>) => {
+  const act = (action: Lifecycle) => async (event: RequestEvent<{ accountId: string }>) => {
     const form = await event.request.formData()
     const id = text(form, 'id')
-    let body: unknown
+    let body: DisableBody | undefined
     if (action === 'disable') {
       const reason = text(form, 'reason')
       if (!reason) return invalid({ reason: 'Give a reason; it is kept with the account.' })

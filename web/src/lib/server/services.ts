@@ -19,7 +19,7 @@ export function filtersFrom(url: URL): ServiceFilters {
     status: STATUSES.includes(status as ServiceStatus) ? (status as ServiceStatus) : undefined,
     group: get('group')?.slice(0, 64),
     tag: get('tag')?.toLowerCase().slice(0, 40),
-    expiringWithin: Number.isInteger(expiring) && expiring >= 1 && expiring <= 3650 ? expiring : undefined,
+    expiring_within: Number.isInteger(expiring) && expiring >= 1 && expiring <= 3650 ? expiring : undefined,
   }
 }
 
@@ -29,7 +29,7 @@ export function filtered(filters: ServiceFilters): boolean {
 }
 
 /** A date input's YYYY-MM-DD as epoch ms (noon UTC, so no time zone moves it to another day); '' is none. */
-export function dateFrom(value: string): number | null | 'invalid' {
+function dateFrom(value: string): number | null | 'invalid' {
   if (!value) return null
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
   if (!match) return 'invalid'

@@ -1,13 +1,12 @@
 import { error, json } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
-import { withUndo } from '$lib/server/children'
 import type { RequestHandler } from './$types'
 
-/** The next page of an account's children (each with its owner, disable reason and, when disabled, `canUndo`), for "Load more" on the section pages. */
+/** The next page of an account's children (each with its owner or pending owner invitation, disable reason and `canUndo`), for "Load more" on the section pages. */
 export const GET: RequestHandler = async (event) => {
   const limit = Math.min(Math.max(Number(event.url.searchParams.get('limit')) || 25, 1), 200)
   const cursor = event.url.searchParams.get('cursor')
   const result = await api(event).children(event.params.accountId, { limit, cursor })
   if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, result.problem.detail)
-  return json(await withUndo(event, event.params.accountId, result.data), { headers: { 'cache-control': 'private, no-store' } })
+  return json(result.data, { headers: { 'cache-control': 'private, no-store' } })
 }

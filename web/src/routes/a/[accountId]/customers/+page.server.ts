@@ -1,5 +1,5 @@
 import { access } from '$lib/server/access'
-import { loadChildrenSection, withUndo } from '$lib/server/children'
+import { loadChildrenSection } from '$lib/server/children'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
@@ -14,16 +14,13 @@ export const load: PageServerLoad = async (event) => {
   // Managers get the disable / enable / delete / restore actions on each row; customers.impersonate adds "Log in as" its owner.
   const canManageCustomers = reseller && holds(parent.menu, 'customers', 'manage')
   const canLoginAs = reseller && holds(parent.menu, 'customers', 'impersonate')
-  const [invitations, managed, page] = await Promise.all([
+  const [invitations, managed] = await Promise.all([
     canInvite ? pendingInvitations(event, event.params.accountId, 'customer') : [],
     // Deleted customers are not in the paged list; managers may restore them for 30 days.
     canManageCustomers ? resellerApi(event).list(event.params.accountId, 'customer', 'deleted') : null,
-    // Managers are offered Enable only on customers they may enable (not those an account above suspended).
-    canManageCustomers ? withUndo(event, event.params.accountId, section.page) : section.page,
   ])
   return {
     ...section,
-    page,
     // One list: the paged rows carry each customer's owner and disable reason.
     deleted: managed?.ok ? managed.data.items.filter((a) => a.status === 'deleted') : [],
     canInvite,
@@ -47,6 +44,6 @@ export const actions: Actions = {
       if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already invited.' })
       return problemFailure(event, result, ['email', 'name'])
     }
-    return { email: result.data.email }
+    return { email: result.data.invitation.email }
   },
 }

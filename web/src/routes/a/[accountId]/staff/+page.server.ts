@@ -4,27 +4,21 @@ import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
 import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import type { Scope } from '$lib/types'
 import type { Actions, PageServerLoad } from './$types'
 
-/** The people of the account; with `staff.manage`, also what the invite/edit dialog offers. */
+/** The people of the account, each with what the caller may do to them; with `staff.manage`, also what the invite/edit dialog offers. */
 export const load: PageServerLoad = async (event) => {
   const client = api(event)
   const id = event.params.accountId
   const membersCall = client.members(id)
   const invitationsCall = pendingInvitations(event, id, 'member')
-  const { account, menu, access: grant, impersonation } = await event.parent()
+  const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  // Within the account: staff.impersonate. A partner looking at a customer's (or reseller's) staff holds
-  // customers.impersonate / resellers.impersonate in the account their grant comes from. The API decides either way.
-  const viaMenu = grant.inherited && !impersonation ? await client.menu(grant.viaAccountId) : null
-  const canImpersonate =
-    !impersonation &&
-    (section.actions.includes('impersonate') ||
-      (viaMenu?.ok === true && (holds(viaMenu.data.items, 'customers', 'impersonate') || holds(viaMenu.data.items, 'resellers', 'impersonate'))))
   const [members, roles, facets, services, catalogue, invitations] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
@@ -43,7 +37,6 @@ export const load: PageServerLoad = async (event) => {
     facets: facets?.ok ? facets.data : { groups: [], tags: [] },
     services: services?.ok ? services.data.items : [],
     invitations,
-    canImpersonate,
   }
 }
 
@@ -96,7 +89,7 @@ export const actions: Actions = {
       if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already a member or invited.' })
       return problemFailure(event, result, FIELDS, { roleIds: 'roles' })
     }
-    return { email: result.data.email }
+    return { email: result.data.invitation.email }
   },
 
   impersonate: async (event) => {
@@ -111,7 +104,7 @@ export const actions: Actions = {
 
   notifications: async (event) => {
     const form = await event.request.formData()
-    const result = await access(event).setNotifications(event.params.accountId, text(form, 'memberId'), list(form, 'types'))
+    const result = await access(event).setNotifications(event.params.accountId, text(form, 'memberId'), list(form, 'types').filter(isNotifiable))
     if (!result.ok) return problemFailure(event, result, ['types'])
     return { saved: true }
   },

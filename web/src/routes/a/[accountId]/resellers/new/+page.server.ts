@@ -20,7 +20,7 @@ export const actions: Actions = {
     const templateId = text(form, 'templateId') || null
     const custom = form.has('accessMode') ? limitsAndAccess(form) : null
     if (custom && Object.keys(custom.errors).length) return invalid(custom.errors)
-    const result = await resellerApi(event).create(event.params.accountId, 'reseller', {
+    const result = await resellerApi(event).createReseller(event.params.accountId, {
       name: text(form, 'name'),
       ownerEmail: text(form, 'ownerEmail'),
       ownerName: text(form, 'ownerName'),
