@@ -652,6 +652,30 @@ export interface paths {
         patch: operations["updateReseller"];
         trace?: never;
     };
+    "/api/v1/accounts/{id}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customers of a reseller, with status and owner
+         * @description Needs `customers.view`. Deleted customers are listed while they can be restored.
+         */
+        get: operations["listCustomers"];
+        put?: never;
+        /**
+         * Create a customer organisation under a reseller
+         * @description Needs `customers.manage` in a reseller. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. The reseller’s `max_customers` limit holds (422 `limit_reached`).
+         */
+        post: operations["createCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{id}/resellers/{rid}/disable": {
         parameters: {
             query?: never;
@@ -706,30 +730,6 @@ export interface paths {
          * @description Needs `resellers.manage`. Only the account that deleted it, or one above, may restore it (403 otherwise); a customer must still fit under its reseller’s `max_customers` (422).
          */
         post: operations["restoreReseller"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/accounts/{id}/customers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The customers of a reseller, with status and owner
-         * @description Needs `customers.view`. Deleted customers are listed while they can be restored.
-         */
-        get: operations["listCustomers"];
-        put?: never;
-        /**
-         * Create a customer organisation under a reseller
-         * @description Needs `customers.manage` in a reseller. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. The reseller’s `max_customers` limit holds (422 `limit_reached`).
-         */
-        post: operations["createCustomer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1472,11 +1472,6 @@ export interface components {
             limits?: components["schemas"]["Limits"];
             access?: components["schemas"]["Access"];
         };
-        DisableAccount: {
-            reason: string;
-            /** @default false */
-            showReason: boolean;
-        };
         CreateCustomer: {
             name: string;
             /** Format: email */
@@ -1487,6 +1482,11 @@ export interface components {
              * @description Ignored: the owner always sets their own password through the emailed invitation.
              */
             ownerPassword?: string;
+        };
+        DisableAccount: {
+            reason: string;
+            /** @default false */
+            showReason: boolean;
         };
         ResellerTemplate: {
             id: string;
@@ -4288,6 +4288,155 @@ export interface operations {
             };
         };
     };
+    listCustomers: {
+        parameters: {
+            query?: {
+                status?: "active" | "disabled" | "deleted";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Customers by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ManagedAccount"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCustomer"];
+            };
+        };
+        responses: {
+            /** @description Created, with the owner invitation that was emailed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: components["schemas"]["ManagedAccount"];
+                        ownerInvitation: {
+                            id: string;
+                            email: string;
+                            expiresAt: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     disableReseller: {
         parameters: {
             query?: never;
@@ -4444,155 +4593,6 @@ export interface operations {
                     "application/json": {
                         account: components["schemas"]["ManagedAccount"];
                     };
-                };
-            };
-            /** @description Problem */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listCustomers: {
-        parameters: {
-            query?: {
-                status?: "active" | "disabled" | "deleted";
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Customers by name */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["ManagedAccount"][];
-                    };
-                };
-            };
-            /** @description Problem */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createCustomer: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateCustomer"];
-            };
-        };
-        responses: {
-            /** @description Created, with the owner invitation that was emailed */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        account: components["schemas"]["ManagedAccount"];
-                        ownerInvitation: {
-                            id: string;
-                            email: string;
-                            expiresAt: number;
-                        };
-                    };
-                };
-            };
-            /** @description Problem */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem */
