@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { activityLog, pageViewsLogged } from '../domain/activity.ts'
+import { forgetLiveConnection, registerLiveConnection } from '../domain/live.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-log.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
+import { authorize, decide, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
@@ -209,20 +210,43 @@ export const activity = createRouter()
       const q = c.req.valid('query')
       const wantsEvents = q.events === '1'
       if (wantsEvents) authorize(ctx, 'activity.view')
+      const { principal, account, via } = ctx
+      const imp = principal.impersonation
+      // Rule 15: the socket is registered with the rights that open it, so ending any of them closes it.
+      const connectionId = await registerLiveConnection(c.var.db, {
+        session: principal.session,
+        userId: imp ? imp.impersonator.id : principal.user.id,
+        impersonation: imp,
+        membership: via,
+        account,
+      })
+      if (!connectionId) throw new AppError('unauthenticated', 'Your session or access ended while connecting.')
       const subscriber: Subscriber = {
-        userId: ctx.principal.user.id,
-        name: ctx.principal.user.name,
-        email: ctx.principal.user.email,
-        memberPath: ctx.via.path,
+        connectionId,
+        accountId: account.id,
+        sessionId: principal.session.id,
+        impersonationId: imp?.id ?? null,
+        sessionExpiresAt: principal.session.expiresAt,
+        impersonationExpiresAt: imp?.expiresAt ?? null,
+        personId: imp ? imp.impersonator.id : principal.user.id,
+        userId: principal.user.id,
+        name: principal.user.name,
+        email: principal.user.email,
+        memberPath: via.path,
         events: wantsEvents,
+        // Change notices name targets and actors only for those who may read the log.
+        details: decide(ctx, 'activity.view', account).ok,
         filter: toFilter(q),
         after: q.after ?? null,
         page: q.page,
       }
-      const res = await activityLog(c.env, ctx.account.id).fetch('https://activity/live', {
+      const res = await activityLog(c.env, account.id).fetch('https://activity/live', {
         headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber) },
       })
-      if (!res.webSocket) throw new Error(`activity log refused the socket: ${res.status}`)
+      if (!res.webSocket) {
+        await forgetLiveConnection(c.var.db, connectionId)
+        throw new Error(`activity log refused the socket: ${res.status}`)
+      }
       return new Response(null, { status: 101, webSocket: res.webSocket })
     },
   )
