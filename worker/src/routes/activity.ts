@@ -258,7 +258,8 @@ export const activity = createRouter()
       middleware: [requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Record that the caller opened a page',
-      description: 'Called by the web app on navigation. Logged when the account has page-view logging on. 120 per session per minute.',
+      description:
+        'Called by the web app on navigation. Logged when the account has page-view logging on. Only from members of the account itself (someone acting as one counts as that member); people reaching it from an ancestor get 403. 120 per session per minute.',
       request: {
         params: AccountParam,
         body: {
@@ -266,10 +267,13 @@ export const activity = createRouter()
           content: { 'application/json': { schema: z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) }) } },
         },
       },
-      responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 404, 429) },
+      responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 403, 404, 429) },
     }),
     async (c) => {
       const ctx = c.var.access
+      // A page view is a member's own navigation of their own account: staff of an ancestor (who reach
+      // it, so 403 hides nothing) write none into it. Acting as a member, one is that member here.
+      if (ctx.via.accountId !== ctx.account.id) throw new AppError(403, 'forbidden', 'Page views are recorded only for members of this account.')
       const { path, title } = c.req.valid('json')
       const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
       if (count && count.count > PAGE_VIEW_WINDOW.max) {
