@@ -102,6 +102,48 @@ describe('live sockets end with the session', () => {
   })
 })
 
+describe('the register of live connections', () => {
+  it('forgets the row of a socket when it closes, and sweeps rows whose socket vanished without a word', async () => {
+    const acme = await accountId('Acme Hosting')
+    const rows = async () => (await env.DB.prepare('SELECT id FROM live_connections WHERE account_id = ?').bind(acme).all<{ id: string }>()).results.map((r) => r.id)
+    const tom = await connect(await login('tom@acme.test'), acme)
+    expect(await rows()).toHaveLength(1)
+    tom.ws.close(1000)
+    await vi.waitFor(async () => expect(await rows()).toEqual([]), { timeout: 2000, interval: 50 })
+
+    // A row left behind (its socket went with a deploy), and a live socket beside it.
+    const session = (await env.DB.prepare('SELECT id, user_id FROM sessions LIMIT 1').first<{ id: string; user_id: string }>())!
+    await env.DB.prepare(
+      "INSERT INTO live_connections (id, session_id, user_id, impersonation_id, membership_id, member_path, account_id, account_path, opened_at) SELECT 'live_orphan', ?, ?, NULL, 'mem_gone', path, id, path, ? FROM accounts WHERE id = ?",
+    )
+      .bind(session.id, session.user_id, Date.now() - 120_000, acme)
+      .run()
+    const sarah = await connect(await login('sarah@acme.test'), acme)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 61_000)
+    await runDurableObjectAlarm(stub(acme))
+    expect(await rows()).toHaveLength(1)
+    expect(await rows()).not.toContain('live_orphan')
+    expect(await alive(sarah)).toBe(true)
+    sarah.ws.close()
+  })
+
+  it('ends a socket that reaches its log after the worker already closed its connection', async () => {
+    // Protects against: a sign-out racing the handshake leaving a socket nobody will close.
+    const log = stub(`race-${crypto.randomUUID()}`)
+    expect(await log.closeConnections(['live_racing'], 'signedOut')).toBe(0)
+    const subscriber = {
+      connectionId: 'live_racing', accountId: 'r', sessionId: 's', impersonationId: null, sessionExpiresAt: Date.now() + 3600_000, impersonationExpiresAt: null,
+      personId: 'u', userId: 'u', name: 'U', email: 'u@example.test', memberPath: '/p/r/', events: false, details: false, filter: { kind: 'action' }, after: null, page: '',
+    }
+    const res = await log.fetch('https://activity/live', { headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber) } })
+    const ws = res.webSocket!
+    const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))
+    ws.accept()
+    expect(await closed).toBe(liveClose.signedOut.code)
+  })
+})
+
 describe('live sockets end with the impersonation', () => {
   it('closes the sockets opened while acting as someone when the impersonation is exited; the person’s own stay', async () => {
     // Protects against: the support person still watching the customer's log after leaving the impersonation.

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { activityTypes, eventKinds } from './activity-types.ts'
 import { liveClose, type LiveCloseKind } from './live-close.ts'
-import { connectionStatus, forgetConnection, sweepConnections, type ConnectionStatus } from './live-connections.ts'
+import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
 
 /** What the worker sends to append one event (validated again here: RPC arguments are input). */
 export const EventInput = z.object({
@@ -402,6 +402,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     }
     const dueAt = Number(this.meta('live_check_at') ?? 0)
     if (now < dueAt) return dueAt
+    const scheduled = this.meta('live_check_at')
     const accountId = sockets.find((s) => s.sub.accountId)?.sub.accountId
     let status: Map<string, ConnectionStatus> | null = null
     if (accountId) {
@@ -413,7 +414,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       }
     }
     let next = now + LIVE_CHECK_MS
-    const open: string[] = []
+    const open = new Set<string>()
     let closed = false
     for (const { ws, sub } of sockets) {
       const row = status?.get(sub.connectionId)
@@ -423,22 +424,28 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
         closed = true
         continue
       }
-      open.push(sub.connectionId)
+      open.add(sub.connectionId)
       if (row?.sessionExpiresAt && row.sessionExpiresAt !== sub.sessionExpiresAt) ws.serializeAttachment({ ...sub, sessionExpiresAt: row.sessionExpiresAt })
-      next = Math.min(next, row?.sessionExpiresAt ?? sub.sessionExpiresAt, sub.impersonationExpiresAt ?? Infinity)
+      for (const at of [row?.sessionExpiresAt ?? sub.sessionExpiresAt, sub.impersonationExpiresAt]) if (typeof at === 'number' && Number.isFinite(at)) next = Math.min(next, at)
     }
     if (closed) {
       this.groups = null
       this.schedulePresence()
     }
-    if (status && accountId) {
+    // Rows whose socket is gone without its close reaching the object (a deploy, an eviction). A row
+    // is written just before its socket arrives, so young rows stay.
+    const stale = status ? [...status.values()].filter((r) => !open.has(r.id) && r.openedAt < now - SWEEP_GRACE_MS).map((r) => r.id) : []
+    if (stale.length) {
       try {
-        await sweepConnections(this.env.DB, accountId, open, now - SWEEP_GRACE_MS)
+        await forgetConnections(this.env.DB, stale)
       } catch (error) {
-        console.error('live check: could not sweep rows of closed sockets', error)
+        console.error('live check: could not forget rows of closed sockets', error)
       }
     }
-    if (!open.length) {
+    // A socket that opened meanwhile may have asked for an earlier check.
+    const asked = this.meta('live_check_at')
+    if (asked !== scheduled && asked !== null) next = Math.min(next, Number(asked))
+    else if (!open.size) {
       this.deleteMeta('live_check_at')
       return null
     }
@@ -690,7 +697,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     const sub = ws.deserializeAttachment() as Attachment | null
     if (!sub?.connectionId) return
     try {
-      await forgetConnection(this.env.DB, sub.connectionId)
+      await forgetConnections(this.env.DB, [sub.connectionId])
     } catch (error) {
       console.error('could not forget a live connection', error)
     }

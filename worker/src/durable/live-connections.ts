@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { createDb, schema } from '../db.ts'
 
 /**
@@ -58,18 +58,7 @@ export async function connectionStatus(d1: D1Database, accountId: string, now: n
   return rows.map((r) => ({ ...r, sessionOk: !!r.sessionOk, impersonationOk: !!r.impersonationOk, accessOk: !!r.accessOk }))
 }
 
-/** Forget the row of a socket that closed. */
-export async function forgetConnection(d1: D1Database, id: string) {
-  await createDb(d1).delete(liveConnections).where(eq(liveConnections.id, id))
-}
-
-/**
- * Delete the rows of this log whose socket is gone without a close reaching
- * the object (a deploy, an eviction): every row but `open`, older than `before`
- * (a row is written just before its socket reaches the object).
- */
-export async function sweepConnections(d1: D1Database, accountId: string, open: string[], before: number) {
-  await createDb(d1).run(
-    sql`DELETE FROM live_connections WHERE account_id = ${accountId} AND opened_at < ${before} AND id NOT IN (SELECT value FROM json_each(${JSON.stringify(open)}))`,
-  )
+/** Forget the rows of sockets that closed (ids bound as one JSON array: D1 takes 100 bound values per statement). */
+export async function forgetConnections(d1: D1Database, ids: readonly string[]) {
+  await createDb(d1).delete(liveConnections).where(sql`${liveConnections.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`)
 }
