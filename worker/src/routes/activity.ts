@@ -190,7 +190,7 @@ export const activity = createRouter()
       tags: ['Activity'],
       summary: 'Live events, presence and change notices over a WebSocket',
       description:
-        'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates.',
+        'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`: type, target kind and id, account, time, `mine` on your own; the target\'s label and the actor only with `activity.view`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates. The socket lives no longer than the rights that opened it: the server closes it with 4401 (signed out: session ended or expired), 4403 (access ended: membership removed, account disabled or deleted), 4410 (the impersonation ended) — do not reconnect — or 4409 (rights changed: reconnect, you are authorized afresh).',
       request: {
         params: AccountParam,
         query: FilterQuery.extend({
