@@ -178,13 +178,19 @@ describe('Live pages', () => {
     await visit(owner.page, `/a/${acme}`)
     const email = `robin.${Date.now()}@acme.test`
     const password = 'plum-orchard-lantern-42'
-    const created = await owner.page.request.post(`/api/v1/accounts/${acme}/members`, {
+    // Robin joins Acme as a user without roles: invited, and accepting the emailed link.
+    const invited = await owner.page.request.post(`/api/v1/accounts/${acme}/invitations`, {
       headers: { origin: BASE_URL },
-      data: { name: 'Robin Live', email, password, level: 'user', roles: [], scope: { mode: 'all' } },
+      data: { kind: 'member', email, level: 'user', roleIds: [], scope: { mode: 'all' } },
     })
-    assert.equal(created.status(), 201)
-    const body: unknown = await created.json()
-    const memberId = body && typeof body === 'object' && 'member' in body && body.member && typeof body.member === 'object' && 'id' in body.member ? String(body.member.id) : ''
+    assert.equal(invited.status(), 201)
+    const outbox = (await (await owner.page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
+    const token = outbox.items.find((m) => m.to === email)?.text.match(/\/invite\/([^\s/?#]+)/)?.[1]
+    assert.ok(token, `an invitation email to ${email}`)
+    const accepted = await owner.page.request.post(`/api/v1/invitations/${token}/accept`, { headers: { origin: BASE_URL }, data: { name: 'Robin Live', password } })
+    assert.equal(accepted.status(), 201)
+    const members = (await (await owner.page.request.get(`/api/v1/accounts/${acme}/members`)).json()) as { items: { id: string; user: { email: string } }[] }
+    const memberId = members.items.find((m) => m.user.email === email)?.id ?? ''
 
     const robin = await openPage(browser)
     const errors = consoleErrors(robin.page)
