@@ -1,6 +1,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ActivityLog } from '../../../worker/src/durable/activity-log.ts'
+import { createDb } from '../../../worker/src/db.ts'
+import { closeLiveConnections } from '../../../worker/src/domain/live.ts'
 import { liveClose } from '../../../worker/src/durable/live-close.ts'
 import { accountId, api, login, membershipId } from '../../helpers/client.ts'
 
@@ -67,6 +69,21 @@ describe('live sockets end with the session', () => {
     expect(await closeCode(shell)).toBe(liveClose.signedOut.code)
     expect(await alive(other)).toBe(true)
     other.ws.close()
+  })
+
+  it('ends the sockets of every other session of a login on request, keeping the current one (for credential changes)', async () => {
+    // Protects against: a stolen session's socket outliving the password change that ended the session.
+    const acme = await accountId('Acme Hosting')
+    const current = await login('tom@acme.test')
+    const stolen = await login('tom@acme.test')
+    const mine = await connect(current, acme)
+    const theirs = await connect(stolen, acme)
+    const currentId = current.slice('trellis_session='.length).split('.')[0]!
+    const tom = (await env.DB.prepare("SELECT id FROM users WHERE email = 'tom@acme.test'").first<{ id: string }>())!.id
+    expect(await closeLiveConnections(env, createDb(env.DB), { userIds: [tom], keepSessionId: currentId }, 'signedOut')).toBe(1)
+    expect(await closeCode(theirs)).toBe(liveClose.signedOut.code)
+    expect(await alive(mine)).toBe(true)
+    mine.ws.close()
   })
 
   it('backstop: the log closes, on its next check, a socket whose session was deleted without telling it', async () => {

@@ -77,6 +77,8 @@ export interface LiveSelector {
   memberTree?: string
   /** Every socket on the logs of this subtree (delete: the subtree is hidden from everyone). */
   accountTree?: string
+  /** Never this session's sockets, whatever else selects them (a credential change ends the other sessions). */
+  keepSessionId?: string
 }
 
 /**
@@ -98,7 +100,8 @@ export async function closeLiveConnections(env: Bindings, db: DB, selector: Live
     where.push(sql`${lc.accountId} IN (SELECT id FROM accounts WHERE path >= ${selector.accountTree} AND path < ${`${selector.accountTree}\x7f`})`)
   }
   if (!where.length) return 0
-  const rows = await db.delete(lc).where(or(...where)).returning({ id: lc.id, accountId: lc.accountId })
+  const keep = selector.keepSessionId ? sql`${lc.sessionId} != ${selector.keepSessionId}` : undefined
+  const rows = await db.delete(lc).where(and(or(...where), keep)).returning({ id: lc.id, accountId: lc.accountId })
   const byLog = new Map<string, string[]>()
   for (const row of rows) byLog.set(row.accountId, [...(byLog.get(row.accountId) ?? []), row.id])
   const results = await Promise.allSettled([...byLog].map(([accountId, ids]) => activityLog(env, accountId).closeConnections(ids, kind)))
