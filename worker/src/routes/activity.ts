@@ -273,7 +273,7 @@ export const activity = createRouter()
       const ctx = c.var.access
       // A page view is a member's own navigation of their own account: staff of an ancestor (who reach
       // it, so 403 hides nothing) write none into it. Acting as a member, one is that member here.
-      if (ctx.via.accountId !== ctx.account.id) throw new AppError(403, 'forbidden', 'Page views are recorded only for members of this account.')
+      if (ctx.via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Page views are recorded only for members of this account.')
       const { path, title } = c.req.valid('json')
       const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
       if (count && count.count > PAGE_VIEW_WINDOW.max) {

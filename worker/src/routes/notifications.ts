@@ -66,7 +66,7 @@ export const notificationRoutes = createRouter()
       const types = [...new Set(c.req.valid('json').types)] as (typeof notifiableTypes)[number][]
       const viewable = new Set(await viewableTypesOf(c.var.db, ctx.account, member.id))
       const hidden = types.filter((t) => !viewable.has(t))
-      if (hidden.length) throw fieldError(403, 'forbidden', 'types', `${member.user.email} may not view these events, so cannot be emailed about them: ${hidden.join(', ')}.`)
+      if (hidden.length) throw fieldError('forbidden', 'types', `${member.user.email} may not view these events, so cannot be emailed about them: ${hidden.join(', ')}.`)
       await setSubscriptions(c.var.db, ctx.account.id, member.id, types)
       await audit(c, ctx.account, {
         type: 'notifications_updated',
