@@ -3,6 +3,27 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { accountId, BASE_URL, launchBrowser, openPage, pageOverflow, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
 
+/** Console errors and uncaught exceptions of a page, collected as they happen. */
+function consoleErrors(page: Page) {
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(String(error)))
+  return errors
+}
+
+/** Wait until someone is no longer among the people the top bar shows online. */
+async function offline(page: Page, name: string) {
+  for (let i = 0; i < 100; i++) {
+    const trigger = page.getByTestId('presence')
+    const label = (await trigger.count()) ? ((await trigger.getAttribute('aria-label')) ?? '') : ''
+    if (!label.includes(name)) return
+    await page.waitForTimeout(100)
+  }
+  assert.fail(`${name} is still shown online`)
+}
+
 /** Open the top bar's list of who else is online and return the line of one person. */
 async function presenceOf(page: Page, email: string) {
   const trigger = page.getByTestId('presence')
@@ -129,6 +150,88 @@ describe('Live pages', () => {
     await row.waitFor({ state: 'detached' })
     await owner.page.getByRole('status').getByText(`sarah@acme.test removed ${email} from the staff`).waitFor()
     await sarah.context.close()
+    await owner.context.close()
+  })
+
+  it('stop updating Tom’s page when his session is signed out elsewhere, and say so with a way to sign in again', { timeout: STORY_TIMEOUT }, async () => {
+    const tom = await openPage(browser)
+    const errors = consoleErrors(tom.page)
+    await signIn(tom.page, 'tom@acme.test')
+    const acme = await accountId(tom.page, 'Acme Hosting')
+    await visit(tom.page, `/a/${acme}/services`)
+    await tom.page.getByRole('main').getByRole('heading', { level: 1, name: 'Services' }).waitFor()
+    // Connected: the owner sees Tom online.
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    await visit(owner.page, `/a/${acme}`)
+    await owner.page.getByRole('button', { name: /online: .*Tom Becker/ }).waitFor()
+
+    // The same session signs out from another tab (here: its API call with the same cookie).
+    const out = await tom.page.request.post('/api/v1/auth/logout', { headers: { origin: BASE_URL } })
+    assert.equal(out.status(), 204)
+    const notice = tom.page.getByTestId('live-ended')
+    await notice.waitFor()
+    assert.match(await notice.innerText(), /You have been signed out/)
+    const again = notice.getByRole('link', { name: 'Sign in again' })
+    assert.equal(await again.getAttribute('href'), `/login?next=${encodeURIComponent(`/a/${acme}/services`)}`)
+    await screenshot(tom.page, 'live-signed-out')
+    // Tom is no longer online on the owner's side.
+    await offline(owner.page, 'Tom Becker')
+    assert.deepEqual(errors, [], 'no console errors')
+    await tom.context.close()
+    await owner.context.close()
+  })
+
+  it('follow a member’s new rights at once, and tell them when they are removed', { timeout: STORY_TIMEOUT }, async () => {
+    const owner = await openPage(browser)
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await visit(owner.page, `/a/${acme}`)
+    const email = `robin.${Date.now()}@acme.test`
+    const password = 'plum-orchard-lantern-42'
+    // Robin joins Acme as a user without roles: invited, and accepting the emailed link.
+    const invited = await owner.page.request.post(`/api/v1/accounts/${acme}/invitations`, {
+      headers: { origin: BASE_URL },
+      data: { kind: 'member', email, level: 'user', roleIds: [], scope: { mode: 'all' } },
+    })
+    assert.equal(invited.status(), 201)
+    const outbox = (await (await owner.page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
+    const token = outbox.items.find((m) => m.to === email)?.text.match(/\/invite\/([^\s/?#]+)/)?.[1]
+    assert.ok(token, `an invitation email to ${email}`)
+    const link = await openPage(browser)
+    const accepted = await link.page.request.post(`/api/v1/invitations/${token}/accept`, { headers: { origin: BASE_URL }, data: { name: 'Robin Live', password } })
+    assert.equal(accepted.status(), 201)
+    await link.context.close()
+    const members = (await (await owner.page.request.get(`/api/v1/accounts/${acme}/members`)).json()) as { items: { id: string; user: { email: string } }[] }
+    const memberId = members.items.find((m) => m.user.email === email)?.id ?? ''
+
+    const robin = await openPage(browser)
+    const errors = consoleErrors(robin.page)
+    await signIn(robin.page, email, password)
+    await visit(robin.page, `/a/${acme}`)
+    const menu = robin.page.getByRole('navigation', { name: 'Main' })
+    await menu.getByRole('link', { name: 'Dashboard' }).waitFor()
+    assert.equal(await menu.getByRole('link', { name: 'Services' }).count(), 0, 'no Services without a role')
+    await owner.page.getByRole('button', { name: /online: .*Robin Live/ }).waitFor()
+
+    // The owner gives Robin the Technical role: Robin's menu gains Services without a reload.
+    const granted = await owner.page.request.patch(`/api/v1/accounts/${acme}/members/${memberId}`, { headers: { origin: BASE_URL }, data: { roles: ['technical'] } })
+    assert.equal(granted.status(), 200)
+    await menu.getByRole('link', { name: 'Services' }).waitFor()
+    // …and the live connection came back (the owner sees Robin again).
+    await owner.page.getByRole('button', { name: /online: .*Robin Live/ }).waitFor()
+
+    // The owner removes Robin: the page stops updating and says why.
+    const removed = await owner.page.request.delete(`/api/v1/accounts/${acme}/members/${memberId}`, { headers: { origin: BASE_URL } })
+    assert.equal(removed.status(), 204)
+    const notice = robin.page.getByTestId('live-ended')
+    await notice.waitFor()
+    assert.match(await notice.innerText(), /Your access to Acme Hosting has ended/)
+    await notice.getByRole('link', { name: 'Go to your accounts' }).waitFor()
+    await screenshot(robin.page, 'live-access-ended')
+    await offline(owner.page, 'Robin Live')
+    assert.deepEqual(errors, [], 'no console errors')
+    await robin.context.close()
     await owner.context.close()
   })
 })

@@ -28,7 +28,24 @@ function event(i: number, actor = 'sarah@acme.test', type: EventInput['type'] = 
 
 /** A live socket straight on the object, as the worker opens it; collects frames. */
 async function subscribe(log: DurableObjectStub<ActivityLog>) {
-  const subscriber: Subscriber = { userId: 'u1', name: 'U', email: 'u@acme.test', memberPath: PATH, events: true, filter: { kind: 'all' }, after: null, page: '' }
+  const subscriber: Subscriber = {
+    connectionId: crypto.randomUUID(),
+    accountId: 'r',
+    sessionId: 's1',
+    impersonationId: null,
+    sessionExpiresAt: Date.now() + 3600_000,
+    impersonationExpiresAt: null,
+    personId: 'u1',
+    userId: 'u1',
+    name: 'U',
+    email: 'u@acme.test',
+    memberPath: PATH,
+    events: true,
+    details: true,
+    filter: { kind: 'all' },
+    after: null,
+    page: '',
+  }
   const res = await log.fetch('https://activity/live', { headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber) } })
   const ws = res.webSocket!
   const frames: Frame[] = []

@@ -166,6 +166,34 @@ describe('activity events', () => {
 })
 
 describe('page views', () => {
+  it('are accepted only from members of that account itself; a support person acting as one counts as that member', async () => {
+    // Protects against: staff of an ancestor (or the platform) writing page views into another account's log.
+    const bluebird = await accountId('Bluebird Bakery')
+    const acme = await accountId('Acme Hosting')
+    const customer = await login('owner@bluebird.test')
+    expect((await api(`/accounts/${bluebird}`, { method: 'PATCH', cookie: customer, json: { pageViewLogging: true } })).status).toBe(200)
+    const view = (cookie: string, account: string, title: string) => api(`/accounts/${account}/activity/page-views`, { method: 'POST', cookie, json: { path: '/x', title } })
+
+    const partner = await login('owner@acme.test')
+    const fromPartner = await view(partner, bluebird, 'Partner peeking')
+    expect(fromPartner.status).toBe(403)
+    expect((await problem(fromPartner)).code).toBe('forbidden')
+    expect((await view(await login('admin@nimbus.test'), acme, 'Platform peeking')).status).toBe(403)
+    // Outside the tree the account does not exist at all.
+    expect((await view(await login('owner@globex.test'), bluebird, 'Stranger')).status).toBe(404)
+    expect(await (await view(customer, bluebird, 'Own dashboard')).json()).toEqual({ logged: true })
+
+    const target = (await env.DB.prepare("SELECT id FROM users WHERE email = 'owner@bluebird.test'").first<{ id: string }>())!.id
+    expect((await api('/impersonation', { method: 'POST', cookie: partner, json: { userId: target, accountId: bluebird, reason: 'Ticket 88: menu looks wrong' } })).status).toBe(201)
+    expect(await (await view(partner, bluebird, 'Acting as the owner')).json()).toEqual({ logged: true })
+
+    const logged = await activity(customer, bluebird, '?kind=all&type=page_view')
+    expect(logged.items.map((e) => [e.target?.label, e.actor?.email, e.subject?.email ?? null])).toEqual([
+      ['Acting as the owner', 'owner@acme.test', 'owner@bluebird.test'],
+      ['Own dashboard', 'owner@bluebird.test', null],
+    ])
+  })
+
   it('are logged where the account logs page views (resellers by default, customers when they turn it on)', async () => {
     const bluebird = await accountId('Bluebird Bakery')
     const owner = await login('owner@bluebird.test')
@@ -338,15 +366,31 @@ describe('GET /api/v1/accounts/:id/activity/live', () => {
     for (const c of [owner, partnerInCustomer, customer]) c.ws.close()
   })
 
-  it('tells every open page about changes (without the details) so it can refresh', async () => {
+  it('tells every open page about changes so it can refresh; labels and actors only to those who may read the log', async () => {
+    // Protects against: members without activity.view learning from change notices what was changed and by whom.
     const acme = await accountId('Acme Hosting')
     const tom = await connect(await login('tom@acme.test'), acme, '?page=Services')
-    await createService(await login('owner@acme.test'), acme, `notice-${unique()}`, ['managed'])
-    await until(() => tom.frames.some((f) => f.type === 'changes'), 'change notice')
-    const changes = tom.frames.flatMap((f) => f.changes ?? [])
-    expect(changes).toEqual([expect.objectContaining({ type: 'service_created', actor: 'owner@acme.test' })])
+    const owner = await connect(await login('owner@acme.test'), acme, '?page=Services')
+    const name = await createService(await login('owner@acme.test'), acme, `notice-${unique()}`, ['managed'])
+    const sid = await serviceId(name)
+    const changes = (c: { frames: Frame[] }) => c.frames.flatMap((f) => (f.type === 'changes' ? (f.changes as unknown[]) : []))
+    await until(() => changes(tom).length > 0 && changes(owner).length > 0, 'change notices')
+    expect(changes(tom)).toEqual([{ type: 'service_created', target: { kind: 'service', id: sid }, accountId: acme, time: expect.any(Number) }])
+    expect(JSON.stringify(tom.frames.filter((f) => f.type === 'changes'))).not.toContain(name)
     expect(tom.frames.some((f) => f.type === 'events')).toBe(false)
+    // The owner may read the log: the notice names the service and who did it, and that it was him.
+    expect(changes(owner)).toEqual([
+      { type: 'service_created', target: { kind: 'service', id: sid, label: name }, actor: 'owner@acme.test', accountId: acme, time: expect.any(Number), mine: true },
+    ])
+
+    // Tom's own change is marked as his (so his page says nothing about it); the owner's notice is not.
+    const his = await createService(await login('tom@acme.test'), acme, `notice-${unique()}`, ['managed'])
+    await until(() => changes(tom).length === 2 && changes(owner).length === 2, 'second notices')
+    expect(changes(tom)[1]).toEqual({ type: 'service_created', target: { kind: 'service', id: await serviceId(his) }, accountId: acme, time: expect.any(Number), mine: true })
+    expect(changes(owner)[1]).toMatchObject({ actor: 'tom@acme.test', target: { label: his } })
+    expect(changes(owner)[1]).not.toHaveProperty('mine')
     tom.ws.close()
+    owner.ws.close()
   })
 })
 

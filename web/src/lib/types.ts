@@ -109,12 +109,17 @@ export interface PresencePerson {
   since: number
 }
 
-/** A data change in the account, as the live socket announces it. */
+/**
+ * A data change in the account, as the live socket announces it. The target's
+ * label and the actor come only to people who may read the activity log.
+ */
 export interface LiveChange {
   type: string
-  target: EventTarget | null
-  /** The actor's email. */
+  target: { kind: string; id: string; label?: string } | null
+  /** The actor's email (null when unknown or not for this person to see). */
   actor: string | null
   accountId: string
   time: number
+  /** This person made the change (in this tab or another). */
+  mine: boolean
 }

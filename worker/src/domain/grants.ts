@@ -77,6 +77,39 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
   ] as const
 }
 
+/**
+ * The grants of some members of one account, by membership id: for decisions
+ * about people other than the caller (what a member may be notified of).
+ */
+export async function grantsOfMembers(db: DB, accountId: string, membershipIds: readonly string[]) {
+  if (!membershipIds.length) return new Map<string, LoadedGrant>()
+  const ids = sql`(SELECT value FROM json_each(${JSON.stringify(membershipIds)}))`
+  const [rows, roleRows] = await db.batch([
+    db
+      .select({
+        membershipId: memberships.id,
+        accountId: memberships.accountId,
+        accountName: accounts.name,
+        status: effectiveStatus(sql`${accounts.path}`).as('status'),
+        path: accounts.path,
+        kind: accounts.kind,
+        level: memberships.level,
+        scope: memberships.scope,
+        parentId: accounts.parentId,
+        parentName: sql<string | null>`NULL`.as('parent_name'),
+      })
+      .from(memberships)
+      .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+      .where(and(eq(memberships.accountId, accountId), sql`${memberships.id} IN ${ids}`)),
+    db
+      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') })
+      .from(membershipRoles)
+      .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
+      .where(sql`${membershipRoles.membershipId} IN ${ids}`),
+  ])
+  return new Map(buildGrants([rows, roleRows]).map((g) => [g.membershipId, g]))
+}
+
 type Queries = ReturnType<typeof grantQueries>
 type GrantRows = readonly [Awaited<Queries[0]>, Awaited<Queries[1]>]
 

@@ -1,15 +1,32 @@
 import { and, eq, ne } from 'drizzle-orm'
 import type { Mailer } from '../adapters/email.ts'
+import { can, type MembershipGrant, type TargetAccount } from '../authz/decide.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { ActivityType } from '../durable/activity-types.ts'
 import { activityTypes } from '../durable/activity-types.ts'
+import { getAccount } from './accounts.ts'
 import { renderEmail, type EmailBrand } from './emails.ts'
+import { grantsOfMembers } from './grants.ts'
 
 const { accounts, memberships, notificationSubscriptions, users } = schema
 
 /** What a member can be emailed about: every action type (page views are never mailed). */
 export const notifiableTypes = activityTypes.filter((t) => t !== 'page_view')
+
+/**
+ * The event types a member may be notified of in their account: those they
+ * may view. The log shows every type to whoever holds `activity.view` there
+ * (within the tree's access), and nothing to anyone else.
+ */
+export function viewableTypes(grant: MembershipGrant | undefined, account: TargetAccount): readonly ActivityType[] {
+  return grant && can([grant], 'activity.view', account).ok ? notifiableTypes : []
+}
+
+/** `viewableTypes` for one member of the account, read from D1. */
+export async function viewableTypesOf(db: DB, account: TargetAccount, membershipId: string) {
+  return viewableTypes((await grantsOfMembers(db, account.id, [membershipId])).get(membershipId), account)
+}
 
 /** The event types a member is emailed about. */
 export async function subscriptionsOf(db: DB, membershipId: string) {
@@ -27,8 +44,10 @@ export async function setSubscriptions(db: DB, accountId: string, membershipId: 
 
 /**
  * Email the members of the event's account who subscribed to its type —
- * except whoever did it. Best effort by design: the event itself is already
- * durable, and a mail outage must not fail the request that caused it.
+ * except whoever did it, and anyone who may not view it any more (their
+ * rights are checked now, not when they subscribed). Best effort by design:
+ * the event itself is already durable, and a mail outage must not fail the
+ * request that caused it.
  */
 export async function notifySubscribers(
   db: DB,
@@ -36,8 +55,8 @@ export async function notifySubscribers(
   event: { accountId: string; type: ActivityType; description: string; actorId: string | null },
   brand: () => Promise<{ brand: EmailBrand; origin: string }>,
 ) {
-  const recipients = await db
-    .select({ email: users.email, accountName: accounts.name })
+  const subscribed = await db
+    .select({ membershipId: memberships.id, email: users.email, accountName: accounts.name })
     .from(notificationSubscriptions)
     .innerJoin(accounts, eq(accounts.id, notificationSubscriptions.accountId))
     .innerJoin(memberships, eq(memberships.id, notificationSubscriptions.membershipId))
@@ -49,6 +68,11 @@ export async function notifySubscribers(
         event.actorId ? ne(users.id, event.actorId) : undefined,
       ),
     )
+  if (!subscribed.length) return 0
+  // Only now, with someone to tell: the account as its people see it (a disabled tree shows them nothing) and their grants.
+  const [account, grants] = await Promise.all([getAccount(db, event.accountId), grantsOfMembers(db, event.accountId, subscribed.map((r) => r.membershipId))])
+  if (!account || account.blocked) return 0
+  const recipients = subscribed.filter((r) => viewableTypes(grants.get(r.membershipId), account).includes(event.type))
   if (!recipients.length) return 0
   const accountName = recipients[0]!.accountName
   const { brand: look, origin } = await brand()

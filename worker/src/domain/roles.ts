@@ -88,6 +88,16 @@ export async function levelsHoldingRole(db: DB, accountId: string, roleId: strin
   return rows.map((r) => r.level)
 }
 
+/** The memberships of an account that hold a role. */
+export async function membershipsHoldingRole(db: DB, accountId: string, roleId: string) {
+  const rows = await db
+    .select({ id: memberships.id })
+    .from(membershipRoles)
+    .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
+    .where(and(eq(membershipRoles.roleId, roleId), eq(memberships.accountId, accountId)))
+  return rows.map((r) => r.id)
+}
+
 /**
  * Resolve role ids for a membership of `accountId`: built-in keys or custom
  * roles of that same account. Unknown ids come back in `unknown`.

@@ -2,6 +2,8 @@ import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { activityTypes, eventKinds } from './activity-types.ts'
+import { liveClose, type LiveCloseKind } from './live-close.ts'
+import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
 
 /** What the worker sends to append one event (validated again here: RPC arguments are input). */
 export const EventInput = z.object({
@@ -40,6 +42,18 @@ export type EventFilter = z.infer<typeof EventFilter>
 
 /** Who is on the other end of a live socket, set by the worker after authorization. */
 export const Subscriber = z.object({
+  /** The socket's row in D1's live_connections, naming the rights that opened it (rule 15). */
+  connectionId: z.string().min(1).max(64),
+  /** The account whose log this is. */
+  accountId: z.string().min(1).max(64),
+  sessionId: z.string().max(64),
+  impersonationId: z.string().max(64).nullable(),
+  /** When the session runs out, as known at connect (it slides on while used: D1 decides then). */
+  sessionExpiresAt: z.number().int(),
+  /** When the impersonation runs out (it never slides). */
+  impersonationExpiresAt: z.number().int().nullable(),
+  /** The person behind the socket (the impersonator while impersonating): their own changes come marked `mine`. */
+  personId: z.string(),
   userId: z.string(),
   name: z.string(),
   email: z.string(),
@@ -47,11 +61,18 @@ export const Subscriber = z.object({
   memberPath: z.string(),
   /** Full events (needs activity.view) or only presence and change notices. */
   events: z.boolean(),
+  /** Change notices with target labels and actors (activity.view); without, only what a page needs to refresh. */
+  details: z.boolean(),
   filter: EventFilter,
   after: z.number().int().min(0).nullable(),
   page: z.string().max(200).default(''),
 })
 export type Subscriber = z.infer<typeof Subscriber>
+
+const CloseRequest = z.object({
+  ids: z.array(z.string().min(1).max(64)).max(10_000),
+  kind: z.enum(Object.keys(liveClose) as [LiveCloseKind, ...LiveCloseKind[]]),
+})
 
 const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('page'), page: z.string().max(200) }),
@@ -71,6 +92,12 @@ const MAX_PRESENCE = 100
 const DAY = 24 * 60 * 60 * 1000
 /** Sign-ins and sign-outs change no data: open pages need no notice of them. */
 const SESSION_EVENTS = new Set(['login', 'login_failed', 'logout'])
+/** The backstop of rule 15: while it holds sockets, the log re-checks their rights in D1 at least this often. */
+const LIVE_CHECK_MS = 60_000
+/** A connection's row is written just before its socket arrives: younger rows are never swept. */
+const SWEEP_GRACE_MS = 60_000
+/** How long the log remembers connections it was told to close, for a socket still on its way. */
+const ENDED_MEMORY_MS = 60_000
 
 /** Migrations of this object's own SQLite storage, run once each, in order. */
 const migrations = [
@@ -204,6 +231,11 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
   private lastFlushStart = 0
   private lastFlushEnd = 0
   private presenceTimer: ReturnType<typeof setTimeout> | null = null
+  /**
+   * Connections the worker closed (rule 15) in the last minute, by id: a socket
+   * whose handover was under way when the close came is ended as it arrives.
+   */
+  private ended = new Map<string, { kind: LiveCloseKind; at: number }>()
   /** Test hook: fail the next N forwarded appends (set through runInDurableObject). */
   failNextForwards = 0
 
@@ -232,6 +264,10 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
 
   private setMeta(key: string, value: string) {
     this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value)
+  }
+
+  private deleteMeta(key: string) {
+    this.sql.exec('DELETE FROM meta WHERE key = ?', key)
   }
 
   /**
@@ -342,10 +378,120 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       }
     }
     this.applyRetention()
-    // Next wake-up: the earliest pending forward, or tomorrow's retention pass.
+    const liveCheck = await this.checkLive()
+    // Next wake-up: the earliest pending forward, the next check of live sockets, or tomorrow's retention pass.
     const next = this.sql.exec('SELECT min(next_at) AS at FROM outbox').toArray()[0]?.at
     const due = next === null || next === undefined ? Date.now() + DAY : Math.max(Number(next), Date.now())
-    await this.ctx.storage.setAlarm(Math.min(due, Date.now() + DAY))
+    await this.ctx.storage.setAlarm(Math.min(due, Date.now() + DAY, liveCheck ?? Infinity))
+  }
+
+  /**
+   * The backstop of rule 15, run by the alarm when due (at most LIVE_CHECK_MS
+   * apart while sockets are open, and at a session's or impersonation's
+   * expiry): ask D1 whether the rights behind each socket still hold and
+   * close those that do not, with the code that says why. The worker closes
+   * sockets itself when it revokes something; this catches any path that
+   * forgot to, and expiries nobody acts on. Returns when the next check is
+   * due, or null when no socket is open.
+   */
+  private async checkLive(now = Date.now()): Promise<number | null> {
+    const sockets = this.openSockets().map((ws) => ({ ws, sub: ws.deserializeAttachment() as Attachment }))
+    if (!sockets.length) {
+      this.deleteMeta('live_check_at')
+      return null
+    }
+    const dueAt = Number(this.meta('live_check_at') ?? 0)
+    if (now < dueAt) return dueAt
+    const scheduled = this.meta('live_check_at')
+    const accountId = sockets.find((s) => s.sub.accountId)?.sub.accountId
+    let status: Map<string, ConnectionStatus> | null = null
+    if (accountId) {
+      try {
+        status = new Map((await connectionStatus(this.env.DB, accountId, now)).map((r) => [r.id, r]))
+      } catch (error) {
+        // D1 unreachable: only what the object knows itself (expiries) ends sockets now; the next check asks again.
+        console.error('live check: D1 did not answer', error)
+      }
+    }
+    let next = now + LIVE_CHECK_MS
+    const open = new Set<string>()
+    let closed = false
+    for (const { ws, sub } of sockets) {
+      const row = status?.get(sub.connectionId)
+      const end = liveVerdict(sub, status ? (row ?? 'unregistered') : 'unknown', now)
+      if (end) {
+        this.end(ws, end)
+        closed = true
+        continue
+      }
+      open.add(sub.connectionId)
+      if (row?.sessionExpiresAt && row.sessionExpiresAt !== sub.sessionExpiresAt) ws.serializeAttachment({ ...sub, sessionExpiresAt: row.sessionExpiresAt })
+      for (const at of [row?.sessionExpiresAt ?? sub.sessionExpiresAt, sub.impersonationExpiresAt]) if (typeof at === 'number' && Number.isFinite(at)) next = Math.min(next, at)
+    }
+    if (closed) {
+      this.groups = null
+      this.schedulePresence()
+    }
+    // Rows whose socket is gone without its close reaching the object (a deploy, an eviction). A row
+    // is written just before its socket arrives, so young rows stay.
+    const stale = status ? [...status.values()].filter((r) => !open.has(r.id) && r.openedAt < now - SWEEP_GRACE_MS).map((r) => r.id) : []
+    if (stale.length) {
+      try {
+        await forgetConnections(this.env.DB, stale)
+      } catch (error) {
+        console.error('live check: could not forget rows of closed sockets', error)
+      }
+    }
+    // A socket that opened meanwhile may have asked for an earlier check.
+    const asked = this.meta('live_check_at')
+    if (asked !== scheduled && asked !== null) next = Math.min(next, Number(asked))
+    else if (!open.size) {
+      this.deleteMeta('live_check_at')
+      return null
+    }
+    next = Math.max(next, now + 1000)
+    this.setMeta('live_check_at', String(next))
+    return next
+  }
+
+  /** Have the backstop check run by `at` at the latest (a socket opened, with its expiries). */
+  private scheduleLiveCheck(at: number) {
+    const due = this.meta('live_check_at')
+    if (due === null || Number(due) > at) this.setMeta('live_check_at', String(at))
+    void this.ensureAlarm(at)
+  }
+
+  /** Close one socket for a reason of rule 15. */
+  private end(ws: WebSocket, kind: LiveCloseKind) {
+    const { code, reason } = liveClose[kind]
+    try {
+      ws.close(code, reason)
+    } catch {}
+  }
+
+  /**
+   * Close the sockets of these connections, because the rights that opened
+   * them ended or changed (rule 15; called by the worker's domain/live.ts).
+   * Returns how many were open here.
+   */
+  async closeConnections(ids: string[], kind: LiveCloseKind): Promise<number> {
+    const input = CloseRequest.parse({ ids, kind })
+    const wanted = new Set(input.ids)
+    const now = Date.now()
+    for (const [id, e] of this.ended) if (e.at < now - ENDED_MEMORY_MS) this.ended.delete(id)
+    for (const id of wanted) this.ended.set(id, { kind: input.kind, at: now })
+    let closed = 0
+    for (const ws of this.ctx.getWebSockets()) {
+      const sub = ws.deserializeAttachment() as Attachment | null
+      if (!sub || !wanted.has(sub.connectionId)) continue
+      this.end(ws, input.kind)
+      closed++
+    }
+    if (closed) {
+      this.groups = null
+      this.schedulePresence()
+    }
+    return closed
   }
 
   /** Delete events past the retention window, keeping the chain verifiable from its anchor. */
@@ -494,6 +640,13 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     const lastSeq = Number(this.meta('last_seq') ?? 0)
     const attachment: Attachment = { ...subscriber, connectedAt: Date.now(), replayedUpTo: lastSeq }
     server.serializeAttachment(attachment)
+    // Closed by the worker while on its way here: it ends as it arrives, before it hears anything.
+    const ended = this.ended.get(subscriber.connectionId)
+    if (ended) {
+      this.end(server, ended.kind)
+      return new Response(null, { status: 101, webSocket: client })
+    }
+    this.scheduleLiveCheck(Math.min(Date.now() + LIVE_CHECK_MS, subscriber.sessionExpiresAt, subscriber.impersonationExpiresAt ?? Infinity))
     this.groups = null
     if (subscriber.events) {
       // Replay synchronously: no append can interleave, so nothing is missed or doubled.
@@ -530,11 +683,24 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     } catch {}
     this.groups = null
     this.schedulePresence()
+    await this.forget(ws)
   }
 
-  async webSocketError() {
+  async webSocketError(ws: WebSocket) {
     this.groups = null
     this.schedulePresence()
+    await this.forget(ws)
+  }
+
+  /** Drop a closed socket's row in D1 (if this fails, the next check's sweep does it). */
+  private async forget(ws: WebSocket) {
+    const sub = ws.deserializeAttachment() as Attachment | null
+    if (!sub?.connectionId) return
+    try {
+      await forgetConnections(this.env.DB, [sub.connectionId])
+    } catch (error) {
+      console.error('could not forget a live connection', error)
+    }
   }
 
   private openSockets() {
@@ -580,13 +746,13 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     const groups = new Map<string, Group>()
     for (const ws of this.openSockets()) {
       const sub = ws.deserializeAttachment() as Attachment
-      const key = JSON.stringify([sub.events, sub.events ? sub.filter : null])
+      const key = JSON.stringify([sub.events, sub.events ? sub.filter : !!sub.details])
       let group = groups.get(key)
       if (!group) {
         const words = sub.events && sub.filter.q ? (sub.filter.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : null
-        groups.set(key, (group = { events: sub.events, filter: sub.filter, words, sockets: [] }))
+        groups.set(key, (group = { events: sub.events, details: !!sub.details, filter: sub.filter, words, sockets: [] }))
       }
-      group.sockets.push({ ws, replayedUpTo: sub.replayedUpTo })
+      group.sockets.push({ ws, replayedUpTo: sub.replayedUpTo, personId: sub.personId })
     }
     return (this.groups = groups)
   }
@@ -624,13 +790,16 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       const group = groups.get(key)
       if (!group) continue
       const frames: string[] = []
-      for (let i = 0; i < queue.length; i += FRAME_EVENTS) frames.push(frameOf(group.events, queue.slice(i, i + FRAME_EVENTS)))
-      for (const { ws, replayedUpTo } of group.sockets) {
+      for (let i = 0; i < queue.length; i += FRAME_EVENTS) frames.push(frameOf(group, queue.slice(i, i + FRAME_EVENTS)))
+      // Change notices tell a person which changes were their own: only their sockets get frames of their own.
+      const actors = group.events ? null : new Set(queue.map((e) => e.actor?.id))
+      for (const { ws, replayedUpTo, personId } of group.sockets) {
         try {
+          const own = actors?.has(personId) ? personId : null
           // A socket that joined after these events were queued got them in its replay.
-          if (replayedUpTo >= queue[0]!.seq) {
+          if (replayedUpTo >= queue[0]!.seq || own) {
             const fresh = queue.filter((e) => e.seq > replayedUpTo)
-            for (let i = 0; i < fresh.length; i += FRAME_EVENTS) ws.send(frameOf(group.events, fresh.slice(i, i + FRAME_EVENTS)))
+            for (let i = 0; i < fresh.length; i += FRAME_EVENTS) ws.send(frameOf(group, fresh.slice(i, i + FRAME_EVENTS), own))
           } else for (const frame of frames) ws.send(frame)
         } catch {}
       }
@@ -642,18 +811,52 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
 
 interface Group {
   events: boolean
+  /** For change notices: labels and actors (activity.view) or not. */
+  details: boolean
   filter: EventFilter
   words: string[] | null
-  sockets: { ws: WebSocket; replayedUpTo: number }[]
+  sockets: { ws: WebSocket; replayedUpTo: number; personId: string }[]
 }
 
-/** One frame: full events for activity subscribers, change notices for the rest. */
-function frameOf(events: boolean, slice: ActivityEvent[]) {
-  return JSON.stringify(
-    events
-      ? { type: 'events', events: slice }
-      : { type: 'changes', changes: slice.map((e) => ({ type: e.type, target: e.target, actor: e.actor?.email ?? null, accountId: e.accountId, time: e.time })) },
-  )
+/**
+ * One frame: full events for activity subscribers, change notices for the
+ * rest. A notice carries what a page needs to refresh (type, target kind and
+ * id, account, time); the target's label and the actor only for those who
+ * may read the log (item 4 of the security review: nothing the receiver may
+ * not view). `me` marks the person's own changes.
+ */
+function frameOf(group: Pick<Group, 'events' | 'details'>, slice: ActivityEvent[], me: string | null = null) {
+  if (group.events) return JSON.stringify({ type: 'events', events: slice })
+  return JSON.stringify({ type: 'changes', changes: slice.map((e) => changeNotice(e, group.details, me)) })
+}
+
+function changeNotice(e: ActivityEvent, details: boolean, me: string | null) {
+  const target = e.target && (details ? e.target : { kind: e.target.kind, id: e.target.id })
+  return {
+    type: e.type,
+    target,
+    ...(details && { actor: e.actor?.email ?? null }),
+    accountId: e.accountId,
+    time: e.time,
+    ...(me !== null && e.actor?.id === me && { mine: true }),
+  }
+}
+
+/**
+ * Whether a live socket must end, and why (rule 15), from its attachment and
+ * its connection's row in D1 (`unregistered`: no row, so the worker closed it
+ * but the close did not arrive — reconnecting authorizes afresh; `unknown`:
+ * D1 did not answer).
+ */
+function liveVerdict(sub: Attachment, row: ConnectionStatus | 'unregistered' | 'unknown', now: number): LiveCloseKind | null {
+  // The impersonation's end is fixed: no need to ask anyone.
+  if (sub.impersonationExpiresAt !== null && sub.impersonationExpiresAt !== undefined && sub.impersonationExpiresAt <= now) return 'impersonationEnded'
+  if (row === 'unknown') return sub.sessionExpiresAt <= now ? 'signedOut' : null
+  if (row === 'unregistered') return 'rightsChanged'
+  if (!row.sessionOk) return 'signedOut'
+  if (!row.impersonationOk) return 'impersonationEnded'
+  if (!row.accessOk) return 'accessEnded'
+  return null
 }
 
 /** The parent account (id and path) to forward to, or null at a reseller or the platform. */

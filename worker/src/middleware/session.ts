@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { closeLiveConnections } from '../domain/live.ts'
 import { validateSessionToken, type SessionLifetime } from '../domain/sessions.ts'
 import type { AppEnv, Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
@@ -57,6 +58,7 @@ export const session = () =>
         if (result.lapsed) {
           const facts = await factsFor(c, result.lapsed)
           if (facts) await recordImpersonation(c, 'impersonation_end', facts, result.principal.memberships, 'expired after 60 minutes')
+          await closeLiveConnections(c.env, c.var.db, { impersonationId: result.lapsed.id }, 'impersonationEnded')
         }
       }
     }

@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { activityLog, pageViewsLogged } from '../domain/activity.ts'
+import { forgetLiveConnection, registerLiveConnection } from '../domain/live.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-log.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
+import { authorize, decide, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
@@ -189,7 +190,7 @@ export const activity = createRouter()
       tags: ['Activity'],
       summary: 'Live events, presence and change notices over a WebSocket',
       description:
-        'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates.',
+        'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`: type, target kind and id, account, time, `mine` on your own; the target\'s label and the actor only with `activity.view`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates. The socket lives no longer than the rights that opened it: the server closes it with 4401 (signed out: session ended or expired), 4403 (access ended: membership removed, account disabled or deleted), 4410 (the impersonation ended) — do not reconnect — or 4409 (rights changed: reconnect, you are authorized afresh).',
       request: {
         params: AccountParam,
         query: FilterQuery.extend({
@@ -209,20 +210,43 @@ export const activity = createRouter()
       const q = c.req.valid('query')
       const wantsEvents = q.events === '1'
       if (wantsEvents) authorize(ctx, 'activity.view')
+      const { principal, account, via } = ctx
+      const imp = principal.impersonation
+      // Rule 15: the socket is registered with the rights that open it, so ending any of them closes it.
+      const connectionId = await registerLiveConnection(c.var.db, {
+        session: principal.session,
+        userId: imp ? imp.impersonator.id : principal.user.id,
+        impersonation: imp,
+        membership: via,
+        account,
+      })
+      if (!connectionId) throw new AppError('unauthenticated', 'Your session or access ended while connecting.')
       const subscriber: Subscriber = {
-        userId: ctx.principal.user.id,
-        name: ctx.principal.user.name,
-        email: ctx.principal.user.email,
-        memberPath: ctx.via.path,
+        connectionId,
+        accountId: account.id,
+        sessionId: principal.session.id,
+        impersonationId: imp?.id ?? null,
+        sessionExpiresAt: principal.session.expiresAt,
+        impersonationExpiresAt: imp?.expiresAt ?? null,
+        personId: imp ? imp.impersonator.id : principal.user.id,
+        userId: principal.user.id,
+        name: principal.user.name,
+        email: principal.user.email,
+        memberPath: via.path,
         events: wantsEvents,
+        // Change notices name targets and actors only for those who may read the log.
+        details: decide(ctx, 'activity.view', account).ok,
         filter: toFilter(q),
         after: q.after ?? null,
         page: q.page,
       }
-      const res = await activityLog(c.env, ctx.account.id).fetch('https://activity/live', {
+      const res = await activityLog(c.env, account.id).fetch('https://activity/live', {
         headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber) },
       })
-      if (!res.webSocket) throw new Error(`activity log refused the socket: ${res.status}`)
+      if (!res.webSocket) {
+        await forgetLiveConnection(c.var.db, connectionId)
+        throw new Error(`activity log refused the socket: ${res.status}`)
+      }
       return new Response(null, { status: 101, webSocket: res.webSocket })
     },
   )
@@ -234,7 +258,8 @@ export const activity = createRouter()
       middleware: [requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Record that the caller opened a page',
-      description: 'Called by the web app on navigation. Logged when the account has page-view logging on. 120 per session per minute.',
+      description:
+        'Called by the web app on navigation. Logged when the account has page-view logging on. Only from members of the account itself (someone acting as one counts as that member); people reaching it from an ancestor get 403. 120 per session per minute.',
       request: {
         params: AccountParam,
         body: {
@@ -242,10 +267,13 @@ export const activity = createRouter()
           content: { 'application/json': { schema: z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) }) } },
         },
       },
-      responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 404, 429) },
+      responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 403, 404, 429) },
     }),
     async (c) => {
       const ctx = c.var.access
+      // A page view is a member's own navigation of their own account: staff of an ancestor (who reach
+      // it, so 403 hides nothing) write none into it. Acting as a member, one is that member here.
+      if (ctx.via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Page views are recorded only for members of this account.')
       const { path, title } = c.req.valid('json')
       const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
       if (count && count.count > PAGE_VIEW_WINDOW.max) {

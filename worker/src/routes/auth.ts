@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { argon2Params, dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
+import { closeLiveConnections } from '../domain/live.ts'
 import { loginRefusal, refusalMessage } from '../domain/lifecycle.ts'
 import { portalRefusal } from '../domain/portal.ts'
 import { createSession, endImpersonation, invalidateSession } from '../domain/sessions.ts'
@@ -120,6 +121,7 @@ export const auth = createRouter()
         if (facts) await recordImpersonation(c, 'impersonation_end', facts, imp.ceiling, 'signed out')
       }
       await invalidateSession(c.var.db, principal.session.id)
+      await closeLiveConnections(c.env, c.var.db, { sessionId: principal.session.id }, 'signedOut')
       // The person who signs out is the one behind the session, whoever they were acting as.
       const self = imp ? { id: imp.impersonator.id, email: imp.impersonator.email } : { id: principal.user.id, email: principal.user.email }
       await Promise.all(

@@ -3,6 +3,7 @@ import { mailerFor } from '../adapters/email.ts'
 import { emailBrandFor, renderEmail } from '../domain/emails.ts'
 import { canImpersonate } from '../authz/impersonation.ts'
 import { startImpersonation } from '../domain/impersonation.ts'
+import { closeLiveConnections } from '../domain/live.ts'
 import { getMemberByUser } from '../domain/members.ts'
 import { endImpersonation } from '../domain/sessions.ts'
 import { AppError } from '../errors.ts'
@@ -125,6 +126,7 @@ export const impersonationRoutes = createRouter()
           reason: imp.reason,
         })
         if (facts) await recordImpersonation(c, 'impersonation_end', facts, imp.ceiling, 'exit')
+        await closeLiveConnections(c.env, c.var.db, { impersonationId: imp.id }, 'impersonationEnded')
       }
       return c.body(null, 204)
     },

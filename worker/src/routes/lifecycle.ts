@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { disableAccount, enableAccount, mayUndo, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
+import { liveAccountClosed } from '../domain/live.ts'
 import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'
 import { requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
@@ -61,6 +62,7 @@ function lifecycle(kind: Kind) {
         act(c, async (ctx, child) => {
           const body = c.req.valid('json')
           if (!(await disableAccount(c.var.db, child, { ...body, byPath: ctx.via.path }))) throw new AppError('conflict', `Only an active ${noun} can be disabled.`)
+          await liveAccountClosed(c.env, c.var.db, child, 'disabled')
           return { type: 'account_disabled', description: `${ctx.principal.user.email} disabled ${child.name}: ${body.reason}` }
         }),
     )
@@ -99,6 +101,7 @@ function lifecycle(kind: Kind) {
         act(c, async (ctx, child) => {
           const purgeAfter = await softDeleteAccount(c.var.db, child, ctx.via.path)
           if (!purgeAfter) throw new AppError('conflict', `This ${noun} is already deleted.`)
+          await liveAccountClosed(c.env, c.var.db, child, 'deleted')
           return { type: 'account_deleted', description: `${ctx.principal.user.email} deleted ${child.name} (purged after ${new Date(purgeAfter).toISOString().slice(0, 10)} unless restored)` }
         }),
     )

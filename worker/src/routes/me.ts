@@ -9,6 +9,7 @@ import { changeEmail, changePassword, emailChangedNotice } from '../domain/crede
 import { emailBrandFor } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import { deviceIdOf } from '../domain/known-devices.ts'
+import { closeLiveConnections } from '../domain/live.ts'
 import type { Principal, RevokedImpersonation } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
@@ -37,13 +38,17 @@ function keepOf<E extends AppEnv>(c: Context<E>, principal: Principal) {
   return { sessionId: principal.session.id, deviceId: deviceIdOf(deviceCookie(c)) }
 }
 
-/** Record the end of impersonations that the person's other sessions were running (ended by a credential change). */
+/**
+ * Record the end of impersonations that the person's other sessions were running (ended by a credential change),
+ * and close those sessions' live sockets (rule 15).
+ */
 async function recordRevoked<E extends AppEnv>(c: Context<E>, principal: Principal, ended: RevokedImpersonation[], why: string) {
   const impersonator = { id: principal.user.id, email: principal.user.email }
   for (const imp of ended) {
     const facts = await factsFor(c, { id: imp.id, impersonator, target: imp.target, accountId: imp.accountId, reason: imp.reason })
     if (facts) await recordImpersonation(c, 'impersonation_end', facts, principal.memberships, imp.lapsed ? 'expired after 60 minutes' : why)
   }
+  await closeLiveConnections(c.env, c.var.db, { userIds: [principal.user.id], keepSessionId: principal.session.id }, 'signedOut')
 }
 
 /** Where a change to the person's own profile is logged: every account they belong to. */

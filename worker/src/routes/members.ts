@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
 import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
 import { LimitReached } from '../domain/limits.ts'
+import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import type { AppEnv } from '../env.ts'
@@ -142,6 +143,7 @@ export const members = createRouter()
         if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
         throw error
       }
+      await liveRightsChanged(c.env, c.var.db, [memberId])
       const member = (await getMember(c.var.db, ctx.account.id, memberId))!
       const changed = [body.level && 'level', body.roles && 'roles', body.scope && 'scope'].filter(Boolean).join(', ')
       await audit(c, ctx.account, {
@@ -173,6 +175,7 @@ export const members = createRouter()
       const removal = canRemoveMember(ctx.grants, ctx.ceiling, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
       if (!removal.ok) throw new AppError(removal.code, removal.detail)
       await deleteMember(c.var.db, ctx.account.id, memberId)
+      await liveMemberRemoved(c.env, c.var.db, { id: memberId, userId: current.user.id })
       await audit(c, ctx.account, {
         type: 'member_deleted',
         target: { kind: 'member', id: memberId, label: current.user.email },

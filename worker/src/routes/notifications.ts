@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
 import { getMember, type Member } from '../domain/members.ts'
-import { notifiableTypes, setSubscriptions, subscriptionsOf } from '../domain/notifications.ts'
-import { AppError } from '../errors.ts'
+import { notifiableTypes, setSubscriptions, subscriptionsOf, viewableTypesOf } from '../domain/notifications.ts'
+import { AppError, fieldError } from '../errors.ts'
 import { authorize, requireAccount, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
@@ -36,7 +36,7 @@ export const notificationRoutes = createRouter()
       middleware: [requireAccount(), memberSettings()] as const,
       tags: ['Staff'],
       summary: 'The event types this member is emailed about',
-      description: 'The member themself, or `staff.manage`. `available` lists every type that can be chosen.',
+      description: 'The member themself, or `staff.manage`. `available` lists the types this member can choose: those they may view (all of them with `activity.view`, else none).',
       request: { params: MemberParams },
       responses: {
         200: { description: 'OK', content: { 'application/json': { schema: Types.extend({ available: z.array(z.string()) }) } } },
@@ -44,8 +44,9 @@ export const notificationRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { member } = c.var
-      return c.json({ types: await subscriptionsOf(c.var.db, member.id), available: [...notifiableTypes] }, 200)
+      const { access: ctx, member } = c.var
+      const [types, available] = await Promise.all([subscriptionsOf(c.var.db, member.id), viewableTypesOf(c.var.db, ctx.account, member.id)])
+      return c.json({ types, available: [...available] }, 200)
     },
   )
   .openapi(
@@ -56,13 +57,16 @@ export const notificationRoutes = createRouter()
       middleware: [requireAccount(), memberSettings()] as const,
       tags: ['Staff'],
       summary: 'Choose the event types this member is emailed about (through the email adapter)',
-      description: 'The member themself, or `staff.manage`. Chooses the event types the member is emailed about; only types the member may view can be chosen.',
+      description: 'The member themself, or `staff.manage`. Chooses the event types the member is emailed about: only types the member may view (403 naming `types` otherwise); emails are sent only while they still may.',
       request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: Types } } } },
       responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Types } } }, ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const { access: ctx, member } = c.var
       const types = [...new Set(c.req.valid('json').types)] as (typeof notifiableTypes)[number][]
+      const viewable = new Set(await viewableTypesOf(c.var.db, ctx.account, member.id))
+      const hidden = types.filter((t) => !viewable.has(t))
+      if (hidden.length) throw fieldError('forbidden', 'types', `${member.user.email} may not view these events, so cannot be emailed about them: ${hidden.join(', ')}.`)
       await setSubscriptions(c.var.db, ctx.account.id, member.id, types)
       await audit(c, ctx.account, {
         type: 'notifications_updated',

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { isPermission, type Permission } from '../authz/catalogue.ts'
 import { canWriteRole } from '../authz/grants.ts'
 import { parsePermissions } from '../domain/grants.ts'
-import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
+import { liveRightsChanged } from '../domain/live.ts'
+import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, membershipsHoldingRole, roleNameTaken, updateRole } from '../domain/roles.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
@@ -107,6 +108,7 @@ export const roles = createRouter()
       }
       if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')
       await updateRole(c.var.db, roleId, body)
+      if (body.permissions) await liveRightsChanged(c.env, c.var.db, await membershipsHoldingRole(c.var.db, ctx.account.id, roleId))
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
       await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
       return c.json({ role }, 200)
@@ -132,7 +134,9 @@ export const roles = createRouter()
         const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
         throw builtin ? new AppError('forbidden', 'Built-in roles cannot be deleted.') : new AppError('not_found', 'No role with that id.')
       }
+      const holders = await membershipsHoldingRole(c.var.db, ctx.account.id, roleId)
       await deleteRole(c.var.db, roleId)
+      await liveRightsChanged(c.env, c.var.db, holders)
       await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })
       return c.body(null, 204)
     },

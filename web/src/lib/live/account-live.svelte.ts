@@ -2,22 +2,34 @@
  * The shell's one socket per tab to the current account's live endpoint
  * (events=0): who else is online and on which page, and notices of data
  * changes. It tells the server which page the tab shows, on connecting and on
- * every navigation.
+ * every navigation. When the server ends it for good (signed out, access or
+ * impersonation ended) `ended` says why, so the shell can tell the person.
  */
 import type { LiveChange, PresencePerson } from '$lib/types'
-import { LiveSocket, liveUrl } from './socket.svelte'
+import { LiveSocket, liveUrl, type LiveEnd } from './socket.svelte'
+
+/**
+ * An ending is shown only if the tab is still here this long after it: a
+ * sign-out or an exit from this very tab navigates away first.
+ */
+const END_GRACE_MS = 1000
 
 export class AccountLive {
   /** Everyone online in the account (the server includes this user). */
   people = $state<PresencePerson[]>([])
+  /** Why live updates stopped for good, once it is worth saying. */
+  ended = $state<LiveEnd | null>(null)
 
   private socket: LiveSocket
   private page: string
+  private endTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     accountId: string,
     page: string,
     private onChanges: (changes: LiveChange[]) => void,
+    /** The person's rights changed: refresh the page (menu, data); the socket reconnects after. */
+    onRightsChanged: () => Promise<unknown>,
   ) {
     this.page = page
     this.socket = new LiveSocket({
@@ -26,6 +38,12 @@ export class AccountLive {
         if (frame.type === 'presence') this.people = frame.people
         else if (frame.type === 'changes' && frame.changes.length) this.onChanges(frame.changes)
       },
+      onEnd: (why) => {
+        this.people = []
+        clearTimeout(this.endTimer)
+        this.endTimer = setTimeout(() => (this.ended = why), END_GRACE_MS)
+      },
+      onRightsChanged,
     })
   }
 
@@ -38,6 +56,7 @@ export class AccountLive {
   }
 
   stop() {
+    clearTimeout(this.endTimer)
     this.socket.stop()
     this.people = []
   }

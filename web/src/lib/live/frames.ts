@@ -76,11 +76,18 @@ function person(v: unknown): PresencePerson | null {
   return { userId: v.userId, name: v.name, email: v.email, page: isString(v.page) ? v.page : '', since: isNumber(v.since) ? v.since : 0 }
 }
 
+/** A notice's target: its label comes only to those who may read the log. */
+function changeTarget(v: unknown): LiveChange['target'] | undefined {
+  if (v === null) return null
+  if (!isObject(v) || !isString(v.kind) || !isString(v.id)) return undefined
+  return isString(v.label) ? { kind: v.kind, id: v.id, label: v.label } : { kind: v.kind, id: v.id }
+}
+
 function change(v: unknown): LiveChange | null {
   if (!isObject(v) || !isString(v.type) || !isString(v.accountId)) return null
-  const t = target(v.target)
+  const t = changeTarget(v.target)
   if (t === undefined) return null
-  return { type: v.type, target: t, actor: isString(v.actor) ? v.actor : null, accountId: v.accountId, time: isNumber(v.time) ? v.time : Date.now() }
+  return { type: v.type, target: t, actor: isString(v.actor) ? v.actor : null, accountId: v.accountId, time: isNumber(v.time) ? v.time : Date.now(), mine: v.mine === true }
 }
 
 /** Keep the items that parse. */

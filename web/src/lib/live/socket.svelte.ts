@@ -4,10 +4,20 @@
  * every 30 s so idle proxies keep it open, and hands every parsed frame to its
  * owner. The URL is asked for again on each connection, so a resumed events
  * socket can say which events it has already seen (`after`).
+ *
+ * The server closes a socket when the right that opened it ends (rule 15),
+ * with a code that says why (worker/src/durable/live-close.ts): signed out,
+ * access ended or impersonation ended stop it for good (`ended`, and the
+ * owner is told); rights changed reconnects once the owner has refreshed what
+ * the page shows, so the new connection is authorized with the new rights.
  */
+import { liveCloseKind, type LiveCloseKind } from '../../../../worker/src/durable/live-close'
 import { parseFrame, type ServerFrame } from './frames'
 
-export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting'
+export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'ended'
+
+/** Why the server ended a socket for good. */
+export type LiveEnd = Exclude<LiveCloseKind, 'rightsChanged'>
 
 const BACKOFF_MS = [1000, 2000, 5000, 10_000]
 const PING_MS = 30_000
@@ -32,6 +42,10 @@ export class LiveSocket {
       /** The URL to connect to now. */
       url: () => string
       onFrame: (frame: ServerFrame) => void
+      /** The server ended the socket for good: no reconnect follows. */
+      onEnd?: (why: LiveEnd) => void
+      /** The person's rights changed: refresh what depends on them; the socket reconnects when this settles. */
+      onRightsChanged?: () => Promise<unknown> | void
     },
   ) {}
 
@@ -83,13 +97,39 @@ export class LiveSocket {
       const frame = parseFrame(message.data)
       if (frame) this.options.onFrame(frame)
     }
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       clearInterval(this.pingTimer)
       if (this.ws === ws) this.ws = null
-      this.retry()
+      const kind = liveCloseKind(event.code)
+      if (kind === 'rightsChanged') this.reauthorize()
+      else if (kind) this.end(kind)
+      else this.retry()
     }
     // An error is followed by close, which schedules the retry.
     ws.onerror = () => {}
+  }
+
+  /** Stop for good: the right behind the socket ended (reconnecting would be refused). */
+  private end(why: LiveEnd) {
+    this.running = false
+    clearTimeout(this.retryTimer)
+    this.status = 'ended'
+    this.options.onEnd?.(why)
+  }
+
+  /** Reconnect after the owner refreshed (a little spread, so a role's many holders do not arrive at once). */
+  private async reauthorize() {
+    if (!this.running) return
+    this.status = 'reconnecting'
+    try {
+      await this.options.onRightsChanged?.()
+    } catch {
+      // A failed refresh shows its own error; the socket still tries again.
+    }
+    if (!this.running || this.ws) return
+    this.attempt = 0
+    clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => this.connect(), 200 + Math.random() * 800)
   }
 
   private retry() {

@@ -3,6 +3,7 @@
  * that resumes after the newest event shown, and drops any event already on
  * screen, so reconnects neither miss nor double anything.
  */
+import { invalidateAll } from '$app/navigation'
 import { LiveSocket, liveUrl } from '$lib/live/socket.svelte'
 import type { ActivityEvent } from '$lib/types'
 
@@ -39,6 +40,9 @@ export class LiveEvents {
       onFrame: (frame) => {
         if (frame.type === 'events') this.receive(frame.events)
       },
+      // Rights changed: reload the page first (it may no longer be allowed), then resume. An ending for good
+      // shows as the status; the shell says why.
+      onRightsChanged: () => invalidateAll(),
     })
   }
 
