@@ -549,7 +549,7 @@ export interface paths {
         };
         /**
          * Live events, presence and change notices over a WebSocket
-         * @description Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates.
+         * @description Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`: type, target kind and id, account, time, `mine` on your own; the target's label and the actor only with `activity.view`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates. The socket lives no longer than the rights that opened it: the server closes it with 4401 (signed out: session ended or expired), 4403 (access ended: membership removed, account disabled or deleted), 4410 (the impersonation ended) — do not reconnect — or 4409 (rights changed: reconnect, you are authorized afresh).
          */
         get: operations["openLiveActivity"];
         put?: never;
@@ -571,7 +571,7 @@ export interface paths {
         put?: never;
         /**
          * Record that the caller opened a page
-         * @description Called by the web app on navigation. Logged when the account has page-view logging on. 120 per session per minute.
+         * @description Called by the web app on navigation. Logged when the account has page-view logging on. Only from members of the account itself (someone acting as one counts as that member); people reaching it from an ancestor get 403. 120 per session per minute.
          */
         post: operations["recordPageView"];
         delete?: never;
@@ -1005,12 +1005,12 @@ export interface paths {
         };
         /**
          * The event types this member is emailed about
-         * @description The member themself, or `staff.manage`. `available` lists every type that can be chosen.
+         * @description The member themself, or `staff.manage`. `available` lists the types this member can choose: those they may view (all of them with `activity.view`, else none).
          */
         get: operations["getMemberNotifications"];
         /**
          * Choose the event types this member is emailed about (through the email adapter)
-         * @description The member themself, or `staff.manage`. Chooses the event types the member is emailed about; only types the member may view can be chosen.
+         * @description The member themself, or `staff.manage`. Chooses the event types the member is emailed about: only types the member may view (403 naming `types` otherwise); emails are sent only while they still may.
          */
         put: operations["setMemberNotifications"];
         post?: never;
@@ -3912,6 +3912,15 @@ export interface operations {
             };
             /** @description Problem */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
