@@ -1,7 +1,7 @@
 /**
  * Why the server closed a live socket: WebSocket close codes in the range
- * 4000–4999 that belongs to applications. The web app reads them (one source:
- * it imports this file), so a page knows whether to reconnect or to say why
+ * 4000–4999 that belongs to applications. The web app keeps a copy (it imports
+ * nothing from the worker; a test holds the two equal), so a page knows whether to reconnect or to say why
  * live updates stopped.
  */
 export const liveClose = {

@@ -6,12 +6,12 @@
  * socket can say which events it has already seen (`after`).
  *
  * The server closes a socket when the right that opened it ends (rule 15),
- * with a code that says why (worker/src/durable/live-close.ts): signed out,
+ * with a code that says why (close-codes.ts, the API's own codes): signed out,
  * access ended or impersonation ended stop it for good (`ended`, and the
  * owner is told); rights changed reconnects once the owner has refreshed what
  * the page shows, so the new connection is authorized with the new rights.
  */
-import { liveCloseKind, type LiveCloseKind } from '../../../../worker/src/durable/live-close'
+import { liveCloseKind, type LiveCloseKind } from './close-codes'
 import { parseFrame, type ServerFrame } from './frames'
 
 export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'ended'
