@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { matches, type ActivityLog, type EventFilter, type EventInput } from '../../../worker/src/durable/activity-log.ts'
+import { type ActivityLog } from '../../../worker/src/durable/activity-log.ts'
+import { matches } from '../../../worker/src/durable/activity-query.ts'
+import { type EventFilter, type EventInput } from '../../../worker/src/durable/activity-schema.ts'
 
 const types = ['login', 'server_action', 'service_created', 'member_created', 'page_view'] as const
 const actors = ['sarah@acme.test', 'tom@acme.test', 'owner@acme.test']

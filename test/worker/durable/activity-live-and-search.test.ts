@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { ActivityEvent, ActivityLog, EventInput, Subscriber } from '../../../worker/src/durable/activity-log.ts'
+import type { ActivityLog } from '../../../worker/src/durable/activity-log.ts'
+import type { ActivityEvent, EventInput, Subscriber } from '../../../worker/src/durable/activity-schema.ts'
 
 type Frame = { type: string; events?: ActivityEvent[]; caughtUp?: boolean }
 

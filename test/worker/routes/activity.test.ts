@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { ActivityEvent, ActivityLog } from '../../../worker/src/durable/activity-log.ts'
+import type { ActivityLog } from '../../../worker/src/durable/activity-log.ts'
+import type { ActivityEvent } from '../../../worker/src/durable/activity-schema.ts'
 import { accountId, api, login, problem, serviceId } from '../../helpers/client.ts'
 
 type Page = { items: ActivityEvent[]; nextCursor: string | null }

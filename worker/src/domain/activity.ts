@@ -1,4 +1,4 @@
-import type { EventInput } from '../durable/activity-log.ts'
+import type { EventInput } from '../durable/activity-schema.ts'
 import type { Bindings } from '../env.ts'
 
 /** The activity log (Durable Object) of one account. */

@@ -1,73 +1,10 @@
 import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
-import { sha256Hex } from '../crypto/tokens.ts'
-import { activityTypes, eventKinds } from './activity-types.ts'
+import { chainHash, GENESIS } from './activity-chain.ts'
+import { ftsQuery, matches, where } from './activity-query.ts'
+import { EventFilter, EventInput, migrations, Subscriber, toEvent, type ActivityEvent, type Row } from './activity-schema.ts'
 import { liveClose, type LiveCloseKind } from './live-close.ts'
 import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
-
-/** What the worker sends to append one event (validated again here: RPC arguments are input). */
-export const EventInput = z.object({
-  accountId: z.string().min(1).max(64),
-  accountPath: z.string().min(3).max(600),
-  type: z.enum(activityTypes),
-  kind: z.enum(eventKinds),
-  actor: z.object({ id: z.string(), email: z.string() }).nullable(),
-  impersonator: z.object({ id: z.string(), email: z.string() }).nullable(),
-  subject: z.object({ id: z.string(), email: z.string() }).nullable(),
-  target: z.object({ kind: z.string().max(40), id: z.string().max(64), label: z.string().max(200) }).nullable(),
-  description: z.string().max(1000),
-  ip: z.string().max(64),
-  userAgent: z.string().max(512),
-})
-export type EventInput = z.infer<typeof EventInput>
-
-/** A stored event as the API returns it. `seq` orders this log; `id` is the event's id everywhere. */
-export interface ActivityEvent extends EventInput {
-  seq: number
-  id: string
-  time: number
-}
-
-export const EventFilter = z.object({
-  actor: z.string().max(254).optional(),
-  types: z.array(z.enum(activityTypes)).max(activityTypes.length).optional(),
-  kind: z.enum(['action', 'all']).default('action'),
-  targetId: z.string().max(64).optional(),
-  accountId: z.string().max(64).optional(),
-  from: z.number().int().optional(),
-  to: z.number().int().optional(),
-  q: z.string().max(200).optional(),
-})
-export type EventFilter = z.infer<typeof EventFilter>
-
-/** Who is on the other end of a live socket, set by the worker after authorization. */
-export const Subscriber = z.object({
-  /** The socket's row in D1's live_connections, naming the rights that opened it (rule 15). */
-  connectionId: z.string().min(1).max(64),
-  /** The account whose log this is. */
-  accountId: z.string().min(1).max(64),
-  sessionId: z.string().max(64),
-  impersonationId: z.string().max(64).nullable(),
-  /** When the session runs out, as known at connect (it slides on while used: D1 decides then). */
-  sessionExpiresAt: z.number().int(),
-  /** When the impersonation runs out (it never slides). */
-  impersonationExpiresAt: z.number().int().nullable(),
-  /** The person behind the socket (the impersonator while impersonating): their own changes come marked `mine`. */
-  personId: z.string(),
-  userId: z.string(),
-  name: z.string(),
-  email: z.string(),
-  /** Path of the membership through which the subscriber reaches this account. */
-  memberPath: z.string(),
-  /** Full events (needs activity.view) or only presence and change notices. */
-  events: z.boolean(),
-  /** Change notices with target labels and actors (activity.view); without, only what a page needs to refresh. */
-  details: z.boolean(),
-  filter: EventFilter,
-  after: z.number().int().min(0).nullable(),
-  page: z.string().max(200).default(''),
-})
-export type Subscriber = z.infer<typeof Subscriber>
 
 const CloseRequest = z.object({
   ids: z.array(z.string().min(1).max(64)).max(10_000),
@@ -81,7 +18,6 @@ const ClientFrame = z.discriminatedUnion('type', [
 
 type Attachment = Subscriber & { connectedAt: number; replayedUpTo: number }
 
-const GENESIS = '0'.repeat(64)
 const FORWARD_BATCH = 100
 const FRAME_EVENTS = 100
 const FLUSH_MS = 50
@@ -98,118 +34,6 @@ const LIVE_CHECK_MS = 60_000
 const SWEEP_GRACE_MS = 60_000
 /** How long the log remembers connections it was told to close, for a socket still on its way. */
 const ENDED_MEMORY_MS = 60_000
-
-/** Migrations of this object's own SQLite storage, run once each, in order. */
-const migrations = [
-  `CREATE TABLE events (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     id TEXT NOT NULL UNIQUE,
-     time INTEGER NOT NULL,
-     account_id TEXT NOT NULL,
-     account_path TEXT NOT NULL,
-     type TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     actor_id TEXT, actor_email TEXT,
-     impersonator_id TEXT, impersonator_email TEXT,
-     subject_id TEXT, subject_email TEXT,
-     target_kind TEXT, target_id TEXT, target_label TEXT,
-     description TEXT NOT NULL,
-     ip TEXT NOT NULL,
-     user_agent TEXT NOT NULL,
-     prev_hash TEXT NOT NULL,
-     hash TEXT NOT NULL
-   );
-   CREATE INDEX events_time ON events(time);
-   CREATE INDEX events_actor ON events(actor_email, seq);
-   CREATE INDEX events_type ON events(type, seq);
-   CREATE INDEX events_target ON events(target_id, seq);
-   CREATE VIRTUAL TABLE events_fts USING fts5(description, content='events', content_rowid='seq');
-   CREATE TABLE outbox (seq INTEGER PRIMARY KEY, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL);
-   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
-  // Search by login + action type(s): the page's seqs come from this index alone (it holds
-  // every column the filter reads), newest first, without touching the wide rows. Objects
-  // created before it get it on their next start (IF NOT EXISTS: safe to meet twice).
-  `CREATE INDEX IF NOT EXISTS events_actor_type ON events(actor_email, type, kind, seq);`,
-]
-
-type Row = Record<string, SqlStorageValue | undefined>
-
-function toEvent(r: Row): ActivityEvent {
-  const pair = (id: SqlStorageValue | undefined, email: SqlStorageValue | undefined) => (id ? { id: String(id), email: String(email) } : null)
-  return {
-    seq: Number(r.seq),
-    id: String(r.id),
-    time: Number(r.time),
-    accountId: String(r.account_id),
-    accountPath: String(r.account_path),
-    type: r.type as ActivityEvent['type'],
-    kind: r.kind as ActivityEvent['kind'],
-    actor: pair(r.actor_id, r.actor_email),
-    impersonator: pair(r.impersonator_id, r.impersonator_email),
-    subject: pair(r.subject_id, r.subject_email),
-    target: r.target_id ? { kind: String(r.target_kind), id: String(r.target_id), label: String(r.target_label) } : null,
-    description: String(r.description),
-    ip: String(r.ip),
-    userAgent: String(r.user_agent),
-  }
-}
-
-/** The canonical text that an event's hash covers (everything but the local seq). */
-function canonical(e: Omit<ActivityEvent, 'seq'>, prevHash: string) {
-  return JSON.stringify([prevHash, e.id, e.time, e.accountId, e.accountPath, e.type, e.kind, e.actor, e.impersonator, e.subject, e.target, e.description, e.ip, e.userAgent])
-}
-
-/** Words of a free-text search as an FTS5 query: every word, as a quoted prefix. */
-export function ftsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}]+/gu)
-  return words?.length ? words.slice(0, 12).map((w) => `"${w}"*`).join(' ') : null
-}
-
-/**
- * The SQL WHERE clause and bindings of a filter. `ftsDrives: false` writes the text test
- * as `+seq IN (...)`, so SQLite filters by it but never walks the FTS match list to drive
- * the query (which visits every matching row when the other filters select few of them).
- */
-function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq?: number; ftsDrives?: boolean } = {}) {
-  const parts: string[] = []
-  const binds: SqlStorageValue[] = []
-  const add = (clause: string, ...values: SqlStorageValue[]) => {
-    parts.push(clause)
-    binds.push(...values)
-  }
-  if (filter.kind === 'action') add(`kind = 'action'`)
-  if (filter.actor) add('actor_email = ?', filter.actor.toLowerCase())
-  if (filter.types?.length) add(`type IN (${filter.types.map(() => '?').join(',')})`, ...filter.types)
-  if (filter.targetId) add('target_id = ?', filter.targetId)
-  if (filter.accountId) add('account_id = ?', filter.accountId)
-  if (filter.from !== undefined) add('time >= ?', filter.from)
-  if (filter.to !== undefined) add('time < ?', filter.to)
-  if (filter.q) {
-    // A query with no words can match nothing.
-    const fts = ftsQuery(filter.q)
-    if (fts) add(`${extra.ftsDrives === false ? '+' : ''}seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)`, fts)
-    else add('0')
-  }
-  if (extra.beforeSeq !== undefined) add('seq < ?', extra.beforeSeq)
-  if (extra.afterSeq !== undefined) add('seq > ?', extra.afterSeq)
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds }
-}
-
-/** Does an event pass a filter? (The in-memory twin of `where`, for live delivery.) */
-export function matches(e: ActivityEvent, f: EventFilter, words: string[] | null): boolean {
-  if (f.kind === 'action' && e.kind !== 'action') return false
-  if (f.actor && e.actor?.email !== f.actor.toLowerCase()) return false
-  if (f.types?.length && !f.types.includes(e.type)) return false
-  if (f.targetId && e.target?.id !== f.targetId) return false
-  if (f.accountId && e.accountId !== f.accountId) return false
-  if (f.from !== undefined && e.time < f.from) return false
-  if (f.to !== undefined && e.time >= f.to) return false
-  if (words) {
-    const text = e.description.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
-    if (!words.every((w) => text.some((t) => t.startsWith(w)))) return false
-  }
-  return true
-}
 
 /**
  * One account's activity log: an append-only, hash-chained SQLite table with
@@ -310,7 +134,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       const prevHash = last ? String(last.hash) : (this.meta('anchor') ?? GENESIS)
       const seq = (last ? Number(last.seq) : Number(this.meta('last_seq') ?? 0)) + 1
       const e: ActivityEvent = { ...input, seq, id: origin?.id ?? `${input.accountId}:${seq}`, time: origin?.time ?? Date.now() }
-      const hash = sha256Hex(canonical(e, prevHash))
+      const hash = chainHash(e, prevHash)
       this.sql.exec(
         `INSERT INTO events (seq, id, time, account_id, account_path, type, kind, actor_id, actor_email, impersonator_id, impersonator_email,
            subject_id, subject_email, target_kind, target_id, target_label, description, ip, user_agent, prev_hash, hash)
@@ -574,7 +398,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     let checked = 0
     for (const row of this.sql.exec('SELECT * FROM events ORDER BY seq')) {
       const e = toEvent(row)
-      if (String(row.prev_hash) !== prev || sha256Hex(canonical(e, prev)) !== String(row.hash)) {
+      if (String(row.prev_hash) !== prev || chainHash(e, prev) !== String(row.hash)) {
         return { ok: false as const, checked, firstBroken: { seq: e.seq, id: e.id, position: checked + 1 } }
       }
       prev = String(row.hash)
