@@ -21,7 +21,7 @@ interface DemoAccount {
   template?: string
 }
 
-/** Reseller templates of the platform (issue 6). */
+/** Reseller templates of the platform: presets of limits and access for new resellers. */
 export const demoTemplates = [
   {
     key: 'standard',

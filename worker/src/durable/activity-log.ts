@@ -646,8 +646,8 @@ interface Group {
  * One frame: full events for activity subscribers, change notices for the
  * rest. A notice carries what a page needs to refresh (type, target kind and
  * id, account, time); the target's label and the actor only for those who
- * may read the log (item 4 of the security review: nothing the receiver may
- * not view). `me` marks the person's own changes.
+ * may read the log, so nobody learns from a notice what they may not view.
+ * `me` marks the person's own changes.
  */
 function frameOf(group: Pick<Group, 'events' | 'details'>, slice: ActivityEvent[], me: string | null = null) {
   if (group.events) return JSON.stringify({ type: 'events', events: slice })
