@@ -33,6 +33,8 @@ describe('Switching accounts', () => {
 
     await search.fill(other.name.slice(0, 4))
     await page.getByRole('option', { name: new RegExp(here.name) }).waitFor({ state: 'detached' })
+    // The dashboard tells the login which account it shows (in the background); wait until it has.
+    const remembered = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/last-account') && r.request().method() === 'PUT' && r.request().postData()?.includes(other.id) === true)
     await page.getByRole('option', { name: new RegExp(other.name) }).click()
 
     await page.waitForURL(`**/a/${other.id}`)
@@ -40,6 +42,7 @@ describe('Switching accounts', () => {
     assert.equal(await page.title(), `Dashboard · ${other.name} · Trellis`)
 
     // `/` now remembers the account Sam switched to.
+    assert.equal((await remembered).status(), 204)
     await page.goto('/')
     await page.waitForURL(`**/a/${other.id}`)
     await context.close()
