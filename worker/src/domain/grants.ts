@@ -35,6 +35,24 @@ export interface LoadedGrant extends MembershipGrant {
 
 const parents = alias(accounts, 'parents')
 
+/** A membership with its account facts, as decisions need them. No two columns share a name: D1 batches return rows as objects. */
+const grantColumns = {
+  membershipId: memberships.id,
+  accountId: memberships.accountId,
+  accountName: accounts.name,
+  // Inherited: an account under a disabled reseller reads as disabled (rule 8).
+  status: effectiveStatus(sql`${accounts.path}`).as('status'),
+  path: accounts.path,
+  kind: accounts.kind,
+  level: memberships.level,
+  scope: memberships.scope,
+  parentId: accounts.parentId,
+  parentName: sql<string | null>`${parents.name}`.as('parent_name'),
+}
+
+/** The roles a membership holds, with their stored permissions (null for built-in roles). */
+const roleColumns = { membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') }
+
 /**
  * The two reads behind a principal's grants, for the user who owns session
  * `sessionId`: memberships with their account facts, and the roles they hold.
@@ -49,27 +67,14 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
         sql`(SELECT ${impersonations.targetUserId} FROM ${impersonations} INNER JOIN ${sessions} ON ${sessions.impersonationId} = ${impersonations.id} WHERE ${sessions.id} = ${sessionId})`
   return [
     db
-      .select({
-        // No two selected columns may share a name: D1 batches return rows as objects.
-        membershipId: memberships.id,
-        accountId: memberships.accountId,
-        accountName: accounts.name,
-        // Inherited: an account under a disabled reseller reads as disabled (rule 8).
-        status: effectiveStatus(sql`${accounts.path}`).as('status'),
-        path: accounts.path,
-        kind: accounts.kind,
-        level: memberships.level,
-        scope: memberships.scope,
-        parentId: accounts.parentId,
-        parentName: sql<string | null>`${parents.name}`.as('parent_name'),
-      })
+      .select(grantColumns)
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .leftJoin(parents, eq(parents.id, accounts.parentId))
       .where(and(eq(memberships.userId, owner), ne(accounts.status, 'deleted'), sql`NOT ${underDeleted(sql`${accounts.path}`)}`))
       .orderBy(asc(accounts.path)),
     db
-      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') })
+      .select(roleColumns)
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
@@ -86,23 +91,13 @@ export async function grantsOfMembers(db: DB, accountId: string, membershipIds: 
   const ids = sql`(SELECT value FROM json_each(${JSON.stringify(membershipIds)}))`
   const [rows, roleRows] = await db.batch([
     db
-      .select({
-        membershipId: memberships.id,
-        accountId: memberships.accountId,
-        accountName: accounts.name,
-        status: effectiveStatus(sql`${accounts.path}`).as('status'),
-        path: accounts.path,
-        kind: accounts.kind,
-        level: memberships.level,
-        scope: memberships.scope,
-        parentId: accounts.parentId,
-        parentName: sql<string | null>`NULL`.as('parent_name'),
-      })
+      .select(grantColumns)
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+      .leftJoin(parents, eq(parents.id, accounts.parentId))
       .where(and(eq(memberships.accountId, accountId), sql`${memberships.id} IN ${ids}`)),
     db
-      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') })
+      .select(roleColumns)
       .from(membershipRoles)
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
       .where(sql`${membershipRoles.membershipId} IN ${ids}`),
