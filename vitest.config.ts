@@ -5,6 +5,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { DEMO_PASSWORD, demoSeed } from './db/seed/demo.ts'
 import { hashPassword } from './worker/src/crypto/password.ts'
+import { startDohServer } from './test/helpers/doh-server.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -16,33 +17,35 @@ if (!existsSync(path.join(web, '.svelte-kit', 'tsconfig.json'))) {
   execFileSync(path.join(import.meta.dirname, 'node_modules', '.bin', 'svelte-kit'), ['sync'], { cwd: web, stdio: 'inherit' })
 }
 
-export default defineConfig(async () => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'db/migrations')),
-          TEST_SEED: demoSeed(hashPassword(DEMO_PASSWORD, TEST_ARGON2)),
-          ARGON2_MEMORY_KIB: String(TEST_ARGON2.m),
-          ARGON2_ITERATIONS: String(TEST_ARGON2.t),
-          // As in production: no dev tools and https-only cookies, whatever a local .dev.vars says.
-          DEV_TOOLS: 'false',
-          HTTPS_ONLY: 'true',
-          // DNS TXT lookups read the DNS_FAKE namespace, which tests fill.
-          DNS_RESOLVER: 'fake',
+export default defineConfig(async () => {
+  // The worker's real DNS adapter asks this local DNS-over-HTTPS server (RFC 8484), which tests fill.
+  const doh = await startDohServer()
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: await readD1Migrations(path.join(import.meta.dirname, 'db/migrations')),
+            TEST_SEED: demoSeed(hashPassword(DEMO_PASSWORD, TEST_ARGON2)),
+            ARGON2_MEMORY_KIB: String(TEST_ARGON2.m),
+            ARGON2_ITERATIONS: String(TEST_ARGON2.t),
+            // As in production: no dev tools and https-only cookies, whatever a local .dev.vars says.
+            DEV_TOOLS: 'false',
+            HTTPS_ONLY: 'true',
+            DNS_RESOLVER_URL: doh.url,
+          },
+          r2Buckets: ['BRANDING'],
         },
-        kvNamespaces: ['DNS_FAKE'],
-        r2Buckets: ['BRANDING'],
-      },
-    }),
-  ],
-  test: {
-    include: ['test/worker/**/*.test.ts'],
-    setupFiles: ['./test/helpers/apply-migrations.ts'],
-    // Correctness, not speed, is tested here (speed lives in bench/): CI's two cores may be busy
-    // with other builds, so a test that does real work gets a minute before it counts as hung.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-}))
+      }),
+    ],
+    test: {
+      include: ['test/worker/**/*.test.ts'],
+      setupFiles: ['./test/helpers/apply-migrations.ts'],
+      // Correctness, not speed, is tested here (speed lives in bench/): CI's two cores may be busy
+      // with other builds, so a test that does real work gets a minute before it counts as hung.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
+  }
+})

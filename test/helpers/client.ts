@@ -113,3 +113,24 @@ export async function addMember(cookie: string, account: string, body: { email: 
   if (invited.status !== 201) return invited
   return acceptAsNewPerson(body.email, password)
 }
+
+/** The local DoH server's zone (test/helpers/doh-server.ts): what the real DNS adapter will find. */
+const dnsZone = (name: string) => `${env.DNS_RESOLVER_URL.replace(/\/dns-query$/, '')}/zone/${encodeURIComponent(name)}`
+
+/** Publish TXT strings at a name (replacing what was there). */
+export async function publishTxt(name: string, ...values: string[]) {
+  const res = await fetch(dnsZone(name), { method: 'PUT', body: JSON.stringify(values) })
+  if (res.status !== 204) throw new Error(`the DoH server refused the zone change: ${res.status}`)
+}
+
+/** Remove a name from DNS: lookups answer NXDOMAIN. */
+export async function unpublishTxt(name: string) {
+  const res = await fetch(dnsZone(name), { method: 'DELETE' })
+  if (res.status !== 204) throw new Error(`the DoH server refused the zone change: ${res.status}`)
+}
+
+/** Make lookups of a name fail: SERVFAIL, or an HTTP error from the resolver. */
+export async function breakDns(name: string, how: 'SERVFAIL' | 'HTTP' = 'SERVFAIL') {
+  const res = await fetch(dnsZone(name), { method: 'PUT', body: JSON.stringify({ fail: how }) })
+  if (res.status !== 204) throw new Error(`the DoH server refused the zone change: ${res.status}`)
+}

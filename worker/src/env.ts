@@ -25,9 +25,10 @@ export interface Bindings {
   PLATFORM_HOSTNAMES?: string
   /** The platform's canonical origin (`https://portal.example.com`): links in emails use it or a verified hostname, never the Host header. */
   PUBLIC_ORIGIN: string
-  /** "fake" reads DNS TXT records from the DNS_FAKE KV binding (tests); otherwise DNS-over-HTTPS. */
-  DNS_RESOLVER?: string
-  DNS_FAKE?: KVNamespace
+  /** The DNS-over-HTTPS endpoint for TXT lookups (adapters/dns.ts); Cloudflare's public resolver when unset. */
+  DNS_RESOLVER_URL?: string
+  /** `wire` (RFC 8484, default) or `json` (application/dns-json). */
+  DNS_RESOLVER_FORMAT?: string
   /** Secret: the Resend API key. Unset = email goes to the local outbox (development). */
   RESEND_API_KEY?: string
   /** Sender for outgoing email, e.g. `Trellis <portal@example.com>`. */

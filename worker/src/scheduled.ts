@@ -2,8 +2,8 @@ import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
 import { createDb } from './db.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
 import { invalidateBrandCache } from './domain/host-brand.ts'
-import { challengeName, demoteHostname, expireClaims, hostnamesToRecheck, markHostnameChecked } from './domain/hostnames.ts'
-import { recordHostnameChange } from './domain/hostname-events.ts'
+import { challengeName, CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostnameChecked, verifyHostnameClaim, withResellers } from './domain/hostnames.ts'
+import { emailHostnameDemoted, recordHostnameChange } from './domain/hostname-events.ts'
 import { pruneExpired } from './domain/housekeeping.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
@@ -21,6 +21,7 @@ export async function daily(env: Bindings, now = Date.now()) {
     ['prune expired sessions and rate limits', () => pruneExpired(createDb(env.DB), now)],
     ['expire hostname claims', () => expireHostnameClaims(env, now)],
     ['re-check verified hostnames', () => recheckHostnames(env, now)],
+    ['check pending hostnames', () => checkPendingHostnames(env, now)],
   ]
   const failures: unknown[] = []
   for (const [name, job] of jobs) {
@@ -76,25 +77,22 @@ export async function expireHostnameClaims(env: Bindings, now = Date.now()) {
 }
 
 /**
- * How many verified hostnames one run re-checks (oldest check first): a bound on
- * the cron's DNS subrequests and time. Every hostname is re-checked at least every
+ * How many hostnames of a status one run checks (oldest check first): a bound on
+ * the cron's DNS subrequests and time. Every hostname is checked at least every
  * ceil(count / RECHECK_BATCH) days.
  */
 export const RECHECK_BATCH = 1000
 const RECHECK_PARALLEL = 10
 
+type Due = Awaited<ReturnType<typeof hostnamesToCheck>>[number]
+
 /**
- * The daily re-check: each verified hostname's TXT record must still hold its
- * token. Seen → `checked_at` moves on; an answer without it (the record is gone,
- * or the name no longer exists) → the hostname is demoted to pending with 7 days
- * to verify again, stops serving the brand, and its reseller is told. A failed
- * lookup proves nothing and changes nothing (rule 17).
+ * Look up each hostname's TXT record, a few at a time, and hand `holds` whether
+ * a record holds its token. A failed lookup proves nothing and changes nothing
+ * (rule 17): that hostname is skipped until the next run.
  */
-export async function recheckHostnames(env: Bindings, now = Date.now()) {
-  const db = createDb(env.DB)
+async function checkEach(env: Bindings, due: Due[], holds: (h: Due, found: boolean) => Promise<unknown>) {
   const resolver = dnsResolver(env)
-  const due = await hostnamesToRecheck(db, RECHECK_BATCH)
-  const demoted: string[] = []
   for (let i = 0; i < due.length; i += RECHECK_PARALLEL) {
     await Promise.all(
       due.slice(i, i + RECHECK_PARALLEL).map(async (h) => {
@@ -105,21 +103,63 @@ export async function recheckHostnames(env: Bindings, now = Date.now()) {
           if (error instanceof DnsUnavailable) return
           throw error
         }
-        if (records.some((r) => r.trim() === h.verificationToken)) return markHostnameChecked(db, h.id, now)
-        const claim = await demoteHostname(db, h.id, now)
-        if (!claim) return
-        demoted.push(claim.hostname)
-        await recordHostnameChange(
-          env,
-          claim,
-          'hostname_demoted',
-          `${claim.hostname} is no longer verified: the daily check found no TXT record at ${challengeName(claim.hostname)} holding its token. It shows the platform brand until verified again (within 7 days, or the claim ends).`,
-          'scheduled',
-        )
+        await holds(h, records.some((r) => r.trim() === h.verificationToken))
       }),
     )
   }
+}
+
+/**
+ * The daily re-check: each verified hostname's TXT record must still hold its
+ * token. Seen → `checked_at` moves on; an answer without it (the record is gone,
+ * or the name no longer exists) → the hostname is demoted to pending with 7 days
+ * to verify again, stops serving the brand, and its reseller is told in its log
+ * and by email to its owner and admins.
+ */
+export async function recheckHostnames(env: Bindings, now = Date.now()) {
+  const db = createDb(env.DB)
+  const due = await hostnamesToCheck(db, 'verified', RECHECK_BATCH, now)
+  const demoted: string[] = []
+  await checkEach(env, due, async (h, found) => {
+    if (found) return markHostnameChecked(db, h.id, now)
+    const claim = await demoteHostname(db, h.id, now)
+    if (!claim) return
+    demoted.push(claim.hostname)
+    await recordHostnameChange(
+      env,
+      claim,
+      'hostname_demoted',
+      `${claim.hostname} is no longer verified: the daily check found no TXT record at ${challengeName(claim.hostname)} holding its token. It shows the platform brand until verified again (within 7 days, or the claim ends).`,
+      'scheduled',
+    )
+    await emailHostnameDemoted(env, db, claim, now + CLAIM_TTL_MS)
+  })
   // The demoted hostnames stop serving the brand at once in this isolate, within the cache's 30 s everywhere.
   if (demoted.length) invalidateBrandCache()
   return { checked: due.length, demoted }
+}
+
+/**
+ * Pending claims are checked daily too, so a reseller who published the record
+ * and never came back to press Verify still gets its portal. A record holding
+ * the token verifies the claim exactly as the button does (other pending claims
+ * on the name end, and their resellers are told).
+ */
+export async function checkPendingHostnames(env: Bindings, now = Date.now()) {
+  const db = createDb(env.DB)
+  const due = await hostnamesToCheck(db, 'pending', RECHECK_BATCH, now)
+  const verified: string[] = []
+  await checkEach(env, due, async (h, found) => {
+    if (!found) return markHostnameChecked(db, h.id, now)
+    const outcome = await verifyHostnameClaim(db, h.resellerAccountId, h.id, now)
+    if (!outcome.ok) return
+    verified.push(h.hostname)
+    const [claim] = await withResellers(db, [h])
+    if (claim) await recordHostnameChange(env, claim, 'hostname_verified', `The daily DNS check found the TXT record of ${h.hostname}: it is verified and serves the portal`, 'scheduled')
+    for (const dropped of outcome.dropped) {
+      await recordHostnameChange(env, dropped, 'hostname_expired', `The claim of ${dropped.reseller.name} on ${dropped.hostname} ended: another account verified the hostname first`, 'scheduled')
+    }
+  })
+  if (verified.length) invalidateBrandCache()
+  return { checked: due.length, verified }
 }

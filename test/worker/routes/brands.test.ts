@@ -4,7 +4,7 @@ import { createDb } from '../../../worker/src/db.ts'
 import { brandForAccount } from '../../../worker/src/domain/brands.ts'
 import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import { normalizeHostname } from '../../../worker/src/domain/hostnames.ts'
-import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, login, problem, publishTxt } from '../../helpers/client.ts'
 
 type BrandView = { name: string; logoUrl: string | null; primaryColor: string; accentColor: string; supportEmail: string | null; supportUrl: string | null; loginMessage: string | null; resellerId: string | null }
 type HostnameView = { id: string; hostname: string; status: 'pending' | 'verified'; record: { type: 'TXT'; name: string; value: string }; customer: { id: string; name: string } | null; expiresAt: number | null }
@@ -285,12 +285,12 @@ describe('hostnames', () => {
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe('verification_failed')
     // A record with the wrong token (say, another hostname's).
-    await env.DNS_FAKE!.put(record.name, JSON.stringify(['trellis-verify=somebodyelse', 'v=spf1 -all']))
+    await publishTxt(record.name, 'trellis-verify=somebodyelse', 'v=spf1 -all')
     res = await verify()
     expect(res.status).toBe(422)
     expect((await brandOn('portal.acme-verify.example')).resellerId).toBeNull()
     // The right one, among others.
-    await env.DNS_FAKE!.put(record.name, JSON.stringify(['v=spf1 -all', record.value]))
+    await publishTxt(record.name, 'v=spf1 -all', record.value)
     res = await verify()
     expect(res.status).toBe(200)
     expect(((await res.json()) as { hostname: HostnameView }).hostname.status).toBe('verified')

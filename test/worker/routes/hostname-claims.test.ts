@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, env, SELF, waitOnExe
 import { beforeEach, describe, expect, it } from 'vitest'
 import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import worker from '../../../worker/src/index.ts'
-import { accountId, api, login, problem } from '../../helpers/client.ts'
+import { accountId, api, breakDns, login, problem, publishTxt, unpublishTxt } from '../../helpers/client.ts'
 
 type HostnameView = {
   id: string
@@ -42,7 +42,7 @@ async function claimed(t: { cookie: string; id: string }, hostname: string) {
   return ((await res.json()) as { hostname: HostnameView }).hostname
 }
 const verify = (t: { cookie: string; id: string }, id: string) => api(`/accounts/${t.id}/hostnames/${id}/verify`, { method: 'POST', cookie: t.cookie })
-const publish = (h: HostnameView, ...values: string[]) => env.DNS_FAKE!.put(h.record.name, JSON.stringify(values))
+const publish = (h: HostnameView, ...values: string[]) => publishTxt(h.record.name, ...values)
 async function list(t: { cookie: string; id: string }) {
   return ((await (await api(`/accounts/${t.id}/hostnames`, { cookie: t.cookie })).json()) as { items: HostnameView[] }).items
 }
@@ -180,7 +180,7 @@ describe('the daily re-check of verified hostnames', () => {
     expect((await verify(a, h.id)).status).toBe(200)
     expect(await brandOwner('portal.lost.example')).toBe(a.id)
 
-    await env.DNS_FAKE!.delete(h.record.name)
+    await unpublishTxt(h.record.name)
     const now = Date.now()
     await runCron(now)
     const after = (await list(a)).find((x) => x.id === h.id)!
@@ -190,6 +190,15 @@ describe('the daily re-check of verified hostnames', () => {
     const demoted = await events(a, 'hostname_demoted')
     expect(demoted).toHaveLength(1)
     expect(demoted[0]!.description).toContain('portal.lost.example')
+    // Acme's owner and admins are told by email, with a link that does not go through the demoted hostname.
+    const { results: mail } = await env.DB.prepare(`SELECT "to", subject, text FROM email_outbox WHERE subject = 'portal.lost.example is no longer verified'`).all<{ to: string; subject: string; text: string }>()
+    expect(mail.map((m) => m.to)).toContain('owner@acme.test')
+    const members = await env.DB.prepare(
+      `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ? AND m.level IN ('owner', 'admin')`,
+    ).bind(a.id).all<{ email: string }>()
+    expect(mail.map((m) => m.to).sort()).toEqual(members.results.map((r) => r.email).sort())
+    expect(mail[0]!.text).toMatch(new RegExp(`Open Domains: https?://[^/\\s]+/a/${a.id}/branding/domains`))
+    expect(mail[0]!.text).not.toContain('//portal.lost.example')
   })
 
   it('keeps hostnames whose record is still there, and never demotes on a DNS failure', async () => {
@@ -201,8 +210,7 @@ describe('the daily re-check of verified hostnames', () => {
     await publish(flaky, flaky.record.value)
     expect((await verify(a, kept.id)).status).toBe(200)
     expect((await verify(a, flaky.id)).status).toBe(200)
-    // Any non-list value in the fake resolver stands for a failed lookup (SERVFAIL, timeout).
-    await env.DNS_FAKE!.put(flaky.record.name, JSON.stringify({ fail: 'SERVFAIL' }))
+    await breakDns(flaky.record.name, 'SERVFAIL')
 
     await runCron()
     const statuses = Object.fromEntries((await list(a)).map((x) => [x.hostname, x.status]))
@@ -220,12 +228,56 @@ describe('the daily re-check of verified hostnames', () => {
     expect((await claim(g, 'portal.moved.example')).status).toBe(409)
 
     // The domain changes hands: the new owner publishes its own token.
-    await env.DNS_FAKE!.delete(h.record.name)
+    await unpublishTxt(h.record.name)
     await runCron()
     const theirs = await claimed(g, 'portal.moved.example')
     await publish(theirs, theirs.record.value)
     expect((await verify(g, theirs.id)).status).toBe(200)
     expect(await brandOwner('portal.moved.example')).toBe(g.id)
     expect((await list(a)).map((x) => x.hostname)).not.toContain('portal.moved.example')
+  })
+})
+
+describe('the daily check of pending claims', () => {
+  it('verifies a pending claim whose TXT record appeared, as the Verify button would, and tells the reseller', async () => {
+    // A reseller who published the record and never came back to press Verify still gets its portal.
+    const [a, g] = [await acme(), await globex()]
+    const mine = await claimed(a, 'portal.later.example')
+    const theirs = await claimed(g, 'portal.later.example')
+    const waiting = await claimed(a, 'portal.waiting.example')
+    await publishTxt(mine.record.name, 'v=spf1 -all', mine.record.value)
+
+    await runCron()
+    const statuses = Object.fromEntries((await list(a)).map((x) => [x.hostname, x.status]))
+    expect(statuses['portal.later.example']).toBe('verified')
+    expect(statuses['portal.waiting.example']).toBe('pending')
+    expect(await brandOwner('portal.later.example')).toBe(a.id)
+    const verified = (await events(a, 'hostname_verified')).filter((e) => e.description.includes('portal.later.example'))
+    expect(verified).toHaveLength(1)
+    expect(verified[0]).toMatchObject({ actor: null })
+    expect(verified[0]!.description).toContain('portal.later.example')
+    // Globex's competing claim ended, and Globex is told without learning who verified.
+    expect((await list(g)).map((x) => x.id)).not.toContain(theirs.id)
+    const ended = (await events(g, 'hostname_expired')).filter((e) => e.description.includes('portal.later.example'))
+    expect(ended).toHaveLength(1)
+    expect(ended[0]!.description).not.toContain('Acme')
+    expect(waiting.status).toBe('pending')
+  })
+
+  it('leaves claims alone when DNS fails or the claim has expired', async () => {
+    const a = await acme()
+    const flaky = await claimed(a, 'portal.flaky-pending.example')
+    await breakDns(flaky.record.name, 'HTTP')
+    const old = await claimed(a, 'portal.old-pending.example')
+    await publishTxt(old.record.name, old.record.value)
+    await env.DB.prepare('UPDATE hostnames SET expires_at = ? WHERE id = ?').bind(Date.now() - 1, old.id).run()
+
+    await runCron()
+    const after = await list(a)
+    expect(after.find((x) => x.id === flaky.id)).toMatchObject({ status: 'pending' })
+    // The expired claim ended (expireClaims) instead of being verified.
+    expect(after.map((x) => x.id)).not.toContain(old.id)
+    expect(await brandOwner('portal.old-pending.example')).toBeNull()
+    expect((await events(a, 'hostname_verified')).filter((e) => /portal\.(flaky|old)-pending/.test(e.description))).toEqual([])
   })
 })

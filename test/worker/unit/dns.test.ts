@@ -1,44 +1,81 @@
+import { env } from 'cloudflare:test'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DnsUnavailable, dohResolver, parseTxtData } from '../../../worker/src/adapters/dns.ts'
+import { base64url, decodeTxtResponse, DnsUnavailable, encodeTxtQuery, jsonResolver, parseTxtData, wireResolver } from '../../../worker/src/adapters/dns.ts'
+import { breakDns, publishTxt, unpublishTxt } from '../../helpers/client.ts'
 import { sniffLogo } from '../../../worker/src/domain/logo.ts'
 
-describe('the DNS-over-HTTPS resolver', () => {
-  it('asks Cloudflare for TXT records in JSON and joins multi-string records', async () => {
-    const seen: { url: string; accept: string | null }[] = []
-    const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      seen.push({ url: String(input), accept: new Headers(init?.headers).get('accept') })
-      return Response.json({
-        Status: 0,
-        Answer: [
-          { name: '_trellis.portal.example.com', type: 16, data: '"trellis-verify=abc"' },
-          { name: '_trellis.portal.example.com', type: 16, data: '"v=spf1 " "-all"' },
-          { name: 'portal.example.com', type: 5, data: 'elsewhere.example.com.' },
-        ],
-      })
-    }) as typeof fetch
-    const records = await dohResolver(fetcher).txt('_trellis.portal.example.com')
-    expect(records).toEqual(['trellis-verify=abc', 'v=spf1 -all'])
-    expect(seen).toEqual([{ url: 'https://cloudflare-dns.com/dns-query?name=_trellis.portal.example.com&type=TXT', accept: 'application/dns-json' }])
+// The real adapter against a local DoH server (test/helpers/doh-server.ts) speaking RFC 8484 wire format and the JSON form.
+const forms = [
+  ['RFC 8484 wire format', (url: string) => wireResolver(url)],
+  ['JSON form', (url: string) => jsonResolver(url)],
+] as const
+
+describe.each(forms)('the DNS-over-HTTPS resolver, %s', (form, resolverAt) => {
+  const resolver = resolverAt(env.DNS_RESOLVER_URL)
+  const name = (label: string) => `_trellis.${label}.${form.startsWith('RFC') ? 'wire' : 'json'}.dns.example`
+
+  it('finds every TXT string at a name, joining a long record split into several strings', async () => {
+    const long = `trellis-verify=${'x'.repeat(300)}`
+    await publishTxt(name('many'), 'trellis-verify=abc', 'v=spf1 -all', long, 'say "hi" \\ back')
+    expect(await resolver.txt(name('many'))).toEqual(['trellis-verify=abc', 'v=spf1 -all', long, 'say "hi" \\ back'])
   })
 
-  it('answers no records for NXDOMAIN and NOERROR without answers', async () => {
-    for (const body of [{ Status: 3 }, { Status: 0 }]) expect(await dohResolver((async () => Response.json(body)) as unknown as typeof fetch).txt('x.example.com')).toEqual([])
+  it('asks case-insensitively and accepts a trailing dot', async () => {
+    await publishTxt(name('case'), 'token')
+    expect(await resolver.txt(name('CASE').toUpperCase() + '.')).toEqual(['token'])
   })
 
-  it('throws DnsUnavailable for HTTP errors, SERVFAIL, bad bodies and network failures (no answer is not "no record")', async () => {
-    const answers = [
-      async () => new Response('bad gateway', { status: 502 }),
-      async () => Response.json({ Status: 2 }),
-      async () => {
-        throw new TypeError('network down')
-      },
-      async () => new Response('not json'),
-    ]
-    for (const answer of answers) await expect(dohResolver(answer as unknown as typeof fetch).txt('x.example.com')).rejects.toBeInstanceOf(DnsUnavailable)
+  it('answers no records for a name that does not exist (NXDOMAIN) and for a name without TXT records', async () => {
+    expect(await resolver.txt(name('nowhere'))).toEqual([])
+    await publishTxt(name('empty'))
+    expect(await resolver.txt(name('empty'))).toEqual([])
+    await publishTxt(name('gone'), 'was here')
+    await unpublishTxt(name('gone'))
+    expect(await resolver.txt(name('gone'))).toEqual([])
   })
 
-  it('unescapes quoted TXT data', () => {
+  it('throws DnsUnavailable for SERVFAIL, HTTP errors and an unreachable resolver: no answer is not "no record"', async () => {
+    await breakDns(name('servfail'), 'SERVFAIL')
+    await expect(resolver.txt(name('servfail'))).rejects.toBeInstanceOf(DnsUnavailable)
+    await breakDns(name('http'), 'HTTP')
+    await expect(resolver.txt(name('http'))).rejects.toBeInstanceOf(DnsUnavailable)
+    // A URL that is not a resolver (404).
+    await expect(resolverAt(env.DNS_RESOLVER_URL.replace('/dns-query', '/nothing')).txt(name('x'))).rejects.toBeInstanceOf(DnsUnavailable)
+  })
+})
+
+describe('DNS messages', () => {
+  it('encodes a TXT question the way RFC 1035 lays it out', () => {
+    const q = encodeTxtQuery('_trellis.a.example')
+    expect([...q.subarray(0, 12)]).toEqual([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+    expect(new TextDecoder().decode(q.subarray(12, q.length - 4))).toBe('\x08_trellis\x01a\x07example\x00')
+    expect([...q.subarray(q.length - 4)]).toEqual([0, 16, 0, 1])
+    expect(base64url(q)).not.toMatch(/[=+/]/)
+  })
+
+  it('refuses names that are not DNS names', () => {
+    expect(() => encodeTxtQuery(`${'a'.repeat(64)}.example`)).toThrow(DnsUnavailable)
+    expect(() => encodeTxtQuery('a..example')).toThrow(DnsUnavailable)
+  })
+
+  it('never throws anything but DnsUnavailable on a malformed answer, whatever the bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          const answer = decodeTxtResponse(bytes)
+          expect(answer.txt.every((t) => typeof t === 'string')).toBe(true)
+        } catch (error) {
+          expect(error).toBeInstanceOf(DnsUnavailable)
+        }
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('unescapes quoted TXT data of the JSON form', () => {
     expect(parseTxtData('"a \\"quoted\\" word"')).toBe('a "quoted" word')
+    expect(parseTxtData('"split " "in two"')).toBe('split in two')
     expect(parseTxtData('bare')).toBe('bare')
   })
 })

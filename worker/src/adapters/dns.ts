@@ -1,14 +1,21 @@
 /**
- * The outside edge for DNS: the TXT records of a name. One interface, two
- * implementations: DNS-over-HTTPS (Cloudflare's JSON API) in production, and a
- * fake that reads records from a KV binding, selected by `DNS_RESOLVER=fake`
- * (tests put records there; the binding does not exist in production).
+ * The outside edge for DNS: the TXT records of a name, asked of a
+ * DNS-over-HTTPS resolver. Two forms of the same protocol:
+ *
+ * - `wire` (default): RFC 8484 — a DNS message (RFC 1035) base64url-encoded
+ *   in `?dns=`, answered as `application/dns-message`. Every public DoH
+ *   resolver speaks it (Cloudflare, Google, Quad9, a company's own).
+ * - `json`: the `application/dns-json` form Cloudflare and Google also offer.
+ *
+ * The resolver URL is configuration (`DNS_RESOLVER_URL`), so tests point the
+ * real adapter at a local server speaking both forms (test/helpers/doh-server.ts).
  */
 export interface DnsResolver {
   /**
    * Every TXT string published at `name` (empty when none or the name does not
    * exist). Throws DnsUnavailable when no answer could be had (network, timeout,
-   * SERVFAIL): that says nothing about the record, so nothing may be concluded.
+   * SERVFAIL, a malformed answer): that says nothing about the record, so
+   * nothing may be concluded.
    */
   txt(name: string): Promise<string[]>
 }
@@ -17,68 +24,174 @@ export interface DnsResolver {
 export class DnsUnavailable extends Error {}
 
 export interface DnsEnv {
-  DNS_RESOLVER?: string
-  DNS_FAKE?: KVNamespace
+  /** The DoH endpoint; Cloudflare's public resolver when unset. */
+  DNS_RESOLVER_URL?: string
+  /** `wire` (RFC 8484, the default) or `json`. */
+  DNS_RESOLVER_FORMAT?: string
 }
 
-const DOH_URL = 'https://cloudflare-dns.com/dns-query'
-const TXT = 16
+export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query'
+const TIMEOUT_MS = 5000
 
-interface DohAnswer {
-  Status?: number
-  Answer?: { name?: string; type?: number; data?: string }[]
-}
+const TYPE_TXT = 16
+const CLASS_IN = 1
+const NOERROR = 0
+const NXDOMAIN = 3
 
-/** A TXT record's data as DoH returns it: one or more quoted strings, joined (RFC 7208 §3.3). */
+/** A TXT record's data as the JSON form returns it: one or more quoted strings, joined (RFC 7208 §3.3). */
 export function parseTxtData(data: string): string {
   const parts = [...data.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'))
   return parts.length ? parts.join('') : data
 }
 
-const NOERROR = 0
-const NXDOMAIN = 3
+/** A DNS query message for the TXT records of `name` (ID 0, recursion desired, as RFC 8484 §4.1 asks for cacheability). */
+export function encodeTxtQuery(name: string): Uint8Array {
+  const labels = name.replace(/\.$/, '').split('.')
+  const encoder = new TextEncoder()
+  const qname: number[] = []
+  for (const label of labels) {
+    const bytes = encoder.encode(label)
+    if (bytes.length === 0 || bytes.length > 63) throw new DnsUnavailable(`not a valid DNS name: ${name}`)
+    qname.push(bytes.length, ...bytes)
+  }
+  qname.push(0)
+  if (qname.length > 255) throw new DnsUnavailable(`not a valid DNS name: ${name}`)
+  // Header: id 0, flags RD, one question, no answers/authority/additional.
+  const header = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
+  return new Uint8Array([...header, ...qname, TYPE_TXT >> 8, TYPE_TXT & 0xff, CLASS_IN >> 8, CLASS_IN & 0xff])
+}
 
-/** DNS-over-HTTPS against Cloudflare's resolver; only NOERROR and NXDOMAIN are answers, anything else throws DnsUnavailable. */
-export function dohResolver(fetcher: typeof fetch = fetch): DnsResolver {
+/** base64url without padding (RFC 8484 §4.1). */
+export function base64url(bytes: Uint8Array): string {
+  let binary = ''
+  for (const b of bytes) binary += String.fromCharCode(b)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+/** The response code and TXT strings of a DNS response message; throws DnsUnavailable on anything malformed. */
+export function decodeTxtResponse(message: Uint8Array): { rcode: number; txt: string[] } {
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength)
+  const fail = (why: string): never => {
+    throw new DnsUnavailable(`malformed DNS answer: ${why}`)
+  }
+  if (message.length < 12) fail('shorter than a header')
+  const flags = view.getUint16(2)
+  if (!(flags & 0x8000)) fail('not a response')
+  if (flags & 0x0200) fail('truncated')
+  const rcode = flags & 0x000f
+  const questions = view.getUint16(4)
+  const answers = view.getUint16(6)
+  let offset = 12
+  // Names may be compressed (RFC 1035 §4.1.4); we only need to step over them.
+  const skipName = () => {
+    for (let steps = 0; steps < 128; steps++) {
+      if (offset >= message.length) fail('name runs past the end')
+      const len = message[offset]!
+      if (len === 0) return void offset++
+      if ((len & 0xc0) === 0xc0) return void (offset += 2)
+      if (len & 0xc0) fail('unknown label type')
+      offset += 1 + len
+    }
+    fail('name too long')
+  }
+  for (let i = 0; i < questions; i++) {
+    skipName()
+    offset += 4
+  }
+  const decoder = new TextDecoder()
+  const txt: string[] = []
+  for (let i = 0; i < answers; i++) {
+    skipName()
+    if (offset + 10 > message.length) fail('record header runs past the end')
+    const type = view.getUint16(offset)
+    const klass = view.getUint16(offset + 2)
+    const length = view.getUint16(offset + 8)
+    offset += 10
+    const end = offset + length
+    if (end > message.length) fail('record data runs past the end')
+    if (type === TYPE_TXT && klass === CLASS_IN) {
+      // One record: a sequence of <length><bytes> character-strings, joined (RFC 7208 §3.3).
+      const parts: string[] = []
+      for (let at = offset; at < end; ) {
+        const n = message[at]!
+        if (at + 1 + n > end) fail('TXT string runs past its record')
+        parts.push(decoder.decode(message.subarray(at + 1, at + 1 + n)))
+        at += 1 + n
+      }
+      txt.push(parts.join(''))
+    }
+    offset = end
+  }
+  return { rcode, txt }
+}
+
+/** Only NOERROR and NXDOMAIN are answers; every other code says the resolver could not tell. */
+function conclude(rcode: number | undefined, txt: () => string[]): string[] {
+  if (rcode === NXDOMAIN) return []
+  if (rcode !== NOERROR) throw new DnsUnavailable(`the resolver answered DNS status ${String(rcode)}`)
+  return txt()
+}
+
+async function ask(fetcher: typeof fetch, url: string, accept: string): Promise<Response> {
+  let res: Response
+  try {
+    res = await fetcher(url, { headers: { accept }, signal: AbortSignal.timeout(TIMEOUT_MS) })
+  } catch (error) {
+    throw new DnsUnavailable(`DoH lookup failed: ${String(error)}`)
+  }
+  if (!res.ok) {
+    await res.body?.cancel()
+    throw new DnsUnavailable(`DoH answered HTTP ${res.status}`)
+  }
+  return res
+}
+
+/** RFC 8484 wire format over GET. */
+export function wireResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch = fetch): DnsResolver {
   return {
     async txt(name) {
-      const url = `${DOH_URL}?name=${encodeURIComponent(name)}&type=TXT`
-      let body: DohAnswer
-      try {
-        const res = await fetcher(url, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(5000) })
-        if (!res.ok) throw new DnsUnavailable(`DoH answered HTTP ${res.status}`)
-        body = await res.json()
-      } catch (error) {
-        throw error instanceof DnsUnavailable ? error : new DnsUnavailable(`DoH lookup failed: ${String(error)}`)
+      const url = new URL(endpoint)
+      url.searchParams.set('dns', base64url(encodeTxtQuery(name)))
+      const res = await ask(fetcher, url.href, 'application/dns-message')
+      const type = res.headers.get('content-type') ?? ''
+      if (!type.startsWith('application/dns-message')) {
+        await res.body?.cancel()
+        throw new DnsUnavailable(`DoH answered ${type || 'no content type'}, not a DNS message`)
       }
-      if (body.Status === NXDOMAIN) return []
-      if (body.Status !== NOERROR) throw new DnsUnavailable(`DoH answered DNS status ${String(body.Status)}`)
-      if (!Array.isArray(body.Answer)) return []
-      return body.Answer.filter((a) => a.type === TXT && typeof a.data === 'string').map((a) => parseTxtData(a.data!))
+      const answer = decodeTxtResponse(new Uint8Array(await res.arrayBuffer()))
+      return conclude(answer.rcode, () => answer.txt)
     },
   }
 }
 
-/**
- * Records from a KV namespace: key = the name, value = a JSON array of TXT
- * strings; no key = no records; any other value stands for a failed lookup.
- */
-export function fakeResolver(kv: KVNamespace): DnsResolver {
+interface DohJson {
+  Status?: number
+  Answer?: { name?: string; type?: number; data?: string }[]
+}
+
+/** The JSON form (`application/dns-json`). */
+export function jsonResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch = fetch): DnsResolver {
   return {
     async txt(name) {
-      const value = await kv.get<unknown>(name.toLowerCase(), 'json')
-      if (value === null) return []
-      if (!Array.isArray(value)) throw new DnsUnavailable(`fake DNS failure for ${name}`)
-      return value.filter((v): v is string => typeof v === 'string')
+      const url = new URL(endpoint)
+      url.searchParams.set('name', name)
+      url.searchParams.set('type', 'TXT')
+      const res = await ask(fetcher, url.href, 'application/dns-json')
+      let body: DohJson
+      try {
+        body = await res.json()
+      } catch (error) {
+        throw new DnsUnavailable(`DoH answered something that is not JSON: ${String(error)}`)
+      }
+      return conclude(body.Status, () =>
+        Array.isArray(body.Answer) ? body.Answer.filter((a) => a.type === TYPE_TXT && typeof a.data === 'string').map((a) => parseTxtData(a.data!)) : [],
+      )
     },
   }
 }
 
 /** The resolver for this environment. */
 export function dnsResolver(env: DnsEnv): DnsResolver {
-  if (env.DNS_RESOLVER === 'fake') {
-    if (!env.DNS_FAKE) throw new Error('DNS_RESOLVER=fake needs a DNS_FAKE KV binding')
-    return fakeResolver(env.DNS_FAKE)
-  }
-  return dohResolver()
+  const url = env.DNS_RESOLVER_URL || DEFAULT_DOH_URL
+  return env.DNS_RESOLVER_FORMAT === 'json' ? jsonResolver(url) : wireResolver(url)
 }

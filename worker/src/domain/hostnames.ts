@@ -127,7 +127,7 @@ export interface EndedClaim {
 }
 
 /** The resellers (id, path, name) of claims, for their activity logs. */
-async function withResellers(db: DB, rows: { id: string; hostname: string; resellerAccountId: string }[]): Promise<EndedClaim[]> {
+export async function withResellers(db: DB, rows: { id: string; hostname: string; resellerAccountId: string }[]): Promise<EndedClaim[]> {
   if (!rows.length) return []
   const resellers = new Map(
     (await db.select({ id: accounts.id, path: accounts.path, name: accounts.name }).from(accounts).where(inArray(accounts.id, [...new Set(rows.map((r) => r.resellerAccountId))]))).map((a) => [a.id, a]),
@@ -201,22 +201,29 @@ export async function expireClaims(db: DB, now = Date.now()) {
 }
 
 /**
- * Verified hostnames due for their DNS re-check: those seen longest ago first
- * (never seen first), at most `limit`. Names under .localhost (RFC 6761: local
- * by definition, the demo's portals) are not in public DNS and are left alone.
+ * Hostnames due for a DNS check, in a status: those seen longest ago first
+ * (never seen first), at most `limit`. Pending claims past their expiry are left
+ * to expireClaims. Names under .localhost (RFC 6761: local by definition, the
+ * demo's portals) are not in public DNS and are left alone.
  */
-export function hostnamesToRecheck(db: DB, limit: number) {
+export function hostnamesToCheck(db: DB, status: 'verified' | 'pending', limit: number, now = Date.now()) {
   return db
-    .select({ id: hostnames.id, hostname: hostnames.hostname, verificationToken: hostnames.verificationToken })
+    .select({ id: hostnames.id, hostname: hostnames.hostname, verificationToken: hostnames.verificationToken, resellerAccountId: hostnames.resellerAccountId })
     .from(hostnames)
-    .where(and(eq(hostnames.status, 'verified'), sql`${hostnames.hostname} NOT LIKE '%.localhost'`))
+    .where(
+      and(
+        eq(hostnames.status, status),
+        sql`${hostnames.hostname} NOT LIKE '%.localhost'`,
+        status === 'pending' ? or(isNull(hostnames.expiresAt), gt(hostnames.expiresAt, now)) : undefined,
+      ),
+    )
     .orderBy(asc(hostnames.checkedAt), asc(hostnames.id))
     .limit(limit)
 }
 
-/** The re-check saw the TXT record. */
+/** A DNS check of the hostname got an answer (a verified one still holds its token, or a pending one does not yet). */
 export async function markHostnameChecked(db: DB, hostnameId: string, now = Date.now()) {
-  await db.update(hostnames).set({ checkedAt: now }).where(and(eq(hostnames.id, hostnameId), eq(hostnames.status, 'verified')))
+  await db.update(hostnames).set({ checkedAt: now }).where(eq(hostnames.id, hostnameId))
 }
 
 /**
