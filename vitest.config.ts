@@ -5,6 +5,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { DEMO_PASSWORD, demoSeed } from './db/seed/demo.ts'
 import { hashPassword } from './worker/src/crypto/password.ts'
+import { startCloudflareApi } from './test/helpers/cloudflare-api.ts'
 import { startDohServer } from './test/helpers/doh-server.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
@@ -20,6 +21,8 @@ if (!existsSync(path.join(web, '.svelte-kit', 'tsconfig.json'))) {
 export default defineConfig(async () => {
   // The worker's real DNS adapter asks this local DNS-over-HTTPS server (RFC 8484), which tests fill.
   const doh = await startDohServer()
+  // …and Cloudflare for SaaS is this local stand-in of the Custom Hostnames API.
+  const cloudflare = await startCloudflareApi()
   return {
     plugins: [
       cloudflareTest({
@@ -34,6 +37,10 @@ export default defineConfig(async () => {
             DEV_TOOLS: 'false',
             HTTPS_ONLY: 'true',
             DNS_RESOLVER_URL: doh.url,
+            SAAS_API_BASE: cloudflare.base,
+            SAAS_API_TOKEN: cloudflare.token,
+            SAAS_ZONE_ID: cloudflare.zoneId,
+            SAAS_CNAME_TARGET: 'portals.trellis.test',
           },
           r2Buckets: ['BRANDING'],
         },

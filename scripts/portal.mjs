@@ -88,7 +88,7 @@ function webConfig(persistTo) {
  * the copy are absolute, and the local `.dev.vars` sits beside it (wrangler reads it from
  * the config's folder).
  */
-function apiConfig(persistTo, port) {
+function apiConfig(persistTo, port, vars = {}) {
   const original = path.join(root, 'wrangler.toml')
   const text = readFileSync(original, 'utf8')
     .replace(/^main = "(.*)"$/m, (_, main) => `main = ${JSON.stringify(path.join(root, main))}`)
@@ -99,7 +99,11 @@ function apiConfig(persistTo, port) {
   const file = path.join(folder, 'api.wrangler.toml')
   writeFileSync(file, text)
   const devVars = path.join(root, '.dev.vars')
-  if (existsSync(devVars)) cpSync(devVars, path.join(folder, '.dev.vars'))
+  const copy = path.join(folder, '.dev.vars')
+  if (existsSync(devVars)) cpSync(devVars, copy)
+  // Settings of this run only (the browser tests point outside services at local stand-ins).
+  const extra = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}\n`).join('')
+  if (extra) writeFileSync(copy, (existsSync(copy) ? readFileSync(copy, 'utf8').replace(/\n?$/, '\n') : '') + extra)
   return file
 }
 
@@ -159,10 +163,10 @@ function relay(stream, out) {
 }
 
 /** Start wrangler dev serving web + API on one origin. Resolves once /api/v1/health answers. */
-export async function servePortal({ port = 8787, persistTo, inspectorPort = inspectorPortFor(port), quiet = false, snapshot = true }) {
+export async function servePortal({ port = 8787, persistTo, inspectorPort = inspectorPortFor(port), quiet = false, snapshot = true, vars = {} }) {
   ensureDevVars()
   // `snapshot: false` serves web/.svelte-kit itself, so a `vite build --watch` is picked up.
-  const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', apiConfig(persistTo, port), '--ip', '127.0.0.1', '--port', String(port),
+  const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', apiConfig(persistTo, port, vars), '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']
   const child = spawn('wrangler', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''

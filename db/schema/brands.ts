@@ -25,6 +25,8 @@ export const brands = sqliteTable('brands', {
 })
 
 export const hostnameStatuses = ['pending', 'verified'] as const
+export const tlsStatuses = ['none', 'queued', 'pending', 'active', 'failed'] as const
+export type TlsStatus = (typeof tlsStatuses)[number]
 export type HostnameStatus = (typeof hostnameStatuses)[number]
 
 /**
@@ -53,8 +55,15 @@ export const hostnames = sqliteTable(
     verifiedAt: integer('verified_at'),
     /** Pending claims only: when the claim lapses unless verified. */
     expiresAt: integer('expires_at'),
-    /** Verified hostnames: when the daily re-check last saw the TXT record. */
+    /** When a DNS check last got an answer for it (verified: the record was seen). */
     checkedAt: integer('checked_at'),
+    /** Cloudflare for SaaS: the custom hostname's id in the zone, once added. */
+    edgeId: text('edge_id'),
+    /** Its certificate: none (not at the edge), queued (to add), pending, active or failed. */
+    tlsStatus: text('tls_status', { enum: tlsStatuses }).notNull().default('none'),
+    /** Why the certificate is pending or failed, in Cloudflare's words. */
+    tlsDetail: text('tls_detail'),
+    tlsCheckedAt: integer('tls_checked_at'),
   },
   (t) => [
     index('hostnames_reseller_idx').on(t.resellerAccountId, t.hostname),
@@ -62,8 +71,21 @@ export const hostnames = sqliteTable(
     uniqueIndex('hostnames_claim_unique').on(t.hostname, t.resellerAccountId),
     uniqueIndex('hostnames_verified_unique').on(t.hostname).where(sql`status = 'verified'`),
     index('hostnames_status_idx').on(t.status, t.checkedAt),
+    index('hostnames_tls_idx').on(t.tlsStatus, t.tlsCheckedAt),
   ],
 )
+
+/**
+ * Custom hostnames to remove at Cloudflare: filled by triggers (migration 0013)
+ * whenever a hostname row with an `edge_id` is deleted or lets go of it, emptied
+ * as Cloudflare confirms (at once when it can be reached, else by the daily cron).
+ */
+export const edgeCleanup = sqliteTable('edge_cleanup', {
+  edgeId: text('edge_id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  createdAt: integer('created_at').notNull(),
+})
 
 export type Brand = typeof brands.$inferSelect
 export type Hostname = typeof hostnames.$inferSelect

@@ -26,6 +26,14 @@ async function logoOf(page: Page, scope = page.locator('body')) {
   return img.evaluate((el: HTMLImageElement) => ({ src: new URL(el.src).pathname, loaded: el.complete && el.naturalWidth > 0 }))
 }
 
+/** The local Cloudflare for SaaS stand-in the e2e runner started (test/helpers/cloudflare-api.ts). */
+async function cloudflare(path: string, body?: unknown) {
+  const base = process.env.E2E_CLOUDFLARE_API!.replace(/\/client\/v4$/, '')
+  const res = await fetch(`${base}${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })
+  assert.equal(res.ok, true, `the Cloudflare stand-in refused ${path}`)
+  return ((await res.json()) as { result: unknown }).result
+}
+
 describe('Branded portals', () => {
   let browser: Browser
   before(async () => {
@@ -187,12 +195,26 @@ describe('Branded portals', () => {
     await row.getByText('Verified', { exact: true }).waitFor()
     assert.equal(await row.getByText('_trellis.portal.bluebird-bakery.example').count(), 0)
 
+    // Verified: the portal asked Cloudflare for SaaS (a local stand-in here) for a certificate.
+    const tls = row.getByTestId('tls-status')
+    await tls.getByText('Pending', { exact: true }).waitFor()
+    await row.getByText('portals.trellis.test').waitFor()
+    await screenshot(page, 'branding-domains-tls-pending')
+    await cloudflare('/_control/ssl', { hostname: 'portal.bluebird-bakery.example', status: 'active' })
+    await tls.getByRole('button', { name: 'Check now' }).click()
+    await tls.getByText('Active', { exact: true }).waitFor()
+    await page.getByText('Certificate of portal.bluebird-bakery.example: active').waitFor()
+    assert.equal(await tls.getByRole('button', { name: 'Check now' }).count(), 0)
+
     await row.getByRole('button', { name: 'Remove portal.bluebird-bakery.example' }).click()
     const dialog = page.getByRole('alertdialog')
     await dialog.getByText('Remove portal.bluebird-bakery.example?').waitFor()
     await dialog.getByRole('button', { name: 'Remove hostname' }).click()
     await page.getByText('Hostname removed').waitFor()
     assert.equal(await row.count(), 0)
+    // …and it is gone from the Cloudflare zone too.
+    const zone = (await cloudflare('/_control/hostnames')) as { hostname: string }[]
+    assert.equal(zone.filter((h) => h.hostname === 'portal.bluebird-bakery.example').length, 0)
     await hydrated(page)
     await context.close()
   })

@@ -71,8 +71,17 @@ buildWeb({ quiet: true })
 const persistTo = path.join(root, '.wrangler', PORT === 8788 ? 'e2e-state' : `e2e-state-${PORT}`)
 step('preparing a fresh demo database')
 prepareDatabase(persistTo, { quiet: true, fresh: true })
+// Cloudflare for SaaS is a local stand-in of its Custom Hostnames API, as in the worker tests.
+const { startCloudflareApi } = await import('../helpers/cloudflare-api.ts')
+const cloudflare = await startCloudflareApi()
 step(`starting the portal on ${BASE_URL}`)
-const portal = await servePortal({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo, quiet: true })
+const portal = await servePortal({
+  port: PORT,
+  inspectorPort: INSPECTOR_PORT,
+  persistTo,
+  quiet: true,
+  vars: { SAAS_API_BASE: cloudflare.base, SAAS_API_TOKEN: cloudflare.token, SAAS_ZONE_ID: cloudflare.zoneId, SAAS_CNAME_TARGET: 'portals.trellis.test' },
+})
 
 let stopped = false
 const stop = () => {
@@ -93,7 +102,7 @@ try {
     const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM },
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base },
     })
     child.on('error', (error) => {
       console.error(error)

@@ -134,3 +134,11 @@ export async function breakDns(name: string, how: 'SERVFAIL' | 'HTTP' = 'SERVFAI
   const res = await fetch(dnsZone(name), { method: 'PUT', body: JSON.stringify({ fail: how }) })
   if (res.status !== 204) throw new Error(`the DoH server refused the zone change: ${res.status}`)
 }
+
+/** Drive the local Cloudflare API stand-in (test/helpers/cloudflare-api.ts) over its control path. */
+export async function cloudflareControl<T = unknown>(what: 'ssl' | 'fail' | 'hostnames', body?: unknown): Promise<T> {
+  const url = `${env.SAAS_API_BASE.replace(/\/client\/v4$/, '')}/_control/${what}`
+  const res = await fetch(url, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })
+  if (!res.ok) throw new Error(`the Cloudflare stand-in refused ${what}: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { result: T }).result
+}

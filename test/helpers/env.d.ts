@@ -5,6 +5,9 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[]
       DNS_RESOLVER_URL: string
+      SAAS_API_BASE: string
+      SAAS_API_TOKEN: string
+      SAAS_ZONE_ID: string
       TEST_SEED: { sql: string; params: (string | number | null)[] }[]
     }
   }

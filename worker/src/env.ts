@@ -29,6 +29,14 @@ export interface Bindings {
   DNS_RESOLVER_URL?: string
   /** `wire` (RFC 8484, default) or `json` (application/dns-json). */
   DNS_RESOLVER_FORMAT?: string
+  /** Cloudflare for SaaS (adapters/custom-hostnames.ts): an API token with SSL and Certificates edit on the zone (a secret). */
+  SAAS_API_TOKEN?: string
+  /** The zone that fronts the web worker, whose custom hostnames carry resellers' domains. */
+  SAAS_ZONE_ID?: string
+  /** Where the API lives; Cloudflare's when unset (tests point it at a local stand-in). */
+  SAAS_API_BASE?: string
+  /** The hostname resellers point their CNAME to (the zone's fallback origin), shown on the Domains page. */
+  SAAS_CNAME_TARGET?: string
   /** Secret: the Resend API key. Unset = email goes to the local outbox (development). */
   RESEND_API_KEY?: string
   /** Sender for outgoing email, e.g. `Trellis <portal@example.com>`. */

@@ -1,4 +1,5 @@
 import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
+import { drainEdgeCleanup, edgeSettings, hostnamesAwaitingTls, syncTls } from './domain/edge.ts'
 import { createDb } from './db.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
 import { invalidateBrandCache } from './domain/host-brand.ts'
@@ -22,6 +23,7 @@ export async function daily(env: Bindings, now = Date.now()) {
     ['expire hostname claims', () => expireHostnameClaims(env, now)],
     ['re-check verified hostnames', () => recheckHostnames(env, now)],
     ['check pending hostnames', () => checkPendingHostnames(env, now)],
+    ['follow TLS certificates', () => followCertificates(env, now)],
   ]
   const failures: unknown[] = []
   for (const [name, job] of jobs) {
@@ -162,4 +164,20 @@ export async function checkPendingHostnames(env: Bindings, now = Date.now()) {
   })
   if (verified.length) invalidateBrandCache()
   return { checked: due.length, verified }
+}
+
+/**
+ * Cloudflare for SaaS: remove the custom hostnames queued for removal (demoted,
+ * released or expired hostnames), then add or re-read every verified hostname
+ * whose certificate is not active yet. Does nothing when it is not configured.
+ */
+export async function followCertificates(env: Bindings, now = Date.now()) {
+  if (!edgeSettings(env).managed) return { removed: 0, checked: 0 }
+  const db = createDb(env.DB)
+  const removed = await drainEdgeCleanup(env, db)
+  const due = await hostnamesAwaitingTls(db, RECHECK_BATCH)
+  for (let i = 0; i < due.length; i += RECHECK_PARALLEL) {
+    await Promise.all(due.slice(i, i + RECHECK_PARALLEL).map((h) => syncTls(env, db, h, now)))
+  }
+  return { removed, checked: due.length }
 }

@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, env, SELF, waitOnExe
 import { beforeEach, describe, expect, it } from 'vitest'
 import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import worker from '../../../worker/src/index.ts'
-import { accountId, api, breakDns, login, problem, publishTxt, unpublishTxt } from '../../helpers/client.ts'
+import { accountId, api, breakDns, cloudflareControl, login, problem, publishTxt, unpublishTxt } from '../../helpers/client.ts'
 
 type HostnameView = {
   id: string
@@ -279,5 +279,126 @@ describe('the daily check of pending claims', () => {
     expect(after.map((x) => x.id)).not.toContain(old.id)
     expect(await brandOwner('portal.old-pending.example')).toBeNull()
     expect((await events(a, 'hostname_verified')).filter((e) => /portal\.(flaky|old)-pending/.test(e.description))).toEqual([])
+  })
+})
+
+describe('certificates through Cloudflare for SaaS', () => {
+  type Edge = { id: string; hostname: string; ssl: { status: string } }
+  const atCloudflare = async (hostname: string) => (await cloudflareControl<Edge[]>('hostnames')).filter((h) => h.hostname === hostname)
+  const tlsCheck = (t: { cookie: string; id: string }, id: string) => api(`/accounts/${t.id}/hostnames/${id}/tls-check`, { method: 'POST', cookie: t.cookie })
+  async function verified(t: { cookie: string; id: string }, hostname: string) {
+    const h = await claimed(t, hostname)
+    await publish(h, h.record.value)
+    const res = await verify(t, h.id)
+    expect(res.status, await res.clone().text()).toBe(200)
+    return ((await res.json()) as { hostname: HostnameView & { tls: { status: string; detail: string | null } } }).hostname
+  }
+
+  it('adds a hostname to the zone when it is verified, shows the CNAME target, and follows the certificate to active', async () => {
+    const a = await acme()
+    const pendingOne = await claimed(a, 'portal.tls-life.example')
+    // Nothing reaches Cloudflare before the hostname is verified.
+    expect(await atCloudflare('portal.tls-life.example')).toEqual([])
+    expect((await tlsCheck(a, pendingOne.id)).status).toBe(409)
+
+    await publish(pendingOne, pendingOne.record.value)
+    const h = ((await (await verify(a, pendingOne.id)).json()) as { hostname: { tls: { status: string; detail: string | null } } }).hostname
+    expect(h.tls).toMatchObject({ status: 'pending', detail: 'The certificate is pending validation.' })
+    expect(await atCloudflare('portal.tls-life.example')).toHaveLength(1)
+    const listed = (await (await api(`/accounts/${a.id}/hostnames`, { cookie: a.cookie })).json()) as { edge: { managed: boolean; cnameTarget: string | null } }
+    expect(listed.edge).toEqual({ managed: true, cnameTarget: 'portals.trellis.test' })
+
+    await cloudflareControl('ssl', { hostname: 'portal.tls-life.example', status: 'active' })
+    const res = await tlsCheck(a, pendingOne.id)
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { hostname: { tls: { status: string } } }).hostname.tls.status).toBe('active')
+  })
+
+  it("shows a failed certificate with Cloudflare's reason, and the daily cron follows pending ones", async () => {
+    const a = await acme()
+    const h = await verified(a, 'portal.tls-fails.example')
+    await cloudflareControl('ssl', { hostname: 'portal.tls-fails.example', status: 'validation_timed_out', errors: ['The CNAME does not point to portals.trellis.test'] })
+    await runCron()
+    const after = (await list(a)).find((x) => x.id === h.id) as unknown as { tls: { status: string; detail: string } }
+    expect(after.tls).toMatchObject({ status: 'failed', detail: 'The CNAME does not point to portals.trellis.test' })
+  })
+
+  it('never fails a verification because Cloudflare is down: the hostname is queued and added later', async () => {
+    const a = await acme()
+    await cloudflareControl('fail', { hostname: 'portal.tls-outage.example', status: 503, times: 1 })
+    const h = await verified(a, 'portal.tls-outage.example')
+    expect(h.status).toBe('verified')
+    expect(h.tls.status).toBe('queued')
+    expect(h.tls.detail).toContain('tries again')
+    expect(await atCloudflare('portal.tls-outage.example')).toEqual([])
+    // The brand is served meanwhile (the DNS proof is what counts).
+    expect(await brandOwner('portal.tls-outage.example')).toBe(a.id)
+
+    await runCron()
+    expect(await atCloudflare('portal.tls-outage.example')).toHaveLength(1)
+    expect(((await list(a)).find((x) => x.id === h.id) as unknown as { tls: { status: string } }).tls.status).toBe('pending')
+  })
+
+  it('keeps what Cloudflare said last when a check is rate limited', async () => {
+    const a = await acme()
+    const h = await verified(a, 'portal.tls-limited.example')
+    await cloudflareControl('ssl', { hostname: 'portal.tls-limited.example', status: 'active' })
+    expect((await tlsCheck(a, h.id)).status).toBe(200)
+    await cloudflareControl('fail', { hostname: 'portal.tls-limited.example', status: 429, times: 1, retryAfter: 60 })
+    const res = await tlsCheck(a, h.id)
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { hostname: { tls: { status: string } } }).hostname.tls.status).toBe('active')
+  })
+
+  it('removes the custom hostname when the hostname is removed, even if Cloudflare only answers later', async () => {
+    const a = await acme()
+    const h = await verified(a, 'portal.tls-removed.example')
+    expect((await api(`/accounts/${a.id}/hostnames/${h.id}`, { method: 'DELETE', cookie: a.cookie })).status).toBe(204)
+    expect(await atCloudflare('portal.tls-removed.example')).toEqual([])
+
+    const later = await verified(a, 'portal.tls-removed-later.example')
+    await cloudflareControl('fail', { hostname: 'portal.tls-removed-later.example', status: 500, times: 1 })
+    expect((await api(`/accounts/${a.id}/hostnames/${later.id}`, { method: 'DELETE', cookie: a.cookie })).status).toBe(204)
+    expect(await atCloudflare('portal.tls-removed-later.example')).toHaveLength(1)
+    const queued = await env.DB.prepare('SELECT hostname, attempts FROM edge_cleanup WHERE hostname = ?').bind('portal.tls-removed-later.example').first()
+    expect(queued).toEqual({ hostname: 'portal.tls-removed-later.example', attempts: 1 })
+    await runCron()
+    expect(await atCloudflare('portal.tls-removed-later.example')).toEqual([])
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM edge_cleanup WHERE hostname = ?').bind('portal.tls-removed-later.example').first('n')).toBe(0)
+  })
+
+  it('takes a demoted hostname off Cloudflare: it no longer proves control of the name', async () => {
+    const a = await acme()
+    const h = await verified(a, 'portal.tls-demoted.example')
+    expect(await atCloudflare('portal.tls-demoted.example')).toHaveLength(1)
+    await unpublishTxt(h.record.name)
+    await runCron()
+    expect(await atCloudflare('portal.tls-demoted.example')).toEqual([])
+    expect(((await list(a)).find((x) => x.id === h.id) as unknown as { status: string; tls: { status: string } })).toMatchObject({ status: 'pending', tls: { status: 'none' } })
+  })
+
+  it('lets only those who manage the branding of that reseller check a certificate', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const h = await verified(a, 'portal.tls-guarded.example')
+    expect((await api(`/accounts/${a.id}/hostnames/${h.id}/tls-check`, { method: 'POST' })).status).toBe(401)
+    // Another tenant: the id does not exist for it.
+    expect((await api(`/accounts/${g.id}/hostnames/${h.id}/tls-check`, { method: 'POST', cookie: g.cookie })).status).toBe(404)
+    expect((await api(`/accounts/${a.id}/hostnames/${h.id}/tls-check`, { method: 'POST', cookie: g.cookie })).status).toBe(404)
+  })
+
+  it('answers 422 where the deployment does not manage certificates, and lists hostnames as unmanaged', async () => {
+    const a = await acme()
+    const h = await verified(a, 'portal.tls-unmanaged.example')
+    const unmanaged = { ...env, SAAS_API_TOKEN: '', SAAS_ZONE_ID: '' }
+    const call = async (path: string, method = 'GET') => {
+      const ctx = createExecutionContext()
+      const res = await worker.fetch(new Request(`http://localhost/api/v1${path}`, { method, headers: { cookie: a.cookie, origin: 'http://localhost' } }), unmanaged, ctx)
+      await waitOnExecutionContext(ctx)
+      return res
+    }
+    const res = await call(`/accounts/${a.id}/hostnames/${h.id}/tls-check`, 'POST')
+    expect(res.status).toBe(422)
+    expect((await problem(res)).code).toBe('tls_unmanaged')
+    expect(((await (await call(`/accounts/${a.id}/hostnames`)).json()) as { edge: { managed: boolean } }).edge.managed).toBe(false)
   })
 })

@@ -69,6 +69,10 @@ export const hostnameColumns = {
   createdAt: hostnames.createdAt,
   verifiedAt: hostnames.verifiedAt,
   expiresAt: hostnames.expiresAt,
+  edgeId: hostnames.edgeId,
+  tlsStatus: hostnames.tlsStatus,
+  tlsDetail: hostnames.tlsDetail,
+  tlsCheckedAt: hostnames.tlsCheckedAt,
 }
 
 /** A reseller's hostnames, by name. */
@@ -228,13 +232,14 @@ export async function markHostnameChecked(db: DB, hostnameId: string, now = Date
 
 /**
  * The re-check found no TXT record holding the token: the hostname goes back
- * to pending (it stops serving the brand) with a fresh CLAIM_TTL_MS to verify
- * again. Returns the demoted claim, or null when it was no longer verified.
+ * to pending (it stops serving the brand, and leaves Cloudflare) with a fresh
+ * CLAIM_TTL_MS to verify again. Returns the demoted claim, or null when it was no longer verified.
  */
 export async function demoteHostname(db: DB, hostnameId: string, now = Date.now()) {
   const rows = await db
     .update(hostnames)
-    .set({ status: 'pending', verifiedAt: null, expiresAt: now + CLAIM_TTL_MS })
+    // It lets go of its custom hostname at Cloudflare too (a trigger queues the removal, domain/edge.ts).
+    .set({ status: 'pending', verifiedAt: null, expiresAt: now + CLAIM_TTL_MS, edgeId: null, tlsStatus: 'none', tlsDetail: null, tlsCheckedAt: null })
     .where(and(eq(hostnames.id, hostnameId), eq(hostnames.status, 'verified')))
     .returning({ id: hostnames.id, hostname: hostnames.hostname, resellerAccountId: hostnames.resellerAccountId })
   return (await withResellers(db, rows))[0] ?? null

@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { tlsStatuses } from '../../../db/schema/brands.ts'
 import type { Context } from 'hono'
 import { dnsResolver, DnsUnavailable } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
+import { drainEdgeCleanup, edgeSettings, syncTls } from '../domain/edge.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, HostnameTaken, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
@@ -24,8 +26,22 @@ const HostnameView = z
     verifiedAt: z.number().nullable(),
     /** A pending claim lapses at this time unless verified (7 days after the claim or a demotion); null once verified. */
     expiresAt: z.number().nullable(),
+    /**
+     * The certificate at Cloudflare for SaaS: `none` until the hostname is verified (or where the portal does not
+     * manage certificates), `queued` while Cloudflare could not be reached, then `pending`, `active` or `failed`.
+     */
+    tls: z.object({ status: z.enum(tlsStatuses), detail: z.string().nullable(), checkedAt: z.number().nullable() }),
   })
   .openapi('Hostname')
+
+const EdgeView = z
+  .object({
+    /** Whether this deployment obtains certificates for resellers' hostnames (Cloudflare for SaaS is configured). */
+    managed: z.boolean(),
+    /** The hostname a reseller's CNAME must point to, when configured. */
+    cnameTarget: z.string().nullable(),
+  })
+  .openapi('HostnameEdge')
 
 const AddHostname = z
   .object({
@@ -57,6 +73,7 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
     createdAt: r.createdAt,
     verifiedAt: r.verifiedAt,
     expiresAt: r.status === 'pending' ? r.expiresAt : null,
+    tls: { status: r.tlsStatus, detail: r.tlsDetail, checkedAt: r.tlsCheckedAt },
   }))
 }
 
@@ -80,6 +97,8 @@ async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Ro
     throw new AppError('conflict', 'Another account verified this hostname first. Its claim here has ended.')
   }
   invalidateBrandCache()
+  // Ask Cloudflare for the certificate now; if it cannot be reached the hostname is queued, never refused.
+  await syncTls(c.env, c.var.db, (await getHostname(c.var.db, ctx.account.id, row.id))!)
   await audit(c, ctx.account, {
     type: 'hostname_verified',
     target: { kind: 'hostname', id: row.id, label: row.hostname },
@@ -103,17 +122,18 @@ export const hostnamesRouter = createRouter()
       middleware: [requirePermission('branding.view', resellersOnly)] as const,
       tags: ['Branding'],
       summary: "A reseller's hostnames",
-      description: 'Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available.',
+      description:
+        'Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available; `edge` whether certificates are obtained through Cloudflare for SaaS, and the CNAME target.',
       request: { params: AccountParam },
       responses: {
-        200: { description: 'Hostnames', content: { 'application/json': { schema: z.object({ items: z.array(HostnameView), devTools: z.boolean() }) } } },
+        200: { description: 'Hostnames', content: { 'application/json': { schema: z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }) } } },
         ...problems(401, 403, 404),
       },
     }),
     async (c) => {
       const ctx = c.var.access
       const items = await present(c, await listHostnames(c.var.db, ctx.account.id))
-      return c.json({ items, devTools: c.env.DEV_TOOLS === 'true' }, 200)
+      return c.json({ items, devTools: c.env.DEV_TOOLS === 'true', edge: edgeSettings(c.env) }, 200)
     },
   )
   .openapi(
@@ -213,6 +233,29 @@ export const hostnamesRouter = createRouter()
   )
   .openapi(
     createRoute({
+      method: 'post',
+      path: '/accounts/{id}/hostnames/{hostnameId}/tls-check',
+      operationId: 'checkHostnameTls',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
+      tags: ['Branding'],
+      summary: "Check a verified hostname's certificate now",
+      description:
+        'Needs `branding.manage`. Asks Cloudflare for SaaS for the certificate of a verified hostname (adding the hostname to the zone first when it is not there yet) and answers the hostname with its `tls` state. Cloudflare being unreachable is not an error: the state says so. 409 while the hostname is not verified; 422 where this deployment does not manage certificates.',
+      request: { params: HostnameParams },
+      responses: { 200: { description: 'Checked', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { hostnameId } = c.req.valid('param')
+      const ctx = c.var.access
+      const row = await existing(c, ctx.account.id, hostnameId)
+      if (row.status !== 'verified') throw new AppError('conflict', 'Verify the hostname first: certificates are issued for verified hostnames only.')
+      if (!edgeSettings(c.env).managed) throw new AppError('tls_unmanaged', 'This deployment does not obtain certificates through Cloudflare for SaaS.')
+      await syncTls(c.env, c.var.db, row)
+      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
       method: 'delete',
       path: '/accounts/{id}/hostnames/{hostnameId}',
       operationId: 'deleteHostname',
@@ -228,6 +271,8 @@ export const hostnamesRouter = createRouter()
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       await deleteHostname(c.var.db, ctx.account.id, row.id)
+      // The delete queued its custom hostname for removal (a trigger); remove it now if Cloudflare answers, else the cron will.
+      if (row.edgeId) await drainEdgeCleanup(c.env, c.var.db, { edgeIds: [row.edgeId] })
       invalidateBrandCache()
       await audit(c, ctx.account, {
         type: 'hostname_removed',

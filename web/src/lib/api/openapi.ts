@@ -1117,7 +1117,7 @@ export interface paths {
         };
         /**
          * A reseller's hostnames
-         * @description Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available.
+         * @description Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available; `edge` whether certificates are obtained through Cloudflare for SaaS, and the CNAME target.
          */
         get: operations["listHostnames"];
         put?: never;
@@ -1166,6 +1166,26 @@ export interface paths {
          * @description Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `branding.manage`.
          */
         post: operations["markHostnameVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/hostnames/{hostnameId}/tls-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a verified hostname's certificate now
+         * @description Needs `branding.manage`. Asks Cloudflare for SaaS for the certificate of a verified hostname (adding the hostname to the zone first when it is not there yet) and answers the hostname with its `tls` state. Cloudflare being unreachable is not an error: the state says so. 409 while the hostname is not verified; 422 where this deployment does not manage certificates.
+         */
+        post: operations["checkHostnameTls"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1635,6 +1655,16 @@ export interface components {
             createdAt: number;
             verifiedAt: number | null;
             expiresAt: number | null;
+            tls: {
+                /** @enum {string} */
+                status: "none" | "queued" | "pending" | "active" | "failed";
+                detail: string | null;
+                checkedAt: number | null;
+            };
+        };
+        HostnameEdge: {
+            managed: boolean;
+            cnameTarget: string | null;
         };
         AddHostname: {
             hostname: string;
@@ -6174,6 +6204,7 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["Hostname"][];
                         devTools: boolean;
+                        edge: components["schemas"]["HostnameEdge"];
                     };
                 };
             };
@@ -6428,6 +6459,76 @@ export interface operations {
             };
         };
     };
+    checkHostnameTls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                hostnameId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Checked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hostname: components["schemas"]["Hostname"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     deleteHostname: {
         parameters: {
             query?: never;
@@ -6547,3 +6648,4 @@ export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<com
 export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired"];
 export const hostnameStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["status"]> = ["pending", "verified"];
 export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["record"]["type"]> = ["TXT"];
+export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];

@@ -254,6 +254,8 @@ export function api(event: RequestEvent) {
       dev
         ? settle('dev-verify hostname', c.POST('/api/v1/accounts/{id}/hostnames/{hostnameId}/dev-verify', { params: { path: { id, hostnameId } } }))
         : settle('verify hostname', c.POST('/api/v1/accounts/{id}/hostnames/{hostnameId}/verify', { params: { path: { id, hostnameId } } })),
+    checkHostnameTls: (id: string, hostnameId: string) =>
+      settle('check hostname certificate', c.POST('/api/v1/accounts/{id}/hostnames/{hostnameId}/tls-check', { params: { path: { id, hostnameId } } })),
     removeHostname: (id: string, hostnameId: string) =>
       settle('remove hostname', c.DELETE('/api/v1/accounts/{id}/hostnames/{hostnameId}', { params: { path: { id, hostnameId } } })),
   }

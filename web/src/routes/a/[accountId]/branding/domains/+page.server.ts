@@ -12,12 +12,13 @@ export const load: PageServerLoad = async (event) => {
   if (account.kind !== 'reseller') error(404, 'Only resellers have their own domains.')
   const client = api(event)
   const [hostnames, children] = await Promise.all([client.hostnames(account.id), client.children(account.id, { limit: 200 })])
-  const { items, devTools } = unwrap(event, hostnames, 'Account not found')
+  const { items, devTools, edge } = unwrap(event, hostnames, 'Account not found')
   return {
     section,
     canManage: section.actions.includes('manage'),
     hostnames: items,
     devTools,
+    edge,
     customers: children.ok ? children.data.items.filter((c) => c.kind === 'customer').map((c) => ({ id: c.id, name: c.name })) : [],
   }
 }
@@ -42,6 +43,12 @@ export const actions: Actions = {
     const result = await api(event).verifyHostname(event.params.accountId, text(form, 'id'), true)
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { verified: result.data.hostname.hostname }
+  },
+  checkTls: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).checkHostnameTls(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { checked: result.data.hostname.hostname, tls: result.data.hostname.tls.status }
   },
   remove: async (event) => {
     const form = await event.request.formData()
