@@ -7,6 +7,7 @@ import { DEMO_PASSWORD, demoSeed } from './db/seed/demo.ts'
 import { hashPassword } from './worker/src/crypto/password.ts'
 import { startCloudflareApi } from './test/helpers/cloudflare-api.ts'
 import { startDohServer } from './test/helpers/doh-server.ts'
+import { startResendApi } from './test/helpers/resend-api.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -23,6 +24,8 @@ export default defineConfig(async () => {
   const doh = await startDohServer()
   // …and Cloudflare for SaaS is this local stand-in of the Custom Hostnames API.
   const cloudflare = await startCloudflareApi()
+  // …and the email provider is a stand-in of Resend's API, which tests opt into (mail stays in the outbox otherwise).
+  const resend = await startResendApi()
   return {
     plugins: [
       cloudflareTest({
@@ -41,6 +44,8 @@ export default defineConfig(async () => {
             SAAS_API_TOKEN: cloudflare.token,
             SAAS_ZONE_ID: cloudflare.zoneId,
             SAAS_CNAME_TARGET: 'portals.trellis.test',
+            TEST_RESEND_BASE: resend.base,
+            TEST_RESEND_KEY: resend.apiKey,
           },
           r2Buckets: ['BRANDING'],
         },

@@ -55,6 +55,9 @@ export const emailOutbox = sqliteTable(
     text: text('text').notNull(),
     html: text('html').notNull(),
     createdAt: integer('created_at').notNull(),
+    /** The From the message was given (a reseller's own sender, or the platform's in its name). */
+    sender: text('sender'),
+    replyTo: text('reply_to'),
   },
   (t) => [index('email_outbox_created_idx').on(t.createdAt)],
 )

@@ -26,13 +26,15 @@ async function logoOf(page: Page, scope = page.locator('body')) {
   return img.evaluate((el: HTMLImageElement) => ({ src: new URL(el.src).pathname, loaded: el.complete && el.naturalWidth > 0 }))
 }
 
-/** The local Cloudflare for SaaS stand-in the e2e runner started (test/helpers/cloudflare-api.ts). */
-async function cloudflare(path: string, body?: unknown) {
-  const base = process.env.E2E_CLOUDFLARE_API!.replace(/\/client\/v4$/, '')
+/** Drive a local stand-in the e2e runner started (test/helpers/cloudflare-api.ts, resend-api.ts) over its control path. */
+async function control(base: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) })
-  assert.equal(res.ok, true, `the Cloudflare stand-in refused ${path}`)
-  return ((await res.json()) as { result: unknown }).result
+  assert.equal(res.ok, true, `the stand-in refused ${path}`)
+  return res.json()
 }
+const cloudflare = async (path: string, body?: unknown) =>
+  ((await control(process.env.E2E_CLOUDFLARE_API!.replace(/\/client\/v4$/, ''), path, body)) as { result: unknown }).result
+const resend = (path: string, body?: unknown) => control(process.env.E2E_RESEND_API!, path, body)
 
 describe('Branded portals', () => {
   let browser: Browser
@@ -215,6 +217,42 @@ describe('Branded portals', () => {
     // …and it is gone from the Cloudflare zone too.
     const zone = (await cloudflare('/_control/hostnames')) as { hostname: string }[]
     assert.equal(zone.filter((h) => h.hostname === 'portal.bluebird-bakery.example').length, 0)
+    await hydrated(page)
+    await context.close()
+  })
+  it("sends the reseller's mail from its own domain once the provider verifies it", { timeout: STORY_TIMEOUT }, async () => {
+    const { context, page } = await openPage(browser)
+    await signIn(page, 'owner@acme.test')
+    await visit(page, `/a/${dashboardAccount(page)}/branding/email`)
+    await page.getByRole('link', { name: 'Email sender' }).waitFor()
+    const now = page.getByTestId('sending-now')
+    await now.getByText('<no-reply@trellis.invalid>').waitFor()
+    await now.getByText('support@acme.test').waitFor()
+
+    await page.getByRole('textbox', { name: 'Domain' }).fill('mail.acme-e2e.example')
+    await page.getByRole('button', { name: 'Use this domain' }).click()
+    const card = page.getByTestId('sender-domain')
+    await card.getByText('Not checked yet').first().waitFor()
+    assert.equal(await page.getByTestId('sender-records').locator('li').count(), 3)
+    await screenshot(page, 'branding-email-records')
+    await page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'nothing overflows at 375 px')
+    await screenshot(page, 'branding-email-375')
+    await page.setViewportSize({ width: 1280, height: 800 })
+
+    await card.getByRole('button', { name: 'Verify' }).click()
+    await page.getByText('The provider says: checking').waitFor()
+    await resend('/_control/domain', { name: 'mail.acme-e2e.example', status: 'verified' })
+    await card.getByRole('button', { name: 'Verify' }).click()
+    await card.getByText('Verified', { exact: true }).first().waitFor()
+    await now.getByText('<portal@mail.acme-e2e.example>').waitFor()
+    await screenshot(page, 'branding-email-verified')
+
+    await card.getByRole('button', { name: 'Remove mail.acme-e2e.example' }).click()
+    const dialog = page.getByRole('alertdialog')
+    await dialog.getByRole('button', { name: 'Remove domain' }).click()
+    await page.getByText('Sending domain removed').waitFor()
+    await now.getByText('<no-reply@trellis.invalid>').waitFor()
     await hydrated(page)
     await context.close()
   })

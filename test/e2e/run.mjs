@@ -74,13 +74,23 @@ prepareDatabase(persistTo, { quiet: true, fresh: true })
 // Cloudflare for SaaS is a local stand-in of its Custom Hostnames API, as in the worker tests.
 const { startCloudflareApi } = await import('../helpers/cloudflare-api.ts')
 const cloudflare = await startCloudflareApi()
+// The email provider is a stand-in of Resend's API; with DEV_TOOLS on, the outbox keeps a copy of every message.
+const { startResendApi } = await import('../helpers/resend-api.ts')
+const resend = await startResendApi()
 step(`starting the portal on ${BASE_URL}`)
 const portal = await servePortal({
   port: PORT,
   inspectorPort: INSPECTOR_PORT,
   persistTo,
   quiet: true,
-  vars: { SAAS_API_BASE: cloudflare.base, SAAS_API_TOKEN: cloudflare.token, SAAS_ZONE_ID: cloudflare.zoneId, SAAS_CNAME_TARGET: 'portals.trellis.test' },
+  vars: {
+    SAAS_API_BASE: cloudflare.base,
+    SAAS_API_TOKEN: cloudflare.token,
+    SAAS_ZONE_ID: cloudflare.zoneId,
+    SAAS_CNAME_TARGET: 'portals.trellis.test',
+    RESEND_API_BASE: resend.base,
+    RESEND_API_KEY: resend.apiKey,
+  },
 })
 
 let stopped = false
@@ -102,7 +112,7 @@ try {
     const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base },
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base },
     })
     child.on('error', (error) => {
       console.error(error)

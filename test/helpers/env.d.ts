@@ -8,6 +8,8 @@ declare global {
       SAAS_API_BASE: string
       SAAS_API_TOKEN: string
       SAAS_ZONE_ID: string
+      TEST_RESEND_BASE: string
+      TEST_RESEND_KEY: string
       TEST_SEED: { sql: string; params: (string | number | null)[] }[]
     }
   }

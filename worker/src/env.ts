@@ -41,6 +41,8 @@ export interface Bindings {
   RESEND_API_KEY?: string
   /** Sender for outgoing email, e.g. `Trellis <portal@example.com>`. */
   EMAIL_FROM?: string
+  /** Where Resend's API lives; Resend's when unset (tests point it at a local stand-in). */
+  RESEND_API_BASE?: string
 }
 
 declare global {

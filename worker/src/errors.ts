@@ -34,6 +34,8 @@ export const errorCodes = {
   email_mismatch: { status: 403, title: 'Signed in as someone else', detail: 'You are signed in with a different email than the invitation was sent to.' },
   impersonation_restricted: { status: 403, title: 'Not while acting for someone', detail: 'Not allowed while acting on someone else\'s behalf.' },
   verification_failed: { status: 422, title: 'Hostname not verified', detail: 'The DNS record that proves control of the hostname was not found.' },
+  email_provider_unconfigured: { status: 422, title: 'No email provider', detail: 'This deployment sends no email through a provider, so it cannot verify sending domains.' },
+  provider_unavailable: { status: 503, title: 'Provider unavailable', detail: 'An outside service could not be reached. Try again in a few minutes.' },
   tls_unmanaged: { status: 422, title: 'Certificates not managed here', detail: 'This deployment does not obtain certificates through Cloudflare for SaaS.' },
   claim_expired: { status: 410, title: 'Hostname claim expired', detail: 'This hostname claim has expired; claim the hostname again.' },
   wrong_portal: { status: 403, title: 'Wrong portal', detail: 'This sign-in belongs to another portal.' },

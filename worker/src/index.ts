@@ -21,6 +21,7 @@ import { dev } from './routes/dev.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
 import { hostnamesRouter } from './routes/hostnames.ts'
+import { senderDomainsRouter } from './routes/sender-domains.ts'
 import { impersonationRoutes } from './routes/impersonation.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
@@ -56,6 +57,7 @@ export const api = createRouter()
   .route('/', notificationRoutes)
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
+  .route('/', senderDomainsRouter)
 
 const app = new Hono<AppEnv>()
 

@@ -1,4 +1,5 @@
 import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
+import { checkSenderDomains } from './domain/sender-domains.ts'
 import { drainEdgeCleanup, edgeSettings, hostnamesAwaitingTls, syncTls } from './domain/edge.ts'
 import { createDb } from './db.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
@@ -24,6 +25,7 @@ export async function daily(env: Bindings, now = Date.now()) {
     ['re-check verified hostnames', () => recheckHostnames(env, now)],
     ['check pending hostnames', () => checkPendingHostnames(env, now)],
     ['follow TLS certificates', () => followCertificates(env, now)],
+    ['check sending domains', () => checkSenderDomains(env, createDb(env.DB), 500, now)],
   ]
   const failures: unknown[] = []
   for (const [name, job] of jobs) {

@@ -1,6 +1,7 @@
 import type { EmailMessage } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import { brandForAccount } from './brands.ts'
+import { verifiedSender } from './sender-domains.ts'
 
 /** What an email shows of the sending reseller's brand. Every field is data: escaped, colours validated. */
 export interface EmailBrand {
@@ -11,6 +12,8 @@ export interface EmailBrand {
   logoUrl: string | null
   supportEmail: string | null
   supportUrl: string | null
+  /** The reseller's own verified sender address (`portal@<its domain>`), or null for the platform's. */
+  senderAddress?: string | null
 }
 
 export const PLATFORM_EMAIL_BRAND: EmailBrand = {
@@ -77,7 +80,8 @@ ${body.footnote ? `<p style="margin:0;font-size:13px;color:#71717a">${e(body.foo
 </td></tr>
 <tr><td style="padding:16px 28px;border-top:1px solid #e4e4e7;font-size:12px;color:#71717a">${e(brand.name)}${support ? ` · Support: ${e(support)}` : ''}</td></tr>
 </table></body></html>`
-  return { to, subject, text, html }
+  // From the reseller, by name (and by address once its sending domain is verified); replies reach its support.
+  return { to, subject, text, html, fromName: brand.name, fromAddress: brand.senderAddress ?? null, replyTo: brand.supportEmail }
 }
 
 /**
@@ -109,8 +113,9 @@ export async function emailBrandFor(db: DB, accountPath: string, publicOrigin: s
   const b = await brandForAccount(db, accountPath)
   const origin = linkOrigin(publicOrigin, b.hostname)
   const logoUrl = b.logoUrl ? (b.logoUrl.startsWith('/') ? `${origin}${b.logoUrl}` : b.logoUrl) : null
+  const sender = b.resellerId ? await verifiedSender(db, b.resellerId) : null
   return {
-    brand: { name: b.name, primaryColor: b.primaryColor, accentColor: b.accentColor, logoUrl, supportEmail: b.supportEmail, supportUrl: b.supportUrl },
+    brand: { name: b.name, primaryColor: b.primaryColor, accentColor: b.accentColor, logoUrl, supportEmail: b.supportEmail, supportUrl: b.supportUrl, senderAddress: sender },
     origin,
   }
 }

@@ -1212,6 +1212,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/email-sender": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a reseller's email is sent
+         * @description Needs `branding.view`. The reseller's sending domain with the DNS records to publish, and the From and Reply-To its tree's mail carries now.
+         */
+        get: operations["getEmailSender"];
+        /**
+         * Set a reseller's sending domain
+         * @description Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. 409 when another reseller sends from it; 422 where no provider is configured.
+         */
+        put: operations["setEmailSenderDomain"];
+        post?: never;
+        /**
+         * Stop sending from the reseller's own domain
+         * @description Needs `branding.manage`. Mail goes back to the platform's sender, in the reseller's name.
+         */
+        delete: operations["removeEmailSenderDomain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/email-sender/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the provider to check the sending domain's DNS records
+         * @description Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again). 404 when no sending domain is set.
+         */
+        post: operations["verifyEmailSenderDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1670,6 +1718,34 @@ export interface components {
             hostname: string;
             /** @default null */
             customerAccountId: string | null;
+        };
+        EmailSender: {
+            available: boolean;
+            domain: components["schemas"]["SenderDomain"] | null;
+            from: {
+                name: string;
+                address: string;
+                replyTo: string | null;
+            };
+        };
+        SenderDomain: {
+            domain: string;
+            /** @enum {string} */
+            status: "not_started" | "pending" | "verified" | "failed" | "temporary_failure";
+            address: string;
+            records: {
+                record: string;
+                type: string;
+                name: string;
+                value: string;
+                priority: number | null;
+                status: string;
+            }[];
+            createdAt: number;
+            checkedAt: number | null;
+        };
+        SetSenderDomain: {
+            domain: string;
         };
     };
     responses: never;
@@ -6577,6 +6653,249 @@ export interface operations {
             };
         };
     };
+    getEmailSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sender */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSender"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setEmailSenderDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSenderDomain"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSender"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeEmailSenderDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmailSenderDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Checked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSender"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -6649,3 +6968,4 @@ export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<c
 export const hostnameStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["status"]> = ["pending", "verified"];
 export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["record"]["type"]> = ["TXT"];
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];
+export const senderDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SenderDomain"]["status"]> = ["not_started", "pending", "verified", "failed", "temporary_failure"];

@@ -256,6 +256,10 @@ export function api(event: RequestEvent) {
         : settle('verify hostname', c.POST('/api/v1/accounts/{id}/hostnames/{hostnameId}/verify', { params: { path: { id, hostnameId } } })),
     checkHostnameTls: (id: string, hostnameId: string) =>
       settle('check hostname certificate', c.POST('/api/v1/accounts/{id}/hostnames/{hostnameId}/tls-check', { params: { path: { id, hostnameId } } })),
+    emailSender: (id: string) => settle('email sender', c.GET('/api/v1/accounts/{id}/email-sender', account(id))),
+    setEmailSender: (id: string, domain: string) => settle('set email sender', c.PUT('/api/v1/accounts/{id}/email-sender', { ...account(id), body: { domain } })),
+    verifyEmailSender: (id: string) => settle('verify email sender', c.POST('/api/v1/accounts/{id}/email-sender/verify', account(id))),
+    removeEmailSender: (id: string) => settle('remove email sender', c.DELETE('/api/v1/accounts/{id}/email-sender', account(id))),
     removeHostname: (id: string, hostnameId: string) =>
       settle('remove hostname', c.DELETE('/api/v1/accounts/{id}/hostnames/{hostnameId}', { params: { path: { id, hostnameId } } })),
   }

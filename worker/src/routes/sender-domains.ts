@@ -1,0 +1,175 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { senderDomainStatuses, type SenderDomainRecord } from '../../../db/schema/sender-domains.ts'
+import { addressOf, DEFAULT_FROM, ProviderRefused, ProviderUnavailable, senderDomainsFor } from '../adapters/email.ts'
+import { brandForAccount } from '../domain/brands.ts'
+import { normalizeHostname } from '../domain/hostnames.ts'
+import { addSenderDomain, checkSenderDomain, getSenderDomain, removeSenderDomain, SENDER_LOCAL_PART, SenderDomainTaken, type SenderDomainRow } from '../domain/sender-domains.ts'
+import type { Bindings } from '../env.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, problems } from './schemas.ts'
+
+const SenderDomainView = z
+  .object({
+    domain: z.string(),
+    /** The provider's verification state: mail leaves from `address` only once `verified`. */
+    status: z.enum(senderDomainStatuses),
+    /** The address mail of this reseller's tree is sent from once verified. */
+    address: z.string(),
+    /** The DNS records to publish (SPF, DKIM, return path), each with its own state. */
+    records: z.array(z.object({ record: z.string(), type: z.string(), name: z.string(), value: z.string(), priority: z.number().nullable(), status: z.string() })),
+    createdAt: z.number(),
+    checkedAt: z.number().nullable(),
+  })
+  .openapi('SenderDomain')
+
+const SenderView = z
+  .object({
+    /** Whether this deployment sends through a provider that can verify resellers' domains. */
+    available: z.boolean(),
+    domain: z.union([SenderDomainView, z.null()]),
+    /** How mail of this reseller's tree is sent right now. */
+    from: z.object({ name: z.string(), address: z.string(), replyTo: z.string().nullable() }),
+  })
+  .openapi('EmailSender')
+
+const SetSender = z.object({ domain: z.string().trim().min(1, 'Enter a domain.').max(253, 'At most 253 characters.') }).openapi('SetSenderDomain')
+
+const resellersOnly = { kinds: ['reseller'], detail: 'Only resellers have their own email sender.' } as const
+
+function present(row: SenderDomainRow) {
+  return {
+    domain: row.domain,
+    status: row.status,
+    address: `${SENDER_LOCAL_PART}@${row.domain}`,
+    records: JSON.parse(row.records) as SenderDomainRecord[],
+    createdAt: row.createdAt,
+    checkedAt: row.checkedAt,
+  }
+}
+
+/** The platform's own sending domain (and those under it) is never a reseller's. */
+function platformDomain(env: Bindings) {
+  return addressOf(env.EMAIL_FROM || DEFAULT_FROM).split('@')[1]?.toLowerCase() ?? ''
+}
+
+async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { name: string; supportEmail: string | null }) {
+  const verified = row?.status === 'verified'
+  return {
+    available: senderDomainsFor(env) !== null,
+    domain: row ? present(row) : null,
+    from: { name: brand.name, address: verified ? `${SENDER_LOCAL_PART}@${row.domain}` : addressOf(env.EMAIL_FROM || DEFAULT_FROM), replyTo: brand.supportEmail },
+  }
+}
+
+const providerProblem = (error: unknown) => {
+  if (error instanceof ProviderRefused) return fieldError('validation_failed', 'domain', `The email provider refused the domain: ${error.message}`)
+  if (error instanceof ProviderUnavailable) return new AppError('provider_unavailable', 'The email provider could not be reached. Try again in a few minutes.')
+  return error
+}
+
+export const senderDomainsRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/email-sender',
+      operationId: 'getEmailSender',
+      middleware: [requirePermission('branding.view', resellersOnly)] as const,
+      tags: ['Branding'],
+      summary: "How a reseller's email is sent",
+      description: "Needs `branding.view`. The reseller's sending domain with the DNS records to publish, and the From and Reply-To its tree's mail carries now.",
+      request: { params: AccountParam },
+      responses: { 200: { description: 'The sender', content: { 'application/json': { schema: SenderView } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { account } = c.var.access
+      const brand = await brandForAccount(c.var.db, account.path)
+      return c.json(await view(c.env, await getSenderDomain(c.var.db, account.id), brand), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/accounts/{id}/email-sender',
+      operationId: 'setEmailSenderDomain',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
+      tags: ['Branding'],
+      summary: "Set a reseller's sending domain",
+      description:
+        "Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. 409 when another reseller sends from it; 422 where no provider is configured.",
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: SetSender } } } },
+      responses: { 200: { description: 'Registered', content: { 'application/json': { schema: SenderView } } }, ...problems(400, 401, 403, 404, 409, 422, 503) },
+    }),
+    async (c) => {
+      const { account, principal } = c.var.access
+      const domain = normalizeHostname(c.req.valid('json').domain)
+      if (!domain) throw fieldError('validation_failed', 'domain', 'Enter a domain like mail.example.com (no scheme, address or path).')
+      const platform = platformDomain(c.env)
+      if (platform && (domain === platform || domain.endsWith(`.${platform}`))) throw fieldError('conflict', 'domain', "That is the platform's own sending domain.")
+      if (!senderDomainsFor(c.env)) throw new AppError('email_provider_unconfigured')
+      let row: SenderDomainRow
+      try {
+        row = await addSenderDomain(c.env, c.var.db, account.id, domain)
+      } catch (error) {
+        if (error instanceof SenderDomainTaken) throw fieldError('conflict', 'domain', 'Another account sends from this domain.')
+        throw providerProblem(error)
+      }
+      await audit(c, account, {
+        type: 'update_configuration',
+        target: { kind: 'sender_domain', id: account.id, label: domain },
+        description: `${principal.user.email} set the email sending domain of ${account.name} to ${domain}`,
+      })
+      return c.json(await view(c.env, row, await brandForAccount(c.var.db, account.path)), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/email-sender/verify',
+      operationId: 'verifyEmailSenderDomain',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
+      tags: ['Branding'],
+      summary: "Ask the provider to check the sending domain's DNS records",
+      description: 'Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again). 404 when no sending domain is set.',
+      request: { params: AccountParam },
+      responses: { 200: { description: 'Checked', content: { 'application/json': { schema: SenderView } } }, ...problems(401, 403, 404, 503) },
+    }),
+    async (c) => {
+      const { account } = c.var.access
+      const row = await getSenderDomain(c.var.db, account.id)
+      if (!row) throw new AppError('not_found', 'No sending domain is set.')
+      let checked: SenderDomainRow
+      try {
+        checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
+      } catch (error) {
+        throw providerProblem(error)
+      }
+      return c.json(await view(c.env, checked, await brandForAccount(c.var.db, account.path)), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/email-sender',
+      operationId: 'removeEmailSenderDomain',
+      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
+      tags: ['Branding'],
+      summary: "Stop sending from the reseller's own domain",
+      description: "Needs `branding.manage`. Mail goes back to the platform's sender, in the reseller's name.",
+      request: { params: AccountParam },
+      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const { account, principal } = c.var.access
+      const removed = await removeSenderDomain(c.env, c.var.db, account.id)
+      if (!removed) throw new AppError('not_found', 'No sending domain is set.')
+      await audit(c, account, {
+        type: 'update_configuration',
+        target: { kind: 'sender_domain', id: account.id, label: removed.domain },
+        description: `${principal.user.email} stopped sending the email of ${account.name} from ${removed.domain}`,
+      })
+      return c.body(null, 204)
+    },
+  )
