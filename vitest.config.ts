@@ -8,6 +8,7 @@ import { hashPassword } from './worker/src/crypto/password.ts'
 import { startCloudflareApi } from './test/helpers/cloudflare-api.ts'
 import { startDohServer } from './test/helpers/doh-server.ts'
 import { startResendApi } from './test/helpers/resend-api.ts'
+import { startHookReceiver } from './test/helpers/hook-receiver.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -26,6 +27,8 @@ export default defineConfig(async () => {
   const cloudflare = await startCloudflareApi()
   // …and the email provider is a stand-in of Resend's API, which tests opt into (mail stays in the outbox otherwise).
   const resend = await startResendApi()
+  // …and webhooks and log streams are delivered to this local receiver, which records what arrives.
+  const receiver = await startHookReceiver()
   return {
     plugins: [
       cloudflareTest({
@@ -46,6 +49,10 @@ export default defineConfig(async () => {
             SAAS_CNAME_TARGET: 'portals.trellis.test',
             TEST_RESEND_BASE: resend.base,
             TEST_RESEND_KEY: resend.apiKey,
+            HOOK_RECEIVER_URL: receiver.url,
+            WEBHOOK_SIGNING_KEY: 'test-signing-key-0123456789abcdef',
+            // Only here and in .dev.vars: the receiver is on 127.0.0.1 over http.
+            WEBHOOKS_ALLOW_LOCAL: 'true',
           },
           r2Buckets: ['BRANDING'],
         },

@@ -142,3 +142,24 @@ export async function cloudflareControl<T = unknown>(what: 'ssl' | 'fail' | 'hos
   if (!res.ok) throw new Error(`the Cloudflare stand-in refused ${what}: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { result: T }).result
 }
+
+/** The local hook receiver (test/helpers/hook-receiver.ts): a URL that records into `box`. */
+export const receiverUrl = (box: string, path = '') => `${env.HOOK_RECEIVER_URL}/in/${box}${path}`
+
+/** What the receiver got in `box`, in arrival order. */
+export async function received(box: string) {
+  const res = await fetch(`${env.HOOK_RECEIVER_URL}/_control/${box}`)
+  return (await res.json()) as { method: string; path: string; headers: Record<string, string>; body: string; at: number }[]
+}
+
+/** Have the receiver answer the next requests to `box` with these statuses (then 200 again). */
+export async function answerWith(box: string, ...statuses: number[]) {
+  const res = await fetch(`${env.HOOK_RECEIVER_URL}/_control/${box}`, { method: 'POST', body: JSON.stringify({ statuses }) })
+  if (res.status !== 204) throw new Error(`the receiver refused: ${res.status}`)
+}
+
+/** Publish A or AAAA records at a name in the local DoH server. */
+export async function publishAddresses(name: string, type: 'A' | 'AAAA', ...addresses: string[]) {
+  const res = await fetch(`${dnsZone(name)}?type=${type}`, { method: 'PUT', body: JSON.stringify(addresses) })
+  if (res.status !== 204) throw new Error(`the DoH server refused the zone change: ${res.status}`)
+}

@@ -5,6 +5,7 @@
  * TXT questions from a zone that tests edit over HTTP:
  *
  *   PUT    /zone/<name>   body: a JSON array of TXT strings, or {"fail": "SERVFAIL" | "HTTP"}
+ *   PUT    /zone/<name>?type=A|AAAA   body: a JSON array of addresses (webhook delivery resolves these)
  *   DELETE /zone/<name>   the name no longer exists (NXDOMAIN)
  *
  * Names are case-insensitive. Answers use name compression and split strings
@@ -18,6 +19,20 @@ const NOERROR = 0
 const SERVFAIL = 2
 const NXDOMAIN = 3
 const TXT = 16
+const A = 1
+const AAAA = 28
+
+/** An address as record data: 4 bytes (A) or 16 (AAAA, `::` shorthand allowed). */
+function addressRdata(value: string): Buffer {
+  if (!value.includes(':')) return Buffer.from(value.split('.').map(Number))
+  const [head, tail] = value.split('::') as [string, string | undefined]
+  const h = head ? head.split(':') : []
+  const t = tail !== undefined && tail ? tail.split(':') : []
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
+  const out = Buffer.alloc(16)
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2))
+  return out
+}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -56,17 +71,17 @@ function txtRdata(value: string): Buffer {
   return Buffer.concat(parts)
 }
 
-function wireAnswer(id: number, question: Buffer, rcode: number, records: string[]): Buffer {
+function wireAnswer(id: number, question: Buffer, rcode: number, records: string[], type = TXT): Buffer {
   const header = Buffer.alloc(12)
   header.writeUInt16BE(id, 0)
   header.writeUInt16BE(0x8180 | rcode, 2) // QR, RD, RA
   header.writeUInt16BE(1, 4)
   header.writeUInt16BE(records.length, 6)
   const answers = records.map((value) => {
-    const rdata = txtRdata(value)
+    const rdata = type === TXT ? txtRdata(value) : addressRdata(value)
     const rr = Buffer.alloc(12)
     rr.writeUInt16BE(0xc00c, 0) // pointer to the question's name
-    rr.writeUInt16BE(TXT, 2)
+    rr.writeUInt16BE(type, 2)
     rr.writeUInt16BE(1, 4)
     rr.writeUInt32BE(300, 6)
     rr.writeUInt16BE(rdata.length, 10)
@@ -85,14 +100,19 @@ export interface DohServer {
 
 export async function startDohServer(): Promise<DohServer> {
   const zone = new Map<string, Entry>()
+  /** A and AAAA records by name. */
+  const hosts = new Map<string, { [A]?: string[]; [AAAA]?: string[] }>()
   const asked = { wire: 0, json: 0 }
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (url.pathname.startsWith('/zone/')) {
         const name = decodeURIComponent(url.pathname.slice('/zone/'.length)).toLowerCase()
-        if (req.method === 'PUT') zone.set(name, JSON.parse((await readBody(req)).toString('utf8')) as Entry)
-        else if (req.method === 'DELETE') zone.delete(name)
+        const rrtype = url.searchParams.get('type')
+        if (req.method === 'PUT' && (rrtype === 'A' || rrtype === 'AAAA')) {
+          hosts.set(name, { ...hosts.get(name), [rrtype === 'A' ? A : AAAA]: JSON.parse((await readBody(req)).toString('utf8')) as string[] })
+        } else if (req.method === 'PUT') zone.set(name, JSON.parse((await readBody(req)).toString('utf8')) as Entry)
+        else if (req.method === 'DELETE') (zone.delete(name), hosts.delete(name))
         else return void res.writeHead(405).end()
         return void res.writeHead(204).end()
       }
@@ -105,7 +125,7 @@ export async function startDohServer(): Promise<DohServer> {
       if (json) {
         name = url.searchParams.get('name')!.replace(/\.$/, '').toLowerCase()
         const t = url.searchParams.get('type') ?? '1'
-        type = t.toUpperCase() === 'TXT' ? TXT : Number(t)
+        type = t.toUpperCase() === 'TXT' ? TXT : t.toUpperCase() === 'A' ? A : t.toUpperCase() === 'AAAA' ? AAAA : Number(t)
       } else {
         const query = req.method === 'POST' ? await readBody(req) : Buffer.from(url.searchParams.get('dns') ?? '', 'base64url')
         const parsed = parseQuestion(query)
@@ -114,16 +134,17 @@ export async function startDohServer(): Promise<DohServer> {
       }
       asked[json ? 'json' : 'wire']++
       const entry = zone.get(name)
+      const host = hosts.get(name)
       if (entry && !Array.isArray(entry) && entry.fail === 'HTTP') return void res.writeHead(502).end('bad gateway')
-      const rcode = entry === undefined ? NXDOMAIN : Array.isArray(entry) ? NOERROR : SERVFAIL
-      const records = Array.isArray(entry) && type === TXT ? entry : []
+      const rcode = entry === undefined ? (host ? NOERROR : NXDOMAIN) : Array.isArray(entry) ? NOERROR : SERVFAIL
+      const records = type === TXT ? (Array.isArray(entry) ? entry : []) : type === A || type === AAAA ? (rcode === NOERROR ? (host?.[type] ?? []) : []) : []
       if (wire) {
-        res.writeHead(200, { 'content-type': 'application/dns-message' }).end(wireAnswer(wire.id, wire.question, rcode, records))
+        res.writeHead(200, { 'content-type': 'application/dns-message' }).end(wireAnswer(wire.id, wire.question, rcode, records, type))
       } else {
         // Long strings come back as several quoted parts, as Cloudflare's JSON form writes them.
         const quote = (v: string) => (v.match(/[\s\S]{1,255}/g) ?? ['']).map((part) => `"${part.replace(/["\\]/g, '\\$&')}"`).join(' ')
         res.writeHead(200, { 'content-type': 'application/dns-json' }).end(
-          JSON.stringify({ Status: rcode, Question: [{ name, type }], Answer: records.length ? records.map((v) => ({ name, type: TXT, TTL: 300, data: quote(v) })) : undefined }),
+          JSON.stringify({ Status: rcode, Question: [{ name, type }], Answer: records.length ? records.map((v) => ({ name, type, TTL: 300, data: type === TXT ? quote(v) : v })) : undefined }),
         )
       }
     } catch (error) {

@@ -10,6 +10,7 @@ declare global {
       SAAS_ZONE_ID: string
       TEST_RESEND_BASE: string
       TEST_RESEND_KEY: string
+      HOOK_RECEIVER_URL: string
       TEST_SEED: { sql: string; params: (string | number | null)[] }[]
     }
   }

@@ -37,6 +37,10 @@ export interface Bindings {
   SAAS_API_BASE?: string
   /** The hostname resellers point their CNAME to (the zone's fallback origin), shown on the Domains page. */
   SAAS_CNAME_TARGET?: string
+  /** Secret: the key webhook signing secrets are derived from and collector tokens are encrypted with (durable/hooks.ts). */
+  WEBHOOK_SIGNING_KEY?: string
+  /** "true" in local development and tests only: integrations may use http and loopback addresses. */
+  WEBHOOKS_ALLOW_LOCAL?: string
   /** Secret: the Resend API key. Unset = email goes to the local outbox (development). */
   RESEND_API_KEY?: string
   /** Sender for outgoing email, e.g. `Trellis <portal@example.com>`. */

@@ -42,6 +42,7 @@ export const errorCodes = {
   account_suspended: { status: 403, title: 'Account suspended', detail: 'This account is suspended.' },
   internal: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
   upgrade_required: { status: 426, title: 'WebSocket required', detail: 'Connect with a WebSocket upgrade.' },
+  delivery_gone: { status: 410, title: 'Event no longer in the log', detail: 'The event of this delivery has left the activity log (retention), so it cannot be sent again.' },
   wrong_password: { status: 403, title: 'Wrong current password', detail: 'Your current password is not correct.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>
 

@@ -22,6 +22,7 @@ import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
 import { hostnamesRouter } from './routes/hostnames.ts'
 import { senderDomainsRouter } from './routes/sender-domains.ts'
+import { integrationsRouter } from './routes/integrations.ts'
 import { impersonationRoutes } from './routes/impersonation.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
@@ -58,6 +59,7 @@ export const api = createRouter()
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
   .route('/', senderDomainsRouter)
+  .route('/', integrationsRouter)
 
 const app = new Hono<AppEnv>()
 

@@ -18,6 +18,12 @@ export interface DnsResolver {
    * nothing may be concluded.
    */
   txt(name: string): Promise<string[]>
+  /**
+   * The IPv4 (A) or IPv6 (AAAA) addresses of `name` (empty when none), with the
+   * same DnsUnavailable rule. Webhook delivery asks before each request so a
+   * name that resolves to a private address is refused.
+   */
+  addresses(name: string, type: 'A' | 'AAAA'): Promise<string[]>
 }
 
 /** The resolver could not answer (as opposed to answering "no such record"). */
@@ -33,7 +39,10 @@ export interface DnsEnv {
 export const DEFAULT_DOH_URL = 'https://cloudflare-dns.com/dns-query'
 const TIMEOUT_MS = 5000
 
+const TYPE_A = 1
 const TYPE_TXT = 16
+const TYPE_AAAA = 28
+const TYPE_CODE = { A: TYPE_A, AAAA: TYPE_AAAA, TXT: TYPE_TXT } as const
 const CLASS_IN = 1
 const NOERROR = 0
 const NXDOMAIN = 3
@@ -46,6 +55,11 @@ export function parseTxtData(data: string): string {
 
 /** A DNS query message for the TXT records of `name` (ID 0, recursion desired, as RFC 8484 §4.1 asks for cacheability). */
 export function encodeTxtQuery(name: string): Uint8Array {
+  return encodeQuery(name, TYPE_TXT)
+}
+
+/** A DNS query message for records of `type` at `name`. */
+export function encodeQuery(name: string, type: number): Uint8Array {
   const labels = name.replace(/\.$/, '').split('.')
   const encoder = new TextEncoder()
   const qname: number[] = []
@@ -58,7 +72,7 @@ export function encodeTxtQuery(name: string): Uint8Array {
   if (qname.length > 255) throw new DnsUnavailable(`not a valid DNS name: ${name}`)
   // Header: id 0, flags RD, one question, no answers/authority/additional.
   const header = [0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]
-  return new Uint8Array([...header, ...qname, TYPE_TXT >> 8, TYPE_TXT & 0xff, CLASS_IN >> 8, CLASS_IN & 0xff])
+  return new Uint8Array([...header, ...qname, type >> 8, type & 0xff, CLASS_IN >> 8, CLASS_IN & 0xff])
 }
 
 /** base64url without padding (RFC 8484 §4.1). */
@@ -70,6 +84,20 @@ export function base64url(bytes: Uint8Array): string {
 
 /** The response code and TXT strings of a DNS response message; throws DnsUnavailable on anything malformed. */
 export function decodeTxtResponse(message: Uint8Array): { rcode: number; txt: string[] } {
+  const { rcode, txt } = decodeResponse(message)
+  return { rcode, txt }
+}
+
+/** An A record's 4 bytes or an AAAA record's 16 as text (IPv6 in full, lower-case hex groups). */
+function addressText(bytes: Uint8Array): string {
+  if (bytes.length === 4) return [...bytes].join('.')
+  const groups: string[] = []
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16))
+  return groups.join(':')
+}
+
+/** The response code, TXT strings and addresses (A and AAAA) of a DNS response message; throws DnsUnavailable on anything malformed. */
+export function decodeResponse(message: Uint8Array): { rcode: number; txt: string[]; addresses: string[] } {
   const view = new DataView(message.buffer, message.byteOffset, message.byteLength)
   const fail = (why: string): never => {
     throw new DnsUnavailable(`malformed DNS answer: ${why}`)
@@ -100,6 +128,7 @@ export function decodeTxtResponse(message: Uint8Array): { rcode: number; txt: st
   }
   const decoder = new TextDecoder()
   const txt: string[] = []
+  const addresses: string[] = []
   for (let i = 0; i < answers; i++) {
     skipName()
     if (offset + 10 > message.length) fail('record header runs past the end')
@@ -119,10 +148,12 @@ export function decodeTxtResponse(message: Uint8Array): { rcode: number; txt: st
         at += 1 + n
       }
       txt.push(parts.join(''))
+    } else if (klass === CLASS_IN && ((type === TYPE_A && length === 4) || (type === TYPE_AAAA && length === 16))) {
+      addresses.push(addressText(message.subarray(offset, end)))
     }
     offset = end
   }
-  return { rcode, txt }
+  return { rcode, txt, addresses }
 }
 
 /** Only NOERROR and NXDOMAIN are answers; every other code says the resolver could not tell. */
@@ -161,6 +192,19 @@ export function wireResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch =
       const answer = decodeTxtResponse(new Uint8Array(await res.arrayBuffer()))
       return conclude(answer.rcode, () => answer.txt)
     },
+    async addresses(name, type) {
+      const url = new URL(endpoint)
+      url.searchParams.set('dns', base64url(encodeQuery(name, TYPE_CODE[type])))
+      const res = await ask(fetcher, url.href, 'application/dns-message')
+      const contentType = res.headers.get('content-type') ?? ''
+      if (!contentType.startsWith('application/dns-message')) {
+        await res.body?.cancel()
+        throw new DnsUnavailable(`DoH answered ${contentType || 'no content type'}, not a DNS message`)
+      }
+      const answer = decodeResponse(new Uint8Array(await res.arrayBuffer()))
+      // A CNAME chain comes back with the final records in the same answer; only addresses of the asked family count.
+      return conclude(answer.rcode, () => answer.addresses.filter((a) => (type === 'A') === !a.includes(':')))
+    },
   }
 }
 
@@ -186,6 +230,20 @@ export function jsonResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch =
       return conclude(body.Status, () =>
         Array.isArray(body.Answer) ? body.Answer.filter((a) => a.type === TYPE_TXT && typeof a.data === 'string').map((a) => parseTxtData(a.data!)) : [],
       )
+    },
+    async addresses(name, type) {
+      const url = new URL(endpoint)
+      url.searchParams.set('name', name)
+      url.searchParams.set('type', type)
+      const res = await ask(fetcher, url.href, 'application/dns-json')
+      let body: DohJson
+      try {
+        body = await res.json()
+      } catch (error) {
+        throw new DnsUnavailable(`DoH answered something that is not JSON: ${String(error)}`)
+      }
+      const code = TYPE_CODE[type]
+      return conclude(body.Status, () => (Array.isArray(body.Answer) ? body.Answer.filter((a) => a.type === code && typeof a.data === 'string').map((a) => a.data!) : []))
     },
   }
 }

@@ -36,3 +36,12 @@ export function canImpersonate(
   if (!can(grants, permission, own).ok) return { ok: false, status: 403, detail: `You need the ${permission} permission.`, via }
   return { ok: true, via }
 }
+
+/**
+ * Webhooks and log streams send the account's activity out of the portal and
+ * their signing secrets are shown once: someone acting as a member may look at
+ * them, never add, change, test, resend, rotate or delete one.
+ */
+export function mayChangeIntegrations(impersonating: boolean): { ok: true } | { ok: false; detail: string } {
+  return impersonating ? { ok: false, detail: 'Integrations cannot be changed while acting on someone else’s behalf.' } : { ok: true }
+}

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import { chainHash, GENESIS } from './activity-chain.ts'
 import { ftsQuery, matches, where } from './activity-query.ts'
+import { Hooks } from './hooks.ts'
 import { EventFilter, EventInput, migrations, Subscriber, toEvent, type ActivityEvent, type Row } from './activity-schema.ts'
 import { liveClose, type LiveCloseKind } from './live-close.ts'
 import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
@@ -62,11 +63,25 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
   private ended = new Map<string, { kind: LiveCloseKind; at: number }>()
   /** Test hook: fail the next N forwarded appends (set through runInDurableObject). */
   failNextForwards = 0
+  /** Webhooks and log streams of this account (durable/hooks.ts), run from the alarm. */
+  private hooks!: Hooks
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
-    ctx.blockConcurrencyWhile(async () => this.migrate())
+    ctx.blockConcurrencyWhile(async () => {
+      this.migrate()
+      this.hooks = this.newHooks()
+    })
+  }
+
+  private newHooks() {
+    return new Hooks({ sql: this.sql, storage: this.ctx.storage, env: this.env, append: (input) => this.store(this.meta('path') ?? input.accountPath, null, input), wake: (at) => this.ensureAlarm(at) })
+  }
+
+  /** This account's webhooks and log streams (an RPC target: `stub.integrations().list()`). */
+  integrations(): Hooks {
+    return this.hooks
   }
 
   private migrate() {
@@ -149,8 +164,8 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
       return e
     })
     if (event) {
-      // Forward at once when there is a parent; otherwise wake daily for retention.
-      void this.ensureAlarm(parentPath(selfPath) ? Date.now() : Date.now() + DAY)
+      // Forward (or deliver to hooks) at once when there is work; otherwise wake daily for retention.
+      void this.ensureAlarm(parentPath(selfPath) || this.hooks.pending ? Date.now() : Date.now() + DAY)
       this.deliver(event)
     }
     return event
@@ -177,6 +192,7 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.migrate()
+    this.hooks = this.newHooks()
     return count
   }
 
@@ -201,12 +217,13 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
         }
       }
     }
+    const hooksDue = await this.hooks.run()
     this.applyRetention()
     const liveCheck = await this.checkLive()
     // Next wake-up: the earliest pending forward, the next check of live sockets, or tomorrow's retention pass.
     const next = this.sql.exec('SELECT min(next_at) AS at FROM outbox').toArray()[0]?.at
     const due = next === null || next === undefined ? Date.now() + DAY : Math.max(Number(next), Date.now())
-    await this.ctx.storage.setAlarm(Math.min(due, Date.now() + DAY, liveCheck ?? Infinity))
+    await this.ctx.storage.setAlarm(Math.min(due, Date.now() + DAY, liveCheck ?? Infinity, hooksDue ?? Infinity))
   }
 
   /**

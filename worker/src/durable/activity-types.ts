@@ -48,6 +48,11 @@ export const activityTypes = [
   'hostname_removed',
   'hostname_demoted',
   'hostname_expired',
+  'integration_created',
+  'integration_updated',
+  'integration_deleted',
+  'integration_secret_rotated',
+  'integration_disabled',
   'page_view',
 ] as const
 

@@ -1,0 +1,50 @@
+import { mayChangeIntegrations } from '../authz/impersonation.ts'
+import type { Principal } from './sessions.ts'
+import type { CreateHook } from '../durable/hooks.ts'
+import type { Bindings } from '../env.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { activityLog } from './activity.ts'
+import { notifiableTypes } from './notifications.ts'
+import { checkUrl, urlPolicy } from './webhook-urls.ts'
+
+/** The webhooks and log streams of an account, kept in its activity log (durable/hooks.ts). */
+export function integrationsOf(env: Bindings, accountId: string) {
+  return activityLog(env, accountId).integrations()
+}
+
+/**
+ * The event types a member may have sent to a webhook: those they may view,
+ * decided as for notification emails (all actions with `activity.view`, none
+ * without). `mayView` is the guard's decision for `activity.view` here.
+ */
+export function subscribableTypes(mayView: boolean): readonly string[] {
+  return mayView ? notifiableTypes : []
+}
+
+/** Refuse changes while impersonating (authz/impersonation.ts). */
+export function assertMayChange(principal: Principal) {
+  const decision = mayChangeIntegrations(!!principal.impersonation)
+  if (!decision.ok) throw new AppError('impersonation_restricted', decision.detail)
+}
+
+/** Default collector paths when only a host is given: Datadog's logs intake v2 and Splunk's HEC event endpoint. */
+const DEFAULT_PATHS = { datadog: '/api/v2/logs', splunk: '/services/collector/event' } as const
+
+/**
+ * Check and normalise a new integration: the URL (https, public address; a
+ * field error naming `url` otherwise) and the event types (only types the
+ * creator may view; a 403 naming `types` otherwise).
+ */
+export function validateHook(env: Bindings, input: CreateHook, visible: readonly string[]): CreateHook {
+  const checked = checkUrl(input.url, urlPolicy(env))
+  if (!checked.ok) throw fieldError('validation_failed', 'url', checked.message)
+  const url = checked.url
+  if (input.kind === 'stream') {
+    if (input.format !== 'ndjson' && (url.pathname === '/' || url.pathname === '')) url.pathname = DEFAULT_PATHS[input.format]
+    if (input.format !== 'ndjson' && !input.token) throw fieldError('validation_failed', 'token', `A ${input.format === 'datadog' ? 'Datadog API key' : 'Splunk HEC token'} is needed.`)
+    return { ...input, url: url.href }
+  }
+  const hidden = input.types.filter((t) => !visible.includes(t))
+  if (hidden.length) throw fieldError('forbidden', 'types', `You may not view these events, so cannot send them anywhere: ${hidden.join(', ')}.`)
+  return { ...input, url: url.href }
+}

@@ -1,0 +1,336 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { assertMayChange, integrationsOf, subscribableTypes, validateHook } from '../domain/integrations.ts'
+import { streamFormats, webhookTypes, type CreateHook } from '../durable/hooks.ts'
+import { AppError } from '../errors.ts'
+import type { Context } from 'hono'
+import { decide, requirePermission, type AccessEnv } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, problems } from './schemas.ts'
+
+const Delivery = z
+  .object({
+    id: z.number(),
+    /** `event` and `batch` are the scheduled deliveries; `ping` a test; `resend` one sent again by hand. */
+    kind: z.enum(['event', 'batch', 'ping', 'resend']),
+    eventId: z.string().nullable(),
+    eventType: z.string().nullable(),
+    /** How many events the request carried (streams send batches). */
+    events: z.number(),
+    attempt: z.number(),
+    at: z.number(),
+    /** `refused`: not sent, the address is private or reserved; `gave_up`: failed for 24 h, skipped. */
+    status: z.enum(['delivered', 'failed', 'gave_up', 'refused']),
+    responseCode: z.number().nullable(),
+    latencyMs: z.number().nullable(),
+    error: z.string().nullable(),
+    nextRetryAt: z.number().nullable(),
+  })
+  .openapi('IntegrationDelivery')
+
+const Integration = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['webhook', 'stream']),
+    url: z.string(),
+    description: z.string(),
+    /** Webhooks: the event types sent. Streams send every event of the log. */
+    types: z.array(z.string()),
+    format: z.enum(streamFormats).nullable(),
+    hasToken: z.boolean(),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+    createdAt: z.number(),
+    createdBy: z.string(),
+    secretVersion: z.number(),
+    failingSince: z.number().nullable(),
+    nextAttemptAt: z.number().nullable(),
+    lastSuccessAt: z.number().nullable(),
+    /** How far behind the log it is: events not yet delivered and the age of the oldest, in seconds. */
+    lag: z.object({ events: z.number(), seconds: z.number() }),
+    lastDelivery: Delivery.nullable(),
+  })
+  .openapi('Integration')
+
+const Types = z.array(z.enum(webhookTypes as [string, ...string[]])).min(1, 'Choose at least one event type.').max(webhookTypes.length)
+
+const CreateWebhook = z
+  .object({
+    url: z.string().trim().min(1, 'Enter a URL.').max(2000),
+    description: z.string().trim().max(200).default(''),
+    types: Types,
+  })
+  .openapi('CreateWebhook')
+
+const CreateStream = z
+  .object({
+    url: z.string().trim().min(1, 'Enter a URL.').max(2000),
+    description: z.string().trim().max(200).default(''),
+    format: z.enum(streamFormats),
+    /** Datadog API key or Splunk HEC token (required for those); for NDJSON an optional bearer token. Stored encrypted, never shown again. */
+    token: z.string().trim().max(500).nullable().default(null),
+  })
+  .openapi('CreateLogStream')
+
+const UpdateIntegration = z
+  .object({ enabled: z.boolean().optional(), types: Types.optional(), description: z.string().trim().max(200).optional() })
+  .openapi('UpdateIntegration')
+
+const HookParams = AccountParam.extend({ hookId: z.string().min(1).max(64).openapi({ param: { name: 'hookId', in: 'path' } }) })
+const DeliveryParams = HookParams.extend({ deliveryId: z.coerce.number().int().min(1).openapi({ param: { name: 'deliveryId', in: 'path' } }) })
+const Created = z.object({ integration: Integration, secret: z.string().nullable() }).openapi('CreatedIntegration')
+
+/** Log streams carry a whole tree's log: resellers and the platform have them. */
+const streamsOnly = { kinds: ['platform', 'reseller'], detail: 'Only resellers and the platform stream their logs.' } as const
+const notFound = () => new AppError('not_found', 'No integration with that id.')
+
+const label = (kind: string) => (kind === 'webhook' ? 'webhook' : 'log stream')
+
+export const integrationsRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/integrations',
+      operationId: 'listIntegrations',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Webhooks and log streams of an account',
+      description:
+        'Needs `activity.export`. Lists the account’s webhooks and (resellers and the platform) log streams with their status, lag and last delivery, and the event types the caller may choose for a webhook.',
+      request: { params: AccountParam },
+      responses: {
+        200: {
+          description: 'OK',
+          content: {
+            'application/json': {
+              schema: z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }),
+            },
+          },
+        },
+        ...problems(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const items = await integrationsOf(c.env, ctx.account.id).list()
+      return c.json(
+        {
+          items,
+          eventTypes: [...subscribableTypes(decide(ctx, 'activity.view').ok)],
+          streamsAvailable: (streamsOnly.kinds as readonly string[]).includes(ctx.account.kind),
+          readOnly: !!ctx.principal.impersonation,
+        },
+        200,
+      )
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/integrations/webhooks',
+      operationId: 'createWebhook',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Add a webhook',
+      description:
+        'Needs `activity.export`; not while impersonating. The URL must be https and public (400 naming `url`); only event types the caller may view (403 naming `types`). Answers the signing secret once: deliveries carry `Trellis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateWebhook } } } },
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: Created } } }, ...problems(400, 401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const body = c.req.valid('json')
+      const input = validateHook(c.env, { kind: 'webhook', ...body }, subscribableTypes(decide(ctx, 'activity.view').ok))
+      return c.json(await create(c, input), 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/integrations/streams',
+      operationId: 'createLogStream',
+      middleware: [requirePermission('activity.export', streamsOnly)] as const,
+      tags: ['Activity'],
+      summary: 'Add a log stream',
+      description:
+        'Needs `activity.export` in a reseller or the platform; not while impersonating. Streams every event of the log, in batches, as NDJSON, Datadog logs (intake v2, `DD-API-KEY`) or Splunk HEC (`Authorization: Splunk <token>`). The token is stored encrypted and never shown again.',
+      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateStream } } } },
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: Created } } }, ...problems(400, 401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const input = validateHook(c.env, { kind: 'stream', ...c.req.valid('json') }, [])
+      return c.json(await create(c, input), 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/accounts/{id}/integrations/{hookId}',
+      operationId: 'updateIntegration',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Turn an integration on or off, or change a webhook’s event types',
+      description: 'Needs `activity.export`; not while impersonating. Turning one back on resumes where it stopped.',
+      request: { params: HookParams, body: { required: true, content: { 'application/json': { schema: UpdateIntegration } } } },
+      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: Integration } } }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const { hookId } = c.req.valid('param')
+      const body = c.req.valid('json')
+      if (body.types) validateHook(c.env, { kind: 'webhook', url: 'https://example.com/', description: '', types: body.types }, subscribableTypes(decide(ctx, 'activity.view').ok))
+      const hooks = integrationsOf(c.env, ctx.account.id)
+      const updated = await hooks.update(hookId, body)
+      if (!updated) throw notFound()
+      const changes = [body.enabled === true && 'turned on', body.enabled === false && 'turned off', body.types && `set its events to ${body.types.join(', ')}`].filter(Boolean)
+      await audit(c, ctx.account, {
+        type: 'integration_updated',
+        target: { kind: updated.kind === 'webhook' ? 'webhook' : 'log_stream', id: updated.id, label: updated.url.slice(0, 200) },
+        description: `${ctx.principal.user.email} changed the ${label(updated.kind)} to ${new URL(updated.url).host}${changes.length ? `: ${changes.join('; ')}` : ''}`,
+      })
+      return c.json(updated, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/accounts/{id}/integrations/{hookId}',
+      operationId: 'deleteIntegration',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Delete a webhook or log stream',
+      description: 'Needs `activity.export`; not while impersonating. Its delivery log goes with it.',
+      request: { params: HookParams },
+      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const { hookId } = c.req.valid('param')
+      const hooks = integrationsOf(c.env, ctx.account.id)
+      const hook = await hooks.get(hookId)
+      if (!hook || !(await hooks.remove(hookId))) throw notFound()
+      await audit(c, ctx.account, {
+        type: 'integration_deleted',
+        target: { kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: hook.id, label: hook.url.slice(0, 200) },
+        description: `${ctx.principal.user.email} deleted the ${label(hook.kind)} to ${new URL(hook.url).host}`,
+      })
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/integrations/{hookId}/rotate-secret',
+      operationId: 'rotateWebhookSecret',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Replace a webhook’s signing secret',
+      description: 'Needs `activity.export`; not while impersonating. The old secret stops working at once; the new one is answered once.',
+      request: { params: HookParams },
+      responses: { 200: { description: 'Rotated', content: { 'application/json': { schema: Created } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const { hookId } = c.req.valid('param')
+      const rotated = await integrationsOf(c.env, ctx.account.id).rotate(hookId)
+      if (!rotated) throw notFound()
+      await audit(c, ctx.account, {
+        type: 'integration_secret_rotated',
+        target: { kind: 'webhook', id: rotated.hook.id, label: rotated.hook.url.slice(0, 200) },
+        description: `${ctx.principal.user.email} replaced the signing secret of the webhook to ${new URL(rotated.hook.url).host}`,
+      })
+      return c.json({ integration: rotated.hook, secret: rotated.secret }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/integrations/{hookId}/test',
+      operationId: 'testIntegration',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Send a test event now',
+      description:
+        'Needs `activity.export`; not while impersonating. Sends a `ping` and answers what the receiver said: a receiver that is down or refuses is a result (`status: failed`), not an error of this request.',
+      request: { params: HookParams },
+      responses: { 200: { description: 'The attempt', content: { 'application/json': { schema: Delivery } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const { hookId } = c.req.valid('param')
+      const result = await integrationsOf(c.env, ctx.account.id).test(hookId)
+      if (!result) throw notFound()
+      return c.json(result, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts/{id}/integrations/{hookId}/deliveries',
+      operationId: 'listIntegrationDeliveries',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'The delivery log of a webhook or log stream, newest first',
+      description: 'Needs `activity.export`. Each attempt with its status, response code, latency and next retry; the newest 500 are kept.',
+      request: { params: HookParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+      responses: { 200: { description: 'OK', content: { 'application/json': { schema: z.object({ items: z.array(Delivery) }) } } }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const { hookId } = c.req.valid('param')
+      const items = await integrationsOf(c.env, ctx.account.id).deliveries(hookId, c.req.valid('query').limit)
+      if (!items) throw notFound()
+      return c.json({ items }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend',
+      operationId: 'resendIntegrationDelivery',
+      middleware: [requirePermission('activity.export')] as const,
+      tags: ['Activity'],
+      summary: 'Send a logged delivery again',
+      description:
+        'Needs `activity.export`; not while impersonating. Sends the same event (or batch) again now, with the same event id so the receiver can tell it has it; answers the attempt. 410 when the event has left the log.',
+      request: { params: DeliveryParams },
+      responses: { 200: { description: 'The attempt', content: { 'application/json': { schema: Delivery } } }, ...problems(401, 403, 404, 410) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      assertMayChange(ctx.principal)
+      const { hookId, deliveryId } = c.req.valid('param')
+      const result = await integrationsOf(c.env, ctx.account.id).resend(hookId, deliveryId)
+      if (!result) throw new AppError('not_found', 'No delivery with that id.')
+      if (result === 'gone') throw new AppError('delivery_gone')
+      return c.json(result, 200)
+    },
+  )
+
+async function create(c: Context<AccessEnv>, input: CreateHook) {
+  const ctx = c.var.access
+  let created
+  try {
+    created = await integrationsOf(c.env, ctx.account.id).create({ id: ctx.account.id, path: ctx.account.path }, ctx.principal.user.email, input)
+  } catch (error) {
+    if (String(error).includes('limit')) throw new AppError('limit_reached', 'An account can have at most 20 integrations.')
+    throw error
+  }
+  const { hook } = created
+  await audit(c, ctx.account, {
+    type: 'integration_created',
+    target: { kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: hook.id, label: hook.url.slice(0, 200) },
+    description:
+      hook.kind === 'webhook'
+        ? `${ctx.principal.user.email} added a webhook to ${new URL(hook.url).host} for ${hook.types.join(', ')}`
+        : `${ctx.principal.user.email} added a ${hook.format} log stream to ${new URL(hook.url).host}`,
+  })
+  return { integration: hook, secret: created.secret }
+}
