@@ -163,3 +163,10 @@ export async function publishAddresses(name: string, type: 'A' | 'AAAA', ...addr
   const res = await fetch(`${dnsZone(name)}?type=${type}`, { method: 'PUT', body: JSON.stringify(addresses) })
   if (res.status !== 204) throw new Error(`the DoH server refused the zone change: ${res.status}`)
 }
+
+/** The id of a user by email. */
+export async function userIdOf(email: string): Promise<string> {
+  const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first<{ id: string }>()
+  if (!row) throw new Error(`no user ${email}`)
+  return row.id
+}

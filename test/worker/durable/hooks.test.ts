@@ -26,7 +26,7 @@ function setup() {
   const log = env.ACTIVITY.get(env.ACTIVITY.idFromName(accountId)) as DurableObjectStub<ActivityLog>
   const box = crypto.randomUUID()
   const hooks = <T,>(fn: (h: ReturnType<ActivityLog['integrations']>) => Promise<T>) => runInDurableObject(log, (instance: ActivityLog) => fn(instance.integrations()))
-  const event = (type: EventInput['type'], description = type): EventInput => ({
+  const event = (type: EventInput['type'], description: string = type): EventInput => ({
     accountId, accountPath: path, type, kind: 'action', actor: { id: 'usr_1', email: 'a@x.test' }, impersonator: null, subject: null, target: null, description, ip: '203.0.113.9', userAgent: 'test',
   })
   const create = (input: CreateHook) => hooks((h) => h.create({ id: accountId, path }, 'owner@x.test', input))

@@ -71,6 +71,11 @@ const typeLabels: Record<ActivityType, string> = {
   hostname_removed: 'Hostname removed',
   hostname_demoted: 'Hostname no longer verified',
   hostname_expired: 'Hostname claim ended',
+  integration_created: 'Integration added',
+  integration_updated: 'Integration changed',
+  integration_deleted: 'Integration deleted',
+  integration_secret_rotated: 'Webhook secret replaced',
+  integration_disabled: 'Integration turned off',
   page_view: 'Page view',
 }
 

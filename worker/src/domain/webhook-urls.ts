@@ -53,7 +53,7 @@ function parseV6(text: string): number[] | null {
     const v4 = parseV4(last)
     if (!v4) return null
     tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!]
-    s = s.slice(0, lastColon + 1) + '0'
+    s = s.slice(0, lastColon + 1) + '0:0'
   }
   const halves = s.split('::')
   if (halves.length > 2) return null
@@ -61,7 +61,7 @@ function parseV6(text: string): number[] | null {
   const head = halves[0] ? halves[0].split(':').map(group) : []
   const rest = halves.length === 2 && halves[1] ? halves[1].split(':').map(group) : []
   let groups = halves.length === 2 ? [...head, ...Array(8 - head.length - rest.length).fill(0), ...rest] : head
-  if (tail.length) groups = [...groups.slice(0, groups.length - 1), ...tail]
+  if (tail.length) groups = [...groups.slice(0, groups.length - 2), ...tail]
   if (groups.length !== 8 || groups.some((g) => Number.isNaN(g))) return null
   return groups
 }

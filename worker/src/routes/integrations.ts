@@ -8,7 +8,7 @@ import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
 
-const Delivery = z
+const DeliveryFields = z
   .object({
     id: z.number(),
     /** `event` and `batch` are the scheduled deliveries; `ping` a test; `resend` one sent again by hand. */
@@ -26,7 +26,7 @@ const Delivery = z
     error: z.string().nullable(),
     nextRetryAt: z.number().nullable(),
   })
-  .openapi('IntegrationDelivery')
+const Delivery = DeliveryFields.openapi('IntegrationDelivery')
 
 const Integration = z
   .object({
@@ -48,7 +48,8 @@ const Integration = z
     lastSuccessAt: z.number().nullable(),
     /** How far behind the log it is: events not yet delivered and the age of the oldest, in seconds. */
     lag: z.object({ events: z.number(), seconds: z.number() }),
-    lastDelivery: Delivery.nullable(),
+    /** The newest scheduled delivery (`status` as in IntegrationDelivery); null before the first. */
+    lastDelivery: DeliveryFields.extend({ kind: z.string(), status: z.string() }).nullable(),
   })
   .openapi('Integration')
 
