@@ -82,6 +82,7 @@ function checklist(known) {
       Boolean(setting('SAAS_ZONE_ID') && setting('SAAS_CNAME_TARGET')) && has('SAAS_API_TOKEN'),
       "resellers' TLS: SAAS_ZONE_ID and SAAS_CNAME_TARGET in wrangler.toml, and `npx wrangler secret put SAAS_API_TOKEN`",
     ],
+    [has('WEBHOOK_SIGNING_KEY'), 'webhooks and log streams: `npx wrangler secret put WEBHOOK_SIGNING_KEY` (32+ random characters, e.g. `openssl rand -hex 32`; signing secrets derive from it and collector tokens are encrypted with it — keep it, changing it invalidates every webhook secret and stored token)'],
     [null, 'the first platform owner: `npx wrangler d1 execute trellis --remote --command "…"` (README, Deploy)'],
   ]
   console.log('\nDeployment checklist:')

@@ -1,6 +1,7 @@
 // Build the web app, migrate and seed local D1, and run both workers in one
 // wrangler process. Shared by `npm start`, the browser tests and the benchmarks.
 import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -132,6 +133,10 @@ export function ensureDevVars() {
   const before = existsSync(file) ? readFileSync(file, 'utf8') : '# Local development only (wrangler dev); never deployed.\nDEV_TOOLS=true\n'
   let text = before
   if (!/^HTTPS_ONLY\s*=/m.test(text)) text += `${text.endsWith('\n') ? '' : '\n'}HTTPS_ONLY=false\n`
+  // Webhooks and log streams: a random signing key, written once (secrets shown in the portal derive from it),
+  // and local receivers over http on loopback allowed (never in production).
+  if (!/^WEBHOOK_SIGNING_KEY\s*=/m.test(text)) text += `${text.endsWith('\n') ? '' : '\n'}WEBHOOK_SIGNING_KEY=${randomBytes(32).toString('hex')}\n`
+  if (!/^WEBHOOKS_ALLOW_LOCAL\s*=/m.test(text)) text += 'WEBHOOKS_ALLOW_LOCAL=true\n'
   if (text !== before || !existsSync(file)) writeFileSync(file, text)
 }
 
