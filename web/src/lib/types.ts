@@ -83,6 +83,8 @@ export type Limits = Schemas['Limits']
 export type Template = Schemas['ResellerTemplate']
 export type Usage = ResponseOf<'/api/v1/accounts/{id}/usage', 'get'>
 export type Hostname = Schemas['Hostname']
+export type Integration = Schemas['Integration']
+export type IntegrationDelivery = Schemas['IntegrationDelivery']
 export type Brand = Schemas['Brand']
 
 /** The activity list's filters, as the page's query string holds them. */

@@ -262,6 +262,24 @@ export function api(event: RequestEvent) {
     removeEmailSender: (id: string) => settle('remove email sender', c.DELETE('/api/v1/accounts/{id}/email-sender', account(id))),
     removeHostname: (id: string, hostnameId: string) =>
       settle('remove hostname', c.DELETE('/api/v1/accounts/{id}/hostnames/{hostnameId}', { params: { path: { id, hostnameId } } })),
+
+    integrations: (id: string) => settle('integrations', c.GET('/api/v1/accounts/{id}/integrations', account(id))),
+    createWebhook: (id: string, body: BodyOf<'/api/v1/accounts/{id}/integrations/webhooks', 'post'>) =>
+      settle('create webhook', c.POST('/api/v1/accounts/{id}/integrations/webhooks', { ...account(id), body })),
+    createLogStream: (id: string, body: BodyOf<'/api/v1/accounts/{id}/integrations/streams', 'post'>) =>
+      settle('create log stream', c.POST('/api/v1/accounts/{id}/integrations/streams', { ...account(id), body })),
+    updateIntegration: (id: string, hookId: string, body: BodyOf<'/api/v1/accounts/{id}/integrations/{hookId}', 'patch'>) =>
+      settle('update integration', c.PATCH('/api/v1/accounts/{id}/integrations/{hookId}', { params: { path: { id, hookId } }, body })),
+    deleteIntegration: (id: string, hookId: string) =>
+      settle('delete integration', c.DELETE('/api/v1/accounts/{id}/integrations/{hookId}', { params: { path: { id, hookId } } })),
+    rotateWebhookSecret: (id: string, hookId: string) =>
+      settle('rotate webhook secret', c.POST('/api/v1/accounts/{id}/integrations/{hookId}/rotate-secret', { params: { path: { id, hookId } } })),
+    testIntegration: (id: string, hookId: string) =>
+      settle('test integration', c.POST('/api/v1/accounts/{id}/integrations/{hookId}/test', { params: { path: { id, hookId } } })),
+    integrationDeliveries: (id: string, hookId: string) =>
+      settle('integration deliveries', c.GET('/api/v1/accounts/{id}/integrations/{hookId}/deliveries', { params: { path: { id, hookId }, query: { limit: 50 } } })),
+    resendDelivery: (id: string, hookId: string, deliveryId: number) =>
+      settle('resend delivery', c.POST('/api/v1/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend', { params: { path: { id, hookId, deliveryId } } })),
   }
 }
 

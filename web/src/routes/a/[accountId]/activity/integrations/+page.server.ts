@@ -1,0 +1,78 @@
+import { error } from '@sveltejs/kit'
+import { api, unwrap } from '$lib/server/api'
+import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import type { Actions, PageServerLoad } from './$types'
+
+const FIELDS = ['url', 'types', 'format', 'token', 'description'] as const
+
+/**
+ * The account's webhooks and log streams (activity.export), and the delivery
+ * log of the one chosen with `?log=<id>`.
+ */
+export const load: PageServerLoad = async (event) => {
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'activity')
+  if (!section.actions.includes('export')) error(403, 'You need the activity.export permission to manage integrations.')
+  const client = api(event)
+  const chosen = event.url.searchParams.get('log')
+  const [integrations, deliveries] = await Promise.all([client.integrations(account.id), chosen ? client.integrationDeliveries(account.id, chosen) : null])
+  const data = unwrap(event, integrations, 'Account not found')
+  const selected = chosen ? (data.items.find((i) => i.id === chosen) ?? null) : null
+  return {
+    ...data,
+    selected,
+    deliveries: selected && deliveries?.ok ? deliveries.data.items : [],
+  }
+}
+
+export const actions: Actions = {
+  createWebhook: async (event) => {
+    const form = await event.request.formData()
+    const url = text(form, 'url')
+    const types = list(form, 'types')
+    if (!url) return invalid({ url: 'Enter the https URL of your receiver.' })
+    if (!types.length) return invalid({ types: 'Choose at least one event type.' })
+    const result = await api(event).createWebhook(event.params.accountId, { url, types: types as never, description: text(form, 'description') })
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { created: result.data.integration.id, secret: result.data.secret, url: result.data.integration.url }
+  },
+  createStream: async (event) => {
+    const form = await event.request.formData()
+    const url = text(form, 'url')
+    if (!url) return invalid({ url: 'Enter the URL of your collector.' })
+    const format = text(form, 'format') as 'ndjson' | 'datadog' | 'splunk'
+    const result = await api(event).createLogStream(event.params.accountId, { url, format, token: text(form, 'token') || null, description: text(form, 'description') })
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { created: result.data.integration.id, secret: null, url: result.data.integration.url }
+  },
+  test: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).testIntegration(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { tested: result.data }
+  },
+  resend: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).resendDelivery(event.params.accountId, text(form, 'id'), Number(text(form, 'deliveryId')))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { resent: result.data }
+  },
+  toggle: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).updateIntegration(event.params.accountId, text(form, 'id'), { enabled: text(form, 'enabled') === 'true' })
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { enabled: result.data.enabled }
+  },
+  rotate: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).rotateWebhookSecret(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { created: result.data.integration.id, secret: result.data.secret, url: result.data.integration.url, rotated: true }
+  },
+  remove: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).deleteIntegration(event.params.accountId, text(form, 'id'))
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { removed: true }
+  },
+}
