@@ -37,7 +37,7 @@ function vars(config) {
  * persistTo (the layout `wrangler dev --persist-to` uses, so prepareDatabase() seeds it).
  * Call after buildWeb(). Resolves once /api/v1/health answers.
  */
-export async function serveWorkerd({ port, persistTo, inspectorPort }) {
+export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {} }) {
   const out = path.join(root, '.wrangler', 'bench-build')
   const apiScript = bundle('wrangler.toml', path.join(out, 'api'))
   const webScript = bundle('web/wrangler.toml', path.join(out, 'web'))
@@ -63,7 +63,7 @@ export async function serveWorkerd({ port, persistTo, inspectorPort }) {
         modules: true,
         scriptPath: apiScript,
         ...compat,
-        bindings: { ...vars('wrangler.toml'), DEV_TOOLS: 'true' },
+        bindings: { ...vars('wrangler.toml'), DEV_TOOLS: 'true', ...bindings },
         d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
         durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true } },
       },

@@ -77,6 +77,9 @@ const cloudflare = await startCloudflareApi()
 // The email provider is a stand-in of Resend's API; with DEV_TOOLS on, the outbox keeps a copy of every message.
 const { startResendApi } = await import('../helpers/resend-api.ts')
 const resend = await startResendApi()
+// Webhooks are delivered to a local receiver that records what arrives (http on loopback: .dev.vars allows it).
+const { startHookReceiver } = await import('../helpers/hook-receiver.ts')
+const receiver = await startHookReceiver()
 step(`starting the portal on ${BASE_URL}`)
 const portal = await servePortal({
   port: PORT,
@@ -91,6 +94,7 @@ const portal = await servePortal({
     RESEND_API_BASE: resend.base,
     RESEND_API_KEY: resend.apiKey,
   },
+  vars: { SAAS_API_BASE: cloudflare.base, SAAS_API_TOKEN: cloudflare.token, SAAS_ZONE_ID: cloudflare.zoneId, SAAS_CNAME_TARGET: 'portals.trellis.test', WEBHOOKS_ALLOW_LOCAL: 'true', WEBHOOK_SIGNING_KEY: 'e2e-signing-key-0123456789abcdef' },
 })
 
 let stopped = false
@@ -113,6 +117,7 @@ try {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base },
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_HOOK_RECEIVER: receiver.url },
     })
     child.on('error', (error) => {
       console.error(error)

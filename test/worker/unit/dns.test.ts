@@ -2,7 +2,8 @@ import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { base64url, decodeTxtResponse, DnsUnavailable, encodeTxtQuery, jsonResolver, parseTxtData, wireResolver } from '../../../worker/src/adapters/dns.ts'
-import { breakDns, publishTxt, unpublishTxt } from '../../helpers/client.ts'
+import { breakDns, publishAddresses, publishTxt, unpublishTxt } from '../../helpers/client.ts'
+import { addressClass } from '../../../worker/src/domain/webhook-urls.ts'
 import { sniffLogo } from '../../../worker/src/domain/logo.ts'
 
 // The real adapter against a local DoH server (test/helpers/doh-server.ts) speaking RFC 8484 wire format and the JSON form.
@@ -14,6 +15,18 @@ const forms = [
 describe.each(forms)('the DNS-over-HTTPS resolver, %s', (form, resolverAt) => {
   const resolver = resolverAt(env.DNS_RESOLVER_URL)
   const name = (label: string) => `_trellis.${label}.${form.startsWith('RFC') ? 'wire' : 'json'}.dns.example`
+
+  it('finds the A and AAAA addresses of a name (webhook delivery checks them), and none where there are none', async () => {
+    await publishAddresses(name('host'), 'A', '93.184.215.14', '10.0.0.5')
+    await publishAddresses(name('host'), 'AAAA', 'fd00::1')
+    expect(await resolver.addresses(name('host'), 'A')).toEqual(['93.184.215.14', '10.0.0.5'])
+    const v6 = await resolver.addresses(name('host'), 'AAAA')
+    // The wire form spells it out (fd00:0:0:0:0:0:0:1), the JSON form as published: both the same address.
+    expect(v6).toHaveLength(1)
+    expect(addressClass(v6[0]!)).toBe('private')
+    expect(v6[0]!.replace(/:(0:)+/, '::').replace(/::+/, '::')).toBe('fd00::1')
+    expect(await resolver.addresses(name('nowhere-host'), 'A')).toEqual([])
+  })
 
   it('finds every TXT string at a name, joining a long record split into several strings', async () => {
     const long = `trellis-verify=${'x'.repeat(300)}`
