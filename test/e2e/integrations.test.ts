@@ -61,6 +61,7 @@ describe('Integrations', () => {
     await screenshot(page, 'integrations-1280')
     await page.setViewportSize({ width: 375, height: 800 })
     await page.getByTestId('integration-row').first().waitFor()
+    await page.getByRole('list', { name: 'Deliveries' }).getByText('Delivered').waitFor()
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 375px screen`)
     await screenshot(page, 'integrations-375')
