@@ -93,8 +93,9 @@ const portal = await servePortal({
     SAAS_CNAME_TARGET: 'portals.trellis.test',
     RESEND_API_BASE: resend.base,
     RESEND_API_KEY: resend.apiKey,
+    WEBHOOKS_ALLOW_LOCAL: 'true',
+    WEBHOOK_SIGNING_KEY: 'e2e-signing-key-0123456789abcdef',
   },
-  vars: { SAAS_API_BASE: cloudflare.base, SAAS_API_TOKEN: cloudflare.token, SAAS_ZONE_ID: cloudflare.zoneId, SAAS_CNAME_TARGET: 'portals.trellis.test', WEBHOOKS_ALLOW_LOCAL: 'true', WEBHOOK_SIGNING_KEY: 'e2e-signing-key-0123456789abcdef' },
 })
 
 let stopped = false
@@ -116,8 +117,7 @@ try {
     const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base },
-      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_HOOK_RECEIVER: receiver.url },
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base, E2E_HOOK_RECEIVER: receiver.url },
     })
     child.on('error', (error) => {
       console.error(error)
