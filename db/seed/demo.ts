@@ -222,7 +222,7 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
   }
   for (const u of demoUsers) {
     const userId = demoId('usr', u.email)
-    push('INSERT OR IGNORE INTO users (id, email, name, password_hash) VALUES (?, ?, ?, ?)', userId, u.email, u.name, passwordHash)
+    push('INSERT OR IGNORE INTO users (id, email, name, password_hash, email_verified_at) VALUES (?, ?, ?, ?, ?)', userId, u.email, u.name, passwordHash, now)
     for (const m of u.memberships) {
       const membershipId = demoId('mem', `${u.email}:${m.account}`)
       const scope = m.scope?.mode === 'selected'

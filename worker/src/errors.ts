@@ -42,6 +42,14 @@ export const errorCodes = {
   account_suspended: { status: 403, title: 'Account suspended', detail: 'This account is suspended.' },
   internal: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
   upgrade_required: { status: 426, title: 'WebSocket required', detail: 'Connect with a WebSocket upgrade.' },
+  api_key_invalid: { status: 401, title: 'API key not valid', detail: 'The API key is unknown, revoked or expired.' },
+  api_key_forbidden: { status: 403, title: 'Not for API keys', detail: 'This route is for people signed in to the portal; an API key cannot use it.' },
+  reset_link_invalid: { status: 404, title: 'Reset link not valid', detail: 'This password reset link is not valid. Ask for a new one.' },
+  reset_link_used: { status: 410, title: 'Reset link already used', detail: 'This password reset link has already been used. Ask for a new one if you need to.' },
+  reset_link_expired: { status: 410, title: 'Reset link expired', detail: 'This password reset link has expired. Ask for a new one.' },
+  verification_link_invalid: { status: 404, title: 'Link not valid', detail: 'This email confirmation link is not valid.' },
+  verification_link_used: { status: 410, title: 'Link already used', detail: 'This email confirmation link has already been used.' },
+  verification_link_expired: { status: 410, title: 'Link expired', detail: 'This email confirmation link has expired. Ask for a new one.' },
   wrong_password: { status: 403, title: 'Wrong current password', detail: 'Your current password is not correct.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>
 

@@ -14,6 +14,7 @@ import { createRouter } from './openapi.ts'
 import { daily } from './scheduled.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
+import { apiKeyRoutes } from './routes/api-keys.ts'
 import { auth } from './routes/auth.ts'
 import { brandsRouter, isLogoUpload } from './routes/brands.ts'
 import { catalogue } from './routes/catalogue.ts'
@@ -25,6 +26,8 @@ import { senderDomainsRouter } from './routes/sender-domains.ts'
 import { impersonationRoutes } from './routes/impersonation.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
+import { recovery } from './routes/recovery.ts'
+import { sessionRoutes } from './routes/sessions.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
 import { customers } from './routes/customers.ts'
@@ -40,7 +43,9 @@ export const api = createRouter()
   .basePath('/api/v1')
   .route('/', health)
   .route('/', auth)
+  .route('/', recovery)
   .route('/', me)
+  .route('/', sessionRoutes)
   .route('/', accounts)
   .route('/', members)
   .route('/', roles)
@@ -58,6 +63,22 @@ export const api = createRouter()
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
   .route('/', senderDomainsRouter)
+  .route('/', apiKeyRoutes)
+
+// How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
+api.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+  type: 'apiKey',
+  in: 'cookie',
+  name: 'trellis_session',
+  description: 'The portal session (set by POST /api/v1/auth/login). State-changing requests must come from the portal origin.',
+})
+api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'trl_…',
+  description:
+    'An API key of one account (Security → API keys), sent as `Authorization: Bearer trl_…`. It acts in that account and the accounts below it with the level, roles and scope chosen when it was created, through the same checks as a person. Cookies are ignored and the origin check does not apply on these requests. Routes that are a person\'s own (profile, sessions, impersonation, creating keys) answer 403 `api_key_forbidden`.',
+})
 
 const app = new Hono<AppEnv>()
 

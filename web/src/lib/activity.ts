@@ -71,6 +71,10 @@ const typeLabels: Record<ActivityType, string> = {
   hostname_removed: 'Hostname removed',
   hostname_demoted: 'Hostname no longer verified',
   hostname_expired: 'Hostname claim ended',
+  password_reset: 'Password reset',
+  session_ended: 'Session ended',
+  api_key_created: 'API key created',
+  api_key_revoked: 'API key revoked',
   page_view: 'Page view',
 }
 
@@ -83,7 +87,8 @@ export function typeLabel(type: string): string {
 
 /** The groups of the type filter, in the order it lists them. */
 export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
-  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
+  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'password_reset', 'session_ended', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
+  { key: 'security', label: 'Security', types: ['api_key_created', 'api_key_revoked'] },
   {
     key: 'people',
     label: 'People & roles',

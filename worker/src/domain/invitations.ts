@@ -26,7 +26,7 @@ export interface NewInvitation {
   roleIds: string[]
   scope: Scope
   suggestedName: string | null
-  invitedBy: string
+  invitedBy: string | null
 }
 
 /** The link's secret: 160 bits; only its SHA-256 is stored. */
@@ -208,9 +208,10 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   }
   if (!who.existingUserId) {
     if (!who.newUser) throw new Error('a new acceptor needs name and password')
-    statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: accountId }))
+    // The link reached this address: the login starts verified.
+    statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: accountId, emailVerifiedAt: now }))
   } else {
-    statements.push(db.update(users).set({ lastAccountId: accountId }).where(eq(users.id, userId)))
+    statements.push(db.update(users).set({ lastAccountId: accountId, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` }).where(eq(users.id, userId)))
   }
   if (inv.kind === 'customer') {
     statements.push(

@@ -48,6 +48,10 @@ export const activityTypes = [
   'hostname_removed',
   'hostname_demoted',
   'hostname_expired',
+  'password_reset',
+  'session_ended',
+  'api_key_created',
+  'api_key_revoked',
   'page_view',
 ] as const
 

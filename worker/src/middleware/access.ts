@@ -84,10 +84,27 @@ export function authorize(access: Access, permission: Permission, service?: Targ
   return decision.via as LoadedGrant
 }
 
-/** The route needs a signed-in caller (401 before anything else, the body included). */
-export const requireSignIn = () =>
+/** Refuse an API key where only a person may act (their own profile and sessions, impersonation, creating keys). */
+export function refuseApiKey(principal: Principal, what = 'This route is for people signed in to the portal; an API key cannot use it.') {
+  if (principal.apiKey) throw new AppError('api_key_forbidden', what)
+}
+
+/**
+ * The route needs a signed-in person (401 before anything else, the body
+ * included; 403 `api_key_forbidden` for an API key, unless `keys` allows it).
+ */
+export const requireSignIn = (options: { keys?: boolean } = {}) =>
   createMiddleware<SignedInEnv>(async (c, next) => {
-    c.set('signedIn', requirePrincipal(c))
+    const principal = requirePrincipal(c)
+    if (!options.keys) refuseApiKey(principal)
+    c.set('signedIn', principal)
+    await next()
+  })
+
+/** Declared after `requirePermission`: the route's action is a person's, never an API key's (403 `api_key_forbidden`). */
+export const peopleOnly = (what?: string) =>
+  createMiddleware<AccessEnv>(async (c, next) => {
+    refuseApiKey(c.var.access.principal, what)
     await next()
   })
 

@@ -5,7 +5,7 @@ import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-schema.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { authorize, decide, requireAccount, requirePermission } from '../middleware/access.ts'
+import { authorize, decide, peopleOnly, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
@@ -186,7 +186,7 @@ export const activity = createRouter()
       method: 'get',
       path: '/accounts/{id}/activity/live',
       operationId: 'openLiveActivity',
-      middleware: [requireAccount()] as const,
+      middleware: [requireAccount(), peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.')] as const,
       tags: ['Activity'],
       summary: 'Live events, presence and change notices over a WebSocket',
       description:
@@ -255,7 +255,7 @@ export const activity = createRouter()
       method: 'post',
       path: '/accounts/{id}/activity/page-views',
       operationId: 'recordPageView',
-      middleware: [requireAccount()] as const,
+      middleware: [requireAccount(), peopleOnly('Page views are a person\'s navigation; an API key has none.')] as const,
       tags: ['Activity'],
       summary: 'Record that the caller opened a page',
       description:

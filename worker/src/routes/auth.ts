@@ -12,6 +12,7 @@ import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { clientPlace } from '../middleware/client-ip.ts'
 import { admitSignIn } from '../middleware/password-guard.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
@@ -61,7 +62,7 @@ const logout = createRoute({
   tags: ['Auth'],
   summary: 'Sign out',
   description: 'Deletes the session server-side and clears the cookie. Answers 204 even without a session.',
-  responses: { 204: { description: 'Signed out' }, ...problems(403) },
+  responses: { 204: { description: 'Signed out' }, ...problems(401, 403) },
 })
 
 export const auth = createRouter()
@@ -106,6 +107,7 @@ export const auth = createRouter()
     const { token, session } = await createSession(db, user.id, Number(c.env.SESSION_TTL_DAYS), {
       ip: c.var.clientIp,
       userAgent: c.req.header('user-agent') ?? null,
+      ...clientPlace(c.req),
     })
     const actor = { id: user.id, email: user.email }
     await Promise.all((await accountsOfUser(db, user.id)).map((a) => audit(c, a, { type: 'login', actor, description: `${user.email} signed in` })))
@@ -114,6 +116,8 @@ export const auth = createRouter()
   })
   .openapi(logout, async (c) => {
     const principal = c.var.principal
+    // An API key has no session to end: it is revoked on the API keys page.
+    if (principal?.apiKey) throw new AppError('api_key_forbidden', 'An API key cannot sign out; revoke it instead.')
     if (principal) {
       const imp = principal.impersonation
       if (imp && (await endImpersonation(c.var.db, principal.session.id, 'logout'))) {

@@ -22,7 +22,7 @@ export const catalogue = createRouter().openapi(
     method: 'get',
     path: '/catalogue',
     operationId: 'getCatalogue',
-    middleware: [requireSignIn()] as const,
+    middleware: [requireSignIn({ keys: true })] as const,
     tags: ['Roles'],
     summary: 'Every menu section with its category, tiers and actions',
     description: 'The permission catalogue the role editor reads: every menu section with its category, the account kinds it exists on, and its actions. Needs a session; the same for everyone.',

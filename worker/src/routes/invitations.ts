@@ -32,6 +32,7 @@ import { AppError, fieldError } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
+import { clientPlace } from '../middleware/client-ip.ts'
 import { setSessionCookie } from '../middleware/session.ts'
 import { createRouter } from '../openapi.ts'
 import { AccountParam, problems } from './schemas.ts'
@@ -162,7 +163,8 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
       roleIds,
       scope: body.kind === 'member' ? body.scope : { mode: 'none' },
       suggestedName: body.kind === 'customer' ? body.name || null : null,
-      invitedBy: ctx.principal.user.id,
+      // An API key is no login (the column names one).
+      invitedBy: ctx.principal.apiKey ? null : ctx.principal.user.id,
     })
   } catch (error) {
     if (error instanceof AlreadyInvited) throw fieldError('already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
@@ -444,6 +446,7 @@ export const invitationRoutes = createRouter()
         const { token: sessionToken, session } = await createSession(db, result.userId, Number(c.env.SESSION_TTL_DAYS), {
           ip: c.var.clientIp,
           userAgent: c.req.header('user-agent') ?? null,
+          ...clientPlace(c.req),
         })
         setSessionCookie(c, sessionToken, session.expiresAt)
       }

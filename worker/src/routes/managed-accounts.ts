@@ -117,7 +117,7 @@ export async function loadChild<E extends AppEnv>(c: Context<E>, ctx: Access, ch
  * about whether the email already has a login.
  */
 export async function inviteFirstOwner<E extends AppEnv>(c: Context<E>, ctx: Access, account: { id: string; name: string; path: string }, owner: { ownerEmail: string; ownerName: string }) {
-  const invitation = await inviteOwner(c.env, c.var.db, account, ctx.principal.user, { email: owner.ownerEmail, name: owner.ownerName })
+  const invitation = await inviteOwner(c.env, c.var.db, account, ctx.principal.user, { email: owner.ownerEmail, name: owner.ownerName }, !ctx.principal.apiKey)
   await audit(c, account, {
     type: 'invite_user',
     target: { kind: 'invitation', id: invitation.id, label: invitation.email },

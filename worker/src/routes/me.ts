@@ -1,25 +1,29 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { isUniqueViolation } from '../db.ts'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
 import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
-import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
+import { changePassword } from '../domain/credentials.ts'
+import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
+import { countAttempt } from '../domain/rate-limits.ts'
+import { createUserLink, pendingEmailChange } from '../domain/user-links.ts'
 import { emailBrandFor } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import { deviceIdOf } from '../domain/known-devices.ts'
-import { closeLiveConnections } from '../domain/live.ts'
-import type { Principal, RevokedImpersonation } from '../domain/sessions.ts'
+import type { Principal } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
 import { createRouter } from '../openapi.ts'
 import { Account, ImpersonationView, level, problems, User } from './schemas.ts'
+
+/** Confirmation emails a login may ask for per hour. */
+const VERIFY_WINDOW = { max: 5, windowMs: 60 * 60 * 1000 }
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
   level,
@@ -36,19 +40,6 @@ function refuseWhileImpersonating(principal: Principal, what: string) {
 /** What a credential change keeps: this session and this browser. */
 function keepOf<E extends AppEnv>(c: Context<E>, principal: Principal) {
   return { sessionId: principal.session.id, deviceId: deviceIdOf(deviceCookie(c)) }
-}
-
-/**
- * Record the end of impersonations that the person's other sessions were running (ended by a credential change),
- * and close those sessions' live sockets (rule 15).
- */
-async function recordRevoked<E extends AppEnv>(c: Context<E>, principal: Principal, ended: RevokedImpersonation[], why: string) {
-  const impersonator = { id: principal.user.id, email: principal.user.email }
-  for (const imp of ended) {
-    const facts = await factsFor(c, { id: imp.id, impersonator, target: imp.target, accountId: imp.accountId, reason: imp.reason })
-    if (facts) await recordImpersonation(c, 'impersonation_end', facts, principal.memberships, imp.lapsed ? 'expired after 60 minutes' : why)
-  }
-  await closeLiveConnections(c.env, c.var.db, { userIds: [principal.user.id], keepSessionId: principal.session.id }, 'signedOut')
 }
 
 /** Where a change to the person's own profile is logged: every account they belong to. */
@@ -71,7 +62,14 @@ export const me = createRouter()
           description: 'The current user',
           content: {
             'application/json': {
-              schema: z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: z.union([ImpersonationView, z.null()]) }),
+              schema: z.object({
+                user: User,
+                /** Whether the signed-in person's own login has confirmed its email (the banner asks for it until then). */
+                emailVerified: z.boolean(),
+                accounts: z.array(MeAccount),
+                lastAccountId: z.string().nullable(),
+                impersonation: z.union([ImpersonationView, z.null()]),
+              }),
             },
           },
         },
@@ -106,7 +104,7 @@ export const me = createRouter()
             expiresAt: impersonation.expiresAt,
           }
         : null
-      return c.json({ user, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, impersonation: acting }, 200)
+      return c.json({ user, emailVerified: principal.emailVerified, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, impersonation: acting }, 200)
     },
   )
   .openapi(
@@ -137,9 +135,9 @@ export const me = createRouter()
       operationId: 'updateMe',
       middleware: [requireSignIn()] as const,
       tags: ['Auth'],
-      summary: 'Change your name or email (refused while impersonating)',
+      summary: 'Change your name, or ask to change your email (refused while impersonating)',
       description:
-        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It signs out every other session of the login, forgets the other browsers it was known on, and tells the old address.',
+        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.',
       request: {
         body: {
           required: true,
@@ -156,7 +154,10 @@ export const me = createRouter()
           },
         },
       },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409, 429) },
+      responses: {
+        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User, pendingEmail: z.string().nullable() }) } } },
+        ...problems(400, 401, 403, 409, 429),
+      },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -164,51 +165,96 @@ export const me = createRouter()
       refuseWhileImpersonating(principal, 'the profile')
       const body = c.req.valid('json')
       const db = c.var.db
-      const changes: { name?: string; email?: string; updatedAt: number } = { updatedAt: Date.now() }
-      if (body.name !== undefined) changes.name = body.name
+      let pendingEmail: string | null = null
       if (body.email !== undefined && normalizeEmail(body.email) !== principal.user.email) {
         const self = (await findUserByEmail(db, principal.user.email))!
         if (!body.currentPassword || !(await checkCurrentPassword(c, self, body.currentPassword))) {
           throw fieldError('wrong_password', 'currentPassword', 'Enter your current password to change your email.')
         }
         if (await findUserByEmail(db, body.email)) throw fieldError('conflict', 'email', 'Another login uses this email.')
-        changes.email = normalizeEmail(body.email)
+        pendingEmail = normalizeEmail(body.email)
       }
-      if (changes.name === undefined && changes.email === undefined) return c.json({ user: principal.user }, 200)
-      let ended: RevokedImpersonation[] = []
-      try {
-        if (changes.email) {
-          // A new email is a credential change: the other sessions end with it (rule 15).
-          const revoked = await changeEmail(db, principal.user.id, { email: changes.email, name: changes.name }, keepOf(c, principal), changes.updatedAt)
-          ended = revoked.impersonations
-        } else await db.update(schema.users).set(changes).where(eq(schema.users.id, principal.user.id))
-      } catch (error) {
-        if (isUniqueViolation(error, 'users.email')) throw fieldError('conflict', 'email', 'Another login uses this email.')
-        throw error
+      const user = { ...principal.user, ...(body.name !== undefined ? { name: body.name } : {}) }
+      if (body.name !== undefined && body.name !== principal.user.name) {
+        await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await Promise.all(
+          ownAccounts(principal).map((a) =>
+            audit(c, a, {
+              type: 'update_user_profile',
+              subject: { id: user.id, email: user.email },
+              target: { kind: 'user', id: user.id, label: user.email },
+              description: `${principal.user.email} changed the name of their profile`,
+            }),
+          ),
+        )
       }
-      if (changes.email) {
-        await recordRevoked(c, principal, ended, 'signed out: their email changed')
-        // The old address hears of it; a mail outage must not undo or fail the change (rule 17).
-        try {
-          const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
-          await mailerFor(c.env, db).send(emailChangedNotice(brand, origin, { from: principal.user.email, to: changes.email, at: changes.updatedAt }))
-        } catch (error) {
-          console.error('email-change notice failed', error)
-        }
+      if (pendingEmail) {
+        // Nothing changes until the new address confirms (POST /auth/verify-email/{token}).
+        const link = await createUserLink(db, principal.user.id, 'change_email', pendingEmail)
+        const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
+        await mailerFor(c.env, db).send(confirmEmailChangeMessage(brand, origin, { from: principal.user.email, to: pendingEmail }, link.token, link.expiresAt))
+        await Promise.all(
+          ownAccounts(principal).map((a) =>
+            audit(c, a, {
+              type: 'update_user_profile',
+              subject: { id: user.id, email: user.email },
+              target: { kind: 'user', id: user.id, label: user.email },
+              description: `${principal.user.email} asked to change their email; a confirmation link was sent to the new address`,
+            }),
+          ),
+        )
       }
-      const user = { ...principal.user, ...(changes.name ? { name: changes.name } : {}), ...(changes.email ? { email: changes.email } : {}) }
-      const what = [changes.name !== undefined ? 'name' : null, changes.email ? 'email' : null].filter(Boolean).join(' and ')
-      await Promise.all(
-        ownAccounts(principal).map((a) =>
-          audit(c, a, {
-            type: 'update_user_profile',
-            subject: { id: user.id, email: user.email },
-            target: { kind: 'user', id: user.id, label: user.email },
-            description: `${principal.user.email} changed the ${what} of their profile`,
-          }),
-        ),
-      )
-      return c.json({ user }, 200)
+      return c.json({ user, pendingEmail: pendingEmail ?? (await pendingEmailChange(db, principal.user.id))?.email ?? null }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/me/email',
+      operationId: 'getMyEmail',
+      middleware: [requireSignIn()] as const,
+      tags: ['Auth'],
+      summary: 'Your email, whether it is verified, and any change waiting for confirmation',
+      description: 'Whether the login has proved it reads its email (an accepted invitation, a confirmation or reset link), and the new address of a pending email change. Private to the person: refused while impersonating.',
+      responses: {
+        200: {
+          description: 'The email and its state',
+          content: { 'application/json': { schema: z.object({ email: z.string(), verified: z.boolean(), pendingEmail: z.string().nullable() }).openapi('MyEmail') } },
+        },
+        ...problems(401, 403),
+      },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal, 'the email')
+      const pending = await pendingEmailChange(c.var.db, principal.user.id)
+      return c.json({ email: principal.user.email, verified: principal.emailVerified, pendingEmail: pending?.email ?? null }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/email/verification',
+      operationId: 'resendEmailVerification',
+      middleware: [requireSignIn()] as const,
+      tags: ['Auth'],
+      summary: 'Send a link that confirms your email',
+      description: 'For a login whose email is not verified yet: a single-use link (24 hours) to the login\'s address; a newer one replaces it. At most 5 an hour (429). Answers 409 `conflict` when the email is verified already.',
+      responses: { 202: { description: 'Sent', content: { 'application/json': { schema: z.object({ sent: z.literal(true) }) } } }, ...problems(401, 403, 409, 429) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal, 'the email')
+      if (principal.emailVerified) throw new AppError('conflict', 'Your email is verified already.')
+      const [count] = await countAttempt(c.var.db, [`verify-email:${principal.user.id}`], VERIFY_WINDOW)
+      if (count && count.count > VERIFY_WINDOW.max) {
+        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
+        throw new AppError('rate_limited', 'Too many confirmation emails; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
+      }
+      const link = await createUserLink(c.var.db, principal.user.id, 'verify_email', principal.user.email)
+      const { brand, origin } = await emailBrandFor(c.var.db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
+      await mailerFor(c.env, c.var.db).send(verifyEmailMessage(brand, origin, principal.user.email, link.token, link.expiresAt))
+      return c.json({ sent: true as const }, 202)
     },
   )
   .openapi(
@@ -242,7 +288,7 @@ export const me = createRouter()
       const chosen = await newPasswordHash(c.env, body.newPassword)
       if (!chosen.ok) throw fieldError('weak_password', 'newPassword', chosen.problem)
       const revoked = await changePassword(c.var.db, principal.user.id, chosen.hash, keepOf(c, principal))
-      await recordRevoked(c, principal, revoked.impersonations, 'signed out: their password changed')
+      await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out: their password changed', { keepSessionId: principal.session.id })
       await Promise.all(
         ownAccounts(principal).map((a) =>
           audit(c, a, {

@@ -28,7 +28,7 @@ const MemberView = z
     createdAt: z.number(),
     self: z.boolean(),
     /** What the caller may do to this member (the same rules the API enforces). */
-    allowed: z.object({ edit: z.boolean(), remove: z.boolean(), impersonate: z.boolean(), notifications: z.boolean() }),
+    allowed: z.object({ edit: z.boolean(), remove: z.boolean(), impersonate: z.boolean(), notifications: z.boolean(), signOut: z.boolean() }),
   })
   .openapi('Member')
 
