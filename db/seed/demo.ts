@@ -8,6 +8,19 @@ import { createHash } from 'node:crypto'
 
 export const DEMO_PASSWORD = 'trellis-demo'
 
+/**
+ * The demo API key of Acme Hosting (admin level, Technical role, every service):
+ * a fixed, published secret, so it exists only in demo data — never deploy it.
+ * `trl_<id part>_<secret>`; the row keeps only the SHA-256 of the secret.
+ */
+export const DEMO_API_KEY = {
+  key: 'trl_demoacmeintegrat_trellisdemokeyforacmehostingonly',
+  id: 'key_demoacmeintegrat',
+  secret: 'trellisdemokeyforacmehostingonly',
+  account: 'acme',
+  name: 'Demo integration',
+}
+
 type Kind = 'platform' | 'reseller' | 'customer'
 type Level = 'owner' | 'admin' | 'user'
 
@@ -235,6 +248,11 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
       }
     }
   }
+  push(
+    "INSERT OR IGNORE INTO api_keys (id, account_id, name, secret_hash, level, role_ids, scope, created_by_id, created_by_email, created_at) VALUES (?, ?, ?, ?, 'admin', '[\"technical\"]', '{\"mode\":\"all\"}', ?, ?, ?)",
+    DEMO_API_KEY.id, demoId('acc', DEMO_API_KEY.account), DEMO_API_KEY.name, createHash('sha256').update(DEMO_API_KEY.secret).digest('hex'),
+    demoId('usr', 'owner@acme.test'), 'owner@acme.test', now,
+  )
   for (const b of demoBrands) {
     push(
       'INSERT OR IGNORE INTO brands (account_id, name, logo_key, logo_content_type, logo_version, primary_color, accent_color, support_email, support_url, login_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
