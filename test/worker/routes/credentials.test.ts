@@ -64,12 +64,14 @@ describe('a credential change ends the other sessions (rule 15)', () => {
     expect(events.items[0]!.description).toContain('password')
   })
 
-  it('signs out the other sessions after an email change and tells the old address', async () => {
+  it('signs out the other sessions once an email change is confirmed, and tells the old address', async () => {
     // Protects against: a hijacker quietly moving a login to their own address while the owner stays unaware.
     const here = await login('billie@acme.test')
     const other = await login('billie@acme.test')
     const res = await api('/me', { method: 'PATCH', cookie: here, json: { email: 'billie.new@example.test', currentPassword: DEMO_PASSWORD } })
     expect(res.status).toBe(200)
+    const link = /\/verify-email\/([a-z2-7]+)/.exec((await emailsTo('billie.new@example.test'))[0]!.text)![1]!
+    expect((await api(`/auth/verify-email/${link}`, { method: 'POST', cookie: here })).status).toBe(200)
     expect((await api('/me', { cookie: here })).status).toBe(200)
     expect((await api('/me', { cookie: other })).status).toBe(401)
 
