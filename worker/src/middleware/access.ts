@@ -101,10 +101,14 @@ export const requireSignIn = (options: { keys?: boolean } = {}) =>
     await next()
   })
 
-/** Declared after `requirePermission`: the route's action is a person's, never an API key's (403 `api_key_forbidden`). */
+/**
+ * The route's action is a person's, never an API key's: 401 without a caller,
+ * 403 `api_key_forbidden` for a key (said before anything about the account:
+ * it is about the key, not the tenant), then the route's other guards.
+ */
 export const peopleOnly = (what?: string) =>
-  createMiddleware<AccessEnv>(async (c, next) => {
-    refuseApiKey(c.var.access.principal, what)
+  createMiddleware<AppEnv>(async (c, next) => {
+    refuseApiKey(requirePrincipal(c), what)
     await next()
   })
 

@@ -186,7 +186,7 @@ export const activity = createRouter()
       method: 'get',
       path: '/accounts/{id}/activity/live',
       operationId: 'openLiveActivity',
-      middleware: [requireAccount(), peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.')] as const,
+      middleware: [peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.'), requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Live events, presence and change notices over a WebSocket',
       description:
@@ -255,7 +255,7 @@ export const activity = createRouter()
       method: 'post',
       path: '/accounts/{id}/activity/page-views',
       operationId: 'recordPageView',
-      middleware: [requireAccount(), peopleOnly('Page views are a person\'s navigation; an API key has none.')] as const,
+      middleware: [peopleOnly('Page views are a person\'s navigation; an API key has none.'), requireAccount()] as const,
       tags: ['Activity'],
       summary: 'Record that the caller opened a page',
       description:

@@ -64,7 +64,7 @@ export const apiKeyRoutes = createRouter()
       method: 'post',
       path: '/accounts/{id}/api-keys',
       operationId: 'createApiKey',
-      middleware: [requirePermission('security.manage'), peopleOnly('An API key cannot create API keys.')] as const,
+      middleware: [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')] as const,
       tags: ['API keys'],
       summary: 'Create an API key (the secret is in this answer only)',
       description:
