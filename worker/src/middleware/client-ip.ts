@@ -18,8 +18,16 @@ export const clientIp = () =>
  */
 export function clientPlace(req: { header(name: string): string | undefined; raw: Request }) {
   const cf = (req.raw as Request & { cf?: { country?: unknown; city?: unknown } }).cf
+  const decode = (v: string | undefined) => {
+    if (v === undefined) return undefined
+    try {
+      return decodeURIComponent(v)
+    } catch {
+      return undefined
+    }
+  }
   const pick = (stamped: string | undefined, own: unknown) => {
-    const value = stamped ?? (typeof own === 'string' ? own : undefined)
+    const value = decode(stamped) ?? (typeof own === 'string' ? own : undefined)
     return value && value.trim() && value !== 'XX' && value !== 'T1' ? value.trim() : null
   }
   return { country: pick(req.header('x-trellis-client-country'), cf?.country), city: pick(req.header('x-trellis-client-city'), cf?.city) }

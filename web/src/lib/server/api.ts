@@ -85,6 +85,10 @@ async function send(event: RequestEvent, request: Request): Promise<Response> {
   const headers = new Headers(request.headers)
   headers.set('accept', 'application/json')
   headers.set('x-trellis-client-ip', event.getClientAddress())
+  for (const [name, value] of [['x-trellis-client-country', event.platform?.cf?.country], ['x-trellis-client-city', event.platform?.cf?.city]] as const) {
+    if (typeof value === 'string' && value) headers.set(name, encodeURIComponent(value).slice(0, 160))
+    else headers.delete(name)
+  }
   const cookie = cookieHeader(event)
   if (cookie) headers.set('cookie', cookie)
   const userAgent = event.request.headers.get('user-agent')
