@@ -339,12 +339,14 @@ describe('what the caller may do to each member', () => {
 
   it('says per row what the API would allow, so the page offers nothing it would refuse', async () => {
     const owner = await rows('owner@acme.test')
-    expect(owner['owner@acme.test']).toEqual({ edit: false, remove: false, impersonate: false, notifications: true })
-    expect(owner['tom@acme.test']).toEqual({ edit: true, remove: true, impersonate: true, notifications: true })
+    expect(owner['owner@acme.test']).toEqual({ edit: false, remove: false, impersonate: false, notifications: true, signOut: false })
+    expect(owner['tom@acme.test']).toEqual({ edit: true, remove: true, impersonate: true, notifications: true, signOut: true })
     const sarah = await rows('sarah@acme.test')
     expect(sarah['owner@acme.test']).toMatchObject({ edit: false, remove: false, impersonate: false })
     expect(sarah['sarah@acme.test']).toMatchObject({ remove: false, notifications: true })
     expect(sarah['tom@acme.test']).toMatchObject({ edit: true, remove: true })
+    // Sarah holds no security.manage: she signs nobody out.
+    expect(Object.values(sarah).some((a) => (a as { signOut: boolean }).signOut)).toBe(false)
   })
 
   it('agrees with the API: a row marked not removable is refused, a removable one is removed', async () => {
