@@ -330,7 +330,7 @@ describe('what the caller may grant', () => {
 })
 
 describe('what the caller may do to each member', () => {
-  type Row = { user: { email: string }; allowed: { edit: boolean; remove: boolean; impersonate: boolean; notifications: boolean } }
+  type Row = { user: { email: string }; allowed: { edit: boolean; remove: boolean; impersonate: boolean; notifications: boolean; signOut: boolean } }
   const rows = async (email: string) => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie: await login(email) })
     const { items } = (await res.json()) as { items: Row[] }
@@ -346,7 +346,7 @@ describe('what the caller may do to each member', () => {
     expect(sarah['sarah@acme.test']).toMatchObject({ remove: false, notifications: true })
     expect(sarah['tom@acme.test']).toMatchObject({ edit: true, remove: true })
     // Sarah holds no security.manage: she signs nobody out.
-    expect(Object.values(sarah).some((a) => (a as { signOut: boolean }).signOut)).toBe(false)
+    expect(Object.values(sarah).some((a) => a.signOut)).toBe(false)
   })
 
   it('agrees with the API: a row marked not removable is refused, a removable one is removed', async () => {
