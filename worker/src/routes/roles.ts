@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { isPermission, type Permission } from '../authz/catalogue.ts'
 import { canWriteRole } from '../authz/grants.ts'
 import { parsePermissions } from '../domain/grants.ts'
@@ -7,8 +7,8 @@ import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, me
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const PermissionList = z
   .array(z.string().refine(isPermission, { message: 'Not a permission of the catalogue.' }))
@@ -35,18 +35,17 @@ const RoleBody = z.object({
 
 const RoleParams = AccountParam.extend({ roleId: z.string().min(1).max(64).openapi({ param: { name: 'roleId', in: 'path' } }) })
 
+const route = routes('Roles')
+
 export const roles = createRouter()
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/roles',
+    route.get('/accounts/{id}/roles', {
       operationId: 'listRoles',
-      middleware: [requirePermission('roles.view')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.view'),
       summary: 'Built-in and custom roles of an account',
       description: 'Needs `roles.view`.',
       request: { params: AccountParam },
-      responses: { 200: { description: 'Roles', content: { 'application/json': { schema: z.object({ items: z.array(RoleView) }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(RoleView) }), 'Roles') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -54,16 +53,13 @@ export const roles = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/roles',
+    route.post('/accounts/{id}/roles', {
       operationId: 'createRole',
-      middleware: [requirePermission('roles.manage')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.manage'),
       summary: 'Create a custom role',
       description: 'Needs `roles.manage`. A role may hold only permissions its author holds.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: RoleBody } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409) },
+      request: { params: AccountParam, body: body(RoleBody) },
+      responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -78,17 +74,14 @@ export const roles = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/roles/{roleId}',
+    route.patch('/accounts/{id}/roles/{roleId}', {
       operationId: 'updateRole',
-      middleware: [requirePermission('roles.manage')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.manage'),
       summary: 'Edit a custom role',
       description:
         'Needs `roles.manage`. Built-in roles are read-only. A role held by user-level members cannot gain non-technical permissions.',
-      request: { params: RoleParams, body: { required: true, content: { 'application/json': { schema: RoleBody.partial() } } } },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409, 422) },
+      request: { params: RoleParams, body: body(RoleBody.partial()) },
+      responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
     }),
     async (c) => {
       const { id, roleId } = c.req.valid('param')
@@ -115,16 +108,13 @@ export const roles = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/roles/{roleId}',
+    route.delete('/accounts/{id}/roles/{roleId}', {
       operationId: 'deleteRole',
-      middleware: [requirePermission('roles.manage')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.manage'),
       summary: 'Delete a custom role',
       description: 'Needs `roles.manage`. Members holding the role lose it. Built-in roles cannot be deleted.',
       request: { params: RoleParams },
-      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const { id, roleId } = c.req.valid('param')
