@@ -67,8 +67,8 @@ export const Problem = z
 const problemResponse = { description: 'Problem', content: { 'application/problem+json': { schema: Problem } } }
 
 /** Response entries for problems a route may answer. */
-export const problems = (...statuses: number[]): Record<number, typeof problemResponse> =>
-  Object.fromEntries(statuses.map((s) => [s, problemResponse]))
+export const problems = <const S extends number[]>(...statuses: S) =>
+  Object.fromEntries(statuses.map((s) => [s, problemResponse])) as { [K in S[number]]: typeof problemResponse }
 
 /** A JSON response of `schema`. */
 export const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } })

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
 import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
@@ -33,8 +33,8 @@ import { authorize, decide, requirePermission, type Access } from '../middleware
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
 import { setSessionCookie } from '../middleware/session.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
 export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -196,22 +196,17 @@ function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvi
   if (inv.status === 'expired') throw new AppError('invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
 }
 
+const route = routes('Invitations')
+
 export const invitationRoutes = createRouter()
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/invitations',
+    route.post('/accounts/{id}/invitations', {
       operationId: 'createInvitation',
-      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.manage', 'customers.invite']),
       summary: 'Invite a person to the account, or (resellers) a prospect to become a customer',
-      description:
-        '`member`: needs `staff.manage`; the level, roles and scope are checked like a direct grant (never more than the inviter holds). `customer`: needs `customers.invite` on a reseller account; accepting creates a customer organisation under it. Rate-limited per account.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateInvitation } } } },
-      responses: {
-        201: { description: 'Created; the link is emailed', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
-        ...problems(400, 401, 403, 404, 409, 422, 429),
-      },
+      description: '`member`: needs `staff.manage`; the level, roles and scope are checked like a direct grant (never more than the inviter holds). `customer`: needs `customers.invite` on a reseller account; accepting creates a customer organisation under it. Rate-limited per account.',
+      request: { params: AccountParam, body: body(CreateInvitation) },
+      responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Created; the link is emailed'), ...problems(409, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -220,20 +215,14 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/members',
+    route.post('/accounts/{id}/members', {
       operationId: 'addMember',
-      middleware: [requirePermission('staff.manage')] as const,
+      guard: requirePermission('staff.manage'),
       tags: ['Staff'],
       summary: 'Add a staff member: they are invited by email',
-      description:
-        'Needs `staff.manage`. The same as a `member` invitation: the person joins by accepting the emailed link — setting their own password, or signing in when they already have a login. The answer is the same whether or not the email has a login anywhere. Nobody grants a level, permission or scope beyond their own (while impersonating, beyond the impersonator\'s either); users hold technical permissions only; the admin cap holds.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: AddMember } } } },
-      responses: {
-        201: { description: 'Invited; the link is emailed', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
-        ...problems(400, 401, 403, 404, 409, 422, 429),
-      },
+      description: 'Needs `staff.manage`. The same as a `member` invitation: the person joins by accepting the emailed link — setting their own password, or signing in when they already have a login. The answer is the same whether or not the email has a login anywhere. Nobody grants a level, permission or scope beyond their own (while impersonating, beyond the impersonator\'s either); users hold technical permissions only; the admin cap holds.',
+      request: { params: AccountParam, body: body(AddMember) },
+      responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Invited; the link is emailed'), ...problems(409, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -242,22 +231,13 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/invitations',
+    route.get('/accounts/{id}/invitations', {
       operationId: 'listInvitations',
-      middleware: [requirePermission(['staff.view', 'customers.view'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.view', 'customers.view']),
       summary: 'Invitations of the account, newest first',
       description: 'Staff invitations need `staff.view`; customer invitations need `customers.view`. Each kind is listed when its permission is held.',
-      request: {
-        params: AccountParam,
-        query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }),
-      },
-      responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: z.object({ items: z.array(InvitationSchema) }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      request: { params: AccountParam, query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }) },
+      responses: { 200: json(z.object({ items: z.array(InvitationSchema) }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -271,19 +251,13 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/invitations/{inviteId}/resend',
+    route.post('/accounts/{id}/invitations/{inviteId}/resend', {
       operationId: 'resendInvitation',
-      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.manage', 'customers.invite']),
       summary: 'Send a pending invitation again with a new link (the old link stops working) and a fresh 7 days',
       description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). Sends a new link and invalidates the old one; counts against the account’s invitation rate.',
       request: { params: InviteParams },
-      responses: {
-        200: { description: 'Sent', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
-        ...problems(401, 403, 404, 409, 429),
-      },
+      responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
     }),
     async (c) => {
       const { inviteId } = c.req.valid('param')
@@ -307,16 +281,13 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/invitations/{inviteId}',
+    route.delete('/accounts/{id}/invitations/{inviteId}', {
       operationId: 'revokeInvitation',
-      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.manage', 'customers.invite']),
       summary: 'Revoke a pending invitation (its link stops working)',
       description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). The link stops working at once.',
       request: { params: InviteParams },
-      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404, 409) },
+      responses: { 204: { description: 'Revoked' }, ...problems(409) },
     }),
     async (c) => {
       const { inviteId } = c.req.valid('param')
@@ -334,19 +305,12 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/invitations/{token}',
+    route.get('/invitations/{token}', {
       operationId: 'previewInvitation',
-      tags: ['Invitations'],
       summary: 'What the accept page shows: the account, the inviter and the role — nothing else',
-      description:
-        "Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which. On another reseller's portal: 403 `wrong_portal` with `portal`, the address of the invitation's own portal.",
+      description: "Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which. On another reseller's portal: 403 `wrong_portal` with `portal`, the address of the invitation's own portal.",
       request: { params: TokenParam },
-      responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: PublicInvitation } } },
-        ...problems(403, 404, 410),
-      },
+      responses: { 200: json(PublicInvitation, 'OK'), ...problems(403, 404, 410) },
     }),
     async (c) => {
       const inv = await findByToken(c.var.db, c.req.valid('param').token)
@@ -371,19 +335,12 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/invitations/{token}/accept',
+    route.post('/invitations/{token}/accept', {
       operationId: 'acceptInvitation',
-      tags: ['Invitations'],
       summary: 'Accept an invitation',
-      description:
-        'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.',
-      request: { params: TokenParam, body: { required: true, content: { 'application/json': { schema: Accept } } } },
-      responses: {
-        201: { description: 'Accepted', content: { 'application/json': { schema: z.object({ accountId: z.string(), userId: z.string() }) } } },
-        ...problems(400, 401, 403, 404, 409, 410, 422),
-      },
+      description: 'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.',
+      request: { params: TokenParam, body: body(Accept) },
+      responses: { 201: json(z.object({ accountId: z.string(), userId: z.string() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
     }),
     async (c) => {
       const token = c.req.valid('param').token

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
 import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
@@ -12,8 +12,8 @@ import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { limitProblem } from '../middleware/limit-problem.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
 const RoleIds = z.array(z.string().min(1).max(64)).max(50)
@@ -57,40 +57,34 @@ async function present<E extends AppEnv>(c: Context<E>, access: Access, members:
   }))
 }
 
+const route = routes('Staff')
+
 export const members = createRouter()
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/members',
+    route.get('/accounts/{id}/members', {
       operationId: 'listMembers',
-      middleware: [requirePermission('staff.view')] as const,
-      tags: ['Staff'],
+      guard: requirePermission('staff.view'),
       summary: 'The people of an account',
       description: 'Needs `staff.view`. Owners first, then admins, then users, by name.',
       request: { params: AccountParam },
       responses: {
-        200: {
-          description: 'Members, the admin cap, and what the caller holds here (to offer only what they may grant)',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(MemberView),
-                admins: z.object({ count: z.number(), cap: z.number() }),
-                me: z.object({
-                  level: z.enum(['owner', 'admin', 'user']),
-                  /** The widest scope the caller may give (an owner's is every service). */
-                  scope: ScopeSchema,
-                  inherited: z.boolean(),
-                  /** The permissions the caller may hand out here, to an admin. */
-                  permissions: z.array(z.string()),
-                  /** Those of them a user-level member may hold (technical ones only). */
-                  userPermissions: z.array(z.string()),
-                }),
-              }),
-            },
-          },
-        },
-        ...problems(401, 403, 404),
+        200: json(
+          z.object({
+            items: z.array(MemberView),
+            admins: z.object({ count: z.number(), cap: z.number() }),
+            me: z.object({
+              level: z.enum(['owner', 'admin', 'user']),
+              /** The widest scope the caller may give (an owner's is every service). */
+              scope: ScopeSchema,
+              inherited: z.boolean(),
+              /** The permissions the caller may hand out here, to an admin. */
+              permissions: z.array(z.string()),
+              /** Those of them a user-level member may hold (technical ones only). */
+              userPermissions: z.array(z.string()),
+            }),
+          }),
+          'Members, the admin cap, and what the caller holds here (to offer only what they may grant)',
+        ),
       },
     }),
     async (c) => {
@@ -110,19 +104,13 @@ export const members = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/members/{memberId}',
+    route.patch('/accounts/{id}/members/{memberId}', {
       operationId: 'updateMember',
-      middleware: [requirePermission('staff.manage')] as const,
-      tags: ['Staff'],
+      guard: requirePermission('staff.manage'),
       summary: "Change a member's level, roles or scope",
       description: 'Needs `staff.manage`. Nobody changes their own level or roles.',
-      request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: UpdateMember } } } },
-      responses: {
-        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ member: MemberView }) } } },
-        ...problems(400, 401, 403, 404, 422),
-      },
+      request: { params: MemberParams, body: body(UpdateMember) },
+      responses: { 200: json(z.object({ member: MemberView }), 'Updated'), ...problems(422) },
     }),
     async (c) => {
       const { id, memberId } = c.req.valid('param')
@@ -156,16 +144,13 @@ export const members = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/members/{memberId}',
+    route.delete('/accounts/{id}/members/{memberId}', {
       operationId: 'deleteMember',
-      middleware: [requirePermission('staff.manage')] as const,
-      tags: ['Staff'],
+      guard: requirePermission('staff.manage'),
       summary: 'Remove a member from the account',
       description: 'Needs `staff.manage`. The owner cannot be removed, nobody removes themselves or someone above their level. The login itself stays.',
       request: { params: MemberParams },
-      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
       const { id, memberId } = c.req.valid('param')
