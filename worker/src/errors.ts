@@ -61,6 +61,22 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A refusal found below the routes (a limit, a lost race, a name already
+ * taken): a catalogue code, what to tell the caller and the field that caused
+ * it. The domain knows no HTTP: it throws these, and the app's `onError`
+ * translates them, once, into problems (limits first learn their value).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string = errorCodes[code].detail,
+    readonly field?: string,
+  ) {
+    super(detail)
+  }
+}
+
 /** Render a problem+json response body. */
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const { status, title } = errorCodes[code]

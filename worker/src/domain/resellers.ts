@@ -164,7 +164,7 @@ export async function createChildAccount(db: DB, parent: { id: string; path: str
       templateId: input.templateId ?? null,
     })
   } catch (error) {
-    rethrowLimit(error, 'max_customers')
+    rethrowLimit(error, 'max_customers', parent.path)
   }
   return id
 }

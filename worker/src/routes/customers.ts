@@ -1,10 +1,8 @@
 import { z } from '@hono/zod-openapi'
-import { LimitReached } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, listChildAccounts } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
 import { body, createRouter, json, problems, routes } from '../openapi.ts'
 import { ChildView, inviteFirstOwner, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
 import { AccountParam } from './schemas.ts'
@@ -45,13 +43,7 @@ export const customers = createRouter()
       const ctx = c.var.access
       if (ctx.account.kind !== 'reseller') throw new AppError('forbidden', 'Customers are created under a reseller.')
       const body = c.req.valid('json')
-      let id: string
-      try {
-        id = await createChildAccount(c.var.db, ctx.account, { kind: 'customer', name: body.name })
-      } catch (error) {
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
-        throw error
-      }
+      const id = await createChildAccount(c.var.db, ctx.account, { kind: 'customer', name: body.name })
       const account = (await getChildAccount(c.var.db, ctx.account, id, 'customer'))!
       await audit(c, account, {
         type: 'account_created',

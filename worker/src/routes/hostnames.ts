@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi'
 import { tlsStatuses } from '../../../db/schema/brands.ts'
 import type { Context } from 'hono'
-import { dnsResolver, DnsUnavailable } from '../adapters/dns.ts'
+import { dnsResolver } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { drainEdgeCleanup, edgeSettings, syncTls } from '../domain/edge.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
-import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, HostnameTaken, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
+import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
@@ -151,15 +151,7 @@ export const hostnamesRouter = createRouter()
           throw fieldError('validation_failed', 'customerAccountId', 'Choose one of your customers.')
         }
       }
-      let row: Row
-      try {
-        row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
-      } catch (error) {
-        if (error instanceof HostnameTaken) {
-          throw fieldError('conflict', 'hostname', error.reason === 'claimed' ? 'You have already claimed this hostname; verify it below.' : 'That hostname is already verified for a portal.')
-        }
-        throw error
-      }
+      const row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
       await audit(c, ctx.account, {
         type: 'hostname_added',
         target: { kind: 'hostname', id: row.id, label: hostname },
@@ -183,13 +175,7 @@ export const hostnamesRouter = createRouter()
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
         if (claimExpired(row)) throw claimExpiredProblem(row.hostname)
-        let records: string[]
-        try {
-          records = await dnsResolver(c.env).txt(challengeName(row.hostname))
-        } catch (error) {
-          if (!(error instanceof DnsUnavailable)) throw error
-          throw new AppError('verification_failed', `The DNS lookup of ${challengeName(row.hostname)} failed. Try again in a few minutes.`)
-        }
+        const records = await dnsResolver(c.env).txt(challengeName(row.hostname))
         if (!records.some((r) => r.trim() === row.verificationToken)) {
           throw new AppError('verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
         }

@@ -5,11 +5,9 @@ import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
   acceptInvitation,
-  AlreadyInvited,
   createInvitation,
   findByToken,
   getInvitation,
-  InvitationGone,
   isMember,
   listInvitations,
   resendInvitation,
@@ -19,8 +17,6 @@ import {
   type TokenInvitation,
 } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
-import { AdminCapReached } from '../domain/members.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
@@ -146,28 +142,22 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   }
   // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
   const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
-  if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw await limitProblem(c.var.db, ctx.account.path, limit, 'email')
+  if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw new LimitReached(limit, ctx.account.path, 'email')
   const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
   if (count && count.count > INVITE_WINDOW.max) {
     const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
     throw new AppError('rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
   }
-  let created: { id: string; token: string }
-  try {
-    created = await createInvitation(c.var.db, {
-      accountId: ctx.account.id,
-      kind: body.kind,
-      email: body.email,
-      level: body.kind === 'member' ? body.level : null,
-      roleIds,
-      scope: body.kind === 'member' ? body.scope : { mode: 'none' },
-      suggestedName: body.kind === 'customer' ? body.name || null : null,
-      invitedBy: ctx.principal.user.id,
-    })
-  } catch (error) {
-    if (error instanceof AlreadyInvited) throw fieldError('already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
-    throw error
-  }
+  const created = await createInvitation(c.var.db, {
+    accountId: ctx.account.id,
+    kind: body.kind,
+    email: body.email,
+    level: body.kind === 'member' ? body.level : null,
+    roleIds,
+    scope: body.kind === 'member' ? body.scope : { mode: 'none' },
+    suggestedName: body.kind === 'customer' ? body.name || null : null,
+    invitedBy: ctx.principal.user.id,
+  })
   const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
   await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, created.token)
   await audit(c, ctx.account, {
@@ -370,15 +360,7 @@ export const invitationRoutes = createRouter()
       // Roles deleted since the invitation was sent are dropped, not granted.
       const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
       const accepting = { ...inv, roleIds: inv.roleIds.filter((r) => !unknown.includes(r)) }
-      let result: Awaited<ReturnType<typeof acceptInvitation>>
-      try {
-        result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
-      } catch (error) {
-        if (error instanceof InvitationGone) throw new AppError('invitation_used', 'This invitation has already been used.')
-        if (error instanceof AdminCapReached) throw new AppError('limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
-        if (error instanceof LimitReached) throw await limitProblem(db, inv.account.path, error.limit)
-        throw error
-      }
+      const result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
       const actor = { id: result.userId, email: inv.email }
       if (inv.kind === 'customer') {
         const account = { id: result.accountId, path: `${inv.account.path}${result.accountId}/` }

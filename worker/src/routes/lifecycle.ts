@@ -7,7 +7,7 @@ import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'
 import { requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
+import { LimitReached } from '../domain/limits.ts'
 import type { AppEnv } from '../env.ts'
 import { body, createRouter, json, problems, routes } from '../openapi.ts'
 import { ChildView, loadChild, perms, present, type Kind } from './managed-accounts.ts'
@@ -111,7 +111,7 @@ function lifecycle(kind: Kind) {
           if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
           if (!(await restoreAccount(c.var.db, child, ctx.via.path))) {
             const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
-            if (inWindow && kind === 'customer') throw await limitProblem(c.var.db, child.path, 'max_customers')
+            if (inWindow && kind === 'customer') throw new LimitReached('max_customers', child.path)
             throw new AppError('conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
           }
           return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }

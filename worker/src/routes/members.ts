@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
-import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
-import { LimitReached } from '../domain/limits.ts'
+import { adminCapacity, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
 import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
@@ -11,7 +10,6 @@ import { AppError, fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
 import { body, createRouter, json, problems, routes } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
@@ -124,13 +122,7 @@ export const members = createRouter()
       const next = { level: body.level ?? current.level, roleIds: body.roles ? [...new Set(body.roles)] : current.roleIds, scope: body.scope ?? current.scope }
       const currentGrant = { level: current.level, permissions: (await resolveRoles(c.var.db, ctx.account.id, current.roleIds)).permissions, scope: current.scope }
       await assertGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: currentGrant }, next)
-      try {
-        await updateMember(c.var.db, ctx.account.id, memberId, next)
-      } catch (error) {
-        if (error instanceof AdminCapReached) throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', 'level')
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
-        throw error
-      }
+      await updateMember(c.var.db, ctx.account, memberId, next)
       await liveRightsChanged(c.env, c.var.db, [memberId])
       const member = (await getMember(c.var.db, ctx.account.id, memberId))!
       const changed = [body.level && 'level', body.roles && 'roles', body.scope && 'scope'].filter(Boolean).join(', ')

@@ -19,13 +19,11 @@ import {
   updateService,
   type ServiceRow,
 } from '../domain/services.ts'
-import { LimitReached } from '../domain/limits.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, problems, routes } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
 import { AccountParam } from './schemas.ts'
 
 const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
@@ -213,13 +211,7 @@ export const servicesRouter = createRouter()
       const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
       if (!placement.ok) throw placement.field ? fieldError(placement.code, placement.field, placement.detail) : new AppError(placement.code, placement.detail)
       const { partnerAccess } = placement
-      let id: string
-      try {
-        id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
-      } catch (error) {
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit, 'type')
-        throw error
-      }
+      const id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
       const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
       await audit(c, ctx.account, { type: 'service_created', target: target(service), description: `${ctx.principal.user.email} created ${label(service)}` })
       return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
