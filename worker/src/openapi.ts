@@ -2,13 +2,11 @@
  * The API's OpenAPI plumbing: the router, and the short way to declare a route.
  *
  * ```ts
- * const route = routes('Roles')                     // one factory per router: its tag
- *
- * export const roles = createRouter()
+ * export const roles = createRouter('Roles')         // the tag of every route it registers
  *   .openapi(
  *     route.post('/accounts/{id}/roles', {
  *       operationId: 'createRole',
- *       guard: requirePermission('roles.manage'),    // or a list: [requirePermission(p), requireService(p)]
+ *       guard: requirePermission('roles.manage'),    // or a list: [requireAccount(), memberSettings()]
  *       summary: 'Create a custom role',
  *       description: 'Needs `roles.manage`. …',
  *       request: { params: AccountParam, body: body(RoleBody) },
@@ -36,10 +34,10 @@ function fieldOf(path: readonly PropertyKey[]): string {
 
 /**
  * A router whose validation failures become one problem+json answer naming
- * every offending field.
+ * every offending field; the routes it registers without `tags` get `tag`.
  */
-export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+export function createRouter(tag?: string) {
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return
       const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message }))
@@ -47,6 +45,11 @@ export function createRouter() {
       throw new AppError('validation_failed', detail, { errors })
     },
   })
+  if (tag) {
+    const register = router.openapi
+    router.openapi = (r, handler, hook) => register({ ...r, tags: r.tags ?? [tag] }, handler, hook)
+  }
+  return router
 }
 
 export const Problem = z
@@ -105,7 +108,7 @@ type Declared<M extends Method, P extends string, D extends Declaration> = {
   method: M
   path: P
   operationId: string
-  tags: string[]
+  tags: string[] | undefined
   summary: string
   description: string
   middleware: GuardList<D['guard']>
@@ -113,7 +116,7 @@ type Declared<M extends Method, P extends string, D extends Declaration> = {
   responses: D['responses'] & { [S in Exclude<400 | 401 | 403 | 404, keyof D['responses']>]: typeof problemResponse }
 }
 
-function declare<M extends Method, P extends string, D extends Declaration>(tag: string, method: M, path: P, d: D) {
+function declare<M extends Method, P extends string, D extends Declaration>(method: M, path: P, d: D) {
   const guards = (d.guard === undefined ? [] : Array.isArray(d.guard) ? d.guard : [d.guard]) as Middleware[]
   const implied = guards.flatMap((g) => (g as Answering).problems ?? [])
   if (d.request?.body || d.request?.query) implied.push(400)
@@ -122,7 +125,7 @@ function declare<M extends Method, P extends string, D extends Declaration>(tag:
     path,
     operationId: d.operationId,
     middleware: guards,
-    tags: d.tags ?? [tag],
+    tags: d.tags,
     summary: d.summary,
     description: d.description,
     request: d.request,
@@ -131,11 +134,10 @@ function declare<M extends Method, P extends string, D extends Declaration>(tag:
   return createRoute(route) as unknown as Declared<M, P, D> & { getRoutingPath(): string }
 }
 
-/** The route factory of a router: `route.get(path, declaration)` and the other methods, tagged `tag`. */
-export function routes(tag: string) {
-  const method =
-    <M extends Method>(m: M) =>
-    <P extends string, const D extends Declaration>(path: P, d: D) =>
-      declare(tag, m, path, d)
-  return { get: method('get'), post: method('post'), put: method('put'), patch: method('patch'), delete: method('delete') }
-}
+const declarer =
+  <M extends Method>(m: M) =>
+  <P extends string, const D extends Declaration>(path: P, d: D) =>
+    declare(m, path, d)
+
+/** Route declarations: `route.get(path, declaration)` and the other methods (see the top of this file). */
+export const route = { get: declarer('get'), post: declarer('post'), put: declarer('put'), patch: declarer('patch'), delete: declarer('delete') }

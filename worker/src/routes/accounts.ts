@@ -8,7 +8,7 @@ import { limitsFor, usageOf } from '../domain/limits.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, routes } from '../openapi.ts'
+import { body, createRouter, json, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { Account, AccountParam, level } from './schemas.ts'
 
@@ -37,9 +37,7 @@ const UsageItem = z.object({ limit: z.string(), label: z.string(), used: z.numbe
 const childrenPermission = (account: { kind: AccountKind }): Permission =>
   account.kind === 'platform' ? 'resellers.view' : account.kind === 'reseller' ? 'customers.view' : 'dashboard.view'
 
-const route = routes('Accounts')
-
-export const accounts = createRouter()
+export const accounts = createRouter('Accounts')
   .openapi(
     route.get('/accounts/{id}/usage', {
       operationId: 'getAccountUsage',

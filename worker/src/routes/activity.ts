@@ -7,7 +7,7 @@ import type { EventFilter, Subscriber } from '../durable/activity-schema.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, decide, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
 /** A date as ISO 8601 or epoch milliseconds. */
@@ -81,9 +81,7 @@ const Event = z
 /** 120 page views per session per minute. */
 const PAGE_VIEW_WINDOW = { max: 120, windowMs: 60_000 }
 
-const route = routes('Activity')
-
-export const activity = createRouter()
+export const activity = createRouter('Activity')
   .openapi(
     route.get('/accounts/{id}/activity', {
       operationId: 'listActivity',

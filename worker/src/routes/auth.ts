@@ -14,7 +14,7 @@ import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { admitSignIn } from '../middleware/password-guard.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { User } from './schemas.ts'
 
 const LoginBody = z
@@ -31,8 +31,6 @@ async function wrongPortal<E extends AppEnv>(c: Context<E>, user: { id: string }
   const refusal = await portalRefusal(c.var.db, portal, await accountsOfUser(c.var.db, user.id), new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
   return refusal ? { host: portal.hostname, error: new AppError('wrong_portal', refusal.detail, { portal: refusal.portal }) } : null
 }
-
-const route = routes('Auth')
 
 const login = route.post('/auth/login', {
   operationId: 'signIn',
@@ -57,7 +55,7 @@ const logout = route.post('/auth/logout', {
 })
 
 
-export const auth = createRouter()
+export const auth = createRouter('Auth')
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json')
     const db = c.var.db

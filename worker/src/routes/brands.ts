@@ -9,7 +9,7 @@ import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { answers, body, createRouter, json, problems, routes } from '../openapi.ts'
+import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
 const HEX = /^#[0-9a-fA-F]{6}$/
@@ -106,9 +106,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** Logos may be SVG: whatever is served here can run nothing, even when opened directly. */
 const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
-const route = routes('Branding')
-
-export const brandsRouter = createRouter()
+export const brandsRouter = createRouter('Branding')
   .openapi(
     route.get('/brand', {
       operationId: 'getPortalBrand',

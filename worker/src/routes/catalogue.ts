@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { categories, sections } from '../authz/catalogue.ts'
 import { requireSignIn } from '../middleware/access.ts'
-import { createRouter, json, routes } from '../openapi.ts'
+import { createRouter, json, route } from '../openapi.ts'
 
 
 const Section = z
@@ -18,9 +18,7 @@ const Section = z
 
 /** The permission catalogue itself, for the role editor: the same table the guards read. */
 
-const route = routes('Roles')
-
-export const catalogue = createRouter().openapi(
+export const catalogue = createRouter('Roles').openapi(
   route.get('/catalogue', {
     operationId: 'getCatalogue',
     guard: requireSignIn(),

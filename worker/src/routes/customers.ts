@@ -3,7 +3,7 @@ import { createChildAccount, getChildAccount, listChildAccounts } from '../domai
 import { AppError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { ChildView, inviteFirstOwner, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
 import { AccountParam } from './schemas.ts'
 
@@ -11,9 +11,7 @@ const StatusQuery = z.object({ status: z.enum(['active', 'disabled', 'deleted'])
 
 const CreateCustomer = z.object(ownerFields).strict().openapi('CreateCustomer')
 
-const route = routes('Customers')
-
-export const customers = createRouter()
+export const customers = createRouter('Customers')
   .openapi(
     route.get('/accounts/{id}/customers', {
       operationId: 'listCustomers',

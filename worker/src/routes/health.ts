@@ -1,9 +1,7 @@
 import { z } from '@hono/zod-openapi'
-import { createRouter, json, routes } from '../openapi.ts'
+import { createRouter, json, route } from '../openapi.ts'
 
-const route = routes('System')
-
-export const health = createRouter().openapi(
+export const health = createRouter('System').openapi(
   route.get('/health', {
     operationId: 'getHealth',
     summary: 'Liveness check',

@@ -11,7 +11,7 @@ import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam, hostnameFrom } from './schemas.ts'
 
 const HostnameView = z
@@ -114,9 +114,7 @@ const claimExpiredProblem = (hostname: string) =>
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
 
-const route = routes('Branding')
-
-export const hostnamesRouter = createRouter()
+export const hostnamesRouter = createRouter('Branding')
   .openapi(
     route.get('/accounts/{id}/hostnames', {
       operationId: 'listHostnames',

@@ -10,7 +10,7 @@ import { AppError } from '../errors.ts'
 import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { ImpersonationView } from './schemas.ts'
 
 const StartImpersonation = z
@@ -21,9 +21,7 @@ const StartImpersonation = z
   })
   .openapi('StartImpersonation')
 
-const route = routes('Impersonation')
-
-export const impersonationRoutes = createRouter()
+export const impersonationRoutes = createRouter('Impersonation')
   .openapi(
     route.post('/impersonation', {
       operationId: 'startImpersonation',

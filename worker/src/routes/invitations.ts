@@ -29,7 +29,7 @@ import { authorize, decide, requirePermission, type Access } from '../middleware
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
 import { setSessionCookie } from '../middleware/session.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
@@ -186,9 +186,7 @@ function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvi
   if (inv.status === 'expired') throw new AppError('invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
 }
 
-const route = routes('Invitations')
-
-export const invitationRoutes = createRouter()
+export const invitationRoutes = createRouter('Invitations')
   .openapi(
     route.post('/accounts/{id}/invitations', {
       operationId: 'createInvitation',

@@ -9,7 +9,7 @@ import { requirePermission, type Access, type AccessEnv } from '../middleware/ac
 import { audit } from '../middleware/audit.ts'
 import { LimitReached } from '../domain/limits.ts'
 import type { AppEnv } from '../env.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { ChildView, loadChild, perms, present, type Kind } from './managed-accounts.ts'
 import { AccountParam } from './schemas.ts'
 
@@ -31,7 +31,6 @@ function lifecycle(kind: Kind) {
   const childId = <E extends AppEnv>(c: Context<E>) => c.req.param(kind === 'reseller' ? 'rid' : 'cid')!
   const noun = perms[kind].noun
   const Noun = kind === 'reseller' ? 'Reseller' : 'Customer'
-  const route = routes(tag)
   const changed = json(z.object({ account: ChildView }), 'The account after the change')
 
   /** Load the child, run `change`, audit, answer the account (the route's guard checked `*.manage`). */
@@ -46,7 +45,7 @@ function lifecycle(kind: Kind) {
     return c.json({ account: present(after, ctx) }, 200)
   }
 
-  return createRouter()
+  return createRouter(tag)
     .openapi(
       route.post(`${base}/disable`, {
         operationId: `disable${Noun}`,

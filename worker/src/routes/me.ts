@@ -18,7 +18,7 @@ import { requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { Account, ImpersonationView, level, User } from './schemas.ts'
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
@@ -56,9 +56,7 @@ function ownAccounts(principal: Principal) {
   return principal.memberships.map((m) => ({ id: m.accountId, path: m.path }))
 }
 
-const route = routes('Auth')
-
-export const me = createRouter()
+export const me = createRouter('Auth')
   .openapi(
     route.get('/me', {
       operationId: 'getMe',

@@ -10,7 +10,7 @@ import { AppError, fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
@@ -55,9 +55,7 @@ async function present<E extends AppEnv>(c: Context<E>, access: Access, members:
   }))
 }
 
-const route = routes('Staff')
-
-export const members = createRouter()
+export const members = createRouter('Staff')
   .openapi(
     route.get('/accounts/{id}/members', {
       operationId: 'listMembers',

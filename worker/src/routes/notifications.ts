@@ -5,7 +5,7 @@ import { notifiableTypes, setSubscriptions, subscriptionsOf, viewableTypesOf } f
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, requireAccount, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { answers, body, createRouter, json, routes } from '../openapi.ts'
+import { answers, body, createRouter, json, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
 const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
@@ -31,9 +31,7 @@ const memberSettings = () =>
     404,
   )
 
-const route = routes('Staff')
-
-export const notificationRoutes = createRouter()
+export const notificationRoutes = createRouter('Staff')
   .openapi(
     route.get('/accounts/{id}/members/{memberId}/notifications', {
       operationId: 'getMemberNotifications',

@@ -8,7 +8,7 @@ import type { AppEnv } from '../env.ts'
 import { fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, ChildView, inviteFirstOwner, LimitsSchema, loadChild, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
 import { AccountParam, hostnameFrom } from './schemas.ts'
 
@@ -49,9 +49,7 @@ async function fromTemplate<E extends AppEnv>(c: Context<E>, ctx: Access, body: 
   }
 }
 
-const route = routes('Resellers')
-
-export const resellers = createRouter()
+export const resellers = createRouter('Resellers')
   .openapi(
     route.get('/accounts/{id}/resellers', {
       operationId: 'listResellers',

@@ -7,7 +7,7 @@ import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, me
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
 
 const PermissionList = z
@@ -35,9 +35,7 @@ const RoleBody = z.object({
 
 const RoleParams = AccountParam.extend({ roleId: z.string().min(1).max(64).openapi({ param: { name: 'roleId', in: 'path' } }) })
 
-const route = routes('Roles')
-
-export const roles = createRouter()
+export const roles = createRouter('Roles')
   .openapi(
     route.get('/accounts/{id}/roles', {
       operationId: 'listRoles',

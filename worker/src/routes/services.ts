@@ -22,7 +22,7 @@ import {
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { answers, body, createRouter, json, problems, routes } from '../openapi.ts'
+import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { AccountParam } from './schemas.ts'
 
@@ -150,9 +150,7 @@ function allowed(ctx: Access, s: ServiceRow) {
   }
 }
 
-const route = routes('Services')
-
-export const servicesRouter = createRouter()
+export const servicesRouter = createRouter('Services')
   .openapi(
     route.get('/accounts/{id}/services', {
       operationId: 'listServices',

@@ -4,7 +4,7 @@ import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTempl
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, routes } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, LimitsSchema } from './managed-accounts.ts'
 import { AccountParam } from './schemas.ts'
 
@@ -38,9 +38,7 @@ const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).open
 const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
 const nameTaken = (error: unknown) => isUniqueViolation(error, 'reseller_templates')
 
-const route = routes('Resellers')
-
-export const templates = createRouter()
+export const templates = createRouter('Resellers')
   .openapi(
     route.get('/accounts/{id}/templates', {
       operationId: 'listTemplates',
