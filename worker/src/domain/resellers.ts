@@ -3,7 +3,7 @@ import type { SectionKey } from '../authz/catalogue.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
-import { parseAccess, pendingOwnerInvitation } from './accounts.ts'
+import { accountColumns, parseAccess, pendingOwnerInvitation } from './accounts.ts'
 import { limitGuard, parseLimits, rethrowLimit, serializeLimits, type Limits } from './limits.ts'
 
 const { accounts, memberships, resellerTemplates, users } = schema
@@ -59,15 +59,19 @@ export async function createTemplate(db: DB, accountId: string, input: TemplateI
   return id
 }
 
+/** The columns a change of name, limits or access writes (a template's, or a reseller's own). */
+function settingsChange(input: { name?: string; limits?: Limits; access?: SectionKey[] | null }) {
+  return {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
+    ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
+  }
+}
+
 export async function updateTemplate(db: DB, accountId: string, templateId: string, input: Partial<TemplateInput>) {
   await db
     .update(resellerTemplates)
-    .set({
-      ...(input.name !== undefined && { name: input.name }),
-      ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
-      ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
-      updatedAt: Date.now(),
-    })
+    .set({ ...settingsChange(input), updatedAt: Date.now() })
     .where(and(eq(resellerTemplates.id, templateId), eq(resellerTemplates.accountId, accountId)))
 }
 
@@ -80,14 +84,7 @@ export async function deleteTemplate(db: DB, accountId: string, templateId: stri
 }
 
 const childColumns = {
-  id: accounts.id,
-  name: accounts.name,
-  kind: accounts.kind,
-  status: accounts.status,
-  path: accounts.path,
-  parentId: accounts.parentId,
-  createdAt: accounts.createdAt,
-  adminCap: accounts.adminCap,
+  ...accountColumns,
   limits: accounts.limits,
   access: accounts.access,
   templateId: accounts.templateId,
@@ -173,11 +170,6 @@ export async function createChildAccount(db: DB, parent: { id: string; path: str
 export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null }) {
   await db
     .update(accounts)
-    .set({
-      ...(input.name !== undefined && { name: input.name }),
-      ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
-      ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
-      ...(input.templateId !== undefined && { templateId: input.templateId }),
-    })
+    .set({ ...settingsChange(input), ...(input.templateId !== undefined && { templateId: input.templateId }) })
     .where(eq(accounts.id, accountId))
 }

@@ -3,8 +3,8 @@ import { isPermission, type Permission } from '../authz/catalogue.ts'
 import { canWriteRole } from '../authz/grants.ts'
 import { parsePermissions } from '../domain/grants.ts'
 import { liveRightsChanged } from '../domain/live.ts'
-import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, membershipsHoldingRole, roleNameTaken, updateRole } from '../domain/roles.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { createRole, customRoleOrRefusal, deleteRole, holdersOfRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
+import { fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -84,22 +84,17 @@ export const roles = createRouter('Roles')
     async (c) => {
       const { id, roleId } = c.req.valid('param')
       const ctx = c.var.access
-      const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
-      if (!existing) {
-        const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
-        if (builtin) throw new AppError('forbidden', 'Built-in roles are read-only; create a custom role instead.')
-        throw new AppError('not_found', 'No role with that id.')
-      }
+      const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles are read-only; create a custom role instead.')
       const body = c.req.valid('json')
       if (body.permissions) {
         // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
-        const heldByUsers = (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')
+        const heldByUsers = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).some((m) => m.level === 'user')
         const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
         if (!check.ok) throw fieldError(check.code, check.field, check.detail)
       }
       if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')
       await updateRole(c.var.db, roleId, body)
-      if (body.permissions) await liveRightsChanged(c.env, c.var.db, await membershipsHoldingRole(c.var.db, ctx.account.id, roleId))
+      if (body.permissions) await liveRightsChanged(c.env, c.var.db, (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id))
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
       await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
       return c.json({ role }, 200)
@@ -117,12 +112,8 @@ export const roles = createRouter('Roles')
     async (c) => {
       const { id, roleId } = c.req.valid('param')
       const ctx = c.var.access
-      const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
-      if (!existing) {
-        const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
-        throw builtin ? new AppError('forbidden', 'Built-in roles cannot be deleted.') : new AppError('not_found', 'No role with that id.')
-      }
-      const holders = await membershipsHoldingRole(c.var.db, ctx.account.id, roleId)
+      const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles cannot be deleted.')
+      const holders = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id)
       await deleteRole(c.var.db, roleId)
       await liveRightsChanged(c.env, c.var.db, holders)
       await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })

@@ -121,7 +121,7 @@ const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
  * partner the customer's consent). Checked before the body is read; the
  * handler finds the service on `c.var.service`.
  */
-const requireService = (permission: Permission) =>
+const serviceGuard = (permission: Permission) =>
   answers(
     createMiddleware<AccessEnv & { Variables: { service: ServiceRow } }>(async (c, next) => {
       const ctx = c.var.access
@@ -135,6 +135,9 @@ const requireService = (permission: Permission) =>
     403,
     404,
   )
+
+/** The guards of a route on one service: `services.view` in the account, then `permission` on the service. */
+const requireService = (permission: Permission) => [requirePermission('services.view'), serviceGuard(permission)] as const
 
 /** What the caller may do with one service: the UI shows exactly these buttons. */
 function allowed(ctx: Access, s: ServiceRow) {
@@ -218,7 +221,7 @@ export const servicesRouter = createRouter('Services')
   .openapi(
     route.get('/accounts/{id}/services/{sid}', {
       operationId: 'getService',
-      guard: [requirePermission('services.view'), requireService('services.view')],
+      guard: requireService('services.view'),
       summary: 'One service, with what the caller may do with it',
       description: 'Needs `services.view` with the service inside the caller’s scope (404 otherwise, as if it did not exist). `allowed` says what the caller may do with it.',
       request: { params: ServiceParams },
@@ -232,7 +235,7 @@ export const servicesRouter = createRouter('Services')
   .openapi(
     route.patch('/accounts/{id}/services/{sid}', {
       operationId: 'updateService',
-      guard: [requirePermission('services.view'), requireService('services.manage')],
+      guard: requireService('services.manage'),
       summary: 'Change a service',
       description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent.',
       request: { params: ServiceParams, body: body(UpdateBody) },
@@ -254,7 +257,7 @@ export const servicesRouter = createRouter('Services')
   .openapi(
     route.delete('/accounts/{id}/services/{sid}', {
       operationId: 'deleteService',
-      guard: [requirePermission('services.view'), requireService('services.manage')],
+      guard: requireService('services.manage'),
       summary: 'Delete a service',
       description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. The deletion is recorded in the owning account’s log.',
       request: { params: ServiceParams },
@@ -270,7 +273,7 @@ export const servicesRouter = createRouter('Services')
   .openapi(
     route.post('/accounts/{id}/services/{sid}/actions/{action}', {
       operationId: 'runServiceAction',
-      guard: [requirePermission('services.view'), requireService('services.operate')],
+      guard: requireService('services.operate'),
       summary: 'Run a server action: restart or rename',
       description: 'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `rename` takes `{ name }`.',
       request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: z.object({ name: Name.optional() }) } } } },
@@ -292,7 +295,7 @@ export const servicesRouter = createRouter('Services')
   .openapi(
     route.put('/accounts/{id}/services/{sid}/partner-access', {
       operationId: 'setServicePartnerAccess',
-      guard: [requirePermission('services.view'), requireService('services.view')],
+      guard: requireService('services.view'),
       summary: "Grant or withdraw the partner's access to a service (customer consent)",
       description: 'Only members of the owning account with `services.manage` may change it; partners never can.',
       request: { params: ServiceParams, body: body(z.object({ enabled: z.boolean() })) },
