@@ -98,6 +98,12 @@ export function problemResponse(error: AppError): Response {
   })
 }
 
+/** `value` when there is one; otherwise a 404 that says what was not found (`No member with that id.`). */
+export function found<T>(value: T | null | undefined, detail: string): T {
+  if (value === null || value === undefined) throw new AppError('not_found', detail)
+  return value
+}
+
 /** A problem that names one field (for errors found after schema validation). */
 export function fieldError(code: ErrorCode, field: string, message: string) {
   return new AppError(code, `${field}: ${message}`, { errors: [{ field, message }] })

@@ -1,7 +1,9 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
+import type { AccountStatus } from '../../../db/schema/accounts.ts'
 import type { SectionKey } from '../authz/catalogue.ts'
 import { newId } from '../crypto/tokens.ts'
-import type { DB } from '../db.ts'
+import { isUniqueViolation, type DB } from '../db.ts'
+import { DomainError } from '../errors.ts'
 import { schema } from '../db.ts'
 import { accountColumns, parseAccess, pendingOwnerInvitation } from './accounts.ts'
 import { limitGuard, parseLimits, rethrowLimit, serializeLimits, type Limits } from './limits.ts'
@@ -47,15 +49,25 @@ export async function getTemplate(db: DB, accountId: string, templateId: string)
   return row ? presentTemplate(row) : undefined
 }
 
+/** A template's name is unique in its account: the write that would repeat one is refused. */
+function rethrowTemplateName(error: unknown): never {
+  if (isUniqueViolation(error, 'reseller_templates')) throw new DomainError('conflict', 'A template with this name exists.', 'name')
+  throw error
+}
+
 export async function createTemplate(db: DB, accountId: string, input: TemplateInput) {
   const id = newId('tpl')
-  await db.insert(resellerTemplates).values({
-    id,
-    accountId,
-    name: input.name,
-    limits: serializeLimits(input.limits),
-    access: input.access ? JSON.stringify(input.access) : null,
-  })
+  try {
+    await db.insert(resellerTemplates).values({
+      id,
+      accountId,
+      name: input.name,
+      limits: serializeLimits(input.limits),
+      access: input.access ? JSON.stringify(input.access) : null,
+    })
+  } catch (error) {
+    rethrowTemplateName(error)
+  }
   return id
 }
 
@@ -69,10 +81,14 @@ function settingsChange(input: { name?: string; limits?: Limits; access?: Sectio
 }
 
 export async function updateTemplate(db: DB, accountId: string, templateId: string, input: Partial<TemplateInput>) {
-  await db
-    .update(resellerTemplates)
-    .set({ ...settingsChange(input), updatedAt: Date.now() })
-    .where(and(eq(resellerTemplates.id, templateId), eq(resellerTemplates.accountId, accountId)))
+  try {
+    await db
+      .update(resellerTemplates)
+      .set({ ...settingsChange(input), updatedAt: Date.now() })
+      .where(and(eq(resellerTemplates.id, templateId), eq(resellerTemplates.accountId, accountId)))
+  } catch (error) {
+    rethrowTemplateName(error)
+  }
 }
 
 /** Delete a template; resellers made from it keep their copied limits and forget the link. */
@@ -109,12 +125,12 @@ const presentChild = <R extends ChildRow>(r: R) => ({
   owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,
 })
 
-/** Direct children of `parentId` of one kind, deleted ones included (they are restorable), by name. */
-export async function listChildAccounts(db: DB, parentId: string, kind: 'reseller' | 'customer') {
+/** Direct children of `parentId` of one kind (only those in `status` when given; deleted ones are restorable), by name. */
+export async function listChildAccounts(db: DB, parentId: string, kind: 'reseller' | 'customer', status?: AccountStatus) {
   const rows = await db
     .select(childColumns)
     .from(accounts)
-    .where(and(eq(accounts.parentId, parentId), eq(accounts.kind, kind)))
+    .where(and(eq(accounts.parentId, parentId), eq(accounts.kind, kind), status ? eq(accounts.status, status) : undefined))
     .orderBy(asc(accounts.name), asc(accounts.id))
   return rows.map(presentChild)
 }

@@ -5,7 +5,7 @@ import { menuFor } from '../authz/menu.ts'
 import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
 import { mayUndo } from '../domain/lifecycle.ts'
 import { limitsFor, usageOf } from '../domain/limits.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, route } from '../openapi.ts'
@@ -134,8 +134,7 @@ export const accounts = createRouter('Accounts')
         throw fieldError('validation_failed', 'body', 'Send name, adminCap or pageViewLogging.')
       }
       await updateAccount(c.var.db, ctx.account.id, body)
-      const account = await getAccount(c.var.db, ctx.account.id)
-      if (!account) throw new AppError('not_found', 'No account with that id.')
+      const account = found(await getAccount(c.var.db, ctx.account.id), 'No account with that id.')
       const changes = [
         body.name !== undefined && `renamed it to ${body.name}`,
         body.adminCap !== undefined && `set its admin cap to ${body.adminCap}`,

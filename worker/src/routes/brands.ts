@@ -6,7 +6,7 @@ import { effectiveBrand, logoKey, nextLogoVersion, saveBrand, setLogo, type Bran
 import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { LOGO_MAX_BYTES, sniffLogo } from '../domain/logo.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
@@ -126,8 +126,7 @@ export const brandsRouter = createRouter('Branding')
     }),
     async (c) => {
       const { accountId, version } = c.req.valid('param')
-      const object = await c.env.BRANDING.get(logoKey(accountId, Number(version)))
-      if (!object) throw new AppError('not_found', 'No such logo.')
+      const object = found(await c.env.BRANDING.get(logoKey(accountId, Number(version))), 'No such logo.')
       return new Response(object.body, {
         headers: {
           'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',

@@ -23,8 +23,7 @@ export const customers = createRouter('Customers')
     }),
     async (c) => {
       const ctx = c.var.access
-      const { status } = c.req.valid('query')
-      const items = (await listChildAccounts(c.var.db, ctx.account.id, 'customer')).filter((a) => !status || a.status === status)
+      const items = await listChildAccounts(c.var.db, ctx.account.id, 'customer', c.req.valid('query').status)
       return c.json({ items: items.map((a) => present(a, ctx)) }, 200)
     },
   )

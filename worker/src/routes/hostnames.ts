@@ -8,7 +8,7 @@ import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -78,8 +78,7 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
 }
 
 async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
-  const row = await getHostname(c.var.db, resellerId, hostnameId)
-  if (!row) throw new AppError('not_found', 'No hostname with that id.')
+  const row = found(await getHostname(c.var.db, resellerId, hostnameId), 'No hostname with that id.')
   return row
 }
 
@@ -168,7 +167,7 @@ export const hostnamesRouter = createRouter('Branding')
       responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410, 422) },
     }),
     async (c) => {
-      const { id, hostnameId } = c.req.valid('param')
+      const { hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
@@ -193,7 +192,7 @@ export const hostnamesRouter = createRouter('Branding')
     }),
     async (c) => {
       if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
-      const { id, hostnameId } = c.req.valid('param')
+      const { hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
@@ -229,7 +228,7 @@ export const hostnamesRouter = createRouter('Branding')
       responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
-      const { id, hostnameId } = c.req.valid('param')
+      const { hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       await deleteHostname(c.var.db, ctx.account.id, row.id)

@@ -24,7 +24,7 @@ import { invitationPortalRefusal } from '../domain/portal.ts'
 import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
@@ -250,8 +250,7 @@ export const invitationRoutes = createRouter('Invitations')
     async (c) => {
       const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const before = await getInvitation(c.var.db, ctx.account.id, inviteId)
-      if (!before) throw new AppError('not_found', 'No invitation with that id.')
+      const before = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
       authorize(ctx, manageFor(before.kind))
       if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
       const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
@@ -280,8 +279,7 @@ export const invitationRoutes = createRouter('Invitations')
     async (c) => {
       const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const invitation = await getInvitation(c.var.db, ctx.account.id, inviteId)
-      if (!invitation) throw new AppError('not_found', 'No invitation with that id.')
+      const invitation = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
       authorize(ctx, manageFor(invitation.kind))
       if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
       await audit(c, ctx.account, {

@@ -6,7 +6,7 @@ import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
@@ -109,10 +109,9 @@ export const members = createRouter('Staff')
       responses: { 200: json(z.object({ member: MemberView }), 'Updated'), ...problems(422) },
     }),
     async (c) => {
-      const { id, memberId } = c.req.valid('param')
+      const { memberId } = c.req.valid('param')
       const ctx = c.var.access
-      const current = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!current) throw new AppError('not_found', 'No member with that id.')
+      const current = found(await getMember(c.var.db, ctx.account.id, memberId), 'No member with that id.')
       const body = c.req.valid('json')
       if (current.level === 'owner' && body.level) {
         throw fieldError('escalation', 'level', 'The owner stays owner; ownership transfer is a separate step.')
@@ -143,10 +142,9 @@ export const members = createRouter('Staff')
       responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
-      const { id, memberId } = c.req.valid('param')
+      const { memberId } = c.req.valid('param')
       const ctx = c.var.access
-      const current = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!current) throw new AppError('not_found', 'No member with that id.')
+      const current = found(await getMember(c.var.db, ctx.account.id, memberId), 'No member with that id.')
       const removal = canRemoveMember(ctx.grants, ctx.ceiling, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
       if (!removal.ok) throw new AppError(removal.code, removal.detail)
       await deleteMember(c.var.db, ctx.account.id, memberId)

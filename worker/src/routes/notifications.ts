@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
 import { getMember, type Member } from '../domain/members.ts'
 import { notifiableTypes, setSubscriptions, subscriptionsOf, viewableTypesOf } from '../domain/notifications.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { fieldError, found } from '../errors.ts'
 import { authorize, requireAccount, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, route } from '../openapi.ts'
@@ -20,8 +20,7 @@ const memberSettings = () =>
   answers(
     createMiddleware<AccessEnv & { Variables: { member: Member } }>(async (c, next) => {
       const ctx = c.var.access
-      const member = await getMember(c.var.db, ctx.account.id, c.req.param('memberId') ?? '')
-      if (!member) throw new AppError('not_found', 'No member with that id.')
+      const member = found(await getMember(c.var.db, ctx.account.id, c.req.param('memberId') ?? ''), 'No member with that id.')
       const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
       if (!self) authorize(ctx, 'staff.manage')
       c.set('member', member)

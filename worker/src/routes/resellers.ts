@@ -61,8 +61,7 @@ export const resellers = createRouter('Resellers')
     }),
     async (c) => {
       const ctx = c.var.access
-      const { status } = c.req.valid('query')
-      const items = (await listChildAccounts(c.var.db, ctx.account.id, 'reseller')).filter((a) => !status || a.status === status)
+      const items = await listChildAccounts(c.var.db, ctx.account.id, 'reseller', c.req.valid('query').status)
       return c.json({ items: items.map((a) => present(a, ctx)) }, 200)
     },
   )
@@ -76,7 +75,7 @@ export const resellers = createRouter('Resellers')
       responses: { 200: json(z.object({ account: ChildView }), 'The reseller') },
     }),
     async (c) => {
-      const { id, rid } = c.req.valid('param')
+      const { rid } = c.req.valid('param')
       const ctx = c.var.access
       return c.json({ account: present(await loadChild(c, ctx, rid, 'reseller'), ctx) }, 200)
     },
@@ -137,7 +136,7 @@ export const resellers = createRouter('Resellers')
       responses: { 200: json(z.object({ account: ChildView }), 'Updated') },
     }),
     async (c) => {
-      const { id, rid } = c.req.valid('param')
+      const { rid } = c.req.valid('param')
       const ctx = c.var.access
       const child = await loadChild(c, ctx, rid, 'reseller')
       const body = c.req.valid('json')

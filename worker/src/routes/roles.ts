@@ -82,7 +82,7 @@ export const roles = createRouter('Roles')
       responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
     }),
     async (c) => {
-      const { id, roleId } = c.req.valid('param')
+      const { roleId } = c.req.valid('param')
       const ctx = c.var.access
       const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles are read-only; create a custom role instead.')
       const body = c.req.valid('json')
@@ -110,7 +110,7 @@ export const roles = createRouter('Roles')
       responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
-      const { id, roleId } = c.req.valid('param')
+      const { roleId } = c.req.valid('param')
       const ctx = c.var.access
       const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles cannot be deleted.')
       const holders = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id)

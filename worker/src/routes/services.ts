@@ -19,7 +19,7 @@ import {
   updateService,
   type ServiceRow,
 } from '../domain/services.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
@@ -125,8 +125,7 @@ const serviceGuard = (permission: Permission) =>
   answers(
     createMiddleware<AccessEnv & { Variables: { service: ServiceRow } }>(async (c, next) => {
       const ctx = c.var.access
-      const service = await getServiceInTree(c.var.db, ctx.account.path, c.req.param('sid') ?? '')
-      if (!service) throw new AppError('not_found', 'No service with that id.')
+      const service = found(await getServiceInTree(c.var.db, ctx.account.path, c.req.param('sid') ?? ''), 'No service with that id.')
       authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
       if (permission !== 'services.view') authorize(ctx, permission, serviceFacts(service), ownerOf(service))
       c.set('service', service)

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi'
-import { isUniqueViolation } from '../db.ts'
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from '../domain/resellers.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { fieldError, found } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -36,8 +35,6 @@ const TemplatePatch = z
 
 const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
 const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
-const nameTaken = (error: unknown) => isUniqueViolation(error, 'reseller_templates')
-
 export const templates = createRouter('Resellers')
   .openapi(
     route.get('/accounts/{id}/templates', {
@@ -63,10 +60,9 @@ export const templates = createRouter('Resellers')
       responses: { 200: { description: 'The template', ...one } },
     }),
     async (c) => {
-      const { id, tid } = c.req.valid('param')
+      const { tid } = c.req.valid('param')
       const ctx = c.var.access
-      const template = await getTemplate(c.var.db, ctx.account.id, tid)
-      if (!template) throw new AppError('not_found', 'No template with that id.')
+      const template = found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       return c.json({ template }, 200)
     },
   )
@@ -82,13 +78,7 @@ export const templates = createRouter('Resellers')
     async (c) => {
       const ctx = c.var.access
       const body = c.req.valid('json')
-      let tid: string
-      try {
-        tid = await createTemplate(c.var.db, ctx.account.id, body)
-      } catch (error) {
-        if (nameTaken(error)) throw fieldError('conflict', 'name', 'A template with this name exists.')
-        throw error
-      }
+      const tid = await createTemplate(c.var.db, ctx.account.id, body)
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
       await audit(c, ctx.account, { type: 'template_created', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} created the reseller template ${template.name}` })
       return c.json({ template }, 201)
@@ -104,17 +94,12 @@ export const templates = createRouter('Resellers')
       responses: { 200: { description: 'Updated', ...one }, ...problems(409) },
     }),
     async (c) => {
-      const { id, tid } = c.req.valid('param')
+      const { tid } = c.req.valid('param')
       const ctx = c.var.access
-      if (!(await getTemplate(c.var.db, ctx.account.id, tid))) throw new AppError('not_found', 'No template with that id.')
+      found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       const body = c.req.valid('json')
       if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, limits or access.')
-      try {
-        await updateTemplate(c.var.db, ctx.account.id, tid, body)
-      } catch (error) {
-        if (nameTaken(error)) throw fieldError('conflict', 'name', 'A template with this name exists.')
-        throw error
-      }
+      await updateTemplate(c.var.db, ctx.account.id, tid, body)
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
       await audit(c, ctx.account, { type: 'template_updated', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} changed the reseller template ${template.name}` })
       return c.json({ template }, 200)
@@ -130,10 +115,9 @@ export const templates = createRouter('Resellers')
       responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
-      const { id, tid } = c.req.valid('param')
+      const { tid } = c.req.valid('param')
       const ctx = c.var.access
-      const template = await getTemplate(c.var.db, ctx.account.id, tid)
-      if (!template) throw new AppError('not_found', 'No template with that id.')
+      const template = found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       await deleteTemplate(c.var.db, ctx.account.id, tid)
       await audit(c, ctx.account, { type: 'template_deleted', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} deleted the reseller template ${template.name}` })
       return c.body(null, 204)
