@@ -168,7 +168,7 @@ describe('refusals from the domain', () => {
       errors: [{ field: 'hostname', message: 'That hostname is already verified for a portal.' }],
     })
     const flaky = await claimed(a, 'portal.refusals-flaky.example')
-    await env.DNS_FAKE!.put(flaky.record.name, JSON.stringify({ fail: 'SERVFAIL' }))
+    await breakDns(flaky.record.name, 'SERVFAIL')
     expect(await problem(await verify(a, flaky.id))).toMatchObject({
       status: 422,
       code: 'verification_failed',
