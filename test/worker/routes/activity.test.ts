@@ -255,11 +255,15 @@ describe('forwarding to the reseller', () => {
   it('retries a forward that fails once, and delivers it exactly once', async () => {
     const bluebird = await accountId('Bluebird Bakery')
     const acme = await accountId('Acme Hosting')
-    await runInDurableObject(stub(acme), (instance: ActivityLog) => {
-      instance.failNextForwards = 1
+    // The reseller's log refuses to store anything (as a failing disk would): its receive throws.
+    await runInDurableObject(stub(acme), (_i: ActivityLog, state) => {
+      state.storage.sql.exec("CREATE TRIGGER refuse_forwards BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'storage refused'); END")
     })
     const name = await createService(await login('owner@bluebird.test'), bluebird)
     await runDurableObjectAlarm(stub(bluebird)) // fails
+    await runInDurableObject(stub(acme), (_i: ActivityLog, state) => {
+      state.storage.sql.exec('DROP TRIGGER refuse_forwards')
+    })
     const owner = await login('owner@acme.test')
     expect((await activity(owner, acme, `?q=${name}`)).items).toEqual([])
     const waiting = await runInDurableObject(stub(bluebird), (_i: ActivityLog, state) => state.storage.sql.exec('SELECT count(*) AS n FROM outbox').one().n)

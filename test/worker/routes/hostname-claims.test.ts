@@ -150,6 +150,33 @@ describe('pending hostname claims', () => {
   })
 })
 
+describe('refusals from the domain', () => {
+  it('name the field and say what to do: a name claimed twice, a name verified elsewhere, a DNS lookup that failed', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const mine = await claimed(a, 'portal.refusals.example')
+    expect(await problem(await claim(a, 'portal.refusals.example'))).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      detail: 'hostname: You have already claimed this hostname; verify it below.',
+      errors: [{ field: 'hostname', message: 'You have already claimed this hostname; verify it below.' }],
+    })
+    await publish(mine, mine.record.value)
+    expect((await verify(a, mine.id)).status).toBe(200)
+    expect(await problem(await claim(g, 'portal.refusals.example'))).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      errors: [{ field: 'hostname', message: 'That hostname is already verified for a portal.' }],
+    })
+    const flaky = await claimed(a, 'portal.refusals-flaky.example')
+    await breakDns(flaky.record.name, 'SERVFAIL')
+    expect(await problem(await verify(a, flaky.id))).toMatchObject({
+      status: 422,
+      code: 'verification_failed',
+      detail: 'The DNS lookup of _trellis.portal.refusals-flaky.example failed. Try again in a few minutes.',
+    })
+  })
+})
+
 describe('a brand domain claimed when a reseller is created', () => {
   it("is not blocked by another tenant's pending claim, and each gets its own token", async () => {
     // Protects against squatting a future reseller's domain with an unverified claim.

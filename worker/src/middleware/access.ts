@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { createMiddleware } from 'hono/factory'
+import { answers } from '../openapi.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { canActing, type TargetAccount, type TargetService } from '../authz/decide.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
@@ -94,12 +95,15 @@ export function refuseApiKey(principal: Principal, what = 'This route is for peo
  * included; 403 `api_key_forbidden` for an API key, unless `keys` allows it).
  */
 export const requireSignIn = (options: { keys?: boolean } = {}) =>
-  createMiddleware<SignedInEnv>(async (c, next) => {
-    const principal = requirePrincipal(c)
-    if (!options.keys) refuseApiKey(principal)
-    c.set('signedIn', principal)
-    await next()
-  })
+  answers(
+    createMiddleware<SignedInEnv>(async (c, next) => {
+      const principal = requirePrincipal(c)
+      if (!options.keys) refuseApiKey(principal)
+      c.set('signedIn', principal)
+      await next()
+    }),
+    ...(options.keys ? [401] : [401, 403]),
+  )
 
 /**
  * The route's action is a person's, never an API key's: 401 without a caller,
@@ -107,10 +111,14 @@ export const requireSignIn = (options: { keys?: boolean } = {}) =>
  * it is about the key, not the tenant), then the route's other guards.
  */
 export const peopleOnly = (what?: string) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    refuseApiKey(requirePrincipal(c), what)
-    await next()
-  })
+  answers(
+    createMiddleware<AppEnv>(async (c, next) => {
+      refuseApiKey(requirePrincipal(c), what)
+      await next()
+    }),
+    401,
+    403,
+  )
 
 /**
  * The route acts in the account of its `{id}` path parameter: sign-in, reach
@@ -118,22 +126,25 @@ export const peopleOnly = (what?: string) =>
  * request's parameters and body are validated. Handlers read `c.var.access`.
  */
 export const requirePermission = (rule?: PermissionRule, only?: { kinds: readonly AccountKind[]; detail: string }) =>
-  createMiddleware<AccessEnv>(async (c, next) => {
-    const access = await loadAccess(c, c.req.param('id') ?? '')
-    // A resource that exists only on some kinds of account is absent (404) on the others.
-    if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
-    if (rule) {
-      const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
-      const decisions = wanted.map((p) => decide(access, p))
-      const allowed = decisions.find((d) => d.ok)
-      if (!allowed) {
-        const first = decisions[0]!
-        if (!first.ok) throw new AppError(first.code, first.detail)
-      } else if (allowed.ok) access.via = allowed.via as LoadedGrant
-    }
-    c.set('access', access)
-    await next()
-  })
+  answers(
+    createMiddleware<AccessEnv>(async (c, next) => {
+      const access = await loadAccess(c, c.req.param('id') ?? '')
+      // A resource that exists only on some kinds of account is absent (404) on the others.
+      if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
+      if (rule) {
+        const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
+        const decisions = wanted.map((p) => decide(access, p))
+        const allowed = decisions.find((d) => d.ok)
+        if (!allowed) {
+          const first = decisions[0]!
+          if (!first.ok) throw new AppError(first.code, first.detail)
+        } else if (allowed.ok) access.via = allowed.via as LoadedGrant
+      }
+      c.set('access', access)
+      await next()
+    }),
+    ...(rule ? [401, 403, 404] : [401, 404]),
+  )
 
 /** The route acts in the account of its `{id}`: sign-in and reach, no particular permission (every member). */
 export const requireAccount = () => requirePermission()

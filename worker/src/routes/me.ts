@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
@@ -19,8 +19,8 @@ import { requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
-import { createRouter } from '../openapi.ts'
-import { Account, ImpersonationView, level, problems, User } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { Account, ImpersonationView, level, User } from './schemas.ts'
 
 /** Confirmation emails a login may ask for per hour. */
 const VERIFY_WINDOW = { max: 5, windowMs: 60 * 60 * 1000 }
@@ -47,33 +47,25 @@ function ownAccounts(principal: Principal) {
   return principal.memberships.map((m) => ({ id: m.accountId, path: m.path }))
 }
 
-export const me = createRouter()
+export const me = createRouter('Auth')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me',
+    route.get('/me', {
       operationId: 'getMe',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
       description: 'The signed-in person, every account they reach (with their level and roles there), the account their switcher opens first, and the impersonation they are running, if any. Needs a session.',
       responses: {
-        200: {
-          description: 'The current user',
-          content: {
-            'application/json': {
-              schema: z.object({
-                user: User,
-                /** Whether the signed-in person's own login has confirmed its email (the banner asks for it until then). */
-                emailVerified: z.boolean(),
-                accounts: z.array(MeAccount),
-                lastAccountId: z.string().nullable(),
-                impersonation: z.union([ImpersonationView, z.null()]),
-              }),
-            },
-          },
-        },
-        ...problems(401),
+        200: json(
+          z.object({
+            user: User,
+            /** Whether the signed-in person's own login has confirmed its email (the banner asks for it until then). */
+            emailVerified: z.boolean(),
+            accounts: z.array(MeAccount),
+            lastAccountId: z.string().nullable(),
+            impersonation: z.union([ImpersonationView, z.null()]),
+          }),
+          'The current user',
+        ),
       },
     }),
     async (c) => {
@@ -108,16 +100,13 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/me/last-account',
+    route.put('/me/last-account', {
       operationId: 'setLastAccount',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Remember the account the switcher opens by default',
       description: 'Remembers the account the person last worked in, so the next sign-in opens it. The account must be one they reach; anything else answers 404.',
-      request: { body: { required: true, content: { 'application/json': { schema: z.object({ accountId: z.string().min(1).max(64) }) } } } },
-      responses: { 204: { description: 'Remembered' }, ...problems(400, 401, 404) },
+      request: { body: body(z.object({ accountId: z.string().min(1).max(64) })) },
+      responses: { 204: { description: 'Remembered' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -129,35 +118,20 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/me',
+    route.patch('/me', {
       operationId: 'updateMe',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Change your name, or ask to change your email (refused while impersonating)',
       description:
         'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.',
-      request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z
+      request: { body: body(z
                 .object({
                   name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
                   email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
                   currentPassword: z.string().max(PASSWORD_MAX).optional(),
                 })
-                .openapi('UpdateMe'),
-            },
-          },
-        },
-      },
-      responses: {
-        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User, pendingEmail: z.string().nullable() }) } } },
-        ...problems(400, 401, 403, 409, 429),
-      },
+                .openapi('UpdateMe')) },
+      responses: { 200: json(z.object({ user: User, pendingEmail: z.string().nullable() }), 'Updated'), ...problems(403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -208,21 +182,12 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/email',
+    route.get('/me/email', {
       operationId: 'getMyEmail',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Your email, whether it is verified, and any change waiting for confirmation',
       description: 'Whether the login has proved it reads its email (an accepted invitation, a confirmation or reset link), and the new address of a pending email change. Private to the person: refused while impersonating.',
-      responses: {
-        200: {
-          description: 'The email and its state',
-          content: { 'application/json': { schema: z.object({ email: z.string(), verified: z.boolean(), pendingEmail: z.string().nullable() }).openapi('MyEmail') } },
-        },
-        ...problems(401, 403),
-      },
+      responses: { 200: json(z.object({ email: z.string(), verified: z.boolean(), pendingEmail: z.string().nullable() }).openapi('MyEmail'), 'The email and its state'), ...problems(403) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -232,15 +197,12 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/email/verification',
+    route.post('/me/email/verification', {
       operationId: 'resendEmailVerification',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Send a link that confirms your email',
       description: 'For a login whose email is not verified yet: a single-use link (24 hours) to the login\'s address; a newer one replaces it. At most 5 an hour (429). Answers 409 `conflict` when the email is verified already.',
-      responses: { 202: { description: 'Sent', content: { 'application/json': { schema: z.object({ sent: z.literal(true) }) } } }, ...problems(401, 403, 409, 429) },
+      responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent'), ...problems(403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -258,26 +220,13 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/password',
+    route.post('/me/password', {
       operationId: 'changePassword',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Change your password (refused while impersonating); every other session is signed out',
-      description:
-        'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
-      request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword'),
-            },
-          },
-        },
-      },
-      responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403, 429) },
+      description: 'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
+      request: { body: body(z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword')) },
+      responses: { 204: { description: 'Changed' }, ...problems(403, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -303,38 +252,30 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/access-log',
+    route.get('/me/access-log', {
       operationId: 'getAccessLog',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
       description: 'Who signed in as this person, from where and with which browser, and who acted on their behalf (impersonations, with the reason). Refused while impersonating: it is the person’s own record.',
       responses: {
-        200: {
-          description: 'Newest first',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(
-                  z.object({
-                    id: z.string(),
-                    impersonator: z.object({ email: z.string(), name: z.string() }),
-                    accountId: z.string(),
-                    accountName: z.string(),
-                    reason: z.string(),
-                    startedAt: z.number(),
-                    expiresAt: z.number(),
-                    endedAt: z.number().nullable(),
-                    endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
-                  }),
-                ),
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                impersonator: z.object({ email: z.string(), name: z.string() }),
+                accountId: z.string(),
+                accountName: z.string(),
+                reason: z.string(),
+                startedAt: z.number(),
+                expiresAt: z.number(),
+                endedAt: z.number().nullable(),
+                endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
               }),
-            },
-          },
-        },
-        ...problems(401),
+            ),
+          }),
+          'Newest first',
+        ),
       },
     }),
     async (c) => {
