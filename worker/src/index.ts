@@ -34,6 +34,9 @@ import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
+import { security } from './routes/security.ts'
+import { signInSteps } from './routes/sign-in-steps.ts'
+import { twoFactor } from './routes/two-factor.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -41,6 +44,9 @@ export const api = createRouter()
   .basePath('/api/v1')
   .route('/', health)
   .route('/', auth)
+  .route('/', signInSteps)
+  .route('/', twoFactor)
+  .route('/', security)
   .route('/', me)
   .route('/', accounts)
   .route('/', members)

@@ -26,6 +26,8 @@ const config = {
     { name: 'Impersonation', description: 'Acting as a member below you, for support, for at most 60 minutes.' },
     { name: 'Branding', description: 'A reseller’s brand (name, colours, logo) and its verified hostnames.' },
     { name: 'Me', description: 'The signed-in person: profile, password, access log.' },
+    { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
+    { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }
