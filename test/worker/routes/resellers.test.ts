@@ -186,7 +186,7 @@ describe('limits on every write path', () => {
     const { items } = (await res.json()) as { items: { limit: string; used: number; allowed: number | null }[] }
     expect(items.find((i) => i.limit === 'max_customers')).toMatchObject({ used: 3, allowed: 10 })
     expect(items.find((i) => i.limit === 'max_services.server')).toMatchObject({ used: 5, allowed: 8 })
-    expect(items.find((i) => i.limit === 'max_staff')).toMatchObject({ used: 4, allowed: null })
+    expect(items.find((i) => i.limit === 'max_staff')).toMatchObject({ used: 5, allowed: null }) // Acme's owner, Sarah, Billie, Tom and Tess
   })
 })
 
