@@ -4,13 +4,14 @@ import { api, hasSession, loginUrl, unwrap } from '$lib/server/api'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { LAST_ACCOUNT_COOKIE } from '$lib/server/navigation'
 import type { Actions, PageServerLoad } from './$types'
+import { loadTwoFactor, twoFactorActions } from './two-factor.server'
 
 /** The signed-in person's profile, and who has acted on their behalf. */
 export const load: PageServerLoad = async (event) => {
   if (!hasSession(event)) redirect(303, loginUrl(event))
   const { user, accounts, impersonation = null, lastAccountId = null } = unwrap(event, await api(event).me())
   // The access log is private to the person it is about: not read while acting as them.
-  const log = impersonation ? null : await access(event).accessLog()
+  const [log, twoFactor] = await Promise.all([impersonation ? null : access(event).accessLog(), loadTwoFactor(event, Boolean(impersonation))])
   const last = lastAccountId ?? event.cookies.get(LAST_ACCOUNT_COOKIE)
   const back = impersonation
     ? { id: impersonation.accountId, name: impersonation.accountName }
@@ -20,10 +21,12 @@ export const load: PageServerLoad = async (event) => {
     impersonation,
     back: back ? { id: back.id, name: back.name } : null,
     accessLog: log?.ok ? log.data.items.toSorted((a, b) => b.startedAt - a.startedAt) : null,
+    twoFactor,
   }
 }
 
 export const actions: Actions = {
+  ...twoFactorActions,
   rename: async (event) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
