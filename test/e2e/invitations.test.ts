@@ -112,7 +112,7 @@ describe('Invitations', () => {
     await hydrated(invite)
     await invite.getByLabel('Email').fill('sam@freelance.test')
     await invite.getByLabel('Password').fill('trellis-demo')
-    await invite.getByRole('button', { name: 'Sign in' }).click()
+    await invite.getByRole('button', { name: 'Sign in', exact: true }).click()
     // Back on the invitation, now signed in as the invited email.
     await invite.waitForURL(`**${invitePath}`)
     await hydrated(invite)
@@ -163,7 +163,7 @@ describe('Invitations', () => {
     await visit(invite, `${new URL(invite.url()).origin}/login?redirectTo=${encodeURIComponent(invitePath)}`)
     await invite.getByLabel('Email').fill('tom@acme.test')
     await invite.getByLabel('Password').fill('trellis-demo')
-    await invite.getByRole('button', { name: 'Sign in' }).click()
+    await invite.getByRole('button', { name: 'Sign in', exact: true }).click()
     await invite.waitForURL(`**${invitePath}`)
     await hydrated(invite)
     await invite.getByRole('alert').getByText(`This invitation is for ${email}`).waitFor()

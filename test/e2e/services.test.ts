@@ -79,7 +79,7 @@ describe('The Services pages', () => {
     await page.goto('/login')
     await page.getByLabel('Email').fill('owner@acme.test')
     await page.getByLabel('Password').fill('trellis-demo')
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.waitForURL(/\/a\/[^/]+$/)
     await page.goto(`${pathOf(page)}/services`)
     await page.getByLabel('Type').selectOption('mailbox')

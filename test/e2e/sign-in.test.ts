@@ -54,7 +54,7 @@ describe('Signing in', () => {
     assert.equal(pathOf(page), '/login')
     assert.equal(await page.getByLabel('Email').inputValue(), 'owner@acme.test', 'the email is kept')
     assert.equal(await page.getByLabel('Password').inputValue(), '', 'the password is cleared')
-    assert.ok(await page.getByRole('button', { name: 'Sign in' }).isEnabled(), 'the form can be sent again')
+    assert.ok(await page.getByRole('button', { name: 'Sign in', exact: true }).isEnabled(), 'the form can be sent again')
     await screenshot(page, 'login-error')
     await context.close()
   })

@@ -49,7 +49,7 @@ export async function submitLogin(page: Page, email: string, password: string) {
   if (!new URL(page.url()).pathname.startsWith('/login')) await page.goto('/login')
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
 }
 
 /** Sign in through the login page and wait for the account's dashboard. */
