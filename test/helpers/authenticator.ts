@@ -6,7 +6,7 @@
  */
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 
-type Cbor = number | string | Uint8Array | Cbor[] | Map<Cbor, Cbor>
+export type Cbor = number | string | Uint8Array | Cbor[] | Map<Cbor, Cbor>
 
 function head(major: number, n: number): number[] {
   if (n < 24) return [(major << 5) | n]
