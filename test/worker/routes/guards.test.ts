@@ -10,7 +10,7 @@ const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as D
 /** Routes anyone may call: signing in, the portal's brand, invitation links, health. */
 const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout',
   // The sign-in step answers its own 401 (step_required) or 410; passwordless passkeys need no session.
-  'GET /auth/step', 'DELETE /auth/step', 'POST /auth/step/code', 'POST /auth/step/passkey-options', 'POST /auth/step/passkey', 'POST /auth/step/enrol', 'POST /auth/step/enrol/confirm', 'POST /auth/passkey-options', 'POST /auth/passkey',
+  'GET /auth/step', 'DELETE /auth/step', 'POST /auth/step/code', 'POST /auth/step/passkey-options', 'POST /auth/step/passkey', 'POST /auth/step/enrol', 'POST /auth/step/enrol/confirm', 'POST /auth/step/enrol/passkey-options', 'POST /auth/step/enrol/passkey', 'POST /auth/passkey-options', 'POST /auth/passkey',
    'GET /brand', 'GET /brand/logo/{accountId}/{version}', 'GET /invitations/{token}', 'POST /invitations/{token}/accept', 'GET /health'])
 
 const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>

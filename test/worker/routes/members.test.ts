@@ -14,6 +14,7 @@ describe('GET /api/v1/accounts/:id/members', () => {
       ['owner@acme.test', 'owner'],
       ['billie@acme.test', 'admin'],
       ['sarah@acme.test', 'admin'],
+      ['tess@acme.test', 'user'],
       ['tom@acme.test', 'user'],
     ])
     const tom = body.items.find((m) => m.user.email === 'tom@acme.test')!

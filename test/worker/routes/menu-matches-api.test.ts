@@ -9,6 +9,7 @@ const listEndpoint: Record<string, (id: string) => string> = {
   staff: (id) => `/accounts/${id}/members`,
   roles: (id) => `/accounts/${id}/roles`,
   customers: (id) => `/accounts/${id}/children`,
+  security: (id) => `/accounts/${id}/security`,
 }
 
 const people: [string, string[]][] = [

@@ -407,9 +407,47 @@ describe('passkeys', () => {
     expect((await problem(await api('/auth/passkey', { method: 'POST', json: await auth.assert(o) }))).code).toBe('passkey_invalid')
   })
 
+  it('can be the factor a required-2FA member sets up during sign-in, with a challenge bound to that step', async () => {
+    await api(`/accounts/${await accountId('Acme Hosting')}/security`, { method: 'PUT', cookie: await login('owner@acme.test'), json: { requireTwoFactor: true, allowPasswordless: true, trustedLocationDays: null } })
+    const step = await passwordStep('billie@acme.test')
+    expect(step.body.next).toMatchObject({ step: 'enrol' })
+    const auth = await softAuthenticator()
+    // A challenge of someone's session is not one of this step.
+    const foreign = (await (await api('/me/passkeys/options', { method: 'POST', cookie: await login('owner@globex.test') })).json()) as { challenge: string; rp: { id: string } }
+    const wrong = await api('/auth/step/enrol/passkey', { method: 'POST', cookie: step.step!, json: { name: 'Phone', ...(await auth.register(foreign)) } })
+    expect((await problem(wrong)).code).toBe('passkey_invalid')
+    const options = (await (await api('/auth/step/enrol/passkey-options', { method: 'POST', cookie: step.step! })).json()) as { challenge: string; rp: { id: string } }
+    const done = await api('/auth/step/enrol/passkey', { method: 'POST', cookie: step.step!, json: { name: 'Phone', ...(await auth.register(options)) } })
+    expect(done.status).toBe(200)
+    expect((await api('/me', { cookie: sessionCookieFrom(done) })).status).toBe(200)
+    // From now on the passkey is asked for.
+    expect((await passwordStep('billie@acme.test')).body.next).toMatchObject({ step: 'verify', methods: ['passkey'] })
+  })
+
   it('offers no passkey ceremony on a hostname that is not the portal’s', async () => {
     // Protects against: a forged Host making us a relying party for someone else's domain.
     const res = await api('/auth/passkey-options', { method: 'POST', headers: { host: 'evil.example', origin: 'http://evil.example' } })
     expect([400, 403]).toContain(res.status)
+  })
+})
+
+describe('the daily clean-up', () => {
+  it('forgets sign-in steps, pending enrolments, challenges and trusted locations past their end, and keeps the live ones', async () => {
+    const { createDb } = await import('../../../worker/src/db.ts')
+    const { pruneTwoFactor } = await import('../../../worker/src/domain/two-factor.ts')
+    const tess = await userId('tess@acme.test')
+    const now = Date.now()
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO sign_in_steps (id, secret_hash, user_id, kind, created_at, expires_at) VALUES ('old', 'x', ?, 'verify', 0, ?), ('live', 'y', ?, 'verify', 0, ?)").bind(tess, now - 1, tess, now + 60_000),
+      env.DB.prepare("INSERT INTO webauthn_challenges (challenge_hash, purpose, expires_at) VALUES ('old', 'passwordless', ?), ('live', 'passwordless', ?)").bind(now - 1, now + 60_000),
+      env.DB.prepare("INSERT INTO trusted_locations (id, user_id, network, created_at, last_used_at, expires_at) VALUES ('old', ?, '10.0.0.0/24', 0, 0, ?), ('live', ?, '10.0.1.0/24', 0, 0, ?)").bind(tess, now - 1, tess, now + 60_000),
+      env.DB.prepare("INSERT INTO totp_enrolments (user_id, secret, created_at, expires_at) VALUES (?, 'v1.x.y', 0, ?)").bind(tess, now - 1),
+    ])
+    await pruneTwoFactor(createDb(env.DB), now)
+    for (const table of ['sign_in_steps', 'trusted_locations']) {
+      expect((await env.DB.prepare(`SELECT id FROM ${table}`).all<{ id: string }>()).results.map((r) => r.id)).toEqual(['live'])
+    }
+    expect((await env.DB.prepare('SELECT challenge_hash AS id FROM webauthn_challenges').all<{ id: string }>()).results.map((r) => r.id)).toEqual(['live'])
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM totp_enrolments').first('n')).toBe(0)
   })
 })

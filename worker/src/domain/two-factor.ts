@@ -410,3 +410,13 @@ export async function twoFactorOf(db: DB, userId: string, now = Date.now()) {
     passkeys: keys,
   }
 }
+
+/** The daily clean-up: sign-in steps, pending enrolments, WebAuthn challenges and trusted locations past their end. */
+export async function pruneTwoFactor(db: DB, now = Date.now()) {
+  await db.batch([
+    db.delete(signInSteps).where(lt(signInSteps.expiresAt, now)),
+    db.delete(totpEnrolments).where(lt(totpEnrolments.expiresAt, now)),
+    db.delete(webauthnChallenges).where(lt(webauthnChallenges.expiresAt, now)),
+    db.delete(trustedLocations).where(lt(trustedLocations.expiresAt, now)),
+  ])
+}

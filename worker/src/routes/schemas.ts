@@ -96,3 +96,17 @@ export const PasskeyRequestOptions = z
 export const TrustedLocation = z
   .object({ id: z.string(), network: z.string(), place: z.string().nullable(), createdAt: z.number(), lastUsedAt: z.number(), expiresAt: z.number() })
   .openapi('TrustedLocation')
+
+/** Options for navigator.credentials.create, binary fields base64url. */
+export const PasskeyCreationOptions = z
+  .object({
+    challenge: z.string(),
+    rp: z.object({ id: z.string(), name: z.string() }),
+    user: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
+    pubKeyCredParams: z.array(z.object({ type: z.literal('public-key'), alg: z.number() })),
+    timeout: z.number(),
+    attestation: z.literal('none'),
+    authenticatorSelection: z.object({ residentKey: z.literal('required'), userVerification: z.literal('required') }),
+    excludeCredentials: z.array(z.object({ type: z.literal('public-key'), id: z.string() })),
+  })
+  .openapi('PasskeyCreationOptions')

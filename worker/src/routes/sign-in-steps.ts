@@ -35,8 +35,9 @@ import {
   stepView,
   wrongPortal,
 } from '../middleware/sign-in.ts'
+import { creationOptions, registerAnswer } from '../middleware/passkeys.ts'
 import { createRouter } from '../openapi.ts'
-import { NextStepView, PasskeyAssertion, PasskeyRequestOptions, problems, User } from './schemas.ts'
+import { b64url, NextStepView, PasskeyAssertion, PasskeyCreationOptions, PasskeyRequestOptions, problems, User } from './schemas.ts'
 
 const Trust = z.boolean().default(false).openapi({ description: 'Trust this IP location (IPv4 /24, IPv6 /64) for the account\'s trusted-connection days; ignored where that is 0.' })
 const SignedIn = z.object({ user: User })
@@ -267,6 +268,52 @@ export const signInSteps = createRouter()
       await Promise.all(where.map((a) => audit(c, a, { type: 'update_user_profile', actor, description: `${user.email} turned on two-factor sign-in (authenticator app)` })))
       await startSession(c, user, ' after setting up two-factor sign-in', { trust })
       return c.json({ user, recoveryCodes: result.codes }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/step/enrol/passkey-options',
+      operationId: 'signInEnrolPasskeyOptions',
+      tags: ['Auth'],
+      summary: 'A challenge to set up a passkey during sign-in',
+      description: 'For a login that must set up a second factor: options for `navigator.credentials.create` on this portal\'s hostname, the challenge bound to the step (single-use, 5 minutes).',
+      responses: { 200: { description: 'Options', content: { 'application/json': { schema: PasskeyCreationOptions } } }, ...stepProblems },
+    }),
+    async (c) => {
+      const step = await requireStep(c, 'enrol')
+      const user = await person(c, step.userId)
+      return c.json(await creationOptions(c, user, step.id), 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/step/enrol/passkey',
+      operationId: 'confirmSignInEnrolPasskey',
+      tags: ['Auth'],
+      summary: 'Set up a passkey and finish signing in',
+      description: 'The browser\'s answer to the step\'s creation options, verified like any registration; the passkey is stored under its name and the session starts.',
+      request: {
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust }) } },
+        },
+      },
+      responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: SignedIn } } }, ...problems(400, 401, 403, 409, 410) },
+    }),
+    async (c) => {
+      const { trust, ...body } = c.req.valid('json')
+      const step = await requireStep(c, 'enrol')
+      const user = await person(c, step.userId)
+      const passkey = await registerAnswer(c, user.id, body, step.id)
+      if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
+      clearStepCookie(c)
+      const where = await accountsOfUser(c.var.db, user.id)
+      const actor = { id: user.id, email: user.email }
+      await Promise.all(where.map((a) => audit(c, a, { type: 'update_user_profile', actor, description: `${user.email} turned on two-factor sign-in (the passkey “${passkey.name}”)` })))
+      await startSession(c, user, ' after setting up a passkey', { trust })
+      return c.json({ user }, 200)
     },
   )
   .openapi(

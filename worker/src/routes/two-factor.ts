@@ -1,23 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 import type { Context } from 'hono'
-import { isUniqueViolation } from '../db.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { manualKey, totpUri } from '../crypto/totp.ts'
-import { readClientData, SUPPORTED_ALGORITHMS, verifyRegistration, WebAuthnError } from '../crypto/webauthn.ts'
 import type { Principal } from '../domain/sessions.ts'
 import {
-  addPasskey,
   cancelTotpEnrolment,
-  CHALLENGE_TTL_MS,
   confirmTotpEnrolment,
-  consumeChallenge,
-  credentialIdsOf,
   ENROLMENT_TTL_MS,
   disableTotp,
   hasTotp,
   loginPolicy,
-  newChallenge,
   passkeysOf,
   regenerateRecoveryCodes,
   removePasskey,
@@ -33,9 +25,10 @@ import { AppError, fieldError } from '../errors.ts'
 import { requireOwnLogin, type SignedInEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { checkCurrentPassword } from '../middleware/password-guard.ts'
-import { admitFactorAttempt, relyingParty, sealingSecret } from '../middleware/sign-in.ts'
+import { creationOptions, registerAnswer } from '../middleware/passkeys.ts'
+import { admitFactorAttempt, sealingSecret } from '../middleware/sign-in.ts'
 import { createRouter } from '../openapi.ts'
-import { b64url, problems, TrustedLocation } from './schemas.ts'
+import { b64url, PasskeyCreationOptions, problems, TrustedLocation } from './schemas.ts'
 
 const Passkey = z
   .object({ id: z.string(), name: z.string(), rpId: z.string(), algorithm: z.number().int(), createdAt: z.number(), lastUsedAt: z.number().nullable() })
@@ -240,42 +233,14 @@ export const twoFactor = createRouter()
           description: 'Options',
           content: {
             'application/json': {
-              schema: z.object({
-                challenge: z.string(),
-                rp: z.object({ id: z.string(), name: z.string() }),
-                user: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
-                pubKeyCredParams: z.array(z.object({ type: z.literal('public-key'), alg: z.number() })),
-                timeout: z.number(),
-                attestation: z.literal('none'),
-                authenticatorSelection: z.object({ residentKey: z.literal('required'), userVerification: z.literal('required') }),
-                excludeCredentials: z.array(z.object({ type: z.literal('public-key'), id: z.string() })),
-              }),
+              schema: PasskeyCreationOptions,
             },
           },
         },
         ...problems(400, 401, 403),
       },
     }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const rp = relyingParty(c)
-      const challenge = await newChallenge(c.var.db, 'register', { userId: principal.user.id })
-      const existing = await credentialIdsOf(c.var.db, principal.user.id, rp.id)
-      return c.json(
-        {
-          challenge: encodeBase64urlNoPadding(challenge),
-          rp: { id: rp.id, name: rp.name },
-          // The user handle is the login's id: a passwordless assertion names it.
-          user: { id: encodeBase64urlNoPadding(new TextEncoder().encode(principal.user.id)), name: principal.user.email, displayName: principal.user.name },
-          pubKeyCredParams: SUPPORTED_ALGORITHMS.map((alg) => ({ type: 'public-key' as const, alg })),
-          timeout: CHALLENGE_TTL_MS,
-          attestation: 'none' as const,
-          authenticatorSelection: { residentKey: 'required' as const, userVerification: 'required' as const },
-          excludeCredentials: existing.map((id) => ({ type: 'public-key' as const, id })),
-        },
-        200,
-      )
-    },
+    async (c) => c.json(await creationOptions(c, c.var.signedIn.user), 200),
   )
   .openapi(
     createRoute({
@@ -297,24 +262,7 @@ export const twoFactor = createRouter()
     async (c) => {
       const principal = c.var.signedIn
       const body = c.req.valid('json')
-      const rp = relyingParty(c)
-      let credential
-      try {
-        const challenge = readClientData(decodeBase64urlIgnorePadding(body.clientDataJSON), 'create', rp)
-        const owner = await consumeChallenge(c.var.db, challenge, 'register')
-        if (!owner || owner.userId !== principal.user.id) throw new WebAuthnError('This passkey request expired or was already used. Try again.')
-        credential = verifyRegistration(decodeBase64urlIgnorePadding(body.attestationObject), rp)
-      } catch (error) {
-        if (error instanceof WebAuthnError) throw new AppError('passkey_invalid', error.message)
-        throw new AppError('passkey_invalid', 'The passkey answer is not valid.')
-      }
-      let passkey
-      try {
-        passkey = await addPasskey(c.var.db, principal.user.id, { name: body.name, rpId: rp.id, ...credential })
-      } catch (error) {
-        if (isUniqueViolation(error, 'passkeys.credential_id')) throw new AppError('conflict', 'That passkey is already registered.')
-        throw error
-      }
+      const passkey = await registerAnswer(c, principal.user.id, body)
       await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} added the passkey “${passkey.name}”`)
       return c.json(passkey, 201)
     },

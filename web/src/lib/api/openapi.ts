@@ -188,6 +188,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/step/enrol/passkey-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A challenge to set up a passkey during sign-in
+         * @description For a login that must set up a second factor: options for `navigator.credentials.create` on this portal's hostname, the challenge bound to the step (single-use, 5 minutes).
+         */
+        post: operations["signInEnrolPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/enrol/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set up a passkey and finish signing in
+         * @description The browser's answer to the step's creation options, verified like any registration; the passkey is stored under its name and the session starts.
+         */
+        post: operations["confirmSignInEnrolPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/passkey-options": {
         parameters: {
             query?: never;
@@ -1744,6 +1784,37 @@ export interface components {
             authenticatorData: string;
             signature: string;
         };
+        PasskeyCreationOptions: {
+            challenge: string;
+            rp: {
+                id: string;
+                name: string;
+            };
+            user: {
+                id: string;
+                name: string;
+                displayName: string;
+            };
+            pubKeyCredParams: {
+                /** @enum {string} */
+                type: "public-key";
+                alg: number;
+            }[];
+            timeout: number;
+            /** @enum {string} */
+            attestation: "none";
+            authenticatorSelection: {
+                /** @enum {string} */
+                residentKey: "required";
+                /** @enum {string} */
+                userVerification: "required";
+            };
+            excludeCredentials: {
+                /** @enum {string} */
+                type: "public-key";
+                id: string;
+            }[];
+        };
         TwoFactor: {
             totp: {
                 enabledAt: number;
@@ -2839,6 +2910,142 @@ export interface operations {
             };
         };
     };
+    signInEnrolPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmSignInEnrolPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    clientDataJSON: string;
+                    attestationObject: string;
+                    /**
+                     * @description Trust this IP location (IPv4 /24, IPv6 /64) for the account's trusted-connection days; ignored where that is 0.
+                     * @default false
+                     */
+                    trust?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     passwordlessOptions: {
         parameters: {
             query?: never;
@@ -3289,37 +3496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        challenge: string;
-                        rp: {
-                            id: string;
-                            name: string;
-                        };
-                        user: {
-                            id: string;
-                            name: string;
-                            displayName: string;
-                        };
-                        pubKeyCredParams: {
-                            /** @enum {string} */
-                            type: "public-key";
-                            alg: number;
-                        }[];
-                        timeout: number;
-                        /** @enum {string} */
-                        attestation: "none";
-                        authenticatorSelection: {
-                            /** @enum {string} */
-                            residentKey: "required";
-                            /** @enum {string} */
-                            userVerification: "required";
-                        };
-                        excludeCredentials: {
-                            /** @enum {string} */
-                            type: "public-key";
-                            id: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
                 };
             };
             /** @description Problem */
@@ -8795,11 +8972,6 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsApiV1AuthStepCodePostRequestBodyContentApplicationJsonMethodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/auth/step/code"]["post"]["requestBody"]["content"]["application/json"]["method"]> = ["totp", "recovery"];
-export const pathsApiV1MePasskeysOptionsPostResponses200ContentApplicationJsonPubKeyCredParamsTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/passkeys/options"]["post"]["responses"]["200"]["content"]["application/json"]["pubKeyCredParams"]["type"]> = ["public-key"];
-export const pathsApiV1MePasskeysOptionsPostResponses200ContentApplicationJsonAttestationValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/passkeys/options"]["post"]["responses"]["200"]["content"]["application/json"]["attestation"]> = ["none"];
-export const pathsApiV1MePasskeysOptionsPostResponses200ContentApplicationJsonAuthenticatorSelectionResidentKeyValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/passkeys/options"]["post"]["responses"]["200"]["content"]["application/json"]["authenticatorSelection"]["residentKey"]> = ["required"];
-export const pathsApiV1MePasskeysOptionsPostResponses200ContentApplicationJsonAuthenticatorSelectionUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/passkeys/options"]["post"]["responses"]["200"]["content"]["application/json"]["authenticatorSelection"]["userVerification"]> = ["required"];
-export const pathsApiV1MePasskeysOptionsPostResponses200ContentApplicationJsonExcludeCredentialsTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/passkeys/options"]["post"]["responses"]["200"]["content"]["application/json"]["excludeCredentials"]["type"]> = ["public-key"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["kind"]> = ["platform", "reseller", "customer"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["status"]> = ["active", "disabled", "deleted"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["level"]> = ["owner", "admin", "user"];
@@ -8825,6 +8997,11 @@ export const signInStepStepValues: ReadonlyArray<FlattenedDeepRequired<component
 export const signInStepMethodsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["methods"]> = ["totp", "recovery", "passkey"];
 export const passkeyRequestOptionsUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["userVerification"]> = ["required"];
 export const passkeyRequestOptionsAllowCredentialsTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["allowCredentials"]["type"]> = ["public-key"];
+export const passkeyCreationOptionsPubKeyCredParamsTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["pubKeyCredParams"]["type"]> = ["public-key"];
+export const passkeyCreationOptionsAttestationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["attestation"]> = ["none"];
+export const passkeyCreationOptionsAuthenticatorSelectionResidentKeyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["authenticatorSelection"]["residentKey"]> = ["required"];
+export const passkeyCreationOptionsAuthenticatorSelectionUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["authenticatorSelection"]["userVerification"]> = ["required"];
+export const passkeyCreationOptionsExcludeCredentialsTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["excludeCredentials"]["type"]> = ["public-key"];
 export const accountSecurityMembersLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountSecurity"]["members"]["level"]> = ["owner", "admin", "user"];
 export const accountKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["kind"]> = ["platform", "reseller", "customer"];
 export const accountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["status"]> = ["active", "disabled", "deleted"];
