@@ -112,6 +112,56 @@ describe('Two-factor sign-in', () => {
     await context.close()
   })
 
+  it('sends Sam to set up an authenticator app right after his password once an account above him requires it, and keeps the last factor while it is required', { timeout: STORY_TIMEOUT * 2 }, async () => {
+    // Sam is a user of Evergreen Legal; the platform requires 2FA there.
+    const sam = await openPage(browser)
+    await signIn(sam.page, 'sam@freelance.test')
+    const evergreen = await accountId(sam.page, 'Evergreen Legal')
+    await sam.context.clearCookies()
+
+    const admin = await openPage(browser)
+    await signIn(admin.page, 'admin@nimbus.test')
+    await visit(admin.page, `/a/${evergreen}/security`)
+    const main = admin.page.getByRole('main')
+    await main.getByLabel('Require two-factor sign-in').check()
+    await main.getByRole('button', { name: 'Save policy' }).click()
+    await main.getByText('Required', { exact: true }).waitFor()
+
+    await visit(sam.page, '/login')
+    await submitLogin(sam.page, 'sam@freelance.test', 'trellis-demo')
+    await sam.page.waitForURL(/\/login\/enrol/)
+    await hydrated(sam.page)
+    await sam.page.getByRole('heading', { name: 'Set up two-factor sign-in' }).waitFor()
+    await screenshot(sam.page, 'two-factor-required-enrol')
+    const key = decodeBase32IgnorePadding((await sam.page.getByTestId('totp-manual-key').getAttribute('data-key'))!)
+    await sam.page.getByLabel('Code from the app').fill(totpCode(key, totpStep()))
+    await sam.page.getByRole('button', { name: 'Turn on and continue' }).click()
+    await sam.page.getByTestId('recovery-codes').waitFor()
+    await screenshot(sam.page, 'two-factor-required-codes')
+    await sam.page.getByRole('link', { name: /I saved my codes/ }).click()
+    await sam.page.waitForURL(/\/a\/[^/]+$/)
+
+    // While it is required, the last factor stays.
+    await visit(sam.page, '/profile')
+    const card = sam.page.getByTestId('two-factor')
+    await card.getByText('Required by your organisation').waitFor()
+    await card.getByText('Replace recovery codes or turn the app off').click()
+    await card.getByLabel('Password', { exact: true }).fill('trellis-demo')
+    await card.getByLabel('Current code').fill(totpCode(key, totpStep() + 1))
+    await card.getByRole('button', { name: 'Turn off' }).click()
+    await card.getByText('Your account requires two-factor sign-in').waitFor()
+
+    // Optional again: now he may turn it off (password and a code).
+    await main.getByLabel('Require two-factor sign-in').uncheck()
+    await main.getByRole('button', { name: 'Save policy' }).click()
+    await main.getByText('Optional', { exact: true }).waitFor()
+    await card.getByRole('button', { name: 'Turn off' }).click()
+    await sam.page.getByText('Authenticator app turned off').waitFor()
+    await card.getByRole('button', { name: 'Set up authenticator app' }).waitFor()
+    await admin.context.close()
+    await sam.context.close()
+  })
+
   for (const width of [375, 1280]) {
     it(`shows Acme’s owner the Security page, finished at ${width} px`, { timeout: STORY_TIMEOUT }, async () => {
       const mobile = width === 375

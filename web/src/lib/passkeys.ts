@@ -42,10 +42,13 @@ function cancelled(error: unknown): never {
   throw new PasskeyProblem('This browser could not use a passkey here.')
 }
 
-/** Register a new passkey under `name` for the signed-in person. */
-export async function registerPasskey(name: string) {
+/**
+ * Register a new passkey under `name`: for the signed-in person (`profile`),
+ * or as the factor a sign-in step must set up (`step`, which then signs in).
+ */
+export async function registerPasskey(name: string, mode: 'profile' | 'step' = 'profile', extra: { trust?: boolean } = {}) {
   try {
-    const o = (await post('/me/passkeys/options')) as {
+    const o = (await post(mode === 'profile' ? '/me/passkeys/options' : '/auth/step/enrol/passkey-options')) as {
       challenge: string
       rp: { id: string; name: string }
       user: { id: string; name: string; displayName: string }
@@ -68,7 +71,8 @@ export async function registerPasskey(name: string) {
     })) as PublicKeyCredential | null
     if (!credential) throw new PasskeyProblem('No passkey was created.')
     const response = credential.response as AuthenticatorAttestationResponse
-    return await post('/me/passkeys', { name, clientDataJSON: toB64url(response.clientDataJSON), attestationObject: toB64url(response.attestationObject) })
+    const body = { name, clientDataJSON: toB64url(response.clientDataJSON), attestationObject: toB64url(response.attestationObject) }
+    return await post(mode === 'profile' ? '/me/passkeys' : '/auth/step/enrol/passkey', mode === 'profile' ? body : { ...body, trust: extra.trust ?? false })
   } catch (error) {
     cancelled(error)
   }
