@@ -144,7 +144,7 @@ describe('Two-factor sign-in', () => {
     // While it is required, the last factor stays.
     await visit(sam.page, '/profile')
     const card = sam.page.getByTestId('two-factor')
-    await card.getByText('Required by your organisation').waitFor()
+    await sam.page.getByText('Required by your organisation').waitFor()
     await card.getByText('Replace recovery codes or turn the app off').click()
     await card.getByLabel('Password', { exact: true }).fill('trellis-demo')
     await card.getByLabel('Current code').fill(totpCode(key, totpStep() + 1))
