@@ -163,7 +163,7 @@ describe('The Activity page', () => {
     await main.getByRole('heading', { level: 1, name: 'Activity' }).waitFor()
     assert.equal(await main.getByRole('button', { name: 'Export' }).count(), 0, 'Customer care has no activity.export')
     await main.getByRole('button', { name: 'Verify integrity' }).click()
-    await main.getByTestId('verification').getByText(/^All [\d,]+ events verify$/).waitFor()
+    await main.getByTestId('verification').getByText(/^All [\d,]+ events of this log verify$/).waitFor()
     await context.close()
   })
 

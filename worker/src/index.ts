@@ -28,6 +28,7 @@ import { me } from './routes/me.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
 import { customers } from './routes/customers.ts'
+import { dashboard } from './routes/dashboard.ts'
 import { customerLifecycle, resellerLifecycle } from './routes/lifecycle.ts'
 import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
@@ -42,6 +43,7 @@ export const api = createRouter()
   .route('/', auth)
   .route('/', me)
   .route('/', accounts)
+  .route('/', dashboard)
   .route('/', members)
   .route('/', roles)
   .route('/', servicesRouter)

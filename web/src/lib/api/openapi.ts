@@ -232,6 +232,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What needs attention in the account’s tree
+         * @description Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) and hostnames awaiting verification (`branding.view`). A part the caller may not see is null.
+         */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{id}/members": {
         parameters: {
             query?: never;
@@ -1347,6 +1367,71 @@ export interface components {
             path: string;
             actions: string[];
         };
+        Dashboard: {
+            services: {
+                total: number;
+                byStatus: {
+                    active: number;
+                    suspended: number;
+                    pending: number;
+                    expired: number;
+                };
+                expiringWithinDays: number;
+                expiringCount: number;
+                expiring: {
+                    id: string;
+                    name: string;
+                    /** @enum {string} */
+                    type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+                    expiresAt: number;
+                    account: {
+                        id: string;
+                        name: string;
+                    };
+                }[];
+            } | null;
+            partnerAccess: {
+                default: boolean;
+                shared: number;
+                total: number;
+            } | null;
+            resellers: {
+                total: number;
+                disabled: number;
+            } | null;
+            customers: {
+                total: number;
+                disabled: number;
+            } | null;
+            resellerUsage: {
+                account: {
+                    id: string;
+                    name: string;
+                    status: string;
+                };
+                items: components["schemas"]["LimitedUsage"][];
+                nearLimit: boolean;
+            }[] | null;
+            customersNearLimit: {
+                account: {
+                    id: string;
+                    name: string;
+                };
+                items: components["schemas"]["LimitedUsage"][];
+            }[] | null;
+            invitations: {
+                total: number;
+                members: number;
+                customers: number;
+            } | null;
+            hostnamesPending: number | null;
+        };
+        LimitedUsage: {
+            limit: string;
+            label: string;
+            used: number;
+            allowed: number;
+        };
         Member: {
             id: string;
             user: {
@@ -2418,6 +2503,55 @@ export interface operations {
             };
             /** @description Problem */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6928,6 +7062,7 @@ export const pathsApiV1AccountsIdInvitationsGetParametersQueryStatusValues: Read
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["kind"]> = ["member", "customer"];
 export const accountKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["kind"]> = ["platform", "reseller", "customer"];
 export const accountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["status"]> = ["active", "disabled", "deleted"];
+export const dashboardServicesExpiringTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dashboard"]["services"]["expiring"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const memberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Member"]["level"]> = ["owner", "admin", "user"];
 export const scopeOneOf0ModeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["Scope"], {
     mode: unknown;

@@ -200,6 +200,7 @@ export function api(event: RequestEvent) {
     updateAccount: (id: string, body: BodyOf<'/api/v1/accounts/{id}', 'patch'>) =>
       settle('update account', c.PATCH('/api/v1/accounts/{id}', { ...account(id), body })),
     catalogue: () => settle('catalogue', c.GET('/api/v1/catalogue')),
+    dashboard: (id: string) => settle('dashboard', c.GET('/api/v1/accounts/{id}/dashboard', account(id))),
     children: (id: string, p: Page = {}) =>
       settle('children', c.GET('/api/v1/accounts/{id}/children', { params: { path: { id }, query: page(p) } })),
 
