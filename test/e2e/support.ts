@@ -2,6 +2,7 @@
 // context per story, signing in through the real login page, screenshots.
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { afterEach } from 'node:test'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://localhost:8788'
@@ -40,9 +41,37 @@ export async function openPage(
   const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width: 1280, height: 800 }, ...options })
   context.setDefaultTimeout(STEP_TIMEOUT)
   context.setDefaultNavigationTimeout(STEP_TIMEOUT * 2)
+  context.on('page', watchConsole)
   const page = await context.newPage()
   return { context, page }
 }
+
+/** What watched pages logged as errors since the last story ended. */
+const consoleErrors: string[] = []
+
+/**
+ * Collect the page's console errors and uncaught exceptions; every story then
+ * fails if there were any (the afterEach below). A document answering 4xx on
+ * purpose (a not-found page) is not an error of the page.
+ */
+export function watchConsole(page: Page) {
+  const documents = new Set<string>()
+  page.on('response', (response) => {
+    if (response.request().resourceType() === 'document') documents.add(response.url())
+  })
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return
+    if (message.text().startsWith('Failed to load resource') && documents.has(message.location().url)) return
+    consoleErrors.push(`${page.url()}: ${message.text()}${message.location().url ? ` (${message.location().url})` : ''}`)
+  })
+  page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: uncaught ${error.message}`))
+}
+
+// Every story of every file: no console errors.
+afterEach(() => {
+  const errors = consoleErrors.splice(0)
+  if (errors.length) throw new Error(`the browser console logged ${errors.length} error(s):\n${errors.join('\n')}`)
+})
 
 /** Fill in and submit the login form, as a person would. Does not wait for the outcome. */
 export async function submitLogin(page: Page, email: string, password: string) {

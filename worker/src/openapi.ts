@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from './env.ts'
 import { AppError } from './errors.ts'
+import { friendlyMessage } from './validation-messages.ts'
 
 /** Dotted path of a zod issue (`roles.0`); `body` when the issue is about the whole value. */
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -15,7 +16,7 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return
-      const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message }))
+      const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: friendlyMessage(issue) }))
       const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
       throw new AppError('validation_failed', detail, { errors })
     },

@@ -8,6 +8,7 @@ import { limitsFor, usageOf } from '../domain/limits.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
+import { ceilingScope, ownScope } from '../middleware/visible-services.ts'
 import { createRouter } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { Account, AccountParam, level, problems } from './schemas.ts'
@@ -77,7 +78,16 @@ export const accounts = createRouter()
           description: 'The account and the level through which the caller reaches it',
           content: {
             'application/json': {
-              schema: z.object({ account: Account, access: z.object({ level, viaAccountId: z.string(), inherited: z.boolean() }) }),
+              schema: z.object({
+                account: Account,
+                access: z.object({
+                  level,
+                  viaAccountId: z.string(),
+                  inherited: z.boolean(),
+                  /** The caller's service scope is narrower than every service (theirs, or while impersonating the impersonator's). */
+                  scoped: z.boolean(),
+                }),
+              }),
             },
           },
         },
@@ -85,9 +95,12 @@ export const accounts = createRouter()
       },
     }),
     async (c) => {
-      const { account, via } = c.var.access
+      const ctx = c.var.access
+      const { account, via } = ctx
+      const scoped = ownScope(ctx) !== null && ownScope(ctx)!.mode !== 'all'
+      const ceiling = ceilingScope(ctx)
       return c.json(
-        { account, access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id } },
+        { account, access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id, scoped: scoped || (ceiling !== null && ceiling.mode !== 'all') } },
         200,
       )
     },
