@@ -51,7 +51,7 @@ describe('Invitations', () => {
     await screenshot(invite, 'invite-customer-accept')
     await invite.getByRole('button', { name: 'Create organisation' }).click()
     await invite.waitForURL(/\/a\/[^/]+$/)
-    await invite.getByRole('button', { name: new RegExp(`^${organisation}: switch account`) }).waitFor()
+    await invite.getByRole('button', { name: new RegExp(`^${organisation}\\b.*switch account`) }).waitFor()
     await screenshot(invite, 'invite-customer-landed')
 
     // The link is single-use: opening it again is a finished page, not an error dump.
@@ -121,7 +121,7 @@ describe('Invitations', () => {
     await hydrated(invite)
 
     // One login, several accounts: the switcher lists Acme next to Sam's two customer accounts.
-    await invite.getByRole('button', { name: /^Acme Hosting: switch account/ }).click()
+    await invite.getByRole('button', { name: /^Acme Hosting\b.*switch account/ }).click()
     const switcher = invite.getByRole('listbox').or(invite.getByRole('dialog')).first()
     for (const name of ['Acme Hosting', 'Bluebird Bakery', 'Evergreen Legal']) await switcher.getByText(name, { exact: true }).first().waitFor()
     await screenshot(invite, 'switcher-several-accounts')
