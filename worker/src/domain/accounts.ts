@@ -65,7 +65,9 @@ export async function getAccount(db: DB, accountId: string) {
   }
   // Every member keeps the dashboard of an account they may reach.
   const allowedSections: SectionKey[] | undefined = allowed ? ['dashboard', ...[...allowed].filter((k) => k !== 'dashboard')] : undefined
-  return { ...account, blocked, allowedSections }
+  // The path as names (platform → reseller → customer), for breadcrumbs.
+  const trail = ancestors.map((a) => ({ id: a.id, name: a.name, path: a.path }))
+  return { ...account, blocked, allowedSections, trail }
 }
 
 /** SQL: the pending owner invitation of an account that has no owner yet (its email and expiry), as JSON. */

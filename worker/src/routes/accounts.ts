@@ -87,6 +87,8 @@ export const accounts = createRouter()
                   /** The caller's service scope is narrower than every service (theirs, or while impersonating the impersonator's). */
                   scoped: z.boolean(),
                 }),
+                /** The accounts from the one the caller's membership is in down to this one (breadcrumbs); ancestors above it are left out. */
+                trail: z.array(z.object({ id: z.string(), name: z.string() })),
               }),
             },
           },
@@ -99,8 +101,13 @@ export const accounts = createRouter()
       const { account, via } = ctx
       const scoped = ownScope(ctx) !== null && ownScope(ctx)!.mode !== 'all'
       const ceiling = ceilingScope(ctx)
+      const trail = account.trail.filter((a) => a.path.startsWith(via.path)).map((a) => ({ id: a.id, name: a.name }))
       return c.json(
-        { account, access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id, scoped: scoped || (ceiling !== null && ceiling.mode !== 'all') } },
+        {
+          account: { id: account.id, name: account.name, kind: account.kind, status: account.status, path: account.path, parentId: account.parentId, createdAt: account.createdAt, adminCap: account.adminCap, pageViewLogging: account.pageViewLogging, partnerAccessDefault: account.partnerAccessDefault },
+          access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id, scoped: scoped || (ceiling !== null && ceiling.mode !== 'all') },
+          trail,
+        },
         200,
       )
     },

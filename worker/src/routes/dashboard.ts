@@ -23,7 +23,7 @@ const Dashboard = z
         byStatus: z.object(Object.fromEntries(serviceStatuses.map((s) => [s, z.number().int()])) as Record<(typeof serviceStatuses)[number], z.ZodNumber>),
         expiringWithinDays: z.number().int(),
         expiringCount: z.number().int(),
-        expiring: z.array(z.object({ id: z.string(), name: z.string(), type: z.enum(serviceTypes), expiresAt: z.number(), account: Named })),
+        expiring: z.array(z.object({ id: z.string(), name: z.string(), type: z.enum(serviceTypes), expiresAt: z.number(), account: Named }).openapi('ExpiringService')),
       })
       .nullable(),
     /** A customer's consent for its partner: the default for new services and how many of its own services share access. */

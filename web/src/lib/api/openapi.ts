@@ -1418,17 +1418,7 @@ export interface components {
                 };
                 expiringWithinDays: number;
                 expiringCount: number;
-                expiring: {
-                    id: string;
-                    name: string;
-                    /** @enum {string} */
-                    type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
-                    expiresAt: number;
-                    account: {
-                        id: string;
-                        name: string;
-                    };
-                }[];
+                expiring: components["schemas"]["ExpiringService"][];
             } | null;
             partnerAccess: {
                 default: boolean;
@@ -1465,6 +1455,17 @@ export interface components {
                 customers: number;
             } | null;
             hostnamesPending: number | null;
+        };
+        ExpiringService: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+            expiresAt: number;
+            account: {
+                id: string;
+                name: string;
+            };
         };
         LimitedUsage: {
             limit: string;
@@ -2399,6 +2400,10 @@ export interface operations {
                             inherited: boolean;
                             scoped: boolean;
                         };
+                        trail: {
+                            id: string;
+                            name: string;
+                        }[];
                     };
                 };
             };
@@ -7255,7 +7260,7 @@ export const pathsApiV1AccountsIdInvitationsGetParametersQueryStatusValues: Read
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["kind"]> = ["member", "customer"];
 export const accountKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["kind"]> = ["platform", "reseller", "customer"];
 export const accountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["status"]> = ["active", "disabled", "deleted"];
-export const dashboardServicesExpiringTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dashboard"]["services"]["expiring"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const expiringServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExpiringService"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const searchResultsAccountsKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["accounts"]["kind"]> = ["platform", "reseller", "customer"];
 export const searchResultsServicesTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["services"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const searchResultsServicesStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["services"]["status"]> = ["active", "suspended", "pending", "expired"];
