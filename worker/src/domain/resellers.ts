@@ -106,7 +106,7 @@ const childColumns = {
 type ChildRow = { limits: string | null; access: string | null; owner: string | null; ownerInvitation: string | null } & Record<string, unknown>
 const presentChild = <R extends ChildRow>(r: R) => ({
   ...r,
-  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { email: string; expiresAt: number }) : null,
+  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { id: string; email: string; expiresAt: number }) : null,
   limits: parseLimits(r.limits),
   access: parseAccess(r.access),
   owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,

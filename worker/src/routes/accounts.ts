@@ -18,7 +18,7 @@ const ChildAccount = Account.extend({
   statusReason: z.string().nullable(),
   owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
   /** While the account has no owner: the invitation its owner has not accepted yet. */
-  ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+  ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable(),
   /** False when an account above the caller's suspended it: only that account (or one above) may enable it. */
   canUndo: z.boolean(),
 }).openapi('ChildAccount')

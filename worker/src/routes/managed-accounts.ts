@@ -59,7 +59,7 @@ export const ChildView = z
     purgeAfter: z.number().nullable(),
     owner: Owner.nullable(),
     /** While the account has no owner: the invitation its owner has not accepted yet. */
-    ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+    ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable(),
     /** False when an account above the caller's suspended or deleted it: only that account (or one above) may undo it. */
     canUndo: z.boolean(),
   })

@@ -1395,6 +1395,7 @@ export interface components {
                 name: string;
             } | null;
             ownerInvitation: {
+                id: string;
                 email: string;
                 expiresAt: number;
             } | null;
@@ -1656,6 +1657,7 @@ export interface components {
                 name: string;
             } | null;
             ownerInvitation: {
+                id: string;
                 email: string;
                 expiresAt: number;
             } | null;
