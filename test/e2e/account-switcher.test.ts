@@ -39,7 +39,7 @@ describe('Switching accounts', () => {
 
     await page.waitForURL(`**/a/${other.id}`)
     await page.getByRole('main').getByRole('heading', { level: 1, name: other.name }).waitFor()
-    assert.equal(await page.title(), `Dashboard · ${other.name} · Trellis`)
+    assert.equal(await page.title(), `Dashboard · ${other.name} · Nimbus Cloud`)
 
     // `/` now remembers the account Sam switched to.
     assert.equal((await remembered).status(), 204)

@@ -36,7 +36,7 @@ describe('The Activity page', () => {
     const main = owner.page.getByRole('main')
     await main.getByRole('heading', { level: 1, name: 'Activity' }).waitFor()
     await main.getByText('Everything that happens in Acme Hosting and the accounts below it').waitFor()
-    assert.equal(await owner.page.title(), 'Activity · Acme Hosting · Trellis')
+    assert.equal(await owner.page.title(), 'Activity · Acme Hosting · Nimbus Cloud')
     // Live is on, and connected.
     assert.equal(await main.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed'), 'true')
     await main.getByTestId('live-state').getByText('Live — new events appear here').waitFor()

@@ -76,13 +76,14 @@ describe('Branded portals', () => {
     })
   }
 
-  it("localhost shows the platform's own brand", { timeout: STORY_TIMEOUT }, async () => {
+  it("localhost shows the platform's own brand: its name, never the product's", { timeout: STORY_TIMEOUT }, async () => {
     const { context, page } = await openPage(browser)
     await visit(page, '/login')
-    assert.equal(await page.title(), 'Sign in · Trellis')
+    assert.equal(await page.title(), 'Sign in · Nimbus Cloud')
     assert.deepEqual(await themeOf(page), { primary: '#2563eb', accent: '#0ea5e9' })
     assert.equal((await logoOf(page, page.getByRole('main'))).src, '/favicon.svg')
-    assert.equal(await page.getByText('Powered by Trellis').count(), 0)
+    await page.getByRole('main').getByText('Nimbus Cloud').first().waitFor()
+    await page.getByText('Powered by Trellis').waitFor()
     await screenshot(page, 'branding-platform-login')
     await signIn(page, 'admin@nimbus.test')
     assert.deepEqual(await themeOf(page), { primary: '#2563eb', accent: '#0ea5e9' })

@@ -54,7 +54,7 @@ describe('The Staff page', () => {
     const main = page.getByRole('main')
     await main.getByRole('heading', { level: 1, name: 'Staff' }).waitFor()
     await main.getByText('2 of 3').waitFor()
-    assert.equal(await page.title(), 'Staff · Acme Hosting · Trellis')
+    assert.equal(await page.title(), 'Staff · Acme Hosting · Nimbus Cloud')
 
     // The owner's own row: a "You" marker and only their own notifications to choose; the others have a full menu.
     const ownRow = main.locator('tr[data-member="owner@acme.test"]')

@@ -40,11 +40,29 @@ beforeEach(() => {
 })
 
 describe('GET /api/v1/brand', () => {
-  it('answers the platform brand on the platform host and on unknown hosts', async () => {
+  it('answers the platform brand, named after the platform (never the product), on the platform host and on unknown hosts', async () => {
     for (const host of ['localhost', 'unknown.example.com']) {
       const brand = await brandOn(host)
-      expect(brand).toMatchObject({ name: 'Trellis', resellerId: null, primaryColor: '#2563eb' })
+      expect(brand).toMatchObject({ name: 'Nimbus Cloud', resellerId: null, primaryColor: '#2563eb', poweredBy: true })
     }
+  })
+
+  it('lets the platform turn “Powered by Trellis” off for a reseller, and no reseller turn it off for itself', async () => {
+    const admin = await login('admin@nimbus.test')
+    const nimbus = await accountId('Nimbus Cloud')
+    const acme = await accountId('Acme Hosting')
+    const res = await api(`/accounts/${nimbus}/resellers/${acme}`, { method: 'PATCH', cookie: admin, json: { poweredBy: false } })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { account: { poweredBy: boolean } }).account.poweredBy).toBe(false)
+    invalidateBrandCache()
+    expect(await brandOn('acme.localhost')).toMatchObject({ name: 'Acme Hosting', poweredBy: false })
+    expect(await brandOn('globex.localhost')).toMatchObject({ poweredBy: true })
+    // The reseller's own owner has no way to it: resellers are managed only at the platform (refused, and the platform's id is not theirs to use).
+    const owner = await login('owner@acme.test')
+    expect((await api(`/accounts/${acme}/resellers/${acme}`, { method: 'PATCH', cookie: owner, json: { poweredBy: true } })).status).toBe(403)
+    expect((await api(`/accounts/${nimbus}/resellers/${acme}`, { method: 'PATCH', cookie: owner, json: { poweredBy: true } })).status).toBe(404)
+    invalidateBrandCache()
+    expect(await brandOn('acme.localhost')).toMatchObject({ poweredBy: false })
   })
 
   it("answers a reseller's brand on its verified hostname, whatever the case and port", async () => {
@@ -380,6 +398,6 @@ describe('brandForAccount', () => {
     const path = async (name: string) => (await env.DB.prepare('SELECT path FROM accounts WHERE name = ?').bind(name).first<{ path: string }>())!.path
     expect(await brandForAccount(db, await path('Bluebird Bakery'))).toMatchObject({ name: 'Acme Hosting', hostname: 'acme.localhost', resellerId: await accountId('Acme Hosting') })
     expect(await brandForAccount(db, await path('Globex Partners'))).toMatchObject({ name: 'Globex Partners', hostname: 'globex.localhost' })
-    expect(await brandForAccount(db, await path('Nimbus Cloud'))).toMatchObject({ name: 'Trellis', resellerId: null, hostname: null })
+    expect(await brandForAccount(db, await path('Nimbus Cloud'))).toMatchObject({ name: 'Nimbus Cloud', resellerId: null, hostname: null })
   })
 })

@@ -99,6 +99,7 @@ const childColumns = {
   deletedBy: accounts.deletedBy,
   deletedAt: accounts.deletedAt,
   purgeAfter: accounts.purgeAfter,
+  poweredBy: accounts.poweredBy,
   owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = accounts.id AND m.level = 'owner' LIMIT 1)`,
   ownerInvitation: pendingOwnerInvitation,
 }
@@ -170,7 +171,7 @@ export async function createChildAccount(db: DB, parent: { id: string; path: str
 }
 
 /** Change a reseller's name, limits, access or template link. */
-export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null }) {
+export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null; poweredBy?: boolean }) {
   await db
     .update(accounts)
     .set({
@@ -178,6 +179,7 @@ export async function updateChildAccount(db: DB, accountId: string, input: { nam
       ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
       ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
       ...(input.templateId !== undefined && { templateId: input.templateId }),
+      ...(input.poweredBy !== undefined && { poweredBy: input.poweredBy }),
     })
     .where(eq(accounts.id, accountId))
 }

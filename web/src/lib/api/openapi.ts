@@ -1662,6 +1662,7 @@ export interface components {
                 expiresAt: number;
             } | null;
             canUndo: boolean;
+            poweredBy: boolean;
         };
         Limits: {
             /** @default null */
@@ -1701,6 +1702,7 @@ export interface components {
             templateId?: string | null;
             limits?: components["schemas"]["Limits"];
             access?: components["schemas"]["Access"];
+            poweredBy?: boolean;
         };
         CreateCustomer: {
             name: string;
@@ -1832,6 +1834,7 @@ export interface components {
             supportUrl: string | null;
             loginMessage: string | null;
             resellerId: string | null;
+            poweredBy: boolean;
         };
         BrandInput: {
             name: string;
