@@ -35,7 +35,8 @@ describe('who may impersonate whom (rule 7: only downwards)', () => {
     ['sarah@acme.test', 'billie@acme.test', 'Acme Hosting', 403], // same level
     ['sarah@acme.test', 'owner@acme.test', 'Acme Hosting', 403], // upwards, same account
     ['owner@acme.test', 'owner@acme.test', 'Acme Hosting', 403], // oneself
-    ['sarah@acme.test', 'sam@freelance.test', 'Bluebird Bakery', 403], // no customers.impersonate
+    ['sarah@acme.test', 'sam@freelance.test', 'Bluebird Bakery', 201], // support: Customer care holds customers.impersonate
+    ['billie@acme.test', 'sam@freelance.test', 'Bluebird Bakery', 403], // no customers.impersonate (Billing)
     ['tom@acme.test', 'owner@bluebird.test', 'Bluebird Bakery', 403], // a user of the partner holds no customers.impersonate
     ['owner@bluebird.test', 'owner@acme.test', 'Acme Hosting', 404], // upwards to the partner
     ['owner@acme.test', 'owner@globex.test', 'Globex Partners', 404], // sideways
