@@ -60,6 +60,11 @@ export function watchConsole(page: Page) {
     if (response.request().resourceType() === 'document') documents.add(response.url())
   })
   page.on('console', (message) => {
+    // Form controls given a value they cannot show (an empty colour input) only warn; they count too.
+    if (message.type() === 'warning' && message.text().includes('does not conform to the required format')) {
+      consoleErrors.push(`${page.url()}: ${message.text()}`)
+      return
+    }
     if (message.type() !== 'error') return
     if (message.text().startsWith('Failed to load resource') && documents.has(message.location().url)) return
     consoleErrors.push(`${page.url()}: ${message.text()}${message.location().url ? ` (${message.location().url})` : ''}`)
