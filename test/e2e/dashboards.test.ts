@@ -49,7 +49,7 @@ describe('Dashboards say what needs attention', () => {
     await screenshot(page, 'dashboard-reseller')
     await attention.getByRole('link', { name: '1 service suspended' }).click()
     await page.waitForURL(`**/a/${acme}/services?status=suspended`)
-    await page.getByRole('main').getByText('Surgery broadband').first().waitFor()
+    await page.getByRole('main').locator('table').getByRole('link', { name: 'Surgery broadband' }).waitFor()
     await context.close()
   })
 

@@ -40,7 +40,7 @@ describe('Demo data and tags', () => {
     await tags.press('Enter')
     await dialog.getByRole('button', { name: 'Remove tag managed' }).waitFor()
     assert.equal(await tags.inputValue(), '', 'the typed prefix is not kept as a tag')
-    assert.equal(await dialog.getByRole('button', { name: 'Remove tag man' }).count(), 0)
+    assert.equal(await dialog.getByRole('button', { name: 'Remove tag man', exact: true }).count(), 0)
 
     await tags.pressSequentially('brand-new-tag')
     await tags.press('Enter')

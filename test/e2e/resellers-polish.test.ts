@@ -35,7 +35,7 @@ describe('Creating resellers, and the platform’s own brand', () => {
     const row = page.locator('tr[data-account="Hooli Partners"]')
     assert.match(await row.innerText(), /Standard partner/)
     assert.match(await row.innerText(), /30 customers/, 'the override won over the template')
-    assert.match(await row.innerText(), /Invited · Resend/)
+    assert.match(await row.innerText(), /Invited ·\s+Resend/)
     await row.getByRole('button', { name: 'Resend the owner invitation to owner@hooli.test' }).click()
     await page.getByRole('status').getByText('Invitation sent again to owner@hooli.test').waitFor()
     await screenshot(page, 'reseller-invited-resend')

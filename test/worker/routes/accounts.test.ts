@@ -124,10 +124,10 @@ describe('GET /api/v1/accounts/:id/menu', () => {
   })
 
   it('shows an admin exactly the sections of their roles, with the actions held', async () => {
-    // Sarah: Manager + Technical + the custom "Customer care" role.
+    // Sarah: Manager + Technical + the custom "Customer care" role (Acme's support: it may log in as customers).
     const items = await menu('sarah@acme.test', 'Acme Hosting')
     expect(items.map((i) => i.key)).toEqual(['dashboard', 'services', 'customers', 'staff', 'roles', 'activity', 'support', 'notifications'])
-    expect(items.find((i) => i.key === 'customers')!.actions).toEqual(['view', 'manage', 'invite'])
+    expect(items.find((i) => i.key === 'customers')!.actions).toEqual(['view', 'manage', 'invite', 'impersonate'])
     expect(items.find((i) => i.key === 'services')!.actions).toEqual(['view', 'manage', 'operate'])
   })
 
