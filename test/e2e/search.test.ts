@@ -17,7 +17,8 @@ describe('Finding things at scale', () => {
     await signIn(page, 'owner@acme.test')
     const acme = pathOf(page).split('/')[2]!
     await page.keyboard.press('Control+K')
-    const palette = page.getByRole('dialog', { name: 'Search Acme Hosting' })
+    // Named after the account shown: the tree it searches.
+    const palette = page.getByRole('dialog', { name: /^Search / })
     await palette.waitFor()
     await palette.getByRole('combobox', { name: 'Search' }).fill('dana')
     await palette.getByRole('option', { name: /Dana Whitfield/ }).waitFor()
@@ -29,6 +30,8 @@ describe('Finding things at scale', () => {
     assert.notEqual(driftwood, acme)
     const crumbs = page.getByRole('navigation', { name: 'Breadcrumb' })
     assert.deepEqual((await crumbs.getByRole('listitem').allInnerTexts()).map((t) => t.trim()), ['Acme Hosting', 'Driftwood Dental', 'Staff'])
+    await crumbs.getByRole('link', { name: 'Acme Hosting' }).click()
+    await page.waitForURL(`**/a/${acme}`)
 
     // Services: the second match, chosen with the arrow keys.
     await page.keyboard.press('Control+K')
@@ -39,6 +42,9 @@ describe('Finding things at scale', () => {
     await page.waitForURL(/\/services\/svc_[a-z0-9]+$/)
     await page.getByRole('main').getByRole('heading', { level: 1, name: 'copperleaf-render-02' }).waitFor()
     await crumbs.getByRole('link', { name: 'Services' }).waitFor()
+    await crumbs.getByRole('link', { name: 'Copperleaf Studio' }).click()
+    await page.waitForURL(/\/a\/[^/]+$/)
+    await page.getByRole('main').getByRole('heading', { level: 1, name: 'Copperleaf Studio' }).waitFor()
     await crumbs.getByRole('link', { name: 'Acme Hosting' }).click()
     await page.waitForURL(`**/a/${acme}`)
 
@@ -95,8 +101,8 @@ describe('Finding things at scale', () => {
     await list.getByRole('searchbox', { name: 'Search members' }).fill('technical')
     const members = await list.locator('tr[data-member]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member')))
     assert.deepEqual(members.sort(), ['sarah@acme.test', 'tom@acme.test'])
-    await list.getByRole('button', { name: 'Member' }).click()
-    await list.getByRole('button', { name: 'Member' }).click()
+    await list.getByRole('button', { name: 'Member', exact: true }).click()
+    await list.getByRole('button', { name: 'Member', exact: true }).click()
     assert.deepEqual(await list.locator('tr[data-member]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-member'))), ['tom@acme.test', 'sarah@acme.test'])
     await acme.context.close()
   })
