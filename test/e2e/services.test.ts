@@ -175,7 +175,8 @@ describe('The Services pages', () => {
     assert.equal(await toggle.getAttribute('aria-checked'), 'false')
     await toggle.click()
     await bea.page.getByRole('status').getByText('Partner access turned on').waitFor()
-    assert.equal(await toggle.getAttribute('aria-checked'), 'true', 'the switch shows the saved state')
+    // The switch follows the saved state once the page's data is refreshed (the toast may come first).
+    await bea.page.getByRole('switch', { name: 'Let Acme Hosting operate this service', checked: true }).waitFor()
 
     // Sarah reloads: the notice is gone and she can restart, after confirming.
     await sarah.page.reload()
@@ -195,7 +196,7 @@ describe('The Services pages', () => {
     // Bea withdraws the access again.
     await toggle.click()
     await bea.page.getByRole('status').getByText('Partner access turned off').waitFor()
-    assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'the switch shows the saved state')
+    await bea.page.getByRole('switch', { name: 'Let Acme Hosting operate this service', checked: false }).waitFor()
     await bea.context.close()
   })
 
