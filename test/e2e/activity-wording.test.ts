@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { hydrated, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { hydrated, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 describe('Activity says who acted as whom, once, and finds events by type', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('shows Sarah’s support session as “Sarah Chen as Dana Whitfield”, its start and end once each, found by “impersonat”', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('shows Sarah’s support session as “Sarah Chen as Dana Whitfield”, its start and end once each, found by “impersonat”', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const reason = `Ticket #${Date.now() % 100000}: checking the surgery's line`
     // Sarah, Acme's support person, logs in as Driftwood's owner from Customers.
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     const acme = pathOf(sarah.page).split('/')[2]!
     await visit(sarah.page, `/a/${acme}/customers`)
@@ -36,7 +27,7 @@ describe('Activity says who acted as whom, once, and finds events by type', () =
     await sarah.context.close()
 
     // Acme's owner reads Acme's log, searching by a prefix of the type's name.
-    const alex = await openPage(browser)
+    const alex = await open()
     await signIn(alex.page, 'owner@acme.test')
     await visit(alex.page, `/a/${acme}/activity?q=impersonat`)
     const list = alex.page.getByRole('list', { name: 'Events, newest first' })

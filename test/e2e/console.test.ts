@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, openPage, pathOf, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { pathOf, signIn, story, visit } from './support.ts'
 
 // Every story checks the console (support.ts); these walk the places that used to log errors.
 
@@ -28,16 +28,8 @@ function contrastOf(page: Page, selector: string) {
 }
 
 describe('A clean console and accessible names', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('opens an account reached through the reseller, the branding page and logs out without a console error', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('opens an account reached through the reseller, the branding page and logs out without a console error', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = pathOf(page).split('/')[2]!
     // The login remembers an inherited account (no 404 from PUT /api/v1/me/last-account).
@@ -54,8 +46,8 @@ describe('A clean console and accessible names', () => {
     await context.close()
   })
 
-  it('names the account switcher and the user menu with the text they show; status badges reach 4.5:1', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('names the account switcher and the user menu with the text they show; status badges reach 4.5:1', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'admin@nimbus.test')
     const switcher = page.getByRole('banner').getByRole('button', { name: /switch account/ })
     const shown = (await switcher.innerText()).replace(/\s+/g, ' ').trim()

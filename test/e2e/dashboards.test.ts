@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { accountId, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { accountId, pageOverflow, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 /** The id of an account the signed-in person reaches through a membership above it. */
 async function reachable(page: Page, name: string): Promise<string> {
@@ -14,16 +14,8 @@ async function reachable(page: Page, name: string): Promise<string> {
 const count = async (page: Page, label: string) => (await page.getByTestId('dashboard-counts').locator('div', { hasText: label }).first().locator('dd span').first().innerText()).trim()
 
 describe('Dashboards say what needs attention', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('shows the platform its resellers, the customers of the tree and each reseller’s use of its limits', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('shows the platform its resellers, the customers of the tree and each reseller’s use of its limits', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'admin@nimbus.test')
     assert.equal(await count(page, 'Resellers'), '2')
     assert.equal(await count(page, 'Customers in the tree'), '5')
@@ -36,8 +28,8 @@ describe('Dashboards say what needs attention', () => {
     await context.close()
   })
 
-  it('tells a reseller what needs it, each line leading to the filtered list', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('tells a reseller what needs it, each line leading to the filtered list', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = pathOf(page).split('/')[2]!
     assert.equal(await count(page, 'Customers'), '3')
@@ -53,8 +45,8 @@ describe('Dashboards say what needs attention', () => {
     await context.close()
   })
 
-  it('shows a customer its services by status, what expires soon and its partner’s access — not “will appear here”', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+  story('shows a customer its services by status, what expires soon and its partner’s access — not “will appear here”', async ({ open }) => {
+    const { context, page } = await open({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
     await signIn(page, 'owner@driftwood.test')
     assert.equal(await count(page, 'Services'), '5')
     assert.equal(await count(page, 'Expiring soon'), '1')
@@ -69,12 +61,12 @@ describe('Dashboards say what needs attention', () => {
     await context.close()
   })
 
-  it('lists who else is online in the account as they come and go', { timeout: STORY_TIMEOUT }, async () => {
-    const alex = await openPage(browser)
+  story('lists who else is online in the account as they come and go', async ({ open }) => {
+    const alex = await open()
     await signIn(alex.page, 'owner@acme.test')
     const online = alex.page.getByTestId('online')
     await online.getByText('Only you.').waitFor()
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     await visit(sarah.page, `/a/${await accountId(sarah.page, 'Acme Hosting')}`)
     await online.getByText('Sarah Chen').waitFor()
@@ -84,8 +76,8 @@ describe('Dashboards say what needs attention', () => {
     await alex.context.close()
   })
 
-  it('gives a reseller’s owner a customer’s dashboard through the reseller', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('gives a reseller’s owner a customer’s dashboard through the reseller', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     await visit(page, `/a/${await reachable(page, 'Bluebird Bakery')}`)
     await page.getByTestId('services-by-status').waitFor()

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 describe('Demo data and tags', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('gives Acme a support person (Sarah) who can log in as any of Acme’s customers', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('gives Acme a support person (Sarah) who can log in as any of Acme’s customers', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'sarah@acme.test')
     await visit(page, `/a/${pathOf(page).split('/')[2]}/customers`)
     for (const customer of ['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental']) {
@@ -24,8 +15,8 @@ describe('Demo data and tags', () => {
     await context.close()
   })
 
-  it('picks a suggested tag with the keyboard and confirms a tag nobody uses yet', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('picks a suggested tag with the keyboard and confirms a tag nobody uses yet', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     await visit(page, `/a/${pathOf(page).split('/')[2]}/services`)
     await page.getByRole('main').getByRole('button', { name: 'New service' }).click()

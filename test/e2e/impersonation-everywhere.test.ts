@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { hydrated, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { hydrated, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 async function reachable(page: Page, name: string): Promise<string> {
   const body = (await (await page.request.get(`/api/v1/me/reachable-accounts?q=${encodeURIComponent(name)}`)).json()) as { items: { id: string; name: string }[] }
@@ -9,17 +9,9 @@ async function reachable(page: Page, name: string): Promise<string> {
 }
 
 describe('Impersonation, everywhere it matters', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('keeps the banner and Exit on every page, the not-found pages included, and clears the person from presence at once on exit', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('keeps the banner and Exit on every page, the not-found pages included, and clears the person from presence at once on exit', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     // Acme's owner watches Copperleaf's dashboard.
-    const alex = await openPage(browser)
+    const alex = await open()
     await signIn(alex.page, 'owner@acme.test')
     const copperleaf = await reachable(alex.page, 'Copperleaf Studio')
     await visit(alex.page, `/a/${copperleaf}`)
@@ -27,7 +19,7 @@ describe('Impersonation, everywhere it matters', () => {
     await online.getByText('Only you.').waitFor()
 
     // Sarah logs in as Copperleaf's owner.
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     const acme = pathOf(sarah.page).split('/')[2]!
     await visit(sarah.page, `/a/${acme}/customers`)

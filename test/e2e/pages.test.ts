@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { accountId, launchBrowser, openPage, pageOverflow, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { accountId, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 /** Every main page of each tier, as its own people see it. */
 const TOURS: { who: string; account: string; tier: string; pages: [string, string][] }[] = [
@@ -66,19 +66,11 @@ async function tour(page: Page, t: (typeof TOURS)[number], suffix: string) {
 }
 
 describe('Every main page, at 1280 and 375 px', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
   for (const t of TOURS) {
     for (const size of WIDTHS) {
-      it(`shows the ${t.tier}'s pages to ${t.who} at ${size.suffix} px without anything wider than the screen`, { timeout: STORY_TIMEOUT * 2 }, async () => {
+      story(`shows the ${t.tier}'s pages to ${t.who} at ${size.suffix} px without anything wider than the screen`, { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
         const phone = size.width < 640
-        const { context, page } = await openPage(browser, { viewport: { width: size.width, height: size.height }, ...(phone ? { isMobile: true, hasTouch: true } : {}) })
+        const { context, page } = await open({ viewport: { width: size.width, height: size.height }, ...(phone ? { isMobile: true, hasTouch: true } : {}) })
         await signIn(page, t.who)
         await tour(page, t, size.suffix)
         await context.close()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Locator } from 'playwright-core'
-import { launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Locator } from 'playwright-core'
+import { pageOverflow, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }
 
@@ -12,16 +12,8 @@ async function onScreen(locator: Locator) {
 }
 
 describe('Phones: tables that do not fit become cards', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('shows the platform’s resellers as cards with Disable and Delete on screen', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, PHONE)
+  story('shows the platform’s resellers as cards with Disable and Delete on screen', async ({ open }) => {
+    const { context, page } = await open(PHONE)
     await signIn(page, 'admin@nimbus.test')
     await visit(page, `/a/${pathOf(page).split('/')[2]}/resellers`)
     const main = page.getByRole('main')
@@ -35,8 +27,8 @@ describe('Phones: tables that do not fit become cards', () => {
     await context.close()
   })
 
-  it('shows Acme’s staff as cards with their roles and scope on screen', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, PHONE)
+  story('shows Acme’s staff as cards with their roles and scope on screen', async ({ open }) => {
+    const { context, page } = await open(PHONE)
     await signIn(page, 'owner@acme.test')
     await visit(page, `/a/${pathOf(page).split('/')[2]}/staff`)
     const tom = page.locator('[data-member-card="tom@acme.test"]')
@@ -49,8 +41,8 @@ describe('Phones: tables that do not fit become cards', () => {
     await context.close()
   })
 
-  it('shows the customers and services of a reseller without anything wider than the screen', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, PHONE)
+  story('shows the customers and services of a reseller without anything wider than the screen', async ({ open }) => {
+    const { context, page } = await open(PHONE)
     await signIn(page, 'owner@acme.test')
     const acme = pathOf(page).split('/')[2]!
     for (const path of ['customers', 'services']) {

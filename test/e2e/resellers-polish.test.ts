@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { BASE_URL, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { BASE_URL, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 const hostUrl = (sub: string) => BASE_URL.replace('//localhost', `//${sub}.localhost`)
 
 describe('Creating resellers, and the platform’s own brand', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('fills the limits from the chosen template, keeps an override, and offers “Invited · Resend” until the owner accepts', { timeout: STORY_TIMEOUT * 2 }, async () => {
-    const { context, page } = await openPage(browser)
+  story('fills the limits from the chosen template, keeps an override, and offers “Invited · Resend” until the owner accepts', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'admin@nimbus.test')
     const nimbus = pathOf(page).split('/')[2]!
     await visit(page, `/a/${nimbus}/resellers/new`)
@@ -42,8 +33,8 @@ describe('Creating resellers, and the platform’s own brand', () => {
     await context.close()
   })
 
-  it('names the platform’s portal after the platform, and lets the platform turn “Powered by Trellis” off for a reseller', { timeout: STORY_TIMEOUT * 2 }, async () => {
-    const { context, page } = await openPage(browser)
+  story('names the platform’s portal after the platform, and lets the platform turn “Powered by Trellis” off for a reseller', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { context, page } = await open()
     await visit(page, '/login')
     assert.equal(await page.title(), 'Sign in · Nimbus Cloud')
     await signIn(page, 'admin@nimbus.test')
@@ -62,13 +53,13 @@ describe('Creating resellers, and the platform’s own brand', () => {
     }
     await setPoweredBy(false)
     try {
-      const acmePortal = await openPage(browser, { baseURL: hostUrl('acme') })
+      const acmePortal = await open({ baseURL: hostUrl('acme') })
       await visit(acmePortal.page, '/login')
       await acmePortal.page.getByRole('button', { name: 'Sign in' }).waitFor()
       assert.equal(await acmePortal.page.getByText('Powered by Trellis').count(), 0, 'off for Acme')
       await screenshot(acmePortal.page, 'white-label-acme-no-powered-by')
       await acmePortal.context.close()
-      const globexPortal = await openPage(browser, { baseURL: hostUrl('globex') })
+      const globexPortal = await open({ baseURL: hostUrl('globex') })
       await visit(globexPortal.page, '/login')
       await globexPortal.page.getByText('Powered by Trellis').waitFor()
       await globexPortal.context.close()

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 describe('Finding things at scale', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('finds people and services of the tree with Ctrl+K and opens them with the keyboard; breadcrumbs lead back up', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('finds people and services of the tree with Ctrl+K and opens them with the keyboard; breadcrumbs lead back up', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = pathOf(page).split('/')[2]!
     await page.keyboard.press('Control+K')
@@ -56,8 +47,8 @@ describe('Finding things at scale', () => {
     await context.close()
   })
 
-  it('lists the accounts reached through the reseller in the account switcher', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('lists the accounts reached through the reseller in the account switcher', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     await page.getByRole('button', { name: /switch account/i }).click()
     const bluebird = page.getByRole('option', { name: /Bluebird Bakery/ })
@@ -69,8 +60,8 @@ describe('Finding things at scale', () => {
     await context.close()
   })
 
-  it('sorts and searches Customers, Resellers and Staff', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('sorts and searches Customers, Resellers and Staff', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'admin@nimbus.test')
     const nimbus = pathOf(page).split('/')[2]!
     await visit(page, `/a/${nimbus}/resellers`)
@@ -87,7 +78,7 @@ describe('Finding things at scale', () => {
 
     await context.close()
 
-    const acme = await openPage(browser)
+    const acme = await open()
     await signIn(acme.page, 'owner@acme.test')
     const acmeId = pathOf(acme.page).split('/')[2]!
     await visit(acme.page, `/a/${acmeId}/customers`)

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { BASE_URL, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { BASE_URL, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 describe('Wording people can read', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('counts characters on long fields and says “At most 200 characters.” instead of the validator’s words', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('counts characters on long fields and says “At most 200 characters.” instead of the validator’s words', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = pathOf(page).split('/')[2]!
     await visit(page, `/a/${acme}/services`)
@@ -33,8 +24,8 @@ describe('Wording people can read', () => {
     await context.close()
   })
 
-  it('tells a member whose access reaches no service so, without offering “New service”', { timeout: STORY_TIMEOUT }, async () => {
-    const owner = await openPage(browser)
+  story('tells a member whose access reaches no service so, without offering “New service”', async ({ open }) => {
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = pathOf(owner.page).split('/')[2]!
     const members = (await (await owner.page.request.get(`/api/v1/accounts/${acme}/members`)).json()) as { items: { id: string; user: { email: string }; scope: unknown }[] }
@@ -42,7 +33,7 @@ describe('Wording people can read', () => {
     const patch = (scope: unknown) => owner.page.request.patch(`/api/v1/accounts/${acme}/members/${tom.id}`, { data: { scope }, headers: { origin: BASE_URL } })
     assert.equal((await patch({ mode: 'tagged', tags: ['nothing-tagged-this'] })).status(), 200)
     try {
-      const { context, page } = await openPage(browser)
+      const { context, page } = await open()
       await signIn(page, 'tom@acme.test')
       await visit(page, `/a/${acme}/services`)
       const main = page.getByRole('main')

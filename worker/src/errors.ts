@@ -61,6 +61,22 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A refusal found below the routes (a limit, a lost race, a name already
+ * taken): a catalogue code, what to tell the caller and the field that caused
+ * it. The domain knows no HTTP: it throws these, and the app's `onError`
+ * translates them, once, into problems (limits first learn their value).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string = errorCodes[code].detail,
+    readonly field?: string,
+  ) {
+    super(detail)
+  }
+}
+
 /** Render a problem+json response body. */
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const { status, title } = errorCodes[code]
@@ -80,6 +96,12 @@ export function problemResponse(error: AppError): Response {
     status: error.status,
     headers: { 'content-type': 'application/problem+json', ...error.headers },
   })
+}
+
+/** `value` when there is one; otherwise a 404 that says what was not found (`No member with that id.`). */
+export function found<T>(value: T | null | undefined, detail: string): T {
+  if (value === null || value === undefined) throw new AppError('not_found', detail)
+  return value
 }
 
 /** A problem that names one field (for errors found after schema validation). */

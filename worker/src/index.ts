@@ -5,10 +5,11 @@ import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { createDb } from './db.ts'
 import type { AppEnv, Bindings } from './env.ts'
-import { AppError, problemResponse } from './errors.ts'
+import { AppError, DomainError, problemResponse } from './errors.ts'
 import { brand } from './middleware/brand.ts'
 import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
+import { domainProblem } from './middleware/domain-problem.ts'
 import { session } from './middleware/session.ts'
 import { createRouter } from './openapi.ts'
 import { daily } from './scheduled.ts'
@@ -95,8 +96,10 @@ app.route('/api/dev', dev)
 
 app.notFound(() => problemResponse(new AppError('not_found', 'No such route.')))
 
-app.onError((err) => {
+app.onError(async (err, c) => {
   if (err instanceof AppError) return problemResponse(err)
+  // Refusals from the domain (limits, races, names taken) become problems here and nowhere else.
+  if (err instanceof DomainError) return problemResponse(await domainProblem(c.var.db, err))
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message))
       return problemResponse(new AppError('malformed_json', 'body: The request body is not valid JSON.', { errors: [{ field: 'body', message: 'Not valid JSON.' }] }))

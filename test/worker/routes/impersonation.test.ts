@@ -1,12 +1,6 @@
 import { env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { accountId, api, login, problem, serviceId } from '../../helpers/client.ts'
-
-type Me = {
-  user: { email: string }
-  accounts: { id: string; name: string }[]
-  impersonation: null | { impersonator: { email: string }; target: { email: string }; accountId: string; reason: string; expiresAt: number }
-}
+import { accountId, api, jsonOf, login, problem, serviceId } from '../../helpers/client.ts'
 
 async function userId(email: string) {
   const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first<{ id: string }>()
@@ -17,7 +11,7 @@ async function start(cookie: string, target: string, account: string, reason = '
   return api('/impersonation', { method: 'POST', cookie, json: { userId: await userId(target), accountId: await accountId(account), reason } })
 }
 
-const me = async (cookie: string) => (await (await api('/me', { cookie })).json()) as Me
+const me = async (cookie: string) => await jsonOf(await api('/me', { cookie }), 'getMe')
 
 afterEach(() => {
   vi.useRealTimers()
@@ -53,7 +47,7 @@ describe('who may impersonate whom (rule 7: only downwards)', () => {
     const sarah = await login('sarah@acme.test')
     expect((await start(sarah, 'owner@acme.test', 'Acme Hosting', 'refusal-marker-upwards')).status).toBe(403)
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/activity?type=impersonation_refused&q=refusal`, { cookie: await login('owner@acme.test') })
-    const items = ((await res.json()) as { items: { actor: { email: string }; subject: { email: string } }[] }).items
+    const items = (await jsonOf(res, 'listActivity')).items
     expect(items.at(0)).toMatchObject({ actor: { email: 'sarah@acme.test' }, subject: { email: 'owner@acme.test' } })
   })
 
@@ -80,7 +74,7 @@ describe('while impersonating', () => {
     expect((await api(`/accounts/${await accountId('Evergreen Legal')}`, { cookie: owner })).status).toBe(404)
     expect((await api(`/accounts/${await accountId('Acme Hosting')}`, { cookie: owner })).status).toBe(404)
 
-    const menu = async (cookie: string) => ((await (await api(`/accounts/${bluebird}/menu`, { cookie })).json()) as { items: { key: string }[] }).items.map((i) => i.key)
+    const menu = async (cookie: string) => (await jsonOf(await api(`/accounts/${bluebird}/menu`, { cookie }), 'getAccountMenu')).items.map((i) => i.key)
     expect(await menu(owner)).toEqual(await menu(await login('sam@freelance.test')))
   })
 
@@ -106,9 +100,8 @@ describe('while impersonating', () => {
     expect((await api(`/accounts/${bluebird}/services/${pos}/actions/restart`, { method: 'POST', cookie: owner })).status).toBe(200)
     expect((await api('/impersonation', { method: 'DELETE', cookie: owner })).status).toBe(204)
 
-    type E = { type: string; accountId: string; actor: { email: string }; subject: { email: string } | null; impersonator: { email: string } | null; description: string }
     const read = async (account: string, query: string) =>
-      ((await (await api(`/accounts/${account}/activity${query}`, { cookie: await login('owner@bluebird.test') })).json()) as { items: E[] }).items
+      (await jsonOf(await api(`/accounts/${account}/activity${query}`, { cookie: await login('owner@bluebird.test') }), 'listActivity')).items
     const restart = (await read(bluebird, '?type=server_action&actor=owner@acme.test')).at(0)
     expect(restart).toMatchObject({ actor: { email: 'owner@acme.test' }, impersonator: { email: 'owner@acme.test' }, subject: { email: 'sam@freelance.test' } })
 
@@ -119,7 +112,7 @@ describe('while impersonating', () => {
     await vi.waitFor(
       async () => {
         const res = await api(`/accounts/${acme}/activity?type=impersonation_start,impersonation_end&q=4711`, { cookie: acmeOwner })
-        const items = ((await res.json()) as { items: E[] }).items
+        const items = (await jsonOf(res, 'listActivity')).items
         expect(items.map((e) => `${e.type}@${e.accountId}`).sort()).toEqual([`impersonation_end@${bluebird}`, `impersonation_start@${bluebird}`])
       },
       { timeout: 5000, interval: 100 },
@@ -158,9 +151,7 @@ describe('while impersonating', () => {
     // Exiting twice is harmless.
     expect((await api('/impersonation', { method: 'DELETE', cookie: owner })).status).toBe(204)
 
-    const log = (await (await api('/me/access-log', { cookie: await login('tom@acme.test') })).json()) as {
-      items: { impersonator: { email: string }; reason: string; accountName: string; startedAt: number; endedAt: number; endReason: string }[]
-    }
+    const log = await jsonOf(await api('/me/access-log', { cookie: await login('tom@acme.test') }), 'getAccessLog')
     expect(log.items[0]).toMatchObject({ impersonator: { email: 'owner@acme.test' }, reason: 'Checking the managed servers', accountName: 'Acme Hosting', endReason: 'exit' })
     expect(log.items[0]!.endedAt).toBeGreaterThanOrEqual(log.items[0]!.startedAt)
 
@@ -205,7 +196,7 @@ describe('an impersonator grants nothing beyond their own reach (rule 7)', () =>
       json: { name: 'Support desk', permissions: ['customers.view', 'customers.manage', 'customers.impersonate', 'staff.view', 'staff.manage', 'roles.view', 'roles.manage', 'services.view'] },
     })
     expect(role.status).toBe(201)
-    const roleId = ((await role.json()) as { role: { id: string } }).role.id
+    const roleId = (await jsonOf(role, 'createRole')).role.id
     const sarahMember = await env.DB.prepare(
       "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'sarah@acme.test' AND m.account_id = ?",
     )

@@ -198,7 +198,8 @@ export async function createService(db: DB, accountId: string, input: ServiceInp
       ...tags.map((tag) => db.insert(serviceTags).values({ serviceId: id, tag })),
     ])
   } catch (error) {
-    rethrowLimit(error, `max_services.${input.type}`)
+    // Only an account with a path has a guard that can fail.
+    rethrowLimit(error, `max_services.${input.type}`, path!, 'type')
   }
   return id
 }

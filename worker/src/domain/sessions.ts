@@ -78,22 +78,24 @@ export async function createSession(
   return { token: `${id}.${secret}`, session }
 }
 
+/** An impersonation and its target (joined as `users`), aliased: batch rows are objects, and sessions/users/impersonations share column names. */
+const impersonationColumns = {
+  impId: sql<string>`${impersonations.id}`.as('imp_id'),
+  accountId: impersonations.accountId,
+  reason: impersonations.reason,
+  startedAt: impersonations.startedAt,
+  impExpiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
+  endedAt: impersonations.endedAt,
+  targetId: sql<string>`${users.id}`.as('target_id'),
+  targetEmail: sql<string>`${users.email}`.as('target_email'),
+  targetName: sql<string>`${users.name}`.as('target_name'),
+}
+
 /** The impersonation a session runs, with its target and the target's grants (one batch). */
 function impersonationQueries(db: DB, sessionId: string) {
   return db.batch([
     db
-      .select({
-        // Aliased: batch rows are objects, and sessions/users/impersonations share column names.
-        impId: sql<string>`${impersonations.id}`.as('imp_id'),
-        accountId: impersonations.accountId,
-        reason: impersonations.reason,
-        startedAt: impersonations.startedAt,
-        impExpiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
-        endedAt: impersonations.endedAt,
-        targetId: sql<string>`${users.id}`.as('target_id'),
-        targetEmail: sql<string>`${users.email}`.as('target_email'),
-        targetName: sql<string>`${users.name}`.as('target_name'),
-      })
+      .select(impersonationColumns)
       .from(sessions)
       .innerJoin(impersonations, eq(impersonations.id, sessions.impersonationId))
       .innerJoin(users, eq(users.id, impersonations.targetUserId))
@@ -227,15 +229,7 @@ export async function revokeOtherSessions(
   const running = and(inArray(impersonations.sessionId, others), isNull(impersonations.endedAt))
   const [ended, , deleted] = await db.batch([
     db
-      .select({
-        // Aliased: batch rows are objects, and impersonations and users share column names.
-        id: sql<string>`${impersonations.id}`.as('imp_id'),
-        accountId: impersonations.accountId,
-        reason: impersonations.reason,
-        expiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
-        targetId: sql<string>`${users.id}`.as('target_id'),
-        targetEmail: sql<string>`${users.email}`.as('target_email'),
-      })
+      .select(impersonationColumns)
       .from(impersonations)
       .innerJoin(users, eq(users.id, impersonations.targetUserId))
       .where(running),
@@ -255,11 +249,11 @@ export async function revokeOtherSessions(
   return {
     sessions: deleted.map((r) => r.id),
     impersonations: ended.map((r) => ({
-      id: r.id,
+      id: r.impId,
       accountId: r.accountId,
       reason: r.reason,
       target: { id: r.targetId, email: r.targetEmail },
-      lapsed: r.expiresAt <= now,
+      lapsed: r.impExpiresAt <= now,
     })),
   }
 }

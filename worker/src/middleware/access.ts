@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { createMiddleware } from 'hono/factory'
+import { answers } from '../openapi.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { canActing, type TargetAccount, type TargetService } from '../authz/decide.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
@@ -86,10 +87,13 @@ export function authorize(access: Access, permission: Permission, service?: Targ
 
 /** The route needs a signed-in caller (401 before anything else, the body included). */
 export const requireSignIn = () =>
-  createMiddleware<SignedInEnv>(async (c, next) => {
-    c.set('signedIn', requirePrincipal(c))
-    await next()
-  })
+  answers(
+    createMiddleware<SignedInEnv>(async (c, next) => {
+      c.set('signedIn', requirePrincipal(c))
+      await next()
+    }),
+    401,
+  )
 
 /**
  * The route acts in the account of its `{id}` path parameter: sign-in, reach
@@ -97,22 +101,25 @@ export const requireSignIn = () =>
  * request's parameters and body are validated. Handlers read `c.var.access`.
  */
 export const requirePermission = (rule?: PermissionRule, only?: { kinds: readonly AccountKind[]; detail: string }) =>
-  createMiddleware<AccessEnv>(async (c, next) => {
-    const access = await loadAccess(c, c.req.param('id') ?? '')
-    // A resource that exists only on some kinds of account is absent (404) on the others.
-    if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
-    if (rule) {
-      const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
-      const decisions = wanted.map((p) => decide(access, p))
-      const allowed = decisions.find((d) => d.ok)
-      if (!allowed) {
-        const first = decisions[0]!
-        if (!first.ok) throw new AppError(first.code, first.detail)
-      } else if (allowed.ok) access.via = allowed.via as LoadedGrant
-    }
-    c.set('access', access)
-    await next()
-  })
+  answers(
+    createMiddleware<AccessEnv>(async (c, next) => {
+      const access = await loadAccess(c, c.req.param('id') ?? '')
+      // A resource that exists only on some kinds of account is absent (404) on the others.
+      if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
+      if (rule) {
+        const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
+        const decisions = wanted.map((p) => decide(access, p))
+        const allowed = decisions.find((d) => d.ok)
+        if (!allowed) {
+          const first = decisions[0]!
+          if (!first.ok) throw new AppError(first.code, first.detail)
+        } else if (allowed.ok) access.via = allowed.via as LoadedGrant
+      }
+      c.set('access', access)
+      await next()
+    }),
+    ...(rule ? [401, 403, 404] : [401, 404]),
+  )
 
 /** The route acts in the account of its `{id}`: sign-in and reach, no particular permission (every member). */
 export const requireAccount = () => requirePermission()

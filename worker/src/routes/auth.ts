@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { argon2Params, dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
@@ -14,8 +14,8 @@ import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { admitSignIn } from '../middleware/password-guard.ts'
 import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
-import { createRouter } from '../openapi.ts'
-import { problems, User } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { User } from './schemas.ts'
 
 const LoginBody = z
   .object({
@@ -32,39 +32,30 @@ async function wrongPortal<E extends AppEnv>(c: Context<E>, user: { id: string }
   return refusal ? { host: portal.hostname, error: new AppError('wrong_portal', refusal.detail, { portal: refusal.portal }) } : null
 }
 
-const login = createRoute({
-  method: 'post',
-  path: '/auth/login',
+const login = route.post('/auth/login', {
   operationId: 'signIn',
-  tags: ['Auth'],
   summary: 'Sign in with email and password',
-  description:
-    [
-      'Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login.',
-      'A wrong email and a wrong password give the same 401 answer.',
-      'Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64),',
-      'that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes.',
-      'Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying);',
-      'a known device answers only for its own failures. Counted failures leak away over minutes of quiet.',
-    ].join(' '),
-  request: { body: { required: true, content: { 'application/json': { schema: LoginBody } } } },
-  responses: {
-    200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: User }) } } },
-    ...problems(400, 401, 403, 413, 415, 429),
-  },
+  description: [
+    'Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login.',
+    'A wrong email and a wrong password give the same 401 answer.',
+    'Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64),',
+    'that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes.',
+    'Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying);',
+    'a known device answers only for its own failures. Counted failures leak away over minutes of quiet.',
+  ].join(' '),
+  request: { body: body(LoginBody) },
+  responses: { 200: json(z.object({ user: User }), 'Signed in'), ...problems(401, 403, 413, 415, 429) },
 })
 
-const logout = createRoute({
-  method: 'post',
-  path: '/auth/logout',
+const logout = route.post('/auth/logout', {
   operationId: 'signOut',
-  tags: ['Auth'],
   summary: 'Sign out',
   description: 'Deletes the session server-side and clears the cookie. Answers 204 even without a session.',
   responses: { 204: { description: 'Signed out' }, ...problems(403) },
 })
 
-export const auth = createRouter()
+
+export const auth = createRouter('Auth')
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json')
     const db = c.var.db

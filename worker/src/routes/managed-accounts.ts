@@ -7,7 +7,7 @@ import { inviteOwner } from '../domain/invitation-emails.ts'
 import { mayUndo } from '../domain/lifecycle.ts'
 import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
+import { found } from '../errors.ts'
 import type { Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 
@@ -108,8 +108,7 @@ export const perms: Record<Kind, { view: Permission; manage: Permission; noun: s
 
 /** The child account `childId` of this kind under the context, or 404. */
 export async function loadChild<E extends AppEnv>(c: Context<E>, ctx: Access, childId: string, kind: Kind) {
-  const child = await getChildAccount(c.var.db, ctx.account, childId, kind)
-  if (!child) throw new AppError('not_found', `No ${perms[kind].noun} with that id.`)
+  const child = found(await getChildAccount(c.var.db, ctx.account, childId, kind), `No ${perms[kind].noun} with that id.`)
   return child
 }
 

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { isUniqueViolation } from '../db.ts'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
@@ -18,8 +18,8 @@ import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
-import { createRouter } from '../openapi.ts'
-import { Account, ImpersonationView, level, problems, User } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { Account, ImpersonationView, level, User } from './schemas.ts'
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
   level,
@@ -66,27 +66,14 @@ async function reaches<E extends AppEnv>(c: Context<E>, accountId: string) {
   }
 }
 
-export const me = createRouter()
+export const me = createRouter('Auth')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me',
+    route.get('/me', {
       operationId: 'getMe',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
       description: 'The signed-in person, every account they reach (with their level and roles there), the account their switcher opens first, and the impersonation they are running, if any. Needs a session.',
-      responses: {
-        200: {
-          description: 'The current user',
-          content: {
-            'application/json': {
-              schema: z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: z.union([ImpersonationView, z.null()]) }),
-            },
-          },
-        },
-        ...problems(401),
-      },
+      responses: { 200: json(z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: z.union([ImpersonationView, z.null()]) }), 'The current user') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -121,16 +108,13 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/me/last-account',
+    route.put('/me/last-account', {
       operationId: 'setLastAccount',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Remember the account the switcher opens by default',
       description: 'Remembers the account the person last worked in, so the next sign-in opens it. The account must be one they reach; anything else answers 404.',
-      request: { body: { required: true, content: { 'application/json': { schema: z.object({ accountId: z.string().min(1).max(64) }) } } } },
-      responses: { 204: { description: 'Remembered' }, ...problems(400, 401, 404) },
+      request: { body: body(z.object({ accountId: z.string().min(1).max(64) })) },
+      responses: { 204: { description: 'Remembered' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -143,32 +127,19 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/me',
+    route.patch('/me', {
       operationId: 'updateMe',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Change your name or email (refused while impersonating)',
-      description:
-        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It signs out every other session of the login, forgets the other browsers it was known on, and tells the old address.',
-      request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z
+      description: 'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It signs out every other session of the login, forgets the other browsers it was known on, and tells the old address.',
+      request: { body: body(z
                 .object({
                   name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
                   email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
                   currentPassword: z.string().max(PASSWORD_MAX).optional(),
                 })
-                .openapi('UpdateMe'),
-            },
-          },
-        },
-      },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409, 429) },
+                .openapi('UpdateMe')) },
+      responses: { 200: json(z.object({ user: User }), 'Updated'), ...problems(403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -224,26 +195,13 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/password',
+    route.post('/me/password', {
       operationId: 'changePassword',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Change your password (refused while impersonating); every other session is signed out',
-      description:
-        'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
-      request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword'),
-            },
-          },
-        },
-      },
-      responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403, 429) },
+      description: 'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
+      request: { body: body(z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword')) },
+      responses: { 204: { description: 'Changed' }, ...problems(403, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -269,38 +227,30 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/access-log',
+    route.get('/me/access-log', {
       operationId: 'getAccessLog',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
       description: 'Who signed in as this person, from where and with which browser, and who acted on their behalf (impersonations, with the reason). Refused while impersonating: it is the person’s own record.',
       responses: {
-        200: {
-          description: 'Newest first',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(
-                  z.object({
-                    id: z.string(),
-                    impersonator: z.object({ email: z.string(), name: z.string() }),
-                    accountId: z.string(),
-                    accountName: z.string(),
-                    reason: z.string(),
-                    startedAt: z.number(),
-                    expiresAt: z.number(),
-                    endedAt: z.number().nullable(),
-                    endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
-                  }),
-                ),
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                impersonator: z.object({ email: z.string(), name: z.string() }),
+                accountId: z.string(),
+                accountName: z.string(),
+                reason: z.string(),
+                startedAt: z.number(),
+                expiresAt: z.number(),
+                endedAt: z.number().nullable(),
+                endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
               }),
-            },
-          },
-        },
-        ...problems(401),
+            ),
+          }),
+          'Newest first',
+        ),
       },
     }),
     async (c) => {

@@ -5,26 +5,8 @@ import { z } from '@hono/zod-openapi'
 import { accountKinds, accountStatuses } from '../../../db/schema/accounts.ts'
 import { membershipLevels } from '../../../db/schema/memberships.ts'
 
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    /** `rate_limited`: seconds until the next attempt is allowed (also the Retry-After header). */
-    retryAfter: z.number().optional(),
-    /** `wrong_portal`: the address of the portal where this login or invitation belongs. */
-    portal: z.string().optional(),
-  })
-  .openapi('Problem')
-
-/** Response entries for the problems every authenticated route can answer. */
-export const problems = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: Problem } } }]),
-  )
+// The problem document and its response entries live with the route helpers; re-exported for the routes that import them from here.
+export { Problem, problems } from '../openapi.ts'
 
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string() }).openapi('User')
 
