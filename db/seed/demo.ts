@@ -93,8 +93,8 @@ export const demoRoles = [
     key: 'customer-care',
     account: 'acme',
     name: 'Customer care',
-    description: 'Looks after customers: their accounts, services and support questions.',
-    permissions: ['customers.view', 'customers.manage', 'customers.invite', 'services.view', 'activity.view', 'support.view', 'support.contact'],
+    description: 'Looks after customers: their accounts, services and support questions, and logs in as them to help.',
+    permissions: ['customers.view', 'customers.manage', 'customers.invite', 'customers.impersonate', 'services.view', 'activity.view', 'support.view', 'support.contact'],
   },
 ]
 

@@ -29,6 +29,8 @@ import { me } from './routes/me.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
 import { customers } from './routes/customers.ts'
+import { dashboard } from './routes/dashboard.ts'
+import { search } from './routes/search.ts'
 import { customerLifecycle, resellerLifecycle } from './routes/lifecycle.ts'
 import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
@@ -49,6 +51,8 @@ export const api = createRouter()
   .route('/', security)
   .route('/', me)
   .route('/', accounts)
+  .route('/', dashboard)
+  .route('/', search)
   .route('/', members)
   .route('/', roles)
   .route('/', servicesRouter)

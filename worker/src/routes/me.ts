@@ -14,7 +14,7 @@ import type { Principal, RevokedImpersonation } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { requireSignIn } from '../middleware/access.ts'
+import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
@@ -56,6 +56,16 @@ function ownAccounts(principal: Principal) {
   return principal.memberships.map((m) => ({ id: m.accountId, path: m.path }))
 }
 
+/** True when the signed-in person reaches the account (through its own membership or one above it). */
+async function reaches<E extends AppEnv>(c: Context<E>, accountId: string) {
+  try {
+    await loadAccess(c, accountId)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const me = createRouter('Auth')
   .openapi(
     route.get('/me', {
@@ -80,7 +90,8 @@ export const me = createRouter('Auth')
         roles: m.roleNames,
       }))
       const last = principal.lastAccountId
-      const lastAccountId = last && accounts.some((a) => a.id === last) ? last : null
+      // The last account may be one reached through a membership above it (a customer, from its reseller).
+      const lastAccountId = last && (accounts.some((a) => a.id === last) || (await reaches(c, last))) ? last : null
       const acting = impersonation
         ? {
             id: impersonation.id,
@@ -108,7 +119,8 @@ export const me = createRouter('Auth')
     async (c) => {
       const principal = c.var.signedIn
       const { accountId } = c.req.valid('json')
-      if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError('not_found', 'No account with that id.')
+      // Any account they reach, through its own membership or one above it (404 otherwise, as for every account id).
+      if (!principal.memberships.some((m) => m.accountId === accountId)) await loadAccess(c, accountId)
       // Acting as someone else never changes their preferences.
       if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
       return c.body(null, 204)

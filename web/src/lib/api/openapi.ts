@@ -704,6 +704,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What needs attention in the account’s tree
+         * @description Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) and hostnames awaiting verification (`branding.view`). A part the caller may not see is null.
+         */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find accounts, people and services in the tree
+         * @description For the command palette (Ctrl/Cmd+K): accounts of this account’s tree, the people of the accounts whose staff the caller may see (`staff.view` there) and the services the services list would show them (`services.view`, their scope), whose name (or email) contains `q`. At most 8 of each.
+         */
+        get: operations["searchTree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/reachable-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounts reached through a membership above them
+         * @description For the account switcher: the accounts below the person’s memberships (a reseller’s customers, a platform’s resellers and their customers), which they reach without being members there, each with the level they hold through the membership above it. `q` narrows by name. At most `limit` (50). Empty while impersonating (the switcher then lists the target’s own accounts only).
+         */
+        get: operations["listReachableAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{id}/members": {
         parameters: {
             query?: never;
@@ -1940,6 +2000,7 @@ export interface components {
                 name: string;
             } | null;
             ownerInvitation: {
+                id: string;
                 email: string;
                 expiresAt: number;
             } | null;
@@ -1951,6 +2012,106 @@ export interface components {
             icon: string;
             path: string;
             actions: string[];
+        };
+        Dashboard: {
+            services: {
+                total: number;
+                byStatus: {
+                    active: number;
+                    suspended: number;
+                    pending: number;
+                    expired: number;
+                };
+                expiringWithinDays: number;
+                expiringCount: number;
+                expiring: components["schemas"]["ExpiringService"][];
+            } | null;
+            partnerAccess: {
+                default: boolean;
+                shared: number;
+                total: number;
+            } | null;
+            resellers: {
+                total: number;
+                disabled: number;
+            } | null;
+            customers: {
+                total: number;
+                disabled: number;
+            } | null;
+            resellerUsage: {
+                account: {
+                    id: string;
+                    name: string;
+                    status: string;
+                };
+                items: components["schemas"]["LimitedUsage"][];
+                nearLimit: boolean;
+            }[] | null;
+            customersNearLimit: {
+                account: {
+                    id: string;
+                    name: string;
+                };
+                items: components["schemas"]["LimitedUsage"][];
+            }[] | null;
+            invitations: {
+                total: number;
+                members: number;
+                customers: number;
+            } | null;
+            hostnamesPending: number | null;
+        };
+        ExpiringService: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+            expiresAt: number;
+            account: {
+                id: string;
+                name: string;
+            };
+        };
+        LimitedUsage: {
+            limit: string;
+            label: string;
+            used: number;
+            allowed: number;
+        };
+        SearchResults: {
+            accounts: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "platform" | "reseller" | "customer";
+                parent: {
+                    id: string;
+                    name: string;
+                } | null;
+            }[];
+            people: {
+                userId: string;
+                name: string;
+                email: string;
+                level: string;
+                account: {
+                    id: string;
+                    name: string;
+                };
+            }[];
+            services: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+                /** @enum {string} */
+                status: "active" | "suspended" | "pending" | "expired";
+                account: {
+                    id: string;
+                    name: string;
+                };
+            }[];
         };
         Member: {
             id: string;
@@ -2101,10 +2262,12 @@ export interface components {
                 name: string;
             } | null;
             ownerInvitation: {
+                id: string;
                 email: string;
                 expiresAt: number;
             } | null;
             canUndo: boolean;
+            poweredBy: boolean;
         };
         Limits: {
             /** @default null */
@@ -2144,6 +2307,7 @@ export interface components {
             templateId?: string | null;
             limits?: components["schemas"]["Limits"];
             access?: components["schemas"]["Access"];
+            poweredBy?: boolean;
         };
         CreateCustomer: {
             name: string;
@@ -2275,6 +2439,7 @@ export interface components {
             supportUrl: string | null;
             loginMessage: string | null;
             resellerId: string | null;
+            poweredBy: boolean;
         };
         BrandInput: {
             name: string;
@@ -4304,7 +4469,12 @@ export interface operations {
                             level: "owner" | "admin" | "user";
                             viaAccountId: string;
                             inherited: boolean;
+                            scoped: boolean;
                         };
+                        trail: {
+                            id: string;
+                            name: string;
+                        }[];
                     };
                 };
             };
@@ -4493,6 +4663,171 @@ export interface operations {
             };
             /** @description Problem */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchTree: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matches by kind */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReachableAccounts: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reachable accounts, resellers before customers, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "platform" | "reseller" | "customer";
+                            status: string;
+                            /** @enum {string} */
+                            level: "owner" | "admin" | "user";
+                            parent: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            viaAccountId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8976,6 +9311,8 @@ export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsKindValues
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["status"]> = ["active", "disabled", "deleted"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["level"]> = ["owner", "admin", "user"];
 export const pathsApiV1AccountsIdGetResponses200ContentApplicationJsonAccessLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["access"]["level"]> = ["owner", "admin", "user"];
+export const pathsApiV1MeReachableAccountsGetResponses200ContentApplicationJsonItemsKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/reachable-accounts"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["kind"]> = ["platform", "reseller", "customer"];
+export const pathsApiV1MeReachableAccountsGetResponses200ContentApplicationJsonItemsLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/reachable-accounts"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["level"]> = ["owner", "admin", "user"];
 export const pathsApiV1AccountsIdMembersGetResponses200ContentApplicationJsonMeLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/members"]["get"]["responses"]["200"]["content"]["application/json"]["me"]["level"]> = ["owner", "admin", "user"];
 export const pathsApiV1AccountsIdServicesGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["get"]["parameters"]["query"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const pathsApiV1AccountsIdServicesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["get"]["parameters"]["query"]["status"]> = ["active", "suspended", "pending", "expired"];
@@ -9005,6 +9342,10 @@ export const passkeyCreationOptionsExcludeCredentialsTypeValues: ReadonlyArray<F
 export const accountSecurityMembersLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountSecurity"]["members"]["level"]> = ["owner", "admin", "user"];
 export const accountKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["kind"]> = ["platform", "reseller", "customer"];
 export const accountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["status"]> = ["active", "disabled", "deleted"];
+export const expiringServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExpiringService"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const searchResultsAccountsKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["accounts"]["kind"]> = ["platform", "reseller", "customer"];
+export const searchResultsServicesTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["services"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const searchResultsServicesStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["services"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const memberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Member"]["level"]> = ["owner", "admin", "user"];
 export const scopeOneOf0ModeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["Scope"], {
     mode: unknown;
