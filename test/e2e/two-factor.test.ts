@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe } from 'node:test'
 import { decodeBase32IgnorePadding } from '@oslojs/encoding'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { totpCode, totpStep } from '../../worker/src/crypto/totp.ts'
-import { accountId, hydrated, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+import { accountId, hydrated, pageOverflow, pathOf, screenshot, signIn, story, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
 
 /** The demo key of tess@acme.test, as the README prints it. */
 const TESS_KEY = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
@@ -26,16 +26,8 @@ async function enterCode(page: Page, code: string) {
 }
 
 describe('Two-factor sign-in', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('asks the demo member Tess for a code from the key in the README after her password', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('asks the demo member Tess for a code from the key in the README after her password', async ({ open }) => {
+    const { context, page } = await open()
     await page.goto('/login')
     await hydrated(page)
     await submitLogin(page, 'tess@acme.test', 'trellis-demo')
@@ -53,8 +45,8 @@ describe('Two-factor sign-in', () => {
     await context.close()
   })
 
-  it('lets Dana set up an authenticator app on her profile, shows the recovery codes once, and asks for a code at the next sign-in', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('lets Dana set up an authenticator app on her profile, shows the recovery codes once, and asks for a code at the next sign-in', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@driftwood.test')
     await visit(page, '/profile')
     const card = page.getByTestId('two-factor')
@@ -82,8 +74,8 @@ describe('Two-factor sign-in', () => {
     await context.close()
   })
 
-  it('registers a passkey on Eve’s profile with Chromium’s virtual authenticator, then signs her in with it alone and as a second factor', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('registers a passkey on Eve’s profile with Chromium’s virtual authenticator, then signs her in with it alone and as a second factor', async ({ open }) => {
+    const { context, page } = await open()
     await virtualAuthenticator(context, page)
     await signIn(page, 'owner@evergreen.test')
     await visit(page, '/profile')
@@ -112,14 +104,14 @@ describe('Two-factor sign-in', () => {
     await context.close()
   })
 
-  it('sends Sam to set up an authenticator app right after his password once an account above him requires it, and keeps the last factor while it is required', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('sends Sam to set up an authenticator app right after his password once an account above him requires it, and keeps the last factor while it is required', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     // Sam is a user of Evergreen Legal; the platform requires 2FA there.
-    const sam = await openPage(browser)
+    const sam = await open()
     await signIn(sam.page, 'sam@freelance.test')
     const evergreen = await accountId(sam.page, 'Evergreen Legal')
     await sam.context.clearCookies()
 
-    const admin = await openPage(browser)
+    const admin = await open()
     await signIn(admin.page, 'admin@nimbus.test')
     await visit(admin.page, `/a/${evergreen}/security`)
     const main = admin.page.getByRole('main')
@@ -163,9 +155,9 @@ describe('Two-factor sign-in', () => {
   })
 
   for (const width of [375, 1280]) {
-    it(`shows Acme’s owner the Security page, finished at ${width} px`, { timeout: STORY_TIMEOUT }, async () => {
+    story(`shows Acme’s owner the Security page, finished at ${width} px`, async ({ open }) => {
       const mobile = width === 375
-      const { context, page } = await openPage(browser, mobile ? { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true } : {})
+      const { context, page } = await open(mobile ? { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true } : {})
       await signIn(page, 'owner@acme.test')
       const acme = await accountId(page, 'Acme Hosting')
       await visit(page, `/a/${acme}/security`)
