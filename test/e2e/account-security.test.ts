@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { accountId, BASE_URL, followEmailLink, hydrated, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { accountId, BASE_URL, followEmailLink, hydrated, pageOverflow, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 const PHONE = { width: 375, height: 740 }
 
 describe('Account security', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('lets a person who forgot their password reset it from an emailed link, which then no longer works', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('lets a person who forgot their password reset it from an emailed link, which then no longer works', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const email = 'owner@driftwood.test'
-    const { context, page } = await openPage(browser)
+    const { context, page } = await open()
     // A session that must end with the reset.
-    const { context: other, page: otherPage } = await openPage(browser)
+    const { context: other, page: otherPage } = await open()
     await signIn(otherPage, email)
 
     await visit(page, '/login')
@@ -58,7 +49,7 @@ describe('Account security', () => {
     await signIn(otherPage, email, 'driftwood-harbour-lantern-64')
 
     // The pages at phone width.
-    const { context: phone, page: small } = await openPage(browser, { viewport: PHONE })
+    const { context: phone, page: small } = await open({ viewport: PHONE })
     await visit(small, '/forgot-password')
     assert.equal(await pageOverflow(small), 0, 'nothing wider than the phone')
     await screenshot(small, 'security-forgot-password-375')
@@ -69,10 +60,10 @@ describe('Account security', () => {
     await context.close()
   })
 
-  it('lists where a person is signed in and signs out another session', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('lists where a person is signed in and signs out another session', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const email = 'owner@evergreen.test'
-    const { context: laptop, page } = await openPage(browser)
-    const { context: phoneContext, page: phone } = await openPage(browser, {
+    const { context: laptop, page } = await open()
+    const { context: phoneContext, page: phone } = await open({
       viewport: PHONE,
       userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
     })
@@ -106,8 +97,8 @@ describe('Account security', () => {
     await laptop.close()
   })
 
-  it('creates an API key, shows it once, and the key works with fetch until it is revoked', { timeout: STORY_TIMEOUT * 2 }, async () => {
-    const { context, page } = await openPage(browser)
+  story('creates an API key, shows it once, and the key works with fetch until it is revoked', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/security/api-keys`)
@@ -152,7 +143,7 @@ describe('Account security', () => {
     const after = await fetch(`${BASE_URL}/api/v1/accounts/${acme}/services`, { headers: { authorization: `Bearer ${secret}` } })
     assert.equal(after.status, 401)
 
-    const { context: phone, page: small } = await openPage(browser, { viewport: PHONE })
+    const { context: phone, page: small } = await open({ viewport: PHONE })
     await signIn(small, 'owner@acme.test')
     await visit(small, `/a/${acme}/security/api-keys`)
     await small.locator('[data-key-card="Story sync"]').waitFor()

@@ -51,6 +51,13 @@ export const errorCodes = {
   verification_link_used: { status: 410, title: 'Link already used', detail: 'This email confirmation link has already been used.' },
   verification_link_expired: { status: 410, title: 'Link expired', detail: 'This email confirmation link has expired. Ask for a new one.' },
   wrong_password: { status: 403, title: 'Wrong current password', detail: 'Your current password is not correct.' },
+  invalid_code: { status: 403, title: 'Wrong code', detail: 'That code is not right, or it was already used.' },
+  step_required: { status: 401, title: 'Sign in again', detail: 'Sign in with your email and password first.' },
+  step_expired: { status: 410, title: 'Sign-in step expired', detail: 'This sign-in took too long. Sign in again with your email and password.' },
+  enrolment_expired: { status: 410, title: 'Set-up expired', detail: 'This set-up expired. Start again to get a new key.' },
+  two_factor_required: { status: 409, title: 'Two-factor sign-in required', detail: 'Your account requires two-factor sign-in: keep at least one second factor.' },
+  passkey_invalid: { status: 400, title: 'Passkey not accepted', detail: 'The passkey answer could not be verified.' },
+  passwordless_not_allowed: { status: 403, title: 'Passwordless sign-in not allowed', detail: 'Your account does not allow signing in with a passkey alone. Sign in with your password.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>
 
 export type ErrorCode = keyof typeof errorCodes

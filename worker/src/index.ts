@@ -32,11 +32,16 @@ import { sessionRoutes } from './routes/sessions.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
 import { customers } from './routes/customers.ts'
+import { dashboard } from './routes/dashboard.ts'
+import { search } from './routes/search.ts'
 import { customerLifecycle, resellerLifecycle } from './routes/lifecycle.ts'
 import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
+import { security } from './routes/security.ts'
+import { signInSteps } from './routes/sign-in-steps.ts'
+import { twoFactor } from './routes/two-factor.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -45,9 +50,14 @@ export const api = createRouter()
   .route('/', health)
   .route('/', auth)
   .route('/', recovery)
+  .route('/', signInSteps)
+  .route('/', twoFactor)
+  .route('/', security)
   .route('/', me)
   .route('/', sessionRoutes)
   .route('/', accounts)
+  .route('/', dashboard)
+  .route('/', search)
   .route('/', members)
   .route('/', roles)
   .route('/', servicesRouter)

@@ -26,6 +26,7 @@ import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from './env.ts'
 import { AppError } from './errors.ts'
+import { friendlyMessage } from './validation-messages.ts'
 
 /** Dotted path of a zod issue (`roles.0`); `body` when the issue is about the whole value. */
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -40,7 +41,7 @@ export function createRouter(tag?: string) {
   const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (result.success) return
-      const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message }))
+      const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: friendlyMessage(issue) }))
       const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
       throw new AppError('validation_failed', detail, { errors })
     },

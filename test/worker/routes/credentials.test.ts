@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, jsonOf, login, problem } from '../../helpers/client.ts'
 import { createUser } from '../../helpers/factories.ts'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -59,7 +59,7 @@ describe('a credential change ends the other sessions (rule 15)', () => {
     expect(imp!.ended_at).not.toBeNull()
     expect(imp!.end_reason).toBe('logout')
     const acme = await accountId('Acme Hosting')
-    const events = (await (await api(`/accounts/${acme}/activity?type=impersonation_end&q=5120`, { cookie: here })).json()) as { items: { description: string }[] }
+    const events = await jsonOf(await api(`/accounts/${acme}/activity?type=impersonation_end&q=5120`, { cookie: here }), 'listActivity')
     expect(events.items).toHaveLength(1)
     expect(events.items[0]!.description).toContain('password')
   })

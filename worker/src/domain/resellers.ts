@@ -112,6 +112,7 @@ const childColumns = {
   deletedBy: accounts.deletedBy,
   deletedAt: accounts.deletedAt,
   purgeAfter: accounts.purgeAfter,
+  poweredBy: accounts.poweredBy,
   owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = accounts.id AND m.level = 'owner' LIMIT 1)`,
   ownerInvitation: pendingOwnerInvitation,
 }
@@ -119,7 +120,7 @@ const childColumns = {
 type ChildRow = { limits: string | null; access: string | null; owner: string | null; ownerInvitation: string | null } & Record<string, unknown>
 const presentChild = <R extends ChildRow>(r: R) => ({
   ...r,
-  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { email: string; expiresAt: number }) : null,
+  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { id: string; email: string; expiresAt: number }) : null,
   limits: parseLimits(r.limits),
   access: parseAccess(r.access),
   owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,
@@ -183,9 +184,13 @@ export async function createChildAccount(db: DB, parent: { id: string; path: str
 }
 
 /** Change a reseller's name, limits, access or template link. */
-export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null }) {
+export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null; poweredBy?: boolean }) {
   await db
     .update(accounts)
-    .set({ ...settingsChange(input), ...(input.templateId !== undefined && { templateId: input.templateId }) })
+    .set({
+      ...settingsChange(input),
+      ...(input.templateId !== undefined && { templateId: input.templateId }),
+      ...(input.poweredBy !== undefined && { poweredBy: input.poweredBy }),
+    })
     .where(eq(accounts.id, accountId))
 }

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import { chainHash, GENESIS } from './activity-chain.ts'
 import { exportEvents } from './activity-export.ts'
-import { ftsQuery, where } from './activity-query.ts'
+import { ftsQuery, typesNamed, where } from './activity-query.ts'
 import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent, type Row } from './activity-schema.ts'
 import type { LiveCloseKind } from './live-close.ts'
 import { LiveSockets } from './live-sockets.ts'
@@ -196,7 +196,8 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     const f = EventFilter.parse(filter)
     let rows: Row[]
     const fts = f.q ? ftsQuery(f.q) : null
-    if (fts && f.actor) {
+    // (A text that also names event types is an OR the generic plan below handles.)
+    if (fts && f.actor && !typesNamed(f.q!).length) {
       // Text and a login: two plans, chosen by how many events pass the other filters
       // (counted in the covering index, up to 1 % of the log). Named indexes and CROSS JOIN,
       // because SQLite's own pick (events_actor, to skip a sort) visits every event of that

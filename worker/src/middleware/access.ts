@@ -148,3 +148,16 @@ export const requirePermission = (rule?: PermissionRule, only?: { kinds: readonl
 
 /** The route acts in the account of its `{id}`: sign-in and reach, no particular permission (every member). */
 export const requireAccount = () => requirePermission()
+
+/**
+ * The route reads or changes the signed-in person's own credentials (factors,
+ * recovery codes, passkeys, trusted locations): refused while acting on
+ * someone's behalf (rule 7), before the body is read.
+ */
+export const requireOwnLogin = (what: string) =>
+  createMiddleware<SignedInEnv>(async (c, next) => {
+    const principal = requirePrincipal(c)
+    if (principal.impersonation) throw new AppError('impersonation_restricted', `You cannot see or change ${what} of someone you are acting as.`)
+    c.set('signedIn', principal)
+    await next()
+  })

@@ -17,7 +17,9 @@ export const csrf = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     if (!SAFE.has(c.req.method) && bearerToken(c.req.header('authorization')) === null) {
       const origin = c.req.header('origin')
-      const hasSession = (c.req.header('cookie') ?? '').includes(`${SESSION_COOKIE}=`)
+      // A sign-in step (second factor) is as good as a session for a forger: it needs an Origin too.
+      const cookies = c.req.header('cookie') ?? ''
+      const hasSession = cookies.includes(`${SESSION_COOKIE}=`) || cookies.includes('trellis_step=')
       if (origin ? origin !== new URL(c.req.url).origin : hasSession) throw new AppError('csrf_rejected')
     }
     await next()

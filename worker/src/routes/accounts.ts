@@ -8,6 +8,7 @@ import { limitsFor, usageOf } from '../domain/limits.ts'
 import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
+import { ceilingScope, ownScope } from '../middleware/visible-services.ts'
 import { body, createRouter, json, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { Account, AccountParam, level } from './schemas.ts'
@@ -17,7 +18,7 @@ const ChildAccount = Account.extend({
   statusReason: z.string().nullable(),
   owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
   /** While the account has no owner: the invitation its owner has not accepted yet. */
-  ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+  ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable(),
   /** False when an account above the caller's suspended it: only that account (or one above) may enable it. */
   canUndo: z.boolean(),
 }).openapi('ChildAccount')
@@ -59,12 +60,36 @@ export const accounts = createRouter('Accounts')
       summary: 'One account',
       description: 'Visible to members of the account and of its ancestors; any other id answers 404.',
       request: { params: AccountParam },
-      responses: { 200: json(z.object({ account: Account, access: z.object({ level, viaAccountId: z.string(), inherited: z.boolean() }) }), 'The account and the level through which the caller reaches it') },
+      responses: {
+        200: json(
+          z.object({
+            account: Account,
+            access: z.object({
+              level,
+              viaAccountId: z.string(),
+              inherited: z.boolean(),
+              /** The caller's service scope is narrower than every service (theirs, or while impersonating the impersonator's). */
+              scoped: z.boolean(),
+            }),
+            /** The accounts from the one the caller's membership is in down to this one (breadcrumbs); ancestors above it are left out. */
+            trail: z.array(z.object({ id: z.string(), name: z.string() })),
+          }),
+          'The account and the level through which the caller reaches it',
+        ),
+      },
     }),
     async (c) => {
-      const { account, via } = c.var.access
+      const ctx = c.var.access
+      const { account, via } = ctx
+      const scoped = ownScope(ctx) !== null && ownScope(ctx)!.mode !== 'all'
+      const ceiling = ceilingScope(ctx)
+      const trail = account.trail.filter((a) => a.path.startsWith(via.path)).map((a) => ({ id: a.id, name: a.name }))
       return c.json(
-        { account, access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id } },
+        {
+          account: { id: account.id, name: account.name, kind: account.kind, status: account.status, path: account.path, parentId: account.parentId, createdAt: account.createdAt, adminCap: account.adminCap, pageViewLogging: account.pageViewLogging, partnerAccessDefault: account.partnerAccessDefault },
+          access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id, scoped: scoped || (ceiling !== null && ceiling.mode !== 'all') },
+          trail,
+        },
         200,
       )
     },

@@ -61,6 +61,8 @@ export const PublicBrandView = z
     supportUrl: z.string().nullable(),
     loginMessage: z.string().nullable(),
     resellerId: z.string().nullable(),
+    /** Show "Powered by Trellis" on this portal (the platform decides). */
+    poweredBy: z.boolean(),
   })
   .openapi('Brand')
 

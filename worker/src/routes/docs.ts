@@ -29,6 +29,8 @@ const config = {
     { name: 'Me', description: 'The signed-in person: profile, password, access log.' },
     { name: 'Sessions', description: 'Where a login is signed in; signing sessions out (one\'s own, or members\' below one).' },
     { name: 'API keys', description: 'An account\'s keys for integrations: created with a member\'s kind of grant, shown once, revocable.' },
+    { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
+    { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }

@@ -59,9 +59,11 @@ export const ChildView = z
     purgeAfter: z.number().nullable(),
     owner: Owner.nullable(),
     /** While the account has no owner: the invitation its owner has not accepted yet. */
-    ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+    ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable(),
     /** False when an account above the caller's suspended or deleted it: only that account (or one above) may undo it. */
     canUndo: z.boolean(),
+    /** Its portal shows "Powered by Trellis" (the platform decides, for resellers). */
+    poweredBy: z.boolean(),
   })
   .openapi('ManagedAccount')
 
@@ -95,6 +97,7 @@ export const present = (a: ChildAccount, ctx: Access) => ({
   owner: a.owner,
   ownerInvitation: a.owner ? null : a.ownerInvitation,
   canUndo: mayUndo(a.status === 'deleted' ? a.deletedBy : a.disabledBy, ctx.via.path),
+  poweredBy: a.poweredBy,
 })
 
 export type Kind = 'reseller' | 'customer'

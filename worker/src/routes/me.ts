@@ -15,7 +15,7 @@ import type { Principal } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { requireSignIn } from '../middleware/access.ts'
+import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
@@ -45,6 +45,16 @@ function keepOf<E extends AppEnv>(c: Context<E>, principal: Principal) {
 /** Where a change to the person's own profile is logged: every account they belong to. */
 function ownAccounts(principal: Principal) {
   return principal.memberships.map((m) => ({ id: m.accountId, path: m.path }))
+}
+
+/** True when the signed-in person reaches the account (through its own membership or one above it). */
+async function reaches<E extends AppEnv>(c: Context<E>, accountId: string) {
+  try {
+    await loadAccess(c, accountId)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export const me = createRouter('Auth')
@@ -83,7 +93,8 @@ export const me = createRouter('Auth')
         roles: m.roleNames,
       }))
       const last = principal.lastAccountId
-      const lastAccountId = last && accounts.some((a) => a.id === last) ? last : null
+      // The last account may be one reached through a membership above it (a customer, from its reseller).
+      const lastAccountId = last && (accounts.some((a) => a.id === last) || (await reaches(c, last))) ? last : null
       const acting = impersonation
         ? {
             id: impersonation.id,
@@ -111,7 +122,8 @@ export const me = createRouter('Auth')
     async (c) => {
       const principal = c.var.signedIn
       const { accountId } = c.req.valid('json')
-      if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError('not_found', 'No account with that id.')
+      // Any account they reach, through its own membership or one above it (404 otherwise, as for every account id).
+      if (!principal.memberships.some((m) => m.accountId === accountId)) await loadAccess(c, accountId)
       // Acting as someone else never changes their preferences.
       if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
       return c.body(null, 204)

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { SectionKey } from '../authz/catalogue.ts'
 import { addHostname, HostnameTaken, hostnameTaken } from '../domain/hostnames.ts'
+import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { noLimits, type Limits } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'
@@ -34,6 +35,8 @@ const UpdateReseller = z
     templateId: z.string().min(1).max(64).nullable().optional(),
     limits: LimitsSchema.optional(),
     access: AccessSchema.optional(),
+    /** Show "Powered by Trellis" on the reseller's portal. */
+    poweredBy: z.boolean().optional(),
   })
   .strict()
   .openapi('UpdateReseller')
@@ -140,11 +143,15 @@ export const resellers = createRouter('Resellers')
       const ctx = c.var.access
       const child = await loadChild(c, ctx, rid, 'reseller')
       const body = c.req.valid('json')
-      if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, templateId, limits or access.')
+      if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, templateId, limits, access or poweredBy.')
       const preset = await fromTemplate(c, ctx, body)
-      await updateChildAccount(c.var.db, child.id, { name: body.name, limits: preset.limits, access: preset.access, templateId: preset.templateId })
+      await updateChildAccount(c.var.db, child.id, { name: body.name, limits: preset.limits, access: preset.access, templateId: preset.templateId, poweredBy: body.poweredBy })
+      // The portal's brand carries the flag.
+      if (body.poweredBy !== undefined) invalidateBrandCache()
       const account = (await getChildAccount(c.var.db, ctx.account, child.id, 'reseller'))!
-      const changed = [body.name && 'name', preset.limits && 'limits', preset.access !== undefined && 'access', body.templateId !== undefined && 'template'].filter(Boolean).join(', ')
+      const changed = [body.name && 'name', preset.limits && 'limits', preset.access !== undefined && 'access', body.templateId !== undefined && 'template', body.poweredBy !== undefined && '“Powered by Trellis” setting']
+        .filter(Boolean)
+        .join(', ')
       await audit(c, account, { type: 'account_updated', target: { kind: 'account', id: child.id, label: account.name }, description: `${ctx.principal.user.email} changed the ${changed} of ${account.name}` })
       return c.json({ account: present(account, ctx) }, 200)
     },

@@ -1,10 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
-import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { canChangeConsent, canCreateService, withinScope } from '../authz/services.ts'
-import { reachingMembership } from '../authz/tenancy.ts'
 import {
   createService,
   deleteService,
@@ -24,6 +22,7 @@ import { authorize, decide, requirePermission, type Access, type AccessEnv } fro
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { ceilingScope, readableKinds } from '../middleware/visible-services.ts'
 import { AccountParam } from './schemas.ts'
 
 const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
@@ -96,18 +95,6 @@ function view(s: ServiceRow) {
     lastAction: s.lastAction && s.lastActionAt ? { action: s.lastAction, at: s.lastActionAt } : null,
     createdAt: s.createdAt,
   }
-}
-
-/** Which kinds below this account the caller may read services of: asked of the decision function itself. */
-function readableKinds(ctx: Access): AccountKind[] {
-  return (['reseller', 'customer'] as AccountKind[]).filter((kind) => decide(ctx, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok)
-}
-
-/** While impersonating, the impersonator's own scope narrows the list too (never more than they could see). */
-function ceilingScope(ctx: Access) {
-  if (!ctx.ceiling) return null
-  const via = reachingMembership(ctx.ceiling, ctx.account.path)
-  return !via || via.level === 'owner' ? null : via.scope
 }
 
 const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })

@@ -5,6 +5,7 @@ import { invalid, problemFailure, text } from '$lib/server/forms'
 import { LAST_ACCOUNT_COOKIE } from '$lib/server/navigation'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
+import { loadTwoFactor, twoFactorActions } from './two-factor.server'
 
 /** The signed-in person's profile, and who has acted on their behalf. */
 export const load: PageServerLoad = async (event) => {
@@ -12,7 +13,12 @@ export const load: PageServerLoad = async (event) => {
   const { user, accounts, impersonation = null, lastAccountId = null } = unwrap(event, await api(event).me())
   // The access log is private to the person it is about: not read while acting as them.
   // The access log, the email's state and the sessions are private to the person: not read while acting as them.
-  const [log, email, sessions] = impersonation ? [null, null, null] : await Promise.all([access(event).accessLog(), security(event).myEmail(), security(event).sessions()])
+  const [log, email, sessions, twoFactor] = await Promise.all([
+    impersonation ? null : access(event).accessLog(),
+    impersonation ? null : security(event).myEmail(),
+    impersonation ? null : security(event).sessions(),
+    loadTwoFactor(event, Boolean(impersonation)),
+  ])
   const last = lastAccountId ?? event.cookies.get(LAST_ACCOUNT_COOKIE)
   const back = impersonation
     ? { id: impersonation.accountId, name: impersonation.accountName }
@@ -24,10 +30,12 @@ export const load: PageServerLoad = async (event) => {
     accessLog: log?.ok ? log.data.items.toSorted((a, b) => b.startedAt - a.startedAt) : null,
     email: email?.ok ? email.data : null,
     sessions: sessions?.ok ? sessions.data.items : null,
+    twoFactor,
   }
 }
 
 export const actions: Actions = {
+  ...twoFactorActions,
   rename: async (event) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
