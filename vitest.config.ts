@@ -5,6 +5,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { DEMO_PASSWORD, demoSeed } from './db/seed/demo.ts'
 import { hashPassword } from './worker/src/crypto/password.ts'
+import { DEV_TOTP_ENCRYPTION_KEY } from './worker/src/crypto/totp.ts'
 import { startCloudflareApi } from './test/helpers/cloudflare-api.ts'
 import { startDohServer } from './test/helpers/doh-server.ts'
 import { startResendApi } from './test/helpers/resend-api.ts'
@@ -42,6 +43,8 @@ export default defineConfig(async () => {
             // As in production: no dev tools and https-only cookies, whatever a local .dev.vars says.
             DEV_TOOLS: 'false',
             HTTPS_ONLY: 'true',
+            // The demo data's TOTP keys are sealed with the development key (db/seed/demo.ts).
+            TOTP_ENCRYPTION_KEY: DEV_TOTP_ENCRYPTION_KEY,
             DNS_RESOLVER_URL: doh.url,
             SAAS_API_BASE: cloudflare.base,
             SAAS_API_TOKEN: cloudflare.token,

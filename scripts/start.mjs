@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { buildWeb, prepareDatabase, root, servePortal } from './portal.mjs'
+import { DEMO_API_KEY, demoId } from '../db/seed/demo.ts'
 
 // --watch (npm run dev): rebuild the web app on every change; wrangler reloads it.
 const watch = process.argv.includes('--watch')
@@ -28,6 +29,8 @@ const stop = () => {
   stopServer()
 }
 console.log(`\n  Trellis is running:  http://localhost:${port}   (Acme's portal: http://acme.localhost:${port}, Globex's: http://globex.localhost:${port})`)
-console.log('  Demo logins use the password trellis-demo (development only). Ctrl+C stops.\n')
+console.log('  Demo logins use the password trellis-demo (development only).')
+console.log(`  Demo API key of Acme Hosting (seeded, development only):\n    curl -H "Authorization: Bearer ${DEMO_API_KEY.key}" http://localhost:${port}/api/v1/accounts/${demoId('acc', DEMO_API_KEY.account)}/services`)
+console.log('  Ctrl+C stops.\n')
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stop(); process.exit(0) })
 child.on('exit', (code) => process.exit(code ?? 0))

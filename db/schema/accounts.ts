@@ -45,6 +45,8 @@ export const accounts = sqliteTable(
     deletedBy: text('deleted_by'),
     /** After this time the scheduled job purges the deleted subtree. */
     purgeAfter: integer('purge_after'),
+    /** Show "Powered by Trellis" on the portal of this account's brand (set by the platform). */
+    poweredBy: integer('powered_by', { mode: 'boolean' }).notNull().default(true),
   },
   (t) => [index('accounts_parent_idx').on(t.parentId, t.name), index('accounts_purge_idx').on(t.purgeAfter).where(sql`purge_after IS NOT NULL`)],
 )

@@ -19,6 +19,11 @@ export const sessions = sqliteTable(
     userAgent: text('user_agent'),
     /** Set while this session acts on someone's behalf (impersonations.id). */
     impersonationId: text('impersonation_id'),
+    /** When the session was last used (written at most every few minutes). */
+    lastSeenAt: integer('last_seen_at'),
+    /** Where the edge placed the sign-in (Cloudflare's country code and city), when it knew. */
+    country: text('country'),
+    city: text('city'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 )

@@ -13,6 +13,8 @@ export const users = sqliteTable('users', {
   updatedAt: integer('updated_at').notNull().default(sql`(unixepoch() * 1000)`),
   /** The account the switcher opens by default. */
   lastAccountId: text('last_account_id'),
+  /** When the login proved it reads its email (an invitation accepted, a verification link); null until then. */
+  emailVerifiedAt: integer('email_verified_at'),
 })
 
 export type User = typeof users.$inferSelect

@@ -4,9 +4,24 @@
  * statement is INSERT OR IGNORE on fixed ids, so applying it twice changes
  * nothing. Never applied by the deploy command.
  */
-import { createHash } from 'node:crypto'
+import { createCipheriv, createHash, randomBytes } from 'node:crypto'
+import { decodeBase32IgnorePadding } from '@oslojs/encoding'
+import { DEV_TOTP_ENCRYPTION_KEY } from '../../worker/src/crypto/totp.ts'
 
 export const DEMO_PASSWORD = 'trellis-demo'
+
+/**
+ * The demo API key of Acme Hosting (admin level, Technical role, every service):
+ * a fixed, published secret, so it exists only in demo data — never deploy it.
+ * `trl_<id part>_<secret>`; the row keeps only the SHA-256 of the secret.
+ */
+export const DEMO_API_KEY = {
+  key: 'trl_demoacmeintegrat_trellisdemokeyforacmehostingonly',
+  id: 'key_demoacmeintegrat',
+  secret: 'trellisdemokeyforacmehostingonly',
+  account: 'acme',
+  name: 'Demo integration',
+}
 
 type Kind = 'platform' | 'reseller' | 'customer'
 type Level = 'owner' | 'admin' | 'user'
@@ -71,6 +86,9 @@ export const demoUsers: DemoUser[] = [
   { email: 'owner@driftwood.test', name: 'Dana Whitfield', memberships: [owner('driftwood')] },
   { email: 'owner@evergreen.test', name: 'Eve Marsh', memberships: [owner('evergreen')] },
   { email: 'owner@foxglove.test', name: 'Finn Gallagher', memberships: [owner('foxglove')] },
+  // Enrolled in two-factor sign-in with a fixed TOTP key (demoTotp, printed in the README).
+  { email: 'tess@acme.test', name: 'Tess Quinn', memberships: [{ account: 'acme', level: 'user', roles: ['technical'] }] },
+  { email: 'gus@globex.test', name: 'Gus Adeyemi', memberships: [{ account: 'globex', level: 'user', roles: ['technical'] }] },
   // One login, two customer accounts under two different resellers.
   {
     email: 'sam@freelance.test',
@@ -88,8 +106,8 @@ export const demoRoles = [
     key: 'customer-care',
     account: 'acme',
     name: 'Customer care',
-    description: 'Looks after customers: their accounts, services and support questions.',
-    permissions: ['customers.view', 'customers.manage', 'customers.invite', 'services.view', 'activity.view', 'support.view', 'support.contact'],
+    description: 'Looks after customers: their accounts, services and support questions, and logs in as them to help.',
+    permissions: ['customers.view', 'customers.manage', 'customers.invite', 'customers.impersonate', 'services.view', 'activity.view', 'support.view', 'support.contact'],
   },
 ]
 
@@ -131,6 +149,25 @@ export const demoServices: DemoService[] = [
   { account: 'acme', type: 'server', name: 'acme-control-01', expiresInDays: 365, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
   { account: 'acme', type: 'dns_zone', name: 'acmehosting.example', expiresInDays: null, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
 ]
+
+/**
+ * Demo logins already enrolled in TOTP, one per reseller: their keys are public (the
+ * README prints them) so anyone can add them to an authenticator app. Demo data only.
+ */
+export const demoTotp = [
+  { email: 'tess@acme.test', key: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' },
+  { email: 'gus@globex.test', key: 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU' },
+]
+
+/** Seal a TOTP key as crypto/secret-box.ts does (AES-256-GCM, the user id as additional data), with the development key. */
+function sealDemoKey(base32: string, userId: string): string {
+  const key = createHash('sha256').update(`trellis-secret-box:${DEV_TOTP_ENCRYPTION_KEY}`).digest()
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(Buffer.from(userId))
+  const sealed = Buffer.concat([cipher.update(decodeBase32IgnorePadding(base32)), cipher.final(), cipher.getAuthTag()])
+  return `v1.${iv.toString('base64url')}.${sealed.toString('base64url')}`
+}
 
 /** The demo resellers' brands and verified portal hostnames (`*.localhost` resolves to loopback in browsers). */
 export const demoBrands = [
@@ -222,7 +259,7 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
   }
   for (const u of demoUsers) {
     const userId = demoId('usr', u.email)
-    push('INSERT OR IGNORE INTO users (id, email, name, password_hash) VALUES (?, ?, ?, ?)', userId, u.email, u.name, passwordHash)
+    push('INSERT OR IGNORE INTO users (id, email, name, password_hash, email_verified_at) VALUES (?, ?, ?, ?, ?)', userId, u.email, u.name, passwordHash, now)
     for (const m of u.memberships) {
       const membershipId = demoId('mem', `${u.email}:${m.account}`)
       const scope = m.scope?.mode === 'selected'
@@ -234,6 +271,15 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
         push('INSERT OR IGNORE INTO membership_roles (membership_id, role_id) VALUES (?, ?)', membershipId, roleId)
       }
     }
+  }
+  push(
+    "INSERT OR IGNORE INTO api_keys (id, account_id, name, secret_hash, level, role_ids, scope, created_by_id, created_by_email, created_at) VALUES (?, ?, ?, ?, 'admin', '[\"technical\"]', '{\"mode\":\"all\"}', ?, ?, ?)",
+    DEMO_API_KEY.id, demoId('acc', DEMO_API_KEY.account), DEMO_API_KEY.name, createHash('sha256').update(DEMO_API_KEY.secret).digest('hex'),
+    demoId('usr', 'owner@acme.test'), 'owner@acme.test', now,
+  )
+  for (const t of demoTotp) {
+    const userId = demoId('usr', t.email)
+    push('INSERT OR IGNORE INTO totp_factors (user_id, secret, last_used_step, enabled_at) VALUES (?, ?, NULL, ?)', userId, sealDemoKey(t.key, userId), now)
   }
   for (const b of demoBrands) {
     push(

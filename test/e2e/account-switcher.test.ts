@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, myAccounts, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT } from './support.ts'
+import { describe } from 'node:test'
+import { myAccounts, pathOf, screenshot, signIn, story } from './support.ts'
 
 describe('Switching accounts', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('lets Sam, who belongs to two customers, search for the other account and land on its dashboard', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('lets Sam, who belongs to two customers, search for the other account and land on its dashboard', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'sam@freelance.test')
     const accounts = await myAccounts(page)
     assert.deepEqual(accounts.map((a) => a.name).sort(), ['Bluebird Bakery', 'Evergreen Legal'])
@@ -39,12 +30,11 @@ describe('Switching accounts', () => {
 
     await page.waitForURL(`**/a/${other.id}`)
     await page.getByRole('main').getByRole('heading', { level: 1, name: other.name }).waitFor()
-    assert.equal(await page.title(), `Dashboard · ${other.name} · Trellis`)
+    assert.equal(await page.title(), `Dashboard · ${other.name} · Nimbus Cloud`)
 
     // `/` now remembers the account Sam switched to.
     assert.equal((await remembered).status(), 204)
     await page.goto('/')
     await page.waitForURL(`**/a/${other.id}`)
-    await context.close()
   })
 })

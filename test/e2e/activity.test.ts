@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { accountId, BASE_URL, launchBrowser, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { accountId, BASE_URL, pageOverflow, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 /** The events the Activity list shows, as `data-*` facts, newest first. */
 async function events(page: Page): Promise<{ type: string; actor: string; text: string }[]> {
@@ -19,16 +19,8 @@ async function events(page: Page): Promise<{ type: string; actor: string; text: 
 }
 
 describe('The Activity page', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('shows the owner of Acme the service Sarah adds in another browser, live, without a reload', { timeout: STORY_TIMEOUT }, async () => {
-    const owner = await openPage(browser)
+  story('shows the owner of Acme the service Sarah adds in another browser, live, without a reload', async ({ open }) => {
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
     await owner.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click()
@@ -36,7 +28,7 @@ describe('The Activity page', () => {
     const main = owner.page.getByRole('main')
     await main.getByRole('heading', { level: 1, name: 'Activity' }).waitFor()
     await main.getByText('Everything that happens in Acme Hosting and the accounts below it').waitFor()
-    assert.equal(await owner.page.title(), 'Activity · Acme Hosting · Trellis')
+    assert.equal(await owner.page.title(), 'Activity · Acme Hosting · Nimbus Cloud')
     // Live is on, and connected.
     assert.equal(await main.getByRole('button', { name: 'Live' }).getAttribute('aria-pressed'), 'true')
     await main.getByTestId('live-state').getByText('Live — new events appear here').waitFor()
@@ -44,7 +36,7 @@ describe('The Activity page', () => {
     await main.locator('li[data-type="login"][data-actor="owner@acme.test"]').first().waitFor()
 
     // Sarah, in her own browser, adds a managed server through the Services page.
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     await visit(sarah.page, `/a/${acme}/services`)
     await sarah.page.getByRole('main').getByRole('button', { name: 'New service' }).click()
@@ -71,17 +63,15 @@ describe('The Activity page', () => {
     assert.equal(removed.status(), 204)
     await main.locator('li[data-type="service_deleted"]').filter({ hasText: name }).waitFor()
     assert.equal(await row.count(), 1, 'still shown once after more events arrive')
-    await sarah.context.close()
-    await owner.context.close()
   })
 
-  it('narrows the owner’s list to Sarah’s events with the Login filter, in the address', { timeout: STORY_TIMEOUT }, async () => {
+  story('narrows the owner’s list to Sarah’s events with the Login filter, in the address', async ({ open }) => {
     // Sarah signs in, so her events are in the log.
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     await sarah.context.close()
 
-    const { context, page } = await openPage(browser)
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/activity`)
@@ -112,15 +102,14 @@ describe('The Activity page', () => {
     await login.fill('nobody@acme.test')
     await login.press('Enter')
     await main.getByRole('heading', { name: 'No activity matches these filters' }).waitFor()
-    await context.close()
   })
 
-  it('filters by type without JavaScript too: the filters are a plain GET form', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { javaScriptEnabled: false })
+  story('filters by type without JavaScript too: the filters are a plain GET form', async ({ open }) => {
+    const { page } = await open({ javaScriptEnabled: false })
     await page.goto('/login')
     await page.getByLabel('Email').fill('owner@acme.test')
     await page.getByLabel('Password').fill('trellis-demo')
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.waitForURL(/\/a\/[^/]+$/)
     await page.goto(`${pathOf(page)}/activity`)
     const main = page.getByRole('main')
@@ -134,11 +123,10 @@ describe('The Activity page', () => {
     assert.ok(listed.length >= 1)
     assert.ok(listed.every((e) => e.type === 'login'), `only sign-ins (got ${listed.map((e) => e.type).join(', ')})`)
     assert.equal(await main.locator('summary').innerText(), 'Signed in')
-    await context.close()
   })
 
-  it('exports the owner’s activity as CSV with the documented header row', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('exports the owner’s activity as CSV with the documented header row', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/activity`)
@@ -151,11 +139,10 @@ describe('The Activity page', () => {
       'id,time,account_id,type,kind,actor_email,impersonator_email,subject_email,target_kind,target_id,target_label,description,ip,user_agent',
     )
     assert.match(text, /owner@acme\.test signed in/)
-    await context.close()
   })
 
-  it('verifies the log’s integrity and offers no export to Sarah, who may only view', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('verifies the log’s integrity and offers no export to Sarah, who may only view', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'sarah@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/activity`)
@@ -163,12 +150,11 @@ describe('The Activity page', () => {
     await main.getByRole('heading', { level: 1, name: 'Activity' }).waitFor()
     assert.equal(await main.getByRole('button', { name: 'Export' }).count(), 0, 'Customer care has no activity.export')
     await main.getByRole('button', { name: 'Verify integrity' }).click()
-    await main.getByTestId('verification').getByText(/^All [\d,]+ events verify$/).waitFor()
-    await context.close()
+    await main.getByTestId('verification').getByText(/^All [\d,]+ events of this log verify$/).waitFor()
   })
 
-  it('lists Grace’s newest 50 events of Globex and loads older ones on demand, without repeats', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('lists Grace’s newest 50 events of Globex and loads older ones on demand, without repeats', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@globex.test')
     const globex = await accountId(page, 'Globex Partners')
     // A busy log: synthetic events through the local-only dev tools (npm start and the tests turn them on).
@@ -187,21 +173,19 @@ describe('The Activity page', () => {
     // Focus moves to the first event that arrived, so keyboard users carry on from there.
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-event')), ids[50])
     await main.getByRole('img', { name: /^Events per hour, last 24 hours: [\d,]+ actions/ }).waitFor()
-    await context.close()
   })
 
-  it('is not open to Billie, whose role has no activity', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('is not open to Billie, whose role has no activity', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'billie@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     const response = await visit(page, `/a/${acme}/activity`)
     assert.equal(response?.status(), 403)
     await page.getByText('Your role in Acme Hosting does not include Activity.').waitFor()
-    await context.close()
   })
 
-  it('fits a 375 px screen', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+  story('fits a 375 px screen', async ({ open }) => {
+    const { page } = await open({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/activity?views=1`)
@@ -210,6 +194,5 @@ describe('The Activity page', () => {
     await main.getByRole('img', { name: /^Events per hour/ }).waitFor()
     assert.equal(await pageOverflow(page), 0, 'nothing is wider than the screen')
     await screenshot(page, 'activity-375')
-    await context.close()
   })
 })

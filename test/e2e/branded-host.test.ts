@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { BASE_URL, launchBrowser, openPage, pathOf, signIn, STORY_TIMEOUT } from './support.ts'
+import { describe } from 'node:test'
+import { BASE_URL, pathOf, signIn, story } from './support.ts'
 
 // acme.localhost resolves to this machine in Chromium; the same server answers it.
 const ACME_URL = BASE_URL.replace('//localhost', '//acme.localhost')
 
 describe('A branded hostname', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('serves the same portal at acme.localhost, with a first-party session that works on that host only', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { baseURL: ACME_URL })
+  story('serves the same portal at acme.localhost, with a first-party session that works on that host only', async ({ open }) => {
+    const { context, page } = await open({ baseURL: ACME_URL })
     await page.goto('/login')
     assert.equal(new URL(page.url()).host, new URL(ACME_URL).host, 'the browser stays on the branded host')
     await signIn(page, 'owner@acme.test')
@@ -29,7 +20,7 @@ describe('A branded hostname', () => {
     assert.equal(session.httpOnly, true)
 
     // The platform host does not share that session.
-    const other = await openPage(browser)
+    const other = await open()
     await other.page.goto('/')
     assert.equal(pathOf(other.page), '/login')
     await other.context.close()
@@ -40,10 +31,9 @@ describe('A branded hostname', () => {
     assert.equal(status, 204)
     await page.goto('/')
     assert.equal(pathOf(page), '/login', 'signed out on the branded host')
-    await context.close()
   })
 
-  it('sends the security headers on pages: CSP with frame-ancestors none, nosniff, a referrer policy', { timeout: STORY_TIMEOUT }, async () => {
+  story('sends the security headers on pages: CSP with frame-ancestors none, nosniff, a referrer policy', async () => {
     const response = await fetch(`${BASE_URL.replace('localhost', '127.0.0.1')}/login`, { headers: { host: new URL(ACME_URL).host } })
     assert.equal(response.status, 200)
     const csp = response.headers.get('content-security-policy') ?? ''

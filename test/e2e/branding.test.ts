@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { BASE_URL, hydrated, launchBrowser, openPage, screenshot, signIn, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { BASE_URL, hydrated, screenshot, signIn, story, submitLogin, visit } from './support.ts'
 
 // Chromium resolves *.localhost to this machine; the same portal answers every host.
 const hostUrl = (sub: string | null) => (sub ? BASE_URL.replace('//localhost', `//${sub}.localhost`) : BASE_URL)
@@ -37,20 +37,12 @@ const cloudflare = async (path: string, body?: unknown) =>
 const resend = (path: string, body?: unknown) => control(process.env.E2E_RESEND_API!, path, body)
 
 describe('Branded portals', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
   for (const portal of [
     { sub: 'acme', name: 'Acme Hosting', owner: 'owner@acme.test', primary: '#c2410c', accent: '#f59e0b', message: /Acme Hosting customer portal/ },
     { sub: 'globex', name: 'Globex Partners', owner: 'owner@globex.test', primary: '#6d28d9', accent: '#10b981', message: null },
   ]) {
-    it(`${portal.sub}.localhost shows ${portal.name}'s logo and colours on the login page and after signing in`, { timeout: STORY_TIMEOUT }, async () => {
-      const { context, page } = await openPage(browser, { baseURL: hostUrl(portal.sub) })
+    story(`${portal.sub}.localhost shows ${portal.name}'s logo and colours on the login page and after signing in`, async ({ open }) => {
+      const { page } = await open({ baseURL: hostUrl(portal.sub) })
       await visit(page, '/login')
       assert.equal(await page.title(), `Sign in · ${portal.name}`)
       assert.deepEqual(await themeOf(page), { primary: portal.primary, accent: portal.accent })
@@ -72,26 +64,25 @@ describe('Branded portals', () => {
       await sidebar.getByRole('link', { name: `${portal.name} support` }).waitFor()
       assert.match(await page.title(), new RegExp(`· ${portal.name}$`))
       await screenshot(page, `branding-${portal.sub}-dashboard`)
-      await context.close()
     })
   }
 
-  it("localhost shows the platform's own brand", { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story("localhost shows the platform's own brand: its name, never the product's", async ({ open }) => {
+    const { page } = await open()
     await visit(page, '/login')
-    assert.equal(await page.title(), 'Sign in · Trellis')
+    assert.equal(await page.title(), 'Sign in · Nimbus Cloud')
     assert.deepEqual(await themeOf(page), { primary: '#2563eb', accent: '#0ea5e9' })
     assert.equal((await logoOf(page, page.getByRole('main'))).src, '/favicon.svg')
-    assert.equal(await page.getByText('Powered by Trellis').count(), 0)
+    await page.getByRole('main').getByText('Nimbus Cloud').first().waitFor()
+    await page.getByText('Powered by Trellis').waitFor()
     await screenshot(page, 'branding-platform-login')
     await signIn(page, 'admin@nimbus.test')
     assert.deepEqual(await themeOf(page), { primary: '#2563eb', accent: '#0ea5e9' })
     await screenshot(page, 'branding-platform-dashboard')
-    await context.close()
   })
 
-  it("refuses another reseller's owner on acme.localhost and points to their own portal", { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { baseURL: hostUrl('acme') })
+  story("refuses another reseller's owner on acme.localhost and points to their own portal", async ({ open }) => {
+    const { page } = await open({ baseURL: hostUrl('acme') })
     await visit(page, '/login')
     // A wrong password gets the ordinary answer: nothing about portals.
     await submitLogin(page, 'owner@globex.test', 'not-the-password')
@@ -103,12 +94,11 @@ describe('Branded portals', () => {
     assert.equal(await link.getAttribute('href'), hostUrl('globex'))
     assert.equal(new URL(page.url()).pathname, '/login')
     await screenshot(page, 'branding-wrong-portal')
-    await context.close()
   })
 
-  it('renders markup in a brand name as text, and previews colours while editing', { timeout: STORY_TIMEOUT }, async () => {
+  story('renders markup in a brand name as text, and previews colours while editing', async ({ open }) => {
     // Protects against stored XSS through a reseller's brand fields.
-    const { context, page } = await openPage(browser, { baseURL: hostUrl('globex') })
+    const { page } = await open({ baseURL: hostUrl('globex') })
     await visit(page, '/login')
     await signIn(page, 'owner@globex.test')
     await visit(page, `/a/${dashboardAccount(page)}/branding`)
@@ -132,7 +122,7 @@ describe('Branded portals', () => {
     assert.deepEqual(wide, [], 'nothing overflows at 375 px')
     await page.setViewportSize({ width: 1280, height: 800 })
 
-    const other = await openPage(browser, { baseURL: hostUrl('globex') })
+    const other = await open({ baseURL: hostUrl('globex') })
     await visit(other.page, '/login')
     await other.page.getByRole('main').getByText(evil, { exact: true }).waitFor()
     assert.equal(await other.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'no script ran')
@@ -145,11 +135,10 @@ describe('Branded portals', () => {
     await page.getByLabel('Primary colour', { exact: true }).fill('#6d28d9')
     await page.getByRole('button', { name: 'Save brand' }).click()
     await page.getByText('Brand saved').waitFor()
-    await context.close()
   })
 
-  it('shows a logo of the wrong type as an error next to the upload', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { baseURL: hostUrl('acme') })
+  story('shows a logo of the wrong type as an error next to the upload', async ({ open }) => {
+    const { page } = await open({ baseURL: hostUrl('acme') })
     await visit(page, '/login')
     await signIn(page, 'owner@acme.test')
     await visit(page, `/a/${dashboardAccount(page)}/branding`)
@@ -159,11 +148,10 @@ describe('Branded portals', () => {
     await page.getByLabel('Upload a new logo').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: Buffer.alloc(300 * 1024) })
     await page.getByText('the limit is 256 KB').waitFor()
     assert.equal(await page.getByRole('button', { name: 'Upload', exact: true }).isDisabled(), true)
-    await context.close()
   })
 
-  it('adds a domain, shows its TXT record, marks it verified in development and removes it after confirming', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { baseURL: hostUrl('acme') })
+  story('adds a domain, shows its TXT record, marks it verified in development and removes it after confirming', async ({ open }) => {
+    const { page } = await open({ baseURL: hostUrl('acme') })
     await visit(page, '/login')
     await signIn(page, 'owner@acme.test')
     await visit(page, `/a/${dashboardAccount(page)}/branding/domains`)
@@ -218,10 +206,9 @@ describe('Branded portals', () => {
     const zone = (await cloudflare('/_control/hostnames')) as { hostname: string }[]
     assert.equal(zone.filter((h) => h.hostname === 'portal.bluebird-bakery.example').length, 0)
     await hydrated(page)
-    await context.close()
   })
-  it("sends the reseller's mail from its own domain once the provider verifies it", { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story("sends the reseller's mail from its own domain once the provider verifies it", async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     await visit(page, `/a/${dashboardAccount(page)}/branding/email`)
     await page.getByRole('link', { name: 'Email sender' }).waitFor()
@@ -254,6 +241,5 @@ describe('Branded portals', () => {
     await page.getByText('Sending domain removed').waitFor()
     await now.getByText('<no-reply@trellis.invalid>').waitFor()
     await hydrated(page)
-    await context.close()
   })
 })

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { accountId, hydrated, launchBrowser, menuLabels, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { accountId, hydrated, menuLabels, pageOverflow, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 describe('Impersonation', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('lets Acme’s owner act as a customer’s user for a stated reason, under a banner, until Exit; the customer sees who accessed their account', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('lets Acme’s owner act as a customer’s user for a stated reason, under a banner, until Exit; the customer sees who accessed their account', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const reason = `Ticket #${Date.now() % 10000}: checking the bakery's backup settings`
-    const { context, page } = await openPage(browser)
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     const resellerMenu = await menuLabels(page)
@@ -82,7 +73,7 @@ describe('Impersonation', () => {
     await context.close()
 
     // Bea sees who acted on her behalf, and why.
-    const bea = await openPage(browser)
+    const bea = await open()
     await signIn(bea.page, 'owner@bluebird.test')
     await bea.page.getByRole('button', { name: 'User menu for Bea Lawson' }).click()
     await bea.page.getByRole('menuitem', { name: 'Profile' }).click()
@@ -101,6 +92,5 @@ describe('Impersonation', () => {
     await bea.page.getByLabel('Name').fill('Bea Lawson')
     await bea.page.getByRole('button', { name: 'Save name' }).click()
     await bea.page.getByRole('status').getByText('Name saved').waitFor()
-    await bea.context.close()
   })
 })

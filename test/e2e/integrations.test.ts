@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { accountId, launchBrowser, openPage, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { accountId, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 /** The local receiver the e2e runner started (test/helpers/hook-receiver.ts). */
 const RECEIVER = process.env.E2E_HOOK_RECEIVER!
@@ -10,16 +9,8 @@ async function received(box: string) {
 }
 
 describe('Integrations', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('an owner adds a webhook, keeps its secret, sends a test and sees it in the delivery log', { timeout: STORY_TIMEOUT * 2 }, async () => {
-    const { context, page } = await openPage(browser)
+  story('an owner adds a webhook, keeps its secret, sends a test and sees it in the delivery log', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/activity`)
@@ -68,8 +59,8 @@ describe('Integrations', () => {
     await context.close()
   })
 
-  it('is not offered to people without activity.export', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('is not offered to people without activity.export', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'sarah@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/activity`)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { accountId, BASE_URL, launchBrowser, openPage, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { accountId, BASE_URL, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 // *.localhost resolves to this machine in Chromium; the same portal answers every host.
 const hostUrl = (name: string) => BASE_URL.replace('//localhost', `//${name}.localhost`)
@@ -23,23 +23,15 @@ async function acmeHostname(page: Page, acme: string) {
 }
 
 describe('An invitation opened on another reseller’s portal', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('sends the person to the inviting reseller’s portal, never letting them sign up under the other brand', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('sends the person to the inviting reseller’s portal, never letting them sign up under the other brand', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     // Protects against Globex's portal (its brand, its page) collecting a password for an account in Acme's tree.
-    const owner = await openPage(browser)
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
     const invitePath = await inviteToAcme(owner.page, acme, `guest.${Date.now()}@example.test`)
 
     // The person opens the link on Globex's portal (a forwarded or rewritten link).
-    const person = await openPage(browser)
+    const person = await open()
     const response = await visit(person.page, `${hostUrl('globex')}${invitePath}`)
     const landed = new URL(person.page.url())
     assert.equal(landed.host, new URL(hostUrl('acme')).host, 'redirected to Acme’s own portal')
@@ -48,12 +40,10 @@ describe('An invitation opened on another reseller’s portal', () => {
     await person.page.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
     assert.equal(await person.page.getByText('Globex Partners').count(), 0, 'nothing of Globex’s brand is shown')
     await screenshot(person.page, 'invitation-foreign-portal-redirected')
-    await person.context.close()
-    await owner.context.close()
   })
 
-  it('sends the person to the platform host when the inviting reseller has no verified hostname', { timeout: STORY_TIMEOUT * 2 }, async () => {
-    const owner = await openPage(browser)
+  story('sends the person to the platform host when the inviting reseller has no verified hostname', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
     const invitePath = await inviteToAcme(owner.page, acme, `plain.${Date.now()}@example.test`)
@@ -62,21 +52,19 @@ describe('An invitation opened on another reseller’s portal', () => {
     const headers = { origin: BASE_URL }
     assert.equal((await owner.page.request.delete(`/api/v1/accounts/${acme}/hostnames/${seeded.id}`, { headers })).status(), 204)
     try {
-      const person = await openPage(browser)
+      const person = await open()
       await visit(person.page, `${hostUrl('globex')}${invitePath}`)
       const landed = new URL(person.page.url())
       assert.equal(landed.host, new URL(BASE_URL).host, 'redirected to the platform host')
       assert.equal(landed.pathname, invitePath)
       await person.page.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
       await screenshot(person.page, 'invitation-foreign-portal-platform')
-      await person.context.close()
     } finally {
       // Give Acme its portal back for the other stories (the local dev switch verifies it again).
       const added = await owner.page.request.post(`/api/v1/accounts/${acme}/hostnames`, { data: { hostname: 'acme.localhost' }, headers })
       const { hostname } = (await added.json()) as { hostname: { id: string } }
       await owner.page.request.post(`/api/v1/accounts/${acme}/hostnames/${hostname.id}/dev-verify`, { headers })
       assert.equal((await acmeHostname(owner.page, acme))?.status, 'verified')
-      await owner.context.close()
     }
   })
 })

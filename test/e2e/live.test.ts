@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { accountId, BASE_URL, launchBrowser, openPage, pageOverflow, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { accountId, BASE_URL, pageOverflow, screenshot, signIn, story, visit } from './support.ts'
 
 /** Console errors and uncaught exceptions of a page, collected as they happen. */
 function consoleErrors(page: Page) {
@@ -35,21 +35,13 @@ async function presenceOf(page: Page, email: string) {
 }
 
 describe('Live pages', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('show the owner and Sarah of Acme each other in the top bar, with the page each is on', { timeout: STORY_TIMEOUT }, async () => {
-    const owner = await openPage(browser)
+  story('show the owner and Sarah of Acme each other in the top bar, with the page each is on', async ({ open }) => {
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
     await visit(owner.page, `/a/${acme}/services`)
 
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     await visit(sarah.page, `/a/${acme}/staff`)
 
@@ -82,14 +74,13 @@ describe('Live pages', () => {
     // When Sarah leaves, she is gone from the owner's top bar.
     await sarah.context.close()
     await owner.page.getByTestId('presence').waitFor({ state: 'detached' })
-    await owner.context.close()
   })
 
-  it('show a count instead of faces on a 375 px screen', { timeout: STORY_TIMEOUT }, async () => {
-    const owner = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+  story('show a count instead of faces on a 375 px screen', async ({ open }) => {
+    const owner = await open({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     await visit(sarah.page, `/a/${acme}/roles`)
     const trigger = owner.page.getByTestId('presence')
@@ -98,13 +89,11 @@ describe('Live pages', () => {
     assert.equal(await pageOverflow(owner.page), 0)
     const seen = await presenceOf(owner.page, 'sarah@acme.test')
     await seen.getByText('Roles', { exact: true }).waitFor()
-    await sarah.context.close()
-    await owner.context.close()
   })
 
-  it('refresh the owner’s Staff table when Sarah changes or removes a member elsewhere, and say it was her', { timeout: STORY_TIMEOUT }, async () => {
+  story('refresh the owner’s Staff table when Sarah changes or removes a member elsewhere, and say it was her', async ({ open }) => {
     // Kai joins Acme the only way there is: Sarah invites him and he accepts the emailed link (through the API here).
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     const acme = await accountId(sarah.page, 'Acme Hosting')
     const email = `kai.${Date.now()}@acme.test`
@@ -116,7 +105,7 @@ describe('Live pages', () => {
     const outbox = (await (await sarah.page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
     const token = outbox.items.find((m) => m.to === email)?.text.match(/\/invite\/([^\s/]+)/)?.[1]
     assert.ok(token, `an invitation email to ${email} with a link`)
-    const kai = await openPage(browser)
+    const kai = await open()
     const accepted = await kai.page.request.post(`/api/v1/invitations/${token}/accept`, {
       headers: { origin: BASE_URL },
       data: { name: 'Kai Live', password: 'plum-orchard-lantern-42' },
@@ -127,7 +116,7 @@ describe('Live pages', () => {
     const memberId = members.items.find((m) => m.user.email === email)?.id
     assert.ok(memberId, 'Kai is a member')
 
-    const owner = await openPage(browser)
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     await visit(owner.page, `/a/${acme}/staff`)
     const main = owner.page.getByRole('main')
@@ -149,19 +138,17 @@ describe('Live pages', () => {
     assert.equal(removed.status(), 204)
     await row.waitFor({ state: 'detached' })
     await owner.page.getByRole('status').getByText(`sarah@acme.test removed ${email} from the staff`).waitFor()
-    await sarah.context.close()
-    await owner.context.close()
   })
 
-  it('stop updating Tom’s page when his session is signed out elsewhere, and say so with a way to sign in again', { timeout: STORY_TIMEOUT }, async () => {
-    const tom = await openPage(browser)
+  story('stop updating Tom’s page when his session is signed out elsewhere, and say so with a way to sign in again', async ({ open }) => {
+    const tom = await open()
     const errors = consoleErrors(tom.page)
     await signIn(tom.page, 'tom@acme.test')
     const acme = await accountId(tom.page, 'Acme Hosting')
     await visit(tom.page, `/a/${acme}/services`)
     await tom.page.getByRole('main').getByRole('heading', { level: 1, name: 'Services' }).waitFor()
     // Connected: the owner sees Tom online.
-    const owner = await openPage(browser)
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     await visit(owner.page, `/a/${acme}`)
     await owner.page.getByRole('button', { name: /online: .*Tom Becker/ }).waitFor()
@@ -178,12 +165,10 @@ describe('Live pages', () => {
     // Tom is no longer online on the owner's side.
     await offline(owner.page, 'Tom Becker')
     assert.deepEqual(errors, [], 'no console errors')
-    await tom.context.close()
-    await owner.context.close()
   })
 
-  it('follow a member’s new rights at once, and tell them when they are removed', { timeout: STORY_TIMEOUT }, async () => {
-    const owner = await openPage(browser)
+  story('follow a member’s new rights at once, and tell them when they are removed', async ({ open }) => {
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
     await visit(owner.page, `/a/${acme}`)
@@ -198,14 +183,14 @@ describe('Live pages', () => {
     const outbox = (await (await owner.page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
     const token = outbox.items.find((m) => m.to === email)?.text.match(/\/invite\/([^\s/?#]+)/)?.[1]
     assert.ok(token, `an invitation email to ${email}`)
-    const link = await openPage(browser)
+    const link = await open()
     const accepted = await link.page.request.post(`/api/v1/invitations/${token}/accept`, { headers: { origin: BASE_URL }, data: { name: 'Robin Live', password } })
     assert.equal(accepted.status(), 201)
     await link.context.close()
     const members = (await (await owner.page.request.get(`/api/v1/accounts/${acme}/members`)).json()) as { items: { id: string; user: { email: string } }[] }
     const memberId = members.items.find((m) => m.user.email === email)?.id ?? ''
 
-    const robin = await openPage(browser)
+    const robin = await open()
     const errors = consoleErrors(robin.page)
     await signIn(robin.page, email, password)
     await visit(robin.page, `/a/${acme}`)
@@ -231,7 +216,5 @@ describe('Live pages', () => {
     await screenshot(robin.page, 'live-access-ended')
     await offline(owner.page, 'Robin Live')
     assert.deepEqual(errors, [], 'no console errors')
-    await robin.context.close()
-    await owner.context.close()
   })
 })

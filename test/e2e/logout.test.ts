@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { accountId, hydrated, launchBrowser, openPage, pathOf, screenshot, signIn, STORY_TIMEOUT, visit } from './support.ts'
+import { describe } from 'node:test'
+import { accountId, hydrated, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 describe('Logging out', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('returns to the login page, and the old session cookie no longer opens the account', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('returns to the login page, and the old session cookie no longer opens the account', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'sarah@acme.test')
     const dashboard = pathOf(page)
     const oldSession = (await context.cookies()).find((c) => c.name === 'trellis_session')
@@ -28,18 +19,16 @@ describe('Logging out', () => {
     assert.equal(pathOf(page), '/login', 'this browser is signed out')
 
     // Guards against sessions surviving logout: replaying the old cookie is refused too.
-    const { context: replay, page: replayPage } = await openPage(browser)
+    const { context: replay, page: replayPage } = await open()
     await replay.addCookies([{ ...oldSession }])
     await replayPage.goto(dashboard)
     assert.equal(pathOf(replayPage), '/login', 'the old session is dead on the server')
     assert.equal(new URL(replayPage.url()).searchParams.get('next'), dashboard, 'signing in again returns to the page')
-    await replay.close()
-    await context.close()
   })
 
-  it('does not bring back a private page with Back after logging out', { timeout: STORY_TIMEOUT }, async () => {
+  story('does not bring back a private page with Back after logging out', async ({ open }) => {
     // Protects against the next person at a shared computer pressing Back and reading names and emails from the cache.
-    const { context, page } = await openPage(browser)
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     const staff = await visit(page, `/a/${acme}/staff`)
@@ -63,6 +52,5 @@ describe('Logging out', () => {
     assert.equal(await page.getByText('Billie Novak').count(), 0, 'no name of the staff page is shown')
     assert.ok(signedOut, `Back leads to the login page (at ${pathOf(page)})`)
     await screenshot(page, 'logout-back')
-    await context.close()
   })
 })

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { accountId, visit, launchBrowser, openPage, screenshot, signIn, STORY_TIMEOUT } from './support.ts'
+import { describe } from 'node:test'
+import { accountId, screenshot, signIn, story, visit } from './support.ts'
 
 describe('The Roles page', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('lets the owner of Acme create a custom role in the editor, see it with no members, and delete it', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('lets the owner of Acme create a custom role in the editor, see it with no members, and delete it', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Roles' }).click()
@@ -51,11 +42,10 @@ describe('The Roles page', () => {
     await confirm.getByText('No member holds this role.').waitFor()
     await confirm.getByRole('button', { name: 'Delete role' }).click()
     await row.waitFor({ state: 'detached' })
-    await context.close()
   })
 
-  it('opens a built-in role read-only', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('opens a built-in role read-only', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'sarah@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/roles/technical`)
@@ -73,6 +63,5 @@ describe('The Roles page', () => {
     const billing = main.getByRole('group', { name: 'Billing' }).getByRole('checkbox', { name: 'View' })
     assert.equal(await billing.isDisabled(), true)
     assert.match((await billing.locator('xpath=..').getAttribute('title')) ?? '', /You do not hold Billing: view/)
-    await context.close()
   })
 })

@@ -2,7 +2,7 @@
 // build the web app, serve web + API with a fresh demo database on :8788,
 // run test/e2e/*.test.ts with Node's test runner, stop the portal, exit with the tests' code.
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -110,6 +110,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   })
 }
 
+// Failure screenshots describe this run only (test/e2e/support.ts writes them).
+rmSync(path.join(root, 'test', 'e2e', 'artifacts', 'failed'), { recursive: true, force: true })
 step('running the browser tests')
 let code = 1
 try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { accountId, hydrated, visit, launchBrowser, menuLabels, openPage, pageOverflow, pathOf, screenshot, signIn, STORY_TIMEOUT } from './support.ts'
+import { describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { accountId, hydrated, menuLabels, pageOverflow, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 /** The service names the services table shows, in order. */
 async function serviceNames(page: Page): Promise<string[]> {
@@ -9,16 +9,8 @@ async function serviceNames(page: Page): Promise<string[]> {
 }
 
 describe('The Services pages', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('show Tom, a Technical user scoped to “managed”, only his sections and only the managed services', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('show Tom, a Technical user scoped to “managed”, only his sections and only the managed services', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'tom@acme.test')
     assert.deepEqual(await menuLabels(page), ['Dashboard', 'Services', 'Support'])
 
@@ -37,11 +29,10 @@ describe('The Services pages', () => {
     assert.equal(await main.getByRole('button', { name: 'New service' }).count(), manage ? 1 : 0)
     assert.equal(await page.getByRole('link', { name: 'Staff' }).count(), 0)
     assert.equal(await page.getByRole('link', { name: 'Roles' }).count(), 0)
-    await context.close()
   })
 
-  it('filter the owner’s list through the address, so a filtered list can be shared', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('filter the owner’s list through the address, so a filtered list can be shared', async ({ open }) => {
+    const { context, page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/services`)
@@ -71,15 +62,14 @@ describe('The Services pages', () => {
     await main.getByRole('link', { name: 'Clear filters' }).last().click()
     await page.waitForURL(`**/a/${acme}/services`)
     await page.waitForFunction((n) => document.querySelectorAll('main table a[data-row]').length === n, all.length)
-    await context.close()
   })
 
-  it('filter without JavaScript too: the filters are a plain GET form', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { javaScriptEnabled: false })
+  story('filter without JavaScript too: the filters are a plain GET form', async ({ open }) => {
+    const { page } = await open({ javaScriptEnabled: false })
     await page.goto('/login')
     await page.getByLabel('Email').fill('owner@acme.test')
     await page.getByLabel('Password').fill('trellis-demo')
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.waitForURL(/\/a\/[^/]+$/)
     await page.goto(`${pathOf(page)}/services`)
     await page.getByLabel('Type').selectOption('mailbox')
@@ -88,11 +78,10 @@ describe('The Services pages', () => {
     const names = await serviceNames(page)
     assert.equal(names.length, 3)
     assert.ok(names.every((n) => n.startsWith('hello@')), `only mailboxes (got ${names.join(', ')})`)
-    await context.close()
   })
 
-  it('let the owner create a service in a dialog, then edit, rename and delete it', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('let the owner create a service in a dialog, then edit, rename and delete it', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/services`)
@@ -146,12 +135,11 @@ describe('The Services pages', () => {
     await page.waitForURL(`**/a/${acme}/services`)
     await page.getByRole('status').getByText(`${name}-b deleted`).waitFor()
     assert.equal(await main.getByRole('link', { name: `${name}-b` }).count(), 0)
-    await context.close()
   })
 
-  it('ask Bluebird’s consent before Acme’s Sarah may restart its backup server', { timeout: STORY_TIMEOUT }, async () => {
+  story('ask Bluebird’s consent before Acme’s Sarah may restart its backup server', async ({ open }) => {
     // Bea, Bluebird's owner, finds the server in her own list.
-    const bea = await openPage(browser)
+    const bea = await open()
     await signIn(bea.page, 'owner@bluebird.test')
     const bluebird = await accountId(bea.page, 'Bluebird Bakery')
     await visit(bea.page, `/a/${bluebird}/services`)
@@ -160,7 +148,7 @@ describe('The Services pages', () => {
     const servicePath = pathOf(bea.page)
 
     // Sarah (Acme admin, Technical) sees it, but may not operate it.
-    const sarah = await openPage(browser)
+    const sarah = await open()
     await signIn(sarah.page, 'sarah@acme.test')
     await visit(sarah.page, servicePath)
     const main = sarah.page.getByRole('main')
@@ -175,7 +163,8 @@ describe('The Services pages', () => {
     assert.equal(await toggle.getAttribute('aria-checked'), 'false')
     await toggle.click()
     await bea.page.getByRole('status').getByText('Partner access turned on').waitFor()
-    assert.equal(await toggle.getAttribute('aria-checked'), 'true', 'the switch shows the saved state')
+    // The switch follows the saved state once the page's data is refreshed (the toast may come first).
+    await bea.page.getByRole('switch', { name: 'Let Acme Hosting operate this service', checked: true }).waitFor()
 
     // Sarah reloads: the notice is gone and she can restart, after confirming.
     await sarah.page.reload()
@@ -195,12 +184,11 @@ describe('The Services pages', () => {
     // Bea withdraws the access again.
     await toggle.click()
     await bea.page.getByRole('status').getByText('Partner access turned off').waitFor()
-    assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'the switch shows the saved state')
-    await bea.context.close()
+    await bea.page.getByRole('switch', { name: 'Let Acme Hosting operate this service', checked: false }).waitFor()
   })
 
-  it('fit a 375 px screen as cards', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+  story('fit a 375 px screen as cards', async ({ open }) => {
+    const { page } = await open({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/services`)
@@ -213,6 +201,5 @@ describe('The Services pages', () => {
     await main.getByRole('heading', { level: 1, name: 'bluebird-backup-01' }).waitFor()
     assert.equal(await pageOverflow(page), 0, 'the detail page fits too')
     await screenshot(page, 'service-detail-375')
-    await context.close()
   })
 })

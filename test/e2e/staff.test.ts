@@ -1,33 +1,23 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
+import { describe } from 'node:test'
 import {
   acceptAsNewPerson,
   accountId,
   followEmailLink,
   hydrated,
-  launchBrowser,
   menuLabels,
-  openPage,
   pageOverflow,
   pathOf,
   screenshot,
   signIn,
+  story,
   STORY_TIMEOUT,
   visit,
 } from './support.ts'
 
 describe('The Staff page', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('is not in Billie’s menu, and opening it directly shows a finished “no access” page', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('is not in Billie’s menu, and opening it directly shows a finished “no access” page', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'billie@acme.test')
     const labels = await menuLabels(page)
     assert.ok(labels.includes('Billing'), `Billie sees Billing (got ${labels.join(', ')})`)
@@ -42,11 +32,10 @@ describe('The Staff page', () => {
     assert.deepEqual(await menuLabels(page), labels)
     await page.getByRole('link', { name: 'Back to the dashboard' }).click()
     await page.waitForURL(`**/a/${acme}`)
-    await context.close()
   })
 
-  it('lets the owner of Acme invite a Technical user with a tagged scope; the invitation waits until Jo accepts, and Jo is removed after confirming', { timeout: STORY_TIMEOUT * 2 }, async () => {
-    const { context, page } = await openPage(browser)
+  story('lets the owner of Acme invite a Technical user with a tagged scope; the invitation waits until Jo accepts, and Jo is removed after confirming', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Staff' }).click()
@@ -54,7 +43,7 @@ describe('The Staff page', () => {
     const main = page.getByRole('main')
     await main.getByRole('heading', { level: 1, name: 'Staff' }).waitFor()
     await main.getByText('2 of 3').waitFor()
-    assert.equal(await page.title(), 'Staff · Acme Hosting · Trellis')
+    assert.equal(await page.title(), 'Staff · Acme Hosting · Nimbus Cloud')
 
     // The owner's own row: a "You" marker and only their own notifications to choose; the others have a full menu.
     const ownRow = main.locator('tr[data-member="owner@acme.test"]')
@@ -94,7 +83,7 @@ describe('The Staff page', () => {
     await screenshot(page, 'staff')
 
     // Jo follows the emailed link and creates a login with a password of Jo's own.
-    const jo = await openPage(browser)
+    const jo = await open()
     const invite = await followEmailLink(jo.context, jo.page, email, /Accept the invitation/)
     await invite.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
     await acceptAsNewPerson(invite, 'Jo Park', 'plum-orchard-lantern-42')
@@ -116,11 +105,10 @@ describe('The Staff page', () => {
     await confirm.waitFor({ state: 'hidden' })
     await row.waitFor({ state: 'detached' })
     await page.getByRole('status').getByText('Jo Park removed from Acme Hosting').waitFor()
-    await context.close()
   })
 
-  it('shows the API’s refusal under the field it names', { timeout: STORY_TIMEOUT }, async () => {
-    const { context, page } = await openPage(browser)
+  story('shows the API’s refusal under the field it names', async ({ open }) => {
+    const { page } = await open()
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
     await visit(page, `/a/${acme}/staff`)
@@ -141,14 +129,13 @@ describe('The Staff page', () => {
     assert.ok(await dialog.getByRole('button', { name: 'Send invitation' }).isEnabled(), 'the form can be sent again')
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
-    await context.close()
   })
 
-  it('lets Acme’s owner add Rosa by invitation: Rosa accepts from the emailed link, signs in with her own password and sees exactly the menu of the roles chosen', { timeout: STORY_TIMEOUT * 2 }, async () => {
+  story('lets Acme’s owner add Rosa by invitation: Rosa accepts from the emailed link, signs in with her own password and sees exactly the menu of the roles chosen', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const stamp = Date.now()
     const email = `rosa.${stamp}@acme.test`
     const password = 'quiet-meadow-lantern-63'
-    const owner = await openPage(browser)
+    const owner = await open()
     await signIn(owner.page, 'owner@acme.test')
     const acme = await accountId(owner.page, 'Acme Hosting')
     await visit(owner.page, `/a/${acme}/staff`)
@@ -180,7 +167,7 @@ describe('The Staff page', () => {
     await dialog.waitFor({ state: 'hidden' })
 
     // Rosa, in her own browser, opens the email and creates her login.
-    const rosa = await openPage(browser)
+    const rosa = await open()
     const invite = await followEmailLink(rosa.context, rosa.page, email, /Accept the invitation/)
     await invite.getByRole('heading', { level: 1, name: 'Join Acme Hosting' }).waitFor()
     assert.equal((await invite.getByTestId('invited-email').innerText()).trim(), email)
@@ -198,7 +185,7 @@ describe('The Staff page', () => {
     await rosa.context.close()
 
     // Later, anywhere: she signs in with the password she chose and gets the same menu.
-    const later = await openPage(browser)
+    const later = await open()
     await signIn(later.page, email, password)
     assert.equal(pathOf(later.page), `/a/${acme}`)
     assert.deepEqual(await menuLabels(later.page), expected)
@@ -215,6 +202,5 @@ describe('The Staff page', () => {
     await row.waitFor()
     assert.match(await row.innerText(), /Rosa Vidal[\s\S]*User[\s\S]*Technical[\s\S]*Visitation[\s\S]*All services/)
     assert.equal(await pending.count(), 0)
-    await owner.context.close()
   })
 })

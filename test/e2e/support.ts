@@ -1,22 +1,106 @@
-// Shared helpers of the browser tests: one Chromium per test file, a fresh
-// context per story, signing in through the real login page, screenshots.
+/**
+ * Browser stories: one user story is one `story()`, read top to bottom.
+ *
+ *   import assert from 'node:assert/strict'
+ *   import { describe } from 'node:test'
+ *   import { screenshot, signIn, story, STORY_TIMEOUT } from './support.ts'
+ *
+ *   describe('The Roles page', () => {
+ *     story('lets the owner of Acme create a role', async ({ open }) => {
+ *       const { page } = await open()                  // a fresh browser context (own cookies) and a page
+ *       await signIn(page, 'owner@acme.test')
+ *       await screenshot(page, 'roles')                // a named step: test/e2e/artifacts/roles.png
+ *       const sarah = await open({ viewport: { width: 375, height: 812 } })   // someone else, elsewhere
+ *       …
+ *     })
+ *     story('a longer one', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => { … })
+ *   })
+ *
+ * What `story()` does, so stories do not:
+ * - one headless Debian Chromium per test file, launched at the first `open()`, closed after the
+ *   file's last story;
+ * - every context the story opened is closed when it ends, passed or failed (close one earlier only
+ *   when that is part of the story: someone leaves, a browser is thrown away);
+ * - the story fails after STORY_TIMEOUT (or its own `timeout`), each wait on a page after STEP_TIMEOUT;
+ * - when it fails, every page still open is saved to test/e2e/artifacts/failed/<story>-<n>.png first.
+ *
+ * The other exports are the steps a person takes (`signIn`, `visit`, `followEmailLink`…) and what
+ * stories check often (`menuLabels`, `pageOverflow`…).
+ */
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { after, it } from 'node:test'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://localhost:8788'
 export const PASSWORD = 'trellis-demo'
-export const ARTIFACTS = path.join(import.meta.dirname, 'artifacts')
+const ARTIFACTS = path.join(import.meta.dirname, 'artifacts')
+const FAILED = path.join(ARTIFACTS, 'failed')
 
 /** Upper bound for one user story, so a stuck page fails the test instead of hanging the run. */
 export const STORY_TIMEOUT = 60_000
 /** Upper bound for one wait on the page (an element, a navigation). */
 const STEP_TIMEOUT = 15_000
+/** Upper bound for the failure screenshots and closing the contexts after a story. */
+const TEARDOWN_TIMEOUT = 20_000
 
-mkdirSync(ARTIFACTS, { recursive: true })
+mkdirSync(FAILED, { recursive: true })
+
+/** What a story's body is given. */
+export interface Story {
+  /** A new browser context (own cookies; 1280×800 on the portal unless `options` say otherwise) and a page in it. */
+  open(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }>
+}
+
+type StoryBody = (story: Story) => Promise<void>
+
+/** One user story: a test with its own browser contexts, a time limit, failure screenshots and teardown. */
+export function story(name: string, body: StoryBody): void
+export function story(name: string, options: { timeout?: number }, body: StoryBody): void
+export function story(name: string, optionsOrBody: { timeout?: number } | StoryBody, maybeBody?: StoryBody): void {
+  const [options, body] = typeof optionsOrBody === 'function' ? [{}, optionsOrBody] : [optionsOrBody, maybeBody!]
+  const timeout = options.timeout ?? STORY_TIMEOUT
+  it(name, { timeout: timeout + 2 * TEARDOWN_TIMEOUT }, async (t) => {
+    const contexts: BrowserContext[] = []
+    const open: Story['open'] = async (contextOptions = {}) => {
+      const context = await newContext(await sharedBrowser(), contextOptions)
+      contexts.push(context)
+      return { context, page: await context.newPage() }
+    }
+    let timer: NodeJS.Timeout | undefined
+    const outOfTime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the story did not finish within ${timeout / 1000} s`)), timeout)
+    })
+    consoleErrors.splice(0)
+    try {
+      // The race ends a stuck story on time; closing its contexts below ends whatever it still waits for.
+      await Promise.race([body({ open }), outOfTime])
+      // Every story: no console errors on any page it opened.
+      const errors = consoleErrors.splice(0)
+      if (errors.length) throw new Error(`the browser console logged ${errors.length} error(s):\n${errors.join('\n')}`)
+    } catch (error) {
+      for (const shot of await failureScreenshots(name, contexts)) t.diagnostic(`screenshot: ${path.relative(process.cwd(), shot)}`)
+      throw error
+    } finally {
+      clearTimeout(timer)
+      await bounded(Promise.allSettled(contexts.map((context) => context.close())))
+    }
+  })
+}
+
+let browser: Promise<Browser> | undefined
+/** The file's Chromium, launched on first use. */
+function sharedBrowser(): Promise<Browser> {
+  browser ??= launchBrowser()
+  return browser
+}
+// At the top level of node:test, `after` runs once the file's last test has finished.
+after(async () => {
+  if (browser) await bounded(browser.then((b) => b.close()))
+})
 
 /** Headless Debian Chromium (never a downloaded browser). */
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -33,23 +117,68 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A new browser context (own cookies) on the portal, with bounded waits. */
-export async function openPage(
-  browser: Browser,
-  options: BrowserContextOptions = {},
-): Promise<{ context: BrowserContext; page: Page }> {
+async function newContext(browser: Browser, options: BrowserContextOptions): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width: 1280, height: 800 }, ...options })
   context.setDefaultTimeout(STEP_TIMEOUT)
   context.setDefaultNavigationTimeout(STEP_TIMEOUT * 2)
-  const page = await context.newPage()
-  return { context, page }
+  context.on('page', watchConsole)
+  return context
 }
+
+/** Save every open page of a failed story; returns the files written (a page that cannot be drawn is skipped). */
+async function failureScreenshots(name: string, contexts: BrowserContext[]): Promise<string[]> {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80)
+  const pages = contexts.flatMap((context) => context.pages()).filter((page) => !page.isClosed())
+  const written = await Promise.all(
+    pages.map(async (page, i) => {
+      const file = path.join(FAILED, `${slug}-${i + 1}.png`)
+      return page.screenshot({ path: file, fullPage: true, timeout: 5_000 }).then(
+        () => file,
+        () => null,
+      )
+    }),
+  )
+  return written.filter((file) => file !== null)
+}
+
+/** Wait for teardown work at most TEARDOWN_TIMEOUT, so a hung browser cannot hold the run. */
+function bounded(work: Promise<unknown>): Promise<unknown> {
+  return Promise.race([work, new Promise((resolve) => setTimeout(resolve, TEARDOWN_TIMEOUT).unref())])
+}
+
+/** What watched pages logged as errors since the last story ended. */
+const consoleErrors: string[] = []
+
+/**
+ * Collect the page's console errors and uncaught exceptions (every page of
+ * every story's contexts); the story then fails if there were any. A document answering 4xx on
+ * purpose (a not-found page) is not an error of the page.
+ */
+function watchConsole(page: Page) {
+  const documents = new Set<string>()
+  page.on('response', (response) => {
+    if (response.request().resourceType() === 'document') documents.add(response.url())
+  })
+  page.on('console', (message) => {
+    // Form controls given a value they cannot show (an empty colour input) only warn; they count too.
+    if (message.type() === 'warning' && message.text().includes('does not conform to the required format')) {
+      consoleErrors.push(`${page.url()}: ${message.text()}`)
+      return
+    }
+    if (message.type() !== 'error') return
+    if (message.text().startsWith('Failed to load resource') && documents.has(message.location().url)) return
+    consoleErrors.push(`${page.url()}: ${message.text()}${message.location().url ? ` (${message.location().url})` : ''}`)
+  })
+  page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: uncaught ${error.message}`))
+}
+
 
 /** Fill in and submit the login form, as a person would. Does not wait for the outcome. */
 export async function submitLogin(page: Page, email: string, password: string) {
   if (!new URL(page.url()).pathname.startsWith('/login')) await page.goto('/login')
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
 }
 
 /** Sign in through the login page and wait for the account's dashboard. */

@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, myAccounts, openPage, screenshot, signIn, STORY_TIMEOUT } from './support.ts'
+import { describe } from 'node:test'
+import { myAccounts, screenshot, signIn, story } from './support.ts'
 
 describe('Another tenant’s account', () => {
-  let browser: Browser
-  before(async () => {
-    browser = await launchBrowser()
-  })
-  after(async () => {
-    await browser?.close()
-  })
-
-  it('is “not found” for a member of Acme who opens Globex’s address', { timeout: STORY_TIMEOUT }, async () => {
+  story('is “not found” for a member of Acme who opens Globex’s address', async ({ open }) => {
     // Guards against cross-tenant access: a sibling reseller's id must look like no account at all.
-    const globex = await openPage(browser)
+    const globex = await open()
     await signIn(globex.page, 'owner@globex.test')
     const globexId = (await myAccounts(globex.page)).find((a) => a.name === 'Globex Partners')?.id
     assert.ok(globexId, 'Globex Partners has an id')
     await globex.context.close()
 
-    const { context, page } = await openPage(browser)
+    const { page } = await open()
     await signIn(page, 'tom@acme.test')
     const response = await page.goto(`/a/${globexId}`)
     assert.equal(response?.status(), 404)
@@ -30,6 +21,5 @@ describe('Another tenant’s account', () => {
 
     await page.getByRole('link', { name: 'Go to my accounts' }).click()
     await page.getByRole('main').getByRole('heading', { level: 1, name: 'Acme Hosting' }).waitFor()
-    await context.close()
   })
 })

@@ -1,4 +1,8 @@
 import { env, SELF } from 'cloudflare:test'
+import { ZodType } from 'zod'
+import type { components, operations } from '../../web/src/lib/api/openapi.ts'
+import { api as app } from '../../worker/src/index.ts'
+import { Problem } from '../../worker/src/routes/schemas.ts'
 
 export const ORIGIN = 'http://localhost'
 export const DEMO_PASSWORD = 'trellis-demo'
@@ -45,10 +49,64 @@ export async function accountId(name: string): Promise<string> {
   return row.id
 }
 
-/** Assert-friendly parse of a problem+json answer. */
-export async function problem(res: Response) {
+/** Assert-friendly parse of a problem+json answer, checked against the API's Problem schema. */
+export async function problem(res: Response): Promise<components['schemas']['Problem']> {
   expectProblemType(res)
-  return (await res.json()) as { status: number; code: string; detail: string; title: string; type: string; errors?: { field: string; message: string }[] }
+  return matching(res, Problem, await res.text(), 'a problem')
+}
+
+type Operation = keyof operations
+type Answers<O extends Operation> = operations[O]['responses']
+/** The statuses of an operation that answer JSON. */
+type JsonStatus<O extends Operation> = {
+  [S in keyof Answers<O>]: Answers<O>[S] extends { content: { 'application/json': unknown } } ? S : never
+}[keyof Answers<O>]
+/** The JSON body an operation answers with a status. */
+type JsonAnswer<O extends Operation, S> = S extends keyof Answers<O> ? (Answers<O>[S] extends { content: { 'application/json': infer T } } ? T : never) : never
+type Success<O extends Operation> = Extract<JsonStatus<O>, 200 | 201 | 202>
+
+/**
+ * The successful JSON answer of operation `op` (its operationId), checked against the zod schema
+ * the API declares for that status. Fails, with the body, on any other status or a body that does
+ * not match. The body is returned as sent (nothing stripped), typed from the API's contract.
+ */
+export async function jsonOf<O extends Operation>(res: Response, op: O): Promise<JsonAnswer<O, Success<O>>> {
+  const text = await res.text()
+  if (res.status < 200 || res.status > 299) throw new Error(`expected a successful answer of ${op}, got ${res.status}: ${text}`)
+  return matching(res, responseSchema(op, res.status), text, `the ${res.status} answer of ${op}`)
+}
+
+/** `jsonOf()` after checking the status: `expectJson(res, 201, 'createRole')`. */
+export async function expectJson<O extends Operation, S extends JsonStatus<O>>(res: Response, status: S, op: O): Promise<JsonAnswer<O, S>> {
+  const text = await res.text()
+  if (res.status !== status) throw new Error(`expected ${op} to answer ${String(status)}, got ${res.status}: ${text}`)
+  return matching(res, responseSchema(op, res.status), text, `the ${res.status} answer of ${op}`)
+}
+
+/** Parse `text` as JSON and check it against `schema`; returns the JSON as sent. */
+function matching<T>(res: Response, schema: ZodType, text: string, what: string): T {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new Error(`${what} is not JSON (${res.status}): ${text}`)
+  }
+  const checked = schema.safeParse(json)
+  if (!checked.success) throw new Error(`${what} does not match its schema: ${checked.error.message}\n${text}`)
+  // The schema has vouched for the shape; tests see the body unstripped.
+  return json as T
+}
+
+type RouteDefinition = { type: string; route?: { operationId?: string; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } }
+
+/** The zod schema the API declares for operation `op`'s JSON answer with `status`. */
+function responseSchema(op: string, status: number): ZodType {
+  const definitions = app.openAPIRegistry.definitions as RouteDefinition[]
+  const route = definitions.find((d) => d.type === 'route' && d.route?.operationId === op)?.route
+  if (!route) throw new Error(`the API has no operation ${op}`)
+  const schema = route.responses?.[String(status)]?.content?.['application/json']?.schema
+  if (!(schema instanceof ZodType)) throw new Error(`${op} declares no JSON answer with status ${status}`)
+  return schema
 }
 
 function expectProblemType(res: Response) {

@@ -4,6 +4,8 @@ declare global {
       env: { API: Fetcher }
       ctx: ExecutionContext
       caches: CacheStorage & { default: Cache }
+      /** Where Cloudflare's edge placed the request (absent in some local setups). */
+      cf?: { country?: string; city?: string }
     }
   }
 }

@@ -7,11 +7,23 @@ import type { Handle } from '@sveltejs/kit'
  */
 const HSTS = 'max-age=15552000; includeSubDomains'
 
+/**
+ * Where Cloudflare's edge placed the caller, for the sessions list: always
+ * overwritten (or removed), so a browser cannot claim a place of its own.
+ */
+export function stampPlace(headers: Headers, cf: { country?: unknown; city?: unknown } | undefined) {
+  for (const [name, value] of [['x-trellis-client-country', cf?.country], ['x-trellis-client-city', cf?.city]] as const) {
+    if (typeof value === 'string' && value) headers.set(name, encodeURIComponent(value).slice(0, 160))
+    else headers.delete(name)
+  }
+}
+
 /** Forward /api/* to the API worker, stamping the client IP so it cannot be spoofed; harden every page. */
 export const handle: Handle = async ({ event, resolve }) => {
   if (event.url.pathname.startsWith('/api/')) {
     const headers = new Headers(event.request.headers)
     headers.set('x-trellis-client-ip', event.getClientAddress())
+    stampPlace(headers, event.platform?.cf)
     return event.platform!.env.API.fetch(new Request(event.request, { headers }))
   }
   const response = await resolve(event)

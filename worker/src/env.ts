@@ -43,6 +43,8 @@ export interface Bindings {
   WEBHOOKS_ALLOW_LOCAL?: string
   /** Secret: the Resend API key. Unset = email goes to the local outbox (development). */
   RESEND_API_KEY?: string
+  /** Secret: seals TOTP keys at rest (AES-GCM). Unset = a development key, refused on an https deployment. */
+  TOTP_ENCRYPTION_KEY?: string
   /** Sender for outgoing email, e.g. `Trellis <portal@example.com>`. */
   EMAIL_FROM?: string
   /** Where Resend's API lives; Resend's when unset (tests point it at a local stand-in). */

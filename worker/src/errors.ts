@@ -42,8 +42,23 @@ export const errorCodes = {
   account_suspended: { status: 403, title: 'Account suspended', detail: 'This account is suspended.' },
   internal: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
   upgrade_required: { status: 426, title: 'WebSocket required', detail: 'Connect with a WebSocket upgrade.' },
+  api_key_invalid: { status: 401, title: 'API key not valid', detail: 'The API key is unknown, revoked or expired.' },
+  api_key_forbidden: { status: 403, title: 'Not for API keys', detail: 'This route is for people signed in to the portal; an API key cannot use it.' },
+  reset_link_invalid: { status: 404, title: 'Reset link not valid', detail: 'This password reset link is not valid. Ask for a new one.' },
+  reset_link_used: { status: 410, title: 'Reset link already used', detail: 'This password reset link has already been used. Ask for a new one if you need to.' },
+  reset_link_expired: { status: 410, title: 'Reset link expired', detail: 'This password reset link has expired. Ask for a new one.' },
+  verification_link_invalid: { status: 404, title: 'Link not valid', detail: 'This email confirmation link is not valid.' },
+  verification_link_used: { status: 410, title: 'Link already used', detail: 'This email confirmation link has already been used.' },
+  verification_link_expired: { status: 410, title: 'Link expired', detail: 'This email confirmation link has expired. Ask for a new one.' },
   delivery_gone: { status: 410, title: 'Event no longer in the log', detail: 'The event of this delivery has left the activity log (retention), so it cannot be sent again.' },
   wrong_password: { status: 403, title: 'Wrong current password', detail: 'Your current password is not correct.' },
+  invalid_code: { status: 403, title: 'Wrong code', detail: 'That code is not right, or it was already used.' },
+  step_required: { status: 401, title: 'Sign in again', detail: 'Sign in with your email and password first.' },
+  step_expired: { status: 410, title: 'Sign-in step expired', detail: 'This sign-in took too long. Sign in again with your email and password.' },
+  enrolment_expired: { status: 410, title: 'Set-up expired', detail: 'This set-up expired. Start again to get a new key.' },
+  two_factor_required: { status: 409, title: 'Two-factor sign-in required', detail: 'Your account requires two-factor sign-in: keep at least one second factor.' },
+  passkey_invalid: { status: 400, title: 'Passkey not accepted', detail: 'The passkey answer could not be verified.' },
+  passwordless_not_allowed: { status: 403, title: 'Passwordless sign-in not allowed', detail: 'Your account does not allow signing in with a passkey alone. Sign in with your password.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>
 
 export type ErrorCode = keyof typeof errorCodes
@@ -59,6 +74,22 @@ export class AppError extends Error {
   ) {
     super(detail)
     this.status = errorCodes[code].status
+  }
+}
+
+/**
+ * A refusal found below the routes (a limit, a lost race, a name already
+ * taken): a catalogue code, what to tell the caller and the field that caused
+ * it. The domain knows no HTTP: it throws these, and the app's `onError`
+ * translates them, once, into problems (limits first learn their value).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string = errorCodes[code].detail,
+    readonly field?: string,
+  ) {
+    super(detail)
   }
 }
 
@@ -81,6 +112,12 @@ export function problemResponse(error: AppError): Response {
     status: error.status,
     headers: { 'content-type': 'application/problem+json', ...error.headers },
   })
+}
+
+/** `value` when there is one; otherwise a 404 that says what was not found (`No member with that id.`). */
+export function found<T>(value: T | null | undefined, detail: string): T {
+  if (value === null || value === undefined) throw new AppError('not_found', detail)
+  return value
 }
 
 /** A problem that names one field (for errors found after schema validation). */

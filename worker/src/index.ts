@@ -5,15 +5,17 @@ import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { createDb } from './db.ts'
 import type { AppEnv, Bindings } from './env.ts'
-import { AppError, problemResponse } from './errors.ts'
+import { AppError, DomainError, problemResponse } from './errors.ts'
 import { brand } from './middleware/brand.ts'
 import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
+import { domainProblem } from './middleware/domain-problem.ts'
 import { session } from './middleware/session.ts'
 import { createRouter } from './openapi.ts'
 import { daily } from './scheduled.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
+import { apiKeyRoutes } from './routes/api-keys.ts'
 import { auth } from './routes/auth.ts'
 import { brandsRouter, isLogoUpload } from './routes/brands.ts'
 import { catalogue } from './routes/catalogue.ts'
@@ -26,14 +28,21 @@ import { integrationsRouter } from './routes/integrations.ts'
 import { impersonationRoutes } from './routes/impersonation.ts'
 import { invitationRoutes } from './routes/invitations.ts'
 import { me } from './routes/me.ts'
+import { recovery } from './routes/recovery.ts'
+import { sessionRoutes } from './routes/sessions.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
 import { customers } from './routes/customers.ts'
+import { dashboard } from './routes/dashboard.ts'
+import { search } from './routes/search.ts'
 import { customerLifecycle, resellerLifecycle } from './routes/lifecycle.ts'
 import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
+import { security } from './routes/security.ts'
+import { signInSteps } from './routes/sign-in-steps.ts'
+import { twoFactor } from './routes/two-factor.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -41,8 +50,15 @@ export const api = createRouter()
   .basePath('/api/v1')
   .route('/', health)
   .route('/', auth)
+  .route('/', recovery)
+  .route('/', signInSteps)
+  .route('/', twoFactor)
+  .route('/', security)
   .route('/', me)
+  .route('/', sessionRoutes)
   .route('/', accounts)
+  .route('/', dashboard)
+  .route('/', search)
   .route('/', members)
   .route('/', roles)
   .route('/', servicesRouter)
@@ -60,6 +76,22 @@ export const api = createRouter()
   .route('/', hostnamesRouter)
   .route('/', senderDomainsRouter)
   .route('/', integrationsRouter)
+  .route('/', apiKeyRoutes)
+
+// How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
+api.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+  type: 'apiKey',
+  in: 'cookie',
+  name: 'trellis_session',
+  description: 'The portal session (set by POST /api/v1/auth/login). State-changing requests must come from the portal origin.',
+})
+api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'trl_…',
+  description:
+    'An API key of one account (Security → API keys), sent as `Authorization: Bearer trl_…`. It acts in that account and the accounts below it with the level, roles and scope chosen when it was created, through the same checks as a person. Cookies are ignored and the origin check does not apply on these requests. Routes that are a person\'s own (profile, sessions, impersonation, creating keys) answer 403 `api_key_forbidden`.',
+})
 
 const app = new Hono<AppEnv>()
 
@@ -93,8 +125,10 @@ app.route('/api/dev', dev)
 
 app.notFound(() => problemResponse(new AppError('not_found', 'No such route.')))
 
-app.onError((err) => {
+app.onError(async (err, c) => {
   if (err instanceof AppError) return problemResponse(err)
+  // Refusals from the domain (limits, races, names taken) become problems here and nowhere else.
+  if (err instanceof DomainError) return problemResponse(await domainProblem(c.var.db, err))
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message))
       return problemResponse(new AppError('malformed_json', 'body: The request body is not valid JSON.', { errors: [{ field: 'body', message: 'Not valid JSON.' }] }))

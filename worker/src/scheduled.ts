@@ -10,6 +10,7 @@ import { pruneExpired } from './domain/housekeeping.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
 import { purgeIdleThrottles } from './domain/throttles.ts'
+import { pruneTwoFactor } from './domain/two-factor.ts'
 import type { Bindings } from './env.ts'
 
 /**
@@ -21,6 +22,7 @@ export async function daily(env: Bindings, now = Date.now()) {
   const jobs: [string, () => Promise<unknown>][] = [
     ['purge deleted accounts', () => purgeDeletedAccounts(env, now)],
     ['prune expired sessions and rate limits', () => pruneExpired(createDb(env.DB), now)],
+    ['prune expired sign-in steps, enrolments, challenges and trusted locations', () => pruneTwoFactor(createDb(env.DB), now)],
     ['expire hostname claims', () => expireHostnameClaims(env, now)],
     ['re-check verified hostnames', () => recheckHostnames(env, now)],
     ['check pending hostnames', () => checkPendingHostnames(env, now)],

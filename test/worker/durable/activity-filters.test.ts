@@ -38,12 +38,29 @@ const filterArb: fc.Arbitrary<EventFilter> = fc.record(
     kind: fc.constantFrom('action' as const, 'all' as const),
     targetId: fc.constantFrom('s1', 's2'),
     accountId: fc.constantFrom('c1', 'c2'),
-    q: fc.oneof(fc.constantFrom(...words), fc.constantFrom('fire', 'back up', 'REST', '"quota"', 'nothing-matches', '***')),
+    q: fc.oneof(fc.constantFrom(...words), fc.constantFrom('fire', 'back up', 'REST', '"quota"', 'nothing-matches', '***', 'serv', 'member creat', 'LOGIN', 'action back')),
   },
   { requiredKeys: ['kind'] },
 )
 
 describe('activity filters (SQL + FTS5, and the live matcher)', () => {
+  it('finds events by a prefix of their type’s name as well as of their description', async () => {
+    const log = env.ACTIVITY.get(env.ACTIVITY.idFromName(`types-${crypto.randomUUID()}`)) as DurableObjectStub<ActivityLog>
+    const base = { accountId: 'c1', accountPath: '/p/r/c1/', kind: 'action' as const, impersonator: null, subject: null, target: null, ip: '127.0.0.1', userAgent: 'test' }
+    const actor = { id: 'u1', email: 'sarah@acme.test' }
+    await log.appendMany('/p/r/', [
+      { ...base, type: 'impersonation_start', actor, description: 'sarah@acme.test started acting as dana@driftwood.test' },
+      { ...base, type: 'impersonation_end', actor, description: 'sarah@acme.test stopped acting as dana@driftwood.test' },
+      { ...base, type: 'server_action', actor, description: 'sarah@acme.test restarted server pos-01' },
+    ])
+    const found = async (q: string, extra: Partial<EventFilter> = {}) => (await log.list({ kind: 'all', q, ...extra }, 50)).items.map((e) => e.type).sort()
+    expect(await found('impersonat')).toEqual(['impersonation_end', 'impersonation_start'])
+    expect(await found('impersonat', { actor: 'sarah@acme.test' })).toEqual(['impersonation_end', 'impersonation_start'])
+    expect(await found('restar')).toEqual(['server_action'])
+    expect(await found('impersonation start')).toEqual(['impersonation_start'])
+  })
+
+
   it('list() returns exactly the events matches() accepts, for random filters', async () => {
     const log = env.ACTIVITY.get(env.ACTIVITY.idFromName(`filters-${crypto.randomUUID()}`)) as DurableObjectStub<ActivityLog>
     const events = fc.sample(eventArb, { numRuns: 80, seed: 7 })

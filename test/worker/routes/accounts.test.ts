@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login, problem } from '../../helpers/client.ts'
-
-type AccountBody = { account: { id: string; name: string; kind: string }; access: { level: string; inherited: boolean } }
-type Page = { items: { id: string; name: string; kind: string }[]; nextCursor: string | null }
+import { accountId, api, jsonOf, login, problem } from '../../helpers/client.ts'
 
 describe('GET /api/v1/accounts/:id (tenancy)', () => {
   it('lets a reseller owner read its own account and its customers', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await api(`/accounts/${await accountId('Acme Hosting')}`, { cookie })
     expect(acme.status).toBe(200)
-    expect(((await acme.json()) as AccountBody).access).toEqual(expect.objectContaining({ level: 'owner', inherited: false }))
+    expect((await jsonOf(acme, 'getAccount')).access).toEqual(expect.objectContaining({ level: 'owner', inherited: false }))
     const bluebird = await api(`/accounts/${await accountId('Bluebird Bakery')}`, { cookie })
     expect(bluebird.status).toBe(200)
-    const body = (await bluebird.json()) as AccountBody
+    const body = await jsonOf(bluebird, 'getAccount')
     expect(body.account).toMatchObject({ name: 'Bluebird Bakery', kind: 'customer' })
     expect(body.access).toMatchObject({ level: 'owner', inherited: true })
   })
@@ -55,16 +52,16 @@ describe('GET /api/v1/accounts/:id/children', () => {
     const cookie = await login('owner@acme.test')
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/children`, { cookie })
     expect(res.status).toBe(200)
-    const page = (await res.json()) as Page
+    const page = await jsonOf(res, 'listChildAccounts')
     expect(page.items.map((a) => a.name)).toEqual(['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental'])
     // Each row names its owner (one read with the page, not one per row).
-    expect(page.items.map((a) => (a as unknown as { owner: { email: string } | null }).owner?.email)).toEqual(['owner@bluebird.test', 'owner@copperleaf.test', 'owner@driftwood.test'])
+    expect(page.items.map((a) => a.owner?.email)).toEqual(['owner@bluebird.test', 'owner@copperleaf.test', 'owner@driftwood.test'])
     expect(page.nextCursor).toBeNull()
   })
 
   it("lists the platform's resellers for the platform owner", async () => {
     const cookie = await login('admin@nimbus.test')
-    const page = (await (await api(`/accounts/${await accountId('Nimbus Cloud')}/children`, { cookie })).json()) as Page
+    const page = await jsonOf(await api(`/accounts/${await accountId('Nimbus Cloud')}/children`, { cookie }), 'listChildAccounts')
     expect(page.items.map((a) => [a.name, a.kind])).toEqual([
       ['Acme Hosting', 'reseller'],
       ['Globex Partners', 'reseller'],
@@ -74,10 +71,10 @@ describe('GET /api/v1/accounts/:id/children', () => {
   it('pages with a cursor without repeating or skipping anyone', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
-    const first = (await (await api(`/accounts/${acme}/children?limit=2`, { cookie })).json()) as Page
+    const first = await jsonOf(await api(`/accounts/${acme}/children?limit=2`, { cookie }), 'listChildAccounts')
     expect(first.items).toHaveLength(2)
     expect(first.nextCursor).toEqual(expect.any(String))
-    const second = (await (await api(`/accounts/${acme}/children?limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`, { cookie })).json()) as Page
+    const second = await jsonOf(await api(`/accounts/${acme}/children?limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`, { cookie }), 'listChildAccounts')
     expect([...first.items, ...second.items].map((a) => a.name)).toEqual(['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental'])
     expect(second.nextCursor).toBeNull()
   })
@@ -105,7 +102,7 @@ describe('GET /api/v1/accounts/:id/menu', () => {
     const cookie = await login(email)
     const res = await api(`/accounts/${await accountId(account)}/menu`, { cookie })
     expect(res.status).toBe(200)
-    return ((await res.json()) as { items: { key: string; actions: string[] }[] }).items
+    return (await jsonOf(res, 'getAccountMenu')).items
   }
   const keys = async (email: string, account: string) => (await menu(email, account)).map((i) => i.key)
 
@@ -124,10 +121,10 @@ describe('GET /api/v1/accounts/:id/menu', () => {
   })
 
   it('shows an admin exactly the sections of their roles, with the actions held', async () => {
-    // Sarah: Manager + Technical + the custom "Customer care" role.
+    // Sarah: Manager + Technical + the custom "Customer care" role (Acme's support: it may log in as customers).
     const items = await menu('sarah@acme.test', 'Acme Hosting')
     expect(items.map((i) => i.key)).toEqual(['dashboard', 'services', 'customers', 'staff', 'roles', 'activity', 'support', 'notifications'])
-    expect(items.find((i) => i.key === 'customers')!.actions).toEqual(['view', 'manage', 'invite'])
+    expect(items.find((i) => i.key === 'customers')!.actions).toEqual(['view', 'manage', 'invite', 'impersonate'])
     expect(items.find((i) => i.key === 'services')!.actions).toEqual(['view', 'manage', 'operate'])
   })
 
@@ -167,10 +164,7 @@ describe('GET /api/v1/me', () => {
     const cookie = await login('sam@freelance.test')
     const res = await api('/me', { cookie })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as {
-      user: { email: string; name: string }
-      accounts: { name: string; kind: string; level: string; path: string; parent: { name: string } | null }[]
-    }
+    const body = await jsonOf(res, 'getMe')
     expect(body.user).toMatchObject({ email: 'sam@freelance.test', name: 'Sam Rivera' })
     const summary = body.accounts.map((a) => [a.name, a.kind, a.level, a.parent?.name]).sort()
     expect(summary).toEqual([

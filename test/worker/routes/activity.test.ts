@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare
 import { describe, expect, it } from 'vitest'
 import type { ActivityLog } from '../../../worker/src/durable/activity-log.ts'
 import type { ActivityEvent } from '../../../worker/src/durable/activity-schema.ts'
-import { accountId, api, login, problem, serviceId } from '../../helpers/client.ts'
+import { accountId, api, jsonOf, login, problem, serviceId } from '../../helpers/client.ts'
 
 type Page = { items: ActivityEvent[]; nextCursor: string | null }
 type Frame = { type: string; events?: ActivityEvent[]; caughtUp?: boolean; people?: { email: string; page: string }[]; changes?: { type: string }[] }
@@ -18,7 +18,7 @@ async function drain(account: string) {
 async function activity(cookie: string, account: string, query = '') {
   const res = await api(`/accounts/${account}/activity${query}`, { cookie })
   expect(res.status, await res.clone().text()).toBe(200)
-  return (await res.json()) as Page
+  return jsonOf(res, 'listActivity')
 }
 
 /** Create a service in an account as someone; returns its name. */
@@ -213,7 +213,7 @@ describe('tamper evidence', () => {
     const acme = await accountId('Acme Hosting')
     const owner = await login('owner@acme.test')
     for (let i = 0; i < 3; i++) await createService(owner, acme, `chain-${unique()}`, ['managed'])
-    const ok = (await (await api(`/accounts/${acme}/activity/verify`, { cookie: owner })).json()) as { ok: boolean; checked: number }
+    const ok = await jsonOf(await api(`/accounts/${acme}/activity/verify`, { cookie: owner }), 'verifyActivityChain')
     expect(ok.ok).toBe(true)
     expect(ok.checked).toBeGreaterThanOrEqual(3)
     const victim = await runInDurableObject(stub(acme), (_instance: ActivityLog, state) => {
@@ -222,7 +222,7 @@ describe('tamper evidence', () => {
       state.storage.sql.exec("UPDATE events SET description = 'nothing happened here' WHERE seq = ?", target)
       return { seq: target }
     })
-    const broken = (await (await api(`/accounts/${acme}/activity/verify`, { cookie: owner })).json()) as { ok: boolean; firstBroken: { seq: number; position: number } }
+    const broken = await jsonOf(await api(`/accounts/${acme}/activity/verify`, { cookie: owner }), 'verifyActivityChain')
     expect(broken.ok).toBe(false)
     expect(broken.firstBroken).toMatchObject({ seq: victim.seq, position: 2 })
   })
@@ -245,7 +245,7 @@ describe('tamper evidence', () => {
       state.storage.sql.exec('UPDATE events SET time = 0 WHERE seq <= ?', Number(rows[1]!.seq))
       instance.applyRetention()
     })
-    const result = (await (await api(`/accounts/${acme}/activity/verify`, { cookie: owner })).json()) as { ok: boolean }
+    const result = await jsonOf(await api(`/accounts/${acme}/activity/verify`, { cookie: owner }), 'verifyActivityChain')
     // The aged rows were edited (their time), but they are gone now; what remains verifies from the anchor.
     expect(result.ok).toBe(true)
   })
@@ -255,11 +255,15 @@ describe('forwarding to the reseller', () => {
   it('retries a forward that fails once, and delivers it exactly once', async () => {
     const bluebird = await accountId('Bluebird Bakery')
     const acme = await accountId('Acme Hosting')
-    await runInDurableObject(stub(acme), (instance: ActivityLog) => {
-      instance.failNextForwards = 1
+    // The reseller's log refuses to store anything (as a failing disk would): its receive throws.
+    await runInDurableObject(stub(acme), (_i: ActivityLog, state) => {
+      state.storage.sql.exec("CREATE TRIGGER refuse_forwards BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'storage refused'); END")
     })
     const name = await createService(await login('owner@bluebird.test'), bluebird)
     await runDurableObjectAlarm(stub(bluebird)) // fails
+    await runInDurableObject(stub(acme), (_i: ActivityLog, state) => {
+      state.storage.sql.exec('DROP TRIGGER refuse_forwards')
+    })
     const owner = await login('owner@acme.test')
     expect((await activity(owner, acme, `?q=${name}`)).items).toEqual([])
     const waiting = await runInDurableObject(stub(bluebird), (_i: ActivityLog, state) => state.storage.sql.exec('SELECT count(*) AS n FROM outbox').one().n)
@@ -406,7 +410,7 @@ describe('GET /api/v1/accounts/:id/activity/histogram', () => {
     await api(`/accounts/${acme}/activity/page-views`, { method: 'POST', cookie: owner, json: { path: '/h', title: `hist-${marker}` } })
     const res = await api(`/accounts/${acme}/activity/histogram?kind=all&from=${from}&q=hist-${marker}`, { cookie: owner })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { buckets: { hour: number; kind: string; count: number }[] }
+    const body = await jsonOf(res, 'getActivityHistogram')
     const total = (kind: string) => body.buckets.filter((b) => b.kind === kind).reduce((n, b) => n + b.count, 0)
     expect(total('action')).toBe(2)
     expect(total('page_view')).toBe(1)

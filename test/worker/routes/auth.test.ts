@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { hashPassword, parsePasswordHash } from '../../../worker/src/crypto/password.ts'
 import { sha256Hex } from '../../../worker/src/crypto/tokens.ts'
 import { SIGN_IN_LIMITS } from '../../../worker/src/domain/sign-in-limits.ts'
-import { api, DEMO_PASSWORD, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
+import { api, DEMO_PASSWORD, jsonOf, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
 import { createUser } from '../../helpers/factories.ts'
 
 const tokenOf = (cookie: string) => cookie.slice('trellis_session='.length)
@@ -12,7 +12,7 @@ describe('POST /api/v1/auth/login', () => {
   it('signs in with the right password and sets an HttpOnly, SameSite=Lax session cookie', async () => {
     const res = await api('/auth/login', { method: 'POST', json: { email: 'owner@acme.test', password: DEMO_PASSWORD }, ip: '10.0.0.1' })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { user: { email: string; name: string; id: string } }
+    const body = await jsonOf(res, 'signIn')
     expect(body.user).toMatchObject({ email: 'owner@acme.test', name: 'Alex Moreno' })
     expect(body.user).not.toHaveProperty('passwordHash')
     const setCookie = res.headers.get('set-cookie')!

@@ -138,3 +138,14 @@ describe('the error catalogue', () => {
     expect(await problem(res)).toMatchObject({ code: 'upgrade_required', title: 'WebSocket required', status: 426 })
   })
 })
+
+describe('validation messages people read', () => {
+  it('answers a too-long service name with “At most 200 characters.”, never the validator’s own words', async () => {
+    const cookie = await login('owner@acme.test')
+    const res = await api(`/accounts/${await accountId('Acme Hosting')}/services`, { method: 'POST', cookie, json: { type: 'server', name: 'x'.repeat(201) } })
+    expect(res.status).toBe(400)
+    const body = await problem(res)
+    expect(body.errors).toEqual([{ field: 'name', message: 'At most 200 characters.' }])
+    expect(body.detail).not.toMatch(/Too big|expected/)
+  })
+})

@@ -4,10 +4,9 @@ import { createDb } from '../../../worker/src/db.ts'
 import { brandForAccount } from '../../../worker/src/domain/brands.ts'
 import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import { normalizeHostname } from '../../../worker/src/domain/hostnames.ts'
-import { accountId, api, DEMO_PASSWORD, login, problem, publishTxt } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, jsonOf, login, problem, publishTxt } from '../../helpers/client.ts'
 
 type BrandView = { name: string; logoUrl: string | null; primaryColor: string; accentColor: string; supportEmail: string | null; supportUrl: string | null; loginMessage: string | null; resellerId: string | null }
-type HostnameView = { id: string; hostname: string; status: 'pending' | 'verified'; record: { type: 'TXT'; name: string; value: string }; customer: { id: string; name: string } | null; expiresAt: number | null }
 
 let ipCounter = 0
 
@@ -25,7 +24,7 @@ function onHost(host: string, path: string, init: RequestInit & { json?: unknown
 async function brandOn(host: string): Promise<BrandView> {
   const res = await onHost(host, '/brand')
   expect(res.status).toBe(200)
-  return ((await res.json()) as { brand: BrandView }).brand
+  return (await jsonOf(res, 'getPortalBrand')).brand
 }
 
 async function addHostname(cookie: string, account: string, hostname: string, customerAccountId?: string) {
@@ -40,11 +39,29 @@ beforeEach(() => {
 })
 
 describe('GET /api/v1/brand', () => {
-  it('answers the platform brand on the platform host and on unknown hosts', async () => {
+  it('answers the platform brand, named after the platform (never the product), on the platform host and on unknown hosts', async () => {
     for (const host of ['localhost', 'unknown.example.com']) {
       const brand = await brandOn(host)
-      expect(brand).toMatchObject({ name: 'Trellis', resellerId: null, primaryColor: '#2563eb' })
+      expect(brand).toMatchObject({ name: 'Nimbus Cloud', resellerId: null, primaryColor: '#2563eb', poweredBy: true })
     }
+  })
+
+  it('lets the platform turn “Powered by Trellis” off for a reseller, and no reseller turn it off for itself', async () => {
+    const admin = await login('admin@nimbus.test')
+    const nimbus = await accountId('Nimbus Cloud')
+    const acme = await accountId('Acme Hosting')
+    const res = await api(`/accounts/${nimbus}/resellers/${acme}`, { method: 'PATCH', cookie: admin, json: { poweredBy: false } })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { account: { poweredBy: boolean } }).account.poweredBy).toBe(false)
+    invalidateBrandCache()
+    expect(await brandOn('acme.localhost')).toMatchObject({ name: 'Acme Hosting', poweredBy: false })
+    expect(await brandOn('globex.localhost')).toMatchObject({ poweredBy: true })
+    // The reseller's own owner has no way to it: resellers are managed only at the platform (refused, and the platform's id is not theirs to use).
+    const owner = await login('owner@acme.test')
+    expect((await api(`/accounts/${acme}/resellers/${acme}`, { method: 'PATCH', cookie: owner, json: { poweredBy: true } })).status).toBe(403)
+    expect((await api(`/accounts/${nimbus}/resellers/${acme}`, { method: 'PATCH', cookie: owner, json: { poweredBy: true } })).status).toBe(404)
+    invalidateBrandCache()
+    expect(await brandOn('acme.localhost')).toMatchObject({ poweredBy: false })
   })
 
   it("answers a reseller's brand on its verified hostname, whatever the case and port", async () => {
@@ -104,7 +121,7 @@ describe('PUT /api/v1/accounts/:id/brand', () => {
     const loginMessage = '<img src=x onerror=alert(1)>\nSecond line'
     const res = await api(`/accounts/${acme}/brand`, { method: 'PUT', cookie, json: { name, primaryColor: '#AABBCC', accentColor: '#000000', loginMessage } })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { brand: BrandView }
+    const body = await jsonOf(res, 'updateAccountBrand')
     expect(body.brand.name).toBe(name)
     expect(body.brand.primaryColor).toBe('#aabbcc')
     const brand = await brandOn('acme.localhost')
@@ -156,7 +173,7 @@ describe('PUT /api/v1/accounts/:id/brand/logo', () => {
     const acme = await accountId('Acme Hosting')
     const res = await upload(cookie, acme, PNG, 'image/png')
     expect(res.status).toBe(200)
-    const { brand } = (await res.json()) as { brand: BrandView }
+    const { brand } = await jsonOf(res, 'uploadBrandLogo')
     expect(brand.logoUrl).toBe(`/api/v1/brand/logo/${acme}/2`)
     expect((await brandOn('acme.localhost')).logoUrl).toBe(brand.logoUrl)
     const logo = await SELF.fetch(`http://acme.localhost${brand.logoUrl}`)
@@ -175,7 +192,7 @@ describe('PUT /api/v1/accounts/:id/brand/logo', () => {
     const svg = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#123456"/></svg>'
     const res = await upload(cookie, globex, svg, 'image/svg+xml')
     expect(res.status).toBe(200)
-    const { brand } = (await res.json()) as { brand: BrandView }
+    const { brand } = await jsonOf(res, 'uploadBrandLogo')
     const logo = await SELF.fetch(`http://localhost${brand.logoUrl}`)
     expect(logo.headers.get('content-type')).toBe('image/svg+xml')
     expect(logo.headers.get('content-security-policy')).toContain("default-src 'none'")
@@ -274,7 +291,7 @@ describe('hostnames', () => {
   it('verifies a hostname only when the TXT record holds its token (fake resolver)', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
-    const added = (await (await addHostname(cookie, acme, 'portal.acme-verify.example')).json()) as { hostname: HostnameView }
+    const added = await jsonOf(await addHostname(cookie, acme, 'portal.acme-verify.example'), 'createHostname')
     const { id, record } = added.hostname
     expect(record).toMatchObject({ type: 'TXT', name: '_trellis.portal.acme-verify.example' })
     expect(record.value).toMatch(/^trellis-verify=[a-z2-7]{32}$/)
@@ -293,7 +310,7 @@ describe('hostnames', () => {
     await publishTxt(record.name, 'v=spf1 -all', record.value)
     res = await verify()
     expect(res.status).toBe(200)
-    expect(((await res.json()) as { hostname: HostnameView }).hostname.status).toBe('verified')
+    expect((await jsonOf(res, 'verifyHostname')).hostname.status).toBe('verified')
     expect((await brandOn('portal.acme-verify.example')).resellerId).toBe(acme)
   })
 
@@ -301,7 +318,7 @@ describe('hostnames', () => {
     const acmeOwner = await login('owner@acme.test')
     const globexOwner = await login('owner@globex.test')
     const [acme, globex] = [await accountId('Acme Hosting'), await accountId('Globex Partners')]
-    const list = (await (await api(`/accounts/${acme}/hostnames`, { cookie: acmeOwner })).json()) as { items: HostnameView[]; devTools: boolean }
+    const list = await jsonOf(await api(`/accounts/${acme}/hostnames`, { cookie: acmeOwner }), 'listHostnames')
     expect(list.devTools).toBe(false)
     const acmeHost = list.items.find((h) => h.hostname === 'acme.localhost')!
     expect(acmeHost.status).toBe('verified')
@@ -320,7 +337,7 @@ describe('hostnames', () => {
     const acme = await accountId('Acme Hosting')
     const ok = await addHostname(cookie, acme, 'portal.bluebird.example', await accountId('Bluebird Bakery'))
     expect(ok.status).toBe(201)
-    expect(((await ok.json()) as { hostname: HostnameView }).hostname.customer?.name).toBe('Bluebird Bakery')
+    expect((await jsonOf(ok, 'createHostname')).hostname.customer?.name).toBe('Bluebird Bakery')
     const other = await addHostname(cookie, acme, 'portal.evergreen.example', await accountId('Evergreen Legal'))
     expect(other.status).toBe(400)
     expect((await problem(other)).errors?.[0]?.field).toBe('customerAccountId')
@@ -329,7 +346,7 @@ describe('hostnames', () => {
   it('has no development switch unless DEV_TOOLS is on', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
-    const added = (await (await addHostname(cookie, acme, 'dev.acme.example')).json()) as { hostname: HostnameView }
+    const added = await jsonOf(await addHostname(cookie, acme, 'dev.acme.example'), 'createHostname')
     const res = await api(`/accounts/${acme}/hostnames/${added.hostname.id}/dev-verify`, { method: 'POST', cookie })
     expect(res.status).toBe(404)
     expect((await brandOn('dev.acme.example')).resellerId).toBeNull()
@@ -349,7 +366,7 @@ describe('signing in on a branded hostname', () => {
     // Protects against a branded portal becoming a login oracle for other tenants.
     const res = await signIn('acme.localhost', 'owner@globex.test')
     expect(res.status).toBe(403)
-    const body = (await problem(res)) as Awaited<ReturnType<typeof problem>> & { portal?: string }
+    const body = await problem(res)
     expect(body.code).toBe('wrong_portal')
     expect(body.portal).toBe('http://globex.localhost')
     expect(res.headers.get('set-cookie') ?? '').not.toContain('trellis_session=')
@@ -364,7 +381,7 @@ describe('signing in on a branded hostname', () => {
     }
     const platformAdmin = await signIn('acme.localhost', 'admin@nimbus.test')
     expect(platformAdmin.status).toBe(403)
-    expect(((await platformAdmin.json()) as { portal: string }).portal).toBe('http://localhost')
+    expect((await problem(platformAdmin)).portal).toBe('http://localhost')
   })
 
   it('lets everyone sign in on the platform host', async () => {
@@ -380,6 +397,6 @@ describe('brandForAccount', () => {
     const path = async (name: string) => (await env.DB.prepare('SELECT path FROM accounts WHERE name = ?').bind(name).first<{ path: string }>())!.path
     expect(await brandForAccount(db, await path('Bluebird Bakery'))).toMatchObject({ name: 'Acme Hosting', hostname: 'acme.localhost', resellerId: await accountId('Acme Hosting') })
     expect(await brandForAccount(db, await path('Globex Partners'))).toMatchObject({ name: 'Globex Partners', hostname: 'globex.localhost' })
-    expect(await brandForAccount(db, await path('Nimbus Cloud'))).toMatchObject({ name: 'Trellis', resellerId: null, hostname: null })
+    expect(await brandForAccount(db, await path('Nimbus Cloud'))).toMatchObject({ name: 'Nimbus Cloud', resellerId: null, hostname: null })
   })
 })

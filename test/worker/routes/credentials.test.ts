@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, jsonOf, login, problem } from '../../helpers/client.ts'
 import { createUser } from '../../helpers/factories.ts'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -59,17 +59,19 @@ describe('a credential change ends the other sessions (rule 15)', () => {
     expect(imp!.ended_at).not.toBeNull()
     expect(imp!.end_reason).toBe('logout')
     const acme = await accountId('Acme Hosting')
-    const events = (await (await api(`/accounts/${acme}/activity?type=impersonation_end&q=5120`, { cookie: here })).json()) as { items: { description: string }[] }
+    const events = await jsonOf(await api(`/accounts/${acme}/activity?type=impersonation_end&q=5120`, { cookie: here }), 'listActivity')
     expect(events.items).toHaveLength(1)
     expect(events.items[0]!.description).toContain('password')
   })
 
-  it('signs out the other sessions after an email change and tells the old address', async () => {
+  it('signs out the other sessions once an email change is confirmed, and tells the old address', async () => {
     // Protects against: a hijacker quietly moving a login to their own address while the owner stays unaware.
     const here = await login('billie@acme.test')
     const other = await login('billie@acme.test')
     const res = await api('/me', { method: 'PATCH', cookie: here, json: { email: 'billie.new@example.test', currentPassword: DEMO_PASSWORD } })
     expect(res.status).toBe(200)
+    const link = /\/verify-email\/([a-z2-7]+)/.exec((await emailsTo('billie.new@example.test'))[0]!.text)![1]!
+    expect((await api(`/auth/verify-email/${link}`, { method: 'POST', cookie: here })).status).toBe(200)
     expect((await api('/me', { cookie: here })).status).toBe(200)
     expect((await api('/me', { cookie: other })).status).toBe(401)
 

@@ -37,4 +37,16 @@ describe('API documentation', () => {
     expect(html).toContain('Sign in with email and password')
     expect(html).not.toMatch(/<script|https:\/\/cdn/)
   })
+  it('documents both ways to authenticate: the session cookie and an API key as a Bearer token', async () => {
+    const doc = (await (await SELF.fetch('http://localhost/api/openapi.json')).json()) as {
+      security: Record<string, string[]>[]
+      components: { securitySchemes: Record<string, { type: string; scheme?: string; in?: string; name?: string }> }
+    }
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' })
+    expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'trellis_session' })
+    expect(doc.security).toEqual([{ session: [] }, { apiKey: [] }])
+    const html = await (await SELF.fetch('http://localhost/api/docs')).text()
+    expect(html).toContain('Calling the API with a key')
+    expect(html).toContain('Authorization: Bearer trl_')
+  })
 })

@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { describe, expect, it } from 'vitest'
 import { ProviderRefused, ProviderUnavailable, resendDomains, resendMailer } from '../../../worker/src/adapters/email.ts'
 import worker from '../../../worker/src/index.ts'
-import { accountId, api, login, problem } from '../../helpers/client.ts'
+import { accountId, api, jsonOf, login, problem } from '../../helpers/client.ts'
 
 // The real adapter against a local stand-in of Resend's API (test/helpers/resend-api.ts), started by vitest.config.ts.
 const provider = { ...env, RESEND_API_KEY: env.TEST_RESEND_KEY, RESEND_API_BASE: env.TEST_RESEND_BASE, EMAIL_FROM: 'Nimbus Cloud <mail@nimbus.test>' }
@@ -24,8 +24,6 @@ async function withProvider(path: string, init: { method?: string; cookie?: stri
   await waitOnExecutionContext(ctx)
   return res
 }
-
-type SenderView = { available: boolean; domain: { domain: string; status: string; address: string; records: { record: string; type: string; name: string; status: string }[] } | null; from: { name: string; address: string; replyTo: string | null } }
 
 describe('the Resend adapter', () => {
   it("sends with the reseller's name, its own address when given, and its support address as Reply-To", async () => {
@@ -59,11 +57,11 @@ describe("a reseller's own email sender", () => {
     const acme = await accountId('Acme Hosting')
     let res = await withProvider(`/accounts/${acme}/email-sender`, { cookie })
     expect(res.status).toBe(200)
-    expect(((await res.json()) as SenderView).from).toEqual({ name: 'Acme Hosting', address: 'mail@nimbus.test', replyTo: 'support@acme.test' })
+    expect((await jsonOf(res, 'getEmailSender')).from).toEqual({ name: 'Acme Hosting', address: 'mail@nimbus.test', replyTo: 'support@acme.test' })
 
     res = await withProvider(`/accounts/${acme}/email-sender`, { method: 'PUT', cookie, json: { domain: 'Mail.Acme-Hosting.example' } })
     expect(res.status, await res.clone().text()).toBe(200)
-    let sender = (await res.json()) as SenderView
+    let sender = await jsonOf(res, 'setEmailSenderDomain')
     expect(sender.domain).toMatchObject({ domain: 'mail.acme-hosting.example', status: 'not_started', address: 'portal@mail.acme-hosting.example' })
     expect(sender.domain!.records).toHaveLength(3)
     // Not verified yet: mail still leaves from the platform's address, in Acme's name.
@@ -72,11 +70,11 @@ describe("a reseller's own email sender", () => {
     expect((await sentTo('sender-before@example.test'))[0]).toMatchObject({ from: '"Acme Hosting" <mail@nimbus.test>', reply_to: 'support@acme.test' })
 
     res = await withProvider(`/accounts/${acme}/email-sender/verify`, { method: 'POST', cookie })
-    expect(((await res.json()) as SenderView).domain!.status).toBe('pending')
+    expect((await jsonOf(res, 'verifyEmailSenderDomain')).domain!.status).toBe('pending')
     await control('domain', { name: 'mail.acme-hosting.example', status: 'verified' })
     // The daily cron (or the Verify button) picks the provider's verdict up.
     res = await withProvider(`/accounts/${acme}/email-sender/verify`, { method: 'POST', cookie })
-    sender = (await res.json()) as SenderView
+    sender = await jsonOf(res, 'verifyEmailSenderDomain')
     expect(sender.domain!.status).toBe('verified')
     expect(sender.from.address).toBe('portal@mail.acme-hosting.example')
 
@@ -91,7 +89,7 @@ describe("a reseller's own email sender", () => {
     // Removing it sends mail from the platform again, and the provider forgets the domain.
     expect((await withProvider(`/accounts/${acme}/email-sender`, { method: 'DELETE', cookie })).status).toBe(204)
     expect((await control<{ name: string }[]>('domains')).map((d) => d.name)).not.toContain('mail.acme-hosting.example')
-    expect(((await (await withProvider(`/accounts/${acme}/email-sender`, { cookie })).json()) as SenderView).from.address).toBe('mail@nimbus.test')
+    expect((await jsonOf(await withProvider(`/accounts/${acme}/email-sender`, { cookie }), 'getEmailSender')).from.address).toBe('mail@nimbus.test')
   })
 
   it("refuses another reseller's domain, the platform's own, and bad input, naming the field", async () => {
@@ -129,7 +127,7 @@ describe("a reseller's own email sender", () => {
     const res = await api(`/accounts/${acme}/email-sender`, { method: 'PUT', cookie, json: { domain: 'mail.nowhere.example' } })
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe('email_provider_unconfigured')
-    expect(((await (await api(`/accounts/${acme}/email-sender`, { cookie })).json()) as SenderView).available).toBe(false)
+    expect((await jsonOf(await api(`/accounts/${acme}/email-sender`, { cookie }), 'getEmailSender')).available).toBe(false)
     expect((await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'outbox-sender@example.test', level: 'user', roles: [] } })).status).toBe(201)
     const row = await env.DB.prepare('SELECT sender, reply_to FROM email_outbox WHERE "to" = ?').bind('outbox-sender@example.test').first()
     expect(row).toEqual({ sender: '"Acme Hosting" <no-reply@trellis.invalid>', reply_to: 'support@acme.test' })
@@ -141,7 +139,7 @@ describe("a reseller's own email sender", () => {
     const res = await withProvider(`/accounts/${globex}/email-sender`, { method: 'PUT', cookie: await login('owner@globex.test'), json: { domain: 'mail.down.example' } })
     expect(res.status).toBe(503)
     expect((await problem(res)).code).toBe('provider_unavailable')
-    expect(((await (await withProvider(`/accounts/${globex}/email-sender`, { cookie: await login('owner@globex.test') })).json()) as SenderView).domain).toBeNull()
+    expect((await jsonOf(await withProvider(`/accounts/${globex}/email-sender`, { cookie: await login('owner@globex.test') }), 'getEmailSender')).domain).toBeNull()
   })
 
   it("is checked by the daily cron, which picks up the provider's verdict", async () => {
@@ -152,7 +150,7 @@ describe("a reseller's own email sender", () => {
     const ctx = createExecutionContext()
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '30 3 * * *' }), provider, ctx)
     await waitOnExecutionContext(ctx)
-    const sender = (await (await withProvider(`/accounts/${globex}/email-sender`, { cookie })).json()) as SenderView
+    const sender = await jsonOf(await withProvider(`/accounts/${globex}/email-sender`, { cookie }), 'getEmailSender')
     expect(sender.domain?.status).toBe('verified')
     expect(sender.from.address).toBe('portal@mail.globex-cron.example')
   })

@@ -7,8 +7,33 @@ import { accountId, api, login, ORIGIN, problem } from '../../helpers/client.ts'
 type Doc = { paths: Record<string, Record<string, { security?: unknown; tags?: string[] }>> }
 const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Doc
 
-/** Routes anyone may call: signing in, the portal's brand, invitation links, health. */
-const PUBLIC = new Set(['POST /auth/login', 'POST /auth/logout', 'GET /brand', 'GET /brand/logo/{accountId}/{version}', 'GET /invitations/{token}', 'POST /invitations/{token}/accept', 'GET /health'])
+/** Routes anyone may call: signing in (and its second-factor step), password reset and email links, the portal's brand, invitation links, health. */
+const PUBLIC = new Set([
+  'POST /auth/login',
+  'POST /auth/logout',
+  'POST /auth/password-reset',
+  'GET /auth/password-reset/{token}',
+  'POST /auth/password-reset/{token}',
+  'GET /auth/verify-email/{token}',
+  'POST /auth/verify-email/{token}',
+  // The sign-in step answers its own 401 (step_required) or 410; passwordless passkeys need no session.
+  'GET /auth/step',
+  'DELETE /auth/step',
+  'POST /auth/step/code',
+  'POST /auth/step/passkey-options',
+  'POST /auth/step/passkey',
+  'POST /auth/step/enrol',
+  'POST /auth/step/enrol/confirm',
+  'POST /auth/step/enrol/passkey-options',
+  'POST /auth/step/enrol/passkey',
+  'POST /auth/passkey-options',
+  'POST /auth/passkey',
+  'GET /brand',
+  'GET /brand/logo/{accountId}/{version}',
+  'GET /invitations/{token}',
+  'POST /invitations/{token}/accept',
+  'GET /health',
+])
 
 const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
   Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path: path.replace(/^\/api\/v1/, '') })),

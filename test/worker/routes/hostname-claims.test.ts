@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, env, SELF, waitOnExe
 import { beforeEach, describe, expect, it } from 'vitest'
 import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import worker from '../../../worker/src/index.ts'
-import { accountId, api, breakDns, cloudflareControl, login, problem, publishTxt, unpublishTxt } from '../../helpers/client.ts'
+import { accountId, api, breakDns, cloudflareControl, jsonOf, login, problem, publishTxt, unpublishTxt } from '../../helpers/client.ts'
 
 type HostnameView = {
   id: string
@@ -39,21 +39,21 @@ async function claim(t: { cookie: string; id: string }, hostname: string) {
 async function claimed(t: { cookie: string; id: string }, hostname: string) {
   const res = await claim(t, hostname)
   expect(res.status, await res.clone().text()).toBe(201)
-  return ((await res.json()) as { hostname: HostnameView }).hostname
+  return (await jsonOf(res, 'createHostname')).hostname
 }
 const verify = (t: { cookie: string; id: string }, id: string) => api(`/accounts/${t.id}/hostnames/${id}/verify`, { method: 'POST', cookie: t.cookie })
 const publish = (h: HostnameView, ...values: string[]) => publishTxt(h.record.name, ...values)
 async function list(t: { cookie: string; id: string }) {
-  return ((await (await api(`/accounts/${t.id}/hostnames`, { cookie: t.cookie })).json()) as { items: HostnameView[] }).items
+  return (await jsonOf(await api(`/accounts/${t.id}/hostnames`, { cookie: t.cookie }), 'listHostnames')).items
 }
 async function brandOwner(host: string) {
   const res = await SELF.fetch(`http://${host}/api/v1/brand`)
-  return ((await res.json()) as { brand: { resellerId: string | null } }).brand.resellerId
+  return (await jsonOf(res, 'getPortalBrand')).brand.resellerId
 }
 async function events(t: { cookie: string; id: string }, type: string) {
   const res = await api(`/accounts/${t.id}/activity?type=${type}&limit=50`, { cookie: t.cookie })
   expect(res.status).toBe(200)
-  return ((await res.json()) as { items: { type: string; description: string; actor: unknown }[] }).items
+  return (await jsonOf(res, 'listActivity')).items
 }
 
 describe('pending hostname claims', () => {
@@ -84,7 +84,7 @@ describe('pending hostname claims', () => {
     await publish(theirs, theirs.record.value)
     const won = await verify(g, theirs.id)
     expect(won.status).toBe(200)
-    expect(((await won.json()) as { hostname: HostnameView }).hostname).toMatchObject({ status: 'verified', expiresAt: null })
+    expect((await jsonOf(won, 'verifyHostname')).hostname).toMatchObject({ status: 'verified', expiresAt: null })
     expect(await brandOwner('portal.contested.example')).toBe(g.id)
 
     expect((await list(a)).map((h) => h.hostname)).not.toContain('portal.contested.example')
@@ -150,6 +150,33 @@ describe('pending hostname claims', () => {
   })
 })
 
+describe('refusals from the domain', () => {
+  it('name the field and say what to do: a name claimed twice, a name verified elsewhere, a DNS lookup that failed', async () => {
+    const [a, g] = [await acme(), await globex()]
+    const mine = await claimed(a, 'portal.refusals.example')
+    expect(await problem(await claim(a, 'portal.refusals.example'))).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      detail: 'hostname: You have already claimed this hostname; verify it below.',
+      errors: [{ field: 'hostname', message: 'You have already claimed this hostname; verify it below.' }],
+    })
+    await publish(mine, mine.record.value)
+    expect((await verify(a, mine.id)).status).toBe(200)
+    expect(await problem(await claim(g, 'portal.refusals.example'))).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      errors: [{ field: 'hostname', message: 'That hostname is already verified for a portal.' }],
+    })
+    const flaky = await claimed(a, 'portal.refusals-flaky.example')
+    await breakDns(flaky.record.name, 'SERVFAIL')
+    expect(await problem(await verify(a, flaky.id))).toMatchObject({
+      status: 422,
+      code: 'verification_failed',
+      detail: 'The DNS lookup of _trellis.portal.refusals-flaky.example failed. Try again in a few minutes.',
+    })
+  })
+})
+
 describe('a brand domain claimed when a reseller is created', () => {
   it("is not blocked by another tenant's pending claim, and each gets its own token", async () => {
     // Protects against squatting a future reseller's domain with an unverified claim.
@@ -161,7 +188,7 @@ describe('a brand domain claimed when a reseller is created', () => {
       json: { name: 'Newco Hosting', ownerEmail: 'owner@newco.example', ownerName: 'Nia Newco', hostname: 'portal.newco.example' },
     })
     expect(res.status, await res.clone().text()).toBe(201)
-    const { account } = (await res.json()) as { account: { id: string } }
+    const { account } = await jsonOf(res, 'createReseller')
     const row = await env.DB.prepare('SELECT status, verification_token AS token, expires_at AS expiresAt FROM hostnames WHERE reseller_account_id = ? AND hostname = ?')
       .bind(account.id, 'portal.newco.example')
       .first<{ status: string; token: string; expiresAt: number }>()
@@ -291,7 +318,7 @@ describe('certificates through Cloudflare for SaaS', () => {
     await publish(h, h.record.value)
     const res = await verify(t, h.id)
     expect(res.status, await res.clone().text()).toBe(200)
-    return ((await res.json()) as { hostname: HostnameView & { tls: { status: string; detail: string | null } } }).hostname
+    return (await jsonOf(res, 'verifyHostname')).hostname
   }
 
   it('adds a hostname to the zone when it is verified, shows the CNAME target, and follows the certificate to active', async () => {
@@ -302,16 +329,16 @@ describe('certificates through Cloudflare for SaaS', () => {
     expect((await tlsCheck(a, pendingOne.id)).status).toBe(409)
 
     await publish(pendingOne, pendingOne.record.value)
-    const h = ((await (await verify(a, pendingOne.id)).json()) as { hostname: { tls: { status: string; detail: string | null } } }).hostname
+    const h = (await jsonOf(await verify(a, pendingOne.id), 'verifyHostname')).hostname
     expect(h.tls).toMatchObject({ status: 'pending', detail: 'The certificate is pending validation.' })
     expect(await atCloudflare('portal.tls-life.example')).toHaveLength(1)
-    const listed = (await (await api(`/accounts/${a.id}/hostnames`, { cookie: a.cookie })).json()) as { edge: { managed: boolean; cnameTarget: string | null } }
+    const listed = await jsonOf(await api(`/accounts/${a.id}/hostnames`, { cookie: a.cookie }), 'listHostnames')
     expect(listed.edge).toEqual({ managed: true, cnameTarget: 'portals.trellis.test' })
 
     await cloudflareControl('ssl', { hostname: 'portal.tls-life.example', status: 'active' })
     const res = await tlsCheck(a, pendingOne.id)
     expect(res.status).toBe(200)
-    expect(((await res.json()) as { hostname: { tls: { status: string } } }).hostname.tls.status).toBe('active')
+    expect((await jsonOf(res, 'checkHostnameTls')).hostname.tls.status).toBe('active')
   })
 
   it("shows a failed certificate with Cloudflare's reason, and the daily cron follows pending ones", async () => {
@@ -347,7 +374,7 @@ describe('certificates through Cloudflare for SaaS', () => {
     await cloudflareControl('fail', { hostname: 'portal.tls-limited.example', status: 429, times: 1, retryAfter: 60 })
     const res = await tlsCheck(a, h.id)
     expect(res.status).toBe(200)
-    expect(((await res.json()) as { hostname: { tls: { status: string } } }).hostname.tls.status).toBe('active')
+    expect((await jsonOf(res, 'checkHostnameTls')).hostname.tls.status).toBe('active')
   })
 
   it('removes the custom hostname when the hostname is removed, even if Cloudflare only answers later', async () => {
@@ -399,6 +426,6 @@ describe('certificates through Cloudflare for SaaS', () => {
     const res = await call(`/accounts/${a.id}/hostnames/${h.id}/tls-check`, 'POST')
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe('tls_unmanaged')
-    expect(((await (await call(`/accounts/${a.id}/hostnames`)).json()) as { edge: { managed: boolean } }).edge.managed).toBe(false)
+    expect((await jsonOf(await call(`/accounts/${a.id}/hostnames`), 'listHostnames')).edge.managed).toBe(false)
   })
 })

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { acceptAsNewPerson, accountId, addMember, api, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
+import { acceptAsNewPerson, accountId, addMember, api, jsonOf, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
 
-type MemberBody = { member: { id: string; level: string; roles: { id: string; name: string }[]; scope: { mode: string }; user: { email: string } } }
 const newPassword = 'violet-harbour-71-lantern'
 
 describe('GET /api/v1/accounts/:id/members', () => {
@@ -9,11 +8,12 @@ describe('GET /api/v1/accounts/:id/members', () => {
     const cookie = await login('owner@acme.test')
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie })
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { items: MemberBody['member'][]; admins: { count: number; cap: number } }
+    const body = await jsonOf(res, 'listMembers')
     expect(body.items.map((m) => [m.user.email, m.level])).toEqual([
       ['owner@acme.test', 'owner'],
       ['billie@acme.test', 'admin'],
       ['sarah@acme.test', 'admin'],
+      ['tess@acme.test', 'user'],
       ['tom@acme.test', 'user'],
     ])
     const tom = body.items.find((m) => m.user.email === 'tom@acme.test')!
@@ -44,12 +44,12 @@ describe('POST /api/v1/accounts/:id/members', () => {
       json: { email: 'New.Person@Acme.test', name: 'New Person', level: 'user', roles: ['technical'], scope: { mode: 'tagged', tags: ['managed'] } },
     })
     expect(res.status).toBe(201)
-    const { invitation } = (await res.json()) as { invitation: { email: string; level: string; status: string } }
+    const { invitation } = await jsonOf(res, 'addMember')
     expect(invitation).toMatchObject({ email: 'new.person@acme.test', level: 'user', status: 'pending' })
     expect((await acceptAsNewPerson('new.person@acme.test', newPassword)).status).toBe(201)
     const signIn = await api('/auth/login', { method: 'POST', json: { email: 'new.person@acme.test', password: newPassword }, ip: '10.20.0.1' })
     expect(signIn.status).toBe(200)
-    const list = (await (await api(`/accounts/${acme}/members`, { cookie })).json()) as { items: MemberBody['member'][] }
+    const list = await jsonOf(await api(`/accounts/${acme}/members`, { cookie }), 'listMembers')
     const member = list.items.find((m) => m.user.email === 'new.person@acme.test')!
     expect(member).toMatchObject({ level: 'user', scope: { mode: 'tagged' } })
     expect(member.roles.map((r) => r.id)).toEqual(['technical'])
@@ -77,7 +77,7 @@ describe('POST /api/v1/accounts/:id/members', () => {
     const unknown = await api(`/accounts/${acme}/members`, { method: 'POST', cookie, json: { email: 'nobody-yet@globex.test', name: 'Dup', level: 'admin' } })
     expect(known.status).toBe(unknown.status)
     const shape = async (res: Response) => {
-      const { invitation } = (await res.json()) as { invitation: Record<string, unknown> }
+      const { invitation } = await jsonOf(res, 'addMember')
       const { id: _id, email: _email, createdAt: _c, expiresAt: _e, ...rest } = invitation
       return rest
     }
@@ -153,7 +153,7 @@ describe('POST /api/v1/accounts/:id/members', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => acceptAsNewPerson(`race${i}@globex.test`, newPassword)))
     expect(answers.filter((r) => r.status === 201)).toHaveLength(3)
     expect(answers.filter((r) => r.status === 422)).toHaveLength(3)
-    const list = (await (await api(`/accounts/${globex}/members`, { cookie })).json()) as { admins: { count: number } }
+    const list = await jsonOf(await api(`/accounts/${globex}/members`, { cookie }), 'listMembers')
     expect(list.admins.count).toBe(3)
   })
 })
@@ -166,7 +166,7 @@ describe('PATCH /api/v1/accounts/:id/members/:memberId', () => {
       json: { roles: ['technical', 'visitation'], scope: { mode: 'all' } },
     })
     expect(res.status).toBe(200)
-    const { member } = (await res.json()) as MemberBody
+    const { member } = await jsonOf(res, 'updateMember')
     expect(member.roles.map((r) => r.id).sort()).toEqual(['technical', 'visitation'])
     expect(member.scope).toEqual({ mode: 'all' })
   })
@@ -242,7 +242,7 @@ describe('PATCH /api/v1/accounts/:id { adminCap } (the parent raises the cap)', 
     expect(full.status).toBe(422)
     const raised = await api(`/accounts/${bluebird}`, { method: 'PATCH', cookie: partner, json: { adminCap: 5 } })
     expect(raised.status).toBe(200)
-    expect(((await raised.json()) as { account: { adminCap: number } }).account.adminCap).toBe(5)
+    expect((await jsonOf(raised, 'updateAccount')).account.adminCap).toBe(5)
     const fits = await addMember(customer, bluebird, { email: 'a3@bluebird.test', level: 'admin' })
     expect(fits.status).toBe(201)
   })
@@ -291,7 +291,7 @@ describe('every staff route', () => {
 describe('what the caller may grant', () => {
   it('tells the caller its own level, scope and permissions with the member list', async () => {
     const res = await api(`/accounts/${await accountId('Bluebird Bakery')}/members`, { cookie: await login('sarah@acme.test') })
-    const body = (await res.json()) as { me: { level: string; inherited: boolean; scope: { mode: string }; permissions: string[] } }
+    const body = await jsonOf(res, 'listMembers')
     expect(body.me).toMatchObject({ level: 'admin', inherited: true, scope: { mode: 'all' } })
     expect(body.me.permissions).toContain('staff.manage')
     expect(body.me.permissions).not.toContain('billing.view')
@@ -299,7 +299,7 @@ describe('what the caller may grant', () => {
 
   it('names the permissions a user-level member could be given: the technical ones the caller may hand out', async () => {
     const res = await api(`/accounts/${await accountId('Bluebird Bakery')}/members`, { cookie: await login('sarah@acme.test') })
-    const body = (await res.json()) as { me: { permissions: string[]; userPermissions: string[] } }
+    const body = await jsonOf(res, 'listMembers')
     expect(body.me.userPermissions).toContain('services.view')
     expect(body.me.userPermissions).not.toContain('staff.manage')
     expect(body.me.userPermissions.every((p) => body.me.permissions.includes(p))).toBe(true)
@@ -307,7 +307,7 @@ describe('what the caller may grant', () => {
 
   it("gives an owner's widest grantable scope as every service", async () => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie: await login('owner@acme.test') })
-    const body = (await res.json()) as { me: { level: string; scope: { mode: string } } }
+    const body = await jsonOf(res, 'listMembers')
     expect(body.me).toMatchObject({ level: 'owner', scope: { mode: 'all' } })
   })
 
@@ -330,21 +330,22 @@ describe('what the caller may grant', () => {
 })
 
 describe('what the caller may do to each member', () => {
-  type Row = { user: { email: string }; allowed: { edit: boolean; remove: boolean; impersonate: boolean; notifications: boolean } }
   const rows = async (email: string) => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/members`, { cookie: await login(email) })
-    const { items } = (await res.json()) as { items: Row[] }
+    const { items } = await jsonOf(res, 'listMembers')
     return Object.fromEntries(items.map((m) => [m.user.email, m.allowed]))
   }
 
   it('says per row what the API would allow, so the page offers nothing it would refuse', async () => {
     const owner = await rows('owner@acme.test')
-    expect(owner['owner@acme.test']).toEqual({ edit: false, remove: false, impersonate: false, notifications: true })
-    expect(owner['tom@acme.test']).toEqual({ edit: true, remove: true, impersonate: true, notifications: true })
+    expect(owner['owner@acme.test']).toEqual({ edit: false, remove: false, impersonate: false, notifications: true, signOut: false })
+    expect(owner['tom@acme.test']).toEqual({ edit: true, remove: true, impersonate: true, notifications: true, signOut: true })
     const sarah = await rows('sarah@acme.test')
     expect(sarah['owner@acme.test']).toMatchObject({ edit: false, remove: false, impersonate: false })
     expect(sarah['sarah@acme.test']).toMatchObject({ remove: false, notifications: true })
     expect(sarah['tom@acme.test']).toMatchObject({ edit: true, remove: true })
+    // Sarah holds no security.manage: she signs nobody out.
+    expect(Object.values(sarah).some((a) => a.signOut)).toBe(false)
   })
 
   it('agrees with the API: a row marked not removable is refused, a removable one is removed', async () => {

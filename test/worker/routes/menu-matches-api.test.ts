@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login } from '../../helpers/client.ts'
+import { accountId, api, jsonOf, login } from '../../helpers/client.ts'
 
 // Rule 2: the menu and the API answer from the same catalogue entry. For every demo
 // person and every account they can reach, a section is in the menu exactly when its
@@ -9,6 +9,7 @@ const listEndpoint: Record<string, (id: string) => string> = {
   staff: (id) => `/accounts/${id}/members`,
   roles: (id) => `/accounts/${id}/roles`,
   customers: (id) => `/accounts/${id}/children`,
+  security: (id) => `/accounts/${id}/security`,
 }
 
 const people: [string, string[]][] = [
@@ -27,10 +28,10 @@ describe('the menu and the API agree (rule 2)', () => {
       const cookie = await login(email)
       for (const name of accounts) {
         const id = await accountId(name)
-        const menu = (await (await api(`/accounts/${id}/menu`, { cookie })).json()) as { items: { key: string }[] }
+        const menu = await jsonOf(await api(`/accounts/${id}/menu`, { cookie }), 'getAccountMenu')
         const shown = new Set(menu.items.map((i) => i.key))
         for (const [section, path] of Object.entries(listEndpoint)) {
-          if (section === 'customers' && (await (await api(`/accounts/${id}`, { cookie })).json() as { account: { kind: string } }).account.kind !== 'reseller') continue
+          if (section === 'customers' && (await jsonOf(await api(`/accounts/${id}`, { cookie }), 'getAccount')).account.kind !== 'reseller') continue
           const status = (await api(path(id), { cookie })).status
           expect(status, `${email} · ${name} · ${section} (menu ${shown.has(section) ? 'shows' : 'hides'} it)`).toBe(shown.has(section) ? 200 : 403)
         }

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login, membershipId, problem, serviceId } from '../../helpers/client.ts'
+import { accountId, api, jsonOf, login, membershipId, problem, serviceId } from '../../helpers/client.ts'
 
 const path = async (email: string) => `/accounts/${await accountId('Acme Hosting')}/members/${await membershipId(email, 'Acme Hosting')}/notifications`
 const emailsTo = async (to: string) =>
@@ -13,7 +13,7 @@ describe('member notifications', () => {
     const set = await api(sarah, { method: 'PUT', cookie: owner, json: { types: ['server_action', 'service_updated', 'server_action'] } })
     expect(set.status).toBe(200)
     expect(await set.json()).toEqual({ types: ['server_action', 'service_updated'] })
-    const own = (await (await api(sarah, { cookie: await login('sarah@acme.test') })).json()) as { types: string[]; available: string[] }
+    const own = await jsonOf(await api(sarah, { cookie: await login('sarah@acme.test') }), 'getMemberNotifications')
     expect(own.types).toEqual(['server_action', 'service_updated'])
     expect(own.available).toContain('login')
     expect(own.available).not.toContain('page_view')
@@ -29,7 +29,7 @@ describe('member notifications', () => {
   it('offers and accepts only event types the member may view', async () => {
     // Protects against: a member without activity.view reading the log's events by email.
     const tom = await path('tom@acme.test')
-    const offered = (await (await api(tom, { cookie: await login('tom@acme.test') })).json()) as { types: string[]; available: string[] }
+    const offered = await jsonOf(await api(tom, { cookie: await login('tom@acme.test') }), 'getMemberNotifications')
     expect(offered.available).toEqual([])
     for (const cookie of [await login('owner@acme.test'), await login('tom@acme.test')]) {
       const refused = await api(tom, { method: 'PUT', cookie, json: { types: ['server_action'] } })

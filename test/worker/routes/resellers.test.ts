@@ -2,12 +2,10 @@ import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { purgeDeletedAccounts } from '../../../worker/src/scheduled.ts'
 import { addMembership, createAccount, createUser } from '../../helpers/factories.ts'
-import { DEMO_PASSWORD, acceptAsNewPerson, accountId, addMember, api, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
+import { acceptAsNewPerson, accountId, addMember, api, DEMO_PASSWORD, jsonOf, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
 
 const password = 'violet-harbour-71-lantern'
 const DAY = 24 * 60 * 60 * 1000
-
-type Managed = { id: string; name: string; status: string; templateId: string | null; templateName: string | null; limits: Record<string, unknown>; access: string[] | null; purgeAfter: number | null }
 
 async function platform() {
   return { id: await accountId('Nimbus Cloud'), cookie: await login('admin@nimbus.test') }
@@ -39,7 +37,7 @@ describe('reseller templates', () => {
       json: { name: 'Starter', limits: { max_customers: 2, max_services: { hosting: 1 } }, access: ['services', 'customers', 'staff'] },
     })
     expect(t.status).toBe(201)
-    const { template } = (await t.json()) as { template: { id: string; limits: Record<string, unknown> } }
+    const { template } = await jsonOf(t, 'createTemplate')
     expect(template.limits).toMatchObject({ max_customers: 2, max_staff: null, max_services: { hosting: 1 } })
 
     const res = await api(`/accounts/${p.id}/resellers`, {
@@ -48,28 +46,28 @@ describe('reseller templates', () => {
       json: { name: 'Initech', ownerEmail: 'owner@initech.test', ownerName: 'Bill L', ownerPassword: password, templateId: template.id },
     })
     expect(res.status).toBe(201)
-    const { account } = (await res.json()) as { account: Managed }
+    const { account } = await jsonOf(res, 'createReseller')
     expect(account).toMatchObject({ name: 'Initech', status: 'active', templateId: template.id, templateName: 'Starter', access: ['services', 'customers', 'staff'] })
     expect(account.limits).toMatchObject({ max_customers: 2, max_services: { hosting: 1 } })
     // The new owner accepts the emailed invitation, then sees only the sections of the access list (and the dashboard).
     expect((await acceptAsNewPerson('owner@initech.test', password)).status).toBe(201)
     const owner = await login('owner@initech.test', password)
-    const menu = (await (await api(`/accounts/${account.id}/menu`, { cookie: owner })).json()) as { items: { key: string }[] }
+    const menu = await jsonOf(await api(`/accounts/${account.id}/menu`, { cookie: owner }), 'getAccountMenu')
     expect(menu.items.map((i) => i.key)).toEqual(['dashboard', 'services', 'customers', 'staff'])
-    const list = (await (await api(`/accounts/${p.id}/templates`, { cookie: p.cookie })).json()) as { items: { name: string; resellers: number }[] }
+    const list = await jsonOf(await api(`/accounts/${p.id}/templates`, { cookie: p.cookie }), 'listTemplates')
     expect(list.items.find((i) => i.name === 'Starter')?.resellers).toBe(1)
   })
 
   it('updates and deletes a template; resellers keep their copied limits', async () => {
     const p = await platform()
-    const { template } = (await (await api(`/accounts/${p.id}/templates`, { method: 'POST', cookie: p.cookie, json: { name: 'Temp', limits: { max_customers: 4 } } })).json()) as { template: { id: string } }
+    const { template } = await jsonOf(await api(`/accounts/${p.id}/templates`, { method: 'POST', cookie: p.cookie, json: { name: 'Temp', limits: { max_customers: 4 } } }), 'createTemplate')
     const patched = await api(`/accounts/${p.id}/templates/${template.id}`, { method: 'PATCH', cookie: p.cookie, json: { name: 'Renamed' } })
     expect(patched.status).toBe(200)
-    expect(((await patched.json()) as { template: { name: string } }).template.name).toBe('Renamed')
+    expect((await jsonOf(patched, 'updateTemplate')).template.name).toBe('Renamed')
     const acme = await accountId('Acme Hosting')
     await api(`/accounts/${p.id}/resellers/${acme}`, { method: 'PATCH', cookie: p.cookie, json: { templateId: template.id } })
     expect((await api(`/accounts/${p.id}/templates/${template.id}`, { method: 'DELETE', cookie: p.cookie })).status).toBe(204)
-    const { account } = (await (await api(`/accounts/${p.id}/resellers/${acme}`, { cookie: p.cookie })).json()) as { account: Managed }
+    const { account } = await jsonOf(await api(`/accounts/${p.id}/resellers/${acme}`, { cookie: p.cookie }), 'getReseller')
     expect(account.templateId).toBeNull()
     expect(account.limits).toMatchObject({ max_customers: 4 })
   })
@@ -80,7 +78,7 @@ describe('reseller templates', () => {
     const boss = await createUser({ email: 'boss@other.test', password })
     await addMembership(boss.id, other.id, 'owner')
     const otherCookie = await login('boss@other.test', password)
-    const { template } = (await (await api(`/accounts/${other.id}/templates`, { method: 'POST', cookie: otherCookie, json: { name: 'Theirs' } })).json()) as { template: { id: string } }
+    const { template } = await jsonOf(await api(`/accounts/${other.id}/templates`, { method: 'POST', cookie: otherCookie, json: { name: 'Theirs' } }), 'createTemplate')
 
     const p = await platform()
     expect((await api(`/accounts/${p.id}/templates/${template.id}`, { cookie: p.cookie })).status).toBe(404)
@@ -131,8 +129,7 @@ describe('limits on every write path', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(2)
     const refused = results.filter((r) => r.status === 422)
     expect(refused).toHaveLength(4)
-    const body = (await refused[0]!.json()) as { code: string; limit: string; value: number }
-    expect(body).toMatchObject({ code: 'limit_reached', limit: 'max_customers', value: 5 })
+    expect(await problem(refused[0]!)).toMatchObject({ code: 'limit_reached', limit: 'max_customers', value: 5 })
     const n = await env.DB.prepare(`SELECT count(*) AS n FROM accounts WHERE kind = 'customer' AND parent_id = ?`).bind(acme).first<{ n: number }>()
     expect(n?.n).toBe(5)
     // No logins were made for anyone: each created customer invited its owner, the refused ones nobody.
@@ -183,10 +180,10 @@ describe('limits on every write path', () => {
     await limitReseller('Acme Hosting', { max_customers: 10, max_services: { server: 8 } })
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/usage`, { cookie: await login('owner@acme.test') })
     expect(res.status).toBe(200)
-    const { items } = (await res.json()) as { items: { limit: string; used: number; allowed: number | null }[] }
+    const { items } = await jsonOf(res, 'getAccountUsage')
     expect(items.find((i) => i.limit === 'max_customers')).toMatchObject({ used: 3, allowed: 10 })
     expect(items.find((i) => i.limit === 'max_services.server')).toMatchObject({ used: 5, allowed: 8 })
-    expect(items.find((i) => i.limit === 'max_staff')).toMatchObject({ used: 4, allowed: null })
+    expect(items.find((i) => i.limit === 'max_staff')).toMatchObject({ used: 5, allowed: null }) // Acme's owner, Sarah, Billie, Tom and Tess
   })
 })
 
@@ -197,7 +194,7 @@ describe('access', () => {
     const acme = await accountId('Acme Hosting')
     for (const [email, account] of [['owner@acme.test', acme], ['owner@bluebird.test', bluebird], ['sarah@acme.test', bluebird]] as const) {
       const cookie = await login(email)
-      const menu = (await (await api(`/accounts/${account}/menu`, { cookie })).json()) as { items: { key: string }[] }
+      const menu = await jsonOf(await api(`/accounts/${account}/menu`, { cookie }), 'getAccountMenu')
       expect(menu.items.map((i) => i.key), email).not.toContain('services')
       expect((await api(`/accounts/${account}/services`, { cookie })).status, email).toBe(403)
     }
@@ -205,7 +202,7 @@ describe('access', () => {
     expect((await api(`/accounts/${acme}/services/${svc!.id}`, { cookie: await login('owner@acme.test') })).status).toBe(403)
     expect((await api(`/accounts/${bluebird}/services`, { method: 'POST', cookie: await login('owner@bluebird.test'), json: { type: 'hosting', name: 'x.test' } })).status).toBe(403)
     // Globex's tree is untouched.
-    const globex = (await (await api(`/accounts/${await accountId('Globex Partners')}/menu`, { cookie: await login('owner@globex.test') })).json()) as { items: { key: string }[] }
+    const globex = await jsonOf(await api(`/accounts/${await accountId('Globex Partners')}/menu`, { cookie: await login('owner@globex.test') }), 'getAccountMenu')
     expect(globex.items.map((i) => i.key)).toContain('services')
   })
 })
@@ -220,7 +217,7 @@ describe('lifecycle cascade', () => {
     const p = await platform()
     const res = await api(`/accounts/${p.id}/resellers/${acme}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Unpaid invoice', showReason: true } })
     expect(res.status).toBe(200)
-    expect(((await res.json()) as { account: Managed }).account.status).toBe('disabled')
+    expect((await jsonOf(res, 'disableReseller')).account.status).toBe('disabled')
 
     expect((await api('/me', { cookie: acmeOwner })).status).toBe(401)
     expect((await api(`/accounts/${bluebird}`, { cookie: bluebirdOwner })).status).toBe(401)
@@ -272,11 +269,11 @@ describe('lifecycle cascade', () => {
     const ownerCookie = await login('owner@driftwood.test')
     const del = await api(`/accounts/${acme}/customers/${driftwood}`, { method: 'DELETE', cookie })
     expect(del.status).toBe(200)
-    const { account } = (await del.json()) as { account: Managed }
+    const { account } = await jsonOf(del, 'deleteCustomer')
     expect(account.status).toBe('deleted')
     expect(account.purgeAfter! - Date.now()).toBeGreaterThan(29 * DAY)
 
-    const children = (await (await api(`/accounts/${acme}/children`, { cookie })).json()) as { items: { id: string }[] }
+    const children = await jsonOf(await api(`/accounts/${acme}/children`, { cookie }), 'listChildAccounts')
     expect(children.items.map((c) => c.id)).not.toContain(driftwood)
     expect((await api(`/accounts/${driftwood}`, { cookie })).status).toBe(404)
     expect((await api(`/me`, { cookie: ownerCookie })).status).toBe(401)
@@ -291,12 +288,12 @@ describe('lifecycle cascade', () => {
     const p = await platform()
     const acme = await accountId('Acme Hosting')
     const sam = await login('sam@freelance.test')
-    const names = async () => ((await (await api('/me', { cookie: sam })).json()) as { accounts: { name: string; status: string }[] }).accounts
+    const names = async () => (await jsonOf(await api('/me', { cookie: sam }), 'getMe')).accounts
     await api(`/accounts/${p.id}/resellers/${acme}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Review' } })
     expect((await names()).find((a) => a.name === 'Bluebird Bakery')?.status).toBe('disabled')
     await api(`/accounts/${p.id}/resellers/${acme}`, { method: 'DELETE', cookie: p.cookie })
     expect((await names()).map((a) => a.name)).toEqual(['Evergreen Legal'])
-    const services = (await (await api(`/accounts/${p.id}/services?limit=200`, { cookie: p.cookie })).json()) as { items: { account: { name: string } }[] }
+    const services = await jsonOf(await api(`/accounts/${p.id}/services?limit=200`, { cookie: p.cookie }), 'listServices')
     const owners = new Set(services.items.map((s) => s.account.name))
     expect(owners.has('Bluebird Bakery') || owners.has('Acme Hosting')).toBe(false)
     expect(owners.has('Evergreen Legal')).toBe(true)
@@ -357,7 +354,7 @@ describe('a new reseller’s owner without a login is invited', () => {
     const nimbus = await accountId('Nimbus Cloud')
     const res = await api(`/accounts/${nimbus}/resellers`, { method: 'POST', cookie: admin, json: { name: 'Umbrella Hosting', ownerEmail: 'Founder@Umbrella.test', ownerName: 'Una Founder' } })
     expect(res.status).toBe(201)
-    const body = (await res.json()) as { account: { id: string }; ownerInvitation: { email: string } | null }
+    const body = await jsonOf(res, 'createReseller')
     expect(body.ownerInvitation?.email).toBe('founder@umbrella.test')
     expect(await env.DB.prepare(`SELECT count(*) AS n FROM memberships WHERE account_id = ?`).bind(body.account.id).first<{ n: number }>()).toEqual({ n: 0 })
 
@@ -366,7 +363,7 @@ describe('a new reseller’s owner without a login is invited', () => {
     const token = /\/invite\/([a-z2-7]+)/.exec(mail!.text)![1]!
     const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', json: { name: 'Una Founder', password: 'umbrella-harbour-93-kite' } })
     expect(accepted.status).toBe(201)
-    const me = (await (await api('/me', { cookie: sessionCookieFrom(accepted) })).json()) as { accounts: { id: string; level: string }[] }
+    const me = await jsonOf(await api('/me', { cookie: sessionCookieFrom(accepted) }), 'getMe')
     expect(me.accounts).toEqual([expect.objectContaining({ id: body.account.id, level: 'owner' })])
 
     // "Log in as reseller" is impersonation of its owner.
@@ -384,7 +381,7 @@ describe('a reseller’s brand domain on creation', () => {
       api(`/accounts/${nimbus}/resellers`, { method: 'POST', cookie: admin, json: { name, ownerEmail: 'owner@acme.test', ownerName: 'Alex', hostname } })
     const ok = await create('Wayne Hosting', 'Portal.Wayne.example')
     expect(ok.status).toBe(201)
-    const { account } = (await ok.json()) as { account: { id: string } }
+    const { account } = await jsonOf(ok, 'createReseller')
     const row = await env.DB.prepare('SELECT hostname, status FROM hostnames WHERE reseller_account_id = ?').bind(account.id).first()
     expect(row).toEqual({ hostname: 'portal.wayne.example', status: 'pending' })
 
@@ -414,11 +411,11 @@ describe('nobody’s existing login is attached without their consent (rule 14)'
     const fresh = await api(`/accounts/${acme}/customers`, { method: 'POST', cookie, json: { name: 'Honest Ltd', ownerEmail: 'brand-new@honest.test', ownerName: 'Whoever', ownerPassword: password } })
     expect(known.status).toBe(201)
     expect(fresh.status).toBe(201)
-    const knownBody = (await known.json()) as Created
-    expect(shape(knownBody)).toEqual(shape((await fresh.json()) as Created))
+    const knownBody = await jsonOf(known, 'createCustomer')
+    expect(shape(knownBody)).toEqual(shape(await jsonOf(fresh, 'createCustomer')))
     expect(knownBody.account.owner).toBeNull()
     // The list names whom the owner invitation went to, until it is accepted.
-    const children = (await (await api(`/accounts/${acme}/children`, { cookie })).json()) as { items: { id: string; owner: unknown; ownerInvitation: { email: string } | null }[] }
+    const children = await jsonOf(await api(`/accounts/${acme}/children`, { cookie }), 'listChildAccounts')
     expect(children.items.find((a) => a.id === knownBody.account.id)).toMatchObject({ owner: null, ownerInvitation: { email: existing } })
     // The real owner of that email has no membership in the new customer …
     const member = await env.DB.prepare('SELECT count(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ? AND m.account_id = ?')
@@ -427,7 +424,7 @@ describe('nobody’s existing login is attached without their consent (rule 14)'
     expect(member?.n).toBe(0)
     // … so their sign-ins never land in Acme's tree, and Acme cannot act as them.
     await login(existing)
-    const log = (await (await api(`/accounts/${knownBody.account.id}/activity?type=login`, { cookie })).json()) as { items: unknown[] }
+    const log = await jsonOf(await api(`/accounts/${knownBody.account.id}/activity?type=login`, { cookie }), 'listActivity')
     expect(log.items).toEqual([])
     const userId = (await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(existing).first<{ id: string }>())!.id
     const imp = await api('/impersonation', { method: 'POST', cookie, json: { userId, accountId: knownBody.account.id, reason: 'Trying to get in' } })
@@ -438,13 +435,13 @@ describe('nobody’s existing login is attached without their consent (rule 14)'
     const p = await platform()
     const res = await api(`/accounts/${p.id}/resellers`, { method: 'POST', cookie: p.cookie, json: { name: 'Second Brand', ownerEmail: 'owner@globex.test', ownerName: 'Globex owner' } })
     expect(res.status).toBe(201)
-    const { account } = (await res.json()) as Created
+    const { account } = await jsonOf(res, 'createReseller')
     expect(account.owner).toBeNull()
     // Only the person's own acceptance, signed in as themselves, attaches their login.
     const token = /\/invite\/([a-z2-7]+)/.exec(((await env.DB.prepare('SELECT text FROM email_outbox WHERE "to" = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').bind('owner@globex.test').first<{ text: string }>())!).text)![1]!
     const accepted = await api(`/invitations/${token}/accept`, { method: 'POST', cookie: await login('owner@globex.test'), json: {} })
     expect(accepted.status).toBe(201)
-    const list = (await (await api(`/accounts/${p.id}/resellers/${account.id}`, { cookie: p.cookie })).json()) as { account: { owner: { email: string } | null } }
+    const list = await jsonOf(await api(`/accounts/${p.id}/resellers/${account.id}`, { cookie: p.cookie }), 'getReseller')
     expect(list.account.owner?.email).toBe('owner@globex.test')
   })
 })
@@ -458,9 +455,9 @@ describe('only the account that suspended or deleted can undo it (rule 8)', () =
     const disabled = await api(`/accounts/${p.id}/customers/${bluebird}/disable`, { method: 'POST', cookie: p.cookie, json: { reason: 'Unpaid invoices' } })
     expect(disabled.status).toBe(200)
     const reseller = await login('owner@acme.test')
-    const listed = (await (await api(`/accounts/${acme}/customers`, { cookie: reseller })).json()) as { items: { id: string; canUndo: boolean }[] }
+    const listed = await jsonOf(await api(`/accounts/${acme}/customers`, { cookie: reseller }), 'listCustomers')
     expect(listed.items.find((c) => c.id === bluebird)?.canUndo).toBe(false)
-    const paged = (await (await api(`/accounts/${acme}/children`, { cookie: reseller })).json()) as { items: { id: string; canUndo: boolean }[] }
+    const paged = await jsonOf(await api(`/accounts/${acme}/children`, { cookie: reseller }), 'listChildAccounts')
     expect(paged.items.find((c) => c.id === bluebird)?.canUndo).toBe(false)
     const refused = await api(`/accounts/${acme}/customers/${bluebird}/enable`, { method: 'POST', cookie: reseller })
     expect(refused.status).toBe(403)

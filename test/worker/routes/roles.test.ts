@@ -1,18 +1,16 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
-
-type Role = { id: string; name: string; permissions: string[]; builtin: boolean; members: number }
+import { accountId, api, jsonOf, login, membershipId, problem, snapshot } from '../../helpers/client.ts'
 
 describe('GET /api/v1/accounts/:id/roles', () => {
   it('lists the read-only built-ins and the account’s custom roles with member counts', async () => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/roles`, { cookie: await login('sarah@acme.test') })
     expect(res.status).toBe(200)
-    const { items } = (await res.json()) as { items: Role[] }
+    const { items } = await jsonOf(res, 'listRoles')
     expect(items.filter((r) => r.builtin).map((r) => r.name)).toEqual(['Account Owner', 'System Administrator', 'Manager', 'Technical', 'Billing', 'Purchasing', 'Visitation'])
     const care = items.find((r) => r.name === 'Customer care')!
     expect(care).toMatchObject({ builtin: false, members: 1 })
-    expect(items.find((r) => r.id === 'technical')!.members).toBe(2)
+    expect(items.find((r) => r.id === 'technical')!.members).toBe(3) // Sarah, Tom and Tess
   })
 
   it('answers 403 without roles.view and 404 to another tenant', async () => {
@@ -23,7 +21,7 @@ describe('GET /api/v1/accounts/:id/roles', () => {
 
   it('does not show one account’s custom roles to another account', async () => {
     const res = await api(`/accounts/${await accountId('Globex Partners')}/roles`, { cookie: await login('owner@globex.test') })
-    const { items } = (await res.json()) as { items: Role[] }
+    const { items } = await jsonOf(res, 'listRoles')
     expect(items.some((r) => r.name === 'Customer care')).toBe(false)
   })
 })
@@ -34,11 +32,11 @@ describe('POST/PATCH/DELETE /api/v1/accounts/:id/roles', () => {
     const acme = await accountId('Acme Hosting')
     const created = await api(`/accounts/${acme}/roles`, { method: 'POST', cookie, json: { name: 'Night shift', permissions: ['services.view', 'services.operate'] } })
     expect(created.status).toBe(201)
-    const { role } = (await created.json()) as { role: Role }
+    const { role } = await jsonOf(created, 'createRole')
     expect(role).toMatchObject({ name: 'Night shift', builtin: false, members: 0, permissions: ['services.view', 'services.operate'] })
     const edited = await api(`/accounts/${acme}/roles/${role.id}`, { method: 'PATCH', cookie, json: { permissions: ['services.view'] } })
     expect(edited.status).toBe(200)
-    expect(((await edited.json()) as { role: Role }).role.permissions).toEqual(['services.view'])
+    expect((await jsonOf(edited, 'updateRole')).role.permissions).toEqual(['services.view'])
     expect((await api(`/accounts/${acme}/roles/${role.id}`, { method: 'DELETE', cookie })).status).toBe(204)
     expect((await api(`/accounts/${acme}/roles/${role.id}`, { method: 'DELETE', cookie })).status).toBe(404)
   })
@@ -67,7 +65,7 @@ describe('POST/PATCH/DELETE /api/v1/accounts/:id/roles', () => {
   it('refuses to widen a role held by a user-level member with a billing permission (422), changing nothing', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
-    const { role } = (await (await api(`/accounts/${acme}/roles`, { method: 'POST', cookie, json: { name: 'Ops', permissions: ['services.view'] } })).json()) as { role: Role }
+    const { role } = await jsonOf(await api(`/accounts/${acme}/roles`, { method: 'POST', cookie, json: { name: 'Ops', permissions: ['services.view'] } }), 'createRole')
     const tom = await membershipId('tom@acme.test', 'Acme Hosting')
     expect((await api(`/accounts/${acme}/members/${tom}`, { method: 'PATCH', cookie, json: { roles: ['technical', role.id] } })).status).toBe(200)
     const before = await snapshot('roles')
@@ -80,9 +78,9 @@ describe('POST/PATCH/DELETE /api/v1/accounts/:id/roles', () => {
   it('removes a deleted role from the members who held it', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
-    const care = ((await (await api(`/accounts/${acme}/roles`, { cookie })).json()) as { items: Role[] }).items.find((r) => r.name === 'Customer care')!
+    const care = (await jsonOf(await api(`/accounts/${acme}/roles`, { cookie }), 'listRoles')).items.find((r) => r.name === 'Customer care')!
     expect((await api(`/accounts/${acme}/roles/${care.id}`, { method: 'DELETE', cookie })).status).toBe(204)
-    const menu = (await (await api(`/accounts/${acme}/menu`, { cookie: await login('sarah@acme.test') })).json()) as { items: { key: string }[] }
+    const menu = await jsonOf(await api(`/accounts/${acme}/menu`, { cookie: await login('sarah@acme.test') }), 'getAccountMenu')
     expect(menu.items.map((i) => i.key)).not.toContain('customers')
   })
 
@@ -91,7 +89,7 @@ describe('POST/PATCH/DELETE /api/v1/accounts/:id/roles', () => {
     const acme = await accountId('Acme Hosting')
     const dup = await api(`/accounts/${acme}/roles`, { method: 'POST', cookie, json: { name: 'Customer care', permissions: [] } })
     expect(dup.status).toBe(409)
-    const care = ((await (await api(`/accounts/${acme}/roles`, { cookie })).json()) as { items: Role[] }).items.find((r) => r.name === 'Customer care')!
+    const care = (await jsonOf(await api(`/accounts/${acme}/roles`, { cookie }), 'listRoles')).items.find((r) => r.name === 'Customer care')!
     const other = await api(`/accounts/${await accountId('Globex Partners')}/roles/${care.id}`, { method: 'PATCH', cookie: await login('owner@globex.test'), json: { name: 'Mine now' } })
     expect(other.status).toBe(404)
   })
@@ -126,7 +124,7 @@ describe('GET /api/v1/catalogue', () => {
   it('returns the same sections, categories, tiers and actions the guards use', async () => {
     const res = await api('/catalogue', { cookie: await login('tom@acme.test') })
     expect(res.status).toBe(200)
-    const { sections } = (await res.json()) as { sections: { key: string; category: string; tiers: string[]; actions: string[] }[] }
+    const { sections } = await jsonOf(res, 'getCatalogue')
     const { sections: source } = await import('../../../worker/src/authz/catalogue.ts')
     expect(sections.map((s) => s.key)).toEqual(source.map((s) => s.key))
     expect(sections.find((s) => s.key === 'customers')).toMatchObject({ category: 'user-rights', tiers: ['platform', 'reseller'], actions: ['view', 'manage', 'invite', 'impersonate'] })
@@ -134,7 +132,7 @@ describe('GET /api/v1/catalogue', () => {
   })
 
   it('marks roles held by user-level members', async () => {
-    const { items } = (await (await api(`/accounts/${await accountId('Acme Hosting')}/roles`, { cookie: await login('owner@acme.test') })).json()) as { items: (Role & { heldByUsers: boolean })[] }
+    const { items } = await jsonOf(await api(`/accounts/${await accountId('Acme Hosting')}/roles`, { cookie: await login('owner@acme.test') }), 'listRoles')
     expect(items.find((r) => r.id === 'technical')!.heldByUsers).toBe(true)
     expect(items.find((r) => r.id === 'billing')!.heldByUsers).toBe(false)
   })
@@ -144,7 +142,7 @@ describe('editing a role someone else wrote', () => {
   it('lets an editor remove permissions they do not hold themselves, but not add them', async () => {
     const acme = await accountId('Acme Hosting')
     const owner = await login('owner@acme.test')
-    const { role } = (await (await api(`/accounts/${acme}/roles`, { method: 'POST', cookie: owner, json: { name: 'Desk', permissions: ['services.view', 'billing.view'] } })).json()) as { role: Role }
+    const { role } = await jsonOf(await api(`/accounts/${acme}/roles`, { method: 'POST', cookie: owner, json: { name: 'Desk', permissions: ['services.view', 'billing.view'] } }), 'createRole')
     const sarah = await login('sarah@acme.test') // Manager: roles.manage, no billing
     const rename = await api(`/accounts/${acme}/roles/${role.id}`, { method: 'PATCH', cookie: sarah, json: { permissions: ['services.view', 'billing.view', 'services.operate'] } })
     expect(rename.status).toBe(200)

@@ -4,16 +4,15 @@ import { describe, expect, it } from 'vitest'
 import { inScope, type Scope } from '../../../worker/src/authz/decide.ts'
 import { createDb } from '../../../worker/src/db.ts'
 import { listServices, serviceFacts } from '../../../worker/src/domain/services.ts'
-import { accountId, api, login, problem, serviceId, snapshot } from '../../helpers/client.ts'
+import { accountId, api, jsonOf, login, problem, serviceId, snapshot } from '../../helpers/client.ts'
 
 type Service = { id: string; name: string; type: string; tags: string[]; account: { name: string }; partnerAccess: boolean; expiresAt: number | null; group: { name: string } | null; status: string }
 type Page = { items: Service[]; nextCursor: string | null }
-type One = { service: Service; allowed: { manage: boolean; operate: boolean; partnerAccess: boolean; consentRequired: boolean } }
 
 const list = async (email: string, account: string, query = '') => {
   const res = await api(`/accounts/${await accountId(account)}/services${query}`, { cookie: await login(email) })
   expect(res.status, await res.clone().text()).toBe(200)
-  return (await res.json()) as Page
+  return jsonOf(res, 'listServices')
 }
 
 describe('GET /api/v1/accounts/:id/services', () => {
@@ -119,7 +118,7 @@ describe('every service route', () => {
     const acme = await accountId('Acme Hosting')
     const created = await api(`/accounts/${acme}/services`, { method: 'POST', cookie: await login('owner@acme.test'), json: { type: 'server', name: 'unmanaged-01', tags: ['lab'] } })
     expect(created.status).toBe(201)
-    const sid = ((await created.json()) as One).service.id
+    const sid = (await jsonOf(created, 'createService')).service.id
     const before = await snapshot('services')
     const cookie = await login('tom@acme.test')
     for (const r of routes(acme, sid)) {
@@ -146,7 +145,7 @@ describe('customer consent (partner access)', () => {
     const sarah = await login('sarah@acme.test')
     const detail = await api(`/accounts/${bluebird}/services/${sid}`, { cookie: sarah })
     expect(detail.status).toBe(200)
-    expect(((await detail.json()) as One).allowed).toEqual({ manage: false, operate: false, partnerAccess: false, consentRequired: true })
+    expect((await jsonOf(detail, 'getService')).allowed).toEqual({ manage: false, operate: false, partnerAccess: false, consentRequired: true })
     const restart = await api(`/accounts/${bluebird}/services/${sid}/actions/restart`, { method: 'POST', cookie: sarah })
     expect(restart.status).toBe(403)
     expect((await problem(restart)).code).toBe('consent_required')
@@ -161,10 +160,10 @@ describe('customer consent (partner access)', () => {
     const sarah = await login('sarah@acme.test')
     const grant = await api(`/accounts/${bluebird}/services/${sid}/partner-access`, { method: 'PUT', cookie: customer, json: { enabled: true } })
     expect(grant.status).toBe(200)
-    expect(((await grant.json()) as One).service.partnerAccess).toBe(true)
+    expect((await jsonOf(grant, 'setServicePartnerAccess')).service.partnerAccess).toBe(true)
     const restart = await api(`/accounts/${bluebird}/services/${sid}/actions/restart`, { method: 'POST', cookie: sarah })
     expect(restart.status).toBe(200)
-    expect(((await restart.json()) as { service: { lastAction: { action: string } } }).service.lastAction.action).toBe('restart')
+    expect((await jsonOf(restart, 'runServiceAction')).service.lastAction?.action).toBe('restart')
     await api(`/accounts/${bluebird}/services/${sid}/partner-access`, { method: 'PUT', cookie: customer, json: { enabled: false } })
     expect((await api(`/accounts/${bluebird}/services/${sid}/actions/restart`, { method: 'POST', cookie: sarah })).status).toBe(403)
   })
@@ -193,10 +192,10 @@ describe('writing services', () => {
     const bluebird = await accountId('Bluebird Bakery')
     const created = await api(`/accounts/${bluebird}/services`, { method: 'POST', cookie, json: { type: 'mailbox', name: 'orders@bluebirdbakery.com', tags: ['Shop', 'shop'] } })
     expect(created.status).toBe(201)
-    const { service } = (await created.json()) as One
+    const { service } = await jsonOf(created, 'createService')
     expect(service).toMatchObject({ type: 'mailbox', status: 'active', partnerAccess: false, tags: ['shop'] })
     const updated = await api(`/accounts/${bluebird}/services/${service.id}`, { method: 'PATCH', cookie, json: { status: 'suspended', tags: ['shop', 'eu'] } })
-    expect(((await updated.json()) as One).service).toMatchObject({ status: 'suspended', tags: ['eu', 'shop'] })
+    expect((await jsonOf(updated, 'updateService')).service).toMatchObject({ status: 'suspended', tags: ['eu', 'shop'] })
     expect((await api(`/accounts/${bluebird}/services/${service.id}`, { method: 'DELETE', cookie })).status).toBe(204)
     expect((await api(`/accounts/${bluebird}/services/${service.id}`, { cookie })).status).toBe(404)
   })
@@ -222,7 +221,7 @@ describe('writing services', () => {
     expect(noName.status).toBe(400)
     expect((await problem(noName)).errors?.[0]?.field).toBe('name')
     const renamed = await api(`/accounts/${bluebird}/services/${server}/actions/rename`, { method: 'POST', cookie, json: { name: 'bluebird-till-01' } })
-    expect(((await renamed.json()) as One).service.name).toBe('bluebird-till-01')
+    expect((await jsonOf(renamed, 'runServiceAction')).service.name).toBe('bluebird-till-01')
     expect((await api(`/accounts/${bluebird}/services/${server}/actions/explode`, { method: 'POST', cookie })).status).toBe(400)
   })
 
@@ -260,7 +259,7 @@ describe('scopeCondition (the SQL twin of inScope)', () => {
 describe('GET /api/v1/accounts/:id/services/facets', () => {
   it("offers a reseller its customers' groups (with their names) and tags too", async () => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/services/facets`, { cookie: await login('owner@acme.test') })
-    const body = (await res.json()) as { groups: { name: string; accountName: string }[]; tags: string[] }
+    const body = await jsonOf(res, 'getServiceFacets')
     expect(body.groups).toContainEqual(expect.objectContaining({ name: 'Websites', accountName: 'Bluebird Bakery' }))
     expect(body.groups).toContainEqual(expect.objectContaining({ name: 'Infrastructure', accountName: 'Acme Hosting' }))
     expect(body.groups.some((g) => g.accountName === 'Evergreen Legal')).toBe(false)
@@ -269,7 +268,7 @@ describe('GET /api/v1/accounts/:id/services/facets', () => {
 
   it('offers a tagged-scope user without customers.view only its own account’s facets', async () => {
     const res = await api(`/accounts/${await accountId('Acme Hosting')}/services/facets`, { cookie: await login('tom@acme.test') })
-    const body = (await res.json()) as { groups: { accountName: string }[] }
+    const body = await jsonOf(res, 'getServiceFacets')
     expect(new Set(body.groups.map((g) => g.accountName))).toEqual(new Set(['Acme Hosting']))
   })
 })

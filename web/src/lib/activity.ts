@@ -71,6 +71,10 @@ const typeLabels: Record<ActivityType, string> = {
   hostname_removed: 'Hostname removed',
   hostname_demoted: 'Hostname no longer verified',
   hostname_expired: 'Hostname claim ended',
+  password_reset: 'Password reset',
+  session_ended: 'Session ended',
+  api_key_created: 'API key created',
+  api_key_revoked: 'API key revoked',
   integration_created: 'Integration added',
   integration_updated: 'Integration changed',
   integration_deleted: 'Integration deleted',
@@ -88,7 +92,8 @@ export function typeLabel(type: string): string {
 
 /** The groups of the type filter, in the order it lists them. */
 export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
-  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
+  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'password_reset', 'session_ended', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
+  { key: 'security', label: 'Security', types: ['api_key_created', 'api_key_revoked'] },
   {
     key: 'people',
     label: 'People & roles',
@@ -144,6 +149,25 @@ export function typeTone(type: string): BadgeTone {
   return 'neutral'
 }
 
+/** How a change to a service or an account reads: the verb, and what it names when the event has no label. */
+const PLAIN_CHANGES: Partial<Record<string, [verb: string, unnamed: string]>> = {
+  role_created: ['created', 'a role'],
+  role_updated: ['changed', 'a role'],
+  role_deleted: ['deleted', 'a role'],
+  service_created: ['created', 'a service'],
+  service_updated: ['changed', 'a service'],
+  service_deleted: ['deleted', 'a service'],
+  server_action: ['ran an action on', 'a service'],
+  update_configuration: ['changed the configuration of', 'a service'],
+  account_created: ['added', 'an account'],
+  account_deleted: ['deleted', 'an account'],
+  account_disabled: ['disabled', 'an account'],
+  account_enabled: ['enabled', 'an account'],
+  account_restored: ['restored', 'an account'],
+  account_updated: ['changed', 'the account'],
+  update_organization: ['changed', 'the account'],
+} satisfies Partial<Record<ActivityType, [string, string]>>
+
 /** What a change did, after the actor's email: "added jo@acme.test", "restarted acme-control-01". */
 function changePhrase(change: LiveChange): string {
   const label = change.target?.label
@@ -155,38 +179,13 @@ function changePhrase(change: LiveChange): string {
       return label ? `changed the access of ${label}` : 'changed a member’s access'
     case 'member_deleted':
       return label ? `removed ${label} from the staff` : 'removed a member'
-    case 'role_created':
-      return `created ${label ? `the role ${label}` : 'a role'}`
-    case 'role_updated':
-      return `changed ${label ? `the role ${label}` : 'a role'}`
-    case 'role_deleted':
-      return `deleted ${label ? `the role ${label}` : 'a role'}`
-    case 'service_created':
-      return `created ${label ?? 'a service'}`
-    case 'service_updated':
-      return `changed ${label ?? 'a service'}`
-    case 'service_deleted':
-      return `deleted ${label ?? 'a service'}`
-    case 'server_action':
-      return `ran an action on ${label ?? 'a service'}`
-    case 'update_configuration':
-      return `changed the configuration of ${label ?? 'a service'}`
-    case 'account_created':
-      return `added ${label ?? 'an account'}`
-    case 'account_deleted':
-      return `deleted ${label ?? 'an account'}`
-    case 'account_disabled':
-      return `disabled ${label ?? 'an account'}`
-    case 'account_enabled':
-      return `enabled ${label ?? 'an account'}`
-    case 'account_restored':
-      return `restored ${label ?? 'an account'}`
-    case 'account_updated':
-    case 'update_organization':
-      return `changed ${label ?? 'the account'}`
-    default:
-      return `made a change (${typeLabel(change.type).toLowerCase()})`
   }
+  const plain = PLAIN_CHANGES[change.type]
+  if (!plain) return `made a change (${typeLabel(change.type).toLowerCase()})`
+  const [verb, unnamed] = plain
+  // A role is named as one ("the role Night shift"); services and accounts by their own name.
+  const named = change.type.startsWith('role_') ? (label ? `the role ${label}` : undefined) : label
+  return `${verb} ${named ?? unnamed}`
 }
 
 /** The notice for changes someone else made to what the page shows ("sarah@acme.test added jo@acme.test to the staff"). */

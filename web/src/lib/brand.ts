@@ -14,6 +14,7 @@ export const DEFAULT_BRAND: Brand = {
   supportUrl: null,
   loginMessage: null,
   resellerId: null,
+  poweredBy: true,
 }
 
 /** True when the brand is the product default (used e.g. to skip "Powered by Trellis"). */
@@ -67,6 +68,7 @@ export function sanitizeBrand(input: Partial<Brand> | null | undefined): Brand {
     supportUrl: safeHttpsUrl(input?.supportUrl),
     loginMessage: (input?.loginMessage ?? '').trim().slice(0, 500) || null,
     resellerId: input?.resellerId ?? null,
+    poweredBy: input?.poweredBy !== false,
   }
 }
 

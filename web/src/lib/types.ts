@@ -125,3 +125,8 @@ export interface LiveChange {
   /** This person made the change (in this tab or another). */
   mine: boolean
 }
+
+/** What the command palette finds in the tree. */
+export type SearchResults = Schemas['SearchResults']
+/** An account reached through a membership above it (for the switcher). */
+export type ReachableAccount = ResponseOf<'/api/v1/me/reachable-accounts', 'get'>['items'][number]

@@ -1,3 +1,5 @@
+import { DomainError } from '../errors.ts'
+
 /**
  * The outside edge for DNS: the TXT records of a name, asked of a
  * DNS-over-HTTPS resolver. Two forms of the same protocol:
@@ -26,8 +28,19 @@ export interface DnsResolver {
   addresses(name: string, type: 'A' | 'AAAA'): Promise<string[]>
 }
 
-/** The resolver could not answer (as opposed to answering "no such record"). */
-export class DnsUnavailable extends Error {}
+/**
+ * The resolver could not answer (as opposed to answering "no such record"):
+ * nothing may be concluded, the caller is asked to try again. `reason` says
+ * what went wrong, for logs; `lookup` the name asked for, once known.
+ */
+export class DnsUnavailable extends DomainError {
+  constructor(
+    readonly reason: string,
+    readonly lookup?: string,
+  ) {
+    super('verification_failed', `The DNS lookup of ${lookup ?? 'that name'} failed. Try again in a few minutes.`)
+  }
+}
 
 export interface DnsEnv {
   /** The DoH endpoint; Cloudflare's public resolver when unset. */
@@ -251,5 +264,14 @@ export function jsonResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch =
 /** The resolver for this environment. */
 export function dnsResolver(env: DnsEnv): DnsResolver {
   const url = env.DNS_RESOLVER_URL || DEFAULT_DOH_URL
-  return env.DNS_RESOLVER_FORMAT === 'json' ? jsonResolver(url) : wireResolver(url)
+  const resolver = env.DNS_RESOLVER_FORMAT === 'json' ? jsonResolver(url) : wireResolver(url)
+  // A failed lookup names what was asked, for the problem that tells the caller.
+  const naming = <T>(name: string, lookup: Promise<T>) =>
+    lookup.catch((error: unknown) => {
+      throw error instanceof DnsUnavailable ? new DnsUnavailable(error.reason, name) : error
+    })
+  return {
+    txt: (name) => naming(name, resolver.txt(name)),
+    addresses: (name, type) => naming(name, resolver.addresses(name, type)),
+  }
 }

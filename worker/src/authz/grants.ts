@@ -191,6 +191,8 @@ export interface MemberActions {
   remove: boolean
   impersonate: boolean
   notifications: boolean
+  /** End every session of the member's login (security.manage, only below oneself). */
+  signOut: boolean
 }
 
 /**
@@ -218,5 +220,30 @@ export function memberActions(
     remove: manage && canRemoveMember(memberships, ceiling, account, { level: target.level, self: isSelf }).ok,
     impersonate: !ceiling && canImpersonate(memberships, self, account, target).ok,
     notifications: (isSelf && !ceiling) || manage,
+    signOut: canActing(memberships, ceiling, 'security.manage', account).ok && canEndSessionsOf(memberships, ceiling, account, { level: target.level, self: isSelf }).ok,
   }
+}
+
+/**
+ * May a principal end the sessions of member `target` of `account`? Only of
+ * people below them in their tree: in their own account a lower level, in an
+ * account beneath theirs anyone — and, while impersonating, below the
+ * impersonator too. Never their own (their profile does that). The
+ * permission (`security.manage`) is the route's guard.
+ */
+export function canEndSessionsOf(
+  memberships: readonly MembershipGrant[],
+  ceiling: readonly MembershipGrant[] | null,
+  account: { path: string },
+  target: { level: MembershipLevel; self: boolean },
+): GrantDecision {
+  if (target.self) return deny(403, 'self_change', 'member', 'End your own sessions from your profile.')
+  for (const grants of ceiling ? [memberships, ceiling] : [memberships]) {
+    const via = reachingMembership(grants, account.path)
+    if (!via) return deny(403, 'escalation', 'member', 'You cannot sign out members of this account.')
+    if (via.path === account.path && rank[target.level] >= rank[via.level]) {
+      return deny(403, 'escalation', 'member', 'You can sign out only members below your own level.')
+    }
+  }
+  return { ok: true }
 }

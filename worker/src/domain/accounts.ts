@@ -65,11 +65,13 @@ export async function getAccount(db: DB, accountId: string) {
   }
   // Every member keeps the dashboard of an account they may reach.
   const allowedSections: SectionKey[] | undefined = allowed ? ['dashboard', ...[...allowed].filter((k) => k !== 'dashboard')] : undefined
-  return { ...account, blocked, allowedSections }
+  // The path as names (platform → reseller → customer), for breadcrumbs.
+  const trail = ancestors.map((a) => ({ id: a.id, name: a.name, path: a.path }))
+  return { ...account, blocked, allowedSections, trail }
 }
 
 /** SQL: the pending owner invitation of an account that has no owner yet (its email and expiry), as JSON. */
-export const pendingOwnerInvitation = sql<string | null>`(SELECT json_object('email', i.email, 'expiresAt', i.expires_at) FROM invitations i
+export const pendingOwnerInvitation = sql<string | null>`(SELECT json_object('id', i.id, 'email', i.email, 'expiresAt', i.expires_at) FROM invitations i
   WHERE i.account_id = "accounts"."id" AND i.level = 'owner' AND i.status = 'pending' ORDER BY i.created_at DESC LIMIT 1)`.as('owner_invitation')
 
 /** Cursor over (name, id): stable when names repeat. */
@@ -103,7 +105,7 @@ export async function listChildren(db: DB, parentId: string, limit: number, afte
   const items = rows.slice(0, limit).map((r) => ({
     ...r,
     owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,
-    ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { email: string; expiresAt: number }) : null,
+    ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { id: string; email: string; expiresAt: number }) : null,
   }))
   const last = items.at(-1)
   return { items, next: rows.length > limit && last ? { name: last.name, id: last.id } : null }

@@ -16,6 +16,8 @@ export interface PublicBrand {
   loginMessage: string | null
   /** The reseller whose brand this is; null for the platform brand. */
   resellerId: string | null
+  /** Show "Powered by Trellis" (the platform decides, per brand). */
+  poweredBy: boolean
 }
 
 /** The product's own look, when the platform has not set a brand. */
@@ -28,6 +30,7 @@ export const DEFAULT_BRAND: PublicBrand = {
   supportUrl: null,
   loginMessage: null,
   resellerId: null,
+  poweredBy: true,
 }
 
 /** The editable fields of a brand (the logo has its own route). */
@@ -52,7 +55,7 @@ export function logoKey(accountId: string, version: number): string {
   return `logos/${accountId}/${version}`
 }
 
-function present(row: BrandRow, resellerId: string | null): PublicBrand {
+function present(row: BrandRow, resellerId: string | null, poweredBy: boolean): PublicBrand {
   return {
     name: row.name,
     logoUrl: row.logoKey ? logoPath(row.accountId, row.logoVersion) : null,
@@ -62,6 +65,7 @@ function present(row: BrandRow, resellerId: string | null): PublicBrand {
     supportUrl: row.supportUrl,
     loginMessage: row.loginMessage,
     resellerId,
+    poweredBy,
   }
 }
 
@@ -73,28 +77,32 @@ export function getBrandRow(db: DB, accountId: string) {
 /** The platform's brand: its own row on the root account, else the product default. */
 export async function platformBrand(db: DB): Promise<PublicBrand> {
   const row = await db
-    .select({ brand: brands })
+    .select({ name: accounts.name, poweredBy: accounts.poweredBy, brand: brands })
     .from(accounts)
-    .innerJoin(brands, eq(brands.accountId, accounts.id))
+    .leftJoin(brands, eq(brands.accountId, accounts.id))
     .where(eq(accounts.kind, 'platform'))
     .get()
-  return row ? present(row.brand, null) : DEFAULT_BRAND
+  if (!row) return DEFAULT_BRAND
+  // Without a brand of its own, the platform's portal still carries the platform's name, never the product's.
+  return row.brand ? present(row.brand, null, row.poweredBy) : { ...DEFAULT_BRAND, name: row.name, poweredBy: row.poweredBy }
 }
 
 /**
  * The effective brand of a reseller (or the platform, `resellerId` null): its
  * own row, else the platform's look under the reseller's account name.
  */
-export async function resellerBrand(db: DB, reseller: { id: string; name: string }, row: BrandRow | null | undefined): Promise<PublicBrand> {
-  if (row) return present(row, reseller.id)
+export async function resellerBrand(db: DB, reseller: { id: string; name: string; poweredBy: boolean }, row: BrandRow | null | undefined): Promise<PublicBrand> {
+  if (row) return present(row, reseller.id, reseller.poweredBy)
   const platform = await platformBrand(db)
-  return { ...platform, name: reseller.name, logoUrl: null, resellerId: reseller.id }
+  return { ...platform, name: reseller.name, logoUrl: null, resellerId: reseller.id, poweredBy: reseller.poweredBy }
 }
 
 /** The brand an account's own settings page edits: its row, or what it shows today. */
 export async function effectiveBrand(db: DB, account: { id: string; name: string; kind: string }) {
-  const row = await getBrandRow(db, account.id)
-  const brand = account.kind === 'platform' ? (row ? present(row, null) : DEFAULT_BRAND) : await resellerBrand(db, account, row)
+  const [row, flags] = await Promise.all([getBrandRow(db, account.id), db.select({ poweredBy: accounts.poweredBy }).from(accounts).where(eq(accounts.id, account.id)).get()])
+  const poweredBy = flags?.poweredBy ?? true
+  const brand =
+    account.kind === 'platform' ? (row ? present(row, null, poweredBy) : { ...DEFAULT_BRAND, name: account.name, poweredBy }) : await resellerBrand(db, { ...account, poweredBy }, row)
   return { brand, custom: !!row, logoVersion: row?.logoKey ? row.logoVersion : null, updatedAt: row?.updatedAt ?? null }
 }
 
@@ -140,7 +148,7 @@ export async function brandForAccount(db: DB, accountPath: string): Promise<Publ
   const resellerId = resellerIdOf(accountPath)
   if (!resellerId) return { ...(await platformBrand(db)), hostname: null }
   const row = await db
-    .select({ id: accounts.id, name: accounts.name, brand: brands })
+    .select({ id: accounts.id, name: accounts.name, poweredBy: accounts.poweredBy, brand: brands })
     .from(accounts)
     .leftJoin(brands, eq(brands.accountId, accounts.id))
     .where(and(eq(accounts.id, resellerId), eq(accounts.kind, 'reseller')))

@@ -27,7 +27,7 @@ export function invalidateBrandCache() {
 
 async function lookupHost(db: DB, host: string): Promise<HostBrand> {
   const row = await db
-    .select({ id: accounts.id, name: accounts.name, path: accounts.path, brand: brands })
+    .select({ id: accounts.id, name: accounts.name, path: accounts.path, poweredBy: accounts.poweredBy, brand: brands })
     .from(hostnames)
     .innerJoin(accounts, eq(accounts.id, hostnames.resellerAccountId))
     .leftJoin(brands, eq(brands.accountId, accounts.id))

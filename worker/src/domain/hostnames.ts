@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from 'drizz
 import { isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
+import { DomainError } from '../errors.ts'
 
 const { hostnames, accounts } = schema
 
@@ -54,9 +55,9 @@ export function challengeName(hostname: string): string {
 export const CLAIM_TTL_MS = 7 * 24 * 60 * 60 * 1000
 
 /** Why a hostname cannot be claimed: someone verified it, or this reseller already holds a live claim. */
-export class HostnameTaken extends Error {
+export class HostnameTaken extends DomainError {
   constructor(readonly reason: 'verified' | 'claimed') {
-    super(reason === 'verified' ? 'That hostname is verified by another account.' : 'You have already claimed this hostname.')
+    super('conflict', reason === 'claimed' ? 'You have already claimed this hostname; verify it below.' : 'That hostname is already verified for a portal.', 'hostname')
   }
 }
 

@@ -56,6 +56,8 @@ export async function inviteOwner(
   account: { id: string; name: string; path: string },
   inviter: { id: string; name: string; email: string },
   owner: { email: string; name: string | null },
+  /** False when an API key invites: it is no login, so the invitation names no inviter row. */
+  inviterIsPerson = true,
 ) {
   const { id, token } = await createInvitation(db, {
     accountId: account.id,
@@ -65,7 +67,7 @@ export async function inviteOwner(
     roleIds: [],
     scope: { mode: 'all' },
     suggestedName: owner.name,
-    invitedBy: inviter.id,
+    invitedBy: inviterIsPerson ? inviter.id : null,
   })
   const invitation = (await getInvitation(db, account.id, id))!
   await sendInvitationEmail(env, db, account, inviter, invitation, token)

@@ -3,9 +3,10 @@ import type { InvitationKind } from '../../../db/schema/invitations.ts'
 import type { Scope } from '../authz/decide.ts'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
 import { errorText, isUniqueViolation, type DB } from '../db.ts'
+import { DomainError } from '../errors.ts'
 import { schema } from '../db.ts'
 import { limitGuard, LimitReached, withinLimit, type LimitName } from './limits.ts'
-import { cappedLevel, rethrowCap } from './members.ts'
+import { cappedLevel, isAdminCapFailure } from './members.ts'
 import { parseScope } from './scope.ts'
 import { normalizeEmail } from './users.ts'
 
@@ -14,9 +15,18 @@ const { accounts, invitations, memberships, membershipRoles, users } = schema
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000
 
 /** Thrown when a pending invitation for the same email and kind already exists. */
-export class AlreadyInvited extends Error {}
+export class AlreadyInvited extends DomainError {
+  constructor() {
+    super('already_invited', 'This email already has a pending invitation; resend it instead.', 'email')
+  }
+}
+
 /** Thrown when an accept loses a race or the invitation is no longer pending. */
-export class InvitationGone extends Error {}
+export class InvitationGone extends DomainError {
+  constructor() {
+    super('invitation_used', 'This invitation has already been used.')
+  }
+}
 
 export interface NewInvitation {
   accountId: string
@@ -26,7 +36,7 @@ export interface NewInvitation {
   roleIds: string[]
   scope: Scope
   suggestedName: string | null
-  invitedBy: string
+  invitedBy: string | null
 }
 
 /** The link's secret: 160 bits; only its SHA-256 is stored. */
@@ -173,14 +183,16 @@ function claim(db: DB, inv: TokenInvitation, tokenHash: string, userId: string, 
     .where(eq(invitations.id, inv.id))
 }
 
-function rethrowClaim(error: unknown): never {
+function rethrowClaim(error: unknown, accountPath: string): never {
   const message = errorText(error)
   if (message.includes('NOT NULL constraint failed: invitations.status')) throw new InvitationGone()
   // The same person already joined (a second tab won the race): one membership.
   if (isUniqueViolation(error, 'memberships.user_id') || isUniqueViolation(error, 'users.email')) throw new InvitationGone()
-  if (message.includes('NOT NULL constraint failed: accounts.kind')) throw new LimitReached('max_customers')
-  if (message.includes('NOT NULL constraint failed: memberships.scope')) throw new LimitReached('max_staff')
-  rethrowCap(error)
+  if (message.includes('NOT NULL constraint failed: accounts.kind')) throw new LimitReached('max_customers', accountPath)
+  if (message.includes('NOT NULL constraint failed: memberships.scope')) throw new LimitReached('max_staff', accountPath)
+  // The level the invitation offers is no longer free: the inviter must offer another.
+  if (isAdminCapFailure(error)) throw new DomainError('limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
+  throw error
 }
 
 export interface Acceptor {
@@ -208,9 +220,10 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   }
   if (!who.existingUserId) {
     if (!who.newUser) throw new Error('a new acceptor needs name and password')
-    statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: accountId }))
+    // The link reached this address: the login starts verified.
+    statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: accountId, emailVerifiedAt: now }))
   } else {
-    statements.push(db.update(users).set({ lastAccountId: accountId }).where(eq(users.id, userId)))
+    statements.push(db.update(users).set({ lastAccountId: accountId, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` }).where(eq(users.id, userId)))
   }
   if (inv.kind === 'customer') {
     statements.push(
@@ -244,7 +257,7 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   try {
     await db.batch(statements as unknown as Parameters<DB['batch']>[0])
   } catch (error) {
-    rethrowClaim(error)
+    rethrowClaim(error, inv.account.path)
   }
   return { accountId, userId, membershipId }
 }

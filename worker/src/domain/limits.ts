@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { serviceTypes, type ServiceType } from '../../../db/schema/services.ts'
 import type { DB } from '../db.ts'
+import { DomainError } from '../errors.ts'
 
 /**
  * Reseller limits (rule 9). A reseller's row holds its limits as JSON; they
@@ -37,10 +38,18 @@ export const guardColumns = {
   max_services: 'services.type',
 } as const
 
-/** Thrown by domain writes when a guard refused the write. */
-export class LimitReached extends Error {
-  constructor(readonly limit: LimitName) {
-    super(`limit reached: ${limit}`)
+/**
+ * Thrown by domain writes when a reseller limit refused the write: which
+ * limit, the account whose limits apply (the problem names the limit's value),
+ * and the input field that asked for more, if one did.
+ */
+export class LimitReached extends DomainError {
+  constructor(
+    readonly limit: LimitName,
+    readonly accountPath: string,
+    field?: string,
+  ) {
+    super('limit_reached', `limit reached: ${limit}`, field)
   }
 }
 
@@ -126,11 +135,11 @@ export function limitGuard(accountPath: string, name: LimitName, value: unknown)
   return sql`CASE WHEN ${withinLimit(accountPath, name)} THEN ${value} ELSE NULL END`
 }
 
-/** Turn the NOT NULL failure of a guard column into `LimitReached(name)`; rethrow anything else. */
-export function rethrowLimit(error: unknown, name: LimitName): never {
+/** Turn the NOT NULL failure of a guard column into `LimitReached`; rethrow anything else. */
+export function rethrowLimit(error: unknown, name: LimitName, accountPath: string, field?: string): never {
   const column = guardColumns[name.startsWith('max_services.') ? 'max_services' : (name as keyof typeof guardColumns)]
   const message = String((error as Error)?.message ?? error) + String((error as { cause?: Error })?.cause?.message ?? '')
-  if (message.includes(`NOT NULL constraint failed: ${column}`)) throw new LimitReached(name)
+  if (message.includes(`NOT NULL constraint failed: ${column}`)) throw new LimitReached(name, accountPath, field)
   throw error
 }
 

@@ -1,17 +1,12 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm'
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
 import type { Scope } from '../authz/decide.ts'
-import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
-import { effectiveLimit, limitGuard, rethrowLimit, resellerOf } from './limits.ts'
+import { effectiveLimit, LimitReached, resellerOf } from './limits.ts'
 import { parseScope } from './scope.ts'
-import { normalizeEmail } from './users.ts'
 
 const { accounts, memberships, membershipRoles, users } = schema
-
-/** Thrown (and mapped to `limit_reached`) when a write would pass the admin cap. */
-export class AdminCapReached extends Error {}
 
 /** The members of one account (or just `memberId` among them) with their user, level, roles and scope. */
 export async function listMembers(db: DB, accountId: string, memberId?: string) {
@@ -92,56 +87,26 @@ export function cappedLevel(accountId: string, level: MembershipLevel, membershi
     >= ${cap} THEN NULL ELSE 'admin' END`
 }
 
-/** The materialised path of an account (limits are looked up through it). */
-async function pathOf(db: DB, accountId: string) {
-  return (await db.select({ path: accounts.path }).from(accounts).where(eq(accounts.id, accountId)).get())?.path ?? null
-}
-
-export function rethrowCap(error: unknown): never {
-  if (String((error as Error)?.message ?? error).includes('NOT NULL constraint failed: memberships.level')) throw new AdminCapReached()
-  rethrowLimit(error, 'max_staff')
-}
-
-/** Create a login and its membership in one atomic batch. */
-export async function createMember(
-  db: DB,
-  accountId: string,
-  input: { email: string; name: string; passwordHash: string; level: MembershipLevel; roleIds: string[]; scope: Scope },
-) {
-  const userId = newId('usr')
-  const membershipId = newId('mem')
-  const path = await pathOf(db, accountId)
-  try {
-    await db.batch([
-      db.insert(users).values({ id: userId, email: normalizeEmail(input.email), name: input.name, passwordHash: input.passwordHash }),
-      db.insert(memberships).values({
-        id: membershipId,
-        userId,
-        accountId,
-        level: cappedLevel(accountId, input.level, null, path),
-        scope: path ? limitGuard(path, 'max_staff', JSON.stringify(input.scope)) : JSON.stringify(input.scope),
-      }),
-      ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
-    ])
-  } catch (error) {
-    rethrowCap(error)
-  }
-  return membershipId
+/** Whether a write failed on the admin cap (`cappedLevel` wrote NULL into the level). */
+export function isAdminCapFailure(error: unknown) {
+  return String((error as Error)?.message ?? error).includes('NOT NULL constraint failed: memberships.level')
 }
 
 /** Change a member's level, roles and scope in one atomic batch. */
-export async function updateMember(db: DB, accountId: string, membershipId: string, input: { level: MembershipLevel; roleIds: string[]; scope: Scope }) {
+export async function updateMember(db: DB, account: { id: string; path: string }, membershipId: string, input: { level: MembershipLevel; roleIds: string[]; scope: Scope }) {
   try {
     await db.batch([
       db
         .update(memberships)
-        .set({ level: cappedLevel(accountId, input.level, membershipId, await pathOf(db, accountId)), scope: JSON.stringify(input.scope) })
-        .where(and(eq(memberships.id, membershipId), eq(memberships.accountId, accountId))),
+        .set({ level: cappedLevel(account.id, input.level, membershipId, account.path), scope: JSON.stringify(input.scope) })
+        .where(and(eq(memberships.id, membershipId), eq(memberships.accountId, account.id))),
       db.delete(membershipRoles).where(eq(membershipRoles.membershipId, membershipId)),
       ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     ])
   } catch (error) {
-    rethrowCap(error)
+    // The admin cap refuses the new level (the reseller's max_admins, or the account's own cap).
+    if (isAdminCapFailure(error)) throw new LimitReached('max_admins', account.path, 'level')
+    throw error
   }
 }
 

@@ -1,9 +1,11 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
+import type { AccountStatus } from '../../../db/schema/accounts.ts'
 import type { SectionKey } from '../authz/catalogue.ts'
 import { newId } from '../crypto/tokens.ts'
-import type { DB } from '../db.ts'
+import { isUniqueViolation, type DB } from '../db.ts'
+import { DomainError } from '../errors.ts'
 import { schema } from '../db.ts'
-import { parseAccess, pendingOwnerInvitation } from './accounts.ts'
+import { accountColumns, parseAccess, pendingOwnerInvitation } from './accounts.ts'
 import { limitGuard, parseLimits, rethrowLimit, serializeLimits, type Limits } from './limits.ts'
 
 const { accounts, memberships, resellerTemplates, users } = schema
@@ -47,28 +49,46 @@ export async function getTemplate(db: DB, accountId: string, templateId: string)
   return row ? presentTemplate(row) : undefined
 }
 
+/** A template's name is unique in its account: the write that would repeat one is refused. */
+function rethrowTemplateName(error: unknown): never {
+  if (isUniqueViolation(error, 'reseller_templates')) throw new DomainError('conflict', 'A template with this name exists.', 'name')
+  throw error
+}
+
 export async function createTemplate(db: DB, accountId: string, input: TemplateInput) {
   const id = newId('tpl')
-  await db.insert(resellerTemplates).values({
-    id,
-    accountId,
-    name: input.name,
-    limits: serializeLimits(input.limits),
-    access: input.access ? JSON.stringify(input.access) : null,
-  })
+  try {
+    await db.insert(resellerTemplates).values({
+      id,
+      accountId,
+      name: input.name,
+      limits: serializeLimits(input.limits),
+      access: input.access ? JSON.stringify(input.access) : null,
+    })
+  } catch (error) {
+    rethrowTemplateName(error)
+  }
   return id
 }
 
+/** The columns a change of name, limits or access writes (a template's, or a reseller's own). */
+function settingsChange(input: { name?: string; limits?: Limits; access?: SectionKey[] | null }) {
+  return {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
+    ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
+  }
+}
+
 export async function updateTemplate(db: DB, accountId: string, templateId: string, input: Partial<TemplateInput>) {
-  await db
-    .update(resellerTemplates)
-    .set({
-      ...(input.name !== undefined && { name: input.name }),
-      ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
-      ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
-      updatedAt: Date.now(),
-    })
-    .where(and(eq(resellerTemplates.id, templateId), eq(resellerTemplates.accountId, accountId)))
+  try {
+    await db
+      .update(resellerTemplates)
+      .set({ ...settingsChange(input), updatedAt: Date.now() })
+      .where(and(eq(resellerTemplates.id, templateId), eq(resellerTemplates.accountId, accountId)))
+  } catch (error) {
+    rethrowTemplateName(error)
+  }
 }
 
 /** Delete a template; resellers made from it keep their copied limits and forget the link. */
@@ -80,14 +100,7 @@ export async function deleteTemplate(db: DB, accountId: string, templateId: stri
 }
 
 const childColumns = {
-  id: accounts.id,
-  name: accounts.name,
-  kind: accounts.kind,
-  status: accounts.status,
-  path: accounts.path,
-  parentId: accounts.parentId,
-  createdAt: accounts.createdAt,
-  adminCap: accounts.adminCap,
+  ...accountColumns,
   limits: accounts.limits,
   access: accounts.access,
   templateId: accounts.templateId,
@@ -99,6 +112,7 @@ const childColumns = {
   deletedBy: accounts.deletedBy,
   deletedAt: accounts.deletedAt,
   purgeAfter: accounts.purgeAfter,
+  poweredBy: accounts.poweredBy,
   owner: sql<string | null>`(SELECT json_object('id', u.id, 'email', u.email, 'name', u.name) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = accounts.id AND m.level = 'owner' LIMIT 1)`,
   ownerInvitation: pendingOwnerInvitation,
 }
@@ -106,18 +120,18 @@ const childColumns = {
 type ChildRow = { limits: string | null; access: string | null; owner: string | null; ownerInvitation: string | null } & Record<string, unknown>
 const presentChild = <R extends ChildRow>(r: R) => ({
   ...r,
-  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { email: string; expiresAt: number }) : null,
+  ownerInvitation: r.ownerInvitation ? (JSON.parse(r.ownerInvitation) as { id: string; email: string; expiresAt: number }) : null,
   limits: parseLimits(r.limits),
   access: parseAccess(r.access),
   owner: r.owner ? (JSON.parse(r.owner) as { id: string; email: string; name: string }) : null,
 })
 
-/** Direct children of `parentId` of one kind, deleted ones included (they are restorable), by name. */
-export async function listChildAccounts(db: DB, parentId: string, kind: 'reseller' | 'customer') {
+/** Direct children of `parentId` of one kind (only those in `status` when given; deleted ones are restorable), by name. */
+export async function listChildAccounts(db: DB, parentId: string, kind: 'reseller' | 'customer', status?: AccountStatus) {
   const rows = await db
     .select(childColumns)
     .from(accounts)
-    .where(and(eq(accounts.parentId, parentId), eq(accounts.kind, kind)))
+    .where(and(eq(accounts.parentId, parentId), eq(accounts.kind, kind), status ? eq(accounts.status, status) : undefined))
     .orderBy(asc(accounts.name), asc(accounts.id))
   return rows.map(presentChild)
 }
@@ -164,20 +178,19 @@ export async function createChildAccount(db: DB, parent: { id: string; path: str
       templateId: input.templateId ?? null,
     })
   } catch (error) {
-    rethrowLimit(error, 'max_customers')
+    rethrowLimit(error, 'max_customers', parent.path)
   }
   return id
 }
 
 /** Change a reseller's name, limits, access or template link. */
-export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null }) {
+export async function updateChildAccount(db: DB, accountId: string, input: { name?: string; limits?: Limits; access?: SectionKey[] | null; templateId?: string | null; poweredBy?: boolean }) {
   await db
     .update(accounts)
     .set({
-      ...(input.name !== undefined && { name: input.name }),
-      ...(input.limits !== undefined && { limits: serializeLimits(input.limits) }),
-      ...(input.access !== undefined && { access: input.access ? JSON.stringify(input.access) : null }),
+      ...settingsChange(input),
       ...(input.templateId !== undefined && { templateId: input.templateId }),
+      ...(input.poweredBy !== undefined && { poweredBy: input.poweredBy }),
     })
     .where(eq(accounts.id, accountId))
 }

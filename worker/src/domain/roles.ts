@@ -4,6 +4,7 @@ import { builtinRoles } from '../authz/roles.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import { DomainError } from '../errors.ts'
 import { parsePermissions } from './grants.ts'
 
 const { roles, membershipRoles, memberships } = schema
@@ -78,24 +79,24 @@ export async function deleteRole(db: DB, roleId: string) {
   await db.batch([db.delete(membershipRoles).where(eq(membershipRoles.roleId, roleId)), db.delete(roles).where(eq(roles.id, roleId))])
 }
 
-/** Levels of the members of an account who hold a role. */
-export async function levelsHoldingRole(db: DB, accountId: string, roleId: string) {
-  const rows = await db
-    .selectDistinct({ level: memberships.level })
+/** The memberships of an account that hold a role, with their level. */
+export async function holdersOfRole(db: DB, accountId: string, roleId: string) {
+  return db
+    .select({ id: memberships.id, level: memberships.level })
     .from(membershipRoles)
     .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
     .where(and(eq(membershipRoles.roleId, roleId), eq(memberships.accountId, accountId)))
-  return rows.map((r) => r.level)
 }
 
-/** The memberships of an account that hold a role. */
-export async function membershipsHoldingRole(db: DB, accountId: string, roleId: string) {
-  const rows = await db
-    .select({ id: memberships.id })
-    .from(membershipRoles)
-    .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
-    .where(and(eq(membershipRoles.roleId, roleId), eq(memberships.accountId, accountId)))
-  return rows.map((r) => r.id)
+/**
+ * A custom role of the account, or the refusal: built-in roles are read-only
+ * (`forbidden`, saying why with `builtinDetail`), other ids are not found.
+ */
+export async function customRoleOrRefusal(db: DB, accountId: string, roleId: string, builtinDetail: string) {
+  const existing = await getCustomRole(db, accountId, roleId)
+  if (existing) return existing
+  const builtin = (await listRoles(db, accountId)).some((r) => r.builtin && r.id === roleId)
+  throw builtin ? new DomainError('forbidden', builtinDetail) : new DomainError('not_found', 'No role with that id.')
 }
 
 /**

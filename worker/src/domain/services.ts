@@ -198,7 +198,8 @@ export async function createService(db: DB, accountId: string, input: ServiceInp
       ...tags.map((tag) => db.insert(serviceTags).values({ serviceId: id, tag })),
     ])
   } catch (error) {
-    rethrowLimit(error, `max_services.${input.type}`)
+    // Only an account with a path has a guard that can fail.
+    rethrowLimit(error, `max_services.${input.type}`, path!, 'type')
   }
   return id
 }
@@ -241,4 +242,58 @@ export async function setPartnerAccessForAll(db: DB, accountId: string, enabled:
     db.update(schema.accounts).set({ partnerAccessDefault: enabled }).where(eq(schema.accounts.id, accountId)),
   ])
   return changed.length
+}
+
+/**
+ * What a dashboard says about the services visible from an account (the same
+ * visibility and scope as `listServices`): how many by status, how many of the
+ * account's own have partner access, and the soonest to expire.
+ */
+export async function serviceOverview(
+  db: DB,
+  opts: { account: { id: string; path: string }; descendantKinds: AccountKind[]; scope: Scope | null; ceilingScope?: Scope | null; expiringWithinDays: number; now?: number },
+) {
+  const now = opts.now ?? Date.now()
+  const visible = and(
+    visibleFrom(opts.account, opts.descendantKinds),
+    opts.scope ? scopeCondition(opts.scope) : undefined,
+    opts.ceilingScope ? scopeCondition(opts.ceilingScope) : undefined,
+  )
+  const horizon = now + opts.expiringWithinDays * DAY
+  const [counts, expiring] = await Promise.all([
+    db
+      .select({
+        status: services.status,
+        n: sql<number>`count(*)`.as('n'),
+        expiring: sql<number>`sum(${services.expiresAt} > ${now} AND ${services.expiresAt} <= ${horizon})`.as('expiring'),
+        ownShared: sql<number>`sum(${services.accountId} = ${opts.account.id} AND ${services.partnerAccess})`.as('own_shared'),
+        own: sql<number>`sum(${services.accountId} = ${opts.account.id})`.as('own'),
+      })
+      .from(services)
+      .innerJoin(accounts, eq(accounts.id, services.accountId))
+      .where(visible)
+      .groupBy(services.status),
+    baseQuery(db)
+      .where(and(visible, gt(services.expiresAt, now), lte(services.expiresAt, horizon)))
+      .orderBy(asc(services.expiresAt), asc(services.id))
+      .limit(5),
+  ])
+  const byStatus = { active: 0, suspended: 0, pending: 0, expired: 0 } as Record<ServiceStatus, number>
+  let expiringCount = 0
+  let own = 0
+  let ownShared = 0
+  for (const row of counts) {
+    byStatus[row.status] = row.n
+    expiringCount += row.expiring ?? 0
+    own += row.own ?? 0
+    ownShared += row.ownShared ?? 0
+  }
+  return {
+    total: Object.values(byStatus).reduce((a, b) => a + b, 0),
+    byStatus,
+    expiringCount,
+    expiring: expiring.map(present),
+    own,
+    ownShared,
+  }
 }

@@ -28,6 +28,10 @@ export interface ActiveImpersonation {
  */
 export interface Principal {
   user: { id: string; email: string; name: string }
+  /** Set when an API key calls: the principal is the key (its id and name stand in \`user\`), not a person. */
+  apiKey: { id: string; name: string; accountId: string } | null
+  /** Whether the login has proved it reads its email (always true for a key). */
+  emailVerified: boolean
   session: { id: string; expiresAt: number }
   memberships: LoadedGrant[]
   impersonation: ActiveImpersonation | null
@@ -45,6 +49,8 @@ export interface LapsedImpersonation {
 }
 
 const DAY = 24 * 60 * 60 * 1000
+/** A session's last-seen time is written at most this often. */
+export const LAST_SEEN_EVERY_MS = 5 * 60 * 1000
 
 /** How long a session lives: `idleDays` without use (sliding), and never more than `maxDays` after sign-in. */
 export interface SessionLifetime {
@@ -60,7 +66,7 @@ export async function createSession(
   db: DB,
   userId: string,
   ttlDays: number,
-  meta: { ip: string; userAgent: string | null },
+  meta: { ip: string; userAgent: string | null; country?: string | null; city?: string | null },
   now = Date.now(),
 ) {
   const id = randomToken(15)
@@ -74,26 +80,31 @@ export async function createSession(
     createdAt: now,
     ip: meta.ip,
     userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    lastSeenAt: now,
+    country: meta.country?.slice(0, 8) || null,
+    city: meta.city?.slice(0, 120) || null,
   })
   return { token: `${id}.${secret}`, session }
+}
+
+/** An impersonation and its target (joined as `users`), aliased: batch rows are objects, and sessions/users/impersonations share column names. */
+const impersonationColumns = {
+  impId: sql<string>`${impersonations.id}`.as('imp_id'),
+  accountId: impersonations.accountId,
+  reason: impersonations.reason,
+  startedAt: impersonations.startedAt,
+  impExpiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
+  endedAt: impersonations.endedAt,
+  targetId: sql<string>`${users.id}`.as('target_id'),
+  targetEmail: sql<string>`${users.email}`.as('target_email'),
+  targetName: sql<string>`${users.name}`.as('target_name'),
 }
 
 /** The impersonation a session runs, with its target and the target's grants (one batch). */
 function impersonationQueries(db: DB, sessionId: string) {
   return db.batch([
     db
-      .select({
-        // Aliased: batch rows are objects, and sessions/users/impersonations share column names.
-        impId: sql<string>`${impersonations.id}`.as('imp_id'),
-        accountId: impersonations.accountId,
-        reason: impersonations.reason,
-        startedAt: impersonations.startedAt,
-        impExpiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
-        endedAt: impersonations.endedAt,
-        targetId: sql<string>`${users.id}`.as('target_id'),
-        targetEmail: sql<string>`${users.email}`.as('target_email'),
-        targetName: sql<string>`${users.name}`.as('target_name'),
-      })
+      .select(impersonationColumns)
       .from(sessions)
       .innerJoin(impersonations, eq(impersonations.id, sessions.impersonationId))
       .innerJoin(users, eq(users.id, impersonations.targetUserId))
@@ -124,6 +135,8 @@ export async function validateSessionToken(db: DB, token: string, lifetime: Sess
         email: users.email,
         name: users.name,
         lastAccountId: users.lastAccountId,
+        emailVerifiedAt: users.emailVerifiedAt,
+        lastSeenAt: sessions.lastSeenAt,
         impersonationId: sessions.impersonationId,
       })
       .from(sessions)
@@ -143,13 +156,21 @@ export async function validateSessionToken(db: DB, token: string, lifetime: Sess
   let expiresAt = row.expiresAt
   const slid = Math.min(now + lifetime.idleDays * DAY, end)
   const refreshed = expiresAt - now < (lifetime.idleDays * DAY) / 2 && slid > expiresAt
-  if (refreshed) {
-    expiresAt = slid
-    await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, id))
-  }
+  if (refreshed) expiresAt = slid
+  // The sessions list shows when each was last used: written with a slide, or every few minutes.
+  const seen = row.lastSeenAt === null || now - row.lastSeenAt >= LAST_SEEN_EVERY_MS
+  if (refreshed || seen) await db.update(sessions).set({ expiresAt, lastSeenAt: now }).where(eq(sessions.id, id))
   const self = { id: row.userId, email: row.email, name: row.name }
   const own = buildGrants([grants, roleRows])
-  const principal: Principal = { user: self, session: { id: row.id, expiresAt }, memberships: own, impersonation: null, lastAccountId: row.lastAccountId }
+  const principal: Principal = {
+    user: self,
+    apiKey: null,
+    emailVerified: row.emailVerifiedAt !== null,
+    session: { id: row.id, expiresAt },
+    memberships: own,
+    impersonation: null,
+    lastAccountId: row.lastAccountId,
+  }
   // Acting on someone's behalf costs a second round trip, only then: that person and their grants.
   const [impersonationRows, targetGrants, targetRoleRows] = row.impersonationId ? await impersonationQueries(db, id) : [[], [], []]
   const imp = impersonationRows[0]
@@ -227,15 +248,7 @@ export async function revokeOtherSessions(
   const running = and(inArray(impersonations.sessionId, others), isNull(impersonations.endedAt))
   const [ended, , deleted] = await db.batch([
     db
-      .select({
-        // Aliased: batch rows are objects, and impersonations and users share column names.
-        id: sql<string>`${impersonations.id}`.as('imp_id'),
-        accountId: impersonations.accountId,
-        reason: impersonations.reason,
-        expiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
-        targetId: sql<string>`${users.id}`.as('target_id'),
-        targetEmail: sql<string>`${users.email}`.as('target_email'),
-      })
+      .select(impersonationColumns)
       .from(impersonations)
       .innerJoin(users, eq(users.id, impersonations.targetUserId))
       .where(running),
@@ -255,11 +268,64 @@ export async function revokeOtherSessions(
   return {
     sessions: deleted.map((r) => r.id),
     impersonations: ended.map((r) => ({
-      id: r.id,
+      id: r.impId,
       accountId: r.accountId,
       reason: r.reason,
       target: { id: r.targetId, email: r.targetEmail },
-      lapsed: r.expiresAt <= now,
+      lapsed: r.impExpiresAt <= now,
     })),
   }
+}
+
+/** The sessions of one login, newest first, with what the sessions list shows. */
+export function listSessions(db: DB, userId: string, now = Date.now()) {
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      expiresAt: sessions.expiresAt,
+      lastSeenAt: sessions.lastSeenAt,
+      ip: sessions.ip,
+      userAgent: sessions.userAgent,
+      country: sessions.country,
+      city: sessions.city,
+      impersonating: sql<number>`${sessions.impersonationId} IS NOT NULL`.as('impersonating'),
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), sql`${sessions.expiresAt} > ${now}`))
+    .orderBy(sql`coalesce(${sessions.lastSeenAt}, ${sessions.createdAt}) DESC`)
+}
+
+/**
+ * End one session of a login (and the impersonation it ran), in one batch.
+ * Null when the login has no such session — another login's id included, so
+ * the caller answers 404 either way.
+ */
+export async function revokeSession(db: DB, userId: string, sessionId: string, now = Date.now()): Promise<RevokedImpersonation[] | null> {
+  const own = and(eq(sessions.userId, userId), eq(sessions.id, sessionId))
+  const running = and(eq(impersonations.sessionId, sessionId), isNull(impersonations.endedAt), sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${own})`)
+  const [ended, , deleted] = await db.batch([
+    db
+      .select({
+        id: sql<string>`${impersonations.id}`.as('imp_id'),
+        accountId: impersonations.accountId,
+        reason: impersonations.reason,
+        expiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
+        targetId: sql<string>`${users.id}`.as('target_id'),
+        targetEmail: sql<string>`${users.email}`.as('target_email'),
+      })
+      .from(impersonations)
+      .innerJoin(users, eq(users.id, impersonations.targetUserId))
+      .where(running),
+    db
+      .update(impersonations)
+      .set({
+        endedAt: sql`MIN(${now}, ${impersonations.expiresAt})`,
+        endReason: sql`CASE WHEN ${impersonations.expiresAt} <= ${now} THEN 'expired' ELSE 'logout' END`,
+      })
+      .where(running),
+    db.delete(sessions).where(own).returning({ id: sessions.id }),
+  ])
+  if (!deleted.length) return null
+  return ended.map((r) => ({ id: r.id, accountId: r.accountId, reason: r.reason, target: { id: r.targetId, email: r.targetEmail }, lapsed: r.expiresAt <= now }))
 }

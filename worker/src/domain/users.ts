@@ -18,3 +18,8 @@ export function findUserByEmail(db: DB, email: string) {
 export async function updatePasswordHash(db: DB, userId: string, passwordHash: string) {
   await db.update(users).set({ passwordHash, updatedAt: Date.now() }).where(eq(users.id, userId))
 }
+
+/** A login by id (id, email, name), or undefined. */
+export function findUserById(db: DB, id: string) {
+  return db.select({ id: schema.users.id, email: schema.users.email, name: schema.users.name, passwordHash: schema.users.passwordHash }).from(schema.users).where(eq(schema.users.id, id)).get()
+}

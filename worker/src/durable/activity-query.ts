@@ -1,4 +1,5 @@
 import type { ActivityEvent, EventFilter } from './activity-schema.ts'
+import { activityTypes, type ActivityType } from './activity-types.ts'
 
 // Filters of the activity log as SQL for its SQLite storage, and their in-memory twin for
 // live delivery: one meaning, two forms, kept side by side.
@@ -7,6 +8,19 @@ import type { ActivityEvent, EventFilter } from './activity-schema.ts'
 export function ftsQuery(text: string): string | null {
   const words = text.match(/[\p{L}\p{N}]+/gu)
   return words?.length ? words.slice(0, 12).map((w) => `"${w}"*`).join(' ') : null
+}
+
+const typeWords = activityTypes.map((type) => ({ type, words: type.split('_') }))
+
+/**
+ * Event types a free-text search names: every word of the text starts a word
+ * of the type's name ("impersonat" names impersonation_start and _end).
+ * A search matches an event by its description or by its type.
+ */
+export function typesNamed(text: string): ActivityType[] {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu)
+  if (!words?.length) return []
+  return typeWords.filter((t) => words.every((w) => t.words.some((tw) => tw.startsWith(w)))).map((t) => t.type)
 }
 
 /**
@@ -31,7 +45,10 @@ export function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq
   if (filter.q) {
     // A query with no words can match nothing.
     const fts = ftsQuery(filter.q)
-    if (fts) add(`${extra.ftsDrives === false ? '+' : ''}seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)`, fts)
+    const named = typesNamed(filter.q)
+    const text = `${extra.ftsDrives === false ? '+' : ''}seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)`
+    if (fts && named.length) add(`(${text} OR type IN (${named.map(() => '?').join(',')}))`, fts, ...named)
+    else if (fts) add(text, fts)
     else add('0')
   }
   if (extra.beforeSeq !== undefined) add('seq < ?', extra.beforeSeq)
@@ -50,7 +67,8 @@ export function matches(e: ActivityEvent, f: EventFilter, words: string[] | null
   if (f.to !== undefined && e.time >= f.to) return false
   if (words) {
     const text = e.description.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
-    if (!words.every((w) => text.some((t) => t.startsWith(w)))) return false
+    const byType = e.type.split('_')
+    if (!words.every((w) => text.some((t) => t.startsWith(w))) && !words.every((w) => byType.some((t) => t.startsWith(w)))) return false
   }
   return true
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { createMiddleware } from 'hono/factory'
+import { answers } from '../openapi.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { canActing, type TargetAccount, type TargetService } from '../authz/decide.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
@@ -84,12 +85,40 @@ export function authorize(access: Access, permission: Permission, service?: Targ
   return decision.via as LoadedGrant
 }
 
-/** The route needs a signed-in caller (401 before anything else, the body included). */
-export const requireSignIn = () =>
-  createMiddleware<SignedInEnv>(async (c, next) => {
-    c.set('signedIn', requirePrincipal(c))
-    await next()
-  })
+/** Refuse an API key where only a person may act (their own profile and sessions, impersonation, creating keys). */
+export function refuseApiKey(principal: Principal, what = 'This route is for people signed in to the portal; an API key cannot use it.') {
+  if (principal.apiKey) throw new AppError('api_key_forbidden', what)
+}
+
+/**
+ * The route needs a signed-in person (401 before anything else, the body
+ * included; 403 `api_key_forbidden` for an API key, unless `keys` allows it).
+ */
+export const requireSignIn = (options: { keys?: boolean } = {}) =>
+  answers(
+    createMiddleware<SignedInEnv>(async (c, next) => {
+      const principal = requirePrincipal(c)
+      if (!options.keys) refuseApiKey(principal)
+      c.set('signedIn', principal)
+      await next()
+    }),
+    ...(options.keys ? [401] : [401, 403]),
+  )
+
+/**
+ * The route's action is a person's, never an API key's: 401 without a caller,
+ * 403 `api_key_forbidden` for a key (said before anything about the account:
+ * it is about the key, not the tenant), then the route's other guards.
+ */
+export const peopleOnly = (what?: string) =>
+  answers(
+    createMiddleware<AppEnv>(async (c, next) => {
+      refuseApiKey(requirePrincipal(c), what)
+      await next()
+    }),
+    401,
+    403,
+  )
 
 /**
  * The route acts in the account of its `{id}` path parameter: sign-in, reach
@@ -97,22 +126,38 @@ export const requireSignIn = () =>
  * request's parameters and body are validated. Handlers read `c.var.access`.
  */
 export const requirePermission = (rule?: PermissionRule, only?: { kinds: readonly AccountKind[]; detail: string }) =>
-  createMiddleware<AccessEnv>(async (c, next) => {
-    const access = await loadAccess(c, c.req.param('id') ?? '')
-    // A resource that exists only on some kinds of account is absent (404) on the others.
-    if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
-    if (rule) {
-      const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
-      const decisions = wanted.map((p) => decide(access, p))
-      const allowed = decisions.find((d) => d.ok)
-      if (!allowed) {
-        const first = decisions[0]!
-        if (!first.ok) throw new AppError(first.code, first.detail)
-      } else if (allowed.ok) access.via = allowed.via as LoadedGrant
-    }
-    c.set('access', access)
-    await next()
-  })
+  answers(
+    createMiddleware<AccessEnv>(async (c, next) => {
+      const access = await loadAccess(c, c.req.param('id') ?? '')
+      // A resource that exists only on some kinds of account is absent (404) on the others.
+      if (only && !only.kinds.includes(access.account.kind)) throw new AppError('not_found', only.detail)
+      if (rule) {
+        const wanted = typeof rule === 'function' ? [rule(access.account)] : typeof rule === 'string' ? [rule as Permission] : rule
+        const decisions = wanted.map((p) => decide(access, p))
+        const allowed = decisions.find((d) => d.ok)
+        if (!allowed) {
+          const first = decisions[0]!
+          if (!first.ok) throw new AppError(first.code, first.detail)
+        } else if (allowed.ok) access.via = allowed.via as LoadedGrant
+      }
+      c.set('access', access)
+      await next()
+    }),
+    ...(rule ? [401, 403, 404] : [401, 404]),
+  )
 
 /** The route acts in the account of its `{id}`: sign-in and reach, no particular permission (every member). */
 export const requireAccount = () => requirePermission()
+
+/**
+ * The route reads or changes the signed-in person's own credentials (factors,
+ * recovery codes, passkeys, trusted locations): refused while acting on
+ * someone's behalf (rule 7), before the body is read.
+ */
+export const requireOwnLogin = (what: string) =>
+  createMiddleware<SignedInEnv>(async (c, next) => {
+    const principal = requirePrincipal(c)
+    if (principal.impersonation) throw new AppError('impersonation_restricted', `You cannot see or change ${what} of someone you are acting as.`)
+    c.set('signedIn', principal)
+    await next()
+  })

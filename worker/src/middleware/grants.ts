@@ -4,7 +4,7 @@ import { canGrantActing, type Grant } from '../authz/grants.ts'
 import { adminCapacity } from '../domain/members.ts'
 import { resolveRoles } from '../domain/roles.ts'
 import type { AppEnv } from '../env.ts'
-import { limitProblem } from './limit-problem.ts'
+import { LimitReached } from '../domain/limits.ts'
 import type { Access } from './access.ts'
 
 /**
@@ -29,6 +29,6 @@ export async function assertGrant<E extends AppEnv>(
     { level: proposed.level, permissions, scope: proposed.scope },
     await adminCapacity(c.var.db, access.account.id),
   )
-  if (!decision.ok && decision.code === 'limit_reached') throw await limitProblem(c.var.db, access.account.path, 'max_admins', decision.field)
+  if (!decision.ok && decision.code === 'limit_reached') throw new LimitReached('max_admins', access.account.path, decision.field)
   if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
 }

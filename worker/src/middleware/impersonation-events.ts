@@ -4,6 +4,7 @@ import { getAccount } from '../domain/accounts.ts'
 import type { LoadedGrant } from '../domain/grants.ts'
 import type { AppEnv } from '../env.ts'
 import { audit } from './audit.ts'
+import { parentPath } from '../durable/activity-log.ts'
 
 export interface ImpersonationFacts {
   id: string
@@ -20,7 +21,10 @@ export interface ImpersonationFacts {
  */
 export async function recordImpersonation<E extends AppEnv>(c: Context<E>, type: 'impersonation_start' | 'impersonation_end', facts: ImpersonationFacts, ownGrants: readonly LoadedGrant[], how: string) {
   const via = reachingMembership(ownGrants, facts.account.path)
-  const where = [facts.account, ...(via && via.accountId !== facts.account.id ? [{ id: via.accountId, path: via.path }] : [])]
+  // The target account's log forwards its events up to the reseller: write into the
+  // impersonator's own log only when forwarding does not reach it (the platform's), so each log has the event once.
+  const own = via && via.accountId !== facts.account.id && !reachedByForwarding(facts.account.path, via.path) ? [{ id: via.accountId, path: via.path }] : []
+  const where = [facts.account, ...own]
   const description =
     type === 'impersonation_start'
       ? `${facts.impersonator.email} started acting as ${facts.target.email} in ${facts.account.name} (reason: ${facts.reason})`
@@ -37,6 +41,12 @@ export async function recordImpersonation<E extends AppEnv>(c: Context<E>, type:
       }),
     ),
   )
+}
+
+/** True when events of the account at `path` are forwarded into the log of its ancestor at `ancestorPath`. */
+function reachedByForwarding(path: string, ancestorPath: string): boolean {
+  for (let up = parentPath(path); up; up = parentPath(up.path)) if (up.path === ancestorPath) return true
+  return false
 }
 
 /** Facts of an impersonation whose account is known only by id (ended by expiry). */

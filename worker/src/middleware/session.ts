@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { validateApiKey } from '../domain/api-keys.ts'
 import { closeLiveConnections } from '../domain/live.ts'
 import { validateSessionToken, type SessionLifetime } from '../domain/sessions.ts'
 import type { AppEnv, Bindings } from '../env.ts'
@@ -43,10 +44,40 @@ export function sessionLifetime(env: Bindings): SessionLifetime {
   return { idleDays: Number(env.SESSION_TTL_DAYS), maxDays: Number(env.SESSION_MAX_DAYS) }
 }
 
-/** Resolve the session cookie to a principal (or null), sliding its expiry. */
+/** The token of an `Authorization: Bearer …` header, or null when the request has none. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header)
+  return match ? match[1]! : header.trim() ? '' : null
+}
+
+/**
+ * Resolve the caller: an API key sent as `Authorization: Bearer …` (cookies
+ * are then ignored entirely), else the session cookie, sliding its expiry.
+ * A Bearer header that is not a live key answers 401 at once, on every route.
+ */
 export const session = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     c.set('principal', null)
+    const bearer = bearerToken(c.req.header('authorization'))
+    if (bearer !== null) {
+      const found = bearer ? await validateApiKey(c.var.db, bearer, { ip: c.var.clientIp }) : null
+      if (!found) throw new AppError('api_key_invalid')
+      // Rule 8: a disabled tree's keys stop with it (a deleted tree's never resolve).
+      if (found.grant.status === 'disabled') throw new AppError('account_suspended', `${found.grant.accountName} is suspended; its API keys do not work.`)
+      const name = `${found.key.name} (API key)`
+      c.set('principal', {
+        user: { id: found.key.id, email: name, name },
+        apiKey: { id: found.key.id, name: found.key.name, accountId: found.key.accountId },
+        emailVerified: true,
+        session: { id: found.key.id, expiresAt: found.key.expiresAt ?? Number.MAX_SAFE_INTEGER },
+        memberships: [found.grant],
+        impersonation: null,
+        lastAccountId: found.key.accountId,
+      })
+      await next()
+      return
+    }
     const token = getCookie(c, SESSION_COOKIE)
     if (token) {
       const result = await validateSessionToken(c.var.db, token, sessionLifetime(c.env))

@@ -1,23 +1,24 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { menuFor } from '../authz/menu.ts'
 import { getAccount, listChildren, updateAccount } from '../domain/accounts.ts'
 import { mayUndo } from '../domain/lifecycle.ts'
 import { limitsFor, usageOf } from '../domain/limits.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
+import { ceilingScope, ownScope } from '../middleware/visible-services.ts'
+import { body, createRouter, json, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { Account, AccountParam, level, problems } from './schemas.ts'
+import { Account, AccountParam, level } from './schemas.ts'
 
 /** A child account as the children list shows it: with its owner and, when disabled, the reason. */
 const ChildAccount = Account.extend({
   statusReason: z.string().nullable(),
   owner: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
   /** While the account has no owner: the invitation its owner has not accepted yet. */
-  ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+  ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable(),
   /** False when an account above the caller's suspended it: only that account (or one above) may enable it. */
   canUndo: z.boolean(),
 }).openapi('ChildAccount')
@@ -37,25 +38,15 @@ const UsageItem = z.object({ limit: z.string(), label: z.string(), used: z.numbe
 const childrenPermission = (account: { kind: AccountKind }): Permission =>
   account.kind === 'platform' ? 'resellers.view' : account.kind === 'reseller' ? 'customers.view' : 'dashboard.view'
 
-export const accounts = createRouter()
+export const accounts = createRouter('Accounts')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/usage',
+    route.get('/accounts/{id}/usage', {
       operationId: 'getAccountUsage',
-      middleware: [requirePermission('dashboard.view')] as const,
-      tags: ['Accounts'],
+      guard: requirePermission('dashboard.view'),
       summary: 'Usage against the reseller limits',
-      description:
-        'For the usage bars of a dashboard: customers and services per type across the reseller’s tree, staff and admins of this account; `allowed` null = unlimited. `scope` is null outside resellers’ trees (no limits there).',
+      description: 'For the usage bars of a dashboard: customers and services per type across the reseller’s tree, staff and admins of this account; `allowed` null = unlimited. `scope` is null outside resellers’ trees (no limits there).',
       request: { params: AccountParam },
-      responses: {
-        200: {
-          description: 'Used and allowed per limit',
-          content: { 'application/json': { schema: z.object({ scope: z.object({ resellerId: z.string() }).nullable(), items: z.array(UsageItem) }) } },
-        },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(z.object({ scope: z.object({ resellerId: z.string() }).nullable(), items: z.array(UsageItem) }), 'Used and allowed per limit') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -63,52 +54,54 @@ export const accounts = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}',
+    route.get('/accounts/{id}', {
       operationId: 'getAccount',
-      middleware: [requireAccount()] as const,
-      tags: ['Accounts'],
+      guard: requireAccount(),
       summary: 'One account',
       description: 'Visible to members of the account and of its ancestors; any other id answers 404.',
       request: { params: AccountParam },
       responses: {
-        200: {
-          description: 'The account and the level through which the caller reaches it',
-          content: {
-            'application/json': {
-              schema: z.object({ account: Account, access: z.object({ level, viaAccountId: z.string(), inherited: z.boolean() }) }),
-            },
-          },
-        },
-        ...problems(401, 404),
+        200: json(
+          z.object({
+            account: Account,
+            access: z.object({
+              level,
+              viaAccountId: z.string(),
+              inherited: z.boolean(),
+              /** The caller's service scope is narrower than every service (theirs, or while impersonating the impersonator's). */
+              scoped: z.boolean(),
+            }),
+            /** The accounts from the one the caller's membership is in down to this one (breadcrumbs); ancestors above it are left out. */
+            trail: z.array(z.object({ id: z.string(), name: z.string() })),
+          }),
+          'The account and the level through which the caller reaches it',
+        ),
       },
     }),
     async (c) => {
-      const { account, via } = c.var.access
+      const ctx = c.var.access
+      const { account, via } = ctx
+      const scoped = ownScope(ctx) !== null && ownScope(ctx)!.mode !== 'all'
+      const ceiling = ceilingScope(ctx)
+      const trail = account.trail.filter((a) => a.path.startsWith(via.path)).map((a) => ({ id: a.id, name: a.name }))
       return c.json(
-        { account, access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id } },
+        {
+          account: { id: account.id, name: account.name, kind: account.kind, status: account.status, path: account.path, parentId: account.parentId, createdAt: account.createdAt, adminCap: account.adminCap, pageViewLogging: account.pageViewLogging, partnerAccessDefault: account.partnerAccessDefault },
+          access: { level: via.level, viaAccountId: via.accountId, inherited: via.accountId !== account.id, scoped: scoped || (ceiling !== null && ceiling.mode !== 'all') },
+          trail,
+        },
         200,
       )
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/children',
+    route.get('/accounts/{id}/children', {
       operationId: 'listChildAccounts',
-      middleware: [requirePermission(childrenPermission)] as const,
-      tags: ['Accounts'],
+      guard: requirePermission(childrenPermission),
       summary: 'Direct child accounts',
       description: 'Resellers of the platform, customers of a reseller, each with its owner and (when disabled) the reason. Ordered by name; cursor pagination.',
       request: { params: AccountParam, query: ChildrenQuery },
-      responses: {
-        200: {
-          description: 'One page of children',
-          content: { 'application/json': { schema: z.object({ items: z.array(ChildAccount), nextCursor: z.string().nullable() }) } },
-        },
-        ...problems(400, 401, 403, 404),
-      },
+      responses: { 200: json(z.object({ items: z.array(ChildAccount), nextCursor: z.string().nullable() }), 'One page of children') },
     }),
     async (c) => {
       const { account, via } = c.var.access
@@ -119,19 +112,13 @@ export const accounts = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/menu',
+    route.get('/accounts/{id}/menu', {
       operationId: 'getAccountMenu',
-      middleware: [requireAccount()] as const,
-      tags: ['Accounts'],
+      guard: requireAccount(),
       summary: 'The menu sections the caller may see in this account',
       description: 'The menu sections the caller may see in this account, each with the actions they hold there: exactly what the API allows (while impersonating, what both people may do).',
       request: { params: AccountParam },
-      responses: {
-        200: { description: 'Menu sections in order', content: { 'application/json': { schema: z.object({ items: z.array(MenuItem) }) } } },
-        ...problems(401, 404),
-      },
+      responses: { 200: json(z.object({ items: z.array(MenuItem) }), 'Menu sections in order') },
     }),
     async (c) => {
       const { account, grants, ceiling } = c.var.access
@@ -139,34 +126,17 @@ export const accounts = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}',
+    route.patch('/accounts/{id}', {
       operationId: 'updateAccount',
-      middleware: [requirePermission(['settings.manage', 'staff.manage'])] as const,
-      tags: ['Accounts'],
+      guard: requirePermission(['settings.manage', 'staff.manage']),
       summary: 'Rename an account, set page-view logging, or raise its admin cap',
-      description:
-        'Renaming needs `settings.manage` in the account (or from an ancestor). The admin cap (default 3) is set by the parent: it needs `staff.manage` reached from an ancestor, never from inside the account.',
-      request: {
-        params: AccountParam,
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z.object({
+      description: 'Renaming needs `settings.manage` in the account (or from an ancestor). The admin cap (default 3) is set by the parent: it needs `staff.manage` reached from an ancestor, never from inside the account.',
+      request: { params: AccountParam, body: body(z.object({
                 name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
                 adminCap: z.number().int().min(1).max(100).optional(),
                 pageViewLogging: z.boolean().optional(),
-              }),
-            },
-          },
-        },
-      },
-      responses: {
-        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ account: Account }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+              })) },
+      responses: { 200: json(z.object({ account: Account }), 'Updated') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -189,8 +159,7 @@ export const accounts = createRouter()
         throw fieldError('validation_failed', 'body', 'Send name, adminCap or pageViewLogging.')
       }
       await updateAccount(c.var.db, ctx.account.id, body)
-      const account = await getAccount(c.var.db, ctx.account.id)
-      if (!account) throw new AppError('not_found', 'No account with that id.')
+      const account = found(await getAccount(c.var.db, ctx.account.id), 'No account with that id.')
       const changes = [
         body.name !== undefined && `renamed it to ${body.name}`,
         body.adminCap !== undefined && `set its admin cap to ${body.adminCap}`,

@@ -1,14 +1,14 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { activityLog, pageViewsLogged } from '../domain/activity.ts'
 import { forgetLiveConnection, registerLiveConnection } from '../domain/live.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-schema.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { authorize, decide, requireAccount, requirePermission } from '../middleware/access.ts'
+import { authorize, decide, peopleOnly, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 /** A date as ISO 8601 or epoch milliseconds. */
 const Instant = z
@@ -81,21 +81,15 @@ const Event = z
 /** 120 page views per session per minute. */
 const PAGE_VIEW_WINDOW = { max: 120, windowMs: 60_000 }
 
-export const activity = createRouter()
+export const activity = createRouter('Activity')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/activity',
+    route.get('/accounts/{id}/activity', {
       operationId: 'listActivity',
-      middleware: [requirePermission('activity.view')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.view'),
       summary: 'Activity of an account and every account below it, newest first',
       description: 'Needs `activity.view`. Cursor pagination: pass `nextCursor` back as `cursor`.',
       request: { params: AccountParam, query: FilterQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }) },
-      responses: {
-        200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(Event), nextCursor: z.string().nullable() }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      responses: { 200: json(z.object({ items: z.array(Event), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -105,22 +99,13 @@ export const activity = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/activity/histogram',
+    route.get('/accounts/{id}/activity/histogram', {
       operationId: 'getActivityHistogram',
-      middleware: [requirePermission('activity.view')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.view'),
       summary: 'Events per hour by kind for a filter',
       description: 'Needs `activity.view`. Without `from`, the last 24 hours.',
       request: { params: AccountParam, query: FilterQuery },
-      responses: {
-        200: {
-          description: 'Buckets',
-          content: { 'application/json': { schema: z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }) } },
-        },
-        ...problems(400, 401, 403, 404),
-      },
+      responses: { 200: json(z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }), 'Buckets') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -133,16 +118,13 @@ export const activity = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/activity/export',
+    route.get('/accounts/{id}/activity/export', {
       operationId: 'exportActivity',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Export the filtered activity as CSV or NDJSON (streamed)',
       description: 'Needs `activity.export`. Oldest first.',
       request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) },
-      responses: { 200: { description: 'The file' }, ...problems(400, 401, 403, 404) },
+      responses: { 200: { description: 'The file' } },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -155,26 +137,13 @@ export const activity = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/activity/verify',
+    route.get('/accounts/{id}/activity/verify', {
       operationId: 'verifyActivityChain',
-      middleware: [requirePermission('activity.view')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.view'),
       summary: 'Recompute the hash chain of this account’s log',
       description: 'Needs `activity.view`. Reports the first event whose hashes do not add up.',
       request: { params: AccountParam },
-      responses: {
-        200: {
-          description: 'Result',
-          content: {
-            'application/json': {
-              schema: z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }),
-            },
-          },
-        },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }), 'Result') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -182,24 +151,17 @@ export const activity = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/activity/live',
+    route.get('/accounts/{id}/activity/live', {
       operationId: 'openLiveActivity',
-      middleware: [requireAccount()] as const,
-      tags: ['Activity'],
+      guard: [peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.'), requireAccount()],
       summary: 'Live events, presence and change notices over a WebSocket',
-      description:
-        'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`: type, target kind and id, account, time, `mine` on your own; the target\'s label and the actor only with `activity.view`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates. The socket lives no longer than the rights that opened it: the server closes it with 4401 (signed out: session ended or expired), 4403 (access ended: membership removed, account disabled or deleted), 4410 (the impersonation ended) — do not reconnect — or 4409 (rights changed: reconnect, you are authorized afresh).',
-      request: {
-        params: AccountParam,
-        query: FilterQuery.extend({
+      description: 'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`: type, target kind and id, account, time, `mine` on your own; the target\'s label and the actor only with `activity.view`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates. The socket lives no longer than the rights that opened it: the server closes it with 4401 (signed out: session ended or expired), 4403 (access ended: membership removed, account disabled or deleted), 4410 (the impersonation ended) — do not reconnect — or 4409 (rights changed: reconnect, you are authorized afresh).',
+      request: { params: AccountParam, query: FilterQuery.extend({
           events: z.enum(['0', '1']).default('0'),
           after: z.coerce.number().int().min(0).optional(),
           page: z.string().max(200).default(''),
-        }),
-      },
-      responses: { 101: { description: 'Switching protocols' }, ...problems(400, 401, 403, 404, 426) },
+        }) },
+      responses: { 101: { description: 'Switching protocols' }, ...problems(403, 426) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -251,23 +213,13 @@ export const activity = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/activity/page-views',
+    route.post('/accounts/{id}/activity/page-views', {
       operationId: 'recordPageView',
-      middleware: [requireAccount()] as const,
-      tags: ['Activity'],
+      guard: [peopleOnly('Page views are a person\'s navigation; an API key has none.'), requireAccount()],
       summary: 'Record that the caller opened a page',
-      description:
-        'Called by the web app on navigation. Logged when the account has page-view logging on. Only from members of the account itself (someone acting as one counts as that member); people reaching it from an ancestor get 403. 120 per session per minute.',
-      request: {
-        params: AccountParam,
-        body: {
-          required: true,
-          content: { 'application/json': { schema: z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) }) } },
-        },
-      },
-      responses: { 202: { description: 'Recorded (or ignored when logging is off)', content: { 'application/json': { schema: z.object({ logged: z.boolean() }) } } }, ...problems(400, 401, 403, 404, 429) },
+      description: 'Called by the web app on navigation. Logged when the account has page-view logging on. Only from members of the account itself (someone acting as one counts as that member); people reaching it from an ancestor get 403. 120 per session per minute.',
+      request: { params: AccountParam, body: body(z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) })) },
+      responses: { 202: json(z.object({ logged: z.boolean() }), 'Recorded (or ignored when logging is off)'), ...problems(403, 429) },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -1,21 +1,19 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { argon2Params, dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { accountsOfUser, platformAccount } from '../domain/accounts.ts'
 import { closeLiveConnections } from '../domain/live.ts'
-import { loginRefusal, refusalMessage } from '../domain/lifecycle.ts'
-import { portalRefusal } from '../domain/portal.ts'
-import { createSession, endImpersonation, invalidateSession } from '../domain/sessions.ts'
+import { endImpersonation, invalidateSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail, updatePasswordHash } from '../domain/users.ts'
-import type { Context } from 'hono'
-import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { clientPlace } from '../middleware/client-ip.ts'
 import { admitSignIn } from '../middleware/password-guard.ts'
-import { clearSessionCookie, setSessionCookie } from '../middleware/session.ts'
-import { createRouter } from '../openapi.ts'
-import { problems, User } from './schemas.ts'
+import { clearSessionCookie } from '../middleware/session.ts'
+import { refuseSuspended, secondFactorGate, startSession, wrongPortal } from '../middleware/sign-in.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { NextStepView, User } from './schemas.ts'
 
 const LoginBody = z
   .object({
@@ -24,47 +22,31 @@ const LoginBody = z
   })
   .openapi('LoginRequest')
 
-/** The refusal for a user signing in on another reseller's portal, or null when this portal is theirs. */
-async function wrongPortal<E extends AppEnv>(c: Context<E>, user: { id: string }) {
-  const portal = c.var.hostBrand.reseller
-  if (!portal) return null
-  const refusal = await portalRefusal(c.var.db, portal, await accountsOfUser(c.var.db, user.id), new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
-  return refusal ? { host: portal.hostname, error: new AppError('wrong_portal', refusal.detail, { portal: refusal.portal }) } : null
-}
-
-const login = createRoute({
-  method: 'post',
-  path: '/auth/login',
+const login = route.post('/auth/login', {
   operationId: 'signIn',
-  tags: ['Auth'],
   summary: 'Sign in with email and password',
-  description:
-    [
-      'Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login.',
-      'A wrong email and a wrong password give the same 401 answer.',
-      'Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64),',
-      'that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes.',
-      'Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying);',
-      'a known device answers only for its own failures. Counted failures leak away over minutes of quiet.',
-    ].join(' '),
-  request: { body: { required: true, content: { 'application/json': { schema: LoginBody } } } },
-  responses: {
-    200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: User }) } } },
-    ...problems(400, 401, 403, 413, 415, 429),
-  },
+  description: [
+    'Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login.',
+    'A wrong email and a wrong password give the same 401 answer.',
+    'Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64),',
+    'that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes.',
+    'Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying);',
+    'a known device answers only for its own failures. Counted failures leak away over minutes of quiet.',
+    'A login with a second factor (TOTP, passkey) gets `next` instead of a session, unless this IP location is trusted; a login whose accounts require two-factor sign-in and that has none gets `next.step = enrol`.',
+  ].join(' '),
+  request: { body: body(LoginBody) },
+  responses: { 200: json(z.object({ user: User, next: z.union([NextStepView, z.null()]) }), 'The password is right: signed in (`next` is null), or a second factor is owed first (`next` says which; a step cookie, not a session, was set)'), ...problems(401, 403, 413, 415, 429) },
 })
 
-const logout = createRoute({
-  method: 'post',
-  path: '/auth/logout',
+const logout = route.post('/auth/logout', {
   operationId: 'signOut',
-  tags: ['Auth'],
   summary: 'Sign out',
   description: 'Deletes the session server-side and clears the cookie. Answers 204 even without a session.',
-  responses: { 204: { description: 'Signed out' }, ...problems(403) },
+  responses: { 204: { description: 'Signed out' }, ...problems(401, 403) },
 })
 
-export const auth = createRouter()
+
+export const auth = createRouter('Auth')
   .openapi(login, async (c) => {
     const { email, password } = c.req.valid('json')
     const db = c.var.db
@@ -93,27 +75,20 @@ export const auth = createRouter()
       throw refusal.error
     }
     // Rule 8: nobody signs in whose every account lies in a disabled or deleted tree.
-    const suspended = await loginRefusal(db, user.id)
-    if (suspended) {
-      const actor = { id: user.id, email: user.email }
-      const where = await accountsOfUser(db, user.id)
-      await Promise.all(where.map((a) => audit(c, a, { type: 'login_refused', actor, description: `Sign-in refused for ${user.email}: ${suspended.accountName} is ${suspended.status === 'deleted' ? 'deleted' : 'suspended'}` })))
-      throw new AppError('account_suspended', refusalMessage(suspended), { reason: suspended.showReason ? suspended.reason : null })
-    }
+    await refuseSuspended(c, user)
 
     if (needsRehash(user.passwordHash, params)) await updatePasswordHash(db, user.id, hashPassword(password, params))
     await attempt.succeeded(user.id)
-    const { token, session } = await createSession(db, user.id, Number(c.env.SESSION_TTL_DAYS), {
-      ip: c.var.clientIp,
-      userAgent: c.req.header('user-agent') ?? null,
-    })
-    const actor = { id: user.id, email: user.email }
-    await Promise.all((await accountsOfUser(db, user.id)).map((a) => audit(c, a, { type: 'login', actor, description: `${user.email} signed in` })))
-    setSessionCookie(c, token, session.expiresAt)
-    return c.json({ user: { id: user.id, email: user.email, name: user.name } }, 200)
+    const person = { id: user.id, email: user.email, name: user.name }
+    // A second factor still owed (or to enrol): a short step, not a session (decision record 014).
+    const next = await secondFactorGate(c, person)
+    if (!next) await startSession(c, person, '')
+    return c.json({ user: person, next }, 200)
   })
   .openapi(logout, async (c) => {
     const principal = c.var.principal
+    // An API key has no session to end: it is revoked on the API keys page.
+    if (principal?.apiKey) throw new AppError('api_key_forbidden', 'An API key cannot sign out; revoke it instead.')
     if (principal) {
       const imp = principal.impersonation
       if (imp && (await endImpersonation(c.var.db, principal.session.id, 'logout'))) {

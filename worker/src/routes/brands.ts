@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { bodyLimit } from 'hono/body-limit'
@@ -6,11 +6,11 @@ import { effectiveBrand, logoKey, nextLogoVersion, saveBrand, setLogo, type Bran
 import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { LOGO_MAX_BYTES, sniffLogo } from '../domain/logo.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const HEX = /^#[0-9a-fA-F]{6}$/
 /** Brand text is shown as text; control characters (and line breaks outside the login message) are refused. */
@@ -61,6 +61,8 @@ export const PublicBrandView = z
     supportUrl: z.string().nullable(),
     loginMessage: z.string().nullable(),
     resellerId: z.string().nullable(),
+    /** Show "Powered by Trellis" on this portal (the platform decides). */
+    poweredBy: z.boolean(),
   })
   .openapi('Brand')
 
@@ -88,40 +90,37 @@ export function isLogoUpload<E extends AppEnv>(c: Context<E>): boolean {
 }
 
 /** The logo upload takes up to LOGO_MAX_BYTES instead of the JSON body limit. */
-const logoLimit = createMiddleware<AppEnv>((c, next) =>
-  bodyLimit({
-    maxSize: LOGO_MAX_BYTES,
-    onError: () => {
-      throw new AppError('payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
-        errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }],
-      })
-    },
-  })(c, next),
+const logoLimit = answers(
+  createMiddleware<AppEnv>((c, next) =>
+    bodyLimit({
+      maxSize: LOGO_MAX_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', `logo: The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.`, {
+          errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }],
+        })
+      },
+    })(c, next),
+  ),
+  413,
 )
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** Logos may be SVG: whatever is served here can run nothing, even when opened directly. */
 const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
-export const brandsRouter = createRouter()
+export const brandsRouter = createRouter('Branding')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/brand',
+    route.get('/brand', {
       operationId: 'getPortalBrand',
-      tags: ['Branding'],
       summary: 'The brand of this hostname',
       description: "Public. A verified reseller hostname answers the reseller's brand; any other host the platform's.",
-      responses: { 200: { description: 'The brand', content: { 'application/json': { schema: z.object({ brand: PublicBrandView }) } } } },
+      responses: { 200: json(z.object({ brand: PublicBrandView }), 'The brand') },
     }),
     (c) => c.json({ brand: c.var.hostBrand.brand }, 200, { 'cache-control': 'no-store' }),
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/brand/logo/{accountId}/{version}',
+    route.get('/brand/logo/{accountId}/{version}', {
       operationId: 'getBrandLogo',
-      tags: ['Branding'],
       summary: 'A brand logo (public, immutable)',
       description: 'The URL changes with every upload, so the answer is cached for a year.',
       request: { params: LogoParams },
@@ -129,8 +128,7 @@ export const brandsRouter = createRouter()
     }),
     async (c) => {
       const { accountId, version } = c.req.valid('param')
-      const object = await c.env.BRANDING.get(logoKey(accountId, Number(version)))
-      if (!object) throw new AppError('not_found', 'No such logo.')
+      const object = found(await c.env.BRANDING.get(logoKey(accountId, Number(version))), 'No such logo.')
       return new Response(object.body, {
         headers: {
           'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',
@@ -146,16 +144,13 @@ export const brandsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/brand',
+    route.get('/accounts/{id}/brand', {
       operationId: 'getAccountBrand',
-      middleware: [requirePermission('branding.view')] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.view'),
       summary: "An account's brand settings",
       description: 'Needs `branding.view` (platform and resellers).',
       request: { params: AccountParam },
-      responses: { 200: { description: 'The brand', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(AccountBrandView, 'The brand') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -163,16 +158,13 @@ export const brandsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/brand',
+    route.put('/accounts/{id}/brand', {
       operationId: 'updateAccountBrand',
-      middleware: [requirePermission('branding.manage')] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage'),
       summary: "Set an account's brand",
       description: 'Needs `branding.manage`. Colours are `#rrggbb`; the support URL must be https; text is stored and shown literally.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: BrandBody } } } },
-      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(400, 401, 403, 404) },
+      request: { params: AccountParam, body: body(BrandBody) },
+      responses: { 200: json(AccountBrandView, 'Saved') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -188,16 +180,13 @@ export const brandsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/brand/logo',
+    route.put('/accounts/{id}/brand/logo', {
       operationId: 'uploadBrandLogo',
-      tags: ['Branding'],
+      guard: [requirePermission('branding.manage'), logoLimit],
       summary: "Upload an account's logo",
       description: `Needs \`branding.manage\`. The body is the image itself (PNG, JPEG, WebP or a plain SVG), at most ${LOGO_MAX_BYTES / 1024} KB; the type is read from the bytes.`,
-      middleware: [requirePermission('branding.manage'), logoLimit] as const,
       request: { params: AccountParam },
-      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(400, 401, 403, 404, 413) },
+      responses: { 200: json(AccountBrandView, 'Saved'), ...problems(400) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -222,16 +211,13 @@ export const brandsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/brand/logo',
+    route.delete('/accounts/{id}/brand/logo', {
       operationId: 'deleteBrandLogo',
-      middleware: [requirePermission('branding.manage')] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage'),
       summary: "Remove an account's logo",
       description: "Needs `branding.manage`. The portal then shows the name's initial.",
       request: { params: AccountParam },
-      responses: { 200: { description: 'Removed', content: { 'application/json': { schema: AccountBrandView } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(AccountBrandView, 'Removed') },
     }),
     async (c) => {
       const ctx = c.var.access

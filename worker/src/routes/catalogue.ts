@@ -1,8 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { categories, sections } from '../authz/catalogue.ts'
 import { requireSignIn } from '../middleware/access.ts'
-import { createRouter } from '../openapi.ts'
-import { problems } from './schemas.ts'
+import { createRouter, json, route } from '../openapi.ts'
+
 
 const Section = z
   .object({
@@ -17,16 +17,14 @@ const Section = z
   .openapi('CatalogueSection')
 
 /** The permission catalogue itself, for the role editor: the same table the guards read. */
-export const catalogue = createRouter().openapi(
-  createRoute({
-    method: 'get',
-    path: '/catalogue',
+
+export const catalogue = createRouter('Roles').openapi(
+  route.get('/catalogue', {
     operationId: 'getCatalogue',
-    middleware: [requireSignIn()] as const,
-    tags: ['Roles'],
+    guard: requireSignIn({ keys: true }),
     summary: 'Every menu section with its category, tiers and actions',
     description: 'The permission catalogue the role editor reads: every menu section with its category, the account kinds it exists on, and its actions. Needs a session; the same for everyone.',
-    responses: { 200: { description: 'The catalogue', content: { 'application/json': { schema: z.object({ sections: z.array(Section) }) } } }, ...problems(401) },
+    responses: { 200: json(z.object({ sections: z.array(Section) }), 'The catalogue') },
   }),
   (c) => {
     c.header('cache-control', 'private, max-age=300')

@@ -1,62 +1,46 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { LimitReached } from '../domain/limits.ts'
+import { z } from '@hono/zod-openapi'
 import { createChildAccount, getChildAccount, listChildAccounts } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
-import { createRouter } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { ChildView, inviteFirstOwner, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { AccountParam } from './schemas.ts'
 
 const StatusQuery = z.object({ status: z.enum(['active', 'disabled', 'deleted']).optional() })
 
 const CreateCustomer = z.object(ownerFields).strict().openapi('CreateCustomer')
 
-export const customers = createRouter()
+export const customers = createRouter('Customers')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/customers',
+    route.get('/accounts/{id}/customers', {
       operationId: 'listCustomers',
-      middleware: [requirePermission('customers.view')] as const,
-      tags: ['Customers'],
+      guard: requirePermission('customers.view'),
       summary: 'The customers of a reseller, with status and owner',
       description: 'Needs `customers.view`. Deleted customers are listed while they can be restored.',
       request: { params: AccountParam, query: StatusQuery },
-      responses: { 200: { description: 'Customers by name', content: { 'application/json': { schema: z.object({ items: z.array(ChildView) }) } } }, ...problems(400, 401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Customers by name') },
     }),
     async (c) => {
       const ctx = c.var.access
-      const { status } = c.req.valid('query')
-      const items = (await listChildAccounts(c.var.db, ctx.account.id, 'customer')).filter((a) => !status || a.status === status)
+      const items = await listChildAccounts(c.var.db, ctx.account.id, 'customer', c.req.valid('query').status)
       return c.json({ items: items.map((a) => present(a, ctx)) }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/customers',
+    route.post('/accounts/{id}/customers', {
       operationId: 'createCustomer',
-      middleware: [requirePermission('customers.manage')] as const,
-      tags: ['Customers'],
+      guard: requirePermission('customers.manage'),
       summary: 'Create a customer organisation under a reseller',
-      description:
-        'Needs `customers.manage` in a reseller. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. The reseller’s `max_customers` limit holds (422 `limit_reached`).',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateCustomer } } } },
-      responses: { 201: { description: 'Created, with the owner invitation that was emailed', content: { 'application/json': { schema: z.object({ account: ChildView, ownerInvitation: OwnerInvitation }) } } }, ...problems(400, 401, 403, 404, 409, 422) },
+      description: 'Needs `customers.manage` in a reseller. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. The reseller’s `max_customers` limit holds (422 `limit_reached`).',
+      request: { params: AccountParam, body: body(CreateCustomer) },
+      responses: { 201: json(z.object({ account: ChildView, ownerInvitation: OwnerInvitation }), 'Created, with the owner invitation that was emailed'), ...problems(409, 422) },
     }),
     async (c) => {
       const ctx = c.var.access
       if (ctx.account.kind !== 'reseller') throw new AppError('forbidden', 'Customers are created under a reseller.')
       const body = c.req.valid('json')
-      let id: string
-      try {
-        id = await createChildAccount(c.var.db, ctx.account, { kind: 'customer', name: body.name })
-      } catch (error) {
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
-        throw error
-      }
+      const id = await createChildAccount(c.var.db, ctx.account, { kind: 'customer', name: body.name })
       const account = (await getChildAccount(c.var.db, ctx.account, id, 'customer'))!
       await audit(c, account, {
         type: 'account_created',

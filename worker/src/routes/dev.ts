@@ -6,7 +6,7 @@ import { activityLog } from '../domain/activity.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventInput } from '../durable/activity-schema.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, loadAccess } from '../middleware/access.ts'
 
 const WORDS = ['restarted', 'renamed', 'server', 'mailbox', 'domain', 'invoice', 'backup', 'password', 'firewall', 'certificate', 'quota', 'ticket', 'license', 'dns', 'record', 'migrated']
@@ -36,8 +36,7 @@ export const dev = new Hono<AppEnv>()
     return c.json({ items })
   })
   .get('/outbox/:id', async (c) => {
-    const item = await c.var.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, c.req.param('id'))).get()
-    if (!item) throw new AppError('not_found', 'No message with that id.')
+    const item = found(await c.var.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, c.req.param('id'))).get(), 'No message with that id.')
     return c.json(item)
   })
   .post('/activity/burst', async (c) => {

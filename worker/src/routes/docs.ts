@@ -9,8 +9,9 @@ const config = {
     version: '1',
     contact: { name: 'Trellis', url: 'https://github.com/trellis-portal/trellis' },
     description:
-      'The API behind the Trellis partner portal. JSON in and out; errors are application/problem+json (RFC 9457) with a stable `code`. Authenticated by the session cookie; state-changing requests must come from the portal origin.',
+      'The API behind the Trellis partner portal. JSON in and out; errors are application/problem+json (RFC 9457) with a stable `code`. Authenticated by the session cookie (state-changing requests must come from the portal origin) or by an account\'s API key sent as `Authorization: Bearer trl_…`.',
   },
+  security: [{ session: [] as string[] }, { apiKey: [] as string[] }] as Record<string, string[]>[],
   // Relative: the document describes the portal it was served from (each reseller's hostname included).
   servers: [{ url: '/', description: 'This portal' }],
   tags: [
@@ -26,6 +27,10 @@ const config = {
     { name: 'Impersonation', description: 'Acting as a member below you, for support, for at most 60 minutes.' },
     { name: 'Branding', description: 'A reseller’s brand (name, colours, logo) and its verified hostnames.' },
     { name: 'Me', description: 'The signed-in person: profile, password, access log.' },
+    { name: 'Sessions', description: 'Where a login is signed in; signing sessions out (one\'s own, or members\' below one).' },
+    { name: 'API keys', description: 'An account\'s keys for integrations: created with a member\'s kind of grant, shown once, revocable.' },
+    { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
+    { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }
@@ -55,7 +60,14 @@ h1{font-size:24px;margin:0 0 8px}h2{font-size:16px;margin:0 0 4px}section{border
 code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace}.m{display:inline-block;min-width:56px;font-size:12px;font-weight:600;padding:2px 6px;border-radius:4px;background:#e2e8f0}
 .get{background:#dbeafe}.post{background:#dcfce7}.patch,.put{background:#fef3c7}.delete{background:#fee2e2}ul{margin:8px 0 0;padding-left:20px}
 </style></head><body><h1>${escape(config.info.title)}</h1><p>${escape(config.info.description)}</p>
-<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p>${rows.join('\n')}</body></html>`
+<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a></p>
+<section id="api-keys"><h2>Calling the API with a key</h2>
+<p>An owner or admin with <code>security.manage</code> creates a key under Security → API keys (or <code>POST /api/v1/accounts/{id}/api-keys</code>), choosing its level, roles and scope like a member’s. The key is shown once; send it as a Bearer token:</p>
+<pre><code>curl -H "Authorization: Bearer trl_…" https://portal.example.com/api/v1/accounts/acc_…/services
+curl -X POST -H "Authorization: Bearer trl_…" -H "content-type: application/json" \\
+  -d '{"name":"web-01","type":"server"}' https://portal.example.com/api/v1/accounts/acc_…/services</code></pre>
+<p>The key acts in its account and the accounts below it, through the same checks as a person; the activity log names it as the actor. Cookies are ignored and no Origin is needed on these requests. An unknown, revoked or expired key answers 401 <code>api_key_invalid</code>; a person’s own routes (profile, sessions, impersonation, creating keys) answer 403 <code>api_key_forbidden</code>.</p></section>
+${rows.join('\n')}</body></html>`
 }
 
 /** `/api/openapi.json` and `/api/docs`, generated from the routes' own schemas. */

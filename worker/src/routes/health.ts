@@ -1,15 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { createRouter } from '../openapi.ts'
+import { z } from '@hono/zod-openapi'
+import { createRouter, json, route } from '../openapi.ts'
 
-export const health = createRouter().openapi(
-  createRoute({
-    method: 'get',
-    path: '/health',
+export const health = createRouter('System').openapi(
+  route.get('/health', {
     operationId: 'getHealth',
-    tags: ['System'],
     summary: 'Liveness check',
     description: 'Public liveness check: answers 200 when the worker runs. Reads no data.',
-    responses: { 200: { description: 'The API is up', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
+    responses: { 200: json(z.object({ ok: z.literal(true) }), 'The API is up') },
   }),
   (c) => c.json({ ok: true as const }, 200),
 )

@@ -1,18 +1,18 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { tlsStatuses } from '../../../db/schema/brands.ts'
 import type { Context } from 'hono'
-import { dnsResolver, DnsUnavailable } from '../adapters/dns.ts'
+import { dnsResolver } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { drainEdgeCleanup, edgeSettings, syncTls } from '../domain/edge.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
-import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, HostnameTaken, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
+import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, hostnameFrom, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam, hostnameFrom } from './schemas.ts'
 
 const HostnameView = z
   .object({
@@ -78,8 +78,7 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
 }
 
 async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
-  const row = await getHostname(c.var.db, resellerId, hostnameId)
-  if (!row) throw new AppError('not_found', 'No hostname with that id.')
+  const row = found(await getHostname(c.var.db, resellerId, hostnameId), 'No hostname with that id.')
   return row
 }
 
@@ -113,22 +112,16 @@ const claimExpiredProblem = (hostname: string) =>
   new AppError('claim_expired', `The claim on ${hostname} has expired (claims last 7 days). Remove it and claim the hostname again for a new token.`)
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
-export const hostnamesRouter = createRouter()
+
+export const hostnamesRouter = createRouter('Branding')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/hostnames',
+    route.get('/accounts/{id}/hostnames', {
       operationId: 'listHostnames',
-      middleware: [requirePermission('branding.view', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.view', resellersOnly),
       summary: "A reseller's hostnames",
-      description:
-        'Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available; `edge` whether certificates are obtained through Cloudflare for SaaS, and the CNAME target.',
+      description: 'Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available; `edge` whether certificates are obtained through Cloudflare for SaaS, and the CNAME target.',
       request: { params: AccountParam },
-      responses: {
-        200: { description: 'Hostnames', content: { 'application/json': { schema: z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }) } } },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }), 'Hostnames') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -137,17 +130,13 @@ export const hostnamesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/hostnames',
+    route.post('/accounts/{id}/hostnames', {
       operationId: 'createHostname',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: 'Claim a hostname for the portal',
-      description:
-        "Needs `branding.manage`. The claim is pending until a DNS TXT record `_trellis.<hostname>` holds the token shown, and lapses after 7 days (`expiresAt`). Several resellers may claim one name, each with its own token: the first to verify owns it. A verified name cannot be claimed (409), nor a name this reseller already claimed; the platform's own cannot be claimed.",
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: AddHostname } } } },
-      responses: { 201: { description: 'Added', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(400, 401, 403, 404, 409) },
+      description: "Needs `branding.manage`. The claim is pending until a DNS TXT record `_trellis.<hostname>` holds the token shown, and lapses after 7 days (`expiresAt`). Several resellers may claim one name, each with its own token: the first to verify owns it. A verified name cannot be claimed (409), nor a name this reseller already claimed; the platform's own cannot be claimed.",
+      request: { params: AccountParam, body: body(AddHostname) },
+      responses: { 201: json(z.object({ hostname: HostnameView }), 'Added'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -159,15 +148,7 @@ export const hostnamesRouter = createRouter()
           throw fieldError('validation_failed', 'customerAccountId', 'Choose one of your customers.')
         }
       }
-      let row: Row
-      try {
-        row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
-      } catch (error) {
-        if (error instanceof HostnameTaken) {
-          throw fieldError('conflict', 'hostname', error.reason === 'claimed' ? 'You have already claimed this hostname; verify it below.' : 'That hostname is already verified for a portal.')
-        }
-        throw error
-      }
+      const row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
       await audit(c, ctx.account, {
         type: 'hostname_added',
         target: { kind: 'hostname', id: row.id, label: hostname },
@@ -177,31 +158,21 @@ export const hostnamesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/hostnames/{hostnameId}/verify',
+    route.post('/accounts/{id}/hostnames/{hostnameId}/verify', {
       operationId: 'verifyHostname',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: "Check a hostname's DNS TXT record",
-      description:
-        "Needs `branding.manage`. Looks up `_trellis.<hostname>` TXT; when a record holds the token the hostname becomes verified and serves the brand, and other resellers' pending claims on it are dropped. Otherwise answers 422 and it stays pending; 410 when the claim has expired, 409 when another account verified the name first.",
+      description: "Needs `branding.manage`. Looks up `_trellis.<hostname>` TXT; when a record holds the token the hostname becomes verified and serves the brand, and other resellers' pending claims on it are dropped. Otherwise answers 422 and it stays pending; 410 when the claim has expired, 409 when another account verified the name first.",
       request: { params: HostnameParams },
-      responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 410, 422) },
+      responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410, 422) },
     }),
     async (c) => {
-      const { id, hostnameId } = c.req.valid('param')
+      const { hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
         if (claimExpired(row)) throw claimExpiredProblem(row.hostname)
-        let records: string[]
-        try {
-          records = await dnsResolver(c.env).txt(challengeName(row.hostname))
-        } catch (error) {
-          if (!(error instanceof DnsUnavailable)) throw error
-          throw new AppError('verification_failed', `The DNS lookup of ${challengeName(row.hostname)} failed. Try again in a few minutes.`)
-        }
+        const records = await dnsResolver(c.env).txt(challengeName(row.hostname))
         if (!records.some((r) => r.trim() === row.verificationToken)) {
           throw new AppError('verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
         }
@@ -211,20 +182,17 @@ export const hostnamesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/hostnames/{hostnameId}/dev-verify',
+    route.post('/accounts/{id}/hostnames/{hostnameId}/dev-verify', {
       operationId: 'markHostnameVerified',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: 'Mark a hostname verified without DNS (local development only)',
       description: 'Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `branding.manage`.',
       request: { params: HostnameParams },
-      responses: { 200: { description: 'Verified', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 410) },
+      responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410) },
     }),
     async (c) => {
       if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
-      const { id, hostnameId } = c.req.valid('param')
+      const { hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
@@ -232,17 +200,13 @@ export const hostnamesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/hostnames/{hostnameId}/tls-check',
+    route.post('/accounts/{id}/hostnames/{hostnameId}/tls-check', {
       operationId: 'checkHostnameTls',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: "Check a verified hostname's certificate now",
-      description:
-        'Needs `branding.manage`. Asks Cloudflare for SaaS for the certificate of a verified hostname (adding the hostname to the zone first when it is not there yet) and answers the hostname with its `tls` state. Cloudflare being unreachable is not an error: the state says so. 409 while the hostname is not verified; 422 where this deployment does not manage certificates.',
+      description: 'Needs `branding.manage`. Asks Cloudflare for SaaS for the certificate of a verified hostname (adding the hostname to the zone first when it is not there yet) and answers the hostname with its `tls` state. Cloudflare being unreachable is not an error: the state says so. 409 while the hostname is not verified; 422 where this deployment does not manage certificates.',
       request: { params: HostnameParams },
-      responses: { 200: { description: 'Checked', content: { 'application/json': { schema: z.object({ hostname: HostnameView }) } } }, ...problems(401, 403, 404, 409, 422) },
+      responses: { 200: json(z.object({ hostname: HostnameView }), 'Checked'), ...problems(409, 422) },
     }),
     async (c) => {
       const { hostnameId } = c.req.valid('param')
@@ -255,19 +219,16 @@ export const hostnamesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/hostnames/{hostnameId}',
+    route.delete('/accounts/{id}/hostnames/{hostnameId}', {
       operationId: 'deleteHostname',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: 'Release a hostname',
       description: 'Needs `branding.manage`. The hostname stops serving the brand at once in this isolate, within 30 s everywhere.',
       request: { params: HostnameParams },
-      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
-      const { id, hostnameId } = c.req.valid('param')
+      const { hostnameId } = c.req.valid('param')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       await deleteHostname(c.var.db, ctx.account.id, row.id)

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { mailerFor } from '../adapters/email.ts'
 import { emailBrandFor, renderEmail } from '../domain/emails.ts'
 import { canImpersonate } from '../authz/impersonation.ts'
@@ -10,8 +10,8 @@ import { AppError } from '../errors.ts'
 import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
-import { createRouter } from '../openapi.ts'
-import { ImpersonationView, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { ImpersonationView } from './schemas.ts'
 
 const StartImpersonation = z
   .object({
@@ -21,22 +21,15 @@ const StartImpersonation = z
   })
   .openapi('StartImpersonation')
 
-export const impersonationRoutes = createRouter()
+export const impersonationRoutes = createRouter('Impersonation')
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/impersonation',
+    route.post('/impersonation', {
       operationId: 'startImpersonation',
-      middleware: [requireSignIn()] as const,
-      tags: ['Impersonation'],
+      guard: requireSignIn(),
       summary: 'Act as a member of an account below you (support), for at most 60 minutes',
-      description:
-        'Only downwards (rule 7): in your own account with `staff.impersonate` and a target at a lower level, or in a descendant with `customers.impersonate` / `resellers.impersonate`. The session then acts with exactly the target\'s permissions in that account, never more than yours. A refusal is recorded in the activity log. The target is emailed.',
-      request: { body: { required: true, content: { 'application/json': { schema: StartImpersonation } } } },
-      responses: {
-        201: { description: 'Started', content: { 'application/json': { schema: z.object({ impersonation: ImpersonationView }) } } },
-        ...problems(400, 401, 403, 404, 409),
-      },
+      description: 'Only downwards (rule 7): in your own account with `staff.impersonate` and a target at a lower level, or in a descendant with `customers.impersonate` / `resellers.impersonate`. The session then acts with exactly the target\'s permissions in that account, never more than yours. A refusal is recorded in the activity log. The target is emailed.',
+      request: { body: body(StartImpersonation) },
+      responses: { 201: json(z.object({ impersonation: ImpersonationView }), 'Started'), ...problems(403, 404, 409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -104,15 +97,12 @@ export const impersonationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/impersonation',
+    route.delete('/impersonation', {
       operationId: 'stopImpersonation',
-      middleware: [requireSignIn()] as const,
-      tags: ['Impersonation'],
+      guard: requireSignIn(),
       summary: "Stop acting as someone and return to your own session (idempotent)",
       description: 'Ends the impersonation this session is running and records its end in both accounts’ logs. Answers 204 also when nothing was running, so a second click is harmless.',
-      responses: { 204: { description: 'Back to your own session' }, ...problems(401) },
+      responses: { 204: { description: 'Back to your own session' } },
     }),
     async (c) => {
       const principal = c.var.signedIn

@@ -1,15 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
 import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
   acceptInvitation,
-  AlreadyInvited,
   createInvitation,
   findByToken,
   getInvitation,
-  InvitationGone,
   isMember,
   listInvitations,
   resendInvitation,
@@ -19,8 +17,6 @@ import {
   type TokenInvitation,
 } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
-import { AdminCapReached } from '../domain/members.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
@@ -28,13 +24,14 @@ import { invitationPortalRefusal } from '../domain/portal.ts'
 import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
+import { clientPlace } from '../middleware/client-ip.ts'
 import { setSessionCookie } from '../middleware/session.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
 export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -146,28 +143,23 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   }
   // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
   const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
-  if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw await limitProblem(c.var.db, ctx.account.path, limit, 'email')
+  if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw new LimitReached(limit, ctx.account.path, 'email')
   const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
   if (count && count.count > INVITE_WINDOW.max) {
     const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
     throw new AppError('rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
   }
-  let created: { id: string; token: string }
-  try {
-    created = await createInvitation(c.var.db, {
-      accountId: ctx.account.id,
-      kind: body.kind,
-      email: body.email,
-      level: body.kind === 'member' ? body.level : null,
-      roleIds,
-      scope: body.kind === 'member' ? body.scope : { mode: 'none' },
-      suggestedName: body.kind === 'customer' ? body.name || null : null,
-      invitedBy: ctx.principal.user.id,
-    })
-  } catch (error) {
-    if (error instanceof AlreadyInvited) throw fieldError('already_invited', 'email', 'This email already has a pending invitation; resend it instead.')
-    throw error
-  }
+  const created = await createInvitation(c.var.db, {
+    accountId: ctx.account.id,
+    kind: body.kind,
+    email: body.email,
+    level: body.kind === 'member' ? body.level : null,
+    roleIds,
+    scope: body.kind === 'member' ? body.scope : { mode: 'none' },
+    suggestedName: body.kind === 'customer' ? body.name || null : null,
+    // An API key is no login (the column names one).
+    invitedBy: ctx.principal.apiKey ? null : ctx.principal.user.id,
+  })
   const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
   await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, created.token)
   await audit(c, ctx.account, {
@@ -196,22 +188,15 @@ function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvi
   if (inv.status === 'expired') throw new AppError('invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
 }
 
-export const invitationRoutes = createRouter()
+export const invitationRoutes = createRouter('Invitations')
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/invitations',
+    route.post('/accounts/{id}/invitations', {
       operationId: 'createInvitation',
-      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.manage', 'customers.invite']),
       summary: 'Invite a person to the account, or (resellers) a prospect to become a customer',
-      description:
-        '`member`: needs `staff.manage`; the level, roles and scope are checked like a direct grant (never more than the inviter holds). `customer`: needs `customers.invite` on a reseller account; accepting creates a customer organisation under it. Rate-limited per account.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateInvitation } } } },
-      responses: {
-        201: { description: 'Created; the link is emailed', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
-        ...problems(400, 401, 403, 404, 409, 422, 429),
-      },
+      description: '`member`: needs `staff.manage`; the level, roles and scope are checked like a direct grant (never more than the inviter holds). `customer`: needs `customers.invite` on a reseller account; accepting creates a customer organisation under it. Rate-limited per account.',
+      request: { params: AccountParam, body: body(CreateInvitation) },
+      responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Created; the link is emailed'), ...problems(409, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -220,20 +205,14 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/members',
+    route.post('/accounts/{id}/members', {
       operationId: 'addMember',
-      middleware: [requirePermission('staff.manage')] as const,
+      guard: requirePermission('staff.manage'),
       tags: ['Staff'],
       summary: 'Add a staff member: they are invited by email',
-      description:
-        'Needs `staff.manage`. The same as a `member` invitation: the person joins by accepting the emailed link — setting their own password, or signing in when they already have a login. The answer is the same whether or not the email has a login anywhere. Nobody grants a level, permission or scope beyond their own (while impersonating, beyond the impersonator\'s either); users hold technical permissions only; the admin cap holds.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: AddMember } } } },
-      responses: {
-        201: { description: 'Invited; the link is emailed', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
-        ...problems(400, 401, 403, 404, 409, 422, 429),
-      },
+      description: 'Needs `staff.manage`. The same as a `member` invitation: the person joins by accepting the emailed link — setting their own password, or signing in when they already have a login. The answer is the same whether or not the email has a login anywhere. Nobody grants a level, permission or scope beyond their own (while impersonating, beyond the impersonator\'s either); users hold technical permissions only; the admin cap holds.',
+      request: { params: AccountParam, body: body(AddMember) },
+      responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Invited; the link is emailed'), ...problems(409, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -242,22 +221,13 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/invitations',
+    route.get('/accounts/{id}/invitations', {
       operationId: 'listInvitations',
-      middleware: [requirePermission(['staff.view', 'customers.view'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.view', 'customers.view']),
       summary: 'Invitations of the account, newest first',
       description: 'Staff invitations need `staff.view`; customer invitations need `customers.view`. Each kind is listed when its permission is held.',
-      request: {
-        params: AccountParam,
-        query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }),
-      },
-      responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: z.object({ items: z.array(InvitationSchema) }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      request: { params: AccountParam, query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }) },
+      responses: { 200: json(z.object({ items: z.array(InvitationSchema) }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -271,25 +241,18 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/invitations/{inviteId}/resend',
+    route.post('/accounts/{id}/invitations/{inviteId}/resend', {
       operationId: 'resendInvitation',
-      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.manage', 'customers.invite']),
       summary: 'Send a pending invitation again with a new link (the old link stops working) and a fresh 7 days',
       description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). Sends a new link and invalidates the old one; counts against the account’s invitation rate.',
       request: { params: InviteParams },
-      responses: {
-        200: { description: 'Sent', content: { 'application/json': { schema: z.object({ invitation: InvitationSchema }) } } },
-        ...problems(401, 403, 404, 409, 429),
-      },
+      responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
     }),
     async (c) => {
       const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const before = await getInvitation(c.var.db, ctx.account.id, inviteId)
-      if (!before) throw new AppError('not_found', 'No invitation with that id.')
+      const before = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
       authorize(ctx, manageFor(before.kind))
       if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
       const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
@@ -307,22 +270,18 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/invitations/{inviteId}',
+    route.delete('/accounts/{id}/invitations/{inviteId}', {
       operationId: 'revokeInvitation',
-      middleware: [requirePermission(['staff.manage', 'customers.invite'])] as const,
-      tags: ['Invitations'],
+      guard: requirePermission(['staff.manage', 'customers.invite']),
       summary: 'Revoke a pending invitation (its link stops working)',
       description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). The link stops working at once.',
       request: { params: InviteParams },
-      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404, 409) },
+      responses: { 204: { description: 'Revoked' }, ...problems(409) },
     }),
     async (c) => {
       const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const invitation = await getInvitation(c.var.db, ctx.account.id, inviteId)
-      if (!invitation) throw new AppError('not_found', 'No invitation with that id.')
+      const invitation = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
       authorize(ctx, manageFor(invitation.kind))
       if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
       await audit(c, ctx.account, {
@@ -334,19 +293,12 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/invitations/{token}',
+    route.get('/invitations/{token}', {
       operationId: 'previewInvitation',
-      tags: ['Invitations'],
       summary: 'What the accept page shows: the account, the inviter and the role — nothing else',
-      description:
-        "Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which. On another reseller's portal: 403 `wrong_portal` with `portal`, the address of the invitation's own portal.",
+      description: "Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which. On another reseller's portal: 403 `wrong_portal` with `portal`, the address of the invitation's own portal.",
       request: { params: TokenParam },
-      responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: PublicInvitation } } },
-        ...problems(403, 404, 410),
-      },
+      responses: { 200: json(PublicInvitation, 'OK'), ...problems(403, 404, 410) },
     }),
     async (c) => {
       const inv = await findByToken(c.var.db, c.req.valid('param').token)
@@ -371,19 +323,12 @@ export const invitationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/invitations/{token}/accept',
+    route.post('/invitations/{token}/accept', {
       operationId: 'acceptInvitation',
-      tags: ['Invitations'],
       summary: 'Accept an invitation',
-      description:
-        'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.',
-      request: { params: TokenParam, body: { required: true, content: { 'application/json': { schema: Accept } } } },
-      responses: {
-        201: { description: 'Accepted', content: { 'application/json': { schema: z.object({ accountId: z.string(), userId: z.string() }) } } },
-        ...problems(400, 401, 403, 404, 409, 410, 422),
-      },
+      description: 'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.',
+      request: { params: TokenParam, body: body(Accept) },
+      responses: { 201: json(z.object({ accountId: z.string(), userId: z.string() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
     }),
     async (c) => {
       const token = c.req.valid('param').token
@@ -413,15 +358,7 @@ export const invitationRoutes = createRouter()
       // Roles deleted since the invitation was sent are dropped, not granted.
       const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
       const accepting = { ...inv, roleIds: inv.roleIds.filter((r) => !unknown.includes(r)) }
-      let result: Awaited<ReturnType<typeof acceptInvitation>>
-      try {
-        result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
-      } catch (error) {
-        if (error instanceof InvitationGone) throw new AppError('invitation_used', 'This invitation has already been used.')
-        if (error instanceof AdminCapReached) throw new AppError('limit_reached', 'This account already has its maximum number of admins; ask the inviter to change your level.')
-        if (error instanceof LimitReached) throw await limitProblem(db, inv.account.path, error.limit)
-        throw error
-      }
+      const result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
       const actor = { id: result.userId, email: inv.email }
       if (inv.kind === 'customer') {
         const account = { id: result.accountId, path: `${inv.account.path}${result.accountId}/` }
@@ -444,6 +381,7 @@ export const invitationRoutes = createRouter()
         const { token: sessionToken, session } = await createSession(db, result.userId, Number(c.env.SESSION_TTL_DAYS), {
           ip: c.var.clientIp,
           userAgent: c.req.header('user-agent') ?? null,
+          ...clientPlace(c.req),
         })
         setSessionCookie(c, sessionToken, session.expiresAt)
       }

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { disableAccount, enableAccount, mayUndo, restoreAccount, softDeleteAccount } from '../domain/lifecycle.ts'
@@ -7,11 +7,11 @@ import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'
 import { requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
+import { LimitReached } from '../domain/limits.ts'
 import type { AppEnv } from '../env.ts'
-import { createRouter } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { ChildView, loadChild, perms, present, type Kind } from './managed-accounts.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { AccountParam } from './schemas.ts'
 
 const DisableBody = z
   .object({
@@ -31,7 +31,7 @@ function lifecycle(kind: Kind) {
   const childId = <E extends AppEnv>(c: Context<E>) => c.req.param(kind === 'reseller' ? 'rid' : 'cid')!
   const noun = perms[kind].noun
   const Noun = kind === 'reseller' ? 'Reseller' : 'Customer'
-  const one = { 200: { description: 'The account after the change', content: { 'application/json': { schema: z.object({ account: ChildView }) } } } }
+  const changed = json(z.object({ account: ChildView }), 'The account after the change')
 
   /** Load the child, run `change`, audit, answer the account (the route's guard checked `*.manage`). */
   async function act<E extends AccessEnv>(c: Context<E>, run: (ctx: Access, child: ChildAccount) => Promise<{ type: 'account_disabled' | 'account_enabled' | 'account_deleted' | 'account_restored'; description: string }>) {
@@ -45,18 +45,15 @@ function lifecycle(kind: Kind) {
     return c.json({ account: present(after, ctx) }, 200)
   }
 
-  return createRouter()
+  return createRouter(tag)
     .openapi(
-      createRoute({
-        method: 'post',
-        path: `${base}/disable`,
+      route.post(`${base}/disable`, {
         operationId: `disable${Noun}`,
-        middleware: [requirePermission(perms[kind].manage)] as const,
-        tags: [tag],
+        guard: requirePermission(perms[kind].manage),
         summary: `Disable a ${noun} and its whole subtree`,
         description: `Needs \`${perms[kind].manage}\`. Logins of its people are refused (with the reason when \`showReason\`), their sessions end, data is kept.`,
-        request: { params, body: { required: true, content: { 'application/json': { schema: DisableBody } } } },
-        responses: { ...one, ...problems(400, 401, 403, 404, 409) },
+        request: { params, body: body(DisableBody) },
+        responses: { 200: changed, ...problems(409) },
       }),
       (c) =>
         act(c, async (ctx, child) => {
@@ -67,16 +64,13 @@ function lifecycle(kind: Kind) {
         }),
     )
     .openapi(
-      createRoute({
-        method: 'post',
-        path: `${base}/enable`,
+      route.post(`${base}/enable`, {
         operationId: `enable${Noun}`,
-        middleware: [requirePermission(perms[kind].manage)] as const,
-        tags: [tag],
+        guard: requirePermission(perms[kind].manage),
         summary: `Enable a disabled ${noun}`,
         description: `Needs \`${perms[kind].manage}\`. Lifts the suspension: its people sign in again. Only the account that suspended it, or one above, may enable it (403 otherwise).`,
         request: { params },
-        responses: { ...one, ...problems(401, 403, 404, 409) },
+        responses: { 200: changed, ...problems(409) },
       }),
       (c) =>
         act(c, async (ctx, child) => {
@@ -86,16 +80,13 @@ function lifecycle(kind: Kind) {
         }),
     )
     .openapi(
-      createRoute({
-        method: 'delete',
-        path: base,
+      route.delete(base, {
         operationId: `delete${Noun}`,
-        middleware: [requirePermission(perms[kind].manage)] as const,
-        tags: [tag],
+        guard: requirePermission(perms[kind].manage),
         summary: `Delete a ${noun} and its subtree (restorable for 30 days)`,
         description: `Needs \`${perms[kind].manage}\`. Logins of its tree are refused and their sessions and live sockets end; data is kept for 30 days, then purged by the daily job.`,
         request: { params },
-        responses: { ...one, ...problems(401, 403, 404, 409) },
+        responses: { 200: changed, ...problems(409) },
       }),
       (c) =>
         act(c, async (ctx, child) => {
@@ -106,23 +97,20 @@ function lifecycle(kind: Kind) {
         }),
     )
     .openapi(
-      createRoute({
-        method: 'post',
-        path: `${base}/restore`,
+      route.post(`${base}/restore`, {
         operationId: `restore${Noun}`,
-        middleware: [requirePermission(perms[kind].manage)] as const,
-        tags: [tag],
+        guard: requirePermission(perms[kind].manage),
         summary: `Restore a deleted ${noun} inside its purge window`,
         description: `Needs \`${perms[kind].manage}\`. Only the account that deleted it, or one above, may restore it (403 otherwise); a customer must still fit under its reseller’s \`max_customers\` (422).`,
         request: { params },
-        responses: { ...one, ...problems(401, 403, 404, 409, 422) },
+        responses: { 200: changed, ...problems(409, 422) },
       }),
       (c) =>
         act(c, async (ctx, child) => {
           if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
           if (!(await restoreAccount(c.var.db, child, ctx.via.path))) {
             const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
-            if (inWindow && kind === 'customer') throw await limitProblem(c.var.db, child.path, 'max_customers')
+            if (inWindow && kind === 'customer') throw new LimitReached('max_customers', child.path)
             throw new AppError('conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
           }
           return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }

@@ -7,7 +7,7 @@ import { inviteOwner } from '../domain/invitation-emails.ts'
 import { mayUndo } from '../domain/lifecycle.ts'
 import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
+import { found } from '../errors.ts'
 import type { Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 
@@ -59,9 +59,11 @@ export const ChildView = z
     purgeAfter: z.number().nullable(),
     owner: Owner.nullable(),
     /** While the account has no owner: the invitation its owner has not accepted yet. */
-    ownerInvitation: z.object({ email: z.string(), expiresAt: z.number() }).nullable(),
+    ownerInvitation: z.object({ id: z.string(), email: z.string(), expiresAt: z.number() }).nullable(),
     /** False when an account above the caller's suspended or deleted it: only that account (or one above) may undo it. */
     canUndo: z.boolean(),
+    /** Its portal shows "Powered by Trellis" (the platform decides, for resellers). */
+    poweredBy: z.boolean(),
   })
   .openapi('ManagedAccount')
 
@@ -95,6 +97,7 @@ export const present = (a: ChildAccount, ctx: Access) => ({
   owner: a.owner,
   ownerInvitation: a.owner ? null : a.ownerInvitation,
   canUndo: mayUndo(a.status === 'deleted' ? a.deletedBy : a.disabledBy, ctx.via.path),
+  poweredBy: a.poweredBy,
 })
 
 export type Kind = 'reseller' | 'customer'
@@ -105,8 +108,7 @@ export const perms: Record<Kind, { view: Permission; manage: Permission; noun: s
 
 /** The child account `childId` of this kind under the context, or 404. */
 export async function loadChild<E extends AppEnv>(c: Context<E>, ctx: Access, childId: string, kind: Kind) {
-  const child = await getChildAccount(c.var.db, ctx.account, childId, kind)
-  if (!child) throw new AppError('not_found', `No ${perms[kind].noun} with that id.`)
+  const child = found(await getChildAccount(c.var.db, ctx.account, childId, kind), `No ${perms[kind].noun} with that id.`)
   return child
 }
 
@@ -117,7 +119,7 @@ export async function loadChild<E extends AppEnv>(c: Context<E>, ctx: Access, ch
  * about whether the email already has a login.
  */
 export async function inviteFirstOwner<E extends AppEnv>(c: Context<E>, ctx: Access, account: { id: string; name: string; path: string }, owner: { ownerEmail: string; ownerName: string }) {
-  const invitation = await inviteOwner(c.env, c.var.db, account, ctx.principal.user, { email: owner.ownerEmail, name: owner.ownerName })
+  const invitation = await inviteOwner(c.env, c.var.db, account, ctx.principal.user, { email: owner.ownerEmail, name: owner.ownerName }, !ctx.principal.apiKey)
   await audit(c, account, {
     type: 'invite_user',
     target: { kind: 'invitation', id: invitation.id, label: invitation.email },

@@ -1,25 +1,29 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { isUniqueViolation } from '../db.ts'
+import { z } from '@hono/zod-openapi'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
 import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
-import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
+import { changePassword } from '../domain/credentials.ts'
+import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
+import { countAttempt } from '../domain/rate-limits.ts'
+import { createUserLink, pendingEmailChange } from '../domain/user-links.ts'
 import { emailBrandFor } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import { deviceIdOf } from '../domain/known-devices.ts'
-import { closeLiveConnections } from '../domain/live.ts'
-import type { Principal, RevokedImpersonation } from '../domain/sessions.ts'
+import type { Principal } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
-import { requireSignIn } from '../middleware/access.ts'
+import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { factsFor, recordImpersonation } from '../middleware/impersonation-events.ts'
+import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { checkCurrentPassword, deviceCookie } from '../middleware/password-guard.ts'
-import { createRouter } from '../openapi.ts'
-import { Account, ImpersonationView, level, problems, User } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { Account, ImpersonationView, level, User } from './schemas.ts'
+
+/** Confirmation emails a login may ask for per hour. */
+const VERIFY_WINDOW = { max: 5, windowMs: 60 * 60 * 1000 }
 
 const MeAccount = Account.pick({ id: true, name: true, kind: true, path: true, status: true }).extend({
   level,
@@ -38,44 +42,40 @@ function keepOf<E extends AppEnv>(c: Context<E>, principal: Principal) {
   return { sessionId: principal.session.id, deviceId: deviceIdOf(deviceCookie(c)) }
 }
 
-/**
- * Record the end of impersonations that the person's other sessions were running (ended by a credential change),
- * and close those sessions' live sockets (rule 15).
- */
-async function recordRevoked<E extends AppEnv>(c: Context<E>, principal: Principal, ended: RevokedImpersonation[], why: string) {
-  const impersonator = { id: principal.user.id, email: principal.user.email }
-  for (const imp of ended) {
-    const facts = await factsFor(c, { id: imp.id, impersonator, target: imp.target, accountId: imp.accountId, reason: imp.reason })
-    if (facts) await recordImpersonation(c, 'impersonation_end', facts, principal.memberships, imp.lapsed ? 'expired after 60 minutes' : why)
-  }
-  await closeLiveConnections(c.env, c.var.db, { userIds: [principal.user.id], keepSessionId: principal.session.id }, 'signedOut')
-}
-
 /** Where a change to the person's own profile is logged: every account they belong to. */
 function ownAccounts(principal: Principal) {
   return principal.memberships.map((m) => ({ id: m.accountId, path: m.path }))
 }
 
-export const me = createRouter()
+/** True when the signed-in person reaches the account (through its own membership or one above it). */
+async function reaches<E extends AppEnv>(c: Context<E>, accountId: string) {
+  try {
+    await loadAccess(c, accountId)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const me = createRouter('Auth')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me',
+    route.get('/me', {
       operationId: 'getMe',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
       description: 'The signed-in person, every account they reach (with their level and roles there), the account their switcher opens first, and the impersonation they are running, if any. Needs a session.',
       responses: {
-        200: {
-          description: 'The current user',
-          content: {
-            'application/json': {
-              schema: z.object({ user: User, accounts: z.array(MeAccount), lastAccountId: z.string().nullable(), impersonation: z.union([ImpersonationView, z.null()]) }),
-            },
-          },
-        },
-        ...problems(401),
+        200: json(
+          z.object({
+            user: User,
+            /** Whether the signed-in person's own login has confirmed its email (the banner asks for it until then). */
+            emailVerified: z.boolean(),
+            accounts: z.array(MeAccount),
+            lastAccountId: z.string().nullable(),
+            impersonation: z.union([ImpersonationView, z.null()]),
+          }),
+          'The current user',
+        ),
       },
     }),
     async (c) => {
@@ -93,7 +93,8 @@ export const me = createRouter()
         roles: m.roleNames,
       }))
       const last = principal.lastAccountId
-      const lastAccountId = last && accounts.some((a) => a.id === last) ? last : null
+      // The last account may be one reached through a membership above it (a customer, from its reseller).
+      const lastAccountId = last && (accounts.some((a) => a.id === last) || (await reaches(c, last))) ? last : null
       const acting = impersonation
         ? {
             id: impersonation.id,
@@ -106,57 +107,43 @@ export const me = createRouter()
             expiresAt: impersonation.expiresAt,
           }
         : null
-      return c.json({ user, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, impersonation: acting }, 200)
+      return c.json({ user, emailVerified: principal.emailVerified, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, impersonation: acting }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/me/last-account',
+    route.put('/me/last-account', {
       operationId: 'setLastAccount',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Remember the account the switcher opens by default',
       description: 'Remembers the account the person last worked in, so the next sign-in opens it. The account must be one they reach; anything else answers 404.',
-      request: { body: { required: true, content: { 'application/json': { schema: z.object({ accountId: z.string().min(1).max(64) }) } } } },
-      responses: { 204: { description: 'Remembered' }, ...problems(400, 401, 404) },
+      request: { body: body(z.object({ accountId: z.string().min(1).max(64) })) },
+      responses: { 204: { description: 'Remembered' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
       const { accountId } = c.req.valid('json')
-      if (!principal.memberships.some((m) => m.accountId === accountId)) throw new AppError('not_found', 'No account with that id.')
+      // Any account they reach, through its own membership or one above it (404 otherwise, as for every account id).
+      if (!principal.memberships.some((m) => m.accountId === accountId)) await loadAccess(c, accountId)
       // Acting as someone else never changes their preferences.
       if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
       return c.body(null, 204)
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/me',
+    route.patch('/me', {
       operationId: 'updateMe',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
-      summary: 'Change your name or email (refused while impersonating)',
+      guard: requireSignIn(),
+      summary: 'Change your name, or ask to change your email (refused while impersonating)',
       description:
-        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It signs out every other session of the login, forgets the other browsers it was known on, and tells the old address.',
-      request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z
+        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.',
+      request: { body: body(z
                 .object({
                   name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
                   email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
                   currentPassword: z.string().max(PASSWORD_MAX).optional(),
                 })
-                .openapi('UpdateMe'),
-            },
-          },
-        },
-      },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ user: User }) } } }, ...problems(400, 401, 403, 409, 429) },
+                .openapi('UpdateMe')) },
+      responses: { 200: json(z.object({ user: User, pendingEmail: z.string().nullable() }), 'Updated'), ...problems(403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -164,74 +151,94 @@ export const me = createRouter()
       refuseWhileImpersonating(principal, 'the profile')
       const body = c.req.valid('json')
       const db = c.var.db
-      const changes: { name?: string; email?: string; updatedAt: number } = { updatedAt: Date.now() }
-      if (body.name !== undefined) changes.name = body.name
+      let pendingEmail: string | null = null
       if (body.email !== undefined && normalizeEmail(body.email) !== principal.user.email) {
         const self = (await findUserByEmail(db, principal.user.email))!
         if (!body.currentPassword || !(await checkCurrentPassword(c, self, body.currentPassword))) {
           throw fieldError('wrong_password', 'currentPassword', 'Enter your current password to change your email.')
         }
         if (await findUserByEmail(db, body.email)) throw fieldError('conflict', 'email', 'Another login uses this email.')
-        changes.email = normalizeEmail(body.email)
+        pendingEmail = normalizeEmail(body.email)
       }
-      if (changes.name === undefined && changes.email === undefined) return c.json({ user: principal.user }, 200)
-      let ended: RevokedImpersonation[] = []
-      try {
-        if (changes.email) {
-          // A new email is a credential change: the other sessions end with it (rule 15).
-          const revoked = await changeEmail(db, principal.user.id, { email: changes.email, name: changes.name }, keepOf(c, principal), changes.updatedAt)
-          ended = revoked.impersonations
-        } else await db.update(schema.users).set(changes).where(eq(schema.users.id, principal.user.id))
-      } catch (error) {
-        if (isUniqueViolation(error, 'users.email')) throw fieldError('conflict', 'email', 'Another login uses this email.')
-        throw error
+      const user = { ...principal.user, ...(body.name !== undefined ? { name: body.name } : {}) }
+      if (body.name !== undefined && body.name !== principal.user.name) {
+        await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await Promise.all(
+          ownAccounts(principal).map((a) =>
+            audit(c, a, {
+              type: 'update_user_profile',
+              subject: { id: user.id, email: user.email },
+              target: { kind: 'user', id: user.id, label: user.email },
+              description: `${principal.user.email} changed the name of their profile`,
+            }),
+          ),
+        )
       }
-      if (changes.email) {
-        await recordRevoked(c, principal, ended, 'signed out: their email changed')
-        // The old address hears of it; a mail outage must not undo or fail the change (rule 17).
-        try {
-          const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
-          await mailerFor(c.env, db).send(emailChangedNotice(brand, origin, { from: principal.user.email, to: changes.email, at: changes.updatedAt }))
-        } catch (error) {
-          console.error('email-change notice failed', error)
-        }
+      if (pendingEmail) {
+        // Nothing changes until the new address confirms (POST /auth/verify-email/{token}).
+        const link = await createUserLink(db, principal.user.id, 'change_email', pendingEmail)
+        const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
+        await mailerFor(c.env, db).send(confirmEmailChangeMessage(brand, origin, { from: principal.user.email, to: pendingEmail }, link.token, link.expiresAt))
+        await Promise.all(
+          ownAccounts(principal).map((a) =>
+            audit(c, a, {
+              type: 'update_user_profile',
+              subject: { id: user.id, email: user.email },
+              target: { kind: 'user', id: user.id, label: user.email },
+              description: `${principal.user.email} asked to change their email; a confirmation link was sent to the new address`,
+            }),
+          ),
+        )
       }
-      const user = { ...principal.user, ...(changes.name ? { name: changes.name } : {}), ...(changes.email ? { email: changes.email } : {}) }
-      const what = [changes.name !== undefined ? 'name' : null, changes.email ? 'email' : null].filter(Boolean).join(' and ')
-      await Promise.all(
-        ownAccounts(principal).map((a) =>
-          audit(c, a, {
-            type: 'update_user_profile',
-            subject: { id: user.id, email: user.email },
-            target: { kind: 'user', id: user.id, label: user.email },
-            description: `${principal.user.email} changed the ${what} of their profile`,
-          }),
-        ),
-      )
-      return c.json({ user }, 200)
+      return c.json({ user, pendingEmail: pendingEmail ?? (await pendingEmailChange(db, principal.user.id))?.email ?? null }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/password',
+    route.get('/me/email', {
+      operationId: 'getMyEmail',
+      guard: requireSignIn(),
+      summary: 'Your email, whether it is verified, and any change waiting for confirmation',
+      description: 'Whether the login has proved it reads its email (an accepted invitation, a confirmation or reset link), and the new address of a pending email change. Private to the person: refused while impersonating.',
+      responses: { 200: json(z.object({ email: z.string(), verified: z.boolean(), pendingEmail: z.string().nullable() }).openapi('MyEmail'), 'The email and its state'), ...problems(403) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal, 'the email')
+      const pending = await pendingEmailChange(c.var.db, principal.user.id)
+      return c.json({ email: principal.user.email, verified: principal.emailVerified, pendingEmail: pending?.email ?? null }, 200)
+    },
+  )
+  .openapi(
+    route.post('/me/email/verification', {
+      operationId: 'resendEmailVerification',
+      guard: requireSignIn(),
+      summary: 'Send a link that confirms your email',
+      description: 'For a login whose email is not verified yet: a single-use link (24 hours) to the login\'s address; a newer one replaces it. At most 5 an hour (429). Answers 409 `conflict` when the email is verified already.',
+      responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent'), ...problems(403, 409, 429) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal, 'the email')
+      if (principal.emailVerified) throw new AppError('conflict', 'Your email is verified already.')
+      const [count] = await countAttempt(c.var.db, [`verify-email:${principal.user.id}`], VERIFY_WINDOW)
+      if (count && count.count > VERIFY_WINDOW.max) {
+        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
+        throw new AppError('rate_limited', 'Too many confirmation emails; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
+      }
+      const link = await createUserLink(c.var.db, principal.user.id, 'verify_email', principal.user.email)
+      const { brand, origin } = await emailBrandFor(c.var.db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
+      await mailerFor(c.env, c.var.db).send(verifyEmailMessage(brand, origin, principal.user.email, link.token, link.expiresAt))
+      return c.json({ sent: true as const }, 202)
+    },
+  )
+  .openapi(
+    route.post('/me/password', {
       operationId: 'changePassword',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Change your password (refused while impersonating); every other session is signed out',
-      description:
-        'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
-      request: {
-        body: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword'),
-            },
-          },
-        },
-      },
-      responses: { 204: { description: 'Changed' }, ...problems(400, 401, 403, 429) },
+      description: 'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
+      request: { body: body(z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword')) },
+      responses: { 204: { description: 'Changed' }, ...problems(403, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -242,7 +249,7 @@ export const me = createRouter()
       const chosen = await newPasswordHash(c.env, body.newPassword)
       if (!chosen.ok) throw fieldError('weak_password', 'newPassword', chosen.problem)
       const revoked = await changePassword(c.var.db, principal.user.id, chosen.hash, keepOf(c, principal))
-      await recordRevoked(c, principal, revoked.impersonations, 'signed out: their password changed')
+      await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out: their password changed', { keepSessionId: principal.session.id })
       await Promise.all(
         ownAccounts(principal).map((a) =>
           audit(c, a, {
@@ -257,38 +264,30 @@ export const me = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/access-log',
+    route.get('/me/access-log', {
       operationId: 'getAccessLog',
-      middleware: [requireSignIn()] as const,
-      tags: ['Auth'],
+      guard: requireSignIn(),
       summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
       description: 'Who signed in as this person, from where and with which browser, and who acted on their behalf (impersonations, with the reason). Refused while impersonating: it is the person’s own record.',
       responses: {
-        200: {
-          description: 'Newest first',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(
-                  z.object({
-                    id: z.string(),
-                    impersonator: z.object({ email: z.string(), name: z.string() }),
-                    accountId: z.string(),
-                    accountName: z.string(),
-                    reason: z.string(),
-                    startedAt: z.number(),
-                    expiresAt: z.number(),
-                    endedAt: z.number().nullable(),
-                    endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
-                  }),
-                ),
+        200: json(
+          z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                impersonator: z.object({ email: z.string(), name: z.string() }),
+                accountId: z.string(),
+                accountName: z.string(),
+                reason: z.string(),
+                startedAt: z.number(),
+                expiresAt: z.number(),
+                endedAt: z.number().nullable(),
+                endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
               }),
-            },
-          },
-        },
-        ...problems(401),
+            ),
+          }),
+          'Newest first',
+        ),
       },
     }),
     async (c) => {

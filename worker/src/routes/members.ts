@@ -1,19 +1,17 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
-import { adminCapacity, AdminCapReached, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
-import { LimitReached } from '../domain/limits.ts'
+import { adminCapacity, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
 import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
 const RoleIds = z.array(z.string().min(1).max(64)).max(50)
@@ -28,7 +26,7 @@ const MemberView = z
     createdAt: z.number(),
     self: z.boolean(),
     /** What the caller may do to this member (the same rules the API enforces). */
-    allowed: z.object({ edit: z.boolean(), remove: z.boolean(), impersonate: z.boolean(), notifications: z.boolean() }),
+    allowed: z.object({ edit: z.boolean(), remove: z.boolean(), impersonate: z.boolean(), notifications: z.boolean(), signOut: z.boolean() }),
   })
   .openapi('Member')
 
@@ -57,40 +55,32 @@ async function present<E extends AppEnv>(c: Context<E>, access: Access, members:
   }))
 }
 
-export const members = createRouter()
+export const members = createRouter('Staff')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/members',
+    route.get('/accounts/{id}/members', {
       operationId: 'listMembers',
-      middleware: [requirePermission('staff.view')] as const,
-      tags: ['Staff'],
+      guard: requirePermission('staff.view'),
       summary: 'The people of an account',
       description: 'Needs `staff.view`. Owners first, then admins, then users, by name.',
       request: { params: AccountParam },
       responses: {
-        200: {
-          description: 'Members, the admin cap, and what the caller holds here (to offer only what they may grant)',
-          content: {
-            'application/json': {
-              schema: z.object({
-                items: z.array(MemberView),
-                admins: z.object({ count: z.number(), cap: z.number() }),
-                me: z.object({
-                  level: z.enum(['owner', 'admin', 'user']),
-                  /** The widest scope the caller may give (an owner's is every service). */
-                  scope: ScopeSchema,
-                  inherited: z.boolean(),
-                  /** The permissions the caller may hand out here, to an admin. */
-                  permissions: z.array(z.string()),
-                  /** Those of them a user-level member may hold (technical ones only). */
-                  userPermissions: z.array(z.string()),
-                }),
-              }),
-            },
-          },
-        },
-        ...problems(401, 403, 404),
+        200: json(
+          z.object({
+            items: z.array(MemberView),
+            admins: z.object({ count: z.number(), cap: z.number() }),
+            me: z.object({
+              level: z.enum(['owner', 'admin', 'user']),
+              /** The widest scope the caller may give (an owner's is every service). */
+              scope: ScopeSchema,
+              inherited: z.boolean(),
+              /** The permissions the caller may hand out here, to an admin. */
+              permissions: z.array(z.string()),
+              /** Those of them a user-level member may hold (technical ones only). */
+              userPermissions: z.array(z.string()),
+            }),
+          }),
+          'Members, the admin cap, and what the caller holds here (to offer only what they may grant)',
+        ),
       },
     }),
     async (c) => {
@@ -110,25 +100,18 @@ export const members = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/members/{memberId}',
+    route.patch('/accounts/{id}/members/{memberId}', {
       operationId: 'updateMember',
-      middleware: [requirePermission('staff.manage')] as const,
-      tags: ['Staff'],
+      guard: requirePermission('staff.manage'),
       summary: "Change a member's level, roles or scope",
       description: 'Needs `staff.manage`. Nobody changes their own level or roles.',
-      request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: UpdateMember } } } },
-      responses: {
-        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ member: MemberView }) } } },
-        ...problems(400, 401, 403, 404, 422),
-      },
+      request: { params: MemberParams, body: body(UpdateMember) },
+      responses: { 200: json(z.object({ member: MemberView }), 'Updated'), ...problems(422) },
     }),
     async (c) => {
-      const { id, memberId } = c.req.valid('param')
+      const { memberId } = c.req.valid('param')
       const ctx = c.var.access
-      const current = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!current) throw new AppError('not_found', 'No member with that id.')
+      const current = found(await getMember(c.var.db, ctx.account.id, memberId), 'No member with that id.')
       const body = c.req.valid('json')
       if (current.level === 'owner' && body.level) {
         throw fieldError('escalation', 'level', 'The owner stays owner; ownership transfer is a separate step.')
@@ -136,13 +119,7 @@ export const members = createRouter()
       const next = { level: body.level ?? current.level, roleIds: body.roles ? [...new Set(body.roles)] : current.roleIds, scope: body.scope ?? current.scope }
       const currentGrant = { level: current.level, permissions: (await resolveRoles(c.var.db, ctx.account.id, current.roleIds)).permissions, scope: current.scope }
       await assertGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: currentGrant }, next)
-      try {
-        await updateMember(c.var.db, ctx.account.id, memberId, next)
-      } catch (error) {
-        if (error instanceof AdminCapReached) throw await limitProblem(c.var.db, ctx.account.path, 'max_admins', 'level')
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit)
-        throw error
-      }
+      await updateMember(c.var.db, ctx.account, memberId, next)
       await liveRightsChanged(c.env, c.var.db, [memberId])
       const member = (await getMember(c.var.db, ctx.account.id, memberId))!
       const changed = [body.level && 'level', body.roles && 'roles', body.scope && 'scope'].filter(Boolean).join(', ')
@@ -156,22 +133,18 @@ export const members = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/members/{memberId}',
+    route.delete('/accounts/{id}/members/{memberId}', {
       operationId: 'deleteMember',
-      middleware: [requirePermission('staff.manage')] as const,
-      tags: ['Staff'],
+      guard: requirePermission('staff.manage'),
       summary: 'Remove a member from the account',
       description: 'Needs `staff.manage`. The owner cannot be removed, nobody removes themselves or someone above their level. The login itself stays.',
       request: { params: MemberParams },
-      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
-      const { id, memberId } = c.req.valid('param')
+      const { memberId } = c.req.valid('param')
       const ctx = c.var.access
-      const current = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!current) throw new AppError('not_found', 'No member with that id.')
+      const current = found(await getMember(c.var.db, ctx.account.id, memberId), 'No member with that id.')
       const removal = canRemoveMember(ctx.grants, ctx.ceiling, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
       if (!removal.ok) throw new AppError(removal.code, removal.detail)
       await deleteMember(c.var.db, ctx.account.id, memberId)

@@ -1,12 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
 import { getMember, type Member } from '../domain/members.ts'
 import { notifiableTypes, setSubscriptions, subscriptionsOf, viewableTypesOf } from '../domain/notifications.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { fieldError, found } from '../errors.ts'
 import { authorize, requireAccount, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { answers, body, createRouter, json, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
 const Types = z.object({ types: z.array(z.enum(notifiableTypes as [string, ...string[]])).max(notifiableTypes.length) }).openapi('NotificationTypes')
@@ -17,31 +17,28 @@ const Types = z.object({ types: z.array(z.enum(notifiableTypes as [string, ...st
  * body is read; the handler finds the member on `c.var.member`.
  */
 const memberSettings = () =>
-  createMiddleware<AccessEnv & { Variables: { member: Member } }>(async (c, next) => {
-    const ctx = c.var.access
-    const member = await getMember(c.var.db, ctx.account.id, c.req.param('memberId') ?? '')
-    if (!member) throw new AppError('not_found', 'No member with that id.')
-    const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
-    if (!self) authorize(ctx, 'staff.manage')
-    c.set('member', member)
-    await next()
-  })
+  answers(
+    createMiddleware<AccessEnv & { Variables: { member: Member } }>(async (c, next) => {
+      const ctx = c.var.access
+      const member = found(await getMember(c.var.db, ctx.account.id, c.req.param('memberId') ?? ''), 'No member with that id.')
+      const self = member.user.id === ctx.principal.user.id && !ctx.principal.impersonation
+      if (!self) authorize(ctx, 'staff.manage')
+      c.set('member', member)
+      await next()
+    }),
+    403,
+    404,
+  )
 
-export const notificationRoutes = createRouter()
+export const notificationRoutes = createRouter('Staff')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/members/{memberId}/notifications',
+    route.get('/accounts/{id}/members/{memberId}/notifications', {
       operationId: 'getMemberNotifications',
-      middleware: [requireAccount(), memberSettings()] as const,
-      tags: ['Staff'],
+      guard: [requireAccount(), memberSettings()],
       summary: 'The event types this member is emailed about',
       description: 'The member themself, or `staff.manage`. `available` lists the types this member can choose: those they may view (all of them with `activity.view`, else none).',
       request: { params: MemberParams },
-      responses: {
-        200: { description: 'OK', content: { 'application/json': { schema: Types.extend({ available: z.array(z.string()) }) } } },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(Types.extend({ available: z.array(z.string()) }), 'OK') },
     }),
     async (c) => {
       const { access: ctx, member } = c.var
@@ -50,16 +47,13 @@ export const notificationRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/members/{memberId}/notifications',
+    route.put('/accounts/{id}/members/{memberId}/notifications', {
       operationId: 'setMemberNotifications',
-      middleware: [requireAccount(), memberSettings()] as const,
-      tags: ['Staff'],
+      guard: [requireAccount(), memberSettings()],
       summary: 'Choose the event types this member is emailed about (through the email adapter)',
       description: 'The member themself, or `staff.manage`. Chooses the event types the member is emailed about: only types the member may view (403 naming `types` otherwise); emails are sent only while they still may.',
-      request: { params: MemberParams, body: { required: true, content: { 'application/json': { schema: Types } } } },
-      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Types } } }, ...problems(400, 401, 403, 404) },
+      request: { params: MemberParams, body: body(Types) },
+      responses: { 200: json(Types, 'Saved') },
     }),
     async (c) => {
       const { access: ctx, member } = c.var

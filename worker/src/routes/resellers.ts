@@ -1,16 +1,17 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { SectionKey } from '../authz/catalogue.ts'
 import { addHostname, HostnameTaken, hostnameTaken } from '../domain/hostnames.ts'
+import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { noLimits, type Limits } from '../domain/limits.ts'
 import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'
 import { fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, ChildView, inviteFirstOwner, LimitsSchema, loadChild, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
-import { AccountParam, hostnameFrom, problems } from './schemas.ts'
+import { AccountParam, hostnameFrom } from './schemas.ts'
 
 const ResellerParams = AccountParam.extend({ rid: z.string().min(1).max(64).openapi({ param: { name: 'rid', in: 'path' } }) })
 
@@ -34,6 +35,8 @@ const UpdateReseller = z
     templateId: z.string().min(1).max(64).nullable().optional(),
     limits: LimitsSchema.optional(),
     access: AccessSchema.optional(),
+    /** Show "Powered by Trellis" on the reseller's portal. */
+    poweredBy: z.boolean().optional(),
   })
   .strict()
   .openapi('UpdateReseller')
@@ -49,56 +52,45 @@ async function fromTemplate<E extends AppEnv>(c: Context<E>, ctx: Access, body: 
   }
 }
 
-export const resellers = createRouter()
+export const resellers = createRouter('Resellers')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/resellers',
+    route.get('/accounts/{id}/resellers', {
       operationId: 'listResellers',
-      middleware: [requirePermission('resellers.view')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.view'),
       summary: 'The resellers of the platform, with status, template, limits and owner',
       description: 'Needs `resellers.view`. Deleted resellers are listed (filter `status=deleted`) while they can be restored.',
       request: { params: AccountParam, query: StatusQuery },
-      responses: { 200: { description: 'Resellers by name', content: { 'application/json': { schema: z.object({ items: z.array(ChildView) }) } } }, ...problems(400, 401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Resellers by name') },
     }),
     async (c) => {
       const ctx = c.var.access
-      const { status } = c.req.valid('query')
-      const items = (await listChildAccounts(c.var.db, ctx.account.id, 'reseller')).filter((a) => !status || a.status === status)
+      const items = await listChildAccounts(c.var.db, ctx.account.id, 'reseller', c.req.valid('query').status)
       return c.json({ items: items.map((a) => present(a, ctx)) }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/resellers/{rid}',
+    route.get('/accounts/{id}/resellers/{rid}', {
       operationId: 'getReseller',
-      middleware: [requirePermission('resellers.view')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.view'),
       summary: 'One reseller',
       description: 'Needs `resellers.view`. One reseller with its limits, access, template, status, owner (or the pending owner invitation) and whether the caller may undo its suspension.',
       request: { params: ResellerParams },
-      responses: { 200: { description: 'The reseller', content: { 'application/json': { schema: z.object({ account: ChildView }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(z.object({ account: ChildView }), 'The reseller') },
     }),
     async (c) => {
-      const { id, rid } = c.req.valid('param')
+      const { rid } = c.req.valid('param')
       const ctx = c.var.access
       return c.json({ account: present(await loadChild(c, ctx, rid, 'reseller'), ctx) }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/resellers',
+    route.post('/accounts/{id}/resellers', {
       operationId: 'createReseller',
-      middleware: [requirePermission('resellers.manage')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.manage'),
       summary: 'Create a reseller',
-      description:
-        'Needs `resellers.manage`. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section. `hostname` claims the brand domain (pending until verified).',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateReseller } } } },
-      responses: { 201: { description: 'Created, with the owner invitation that was emailed', content: { 'application/json': { schema: z.object({ account: ChildView, ownerInvitation: OwnerInvitation }) } } }, ...problems(400, 401, 403, 404, 409) },
+      description: 'Needs `resellers.manage`. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section. `hostname` claims the brand domain (pending until verified).',
+      request: { params: AccountParam, body: body(CreateReseller) },
+      responses: { 201: json(z.object({ account: ChildView, ownerInvitation: OwnerInvitation }), 'Created, with the owner invitation that was emailed'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -138,27 +130,28 @@ export const resellers = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/resellers/{rid}',
+    route.patch('/accounts/{id}/resellers/{rid}', {
       operationId: 'updateReseller',
-      middleware: [requirePermission('resellers.manage')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.manage'),
       summary: 'Change a reseller’s name, limits, access or template',
       description: 'Needs `resellers.manage`. Setting `templateId` copies that template’s limits and access unless the body gives them; `null` unlinks.',
-      request: { params: ResellerParams, body: { required: true, content: { 'application/json': { schema: UpdateReseller } } } },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ account: ChildView }) } } }, ...problems(400, 401, 403, 404) },
+      request: { params: ResellerParams, body: body(UpdateReseller) },
+      responses: { 200: json(z.object({ account: ChildView }), 'Updated') },
     }),
     async (c) => {
-      const { id, rid } = c.req.valid('param')
+      const { rid } = c.req.valid('param')
       const ctx = c.var.access
       const child = await loadChild(c, ctx, rid, 'reseller')
       const body = c.req.valid('json')
-      if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, templateId, limits or access.')
+      if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, templateId, limits, access or poweredBy.')
       const preset = await fromTemplate(c, ctx, body)
-      await updateChildAccount(c.var.db, child.id, { name: body.name, limits: preset.limits, access: preset.access, templateId: preset.templateId })
+      await updateChildAccount(c.var.db, child.id, { name: body.name, limits: preset.limits, access: preset.access, templateId: preset.templateId, poweredBy: body.poweredBy })
+      // The portal's brand carries the flag.
+      if (body.poweredBy !== undefined) invalidateBrandCache()
       const account = (await getChildAccount(c.var.db, ctx.account, child.id, 'reseller'))!
-      const changed = [body.name && 'name', preset.limits && 'limits', preset.access !== undefined && 'access', body.templateId !== undefined && 'template'].filter(Boolean).join(', ')
+      const changed = [body.name && 'name', preset.limits && 'limits', preset.access !== undefined && 'access', body.templateId !== undefined && 'template', body.poweredBy !== undefined && '“Powered by Trellis” setting']
+        .filter(Boolean)
+        .join(', ')
       await audit(c, account, { type: 'account_updated', target: { kind: 'account', id: child.id, label: account.name }, description: `${ctx.principal.user.email} changed the ${changed} of ${account.name}` })
       return c.json({ account: present(account, ctx) }, 200)
     },

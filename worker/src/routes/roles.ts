@@ -1,14 +1,14 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { isPermission, type Permission } from '../authz/catalogue.ts'
 import { canWriteRole } from '../authz/grants.ts'
 import { parsePermissions } from '../domain/grants.ts'
 import { liveRightsChanged } from '../domain/live.ts'
-import { createRole, deleteRole, getCustomRole, levelsHoldingRole, listRoles, membershipsHoldingRole, roleNameTaken, updateRole } from '../domain/roles.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { createRole, customRoleOrRefusal, deleteRole, holdersOfRole, listRoles, roleNameTaken, updateRole } from '../domain/roles.ts'
+import { fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const PermissionList = z
   .array(z.string().refine(isPermission, { message: 'Not a permission of the catalogue.' }))
@@ -35,18 +35,15 @@ const RoleBody = z.object({
 
 const RoleParams = AccountParam.extend({ roleId: z.string().min(1).max(64).openapi({ param: { name: 'roleId', in: 'path' } }) })
 
-export const roles = createRouter()
+export const roles = createRouter('Roles')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/roles',
+    route.get('/accounts/{id}/roles', {
       operationId: 'listRoles',
-      middleware: [requirePermission('roles.view')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.view'),
       summary: 'Built-in and custom roles of an account',
       description: 'Needs `roles.view`.',
       request: { params: AccountParam },
-      responses: { 200: { description: 'Roles', content: { 'application/json': { schema: z.object({ items: z.array(RoleView) }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(RoleView) }), 'Roles') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -54,16 +51,13 @@ export const roles = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/roles',
+    route.post('/accounts/{id}/roles', {
       operationId: 'createRole',
-      middleware: [requirePermission('roles.manage')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.manage'),
       summary: 'Create a custom role',
       description: 'Needs `roles.manage`. A role may hold only permissions its author holds.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: RoleBody } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409) },
+      request: { params: AccountParam, body: body(RoleBody) },
+      responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -78,63 +72,48 @@ export const roles = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/roles/{roleId}',
+    route.patch('/accounts/{id}/roles/{roleId}', {
       operationId: 'updateRole',
-      middleware: [requirePermission('roles.manage')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.manage'),
       summary: 'Edit a custom role',
       description:
         'Needs `roles.manage`. Built-in roles are read-only. A role held by user-level members cannot gain non-technical permissions.',
-      request: { params: RoleParams, body: { required: true, content: { 'application/json': { schema: RoleBody.partial() } } } },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: z.object({ role: RoleView }) } } }, ...problems(400, 401, 403, 404, 409, 422) },
+      request: { params: RoleParams, body: body(RoleBody.partial()) },
+      responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
     }),
     async (c) => {
-      const { id, roleId } = c.req.valid('param')
+      const { roleId } = c.req.valid('param')
       const ctx = c.var.access
-      const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
-      if (!existing) {
-        const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
-        if (builtin) throw new AppError('forbidden', 'Built-in roles are read-only; create a custom role instead.')
-        throw new AppError('not_found', 'No role with that id.')
-      }
+      const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles are read-only; create a custom role instead.')
       const body = c.req.valid('json')
       if (body.permissions) {
         // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
-        const heldByUsers = (await levelsHoldingRole(c.var.db, ctx.account.id, roleId)).includes('user')
+        const heldByUsers = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).some((m) => m.level === 'user')
         const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
         if (!check.ok) throw fieldError(check.code, check.field, check.detail)
       }
       if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')
       await updateRole(c.var.db, roleId, body)
-      if (body.permissions) await liveRightsChanged(c.env, c.var.db, await membershipsHoldingRole(c.var.db, ctx.account.id, roleId))
+      if (body.permissions) await liveRightsChanged(c.env, c.var.db, (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id))
       const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
       await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
       return c.json({ role }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/roles/{roleId}',
+    route.delete('/accounts/{id}/roles/{roleId}', {
       operationId: 'deleteRole',
-      middleware: [requirePermission('roles.manage')] as const,
-      tags: ['Roles'],
+      guard: requirePermission('roles.manage'),
       summary: 'Delete a custom role',
       description: 'Needs `roles.manage`. Members holding the role lose it. Built-in roles cannot be deleted.',
       request: { params: RoleParams },
-      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
-      const { id, roleId } = c.req.valid('param')
+      const { roleId } = c.req.valid('param')
       const ctx = c.var.access
-      const existing = await getCustomRole(c.var.db, ctx.account.id, roleId)
-      if (!existing) {
-        const builtin = (await listRoles(c.var.db, ctx.account.id)).some((r) => r.builtin && r.id === roleId)
-        throw builtin ? new AppError('forbidden', 'Built-in roles cannot be deleted.') : new AppError('not_found', 'No role with that id.')
-      }
-      const holders = await membershipsHoldingRole(c.var.db, ctx.account.id, roleId)
+      const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles cannot be deleted.')
+      const holders = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id)
       await deleteRole(c.var.db, roleId)
       await liveRightsChanged(c.env, c.var.db, holders)
       await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })

@@ -5,26 +5,8 @@ import { z } from '@hono/zod-openapi'
 import { accountKinds, accountStatuses } from '../../../db/schema/accounts.ts'
 import { membershipLevels } from '../../../db/schema/memberships.ts'
 
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    /** `rate_limited`: seconds until the next attempt is allowed (also the Retry-After header). */
-    retryAfter: z.number().optional(),
-    /** `wrong_portal`: the address of the portal where this login or invitation belongs. */
-    portal: z.string().optional(),
-  })
-  .openapi('Problem')
-
-/** Response entries for the problems every authenticated route can answer. */
-export const problems = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [s, { description: 'Problem', content: { 'application/problem+json': { schema: Problem } } }]),
-  )
+// The problem document and its response entries live with the route helpers; re-exported for the routes that import them from here.
+export { Problem, problems } from '../openapi.ts'
 
 export const User = z.object({ id: z.string(), email: z.string(), name: z.string() }).openapi('User')
 
@@ -70,3 +52,61 @@ export const ImpersonationView = z
     expiresAt: z.number(),
   })
   .openapi('Impersonation')
+
+/** What a sign-in needs after the password: a second factor (`verify`) or a new one (`enrol`). */
+export const NextStepView = z
+  .object({
+    step: z.enum(['verify', 'enrol']),
+    methods: z.array(z.enum(['totp', 'recovery', 'passkey'])),
+    expiresAt: z.number(),
+    trustDays: z.number().int(),
+  })
+  .openapi('SignInStep')
+
+/** A WebAuthn public-key credential's response fields, base64url (what the browser's PublicKeyCredential carries). */
+export const b64url = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'Must be base64url.')
+
+/** An assertion (navigator.credentials.get) as the browser sends it, each field base64url. */
+export const PasskeyAssertion = z
+  .object({
+    credentialId: b64url(1400),
+    clientDataJSON: b64url(4000),
+    authenticatorData: b64url(4000),
+    signature: b64url(2000),
+  })
+  .openapi('PasskeyAssertion')
+
+/** Options for navigator.credentials.get, binary fields base64url. */
+export const PasskeyRequestOptions = z
+  .object({
+    challenge: z.string(),
+    rpId: z.string(),
+    timeout: z.number(),
+    userVerification: z.literal('required'),
+    allowCredentials: z.array(z.object({ type: z.literal('public-key'), id: z.string() })),
+  })
+  .openapi('PasskeyRequestOptions')
+
+/** A location (IPv4 /24, IPv6 /64) where a login skips the second factor. */
+export const TrustedLocation = z
+  .object({ id: z.string(), network: z.string(), place: z.string().nullable(), createdAt: z.number(), lastUsedAt: z.number(), expiresAt: z.number() })
+  .openapi('TrustedLocation')
+
+/** Options for navigator.credentials.create, binary fields base64url. */
+export const PasskeyCreationOptions = z
+  .object({
+    challenge: z.string(),
+    rp: z.object({ id: z.string(), name: z.string() }),
+    user: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
+    pubKeyCredParams: z.array(z.object({ type: z.literal('public-key'), alg: z.number() })),
+    timeout: z.number(),
+    attestation: z.literal('none'),
+    authenticatorSelection: z.object({ residentKey: z.literal('required'), userVerification: z.literal('required') }),
+    excludeCredentials: z.array(z.object({ type: z.literal('public-key'), id: z.string() })),
+  })
+  .openapi('PasskeyCreationOptions')

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { senderDomainStatuses, type SenderDomainRecord } from '../../../db/schema/sender-domains.ts'
 import { addressOf, DEFAULT_FROM, ProviderRefused, ProviderUnavailable, senderDomainsFor } from '../adapters/email.ts'
 import { brandForAccount } from '../domain/brands.ts'
@@ -8,8 +8,8 @@ import type { Bindings } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const SenderDomainView = z
   .object({
@@ -70,18 +70,15 @@ const providerProblem = (error: unknown) => {
   return error
 }
 
-export const senderDomainsRouter = createRouter()
+export const senderDomainsRouter = createRouter('Branding')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/email-sender',
+    route.get('/accounts/{id}/email-sender', {
       operationId: 'getEmailSender',
-      middleware: [requirePermission('branding.view', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.view', resellersOnly),
       summary: "How a reseller's email is sent",
       description: "Needs `branding.view`. The reseller's sending domain with the DNS records to publish, and the From and Reply-To its tree's mail carries now.",
       request: { params: AccountParam },
-      responses: { 200: { description: 'The sender', content: { 'application/json': { schema: SenderView } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(SenderView, 'The sender') },
     }),
     async (c) => {
       const { account } = c.var.access
@@ -90,17 +87,13 @@ export const senderDomainsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/email-sender',
+    route.put('/accounts/{id}/email-sender', {
       operationId: 'setEmailSenderDomain',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: "Set a reseller's sending domain",
-      description:
-        "Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. 409 when another reseller sends from it; 422 where no provider is configured.",
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: SetSender } } } },
-      responses: { 200: { description: 'Registered', content: { 'application/json': { schema: SenderView } } }, ...problems(400, 401, 403, 404, 409, 422, 503) },
+      description: "Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. 409 when another reseller sends from it; 422 where no provider is configured.",
+      request: { params: AccountParam, body: body(SetSender) },
+      responses: { 200: json(SenderView, 'Registered'), ...problems(409, 422, 503) },
     }),
     async (c) => {
       const { account, principal } = c.var.access
@@ -125,16 +118,13 @@ export const senderDomainsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/email-sender/verify',
+    route.post('/accounts/{id}/email-sender/verify', {
       operationId: 'verifyEmailSenderDomain',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: "Ask the provider to check the sending domain's DNS records",
       description: 'Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again). 404 when no sending domain is set.',
       request: { params: AccountParam },
-      responses: { 200: { description: 'Checked', content: { 'application/json': { schema: SenderView } } }, ...problems(401, 403, 404, 503) },
+      responses: { 200: json(SenderView, 'Checked'), ...problems(503) },
     }),
     async (c) => {
       const { account } = c.var.access
@@ -150,16 +140,13 @@ export const senderDomainsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/email-sender',
+    route.delete('/accounts/{id}/email-sender', {
       operationId: 'removeEmailSenderDomain',
-      middleware: [requirePermission('branding.manage', resellersOnly)] as const,
-      tags: ['Branding'],
+      guard: requirePermission('branding.manage', resellersOnly),
       summary: "Stop sending from the reseller's own domain",
       description: "Needs `branding.manage`. Mail goes back to the platform's sender, in the reseller's name.",
       request: { params: AccountParam },
-      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
       const { account, principal } = c.var.access

@@ -1,10 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
-import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { canChangeConsent, canCreateService, withinScope } from '../authz/services.ts'
-import { reachingMembership } from '../authz/tenancy.ts'
 import {
   createService,
   deleteService,
@@ -19,14 +17,13 @@ import {
   updateService,
   type ServiceRow,
 } from '../domain/services.ts'
-import { LimitReached } from '../domain/limits.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
+import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { limitProblem } from '../middleware/limit-problem.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { ceilingScope, readableKinds } from '../middleware/visible-services.ts'
+import { AccountParam } from './schemas.ts'
 
 const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
 const Name = z.string().trim().min(1, 'Enter a name.').max(200)
@@ -100,18 +97,6 @@ function view(s: ServiceRow) {
   }
 }
 
-/** Which kinds below this account the caller may read services of: asked of the decision function itself. */
-function readableKinds(ctx: Access): AccountKind[] {
-  return (['reseller', 'customer'] as AccountKind[]).filter((kind) => decide(ctx, 'services.view', { id: '', path: `${ctx.account.path}~/`, kind }).ok)
-}
-
-/** While impersonating, the impersonator's own scope narrows the list too (never more than they could see). */
-function ceilingScope(ctx: Access) {
-  if (!ctx.ceiling) return null
-  const via = reachingMembership(ctx.ceiling, ctx.account.path)
-  return !via || via.level === 'owner' ? null : via.scope
-}
-
 const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })
 const label = (s: ServiceRow) => `${s.type.replace('_', ' ')} ${s.name}`
 const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
@@ -123,16 +108,22 @@ const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
  * partner the customer's consent). Checked before the body is read; the
  * handler finds the service on `c.var.service`.
  */
-const requireService = (permission: Permission) =>
-  createMiddleware<AccessEnv & { Variables: { service: ServiceRow } }>(async (c, next) => {
-    const ctx = c.var.access
-    const service = await getServiceInTree(c.var.db, ctx.account.path, c.req.param('sid') ?? '')
-    if (!service) throw new AppError('not_found', 'No service with that id.')
-    authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
-    if (permission !== 'services.view') authorize(ctx, permission, serviceFacts(service), ownerOf(service))
-    c.set('service', service)
-    await next()
-  })
+const serviceGuard = (permission: Permission) =>
+  answers(
+    createMiddleware<AccessEnv & { Variables: { service: ServiceRow } }>(async (c, next) => {
+      const ctx = c.var.access
+      const service = found(await getServiceInTree(c.var.db, ctx.account.path, c.req.param('sid') ?? ''), 'No service with that id.')
+      authorize(ctx, 'services.view', serviceFacts(service), ownerOf(service))
+      if (permission !== 'services.view') authorize(ctx, permission, serviceFacts(service), ownerOf(service))
+      c.set('service', service)
+      await next()
+    }),
+    403,
+    404,
+  )
+
+/** The guards of a route on one service: `services.view` in the account, then `permission` on the service. */
+const requireService = (permission: Permission) => [requirePermission('services.view'), serviceGuard(permission)] as const
 
 /** What the caller may do with one service: the UI shows exactly these buttons. */
 function allowed(ctx: Access, s: ServiceRow) {
@@ -148,22 +139,15 @@ function allowed(ctx: Access, s: ServiceRow) {
   }
 }
 
-export const servicesRouter = createRouter()
+export const servicesRouter = createRouter('Services')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/services',
+    route.get('/accounts/{id}/services', {
       operationId: 'listServices',
-      middleware: [requirePermission('services.view')] as const,
-      tags: ['Services'],
+      guard: requirePermission('services.view'),
       summary: 'Services visible from an account',
-      description:
-        "Needs `services.view`. Lists the account's services and, for members who may read them, those of its customers (and resellers), narrowed to the caller's scope. Cursor pagination by name.",
+      description: "Needs `services.view`. Lists the account's services and, for members who may read them, those of its customers (and resellers), narrowed to the caller's scope. Cursor pagination by name.",
       request: { params: AccountParam, query: ListQuery },
-      responses: {
-        200: { description: 'One page', content: { 'application/json': { schema: z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      responses: { 200: json(z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -183,26 +167,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/services/facets',
+    route.get('/accounts/{id}/services/facets', {
       operationId: 'getServiceFacets',
-      middleware: [requirePermission('services.view')] as const,
-      tags: ['Services'],
+      guard: requirePermission('services.view'),
       summary: 'Groups and tags of the services visible from an account',
       description: 'Needs `services.view`. The groups and tags of the services the caller may see from this account, for the filters of the services page.',
       request: { params: AccountParam },
-      responses: {
-        200: {
-          description: 'Facets',
-          content: {
-            'application/json': {
-              schema: z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }),
-            },
-          },
-        },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }), 'Facets') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -210,19 +181,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/services',
+    route.post('/accounts/{id}/services', {
       operationId: 'createService',
-      middleware: [requirePermission('services.manage')] as const,
-      tags: ['Services'],
+      guard: requirePermission('services.manage'),
       summary: 'Create a service owned by this account',
       description: 'Needs `services.manage`. A scoped member may only create services inside their scope. Only the owning account itself may turn partner access on.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateBody } } } },
-      responses: {
-        201: { description: 'Created', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
-        ...problems(400, 401, 403, 404, 422),
-      },
+      request: { params: AccountParam, body: body(CreateBody) },
+      responses: { 201: json(z.object({ service: ServiceView, allowed: Allowed }), 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -233,32 +198,20 @@ export const servicesRouter = createRouter()
       const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
       if (!placement.ok) throw placement.field ? fieldError(placement.code, placement.field, placement.detail) : new AppError(placement.code, placement.detail)
       const { partnerAccess } = placement
-      let id: string
-      try {
-        id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
-      } catch (error) {
-        if (error instanceof LimitReached) throw await limitProblem(c.var.db, ctx.account.path, error.limit, 'type')
-        throw error
-      }
+      const id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
       const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
       await audit(c, ctx.account, { type: 'service_created', target: target(service), description: `${ctx.principal.user.email} created ${label(service)}` })
       return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/services/{sid}',
+    route.get('/accounts/{id}/services/{sid}', {
       operationId: 'getService',
-      middleware: [requirePermission('services.view'), requireService('services.view')] as const,
-      tags: ['Services'],
+      guard: requireService('services.view'),
       summary: 'One service, with what the caller may do with it',
       description: 'Needs `services.view` with the service inside the caller’s scope (404 otherwise, as if it did not exist). `allowed` says what the caller may do with it.',
       request: { params: ServiceParams },
-      responses: {
-        200: { description: 'The service', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'The service') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -266,19 +219,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/services/{sid}',
+    route.patch('/accounts/{id}/services/{sid}', {
       operationId: 'updateService',
-      middleware: [requirePermission('services.view'), requireService('services.manage')] as const,
-      tags: ['Services'],
+      guard: requireService('services.manage'),
       summary: 'Change a service',
       description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent.',
-      request: { params: ServiceParams, body: { required: true, content: { 'application/json': { schema: UpdateBody } } } },
-      responses: {
-        200: { description: 'Updated', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      request: { params: ServiceParams, body: body(UpdateBody) },
+      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Updated') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -294,16 +241,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/services/{sid}',
+    route.delete('/accounts/{id}/services/{sid}', {
       operationId: 'deleteService',
-      middleware: [requirePermission('services.view'), requireService('services.manage')] as const,
-      tags: ['Services'],
+      guard: requireService('services.manage'),
       summary: 'Delete a service',
       description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. The deletion is recorded in the owning account’s log.',
       request: { params: ServiceParams },
-      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -313,22 +257,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/services/{sid}/actions/{action}',
+    route.post('/accounts/{id}/services/{sid}/actions/{action}', {
       operationId: 'runServiceAction',
-      middleware: [requirePermission('services.view'), requireService('services.operate')] as const,
-      tags: ['Services'],
+      guard: requireService('services.operate'),
       summary: 'Run a server action: restart or rename',
       description: 'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `rename` takes `{ name }`.',
-      request: {
-        params: ActionParams,
-        body: { required: false, content: { 'application/json': { schema: z.object({ name: Name.optional() }) } } },
-      },
-      responses: {
-        200: { description: 'Done', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
-        ...problems(400, 401, 403, 404, 422),
-      },
+      request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: z.object({ name: Name.optional() }) } } } },
+      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Done'), ...problems(422) },
     }),
     async (c) => {
       const { action } = c.req.valid('param')
@@ -344,19 +279,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/services/{sid}/partner-access',
+    route.put('/accounts/{id}/services/{sid}/partner-access', {
       operationId: 'setServicePartnerAccess',
-      middleware: [requirePermission('services.view'), requireService('services.view')] as const,
-      tags: ['Services'],
+      guard: requireService('services.view'),
       summary: "Grant or withdraw the partner's access to a service (customer consent)",
       description: 'Only members of the owning account with `services.manage` may change it; partners never can.',
-      request: { params: ServiceParams, body: { required: true, content: { 'application/json': { schema: z.object({ enabled: z.boolean() }) } } } },
-      responses: {
-        200: { description: 'Changed', content: { 'application/json': { schema: z.object({ service: ServiceView, allowed: Allowed }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      request: { params: ServiceParams, body: body(z.object({ enabled: z.boolean() })) },
+      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Changed') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -374,20 +303,13 @@ export const servicesRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/partner-access',
+    route.put('/accounts/{id}/partner-access', {
       operationId: 'setPartnerAccessForAll',
-      middleware: [requirePermission('services.manage')] as const,
-      tags: ['Services'],
+      guard: requirePermission('services.manage'),
       summary: "A customer's consent for all its services at once",
-      description:
-        'Turns partner access on or off for every current service of the account and sets what new services start with. Only the customer\'s own members with `services.manage`; never a partner, never while impersonating.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: z.object({ enabled: z.boolean() }) } } } },
-      responses: {
-        200: { description: 'Changed', content: { 'application/json': { schema: z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }) } } },
-        ...problems(400, 401, 403, 404),
-      },
+      description: 'Turns partner access on or off for every current service of the account and sets what new services start with. Only the customer\'s own members with `services.manage`; never a partner, never while impersonating.',
+      request: { params: AccountParam, body: body(z.object({ enabled: z.boolean() })) },
+      responses: { 200: json(z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }), 'Changed') },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -1,12 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi'
-import { isUniqueViolation } from '../db.ts'
+import { z } from '@hono/zod-openapi'
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from '../domain/resellers.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { fieldError, found } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, LimitsSchema } from './managed-accounts.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { AccountParam } from './schemas.ts'
 
 const TemplateView = z
   .object({
@@ -36,20 +35,15 @@ const TemplatePatch = z
 
 const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
 const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
-const nameTaken = (error: unknown) => isUniqueViolation(error, 'reseller_templates')
-
-export const templates = createRouter()
+export const templates = createRouter('Resellers')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/templates',
+    route.get('/accounts/{id}/templates', {
       operationId: 'listTemplates',
-      middleware: [requirePermission('resellers.view')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.view'),
       summary: 'Reseller templates of the platform',
       description: 'Needs `resellers.view`. With how many (undeleted) resellers came from each.',
       request: { params: AccountParam },
-      responses: { 200: { description: 'Templates by name', content: { 'application/json': { schema: z.object({ items: z.array(TemplateView) }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(TemplateView) }), 'Templates by name') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -57,98 +51,73 @@ export const templates = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/templates/{tid}',
+    route.get('/accounts/{id}/templates/{tid}', {
       operationId: 'getTemplate',
-      middleware: [requirePermission('resellers.view')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.view'),
       summary: 'One reseller template',
       description: 'Needs `resellers.view` on the platform. A template’s limits and section access, and how many resellers were created from it.',
       request: { params: TemplateParams },
-      responses: { 200: { description: 'The template', ...one }, ...problems(401, 403, 404) },
+      responses: { 200: { description: 'The template', ...one } },
     }),
     async (c) => {
-      const { id, tid } = c.req.valid('param')
+      const { tid } = c.req.valid('param')
       const ctx = c.var.access
-      const template = await getTemplate(c.var.db, ctx.account.id, tid)
-      if (!template) throw new AppError('not_found', 'No template with that id.')
+      const template = found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       return c.json({ template }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/templates',
+    route.post('/accounts/{id}/templates', {
       operationId: 'createTemplate',
-      middleware: [requirePermission('resellers.manage')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.manage'),
       summary: 'Create a reseller template (limits and access)',
       description: 'Needs `resellers.manage`. Names are unique per platform.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: TemplateBody } } } },
-      responses: { 201: { description: 'Created', ...one }, ...problems(400, 401, 403, 404, 409) },
+      request: { params: AccountParam, body: body(TemplateBody) },
+      responses: { 201: { description: 'Created', ...one }, ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
       const body = c.req.valid('json')
-      let tid: string
-      try {
-        tid = await createTemplate(c.var.db, ctx.account.id, body)
-      } catch (error) {
-        if (nameTaken(error)) throw fieldError('conflict', 'name', 'A template with this name exists.')
-        throw error
-      }
+      const tid = await createTemplate(c.var.db, ctx.account.id, body)
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
       await audit(c, ctx.account, { type: 'template_created', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} created the reseller template ${template.name}` })
       return c.json({ template }, 201)
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/templates/{tid}',
+    route.patch('/accounts/{id}/templates/{tid}', {
       operationId: 'updateTemplate',
-      middleware: [requirePermission('resellers.manage')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.manage'),
       summary: 'Change a reseller template',
       description: 'Needs `resellers.manage`. Resellers made from it keep the values they copied.',
-      request: { params: TemplateParams, body: { required: true, content: { 'application/json': { schema: TemplatePatch } } } },
-      responses: { 200: { description: 'Updated', ...one }, ...problems(400, 401, 403, 404, 409) },
+      request: { params: TemplateParams, body: body(TemplatePatch) },
+      responses: { 200: { description: 'Updated', ...one }, ...problems(409) },
     }),
     async (c) => {
-      const { id, tid } = c.req.valid('param')
+      const { tid } = c.req.valid('param')
       const ctx = c.var.access
-      if (!(await getTemplate(c.var.db, ctx.account.id, tid))) throw new AppError('not_found', 'No template with that id.')
+      found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       const body = c.req.valid('json')
       if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, limits or access.')
-      try {
-        await updateTemplate(c.var.db, ctx.account.id, tid, body)
-      } catch (error) {
-        if (nameTaken(error)) throw fieldError('conflict', 'name', 'A template with this name exists.')
-        throw error
-      }
+      await updateTemplate(c.var.db, ctx.account.id, tid, body)
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
       await audit(c, ctx.account, { type: 'template_updated', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} changed the reseller template ${template.name}` })
       return c.json({ template }, 200)
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/templates/{tid}',
+    route.delete('/accounts/{id}/templates/{tid}', {
       operationId: 'deleteTemplate',
-      middleware: [requirePermission('resellers.manage')] as const,
-      tags: ['Resellers'],
+      guard: requirePermission('resellers.manage'),
       summary: 'Delete a reseller template',
       description: 'Needs `resellers.manage`. Resellers made from it keep their limits and access.',
       request: { params: TemplateParams },
-      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
-      const { id, tid } = c.req.valid('param')
+      const { tid } = c.req.valid('param')
       const ctx = c.var.access
-      const template = await getTemplate(c.var.db, ctx.account.id, tid)
-      if (!template) throw new AppError('not_found', 'No template with that id.')
+      const template = found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       await deleteTemplate(c.var.db, ctx.account.id, tid)
       await audit(c, ctx.account, { type: 'template_deleted', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} deleted the reseller template ${template.name}` })
       return c.body(null, 204)

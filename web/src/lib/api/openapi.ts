@@ -35,7 +35,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login. A wrong email and a wrong password give the same 401 answer. Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64), that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes. Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying); a known device answers only for its own failures. Counted failures leak away over minutes of quiet.
+         * @description Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login. A wrong email and a wrong password give the same 401 answer. Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64), that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes. Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying); a known device answers only for its own failures. Counted failures leak away over minutes of quiet. A login with a second factor (TOTP, passkey) gets `next` instead of a session, unless this IP location is trusted; a login whose accounts require two-factor sign-in and that has none gets `next.step = enrol`.
          */
         post: operations["signIn"];
         delete?: never;
@@ -64,6 +64,546 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a password reset link
+         * @description Always answers 202 with the same body, whether or not the email has a login, after the same work and at least the same time. A login gets a single-use link to its own portal (PUBLIC_ORIGIN or its reseller's verified hostname) that works for 30 minutes; a newer request replaces an older link. Slowed per email and per client like sign-ins (429 with Retry-After).
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check a password reset link before asking for the new password
+         * @description The login the link is for (email masked) and when it expires; `reset_link_invalid` (404), `reset_link_used` or `reset_link_expired` (410) otherwise. Reading it does not use the link.
+         */
+        get: operations["getPasswordReset"];
+        put?: never;
+        /**
+         * Set a new password from a reset link; every session of the login ends
+         * @description The new password passes the same policy as any other (`weak_password` names the field, and the link still works). The link works once: a second use answers `reset_link_used` (410), an old one `reset_link_expired` (410), an unknown one `reset_link_invalid` (404). Every session of the login ends, with the impersonations they ran and their live sockets, and every browser it was known on is forgotten; the event `password_reset` is recorded. Sign in with the new password afterwards.
+         */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check an email confirmation link
+         * @description What confirming the link does: verify the login's email, or make a new address its email (`change`). `verification_link_invalid` (404), `verification_link_used` or `verification_link_expired` (410) otherwise. Reading it does not use the link.
+         */
+        get: operations["getEmailVerification"];
+        put?: never;
+        /**
+         * Confirm an email from its link: verify the login's email, or complete an email change
+         * @description An email change takes effect only here: the login's email becomes the confirmed address, every other session of the login ends (this browser's stays, when it is the same login), and the old address is told. The link works once (`verification_link_used`, 410).
+         */
+        post: operations["confirmEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sign-in step of this browser
+         * @description After a right password, when a second factor is owed (`verify`) or must be set up first (`enrol`): which methods the login has, when the step ends and how many days the location may be trusted. 401 `step_required` without a step, 410 `step_expired` after its 10 minutes.
+         */
+        get: operations["getSignInStep"];
+        put?: never;
+        post?: never;
+        /**
+         * Abandon the sign-in step
+         * @description Forgets the step (the person chose "use another account"). Answers 204 even without one.
+         */
+        delete: operations["cancelSignInStep"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish signing in with a TOTP or recovery code
+         * @description A 6-digit code from the authenticator app (each code is accepted once: a code of the same 30-second step, or an older one, is refused after use) or an unused recovery code. Wrong codes are slowed per login like wrong passwords (429 with Retry-After). Starts the session.
+         */
+        post: operations["verifySignInCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/passkey-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A passkey challenge for the second factor
+         * @description Options for `navigator.credentials.get`: a single-use challenge (5 minutes) and the login's passkeys for this portal's hostname.
+         */
+        post: operations["signInStepPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish signing in with a passkey
+         * @description The assertion of one of the login's passkeys over the step's challenge, verified (origin, relying party, user verification, signature, counter). Starts the session.
+         */
+        post: operations["verifySignInPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set up an authenticator app during sign-in
+         * @description For a login whose accounts require two-factor sign-in and that has no factor yet: a new TOTP key (manual key and otpauth URI for the QR code), pending until confirmed. Calling it again replaces the pending key. The step reaches nothing else.
+         */
+        post: operations["startSignInEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/enrol/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the authenticator app and finish signing in
+         * @description One code from the app turns the factor on, answers the 10 recovery codes (shown once) and starts the session. Wrong codes are slowed like passwords.
+         */
+        post: operations["confirmSignInEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/enrol/passkey-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A challenge to set up a passkey during sign-in
+         * @description For a login that must set up a second factor: options for `navigator.credentials.create` on this portal's hostname, the challenge bound to the step (single-use, 5 minutes).
+         */
+        post: operations["signInEnrolPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/step/enrol/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set up a passkey and finish signing in
+         * @description The browser's answer to the step's creation options, verified like any registration; the passkey is stored under its name and the session starts.
+         */
+        post: operations["confirmSignInEnrolPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkey-options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A challenge to sign in with a passkey alone
+         * @description Options for `navigator.credentials.get` with no credential list (the browser offers the passkeys it holds for this hostname): a single-use challenge for 5 minutes.
+         */
+        post: operations["passwordlessOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a passkey alone
+         * @description A passkey with user verification (PIN or biometrics) is two factors in one: where every account of the login allows passwordless sign-in (the default; an account can forbid it for its subtree), the verified assertion starts a session. Otherwise 403 `passwordless_not_allowed`.
+         */
+        post: operations["signInWithPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your sign-in factors
+         * @description Whether the authenticator app is on, unused recovery codes left, your passkeys, your trusted locations and the policy your accounts set. Refused while impersonating (`impersonation_restricted`).
+         */
+        get: operations["getTwoFactor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start setting up an authenticator app
+         * @description A new key (manual key and otpauth URI for the QR code), pending for 15 minutes: nothing changes until one code confirms it. Calling again replaces the pending key. 409 when the app is already on.
+         */
+        post: operations["startTotpEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/totp/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Abandon setting up an authenticator app
+         * @description Forgets the pending key. Nothing was enabled by it. Answers 204 even when there was none.
+         */
+        delete: operations["cancelTotpEnrolment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the authenticator app on with its first code
+         * @description One code from the app turns the factor on and answers 10 single-use recovery codes, shown this once (only their hashes are kept). Wrong codes are slowed like passwords. 410 `enrolment_expired` when the pending key is gone.
+         */
+        post: operations["confirmTotpEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the authenticator app off
+         * @description Needs the password and a current code (from the app, or a recovery code); the recovery codes go with it. 409 `two_factor_required` when it is the last factor and an account requires two-factor sign-in.
+         */
+        post: operations["disableTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace your recovery codes
+         * @description Needs the password and a current code. The old codes stop working; the 10 new ones are shown this once.
+         */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A challenge to register a passkey
+         * @description Options for `navigator.credentials.create` on this portal's hostname: a single-use challenge (5 minutes), ES256 or RS256, a resident key with user verification, and your existing passkeys excluded.
+         */
+        post: operations["passkeyCreationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a passkey
+         * @description The browser's answer to the creation options, verified (challenge single-use and yours, origin, relying party, user verification, ES256/RS256 key), stored under the name you chose.
+         */
+        post: operations["registerPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/{passkeyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a passkey
+         * @description Only your own passkeys; any other id answers 404. 409 `two_factor_required` when it is your last factor and an account requires two-factor sign-in.
+         */
+        delete: operations["removePasskey"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a passkey
+         * @description Only your own passkeys; any other id answers 404.
+         */
+        patch: operations["renamePasskey"];
+        trace?: never;
+    };
+    "/api/v1/me/trusted-locations/{locationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop trusting one location
+         * @description The next sign-in from there asks for the second factor again. Logged as `update_trusted_connection`. Any id that is not yours answers 404.
+         */
+        delete: operations["revokeTrustedLocation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/trusted-locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop trusting every location
+         * @description Every sign-in asks for the second factor again. Logged as `update_trusted_connection` when there was any.
+         */
+        delete: operations["revokeAllTrustedLocations"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's sign-in security
+         * @description The account's own policy (two-factor sign-in required, passwordless passkeys allowed, days a location may be trusted), what the accounts above it impose (the strictest wins), and each member's second factors and trusted locations at a glance. Needs `security.view`.
+         */
+        get: operations["getAccountSecurity"];
+        /**
+         * Set the account's sign-in security
+         * @description Requires two-factor sign-in for the members of this account and every account below it; allows or forbids passwordless passkeys there; sets how many days (0 = never, null = leave it to the accounts above, at most 90) a location may be trusted after a second factor. The strictest setting on an account's path wins. Members without a factor are sent to set one up at their next sign-in. Needs `security.manage`; logged as `update_configuration`.
+         */
+        put: operations["updateAccountSecurity"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/security/trusted-locations/{locationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop trusting a member's location
+         * @description The member's next sign-in from there asks for the second factor again. Only locations of this account's members; any other id answers 404. Refused while impersonating that member. Needs `security.manage`; logged as `update_trusted_connection`.
+         */
+        delete: operations["revokeMemberTrustedLocation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -82,8 +622,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change your name or email (refused while impersonating)
-         * @description A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It signs out every other session of the login, forgets the other browsers it was known on, and tells the old address.
+         * Change your name, or ask to change your email (refused while impersonating)
+         * @description A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -102,6 +642,46 @@ export interface paths {
          */
         put: operations["setLastAccount"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your email, whether it is verified, and any change waiting for confirmation
+         * @description Whether the login has proved it reads its email (an accepted invitation, a confirmation or reset link), and the new address of a pending email change. Private to the person: refused while impersonating.
+         */
+        get: operations["getMyEmail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/email/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a link that confirms your email
+         * @description For a login whose email is not verified yet: a single-use link (24 hours) to the login's address; a newer one replaces it. At most 5 an hour (429). Answers 409 `conflict` when the email is verified already.
+         */
+        post: operations["resendEmailVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,6 +722,86 @@ export interface paths {
         get: operations["getAccessLog"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where you are signed in
+         * @description Every live session of your login, most recently used first: device (from the browser's User-Agent), address, place (when the edge knew it at sign-in), when it began and was last used (updated every few minutes); `current` marks this one. Refused while impersonating.
+         */
+        get: operations["listMySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign out one of your sessions
+         * @description Ends the session (and any impersonation it runs) and closes its live sockets; recorded as `session_ended`. Another login's session id answers 404, like an id that does not exist. Ending this very session signs you out here.
+         */
+        delete: operations["endMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions/end-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere else
+         * @description Ends every session of your login but this one, the impersonations they ran and their live sockets; recorded as `session_ended`. Answers how many ended.
+         */
+        post: operations["endMyOtherSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/members/{memberId}/sessions/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a member out everywhere
+         * @description Needs `security.manage`, and only for people below you in your tree: a lower level in your own account, anyone in an account beneath it (while impersonating, below the impersonator too). Ends every session of the member's login, the impersonations they ran and their live sockets; recorded as `session_ended` in this account. The member can sign in again. A member of another account answers 404.
+         */
+        post: operations["endMemberSessions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -224,6 +884,66 @@ export interface paths {
          * @description The menu sections the caller may see in this account, each with the actions they hold there: exactly what the API allows (while impersonating, what both people may do).
          */
         get: operations["getAccountMenu"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What needs attention in the account’s tree
+         * @description Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) and hostnames awaiting verification (`branding.view`). A part the caller may not see is null.
+         */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find accounts, people and services in the tree
+         * @description For the command palette (Ctrl/Cmd+K): accounts of this account’s tree, the people of the accounts whose staff the caller may see (`staff.view` there) and the services the services list would show them (`services.view`, their scope), whose name (or email) contains `q`. At most 8 of each.
+         */
+        get: operations["searchTree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/reachable-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Accounts reached through a membership above them
+         * @description For the account switcher: the accounts below the person’s memberships (a reseller’s customers, a platform’s resellers and their customers), which they reach without being members there, each with the level they hold through the membership above it. `q` narrows by name. At most `limit` (50). Empty while impersonating (the switcher then lists the target’s own accounts only).
+         */
+        get: operations["listReachableAccounts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1424,6 +2144,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API keys of an account
+         * @description Needs `security.view`. Newest first, revoked ones included; secrets are never shown again after creation.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key (the secret is in this answer only)
+         * @description Needs `security.manage`, and a person (a key cannot create keys: 403 `api_key_forbidden`). The level, roles and scope are checked exactly like a member's grant: never beyond the creator's own, nor the impersonator's while impersonating (403 `escalation` naming the field). The key acts in this account and the accounts below it with that grant, through the same checks as a person; send it as `Authorization: Bearer trl_…`. Only its SHA-256 is stored. Recorded as `api_key_created`.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Needs `security.manage`. The key stops at once (its next request answers 401 `api_key_invalid`); the row stays, marked revoked. Recorded as `api_key_revoked`. Another account's key id answers 404.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1432,6 +2196,13 @@ export interface components {
             id: string;
             email: string;
             name: string;
+        };
+        SignInStep: {
+            /** @enum {string} */
+            step: "verify" | "enrol";
+            methods: ("totp" | "recovery" | "passkey")[];
+            expiresAt: number;
+            trustDays: number;
         };
         Problem: {
             type: string;
@@ -1451,6 +2222,146 @@ export interface components {
             email: string;
             password: string;
         };
+        PasswordResetRequest: {
+            /** Format: email */
+            email: string;
+        };
+        LinkInfo: {
+            email: string;
+            expiresAt: number;
+        };
+        ResetPassword: {
+            password: string;
+        };
+        VerificationInfo: components["schemas"]["LinkInfo"] & {
+            change: boolean;
+        };
+        PasskeyRequestOptions: {
+            challenge: string;
+            rpId: string;
+            timeout: number;
+            /** @enum {string} */
+            userVerification: "required";
+            allowCredentials: {
+                /** @enum {string} */
+                type: "public-key";
+                id: string;
+            }[];
+        };
+        PasskeyAssertion: {
+            credentialId: string;
+            clientDataJSON: string;
+            authenticatorData: string;
+            signature: string;
+        };
+        PasskeyCreationOptions: {
+            challenge: string;
+            rp: {
+                id: string;
+                name: string;
+            };
+            user: {
+                id: string;
+                name: string;
+                displayName: string;
+            };
+            pubKeyCredParams: {
+                /** @enum {string} */
+                type: "public-key";
+                alg: number;
+            }[];
+            timeout: number;
+            /** @enum {string} */
+            attestation: "none";
+            authenticatorSelection: {
+                /** @enum {string} */
+                residentKey: "required";
+                /** @enum {string} */
+                userVerification: "required";
+            };
+            excludeCredentials: {
+                /** @enum {string} */
+                type: "public-key";
+                id: string;
+            }[];
+        };
+        TwoFactor: {
+            totp: {
+                enabledAt: number;
+            } | null;
+            enrolmentPending: boolean;
+            recoveryCodesLeft: number;
+            passkeys: components["schemas"]["Passkey"][];
+            trustedLocations: components["schemas"]["TrustedLocation"][];
+            policy: {
+                requireTwoFactor: boolean;
+                allowPasswordless: boolean;
+                trustedLocationDays: number;
+            };
+        };
+        Passkey: {
+            id: string;
+            name: string;
+            rpId: string;
+            algorithm: number;
+            createdAt: number;
+            lastUsedAt: number | null;
+        };
+        TrustedLocation: {
+            id: string;
+            network: string;
+            place: string | null;
+            createdAt: number;
+            lastUsedAt: number;
+            expiresAt: number;
+        };
+        TwoFactorReauth: {
+            password: string;
+            code: string;
+        };
+        RegisterPasskey: {
+            name: string;
+            clientDataJSON: string;
+            attestationObject: string;
+        };
+        AccountSecurity: {
+            own: components["schemas"]["SecurityPolicySetting"];
+            inherited: {
+                requireTwoFactor: boolean;
+                requiredBy: {
+                    id: string;
+                    name: string;
+                } | null;
+                allowPasswordless: boolean;
+                maxTrustedLocationDays: number;
+            };
+            effective: {
+                requireTwoFactor: boolean;
+                allowPasswordless: boolean;
+                trustedLocationDays: number;
+            };
+            members: {
+                membershipId: string;
+                user: {
+                    id: string;
+                    email: string;
+                    name: string;
+                };
+                /** @enum {string} */
+                level: "owner" | "admin" | "user";
+                factors: {
+                    totp: boolean;
+                    passkeys: number;
+                    trustedLocations: components["schemas"]["TrustedLocation"][];
+                } | null;
+            }[];
+            canManage: boolean;
+        };
+        SecurityPolicySetting: {
+            requireTwoFactor: boolean;
+            allowPasswordless: boolean;
+            trustedLocationDays: number | null;
+        };
         Impersonation: {
             id: string;
             impersonator: components["schemas"]["User"];
@@ -1467,9 +2378,33 @@ export interface components {
             email?: string;
             currentPassword?: string;
         };
+        MyEmail: {
+            email: string;
+            verified: boolean;
+            pendingEmail: string | null;
+        };
         ChangePassword: {
             currentPassword: string;
             newPassword: string;
+        };
+        Session: {
+            id: string;
+            current: boolean;
+            device: {
+                label: string;
+                browser: string | null;
+                os: string | null;
+                mobile: boolean;
+            };
+            ip: string | null;
+            place: {
+                country: string | null;
+                city: string | null;
+            } | null;
+            createdAt: number;
+            lastSeenAt: number | null;
+            expiresAt: number;
+            impersonating: boolean;
         };
         UsageItem: {
             limit: string;
@@ -1499,6 +2434,7 @@ export interface components {
                 name: string;
             } | null;
             ownerInvitation: {
+                id: string;
                 email: string;
                 expiresAt: number;
             } | null;
@@ -1510,6 +2446,106 @@ export interface components {
             icon: string;
             path: string;
             actions: string[];
+        };
+        Dashboard: {
+            services: {
+                total: number;
+                byStatus: {
+                    active: number;
+                    suspended: number;
+                    pending: number;
+                    expired: number;
+                };
+                expiringWithinDays: number;
+                expiringCount: number;
+                expiring: components["schemas"]["ExpiringService"][];
+            } | null;
+            partnerAccess: {
+                default: boolean;
+                shared: number;
+                total: number;
+            } | null;
+            resellers: {
+                total: number;
+                disabled: number;
+            } | null;
+            customers: {
+                total: number;
+                disabled: number;
+            } | null;
+            resellerUsage: {
+                account: {
+                    id: string;
+                    name: string;
+                    status: string;
+                };
+                items: components["schemas"]["LimitedUsage"][];
+                nearLimit: boolean;
+            }[] | null;
+            customersNearLimit: {
+                account: {
+                    id: string;
+                    name: string;
+                };
+                items: components["schemas"]["LimitedUsage"][];
+            }[] | null;
+            invitations: {
+                total: number;
+                members: number;
+                customers: number;
+            } | null;
+            hostnamesPending: number | null;
+        };
+        ExpiringService: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+            expiresAt: number;
+            account: {
+                id: string;
+                name: string;
+            };
+        };
+        LimitedUsage: {
+            limit: string;
+            label: string;
+            used: number;
+            allowed: number;
+        };
+        SearchResults: {
+            accounts: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "platform" | "reseller" | "customer";
+                parent: {
+                    id: string;
+                    name: string;
+                } | null;
+            }[];
+            people: {
+                userId: string;
+                name: string;
+                email: string;
+                level: string;
+                account: {
+                    id: string;
+                    name: string;
+                };
+            }[];
+            services: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+                /** @enum {string} */
+                status: "active" | "suspended" | "pending" | "expired";
+                account: {
+                    id: string;
+                    name: string;
+                };
+            }[];
         };
         Member: {
             id: string;
@@ -1533,6 +2569,7 @@ export interface components {
                 remove: boolean;
                 impersonate: boolean;
                 notifications: boolean;
+                signOut: boolean;
             };
         };
         Scope: {
@@ -1600,7 +2637,7 @@ export interface components {
             accountId: string;
             accountPath: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "page_view";
+            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "page_view";
             /** @enum {string} */
             kind: "action" | "page_view";
             actor: {
@@ -1660,10 +2697,12 @@ export interface components {
                 name: string;
             } | null;
             ownerInvitation: {
+                id: string;
                 email: string;
                 expiresAt: number;
             } | null;
             canUndo: boolean;
+            poweredBy: boolean;
         };
         Limits: {
             /** @default null */
@@ -1703,6 +2742,7 @@ export interface components {
             templateId?: string | null;
             limits?: components["schemas"]["Limits"];
             access?: components["schemas"]["Access"];
+            poweredBy?: boolean;
         };
         CreateCustomer: {
             name: string;
@@ -1823,7 +2863,7 @@ export interface components {
             reason: string;
         };
         NotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
         };
         Brand: {
             name: string;
@@ -1834,6 +2874,7 @@ export interface components {
             supportUrl: string | null;
             loginMessage: string | null;
             resellerId: string | null;
+            poweredBy: boolean;
         };
         BrandInput: {
             name: string;
@@ -1956,7 +2997,7 @@ export interface components {
             url: string;
             /** @default  */
             description: string;
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
         };
         CreateLogStream: {
             url: string;
@@ -1969,7 +3010,7 @@ export interface components {
         };
         UpdateIntegration: {
             enabled?: boolean;
-            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
+            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
             description?: string;
         };
         IntegrationDelivery: {
@@ -1987,6 +3028,39 @@ export interface components {
             latencyMs: number | null;
             error: string | null;
             nextRetryAt: number | null;
+        };
+        ApiKey: {
+            id: string;
+            accountId: string;
+            name: string;
+            prefix: string;
+            /** @enum {string} */
+            level: "owner" | "admin" | "user";
+            roleIds: string[];
+            roles: {
+                id: string;
+                name: string;
+            }[];
+            scope: components["schemas"]["Scope"];
+            createdBy: {
+                id: string | null;
+                email: string;
+            };
+            createdAt: number;
+            expiresAt: number | null;
+            lastUsedAt: number | null;
+            lastUsedIp: string | null;
+            revokedAt: number | null;
+        };
+        CreateApiKey: {
+            name: string;
+            /** @enum {string} */
+            level: "admin" | "user";
+            /** @default [] */
+            roles: string[];
+            scope?: components["schemas"]["Scope"];
+            /** @default null */
+            expiresAt: number | null;
         };
     };
     responses: never;
@@ -2033,7 +3107,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in */
+            /** @description The password is right: signed in (`next` is null), or a second factor is owed first (`next` says which; a step cookie, not a session, was set) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2041,6 +3115,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         user: components["schemas"]["User"];
+                        next: components["schemas"]["SignInStep"] | null;
                     };
                 };
             };
@@ -2117,7 +3192,1713 @@ export interface operations {
                 content?: never;
             };
             /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description If the email has a login, a link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        sent: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkInfo"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPassword"];
+            };
+        };
+        responses: {
+            /** @description Password set; every session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationInfo"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                        changed: boolean;
+                    };
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSignInStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The open step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInStep"] & {
+                        email: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSignInStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifySignInCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    method: "totp" | "recovery";
+                    code: string;
+                    /**
+                     * @description Trust this IP location (IPv4 /24, IPv6 /64) for the account's trusted-connection days; ignored where that is 0.
+                     * @default false
+                     */
+                    trust?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInStepPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRequestOptions"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifySignInPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAssertion"] & {
+                    /**
+                     * @description Trust this IP location (IPv4 /24, IPv6 /64) for the account's trusted-connection days; ignored where that is 0.
+                     * @default false
+                     */
+                    trust?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startSignInEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A pending key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        manualKey: string;
+                        uri: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmSignInEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    /**
+                     * @description Trust this IP location (IPv4 /24, IPv6 /64) for the account's trusted-connection days; ignored where that is 0.
+                     * @default false
+                     */
+                    trust?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInEnrolPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmSignInEnrolPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    clientDataJSON: string;
+                    attestationObject: string;
+                    /**
+                     * @description Trust this IP location (IPv4 /24, IPv6 /64) for the account's trusted-connection days; ignored where that is 0.
+                     * @default false
+                     */
+                    trust?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    passwordlessOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRequestOptions"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInWithPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAssertion"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your factors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactor"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A pending key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        manualKey: string;
+                        uri: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description On */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorReauth"];
+            };
+        };
+        responses: {
+            /** @description Off */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorReauth"];
+            };
+        };
+        responses: {
+            /** @description New codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    passkeyCreationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Options */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCreationOptions"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterPasskey"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passkey"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renamePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkeyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Renamed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeTrustedLocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeAllTrustedLocations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revoked: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountSecurity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Security */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountSecurity"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateAccountSecurity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecurityPolicySetting"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicySetting"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeMemberTrustedLocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                locationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2144,6 +4925,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         user: components["schemas"]["User"];
+                        emailVerified: boolean;
                         accounts: {
                             id: string;
                             name: string;
@@ -2174,6 +4956,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     updateMe: {
@@ -2197,6 +4988,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         user: components["schemas"]["User"];
+                        pendingEmail: string | null;
                     };
                 };
             };
@@ -2288,7 +5080,113 @@ export interface operations {
                 };
             };
             /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The email and its state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyEmail"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        sent: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2399,6 +5297,194 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Session"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endMyOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ended: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endMemberSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ended: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getAccountUsage: {
@@ -2479,7 +5565,12 @@ export interface operations {
                             level: "owner" | "admin" | "user";
                             viaAccountId: string;
                             inherited: boolean;
+                            scoped: boolean;
                         };
+                        trail: {
+                            id: string;
+                            name: string;
+                        }[];
                     };
                 };
             };
@@ -2668,6 +5759,171 @@ export interface operations {
             };
             /** @description Problem */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dashboard */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchTree: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matches by kind */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReachableAccounts: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reachable accounts, resellers before customers, by name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "platform" | "reseller" | "customer";
+                            status: string;
+                            /** @enum {string} */
+                            level: "owner" | "admin" | "user";
+                            parent: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            viaAccountId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6080,6 +9336,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getMemberNotifications: {
@@ -7667,6 +10932,180 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ApiKey"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKey"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        apiKey: components["schemas"]["ApiKey"];
+                        /** @description The key itself: shown once. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -7676,10 +11115,13 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsApiV1AuthStepCodePostRequestBodyContentApplicationJsonMethodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/auth/step/code"]["post"]["requestBody"]["content"]["application/json"]["method"]> = ["totp", "recovery"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["kind"]> = ["platform", "reseller", "customer"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["status"]> = ["active", "disabled", "deleted"];
 export const pathsApiV1MeGetResponses200ContentApplicationJsonAccountsLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["accounts"]["level"]> = ["owner", "admin", "user"];
 export const pathsApiV1AccountsIdGetResponses200ContentApplicationJsonAccessLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["access"]["level"]> = ["owner", "admin", "user"];
+export const pathsApiV1MeReachableAccountsGetResponses200ContentApplicationJsonItemsKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/reachable-accounts"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["kind"]> = ["platform", "reseller", "customer"];
+export const pathsApiV1MeReachableAccountsGetResponses200ContentApplicationJsonItemsLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/reachable-accounts"]["get"]["responses"]["200"]["content"]["application/json"]["items"]["level"]> = ["owner", "admin", "user"];
 export const pathsApiV1AccountsIdMembersGetResponses200ContentApplicationJsonMeLevelValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/members"]["get"]["responses"]["200"]["content"]["application/json"]["me"]["level"]> = ["owner", "admin", "user"];
 export const pathsApiV1AccountsIdServicesGetParametersQueryTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["get"]["parameters"]["query"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const pathsApiV1AccountsIdServicesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["get"]["parameters"]["query"]["status"]> = ["active", "suspended", "pending", "expired"];
@@ -7697,8 +11139,22 @@ export const pathsApiV1AccountsIdResellersGetParametersQueryStatusValues: Readon
 export const pathsApiV1AccountsIdCustomersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/customers"]["get"]["parameters"]["query"]["status"]> = ["active", "disabled", "deleted"];
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["status"]> = ["pending", "all"];
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["kind"]> = ["member", "customer"];
+export const signInStepStepValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["step"]> = ["verify", "enrol"];
+export const signInStepMethodsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["methods"]> = ["totp", "recovery", "passkey"];
+export const passkeyRequestOptionsUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["userVerification"]> = ["required"];
+export const passkeyRequestOptionsAllowCredentialsTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["allowCredentials"]["type"]> = ["public-key"];
+export const passkeyCreationOptionsPubKeyCredParamsTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["pubKeyCredParams"]["type"]> = ["public-key"];
+export const passkeyCreationOptionsAttestationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["attestation"]> = ["none"];
+export const passkeyCreationOptionsAuthenticatorSelectionResidentKeyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["authenticatorSelection"]["residentKey"]> = ["required"];
+export const passkeyCreationOptionsAuthenticatorSelectionUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["authenticatorSelection"]["userVerification"]> = ["required"];
+export const passkeyCreationOptionsExcludeCredentialsTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyCreationOptions"]["excludeCredentials"]["type"]> = ["public-key"];
+export const accountSecurityMembersLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountSecurity"]["members"]["level"]> = ["owner", "admin", "user"];
 export const accountKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["kind"]> = ["platform", "reseller", "customer"];
 export const accountStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Account"]["status"]> = ["active", "disabled", "deleted"];
+export const expiringServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExpiringService"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const searchResultsAccountsKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["accounts"]["kind"]> = ["platform", "reseller", "customer"];
+export const searchResultsServicesTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["services"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const searchResultsServicesStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SearchResults"]["services"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const memberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Member"]["level"]> = ["owner", "admin", "user"];
 export const scopeOneOf0ModeValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["Scope"], {
     mode: unknown;
@@ -7715,7 +11171,7 @@ export const scopeOneOf3ModeValues: ReadonlyArray<Extract<FlattenedDeepRequired<
 export const updateMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateMember"]["level"]> = ["admin", "user"];
 export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const serviceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["status"]> = ["active", "suspended", "pending", "expired"];
-export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "page_view"];
+export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "page_view"];
 export const activityEventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["kind"]> = ["action", "page_view"];
 export const catalogueSectionCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["category"]> = ["technical", "financial", "security", "user-rights"];
 export const catalogueSectionTiersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["tiers"]> = ["platform", "reseller", "customer"];
@@ -7735,14 +11191,16 @@ export const createInvitationOneOf1KindValues: ReadonlyArray<Extract<FlattenedDe
 }>["kind"]> = ["customer"];
 export const addMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMember"]["level"]> = ["admin", "user"];
 export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicInvitation"]["kind"]> = ["member", "customer"];
-export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
+export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
 export const hostnameStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["status"]> = ["pending", "verified"];
 export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["record"]["type"]> = ["TXT"];
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];
 export const senderDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SenderDomain"]["status"]> = ["not_started", "pending", "verified", "failed", "temporary_failure"];
 export const integrationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Integration"]["kind"]> = ["webhook", "stream"];
-export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
+export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
 export const createLogStreamFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateLogStream"]["format"]> = ["ndjson", "datadog", "splunk"];
-export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
+export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
 export const integrationDeliveryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["kind"]> = ["event", "batch", "ping", "resend"];
 export const integrationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["status"]> = ["delivered", "failed", "gave_up", "refused"];
+export const apiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKey"]["level"]> = ["owner", "admin", "user"];
+export const createApiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateApiKey"]["level"]> = ["admin", "user"];

@@ -85,6 +85,10 @@ async function send(event: RequestEvent, request: Request): Promise<Response> {
   const headers = new Headers(request.headers)
   headers.set('accept', 'application/json')
   headers.set('x-trellis-client-ip', event.getClientAddress())
+  for (const [name, value] of [['x-trellis-client-country', event.platform?.cf?.country], ['x-trellis-client-city', event.platform?.cf?.city]] as const) {
+    if (typeof value === 'string' && value) headers.set(name, encodeURIComponent(value).slice(0, 160))
+    else headers.delete(name)
+  }
   const cookie = cookieHeader(event)
   if (cookie) headers.set('cookie', cookie)
   const userAgent = event.request.headers.get('user-agent')
@@ -200,6 +204,9 @@ export function api(event: RequestEvent) {
     updateAccount: (id: string, body: BodyOf<'/api/v1/accounts/{id}', 'patch'>) =>
       settle('update account', c.PATCH('/api/v1/accounts/{id}', { ...account(id), body })),
     catalogue: () => settle('catalogue', c.GET('/api/v1/catalogue')),
+    dashboard: (id: string) => settle('dashboard', c.GET('/api/v1/accounts/{id}/dashboard', account(id))),
+    search: (id: string, q: string) => settle('search', c.GET('/api/v1/accounts/{id}/search', { params: { path: { id }, query: { q } } })),
+    reachableAccounts: (q?: string) => settle('reachable accounts', c.GET('/api/v1/me/reachable-accounts', { params: { query: { ...(q ? { q } : {}), limit: 50 } } })),
     children: (id: string, p: Page = {}) =>
       settle('children', c.GET('/api/v1/accounts/{id}/children', { params: { path: { id }, query: page(p) } })),
 

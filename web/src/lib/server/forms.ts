@@ -1,5 +1,5 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit'
-import { loginUrl } from './api'
+import { loginUrl, type ApiResult } from './api'
 import type { Account, MenuItem, Problem } from '$lib/types'
 
 /** What a refused form action sends back: field errors to show under their inputs, else one message. */
@@ -37,6 +37,23 @@ export function problemFailure(
 /** A form failure found before calling the API. */
 export function invalid(errors: Record<string, string>, message?: string) {
   return fail(400, { message, errors, code: 'validation_failed' } satisfies FormFailure)
+}
+
+/**
+ * A form action on one thing of the account, named by the hidden field `field`: calls the API with
+ * the account and that id, and answers `done(data)`, or the refusal (errors under `fields`).
+ */
+export function idAction<P extends { accountId: string }, T, R extends Record<string, unknown>>(
+  field: string,
+  call: (event: RequestEvent<P>, accountId: string, id: string) => Promise<ApiResult<T>>,
+  done: (data: T) => R,
+  fields: readonly string[] = [],
+) {
+  return async (event: RequestEvent<P>) => {
+    const result = await call(event, event.params.accountId, text(await event.request.formData(), field))
+    if (!result.ok) return problemFailure(event, result, fields)
+    return done(result.data)
+  }
 }
 
 /** A trimmed text field. */

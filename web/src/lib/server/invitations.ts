@@ -21,6 +21,13 @@ export const invitationActions = {
     if (!result.ok) return problemFailure(event, result, [])
     return { email: result.data.invitation.email }
   },
+  /** Send a child account's owner invitation again (the API checks the caller may manage that account's staff). */
+  resendOwnerInvitation: async (event: RequestEvent<{ accountId: string }>) => {
+    const form = await event.request.formData()
+    const result = await access(event).resendInvitation(text(form, 'accountId'), text(form, 'inviteId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { email: result.data.invitation.email }
+  },
   revokeInvitation: async (event: RequestEvent<{ accountId: string }>) => {
     const form = await event.request.formData()
     const result = await access(event).revokeInvitation(event.params.accountId, text(form, 'inviteId'))

@@ -48,7 +48,12 @@ export const actions: Actions = {
 
     // A successful login's Set-Cookie is relayed to the browser by api.ts (value and expiry).
     const result = await api(event).login({ email, password })
-    if (result.ok) redirect(303, destination(event.url))
+    if (result.ok) {
+      // A second factor is owed (or must be set up first): the step's own page, then the same destination.
+      const next = result.data.next
+      if (next) redirect(303, `/login/${next.step === 'enrol' ? 'enrol' : 'verify'}?redirectTo=${encodeURIComponent(destination(event.url))}`)
+      redirect(303, destination(event.url))
+    }
 
     const { problem } = result
     switch (problem.code) {

@@ -10,10 +10,10 @@ export const load: LayoutServerLoad = async (event) => {
   const id = event.params.accountId
   const [me, account, menu] = await Promise.all([client.me(), client.account(id), client.menu(id)])
   // Order matters: a signed-out visitor goes to the login page before anything else is judged.
-  const { user, accounts, impersonation = null } = unwrap(event, me)
-  const { account: current, access } = unwrap(event, account, 'Account not found')
+  const { user, accounts, impersonation = null, emailVerified = true } = unwrap(event, me)
+  const { account: current, access, trail } = unwrap(event, account, 'Account not found')
   const { items } = unwrap(event, menu, 'Account not found')
   // Full page loads only: data requests include hover preloads; the shell records client-side visits itself.
   if (!event.isDataRequest) rememberAccount(event.cookies, id, event.url.protocol === 'https:')
-  return { user, memberships: accounts, account: current, access, menu: items, impersonation }
+  return { user, memberships: accounts, account: current, access, trail, menu: items, impersonation, emailVerified }
 }

@@ -4,18 +4,38 @@ import type { ChildrenPage } from '$lib/types'
 import type { PageServerLoad } from './$types'
 
 /** How many children the dashboard previews; the section page lists them all. */
-const PREVIEW = 8
+const PREVIEW = 6
+/** How many recent events the dashboard shows; the activity page has the rest. */
+const RECENT = 6
 
+/** What needs attention here: the API's counts for the tree the person may see, usage, children and the latest events. */
 export const load: PageServerLoad = async (event) => {
-  // Fetched alongside the layout's data rather than after it; used only if the menu offers the section.
-  const [{ account, menu }, page, usage] = await Promise.all([
+  const id = event.params.accountId
+  const client = api(event)
+  // Fetched alongside the layout's data rather than after it; each part is shown only where the menu offers its section.
+  const [{ account, menu }, dashboard, page, usage, recent] = await Promise.all([
     event.parent(),
-    api(event).children(event.params.accountId, { limit: PREVIEW }),
-    // Usage bars against the reseller's limits (on the reseller's own dashboard).
-    resellerApi(event).usage(event.params.accountId),
+    client.dashboard(id),
+    client.children(id, { limit: PREVIEW }),
+    resellerApi(event).usage(id),
+    client.activity(id, {}, { limit: RECENT }),
   ])
-  const section = menu.find((item) => item.key === (account.kind === 'platform' ? 'resellers' : 'customers')) ?? null
-  const children: ChildrenPage | null =
-    section && account.kind !== 'customer' ? unwrap(event, page, 'Account not found') : null
-  return { children, childrenSection: section, usage: account.kind === 'reseller' && usage.ok ? usage.data : null }
+  const section = (key: string) => menu.find((item) => item.key === key) ?? null
+  const childrenSection = section(account.kind === 'platform' ? 'resellers' : 'customers')
+  const children: ChildrenPage | null = childrenSection && account.kind !== 'customer' && page.ok ? page.data : null
+  return {
+    dashboard: unwrap(event, dashboard, 'Account not found'),
+    children,
+    childrenSection,
+    usage: account.kind === 'reseller' && usage.ok ? usage.data : null,
+    recent: section('activity') && recent.ok ? recent.data.items : null,
+    paths: {
+      services: section('services')?.path ?? null,
+      customers: section('customers')?.path ?? null,
+      resellers: section('resellers')?.path ?? null,
+      staff: section('staff')?.path ?? null,
+      activity: section('activity')?.path ?? null,
+      branding: section('branding')?.path ?? null,
+    },
+  }
 }

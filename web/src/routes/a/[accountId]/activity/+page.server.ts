@@ -33,6 +33,19 @@ export const load: PageServerLoad = async (event) => {
   if (children.ok) for (const c of children.data.items) accountNames[c.id] ??= c.name
   // Names of the account's people (staff.view), for the actor column and the Login filter's suggestions.
   const people = members.ok ? members.data.items.map((m) => ({ email: m.user.email, name: m.user.name })) : []
+  // …and of the people of the accounts below that this page's events name ("Sarah Chen as Dana Whitfield").
+  const activity = unwrap(event, page, 'Account not found')
+  const known = new Set(people.map((p) => p.email))
+  const below = [
+    ...new Set(
+      activity.items
+        .filter((e) => e.accountId !== account.id && [e.actor, e.subject, e.impersonator].some((p) => p && !known.has(p.email)))
+        .map((e) => e.accountId),
+    ),
+  ].slice(0, 10)
+  const others = (await Promise.all(below.map((accountId) => client.members(accountId)))).flatMap((r) =>
+    r.ok ? r.data.items.map((m) => ({ email: m.user.email, name: m.user.name })) : [],
+  )
 
   const pageViewDefault = account.kind !== 'customer'
   return {
@@ -46,7 +59,7 @@ export const load: PageServerLoad = async (event) => {
     search: activitySearch(filters).toString(),
     /** The API's query string for these filters: the export links and the live socket use it. */
     apiQuery: activityQuery(query).toString(),
-    page: unwrap(event, page, 'Account not found'),
+    page: activity,
     continued: Boolean(cursor),
     pageSize: ACTIVITY_PAGE_SIZE,
     // Live adds the newest events: not on older pages, nor for a range that has ended.
@@ -55,6 +68,8 @@ export const load: PageServerLoad = async (event) => {
     chart: chart.ok ? { ...chart.data, clipped: range.clipped, openEnded: query.to === undefined } : null,
     accountNames,
     people,
+    /** Names of people of the accounts below whom the events mention (not offered as Login suggestions). */
+    otherPeople: others,
   }
 }
 

@@ -1,5 +1,6 @@
 import { requireSection } from '$lib/server/forms'
 import { unwrap } from '$lib/server/api'
+import { invitationActions } from '$lib/server/invitations'
 import { lifecycleActions, resellerApi } from '$lib/server/resellers'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -11,4 +12,4 @@ export const load: PageServerLoad = async (event) => {
   return { section, canManage: section.actions.includes('manage'), canLoginAs: section.actions.includes('impersonate'), resellers: unwrap(event, await list, 'Account not found').items }
 }
 
-export const actions: Actions = lifecycleActions('reseller')
+export const actions: Actions = { ...lifecycleActions('reseller'), resendOwnerInvitation: invitationActions.resendOwnerInvitation }

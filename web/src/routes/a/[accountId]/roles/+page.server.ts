@@ -1,6 +1,6 @@
 import { api, unwrap } from '$lib/server/api'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, requireSection } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The account's roles: built-ins first, then custom ones. */
@@ -19,10 +19,5 @@ export const load: PageServerLoad = async (event) => {
 }
 
 export const actions: Actions = {
-  delete: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).deleteRole(event.params.accountId, text(form, 'roleId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { deleted: true }
-  },
+  delete: idAction('roleId', (event, account, id) => api(event).deleteRole(account, id), () => ({ deleted: true })),
 }

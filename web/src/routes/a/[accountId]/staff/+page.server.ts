@@ -7,6 +7,7 @@ import { invalid, list, problemFailure, requireSection, text } from '$lib/server
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import type { Scope } from '$lib/types'
+import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The people of the account, each with what the caller may do to them; with `staff.manage`, also what the invite/edit dialog offers. */
@@ -127,5 +128,11 @@ export const actions: Actions = {
     const result = await api(event).removeMember(event.params.accountId, text(form, 'memberId'))
     if (!result.ok) return problemFailure(event, result, [])
     return { removed: true }
+  },
+  signOut: async (event) => {
+    const form = await event.request.formData()
+    const result = await security(event).endMemberSessions(event.params.accountId, text(form, 'memberId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { ended: result.data.ended }
   },
 }

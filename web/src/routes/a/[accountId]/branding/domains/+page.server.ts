@@ -1,9 +1,10 @@
 import { error } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
 
 const FIELDS = ['hostname', 'customerAccountId'] as const
+const verified = (data: { hostname: { hostname: string } }) => ({ verified: data.hostname.hostname })
 
 /** A reseller's portal hostnames, with the TXT record each needs, and its customers to assign one to. */
 export const load: PageServerLoad = async (event) => {
@@ -32,28 +33,8 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { added: result.data.hostname.hostname }
   },
-  verify: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).verifyHostname(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { verified: result.data.hostname.hostname }
-  },
-  devVerify: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).verifyHostname(event.params.accountId, text(form, 'id'), true)
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { verified: result.data.hostname.hostname }
-  },
-  checkTls: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).checkHostnameTls(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { checked: result.data.hostname.hostname, tls: result.data.hostname.tls.status }
-  },
-  remove: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).removeHostname(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { removed: true }
-  },
+  verify: idAction('id', (event, account, id) => api(event).verifyHostname(account, id), verified, FIELDS),
+  devVerify: idAction('id', (event, account, id) => api(event).verifyHostname(account, id, true), verified, FIELDS),
+  checkTls: idAction('id', (event, account, id) => api(event).checkHostnameTls(account, id), (data) => ({ checked: data.hostname.hostname, tls: data.hostname.tls.status }), FIELDS),
+  remove: idAction('id', (event, account, id) => api(event).removeHostname(account, id), () => ({ removed: true }), FIELDS),
 }

@@ -20,7 +20,10 @@ export const actions: Actions = {
     const custom = limitsAndAccess(form)
     if (Object.keys(custom.errors).length) return invalid(custom.errors)
     // A newly chosen template supplies limits and access; otherwise the fields do.
-    const body = templateId ? { name: text(form, 'name'), templateId } : { name: text(form, 'name'), limits: custom.limits, access: custom.access }
+    const poweredBy = form.has('poweredByShown') ? { poweredBy: form.get('poweredBy') === '1' } : {}
+    const body = templateId
+      ? { name: text(form, 'name'), templateId, ...poweredBy }
+      : { name: text(form, 'name'), limits: custom.limits, access: custom.access, ...poweredBy }
     const result = await resellerApi(event).update(event.params.accountId, event.params.rid, body)
     if (!result.ok) return problemFailure(event, result, ['name', 'templateId'])
     redirect(303, `/a/${event.params.accountId}/resellers`)

@@ -1,5 +1,5 @@
 import { unwrap } from '$lib/server/api'
-import { problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, requireSection } from '$lib/server/forms'
 import { resellerApi } from '$lib/server/resellers'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -11,10 +11,5 @@ export const load: PageServerLoad = async (event) => {
 }
 
 export const actions: Actions = {
-  delete: async (event) => {
-    const form = await event.request.formData()
-    const result = await resellerApi(event).deleteTemplate(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { deleted: true }
-  },
+  delete: idAction('id', (event, account, id) => resellerApi(event).deleteTemplate(account, id), () => ({ deleted: true })),
 }

@@ -1,0 +1,87 @@
+import { api, unwrap } from '$lib/server/api'
+import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { holds } from '$lib/permissions'
+import { security } from '$lib/server/security'
+import type { Scope } from '$lib/types'
+import type { Actions, PageServerLoad } from './$types'
+
+/** The account's API keys; with `security.manage`, what the create dialog offers (the caller's own grant bounds it). */
+export const load: PageServerLoad = async (event) => {
+  const id = event.params.accountId
+  const client = api(event)
+  const keysCall = security(event).apiKeys(id)
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'security')
+  const canManage = section.actions.includes('manage')
+  const canSeeServices = holds(menu, 'services', 'view')
+  const [keys, roles, members, facets, services] = await Promise.all([
+    keysCall,
+    canManage ? client.roles(id) : null,
+    canManage ? client.members(id) : null,
+    canManage && canSeeServices ? client.serviceFacets(id) : null,
+    canManage && canSeeServices ? client.services(id, {}, { limit: 200 }) : null,
+  ])
+  return {
+    section,
+    canManage,
+    keys: unwrap(event, keys, 'Account not found').items,
+    roles: roles?.ok ? roles.data.items : [],
+    // What the caller may hand out here; without it the dialog offers everything and the API decides.
+    me: members?.ok ? members.data.me : null,
+    facets: facets?.ok ? facets.data : { groups: [], tags: [] },
+    services: services?.ok ? services.data.items : [],
+  }
+}
+
+const FIELDS = ['name', 'level', 'roles', 'scope', 'expiresAt'] as const
+const DAY = 24 * 60 * 60 * 1000
+
+function scopeFrom(form: FormData): Scope | { error: string } {
+  switch (text(form, 'scopeMode')) {
+    case 'none':
+      return { mode: 'none' }
+    case 'all':
+      return { mode: 'all' }
+    case 'selected':
+      return { mode: 'selected', services: list(form, 'scopeServices'), groups: list(form, 'scopeGroups') }
+    case 'tagged': {
+      const tags = list(form, 'scopeTags').map((t) => t.toLowerCase())
+      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: 'Choose at least one tag.' }
+    }
+    default:
+      return { error: 'Choose which services the key reaches.' }
+  }
+}
+
+export const actions: Actions = {
+  create: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    const level = text(form, 'level')
+    const expiry = text(form, 'expiry')
+    const scope = scopeFrom(form)
+    const errors: Record<string, string> = {}
+    if (!name) errors.name = 'Name the key, e.g. after the system that uses it.'
+    if (level !== 'admin' && level !== 'user') errors.level = 'Choose admin or user.'
+    if ('error' in scope) errors.scope = scope.error
+    const days = expiry === 'never' ? null : Number(expiry)
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 365)) errors.expiresAt = 'Choose when the key expires.'
+    if (Object.keys(errors).length || 'error' in scope || (level !== 'admin' && level !== 'user')) return invalid(errors)
+    const result = await security(event).createApiKey(event.params.accountId, {
+      name,
+      level,
+      roles: list(form, 'roles'),
+      scope,
+      expiresAt: days === null ? null : Date.now() + days * DAY,
+    })
+    if (!result.ok) return problemFailure(event, result, FIELDS)
+    return { created: { name: result.data.apiKey.name, secret: result.data.secret } }
+  },
+
+  revoke: async (event) => {
+    const form = await event.request.formData()
+    const result = await security(event).revokeApiKey(event.params.accountId, text(form, 'keyId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { revoked: true }
+  },
+}

@@ -1,0 +1,89 @@
+import { fail, type RequestEvent } from '@sveltejs/kit'
+import { invalid, problemFailure, text } from '$lib/server/forms'
+import { qrSvg } from '$lib/server/qr'
+import { twoFactor } from '$lib/server/two-factor'
+
+/** The person's own factors (null while impersonating: they are the target's, and not shown). */
+export async function loadTwoFactor(event: RequestEvent, impersonating: boolean) {
+  if (impersonating) return null
+  const result = await twoFactor(event).factors()
+  return result.ok ? result.data : null
+}
+
+/** Password + current code, as turning things off asks. */
+function reauth(form: FormData) {
+  const password = String(form.get('password') ?? '')
+  const code = text(form, 'code')
+  const errors: Record<string, string> = {}
+  if (!password) errors.password = 'Enter your password.'
+  if (!code) errors.code = 'Enter a code from your app or a recovery code.'
+  return { password, code, errors }
+}
+
+/** The profile's two-factor form actions. */
+export const twoFactorActions = {
+  totpStart: async (event: RequestEvent) => {
+    const result = await twoFactor(event).startTotp()
+    if (!result.ok) return problemFailure(event, result, [])
+    return { enrolment: { manualKey: result.data.manualKey, uri: result.data.uri, qr: qrSvg(result.data.uri) } }
+  },
+  totpConfirm: async (event: RequestEvent) => {
+    const form = await event.request.formData()
+    const code = text(form, 'code')
+    // The pending key rides along so a wrong code can show the same QR again (the browser already has it).
+    const manualKey = text(form, 'manualKey')
+    const uri = text(form, 'uri')
+    const enrolment = manualKey && uri.startsWith('otpauth://') ? { manualKey, uri, qr: qrSvg(uri) } : null
+    if (!code) return fail(400, { errors: { code: 'Enter the 6-digit code from your app.' }, message: undefined, code: 'validation_failed', enrolment })
+    const result = await twoFactor(event).confirmTotp(code)
+    if (!result.ok) {
+      if (result.problem.code === 'invalid_code') return fail(403, { errors: { code: 'That code is not right. Check the time on your phone and try the next code.' }, message: undefined, code: 'invalid_code', enrolment })
+      return problemFailure(event, result, ['code'])
+    }
+    return { recoveryCodes: result.data.recoveryCodes }
+  },
+  totpCancel: async (event: RequestEvent) => {
+    const result = await twoFactor(event).cancelTotp()
+    if (!result.ok) return problemFailure(event, result, [])
+    return { cancelled: true }
+  },
+  totpDisable: async (event: RequestEvent) => {
+    const { password, code, errors } = reauth(await event.request.formData())
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await twoFactor(event).disableTotp({ password, code })
+    if (!result.ok) return problemFailure(event, result, ['password', 'code'])
+    return { disabled: true }
+  },
+  recoveryCodes: async (event: RequestEvent) => {
+    const { password, code, errors } = reauth(await event.request.formData())
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await twoFactor(event).regenerateCodes({ password, code })
+    if (!result.ok) return problemFailure(event, result, ['password', 'code'])
+    return { recoveryCodes: result.data.recoveryCodes }
+  },
+  passkeyRename: async (event: RequestEvent) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    if (!name) return invalid({ name: 'Name the passkey.' })
+    const result = await twoFactor(event).renamePasskey(text(form, 'passkeyId'), name)
+    if (!result.ok) return problemFailure(event, result, ['name'])
+    return { renamed: true }
+  },
+  passkeyRemove: async (event: RequestEvent) => {
+    const form = await event.request.formData()
+    const result = await twoFactor(event).removePasskey(text(form, 'passkeyId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { removed: true }
+  },
+  locationRevoke: async (event: RequestEvent) => {
+    const form = await event.request.formData()
+    const result = await twoFactor(event).revokeLocation(text(form, 'locationId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { revoked: 1 }
+  },
+  locationRevokeAll: async (event: RequestEvent) => {
+    const result = await twoFactor(event).revokeAllLocations()
+    if (!result.ok) return problemFailure(event, result, [])
+    return { revoked: result.data.revoked }
+  },
+}

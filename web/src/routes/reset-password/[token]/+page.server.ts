@@ -1,0 +1,42 @@
+import { error, fail } from '@sveltejs/kit'
+import { security } from '$lib/server/security'
+import type { Actions, PageServerLoad } from './$types'
+
+/** Why a link does not work, as its page says it (the API's own codes). */
+export type LinkProblem = 'invalid' | 'used' | 'expired'
+
+const problemOf = (code: string): LinkProblem | null =>
+  code === 'reset_link_used' ? 'used' : code === 'reset_link_expired' ? 'expired' : code === 'reset_link_invalid' ? 'invalid' : null
+
+/** The link is checked (not used) on load: the page asks for the password only when it still works. */
+export const load: PageServerLoad = async (event) => {
+  const result = await security(event).checkReset(event.params.token)
+  if (result.ok) return { link: result.data, problem: null as LinkProblem | null }
+  const problem = problemOf(result.problem.code)
+  if (!problem) error(502, 'We could not open this link right now. Please try again in a moment.')
+  return { link: null, problem }
+}
+
+/** What the form action answers, one shape for every outcome. */
+export interface ResetForm {
+  done?: boolean
+  problem?: LinkProblem
+  message?: string
+  errors: Record<string, string>
+}
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await event.request.formData()
+    const password = String(form.get('password') ?? '')
+    const confirm = String(form.get('confirm') ?? '')
+    if (!password) return fail(400, { errors: { password: 'Choose a new password.' } } satisfies ResetForm as ResetForm)
+    if (password !== confirm) return fail(400, { errors: { confirm: 'The two passwords differ.' } } satisfies ResetForm as ResetForm)
+    const result = await security(event).resetPassword(event.params.token, password)
+    if (result.ok) return { done: true, errors: {} } satisfies ResetForm as ResetForm
+    const problem = problemOf(result.problem.code)
+    if (problem) return fail(410, { problem, errors: {} } satisfies ResetForm as ResetForm)
+    if (result.problem.code === 'weak_password') return fail(400, { errors: { password: result.problem.errors?.[0]?.message ?? result.problem.detail } } satisfies ResetForm as ResetForm)
+    return fail(503, { message: 'We could not set your password right now. Please try again in a moment.', errors: {} } satisfies ResetForm as ResetForm)
+  },
+}

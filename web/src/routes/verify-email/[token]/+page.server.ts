@@ -1,0 +1,37 @@
+import { error, fail } from '@sveltejs/kit'
+import { security } from '$lib/server/security'
+import type { Actions, PageServerLoad } from './$types'
+
+export type LinkProblem = 'invalid' | 'used' | 'expired' | 'taken'
+
+const problemOf = (code: string): LinkProblem | null =>
+  code === 'verification_link_used' ? 'used' : code === 'verification_link_expired' ? 'expired' : code === 'verification_link_invalid' ? 'invalid' : code === 'conflict' ? 'taken' : null
+
+/**
+ * The link is only read on load; confirming is a button (a POST), so mail
+ * scanners that open links do not use it up.
+ */
+export const load: PageServerLoad = async (event) => {
+  const result = await security(event).checkEmailLink(event.params.token)
+  if (result.ok) return { link: result.data, problem: null as LinkProblem | null }
+  const problem = problemOf(result.problem.code)
+  if (!problem) error(502, 'We could not open this link right now. Please try again in a moment.')
+  return { link: null, problem }
+}
+
+/** What the confirm action answers, one shape for every outcome. */
+export interface ConfirmForm {
+  confirmed?: { email: string; changed: boolean }
+  problem?: LinkProblem
+  message?: string
+}
+
+export const actions: Actions = {
+  default: async (event) => {
+    const result = await security(event).confirmEmail(event.params.token)
+    if (result.ok) return { confirmed: result.data } satisfies ConfirmForm as ConfirmForm
+    const problem = problemOf(result.problem.code)
+    if (problem) return fail(result.status, { problem } satisfies ConfirmForm as ConfirmForm)
+    return fail(503, { message: 'We could not confirm your email right now. Please try again in a moment.' } satisfies ConfirmForm as ConfirmForm)
+  },
+}

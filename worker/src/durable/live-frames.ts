@@ -1,0 +1,111 @@
+import { z } from 'zod'
+import type { ActivityEvent, EventFilter, Subscriber } from './activity-schema.ts'
+import { liveClose, type LiveCloseKind } from './live-close.ts'
+import type { ConnectionStatus } from './live-connections.ts'
+
+/**
+ * What the activity log's live sockets say and decide, without I/O: the frames
+ * they send, who is shown online to whom, and whether a socket's rights still
+ * hold (rule 15).
+ */
+
+/** A socket's state, kept on the socket itself (it survives hibernation). */
+export type Attachment = Subscriber & { connectedAt: number; replayedUpTo: number }
+
+/** The worker asks the log to close these connections, for this reason. */
+export const CloseRequest = z.object({
+  ids: z.array(z.string().min(1).max(64)).max(10_000),
+  kind: z.enum(Object.keys(liveClose) as [LiveCloseKind, ...LiveCloseKind[]]),
+})
+
+/** What a browser may send on a live socket. */
+export const ClientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('page'), page: z.string().max(200) }),
+  z.object({ type: z.literal('ping') }),
+])
+export type ClientFrame = z.infer<typeof ClientFrame>
+
+/** Sockets that receive the same frames: activity subscribers with one filter, or change notices with or without details. */
+export interface Group {
+  events: boolean
+  /** For change notices: labels and actors (activity.view) or not. */
+  details: boolean
+  filter: EventFilter
+  words: string[] | null
+  sockets: { ws: WebSocket; replayedUpTo: number; personId: string }[]
+}
+
+/** The group a subscriber belongs to: sockets with equal keys get the same frames. */
+export function groupKey(sub: Attachment): string {
+  return JSON.stringify([sub.events, sub.events ? sub.filter : !!sub.details])
+}
+
+/** A new, empty group for this subscriber. */
+export function groupOf(sub: Attachment): Group {
+  const words = sub.events && sub.filter.q ? (sub.filter.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) : null
+  return { events: sub.events, details: !!sub.details, filter: sub.filter, words, sockets: [] }
+}
+
+/**
+ * One frame: full events for activity subscribers, change notices for the
+ * rest. A notice carries what a page needs to refresh (type, target kind and
+ * id, account, time); the target's label and the actor only for those who
+ * may read the log, so nobody learns from a notice what they may not view.
+ * `me` marks the person's own changes.
+ */
+export function frameOf(group: Pick<Group, 'events' | 'details'>, slice: ActivityEvent[], me: string | null = null) {
+  if (group.events) return JSON.stringify({ type: 'events', events: slice })
+  return JSON.stringify({ type: 'changes', changes: slice.map((e) => changeNotice(e, group.details, me)) })
+}
+
+function changeNotice(e: ActivityEvent, details: boolean, me: string | null) {
+  const target = e.target && (details ? e.target : { kind: e.target.kind, id: e.target.id })
+  return {
+    type: e.type,
+    target,
+    ...(details && { actor: e.actor?.email ?? null }),
+    accountId: e.accountId,
+    time: e.time,
+    ...(me !== null && e.actor?.id === me && { mine: true }),
+  }
+}
+
+/**
+ * Who is online, as each viewer may see it: people whose membership lies in
+ * the viewer's own tree, newest connection per person, at most `max`. One
+ * frame per member path.
+ */
+export function presenceFrames(subscribers: Attachment[], max: number): Map<string, string> {
+  const people = new Map<string, { userId: string; name: string; email: string; page: string; since: number; memberPath: string }>()
+  for (const p of subscribers) {
+    const prev = people.get(p.userId)
+    if (!prev || prev.since < p.connectedAt) people.set(p.userId, { userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt, memberPath: p.memberPath })
+  }
+  const frames = new Map<string, string>()
+  for (const viewer of subscribers) {
+    if (frames.has(viewer.memberPath)) continue
+    const visible = [...people.values()]
+      .filter((p) => p.memberPath.startsWith(viewer.memberPath))
+      .slice(0, max)
+      .map(({ memberPath: _m, ...p }) => p)
+    frames.set(viewer.memberPath, JSON.stringify({ type: 'presence', people: visible }))
+  }
+  return frames
+}
+
+/**
+ * Whether a live socket must end, and why (rule 15), from its attachment and
+ * its connection's row in D1 (`unregistered`: no row, so the worker closed it
+ * but the close did not arrive — reconnecting authorizes afresh; `unknown`:
+ * D1 did not answer).
+ */
+export function liveVerdict(sub: Attachment, row: ConnectionStatus | 'unregistered' | 'unknown', now: number): LiveCloseKind | null {
+  // The impersonation's end is fixed: no need to ask anyone.
+  if (sub.impersonationExpiresAt !== null && sub.impersonationExpiresAt !== undefined && sub.impersonationExpiresAt <= now) return 'impersonationEnded'
+  if (row === 'unknown') return sub.sessionExpiresAt <= now ? 'signedOut' : null
+  if (row === 'unregistered') return 'rightsChanged'
+  if (!row.sessionOk) return 'signedOut'
+  if (!row.impersonationOk) return 'impersonationEnded'
+  if (!row.accessOk) return 'accessEnded'
+  return null
+}

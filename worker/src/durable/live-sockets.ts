@@ -1,0 +1,342 @@
+import { matches } from './activity-query.ts'
+import { Subscriber, type ActivityEvent, type EventFilter } from './activity-schema.ts'
+import { liveClose, type LiveCloseKind } from './live-close.ts'
+import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
+import { ClientFrame, CloseRequest, frameOf, groupKey, groupOf, liveVerdict, presenceFrames, type Attachment, type Group } from './live-frames.ts'
+
+const FRAME_EVENTS = 100
+const FLUSH_MS = 50
+/** Least idle time between two flushes, so appends keep running while 1,000 sockets are served. */
+const FLUSH_GAP_MS = 20
+const PRESENCE_MS = 100
+const MAX_PRESENCE = 100
+/** Sign-ins and sign-outs change no data: open pages need no notice of them. */
+const SESSION_EVENTS = new Set(['login', 'login_failed', 'logout'])
+/** The backstop of rule 15: while it holds sockets, the log re-checks their rights in D1 at least this often. */
+const LIVE_CHECK_MS = 60_000
+/** A connection's row is written just before its socket arrives: younger rows are never swept. */
+const SWEEP_GRACE_MS = 60_000
+/** How long the log remembers connections it was told to close, for a socket still on its way. */
+const ENDED_MEMORY_MS = 60_000
+
+/** What the live sockets need from the log object that holds them. */
+export interface LiveLog {
+  /** The seq of the log's last event (0 when empty). */
+  lastSeq(): number
+  /** The events after `afterSeq` that match `filter`, oldest first. */
+  eventsAfter(filter: EventFilter, afterSeq: number): Iterable<ActivityEvent>
+  /** A value kept in the log's storage (the backstop keeps its next check there). */
+  meta(key: string): string | null
+  setMeta(key: string, value: string): void
+  deleteMeta(key: string): void
+  /** Have the log's alarm ring by `at` at the latest (it then calls `check`). */
+  wakeBy(at: number): void
+}
+
+/**
+ * An account's live sockets (hibernating): activity subscribers and change
+ * notices, fanned out in coalesced frames; presence; and the backstop of rule
+ * 15, which ends sockets whose rights no longer hold.
+ */
+export class LiveSockets {
+  /**
+   * Sockets grouped by what they receive (events flag + filter), rebuilt after
+   * any socket opens or closes: an event is matched once per group and each
+   * frame serialised once per group, however many sockets share it.
+   */
+  private groups: Map<string, Group> | null = null
+  /** Events waiting to be sent, per group key; flushed on a FLUSH_MS tick in frames of FRAME_EVENTS. */
+  private pending = new Map<string, ActivityEvent[]>()
+  private flushTimer: ReturnType<typeof setTimeout> | null = null
+  private lastFlushStart = 0
+  private lastFlushEnd = 0
+  private presenceTimer: ReturnType<typeof setTimeout> | null = null
+  /**
+   * Connections the worker closed (rule 15) in the last minute, by id: a socket
+   * whose handover was under way when the close came is ended as it arrives.
+   */
+  private ended = new Map<string, { kind: LiveCloseKind; at: number }>()
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly db: D1Database,
+    private readonly log: LiveLog,
+  ) {}
+
+  /** Accept a hibernating WebSocket, replay what it missed (`after`), then announce presence. */
+  open(request: Request): Response {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 })
+    const subscriber = Subscriber.parse(JSON.parse(request.headers.get('x-trellis-subscriber') ?? 'null'))
+    const { 0: client, 1: server } = new WebSocketPair()
+    this.ctx.acceptWebSocket(server, [subscriber.userId])
+    const lastSeq = this.log.lastSeq()
+    const attachment: Attachment = { ...subscriber, connectedAt: Date.now(), replayedUpTo: lastSeq }
+    server.serializeAttachment(attachment)
+    // Closed by the worker while on its way here: it ends as it arrives, before it hears anything.
+    const ended = this.ended.get(subscriber.connectionId)
+    if (ended) {
+      this.end(server, ended.kind)
+      return new Response(null, { status: 101, webSocket: client })
+    }
+    this.scheduleCheck(Math.min(Date.now() + LIVE_CHECK_MS, subscriber.sessionExpiresAt, subscriber.impersonationExpiresAt ?? Infinity))
+    this.groups = null
+    if (subscriber.events) {
+      // Replay synchronously: no append can interleave, so nothing is missed or doubled.
+      let batch: ActivityEvent[] = []
+      for (const event of this.log.eventsAfter(subscriber.filter, subscriber.after ?? lastSeq)) {
+        batch.push(event)
+        if (batch.length === FRAME_EVENTS) (server.send(JSON.stringify({ type: 'events', events: batch })), (batch = []))
+      }
+      server.send(JSON.stringify({ type: 'events', events: batch, caughtUp: true }))
+    }
+    this.schedulePresence()
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  /** A frame from the browser: the page it shows (for presence), or a ping. */
+  message(ws: WebSocket, message: string | ArrayBuffer) {
+    let frame: ClientFrame
+    try {
+      frame = ClientFrame.parse(JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message)))
+    } catch {
+      ws.send(JSON.stringify({ type: 'error', detail: 'Unknown frame.' }))
+      return
+    }
+    if (frame.type === 'ping') return ws.send(JSON.stringify({ type: 'pong' }))
+    const attachment = ws.deserializeAttachment() as Attachment
+    ws.serializeAttachment({ ...attachment, page: frame.page })
+    this.schedulePresence()
+  }
+
+  /** The browser closed the socket: answer the close, update presence, forget its connection. */
+  async closed(ws: WebSocket, code: number) {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, 'bye')
+    } catch {}
+    await this.gone(ws)
+  }
+
+  /** The socket failed: update presence, forget its connection. */
+  async gone(ws: WebSocket) {
+    this.groups = null
+    this.schedulePresence()
+    await this.forget(ws)
+  }
+
+  /** Close every socket (the account's log is purged) and drop what was waiting to be sent. */
+  closeAll(code: number, reason: string) {
+    for (const ws of this.ctx.getWebSockets()) ws.close(code, reason)
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    if (this.presenceTimer) clearTimeout(this.presenceTimer)
+    this.flushTimer = this.presenceTimer = null
+    this.pending.clear()
+    this.groups = null
+  }
+
+  /**
+   * Close the sockets of these connections, because the rights that opened
+   * them ended or changed (rule 15; called by the worker's domain/live.ts).
+   * Returns how many were open here.
+   */
+  closeConnections(ids: string[], kind: LiveCloseKind): number {
+    const input = CloseRequest.parse({ ids, kind })
+    const wanted = new Set(input.ids)
+    const now = Date.now()
+    for (const [id, e] of this.ended) if (e.at < now - ENDED_MEMORY_MS) this.ended.delete(id)
+    for (const id of wanted) this.ended.set(id, { kind: input.kind, at: now })
+    let closed = 0
+    for (const ws of this.ctx.getWebSockets()) {
+      const sub = ws.deserializeAttachment() as Attachment | null
+      if (!sub || !wanted.has(sub.connectionId)) continue
+      this.end(ws, input.kind)
+      closed++
+    }
+    if (closed) {
+      this.groups = null
+      this.schedulePresence()
+    }
+    return closed
+  }
+
+  /**
+   * The backstop of rule 15, run by the alarm when due (at most LIVE_CHECK_MS
+   * apart while sockets are open, and at a session's or impersonation's
+   * expiry): ask D1 whether the rights behind each socket still hold and
+   * close those that do not, with the code that says why. The worker closes
+   * sockets itself when it revokes something; this catches any path that
+   * forgot to, and expiries nobody acts on. Returns when the next check is
+   * due, or null when no socket is open.
+   */
+  async check(now = Date.now()): Promise<number | null> {
+    const sockets = this.openSockets().map((ws) => ({ ws, sub: ws.deserializeAttachment() as Attachment }))
+    if (!sockets.length) {
+      this.log.deleteMeta('live_check_at')
+      return null
+    }
+    const dueAt = Number(this.log.meta('live_check_at') ?? 0)
+    if (now < dueAt) return dueAt
+    const scheduled = this.log.meta('live_check_at')
+    const accountId = sockets.find((s) => s.sub.accountId)?.sub.accountId
+    let status: Map<string, ConnectionStatus> | null = null
+    if (accountId) {
+      try {
+        status = new Map((await connectionStatus(this.db, accountId, now)).map((r) => [r.id, r]))
+      } catch (error) {
+        // D1 unreachable: only what the object knows itself (expiries) ends sockets now; the next check asks again.
+        console.error('live check: D1 did not answer', error)
+      }
+    }
+    let next = now + LIVE_CHECK_MS
+    const open = new Set<string>()
+    let closed = false
+    for (const { ws, sub } of sockets) {
+      const row = status?.get(sub.connectionId)
+      const end = liveVerdict(sub, status ? (row ?? 'unregistered') : 'unknown', now)
+      if (end) {
+        this.end(ws, end)
+        closed = true
+        continue
+      }
+      open.add(sub.connectionId)
+      if (row?.sessionExpiresAt && row.sessionExpiresAt !== sub.sessionExpiresAt) ws.serializeAttachment({ ...sub, sessionExpiresAt: row.sessionExpiresAt })
+      for (const at of [row?.sessionExpiresAt ?? sub.sessionExpiresAt, sub.impersonationExpiresAt]) if (typeof at === 'number' && Number.isFinite(at)) next = Math.min(next, at)
+    }
+    if (closed) {
+      this.groups = null
+      this.schedulePresence()
+    }
+    // Rows whose socket is gone without its close reaching the object (a deploy, an eviction). A row
+    // is written just before its socket arrives, so young rows stay.
+    const stale = status ? [...status.values()].filter((r) => !open.has(r.id) && r.openedAt < now - SWEEP_GRACE_MS).map((r) => r.id) : []
+    if (stale.length) {
+      try {
+        await forgetConnections(this.db, stale)
+      } catch (error) {
+        console.error('live check: could not forget rows of closed sockets', error)
+      }
+    }
+    // A socket that opened meanwhile may have asked for an earlier check.
+    const asked = this.log.meta('live_check_at')
+    if (asked !== scheduled && asked !== null) next = Math.min(next, Number(asked))
+    else if (!open.size) {
+      this.log.deleteMeta('live_check_at')
+      return null
+    }
+    next = Math.max(next, now + 1000)
+    this.log.setMeta('live_check_at', String(next))
+    return next
+  }
+
+  /** Have the backstop check run by `at` at the latest (a socket opened, with its expiries). */
+  private scheduleCheck(at: number) {
+    const due = this.log.meta('live_check_at')
+    if (due === null || Number(due) > at) this.log.setMeta('live_check_at', String(at))
+    this.log.wakeBy(at)
+  }
+
+  /** Close one socket for a reason of rule 15. */
+  private end(ws: WebSocket, kind: LiveCloseKind) {
+    const { code, reason } = liveClose[kind]
+    try {
+      ws.close(code, reason)
+    } catch {}
+  }
+
+  /** Drop a closed socket's row in D1 (if this fails, the next check's sweep does it). */
+  private async forget(ws: WebSocket) {
+    const sub = ws.deserializeAttachment() as Attachment | null
+    if (!sub?.connectionId) return
+    try {
+      await forgetConnections(this.db, [sub.connectionId])
+    } catch (error) {
+      console.error('could not forget a live connection', error)
+    }
+  }
+
+  private openSockets() {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN)
+  }
+
+  /** Coalesce presence updates: a burst of connections sends one update. */
+  private schedulePresence() {
+    this.presenceTimer ??= setTimeout(() => {
+      this.presenceTimer = null
+      this.broadcastPresence()
+    }, PRESENCE_MS)
+  }
+
+  /** Who is online, per viewer: a viewer sees people whose membership lies in its own tree. */
+  private broadcastPresence() {
+    const sockets = this.openSockets().map((ws) => ({ ws, sub: ws.deserializeAttachment() as Attachment }))
+    const frames = presenceFrames(sockets.map((s) => s.sub), MAX_PRESENCE)
+    for (const { ws, sub } of sockets) {
+      try {
+        ws.send(frames.get(sub.memberPath)!)
+      } catch {}
+    }
+  }
+
+  private socketGroups(): Map<string, Group> {
+    if (this.groups) return this.groups
+    const groups = new Map<string, Group>()
+    for (const ws of this.openSockets()) {
+      const sub = ws.deserializeAttachment() as Attachment
+      const key = groupKey(sub)
+      let group = groups.get(key)
+      if (!group) groups.set(key, (group = groupOf(sub)))
+      group.sockets.push({ ws, replayedUpTo: sub.replayedUpTo, personId: sub.personId })
+    }
+    return (this.groups = groups)
+  }
+
+  /** Queue an event for every group that may see it; change notices go to everyone. */
+  deliver(event: ActivityEvent) {
+    for (const [key, group] of this.socketGroups()) {
+      if (group.events ? !matches(event, group.filter, group.words) : event.kind !== 'action' || SESSION_EVENTS.has(event.type)) continue
+      const queue = this.pending.get(key)
+      if (queue) queue.push(event)
+      else this.pending.set(key, [event])
+    }
+    if (!this.pending.size) return
+    // A bounded tick: a flush starts FLUSH_MS after the previous one started, and at least
+    // FLUSH_GAP_MS after it ended (where the clock runs during a flush, as locally; deployed,
+    // it stands still and only the tick counts). Idle sends at once; otherwise the event waits
+    // for the tick, however many arrive meanwhile, so at high rates each socket gets one frame
+    // per tick carrying all of them, and a slow flush (1,000 sockets on a busy machine) is
+    // never followed at once by another carrying a single event.
+    const wait = Math.max(this.lastFlushStart + FLUSH_MS, this.lastFlushEnd + FLUSH_GAP_MS) - Date.now()
+    if (!this.flushTimer) {
+      if (wait <= 0) this.flush()
+      else this.flushTimer = setTimeout(() => this.flush(), wait)
+    }
+    // Timers can starve while appends arrive back to back: an overdue tick flushes inline.
+    else if (wait <= -FLUSH_MS) this.flush()
+  }
+
+  private flush() {
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    this.lastFlushStart = Date.now()
+    const groups = this.socketGroups()
+    for (const [key, queue] of this.pending) {
+      const group = groups.get(key)
+      if (!group) continue
+      const frames: string[] = []
+      for (let i = 0; i < queue.length; i += FRAME_EVENTS) frames.push(frameOf(group, queue.slice(i, i + FRAME_EVENTS)))
+      // Change notices tell a person which changes were their own: only their sockets get frames of their own.
+      const actors = group.events ? null : new Set(queue.map((e) => e.actor?.id))
+      for (const { ws, replayedUpTo, personId } of group.sockets) {
+        try {
+          const own = actors?.has(personId) ? personId : null
+          // A socket that joined after these events were queued got them in its replay.
+          if (replayedUpTo >= queue[0]!.seq || own) {
+            const fresh = queue.filter((e) => e.seq > replayedUpTo)
+            for (let i = 0; i < fresh.length; i += FRAME_EVENTS) ws.send(frameOf(group, fresh.slice(i, i + FRAME_EVENTS), own))
+          } else for (const frame of frames) ws.send(frame)
+        } catch {}
+      }
+    }
+    this.pending.clear()
+    this.lastFlushEnd = Date.now()
+  }
+}

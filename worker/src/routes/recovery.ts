@@ -1,0 +1,262 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { mailerFor } from '../adapters/email.ts'
+import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { sha256Hex } from '../crypto/tokens.ts'
+import { isUniqueViolation } from '../db.ts'
+import { accountsOfUser } from '../domain/accounts.ts'
+import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
+import { emailBrandFor, renderEmail } from '../domain/emails.ts'
+import { passwordResetEmail } from '../domain/link-emails.ts'
+import { clientOf } from '../domain/sign-in-limits.ts'
+import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
+import { consumeUserLink, createNoLink, createUserLink, dropUserLinks, findUserLink, markEmailVerified } from '../domain/user-links.ts'
+import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { audit } from '../middleware/audit.ts'
+import { recordSessionsEnded } from '../middleware/session-ends.ts'
+import { clearSessionCookie } from '../middleware/session.ts'
+import { createRouter } from '../openapi.ts'
+import { problems } from './schemas.ts'
+
+const MINUTE = 60 * 1000
+const DELAY = { baseMs: 2000, maxMs: 15 * MINUTE }
+/** Reset requests, on the growing-delay counters of sign-ins (decision 010): per email and per client. */
+export const RESET_LIMITS = {
+  email: { free: 3, leakMs: 15 * MINUTE, ...DELAY },
+  client: { free: 20, leakMs: MINUTE, ...DELAY },
+} as const satisfies Record<string, ThrottlePolicy>
+
+/**
+ * Every answer to a reset request takes at least this long, known email or
+ * not: what differs between the two (an email handed to the provider) then
+ * hides inside the same wait.
+ */
+const RESET_ANSWER_FLOOR_MS = 250
+
+const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
+
+const LinkInfo = z.object({ email: z.string(), expiresAt: z.number() }).openapi('LinkInfo')
+
+/** Refuse a reset link with the problem that says why. */
+function refuseReset(link: Awaited<ReturnType<typeof findUserLink>>): asserts link is NonNullable<typeof link> & { state: 'valid' } {
+  if (!link) throw new AppError('reset_link_invalid')
+  if (link.state === 'used') throw new AppError('reset_link_used')
+  if (link.state === 'expired') throw new AppError('reset_link_expired')
+}
+
+/** Refuse an email confirmation link with the problem that says why. */
+function refuseVerification(link: Awaited<ReturnType<typeof findUserLink>>): asserts link is NonNullable<typeof link> & { state: 'valid' } {
+  if (!link) throw new AppError('verification_link_invalid')
+  if (link.state === 'used') throw new AppError('verification_link_used')
+  if (link.state === 'expired') throw new AppError('verification_link_expired')
+}
+
+/** "a•••@example.com": enough for the person to recognise, not enough to harvest. */
+function masked(email: string) {
+  const [name = '', domain = ''] = email.split('@')
+  return `${name.slice(0, 1)}•••@${domain}`
+}
+
+/** The email link of either purpose, found by its token. */
+async function verificationLink<E extends AppEnv>(c: Context<E>, token: string) {
+  return (await findUserLink(c.var.db, token, 'verify_email')) ?? (await findUserLink(c.var.db, token, 'change_email'))
+}
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export const recovery = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/password-reset',
+      operationId: 'requestPasswordReset',
+      tags: ['Auth'],
+      summary: 'Email a password reset link',
+      description:
+        'Always answers 202 with the same body, whether or not the email has a login, after the same work and at least the same time. A login gets a single-use link to its own portal (PUBLIC_ORIGIN or its reseller\'s verified hostname) that works for 30 minutes; a newer request replaces an older link. Slowed per email and per client like sign-ins (429 with Retry-After).',
+      request: { body: { required: true, content: { 'application/json': { schema: z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(254).email('Enter a valid email address.') }).openapi('PasswordResetRequest') } } } },
+      responses: {
+        202: { description: 'If the email has a login, a link is on its way', content: { 'application/json': { schema: z.object({ sent: z.literal(true) }) } } },
+        ...problems(400, 403, 429),
+      },
+    }),
+    async (c) => {
+      const started = Date.now()
+      const { email } = c.req.valid('json')
+      const db = c.var.db
+      const claim = await claimAttempt(db, [
+        { key: `reset:email:${sha256Hex(normalizeEmail(email))}`, policy: RESET_LIMITS.email },
+        { key: `reset:client:${clientOf(c.var.clientIp)}`, policy: RESET_LIMITS.client },
+      ])
+      if (!claim.allowed) {
+        const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
+        throw new AppError('rate_limited', `Too many reset requests. Try again in ${retryAfter} seconds.`, { retryAfter }, { 'retry-after': String(retryAfter) })
+      }
+      const user = await findUserByEmail(db, email)
+      // The same reads, writes and rendering either way; only a login's link is stored and sent.
+      const where = user ? await accountsOfUser(db, user.id) : await accountsOfUser(db, '')
+      const { brand, origin } = await emailBrandFor(db, where[0]?.path ?? c.var.hostBrand.reseller?.path ?? '/', c.env.PUBLIC_ORIGIN)
+      if (user) {
+        const link = await createUserLink(db, user.id, 'password_reset', user.email)
+        try {
+          await mailerFor(c.env, db).send(passwordResetEmail(brand, origin, user.email, link.token, link.expiresAt))
+        } catch (error) {
+          // The answer must not differ; the person can ask again.
+          console.error('password reset email failed', error)
+        }
+      } else {
+        await createNoLink(db)
+        renderEmail(brand, normalizeEmail(email), 'Reset your password', { paragraphs: [''], action: { label: '', url: `${origin}/reset-password/x` } })
+      }
+      const left = started + RESET_ANSWER_FLOOR_MS - Date.now()
+      if (left > 0) await wait(left)
+      return c.json({ sent: true as const }, 202)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/auth/password-reset/{token}',
+      operationId: 'getPasswordReset',
+      tags: ['Auth'],
+      summary: 'Check a password reset link before asking for the new password',
+      description: 'The login the link is for (email masked) and when it expires; `reset_link_invalid` (404), `reset_link_used` or `reset_link_expired` (410) otherwise. Reading it does not use the link.',
+      request: { params: TokenParam },
+      responses: { 200: { description: 'The link works', content: { 'application/json': { schema: LinkInfo } } }, ...problems(404, 410) },
+    }),
+    async (c) => {
+      const link = await findUserLink(c.var.db, c.req.valid('param').token, 'password_reset')
+      refuseReset(link)
+      return c.json({ email: masked(link.userEmail), expiresAt: link.expiresAt }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/password-reset/{token}',
+      operationId: 'resetPassword',
+      tags: ['Auth'],
+      summary: 'Set a new password from a reset link; every session of the login ends',
+      description:
+        'The new password passes the same policy as any other (`weak_password` names the field, and the link still works). The link works once: a second use answers `reset_link_used` (410), an old one `reset_link_expired` (410), an unknown one `reset_link_invalid` (404). Every session of the login ends, with the impersonations they ran and their live sockets, and every browser it was known on is forgotten; the event `password_reset` is recorded. Sign in with the new password afterwards.',
+      request: {
+        params: TokenParam,
+        body: { required: true, content: { 'application/json': { schema: z.object({ password: z.string().max(PASSWORD_MAX) }).openapi('ResetPassword') } } },
+      },
+      responses: { 204: { description: 'Password set; every session ended' }, ...problems(400, 404, 410) },
+    }),
+    async (c) => {
+      const db = c.var.db
+      const link = await findUserLink(db, c.req.valid('param').token, 'password_reset')
+      refuseReset(link)
+      const chosen = await newPasswordHash(c.env, c.req.valid('json').password)
+      if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
+      // Exactly one of racing uses gets here.
+      if (!(await consumeUserLink(db, link.id))) throw new AppError('reset_link_used')
+      const revoked = await changePassword(db, link.userId, chosen.hash, { sessionId: null, deviceId: null })
+      await dropUserLinks(db, link.userId, 'password_reset')
+      // The link reached the login's address: it reads its email.
+      if (link.email === link.userEmail) await markEmailVerified(db, link.userId)
+      const person = { id: link.userId, email: link.userEmail }
+      await recordSessionsEnded(c, person, [], revoked.impersonations, 'signed out: their password was reset', { keepSessionId: null })
+      // This browser's own session (if it was one of the login's) is gone too.
+      if (c.var.principal?.user.id === link.userId || c.var.principal?.impersonation?.impersonator.id === link.userId) clearSessionCookie(c)
+      const n = revoked.sessions.length
+      await Promise.all(
+        (await accountsOfUser(db, link.userId)).map((a) =>
+          audit(c, a, {
+            type: 'password_reset',
+            actor: person,
+            impersonator: null,
+            subject: null,
+            target: { kind: 'user', id: link.userId, label: link.userEmail },
+            description: `${link.userEmail} reset their password from an emailed link; ${n === 1 ? '1 session was' : `${n} sessions were`} signed out`,
+          }),
+        ),
+      )
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/auth/verify-email/{token}',
+      operationId: 'getEmailVerification',
+      tags: ['Auth'],
+      summary: 'Check an email confirmation link',
+      description: 'What confirming the link does: verify the login\'s email, or make a new address its email (`change`). `verification_link_invalid` (404), `verification_link_used` or `verification_link_expired` (410) otherwise. Reading it does not use the link.',
+      request: { params: TokenParam },
+      responses: {
+        200: { description: 'The link works', content: { 'application/json': { schema: LinkInfo.extend({ change: z.boolean() }).openapi('VerificationInfo') } } },
+        ...problems(404, 410),
+      },
+    }),
+    async (c) => {
+      const link = await verificationLink(c, c.req.valid('param').token)
+      refuseVerification(link)
+      return c.json({ email: link.email, expiresAt: link.expiresAt, change: link.email !== link.userEmail }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/verify-email/{token}',
+      operationId: 'confirmEmail',
+      tags: ['Auth'],
+      summary: 'Confirm an email from its link: verify the login\'s email, or complete an email change',
+      description:
+        'An email change takes effect only here: the login\'s email becomes the confirmed address, every other session of the login ends (this browser\'s stays, when it is the same login), and the old address is told. The link works once (`verification_link_used`, 410).',
+      request: { params: TokenParam },
+      responses: {
+        200: { description: 'Confirmed', content: { 'application/json': { schema: z.object({ email: z.string(), changed: z.boolean() }) } } },
+        ...problems(404, 409, 410),
+      },
+    }),
+    async (c) => {
+      const db = c.var.db
+      const link = await verificationLink(c, c.req.valid('param').token)
+      refuseVerification(link)
+      const principal = c.var.principal
+      const person = { id: link.userId, email: link.userEmail }
+      if (link.email === link.userEmail) {
+        if (!(await consumeUserLink(db, link.id))) throw new AppError('verification_link_used')
+        await markEmailVerified(db, link.userId)
+        return c.json({ email: link.email, changed: false }, 200)
+      }
+      if (await findUserByEmail(db, link.email)) throw new AppError('conflict', 'Another login uses this email now; ask for the change again with another address.')
+      if (!(await consumeUserLink(db, link.id))) throw new AppError('verification_link_used')
+      const keep = principal && !principal.apiKey && !principal.impersonation && principal.user.id === link.userId ? principal.session.id : null
+      const now = Date.now()
+      let revoked: Awaited<ReturnType<typeof changeEmail>>
+      try {
+        revoked = await changeEmail(db, link.userId, { email: link.email }, { sessionId: keep, deviceId: null }, now)
+      } catch (error) {
+        if (isUniqueViolation(error, 'users.email')) throw new AppError('conflict', 'Another login uses this email now; ask for the change again with another address.')
+        throw error
+      }
+      await markEmailVerified(db, link.userId, now)
+      await recordSessionsEnded(c, person, [], revoked.impersonations, 'signed out: their email changed', { keepSessionId: keep })
+      const where = await accountsOfUser(db, link.userId)
+      try {
+        const { brand, origin } = await emailBrandFor(db, where[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
+        await mailerFor(c.env, db).send(emailChangedNotice(brand, origin, { from: link.userEmail, to: link.email, at: now }))
+      } catch (error) {
+        console.error('email-change notice failed', error)
+      }
+      await Promise.all(
+        where.map((a) =>
+          audit(c, a, {
+            type: 'update_user_profile',
+            actor: { id: link.userId, email: link.email },
+            impersonator: null,
+            subject: null,
+            target: { kind: 'user', id: link.userId, label: link.email },
+            description: `${link.userEmail} confirmed ${link.email} as their new email`,
+          }),
+        ),
+      )
+      return c.json({ email: link.email, changed: true }, 200)
+    },
+  )

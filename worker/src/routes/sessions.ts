@@ -1,0 +1,160 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { canEndSessionsOf } from '../authz/grants.ts'
+import { getMember } from '../domain/members.ts'
+import { listSessions, revokeOtherSessions, revokeSession, type Principal } from '../domain/sessions.ts'
+import { describeDevice } from '../domain/user-agent.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requirePermission, requireSignIn } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { recordSessionsEnded } from '../middleware/session-ends.ts'
+import { clearSessionCookie } from '../middleware/session.ts'
+import { createRouter } from '../openapi.ts'
+import { AccountParam, problems } from './schemas.ts'
+
+const SessionView = z
+  .object({
+    id: z.string(),
+    /** The session this request came with. */
+    current: z.boolean(),
+    device: z.object({ label: z.string(), browser: z.string().nullable(), os: z.string().nullable(), mobile: z.boolean() }),
+    ip: z.string().nullable(),
+    /** Where the edge placed the sign-in, when it knew (country code, city). */
+    place: z.object({ country: z.string().nullable(), city: z.string().nullable() }).nullable(),
+    createdAt: z.number(),
+    lastSeenAt: z.number().nullable(),
+    expiresAt: z.number(),
+    /** The session is acting on someone's behalf right now. */
+    impersonating: z.boolean(),
+  })
+  .openapi('Session')
+
+const SessionParam = z.object({ sessionId: z.string().min(1).max(64).openapi({ param: { name: 'sessionId', in: 'path' } }) })
+const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
+
+/** Sessions belong to the person: nobody lists or ends them on their behalf. */
+function refuseWhileImpersonating(principal: Principal) {
+  if (principal.impersonation) throw new AppError('impersonation_restricted', 'The sessions of someone you act as are theirs alone.')
+}
+
+/** Log an ended session in every account of the person. */
+async function recordEnded<E extends AppEnv>(c: Context<E>, principal: Principal, description: string) {
+  await Promise.all(
+    principal.memberships.map((m) =>
+      audit(c, { id: m.accountId, path: m.path }, {
+        type: 'session_ended',
+        target: { kind: 'user', id: principal.user.id, label: principal.user.email },
+        description,
+      }),
+    ),
+  )
+}
+
+export const sessionRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/me/sessions',
+      operationId: 'listMySessions',
+      middleware: [requireSignIn()] as const,
+      tags: ['Sessions'],
+      summary: 'Where you are signed in',
+      description: 'Every live session of your login, most recently used first: device (from the browser\'s User-Agent), address, place (when the edge knew it at sign-in), when it began and was last used (updated every few minutes); `current` marks this one. Refused while impersonating.',
+      responses: { 200: { description: 'Sessions', content: { 'application/json': { schema: z.object({ items: z.array(SessionView) }) } } }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal)
+      const rows = await listSessions(c.var.db, principal.user.id)
+      const items = rows.map((r) => ({
+        id: r.id,
+        current: r.id === principal.session.id,
+        device: describeDevice(r.userAgent),
+        ip: r.ip,
+        place: r.country || r.city ? { country: r.country, city: r.city } : null,
+        createdAt: r.createdAt,
+        lastSeenAt: r.lastSeenAt,
+        expiresAt: r.expiresAt,
+        impersonating: Boolean(r.impersonating),
+      }))
+      return c.json({ items }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/me/sessions/{sessionId}',
+      operationId: 'endMySession',
+      middleware: [requireSignIn()] as const,
+      tags: ['Sessions'],
+      summary: 'Sign out one of your sessions',
+      description: 'Ends the session (and any impersonation it runs) and closes its live sockets; recorded as `session_ended`. Another login\'s session id answers 404, like an id that does not exist. Ending this very session signs you out here.',
+      request: { params: SessionParam },
+      responses: { 204: { description: 'Ended' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal)
+      const { sessionId } = c.req.valid('param')
+      const ended = await revokeSession(c.var.db, principal.user.id, sessionId)
+      if (!ended) throw new AppError('not_found', 'No session of yours with that id.')
+      await recordSessionsEnded(c, principal.user, principal.memberships, ended, 'signed out from their sessions list', { sessionIds: [sessionId] })
+      if (sessionId === principal.session.id) clearSessionCookie(c)
+      await recordEnded(c, principal, `${principal.user.email} signed out one of their sessions`)
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/sessions/end-others',
+      operationId: 'endMyOtherSessions',
+      middleware: [requireSignIn()] as const,
+      tags: ['Sessions'],
+      summary: 'Sign out everywhere else',
+      description: 'Ends every session of your login but this one, the impersonations they ran and their live sockets; recorded as `session_ended`. Answers how many ended.',
+      responses: { 200: { description: 'Ended', content: { 'application/json': { schema: z.object({ ended: z.number().int() }) } } }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      refuseWhileImpersonating(principal)
+      const revoked = await revokeOtherSessions(c.var.db, principal.user.id, principal.session.id)
+      await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out everywhere else', { keepSessionId: principal.session.id })
+      const n = revoked.sessions.length
+      if (n) await recordEnded(c, principal, `${principal.user.email} signed out everywhere else (${n === 1 ? '1 session' : `${n} sessions`})`)
+      return c.json({ ended: n }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/members/{memberId}/sessions/end',
+      operationId: 'endMemberSessions',
+      middleware: [requirePermission('security.manage')] as const,
+      tags: ['Sessions'],
+      summary: 'Sign a member out everywhere',
+      description:
+        'Needs `security.manage`, and only for people below you in your tree: a lower level in your own account, anyone in an account beneath it (while impersonating, below the impersonator too). Ends every session of the member\'s login, the impersonations they ran and their live sockets; recorded as `session_ended` in this account. The member can sign in again. A member of another account answers 404.',
+      request: { params: MemberParams },
+      responses: { 200: { description: 'Ended', content: { 'application/json': { schema: z.object({ ended: z.number().int() }) } } }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const { memberId } = c.req.valid('param')
+      const member = await getMember(c.var.db, ctx.account.id, memberId)
+      if (!member) throw new AppError('not_found', 'No member with that id in this account.')
+      const self = member.user.id === (ctx.principal.impersonation?.impersonator.id ?? ctx.principal.user.id) || member.user.id === ctx.principal.user.id
+      const decision = canEndSessionsOf(ctx.grants, ctx.ceiling, ctx.account, { level: member.level, self })
+      if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
+      const revoked = await revokeOtherSessions(c.var.db, member.user.id, null)
+      await recordSessionsEnded(c, member.user, [], revoked.impersonations, 'signed out by an administrator', { keepSessionId: null })
+      const n = revoked.sessions.length
+      await audit(c, ctx.account, {
+        type: 'session_ended',
+        target: { kind: 'member', id: member.id, label: member.user.email },
+        description: `${ctx.principal.user.email} signed ${member.user.email} out everywhere (${n === 1 ? '1 session' : `${n} sessions`})`,
+      })
+      return c.json({ ended: n }, 200)
+    },
+  )

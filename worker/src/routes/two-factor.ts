@@ -1,0 +1,354 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { manualKey, totpUri } from '../crypto/totp.ts'
+import type { Principal } from '../domain/sessions.ts'
+import {
+  cancelTotpEnrolment,
+  confirmTotpEnrolment,
+  ENROLMENT_TTL_MS,
+  disableTotp,
+  hasTotp,
+  loginPolicy,
+  passkeysOf,
+  regenerateRecoveryCodes,
+  removePasskey,
+  renamePasskey,
+  revokeTrustedLocations,
+  startTotpEnrolment,
+  trustedLocationsOf,
+  twoFactorOf,
+  useAnyCode,
+} from '../domain/two-factor.ts'
+import { findUserById } from '../domain/users.ts'
+import { AppError, fieldError } from '../errors.ts'
+import { requireOwnLogin, type SignedInEnv } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { checkCurrentPassword } from '../middleware/password-guard.ts'
+import { creationOptions, registerAnswer } from '../middleware/passkeys.ts'
+import { admitFactorAttempt, sealingSecret } from '../middleware/sign-in.ts'
+import { createRouter } from '../openapi.ts'
+import { b64url, PasskeyCreationOptions, problems, TrustedLocation } from './schemas.ts'
+
+const Passkey = z
+  .object({ id: z.string(), name: z.string(), rpId: z.string(), algorithm: z.number().int(), createdAt: z.number(), lastUsedAt: z.number().nullable() })
+  .openapi('Passkey')
+
+
+const TwoFactor = z
+  .object({
+    totp: z.object({ enabledAt: z.number() }).nullable(),
+    enrolmentPending: z.boolean(),
+    recoveryCodesLeft: z.number().int(),
+    passkeys: z.array(Passkey),
+    trustedLocations: z.array(TrustedLocation),
+    policy: z.object({ requireTwoFactor: z.boolean(), allowPasswordless: z.boolean(), trustedLocationDays: z.number().int() }),
+  })
+  .openapi('TwoFactor')
+
+const PasskeyName = z.string().trim().min(1, 'Name the passkey.').max(60, 'Use at most 60 characters.')
+const Reauth = z
+  .object({
+    password: z.string().min(1, 'Enter your password.').max(PASSWORD_MAX),
+    code: z.string().trim().min(1, 'Enter a code from your app or a recovery code.').max(32),
+  })
+  .openapi('TwoFactorReauth')
+
+const own = requireOwnLogin('the sign-in factors')
+
+/** Where a change to the person's own factors is logged: every account they belong to. */
+function logEverywhere<E extends SignedInEnv>(c: Context<E>, principal: Principal, type: 'update_user_profile' | 'update_trusted_connection', description: string, target?: { kind: string; id: string; label: string }) {
+  return Promise.all(principal.memberships.map((m) => audit(c, { id: m.accountId, path: m.path }, { type, description, target: target ?? { kind: 'user', id: principal.user.id, label: principal.user.email } })))
+}
+
+/** The password and a current code (TOTP or recovery), both slowed like sign-ins: what turning things off needs. */
+async function reauthenticate<E extends SignedInEnv>(c: Context<E>, principal: Principal, body: z.infer<typeof Reauth>) {
+  const self = await findUserById(c.var.db, principal.user.id)
+  if (!self || !(await checkCurrentPassword(c, self, body.password))) throw fieldError('wrong_password', 'password', 'Your password is not correct.')
+  const attempt = await admitFactorAttempt(c, self.id)
+  if (!(await useAnyCode(c.var.db, sealingSecret(c), self.id, body.code))) throw fieldError('invalid_code', 'code', 'That code is not right, or it was already used.')
+  await attempt.succeeded()
+}
+
+/** Refuse to remove the login's last factor while one of its accounts requires two-factor sign-in. */
+async function keepOneFactor<E extends SignedInEnv>(c: Context<E>, userId: string, remaining: number) {
+  if (remaining > 0) return
+  const policy = await loginPolicy(c.var.db, userId)
+  if (policy.requireTwoFactor) throw new AppError('two_factor_required')
+}
+
+export const twoFactor = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/me/two-factor',
+      operationId: 'getTwoFactor',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Your sign-in factors',
+      description: 'Whether the authenticator app is on, unused recovery codes left, your passkeys, your trusted locations and the policy your accounts set. Refused while impersonating (`impersonation_restricted`).',
+      responses: { 200: { description: 'Your factors', content: { 'application/json': { schema: TwoFactor } } }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const [factors, trusted, policy] = await Promise.all([
+        twoFactorOf(c.var.db, principal.user.id),
+        trustedLocationsOf(c.var.db, [principal.user.id]),
+        loginPolicy(c.var.db, principal.user.id),
+      ])
+      return c.json(
+        {
+          ...factors,
+          trustedLocations: trusted.map(({ userId: _, ...t }) => t),
+          policy: { requireTwoFactor: policy.requireTwoFactor, allowPasswordless: policy.allowPasswordless, trustedLocationDays: policy.trustedLocationDays },
+        },
+        200,
+      )
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/two-factor/totp',
+      operationId: 'startTotpEnrolment',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Start setting up an authenticator app',
+      description: `A new key (manual key and otpauth URI for the QR code), pending for ${ENROLMENT_TTL_MS / 60000} minutes: nothing changes until one code confirms it. Calling again replaces the pending key. 409 when the app is already on.`,
+      responses: {
+        200: { description: 'A pending key', content: { 'application/json': { schema: z.object({ manualKey: z.string(), uri: z.string() }) } } },
+        ...problems(401, 403, 409),
+      },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      if (await hasTotp(c.var.db, principal.user.id)) throw new AppError('conflict', 'The authenticator app is already on. Turn it off first to move it to another phone.')
+      const key = await startTotpEnrolment(c.var.db, sealingSecret(c), principal.user.id)
+      return c.json({ manualKey: manualKey(key), uri: totpUri(c.var.hostBrand.brand.name, principal.user.email, key) }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/me/two-factor/totp/enrolment',
+      operationId: 'cancelTotpEnrolment',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Abandon setting up an authenticator app',
+      description: 'Forgets the pending key. Nothing was enabled by it. Answers 204 even when there was none.',
+      responses: { 204: { description: 'Forgotten' }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      await cancelTotpEnrolment(c.var.db, c.var.signedIn.user.id)
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/two-factor/totp/confirm',
+      operationId: 'confirmTotpEnrolment',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Turn the authenticator app on with its first code',
+      description: 'One code from the app turns the factor on and answers 10 single-use recovery codes, shown this once (only their hashes are kept). Wrong codes are slowed like passwords. 410 `enrolment_expired` when the pending key is gone.',
+      request: { body: { required: true, content: { 'application/json': { schema: z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) }) } } } },
+      responses: {
+        200: { description: 'On', content: { 'application/json': { schema: z.object({ recoveryCodes: z.array(z.string()) }) } } },
+        ...problems(400, 401, 403, 409, 410, 429),
+      },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const { code } = c.req.valid('json')
+      if (await hasTotp(c.var.db, principal.user.id)) throw new AppError('conflict', 'The authenticator app is already on.')
+      const attempt = await admitFactorAttempt(c, principal.user.id)
+      const result = await confirmTotpEnrolment(c.var.db, sealingSecret(c), principal.user.id, code.replace(/\s/g, ''))
+      if (!result.ok && result.reason === 'expired') throw new AppError('enrolment_expired')
+      if (!result.ok) throw fieldError('invalid_code', 'code', 'That code is not right. Check the time on your phone and try the next code.')
+      await attempt.succeeded()
+      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} turned on two-factor sign-in (authenticator app)`)
+      return c.json({ recoveryCodes: result.codes }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/two-factor/totp/disable',
+      operationId: 'disableTotp',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Turn the authenticator app off',
+      description: 'Needs the password and a current code (from the app, or a recovery code); the recovery codes go with it. 409 `two_factor_required` when it is the last factor and an account requires two-factor sign-in.',
+      request: { body: { required: true, content: { 'application/json': { schema: Reauth } } } },
+      responses: { 204: { description: 'Off' }, ...problems(400, 401, 403, 404, 409, 429) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const body = c.req.valid('json')
+      if (!(await hasTotp(c.var.db, principal.user.id))) throw new AppError('not_found', 'The authenticator app is not on.')
+      await keepOneFactor(c, principal.user.id, (await passkeysOf(c.var.db, principal.user.id)).length)
+      await reauthenticate(c, principal, body)
+      await disableTotp(c.var.db, principal.user.id)
+      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} turned off two-factor sign-in (authenticator app)`)
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/two-factor/recovery-codes',
+      operationId: 'regenerateRecoveryCodes',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Replace your recovery codes',
+      description: 'Needs the password and a current code. The old codes stop working; the 10 new ones are shown this once.',
+      request: { body: { required: true, content: { 'application/json': { schema: Reauth } } } },
+      responses: {
+        200: { description: 'New codes', content: { 'application/json': { schema: z.object({ recoveryCodes: z.array(z.string()) }) } } },
+        ...problems(400, 401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const body = c.req.valid('json')
+      if (!(await hasTotp(c.var.db, principal.user.id))) throw new AppError('not_found', 'Recovery codes come with the authenticator app, which is not on.')
+      await reauthenticate(c, principal, body)
+      const codes = await regenerateRecoveryCodes(c.var.db, principal.user.id)
+      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} replaced their recovery codes`)
+      return c.json({ recoveryCodes: codes }, 200)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/passkeys/options',
+      operationId: 'passkeyCreationOptions',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'A challenge to register a passkey',
+      description: 'Options for `navigator.credentials.create` on this portal\'s hostname: a single-use challenge (5 minutes), ES256 or RS256, a resident key with user verification, and your existing passkeys excluded.',
+      responses: {
+        200: {
+          description: 'Options',
+          content: {
+            'application/json': {
+              schema: PasskeyCreationOptions,
+            },
+          },
+        },
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => c.json(await creationOptions(c, c.var.signedIn.user), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/me/passkeys',
+      operationId: 'registerPasskey',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Register a passkey',
+      description: 'The browser\'s answer to the creation options, verified (challenge single-use and yours, origin, relying party, user verification, ES256/RS256 key), stored under the name you chose.',
+      request: {
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey') } },
+        },
+      },
+      responses: { 201: { description: 'Registered', content: { 'application/json': { schema: Passkey } } }, ...problems(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const body = c.req.valid('json')
+      const passkey = await registerAnswer(c, principal.user.id, body)
+      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} added the passkey “${passkey.name}”`)
+      return c.json(passkey, 201)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'patch',
+      path: '/me/passkeys/{passkeyId}',
+      operationId: 'renamePasskey',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Rename a passkey',
+      description: 'Only your own passkeys; any other id answers 404.',
+      request: {
+        params: z.object({ passkeyId: z.string().max(64) }),
+        body: { required: true, content: { 'application/json': { schema: z.object({ name: PasskeyName }) } } },
+      },
+      responses: { 204: { description: 'Renamed' }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { passkeyId } = c.req.valid('param')
+      const { name } = c.req.valid('json')
+      if (!(await renamePasskey(c.var.db, c.var.signedIn.user.id, passkeyId, name))) throw new AppError('not_found', 'No such passkey.')
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/me/passkeys/{passkeyId}',
+      operationId: 'removePasskey',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Remove a passkey',
+      description: 'Only your own passkeys; any other id answers 404. 409 `two_factor_required` when it is your last factor and an account requires two-factor sign-in.',
+      request: { params: z.object({ passkeyId: z.string().max(64) }) },
+      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const { passkeyId } = c.req.valid('param')
+      const keys = await passkeysOf(c.var.db, principal.user.id)
+      if (!keys.some((k) => k.id === passkeyId)) throw new AppError('not_found', 'No such passkey.')
+      await keepOneFactor(c, principal.user.id, keys.length - 1 + ((await hasTotp(c.var.db, principal.user.id)) ? 1 : 0))
+      const name = await removePasskey(c.var.db, principal.user.id, passkeyId)
+      if (name === null) throw new AppError('not_found', 'No such passkey.')
+      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} removed the passkey “${name}”`)
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/me/trusted-locations/{locationId}',
+      operationId: 'revokeTrustedLocation',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Stop trusting one location',
+      description: 'The next sign-in from there asks for the second factor again. Logged as `update_trusted_connection`. Any id that is not yours answers 404.',
+      request: { params: z.object({ locationId: z.string().max(64) }) },
+      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const { locationId } = c.req.valid('param')
+      const [gone] = await revokeTrustedLocations(c.var.db, [principal.user.id], locationId)
+      if (!gone) throw new AppError('not_found', 'No such trusted location.')
+      await logEverywhere(c, principal, 'update_trusted_connection', `${principal.user.email} stopped trusting ${gone.network}`, { kind: 'trusted_location', id: gone.id, label: gone.network })
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/me/trusted-locations',
+      operationId: 'revokeAllTrustedLocations',
+      middleware: [own] as const,
+      tags: ['Two-factor'],
+      summary: 'Stop trusting every location',
+      description: 'Every sign-in asks for the second factor again. Logged as `update_trusted_connection` when there was any.',
+      responses: { 200: { description: 'Revoked', content: { 'application/json': { schema: z.object({ revoked: z.number().int() }) } } }, ...problems(401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.signedIn
+      const gone = await revokeTrustedLocations(c.var.db, [principal.user.id])
+      if (gone.length) await logEverywhere(c, principal, 'update_trusted_connection', `${principal.user.email} stopped trusting all ${gone.length} trusted location${gone.length === 1 ? '' : 's'}`)
+      return c.json({ revoked: gone.length }, 200)
+    },
+  )
