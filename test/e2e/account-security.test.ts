@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe } from 'node:test'
-import { accountId, BASE_URL, followEmailLink, hydrated, pageOverflow, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
+import { accountId, BASE_URL, followEmailLink, hydrated, pageOverflow, PASSWORD, pathOf, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 const PHONE = { width: 375, height: 740 }
 
@@ -56,6 +56,14 @@ describe('Account security', () => {
     await visit(small, pathOf(reset))
     await screenshot(small, 'security-reset-used-375')
     await phone.close()
+
+    // Later stories sign in as Dana with the demo password: she sets it back on her profile.
+    await visit(otherPage, '/profile')
+    await otherPage.getByLabel('Current password').fill('driftwood-harbour-lantern-64')
+    await otherPage.getByLabel('New password', { exact: true }).fill(PASSWORD)
+    await otherPage.getByLabel('New password again').fill(PASSWORD)
+    await otherPage.getByRole('button', { name: 'Change password' }).click()
+    await otherPage.getByRole('status').getByText('Password changed').waitFor()
     await other.close()
     await context.close()
   })

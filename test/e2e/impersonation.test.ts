@@ -89,7 +89,7 @@ describe('Impersonation', () => {
     await bea.page.getByLabel('New password again').fill('harbour-lantern-orchard-77')
     await bea.page.getByRole('button', { name: 'Change password' }).click()
     await bea.page.getByText('Your current password is not correct.').waitFor()
-    await bea.page.getByLabel('Name').fill('Bea Lawson')
+    await bea.page.getByLabel('Name', { exact: true }).fill('Bea Lawson')
     await bea.page.getByRole('button', { name: 'Save name' }).click()
     await bea.page.getByRole('status').getByText('Name saved').waitFor()
   })
