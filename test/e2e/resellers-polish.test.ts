@@ -55,7 +55,7 @@ describe('Creating resellers, and the platform’s own brand', () => {
     try {
       const acmePortal = await open({ baseURL: hostUrl('acme') })
       await visit(acmePortal.page, '/login')
-      await acmePortal.page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await acmePortal.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       assert.equal(await acmePortal.page.getByText('Powered by Trellis').count(), 0, 'off for Acme')
       await screenshot(acmePortal.page, 'white-label-acme-no-powered-by')
       await acmePortal.context.close()
