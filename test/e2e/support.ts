@@ -223,6 +223,16 @@ export async function screenshot(page: Page, name: string) {
 }
 
 /** The id of one of the signed-in user's accounts, by name. */
+/**
+ * Forget the browser's session once the page is quiet: a page's own requests in
+ * flight (the page-view beacon after a navigation) would otherwise meet the
+ * cleared cookie and log a 401 to the console.
+ */
+export async function forgetSession(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle')
+  await page.context().clearCookies()
+}
+
 export async function accountId(page: Page, name: string): Promise<string> {
   const account = (await myAccounts(page)).find((a) => a.name === name)
   if (!account) throw new Error(`the signed-in user has no account named ${name}`)

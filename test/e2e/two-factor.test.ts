@@ -3,7 +3,7 @@ import { describe } from 'node:test'
 import { decodeBase32IgnorePadding } from '@oslojs/encoding'
 import type { BrowserContext, Page } from 'playwright-core'
 import { totpCode, totpStep } from '../../worker/src/crypto/totp.ts'
-import { accountId, hydrated, pageOverflow, pathOf, screenshot, signIn, story, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+import { accountId, forgetSession, hydrated, pageOverflow, pathOf, screenshot, signIn, story, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
 
 /** The demo key of tess@acme.test, as the README prints it. */
 const TESS_KEY = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
@@ -64,7 +64,7 @@ describe('Two-factor sign-in', () => {
     await card.getByText('On', { exact: true }).waitFor()
     await screenshot(page, 'two-factor-recovery-codes')
 
-    await context.clearCookies()
+    await forgetSession(page)
     await page.goto('/login')
     await hydrated(page)
     await submitLogin(page, 'owner@driftwood.test', 'trellis-demo')
@@ -86,14 +86,14 @@ describe('Two-factor sign-in', () => {
     await screenshot(page, 'two-factor-passkey')
 
     // Passwordless: the passkey alone.
-    await context.clearCookies()
+    await forgetSession(page)
     await visit(page, '/login')
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
     await page.waitForURL(/\/a\/[^/]+$/)
     await page.getByRole('main').getByRole('heading', { level: 1, name: 'Evergreen Legal' }).waitFor()
 
     // As the second factor after the password.
-    await context.clearCookies()
+    await forgetSession(page)
     await visit(page, '/login')
     await submitLogin(page, 'owner@evergreen.test', 'trellis-demo')
     await page.waitForURL(/\/login\/verify/)
@@ -109,7 +109,7 @@ describe('Two-factor sign-in', () => {
     const sam = await open()
     await signIn(sam.page, 'sam@freelance.test')
     const evergreen = await accountId(sam.page, 'Evergreen Legal')
-    await sam.context.clearCookies()
+    await forgetSession(sam.page)
 
     const admin = await open()
     await signIn(admin.page, 'admin@nimbus.test')
