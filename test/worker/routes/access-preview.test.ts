@@ -15,7 +15,8 @@ async function seenBy(cookie: string, account: string) {
   if (menu.items.some((m) => m.key === 'services')) {
     let cursor: string | null = null
     do {
-      const page = await expectJson(await api(`/accounts/${account}/services?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { cookie }), 200, 'listServices')
+      const res: Response = await api(`/accounts/${account}/services?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { cookie })
+      const page = await expectJson(res, 200, 'listServices')
       names.push(...page.items.map((s) => s.name))
       cursor = page.nextCursor
     } while (cursor)

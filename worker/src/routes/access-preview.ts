@@ -35,7 +35,7 @@ const AccessPreview = z
   })
   .openapi('AccessPreview')
 
-export const accessPreview = createRouter('Members').openapi(
+export const accessPreview = createRouter('Staff').openapi(
   route.post('/accounts/{id}/access-preview', {
     operationId: 'previewAccess',
     guard: requirePermission('staff.manage'),
