@@ -148,6 +148,7 @@ export const inspectorPortFor = (port) => port + (9229 - 8787)
  * trace) it prints when the machine is offline and Cloudflare's Request.cf data
  * cannot be fetched.
  */
+let offlineSaid = false
 function relay(stream, out) {
   let skipping = false
   let rest = ''
@@ -156,7 +157,9 @@ function relay(stream, out) {
     rest = lines.pop() ?? ''
     for (const line of lines) {
       if (/Request\.cf/.test(line)) {
-        if (!skipping) out.write('  (offline: Cloudflare\'s request metadata is unavailable; nothing else is affected)\n')
+        // Both workers warn; one note says it.
+        if (!skipping && !offlineSaid) out.write('  (offline: Cloudflare\'s request metadata is unavailable; nothing else is affected)\n')
+        offlineSaid = true
         skipping = true
         continue
       }

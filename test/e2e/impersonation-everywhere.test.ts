@@ -8,6 +8,22 @@ async function reachable(page: Page, name: string): Promise<string> {
   return body.items.find((a) => a.name === name)!.id
 }
 
+/** Sarah (Acme's support) logs in as Copperleaf's owner from the Customers page; answers the banner. */
+async function sarahActsAsCarl(page: Page) {
+  await signIn(page, 'sarah@acme.test')
+  const acme = pathOf(page).split('/')[2]!
+  await visit(page, `/a/${acme}/customers`)
+  await page.getByRole('main').getByRole('button', { name: 'Actions for Copperleaf Studio' }).click()
+  await page.getByRole('menuitem', { name: 'Log in as owner' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Log in as Carl Jensen' })
+  assert.match(await dialog.innerText(), /with their permissions, limited to yours/)
+  await dialog.getByLabel('Reason').fill('Ticket #311: render farm settings')
+  await dialog.getByRole('button', { name: 'Start impersonating' }).click()
+  const banner = page.getByRole('region', { name: 'Impersonation' })
+  await banner.waitFor()
+  return banner
+}
+
 describe('Impersonation, everywhere it matters', () => {
   story('keeps the banner and Exit on every page, the not-found pages included, and clears the person from presence at once on exit', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     // Acme's owner watches Copperleaf's dashboard.
@@ -20,17 +36,7 @@ describe('Impersonation, everywhere it matters', () => {
 
     // Sarah logs in as Copperleaf's owner.
     const sarah = await open()
-    await signIn(sarah.page, 'sarah@acme.test')
-    const acme = pathOf(sarah.page).split('/')[2]!
-    await visit(sarah.page, `/a/${acme}/customers`)
-    await sarah.page.getByRole('main').getByRole('button', { name: 'Actions for Copperleaf Studio' }).click()
-    await sarah.page.getByRole('menuitem', { name: 'Log in as owner' }).click()
-    const dialog = sarah.page.getByRole('dialog', { name: 'Log in as Carl Jensen' })
-    assert.match(await dialog.innerText(), /with their permissions, limited to yours/)
-    await dialog.getByLabel('Reason').fill('Ticket #311: render farm settings')
-    await dialog.getByRole('button', { name: 'Start impersonating' }).click()
-    const banner = sarah.page.getByRole('region', { name: 'Impersonation' })
-    await banner.waitFor()
+    const banner = await sarahActsAsCarl(sarah.page)
 
     // Alex sees Carl online (the person acted as).
     await online.getByText('Carl Jensen').waitFor()
@@ -54,5 +60,20 @@ describe('Impersonation, everywhere it matters', () => {
     await screenshot(alex.page, 'impersonation-presence-cleared')
     await sarah.context.close()
     await alex.context.close()
+  })
+  story('keeps the banner and a working Exit on an account that does not exist', async ({ open }) => {
+    const { page } = await open()
+    const banner = await sarahActsAsCarl(page)
+    const copperleaf = pathOf(page).split('/')[2]!
+    // An account id nobody has: the account's own layout fails, the page still says who Sarah acts as.
+    await page.goto('/a/acc_no_such_account')
+    await hydrated(page)
+    await page.getByRole('heading', { level: 1, name: 'Account not found' }).waitFor()
+    assert.match(await banner.innerText(), /You are signed in as Carl Jensen/)
+    await screenshot(page, 'impersonation-account-not-found')
+    await banner.getByRole('button', { name: 'Exit impersonation' }).click()
+    await banner.waitFor({ state: 'detached' })
+    // Back in her own view of the account the impersonation happened in.
+    await page.waitForURL((url) => url.pathname === `/a/${copperleaf}`)
   })
 })

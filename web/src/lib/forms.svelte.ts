@@ -66,3 +66,19 @@ export class ActionForm {
     }
   }
 }
+
+/**
+ * A signed-out page's form (sign-in steps, password reset, email links): `busy`
+ * disables its button while the action runs; what was typed stays after a refusal.
+ */
+export class PendingForm {
+  busy = $state(false)
+
+  enhance: SubmitFunction = () => {
+    this.busy = true
+    return async ({ update }) => {
+      await update({ reset: false })
+      this.busy = false
+    }
+  }
+}

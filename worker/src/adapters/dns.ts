@@ -192,29 +192,25 @@ async function ask(fetcher: typeof fetch, url: string, accept: string): Promise<
 
 /** RFC 8484 wire format over GET. */
 export function wireResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch = fetch): DnsResolver {
+  /** The DNS message answering `query`; anything but one is the resolver being unavailable. */
+  async function exchange(query: Uint8Array): Promise<Uint8Array> {
+    const url = new URL(endpoint)
+    url.searchParams.set('dns', base64url(query))
+    const res = await ask(fetcher, url.href, 'application/dns-message')
+    const type = res.headers.get('content-type') ?? ''
+    if (!type.startsWith('application/dns-message')) {
+      await res.body?.cancel()
+      throw new DnsUnavailable(`DoH answered ${type || 'no content type'}, not a DNS message`)
+    }
+    return new Uint8Array(await res.arrayBuffer())
+  }
   return {
     async txt(name) {
-      const url = new URL(endpoint)
-      url.searchParams.set('dns', base64url(encodeTxtQuery(name)))
-      const res = await ask(fetcher, url.href, 'application/dns-message')
-      const type = res.headers.get('content-type') ?? ''
-      if (!type.startsWith('application/dns-message')) {
-        await res.body?.cancel()
-        throw new DnsUnavailable(`DoH answered ${type || 'no content type'}, not a DNS message`)
-      }
-      const answer = decodeTxtResponse(new Uint8Array(await res.arrayBuffer()))
+      const answer = decodeTxtResponse(await exchange(encodeTxtQuery(name)))
       return conclude(answer.rcode, () => answer.txt)
     },
     async addresses(name, type) {
-      const url = new URL(endpoint)
-      url.searchParams.set('dns', base64url(encodeQuery(name, TYPE_CODE[type])))
-      const res = await ask(fetcher, url.href, 'application/dns-message')
-      const contentType = res.headers.get('content-type') ?? ''
-      if (!contentType.startsWith('application/dns-message')) {
-        await res.body?.cancel()
-        throw new DnsUnavailable(`DoH answered ${contentType || 'no content type'}, not a DNS message`)
-      }
-      const answer = decodeResponse(new Uint8Array(await res.arrayBuffer()))
+      const answer = decodeResponse(await exchange(encodeQuery(name, TYPE_CODE[type])))
       // A CNAME chain comes back with the final records in the same answer; only addresses of the asked family count.
       return conclude(answer.rcode, () => answer.addresses.filter((a) => (type === 'A') === !a.includes(':')))
     },
@@ -228,35 +224,29 @@ interface DohJson {
 
 /** The JSON form (`application/dns-json`). */
 export function jsonResolver(endpoint = DEFAULT_DOH_URL, fetcher: typeof fetch = fetch): DnsResolver {
+  /** The status and the records of `type` with data answering `name`; anything but JSON is the resolver being unavailable. */
+  async function lookup(name: string, type: string, code: number) {
+    const url = new URL(endpoint)
+    url.searchParams.set('name', name)
+    url.searchParams.set('type', type)
+    const res = await ask(fetcher, url.href, 'application/dns-json')
+    let body: DohJson
+    try {
+      body = await res.json()
+    } catch (error) {
+      throw new DnsUnavailable(`DoH answered something that is not JSON: ${String(error)}`)
+    }
+    const data = Array.isArray(body.Answer) ? body.Answer.filter((a) => a.type === code && typeof a.data === 'string').map((a) => a.data!) : []
+    return { status: body.Status, data }
+  }
   return {
     async txt(name) {
-      const url = new URL(endpoint)
-      url.searchParams.set('name', name)
-      url.searchParams.set('type', 'TXT')
-      const res = await ask(fetcher, url.href, 'application/dns-json')
-      let body: DohJson
-      try {
-        body = await res.json()
-      } catch (error) {
-        throw new DnsUnavailable(`DoH answered something that is not JSON: ${String(error)}`)
-      }
-      return conclude(body.Status, () =>
-        Array.isArray(body.Answer) ? body.Answer.filter((a) => a.type === TYPE_TXT && typeof a.data === 'string').map((a) => parseTxtData(a.data!)) : [],
-      )
+      const { status, data } = await lookup(name, 'TXT', TYPE_TXT)
+      return conclude(status, () => data.map(parseTxtData))
     },
     async addresses(name, type) {
-      const url = new URL(endpoint)
-      url.searchParams.set('name', name)
-      url.searchParams.set('type', type)
-      const res = await ask(fetcher, url.href, 'application/dns-json')
-      let body: DohJson
-      try {
-        body = await res.json()
-      } catch (error) {
-        throw new DnsUnavailable(`DoH answered something that is not JSON: ${String(error)}`)
-      }
-      const code = TYPE_CODE[type]
-      return conclude(body.Status, () => (Array.isArray(body.Answer) ? body.Answer.filter((a) => a.type === code && typeof a.data === 'string').map((a) => a.data!) : []))
+      const { status, data } = await lookup(name, type, TYPE_CODE[type])
+      return conclude(status, () => data)
     },
   }
 }

@@ -1,5 +1,5 @@
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
-import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
@@ -247,11 +247,20 @@ export async function revokeOtherSessions(
     .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId))
   const running = and(inArray(impersonations.sessionId, others), isNull(impersonations.endedAt))
   const [ended, , deleted] = await db.batch([
+    ...endImpersonations(db, running, now),
     db
-      .select(impersonationColumns)
-      .from(impersonations)
-      .innerJoin(users, eq(users.id, impersonations.targetUserId))
-      .where(running),
+      .delete(sessions)
+      .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId))
+      .returning({ id: sessions.id }),
+    ...alongside,
+  ])
+  return { sessions: deleted.map((r) => r.id), impersonations: ended.map((r) => revoked(r, now)) }
+}
+
+/** Read and end (as at logout, or as expired when they had run out) the impersonations `running` matches: two items of one batch. */
+function endImpersonations(db: DB, running: SQL | undefined, now: number) {
+  return [
+    db.select(impersonationColumns).from(impersonations).innerJoin(users, eq(users.id, impersonations.targetUserId)).where(running),
     db
       .update(impersonations)
       .set({
@@ -259,23 +268,18 @@ export async function revokeOtherSessions(
         endReason: sql`CASE WHEN ${impersonations.expiresAt} <= ${now} THEN 'expired' ELSE 'logout' END`,
       })
       .where(running),
-    db
-      .delete(sessions)
-      .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId))
-      .returning({ id: sessions.id }),
-    ...alongside,
-  ])
-  return {
-    sessions: deleted.map((r) => r.id),
-    impersonations: ended.map((r) => ({
-      id: r.impId,
-      accountId: r.accountId,
-      reason: r.reason,
-      target: { id: r.targetId, email: r.targetEmail },
-      lapsed: r.impExpiresAt <= now,
-    })),
-  }
+  ] as const
 }
+
+type ImpersonationRow = { impId: string; accountId: string; reason: string; targetId: string; targetEmail: string; impExpiresAt: number }
+
+const revoked = (r: ImpersonationRow, now: number): RevokedImpersonation => ({
+  id: r.impId,
+  accountId: r.accountId,
+  reason: r.reason,
+  target: { id: r.targetId, email: r.targetEmail },
+  lapsed: r.impExpiresAt <= now,
+})
 
 /** The sessions of one login, newest first, with what the sessions list shows. */
 export function listSessions(db: DB, userId: string, now = Date.now()) {
@@ -304,28 +308,7 @@ export function listSessions(db: DB, userId: string, now = Date.now()) {
 export async function revokeSession(db: DB, userId: string, sessionId: string, now = Date.now()): Promise<RevokedImpersonation[] | null> {
   const own = and(eq(sessions.userId, userId), eq(sessions.id, sessionId))
   const running = and(eq(impersonations.sessionId, sessionId), isNull(impersonations.endedAt), sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${own})`)
-  const [ended, , deleted] = await db.batch([
-    db
-      .select({
-        id: sql<string>`${impersonations.id}`.as('imp_id'),
-        accountId: impersonations.accountId,
-        reason: impersonations.reason,
-        expiresAt: sql<number>`${impersonations.expiresAt}`.as('imp_expires_at'),
-        targetId: sql<string>`${users.id}`.as('target_id'),
-        targetEmail: sql<string>`${users.email}`.as('target_email'),
-      })
-      .from(impersonations)
-      .innerJoin(users, eq(users.id, impersonations.targetUserId))
-      .where(running),
-    db
-      .update(impersonations)
-      .set({
-        endedAt: sql`MIN(${now}, ${impersonations.expiresAt})`,
-        endReason: sql`CASE WHEN ${impersonations.expiresAt} <= ${now} THEN 'expired' ELSE 'logout' END`,
-      })
-      .where(running),
-    db.delete(sessions).where(own).returning({ id: sessions.id }),
-  ])
+  const [ended, , deleted] = await db.batch([...endImpersonations(db, running, now), db.delete(sessions).where(own).returning({ id: sessions.id })])
   if (!deleted.length) return null
-  return ended.map((r) => ({ id: r.id, accountId: r.accountId, reason: r.reason, target: { id: r.targetId, email: r.targetEmail }, lapsed: r.expiresAt <= now }))
+  return ended.map((r) => revoked(r, now))
 }

@@ -155,9 +155,13 @@ export const requireAccount = () => requirePermission()
  * someone's behalf (rule 7), before the body is read.
  */
 export const requireOwnLogin = (what: string) =>
-  createMiddleware<SignedInEnv>(async (c, next) => {
-    const principal = requirePrincipal(c)
-    if (principal.impersonation) throw new AppError('impersonation_restricted', `You cannot see or change ${what} of someone you are acting as.`)
-    c.set('signedIn', principal)
-    await next()
-  })
+  answers(
+    createMiddleware<SignedInEnv>(async (c, next) => {
+      const principal = requirePrincipal(c)
+      if (principal.impersonation) throw new AppError('impersonation_restricted', `You cannot see or change ${what} of someone you are acting as.`)
+      c.set('signedIn', principal)
+      await next()
+    }),
+    401,
+    403,
+  )

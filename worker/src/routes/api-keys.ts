@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { canGrantActing } from '../authz/grants.ts'
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../domain/api-keys.ts'
 import { resolveRoles } from '../domain/roles.ts'
@@ -6,8 +6,8 @@ import { ScopeSchema } from '../domain/scope.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { peopleOnly, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const YEAR = 366 * 24 * 60 * 60 * 1000
 
@@ -44,39 +44,27 @@ const CreateApiKey = z
 
 const KeyParams = AccountParam.extend({ keyId: z.string().min(1).max(64).openapi({ param: { name: 'keyId', in: 'path' } }) })
 
-export const apiKeyRoutes = createRouter()
+export const apiKeyRoutes = createRouter('API keys')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/api-keys',
+    route.get('/accounts/{id}/api-keys', {
       operationId: 'listApiKeys',
-      middleware: [requirePermission('security.view')] as const,
-      tags: ['API keys'],
+      guard: requirePermission('security.view'),
       summary: 'The API keys of an account',
       description: 'Needs `security.view`. Newest first, revoked ones included; secrets are never shown again after creation.',
       request: { params: AccountParam },
-      responses: { 200: { description: 'Keys', content: { 'application/json': { schema: z.object({ items: z.array(ApiKeyView) }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(ApiKeyView) }), 'Keys') },
     }),
     async (c) => c.json({ items: await listApiKeys(c.var.db, c.var.access.account.id) }, 200),
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/api-keys',
+    route.post('/accounts/{id}/api-keys', {
       operationId: 'createApiKey',
-      middleware: [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')] as const,
-      tags: ['API keys'],
+      guard: [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')],
       summary: 'Create an API key (the secret is in this answer only)',
       description:
         'Needs `security.manage`, and a person (a key cannot create keys: 403 `api_key_forbidden`). The level, roles and scope are checked exactly like a member\'s grant: never beyond the creator\'s own, nor the impersonator\'s while impersonating (403 `escalation` naming the field). The key acts in this account and the accounts below it with that grant, through the same checks as a person; send it as `Authorization: Bearer trl_…`. Only its SHA-256 is stored. Recorded as `api_key_created`.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateApiKey } } } },
-      responses: {
-        201: {
-          description: 'Created',
-          content: { 'application/json': { schema: z.object({ apiKey: ApiKeyView, secret: z.string().openapi({ description: 'The key itself: shown once.' }) }) } },
-        },
-        ...problems(400, 401, 403, 404, 422),
-      },
+      request: { params: AccountParam, body: body(CreateApiKey) },
+      responses: { 201: json(z.object({ apiKey: ApiKeyView, secret: z.string().openapi({ description: 'The key itself: shown once.' }) }), 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -111,16 +99,13 @@ export const apiKeyRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/api-keys/{keyId}',
+    route.delete('/accounts/{id}/api-keys/{keyId}', {
       operationId: 'revokeApiKey',
-      middleware: [requirePermission('security.manage')] as const,
-      tags: ['API keys'],
+      guard: requirePermission('security.manage'),
       summary: 'Revoke an API key',
       description: 'Needs `security.manage`. The key stops at once (its next request answers 401 `api_key_invalid`); the row stays, marked revoked. Recorded as `api_key_revoked`. Another account\'s key id answers 404.',
       request: { params: KeyParams },
-      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Revoked' } },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -1,12 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { customersNearLimit, hostnamesAwaitingVerification, pendingInvitations, resellerUsage, treeCounts } from '../domain/dashboard.ts'
 import { serviceOverview } from '../domain/services.ts'
 import { decide, requirePermission, type Access } from '../middleware/access.ts'
 import { ceilingScope, ownScope, readableKinds } from '../middleware/visible-services.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { createRouter, json, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 /** Services expiring within this many days are "expiring soon". */
 const EXPIRING_DAYS = 30
@@ -41,21 +41,15 @@ const Dashboard = z
 
 const may = (ctx: Access, permission: Permission) => decide(ctx, permission).ok
 
-export const dashboard = createRouter().openapi(
-  createRoute({
-    method: 'get',
-    path: '/accounts/{id}/dashboard',
+export const dashboard = createRouter('Accounts').openapi(
+  route.get('/accounts/{id}/dashboard', {
     operationId: 'getDashboard',
-    middleware: [requirePermission('dashboard.view')] as const,
-    tags: ['Accounts'],
+    guard: requirePermission('dashboard.view'),
     summary: 'What needs attention in the account’s tree',
     description:
       'Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) and hostnames awaiting verification (`branding.view`). A part the caller may not see is null.',
     request: { params: AccountParam },
-    responses: {
-      200: { description: 'The dashboard', content: { 'application/json': { schema: Dashboard } } },
-      ...problems(401, 403, 404),
-    },
+    responses: { 200: json(Dashboard, 'The dashboard') },
   }),
   async (c) => {
     const ctx = c.var.access

@@ -1,12 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { assertMayChange, integrationsOf, subscribableTypes, validateHook } from '../domain/integrations.ts'
 import { streamFormats, webhookTypes, type CreateHook } from '../durable/hooks.ts'
 import { AppError } from '../errors.ts'
 import type { Context } from 'hono'
 import { decide, requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const DeliveryFields = z
   .object({
@@ -87,29 +87,16 @@ const notFound = () => new AppError('not_found', 'No integration with that id.')
 
 const label = (kind: string) => (kind === 'webhook' ? 'webhook' : 'log stream')
 
-export const integrationsRouter = createRouter()
+export const integrationsRouter = createRouter('Activity')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/integrations',
+    route.get('/accounts/{id}/integrations', {
       operationId: 'listIntegrations',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Webhooks and log streams of an account',
       description:
         'Needs `activity.export`. Lists the account’s webhooks and (resellers and the platform) log streams with their status, lag and last delivery, and the event types the caller may choose for a webhook.',
       request: { params: AccountParam },
-      responses: {
-        200: {
-          description: 'OK',
-          content: {
-            'application/json': {
-              schema: z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }),
-            },
-          },
-        },
-        ...problems(401, 403, 404),
-      },
+      responses: { 200: json(z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -126,17 +113,14 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/integrations/webhooks',
+    route.post('/accounts/{id}/integrations/webhooks', {
       operationId: 'createWebhook',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Add a webhook',
       description:
         'Needs `activity.export`; not while impersonating. The URL must be https and public (400 naming `url`); only event types the caller may view (403 naming `types`). Answers the signing secret once: deliveries carry `Trellis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateWebhook } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: Created } } }, ...problems(400, 401, 403, 404, 422) },
+      request: { params: AccountParam, body: body(CreateWebhook) },
+      responses: { 201: json(Created, 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -147,17 +131,14 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/integrations/streams',
+    route.post('/accounts/{id}/integrations/streams', {
       operationId: 'createLogStream',
-      middleware: [requirePermission('activity.export', streamsOnly)] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export', streamsOnly),
       summary: 'Add a log stream',
       description:
         'Needs `activity.export` in a reseller or the platform; not while impersonating. Streams every event of the log, in batches, as NDJSON, Datadog logs (intake v2, `DD-API-KEY`) or Splunk HEC (`Authorization: Splunk <token>`). The token is stored encrypted and never shown again.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: CreateStream } } } },
-      responses: { 201: { description: 'Created', content: { 'application/json': { schema: Created } } }, ...problems(400, 401, 403, 404, 422) },
+      request: { params: AccountParam, body: body(CreateStream) },
+      responses: { 201: json(Created, 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -167,16 +148,13 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/accounts/{id}/integrations/{hookId}',
+    route.patch('/accounts/{id}/integrations/{hookId}', {
       operationId: 'updateIntegration',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Turn an integration on or off, or change a webhook’s event types',
       description: 'Needs `activity.export`; not while impersonating. Turning one back on resumes where it stopped.',
-      request: { params: HookParams, body: { required: true, content: { 'application/json': { schema: UpdateIntegration } } } },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: Integration } } }, ...problems(400, 401, 403, 404) },
+      request: { params: HookParams, body: body(UpdateIntegration) },
+      responses: { 200: json(Integration, 'Updated') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -197,16 +175,13 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/integrations/{hookId}',
+    route.delete('/accounts/{id}/integrations/{hookId}', {
       operationId: 'deleteIntegration',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Delete a webhook or log stream',
       description: 'Needs `activity.export`; not while impersonating. Its delivery log goes with it.',
       request: { params: HookParams },
-      responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -224,16 +199,13 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/integrations/{hookId}/rotate-secret',
+    route.post('/accounts/{id}/integrations/{hookId}/rotate-secret', {
       operationId: 'rotateWebhookSecret',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Replace a webhook’s signing secret',
       description: 'Needs `activity.export`; not while impersonating. The old secret stops working at once; the new one is answered once.',
       request: { params: HookParams },
-      responses: { 200: { description: 'Rotated', content: { 'application/json': { schema: Created } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(Created, 'Rotated') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -250,17 +222,14 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/integrations/{hookId}/test',
+    route.post('/accounts/{id}/integrations/{hookId}/test', {
       operationId: 'testIntegration',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Send a test event now',
       description:
         'Needs `activity.export`; not while impersonating. Sends a `ping` and answers what the receiver said: a receiver that is down or refuses is a result (`status: failed`), not an error of this request.',
       request: { params: HookParams },
-      responses: { 200: { description: 'The attempt', content: { 'application/json': { schema: Delivery } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(Delivery, 'The attempt') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -272,16 +241,13 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/integrations/{hookId}/deliveries',
+    route.get('/accounts/{id}/integrations/{hookId}/deliveries', {
       operationId: 'listIntegrationDeliveries',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'The delivery log of a webhook or log stream, newest first',
       description: 'Needs `activity.export`. Each attempt with its status, response code, latency and next retry; the newest 500 are kept.',
       request: { params: HookParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: { description: 'OK', content: { 'application/json': { schema: z.object({ items: z.array(Delivery) }) } } }, ...problems(400, 401, 403, 404) },
+      responses: { 200: json(z.object({ items: z.array(Delivery) }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -292,17 +258,14 @@ export const integrationsRouter = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend',
+    route.post('/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend', {
       operationId: 'resendIntegrationDelivery',
-      middleware: [requirePermission('activity.export')] as const,
-      tags: ['Activity'],
+      guard: requirePermission('activity.export'),
       summary: 'Send a logged delivery again',
       description:
         'Needs `activity.export`; not while impersonating. Sends the same event (or batch) again now, with the same event id so the receiver can tell it has it; answers the attempt. 410 when the event has left the log.',
       request: { params: DeliveryParams },
-      responses: { 200: { description: 'The attempt', content: { 'application/json': { schema: Delivery } } }, ...problems(401, 403, 404, 410) },
+      responses: { 200: json(Delivery, 'The attempt'), ...problems(410) },
     }),
     async (c) => {
       const ctx = c.var.access

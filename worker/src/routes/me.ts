@@ -161,34 +161,23 @@ export const me = createRouter('Auth')
         pendingEmail = normalizeEmail(body.email)
       }
       const user = { ...principal.user, ...(body.name !== undefined ? { name: body.name } : {}) }
-      if (body.name !== undefined && body.name !== principal.user.name) {
-        await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
-        await Promise.all(
+      // Each of their own accounts' logs says what changed in their profile.
+      const recordChange = (description: string) =>
+        Promise.all(
           ownAccounts(principal).map((a) =>
-            audit(c, a, {
-              type: 'update_user_profile',
-              subject: { id: user.id, email: user.email },
-              target: { kind: 'user', id: user.id, label: user.email },
-              description: `${principal.user.email} changed the name of their profile`,
-            }),
+            audit(c, a, { type: 'update_user_profile', subject: { id: user.id, email: user.email }, target: { kind: 'user', id: user.id, label: user.email }, description }),
           ),
         )
+      if (body.name !== undefined && body.name !== principal.user.name) {
+        await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await recordChange(`${principal.user.email} changed the name of their profile`)
       }
       if (pendingEmail) {
         // Nothing changes until the new address confirms (POST /auth/verify-email/{token}).
         const link = await createUserLink(db, principal.user.id, 'change_email', pendingEmail)
         const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
         await mailerFor(c.env, db).send(confirmEmailChangeMessage(brand, origin, { from: principal.user.email, to: pendingEmail }, link.token, link.expiresAt))
-        await Promise.all(
-          ownAccounts(principal).map((a) =>
-            audit(c, a, {
-              type: 'update_user_profile',
-              subject: { id: user.id, email: user.email },
-              target: { kind: 'user', id: user.id, label: user.email },
-              description: `${principal.user.email} asked to change their email; a confirmation link was sent to the new address`,
-            }),
-          ),
-        )
+        await recordChange(`${principal.user.email} asked to change their email; a confirmation link was sent to the new address`)
       }
       return c.json({ user, pendingEmail: pendingEmail ?? (await pendingEmailChange(db, principal.user.id))?.email ?? null }, 200)
     },

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { accountKinds } from '../../../db/schema/accounts.ts'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import { accountsBelow, searchAccounts, searchPeople } from '../domain/search.ts'
@@ -6,8 +6,8 @@ import { reachingMembership } from '../authz/tenancy.ts'
 import { listServices } from '../domain/services.ts'
 import { decide, requirePermission, requireSignIn } from '../middleware/access.ts'
 import { ceilingScope, ownScope, readableKinds } from '../middleware/visible-services.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, level, problems } from './schemas.ts'
+import { createRouter, json, route } from '../openapi.ts'
+import { AccountParam, level } from './schemas.ts'
 
 /** Results per kind: a palette shows a handful of each, and the lists have the rest. */
 const PER_KIND = 8
@@ -24,21 +24,15 @@ const SearchResults = z
   })
   .openapi('SearchResults')
 
-export const search = createRouter().openapi(
-  createRoute({
-    method: 'get',
-    path: '/accounts/{id}/search',
+export const search = createRouter('Accounts').openapi(
+  route.get('/accounts/{id}/search', {
     operationId: 'searchTree',
-    middleware: [requirePermission('dashboard.view')] as const,
-    tags: ['Accounts'],
+    guard: requirePermission('dashboard.view'),
     summary: 'Find accounts, people and services in the tree',
     description:
       'For the command palette (Ctrl/Cmd+K): accounts of this account’s tree, the people of the accounts whose staff the caller may see (`staff.view` there) and the services the services list would show them (`services.view`, their scope), whose name (or email) contains `q`. At most 8 of each.',
     request: { params: AccountParam, query: SearchQuery },
-    responses: {
-      200: { description: 'Matches by kind', content: { 'application/json': { schema: SearchResults } } },
-      ...problems(400, 401, 403, 404),
-    },
+    responses: { 200: json(SearchResults, 'Matches by kind') },
   }),
   async (c) => {
     const ctx = c.var.access
@@ -75,29 +69,17 @@ export const search = createRouter().openapi(
   },
 )
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/reachable-accounts',
+    route.get('/me/reachable-accounts', {
       operationId: 'listReachableAccounts',
-      middleware: [requireSignIn()] as const,
+      guard: requireSignIn(),
       tags: ['Me'],
       summary: 'Accounts reached through a membership above them',
       description:
         'For the account switcher: the accounts below the person’s memberships (a reseller’s customers, a platform’s resellers and their customers), which they reach without being members there, each with the level they hold through the membership above it. `q` narrows by name. At most `limit` (50). Empty while impersonating (the switcher then lists the target’s own accounts only).',
       request: { query: z.object({ q: z.string().trim().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: {
-        200: {
-          description: 'Reachable accounts, resellers before customers, by name',
-          content: {
-            'application/json': {
-              schema: z.object({
+      responses: { 200: json(z.object({
                 items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(accountKinds), status: z.string(), level, parent: Named.nullable(), viaAccountId: z.string() })),
-              }),
-            },
-          },
-        },
-        ...problems(400, 401),
-      },
+              }), 'Reachable accounts, resellers before customers, by name') },
     }),
     async (c) => {
       const principal = c.var.signedIn

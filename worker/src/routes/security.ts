@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { inheritedPolicy, MAX_TRUSTED_LOCATION_DAYS, pathIds } from '../authz/security-policy.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { listMembers } from '../domain/members.ts'
@@ -6,8 +6,8 @@ import { factorsOfUsers, policySettings, revokeTrustedLocations, savePolicy, tru
 import { AppError } from '../errors.ts'
 import { authorize, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems, TrustedLocation } from './schemas.ts'
+import { body, createRouter, json, route } from '../openapi.ts'
+import { AccountParam, TrustedLocation } from './schemas.ts'
 
 const Setting = z
   .object({
@@ -43,19 +43,16 @@ const SecurityView = z
 
 const LocationParams = AccountParam.extend({ locationId: z.string().min(1).max(64).openapi({ param: { name: 'locationId', in: 'path' } }) })
 
-export const security = createRouter()
+export const security = createRouter('Security')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/accounts/{id}/security',
+    route.get('/accounts/{id}/security', {
       operationId: 'getAccountSecurity',
-      middleware: [requirePermission('security.view')] as const,
-      tags: ['Security'],
+      guard: requirePermission('security.view'),
       summary: "The account's sign-in security",
       description:
         "The account's own policy (two-factor sign-in required, passwordless passkeys allowed, days a location may be trusted), what the accounts above it impose (the strictest wins), and each member's second factors and trusted locations at a glance. Needs `security.view`.",
       request: { params: AccountParam },
-      responses: { 200: { description: 'Security', content: { 'application/json': { schema: SecurityView } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(SecurityView, 'Security') },
     }),
     async (c) => {
       const access = c.var.access
@@ -111,17 +108,14 @@ export const security = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'put',
-      path: '/accounts/{id}/security',
+    route.put('/accounts/{id}/security', {
       operationId: 'updateAccountSecurity',
-      middleware: [requirePermission('security.manage')] as const,
-      tags: ['Security'],
+      guard: requirePermission('security.manage'),
       summary: "Set the account's sign-in security",
       description:
         'Requires two-factor sign-in for the members of this account and every account below it; allows or forbids passwordless passkeys there; sets how many days (0 = never, null = leave it to the accounts above, at most 90) a location may be trusted after a second factor. The strictest setting on an account\'s path wins. Members without a factor are sent to set one up at their next sign-in. Needs `security.manage`; logged as `update_configuration`.',
-      request: { params: AccountParam, body: { required: true, content: { 'application/json': { schema: Setting } } } },
-      responses: { 200: { description: 'Saved', content: { 'application/json': { schema: Setting } } }, ...problems(400, 401, 403, 404) },
+      request: { params: AccountParam, body: body(Setting) },
+      responses: { 200: json(Setting, 'Saved') },
     }),
     async (c) => {
       const access = c.var.access
@@ -141,17 +135,14 @@ export const security = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/accounts/{id}/security/trusted-locations/{locationId}',
+    route.delete('/accounts/{id}/security/trusted-locations/{locationId}', {
       operationId: 'revokeMemberTrustedLocation',
-      middleware: [requirePermission('security.manage')] as const,
-      tags: ['Security'],
+      guard: requirePermission('security.manage'),
       summary: "Stop trusting a member's location",
       description:
         "The member's next sign-in from there asks for the second factor again. Only locations of this account's members; any other id answers 404. Refused while impersonating that member. Needs `security.manage`; logged as `update_trusted_connection`.",
       request: { params: LocationParams },
-      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Revoked' } },
     }),
     async (c) => {
       const access = c.var.access

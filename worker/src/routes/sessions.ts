@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { canEndSessionsOf } from '../authz/grants.ts'
 import { getMember } from '../domain/members.ts'
@@ -10,8 +10,8 @@ import { requirePermission, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { clearSessionCookie } from '../middleware/session.ts'
-import { createRouter } from '../openapi.ts'
-import { AccountParam, problems } from './schemas.ts'
+import { createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
 
 const SessionView = z
   .object({
@@ -51,17 +51,14 @@ async function recordEnded<E extends AppEnv>(c: Context<E>, principal: Principal
   )
 }
 
-export const sessionRoutes = createRouter()
+export const sessionRoutes = createRouter('Sessions')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/sessions',
+    route.get('/me/sessions', {
       operationId: 'listMySessions',
-      middleware: [requireSignIn()] as const,
-      tags: ['Sessions'],
+      guard: requireSignIn(),
       summary: 'Where you are signed in',
       description: 'Every live session of your login, most recently used first: device (from the browser\'s User-Agent), address, place (when the edge knew it at sign-in), when it began and was last used (updated every few minutes); `current` marks this one. Refused while impersonating.',
-      responses: { 200: { description: 'Sessions', content: { 'application/json': { schema: z.object({ items: z.array(SessionView) }) } } }, ...problems(401, 403) },
+      responses: { 200: json(z.object({ items: z.array(SessionView) }), 'Sessions') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -82,16 +79,13 @@ export const sessionRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/me/sessions/{sessionId}',
+    route.delete('/me/sessions/{sessionId}', {
       operationId: 'endMySession',
-      middleware: [requireSignIn()] as const,
-      tags: ['Sessions'],
+      guard: requireSignIn(),
       summary: 'Sign out one of your sessions',
       description: 'Ends the session (and any impersonation it runs) and closes its live sockets; recorded as `session_ended`. Another login\'s session id answers 404, like an id that does not exist. Ending this very session signs you out here.',
       request: { params: SessionParam },
-      responses: { 204: { description: 'Ended' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Ended' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -106,15 +100,12 @@ export const sessionRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/sessions/end-others',
+    route.post('/me/sessions/end-others', {
       operationId: 'endMyOtherSessions',
-      middleware: [requireSignIn()] as const,
-      tags: ['Sessions'],
+      guard: requireSignIn(),
       summary: 'Sign out everywhere else',
       description: 'Ends every session of your login but this one, the impersonations they ran and their live sockets; recorded as `session_ended`. Answers how many ended.',
-      responses: { 200: { description: 'Ended', content: { 'application/json': { schema: z.object({ ended: z.number().int() }) } } }, ...problems(401, 403) },
+      responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -127,17 +118,14 @@ export const sessionRoutes = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/accounts/{id}/members/{memberId}/sessions/end',
+    route.post('/accounts/{id}/members/{memberId}/sessions/end', {
       operationId: 'endMemberSessions',
-      middleware: [requirePermission('security.manage')] as const,
-      tags: ['Sessions'],
+      guard: requirePermission('security.manage'),
       summary: 'Sign a member out everywhere',
       description:
         'Needs `security.manage`, and only for people below you in your tree: a lower level in your own account, anyone in an account beneath it (while impersonating, below the impersonator too). Ends every session of the member\'s login, the impersonations they ran and their live sockets; recorded as `session_ended` in this account. The member can sign in again. A member of another account answers 404.',
       request: { params: MemberParams },
-      responses: { 200: { description: 'Ended', content: { 'application/json': { schema: z.object({ ended: z.number().int() }) } } }, ...problems(401, 403, 404) },
+      responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
     }),
     async (c) => {
       const ctx = c.var.access

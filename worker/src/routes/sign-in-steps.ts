@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 import type { Context } from 'hono'
 import { manualKey, totpUri } from '../crypto/totp.ts'
@@ -36,8 +36,8 @@ import {
   wrongPortal,
 } from '../middleware/sign-in.ts'
 import { creationOptions, registerAnswer } from '../middleware/passkeys.ts'
-import { createRouter } from '../openapi.ts'
-import { b64url, NextStepView, PasskeyAssertion, PasskeyCreationOptions, PasskeyRequestOptions, problems, User } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { b64url, NextStepView, PasskeyAssertion, PasskeyCreationOptions, PasskeyRequestOptions, User } from './schemas.ts'
 
 const Trust = z.boolean().default(false).openapi({ description: 'Trust this IP location (IPv4 /24, IPv6 /64) for the account\'s trusted-connection days; ignored where that is 0.' })
 const SignedIn = z.object({ user: User })
@@ -97,19 +97,13 @@ function requestOptions(challenge: Uint8Array, rpId: string, credentialIds: stri
 
 const stepProblems = problems(401, 403, 410, 429)
 
-export const signInSteps = createRouter()
+export const signInSteps = createRouter('Auth')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/auth/step',
+    route.get('/auth/step', {
       operationId: 'getSignInStep',
-      tags: ['Auth'],
       summary: 'The sign-in step of this browser',
       description: 'After a right password, when a second factor is owed (`verify`) or must be set up first (`enrol`): which methods the login has, when the step ends and how many days the location may be trusted. 401 `step_required` without a step, 410 `step_expired` after its 10 minutes.',
-      responses: {
-        200: { description: 'The open step', content: { 'application/json': { schema: NextStepView.extend({ email: z.string() }) } } },
-        ...problems(401, 410),
-      },
+      responses: { 200: json(NextStepView.extend({ email: z.string() }), 'The open step'), ...problems(401, 410) },
     }),
     async (c) => {
       const step = await requireStep(c)
@@ -118,11 +112,8 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/auth/step',
+    route.delete('/auth/step', {
       operationId: 'cancelSignInStep',
-      tags: ['Auth'],
       summary: 'Abandon the sign-in step',
       description: 'Forgets the step (the person chose "use another account"). Answers 204 even without one.',
       responses: { 204: { description: 'Forgotten' }, ...problems(403) },
@@ -135,21 +126,13 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/code',
+    route.post('/auth/step/code', {
       operationId: 'verifySignInCode',
-      tags: ['Auth'],
       summary: 'Finish signing in with a TOTP or recovery code',
       description:
         'A 6-digit code from the authenticator app (each code is accepted once: a code of the same 30-second step, or an older one, is refused after use) or an unused recovery code. Wrong codes are slowed per login like wrong passwords (429 with Retry-After). Starts the session.',
-      request: {
-        body: {
-          required: true,
-          content: { 'application/json': { schema: z.object({ method: z.enum(['totp', 'recovery']), code: z.string().trim().min(1, 'Enter the code.').max(32), trust: Trust }) } },
-        },
-      },
-      responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: SignedIn } } }, ...problems(400, 401, 403, 410, 429) },
+      request: { body: body(z.object({ method: z.enum(['totp', 'recovery']), code: z.string().trim().min(1, 'Enter the code.').max(32), trust: Trust })) },
+      responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
     }),
     async (c) => {
       const { method, code, trust } = c.req.valid('json')
@@ -172,14 +155,11 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/passkey-options',
+    route.post('/auth/step/passkey-options', {
       operationId: 'signInStepPasskeyOptions',
-      tags: ['Auth'],
       summary: 'A passkey challenge for the second factor',
       description: 'Options for `navigator.credentials.get`: a single-use challenge (5 minutes) and the login\'s passkeys for this portal\'s hostname.',
-      responses: { 200: { description: 'Options', content: { 'application/json': { schema: PasskeyRequestOptions } } }, ...stepProblems },
+      responses: { 200: json(PasskeyRequestOptions, 'Options'), ...stepProblems },
     }),
     async (c) => {
       const step = await requireStep(c, 'verify')
@@ -189,15 +169,12 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/passkey',
+    route.post('/auth/step/passkey', {
       operationId: 'verifySignInPasskey',
-      tags: ['Auth'],
       summary: 'Finish signing in with a passkey',
       description: 'The assertion of one of the login\'s passkeys over the step\'s challenge, verified (origin, relying party, user verification, signature, counter). Starts the session.',
-      request: { body: { required: true, content: { 'application/json': { schema: PasskeyAssertion.extend({ trust: Trust }) } } } },
-      responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: SignedIn } } }, ...problems(400, 401, 403, 410, 429) },
+      request: { body: body(PasskeyAssertion.extend({ trust: Trust })) },
+      responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -217,18 +194,12 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/enrol',
+    route.post('/auth/step/enrol', {
       operationId: 'startSignInEnrolment',
-      tags: ['Auth'],
       summary: 'Set up an authenticator app during sign-in',
       description:
         'For a login whose accounts require two-factor sign-in and that has no factor yet: a new TOTP key (manual key and otpauth URI for the QR code), pending until confirmed. Calling it again replaces the pending key. The step reaches nothing else.',
-      responses: {
-        200: { description: 'A pending key', content: { 'application/json': { schema: z.object({ manualKey: z.string(), uri: z.string() }) } } },
-        ...stepProblems,
-      },
+      responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...stepProblems },
     }),
     async (c) => {
       const step = await requireStep(c, 'enrol')
@@ -238,18 +209,12 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/enrol/confirm',
+    route.post('/auth/step/enrol/confirm', {
       operationId: 'confirmSignInEnrolment',
-      tags: ['Auth'],
       summary: 'Confirm the authenticator app and finish signing in',
       description: 'One code from the app turns the factor on, answers the 10 recovery codes (shown once) and starts the session. Wrong codes are slowed like passwords.',
-      request: { body: { required: true, content: { 'application/json': { schema: z.object({ code: z.string().trim().min(1, 'Enter the code.').max(16), trust: Trust }) } } } },
-      responses: {
-        200: { description: 'Signed in', content: { 'application/json': { schema: SignedIn.extend({ recoveryCodes: z.array(z.string()) }) } } },
-        ...problems(400, 401, 403, 410, 429),
-      },
+      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code.').max(16), trust: Trust })) },
+      responses: { 200: json(SignedIn.extend({ recoveryCodes: z.array(z.string()) }), 'Signed in'), ...problems(401, 403, 410, 429) },
     }),
     async (c) => {
       const { code, trust } = c.req.valid('json')
@@ -271,14 +236,11 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/enrol/passkey-options',
+    route.post('/auth/step/enrol/passkey-options', {
       operationId: 'signInEnrolPasskeyOptions',
-      tags: ['Auth'],
       summary: 'A challenge to set up a passkey during sign-in',
       description: 'For a login that must set up a second factor: options for `navigator.credentials.create` on this portal\'s hostname, the challenge bound to the step (single-use, 5 minutes).',
-      responses: { 200: { description: 'Options', content: { 'application/json': { schema: PasskeyCreationOptions } } }, ...stepProblems },
+      responses: { 200: json(PasskeyCreationOptions, 'Options'), ...stepProblems },
     }),
     async (c) => {
       const step = await requireStep(c, 'enrol')
@@ -287,20 +249,12 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/step/enrol/passkey',
+    route.post('/auth/step/enrol/passkey', {
       operationId: 'confirmSignInEnrolPasskey',
-      tags: ['Auth'],
       summary: 'Set up a passkey and finish signing in',
       description: 'The browser\'s answer to the step\'s creation options, verified like any registration; the passkey is stored under its name and the session starts.',
-      request: {
-        body: {
-          required: true,
-          content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust }) } },
-        },
-      },
-      responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: SignedIn } } }, ...problems(400, 401, 403, 409, 410) },
+      request: { body: body(z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust })) },
+      responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 409, 410) },
     }),
     async (c) => {
       const { trust, ...body } = c.req.valid('json')
@@ -317,14 +271,11 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/passkey-options',
+    route.post('/auth/passkey-options', {
       operationId: 'passwordlessOptions',
-      tags: ['Auth'],
       summary: 'A challenge to sign in with a passkey alone',
       description: 'Options for `navigator.credentials.get` with no credential list (the browser offers the passkeys it holds for this hostname): a single-use challenge for 5 minutes.',
-      responses: { 200: { description: 'Options', content: { 'application/json': { schema: PasskeyRequestOptions } } }, ...problems(400, 403) },
+      responses: { 200: json(PasskeyRequestOptions, 'Options'), ...problems(400, 403) },
     }),
     async (c) => {
       const rp = relyingParty(c)
@@ -333,16 +284,13 @@ export const signInSteps = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/auth/passkey',
+    route.post('/auth/passkey', {
       operationId: 'signInWithPasskey',
-      tags: ['Auth'],
       summary: 'Sign in with a passkey alone',
       description:
         'A passkey with user verification (PIN or biometrics) is two factors in one: where every account of the login allows passwordless sign-in (the default; an account can forbid it for its subtree), the verified assertion starts a session. Otherwise 403 `passwordless_not_allowed`.',
-      request: { body: { required: true, content: { 'application/json': { schema: PasskeyAssertion } } } },
-      responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: SignedIn } } }, ...problems(400, 403) },
+      request: { body: body(PasskeyAssertion) },
+      responses: { 200: json(SignedIn, 'Signed in'), ...problems(403) },
     }),
     async (c) => {
       const body = c.req.valid('json')

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, updateTemplate } from '../domain/resellers.ts'
 import { fieldError, found } from '../errors.ts'
-import { requirePermission } from '../middleware/access.ts'
+import { requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, LimitsSchema } from './managed-accounts.ts'
@@ -35,6 +36,15 @@ const TemplatePatch = z
 
 const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
 const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
+
+type Template = NonNullable<Awaited<ReturnType<typeof getTemplate>>>
+
+/** Record in the platform's log what was done to a template. */
+function recordTemplate(c: Context<AccessEnv>, type: 'template_created' | 'template_updated' | 'template_deleted', template: Template, did: string) {
+  const ctx = c.var.access
+  return audit(c, ctx.account, { type, target: { kind: 'template', id: template.id, label: template.name }, description: `${ctx.principal.user.email} ${did} the reseller template ${template.name}` })
+}
+
 export const templates = createRouter('Resellers')
   .openapi(
     route.get('/accounts/{id}/templates', {
@@ -80,7 +90,7 @@ export const templates = createRouter('Resellers')
       const body = c.req.valid('json')
       const tid = await createTemplate(c.var.db, ctx.account.id, body)
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
-      await audit(c, ctx.account, { type: 'template_created', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} created the reseller template ${template.name}` })
+      await recordTemplate(c, 'template_created', template, 'created')
       return c.json({ template }, 201)
     },
   )
@@ -101,7 +111,7 @@ export const templates = createRouter('Resellers')
       if (Object.keys(body).length === 0) throw fieldError('validation_failed', 'body', 'Send name, limits or access.')
       await updateTemplate(c.var.db, ctx.account.id, tid, body)
       const template = (await getTemplate(c.var.db, ctx.account.id, tid))!
-      await audit(c, ctx.account, { type: 'template_updated', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} changed the reseller template ${template.name}` })
+      await recordTemplate(c, 'template_updated', template, 'changed')
       return c.json({ template }, 200)
     },
   )
@@ -119,7 +129,7 @@ export const templates = createRouter('Resellers')
       const ctx = c.var.access
       const template = found(await getTemplate(c.var.db, ctx.account.id, tid), 'No template with that id.')
       await deleteTemplate(c.var.db, ctx.account.id, tid)
-      await audit(c, ctx.account, { type: 'template_deleted', target: { kind: 'template', id: tid, label: template.name }, description: `${ctx.principal.user.email} deleted the reseller template ${template.name}` })
+      await recordTemplate(c, 'template_deleted', template, 'deleted')
       return c.body(null, 204)
     },
   )

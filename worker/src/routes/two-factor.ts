@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi'
+import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { manualKey, totpUri } from '../crypto/totp.ts'
@@ -27,8 +27,8 @@ import { audit } from '../middleware/audit.ts'
 import { checkCurrentPassword } from '../middleware/password-guard.ts'
 import { creationOptions, registerAnswer } from '../middleware/passkeys.ts'
 import { admitFactorAttempt, sealingSecret } from '../middleware/sign-in.ts'
-import { createRouter } from '../openapi.ts'
-import { b64url, PasskeyCreationOptions, problems, TrustedLocation } from './schemas.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { b64url, PasskeyCreationOptions, TrustedLocation } from './schemas.ts'
 
 const Passkey = z
   .object({ id: z.string(), name: z.string(), rpId: z.string(), algorithm: z.number().int(), createdAt: z.number(), lastUsedAt: z.number().nullable() })
@@ -77,17 +77,14 @@ async function keepOneFactor<E extends SignedInEnv>(c: Context<E>, userId: strin
   if (policy.requireTwoFactor) throw new AppError('two_factor_required')
 }
 
-export const twoFactor = createRouter()
+export const twoFactor = createRouter('Two-factor')
   .openapi(
-    createRoute({
-      method: 'get',
-      path: '/me/two-factor',
+    route.get('/me/two-factor', {
       operationId: 'getTwoFactor',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Your sign-in factors',
       description: 'Whether the authenticator app is on, unused recovery codes left, your passkeys, your trusted locations and the policy your accounts set. Refused while impersonating (`impersonation_restricted`).',
-      responses: { 200: { description: 'Your factors', content: { 'application/json': { schema: TwoFactor } } }, ...problems(401, 403) },
+      responses: { 200: json(TwoFactor, 'Your factors') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -107,18 +104,12 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/two-factor/totp',
+    route.post('/me/two-factor/totp', {
       operationId: 'startTotpEnrolment',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Start setting up an authenticator app',
       description: `A new key (manual key and otpauth URI for the QR code), pending for ${ENROLMENT_TTL_MS / 60000} minutes: nothing changes until one code confirms it. Calling again replaces the pending key. 409 when the app is already on.`,
-      responses: {
-        200: { description: 'A pending key', content: { 'application/json': { schema: z.object({ manualKey: z.string(), uri: z.string() }) } } },
-        ...problems(401, 403, 409),
-      },
+      responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...problems(409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -128,15 +119,12 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/me/two-factor/totp/enrolment',
+    route.delete('/me/two-factor/totp/enrolment', {
       operationId: 'cancelTotpEnrolment',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Abandon setting up an authenticator app',
       description: 'Forgets the pending key. Nothing was enabled by it. Answers 204 even when there was none.',
-      responses: { 204: { description: 'Forgotten' }, ...problems(401, 403) },
+      responses: { 204: { description: 'Forgotten' } },
     }),
     async (c) => {
       await cancelTotpEnrolment(c.var.db, c.var.signedIn.user.id)
@@ -144,19 +132,13 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/two-factor/totp/confirm',
+    route.post('/me/two-factor/totp/confirm', {
       operationId: 'confirmTotpEnrolment',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Turn the authenticator app on with its first code',
       description: 'One code from the app turns the factor on and answers 10 single-use recovery codes, shown this once (only their hashes are kept). Wrong codes are slowed like passwords. 410 `enrolment_expired` when the pending key is gone.',
-      request: { body: { required: true, content: { 'application/json': { schema: z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) }) } } } },
-      responses: {
-        200: { description: 'On', content: { 'application/json': { schema: z.object({ recoveryCodes: z.array(z.string()) }) } } },
-        ...problems(400, 401, 403, 409, 410, 429),
-      },
+      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) })) },
+      responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'On'), ...problems(409, 410, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -172,16 +154,13 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/two-factor/totp/disable',
+    route.post('/me/two-factor/totp/disable', {
       operationId: 'disableTotp',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Turn the authenticator app off',
       description: 'Needs the password and a current code (from the app, or a recovery code); the recovery codes go with it. 409 `two_factor_required` when it is the last factor and an account requires two-factor sign-in.',
-      request: { body: { required: true, content: { 'application/json': { schema: Reauth } } } },
-      responses: { 204: { description: 'Off' }, ...problems(400, 401, 403, 404, 409, 429) },
+      request: { body: body(Reauth) },
+      responses: { 204: { description: 'Off' }, ...problems(404, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -195,19 +174,13 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/two-factor/recovery-codes',
+    route.post('/me/two-factor/recovery-codes', {
       operationId: 'regenerateRecoveryCodes',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Replace your recovery codes',
       description: 'Needs the password and a current code. The old codes stop working; the 10 new ones are shown this once.',
-      request: { body: { required: true, content: { 'application/json': { schema: Reauth } } } },
-      responses: {
-        200: { description: 'New codes', content: { 'application/json': { schema: z.object({ recoveryCodes: z.array(z.string()) }) } } },
-        ...problems(400, 401, 403, 404, 429),
-      },
+      request: { body: body(Reauth) },
+      responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'New codes'), ...problems(404, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -220,44 +193,23 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/passkeys/options',
+    route.post('/me/passkeys/options', {
       operationId: 'passkeyCreationOptions',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'A challenge to register a passkey',
       description: 'Options for `navigator.credentials.create` on this portal\'s hostname: a single-use challenge (5 minutes), ES256 or RS256, a resident key with user verification, and your existing passkeys excluded.',
-      responses: {
-        200: {
-          description: 'Options',
-          content: {
-            'application/json': {
-              schema: PasskeyCreationOptions,
-            },
-          },
-        },
-        ...problems(400, 401, 403),
-      },
+      responses: { 200: json(PasskeyCreationOptions, 'Options'), ...problems(400) },
     }),
     async (c) => c.json(await creationOptions(c, c.var.signedIn.user), 200),
   )
   .openapi(
-    createRoute({
-      method: 'post',
-      path: '/me/passkeys',
+    route.post('/me/passkeys', {
       operationId: 'registerPasskey',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Register a passkey',
       description: 'The browser\'s answer to the creation options, verified (challenge single-use and yours, origin, relying party, user verification, ES256/RS256 key), stored under the name you chose.',
-      request: {
-        body: {
-          required: true,
-          content: { 'application/json': { schema: z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey') } },
-        },
-      },
-      responses: { 201: { description: 'Registered', content: { 'application/json': { schema: Passkey } } }, ...problems(400, 401, 403, 409) },
+      request: { body: body(z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey')) },
+      responses: { 201: json(Passkey, 'Registered'), ...problems(409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -268,19 +220,13 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'patch',
-      path: '/me/passkeys/{passkeyId}',
+    route.patch('/me/passkeys/{passkeyId}', {
       operationId: 'renamePasskey',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Rename a passkey',
       description: 'Only your own passkeys; any other id answers 404.',
-      request: {
-        params: z.object({ passkeyId: z.string().max(64) }),
-        body: { required: true, content: { 'application/json': { schema: z.object({ name: PasskeyName }) } } },
-      },
-      responses: { 204: { description: 'Renamed' }, ...problems(400, 401, 403, 404) },
+      request: { params: z.object({ passkeyId: z.string().max(64) }), body: body(z.object({ name: PasskeyName })) },
+      responses: { 204: { description: 'Renamed' }, ...problems(404) },
     }),
     async (c) => {
       const { passkeyId } = c.req.valid('param')
@@ -290,16 +236,13 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/me/passkeys/{passkeyId}',
+    route.delete('/me/passkeys/{passkeyId}', {
       operationId: 'removePasskey',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Remove a passkey',
       description: 'Only your own passkeys; any other id answers 404. 409 `two_factor_required` when it is your last factor and an account requires two-factor sign-in.',
       request: { params: z.object({ passkeyId: z.string().max(64) }) },
-      responses: { 204: { description: 'Removed' }, ...problems(401, 403, 404, 409) },
+      responses: { 204: { description: 'Removed' }, ...problems(404, 409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -314,16 +257,13 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/me/trusted-locations/{locationId}',
+    route.delete('/me/trusted-locations/{locationId}', {
       operationId: 'revokeTrustedLocation',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Stop trusting one location',
       description: 'The next sign-in from there asks for the second factor again. Logged as `update_trusted_connection`. Any id that is not yours answers 404.',
       request: { params: z.object({ locationId: z.string().max(64) }) },
-      responses: { 204: { description: 'Revoked' }, ...problems(401, 403, 404) },
+      responses: { 204: { description: 'Revoked' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -335,15 +275,12 @@ export const twoFactor = createRouter()
     },
   )
   .openapi(
-    createRoute({
-      method: 'delete',
-      path: '/me/trusted-locations',
+    route.delete('/me/trusted-locations', {
       operationId: 'revokeAllTrustedLocations',
-      middleware: [own] as const,
-      tags: ['Two-factor'],
+      guard: own,
       summary: 'Stop trusting every location',
       description: 'Every sign-in asks for the second factor again. Logged as `update_trusted_connection` when there was any.',
-      responses: { 200: { description: 'Revoked', content: { 'application/json': { schema: z.object({ revoked: z.number().int() }) } } }, ...problems(401, 403) },
+      responses: { 200: json(z.object({ revoked: z.number().int() }), 'Revoked') },
     }),
     async (c) => {
       const principal = c.var.signedIn

@@ -191,14 +191,25 @@ export function activityQuery(filters: ActivityQuery): URLSearchParams {
   return new URLSearchParams(Object.entries(activityParams(filters)).map(([k, v]) => [k, String(v)]))
 }
 
+/** `/me` asked once per request and session: the root and account layouts both need it, in parallel. */
+const meOfRequest = new WeakMap<object, { session: string | undefined; answer: Promise<unknown> }>()
+
 /** The API, bound to one request. */
 export function api(event: RequestEvent) {
   const c = client(event)
   const account = (id: string) => ({ params: { path: { id } } })
+  const me = () => settle('me', c.GET('/api/v1/me'))
   return {
     login: (body: BodyOf<'/api/v1/auth/login', 'post'>) => settle('login', c.POST('/api/v1/auth/login', { body })),
     logout: () => settle('logout', c.POST('/api/v1/auth/logout')),
-    me: () => settle('me', c.GET('/api/v1/me')),
+    me: () => {
+      const session = event.cookies.get(SESSION_COOKIE)
+      const asked = meOfRequest.get(event.locals)
+      if (asked && asked.session === session) return asked.answer as ReturnType<typeof me>
+      const answer = me()
+      meOfRequest.set(event.locals, { session, answer })
+      return answer
+    },
     account: (id: string) => settle('account', c.GET('/api/v1/accounts/{id}', account(id))),
     menu: (id: string) => settle('menu', c.GET('/api/v1/accounts/{id}/menu', account(id))),
     updateAccount: (id: string, body: BodyOf<'/api/v1/accounts/{id}', 'patch'>) =>

@@ -1,6 +1,6 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit'
 import { loginUrl, type ApiResult } from './api'
-import type { Account, MenuItem, Problem } from '$lib/types'
+import type { Account, MenuItem, Problem, Scope } from '$lib/types'
 
 /** What a refused form action sends back: field errors to show under their inputs, else one message. */
 export interface FormFailure {
@@ -79,4 +79,22 @@ export function requireSection(menu: readonly MenuItem[], account: Account, key:
     error(403, `Your role in ${account.name} does not include ${label}. Ask the account’s owner or an admin if you need it.`)
   }
   return { ...item, actions: item.actions ?? ['view'] }
+}
+
+/** The scope chosen in a dialog's scope picker (a member's, an API key's), or the problem with it; `who` ends the question left unanswered. */
+export function scopeFrom(form: FormData, who: string): Scope | { error: string } {
+  switch (text(form, 'scopeMode')) {
+    case 'none':
+      return { mode: 'none' }
+    case 'all':
+      return { mode: 'all' }
+    case 'selected':
+      return { mode: 'selected', services: list(form, 'scopeServices'), groups: list(form, 'scopeGroups') }
+    case 'tagged': {
+      const tags = list(form, 'scopeTags').map((t) => t.toLowerCase())
+      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: 'Choose at least one tag.' }
+    }
+    default:
+      return { error: `Choose which services ${who}.` }
+  }
 }

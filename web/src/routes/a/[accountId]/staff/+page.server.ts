@@ -3,10 +3,9 @@ import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
-import type { Scope } from '$lib/types'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -43,24 +42,6 @@ export const load: PageServerLoad = async (event) => {
 
 const FIELDS = ['email', 'level', 'roles', 'scope'] as const
 
-/** The scope chosen in the dialog's scope picker, or the problem with it. */
-function scopeFrom(form: FormData): Scope | { error: string } {
-  switch (text(form, 'scopeMode')) {
-    case 'none':
-      return { mode: 'none' }
-    case 'all':
-      return { mode: 'all' }
-    case 'selected':
-      return { mode: 'selected', services: list(form, 'scopeServices'), groups: list(form, 'scopeGroups') }
-    case 'tagged': {
-      const tags = list(form, 'scopeTags').map((t) => t.toLowerCase())
-      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: 'Choose at least one tag.' }
-    }
-    default:
-      return { error: 'Choose which services this person reaches.' }
-  }
-}
-
 function levelFrom(form: FormData): 'admin' | 'user' | null {
   const level = text(form, 'level')
   return level === 'admin' || level === 'user' ? level : null
@@ -78,7 +59,7 @@ export const actions: Actions = {
     const form = await event.request.formData()
     const email = text(form, 'email')
     const level = levelFrom(form)
-    const scope = scopeFrom(form)
+    const scope = scopeFrom(form, 'this person reaches')
     const errors: Record<string, string> = {}
     if (!email) errors.email = 'Enter their email address.'
     if (!level) errors.level = 'Choose admin or user.'
@@ -113,7 +94,7 @@ export const actions: Actions = {
   update: async (event) => {
     const form = await event.request.formData()
     const memberId = text(form, 'memberId')
-    const scope = scopeFrom(form)
+    const scope = scopeFrom(form, 'this person reaches')
     if ('error' in scope) return invalid({ scope: scope.error })
     // Level and roles are absent from the form for one's own row (the API refuses changing them).
     const level = levelFrom(form) ?? undefined

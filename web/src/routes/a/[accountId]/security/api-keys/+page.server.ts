@@ -1,8 +1,7 @@
 import { api, unwrap } from '$lib/server/api'
-import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
-import type { Scope } from '$lib/types'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The account's API keys; with `security.manage`, what the create dialog offers (the caller's own grant bounds it). */
@@ -36,30 +35,13 @@ export const load: PageServerLoad = async (event) => {
 const FIELDS = ['name', 'level', 'roles', 'scope', 'expiresAt'] as const
 const DAY = 24 * 60 * 60 * 1000
 
-function scopeFrom(form: FormData): Scope | { error: string } {
-  switch (text(form, 'scopeMode')) {
-    case 'none':
-      return { mode: 'none' }
-    case 'all':
-      return { mode: 'all' }
-    case 'selected':
-      return { mode: 'selected', services: list(form, 'scopeServices'), groups: list(form, 'scopeGroups') }
-    case 'tagged': {
-      const tags = list(form, 'scopeTags').map((t) => t.toLowerCase())
-      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: 'Choose at least one tag.' }
-    }
-    default:
-      return { error: 'Choose which services the key reaches.' }
-  }
-}
-
 export const actions: Actions = {
   create: async (event) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
     const level = text(form, 'level')
     const expiry = text(form, 'expiry')
-    const scope = scopeFrom(form)
+    const scope = scopeFrom(form, 'the key reaches')
     const errors: Record<string, string> = {}
     if (!name) errors.name = 'Name the key, e.g. after the system that uses it.'
     if (level !== 'admin' && level !== 'user') errors.level = 'Choose admin or user.'
