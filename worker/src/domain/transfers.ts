@@ -162,13 +162,21 @@ export async function confirmTransfer(db: DB, t: TransferRow, side: 'from' | 'to
       updatedAt: now,
     })
     .where(and(eq(services.id, t.serviceId ?? ''), eq(services.accountId, t.fromAccountId), completedNow))
-  const drop = (table: 'memberships' | 'api_keys' | 'invitations') =>
-    db.run(sql`UPDATE ${sql.identifier(table)} SET scope = json_set(scope, '$.services', json((SELECT json_group_array(value) FROM json_each(scope, '$.services') WHERE value != ${t.serviceId})))
-      WHERE account_id = ${t.fromAccountId} AND json_extract(scope, '$.mode') = 'selected'
-        AND EXISTS (SELECT 1 FROM json_each(scope, '$.services') WHERE value = ${t.serviceId}) AND ${completedNow}`)
+  const drop = (table: typeof schema.memberships | typeof schema.apiKeys | typeof schema.invitations) =>
+    db
+      .update(table)
+      .set({ scope: sql`json_set(scope, '$.services', json((SELECT json_group_array(value) FROM json_each(scope, '$.services') WHERE value != ${t.serviceId})))` })
+      .where(
+        and(
+          eq(table.accountId, t.fromAccountId),
+          sql`json_extract(scope, '$.mode') = 'selected'`,
+          sql`EXISTS (SELECT 1 FROM json_each(scope, '$.services') WHERE value = ${t.serviceId})`,
+          completedNow,
+        ),
+      )
   let results
   try {
-    results = await db.batch([confirm, complete, move, drop('memberships'), drop('api_keys'), drop('invitations')])
+    results = await db.batch([confirm, complete, move, drop(schema.memberships), drop(schema.apiKeys), drop(schema.invitations)])
   } catch (error) {
     const message = String((error as Error)?.message ?? error) + String((error as { cause?: Error })?.cause?.message ?? '')
     if (message.includes('NOT NULL constraint failed: services.type')) throw new LimitReached(`max_services.${t.serviceType as ServiceType}`, destinationPath)
