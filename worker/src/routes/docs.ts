@@ -18,6 +18,7 @@ const config = {
     { name: 'Auth', description: 'Signing in and out with the session cookie.' },
     { name: 'Accounts', description: 'The account tree (platform → reseller → customer), its menu and usage.' },
     { name: 'Staff', description: 'The people of an account: levels, roles, scopes and notification settings.' },
+    { name: 'Members', description: 'What a proposed grant (level, roles, scope) would let a member see, before it is given.' },
     { name: 'Roles', description: 'Built-in and custom roles, and the permission catalogue they are drawn from.' },
     { name: 'Services', description: 'Hosting, domains, servers and other services, with scopes and customer consent.' },
     { name: 'Activity', description: 'The tamper-evident activity log of an account and its tree: search, export, live stream.' },
