@@ -154,6 +154,32 @@ export const demoServices: DemoService[] = [
  * Demo logins already enrolled in TOTP, one per reseller: their keys are public (the
  * README prints them) so anyone can add them to an authenticator app. Demo data only.
  */
+/** A reseller's data-centre sites, where its customers may ask to visit. */
+export const demoSites = [
+  { account: 'acme', key: 'ams', name: 'Amsterdam AMS-1', address: 'Science Park 120, 1098 XG Amsterdam, Netherlands' },
+  { account: 'acme', key: 'fra', name: 'Frankfurt FRA-2', address: 'Hanauer Landstraße 302, 60314 Frankfurt am Main, Germany' },
+]
+
+/** A pending visit request of a customer to its reseller's site, a week ahead. */
+export const demoVisits = [
+  {
+    key: 'bluebird-ams',
+    reference: 'V-DEMO1BAK',
+    account: 'bluebird',
+    parent: 'acme',
+    site: 'ams',
+    inDays: 7,
+    startTime: '09:00',
+    endTime: '12:00',
+    purpose: 'Replace the disks of bluebird-backup-01 and check the rack cabling.',
+    visitors: [
+      { name: 'Bea Lawson', idNumber: 'NL-X4821973' },
+      { name: 'Ravi Patel', idNumber: 'P-55120987' },
+    ],
+    requestedBy: 'owner@bluebird.test',
+  },
+]
+
 export const demoTotp = [
   { email: 'tess@acme.test', key: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' },
   { email: 'gus@globex.test', key: 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU' },
@@ -277,6 +303,18 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
     DEMO_API_KEY.id, demoId('acc', DEMO_API_KEY.account), DEMO_API_KEY.name, createHash('sha256').update(DEMO_API_KEY.secret).digest('hex'),
     demoId('usr', 'owner@acme.test'), 'owner@acme.test', now,
   )
+  for (const site of demoSites) {
+    push('INSERT OR IGNORE INTO sites (id, account_id, name, address, created_at) VALUES (?, ?, ?, ?, ?)', demoId('sit', `${site.account}:${site.key}`), demoId('acc', site.account), site.name, site.address, now)
+  }
+  for (const v of demoVisits) {
+    const site = demoSites.find((x) => x.key === v.site)!
+    push(
+      'INSERT OR IGNORE INTO visit_requests (id, reference, account_id, parent_id, site_id, site_name, site_address, visit_date, start_time, end_time, purpose, visitors, status, requested_by_id, requested_by_email, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      demoId('vis', v.key), v.reference, demoId('acc', v.account), demoId('acc', v.parent), demoId('sit', `${site.account}:${site.key}`), site.name, site.address,
+      new Date(now + v.inDays * DAY).toISOString().slice(0, 10), v.startTime, v.endTime, v.purpose, JSON.stringify(v.visitors), 'pending',
+      demoId('usr', v.requestedBy), v.requestedBy, now,
+    )
+  }
   for (const t of demoTotp) {
     const userId = demoId('usr', t.email)
     push('INSERT OR IGNORE INTO totp_factors (user_id, secret, last_used_step, enabled_at) VALUES (?, ?, NULL, ?)', userId, sealDemoKey(t.key, userId), now)

@@ -41,6 +41,8 @@ import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
+import { visitsRouter } from './routes/visits.ts'
+import { transfersRouter } from './routes/transfers.ts'
 import { security } from './routes/security.ts'
 import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
@@ -79,6 +81,8 @@ export const api = createRouter()
   .route('/', senderDomainsRouter)
   .route('/', integrationsRouter)
   .route('/', apiKeyRoutes)
+  .route('/', visitsRouter)
+  .route('/', transfersRouter)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {

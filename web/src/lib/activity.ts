@@ -80,6 +80,18 @@ const typeLabels: Record<ActivityType, string> = {
   integration_deleted: 'Integration deleted',
   integration_secret_rotated: 'Webhook secret replaced',
   integration_disabled: 'Integration turned off',
+  site_created: 'Site added',
+  site_updated: 'Site changed',
+  site_deleted: 'Site deleted',
+  visit_requested: 'Visit requested',
+  visit_approved: 'Visit approved',
+  visit_declined: 'Visit declined',
+  visit_cancelled: 'Visit cancelled',
+  transfer_proposed: 'Transfer proposed',
+  transfer_confirmed: 'Transfer confirmed',
+  transfer_completed: 'Service transferred',
+  transfer_declined: 'Transfer declined',
+  transfer_cancelled: 'Transfer cancelled',
   page_view: 'Page view',
 }
 
@@ -130,6 +142,8 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
   },
   { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'account_disabled', 'account_enabled', 'account_restored', 'account_purged', 'template_created', 'template_updated', 'template_deleted', 'update_organization', 'update_license'] },
   { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed', 'hostname_demoted', 'hostname_expired'] },
+  { key: 'visits', label: 'Visits', types: ['site_created', 'site_updated', 'site_deleted', 'visit_requested', 'visit_approved', 'visit_declined', 'visit_cancelled'] },
+  { key: 'transfers', label: 'Transfers', types: ['transfer_proposed', 'transfer_confirmed', 'transfer_completed', 'transfer_declined', 'transfer_cancelled'] },
   { key: 'other', label: 'Other', types: ['update_tickets'] },
 ]
 

@@ -23,12 +23,12 @@ export const sections = [
   { key: 'billing', label: 'Billing', icon: 'receipt', path: 'billing', category: 'financial', tiers: ALL, actions: ['view', 'manage'] },
   { key: 'purchasing', label: 'Purchasing', icon: 'shopping-cart', path: 'purchasing', category: 'financial', tiers: ALL, actions: ['view', 'buy'] },
   { key: 'support', label: 'Support', icon: 'life-buoy', path: 'support', category: 'technical', tiers: ALL, actions: ['view', 'contact'] },
-  { key: 'visitation', label: 'Visitation', icon: 'door-open', path: 'visitation', category: 'technical', tiers: ALL, actions: ['view', 'request'] },
+  { key: 'visitation', label: 'Visitation', icon: 'door-open', path: 'visitation', category: 'technical', tiers: ALL, actions: ['view', 'request', 'manage'] },
   { key: 'security', label: 'Security', icon: 'lock', path: 'security', category: 'security', tiers: ALL, actions: ['view', 'manage'] },
   { key: 'branding', label: 'Branding', icon: 'palette', path: 'branding', category: 'technical', tiers: PARENTS, actions: ['view', 'manage'] },
   { key: 'settings', label: 'Settings', icon: 'settings', path: 'settings', category: 'security', tiers: ALL, actions: ['view', 'manage'] },
   { key: 'notifications', label: 'Notifications', icon: 'bell', path: 'notifications', category: 'technical', tiers: ALL, actions: ['view', 'manage'] },
-  { key: 'transfers', label: 'Transfers', icon: 'arrow-left-right', path: 'transfers', category: 'technical', tiers: PARENTS, actions: ['view', 'manage'] },
+  { key: 'transfers', label: 'Transfers', icon: 'arrow-left-right', path: 'transfers', category: 'technical', tiers: ALL, actions: ['view', 'manage'] },
   { key: 'backups', label: 'Backups', icon: 'archive', path: 'backups', category: 'technical', tiers: PARENTS, actions: ['view', 'manage'] },
 ] as const satisfies readonly {
   key: string

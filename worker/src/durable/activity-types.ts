@@ -57,6 +57,18 @@ export const activityTypes = [
   'integration_deleted',
   'integration_secret_rotated',
   'integration_disabled',
+  'site_created',
+  'site_updated',
+  'site_deleted',
+  'visit_requested',
+  'visit_approved',
+  'visit_declined',
+  'visit_cancelled',
+  'transfer_proposed',
+  'transfer_confirmed',
+  'transfer_completed',
+  'transfer_declined',
+  'transfer_cancelled',
   'page_view',
 ] as const
 

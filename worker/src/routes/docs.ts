@@ -31,6 +31,8 @@ const config = {
     { name: 'API keys', description: 'An account\'s keys for integrations: created with a member\'s kind of grant, shown once, revocable.' },
     { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
     { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
+    { name: 'Visitation', description: 'Data-centre sites of a parent account, and its customers’ visit requests: approved or declined, with a printable confirmation.' },
+    { name: 'Transfers', description: 'Moving a service between two customers of the same parent, confirmed by both customers’ owners.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }

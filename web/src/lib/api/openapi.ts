@@ -2208,6 +2208,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's own data-centre sites
+         * @description Needs `visitation.view`. The sites where the account’s customers may ask to visit, by name.
+         */
+        get: operations["listSites"];
+        put?: never;
+        /**
+         * Add a site
+         * @description Needs `visitation.manage` in a reseller or the platform. Names are unique in the account.
+         */
+        post: operations["createSite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/sites/{siteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a site
+         * @description Needs `visitation.manage`. Refused (409) while a pending or approved visit to the site is still to come.
+         */
+        delete: operations["deleteSite"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a site or change its address
+         * @description Needs `visitation.manage`. Visits already requested keep the name and address they were made with.
+         */
+        patch: operations["updateSite"];
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/visit-sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sites an account may ask to visit
+         * @description Needs `visitation.request` or `visitation.view`. The sites of the account’s parent (its reseller, or the platform).
+         */
+        get: operations["listVisitSites"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Visit requests of an account and to its sites
+         * @description Needs `visitation.view`. The visits the account asked for and those its customers asked of its sites, newest first; filter by status or upcoming, search by reference, site, purpose or customer. Visitors’ ID numbers are personal data: only `visitation.view` reads them.
+         */
+        get: operations["listVisits"];
+        put?: never;
+        /**
+         * Ask for a data-centre visit
+         * @description Needs `visitation.request`. A visit to one of the parent’s sites on a day from today to a year ahead, in a window that ends after it starts, for 1 to 10 visitors (full name and ID document number each). The parent’s staff approve or decline it.
+         */
+        post: operations["requestVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/visits/{vid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One visit request, with its visitors
+         * @description Needs `visitation.view` in the requesting account or in the parent whose site it is (404 otherwise).
+         */
+        get: operations["getVisit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/visits/{vid}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a visit to one of the account’s sites
+         * @description Needs `visitation.manage` in the account whose site it is. Only a pending visit (409 otherwise). The requester and the customer’s Visitation members are emailed.
+         */
+        post: operations["approveVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/visits/{vid}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a visit to one of the account’s sites, with a reason
+         * @description Needs `visitation.manage` in the account whose site it is. Only a pending visit (409 otherwise). The reason reaches the requester and the customer’s Visitation members by email.
+         */
+        post: operations["declineVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/visits/{vid}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a visit request
+         * @description Needs `visitation.request` in the requesting account. A pending or approved visit that has not happened yet (409 otherwise).
+         */
+        post: operations["cancelVisit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service transfers of an account
+         * @description Needs `transfers.view`. From a reseller (or the platform): the transfers between its own customers. From a customer: those that take a service from it or bring one to it. Never another parent’s. Newest first, filter by status, search by service or customer.
+         */
+        get: operations["listTransfers"];
+        put?: never;
+        /**
+         * Propose moving a service to another customer
+         * @description Needs `transfers.manage`. From a reseller (or the platform): a service of one of its customers (inside the caller’s scope) to another of its customers. From a customer: its owner, in person, proposes one of its own services to another customer of the same parent, named by id; their side is confirmed at once. A customer of any other parent answers 404. One pending transfer per service (409).
+         */
+        post: operations["proposeTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/transfers/{tid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One transfer
+         * @description Needs `transfers.view` in the parent or in one of the two customers (404 otherwise).
+         */
+        get: operations["getTransfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/transfers/{tid}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a transfer for one of its customers
+         * @description The owner of the source or the destination customer, in their own account and in person (not while acting as someone). The last confirmation moves the service in the same write, with the reseller’s service limit checked (422 when the tree is over it). 409 when no longer pending or already confirmed.
+         */
+        post: operations["confirmTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/transfers/{tid}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a transfer for one of its customers
+         * @description The owner of the source or the destination customer, in person. Closes the transfer; nothing moves. 409 when no longer pending.
+         */
+        post: operations["declineTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/transfers/{tid}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a proposed transfer
+         * @description The parent with `transfers.manage`, or the owner of the customer that proposed it. 409 when no longer pending.
+         */
+        post: operations["cancelTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2690,7 +2966,7 @@ export interface components {
             accountId: string;
             accountPath: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "page_view";
+            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "page_view";
             /** @enum {string} */
             kind: "action" | "page_view";
             actor: {
@@ -2916,7 +3192,7 @@ export interface components {
             reason: string;
         };
         NotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled")[];
         };
         Brand: {
             name: string;
@@ -3050,7 +3326,7 @@ export interface components {
             url: string;
             /** @default  */
             description: string;
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled")[];
         };
         CreateLogStream: {
             url: string;
@@ -3063,7 +3339,7 @@ export interface components {
         };
         UpdateIntegration: {
             enabled?: boolean;
-            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled")[];
+            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled")[];
             description?: string;
         };
         IntegrationDelivery: {
@@ -3114,6 +3390,83 @@ export interface components {
             scope?: components["schemas"]["Scope"];
             /** @default null */
             expiresAt: number | null;
+        };
+        Site: {
+            id: string;
+            name: string;
+            address: string;
+        };
+        Visit: {
+            id: string;
+            reference: string;
+            account: {
+                id: string;
+                name: string;
+            };
+            parent: {
+                id: string;
+                name: string;
+            };
+            site: {
+                id: string | null;
+                name: string;
+                address: string;
+            };
+            date: string;
+            startTime: string;
+            endTime: string;
+            purpose: string;
+            visitors: components["schemas"]["Visitor"][];
+            /** @enum {string} */
+            status: "pending" | "approved" | "declined" | "cancelled";
+            reason: string | null;
+            requestedBy: string;
+            decidedBy: string | null;
+            decidedAt: number | null;
+            createdAt: number;
+            allowed: {
+                decide: boolean;
+                cancel: boolean;
+            };
+        };
+        Visitor: {
+            name: string;
+            idNumber: string;
+        };
+        Transfer: {
+            id: string;
+            service: {
+                id: string | null;
+                name: string;
+                /** @enum {string} */
+                type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+            };
+            from: {
+                id: string;
+                name: string;
+                confirmedBy: string | null;
+                confirmedAt: number | null;
+            };
+            to: {
+                id: string;
+                name: string;
+                confirmedBy: string | null;
+                confirmedAt: number | null;
+            };
+            parentId: string;
+            note: string | null;
+            /** @enum {string} */
+            status: "pending" | "completed" | "declined" | "cancelled";
+            proposedBy: string;
+            closedBy: string | null;
+            reason: string | null;
+            createdAt: number;
+            closedAt: number | null;
+            allowed: {
+                confirm: boolean;
+                decline: boolean;
+                cancel: boolean;
+            };
         };
     };
     responses: never;
@@ -11239,6 +11592,1134 @@ export interface operations {
             };
         };
     };
+    listSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Site"][];
+                        allowed: {
+                            manage: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    address: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        site: components["schemas"]["Site"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    address?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        site: components["schemas"]["Site"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listVisitSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sites */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Site"][];
+                        parent: {
+                            id: string;
+                            name: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listVisits: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "declined" | "cancelled";
+                /** @description Only visits on or after today still pending or approved */
+                upcoming?: "true" | "false";
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Visit"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    siteId: string;
+                    date: string;
+                    startTime: string;
+                    endTime: string;
+                    purpose: string;
+                    visitors: {
+                        name: string;
+                        idNumber: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Requested */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visit: components["schemas"]["Visit"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The visit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visit: components["schemas"]["Visit"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visit: components["schemas"]["Visit"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Declined */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visit: components["schemas"]["Visit"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                vid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visit: components["schemas"]["Visit"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTransfers: {
+        parameters: {
+            query?: {
+                status?: "pending" | "completed" | "declined" | "cancelled";
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Transfer"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposeTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    serviceId: string;
+                    toAccountId: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Proposed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        transfer: components["schemas"]["Transfer"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        transfer: components["schemas"]["Transfer"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Confirmed (and maybe completed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        transfer: components["schemas"]["Transfer"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Declined */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        transfer: components["schemas"]["Transfer"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        transfer: components["schemas"]["Transfer"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -11272,6 +12753,9 @@ export const pathsApiV1AccountsIdResellersGetParametersQueryStatusValues: Readon
 export const pathsApiV1AccountsIdCustomersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/customers"]["get"]["parameters"]["query"]["status"]> = ["active", "disabled", "deleted"];
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["status"]> = ["pending", "all"];
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["kind"]> = ["member", "customer"];
+export const pathsApiV1AccountsIdVisitsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/visits"]["get"]["parameters"]["query"]["status"]> = ["pending", "approved", "declined", "cancelled"];
+export const pathsApiV1AccountsIdVisitsGetParametersQueryUpcomingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/visits"]["get"]["parameters"]["query"]["upcoming"]> = ["true", "false"];
+export const pathsApiV1AccountsIdTransfersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/transfers"]["get"]["parameters"]["query"]["status"]> = ["pending", "completed", "declined", "cancelled"];
 export const signInStepStepValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["step"]> = ["verify", "enrol"];
 export const signInStepMethodsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["methods"]> = ["totp", "recovery", "passkey"];
 export const passkeyRequestOptionsUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["userVerification"]> = ["required"];
@@ -11307,7 +12791,7 @@ export const accessPreviewServicesStatusValues: ReadonlyArray<FlattenedDeepRequi
 export const accessPreviewRequestLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreviewRequest"]["level"]> = ["admin", "user"];
 export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const serviceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["status"]> = ["active", "suspended", "pending", "expired"];
-export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "page_view"];
+export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "page_view"];
 export const activityEventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["kind"]> = ["action", "page_view"];
 export const catalogueSectionCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["category"]> = ["technical", "financial", "security", "user-rights"];
 export const catalogueSectionTiersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["tiers"]> = ["platform", "reseller", "customer"];
@@ -11327,16 +12811,19 @@ export const createInvitationOneOf1KindValues: ReadonlyArray<Extract<FlattenedDe
 }>["kind"]> = ["customer"];
 export const addMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMember"]["level"]> = ["admin", "user"];
 export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicInvitation"]["kind"]> = ["member", "customer"];
-export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
+export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled"];
 export const hostnameStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["status"]> = ["pending", "verified"];
 export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["record"]["type"]> = ["TXT"];
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];
 export const senderDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SenderDomain"]["status"]> = ["not_started", "pending", "verified", "failed", "temporary_failure"];
 export const integrationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Integration"]["kind"]> = ["webhook", "stream"];
-export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
+export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled"];
 export const createLogStreamFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateLogStream"]["format"]> = ["ndjson", "datadog", "splunk"];
-export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled"];
+export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled"];
 export const integrationDeliveryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["kind"]> = ["event", "batch", "ping", "resend"];
 export const integrationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["status"]> = ["delivered", "failed", "gave_up", "refused"];
 export const apiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKey"]["level"]> = ["owner", "admin", "user"];
 export const createApiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateApiKey"]["level"]> = ["admin", "user"];
+export const visitStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Visit"]["status"]> = ["pending", "approved", "declined", "cancelled"];
+export const transferServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Transfer"]["service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const transferStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Transfer"]["status"]> = ["pending", "completed", "declined", "cancelled"];

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict'
+import { describe } from 'node:test'
+import { accountId, BASE_URL, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
+
+const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+
+describe('Visitation', () => {
+  story('Bea asks Acme for a data-centre visit; Acme approves it; Bea prints the confirmation', { timeout: 2 * STORY_TIMEOUT }, async ({ open }) => {
+    const bea = await open()
+    await signIn(bea.page, 'owner@bluebird.test')
+    await bea.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Visitation' }).click()
+    await bea.page.waitForURL(/\/visitation$/)
+    const main = bea.page.getByRole('main')
+    await main.getByRole('heading', { level: 1, name: 'Visitation' }).waitFor()
+    // The demo's pending request is there.
+    await main.getByRole('link', { name: 'V-DEMO1BAK' }).first().waitFor()
+    await screenshot(bea.page, 'visitation-customer')
+
+    await main.getByRole('link', { name: 'Request a visit' }).first().click()
+    await bea.page.waitForURL(/\/visitation\/new$/)
+    await main.getByLabel('Site').selectOption({ label: 'Frankfurt FRA-2' })
+    // The chosen site's address shows under the choice.
+    await main.getByText('Hanauer Landstraße 302').waitFor()
+    // Too early an end first: the page says so under the field.
+    await main.getByLabel('Day').fill(tomorrow())
+    await main.getByLabel('From').fill('14:00')
+    await main.getByLabel('Until').fill('13:00')
+    await main.getByLabel('Visitor 1: full name').fill('Bea Lawson')
+    await main.getByLabel('ID document number').first().fill('NL-E2E-1001')
+    await main.getByRole('button', { name: 'Add a visitor' }).click()
+    await main.getByLabel('Visitor 2: full name').fill('Ravi Patel')
+    await main.getByLabel('ID document number').nth(1).fill('P-E2E-2002')
+    await main.getByLabel('Why are you visiting?').fill('Install the new bakery till server in rack 12.')
+    await main.getByRole('button', { name: 'Send request' }).click()
+    await main.getByText('The window must end after it starts.').waitFor()
+    await screenshot(bea.page, 'visitation-request-error')
+    await main.getByLabel('Until').fill('16:30')
+    await main.getByRole('button', { name: 'Send request' }).click()
+    await bea.page.waitForURL(/\/visitation\/vis_[a-z0-9]+$/)
+    const heading = await main.getByRole('heading', { level: 1 }).innerText()
+    const reference = /V-[A-Z2-7]{8}/.exec(heading)?.[0]
+    assert.ok(reference, `the visit page names its reference (got ${heading})`)
+    await main.getByText('Pending').first().waitFor()
+    await main.getByText('P-E2E-2002').waitFor()
+    await bea.page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(bea.page), 0, 'the visit page fits a phone')
+    await screenshot(bea.page, 'visitation-visit-375')
+    await bea.page.setViewportSize({ width: 1280, height: 800 })
+
+    // Acme's owner sees it among its customers' requests and approves it.
+    const alex = await open()
+    await signIn(alex.page, 'owner@acme.test')
+    const acme = await accountId(alex.page, 'Acme Hosting')
+    await visit(alex.page, `/a/${acme}/visitation?status=pending`)
+    const acmeMain = alex.page.getByRole('main')
+    await acmeMain.getByRole('columnheader', { name: 'Customer' }).waitFor()
+    await acmeMain.getByRole('heading', { name: 'Sites' }).waitFor()
+    await screenshot(alex.page, 'visitation-reseller')
+    await acmeMain.getByRole('link', { name: reference! }).click()
+    await alex.page.waitForURL(/\/visitation\/vis_/)
+    await acmeMain.getByRole('button', { name: 'Approve' }).click()
+    await alex.page.getByRole('alertdialog').getByRole('button', { name: 'Approve' }).click()
+    await acmeMain.getByText('Approved', { exact: true }).first().waitFor()
+    await screenshot(alex.page, 'visitation-approved')
+
+    // Bea got an email (branded, Acme's), and opens the printable confirmation.
+    const outbox = await bea.page.request.get('/api/dev/outbox')
+    assert.ok(outbox.ok(), 'the development outbox answers')
+    assert.match(await outbox.text(), new RegExp(`Visit ${reference} approved`))
+    await bea.page.reload()
+    await main.getByRole('link', { name: 'Confirmation' }).click()
+    await bea.page.waitForURL(/\/confirmation$/)
+    await main.getByTestId('reference').getByText(reference!).waitFor()
+    await main.getByText('Hanauer Landstraße 302').waitFor()
+    await main.getByRole('cell', { name: 'NL-E2E-1001' }).waitFor()
+    await screenshot(bea.page, 'visitation-confirmation')
+    await bea.page.emulateMedia({ media: 'print' })
+    // (Hidden in print, the menu leaves the accessibility tree: ask the element itself.)
+    assert.equal(await bea.page.locator('nav').first().evaluate((n) => getComputedStyle(n).visibility), 'hidden', 'the menu is not printed')
+    await screenshot(bea.page, 'visitation-confirmation-print')
+    await bea.page.emulateMedia({ media: 'screen' })
+    await bea.page.setViewportSize({ width: 375, height: 800 })
+    assert.equal(await pageOverflow(bea.page), 0, 'the confirmation fits a phone')
+    await screenshot(bea.page, 'visitation-confirmation-375')
+  })
+})
+
+describe('Transfers', () => {
+  story('Acme moves a domain from Bluebird to Copperleaf once both owners confirm', { timeout: 2 * STORY_TIMEOUT }, async ({ open }) => {
+    // A service of this story's own, so other stories' services stay where they are.
+    const bea = await open()
+    await signIn(bea.page, 'owner@bluebird.test')
+    const bluebird = await accountId(bea.page, 'Bluebird Bakery')
+    const name = `bakery-move-${Date.now().toString(36)}.example`
+    const created = await bea.page.request.post(`/api/v1/accounts/${bluebird}/services`, { data: { type: 'domain', name }, headers: { origin: BASE_URL } })
+    assert.equal(created.status(), 201)
+
+    const alex = await open()
+    await signIn(alex.page, 'owner@acme.test')
+    const acme = await accountId(alex.page, 'Acme Hosting')
+    await alex.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Transfers' }).click()
+    await alex.page.waitForURL(/\/transfers$/)
+    const main = alex.page.getByRole('main')
+    await main.getByRole('button', { name: 'Propose a transfer' }).click()
+    const dialog = alex.page.getByRole('dialog')
+    await dialog.getByLabel('Service').selectOption({ label: `${name} · Domain · Bluebird Bakery` })
+    await dialog.getByLabel('Customer that receives it').selectOption({ label: 'Copperleaf Studio' })
+    await dialog.getByLabel('Note for the owners (optional)').fill('Copperleaf runs the bakery’s website now.')
+    await dialog.getByRole('button', { name: 'Propose transfer' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await visit(alex.page, `/a/${acme}/transfers?q=${encodeURIComponent(name)}`)
+    await main.getByRole('cell', { name: new RegExp(name) }).waitFor()
+    await screenshot(alex.page, 'transfers-reseller')
+
+    // Bea confirms for Bluebird: nothing moves yet.
+    await bea.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Transfers' }).click()
+    await bea.page.waitForURL(/\/transfers$/)
+    const beaMain = bea.page.getByRole('main')
+    const beaRow = beaMain.getByRole('row').filter({ hasText: name })
+    await beaRow.getByRole('button', { name: 'Confirm' }).click()
+    await bea.page.getByRole('alertdialog').getByRole('button', { name: 'Confirm transfer' }).click()
+    await beaRow.getByText('Bluebird Bakery: confirmed').waitFor()
+    await beaRow.getByText('Copperleaf Studio: waiting').waitFor()
+    await screenshot(bea.page, 'transfers-customer')
+
+    // Carl confirms for Copperleaf, on his phone: the domain moves.
+    const carl = await open({ viewport: { width: 375, height: 800 } })
+    await signIn(carl.page, 'owner@copperleaf.test')
+    const copperleaf = await accountId(carl.page, 'Copperleaf Studio')
+    await visit(carl.page, `/a/${copperleaf}/transfers`)
+    const card = carl.page.getByRole('main').getByRole('listitem').filter({ hasText: name })
+    await card.getByRole('button', { name: 'Confirm' }).click()
+    await carl.page.getByRole('alertdialog').getByRole('button', { name: 'Confirm transfer' }).click()
+    await card.getByText('Moved').waitFor()
+    assert.equal(await pageOverflow(carl.page), 0, 'the transfers page fits a phone')
+    await screenshot(carl.page, 'transfers-375')
+    const services = await carl.page.request.get(`/api/v1/accounts/${copperleaf}/services?q=${encodeURIComponent(name)}`)
+    const body = (await services.json()) as { items: { name: string }[] }
+    assert.deepEqual(body.items.map((s) => s.name), [name], 'the domain now belongs to Copperleaf')
+  })
+})

@@ -1,0 +1,37 @@
+/** The Transfers section's calls to the API, typed by the API's contract. */
+import type { RequestEvent } from '@sveltejs/kit'
+import type { components } from '$lib/api/openapi'
+import { client, settle } from './api'
+
+export type Transfer = components['schemas']['Transfer']
+export type TransferStatus = Transfer['status']
+
+export const TRANSFERS_PAGE_SIZE = 25
+
+export interface TransferFilters {
+  q?: string
+  status?: TransferStatus
+}
+
+const STATUSES: readonly TransferStatus[] = ['pending', 'completed', 'declined', 'cancelled']
+
+export function transferFiltersFrom(url: URL): TransferFilters {
+  const status = url.searchParams.get('status') as TransferStatus | null
+  const q = url.searchParams.get('q')?.trim()
+  return { ...(q ? { q: q.slice(0, 100) } : {}), ...(status && STATUSES.includes(status) ? { status } : {}) }
+}
+
+export function transfersApi(event: RequestEvent) {
+  const c = client(event)
+  const path = (id: string, tid: string) => ({ params: { path: { id, tid } } })
+  return {
+    list: (id: string, filters: TransferFilters, cursor?: string | null) =>
+      settle('transfers', c.GET('/api/v1/accounts/{id}/transfers', { params: { path: { id }, query: { ...filters, limit: TRANSFERS_PAGE_SIZE, ...(cursor ? { cursor } : {}) } } })),
+    propose: (id: string, body: { serviceId: string; toAccountId: string; note?: string }) =>
+      settle('propose transfer', c.POST('/api/v1/accounts/{id}/transfers', { params: { path: { id } }, body })),
+    confirm: (id: string, tid: string) => settle('confirm transfer', c.POST('/api/v1/accounts/{id}/transfers/{tid}/confirm', path(id, tid))),
+    decline: (id: string, tid: string, reason: string) =>
+      settle('decline transfer', c.POST('/api/v1/accounts/{id}/transfers/{tid}/decline', { ...path(id, tid), body: reason ? { reason } : {} })),
+    cancel: (id: string, tid: string) => settle('cancel transfer', c.POST('/api/v1/accounts/{id}/transfers/{tid}/cancel', { ...path(id, tid), body: {} })),
+  }
+}

@@ -1,0 +1,69 @@
+import { api, unwrap } from '$lib/server/api'
+import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { transferFiltersFrom, transfersApi, TRANSFERS_PAGE_SIZE } from '$lib/server/transfers'
+import type { Actions, PageServerLoad } from './$types'
+
+/**
+ * One page of the transfers seen from this account; for proposing, the
+ * services that may move and the customers that may receive them (a parent:
+ * its customers' services and its customers; a customer's owner: its own
+ * services, the destination named by id).
+ */
+export const load: PageServerLoad = async (event) => {
+  const id = event.params.accountId
+  const filters = transferFiltersFrom(event.url)
+  const cursor = event.url.searchParams.get('cursor')
+  const page = transfersApi(event).list(id, filters, cursor)
+  const { account, menu, access, impersonation } = await event.parent()
+  const section = requireSection(menu, account, 'transfers')
+  const customer = account.kind === 'customer'
+  const canPropose = section.actions.includes('manage') && (!customer || (access.level === 'owner' && !access.inherited && !impersonation))
+  const [services, children] = canPropose
+    ? await Promise.all([api(event).services(id, {}, { limit: 200 }), customer ? null : api(event).children(id, { limit: 200 })])
+    : [null, null]
+  return {
+    section,
+    page: unwrap(event, await page, 'Account not found'),
+    canPropose,
+    services: services?.ok ? services.data.items.filter((s) => (customer ? s.account.id === id : s.account.kind === 'customer')).map((s) => ({ id: s.id, name: s.name, type: s.type, account: s.account })) : [],
+    customers: children?.ok ? children.data.items.filter((a) => a.kind === 'customer' && a.status === 'active').map((a) => ({ id: a.id, name: a.name })) : [],
+    filters,
+    filtered: Boolean(filters.q || filters.status),
+    continued: Boolean(cursor),
+  }
+}
+
+export const actions: Actions = {
+  propose: async (event) => {
+    const form = await event.request.formData()
+    const serviceId = text(form, 'serviceId')
+    const toAccountId = text(form, 'toAccountId')
+    const note = text(form, 'note')
+    const errors: Record<string, string> = {}
+    if (!serviceId) errors.serviceId = 'Choose a service.'
+    if (!toAccountId) errors.toAccountId = 'Choose the customer that receives it.'
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await transfersApi(event).propose(event.params.accountId, { serviceId, toAccountId, ...(note ? { note } : {}) })
+    if (!result.ok) {
+      if (result.status === 404 && result.problem.detail.includes('customer')) return invalid({ toAccountId: 'No customer with that id under the same provider.' })
+      return problemFailure(event, result, ['serviceId', 'toAccountId', 'note'])
+    }
+    return { name: result.data.transfer.service.name }
+  },
+  confirm: async (event) => {
+    const result = await transfersApi(event).confirm(event.params.accountId, text(await event.request.formData(), 'transferId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { status: result.data.transfer.status }
+  },
+  decline: async (event) => {
+    const form = await event.request.formData()
+    const result = await transfersApi(event).decline(event.params.accountId, text(form, 'transferId'), text(form, 'reason'))
+    if (!result.ok) return problemFailure(event, result, ['reason'])
+    return {}
+  },
+  cancel: async (event) => {
+    const result = await transfersApi(event).cancel(event.params.accountId, text(await event.request.formData(), 'transferId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return {}
+  },
+}

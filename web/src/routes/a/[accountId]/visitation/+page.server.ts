@@ -1,0 +1,70 @@
+import { error } from '@sveltejs/kit'
+import { unwrap } from '$lib/server/api'
+import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { visitFiltersFrom, visitsApi, VISITS_PAGE_SIZE } from '$lib/server/visits'
+import type { Actions, PageServerLoad } from './$types'
+
+/** One page of the visits asked by and of this account, with the filters; for a parent, its sites. */
+export const load: PageServerLoad = async (event) => {
+  const calls = visitsApi(event)
+  const id = event.params.accountId
+  const filters = visitFiltersFrom(event.url)
+  const cursor = event.url.searchParams.get('cursor')
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'visitation')
+  if (!section.actions.includes('view')) error(403, `Your role in ${account.name} lets you ask for visits but not see them.`)
+  const [page, sites, choice] = await Promise.all([
+    calls.list(id, filters, cursor),
+    account.kind === 'customer' ? null : calls.sites(id),
+    section.actions.includes('request') && account.parentId ? calls.visitSites(id) : null,
+  ])
+  return {
+    section,
+    page: unwrap(event, page, 'Account not found'),
+    sites: sites?.ok ? sites.data.items : [],
+    canManageSites: sites?.ok ? sites.data.allowed.manage : false,
+    // Asking for a visit needs a parent with at least one site.
+    canRequest: Boolean(choice?.ok && choice.data.items.length),
+    parentName: choice?.ok ? (choice.data.parent?.name ?? null) : null,
+    filters,
+    filtered: Boolean(filters.q || filters.status || filters.upcoming),
+    continued: Boolean(cursor),
+    pageSize: VISITS_PAGE_SIZE,
+  }
+}
+
+const SITE_FIELDS = ['name', 'address'] as const
+
+export const actions: Actions = {
+  createSite: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    const address = text(form, 'address')
+    const errors: Record<string, string> = {}
+    if (!name) errors.name = 'Enter a name.'
+    if (!address) errors.address = 'Enter the address.'
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await visitsApi(event).createSite(event.params.accountId, { name, address })
+    if (!result.ok) return problemFailure(event, result, SITE_FIELDS)
+    return { name: result.data.site.name }
+  },
+
+  updateSite: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    const address = text(form, 'address')
+    const errors: Record<string, string> = {}
+    if (!name) errors.name = 'Enter a name.'
+    if (!address) errors.address = 'Enter the address.'
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await visitsApi(event).updateSite(event.params.accountId, text(form, 'siteId'), { name, address })
+    if (!result.ok) return problemFailure(event, result, SITE_FIELDS)
+    return { name: result.data.site.name }
+  },
+
+  deleteSite: async (event) => {
+    const result = await visitsApi(event).deleteSite(event.params.accountId, text(await event.request.formData(), 'siteId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return {}
+  },
+}

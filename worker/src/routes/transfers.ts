@@ -1,0 +1,241 @@
+import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { serviceTypes } from '../../../db/schema/services.ts'
+import { transferStatuses } from '../../../db/schema/transfers.ts'
+import { customerMayPropose, mayCancel, ownerSide, type TransferCaller } from '../authz/transfers.ts'
+import { getServiceInTree, serviceFacts } from '../domain/services.ts'
+import { accountOf, closeTransfer, confirmTransfer, customerUnder, getTransfer, listTransfers, proposeTransfer, type TransferRow } from '../domain/transfers.ts'
+import { AppError, fieldError, found } from '../errors.ts'
+import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
+import { auditWithParent } from '../middleware/audit-tree.ts'
+import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
+
+const Side = z.object({ id: z.string(), name: z.string(), confirmedBy: z.string().nullable(), confirmedAt: z.number().nullable() })
+const TransferView = z
+  .object({
+    id: z.string(),
+    service: z.object({ id: z.string().nullable(), name: z.string(), type: z.enum(serviceTypes) }),
+    from: Side,
+    to: Side,
+    parentId: z.string(),
+    note: z.string().nullable(),
+    status: z.enum(transferStatuses),
+    proposedBy: z.string(),
+    closedBy: z.string().nullable(),
+    reason: z.string().nullable(),
+    createdAt: z.number(),
+    closedAt: z.number().nullable(),
+    allowed: z.object({ confirm: z.boolean(), decline: z.boolean(), cancel: z.boolean() }),
+  })
+  .openapi('Transfer')
+
+const TransferParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
+
+const ProposeBody = z.object({
+  serviceId: z.string().min(1, 'Choose a service.').max(64),
+  toAccountId: z.string().min(1, 'Choose the customer that receives it.').max(64),
+  note: z.string().trim().max(500).optional(),
+})
+const ReasonBody = z.object({ reason: z.string().trim().max(500).optional() })
+
+const ListQuery = z.object({
+  status: z.enum(transferStatuses).optional(),
+  q: z.string().trim().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(512).optional(),
+})
+
+function encodeCursor(c: { createdAt: number; id: string }) {
+  return btoa(JSON.stringify([c.createdAt, c.id]))
+}
+function decodeCursor(raw: string) {
+  try {
+    const [createdAt, id] = z.tuple([z.number().int(), z.string().max(64)]).parse(JSON.parse(atob(raw)))
+    return { createdAt, id }
+  } catch {
+    throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
+  }
+}
+
+const caller = (ctx: Access): TransferCaller => ({ accountId: ctx.account.id, via: ctx.via, impersonating: ctx.ceiling !== null })
+
+function allowedOn(ctx: Access, t: TransferRow) {
+  if (t.status !== 'pending') return { confirm: false, decline: false, cancel: false }
+  const owner = ownerSide(caller(ctx), t)
+  const mine = owner.ok ? (owner.side === 'from' ? t.fromConfirmedAt : t.toConfirmedAt) : null
+  return {
+    confirm: owner.ok && mine === null,
+    decline: owner.ok,
+    cancel: mayCancel(caller(ctx), t, decide(ctx, 'transfers.manage').ok).ok,
+  }
+}
+
+function view(ctx: Access, t: TransferRow) {
+  return {
+    id: t.id,
+    service: { id: t.serviceId, name: t.serviceName, type: t.serviceType as (typeof serviceTypes)[number] },
+    from: { id: t.fromAccountId, name: t.fromName, confirmedBy: t.fromConfirmedBy, confirmedAt: t.fromConfirmedAt },
+    to: { id: t.toAccountId, name: t.toName, confirmedBy: t.toConfirmedBy, confirmedAt: t.toConfirmedAt },
+    parentId: t.parentId,
+    note: t.note,
+    status: t.status,
+    proposedBy: t.proposedByEmail,
+    closedBy: t.closedByEmail,
+    reason: t.reason,
+    createdAt: t.createdAt,
+    closedAt: t.closedAt,
+    allowed: allowedOn(ctx, t),
+  }
+}
+
+const target = (t: TransferRow) => ({ kind: 'service', id: t.serviceId ?? t.id, label: t.serviceName })
+const what = (t: TransferRow) => `${t.serviceType.replace('_', ' ')} ${t.serviceName} from ${t.fromName} to ${t.toName}`
+
+/** The event in the logs of both customers (and so their parent's). */
+async function inBothLogs<E extends AppEnv>(c: Context<E>, t: TransferRow, type: 'transfer_proposed' | 'transfer_confirmed' | 'transfer_completed' | 'transfer_declined' | 'transfer_cancelled', description: string) {
+  const [from, to] = await Promise.all([accountOf(c.var.db, t.fromAccountId), accountOf(c.var.db, t.toAccountId)])
+  for (const account of [from, to]) if (account) await auditWithParent(c, account, { type, target: target(t), description })
+}
+
+export const transfersRouter = createRouter('Transfers')
+  .openapi(
+    route.get('/accounts/{id}/transfers', {
+      operationId: 'listTransfers',
+      guard: requirePermission('transfers.view'),
+      summary: 'Service transfers of an account',
+      description:
+        'Needs `transfers.view`. From a reseller (or the platform): the transfers between its own customers. From a customer: those that take a service from it or bring one to it. Never another parent’s. Newest first, filter by status, search by service or customer.',
+      request: { params: AccountParam, query: ListQuery },
+      responses: { 200: json(z.object({ items: z.array(TransferView), nextCursor: z.string().nullable() }), 'One page') },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const q = c.req.valid('query')
+      const page = await listTransfers(c.var.db, { accountId: ctx.account.id, status: q.status, q: q.q, limit: q.limit, after: q.cursor ? decodeCursor(q.cursor) : undefined })
+      return c.json({ items: page.items.map((t) => view(ctx, t)), nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
+    },
+  )
+  .openapi(
+    route.post('/accounts/{id}/transfers', {
+      operationId: 'proposeTransfer',
+      guard: requirePermission('transfers.manage'),
+      summary: 'Propose moving a service to another customer',
+      description:
+        'Needs `transfers.manage`. From a reseller (or the platform): a service of one of its customers (inside the caller’s scope) to another of its customers. From a customer: its owner, in person, proposes one of its own services to another customer of the same parent, named by id; their side is confirmed at once. A customer of any other parent answers 404. One pending transfer per service (409).',
+      request: { params: AccountParam, body: body(ProposeBody) },
+      responses: { 201: json(z.object({ transfer: TransferView }), 'Proposed'), ...problems(409) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const input = c.req.valid('json')
+      const fromCustomer = ctx.account.kind === 'customer'
+      if (fromCustomer) {
+        const may = customerMayPropose(caller(ctx))
+        if (!may.ok) throw new AppError(may.code, may.detail)
+      }
+      const parentId = fromCustomer ? ctx.account.parentId : ctx.account.id
+      if (!parentId) throw new AppError('not_found', 'No customer with that id.')
+      const service = found(await getServiceInTree(c.var.db, ctx.account.path, input.serviceId), 'No service with that id.')
+      authorize(ctx, 'services.view', serviceFacts(service), { id: service.accountId, path: service.accountPath, kind: service.accountKind })
+      const from = await customerUnder(c.var.db, parentId, service.accountId)
+      if (!from) throw fieldError('validation_failed', 'serviceId', 'Only a service of one of your customers can be transferred.')
+      // Another parent's customer, a reseller, a deleted account: all "not found", so ids of other tenants cannot be probed.
+      const to = await customerUnder(c.var.db, parentId, input.toAccountId)
+      if (!to) throw new AppError('not_found', 'No customer with that id.')
+      if (to.id === from.id) throw fieldError('validation_failed', 'toAccountId', 'Choose a different customer from the one that has the service.')
+      const id = await proposeTransfer(c.var.db, {
+        parentId,
+        service: { id: service.id, name: service.name, type: service.type },
+        from: { id: from.id, name: from.name },
+        to: { id: to.id, name: to.name },
+        note: input.note || null,
+        by: ctx.principal.user.email,
+        proposedFromId: ctx.account.id,
+        fromConfirmed: fromCustomer,
+      })
+      const t = (await getTransfer(c.var.db, ctx.account.id, id))!
+      await inBothLogs(c, t, 'transfer_proposed', `${ctx.principal.user.email} proposed moving the ${what(t)}`)
+      return c.json({ transfer: view(ctx, t) }, 201)
+    },
+  )
+  .openapi(
+    route.get('/accounts/{id}/transfers/{tid}', {
+      operationId: 'getTransfer',
+      guard: requirePermission('transfers.view'),
+      summary: 'One transfer',
+      description: 'Needs `transfers.view` in the parent or in one of the two customers (404 otherwise).',
+      request: { params: TransferParams },
+      responses: { 200: json(z.object({ transfer: TransferView }), 'The transfer') },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
+      return c.json({ transfer: view(ctx, t) }, 200)
+    },
+  )
+  .openapi(
+    route.post('/accounts/{id}/transfers/{tid}/confirm', {
+      operationId: 'confirmTransfer',
+      guard: requirePermission('transfers.view'),
+      summary: 'Confirm a transfer for one of its customers',
+      description:
+        'The owner of the source or the destination customer, in their own account and in person (not while acting as someone). The last confirmation moves the service in the same write, with the reseller’s service limit checked (422 when the tree is over it). 409 when no longer pending or already confirmed.',
+      request: { params: TransferParams },
+      responses: { 200: json(z.object({ transfer: TransferView }), 'Confirmed (and maybe completed)'), ...problems(409, 422) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
+      const side = ownerSide(caller(ctx), t)
+      if (!side.ok) throw new AppError(side.code, side.detail)
+      const destination = (await accountOf(c.var.db, t.toAccountId))!
+      const outcome = await confirmTransfer(c.var.db, t, side.side, ctx.principal.user.email, destination.path)
+      const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
+      await inBothLogs(c, after, 'transfer_confirmed', `${ctx.principal.user.email} confirmed, for ${side.side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
+      if (outcome === 'completed') await inBothLogs(c, after, 'transfer_completed', `The ${what(after)} moved: both owners confirmed`)
+      return c.json({ transfer: view(ctx, after) }, 200)
+    },
+  )
+  .openapi(
+    route.post('/accounts/{id}/transfers/{tid}/decline', {
+      operationId: 'declineTransfer',
+      guard: requirePermission('transfers.view'),
+      summary: 'Decline a transfer for one of its customers',
+      description: 'The owner of the source or the destination customer, in person. Closes the transfer; nothing moves. 409 when no longer pending.',
+      request: { params: TransferParams, body: body(ReasonBody) },
+      responses: { 200: json(z.object({ transfer: TransferView }), 'Declined'), ...problems(409) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
+      const side = ownerSide(caller(ctx), t)
+      if (!side.ok) throw new AppError(side.code, side.detail)
+      const reason = c.req.valid('json').reason || null
+      await closeTransfer(c.var.db, t.id, 'declined', ctx.principal.user.email, reason)
+      const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
+      await inBothLogs(c, after, 'transfer_declined', `${ctx.principal.user.email} declined, for ${side.side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
+      return c.json({ transfer: view(ctx, after) }, 200)
+    },
+  )
+  .openapi(
+    route.post('/accounts/{id}/transfers/{tid}/cancel', {
+      operationId: 'cancelTransfer',
+      guard: requirePermission('transfers.view'),
+      summary: 'Withdraw a proposed transfer',
+      description: 'The parent with `transfers.manage`, or the owner of the customer that proposed it. 409 when no longer pending.',
+      request: { params: TransferParams, body: body(ReasonBody) },
+      responses: { 200: json(z.object({ transfer: TransferView }), 'Cancelled'), ...problems(409) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
+      const may = mayCancel(caller(ctx), t, decide(ctx, 'transfers.manage').ok)
+      if (!may.ok) throw new AppError(may.code, may.detail)
+      await closeTransfer(c.var.db, t.id, 'cancelled', ctx.principal.user.email, c.req.valid('json').reason || null)
+      const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
+      await inBothLogs(c, after, 'transfer_cancelled', `${ctx.principal.user.email} cancelled moving the ${what(after)}`)
+      return c.json({ transfer: view(ctx, after) }, 200)
+    },
+  )
