@@ -298,7 +298,7 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
   for (const a of archive.accounts) paths.set(a.id, newPath(a, paths))
   const newRootPath = paths.get(root.id)!
   const skipped: string[] = []
-  const hostnames: { record: (typeof archive.hostnames)[number]; resellerId: string }[] = []
+  const hostnames: { record: (typeof archive.hostnames)[number]; hostname: string; resellerId: string }[] = []
   for (const h of archive.hostnames) {
     const claimable = claimableHostname(h.hostname, ctx.platformHostnames)
     if (!claimable.ok) {
@@ -311,16 +311,16 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
       skipped.push(`${h.hostname}: a customer's hostname belongs to a reseller's portal, and this customer is restored under the platform.`)
       continue
     }
-    hostnames.push({ record: { ...h, hostname: claimable.hostname }, resellerId })
+    hostnames.push({ record: h, hostname: claimable.hostname, resellerId })
   }
   if (hostnames.length) {
     const taken = await db.all<{ hostname: string; status: string; resellerId: string; path: string | null }>(
       sql`SELECT h.hostname, h.status, h.reseller_account_id AS resellerId, a.path FROM hostnames h LEFT JOIN accounts a ON a.id = coalesce(h.customer_account_id, h.reseller_account_id)
-        WHERE h.hostname IN (SELECT value FROM json_each(${jsonList(hostnames.map((h) => h.record.hostname))}))`,
+        WHERE h.hostname IN (SELECT value FROM json_each(${jsonList(hostnames.map((h) => h.hostname))}))`,
     )
-    for (const { record, resellerId } of hostnames) {
-      const other = taken.find((t) => t.hostname === record.hostname && !replaced(t.path) && (t.status === 'verified' || t.resellerId === resellerId))
-      if (other) clashes.push({ field: line(record, 'hostname'), message: other.status === 'verified' ? `${record.hostname} is already verified for a portal.` : `${record.hostname} is already claimed by this reseller.` })
+    for (const { record, hostname, resellerId } of hostnames) {
+      const other = taken.find((t) => t.hostname === hostname && !replaced(t.path) && (t.status === 'verified' || t.resellerId === resellerId))
+      if (other) clashes.push({ field: line(record, 'hostname'), message: other.status === 'verified' ? `${hostname} is already verified for a portal.` : `${hostname} is already claimed by this reseller.` })
     }
   }
   if (clashes.length) return refuse('conflict', `${clashes.length} thing${clashes.length === 1 ? '' : 's'} in the backup already exist${clashes.length === 1 ? 's' : ''}: ${clashes[0]!.message}`, clashes.slice(0, 20))
@@ -470,7 +470,7 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
   insertRows(
     'hostnames',
     ['id', 'hostname', 'reseller_account_id', 'customer_account_id', 'status', 'verification_token', 'created_at', 'expires_at'],
-    hostnames.map(({ record, resellerId }) => [newId('hst'), record.hostname, resellerId, record.customerAccountId, 'pending', `trellis-verify=${randomToken(20)}`, now, now + CLAIM_TTL_MS]),
+    hostnames.map(({ record, hostname, resellerId }) => [newId('hst'), hostname, resellerId, record.customerAccountId, 'pending', `trellis-verify=${randomToken(20)}`, now, now + CLAIM_TTL_MS]),
   )
   // Limits once more inside the batch, against whatever committed meanwhile: over a limit, the root's kind turns NULL and the batch rolls back.
   if (root.kind === 'customer' && target.kind === 'reseller') {
