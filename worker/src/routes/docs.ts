@@ -31,6 +31,7 @@ const config = {
     { name: 'API keys', description: 'An account\'s keys for integrations: created with a member\'s kind of grant, shown once, revocable.' },
     { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
     { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
+    { name: 'Backups', description: 'Versioned archives of an account subtree: download (streamed) and all-or-nothing restore.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }
