@@ -179,6 +179,21 @@ describe('POST /api/v1/accounts/:id/backups/restore', () => {
     expect(log.items.map((e) => e.description)).toContainEqual(expect.stringMatching(/restored Driftwood Dental from a backup \(replacing its deleted copy\)/))
   })
 
+  it('brings back a deleted reseller with its customers under the platform; its hostnames must be verified again', async () => {
+    const cookie = await login('admin@nimbus.test')
+    const nimbus = await accountId('Nimbus Cloud')
+    const globex = await accountId('Globex Partners')
+    const before = await tree(globex)
+    const archive = new Uint8Array(await (await exportOf(cookie, nimbus, globex)).arrayBuffer())
+    expect((await api(`/accounts/${nimbus}/resellers/${globex}`, { method: 'DELETE', cookie })).status).toBe(200)
+    const res = await restore(cookie, nimbus, archive)
+    expect(res.status).toBe(201)
+    expect((await jsonOf(res, 'restoreBackup')).summary).toMatchObject({ root: { id: globex, kind: 'reseller' }, accounts: before.accounts.length, invitations: 0 })
+    expect(await tree(globex)).toEqual(before)
+    const host = await env.DB.prepare("SELECT status, verification_token FROM hostnames WHERE hostname = 'globex.localhost'").first<{ status: string }>()
+    expect(host?.status).toBe('pending')
+  })
+
   it('invites the people of a purged customer instead of adding their logins', async () => {
     const cookie = await login('owner@acme.test')
     const acme = await accountId('Acme Hosting')
