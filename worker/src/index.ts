@@ -16,6 +16,7 @@ import { daily } from './scheduled.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
+import { backupsRouter, isBackupUpload } from './routes/backups.ts'
 import { auth } from './routes/auth.ts'
 import { brandsRouter, isLogoUpload } from './routes/brands.ts'
 import { catalogue } from './routes/catalogue.ts'
@@ -44,6 +45,7 @@ import { servicesRouter } from './routes/services.ts'
 import { visitsRouter } from './routes/visits.ts'
 import { transfersRouter } from './routes/transfers.ts'
 import { security } from './routes/security.ts'
+import { settingsRouter } from './routes/settings.ts'
 import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
 
@@ -83,6 +85,8 @@ export const api = createRouter()
   .route('/', apiKeyRoutes)
   .route('/', visitsRouter)
   .route('/', transfersRouter)
+  .route('/', backupsRouter)
+  .route('/', settingsRouter)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {
@@ -115,8 +119,8 @@ app.use('/api/*', async (c, next) => {
 app.use('/api/*', brand())
 app.use(
   '/api/*',
-  // Logo uploads carry an image and have their own limit (routes/brands.ts).
-  except(isLogoUpload, bodyLimit({
+  // Logo uploads carry an image, backup restores an archive: each has its own limit (routes/brands.ts, routes/backups.ts).
+  except((c) => isLogoUpload(c) || isBackupUpload(c), bodyLimit({
     maxSize: MAX_BODY,
     onError: () => {
       throw new AppError('payload_too_large', `The request body is larger than ${MAX_BODY / 1024} KB.`)

@@ -33,6 +33,7 @@ const config = {
     { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
     { name: 'Visitation', description: 'Data-centre sites of a parent account, and its customers’ visit requests: approved or declined, with a printable confirmation.' },
     { name: 'Transfers', description: 'Moving a service between two customers of the same parent, confirmed by both customers’ owners.' },
+    { name: 'Backups', description: 'Versioned archives of an account subtree: download (streamed) and all-or-nothing restore.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }

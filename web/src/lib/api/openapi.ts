@@ -2484,6 +2484,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/backups/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a backup of an account subtree would hold
+         * @description Needs `backups.view`. `root` is the account to back up with everything below it: this account (a reseller) or one below it; default this account. Answers the number of lines of each kind and the total, so a download can show its progress.
+         */
+        get: operations["previewBackup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/backups/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a backup of an account subtree (streamed gzip of JSON lines)
+         * @description Needs `backups.view`. Streams `application/gzip`: JSON lines, format `trellis-backup` version 1 — a header with the counts, then accounts, templates, roles, service groups, services, members (by email), brands and hostnames, then an end line. No password hashes, sessions, tokens, API keys, second factors, verification tokens or logos. `X-Backup-Lines` carries the total number of lines. Writes `backup_machine_data`.
+         */
+        get: operations["exportBackup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/backups/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a backup under this account (all or nothing)
+         * @description Needs `backups.manage` here, and what creating the archive's root needs (`resellers.manage` for a reseller, `customers.manage` for a customer). The body is the archive as downloaded (gzip, or plain JSON lines), at most 4 MB. A backup goes back under the account it was taken under; under another one only when that is gone. With `dryRun=true` nothing is written and the answer says what would be. Every line is checked (400 names the line and field); ids, hostnames and limits are checked against the data (409 / 422 name what clashes); members come back only as far as you could grant them yourself (403). Logins that were members of a deleted copy being replaced get their membership back; everyone else is invited by email. Hostnames come back as pending claims to verify again. Writes `backup_machine_data`.
+         */
+        post: operations["restoreBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An account's own settings and which of them the caller may change
+         * @description Needs `settings.view`. Name, admin cap, page-view logging, partner access for all services (customers) and the activity retention, with `allowed` saying what the caller may change (through PATCH /accounts/{id} and PUT /accounts/{id}/partner-access). Retention is the platform operator's setting and never changes here.
+         */
+        get: operations["getAccountSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3466,6 +3546,55 @@ export interface components {
                 confirm: boolean;
                 decline: boolean;
                 cancel: boolean;
+            };
+        };
+        BackupCounts: {
+            accounts: number;
+            templates: number;
+            roles: number;
+            groups: number;
+            services: number;
+            members: number;
+            brands: number;
+            hostnames: number;
+        };
+        RestoreSummary: {
+            root: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                kind: "reseller" | "customer";
+            };
+            replaces: {
+                id: string;
+                name: string;
+            } | null;
+            accounts: number;
+            roles: number;
+            groups: number;
+            services: number;
+            members: number;
+            invitations: number;
+            brands: number;
+            hostnames: number;
+            skipped: string[];
+        };
+        AccountSettings: {
+            name: string;
+            /** @enum {string} */
+            kind: "platform" | "reseller" | "customer";
+            adminCap: number;
+            adminCapMax: number;
+            pageViewLogging: boolean | null;
+            pageViewLoggingDefault: boolean;
+            partnerAccessDefault: boolean | null;
+            retentionDays: number;
+            allowed: {
+                rename: boolean;
+                pageViewLogging: boolean;
+                adminCap: boolean;
+                partnerAccess: boolean;
+                retention: boolean;
             };
         };
     };
@@ -12720,6 +12849,299 @@ export interface operations {
             };
         };
     };
+    previewBackup: {
+        parameters: {
+            query?: {
+                root?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        root: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "reseller" | "customer";
+                        };
+                        counts: components["schemas"]["BackupCounts"];
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportBackup: {
+        parameters: {
+            query?: {
+                root?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/gzip": string;
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreBackup: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a restore would write */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        dryRun: true;
+                        summary: components["schemas"]["RestoreSummary"];
+                    };
+                };
+            };
+            /** @description Restored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        dryRun: false;
+                        summary: components["schemas"]["RestoreSummary"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccountSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: components["schemas"]["AccountSettings"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -12756,6 +13178,8 @@ export const pathsApiV1AccountsIdInvitationsGetParametersQueryKindValues: Readon
 export const pathsApiV1AccountsIdVisitsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/visits"]["get"]["parameters"]["query"]["status"]> = ["pending", "approved", "declined", "cancelled"];
 export const pathsApiV1AccountsIdVisitsGetParametersQueryUpcomingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/visits"]["get"]["parameters"]["query"]["upcoming"]> = ["true", "false"];
 export const pathsApiV1AccountsIdTransfersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/transfers"]["get"]["parameters"]["query"]["status"]> = ["pending", "completed", "declined", "cancelled"];
+export const pathsApiV1AccountsIdBackupsPreviewGetResponses200ContentApplicationJsonRootKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/backups/preview"]["get"]["responses"]["200"]["content"]["application/json"]["root"]["kind"]> = ["reseller", "customer"];
+export const pathsApiV1AccountsIdBackupsRestorePostParametersQueryDryRunValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/backups/restore"]["post"]["parameters"]["query"]["dryRun"]> = ["true", "false"];
 export const signInStepStepValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["step"]> = ["verify", "enrol"];
 export const signInStepMethodsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["methods"]> = ["totp", "recovery", "passkey"];
 export const passkeyRequestOptionsUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["userVerification"]> = ["required"];
@@ -12827,3 +13251,5 @@ export const createApiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const visitStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Visit"]["status"]> = ["pending", "approved", "declined", "cancelled"];
 export const transferServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Transfer"]["service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const transferStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Transfer"]["status"]> = ["pending", "completed", "declined", "cancelled"];
+export const restoreSummaryRootKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RestoreSummary"]["root"]["kind"]> = ["reseller", "customer"];
+export const accountSettingsKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountSettings"]["kind"]> = ["platform", "reseller", "customer"];

@@ -215,6 +215,11 @@ export function api(event: RequestEvent) {
     updateAccount: (id: string, body: BodyOf<'/api/v1/accounts/{id}', 'patch'>) =>
       settle('update account', c.PATCH('/api/v1/accounts/{id}', { ...account(id), body })),
     catalogue: () => settle('catalogue', c.GET('/api/v1/catalogue')),
+    accountSettings: (id: string) => settle('account settings', c.GET('/api/v1/accounts/{id}/settings', account(id))),
+    partnerAccessForAll: (id: string, enabled: boolean) => settle('partner access for all', c.PUT('/api/v1/accounts/{id}/partner-access', { ...account(id), body: { enabled } })),
+    restoreBackup: (id: string, bytes: ArrayBuffer, dryRun: boolean) =>
+      settle('restore backup', c.POST('/api/v1/accounts/{id}/backups/restore', { params: { path: { id }, query: { dryRun: dryRun ? 'true' : 'false' } }, middleware: [rawBody({ bytes, type: 'application/gzip' })] })),
+    backupPreview: (id: string, root?: string) => settle('backup preview', c.GET('/api/v1/accounts/{id}/backups/preview', { params: { path: { id }, query: root ? { root } : {} } })),
     dashboard: (id: string) => settle('dashboard', c.GET('/api/v1/accounts/{id}/dashboard', account(id))),
     search: (id: string, q: string) => settle('search', c.GET('/api/v1/accounts/{id}/search', { params: { path: { id }, query: { q } } })),
     reachableAccounts: (q?: string) => settle('reachable accounts', c.GET('/api/v1/me/reachable-accounts', { params: { query: { ...(q ? { q } : {}), limit: 50 } } })),

@@ -1,0 +1,166 @@
+import { z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { createMiddleware } from 'hono/factory'
+import { getAccount } from '../domain/accounts.ts'
+import { decodeArchive, MAX_UPLOAD_BYTES, parseArchive } from '../domain/backup-archive.ts'
+import { applyRestore, backupCounts, backupLines, gzipLines, planRestore } from '../domain/backups.ts'
+import { sendInvitationEmail } from '../domain/invitation-emails.ts'
+import type { DB } from '../db.ts'
+import type { AppEnv } from '../env.ts'
+import { AppError } from '../errors.ts'
+import { authorize, requirePermission, type Access } from '../middleware/access.ts'
+import { audit } from '../middleware/audit.ts'
+import { answers, createRouter, json, problems, route } from '../openapi.ts'
+import { AccountParam } from './schemas.ts'
+
+const RootQuery = z.object({ root: z.string().min(1).max(64).optional() })
+
+const Counts = z
+  .object({ accounts: z.number().int(), templates: z.number().int(), roles: z.number().int(), groups: z.number().int(), services: z.number().int(), members: z.number().int(), brands: z.number().int(), hostnames: z.number().int() })
+  .openapi('BackupCounts')
+
+const RestoreSummary = z
+  .object({
+    root: z.object({ id: z.string(), name: z.string(), kind: z.enum(['reseller', 'customer']) }),
+    replaces: z.object({ id: z.string(), name: z.string() }).nullable(),
+    accounts: z.number().int(),
+    roles: z.number().int(),
+    groups: z.number().int(),
+    services: z.number().int(),
+    members: z.number().int(),
+    invitations: z.number().int(),
+    brands: z.number().int(),
+    hostnames: z.number().int(),
+    skipped: z.array(z.string()),
+  })
+  .openapi('RestoreSummary')
+
+/** The restore upload route, which takes up to MAX_UPLOAD_BYTES instead of the JSON body limit. */
+export function isBackupUpload<E extends AppEnv>(c: Context<E>): boolean {
+  return c.req.method === 'POST' && /^\/api\/v1\/accounts\/[^/]+\/backups\/restore$/.test(c.req.path)
+}
+
+const tooLarge = (message: string) => new AppError('payload_too_large', `body: ${message}`, { errors: [{ field: 'body', message }] })
+
+const uploadLimit = answers(
+  createMiddleware<AppEnv>((c, next) =>
+    bodyLimit({
+      maxSize: MAX_UPLOAD_BYTES,
+      onError: () => {
+        throw tooLarge(`The archive is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`)
+      },
+    })(c, next),
+  ),
+  413,
+)
+
+/** The account a backup is taken of: the route's account (never the platform itself) or one below it. */
+async function rootOf(db: DB, ctx: Access, rootId: string | undefined) {
+  const root = rootId === undefined || rootId === ctx.account.id ? ctx.account : await getAccount(db, rootId)
+  if (!root || !root.path.startsWith(ctx.account.path)) throw new AppError('not_found', 'root: No account with that id below this one.', { errors: [{ field: 'root', message: 'No account with that id below this one.' }] })
+  if (root.kind === 'platform') throw new AppError('validation_failed', 'root: Back up a reseller or a customer; the platform itself is not exported.', { errors: [{ field: 'root', message: 'Choose a reseller or a customer.' }] })
+  return root
+}
+
+const fileName = (name: string, at: number) =>
+  `trellis-backup-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'account'}-${new Date(at).toISOString().slice(0, 10)}.ndjson.gz`
+
+export const backupsRouter = createRouter('Backups')
+  .openapi(
+    route.get('/accounts/{id}/backups/preview', {
+      operationId: 'previewBackup',
+      guard: requirePermission('backups.view'),
+      summary: 'What a backup of an account subtree would hold',
+      description:
+        'Needs `backups.view`. `root` is the account to back up with everything below it: this account (a reseller) or one below it; default this account. Answers the number of lines of each kind and the total, so a download can show its progress.',
+      request: { params: AccountParam, query: RootQuery },
+      responses: { 200: json(z.object({ root: z.object({ id: z.string(), name: z.string(), kind: z.enum(['reseller', 'customer']) }), counts: Counts, total: z.number().int() }), 'The counts') },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const root = await rootOf(c.var.db, ctx, c.req.valid('query').root)
+      const { counts, total } = await backupCounts(c.var.db, root)
+      return c.json({ root: { id: root.id, name: root.name, kind: root.kind as 'reseller' | 'customer' }, counts, total }, 200)
+    },
+  )
+  .openapi(
+    route.get('/accounts/{id}/backups/export', {
+      operationId: 'exportBackup',
+      guard: requirePermission('backups.view'),
+      summary: 'Download a backup of an account subtree (streamed gzip of JSON lines)',
+      description:
+        'Needs `backups.view`. Streams `application/gzip`: JSON lines, format `trellis-backup` version 1 — a header with the counts, then accounts, templates, roles, service groups, services, members (by email), brands and hostnames, then an end line. No password hashes, sessions, tokens, API keys, second factors, verification tokens or logos. `X-Backup-Lines` carries the total number of lines. Writes `backup_machine_data`.',
+      request: { params: AccountParam, query: RootQuery },
+      responses: { 200: { description: 'The archive', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problems(422) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const root = await rootOf(c.var.db, ctx, c.req.valid('query').root)
+      const now = Date.now()
+      const backup = await backupLines(c.var.db, root, now)
+      if (backup.tooBig) throw new AppError('limit_reached', `The subtree of ${root.name} needs ${backup.total} lines; a backup holds at most 20,000. Back up its customers one by one.`, { limit: 'backup_lines' })
+      await audit(c, ctx.account, {
+        type: 'backup_machine_data',
+        target: { kind: 'account', id: root.id, label: root.name },
+        description: `${ctx.principal.user.email} exported a backup of ${root.name} (${backup.counts.accounts} accounts, ${backup.counts.services} services, ${backup.counts.members} members)`,
+      })
+      return new Response(gzipLines(backup.lines), {
+        status: 200,
+        headers: {
+          'content-type': 'application/gzip',
+          'content-disposition': `attachment; filename="${fileName(root.name, now)}"`,
+          'cache-control': 'no-store',
+          'x-backup-lines': String(backup.total),
+        },
+      })
+    },
+  )
+  .openapi(
+    route.post('/accounts/{id}/backups/restore', {
+      operationId: 'restoreBackup',
+      guard: [requirePermission('backups.manage'), uploadLimit],
+      summary: 'Restore a backup under this account (all or nothing)',
+      description: `Needs \`backups.manage\` here, and what creating the archive's root needs (\`resellers.manage\` for a reseller, \`customers.manage\` for a customer). The body is the archive as downloaded (gzip, or plain JSON lines), at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB. A backup goes back under the account it was taken under; under another one only when that is gone. With \`dryRun=true\` nothing is written and the answer says what would be. Every line is checked (400 names the line and field); ids, hostnames and limits are checked against the data (409 / 422 name what clashes); members come back only as far as you could grant them yourself (403). Logins that were members of a deleted copy being replaced get their membership back; everyone else is invited by email. Hostnames come back as pending claims to verify again. Writes \`backup_machine_data\`.`,
+      request: { params: AccountParam, query: z.object({ dryRun: z.enum(['true', 'false']).default('false') }) },
+      responses: { 200: json(z.object({ dryRun: z.literal(true), summary: RestoreSummary }), 'What a restore would write'), 201: json(z.object({ dryRun: z.literal(false), summary: RestoreSummary }), 'Restored'), ...problems(409, 413, 422) },
+    }),
+    async (c) => {
+      const ctx = c.var.access
+      const { dryRun } = c.req.valid('query')
+      const decoded = await decodeArchive(new Uint8Array(await c.req.arrayBuffer()))
+      if (!decoded.ok) {
+        if (decoded.tooLarge) throw tooLarge(decoded.message)
+        throw new AppError('validation_failed', `body: ${decoded.message}`, { errors: [{ field: 'body', message: decoded.message }] })
+      }
+      const parsed = parseArchive(decoded.text)
+      if (!parsed.ok) throw new AppError('validation_failed', parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: parsed.errors })
+      const { archive } = parsed
+      authorize(ctx, archive.header.root.kind === 'reseller' ? 'resellers.manage' : 'customers.manage')
+      const target = ctx.account
+      const planned = await planRestore(c.var.db, archive, {
+        target: { id: target.id, path: target.path, kind: target.kind, name: target.name },
+        grants: ctx.grants,
+        ceiling: ctx.ceiling,
+        viaPath: ctx.via.path,
+        inviterId: ctx.principal.apiKey ? null : ctx.principal.user.id,
+        platformHostnames: c.env.PLATFORM_HOSTNAMES,
+      })
+      if (!planned.ok) throw new AppError(planned.code, planned.detail, { errors: planned.errors })
+      const { plan } = planned
+      if (dryRun === 'true') return c.json({ dryRun: true as const, summary: plan.summary }, 200)
+      const outcome = await applyRestore(c.var.db, plan)
+      if (outcome === 'limit') throw new AppError('limit_reached', `${target.name} reached one of its limits while the backup was being restored; nothing was restored.`)
+      if (outcome === 'clash') throw new AppError('conflict', 'Something in the backup was created elsewhere while it was being restored; nothing was restored. Try again to see what clashes.')
+      const s = plan.summary
+      await audit(c, target, {
+        type: 'backup_machine_data',
+        target: { kind: 'account', id: s.root.id, label: s.root.name },
+        description: `${ctx.principal.user.email} restored ${s.root.name} from a backup${s.replaces ? ' (replacing its deleted copy)' : ''}: ${s.accounts} accounts, ${s.services} services, ${s.members} members, ${s.invitations} invited`,
+      })
+      for (const inv of plan.invitations) {
+        await sendInvitationEmail(c.env, c.var.db, { name: inv.accountName, path: inv.accountPath }, ctx.principal.user, { email: inv.email, kind: 'member', level: inv.level, expiresAt: inv.expiresAt }, inv.token)
+      }
+      return c.json({ dryRun: false as const, summary: s }, 201)
+    },
+  )
