@@ -43,6 +43,8 @@ import { servicesRouter } from './routes/services.ts'
 import { security } from './routes/security.ts'
 import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
+import { billing } from './routes/billing.ts'
+import { purchasing } from './routes/purchasing.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -77,6 +79,8 @@ export const api = createRouter()
   .route('/', senderDomainsRouter)
   .route('/', integrationsRouter)
   .route('/', apiKeyRoutes)
+  .route('/', billing)
+  .route('/', purchasing)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {

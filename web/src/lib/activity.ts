@@ -80,6 +80,14 @@ const typeLabels: Record<ActivityType, string> = {
   integration_deleted: 'Integration deleted',
   integration_secret_rotated: 'Webhook secret replaced',
   integration_disabled: 'Integration turned off',
+  plan_created: 'Plan added',
+  plan_updated: 'Plan changed',
+  order_placed: 'Order placed',
+  order_cancelled: 'Order cancelled',
+  order_approved: 'Order approved',
+  order_declined: 'Order declined',
+  invoices_synced: 'Invoices synced',
+  payment_reminder: 'Payment reminder',
   page_view: 'Page view',
 }
 
@@ -130,6 +138,7 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
   },
   { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'account_disabled', 'account_enabled', 'account_restored', 'account_purged', 'template_created', 'template_updated', 'template_deleted', 'update_organization', 'update_license'] },
   { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed', 'hostname_demoted', 'hostname_expired'] },
+  { key: 'billing', label: 'Billing & orders', types: ['plan_created', 'plan_updated', 'order_placed', 'order_cancelled', 'order_approved', 'order_declined', 'invoices_synced', 'payment_reminder'] },
   { key: 'other', label: 'Other', types: ['update_tickets'] },
 ]
 

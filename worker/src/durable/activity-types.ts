@@ -57,6 +57,14 @@ export const activityTypes = [
   'integration_deleted',
   'integration_secret_rotated',
   'integration_disabled',
+  'plan_created',
+  'plan_updated',
+  'order_placed',
+  'order_cancelled',
+  'order_approved',
+  'order_declined',
+  'invoices_synced',
+  'payment_reminder',
   'page_view',
 ] as const
 
