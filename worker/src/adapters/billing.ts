@@ -71,7 +71,7 @@ const WireInvoice = z.object({
 const WirePage = z.object({ invoices: z.array(WireInvoice).max(1000), nextCursor: z.string().max(512).nullable().optional() })
 
 /** The billing system over HTTPS (the protocol above). */
-export function httpBillingSource(config: { url: string; token: string }, fetcher: typeof fetch = fetch): BillingSource {
+export function httpBillingSource(config: { url: string; token: string; timeoutMs?: number }, fetcher: typeof fetch = fetch): BillingSource {
   const root = config.url.replace(/\/$/, '')
   return {
     async invoices(accountId) {
@@ -81,7 +81,7 @@ export function httpBillingSource(config: { url: string; token: string }, fetche
         const url = `${root}/accounts/${encodeURIComponent(accountId)}/invoices${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`
         let res: Response
         try {
-          res = await fetcher(url, { headers: { authorization: `Bearer ${config.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) })
+          res = await fetcher(url, { headers: { authorization: `Bearer ${config.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(config.timeoutMs ?? TIMEOUT_MS) })
         } catch (error) {
           throw new BillingUnavailable(`The billing system did not answer (${error instanceof Error ? error.name : 'error'}).`)
         }
