@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { BillingUnavailable, httpBillingSource } from '../../../worker/src/adapters/billing.ts'
-import { sendPaymentReminders } from '../../../worker/src/domain/billing-cron.ts'
+import { sendPaymentReminders, syncAllInvoices } from '../../../worker/src/domain/billing-cron.ts'
 import { accountId, addMember, api, expectJson, login, membershipId, problem, userIdOf } from '../../helpers/client.ts'
 import type { WireInvoice } from '../../helpers/billing-api.ts'
 import { addMembership, createAccount, createUser } from '../../helpers/factories.ts'
@@ -183,6 +183,24 @@ describe('billing: invoices from the billing system', () => {
     for (const s of billie.items) expect(s.account.id).toBe(acme)
     const summary = await expectJson(await api(`/accounts/${acme}/billing`, { cookie: owner }), 200, 'getBillingSummary')
     expect(summary.expiringCount).toBe(soon.items.length)
+  })
+})
+
+describe('billing: the daily sync', () => {
+  it('syncs accounts never synced first, and a failing account keeps its invoices until the next run', async () => {
+    const { customer, cookie } = await freshCustomer()
+    await holds(customer.id, [invoice(1), invoice(2)])
+    // Every account of the demo is due; the run goes through the oldest first, this one included (never synced).
+    const first = await syncAllInvoices(env)
+    expect(first.synced + first.failed).toBeGreaterThan(0)
+    const listed = await expectJson(await api(`/accounts/${customer.id}/invoices`, { cookie }), 200, 'listInvoices')
+    expect(listed.items.map((i) => i.number).sort()).toEqual(['INV-1001', 'INV-1002'])
+    await failing(customer.id, 500, 5)
+    await env.DB.prepare('UPDATE billing_syncs SET attempted_at = 0 WHERE account_id = ?').bind(customer.id).run()
+    await syncAllInvoices(env)
+    const after = await expectJson(await api(`/accounts/${customer.id}/billing`, { cookie }), 200, 'getBillingSummary')
+    expect(after.sync?.error).toContain('HTTP 500')
+    expect((await expectJson(await api(`/accounts/${customer.id}/invoices`, { cookie }), 200, 'listInvoices')).items).toHaveLength(2)
   })
 })
 
