@@ -31,6 +31,8 @@ const config = {
     { name: 'API keys', description: 'An account\'s keys for integrations: created with a member\'s kind of grant, shown once, revocable.' },
     { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
     { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
+    { name: 'Billing', description: 'Invoices synced from the operator’s billing system, and services expiring or expired.' },
+    { name: 'Purchasing', description: 'A parent’s catalogue of service plans, and orders approved into services.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }
