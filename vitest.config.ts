@@ -10,6 +10,7 @@ import { startCloudflareApi } from './test/helpers/cloudflare-api.ts'
 import { startDohServer } from './test/helpers/doh-server.ts'
 import { startResendApi } from './test/helpers/resend-api.ts'
 import { startHookReceiver } from './test/helpers/hook-receiver.ts'
+import { startBillingApi } from './test/helpers/billing-api.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -30,6 +31,8 @@ export default defineConfig(async () => {
   const resend = await startResendApi()
   // …and webhooks and log streams are delivered to this local receiver, which records what arrives.
   const receiver = await startHookReceiver()
+  // …and the operator's billing system is a stand-in speaking the billing adapter's protocol, which tests fill.
+  const billing = await startBillingApi()
   return {
     plugins: [
       cloudflareTest({
@@ -53,6 +56,8 @@ export default defineConfig(async () => {
             TEST_RESEND_BASE: resend.base,
             TEST_RESEND_KEY: resend.apiKey,
             HOOK_RECEIVER_URL: receiver.url,
+            BILLING_API_URL: billing.url,
+            BILLING_API_TOKEN: billing.token,
             WEBHOOK_SIGNING_KEY: 'test-signing-key-0123456789abcdef',
             // Only here and in .dev.vars: the receiver is on 127.0.0.1 over http.
             WEBHOOKS_ALLOW_LOCAL: 'true',

@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { decodeBase32IgnorePadding } from '@oslojs/encoding'
+import { demoInvoices } from '../../worker/src/adapters/billing.ts'
 import { DEV_TOTP_ENCRYPTION_KEY } from '../../worker/src/crypto/totp.ts'
 
 export const DEMO_PASSWORD = 'trellis-demo'
@@ -149,6 +150,22 @@ export const demoServices: DemoService[] = [
   { account: 'acme', type: 'server', name: 'acme-control-01', expiresInDays: 365, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
   { account: 'acme', type: 'dns_zone', name: 'acmehosting.example', expiresInDays: null, group: 'Infrastructure', tags: ['managed'], partnerAccess: true },
 ]
+
+/** Catalogues of service plans: Acme's for its customers, the platform's for its resellers. Prices in cents. */
+export const demoPlans = [
+  { account: 'acme', name: 'Starter hosting', serviceType: 'hosting', priceMinor: 900, currency: 'EUR', period: 'monthly', active: true },
+  { account: 'acme', name: 'Business hosting', serviceType: 'hosting', priceMinor: 2900, currency: 'EUR', period: 'monthly', active: true },
+  { account: 'acme', name: 'Cloud server 2 GB', serviceType: 'server', priceMinor: 1500, currency: 'EUR', period: 'monthly', active: true },
+  { account: 'acme', name: 'Domain (.com)', serviceType: 'domain', priceMinor: 1400, currency: 'EUR', period: 'yearly', active: true },
+  { account: 'acme', name: 'Legacy mailbox', serviceType: 'mailbox', priceMinor: 300, currency: 'EUR', period: 'monthly', active: false },
+  { account: 'nimbus', name: 'Partner server pack', serviceType: 'server', priceMinor: 9900, currency: 'EUR', period: 'monthly', active: true },
+] as const
+
+/** Orders waiting for a decision. */
+export const demoOrders = [{ key: 'bluebird-server', buyer: 'bluebird', seller: 'acme', plan: 'Cloud server 2 GB', serviceName: 'bluebird-web-02', by: 'owner@bluebird.test', daysAgo: 1 }]
+
+/** Accounts with demo invoices (the development billing source reports the same ones). */
+export const demoInvoiceAccounts = ['acme', 'bluebird', 'copperleaf', 'driftwood', 'globex']
 
 /**
  * Demo logins already enrolled in TOTP, one per reseller: their keys are public (the
@@ -328,6 +345,30 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
       "INSERT OR IGNORE INTO hostnames (id, hostname, reseller_account_id, status, verification_token, verified_at) VALUES (?, ?, ?, 'verified', ?, ?)",
       demoId('hst', b.hostname), b.hostname, demoId('acc', b.account), `trellis-verify=demo-${b.account}`, now,
     )
+  }
+  const planId = (account: string, name: string) => demoId('pln', `${account}:${name}`)
+  for (const p of demoPlans) {
+    push(
+      'INSERT OR IGNORE INTO plans (id, account_id, name, service_type, price_minor, currency, period, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      planId(p.account, p.name), demoId('acc', p.account), p.name, p.serviceType, p.priceMinor, p.currency, p.period, p.active ? 1 : 0, now, now,
+    )
+  }
+  for (const o of demoOrders) {
+    const plan = demoPlans.find((p) => p.account === o.seller && p.name === o.plan)!
+    push(
+      "INSERT OR IGNORE INTO orders (id, buyer_account_id, seller_account_id, plan_id, plan_name, service_type, price_minor, currency, period, service_name, status, ordered_by_id, ordered_by_email, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+      demoId('ord', o.key), demoId('acc', o.buyer), demoId('acc', o.seller), planId(o.seller, o.plan), plan.name, plan.serviceType, plan.priceMinor, plan.currency, plan.period,
+      o.serviceName, demoId('usr', o.by), o.by, now - o.daysAgo * DAY,
+    )
+  }
+  for (const key of demoInvoiceAccounts) {
+    const accountId = demoId('acc', key)
+    for (const i of demoInvoices(accountId, now)) {
+      push(
+        'INSERT OR IGNORE INTO invoices (id, account_id, external_id, number, issued_at, due_at, amount_minor, currency, status, pdf_url, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        demoId('inv', i.externalId), accountId, i.externalId, i.number, i.issuedAt, i.dueAt, i.amountMinor, i.currency, i.status, i.pdfUrl, now,
+      )
+    }
   }
   return statements
 }

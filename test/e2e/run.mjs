@@ -80,6 +80,11 @@ const resend = await startResendApi()
 // Webhooks are delivered to a local receiver that records what arrives (http on loopback: .dev.vars allows it).
 const { startHookReceiver } = await import('../helpers/hook-receiver.ts')
 const receiver = await startHookReceiver()
+// The operator's billing system is a stand-in speaking the billing adapter's protocol, holding the
+// demo invoices (as the demo data has them) plus one new invoice of Bluebird that a sync brings in.
+const { startBillingApi } = await import('../helpers/billing-api.ts')
+const { demoBillingHoldings } = await import('../helpers/billing-demo.ts')
+const billing = await startBillingApi(demoBillingHoldings())
 step(`starting the portal on ${BASE_URL}`)
 const portal = await servePortal({
   port: PORT,
@@ -95,6 +100,8 @@ const portal = await servePortal({
     RESEND_API_KEY: resend.apiKey,
     WEBHOOKS_ALLOW_LOCAL: 'true',
     WEBHOOK_SIGNING_KEY: 'e2e-signing-key-0123456789abcdef',
+    BILLING_API_URL: billing.url,
+    BILLING_API_TOKEN: billing.token,
   },
 })
 

@@ -11,6 +11,8 @@ declare global {
       TEST_RESEND_BASE: string
       TEST_RESEND_KEY: string
       HOOK_RECEIVER_URL: string
+      BILLING_API_URL: string
+      BILLING_API_TOKEN: string
       TEST_SEED: { sql: string; params: (string | number | null)[] }[]
     }
   }

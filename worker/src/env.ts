@@ -49,6 +49,10 @@ export interface Bindings {
   EMAIL_FROM?: string
   /** Where Resend's API lives; Resend's when unset (tests point it at a local stand-in). */
   RESEND_API_BASE?: string
+  /** The operator's billing system (adapters/billing.ts): its base URL, e.g. `https://billing.example.com/trellis/v1`. */
+  BILLING_API_URL?: string
+  /** Secret: the bearer token Trellis presents to the billing system. */
+  BILLING_API_TOKEN?: string
 }
 
 declare global {

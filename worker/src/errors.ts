@@ -40,6 +40,7 @@ export const errorCodes = {
   claim_expired: { status: 410, title: 'Hostname claim expired', detail: 'This hostname claim has expired; claim the hostname again.' },
   wrong_portal: { status: 403, title: 'Wrong portal', detail: 'This sign-in belongs to another portal.' },
   account_suspended: { status: 403, title: 'Account suspended', detail: 'This account is suspended.' },
+  order_decided: { status: 409, title: 'Order already decided', detail: 'This order is no longer pending.' },
   internal: { status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' },
   upgrade_required: { status: 426, title: 'WebSocket required', detail: 'Connect with a WebSocket upgrade.' },
   api_key_invalid: { status: 401, title: 'API key not valid', detail: 'The API key is unknown, revoked or expired.' },

@@ -48,6 +48,8 @@ import { security } from './routes/security.ts'
 import { settingsRouter } from './routes/settings.ts'
 import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
+import { billing } from './routes/billing.ts'
+import { purchasing } from './routes/purchasing.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -87,6 +89,8 @@ export const api = createRouter()
   .route('/', transfersRouter)
   .route('/', backupsRouter)
   .route('/', settingsRouter)
+  .route('/', billing)
+  .route('/', purchasing)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {

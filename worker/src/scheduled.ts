@@ -2,6 +2,7 @@ import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
 import { checkSenderDomains } from './domain/sender-domains.ts'
 import { drainEdgeCleanup, edgeSettings, hostnamesAwaitingTls, syncTls } from './domain/edge.ts'
 import { createDb } from './db.ts'
+import { sendPaymentReminders, syncAllInvoices } from './domain/billing-cron.ts'
 import { activityLog, appendEvent } from './domain/activity.ts'
 import { invalidateBrandCache } from './domain/host-brand.ts'
 import { challengeName, CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostnameChecked, verifyHostnameClaim, withResellers } from './domain/hostnames.ts'
@@ -28,6 +29,8 @@ export async function daily(env: Bindings, now = Date.now()) {
     ['check pending hostnames', () => checkPendingHostnames(env, now)],
     ['follow TLS certificates', () => followCertificates(env, now)],
     ['check sending domains', () => checkSenderDomains(env, createDb(env.DB), 500, now)],
+    ['sync invoices with the billing system', () => syncAllInvoices(env, now)],
+    ['send payment reminders', () => sendPaymentReminders(env, now)],
   ]
   const failures: unknown[] = []
   for (const [name, job] of jobs) {

@@ -92,6 +92,14 @@ const typeLabels: Record<ActivityType, string> = {
   transfer_completed: 'Service transferred',
   transfer_declined: 'Transfer declined',
   transfer_cancelled: 'Transfer cancelled',
+  plan_created: 'Plan added',
+  plan_updated: 'Plan changed',
+  order_placed: 'Order placed',
+  order_cancelled: 'Order cancelled',
+  order_approved: 'Order approved',
+  order_declined: 'Order declined',
+  invoices_synced: 'Invoices synced',
+  payment_reminder: 'Payment reminder',
   page_view: 'Page view',
 }
 
@@ -144,6 +152,7 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
   { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed', 'hostname_demoted', 'hostname_expired'] },
   { key: 'visits', label: 'Visits', types: ['site_created', 'site_updated', 'site_deleted', 'visit_requested', 'visit_approved', 'visit_declined', 'visit_cancelled'] },
   { key: 'transfers', label: 'Transfers', types: ['transfer_proposed', 'transfer_confirmed', 'transfer_completed', 'transfer_declined', 'transfer_cancelled'] },
+  { key: 'billing', label: 'Billing & orders', types: ['plan_created', 'plan_updated', 'order_placed', 'order_cancelled', 'order_approved', 'order_declined', 'invoices_synced', 'payment_reminder'] },
   { key: 'other', label: 'Other', types: ['update_tickets'] },
 ]
 

@@ -21,7 +21,7 @@ export const sections = [
   { key: 'roles', label: 'Roles', icon: 'shield-check', path: 'roles', category: 'user-rights', tiers: ALL, actions: ['view', 'manage'] },
   { key: 'activity', label: 'Activity', icon: 'activity', path: 'activity', category: 'security', tiers: ALL, actions: ['view', 'export'] },
   { key: 'billing', label: 'Billing', icon: 'receipt', path: 'billing', category: 'financial', tiers: ALL, actions: ['view', 'manage'] },
-  { key: 'purchasing', label: 'Purchasing', icon: 'shopping-cart', path: 'purchasing', category: 'financial', tiers: ALL, actions: ['view', 'buy'] },
+  { key: 'purchasing', label: 'Purchasing', icon: 'shopping-cart', path: 'purchasing', category: 'financial', tiers: ALL, actions: ['view', 'buy', 'manage'] },
   { key: 'support', label: 'Support', icon: 'life-buoy', path: 'support', category: 'technical', tiers: ALL, actions: ['view', 'contact'] },
   { key: 'visitation', label: 'Visitation', icon: 'door-open', path: 'visitation', category: 'technical', tiers: ALL, actions: ['view', 'request', 'manage'] },
   { key: 'security', label: 'Security', icon: 'lock', path: 'security', category: 'security', tiers: ALL, actions: ['view', 'manage'] },

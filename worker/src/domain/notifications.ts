@@ -1,5 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm'
 import type { Mailer } from '../adapters/email.ts'
+import type { Permission } from '../authz/catalogue.ts'
 import { can, type MembershipGrant, type TargetAccount } from '../authz/decide.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
@@ -17,11 +18,20 @@ export const notifiableTypes = activityTypes.filter((t) => t !== 'page_view')
 /**
  * The event types a member may be notified of in their account: those they
  * may view. The log shows every type to whoever holds `activity.view` there
- * (within the tree's access), and nothing to anyone else.
+ * (within the tree's access); payment reminders go to whoever holds
+ * `billing.view`, with or without the log.
  */
 export function viewableTypes(grant: MembershipGrant | undefined, account: TargetAccount): readonly ActivityType[] {
-  return grant && can([grant], 'activity.view', account).ok ? notifiableTypes : []
+  if (!grant) return []
+  const log = can([grant], 'activity.view', account).ok
+  return notifiableTypes.filter((t) => {
+    const own = sectionTypes[t]
+    return own ? can([grant], own, account).ok : log
+  })
 }
+
+/** Types a member is told about through their section's own view permission, not the log's (invoices are for billing people). */
+const sectionTypes: Partial<Record<ActivityType, Permission>> = { payment_reminder: 'billing.view' }
 
 /** `viewableTypes` for one member of the account, read from D1. */
 export async function viewableTypesOf(db: DB, account: TargetAccount, membershipId: string) {

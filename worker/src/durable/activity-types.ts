@@ -69,6 +69,14 @@ export const activityTypes = [
   'transfer_completed',
   'transfer_declined',
   'transfer_cancelled',
+  'plan_created',
+  'plan_updated',
+  'order_placed',
+  'order_cancelled',
+  'order_approved',
+  'order_declined',
+  'invoices_synced',
+  'payment_reminder',
   'page_view',
 ] as const
 

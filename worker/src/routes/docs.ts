@@ -34,6 +34,8 @@ const config = {
     { name: 'Visitation', description: 'Data-centre sites of a parent account, and its customers’ visit requests: approved or declined, with a printable confirmation.' },
     { name: 'Transfers', description: 'Moving a service between two customers of the same parent, confirmed by both customers’ owners.' },
     { name: 'Backups', description: 'Versioned archives of an account subtree: download (streamed) and all-or-nothing restore.' },
+    { name: 'Billing', description: 'Invoices synced from the operator’s billing system, and services expiring or expired.' },
+    { name: 'Purchasing', description: 'A parent’s catalogue of service plans, and orders approved into services.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }

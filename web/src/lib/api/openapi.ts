@@ -2564,6 +2564,254 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Totals of the Billing page
+         * @description Needs `billing.view`. How many services expire within 30 days and how many have expired (the account's own and those of the customers the caller may read), the open and overdue invoice totals per currency, and the state of the last sync with the billing system.
+         */
+        get: operations["getBillingSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/billing/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Services expiring soon, or expired
+         * @description Needs `billing.view`. `which=expiring` (default): services expiring within `days` (30), soonest first; `which=expired`: services whose expiry has passed or whose status is expired, most recent first. Billing is account-wide, so the caller's technical scope does not narrow the list; customers' services appear for those who may read customers. Cursor paging.
+         */
+        get: operations["listBillingServices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's invoices
+         * @description Needs `billing.view`. The invoices the operator's billing system issued to this account, as last synced, newest first; optionally one status. Cursor paging.
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/billing/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync invoices with the billing system now
+         * @description Needs `billing.manage`. Pulls this account's invoices from the operator's billing system at once (the daily cron does it too). When the billing system cannot answer, nothing changes and the answer says why (`ok: false`); it never fails the request. Without a connected billing system `connected` is false.
+         */
+        post: operations["syncInvoices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The catalogue this account publishes
+         * @description Needs `purchasing.view`. The service plans the platform or a reseller offers to the accounts directly below it, withdrawn ones included, by name.
+         */
+        get: operations["listPlans"];
+        put?: never;
+        /**
+         * Add a plan to the catalogue
+         * @description Needs `purchasing.manage`. Names are unique within a catalogue (409 naming `name`). Prices are in minor units of the currency.
+         */
+        post: operations["createPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/plans/{planId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change or withdraw a plan
+         * @description Needs `purchasing.manage`. `active: false` withdraws the plan: it is no longer offered, and pending orders keep the terms they were placed with. The service type of a plan does not change.
+         */
+        patch: operations["updatePlan"];
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The plans this account may order
+         * @description Needs `purchasing.view`. The active plans of the account's parent (a customer's reseller, a reseller's platform), by name.
+         */
+        get: operations["listOffers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders this account placed
+         * @description Needs `purchasing.view`. Newest first, cursor paging, optionally one status.
+         */
+        get: operations["listOrders"];
+        put?: never;
+        /**
+         * Order a plan of the catalogue
+         * @description Needs `purchasing.buy`. Places a pending order for an active plan of the parent's catalogue (400 naming `planId` otherwise), optionally naming the new service. The parent's people who may approve orders are emailed; the order is logged in both accounts.
+         */
+        post: operations["placeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/orders/{orderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a pending order
+         * @description Needs `purchasing.buy` in the account that placed the order. Only a pending order can be cancelled (409 `order_decided` otherwise).
+         */
+        post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/received-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders placed with this account
+         * @description Needs `purchasing.view`. The orders of the accounts directly below, newest first, cursor paging, optionally one status (`pending`: awaiting approval).
+         */
+        get: operations["listReceivedOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/received-orders/{orderId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an order: create its service
+         * @description Needs `purchasing.manage` in the account the order was placed with. Creates the service in the buyer's account and marks the order approved in one write, with the reseller's service limit checked in that write (422 `limit_reached`); 409 `order_decided` when it was decided or cancelled meanwhile.
+         */
+        post: operations["approveOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/received-orders/{orderId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an order, with a reason
+         * @description Needs `purchasing.manage` in the account the order was placed with. The reason is shown to the buyer and emailed to whoever placed the order.
+         */
+        post: operations["declineOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3046,7 +3294,7 @@ export interface components {
             accountId: string;
             accountPath: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "page_view";
+            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "page_view";
             /** @enum {string} */
             kind: "action" | "page_view";
             actor: {
@@ -3272,7 +3520,7 @@ export interface components {
             reason: string;
         };
         NotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
         };
         Brand: {
             name: string;
@@ -3406,7 +3654,7 @@ export interface components {
             url: string;
             /** @default  */
             description: string;
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
         };
         CreateLogStream: {
             url: string;
@@ -3419,7 +3667,7 @@ export interface components {
         };
         UpdateIntegration: {
             enabled?: boolean;
-            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled")[];
+            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
             description?: string;
         };
         IntegrationDelivery: {
@@ -3595,6 +3843,99 @@ export interface components {
                 adminCap: boolean;
                 partnerAccess: boolean;
                 retention: boolean;
+            };
+        };
+        BillingSummary: {
+            expiringCount: number;
+            expiredCount: number;
+            expiringDays: number;
+            open: {
+                currency: string;
+                amountMinor: number;
+                count: number;
+            }[];
+            overdue: {
+                currency: string;
+                amountMinor: number;
+                count: number;
+            }[];
+            connected: boolean;
+            sync: {
+                attemptedAt: number;
+                syncedAt: number | null;
+                error: string | null;
+            } | null;
+        };
+        DueService: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+            /** @enum {string} */
+            status: "active" | "suspended" | "pending" | "expired";
+            expiresAt: number | null;
+            account: {
+                id: string;
+                name: string;
+                kind: string;
+            };
+        };
+        Invoice: {
+            id: string;
+            number: string;
+            issuedAt: number;
+            dueAt: number | null;
+            amountMinor: number;
+            currency: string;
+            /** @enum {string} */
+            status: "draft" | "open" | "paid" | "overdue" | "void";
+            pdfUrl: string | null;
+        };
+        Plan: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            serviceType: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+            priceMinor: number;
+            currency: string;
+            /** @enum {string} */
+            period: "monthly" | "yearly";
+            active: boolean;
+            createdAt: number;
+            updatedAt: number;
+        };
+        Order: {
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "approved" | "declined" | "cancelled";
+            plan: {
+                id: string | null;
+                name: string;
+                /** @enum {string} */
+                serviceType: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+                priceMinor: number;
+                currency: string;
+                /** @enum {string} */
+                period: "monthly" | "yearly";
+            };
+            serviceName: string | null;
+            buyer: {
+                id: string;
+                name: string;
+            };
+            seller: {
+                id: string;
+                name: string;
+            };
+            orderedBy: string;
+            decidedBy: string | null;
+            decidedAt: number | null;
+            reason: string | null;
+            serviceId: string | null;
+            createdAt: number;
+            allowed: {
+                cancel: boolean;
+                decide: boolean;
             };
         };
     };
@@ -13142,6 +13483,915 @@ export interface operations {
             };
         };
     };
+    getBillingSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Totals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingSummary"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBillingServices: {
+        parameters: {
+            query?: {
+                which?: "expiring" | "expired";
+                days?: number;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["DueService"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                status?: "draft" | "open" | "paid" | "overdue" | "void";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Invoice"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    syncInvoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The outcome */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connected: boolean;
+                        ok: boolean;
+                        count: number;
+                        error: string | null;
+                        at: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Plan"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    serviceType: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+                    priceMinor: number;
+                    currency: string;
+                    /** @enum {string} */
+                    period: "monthly" | "yearly";
+                    /** @default true */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plan: components["schemas"]["Plan"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    priceMinor?: number;
+                    currency?: string;
+                    /** @enum {string} */
+                    period?: "monthly" | "yearly";
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plan: components["schemas"]["Plan"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOffers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue on offer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        seller: {
+                            id: string;
+                            name: string;
+                        };
+                        items: components["schemas"]["Plan"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrders: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "declined" | "cancelled";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Order"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    placeOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planId: string;
+                    serviceName?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Placed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        order: components["schemas"]["Order"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        order: components["schemas"]["Order"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReceivedOrders: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "declined" | "cancelled";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Order"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        order: components["schemas"]["Order"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Declined */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        order: components["schemas"]["Order"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -13180,6 +14430,13 @@ export const pathsApiV1AccountsIdVisitsGetParametersQueryUpcomingValues: Readonl
 export const pathsApiV1AccountsIdTransfersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/transfers"]["get"]["parameters"]["query"]["status"]> = ["pending", "completed", "declined", "cancelled"];
 export const pathsApiV1AccountsIdBackupsPreviewGetResponses200ContentApplicationJsonRootKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/backups/preview"]["get"]["responses"]["200"]["content"]["application/json"]["root"]["kind"]> = ["reseller", "customer"];
 export const pathsApiV1AccountsIdBackupsRestorePostParametersQueryDryRunValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/backups/restore"]["post"]["parameters"]["query"]["dryRun"]> = ["true", "false"];
+export const pathsApiV1AccountsIdBillingServicesGetParametersQueryWhichValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/billing/services"]["get"]["parameters"]["query"]["which"]> = ["expiring", "expired"];
+export const pathsApiV1AccountsIdInvoicesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invoices"]["get"]["parameters"]["query"]["status"]> = ["draft", "open", "paid", "overdue", "void"];
+export const pathsApiV1AccountsIdPlansPostRequestBodyContentApplicationJsonServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/plans"]["post"]["requestBody"]["content"]["application/json"]["serviceType"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const pathsApiV1AccountsIdPlansPostRequestBodyContentApplicationJsonPeriodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/plans"]["post"]["requestBody"]["content"]["application/json"]["period"]> = ["monthly", "yearly"];
+export const pathsApiV1AccountsIdPlansPlanIdPatchRequestBodyContentApplicationJsonPeriodValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/plans/{planId}"]["patch"]["requestBody"]["content"]["application/json"]["period"]> = ["monthly", "yearly"];
+export const pathsApiV1AccountsIdOrdersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/orders"]["get"]["parameters"]["query"]["status"]> = ["pending", "approved", "declined", "cancelled"];
+export const pathsApiV1AccountsIdReceivedOrdersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/received-orders"]["get"]["parameters"]["query"]["status"]> = ["pending", "approved", "declined", "cancelled"];
 export const signInStepStepValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["step"]> = ["verify", "enrol"];
 export const signInStepMethodsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignInStep"]["methods"]> = ["totp", "recovery", "passkey"];
 export const passkeyRequestOptionsUserVerificationValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasskeyRequestOptions"]["userVerification"]> = ["required"];
@@ -13215,7 +14472,7 @@ export const accessPreviewServicesStatusValues: ReadonlyArray<FlattenedDeepRequi
 export const accessPreviewRequestLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreviewRequest"]["level"]> = ["admin", "user"];
 export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const serviceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["status"]> = ["active", "suspended", "pending", "expired"];
-export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "page_view"];
+export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "page_view"];
 export const activityEventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["kind"]> = ["action", "page_view"];
 export const catalogueSectionCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["category"]> = ["technical", "financial", "security", "user-rights"];
 export const catalogueSectionTiersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["tiers"]> = ["platform", "reseller", "customer"];
@@ -13235,15 +14492,15 @@ export const createInvitationOneOf1KindValues: ReadonlyArray<Extract<FlattenedDe
 }>["kind"]> = ["customer"];
 export const addMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMember"]["level"]> = ["admin", "user"];
 export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicInvitation"]["kind"]> = ["member", "customer"];
-export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled"];
+export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
 export const hostnameStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["status"]> = ["pending", "verified"];
 export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["record"]["type"]> = ["TXT"];
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];
 export const senderDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SenderDomain"]["status"]> = ["not_started", "pending", "verified", "failed", "temporary_failure"];
 export const integrationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Integration"]["kind"]> = ["webhook", "stream"];
-export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled"];
+export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
 export const createLogStreamFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateLogStream"]["format"]> = ["ndjson", "datadog", "splunk"];
-export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled"];
+export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
 export const integrationDeliveryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["kind"]> = ["event", "batch", "ping", "resend"];
 export const integrationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["status"]> = ["delivered", "failed", "gave_up", "refused"];
 export const apiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKey"]["level"]> = ["owner", "admin", "user"];
@@ -13253,3 +14510,11 @@ export const transferServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<comp
 export const transferStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Transfer"]["status"]> = ["pending", "completed", "declined", "cancelled"];
 export const restoreSummaryRootKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RestoreSummary"]["root"]["kind"]> = ["reseller", "customer"];
 export const accountSettingsKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccountSettings"]["kind"]> = ["platform", "reseller", "customer"];
+export const dueServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DueService"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const dueServiceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DueService"]["status"]> = ["active", "suspended", "pending", "expired"];
+export const invoiceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Invoice"]["status"]> = ["draft", "open", "paid", "overdue", "void"];
+export const planServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Plan"]["serviceType"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const planPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Plan"]["period"]> = ["monthly", "yearly"];
+export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Order"]["status"]> = ["pending", "approved", "declined", "cancelled"];
+export const orderPlanServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Order"]["plan"]["serviceType"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const orderPlanPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Order"]["plan"]["period"]> = ["monthly", "yearly"];

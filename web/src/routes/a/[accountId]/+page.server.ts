@@ -1,5 +1,6 @@
 import { api, unwrap } from '$lib/server/api'
 import { resellerApi } from '$lib/server/resellers'
+import { commerce } from '$lib/server/commerce'
 import type { ChildrenPage } from '$lib/types'
 import type { PageServerLoad } from './$types'
 
@@ -20,6 +21,10 @@ export const load: PageServerLoad = async (event) => {
     resellerApi(event).usage(id),
     client.activity(id, {}, { limit: RECENT }),
   ])
+  // Orders: a customer's own pending ones; a parent's, those waiting for its approval.
+  const purchasing = menu.find((item) => item.key === 'purchasing')
+  const receiving = account.kind !== 'customer'
+  const orders = purchasing ? await (receiving ? commerce(event).receivedOrders(id, 'pending', { limit: 5 }) : commerce(event).orders(id, 'pending', { limit: 5 })) : null
   const section = (key: string) => menu.find((item) => item.key === key) ?? null
   const childrenSection = section(account.kind === 'platform' ? 'resellers' : 'customers')
   const children: ChildrenPage | null = childrenSection && account.kind !== 'customer' && page.ok ? page.data : null
@@ -29,6 +34,7 @@ export const load: PageServerLoad = async (event) => {
     childrenSection,
     usage: account.kind === 'reseller' && usage.ok ? usage.data : null,
     recent: section('activity') && recent.ok ? recent.data.items : null,
+    orders: orders?.ok ? { page: orders.data, receiving, href: `/a/${id}/purchasing${receiving ? '' : '?tab=orders'}` } : null,
     paths: {
       services: section('services')?.path ?? null,
       customers: section('customers')?.path ?? null,

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { describe } from 'node:test'
+import { accountId, hydrated, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
+
+describe('The Purchasing pages', () => {
+  story('take Copperleaf’s order to Acme, who approves one and declines another with a reason', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const carl = await open()
+    await signIn(carl.page, 'owner@copperleaf.test')
+    await carl.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Purchasing' }).click()
+    await carl.page.waitForURL(/\/purchasing$/)
+    const shop = carl.page.getByRole('main')
+    await shop.getByRole('heading', { level: 2, name: 'Domain (.com)' }).waitFor()
+    // A withdrawn plan is not offered.
+    assert.equal(await shop.getByRole('heading', { name: 'Legacy mailbox' }).count(), 0)
+    await screenshot(carl.page, 'purchasing-catalogue')
+
+    await shop.getByRole('button', { name: 'Order Domain (.com)' }).click()
+    const orderDialog = carl.page.getByRole('dialog', { name: 'Order Domain (.com)' })
+    await orderDialog.getByLabel('Name of the new service (optional)').fill('copperleaf.shop')
+    await orderDialog.getByRole('button', { name: 'Place order' }).click()
+    await carl.page.getByText('Order placed: Domain (.com)').waitFor()
+    await shop.getByRole('button', { name: 'Order Starter hosting' }).click()
+    await carl.page.getByRole('dialog', { name: 'Order Starter hosting' }).getByRole('button', { name: 'Place order' }).click()
+    await carl.page.getByText('Order placed: Starter hosting').waitFor()
+
+    // Acme's owner finds both waiting.
+    const alex = await open()
+    await signIn(alex.page, 'owner@acme.test')
+    const acme = await accountId(alex.page, 'Acme Hosting')
+    await visit(alex.page, `/a/${acme}/purchasing`)
+    const queue = alex.page.getByRole('main')
+    await queue.locator('td[data-order-buyer="Copperleaf Studio"]').first().waitFor()
+    await screenshot(alex.page, 'purchasing-received')
+    const domainRow = queue.locator('tr', { hasText: 'copperleaf.shop' })
+    await domainRow.getByRole('button', { name: 'Approve the order of Copperleaf Studio' }).click()
+    await alex.page.getByRole('alertdialog').getByRole('button', { name: 'Approve and create the service' }).click()
+    await alex.page.getByText('Order approved').waitFor()
+    await domainRow.waitFor({ state: 'detached' })
+
+    const hostingRow = queue.locator('tr', { hasText: 'Starter hosting' }).filter({ hasText: 'Copperleaf' })
+    await hostingRow.getByRole('button', { name: 'Decline the order of Copperleaf Studio' }).click()
+    const decline = alex.page.getByRole('dialog', { name: /Decline the order of Copperleaf Studio/ })
+    await decline.getByRole('button', { name: 'Decline order' }).click()
+    await decline.getByText(/Say why/).waitFor()
+    await decline.getByLabel('Reason').fill('Business hosting suits your traffic better')
+    await decline.getByRole('button', { name: 'Decline order' }).click()
+    await alex.page.getByText('Order of Copperleaf Studio declined').waitFor()
+
+    // Carl sees both decisions, the reason included, and his new service.
+    await visit(carl.page, `${new URL(carl.page.url()).pathname}?tab=orders`)
+    await shop.locator('table').getByText('Business hosting suits your traffic better').waitFor()
+    await shop.locator('tr', { hasText: 'copperleaf.shop' }).getByText('Approved', { exact: true }).waitFor()
+    await screenshot(carl.page, 'purchasing-orders')
+    await shop.locator('tr', { hasText: 'copperleaf.shop' }).getByRole('link', { name: 'Open service' }).click()
+    await carl.page.waitForURL(/\/services\/svc_/)
+    await hydrated(carl.page)
+    await carl.page.getByRole('heading', { level: 1, name: 'copperleaf.shop' }).waitFor()
+  })
+
+  story('let Acme publish a plan, and a customer follow its orders on a phone', async ({ open }) => {
+    const alex = await open()
+    await signIn(alex.page, 'owner@acme.test')
+    const acme = await accountId(alex.page, 'Acme Hosting')
+    await visit(alex.page, `/a/${acme}/purchasing?tab=plans`)
+    const main = alex.page.getByRole('main')
+    await main.getByRole('button', { name: 'New plan' }).click()
+    const dialog = alex.page.getByRole('dialog', { name: 'New plan' })
+    await dialog.getByLabel('Name').fill('Mailbox pro')
+    await dialog.getByLabel('Service type').selectOption('mailbox')
+    await dialog.getByLabel('Price').fill('4.5x')
+    await dialog.getByRole('button', { name: 'Add plan' }).click()
+    await dialog.getByText('Enter a price, such as 9.50.').waitFor()
+    await dialog.getByLabel('Price').fill('4.50')
+    await dialog.getByRole('button', { name: 'Add plan' }).click()
+    await alex.page.getByText('Plan Mailbox pro saved').waitFor()
+    await main.locator('td[data-plan-row="Mailbox pro"]').waitFor()
+    await main.locator('table').getByRole('cell', { name: '€4.50 a month' }).waitFor()
+    await screenshot(alex.page, 'purchasing-plans')
+
+    const bea = await open({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
+    await signIn(bea.page, 'owner@bluebird.test')
+    const bluebird = await accountId(bea.page, 'Bluebird Bakery')
+    await visit(bea.page, `/a/${bluebird}/purchasing`)
+    await bea.page.getByRole('main').locator('li[data-plan="Mailbox pro"]').waitFor()
+    assert.equal(await pageOverflow(bea.page), 0, 'the catalogue fits 375 px')
+    await screenshot(bea.page, 'purchasing-catalogue-375')
+    await visit(bea.page, `/a/${bluebird}/purchasing?tab=orders`)
+    // The demo's pending order of a server, as a card.
+    await bea.page.getByRole('main').locator('li [data-order]', { hasText: 'bluebird-web-02' }).waitFor()
+    assert.equal(await pageOverflow(bea.page), 0, 'the orders fit 375 px')
+    await screenshot(bea.page, 'purchasing-orders-375')
+  })
+})
