@@ -31,6 +31,8 @@ import { me } from './routes/me.ts'
 import { recovery } from './routes/recovery.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { inboxRoutes } from './routes/inbox.ts'
+import { supportRoutes } from './routes/support.ts'
 import { members } from './routes/members.ts'
 import { customers } from './routes/customers.ts'
 import { dashboard } from './routes/dashboard.ts'
@@ -72,6 +74,8 @@ export const api = createRouter()
   .route('/', invitationRoutes)
   .route('/', impersonationRoutes)
   .route('/', notificationRoutes)
+  .route('/', inboxRoutes)
+  .route('/', supportRoutes)
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
   .route('/', senderDomainsRouter)

@@ -31,6 +31,8 @@ const config = {
     { name: 'API keys', description: 'An account\'s keys for integrations: created with a member\'s kind of grant, shown once, revocable.' },
     { name: 'Two-factor', description: 'Your second factors: authenticator app (TOTP), recovery codes, passkeys, trusted locations.' },
     { name: 'Security', description: 'An account’s sign-in security policy and its members’ second factors.' },
+    { name: 'Support', description: 'Support tickets an account opens to its parent, and the parent’s queue of its customers’ tickets.' },
+    { name: 'Notifications', description: 'Each person’s in-app inbox and their own choice of event emails.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }
