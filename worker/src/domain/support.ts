@@ -199,14 +199,17 @@ export async function openTicket(
  */
 export async function replyToTicket(db: DB, ticketId: string, side: TicketSide, body: string, author: Author, now = Date.now()) {
   const id = newId('msg')
-  await db.batch([
-    db.run(sql`INSERT INTO ticket_messages (id, ticket_id, side, author_id, author_name, author_email, impersonator_email, body, created_at)
-      SELECT ${id}, ${ticketId}, ${side}, ${author.id}, ${author.name}, ${author.email}, ${author.impersonatorEmail}, ${body}, ${now}
-      WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ${ticketId} AND status != 'closed')`),
-    db
-      .update(tickets)
-      .set({ status: statusAfterReply(side), messages: sql`${tickets.messages} + 1`, updatedAt: now })
-      .where(and(eq(tickets.id, ticketId), sql`EXISTS (SELECT 1 FROM ticket_messages WHERE id = ${id})`)),
+  // Raw statements in one D1 batch (a transaction): the message only if the ticket still takes replies,
+  // the count and status only if the message was written.
+  const d1 = db.$client
+  await d1.batch([
+    d1
+      .prepare(`INSERT INTO ticket_messages (id, ticket_id, side, author_id, author_name, author_email, impersonator_email, body, created_at)
+        SELECT ?, id, ?, ?, ?, ?, ?, ?, ? FROM tickets WHERE id = ? AND status != 'closed'`)
+      .bind(id, side, author.id, author.name, author.email, author.impersonatorEmail, body, now, ticketId),
+    d1
+      .prepare(`UPDATE tickets SET status = ?, messages = messages + 1, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM ticket_messages WHERE id = ?)`)
+      .bind(statusAfterReply(side), now, ticketId, id),
   ])
   const written = await db.select({ id: ticketMessages.id }).from(ticketMessages).where(eq(ticketMessages.id, id)).get()
   if (!written) throw new DomainError('conflict', 'This ticket is closed. Reopen it to reply.')
