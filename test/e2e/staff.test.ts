@@ -179,7 +179,7 @@ describe('The Staff page', () => {
     await invite.setViewportSize({ width: 1280, height: 800 })
     await acceptAsNewPerson(invite, 'Rosa Vidal', password)
     assert.equal(pathOf(invite), `/a/${acme}`)
-    const expected = ['Dashboard', 'Services', 'Support', 'Visitation']
+    const expected = ['Dashboard', 'Services', 'Support', 'Visitation', 'Notifications']
     assert.deepEqual(await menuLabels(invite), expected, 'the menu is the roles chosen: Technical and Visitation, as a user')
     await screenshot(invite, 'invite-member-landed')
     await rosa.context.close()
