@@ -34,6 +34,7 @@ import { notificationRoutes } from './routes/notifications.ts'
 import { inboxRoutes } from './routes/inbox.ts'
 import { supportRoutes } from './routes/support.ts'
 import { members } from './routes/members.ts'
+import { accessPreview } from './routes/access-preview.ts'
 import { customers } from './routes/customers.ts'
 import { dashboard } from './routes/dashboard.ts'
 import { search } from './routes/search.ts'
@@ -62,6 +63,7 @@ export const api = createRouter()
   .route('/', dashboard)
   .route('/', search)
   .route('/', members)
+  .route('/', accessPreview)
   .route('/', roles)
   .route('/', servicesRouter)
   .route('/', activity)
