@@ -15,7 +15,7 @@ async function seenBy(cookie: string, account: string) {
   if (menu.items.some((m) => m.key === 'services')) {
     let cursor: string | null = null
     do {
-      const page = await expectJson(await api(`/accounts/${account}/services?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { cookie }), 200, 'listServices')
+      const page: { items: { name: string }[]; nextCursor: string | null } = await expectJson(await api(`/accounts/${account}/services?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { cookie }), 200, 'listServices')
       names.push(...page.items.map((s) => s.name))
       cursor = page.nextCursor
     } while (cursor)
