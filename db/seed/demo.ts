@@ -167,6 +167,33 @@ export const demoOrders = [{ key: 'bluebird-server', buyer: 'bluebird', seller: 
 /** Accounts with demo invoices (the development billing source reports the same ones). */
 export const demoInvoiceAccounts = ['acme', 'bluebird', 'copperleaf', 'driftwood', 'globex']
 
+/** Support tickets customers opened to their reseller, with their messages (who wrote, how long ago). */
+export const demoTickets = [
+  {
+    key: 'bluebird-checkout',
+    account: 'bluebird',
+    subject: 'Checkout page is slow since this morning',
+    priority: 'high',
+    status: 'open',
+    service: 'bluebird:hosting:www.bluebirdbakery.com',
+    messages: [
+      { side: 'customer', email: 'owner@bluebird.test', hoursAgo: 3, body: 'Customers tell us the checkout takes ten seconds or more to load since about 8am. Nothing changed on our side. Could you have a look?' },
+    ],
+  },
+  {
+    key: 'copperleaf-certificate',
+    account: 'copperleaf',
+    subject: 'Certificate for copperleaf.studio',
+    priority: 'normal',
+    status: 'waiting',
+    service: 'copperleaf:domain:copperleaf.studio',
+    messages: [
+      { side: 'customer', email: 'owner@copperleaf.test', hoursAgo: 30, body: 'Our browser warns that the certificate expires next week. Does it renew by itself?' },
+      { side: 'staff', email: 'sarah@acme.test', hoursAgo: 26, body: 'Hello Carl, yes: it renews automatically 30 days before expiry. We have triggered the renewal now; please check again tomorrow and tell us if the warning is still there.' },
+    ],
+  },
+] as const
+
 /**
  * Demo logins already enrolled in TOTP, one per reseller: their keys are public (the
  * README prints them) so anyone can add them to an authenticator app. Demo data only.
@@ -331,6 +358,23 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
       new Date(now + v.inDays * DAY).toISOString().slice(0, 10), v.startTime, v.endTime, v.purpose, JSON.stringify(v.visitors), 'pending',
       demoId('usr', v.requestedBy), v.requestedBy, now,
     )
+  }
+  const names = new Map(demoUsers.map((u) => [u.email, u.name]))
+  for (const t of demoTickets) {
+    const id = demoId('tkt', t.key)
+    const times = t.messages.map((m) => now - m.hoursAgo * 60 * 60 * 1000)
+    const parent = demoAccounts.find((a) => a.key === t.account)!.parent!
+    push(
+      'INSERT OR IGNORE INTO tickets (id, account_id, parent_id, subject, priority, status, service_id, opened_by_id, opened_by_email, messages, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      id, demoId('acc', t.account), demoId('acc', parent), t.subject, t.priority, t.status, demoId('svc', t.service),
+      demoId('usr', t.messages[0].email), t.messages[0].email, t.messages.length, times[0]!, times.at(-1)!,
+    )
+    t.messages.forEach((m, i) => {
+      push(
+        'INSERT OR IGNORE INTO ticket_messages (id, ticket_id, side, author_id, author_name, author_email, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        demoId('msg', `${t.key}:${i}`), id, m.side, demoId('usr', m.email), names.get(m.email) ?? m.email, m.email, m.body, times[i]!,
+      )
+    })
   }
   for (const t of demoTotp) {
     const userId = demoId('usr', t.email)

@@ -12,7 +12,7 @@ describe('The Services pages', () => {
   story('show Tom, a Technical user scoped to “managed”, only his sections and only the managed services', async ({ open }) => {
     const { page } = await open()
     await signIn(page, 'tom@acme.test')
-    assert.deepEqual(await menuLabels(page), ['Dashboard', 'Services', 'Support'])
+    assert.deepEqual(await menuLabels(page), ['Dashboard', 'Services', 'Support', 'Notifications'])
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click()
     await page.waitForURL(/\/services$/)

@@ -148,7 +148,7 @@ describe('The Staff page', () => {
     const menu = dialog.getByRole('list', { name: 'Menu they would see' })
     await menu.getByText('Services', { exact: true }).waitFor()
     const labels = (await menu.getByRole('listitem').allInnerTexts()).map((t) => t.trim().split(/\s+/)[0])
-    assert.deepEqual(labels, ['Dashboard', 'Services', 'Support'], 'a Technical user sees the dashboard, services and support')
+    assert.deepEqual(labels, ['Dashboard', 'Services', 'Support', 'Notifications'], 'a Technical user sees the dashboard, services, support and their own notifications')
     const services = dialog.getByRole('list', { name: 'Services they would see' })
     await services.getByText('acme-control-01').waitFor()
     await dialog.getByTestId('access-preview').scrollIntoViewIfNeeded()
@@ -214,7 +214,7 @@ describe('The Staff page', () => {
     await invite.setViewportSize({ width: 1280, height: 800 })
     await acceptAsNewPerson(invite, 'Rosa Vidal', password)
     assert.equal(pathOf(invite), `/a/${acme}`)
-    const expected = ['Dashboard', 'Services', 'Support', 'Visitation']
+    const expected = ['Dashboard', 'Services', 'Support', 'Visitation', 'Notifications']
     assert.deepEqual(await menuLabels(invite), expected, 'the menu is the roles chosen: Technical and Visitation, as a user')
     await screenshot(invite, 'invite-member-landed')
     await rosa.context.close()

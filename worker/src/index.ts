@@ -32,6 +32,8 @@ import { me } from './routes/me.ts'
 import { recovery } from './routes/recovery.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { inboxRoutes } from './routes/inbox.ts'
+import { supportRoutes } from './routes/support.ts'
 import { members } from './routes/members.ts'
 import { accessPreview } from './routes/access-preview.ts'
 import { customers } from './routes/customers.ts'
@@ -80,6 +82,8 @@ export const api = createRouter()
   .route('/', invitationRoutes)
   .route('/', impersonationRoutes)
   .route('/', notificationRoutes)
+  .route('/', inboxRoutes)
+  .route('/', supportRoutes)
   .route('/', brandsRouter)
   .route('/', hostnamesRouter)
   .route('/', senderDomainsRouter)

@@ -129,12 +129,12 @@ describe('GET /api/v1/accounts/:id/menu', () => {
   })
 
   it('shows a Billing admin Billing but not Staff', async () => {
-    expect(await keys('billie@acme.test', 'Acme Hosting')).toEqual(['dashboard', 'services', 'billing'])
+    expect(await keys('billie@acme.test', 'Acme Hosting')).toEqual(['dashboard', 'services', 'billing', 'notifications'])
   })
 
   it('shows a Technical user only technical sections, without support.contact (users may not contact support)', async () => {
     const items = await menu('tom@acme.test', 'Acme Hosting')
-    expect(items.map((i) => i.key)).toEqual(['dashboard', 'services', 'support'])
+    expect(items.map((i) => i.key)).toEqual(['dashboard', 'services', 'support', 'notifications'])
     expect(items.find((i) => i.key === 'support')!.actions).toEqual(['view'])
   })
 

@@ -88,6 +88,7 @@ describe('every route', () => {
     ['GET', '/accounts/{id}/activity', 'activity.view'],
     ['PATCH', '/accounts/{id}', 'settings.manage or staff.manage'],
     ['GET', '/accounts/{id}/roles', 'roles.view'],
+    ['POST', '/accounts/{id}/tickets', 'support.contact (users never contact support)'],
   ])('answers 403 to %s %s without %s, whatever the body', async (method, path) => {
     // Tom is a user-level member of Acme with the Technical role only.
     const res = await api(urlOf(path, await accountId('Acme Hosting')), { method, cookie: await login('tom@acme.test'), ...(withBody(method) && { json: BAD_BODY }) })

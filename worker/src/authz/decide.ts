@@ -61,8 +61,9 @@ function held(m: MembershipGrant): ReadonlySet<Permission> {
  */
 export function effectivePermissions(m: Pick<MembershipGrant, 'level' | 'kind' | 'permissions'>): Set<Permission> {
   const source = m.level === 'owner' ? allPermissions : m.permissions
-  // Every member sees the dashboard of an account they belong to.
-  const out = new Set<Permission>(['dashboard.view'])
+  // Every member sees the dashboard of an account they belong to, and their own notifications there
+  // (their inbox and which events they are emailed about: a person's own, not the account's staff settings).
+  const out = new Set<Permission>(['dashboard.view', 'notifications.view'])
   for (const p of source) {
     const section = sectionOf(p)
     if (!(section.tiers as readonly AccountKind[]).includes(m.kind)) continue

@@ -8,7 +8,9 @@ import type { ActivityType } from '../durable/activity-types.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import { getAccount } from './accounts.ts'
 import { renderEmail, type EmailBrand } from './emails.ts'
+import type { Bindings } from '../env.ts'
 import { grantsOfMembers } from './grants.ts'
+import { addNotices } from './inbox.ts'
 
 const { accounts, memberships, notificationSubscriptions, users } = schema
 
@@ -55,18 +57,20 @@ export async function setSubscriptions(db: DB, accountId: string, membershipId: 
 /**
  * Email the members of the event's account who subscribed to its type —
  * except whoever did it, and anyone who may not view it any more (their
- * rights are checked now, not when they subscribed). Best effort by design:
- * the event itself is already durable, and a mail outage must not fail the
- * request that caused it.
+ * rights are checked now, not when they subscribed) — and put the same news
+ * in their in-app inbox (domain/inbox.ts). Best effort by design: the event
+ * itself is already durable, and a mail outage must not fail the request
+ * that caused it.
  */
 export async function notifySubscribers(
   db: DB,
   mailer: Mailer,
   event: { accountId: string; type: ActivityType; description: string; actorId: string | null },
   brand: () => Promise<{ brand: EmailBrand; origin: string }>,
+  env?: Bindings,
 ) {
   const subscribed = await db
-    .select({ membershipId: memberships.id, email: users.email, accountName: accounts.name })
+    .select({ membershipId: memberships.id, userId: users.id, email: users.email, accountName: accounts.name })
     .from(notificationSubscriptions)
     .innerJoin(accounts, eq(accounts.id, notificationSubscriptions.accountId))
     .innerJoin(memberships, eq(memberships.id, notificationSubscriptions.membershipId))
@@ -85,15 +89,24 @@ export async function notifySubscribers(
   const recipients = subscribed.filter((r) => viewableTypes(grants.get(r.membershipId), account).includes(event.type))
   if (!recipients.length) return 0
   const accountName = recipients[0]!.accountName
-  const { brand: look, origin } = await brand()
   const label = event.type.replaceAll('_', ' ')
+  const link = `/a/${event.accountId}/activity`
+  // The inbox first: it needs no outside service, so a mail outage does not cost the notice.
+  if (env) {
+    await addNotices(
+      env,
+      db,
+      recipients.map((r) => ({ userId: r.userId, membershipId: r.membershipId, accountId: event.accountId, type: event.type, title: `${label[0]!.toUpperCase()}${label.slice(1)} in ${accountName}`, body: event.description, link })),
+    )
+  }
+  const { brand: look, origin } = await brand()
   await Promise.all(
     recipients.map((r) =>
       mailer.send(
         renderEmail(look, r.email, `[${accountName}] ${label}`, {
           paragraphs: [event.description],
-          action: { label: 'Open the activity log', url: `${origin}/a/${event.accountId}/activity` },
-          footnote: `You get this because you asked to be told about “${label}” in ${accountName}. Change it under Staff › Notifications.`,
+          action: { label: 'Open the activity log', url: `${origin}${link}` },
+          footnote: `You get this because you asked to be told about “${label}” in ${accountName}. Change it under Notifications.`,
         }),
       ),
     ),

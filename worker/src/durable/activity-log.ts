@@ -5,6 +5,7 @@ import { exportEvents } from './activity-export.ts'
 import { ftsQuery, typesNamed, where } from './activity-query.ts'
 import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent, type Row } from './activity-schema.ts'
 import type { LiveCloseKind } from './live-close.ts'
+import type { InboxPush } from './live-frames.ts'
 import { LiveSockets } from './live-sockets.ts'
 import { Hooks } from './hooks.ts'
 
@@ -190,6 +191,11 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
    */
   async closeConnections(ids: string[], kind: LiveCloseKind): Promise<number> {
     return this.live.closeConnections(ids, kind)
+  }
+
+  /** A person's inbox changed: tell the sockets of these connections (domain/inbox.ts). Returns how many heard it. */
+  async inboxChanged(pushes: InboxPush): Promise<number> {
+    return this.live.inbox(pushes)
   }
 
   /** Delete events past the retention window, keeping the chain verifiable from its anchor. */

@@ -18,6 +18,21 @@ export const CloseRequest = z.object({
   kind: z.enum(Object.keys(liveClose) as [LiveCloseKind, ...LiveCloseKind[]]),
 })
 
+/**
+ * The worker tells a person's sockets that their inbox changed: how many
+ * notices are unread now and the newest one's title and link (domain/inbox.ts).
+ */
+export const InboxPush = z
+  .array(
+    z.object({
+      ids: z.array(z.string().min(1).max(64)).max(1000),
+      unread: z.number().int().min(0),
+      latest: z.object({ title: z.string().max(300), link: z.string().max(500) }).nullable(),
+    }),
+  )
+  .max(1000)
+export type InboxPush = z.infer<typeof InboxPush>
+
 /** What a browser may send on a live socket. */
 export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('page'), page: z.string().max(200) }),

@@ -2,7 +2,7 @@ import { matches } from './activity-query.ts'
 import { Subscriber, type ActivityEvent, type EventFilter } from './activity-schema.ts'
 import { liveClose, type LiveCloseKind } from './live-close.ts'
 import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
-import { ClientFrame, CloseRequest, frameOf, groupKey, groupOf, liveVerdict, presenceFrames, type Attachment, type Group } from './live-frames.ts'
+import { ClientFrame, CloseRequest, frameOf, InboxPush, groupKey, groupOf, liveVerdict, presenceFrames, type Attachment, type Group } from './live-frames.ts'
 
 const FRAME_EVENTS = 100
 const FLUSH_MS = 50
@@ -156,6 +156,31 @@ export class LiveSockets {
       this.schedulePresence()
     }
     return closed
+  }
+
+  /**
+   * A person's inbox changed: send `{type: "inbox", unread, latest}` to the
+   * sockets of these connections (theirs: the worker picked them from D1's
+   * register). Returns how many sockets heard it.
+   */
+  inbox(pushes: InboxPush): number {
+    const input = InboxPush.parse(pushes)
+    const frames = new Map<string, string>()
+    for (const p of input) {
+      const frame = JSON.stringify({ type: 'inbox', unread: p.unread, latest: p.latest })
+      for (const id of p.ids) frames.set(id, frame)
+    }
+    let sent = 0
+    for (const ws of this.openSockets()) {
+      const sub = ws.deserializeAttachment() as Attachment | null
+      const frame = sub && frames.get(sub.connectionId)
+      if (!frame) continue
+      try {
+        ws.send(frame)
+        sent++
+      } catch {}
+    }
+    return sent
   }
 
   /**

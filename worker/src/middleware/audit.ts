@@ -44,7 +44,7 @@ export async function audit<E extends AppEnv>(c: Context<E>, account: { id: stri
   if (event.kind === 'action') {
     try {
       await notifySubscribers(c.var.db, mailerFor(c.env, c.var.db), { accountId: account.id, type: event.type, description: event.description, actorId: event.actor?.id ?? null }, () =>
-        emailBrandFor(c.var.db, account.path, c.env.PUBLIC_ORIGIN),
+        emailBrandFor(c.var.db, account.path, c.env.PUBLIC_ORIGIN), c.env,
       )
     } catch (error) {
       // The event is durable; a failed notification email must not fail the request.

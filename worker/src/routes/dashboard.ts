@@ -3,6 +3,7 @@ import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { customersNearLimit, hostnamesAwaitingVerification, pendingInvitations, resellerUsage, treeCounts } from '../domain/dashboard.ts'
 import { serviceOverview } from '../domain/services.ts'
+import { ticketCounts } from '../domain/support.ts'
 import { decide, requirePermission, type Access } from '../middleware/access.ts'
 import { ceilingScope, ownScope, readableKinds } from '../middleware/visible-services.ts'
 import { createRouter, json, route } from '../openapi.ts'
@@ -36,6 +37,8 @@ const Dashboard = z
     customersNearLimit: z.array(z.object({ account: Named, items: z.array(Limited) })).nullable(),
     invitations: z.object({ total: z.number().int(), members: z.number().int(), customers: z.number().int() }).nullable(),
     hostnamesPending: z.number().int().nullable(),
+    /** Support (`support.view`): the account's own tickets not closed, and (parents) its customers' tickets waiting for an answer. */
+    tickets: z.object({ open: z.number().int(), awaitingReply: z.number().int().nullable() }).nullable(),
   })
   .openapi('Dashboard')
 
@@ -47,7 +50,7 @@ export const dashboard = createRouter('Accounts').openapi(
     guard: requirePermission('dashboard.view'),
     summary: 'What needs attention in the account’s tree',
     description:
-      'Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) and hostnames awaiting verification (`branding.view`). A part the caller may not see is null.',
+      'Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) hostnames awaiting verification (`branding.view`) and support tickets: open ones the account opened, and its customers’ waiting for an answer (`support.view`). A part the caller may not see is null.',
     request: { params: AccountParam },
     responses: { 200: json(Dashboard, 'The dashboard') },
   }),
@@ -60,7 +63,7 @@ export const dashboard = createRouter('Accounts').openapi(
     const seesCustomers = kind !== 'customer' && may(ctx, 'customers.view')
     const seesResellers = kind === 'platform' && may(ctx, 'resellers.view')
     const seesStaff = may(ctx, 'staff.view')
-    const [services, tree, usage, near, invitations, hostnames] = await Promise.all([
+    const [services, tree, usage, near, invitations, hostnames, tickets] = await Promise.all([
       seesServices
         ? serviceOverview(db, { account, descendantKinds: readableKinds(ctx), scope: ownScope(ctx), ceilingScope: ceilingScope(ctx), expiringWithinDays: EXPIRING_DAYS })
         : null,
@@ -69,6 +72,7 @@ export const dashboard = createRouter('Accounts').openapi(
       kind === 'reseller' && seesCustomers ? customersNearLimit(db, account) : null,
       seesStaff || seesCustomers ? pendingInvitations(db, account) : null,
       kind !== 'customer' && may(ctx, 'branding.view') ? hostnamesAwaitingVerification(db, account) : null,
+      may(ctx, 'support.view') ? ticketCounts(db, account.id) : null,
     ])
     return c.json(
       {
@@ -90,6 +94,7 @@ export const dashboard = createRouter('Accounts').openapi(
           total: (seesStaff ? invitations.members : 0) + (seesCustomers ? invitations.customers : 0),
         },
         hostnamesPending: hostnames,
+        tickets: tickets && { open: tickets.open, awaitingReply: kind === 'customer' ? null : tickets.awaitingReply },
       },
       200,
     )

@@ -36,6 +36,8 @@ const config = {
     { name: 'Backups', description: 'Versioned archives of an account subtree: download (streamed) and all-or-nothing restore.' },
     { name: 'Billing', description: 'Invoices synced from the operator’s billing system, and services expiring or expired.' },
     { name: 'Purchasing', description: 'A parent’s catalogue of service plans, and orders approved into services.' },
+    { name: 'Support', description: 'Support tickets an account opens to its parent, and the parent’s queue of its customers’ tickets.' },
+    { name: 'Notifications', description: 'Each person’s in-app inbox and their own choice of event emails.' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }

@@ -901,7 +901,7 @@ export interface paths {
         };
         /**
          * What needs attention in the account’s tree
-         * @description Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) and hostnames awaiting verification (`branding.view`). A part the caller may not see is null.
+         * @description Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) hostnames awaiting verification (`branding.view`) and support tickets: open ones the account opened, and its customers’ waiting for an answer (`support.view`). A part the caller may not see is null.
          */
         get: operations["getDashboard"];
         put?: never;
@@ -1754,6 +1754,158 @@ export interface paths {
          */
         put: operations["setMemberNotifications"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your in-app notices, newest first
+         * @description The signed-in person’s inbox: notices from every account they are a member of (events they subscribed to, replies to their support tickets …), newest first, with cursor paging. `unread=1` keeps unread ones; `account` one account’s. A membership removed or an account disabled takes its notices out of the inbox. While acting as someone, their notices in the impersonated account. `unread` counts every unread notice.
+         */
+        get: operations["listMyNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of your notices are unread
+         * @description The number the bell in the top bar shows: unread notices over every account the person is a member of.
+         */
+        get: operations["countMyUnreadNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notices read
+         * @description Marks the given notices (`ids`), or all of them (no `ids`), read; ids that are not the caller’s are ignored. Not while acting as someone else (`impersonation_restricted`): their inbox is theirs to read. The person’s other open pages hear the new count.
+         */
+        post: operations["markMyNoticesRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/notifications/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event types you are emailed about in this account
+         * @description Every member holds `notifications.view` in their own account: this is their own choice, whatever their other permissions (no `staff.view` needed). `available` lists the types they may choose: those they may view (all of them with `activity.view`, else none). 403 for people who reach the account from above: their subscriptions live in their own account.
+         */
+        get: operations["getMyNotificationTypes"];
+        /**
+         * Choose the event types you are emailed about in this account
+         * @description A member’s own choice (every member holds `notifications.view` in their own account). Only types they may view (403 naming `types` otherwise); subscribers also find each event in their in-app inbox. Not while acting as someone else (`impersonation_restricted`): a manager with `staff.manage` sets a member’s notifications from Staff.
+         */
+        put: operations["setMyNotificationTypes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support tickets: those the account opened, or its queue
+         * @description Needs `support.view`. `view=mine` lists the tickets this account opened to its parent; `view=queue` those its customers (its child accounts) opened to it. Filter by status (`active` = open or waiting), customer, assignee (a member id or `none`) and text in the subject; sorted newest first by last activity, opening time or priority; cursor paging (`next`). `customers` lists the customers with tickets in the queue, for the filter.
+         */
+        get: operations["listTickets"];
+        put?: never;
+        /**
+         * Open a support ticket to the parent account
+         * @description Needs `support.contact` (owners and admins only: users never contact support) as a member of this account itself — someone acting as one counts; staff reaching it from above answer from their queue instead (403). The ticket goes to the parent account’s queue; its staff who may answer are told in the portal and by email. `serviceId`, when given, must be one of this account’s own services. Writes `update_tickets`.
+         */
+        post: operations["openTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/tickets/{ticketId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ticket with its messages
+         * @description Needs `support.view`, in the account that opened the ticket or in the parent whose queue holds it (any other account: 404). `side` says which side this account is on; `allowed` what the caller may do; `assignees` (queue side, with `support.contact`) the members it may be assigned to.
+         */
+        get: operations["getTicket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Close, reopen, assign or reprioritise a ticket
+         * @description Needs `support.contact`. The customer’s side (its own members) may close or reopen its ticket; the parent’s staff may also mark it waiting, change its priority and assign it to one of their members who may see the queue (`assigneeId`, or null to unassign). Status changes write `update_tickets` in the customer’s log and tell the other side in the portal; assignment and priority are the parent’s own business and are written in its log, and the new assignee is told.
+         */
+        patch: operations["changeTicket"];
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/tickets/{ticketId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply to a ticket
+         * @description Needs `support.contact`. From the account that opened the ticket (its own members, or someone acting as one) the reply reopens it for the staff; from the parent’s queue it waits for the customer. The other side is told in the portal and by email. A closed ticket takes no reply (409: reopen it first). Writes `update_tickets` in the customer’s log.
+         */
+        post: operations["replyToTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3119,6 +3271,10 @@ export interface components {
                 customers: number;
             } | null;
             hostnamesPending: number | null;
+            tickets: {
+                open: number;
+                awaitingReply: number | null;
+            } | null;
         };
         ExpiringService: {
             id: string;
@@ -3521,6 +3677,68 @@ export interface components {
         };
         NotificationTypes: {
             types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
+        };
+        Notice: {
+            id: string;
+            type: string;
+            title: string;
+            body: string;
+            link: string;
+            account: {
+                id: string;
+                name: string;
+            };
+            createdAt: number;
+            readAt: number | null;
+        };
+        MyNotificationTypes: {
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_groups" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
+        };
+        Ticket: {
+            id: string;
+            subject: string;
+            /** @enum {string} */
+            priority: "low" | "normal" | "high" | "urgent";
+            /** @enum {string} */
+            status: "open" | "waiting" | "closed";
+            account: {
+                id: string;
+                name: string;
+            };
+            parentId: string;
+            service: {
+                id: string;
+                name: string;
+            } | null;
+            openedBy: string;
+            assignee: {
+                id: string;
+                name: string;
+                email: string;
+            } | null;
+            messages: number;
+            createdAt: number;
+            updatedAt: number;
+        };
+        TicketMessage: {
+            id: string;
+            /** @enum {string} */
+            side: "customer" | "staff";
+            author: {
+                name: string;
+                email: string;
+            };
+            actingFor: string | null;
+            body: string;
+            createdAt: number;
+        };
+        TicketAllowed: {
+            reply: boolean;
+            close: boolean;
+            reopen: boolean;
+            assign: boolean;
+            priority: boolean;
+            waiting: boolean;
         };
         Brand: {
             name: string;
@@ -10418,6 +10636,634 @@ export interface operations {
             };
         };
     };
+    listMyNotices: {
+        parameters: {
+            query?: {
+                unread?: "0" | "1";
+                /** @description Only the notices of this account. */
+                account?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Notices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Notice"][];
+                        next: string | null;
+                        unread: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    countMyUnreadNotices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markMyNoticesRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Marked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        marked: number;
+                        unread: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyNotificationTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyNotificationTypes"] & {
+                        available: string[];
+                        memberId: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setMyNotificationTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MyNotificationTypes"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyNotificationTypes"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTickets: {
+        parameters: {
+            query?: {
+                /** @description `mine`: tickets this account opened; `queue`: tickets its customers opened to it. */
+                view?: "mine" | "queue";
+                /** @description `active`: open or waiting. */
+                status?: "open" | "waiting" | "closed" | "active";
+                customer?: string;
+                /** @description A member id of this account, or `none`. */
+                assignee?: string;
+                q?: string;
+                sort?: "updated" | "created" | "priority";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tickets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Ticket"][];
+                        next: string | null;
+                        customers: {
+                            id: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subject: string;
+                    body: string;
+                    /**
+                     * @default normal
+                     * @enum {string}
+                     */
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    /** @default null */
+                    serviceId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Opened */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: components["schemas"]["Ticket"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: components["schemas"]["Ticket"];
+                        /** @enum {string} */
+                        side: "customer" | "staff";
+                        messages: components["schemas"]["TicketMessage"][];
+                        allowed: components["schemas"]["TicketAllowed"];
+                        assignees: {
+                            id: string;
+                            name: string;
+                            email: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status?: "open" | "waiting" | "closed";
+                    /** @enum {string} */
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    assigneeId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticket: components["schemas"]["Ticket"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replyToTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Replied */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "open" | "waiting" | "closed";
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPortalBrand: {
         parameters: {
             query?: never;
@@ -14425,6 +15271,15 @@ export const pathsApiV1AccountsIdResellersGetParametersQueryStatusValues: Readon
 export const pathsApiV1AccountsIdCustomersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/customers"]["get"]["parameters"]["query"]["status"]> = ["active", "disabled", "deleted"];
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["status"]> = ["pending", "all"];
 export const pathsApiV1AccountsIdInvitationsGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/invitations"]["get"]["parameters"]["query"]["kind"]> = ["member", "customer"];
+export const pathsApiV1MeNotificationsGetParametersQueryUnreadValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/me/notifications"]["get"]["parameters"]["query"]["unread"]> = ["0", "1"];
+export const pathsApiV1AccountsIdTicketsGetParametersQueryViewValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets"]["get"]["parameters"]["query"]["view"]> = ["mine", "queue"];
+export const pathsApiV1AccountsIdTicketsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets"]["get"]["parameters"]["query"]["status"]> = ["open", "waiting", "closed", "active"];
+export const pathsApiV1AccountsIdTicketsGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets"]["get"]["parameters"]["query"]["sort"]> = ["updated", "created", "priority"];
+export const pathsApiV1AccountsIdTicketsPostRequestBodyContentApplicationJsonPriorityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets"]["post"]["requestBody"]["content"]["application/json"]["priority"]> = ["low", "normal", "high", "urgent"];
+export const pathsApiV1AccountsIdTicketsTicketIdGetResponses200ContentApplicationJsonSideValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets/{ticketId}"]["get"]["responses"]["200"]["content"]["application/json"]["side"]> = ["customer", "staff"];
+export const pathsApiV1AccountsIdTicketsTicketIdPatchRequestBodyContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets/{ticketId}"]["patch"]["requestBody"]["content"]["application/json"]["status"]> = ["open", "waiting", "closed"];
+export const pathsApiV1AccountsIdTicketsTicketIdPatchRequestBodyContentApplicationJsonPriorityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets/{ticketId}"]["patch"]["requestBody"]["content"]["application/json"]["priority"]> = ["low", "normal", "high", "urgent"];
+export const pathsApiV1AccountsIdTicketsTicketIdMessagesPostResponses201ContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/tickets/{ticketId}/messages"]["post"]["responses"]["201"]["content"]["application/json"]["status"]> = ["open", "waiting", "closed"];
 export const pathsApiV1AccountsIdVisitsGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/visits"]["get"]["parameters"]["query"]["status"]> = ["pending", "approved", "declined", "cancelled"];
 export const pathsApiV1AccountsIdVisitsGetParametersQueryUpcomingValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/visits"]["get"]["parameters"]["query"]["upcoming"]> = ["true", "false"];
 export const pathsApiV1AccountsIdTransfersGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/transfers"]["get"]["parameters"]["query"]["status"]> = ["pending", "completed", "declined", "cancelled"];
@@ -14493,6 +15348,10 @@ export const createInvitationOneOf1KindValues: ReadonlyArray<Extract<FlattenedDe
 export const addMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMember"]["level"]> = ["admin", "user"];
 export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicInvitation"]["kind"]> = ["member", "customer"];
 export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
+export const myNotificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MyNotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_groups", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
+export const ticketPriorityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Ticket"]["priority"]> = ["low", "normal", "high", "urgent"];
+export const ticketStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Ticket"]["status"]> = ["open", "waiting", "closed"];
+export const ticketMessageSideValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TicketMessage"]["side"]> = ["customer", "staff"];
 export const hostnameStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["status"]> = ["pending", "verified"];
 export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["record"]["type"]> = ["TXT"];
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];

@@ -30,6 +30,8 @@ export class AccountLive {
     private onChanges: (changes: LiveChange[]) => void,
     /** The person's rights changed: refresh the page (menu, data); the socket reconnects after. */
     onRightsChanged: () => Promise<unknown>,
+    /** The person's inbox changed (a notice arrived, or was read elsewhere). */
+    private onInbox: (unread: number, latest: { title: string; link: string } | null) => void = () => {},
   ) {
     this.page = page
     this.socket = new LiveSocket({
@@ -37,6 +39,7 @@ export class AccountLive {
       onFrame: (frame) => {
         if (frame.type === 'presence') this.people = frame.people
         else if (frame.type === 'changes' && frame.changes.length) this.onChanges(frame.changes)
+        else if (frame.type === 'inbox') this.onInbox(frame.unread, frame.latest)
       },
       onEnd: (why) => {
         this.people = []

@@ -10,6 +10,7 @@ export type ServerFrame =
   | { type: 'presence'; people: PresencePerson[] }
   | { type: 'changes'; changes: LiveChange[] }
   | { type: 'pong' }
+  | { type: 'inbox'; unread: number; latest: { title: string; link: string } | null }
 
 type Json = Record<string, unknown>
 
@@ -120,6 +121,12 @@ export function parseFrame(text: string): ServerFrame | null {
     }
     case 'pong':
       return { type: 'pong' }
+    case 'inbox': {
+      if (!isNumber(raw.unread)) return null
+      const l = raw.latest
+      const latest = isObject(l) && isString(l.title) && isString(l.link) ? { title: l.title, link: l.link } : null
+      return { type: 'inbox', unread: raw.unread, latest }
+    }
     default:
       return null
   }

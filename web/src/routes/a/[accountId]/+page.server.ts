@@ -42,6 +42,7 @@ export const load: PageServerLoad = async (event) => {
       staff: section('staff')?.path ?? null,
       activity: section('activity')?.path ?? null,
       branding: section('branding')?.path ?? null,
+      support: section('support')?.path ?? null,
     },
   }
 }

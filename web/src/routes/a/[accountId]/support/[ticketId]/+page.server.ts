@@ -1,0 +1,40 @@
+import { fail } from '@sveltejs/kit'
+import { unwrap } from '$lib/server/api'
+import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { supportApi } from '$lib/server/support'
+import type { Actions, PageServerLoad } from './$types'
+
+const STATUSES = ['open', 'waiting', 'closed'] as const
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
+
+/** One ticket and its conversation, as this account's side sees it; the API says what the person may do. */
+export const load: PageServerLoad = async (event) => {
+  const { account, menu } = await event.parent()
+  requireSection(menu, account, 'support')
+  return unwrap(event, await supportApi(event).ticket(account.id, event.params.ticketId), 'No ticket with that id')
+}
+
+export const actions: Actions = {
+  reply: async (event) => {
+    const body = text(await event.request.formData(), 'body')
+    if (!body) return invalid({ body: 'Write your reply.' })
+    const result = await supportApi(event).reply(event.params.accountId, event.params.ticketId, body)
+    if (!result.ok) return problemFailure(event, result, ['body'])
+    return { replied: true }
+  },
+  change: async (event) => {
+    const form = await event.request.formData()
+    const status = text(form, 'status')
+    const priority = text(form, 'priority')
+    const assignee = form.get('assigneeId')
+    const change = {
+      ...((STATUSES as readonly string[]).includes(status) ? { status: status as (typeof STATUSES)[number] } : {}),
+      ...((PRIORITIES as readonly string[]).includes(priority) ? { priority: priority as (typeof PRIORITIES)[number] } : {}),
+      ...(typeof assignee === 'string' ? { assigneeId: assignee || null } : {}),
+    }
+    if (!Object.keys(change).length) return fail(400, { message: 'Nothing to change.', errors: {}, code: 'validation_failed' })
+    const result = await supportApi(event).changeTicket(event.params.accountId, event.params.ticketId, change)
+    if (!result.ok) return problemFailure(event, result, ['status', 'priority', 'assigneeId'])
+    return { changed: Object.keys(change) }
+  },
+}

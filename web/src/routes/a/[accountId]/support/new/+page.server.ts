@@ -1,0 +1,43 @@
+import { error, redirect } from '@sveltejs/kit'
+import { api } from '$lib/server/api'
+import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { supportApi } from '$lib/server/support'
+import type { Actions, PageServerLoad } from './$types'
+
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
+
+/** The form for a new ticket: only the account's own owners and admins may ask (the API decides; this only hides the form). */
+export const load: PageServerLoad = async (event) => {
+  const { account, menu, access } = await event.parent()
+  const section = requireSection(menu, account, 'support')
+  if (!section.actions.includes('contact') || access.inherited || account.kind === 'platform') {
+    error(403, `Only the owners and admins of ${account.name} may open support tickets.`)
+  }
+  // The account's own services, to say which one the ticket is about.
+  const services = await api(event).services(account.id, {}, { limit: 200 })
+  return {
+    services: services.ok ? services.data.items.filter((s) => s.account.id === account.id).map((s) => ({ id: s.id, name: s.name, type: s.type })) : [],
+  }
+}
+
+export const actions: Actions = {
+  default: async (event) => {
+    const form = await event.request.formData()
+    const subject = text(form, 'subject')
+    const body = text(form, 'body')
+    const priority = text(form, 'priority')
+    const serviceId = text(form, 'serviceId')
+    const errors: Record<string, string> = {}
+    if (!subject) errors.subject = 'Enter a subject.'
+    if (!body) errors.body = 'Write your message.'
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await supportApi(event).openTicket(event.params.accountId, {
+      subject,
+      body,
+      priority: (PRIORITIES as readonly string[]).includes(priority) ? (priority as (typeof PRIORITIES)[number]) : 'normal',
+      serviceId: serviceId || null,
+    })
+    if (!result.ok) return problemFailure(event, result, ['subject', 'body', 'priority', 'serviceId'])
+    redirect(303, `/a/${event.params.accountId}/support/${result.data.ticket.id}?opened=1`)
+  },
+}
