@@ -10,6 +10,7 @@ import { startCloudflareApi } from './test/helpers/cloudflare-api.ts'
 import { startDohServer } from './test/helpers/doh-server.ts'
 import { startResendApi } from './test/helpers/resend-api.ts'
 import { startHookReceiver } from './test/helpers/hook-receiver.ts'
+import { startProvisioningApi } from './test/helpers/provisioning-api.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -30,6 +31,8 @@ export default defineConfig(async () => {
   const resend = await startResendApi()
   // …and webhooks and log streams are delivered to this local receiver, which records what arrives.
   const receiver = await startHookReceiver()
+  // …and server actions go to this stand-in of the operator's provisioning backend, which checks signatures.
+  const provisioning = await startProvisioningApi()
   return {
     plugins: [
       cloudflareTest({
@@ -56,6 +59,11 @@ export default defineConfig(async () => {
             WEBHOOK_SIGNING_KEY: 'test-signing-key-0123456789abcdef',
             // Only here and in .dev.vars: the receiver is on 127.0.0.1 over http.
             WEBHOOKS_ALLOW_LOCAL: 'true',
+            PROVISIONING_URL: provisioning.url,
+            PROVISIONING_SECRET: provisioning.secret,
+            PROVISIONING_CONTROL: provisioning.base,
+            // Short, so the timeout case does not hold a test for long.
+            PROVISIONING_TIMEOUT_MS: '1500',
           },
           r2Buckets: ['BRANDING'],
         },

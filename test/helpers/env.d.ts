@@ -11,6 +11,7 @@ declare global {
       TEST_RESEND_BASE: string
       TEST_RESEND_KEY: string
       HOOK_RECEIVER_URL: string
+      PROVISIONING_CONTROL: string
       TEST_SEED: { sql: string; params: (string | number | null)[] }[]
     }
   }

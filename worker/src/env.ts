@@ -49,6 +49,12 @@ export interface Bindings {
   EMAIL_FROM?: string
   /** Where Resend's API lives; Resend's when unset (tests point it at a local stand-in). */
   RESEND_API_BASE?: string
+  /** The operator's provisioning backend (adapters/provisioning.ts): where server actions are POSTed. Unset: the dev stand-in (DEV_TOOLS) or "not configured". */
+  PROVISIONING_URL?: string
+  /** Secret: the platform's HMAC-SHA256 key that signs every request to the provisioning backend. */
+  PROVISIONING_SECRET?: string
+  /** How long a server action waits for the backend, in ms (default 20000, at most 25000). */
+  PROVISIONING_TIMEOUT_MS?: string
 }
 
 declare global {

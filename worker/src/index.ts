@@ -40,6 +40,7 @@ import { resellers } from './routes/resellers.ts'
 import { templates } from './routes/templates.ts'
 import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
+import { serviceGroupsRouter } from './routes/service-groups.ts'
 import { security } from './routes/security.ts'
 import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
@@ -62,6 +63,7 @@ export const api = createRouter()
   .route('/', members)
   .route('/', roles)
   .route('/', servicesRouter)
+  .route('/', serviceGroupsRouter)
   .route('/', activity)
   .route('/', catalogue)
   .route('/', resellers)
