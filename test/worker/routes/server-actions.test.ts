@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test'
+import { env, SELF } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { httpProvisioning } from '../../../worker/src/adapters/provisioning.ts'
 import { accountId, api, jsonOf, login, membershipId, problem, serviceId, userIdOf } from '../../helpers/client.ts'
@@ -95,7 +95,7 @@ describe('server actions: who may send them', () => {
 })
 
 describe('server actions: the provisioning backend', () => {
-  it('sends a signed request and records the backend’s done, live in the log', async () => {
+  it('sends a signed request and records the backend’s done in the service and the log', async () => {
     const acme = await accountId('Acme Hosting')
     const sid = await serviceId('acme-control-01')
     const cookie = await login('sarah@acme.test')
@@ -114,6 +114,30 @@ describe('server actions: the provisioning backend', () => {
     expect(detail.actions[0]).toMatchObject({ status: 'done' })
     const types = (await eventsOf(await login('owner@acme.test'), acme, sid)).map((e) => e.type)
     expect(types.slice(0, 2)).toEqual(['update_server', 'server_action'])
+  })
+
+  it('announces the outcome on the account’s live socket as an update_server change of the service', async () => {
+    const bluebird = await accountId('Bluebird Bakery')
+    const sid = await serviceId('bluebird-pos-01')
+    const cookie = await login('owner@bluebird.test')
+    const res = await SELF.fetch(`http://localhost/api/v1/accounts/${bluebird}/activity/live?events=0`, { headers: { upgrade: 'websocket', cookie } })
+    expect(res.status).toBe(101)
+    const ws = res.webSocket!
+    const changes: { type: string; target?: { id: string } }[] = []
+    ws.addEventListener('message', (e) => {
+      const frame = JSON.parse(String(e.data)) as { type: string; changes?: typeof changes }
+      if (frame.type === 'changes') changes.push(...frame.changes!)
+    })
+    ws.accept()
+    await next(sid, 'hold')
+    expect((await run(cookie, bluebird, sid, 'restart')).status).toBe(202)
+    await control('/release', { serviceId: sid })
+    for (let i = 0; i < 200 && !changes.some((c) => c.type === 'update_server'); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(changes.map((c) => [c.type, c.target?.id])).toEqual([
+      ['server_action', sid],
+      ['update_server', sid],
+    ])
+    ws.close()
   })
 
   it('records a failure with the backend’s reason, and a backend error with its reason', async () => {

@@ -152,7 +152,8 @@ export async function listGroups(db: DB, accountId: string) {
     .select({
       id: serviceGroups.id,
       name: serviceGroups.name,
-      services: sql<number>`(SELECT count(*) FROM ${services} WHERE ${services.groupId} = ${serviceGroups.id})`.as('services'),
+      // Spelled out: inside the subquery drizzle would leave `id` unqualified (services.id).
+      services: sql<number>`(SELECT count(*) FROM services s WHERE s.group_id = "service_groups"."id")`.as('services'),
     })
     .from(serviceGroups)
     .where(eq(serviceGroups.accountId, accountId))
