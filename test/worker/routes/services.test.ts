@@ -145,7 +145,7 @@ describe('customer consent (partner access)', () => {
     const sarah = await login('sarah@acme.test')
     const detail = await api(`/accounts/${bluebird}/services/${sid}`, { cookie: sarah })
     expect(detail.status).toBe(200)
-    expect((await jsonOf(detail, 'getService')).allowed).toEqual({ manage: false, operate: false, partnerAccess: false, consentRequired: true })
+    expect((await jsonOf(detail, 'getService')).allowed).toEqual({ manage: false, operate: false, partnerAccess: false, consentRequired: true, actions: [] })
     const restart = await api(`/accounts/${bluebird}/services/${sid}/actions/restart`, { method: 'POST', cookie: sarah })
     expect(restart.status).toBe(403)
     expect((await problem(restart)).code).toBe('consent_required')

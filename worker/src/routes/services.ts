@@ -48,7 +48,14 @@ const ServiceView = z
   })
   .openapi('Service')
 
-const Allowed = z.object({ manage: z.boolean(), operate: z.boolean(), partnerAccess: z.boolean(), consentRequired: z.boolean() })
+const Allowed = z.object({
+  manage: z.boolean(),
+  operate: z.boolean(),
+  partnerAccess: z.boolean(),
+  consentRequired: z.boolean(),
+  /** The server actions the caller may send for this service (its type's, when they may operate it). */
+  actions: z.array(z.enum(serverActions)),
+})
 
 const ListQuery = z.object({
   type: z.enum(serviceTypes).optional(),
@@ -183,6 +190,7 @@ function allowed(ctx: Access, s: ServiceRow) {
     operate: operate.ok,
     partnerAccess: manage.ok && manage.via.accountId === s.accountId,
     consentRequired: !operate.ok && operate.code === 'consent_required',
+    actions: operate.ok ? serverActions.filter((a) => ACTION_TYPES[a]?.has(s.type) ?? true) : [],
   }
 }
 
@@ -260,7 +268,7 @@ export const servicesRouter = createRouter('Services')
       request: { params: ServiceParams },
       responses: {
         200: json(
-          z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.nullable() }),
+          z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.or(z.null()) }),
           'The service',
         ),
       },

@@ -2780,7 +2780,7 @@ export interface components {
             seats: number;
             expiresAt: number | null;
             updatedAt: number;
-        } | null;
+        };
         ServiceGroup: {
             id: string;
             name: string;
@@ -6745,6 +6745,7 @@ export interface operations {
                             operate: boolean;
                             partnerAccess: boolean;
                             consentRequired: boolean;
+                            actions: ("restart" | "stop" | "start" | "reinstall" | "rename")[];
                         };
                     };
                 };
@@ -6878,10 +6879,11 @@ export interface operations {
                             operate: boolean;
                             partnerAccess: boolean;
                             consentRequired: boolean;
+                            actions: ("restart" | "stop" | "start" | "reinstall" | "rename")[];
                         };
                         /** @description The newest server actions, newest first. */
                         actions: components["schemas"]["ServerAction"][];
-                        license: components["schemas"]["ServiceLicense"];
+                        license: components["schemas"]["ServiceLicense"] | null;
                     };
                 };
             };
@@ -6998,6 +7000,7 @@ export interface operations {
                             operate: boolean;
                             partnerAccess: boolean;
                             consentRequired: boolean;
+                            actions: ("restart" | "stop" | "start" | "reinstall" | "rename")[];
                         };
                     };
                 };
@@ -7073,6 +7076,7 @@ export interface operations {
                             operate: boolean;
                             partnerAccess: boolean;
                             consentRequired: boolean;
+                            actions: ("restart" | "stop" | "start" | "reinstall" | "rename")[];
                         };
                         action: components["schemas"]["ServerAction"];
                     };
@@ -7388,6 +7392,7 @@ export interface operations {
                             operate: boolean;
                             partnerAccess: boolean;
                             consentRequired: boolean;
+                            actions: ("restart" | "stop" | "start" | "reinstall" | "rename")[];
                         };
                     };
                 };
@@ -11845,8 +11850,13 @@ export const pathsApiV1AccountsIdServicesGetParametersQueryTypeValues: ReadonlyA
 export const pathsApiV1AccountsIdServicesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["get"]["parameters"]["query"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const pathsApiV1AccountsIdServicesPostRequestBodyContentApplicationJsonTypeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["post"]["requestBody"]["content"]["application/json"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const pathsApiV1AccountsIdServicesPostRequestBodyContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["post"]["requestBody"]["content"]["application/json"]["status"]> = ["active", "suspended", "pending", "expired"];
+export const pathsApiV1AccountsIdServicesPostResponses201ContentApplicationJsonAllowedActionsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services"]["post"]["responses"]["201"]["content"]["application/json"]["allowed"]["actions"]> = ["restart", "stop", "start", "reinstall", "rename"];
+export const pathsApiV1AccountsIdServicesSidGetResponses200ContentApplicationJsonAllowedActionsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services/{sid}"]["get"]["responses"]["200"]["content"]["application/json"]["allowed"]["actions"]> = ["restart", "stop", "start", "reinstall", "rename"];
 export const pathsApiV1AccountsIdServicesSidPatchRequestBodyContentApplicationJsonStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services/{sid}"]["patch"]["requestBody"]["content"]["application/json"]["status"]> = ["active", "suspended", "pending", "expired"];
+export const pathsApiV1AccountsIdServicesSidPatchResponses200ContentApplicationJsonAllowedActionsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services/{sid}"]["patch"]["responses"]["200"]["content"]["application/json"]["allowed"]["actions"]> = ["restart", "stop", "start", "reinstall", "rename"];
 export const pathsApiV1AccountsIdServicesSidActionsActionPostParametersPathActionValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services/{sid}/actions/{action}"]["post"]["parameters"]["path"]["action"]> = ["restart", "stop", "start", "reinstall", "rename"];
+export const pathsApiV1AccountsIdServicesSidActionsActionPostResponses202ContentApplicationJsonAllowedActionsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services/{sid}/actions/{action}"]["post"]["responses"]["202"]["content"]["application/json"]["allowed"]["actions"]> = ["restart", "stop", "start", "reinstall", "rename"];
+export const pathsApiV1AccountsIdServicesSidPartnerAccessPutResponses200ContentApplicationJsonAllowedActionsValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/services/{sid}/partner-access"]["put"]["responses"]["200"]["content"]["application/json"]["allowed"]["actions"]> = ["restart", "stop", "start", "reinstall", "rename"];
 export const pathsApiV1AccountsIdActivityGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/activity"]["get"]["parameters"]["query"]["kind"]> = ["action", "all"];
 export const pathsApiV1AccountsIdActivityHistogramGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/activity/histogram"]["get"]["parameters"]["query"]["kind"]> = ["action", "all"];
 export const pathsApiV1AccountsIdActivityExportGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/accounts/{id}/activity/export"]["get"]["parameters"]["query"]["kind"]> = ["action", "all"];
