@@ -80,6 +80,9 @@ const resend = await startResendApi()
 // Webhooks are delivered to a local receiver that records what arrives (http on loopback: .dev.vars allows it).
 const { startHookReceiver } = await import('../helpers/hook-receiver.ts')
 const receiver = await startHookReceiver()
+// Server actions go to a stand-in of the operator's provisioning backend that checks their signatures.
+const { startProvisioningApi } = await import('../helpers/provisioning-api.ts')
+const provisioning = await startProvisioningApi({ delayMs: 300 })
 step(`starting the portal on ${BASE_URL}`)
 const portal = await servePortal({
   port: PORT,
@@ -95,6 +98,8 @@ const portal = await servePortal({
     RESEND_API_KEY: resend.apiKey,
     WEBHOOKS_ALLOW_LOCAL: 'true',
     WEBHOOK_SIGNING_KEY: 'e2e-signing-key-0123456789abcdef',
+    PROVISIONING_URL: provisioning.url,
+    PROVISIONING_SECRET: provisioning.secret,
   },
 })
 
@@ -119,7 +124,7 @@ try {
     const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base, E2E_HOOK_RECEIVER: receiver.url },
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base, E2E_HOOK_RECEIVER: receiver.url, E2E_PROVISIONING: provisioning.base },
     })
     child.on('error', (error) => {
       console.error(error)
