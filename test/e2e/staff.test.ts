@@ -131,6 +131,41 @@ describe('The Staff page', () => {
     await dialog.waitFor({ state: 'hidden' })
   })
 
+  story('lets Acme’s owner see as a Technical user with a tagged scope before inviting anyone, at 1280 and 375 px', async ({ open }) => {
+    const { page } = await open()
+    await signIn(page, 'owner@acme.test')
+    const acme = await accountId(page, 'Acme Hosting')
+    await visit(page, `/a/${acme}/staff`)
+    await page.getByRole('main').getByRole('button', { name: 'Invite member' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Invite a member' })
+    await dialog.getByRole('radio', { name: /^User/ }).check()
+    await dialog.getByRole('checkbox', { name: /^Technical/ }).check()
+    await dialog.getByRole('radio', { name: /^Tagged services/ }).check()
+    const tags = dialog.getByLabel('Tags', { exact: true })
+    await tags.fill('managed')
+    await tags.press('Enter')
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    const menu = dialog.getByRole('list', { name: 'Menu they would see' })
+    await menu.getByText('Services', { exact: true }).waitFor()
+    const labels = (await menu.getByRole('listitem').allInnerTexts()).map((t) => t.trim().split(/\s+/)[0])
+    assert.deepEqual(labels, ['Dashboard', 'Services', 'Support'], 'a Technical user sees the dashboard, services and support')
+    const services = dialog.getByRole('list', { name: 'Services they would see' })
+    await services.getByText('acme-control-01').waitFor()
+    await dialog.getByTestId('access-preview').scrollIntoViewIfNeeded()
+    await screenshot(page, 'staff-see-as')
+
+    // A changed grant clears the answer; the next one matches the new grant.
+    await dialog.getByRole('radio', { name: /^No services/ }).check()
+    await dialog.getByTestId('access-preview').waitFor({ state: 'detached' })
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await dialog.getByText('No services: their scope reaches none.').waitFor()
+    await page.setViewportSize({ width: 375, height: 800 })
+    await dialog.getByTestId('access-preview').scrollIntoViewIfNeeded()
+    await screenshot(page, 'staff-see-as-375')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+  })
+
   story('lets Acme’s owner add Rosa by invitation: Rosa accepts from the emailed link, signs in with her own password and sees exactly the menu of the roles chosen', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const stamp = Date.now()
     const email = `rosa.${stamp}@acme.test`

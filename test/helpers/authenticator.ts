@@ -67,6 +67,9 @@ function derSignature(raw: Uint8Array): Uint8Array {
 
 export interface SoftAuthenticator {
   credentialId: Uint8Array
+  /** The public key's coordinates, 32 bytes each (as COSE carries them). */
+  x: Uint8Array
+  y: Uint8Array
   counter: number
   /** `navigator.credentials.create` for these options: the body of POST /me/passkeys (without the name). */
   register(options: { challenge: string; rp: { id: string } }, opts?: { origin?: string; userVerified?: boolean; rpId?: string }): Promise<{ clientDataJSON: string; attestationObject: string }>
@@ -79,10 +82,14 @@ export async function softAuthenticator(origin = 'http://localhost'): Promise<So
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
   const jwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey
   const credentialId = crypto.getRandomValues(new Uint8Array(16))
-  const cose = cbor(new Map<Cbor, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, decodeBase64urlIgnorePadding(jwk.x!)], [-3, decodeBase64urlIgnorePadding(jwk.y!)]]))
   const clientData = (type: string, challenge: string, o: string) => new TextEncoder().encode(JSON.stringify({ type, challenge, origin: o, crossOrigin: false }))
+  const x = decodeBase64urlIgnorePadding(jwk.x!)
+  const y = decodeBase64urlIgnorePadding(jwk.y!)
+  const cose = cbor(new Map<Cbor, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, x], [-3, y]]))
   const self: SoftAuthenticator = {
     credentialId,
+    x,
+    y,
     counter: 0,
     async register(options, opts = {}) {
       const flags = 0x01 | (opts.userVerified === false ? 0 : 0x04) | 0x40

@@ -32,6 +32,7 @@ import { recovery } from './routes/recovery.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { members } from './routes/members.ts'
+import { accessPreview } from './routes/access-preview.ts'
 import { customers } from './routes/customers.ts'
 import { dashboard } from './routes/dashboard.ts'
 import { search } from './routes/search.ts'
@@ -61,6 +62,7 @@ export const api = createRouter()
   .route('/', dashboard)
   .route('/', search)
   .route('/', members)
+  .route('/', accessPreview)
   .route('/', roles)
   .route('/', servicesRouter)
   .route('/', serviceGroupsRouter)

@@ -24,6 +24,16 @@ describe('WebAuthn verification (no mocks: real keys, real bytes)', () => {
     expect(() => verifyAssertion(bytes, { ...stored, publicKey: otherCred.publicKey }, rp)).toThrow(/signature/)
   })
 
+  it('verifies keys whose coordinates start with a zero byte (one key in 128: a short encoding once failed them)', async () => {
+    let auth = await softAuthenticator()
+    for (let tries = 0; auth.x[0] !== 0 && auth.y[0] !== 0 && tries < 5000; tries++) auth = await softAuthenticator()
+    expect(auth.x[0] === 0 || auth.y[0] === 0).toBe(true)
+    const cred = verifyRegistration(decodeBase64urlIgnorePadding((await auth.register({ challenge, rp: { id: 'localhost' } })).attestationObject), rp)
+    const a = await auth.assert({ challenge, rpId: 'localhost' })
+    const bytes = { authenticatorData: decodeBase64urlIgnorePadding(a.authenticatorData), clientDataJSON: decodeBase64urlIgnorePadding(a.clientDataJSON), signature: decodeBase64urlIgnorePadding(a.signature) }
+    expect(verifyAssertion(bytes, { algorithm: cred.algorithm, publicKey: cred.publicKey, signCount: 0 }, rp)).toBe(1)
+  })
+
   it('verifies an RS256 (Windows Hello) registration and assertion', async () => {
     const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
     const jwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey

@@ -1,4 +1,4 @@
-import { decodePKIXECDSASignature, decodeSEC1PublicKey, ECDSAPublicKey, p256, verifyECDSASignature } from '@oslojs/crypto/ecdsa'
+import { decodePKIXECDSASignature, decodeSEC1PublicKey, p256, verifyECDSASignature } from '@oslojs/crypto/ecdsa'
 import { decodePKCS1RSAPublicKey, RSAPublicKey, sha256ObjectIdentifier, verifyRSASSAPKCS1v15Signature } from '@oslojs/crypto/rsa'
 import { sha256 } from '@oslojs/crypto/sha2'
 import { decodeBase64, encodeBase64 } from '@oslojs/encoding'
@@ -80,7 +80,7 @@ export function verifyRegistration(attestationObject: Uint8Array, rp: RelyingPar
       if (key.type() !== COSEKeyType.EC2) throw new WebAuthnError('Unexpected key type.')
       const ec = key.ec2()
       if (ec.curve !== coseEllipticCurveP256) throw new WebAuthnError('Unexpected curve.')
-      publicKey = new ECDSAPublicKey(p256, ec.x, ec.y).encodeSEC1Uncompressed()
+      publicKey = sec1Uncompressed(ec.x, ec.y)
     } else if (algorithm === coseAlgorithmRS256) {
       if (key.type() !== COSEKeyType.RSA) throw new WebAuthnError('Unexpected key type.')
       const rsa = key.rsa()
@@ -92,6 +92,20 @@ export function verifyRegistration(attestationObject: Uint8Array, rp: RelyingPar
   }
   if (credential.id.length === 0 || credential.id.length > 1023) throw new WebAuthnError('The credential id is not valid.')
   return { credentialId: credential.id, algorithm, publicKey: encodeBase64(publicKey), signCount: auth.signatureCounter }
+}
+
+/**
+ * 0x04 ‖ x ‖ y with each coordinate padded to 32 bytes. (`ECDSAPublicKey.encodeSEC1Uncompressed`
+ * drops a coordinate's leading zero bytes, so one key in 128 was stored too short to decode.)
+ */
+function sec1Uncompressed(x: bigint, y: bigint): Uint8Array {
+  const out = new Uint8Array(65)
+  out[0] = 4
+  for (let i = 0; i < 32; i++) {
+    out[32 - i] = Number((x >> BigInt(8 * i)) & 0xffn)
+    out[64 - i] = Number((y >> BigInt(8 * i)) & 0xffn)
+  }
+  return out
 }
 
 /** A stored passkey, as an assertion is checked against it. */

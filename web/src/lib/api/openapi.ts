@@ -1000,6 +1000,26 @@ export interface paths {
         patch: operations["updateMember"];
         trace?: never;
     };
+    "/api/v1/accounts/{id}/access-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * See as: the menu and services a level, roles and scope would give
+         * @description Needs `staff.manage`. Before granting, shows exactly what a member of this account holding the proposed level, roles and scope would see: the menu with its actions, and the first 50 services of their services page with what each would allow. Computed by the same decision function as every guard, impersonating nobody and writing nothing. Only grants the caller could give may be previewed (the same 403 `escalation` / 422 `level_restriction` as granting, naming the field), so a preview never shows more than the caller can see.
+         */
+        post: operations["previewAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{id}/roles": {
         parameters: {
             query?: never;
@@ -2726,6 +2746,39 @@ export interface components {
             /** @enum {string} */
             level?: "admin" | "user";
             roles?: string[];
+            scope?: components["schemas"]["Scope"];
+        };
+        AccessPreview: {
+            menu: {
+                key: string;
+                label: string;
+                icon: string;
+                path: string;
+                actions: string[];
+            }[];
+            services: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                type: "hosting" | "domain" | "server" | "mailbox" | "dns_zone" | "broadband";
+                /** @enum {string} */
+                status: "active" | "suspended" | "pending" | "expired";
+                account: {
+                    id: string;
+                    name: string;
+                };
+                allowed: {
+                    manage: boolean;
+                    operate: boolean;
+                };
+            }[];
+            more: boolean;
+        };
+        AccessPreviewRequest: {
+            /** @enum {string} */
+            level: "admin" | "user";
+            /** @default [] */
+            roles: string[];
             scope?: components["schemas"]["Scope"];
         };
         Role: {
@@ -6316,6 +6369,77 @@ export interface operations {
                     "application/json": {
                         member: components["schemas"]["Member"];
                     };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccessPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description What the grant would show */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessPreview"];
                 };
             };
             /** @description Problem */
@@ -11897,6 +12021,9 @@ export const scopeOneOf3ModeValues: ReadonlyArray<Extract<FlattenedDeepRequired<
     mode: unknown;
 }>["mode"]> = ["tagged"];
 export const updateMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateMember"]["level"]> = ["admin", "user"];
+export const accessPreviewServicesTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreview"]["services"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
+export const accessPreviewServicesStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreview"]["services"]["status"]> = ["active", "suspended", "pending", "expired"];
+export const accessPreviewRequestLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreviewRequest"]["level"]> = ["admin", "user"];
 export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const serviceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const serverActionActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServerAction"]["action"]> = ["restart", "stop", "start", "reinstall", "rename"];
