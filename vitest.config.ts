@@ -11,6 +11,7 @@ import { startDohServer } from './test/helpers/doh-server.ts'
 import { startResendApi } from './test/helpers/resend-api.ts'
 import { startHookReceiver } from './test/helpers/hook-receiver.ts'
 import { startBillingApi } from './test/helpers/billing-api.ts'
+import { startProvisioningApi } from './test/helpers/provisioning-api.ts'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -33,6 +34,8 @@ export default defineConfig(async () => {
   const receiver = await startHookReceiver()
   // …and the operator's billing system is a stand-in speaking the billing adapter's protocol, which tests fill.
   const billing = await startBillingApi()
+  // …and server actions go to this stand-in of the operator's provisioning backend, which checks signatures.
+  const provisioning = await startProvisioningApi()
   return {
     plugins: [
       cloudflareTest({
@@ -61,6 +64,11 @@ export default defineConfig(async () => {
             WEBHOOK_SIGNING_KEY: 'test-signing-key-0123456789abcdef',
             // Only here and in .dev.vars: the receiver is on 127.0.0.1 over http.
             WEBHOOKS_ALLOW_LOCAL: 'true',
+            PROVISIONING_URL: provisioning.url,
+            PROVISIONING_SECRET: provisioning.secret,
+            PROVISIONING_CONTROL: provisioning.base,
+            // Short, so the timeout case does not hold a test for long.
+            PROVISIONING_TIMEOUT_MS: '1500',
           },
           r2Buckets: ['BRANDING'],
         },

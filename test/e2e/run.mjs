@@ -85,6 +85,9 @@ const receiver = await startHookReceiver()
 const { startBillingApi } = await import('../helpers/billing-api.ts')
 const { demoBillingHoldings } = await import('../helpers/billing-demo.ts')
 const billing = await startBillingApi(demoBillingHoldings())
+// Server actions go to a stand-in of the operator's provisioning backend that checks their signatures.
+const { startProvisioningApi } = await import('../helpers/provisioning-api.ts')
+const provisioning = await startProvisioningApi({ delayMs: 300 })
 step(`starting the portal on ${BASE_URL}`)
 const portal = await servePortal({
   port: PORT,
@@ -102,6 +105,8 @@ const portal = await servePortal({
     WEBHOOK_SIGNING_KEY: 'e2e-signing-key-0123456789abcdef',
     BILLING_API_URL: billing.url,
     BILLING_API_TOKEN: billing.token,
+    PROVISIONING_URL: provisioning.url,
+    PROVISIONING_SECRET: provisioning.secret,
   },
 })
 
@@ -126,7 +131,7 @@ try {
     const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base, E2E_HOOK_RECEIVER: receiver.url },
+      env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base, E2E_HOOK_RECEIVER: receiver.url, E2E_PROVISIONING: provisioning.base },
     })
     child.on('error', (error) => {
       console.error(error)

@@ -173,10 +173,11 @@ describe('The Services pages', () => {
     assert.equal(await main.getByText('has not granted you access').count(), 0)
     assert.equal((await main.getByTestId('last-action').innerText()).trim(), 'None yet')
     await main.getByRole('button', { name: 'Restart' }).click()
-    const confirm = sarah.page.getByRole('alertdialog', { name: 'Restart bluebird-backup-01?' })
+    const confirm = sarah.page.getByRole('dialog', { name: 'Restart bluebird-backup-01?' })
     await confirm.getByRole('button', { name: 'Restart' }).click()
     await confirm.waitFor({ state: 'hidden' })
-    await sarah.page.getByRole('status').getByText('bluebird-backup-01 restarted').waitFor()
+    await sarah.page.getByRole('status').getByText('Restart sent to the provisioning backend').waitFor()
+    // The backend's answer arrives on the live socket and the page follows.
     await main.getByTestId('last-action').getByText(/^Restarted just now$/).waitFor()
     await screenshot(sarah.page, 'service-detail')
     await sarah.context.close()

@@ -13,6 +13,7 @@ declare global {
       HOOK_RECEIVER_URL: string
       BILLING_API_URL: string
       BILLING_API_TOKEN: string
+      PROVISIONING_CONTROL: string
       TEST_SEED: { sql: string; params: (string | number | null)[] }[]
     }
   }

@@ -53,6 +53,12 @@ export interface Bindings {
   BILLING_API_URL?: string
   /** Secret: the bearer token Trellis presents to the billing system. */
   BILLING_API_TOKEN?: string
+  /** The operator's provisioning backend (adapters/provisioning.ts): where server actions are POSTed. Unset: the dev stand-in (DEV_TOOLS) or "not configured". */
+  PROVISIONING_URL?: string
+  /** Secret: the platform's HMAC-SHA256 key that signs every request to the provisioning backend. */
+  PROVISIONING_SECRET?: string
+  /** How long a server action waits for the backend, in ms (default 20000, at most 25000). */
+  PROVISIONING_TIMEOUT_MS?: string
 }
 
 declare global {

@@ -46,6 +46,7 @@ import { roles } from './routes/roles.ts'
 import { servicesRouter } from './routes/services.ts'
 import { visitsRouter } from './routes/visits.ts'
 import { transfersRouter } from './routes/transfers.ts'
+import { serviceGroupsRouter } from './routes/service-groups.ts'
 import { security } from './routes/security.ts'
 import { settingsRouter } from './routes/settings.ts'
 import { signInSteps } from './routes/sign-in-steps.ts'
@@ -72,6 +73,7 @@ export const api = createRouter()
   .route('/', accessPreview)
   .route('/', roles)
   .route('/', servicesRouter)
+  .route('/', serviceGroupsRouter)
   .route('/', activity)
   .route('/', catalogue)
   .route('/', resellers)

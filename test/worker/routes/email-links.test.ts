@@ -115,7 +115,7 @@ describe('links in emails (rule 13)', () => {
       method: 'POST',
       cookie: await login('tom@acme.test'),
     })
-    expect(restart.status).toBe(200)
+    expect(restart.status).toBe(202)
     const mail = await lastEmail('owner@acme.test')
     expect(mail.text).toContain(`http://acme.localhost:8787/a/${acme}/activity`)
     expect(`${mail.text}${mail.html}`).not.toContain('evil.example')

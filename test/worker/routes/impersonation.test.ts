@@ -83,7 +83,7 @@ describe('while impersonating', () => {
     const backup = await serviceId('bluebird-backup-01')
     const bluebird = await accountId('Bluebird Bakery')
     const sam = await login('sam@freelance.test')
-    expect((await api(`/accounts/${bluebird}/services/${backup}/actions/restart`, { method: 'POST', cookie: sam })).status).toBe(200)
+    expect((await api(`/accounts/${bluebird}/services/${backup}/actions/restart`, { method: 'POST', cookie: sam })).status).toBe(202)
     const owner = await login('owner@acme.test')
     await start(owner, 'sam@freelance.test', 'Bluebird Bakery')
     const res = await api(`/accounts/${bluebird}/services/${backup}/actions/restart`, { method: 'POST', cookie: owner })
@@ -97,7 +97,7 @@ describe('while impersonating', () => {
     const acme = await accountId('Acme Hosting')
     const pos = await serviceId('bluebird-pos-01')
     expect((await start(owner, 'sam@freelance.test', 'Bluebird Bakery', 'audit-marker-ticket-4711')).status).toBe(201)
-    expect((await api(`/accounts/${bluebird}/services/${pos}/actions/restart`, { method: 'POST', cookie: owner })).status).toBe(200)
+    expect((await api(`/accounts/${bluebird}/services/${pos}/actions/restart`, { method: 'POST', cookie: owner })).status).toBe(202)
     expect((await api('/impersonation', { method: 'DELETE', cookie: owner })).status).toBe(204)
 
     const read = async (account: string, query: string) =>

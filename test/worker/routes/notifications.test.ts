@@ -47,7 +47,7 @@ describe('member notifications', () => {
     expect((await api(await path('sarah@acme.test'), { method: 'PUT', cookie: owner, json: { types: ['server_action'] } })).status).toBe(200)
     const acme = await accountId('Acme Hosting')
     const server = await serviceId('acme-control-01')
-    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('sarah@acme.test') })).status).toBe(200)
+    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('sarah@acme.test') })).status).toBe(202)
 
     const mails = await emailsTo('owner@acme.test')
     expect(mails).toHaveLength(1)
@@ -69,7 +69,7 @@ describe('member notifications', () => {
     const role = (await env.DB.prepare("SELECT id FROM roles WHERE name = 'Customer care'").first<{ id: string }>())!.id
     expect((await api(`/accounts/${acme}/roles/${role}`, { method: 'PATCH', cookie: owner, json: { permissions: ['customers.view', 'services.view'] } })).status).toBe(200)
     const server = await serviceId('acme-control-01')
-    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('tom@acme.test') })).status).toBe(200)
+    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('tom@acme.test') })).status).toBe(202)
     expect(await emailsTo('owner@acme.test')).toHaveLength(1)
     expect(await emailsTo('sarah@acme.test')).toEqual([])
   })

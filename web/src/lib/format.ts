@@ -123,7 +123,7 @@ export function scopeSummary(scope: Scope): string {
 
 /** "Restarted", "Renamed": what a service's last action reads as. */
 export function actionPast(action: string): string {
-  const known: Record<string, string> = { restart: 'Restarted', rename: 'Renamed' }
+  const known: Record<string, string> = { restart: 'Restarted', rename: 'Renamed', stop: 'Stopped', start: 'Started', reinstall: 'Reinstalled' }
   return known[action] ?? `${action.charAt(0).toUpperCase()}${action.slice(1)}`
 }
 

@@ -57,6 +57,12 @@ export type ServiceType = Service['type']
 export type ServiceStatus = Service['status']
 export type ServiceFacets = ResponseOf<'/api/v1/accounts/{id}/services/facets', 'get'>
 export type ServiceGroup = ServiceFacets['groups'][number]
+/** A server action sent to the provisioning backend, with its outcome. */
+export type ServerAction = Schemas['ServerAction']
+export type ServerActionName = ServerAction['action']
+export type ServiceLicense = Schemas['ServiceLicense']
+/** A group of the account's own, with how many services it holds. */
+export type OwnServiceGroup = Schemas['ServiceGroup']
 /** The services list's filters, named as the API takes them. */
 export type ServiceFilters = Omit<QueryOf<'/api/v1/accounts/{id}/services', 'get'>, 'limit' | 'cursor'>
 

@@ -61,3 +61,22 @@ export function canChangeConsent(
   if (!decision.ok || decision.via.accountId !== owner.id) return { ok: false, status: 403, code: 'forbidden', detail: 'Only the customer who owns the service can change partner access.' }
   return decision
 }
+
+/**
+ * May the caller create, rename or delete the service groups of `account`?
+ * Groups are part of other members' scopes (a scope may select groups), so
+ * shaping them needs `services.manage` and a reach over every service of the
+ * account (owner, or scope `all`) — for the impersonator too while impersonating.
+ * Putting a service into a group is a change of that service instead
+ * (`services.manage` on it, and it must stay inside the caller's scope).
+ */
+export function canShapeGroups(memberships: readonly MembershipGrant[], ceiling: readonly MembershipGrant[] | null, account: TargetAccount): Decision {
+  const decision = canActing(memberships, ceiling, 'services.manage', account)
+  if (!decision.ok) return decision
+  const unscoped = (ceiling ? [memberships, ceiling] : [memberships]).every((grants) => {
+    const via = reachingMembership(grants, account.path)
+    return !!via && (via.level === 'owner' || via.scope.mode === 'all')
+  })
+  if (!unscoped) return { ok: false, status: 403, code: 'forbidden', detail: 'Service groups shape other members’ access; changing them needs access to every service of the account.' }
+  return decision
+}

@@ -219,14 +219,6 @@ export async function deleteService(db: DB, serviceId: string) {
   await db.delete(services).where(eq(services.id, serviceId))
 }
 
-/** Record a server action (the provisioning back end is outside Trellis). */
-export async function recordServiceAction(db: DB, serviceId: string, action: string, rename?: string) {
-  await db
-    .update(services)
-    .set({ lastAction: action, lastActionAt: Date.now(), updatedAt: Date.now(), ...(rename !== undefined && { name: rename }) })
-    .where(eq(services.id, serviceId))
-}
-
 export async function setPartnerAccess(db: DB, serviceId: string, enabled: boolean) {
   await db.update(services).set({ partnerAccess: enabled, updatedAt: Date.now() }).where(eq(services.id, serviceId))
 }

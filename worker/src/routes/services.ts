@@ -1,6 +1,10 @@
 import { z } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
+import { serverActions, serverActionStatuses, type ServerAction } from '../../../db/schema/service-operations.ts'
 import { serviceStatuses, serviceTypes } from '../../../db/schema/services.ts'
+import { provisioningFor, provisioningTimeoutMs } from '../adapters/provisioning.ts'
+import { totpSealingSecret } from '../crypto/secret-box.ts'
+import { DEV_TOTP_ENCRYPTION_KEY } from '../crypto/totp.ts'
 import type { Permission } from '../authz/catalogue.ts'
 import { canChangeConsent, canCreateService, withinScope } from '../authz/services.ts'
 import {
@@ -9,7 +13,6 @@ import {
   getServiceInTree,
   groupInAccount,
   listServices,
-  recordServiceAction,
   serviceFacets,
   serviceFacts,
   setPartnerAccess,
@@ -17,6 +20,7 @@ import {
   updateService,
   type ServiceRow,
 } from '../domain/services.ts'
+import { finishServerAction, getLicence, presentAction, recentServerActions, revealLicenceKey, revokeLicence, setLicence, startServerAction } from '../domain/service-operations.ts'
 import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
@@ -44,7 +48,14 @@ const ServiceView = z
   })
   .openapi('Service')
 
-const Allowed = z.object({ manage: z.boolean(), operate: z.boolean(), partnerAccess: z.boolean(), consentRequired: z.boolean() })
+const Allowed = z.object({
+  manage: z.boolean(),
+  operate: z.boolean(),
+  partnerAccess: z.boolean(),
+  consentRequired: z.boolean(),
+  /** The server actions the caller may send for this service (its type's, when they may operate it). */
+  actions: z.array(z.enum(serverActions)),
+})
 
 const ListQuery = z.object({
   type: z.enum(serviceTypes).optional(),
@@ -77,9 +88,49 @@ const UpdateBody = z.object({
 })
 
 const ServiceParams = AccountParam.extend({ sid: z.string().min(1).max(64).openapi({ param: { name: 'sid', in: 'path' } }) })
-const ActionParams = ServiceParams.extend({ action: z.enum(['restart', 'rename']).openapi({ param: { name: 'action', in: 'path' } }) })
+const ActionParams = ServiceParams.extend({ action: z.enum(serverActions).openapi({ param: { name: 'action', in: 'path' } }) })
 
-const RESTARTABLE = new Set(['server', 'hosting'])
+const ActionBody = z.object({
+  /** `rename`: the new name. */
+  name: Name.optional(),
+  /** `reinstall`: the service's current name, typed by the person to confirm that its data is wiped. */
+  confirm: z.string().max(200).optional(),
+})
+
+const ServerActionView = z
+  .object({
+    id: z.string(),
+    action: z.enum(serverActions),
+    newName: z.string().nullable(),
+    status: z.enum(serverActionStatuses),
+    reason: z.string().nullable(),
+    requestedBy: z.string(),
+    createdAt: z.number(),
+    finishedAt: z.number().nullable(),
+  })
+  .openapi('ServerAction')
+
+const LicenceView = z
+  .object({ product: z.string(), seats: z.number().int(), expiresAt: z.number().nullable(), updatedAt: z.number() })
+  .openapi('ServiceLicense', { description: 'A licence carried by a service. The key is never part of it: `getServiceLicenseKey` reveals it to those who may manage the service.' })
+
+const LicenceBody = z.object({
+  product: z.string().trim().min(1, 'Enter the product.').max(120),
+  seats: z.number().int().min(1).max(1_000_000),
+  expiresAt: z.number().int().min(0).max(32503680000000).nullable().default(null),
+  /** Required when the service has no licence yet; omitted on a change, the key stays. */
+  key: z.string().trim().min(1).max(500).optional(),
+})
+
+/** Which service types each action applies to. */
+const ACTION_TYPES: Record<ServerAction, ReadonlySet<string> | null> = {
+  restart: new Set(['server', 'hosting']),
+  stop: new Set(['server']),
+  start: new Set(['server']),
+  reinstall: new Set(['server']),
+  rename: null,
+}
+const ACTION_WORDS: Record<ServerAction, string> = { restart: 'restart', stop: 'stop', start: 'start', reinstall: 'reinstall', rename: 'rename' }
 
 function view(s: ServiceRow) {
   return {
@@ -97,9 +148,12 @@ function view(s: ServiceRow) {
   }
 }
 
+/** Licence keys are sealed with the secret box's key (TOTP_ENCRYPTION_KEY), bound to their service. */
+const licenceSecret = (env: Parameters<typeof totpSealingSecret>[0]) => totpSealingSecret(env, DEV_TOTP_ENCRYPTION_KEY)
+
 const ownerOf = (s: ServiceRow) => ({ id: s.accountId, path: s.accountPath, kind: s.accountKind })
 const label = (s: ServiceRow) => `${s.type.replace('_', ' ')} ${s.name}`
-const target = (s: ServiceRow) => ({ kind: 'service', id: s.id, label: s.name })
+const target = (s: Pick<ServiceRow, 'id' | 'name'>) => ({ kind: 'service', id: s.id, label: s.name })
 
 /**
  * The route acts on the service `{sid}` under the route's account: reading it
@@ -136,6 +190,7 @@ function allowed(ctx: Access, s: ServiceRow) {
     operate: operate.ok,
     partnerAccess: manage.ok && manage.via.accountId === s.accountId,
     consentRequired: !operate.ok && operate.code === 'consent_required',
+    actions: operate.ok ? serverActions.filter((a) => ACTION_TYPES[a]?.has(s.type) ?? true) : [],
   }
 }
 
@@ -211,11 +266,17 @@ export const servicesRouter = createRouter('Services')
       summary: 'One service, with what the caller may do with it',
       description: 'Needs `services.view` with the service inside the caller’s scope (404 otherwise, as if it did not exist). `allowed` says what the caller may do with it.',
       request: { params: ServiceParams },
-      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'The service') },
+      responses: {
+        200: json(
+          z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.or(z.null()) }),
+          'The service',
+        ),
+      },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
-      return c.json({ service: view(service), allowed: allowed(ctx, service) }, 200)
+      const [actions, license] = await Promise.all([recentServerActions(c.var.db, service.id), getLicence(c.var.db, service.id)])
+      return c.json({ service: view(service), allowed: allowed(ctx, service), actions, license }, 200)
     },
   )
   .openapi(
@@ -260,22 +321,117 @@ export const servicesRouter = createRouter('Services')
     route.post('/accounts/{id}/services/{sid}/actions/{action}', {
       operationId: 'runServiceAction',
       guard: requireService('services.operate'),
-      summary: 'Run a server action: restart or rename',
-      description: 'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `rename` takes `{ name }`.',
-      request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: z.object({ name: Name.optional() }) } } } },
-      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Done'), ...problems(422) },
+      summary: 'Send a server action to the provisioning backend',
+      description:
+        'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `restart` (servers and hosting), `stop`, `start`, `reinstall` (servers; `confirm` must repeat the service’s name) and `rename` (`name`) are sent to the operator’s backend: the answer is the pending action (202), whose outcome (done, or failed with the backend’s reason, or failed when it does not answer in time) arrives on the account’s live socket as an `update_server` change and in `getService`. The request itself is logged as `server_action`. One action per service at a time: another while one is pending answers `action_pending` (409).',
+      request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: ActionBody } } } },
+      responses: { 202: json(z.object({ service: ServiceView, allowed: Allowed, action: ServerActionView }), 'Sent; pending'), ...problems(409, 422) },
     }),
     async (c) => {
       const { action } = c.req.valid('param')
       const { access: ctx, service } = c.var
-      const { name } = c.req.valid('json')
-      if (action === 'restart' && !RESTARTABLE.has(service.type)) throw new AppError('unsupported_action', `A ${service.type.replace('_', ' ')} cannot be restarted.`)
+      const { name, confirm } = c.req.valid('json') ?? {}
+      const types = ACTION_TYPES[action]
+      if (types && !types.has(service.type)) throw new AppError('unsupported_action', `A ${service.type.replace('_', ' ')} cannot be ${action === 'stop' ? 'stopped' : `${action}ed`}.`)
       if (action === 'rename' && !name) throw fieldError('validation_failed', 'name', 'Enter the new name.')
-      await recordServiceAction(c.var.db, service.id, action, action === 'rename' ? name : undefined)
+      if (action === 'reinstall' && confirm?.trim() !== service.name) throw fieldError('validation_failed', 'confirm', `Type ${service.name} to confirm the reinstall.`)
+      const requester = ctx.principal.impersonation?.impersonator.email ?? ctx.principal.user.email
+      const timeoutMs = provisioningTimeoutMs(c.env)
+      const pending = await startServerAction(c.var.db, {
+        serviceId: service.id,
+        accountId: service.accountId,
+        action,
+        newName: action === 'rename' ? name! : null,
+        requestedBy: requester,
+        timeoutMs,
+      })
+      const what = action === 'rename' ? `renaming ${label(service)} to ${name}` : `${ACTION_WORDS[action]} of ${label(service)}`
+      await audit(c, ownerOf(service), { type: 'server_action', target: target(service), description: `${ctx.principal.user.email} asked for ${what}` })
+      // The backend may take its time: the person gets the pending action now; the outcome
+      // is recorded, and announced on the live socket, when the backend answers.
+      const backend = provisioningFor(c.env)
+      const outcome = async () => {
+        const result = await backend.send({
+          id: pending.id,
+          action,
+          service: { id: service.id, name: service.name, type: service.type, accountId: service.accountId },
+          ...(action === 'rename' && { name }),
+        })
+        const recorded = await finishServerAction(c.var.db, pending.id, result)
+        if (!recorded) return
+        const words = result.status === 'done' ? 'done' : `failed: ${result.reason}`
+        await audit(c, ownerOf(service), { type: 'update_server', target: target(action === 'rename' && result.status === 'done' ? { ...service, name: name! } : service), description: `The backend finished ${what} (asked by ${requester}): ${words}` })
+      }
+      c.executionCtx.waitUntil(outcome().catch((error) => console.error('server action outcome not recorded', error)))
       const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
-      const what = action === 'restart' ? `restarted ${label(service)}` : `renamed ${label(service)} to ${name}`
-      await audit(c, ownerOf(service), { type: 'server_action', target: target(updated), description: `${ctx.principal.user.email} ${what}` })
-      return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+      return c.json({ service: view(updated), allowed: allowed(ctx, updated), action: presentAction(pending) }, 202)
+    },
+  )
+  .openapi(
+    route.get('/accounts/{id}/services/{sid}/actions', {
+      operationId: 'listServiceActions',
+      guard: requireService('services.view'),
+      summary: 'The recent server actions of a service',
+      description: 'Needs `services.view` with the service in scope. The newest ten actions, newest first, with their outcome; a pending action past its deadline shows as failed.',
+      request: { params: ServiceParams },
+      responses: { 200: json(z.object({ items: z.array(ServerActionView) }), 'Recent actions') },
+    }),
+    async (c) => c.json({ items: await recentServerActions(c.var.db, c.var.service.id) }, 200),
+  )
+  .openapi(
+    route.put('/accounts/{id}/services/{sid}/license', {
+      operationId: 'setServiceLicense',
+      guard: requireService('services.manage'),
+      summary: 'Give a service a licence, or change it',
+      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. `key` is required for a new licence and optional on a change (omitted: the key stays). Writes `update_license`; the key never appears in events or answers.',
+      request: { params: ServiceParams, body: body(LicenceBody) },
+      responses: { 200: json(z.object({ license: LicenceView }), 'Saved') },
+    }),
+    async (c) => {
+      const { access: ctx, service } = c.var
+      const input = c.req.valid('json')
+      const existed = await setLicence(c.var.db, licenceSecret(c.env), service.id, input)
+      const licence = (await getLicence(c.var.db, service.id))!
+      const expiry = licence.expiresAt ? `, expires ${new Date(licence.expiresAt).toISOString().slice(0, 10)}` : ''
+      const keyNote = input.key && existed ? ' (new key)' : ''
+      await audit(c, ownerOf(service), {
+        type: 'update_license',
+        target: target(service),
+        description: `${ctx.principal.user.email} ${existed ? 'changed' : 'added'} the licence of ${label(service)}: ${licence.product}, ${licence.seats} seat${licence.seats === 1 ? '' : 's'}${expiry}${keyNote}`,
+      })
+      return c.json({ license: licence }, 200)
+    },
+  )
+  .openapi(
+    route.delete('/accounts/{id}/services/{sid}/license', {
+      operationId: 'revokeServiceLicense',
+      guard: requireService('services.manage'),
+      summary: 'Revoke the licence of a service',
+      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. Removes the licence and its key. Writes `update_license`.',
+      request: { params: ServiceParams },
+      responses: { 204: { description: 'Revoked' } },
+    }),
+    async (c) => {
+      const { access: ctx, service } = c.var
+      const licence = found(await getLicence(c.var.db, service.id), 'This service has no licence.')
+      await revokeLicence(c.var.db, service.id)
+      await audit(c, ownerOf(service), { type: 'update_license', target: target(service), description: `${ctx.principal.user.email} revoked the licence of ${label(service)} (${licence.product})` })
+      return c.body(null, 204)
+    },
+  )
+  .openapi(
+    route.get('/accounts/{id}/services/{sid}/license/key', {
+      operationId: 'getServiceLicenseKey',
+      guard: requireService('services.manage'),
+      summary: 'Reveal the licence key of a service',
+      description: 'Needs `services.manage` with the service in scope (from a partner, the customer’s consent): the key is a secret, shown on request only to those who may change the licence. Never cached.',
+      request: { params: ServiceParams },
+      responses: { 200: json(z.object({ key: z.string() }), 'The key') },
+    }),
+    async (c) => {
+      const key = found(await revealLicenceKey(c.var.db, licenceSecret(c.env), c.var.service.id), 'This service has no licence.')
+      c.header('cache-control', 'no-store')
+      return c.json({ key }, 200)
     },
   )
   .openapi(

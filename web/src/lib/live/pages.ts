@@ -45,7 +45,8 @@ function safeDecode(part: string): string {
 
 const MEMBER_CHANGES = new Set(['member_created', 'member_updated', 'member_deleted', 'update_user_permissions'])
 const ROLE_CHANGES = new Set(['role_created', 'role_updated', 'role_deleted'])
-const SERVICE_CHANGES = new Set(['service_created', 'service_updated', 'service_deleted', 'server_action', 'update_configuration'])
+const SERVICE_CHANGES = new Set(['service_created', 'service_updated', 'service_deleted', 'server_action', 'update_server', 'update_license', 'update_configuration'])
+const GROUP_CHANGES = new Set(['service_group_created', 'service_group_updated', 'service_group_deleted'])
 const ACCOUNT_CHANGES = new Set(['account_created', 'account_updated', 'account_deleted', 'update_organization'])
 
 /**
@@ -73,7 +74,9 @@ export function changeEffect(
     case '/a/[accountId]/roles/[roleId]':
       return ROLE_CHANGES.has(type) && targetId === params.roleId ? 'notice' : null
     case '/a/[accountId]/services':
-      return SERVICE_CHANGES.has(type) ? 'refresh' : null
+      return SERVICE_CHANGES.has(type) || GROUP_CHANGES.has(type) ? 'refresh' : null
+    case '/a/[accountId]/services/groups':
+      return GROUP_CHANGES.has(type) || SERVICE_CHANGES.has(type) ? 'refresh' : null
     case '/a/[accountId]/services/[sid]':
       if (targetId !== params.sid || !SERVICE_CHANGES.has(type)) return null
       // A deleted service only gets a notice: refreshing would swap the page for "not found" mid-read.

@@ -9,7 +9,7 @@
 import { error, redirect, type RequestEvent } from '@sveltejs/kit'
 import createClient, { type Client, type Middleware } from 'openapi-fetch'
 import type { paths } from '$lib/api/openapi'
-import type { BodyOf, Problem, QueryOf, ServiceFilters } from '$lib/types'
+import type { BodyOf, Problem, QueryOf, ServerActionName, ServiceFilters } from '$lib/types'
 
 export const SESSION_COOKIE = 'trellis_session'
 
@@ -250,10 +250,20 @@ export function api(event: RequestEvent) {
       settle('update service', c.PATCH('/api/v1/accounts/{id}/services/{sid}', { params: { path: { id, sid } }, body })),
     deleteService: (id: string, sid: string) =>
       settle('delete service', c.DELETE('/api/v1/accounts/{id}/services/{sid}', { params: { path: { id, sid } } })),
-    restartService: (id: string, sid: string) =>
-      settle('restart service', c.POST('/api/v1/accounts/{id}/services/{sid}/actions/{action}', { params: { path: { id, sid, action: 'restart' } }, body: {} })),
-    renameService: (id: string, sid: string, name: string) =>
-      settle('rename service', c.POST('/api/v1/accounts/{id}/services/{sid}/actions/{action}', { params: { path: { id, sid, action: 'rename' } }, body: { name } })),
+    serviceAction: (id: string, sid: string, action: ServerActionName, body: BodyOf<'/api/v1/accounts/{id}/services/{sid}/actions/{action}', 'post'> = {}) =>
+      settle('server action', c.POST('/api/v1/accounts/{id}/services/{sid}/actions/{action}', { params: { path: { id, sid, action } }, body })),
+    setServiceLicense: (id: string, sid: string, body: BodyOf<'/api/v1/accounts/{id}/services/{sid}/license', 'put'>) =>
+      settle('set licence', c.PUT('/api/v1/accounts/{id}/services/{sid}/license', { params: { path: { id, sid } }, body })),
+    revokeServiceLicense: (id: string, sid: string) =>
+      settle('revoke licence', c.DELETE('/api/v1/accounts/{id}/services/{sid}/license', { params: { path: { id, sid } } })),
+    serviceLicenseKey: (id: string, sid: string) => settle('licence key', c.GET('/api/v1/accounts/{id}/services/{sid}/license/key', { params: { path: { id, sid } } })),
+    serviceGroups: (id: string) => settle('service groups', c.GET('/api/v1/accounts/{id}/service-groups', account(id))),
+    createServiceGroup: (id: string, name: string) => settle('create group', c.POST('/api/v1/accounts/{id}/service-groups', { ...account(id), body: { name } })),
+    renameServiceGroup: (id: string, gid: string, name: string) =>
+      settle('rename group', c.PATCH('/api/v1/accounts/{id}/service-groups/{gid}', { params: { path: { id, gid } }, body: { name } })),
+    deleteServiceGroup: (id: string, gid: string) => settle('delete group', c.DELETE('/api/v1/accounts/{id}/service-groups/{gid}', { params: { path: { id, gid } } })),
+    assignServiceGroup: (id: string, gid: string, body: BodyOf<'/api/v1/accounts/{id}/service-groups/{gid}/services', 'post'>) =>
+      settle('assign group', c.POST('/api/v1/accounts/{id}/service-groups/{gid}/services', { params: { path: { id, gid } }, body })),
     setPartnerAccess: (id: string, sid: string, enabled: boolean) =>
       settle('partner access', c.PUT('/api/v1/accounts/{id}/services/{sid}/partner-access', { params: { path: { id, sid } }, body: { enabled } })),
 

@@ -29,7 +29,7 @@ export function filtered(filters: ServiceFilters): boolean {
 }
 
 /** A date input's YYYY-MM-DD as epoch ms (noon UTC, so no time zone moves it to another day); '' is none. */
-function dateFrom(value: string): number | null | 'invalid' {
+export function dateFrom(value: string): number | null | 'invalid' {
   if (!value) return null
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
   if (!match) return 'invalid'

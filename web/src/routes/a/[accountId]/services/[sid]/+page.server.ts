@@ -1,36 +1,70 @@
 import { redirect } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
-import { SERVICE_FIELD_RENAMES, SERVICE_FIELDS, serviceFieldsFrom } from '$lib/server/services'
+import { dateFrom, SERVICE_FIELD_RENAMES, SERVICE_FIELDS, serviceFieldsFrom } from '$lib/server/services'
+import type { ServerActionName } from '$lib/types'
 import type { Actions, PageServerLoad } from './$types'
 
-/** One service with what the caller may do with it; groups and tags of its owner for the edit dialog. */
+const ACTIONS: readonly ServerActionName[] = ['restart', 'stop', 'start', 'reinstall', 'rename']
+
+/** One service with what the caller may do with it, its recent server actions and licence; groups and tags of its owner for the edit dialog. */
 export const load: PageServerLoad = async (event) => {
   const client = api(event)
   const { accountId, sid } = event.params
   const serviceCall = client.service(accountId, sid)
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'services')
-  const { service, allowed } = unwrap(event, await serviceCall, 'Service not found')
+  const { service, allowed, actions, license } = unwrap(event, await serviceCall, 'Service not found')
   const facets = allowed.manage ? await client.serviceFacets(service.account.id) : null
   // The edit dialog offers the groups of the service's own account (the facets span the accounts below it too).
   const groups = facets?.ok ? facets.data.groups.filter((g) => g.accountId === service.account.id) : []
-  return { section, service, allowed, facets: { groups, tags: facets?.ok ? facets.data.tags : [] } }
+  return { section, service, allowed, actions, license, facets: { groups, tags: facets?.ok ? facets.data.tags : [] } }
 }
 
 export const actions: Actions = {
-  restart: async (event) => {
-    const result = await api(event).restartService(event.params.accountId, event.params.sid)
-    if (!result.ok) return problemFailure(event, result, [])
-    return { name: result.data.service.name }
+  /** Send a server action (restart, stop, start, reinstall, rename) to the backend; the outcome arrives live. */
+  serverAction: async (event) => {
+    const form = await event.request.formData()
+    const action = text(form, 'action') as ServerActionName
+    if (!ACTIONS.includes(action)) return invalid({}, 'Choose an action.')
+    const name = text(form, 'name')
+    if (action === 'rename' && !name) return invalid({ name: 'Enter the new name.' })
+    const confirm = text(form, 'confirm')
+    const result = await api(event).serviceAction(event.params.accountId, event.params.sid, action, {
+      ...(action === 'rename' && { name }),
+      ...(action === 'reinstall' && { confirm }),
+    })
+    if (!result.ok) return problemFailure(event, result, ['name', 'confirm'])
+    return { action: result.data.action.action }
   },
 
-  rename: async (event) => {
-    const name = text(await event.request.formData(), 'name')
-    if (!name) return invalid({ name: 'Enter the new name.' })
-    const result = await api(event).renameService(event.params.accountId, event.params.sid, name)
-    if (!result.ok) return problemFailure(event, result, ['name'])
-    return { name: result.data.service.name }
+  license: async (event) => {
+    const form = await event.request.formData()
+    const product = text(form, 'product')
+    const seats = Number(text(form, 'seats'))
+    const expiresAt = dateFrom(text(form, 'expiresAt'))
+    const key = text(form, 'key')
+    const errors: Record<string, string> = {}
+    if (!product) errors.product = 'Enter the product.'
+    if (!Number.isInteger(seats) || seats < 1) errors.seats = 'Enter a whole number of seats, 1 or more.'
+    if (expiresAt === 'invalid') errors.expiresAt = 'Enter a date, or leave it empty.'
+    if (Object.keys(errors).length || expiresAt === 'invalid') return invalid(errors)
+    const result = await api(event).setServiceLicense(event.params.accountId, event.params.sid, { product, seats, expiresAt, ...(key && { key }) })
+    if (!result.ok) return problemFailure(event, result, ['product', 'seats', 'expiresAt', 'key'])
+    return { product: result.data.license.product }
+  },
+
+  revokeLicense: async (event) => {
+    const result = await api(event).revokeServiceLicense(event.params.accountId, event.params.sid)
+    if (!result.ok) return problemFailure(event, result, [])
+    return {}
+  },
+
+  /** The licence key, on request only (never part of the page's data). */
+  revealKey: async (event) => {
+    const result = await api(event).serviceLicenseKey(event.params.accountId, event.params.sid)
+    if (!result.ok) return problemFailure(event, result, [])
+    return { key: result.data.key }
   },
 
   update: async (event) => {

@@ -1,0 +1,55 @@
+import { api, unwrap } from '$lib/server/api'
+import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import type { Actions, PageServerLoad } from './$types'
+
+/** The account's own service groups, and its own services for assigning them. */
+export const load: PageServerLoad = async (event) => {
+  const client = api(event)
+  const id = event.params.accountId
+  const [groupsCall, servicesCall] = [client.serviceGroups(id), client.services(id, {}, { limit: 200 })]
+  const { account, menu } = await event.parent()
+  const section = requireSection(menu, account, 'services')
+  const groups = unwrap(event, await groupsCall, 'Account not found')
+  const services = await servicesCall
+  const own = services.ok ? services.data.items.filter((s) => s.account.id === id) : []
+  return {
+    section,
+    groups: groups.items,
+    canShape: groups.canShape,
+    canAssign: section.actions.includes('manage'),
+    services: own.map((s) => ({ id: s.id, name: s.name, type: s.type, groupId: s.group?.id ?? null })),
+  }
+}
+
+export const actions: Actions = {
+  create: async (event) => {
+    const name = text(await event.request.formData(), 'name')
+    if (!name) return invalid({ name: 'Enter a name.' })
+    const result = await api(event).createServiceGroup(event.params.accountId, name)
+    if (!result.ok) return problemFailure(event, result, ['name'])
+    return { name: result.data.group.name }
+  },
+  rename: async (event) => {
+    const form = await event.request.formData()
+    const name = text(form, 'name')
+    if (!name) return invalid({ name: 'Enter a name.' })
+    const result = await api(event).renameServiceGroup(event.params.accountId, text(form, 'group'), name)
+    if (!result.ok) return problemFailure(event, result, ['name'])
+    return { name: result.data.group.name }
+  },
+  delete: async (event) => {
+    const result = await api(event).deleteServiceGroup(event.params.accountId, text(await event.request.formData(), 'group'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { ungrouped: result.data.ungrouped }
+  },
+  assign: async (event) => {
+    const form = await event.request.formData()
+    const chosen = new Set(list(form, 'services'))
+    const before = new Set(list(form, 'before'))
+    const add = [...chosen].filter((s) => !before.has(s))
+    const remove = [...before].filter((s) => !chosen.has(s))
+    const result = await api(event).assignServiceGroup(event.params.accountId, text(form, 'group'), { add, remove })
+    if (!result.ok) return problemFailure(event, result, [])
+    return { name: result.data.group.name }
+  },
+}
