@@ -56,7 +56,12 @@ const WIDTHS = [
 
 async function tour(page: Page, t: (typeof TOURS)[number], suffix: string) {
   const id = await accountId(page, t.account)
-  for (const [name, path] of t.pages) {
+  // Every section of this person's menu has a working page (the menu is theirs, from the API).
+  const menu = (await (await page.request.get(`/api/v1/accounts/${id}/menu`)).json()) as { items: { key: string; path: string }[] }
+  const toured = new Set(t.pages.map(([, path]) => path))
+  const sections = menu.items.filter((m) => !toured.has(m.path ? `/${m.path}` : '')).map((m): [string, string] => [m.key, `/${m.path}`])
+  assert.ok(menu.items.length >= 10, `${t.tier}: the menu lists the owner's sections`)
+  for (const [name, path] of [...t.pages, ...sections]) {
     const response = await visit(page, `/a/${id}${path}`)
     assert.equal(response?.status(), 200, `${t.tier} ${name} opens`)
     await page.getByRole('main').getByRole('heading', { level: 1 }).first().waitFor()
