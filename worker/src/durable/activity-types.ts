@@ -20,7 +20,6 @@ export const activityTypes = [
   'update_server',
   'update_organization',
   'update_tickets',
-  'update_user_groups',
   'update_user_permissions',
   'account_created',
   'account_updated',
