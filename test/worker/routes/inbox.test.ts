@@ -57,19 +57,19 @@ describe('the in-app inbox', () => {
     expect(mine.available).toContain('server_action')
     expect((await api(`/accounts/${acme}/notifications/subscriptions`, { method: 'PUT', cookie: owner, json: { types: ['server_action'] } })).status).toBe(200)
     const server = await serviceId('acme-control-01')
-    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('sarah@acme.test') })).status).toBe(200)
+    expect((await api(`/accounts/${acme}/services/${server}/actions/restart`, { method: 'POST', cookie: await login('sarah@acme.test') })).status).toBe(202)
     const inbox = await jsonOf(await api(`/me/notifications?account=${acme}`, { cookie: owner }), 'listMyNotices')
     expect(inbox.items[0]).toMatchObject({ type: 'server_action', title: 'Server action in Acme Hosting', link: `/a/${acme}/activity`, readAt: null, account: { id: acme, name: 'Acme Hosting' } })
   })
 
   it('lets every member choose their own email subscriptions without staff.view, only among types they may view', async () => {
-    // Billie holds only the Billing role: no staff.view, no activity.view.
+    // Billie holds only the Billing role: no staff.view, no activity.view — only the payment reminders of her Billing role.
     const billie = await login('billie@acme.test')
     const acme = await accountId('Acme Hosting')
     const menu = await jsonOf(await api(`/accounts/${acme}/menu`, { cookie: billie }), 'getAccountMenu')
     expect(menu.items.map((i) => i.key)).toContain('notifications')
     const mine = await jsonOf(await api(`/accounts/${acme}/notifications/subscriptions`, { cookie: billie }), 'getMyNotificationTypes')
-    expect(mine.available).toEqual([])
+    expect(mine.available).toEqual(['payment_reminder'])
     const refused = await api(`/accounts/${acme}/notifications/subscriptions`, { method: 'PUT', cookie: billie, json: { types: ['login'] } })
     expect(refused.status).toBe(403)
     expect((await problem(refused)).errors?.[0]?.field).toBe('types')
