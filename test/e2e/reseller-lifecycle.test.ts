@@ -166,6 +166,12 @@ describe('Disabling a reseller', () => {
     await page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click()
     await deleted.waitFor({ state: 'detached' })
     await page.getByRole('main').getByRole('link', { name: 'Driftwood Dental' }).waitFor()
+
+    // Copperleaf's people are in later stories: the reseller enables it again.
+    const href = await page.getByRole('main').getByRole('link', { name: 'Copperleaf Studio' }).first().getAttribute('href')
+    const copperleaf = href!.split('/')[2]!
+    const enabled = await page.request.post(`/api/v1/accounts/${acme}/customers/${copperleaf}/enable`, { headers: { origin: new URL(page.url()).origin } })
+    assert.equal(enabled.status(), 200, 'Copperleaf Studio is enabled again')
   })
 })
 
