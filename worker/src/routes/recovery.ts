@@ -73,7 +73,7 @@ export const recovery = createRouter('Auth')
       description:
         'Always answers 202 with the same body, whether or not the email has a login, after the same work and at least the same time. A login gets a single-use link to its own portal (PUBLIC_ORIGIN or its reseller\'s verified hostname) that works for 30 minutes; a newer request replaces an older link. Slowed per email and per client like sign-ins (429 with Retry-After).',
       request: { body: body(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(254).email('Enter a valid email address.') }).openapi('PasswordResetRequest')) },
-      responses: { 202: json(z.object({ sent: z.literal(true) }), 'If the email has a login, a link is on its way'), ...problems(403, 429) },
+      responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent, if the email has a login'), ...problems(403, 429) },
     }),
     async (c) => {
       const started = Date.now()

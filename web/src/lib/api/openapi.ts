@@ -4474,7 +4474,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description If the email has a login, a link is on its way */
+            /** @description Sent, if the email has a login */
             202: {
                 headers: {
                     [name: string]: unknown;
