@@ -164,7 +164,8 @@ describe('Disabling a reseller', () => {
     await screenshot(page, 'customers-deleted')
     await deleted.getByRole('button', { name: 'Restore Driftwood Dental' }).click()
     await page.getByRole('alertdialog').getByRole('button', { name: 'Restore' }).click()
-    await deleted.waitFor({ state: 'detached' })
+    // (Other stories may leave deleted customers there: only Driftwood's row goes.)
+    await deleted.locator('tr[data-account="Driftwood Dental"]').waitFor({ state: 'detached' })
     await page.getByRole('main').getByRole('link', { name: 'Driftwood Dental' }).waitFor()
 
     // Copperleaf's people are in later stories: the reseller enables it again.
