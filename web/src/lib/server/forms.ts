@@ -56,6 +56,25 @@ export function idAction<P extends { accountId: string }, T, R extends Record<st
   }
 }
 
+/**
+ * The form's trimmed text fields: each one of `required` (a blank one gets its message in `errors`, so
+ * the action answers `invalid(errors)`), then each one of `optional`.
+ */
+export function textFields<R extends string, O extends string = never>(
+  form: FormData,
+  required: Record<R, string>,
+  optional: readonly O[] = [],
+): { values: Record<R | O, string>; errors: Record<string, string> } {
+  const values = {} as Record<R | O, string>
+  const errors: Record<string, string> = {}
+  for (const [name, message] of Object.entries(required) as [R, string][]) {
+    values[name] = text(form, name)
+    if (!values[name]) errors[name] = message
+  }
+  for (const name of optional) values[name] = text(form, name)
+  return { values, errors }
+}
+
 /** A trimmed text field. */
 export function text(form: FormData, name: string): string {
   const value = form.get(name)

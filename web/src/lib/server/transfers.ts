@@ -2,6 +2,7 @@
 import type { RequestEvent } from '@sveltejs/kit'
 import type { components } from '$lib/api/openapi'
 import { client, settle } from './api'
+import { searchAndStatus } from './list-filters'
 
 export type Transfer = components['schemas']['Transfer']
 export type TransferStatus = Transfer['status']
@@ -16,9 +17,7 @@ export interface TransferFilters {
 const STATUSES: readonly TransferStatus[] = ['pending', 'completed', 'declined', 'cancelled']
 
 export function transferFiltersFrom(url: URL): TransferFilters {
-  const status = url.searchParams.get('status') as TransferStatus | null
-  const q = url.searchParams.get('q')?.trim()
-  return { ...(q ? { q: q.slice(0, 100) } : {}), ...(status && STATUSES.includes(status) ? { status } : {}) }
+  return searchAndStatus(url, STATUSES)
 }
 
 export function transfersApi(event: RequestEvent) {

@@ -6,6 +6,7 @@ import type { RequestEvent } from '@sveltejs/kit'
 import type { components } from '$lib/api/openapi'
 import type { BodyOf } from '$lib/types'
 import { client, settle } from './api'
+import { searchAndStatus } from './list-filters'
 
 export type Visit = components['schemas']['Visit']
 export type Site = components['schemas']['Site']
@@ -23,11 +24,8 @@ export interface VisitFilters {
 const STATUSES: readonly VisitStatus[] = ['pending', 'approved', 'declined', 'cancelled']
 
 export function visitFiltersFrom(url: URL): VisitFilters {
-  const status = url.searchParams.get('status') as VisitStatus | null
-  const q = url.searchParams.get('q')?.trim()
   return {
-    ...(q ? { q: q.slice(0, 100) } : {}),
-    ...(status && STATUSES.includes(status) ? { status } : {}),
+    ...searchAndStatus(url, STATUSES),
     ...(url.searchParams.get('upcoming') === 'true' ? { upcoming: true } : {}),
   }
 }

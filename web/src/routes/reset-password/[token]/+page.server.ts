@@ -1,20 +1,16 @@
-import { error, fail } from '@sveltejs/kit'
+import { fail } from '@sveltejs/kit'
+import { linkPage, linkProblem } from '$lib/server/links'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
 
 /** Why a link does not work, as its page says it (the API's own codes). */
 export type LinkProblem = 'invalid' | 'used' | 'expired'
 
-const problemOf = (code: string): LinkProblem | null =>
-  code === 'reset_link_used' ? 'used' : code === 'reset_link_expired' ? 'expired' : code === 'reset_link_invalid' ? 'invalid' : null
+const problemOf = (code: string): LinkProblem | null => linkProblem(code, 'reset')
 
 /** The link is checked (not used) on load: the page asks for the password only when it still works. */
 export const load: PageServerLoad = async (event) => {
-  const result = await security(event).checkReset(event.params.token)
-  if (result.ok) return { link: result.data, problem: null as LinkProblem | null }
-  const problem = problemOf(result.problem.code)
-  if (!problem) error(502, 'We could not open this link right now. Please try again in a moment.')
-  return { link: null, problem }
+  return linkPage(await security(event).checkReset(event.params.token), problemOf)
 }
 
 /** What the form action answers, one shape for every outcome. */

@@ -1,22 +1,18 @@
-import { error, fail } from '@sveltejs/kit'
+import { fail } from '@sveltejs/kit'
+import { linkPage, linkProblem } from '$lib/server/links'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
 
 export type LinkProblem = 'invalid' | 'used' | 'expired' | 'taken'
 
-const problemOf = (code: string): LinkProblem | null =>
-  code === 'verification_link_used' ? 'used' : code === 'verification_link_expired' ? 'expired' : code === 'verification_link_invalid' ? 'invalid' : code === 'conflict' ? 'taken' : null
+const problemOf = (code: string): LinkProblem | null => (code === 'conflict' ? 'taken' : linkProblem(code, 'verification'))
 
 /**
  * The link is only read on load; confirming is a button (a POST), so mail
  * scanners that open links do not use it up.
  */
 export const load: PageServerLoad = async (event) => {
-  const result = await security(event).checkEmailLink(event.params.token)
-  if (result.ok) return { link: result.data, problem: null as LinkProblem | null }
-  const problem = problemOf(result.problem.code)
-  if (!problem) error(502, 'We could not open this link right now. Please try again in a moment.')
-  return { link: null, problem }
+  return linkPage(await security(event).checkEmailLink(event.params.token), problemOf)
 }
 
 /** What the confirm action answers, one shape for every outcome. */

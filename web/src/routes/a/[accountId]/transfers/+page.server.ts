@@ -1,5 +1,5 @@
 import { api, unwrap } from '$lib/server/api'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, requireSection, text, textFields } from '$lib/server/forms'
 import { transferFiltersFrom, transfersApi, TRANSFERS_PAGE_SIZE } from '$lib/server/transfers'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -35,14 +35,9 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
   propose: async (event) => {
-    const form = await event.request.formData()
-    const serviceId = text(form, 'serviceId')
-    const toAccountId = text(form, 'toAccountId')
-    const note = text(form, 'note')
-    const errors: Record<string, string> = {}
-    if (!serviceId) errors.serviceId = 'Choose a service.'
-    if (!toAccountId) errors.toAccountId = 'Choose the customer that receives it.'
+    const { values, errors } = textFields(await event.request.formData(), { serviceId: 'Choose a service.', toAccountId: 'Choose the customer that receives it.' }, ['note'])
     if (Object.keys(errors).length) return invalid(errors)
+    const { serviceId, toAccountId, note } = values
     const result = await transfersApi(event).propose(event.params.accountId, { serviceId, toAccountId, ...(note ? { note } : {}) })
     if (!result.ok) {
       if (result.status === 404 && result.problem.detail.includes('customer')) return invalid({ toAccountId: 'No customer with that id under the same provider.' })
@@ -50,20 +45,12 @@ export const actions: Actions = {
     }
     return { name: result.data.transfer.service.name }
   },
-  confirm: async (event) => {
-    const result = await transfersApi(event).confirm(event.params.accountId, text(await event.request.formData(), 'transferId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { status: result.data.transfer.status }
-  },
+  confirm: idAction('transferId', (event, id, tid) => transfersApi(event).confirm(id, tid), (data) => ({ status: data.transfer.status })),
   decline: async (event) => {
     const form = await event.request.formData()
     const result = await transfersApi(event).decline(event.params.accountId, text(form, 'transferId'), text(form, 'reason'))
     if (!result.ok) return problemFailure(event, result, ['reason'])
     return {}
   },
-  cancel: async (event) => {
-    const result = await transfersApi(event).cancel(event.params.accountId, text(await event.request.formData(), 'transferId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return {}
-  },
+  cancel: idAction('transferId', (event, id, tid) => transfersApi(event).cancel(id, tid), () => ({})),
 }

@@ -1,6 +1,6 @@
-import { error } from '@sveltejs/kit'
+import { error, type RequestEvent } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, requireSection, textFields } from '$lib/server/forms'
 import { visitFiltersFrom, visitsApi, VISITS_PAGE_SIZE } from '$lib/server/visits'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -35,36 +35,21 @@ export const load: PageServerLoad = async (event) => {
 
 const SITE_FIELDS = ['name', 'address'] as const
 
+/** Adds a site, or saves the one named by `siteId`: both need its name and address. */
+async function saveSite(event: RequestEvent<{ accountId: string }>, existing: boolean) {
+  const form = await event.request.formData()
+  const { values, errors } = textFields(form, { name: 'Enter a name.', address: 'Enter the address.' }, ['siteId'])
+  if (Object.keys(errors).length) return invalid(errors)
+  const { siteId, ...site } = values
+  const calls = visitsApi(event)
+  const result = await (existing ? calls.updateSite(event.params.accountId, siteId, site) : calls.createSite(event.params.accountId, site))
+  if (!result.ok) return problemFailure(event, result, SITE_FIELDS)
+  return { name: result.data.site.name }
+}
+
 export const actions: Actions = {
-  createSite: async (event) => {
-    const form = await event.request.formData()
-    const name = text(form, 'name')
-    const address = text(form, 'address')
-    const errors: Record<string, string> = {}
-    if (!name) errors.name = 'Enter a name.'
-    if (!address) errors.address = 'Enter the address.'
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await visitsApi(event).createSite(event.params.accountId, { name, address })
-    if (!result.ok) return problemFailure(event, result, SITE_FIELDS)
-    return { name: result.data.site.name }
-  },
+  createSite: (event) => saveSite(event, false),
+  updateSite: (event) => saveSite(event, true),
 
-  updateSite: async (event) => {
-    const form = await event.request.formData()
-    const name = text(form, 'name')
-    const address = text(form, 'address')
-    const errors: Record<string, string> = {}
-    if (!name) errors.name = 'Enter a name.'
-    if (!address) errors.address = 'Enter the address.'
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await visitsApi(event).updateSite(event.params.accountId, text(form, 'siteId'), { name, address })
-    if (!result.ok) return problemFailure(event, result, SITE_FIELDS)
-    return { name: result.data.site.name }
-  },
-
-  deleteSite: async (event) => {
-    const result = await visitsApi(event).deleteSite(event.params.accountId, text(await event.request.formData(), 'siteId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return {}
-  },
+  deleteSite: idAction('siteId', (event, id, siteId) => visitsApi(event).deleteSite(id, siteId), () => ({})),
 }

@@ -1,5 +1,5 @@
 import { api, unwrap } from '$lib/server/api'
-import { invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
@@ -60,10 +60,5 @@ export const actions: Actions = {
     return { created: { name: result.data.apiKey.name, secret: result.data.secret } }
   },
 
-  revoke: async (event) => {
-    const form = await event.request.formData()
-    const result = await security(event).revokeApiKey(event.params.accountId, text(form, 'keyId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { revoked: true }
-  },
+  revoke: idAction('keyId', (event, id, keyId) => security(event).revokeApiKey(id, keyId), () => ({ revoked: true })),
 }

@@ -1,6 +1,6 @@
 import { error, redirect } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { invalid, problemFailure, requireSection, textFields } from '$lib/server/forms'
 import { supportApi } from '$lib/server/support'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -22,15 +22,9 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
   default: async (event) => {
-    const form = await event.request.formData()
-    const subject = text(form, 'subject')
-    const body = text(form, 'body')
-    const priority = text(form, 'priority')
-    const serviceId = text(form, 'serviceId')
-    const errors: Record<string, string> = {}
-    if (!subject) errors.subject = 'Enter a subject.'
-    if (!body) errors.body = 'Write your message.'
+    const { values, errors } = textFields(await event.request.formData(), { subject: 'Enter a subject.', body: 'Write your message.' }, ['priority', 'serviceId'])
     if (Object.keys(errors).length) return invalid(errors)
+    const { subject, body, priority, serviceId } = values
     const result = await supportApi(event).openTicket(event.params.accountId, {
       subject,
       body,

@@ -1,0 +1,6 @@
+/** The search and status filters of a list page's address: `q` (trimmed, at most 100 characters) and a `status` among `statuses`. */
+export function searchAndStatus<S extends string>(url: URL, statuses: readonly S[]): { q?: string; status?: S } {
+  const status = url.searchParams.get('status') as S | null
+  const q = url.searchParams.get('q')?.trim()
+  return { ...(q ? { q: q.slice(0, 100) } : {}), ...(status && statuses.includes(status) ? { status } : {}) }
+}
