@@ -1,3 +1,6 @@
+/** How a visit request's status reads, in the order the filter offers them. */
+export const visitStatusLabel = { pending: 'Pending', approved: 'Approved', declined: 'Declined', cancelled: 'Cancelled' } as const
+
 /** How a visit's day reads: "Wed 2 Dec 2026" (the site's own calendar day, so no time zone shift). */
 export function visitDay(date: string): string {
   const d = new Date(`${date}T12:00:00Z`)
