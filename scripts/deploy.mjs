@@ -82,7 +82,16 @@ function checklist(known) {
       Boolean(setting('SAAS_ZONE_ID') && setting('SAAS_CNAME_TARGET')) && has('SAAS_API_TOKEN'),
       "resellers' TLS: SAAS_ZONE_ID and SAAS_CNAME_TARGET in wrangler.toml, and `npx wrangler secret put SAAS_API_TOKEN`",
     ],
+    [has('TOTP_ENCRYPTION_KEY'), 'two-factor sign-in: `npx wrangler secret put TOTP_ENCRYPTION_KEY` (any long random string; an https deployment refuses to turn on an authenticator app without it)'],
     [has('WEBHOOK_SIGNING_KEY'), 'webhooks and log streams: `npx wrangler secret put WEBHOOK_SIGNING_KEY` (32+ random characters, e.g. `openssl rand -hex 32`; signing secrets derive from it and collector tokens are encrypted with it — keep it, changing it invalidates every webhook secret and stored token)'],
+    [
+      Boolean(setting('BILLING_API_URL')) && has('BILLING_API_TOKEN'),
+      'optional, billing: BILLING_API_URL in wrangler.toml and `npx wrangler secret put BILLING_API_TOKEN` (else the Billing page lists only expiring services)',
+    ],
+    [
+      Boolean(setting('PROVISIONING_URL')) && has('PROVISIONING_SECRET'),
+      'optional, server actions: PROVISIONING_URL in wrangler.toml and `npx wrangler secret put PROVISIONING_SECRET` (else every action fails with "not configured")',
+    ],
     [null, 'the first platform owner: `npx wrangler d1 execute trellis --remote --command "…"` (README, Deploy)'],
   ]
   console.log('\nDeployment checklist:')

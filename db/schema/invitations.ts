@@ -61,3 +61,21 @@ export const emailOutbox = sqliteTable(
   },
   (t) => [index('email_outbox_created_idx').on(t.createdAt)],
 )
+
+/**
+ * Mail the provider could not take when it was sent (outage, timeout, rate limit):
+ * sealed (it holds live links), retried by the 5-minute cron for 24 hours.
+ */
+export const emailQueue = sqliteTable(
+  'email_queue',
+  {
+    id: text('id').primaryKey(),
+    /** The message as JSON, AES-GCM-sealed (adapters/email.ts). */
+    message: text('message').notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+  },
+  (t) => [index('email_queue_due_idx').on(t.nextAttemptAt)],
+)

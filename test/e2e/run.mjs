@@ -71,6 +71,10 @@ buildWeb({ quiet: true })
 const persistTo = path.join(root, '.wrangler', PORT === 8788 ? 'e2e-state' : `e2e-state-${PORT}`)
 step('preparing a fresh demo database')
 prepareDatabase(persistTo, { quiet: true, fresh: true })
+// DNS questions (hostname checks, webhook delivery) go to a local DNS-over-HTTPS server, as in the
+// worker tests: no story may ask a public resolver.
+const { startDohServer } = await import('../helpers/doh-server.ts')
+const doh = await startDohServer()
 // Cloudflare for SaaS is a local stand-in of its Custom Hostnames API, as in the worker tests.
 const { startCloudflareApi } = await import('../helpers/cloudflare-api.ts')
 const cloudflare = await startCloudflareApi()
@@ -95,6 +99,7 @@ const portal = await servePortal({
   persistTo,
   quiet: true,
   vars: {
+    DNS_RESOLVER_URL: doh.url,
     SAAS_API_BASE: cloudflare.base,
     SAAS_API_TOKEN: cloudflare.token,
     SAAS_ZONE_ID: cloudflare.zoneId,

@@ -224,12 +224,14 @@ export async function screenshot(page: Page, name: string) {
 
 /** The id of one of the signed-in user's accounts, by name. */
 /**
- * Forget the browser's session once the page is quiet: a page's own requests in
- * flight (the page-view beacon after a navigation) would otherwise meet the
- * cleared cookie and log a 401 to the console.
+ * Forget the browser's session once the page is quiet and left: a page's own
+ * requests (the page-view beacon after a navigation, the live socket
+ * reconnecting) would otherwise meet the cleared cookie and log a 401 to the
+ * console. Callers go on to another page (usually /login).
  */
 export async function forgetSession(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle')
+  await page.goto('about:blank')
   await page.context().clearCookies()
 }
 

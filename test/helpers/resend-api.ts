@@ -6,7 +6,9 @@
  * verify makes it `pending`; tests decide the rest over a control path:
  *
  *   POST /_control/domain   {"name", "status"}       set a domain's (and its records') status
- *   POST /_control/fail     {"times": n, "status"}   the next n API calls answer that status
+ *   POST /_control/fail     {"times": n, "status", "about"?}   the next n API calls answer that status
+ *                           (with `about`, only calls about that recipient or domain name, so test
+ *                           files running side by side do not take each other's failures)
  *   GET  /_control/emails                            every email sent, oldest first
  *   GET  /_control/domains                           every domain registered
  */
@@ -53,7 +55,7 @@ export async function startResendApi(): Promise<ResendApiServer> {
   const apiKey = `re_test_${randomUUID().replace(/-/g, '')}`
   const domains = new Map<string, Domain>()
   const emails: Record<string, unknown>[] = []
-  const failures: number[] = []
+  const failures: { status: number; about: string | null }[] = []
 
   const server = createServer(async (req, res) => {
     try {
@@ -63,7 +65,7 @@ export async function startResendApi(): Promise<ResendApiServer> {
         if (url.pathname === '/_control/domains') return send(res, 200, [...domains.values()])
         const body = (await readJson(req)) ?? {}
         if (url.pathname === '/_control/fail') {
-          for (let i = 0; i < Number(body.times ?? 1); i++) failures.push(Number(body.status ?? 500))
+          for (let i = 0; i < Number(body.times ?? 1); i++) failures.push({ status: Number(body.status ?? 500), about: typeof body.about === 'string' ? body.about : null })
           return send(res, 200, { queued: failures.length })
         }
         if (url.pathname === '/_control/domain') {
@@ -76,19 +78,24 @@ export async function startResendApi(): Promise<ResendApiServer> {
         return error(res, 404, 'not_found', 'No such control')
       }
       if (req.headers.authorization !== `Bearer ${apiKey}`) return error(res, 401, 'missing_api_key', 'Missing or invalid API key in the authorization header.')
-      const failure = failures.shift()
+      // What the call is about: the recipient of an email, the name of a domain.
+      const posted = req.method === 'POST' && (url.pathname === '/emails' || url.pathname === '/domains') ? ((await readJson(req)) ?? {}) : undefined
+      const byId = /^\/domains\/([^/]+)/.exec(url.pathname)
+      const about = posted ? [...(Array.isArray(posted.to) ? posted.to.map(String) : []), ...(typeof posted.name === 'string' ? [posted.name] : [])] : byId ? [domains.get(decodeURIComponent(byId[1]!))?.name ?? ''] : []
+      const at = failures.findIndex((f) => f.about === null || about.includes(f.about))
+      const failure = at >= 0 ? failures.splice(at, 1)[0]!.status : undefined
       if (failure === 429) return error(res, 429, 'rate_limit_exceeded', 'Too many requests. You can only make 2 requests per second.')
       if (failure) return error(res, failure, 'internal_server_error', 'An unexpected error occurred.')
 
       if (url.pathname === '/emails' && req.method === 'POST') {
-        const body = (await readJson(req)) ?? {}
+        const body = posted ?? {}
         if (typeof body.from !== 'string' || !Array.isArray(body.to) || typeof body.subject !== 'string') return error(res, 422, 'validation_error', 'Missing `from`, `to` or `subject`.')
         const id = randomUUID()
         emails.push({ id, ...body })
         return send(res, 200, { id })
       }
       if (url.pathname === '/domains' && req.method === 'POST') {
-        const body = (await readJson(req)) ?? {}
+        const body = posted ?? {}
         const name = typeof body.name === 'string' ? body.name : ''
         if (!DOMAIN.test(name)) return error(res, 422, 'validation_error', 'The `name` field must be a valid domain.')
         if ([...domains.values()].some((d) => d.name === name)) return error(res, 403, 'validation_error', `The ${name} domain has been registered already.`)

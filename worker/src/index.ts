@@ -12,7 +12,7 @@ import { csrf } from './middleware/csrf.ts'
 import { domainProblem } from './middleware/domain-problem.ts'
 import { session } from './middleware/session.ts'
 import { createRouter } from './openapi.ts'
-import { daily } from './scheduled.ts'
+import { scheduledWork } from './scheduled.ts'
 import { accounts } from './routes/accounts.ts'
 import { activity } from './routes/activity.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
@@ -161,9 +161,9 @@ app.onError(async (err, c) => {
 })
 
 export type AppType = typeof api
-/** HTTP through Hono; the daily Cron Trigger purges, prunes and re-checks (scheduled.ts). */
+/** HTTP through Hono; the daily Cron Trigger purges, prunes and re-checks, the 5-minute one sends queued mail (scheduled.ts). */
 export default {
   fetch: app.fetch,
-  scheduled: (controller, env, ctx) => ctx.waitUntil(daily(env, controller.scheduledTime)),
+  scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledWork(env, controller.cron, controller.scheduledTime)),
 } satisfies ExportedHandler<Bindings>
 export { ActivityLog } from './durable/activity-log.ts'

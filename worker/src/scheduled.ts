@@ -1,4 +1,5 @@
 import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
+import { drainEmailQueue } from './adapters/email.ts'
 import { checkSenderDomains } from './domain/sender-domains.ts'
 import { drainEdgeCleanup, edgeSettings, hostnamesAwaitingTls, syncTls } from './domain/edge.ts'
 import { createDb } from './db.ts'
@@ -14,6 +15,26 @@ import { purgeIdleThrottles } from './domain/throttles.ts'
 import { pruneTwoFactor } from './domain/two-factor.ts'
 import type { Bindings } from './env.ts'
 
+/** The Cron Triggers of wrangler.toml: the daily housekeeping, and a short one for mail that is waiting. */
+export const DAILY_CRON = '30 3 * * *'
+export const FREQUENT_CRON = '*/5 * * * *'
+
+/**
+ * Every five minutes: send the mail the provider could not take earlier
+ * (adapters/email.ts), and register sending domains added while it was unreachable.
+ */
+export async function frequent(env: Bindings, now = Date.now()) {
+  const db = createDb(env.DB)
+  const mail = await drainEmailQueue(env, db, now)
+  const domains = await checkSenderDomains(env, db, 50, now, { waitingOnly: true })
+  return { mail, domains }
+}
+
+/** The cron that fired decides the work; anything but the short one is the daily run. */
+export function scheduledWork(env: Bindings, cron: string, now: number) {
+  return cron === FREQUENT_CRON ? frequent(env, now) : daily(env, now)
+}
+
 /**
  * The daily Cron Trigger. Each job runs even when an earlier one failed (each
  * is safe to repeat: the next day's run finishes what this one could not);
@@ -22,6 +43,7 @@ import type { Bindings } from './env.ts'
 export async function daily(env: Bindings, now = Date.now()) {
   const jobs: [string, () => Promise<unknown>][] = [
     ['purge deleted accounts', () => purgeDeletedAccounts(env, now)],
+    ['send queued mail', () => frequent(env, now)],
     ['prune expired sessions and rate limits', () => pruneExpired(createDb(env.DB), now)],
     ['prune expired sign-in steps, enrolments, challenges and trusted locations', () => pruneTwoFactor(createDb(env.DB), now)],
     ['expire hostname claims', () => expireHostnameClaims(env, now)],

@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { describe, expect, it } from 'vitest'
 import { ProviderRefused, ProviderUnavailable, resendDomains, resendMailer } from '../../../worker/src/adapters/email.ts'
 import worker from '../../../worker/src/index.ts'
+import { FREQUENT_CRON } from '../../../worker/src/scheduled.ts'
 import { accountId, api, jsonOf, login, problem } from '../../helpers/client.ts'
 
 // The real adapter against a local stand-in of Resend's API (test/helpers/resend-api.ts), started by vitest.config.ts.
@@ -133,13 +134,44 @@ describe("a reseller's own email sender", () => {
     expect(row).toEqual({ sender: '"Acme Hosting" <no-reply@trellis.invalid>', reply_to: 'support@acme.test' })
   })
 
-  it('does not fail the request when the provider is down: it says so and keeps nothing', async () => {
+  it('does not fail the request when the provider is down: it keeps the domain, says so, and the 5-minute cron registers it', async () => {
+    const cookie = await login('owner@globex.test')
     const globex = await accountId('Globex Partners')
-    await control('fail', { times: 1, status: 503 })
-    const res = await withProvider(`/accounts/${globex}/email-sender`, { method: 'PUT', cookie: await login('owner@globex.test'), json: { domain: 'mail.down.example' } })
-    expect(res.status).toBe(503)
-    expect((await problem(res)).code).toBe('provider_unavailable')
-    expect((await jsonOf(await withProvider(`/accounts/${globex}/email-sender`, { cookie: await login('owner@globex.test') }), 'getEmailSender')).domain).toBeNull()
+    await control('fail', { about: 'mail.down.example', times: 1, status: 503 })
+    const res = await withProvider(`/accounts/${globex}/email-sender`, { method: 'PUT', cookie, json: { domain: 'mail.down.example' } })
+    expect(res.status, await res.clone().text()).toBe(200)
+    const kept = await jsonOf(res, 'setEmailSenderDomain')
+    expect(kept.notice).toMatch(/could not be reached/)
+    expect(kept.domain).toMatchObject({ domain: 'mail.down.example', registered: false, status: 'not_started', records: [] })
+    // Mail still leaves from the platform's address meanwhile.
+    expect(kept.from.address).toBe('mail@nimbus.test')
+    expect((await control<{ name: string }[]>('domains')).map((d) => d.name)).not.toContain('mail.down.example')
+
+    // Verify while it is still down: an answer, not a failure.
+    await control('fail', { about: 'mail.down.example', times: 1, status: 500 })
+    const still = await withProvider(`/accounts/${globex}/email-sender/verify`, { method: 'POST', cookie })
+    expect(still.status).toBe(200)
+    expect((await jsonOf(still, 'verifyEmailSenderDomain')).notice).toMatch(/could not be reached/)
+
+    const ctx = createExecutionContext()
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: FREQUENT_CRON }), provider, ctx)
+    await waitOnExecutionContext(ctx)
+    const after = await jsonOf(await withProvider(`/accounts/${globex}/email-sender`, { cookie }), 'getEmailSender')
+    expect(after.domain).toMatchObject({ domain: 'mail.down.example', registered: true, status: 'not_started' })
+    expect(after.domain!.records).toHaveLength(3)
+    expect((await control<{ name: string }[]>('domains')).map((d) => d.name)).toContain('mail.down.example')
+  })
+
+  it('registers a waiting domain from the Verify button once the provider answers', async () => {
+    const cookie = await login('owner@globex.test')
+    const globex = await accountId('Globex Partners')
+    await control('fail', { about: 'mail.later.example', times: 1, status: 429 })
+    expect((await jsonOf(await withProvider(`/accounts/${globex}/email-sender`, { method: 'PUT', cookie, json: { domain: 'mail.later.example' } }), 'setEmailSenderDomain')).domain!.registered).toBe(false)
+    const res = await withProvider(`/accounts/${globex}/email-sender/verify`, { method: 'POST', cookie })
+    const sender = await jsonOf(res, 'verifyEmailSenderDomain')
+    expect(sender.notice).toBeNull()
+    expect(sender.domain).toMatchObject({ registered: true, status: 'pending' })
+    expect(sender.domain!.records).toHaveLength(3)
   })
 
   it("is checked by the daily cron, which picks up the provider's verdict", async () => {

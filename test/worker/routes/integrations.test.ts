@@ -192,5 +192,24 @@ describe('integrations: the flow', () => {
     const got = await received(box)
     expect(got[0]!.headers.authorization).toBe('Splunk hec-secret-token')
   })
-})
 
+  it("streams the reseller's whole tree: a customer's event reaches the reseller's collector, with its id", async () => {
+    const owner = await login('owner@acme.test')
+    const box = crypto.randomUUID()
+    expect((await api(`${await base()}/streams`, { method: 'POST', cookie: owner, json: { url: receiverUrl(box), format: 'ndjson' } })).status).toBe(201)
+    // An action in Bluebird Bakery, a customer of Acme.
+    const bluebird = await accountId('Bluebird Bakery')
+    expect((await api(`/accounts/${bluebird}/members`, { method: 'POST', cookie: await login('owner@bluebird.test'), json: { email: 'tree-stream@example.test', level: 'user', roles: [] } })).status).toBe(201)
+    await expect
+      .poll(async () => (await received(box)).flatMap((r) => r.body.trim().split('\n').map((l) => JSON.parse(l) as { id: string; description: string })).filter((e) => e.description.includes('tree-stream@example.test')), { timeout: 10_000 })
+      .toEqual([expect.objectContaining({ id: expect.any(String) })])
+  })
+
+  it('offers streams only to resellers and the platform', async () => {
+    const bluebird = await accountId('Bluebird Bakery')
+    const res = await api(`/accounts/${bluebird}/integrations/streams`, { method: 'POST', cookie: await login('owner@bluebird.test'), json: { url: receiverUrl(crypto.randomUUID()), format: 'ndjson' } })
+    expect(res.status).toBe(404)
+    const platform = await accountId('Nimbus Cloud')
+    expect((await api(`/accounts/${platform}/integrations/streams`, { method: 'POST', cookie: await login('admin@nimbus.test'), json: { url: receiverUrl(crypto.randomUUID()), format: 'ndjson' } })).status).toBe(201)
+  })
+})

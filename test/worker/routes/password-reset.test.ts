@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { RESET_ANSWER_FLOOR_MS } from '../../../worker/src/routes/recovery.ts'
 import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
 
 const NEW_PASSWORD = 'silver-meadow-compass-41'
@@ -36,6 +37,15 @@ describe('POST /api/v1/auth/password-reset', () => {
     // Links come from configuration: Tom's reseller's verified portal, never the request's Host.
     expect(mail.text).toMatch(/http:\/\/acme\.localhost:8787\/reset-password\/[a-z2-7]{32}/)
     expect(mail.html).toContain('Acme')
+  })
+
+  it('takes at least the same time for a known and an unknown email: sending is hidden behind a floor', async () => {
+    // Protects against telling logins apart by how long the answer takes (only a login's link is sent).
+    for (const email of ['tom@acme.test', 'nobody-timed@nowhere.test']) {
+      const started = Date.now()
+      expect((await ask(email)).status).toBe(202)
+      expect(Date.now() - started, email).toBeGreaterThanOrEqual(RESET_ANSWER_FLOOR_MS)
+    }
   })
 
   it('stores only the hash of the 160-bit token, valid for 30 minutes', async () => {

@@ -5,7 +5,9 @@ import { totpCode, totpStep } from '../../../worker/src/crypto/totp.ts'
 import { softAuthenticator } from '../../helpers/authenticator.ts'
 import { accountId, api, DEMO_PASSWORD, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
 
+// The demo keys as the README prints them (test/worker/unit/readme-demo.test.ts holds the README to these).
 const TESS_KEY = decodeBase32IgnorePadding('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP')
+const GUS_KEY = decodeBase32IgnorePadding('KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU')
 let ipCounter = 0
 const freshIp = () => `10.77.${ipCounter++ % 250}.${1 + Math.floor(ipCounter / 250)}`
 
@@ -162,7 +164,10 @@ describe('TOTP enrolment', () => {
     expect(step.body.next).toMatchObject({ step: 'verify' })
     const res = await api('/auth/step/code', { method: 'POST', cookie: step.step!, json: { method: 'totp', code: totpCode(TESS_KEY, totpStep()) } })
     expect(res.status).toBe(200)
-    expect((await passwordStep('gus@globex.test')).body.next).toMatchObject({ step: 'verify' })
+    const gus = await passwordStep('gus@globex.test')
+    expect(gus.body.next).toMatchObject({ step: 'verify' })
+    const signedIn = await api('/auth/step/code', { method: 'POST', cookie: gus.step!, json: { method: 'totp', code: totpCode(GUS_KEY, totpStep()) } })
+    expect(signedIn.status).toBe(200)
   })
 })
 
@@ -258,6 +263,36 @@ describe('trusted connections', () => {
     expect((await passwordStep('tess@acme.test', '198.51.100.9')).body.next).toMatchObject({ step: 'verify' })
     const log = await events(owner, acme, '?type=update_trusted_connection')
     expect(log.map((e) => e.description)).toEqual([expect.stringContaining('stopped trusting 198.51.100.0/24'), expect.stringContaining('trusted 198.51.100.0/24 for 30 days')])
+  })
+
+  it('trusts an IPv6 /64 as one location, and “forget all” asks again everywhere, as an event', async () => {
+    const acme = await accountId('Acme Hosting')
+    const owner = await login('owner@acme.test')
+    await api(`/accounts/${acme}/security`, { method: 'PUT', cookie: owner, json: { requireTwoFactor: false, allowPasswordless: true, trustedLocationDays: 30 } })
+    const v6 = await passwordStep('tess@acme.test', '2001:db8:1:2::7')
+    expect(v6.body.next).toMatchObject({ step: 'verify', trustDays: 30 })
+    expect((await api('/auth/step/code', { method: 'POST', cookie: v6.step!, ip: '2001:db8:1:2::7', json: { method: 'totp', code: totpCode(TESS_KEY, totpStep()), trust: true } })).status).toBe(200)
+    // Anywhere in the same /64: trusted; the next /64: asked.
+    const same = await passwordStep('tess@acme.test', '2001:db8:1:2:ffff:ffff:ffff:1')
+    expect(same.body.next).toBeNull()
+    const other = await passwordStep('tess@acme.test', '2001:db8:1:3::7')
+    expect(other.body.next).toMatchObject({ step: 'verify' })
+    expect((await api('/auth/step/code', { method: 'POST', cookie: other.step!, ip: '2001:db8:1:3::7', json: { method: 'totp', code: nextCode(TESS_KEY), trust: true } })).status).toBe(200)
+
+    const tess = same.session!
+    const listed = async () => ((await (await api('/me/two-factor', { cookie: tess })).json()) as { trustedLocations: { network: string; createdAt: number; lastUsedAt: number }[] }).trustedLocations
+    const both = await listed()
+    expect(both.map((l) => l.network).sort()).toEqual(['2001:db8:1:2::/64', '2001:db8:1:3::/64'])
+    expect(both.every((l) => l.createdAt > 0 && l.lastUsedAt >= l.createdAt)).toBe(true)
+
+    const res = await api('/me/trusted-locations', { method: 'DELETE', cookie: tess })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ revoked: 2 })
+    expect(await listed()).toEqual([])
+    expect((await passwordStep('tess@acme.test', '2001:db8:1:2::8')).body.next).toMatchObject({ step: 'verify' })
+    expect((await passwordStep('tess@acme.test', '2001:db8:1:3::8')).body.next).toMatchObject({ step: 'verify' })
+    const log = await events(owner, acme, '?type=update_trusted_connection')
+    expect(log[0]!.description).toContain('stopped trusting all 2 trusted locations')
   })
 
   it('never trusts a location where the strictest account says 0, and lets security.manage revoke a member’s location', async () => {

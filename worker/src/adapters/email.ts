@@ -1,7 +1,9 @@
+import { and, asc, eq, lte } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { newId } from '../crypto/tokens.ts'
+import { open, seal } from '../crypto/secret-box.ts'
 
 /** One message, always with a plain-text part. */
 export interface EmailMessage {
@@ -22,6 +24,11 @@ export interface Mailer {
 }
 
 export const DEFAULT_FROM = 'Trellis <no-reply@trellis.invalid>'
+
+/** The provider could not answer now (network, timeout, 5xx, rate limit): try again later. */
+export class ProviderUnavailable extends Error {}
+/** The provider refused (4xx): its message says why; the same request will not do better later. */
+export class ProviderRefused extends Error {}
 
 /** The address inside `Name <address>` (or the whole string when it is a bare address). */
 export function addressOf(from: string): string {
@@ -60,22 +67,122 @@ export const RESEND_API = 'https://api.resend.com'
 export function resendMailer(config: { apiKey: string; from: string; base?: string }, fetcher: typeof fetch = fetch): Mailer {
   return {
     async send(message) {
-      const res = await fetcher(`${config.base ?? RESEND_API}/emails`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          from: fromHeader(message, config.from),
-          to: [message.to],
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          ...(message.replyTo ? { reply_to: message.replyTo } : {}),
-        }),
-        signal: AbortSignal.timeout(10_000),
-      })
-      if (!res.ok) throw new Error(`email provider answered ${res.status}: ${(await res.text()).slice(0, 200)}`)
+      let res: Response
+      try {
+        res = await fetcher(`${config.base ?? RESEND_API}/emails`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            from: fromHeader(message, config.from),
+            to: [message.to],
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+            ...(message.replyTo ? { reply_to: message.replyTo } : {}),
+          }),
+          signal: AbortSignal.timeout(10_000),
+        })
+      } catch (error) {
+        throw new ProviderUnavailable(`the email provider did not answer: ${String(error)}`)
+      }
+      if (res.ok) return void (await res.body?.cancel())
+      const why = `email provider answered ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`
+      throw res.status === 429 || res.status >= 500 ? new ProviderUnavailable(why) : new ProviderRefused(why)
     },
   }
+}
+
+// ---------------------------------------------------------------------------
+// Mail the provider cannot take now waits in a queue (D1 `email_queue`), sealed
+
+/** How long a queued message is retried before it is given up. */
+export const EMAIL_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000
+/** The wait after the n-th failed attempt: 1, 2, 4 … minutes, at most an hour (the 5-minute cron picks it up). */
+export const emailRetryDelay = (attempts: number) => Math.min(60 * 60_000, 60_000 * 2 ** Math.max(0, attempts - 1))
+
+/**
+ * Queued messages hold live links (invitations, password resets), so they are
+ * sealed (AES-GCM, the row id as associated data) under a key derived from the
+ * provider's API key: the only time there is a queue is when that key is set.
+ */
+const queueKey = (apiKey: string) => `email-queue:${apiKey}`
+
+async function enqueue(db: DB, apiKey: string, message: EmailMessage, error: string, now: number) {
+  const id = newId('mq')
+  const sealed = await seal(queueKey(apiKey), new TextEncoder().encode(JSON.stringify(message)), id)
+  await db.insert(schema.emailQueue).values({ id, message: sealed, attempts: 1, lastError: error.slice(0, 500), createdAt: now, nextAttemptAt: now + emailRetryDelay(1) })
+}
+
+/**
+ * The provider, without ever failing the request that sends: a message it
+ * cannot take now (ProviderUnavailable) is queued and retried by the cron; one
+ * it refuses is logged (retrying the same message would be refused again).
+ */
+export function queueingMailer(provider: Mailer, db: DB, apiKey: string, now = () => Date.now()): Mailer {
+  return {
+    async send(message) {
+      try {
+        await provider.send(message)
+      } catch (error) {
+        if (error instanceof ProviderUnavailable) {
+          console.warn(`email to ${message.to} queued: ${error.message}`)
+          await enqueue(db, apiKey, message, error.message, now())
+        } else if (error instanceof ProviderRefused) {
+          console.error(`email to ${message.to} refused by the provider: ${error.message}`)
+        } else throw error
+      }
+    },
+  }
+}
+
+/** What the queue holds now (for the operator and for tests). */
+export async function emailQueueState(db: DB) {
+  return db.select({ id: schema.emailQueue.id, attempts: schema.emailQueue.attempts, lastError: schema.emailQueue.lastError, createdAt: schema.emailQueue.createdAt, nextAttemptAt: schema.emailQueue.nextAttemptAt }).from(schema.emailQueue).orderBy(asc(schema.emailQueue.createdAt)).all()
+}
+
+/**
+ * Send what is due in the queue (oldest first). A message that goes out, is
+ * refused, cannot be opened any more (the API key changed) or has waited past
+ * the retry window leaves the queue; one the provider still cannot take waits
+ * longer. Returns what happened, for logs and tests.
+ */
+export async function drainEmailQueue(env: Bindings, db: DB, now = Date.now(), limit = 200) {
+  const result = { sent: 0, retrying: 0, gaveUp: 0 }
+  if (!env.RESEND_API_KEY) return result
+  const provider = resendMailer({ apiKey: env.RESEND_API_KEY, from: env.EMAIL_FROM || DEFAULT_FROM, base: env.RESEND_API_BASE || undefined })
+  const q = schema.emailQueue
+  const due = await db.select().from(q).where(lte(q.nextAttemptAt, now)).orderBy(asc(q.nextAttemptAt)).limit(limit).all()
+  for (const row of due) {
+    let message: EmailMessage
+    try {
+      message = JSON.parse(new TextDecoder().decode(await open(queueKey(env.RESEND_API_KEY), row.message, row.id))) as EmailMessage
+    } catch {
+      console.error(`queued email ${row.id} cannot be opened (the provider's API key changed?): dropped`)
+      await db.delete(q).where(eq(q.id, row.id))
+      result.gaveUp++
+      continue
+    }
+    try {
+      await provider.send(message)
+      await db.delete(q).where(eq(q.id, row.id))
+      result.sent++
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable || error instanceof ProviderRefused)) throw error
+      if (error instanceof ProviderRefused || now - row.createdAt >= EMAIL_RETRY_WINDOW_MS) {
+        console.error(`queued email to ${message.to} given up after ${row.attempts + 1} attempts: ${error.message}`)
+        await db.delete(q).where(eq(q.id, row.id))
+        result.gaveUp++
+      } else {
+        const attempts = row.attempts + 1
+        await db
+          .update(q)
+          .set({ attempts, lastError: error.message.slice(0, 500), nextAttemptAt: now + emailRetryDelay(attempts) })
+          .where(and(eq(q.id, row.id), eq(q.attempts, row.attempts)))
+        result.retrying++
+      }
+    }
+  }
+  return result
 }
 
 /** Several mailers at once (the provider, and in development a copy in the outbox). */
@@ -89,13 +196,14 @@ function both(a: Mailer, b: Mailer): Mailer {
 }
 
 /**
- * The mailer for this deployment: the provider when its secret is set, else the
- * local outbox. With DEV_TOOLS on, the outbox keeps a copy of what the provider sent.
+ * The mailer for this deployment: the provider when its secret is set (what it
+ * cannot take now is queued, never failing the request), else the local outbox.
+ * With DEV_TOOLS on, the outbox keeps a copy of what the provider sent.
  */
 export function mailerFor(env: Bindings, db: DB): Mailer {
   const from = env.EMAIL_FROM || DEFAULT_FROM
   if (!env.RESEND_API_KEY) return outboxMailer(db, from)
-  const provider = resendMailer({ apiKey: env.RESEND_API_KEY, from, base: env.RESEND_API_BASE || undefined })
+  const provider = queueingMailer(resendMailer({ apiKey: env.RESEND_API_KEY, from, base: env.RESEND_API_BASE || undefined }), db, env.RESEND_API_KEY)
   return env.DEV_TOOLS === 'true' ? both(provider, outboxMailer(db, from)) : provider
 }
 
@@ -118,11 +226,6 @@ export interface ProviderDomain {
   status: string
   records: ProviderRecord[]
 }
-
-/** The provider could not answer now (network, 5xx, rate limit): try again later. */
-export class ProviderUnavailable extends Error {}
-/** The provider refused (4xx): its message says why. */
-export class ProviderRefused extends Error {}
 
 export interface SenderDomains {
   create(name: string): Promise<ProviderDomain>

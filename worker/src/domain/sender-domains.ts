@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm'
 import { ProviderRefused, ProviderUnavailable, senderDomainsFor, type ProviderDomain } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import { isUniqueViolation, schema } from '../db.ts'
@@ -46,8 +46,10 @@ function fromProvider(d: ProviderDomain) {
 /**
  * Register a reseller's sending domain with the provider and keep it (one per
  * reseller; a new one replaces the old, which is removed at the provider).
- * Throws ProviderRefused (the provider's reason) or ProviderUnavailable; nothing
- * is kept then.
+ * Throws ProviderRefused (the provider's reason; nothing is kept). When the
+ * provider cannot be reached the domain is kept unregistered (`providerId`
+ * null) and registered later by the cron or the Verify button: an outage never
+ * fails the request.
  */
 export async function addSenderDomain(env: Bindings, db: DB, resellerId: string, domain: string, now = Date.now()) {
   const api = senderDomainsFor(env)
@@ -60,15 +62,21 @@ export async function addSenderDomain(env: Bindings, db: DB, resellerId: string,
   if (taken && taken.accountId !== resellerId) throw new SenderDomainTaken()
   const previous = await getSenderDomain(db, resellerId)
   if (previous?.domain === domain) return previous
-  const created = await api.create(domain)
+  let created: ProviderDomain | null = null
+  try {
+    created = await api.create(domain)
+  } catch (error) {
+    if (!(error instanceof ProviderUnavailable)) throw error
+  }
+  const values = created ? { ...fromProvider(created), checkedAt: now } : { providerId: null, status: 'not_started' as const, records: '[]', checkedAt: null }
   try {
     await db
       .insert(senderDomains)
-      .values({ accountId: resellerId, domain, ...fromProvider(created), createdAt: now, checkedAt: now })
-      .onConflictDoUpdate({ target: senderDomains.accountId, set: { domain, ...fromProvider(created), createdAt: now, checkedAt: now } })
+      .values({ accountId: resellerId, domain, ...values, createdAt: now })
+      .onConflictDoUpdate({ target: senderDomains.accountId, set: { domain, ...values, createdAt: now } })
   } catch (error) {
     // Lost a race for the same domain: give the provider's registration back.
-    await api.remove(created.id).catch(() => undefined)
+    if (created) await api.remove(created.id).catch(() => undefined)
     if (isUniqueViolation(error, 'sender_domains.domain')) throw new SenderDomainTaken()
     throw error
   }
@@ -77,14 +85,44 @@ export async function addSenderDomain(env: Bindings, db: DB, resellerId: string,
 }
 
 /**
- * Ask the provider to check the records now and keep what it says. Returns the
- * row; throws ProviderUnavailable when it cannot be reached (the row is unchanged).
+ * Register a domain kept while the provider was unreachable. A refusal now
+ * (e.g. the provider has the domain elsewhere) marks it failed; an outage
+ * leaves it waiting. Returns the row.
+ */
+async function registerLater(api: NonNullable<ReturnType<typeof senderDomainsFor>>, db: DB, row: SenderDomainRow, now: number) {
+  let created: ProviderDomain
+  try {
+    created = await api.create(row.domain)
+  } catch (error) {
+    if (!(error instanceof ProviderRefused)) throw error
+    await db.update(senderDomains).set({ status: 'failed', checkedAt: now }).where(and(eq(senderDomains.accountId, row.accountId), isNull(senderDomains.providerId)))
+    return (await getSenderDomain(db, row.accountId))!
+  }
+  const stored = await db
+    .update(senderDomains)
+    .set({ ...fromProvider(created), checkedAt: now })
+    .where(and(eq(senderDomains.accountId, row.accountId), eq(senderDomains.domain, row.domain), isNull(senderDomains.providerId)))
+    .returning({ accountId: senderDomains.accountId })
+  // Changed or removed meanwhile: the registration is not wanted any more.
+  if (stored.length === 0) await api.remove(created.id).catch(() => undefined)
+  return (await getSenderDomain(db, row.accountId)) ?? row
+}
+
+/**
+ * Ask the provider to check the records now and keep what it says (registering
+ * the domain first if the provider was unreachable when it was added). Returns
+ * the row; throws ProviderUnavailable when it cannot be reached (the row is unchanged).
  */
 export async function checkSenderDomain(env: Bindings, db: DB, row: SenderDomainRow, options: { askToVerify: boolean }, now = Date.now()) {
   const api = senderDomainsFor(env)
-  if (!api || !row.providerId) return row
-  if (options.askToVerify && row.status !== 'verified') await api.verify(row.providerId)
-  const current = await api.get(row.providerId)
+  if (!api) return row
+  if (!row.providerId) {
+    const registered = await registerLater(api, db, row, now)
+    if (!registered.providerId) return registered
+    row = registered
+  }
+  if (options.askToVerify && row.status !== 'verified') await api.verify(row.providerId!)
+  const current = await api.get(row.providerId!)
   if (!current) {
     // Removed at the provider behind our back: it must be added again.
     await db.update(senderDomains).set({ status: 'failed', checkedAt: now }).where(eq(senderDomains.accountId, row.accountId))
@@ -110,13 +148,17 @@ export async function removeSenderDomain(env: Bindings, db: DB, resellerId: stri
   return row
 }
 
-/** The daily check of sending domains not verified yet (and of verified ones, which may fail later). */
-export async function checkSenderDomains(env: Bindings, db: DB, limit = 500, now = Date.now()) {
+/**
+ * The daily check of sending domains not verified yet (and of verified ones,
+ * which may fail later); with `waitingOnly`, just the domains kept while the
+ * provider was unreachable (the 5-minute cron registers those).
+ */
+export async function checkSenderDomains(env: Bindings, db: DB, limit = 500, now = Date.now(), options: { waitingOnly?: boolean } = {}) {
   if (!senderDomainsFor(env)) return { checked: 0 }
   const due = await db
     .select()
     .from(senderDomains)
-    .where(inArray(senderDomains.status, ['not_started', 'pending', 'temporary_failure', 'verified']))
+    .where(options.waitingOnly ? and(isNull(senderDomains.providerId), eq(senderDomains.status, 'not_started')) : inArray(senderDomains.status, ['not_started', 'pending', 'temporary_failure', 'verified']))
     .orderBy(asc(senderDomains.checkedAt))
     .limit(limit)
   let checked = 0

@@ -32,7 +32,7 @@ export const RESET_LIMITS = {
  * not: what differs between the two (an email handed to the provider) then
  * hides inside the same wait.
  */
-const RESET_ANSWER_FLOOR_MS = 250
+export const RESET_ANSWER_FLOOR_MS = 250
 
 const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
 

@@ -20,6 +20,8 @@ const SenderDomainView = z
     address: z.string(),
     /** The DNS records to publish (SPF, DKIM, return path), each with its own state. */
     records: z.array(z.object({ record: z.string(), type: z.string(), name: z.string(), value: z.string(), priority: z.number().nullable(), status: z.string() })),
+    /** False while the provider could not be reached to register it: the portal registers it within minutes (5-minute cron, or Verify). */
+    registered: z.boolean(),
     createdAt: z.number(),
     checkedAt: z.number().nullable(),
   })
@@ -32,6 +34,8 @@ const SenderView = z
     domain: z.union([SenderDomainView, z.null()]),
     /** How mail of this reseller's tree is sent right now. */
     from: z.object({ name: z.string(), address: z.string(), replyTo: z.string().nullable() }),
+    /** Set when this request could not reach the provider: what was kept, and that the portal tries again. */
+    notice: z.string().nullable(),
   })
   .openapi('EmailSender')
 
@@ -45,6 +49,7 @@ function present(row: SenderDomainRow) {
     status: row.status,
     address: `${SENDER_LOCAL_PART}@${row.domain}`,
     records: JSON.parse(row.records) as SenderDomainRecord[],
+    registered: row.providerId !== null,
     createdAt: row.createdAt,
     checkedAt: row.checkedAt,
   }
@@ -55,9 +60,12 @@ function platformDomain(env: Bindings) {
   return addressOf(env.EMAIL_FROM || DEFAULT_FROM).split('@')[1]?.toLowerCase() ?? ''
 }
 
-async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { name: string; supportEmail: string | null }) {
+const UNREACHABLE = 'The email provider could not be reached just now. The domain is kept; the portal registers and checks it again within a few minutes.'
+
+async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { name: string; supportEmail: string | null }, notice: string | null = null) {
   const verified = row?.status === 'verified'
   return {
+    notice,
     available: senderDomainsFor(env) !== null,
     domain: row ? present(row) : null,
     from: { name: brand.name, address: verified ? `${SENDER_LOCAL_PART}@${row.domain}` : addressOf(env.EMAIL_FROM || DEFAULT_FROM), replyTo: brand.supportEmail },
@@ -91,9 +99,9 @@ export const senderDomainsRouter = createRouter('Branding')
       operationId: 'setEmailSenderDomain',
       guard: requirePermission('branding.manage', resellersOnly),
       summary: "Set a reseller's sending domain",
-      description: "Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. 409 when another reseller sends from it; 422 where no provider is configured.",
+      description: "Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. When the provider cannot be reached the domain is kept unregistered (`registered: false`, with a `notice`) and registered by the 5-minute cron or the next Verify. 409 when another reseller sends from it; 422 where no provider is configured or it refuses the domain.",
       request: { params: AccountParam, body: body(SetSender) },
-      responses: { 200: json(SenderView, 'Registered'), ...problems(409, 422, 503) },
+      responses: { 200: json(SenderView, 'Registered, or kept until the provider answers'), ...problems(409, 422) },
     }),
     async (c) => {
       const { account, principal } = c.var.access
@@ -114,7 +122,7 @@ export const senderDomainsRouter = createRouter('Branding')
         target: { kind: 'sender_domain', id: account.id, label: domain },
         description: `${principal.user.email} set the email sending domain of ${account.name} to ${domain}`,
       })
-      return c.json(await view(c.env, row, await brandForAccount(c.var.db, account.path)), 200)
+      return c.json(await view(c.env, row, await brandForAccount(c.var.db, account.path), row.providerId ? null : UNREACHABLE), 200)
     },
   )
   .openapi(
@@ -122,9 +130,9 @@ export const senderDomainsRouter = createRouter('Branding')
       operationId: 'verifyEmailSenderDomain',
       guard: requirePermission('branding.manage', resellersOnly),
       summary: "Ask the provider to check the sending domain's DNS records",
-      description: 'Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again). 404 when no sending domain is set.',
+      description: 'Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again), registering it first if the provider was unreachable when it was added. When the provider cannot be reached now, answers the sender as it was with a `notice`. 404 when no sending domain is set.',
       request: { params: AccountParam },
-      responses: { 200: json(SenderView, 'Checked'), ...problems(503) },
+      responses: { 200: json(SenderView, 'Checked') },
     }),
     async (c) => {
       const { account } = c.var.access
@@ -134,9 +142,11 @@ export const senderDomainsRouter = createRouter('Branding')
       try {
         checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
       } catch (error) {
-        throw providerProblem(error)
+        if (!(error instanceof ProviderUnavailable)) throw providerProblem(error)
+        return c.json(await view(c.env, (await getSenderDomain(c.var.db, account.id)) ?? row, await brandForAccount(c.var.db, account.path), UNREACHABLE), 200)
       }
-      return c.json(await view(c.env, checked, await brandForAccount(c.var.db, account.path)), 200)
+      const notice = !checked.providerId && checked.status === 'not_started' ? UNREACHABLE : null
+      return c.json(await view(c.env, checked, await brandForAccount(c.var.db, account.path), notice), 200)
     },
   )
   .openapi(

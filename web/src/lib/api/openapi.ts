@@ -2250,7 +2250,7 @@ export interface paths {
         get: operations["getEmailSender"];
         /**
          * Set a reseller's sending domain
-         * @description Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. 409 when another reseller sends from it; 422 where no provider is configured.
+         * @description Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. When the provider cannot be reached the domain is kept unregistered (`registered: false`, with a `notice`) and registered by the 5-minute cron or the next Verify. 409 when another reseller sends from it; 422 where no provider is configured or it refuses the domain.
          */
         put: operations["setEmailSenderDomain"];
         post?: never;
@@ -2275,7 +2275,7 @@ export interface paths {
         put?: never;
         /**
          * Ask the provider to check the sending domain's DNS records
-         * @description Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again). 404 when no sending domain is set.
+         * @description Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again), registering it first if the provider was unreachable when it was added. When the provider cannot be reached now, answers the sender as it was with a `notice`. 404 when no sending domain is set.
          */
         post: operations["verifyEmailSenderDomain"];
         delete?: never;
@@ -3963,6 +3963,7 @@ export interface components {
                 address: string;
                 replyTo: string | null;
             };
+            notice: string | null;
         };
         SenderDomain: {
             domain: string;
@@ -3977,6 +3978,7 @@ export interface components {
                 priority: number | null;
                 status: string;
             }[];
+            registered: boolean;
             createdAt: number;
             checkedAt: number | null;
         };
@@ -12748,7 +12750,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Registered */
+            /** @description Registered, or kept until the provider answers */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -12804,15 +12806,6 @@ export interface operations {
             };
             /** @description Problem */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12909,15 +12902,6 @@ export interface operations {
             };
             /** @description Problem */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,12 +20,12 @@ export const actions: Actions = {
     if (!domain) return invalid({ domain: 'Enter a domain, like mail.example.com.' })
     const result = await api(event).setEmailSender(event.params.accountId, domain)
     if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { saved: result.data.domain?.domain ?? domain }
+    return { saved: result.data.domain?.domain ?? domain, notice: result.data.notice }
   },
   verify: async (event) => {
     const result = await api(event).verifyEmailSender(event.params.accountId)
     if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { status: result.data.domain?.status ?? 'not_started' }
+    return { status: result.data.domain?.status ?? 'not_started', notice: result.data.notice }
   },
   remove: async (event) => {
     const result = await api(event).removeEmailSender(event.params.accountId)
