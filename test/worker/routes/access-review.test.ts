@@ -3,6 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEMO_API_KEY } from '../../../db/seed/demo.ts'
 import type { components } from '../../../web/src/lib/api/openapi.ts'
+import { applyRemovals, isChangedWhileApplying, type ReviewLine } from '../../../worker/src/domain/access-review.ts'
+import { createDb } from '../../../worker/src/db.ts'
 import { accountId, api, expectJson, login, membershipId, ORIGIN, problem, userIdOf } from '../../helpers/client.ts'
 
 type Line = components['schemas']['AccessReviewLine']
@@ -209,6 +211,21 @@ describe('POST /api/v1/accounts/{id}/access-review', () => {
     // A line that no longer exists is stale too.
     const gone = await apply(owner, acme, [{ ...decision(key, false), line: 'key:key_doesnotexist' }])
     expect(gone.status).toBe(409)
+  })
+
+  it('fails the whole batch when a member’s level changes between the check and the write', async () => {
+    // Protects against: a race in which someone is promoted after the review was checked and then removed anyway.
+    const acme = await accountId('Acme Hosting')
+    const owner = await login('owner@acme.test')
+    const { lines } = await readReview(owner, acme)
+    const tess = personLine(lines, 'tess@acme.test')!
+    const key = lines.find((l) => l.kind === 'api_key' && l.principal.id === DEMO_API_KEY.id)!
+    await env.DB.prepare("UPDATE memberships SET level = 'admin' WHERE id = ?").bind(tess.id.split(':')[1]).run()
+    const error = await applyRemovals(createDb(env.DB), [key, tess] as ReviewLine[]).then(() => null, (e: unknown) => e)
+    expect(isChangedWhileApplying(error)).toBe(true)
+    // All or nothing: the key stayed live, Tess stayed.
+    expect((await withKey(DEMO_API_KEY.key, `/accounts/${acme}`)).status).toBe(200)
+    expect(await membershipId('tess@acme.test', 'Acme Hosting')).toBeTruthy()
   })
 
   it('refuses a removal beyond the reviewer’s reach (403 naming the lines) and an account outside the tree (404)', async () => {
