@@ -22,6 +22,7 @@ export const errorCodes = {
   level_restriction: { status: 422, title: 'Not allowed at this level', detail: 'That level cannot hold this permission.' },
   limit_reached: { status: 422, title: 'Limit reached', detail: 'A limit has been reached.' },
   conflict: { status: 409, title: 'Conflict', detail: 'That conflicts with existing data.' },
+  review_stale: { status: 409, title: 'The review is out of date', detail: 'Some lines changed since they were listed; reload the review.' },
   action_pending: { status: 409, title: 'An action is still running', detail: 'This service already has an action waiting for the provisioning backend.' },
   unsupported_action: { status: 422, title: 'Action not available', detail: 'That action is not available for this service.' },
   weak_password: { status: 400, title: 'Password not allowed', detail: 'That password is not allowed.' },

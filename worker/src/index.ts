@@ -36,6 +36,7 @@ import { inboxRoutes } from './routes/inbox.ts'
 import { supportRoutes } from './routes/support.ts'
 import { members } from './routes/members.ts'
 import { accessPreview } from './routes/access-preview.ts'
+import { accessReview } from './routes/access-review.ts'
 import { customers } from './routes/customers.ts'
 import { dashboard } from './routes/dashboard.ts'
 import { search } from './routes/search.ts'
@@ -71,6 +72,7 @@ export const api = createRouter()
   .route('/', search)
   .route('/', members)
   .route('/', accessPreview)
+  .route('/', accessReview)
   .route('/', roles)
   .route('/', servicesRouter)
   .route('/', serviceGroupsRouter)

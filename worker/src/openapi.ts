@@ -65,6 +65,8 @@ export const Problem = z
     retryAfter: z.number().optional(),
     /** `wrong_portal`: the address of the portal where this login or invitation belongs. */
     portal: z.string().optional(),
+    /** `review_stale` and refused removals of an access review: the ids of the lines concerned. */
+    lines: z.array(z.string()).optional(),
   })
   .openapi('Problem')
 

@@ -77,6 +77,7 @@ const typeLabels: Record<ActivityType, string> = {
   session_ended: 'Session ended',
   api_key_created: 'API key created',
   api_key_revoked: 'API key revoked',
+  access_reviewed: 'Access reviewed',
   integration_created: 'Integration added',
   integration_updated: 'Integration changed',
   integration_deleted: 'Integration deleted',
@@ -115,7 +116,7 @@ export function typeLabel(type: string): string {
 /** The groups of the type filter, in the order it lists them. */
 export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
   { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'password_reset', 'session_ended', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
-  { key: 'security', label: 'Security', types: ['api_key_created', 'api_key_revoked'] },
+  { key: 'security', label: 'Security', types: ['api_key_created', 'api_key_revoked', 'access_reviewed'] },
   {
     key: 'people',
     label: 'People & roles',

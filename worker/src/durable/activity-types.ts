@@ -54,6 +54,7 @@ export const activityTypes = [
   'session_ended',
   'api_key_created',
   'api_key_revoked',
+  'access_reviewed',
   'integration_created',
   'integration_updated',
   'integration_deleted',

@@ -1020,6 +1020,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/access-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who can do what where, in an account and the accounts below it
+         * @description Needs `staff.manage`, and a person (403 `api_key_forbidden` for a key). One page of the tree (the account first, then the accounts below it by path; `limit` accounts per page): its members and each role they hold, its live API keys, people and keys of the accounts above who reach it through their own grants (`inherited`), and, for a customer, each service its partner may operate (`partner_access`). Each line says what its principal may do there (the decision function’s answer), whether the caller may remove it (the same rule as removing it directly; never while impersonating) and a `version` to send back when applying. People lines need `staff.view` in the line’s account, keys `security.view`, partner access `services.view` with the service in scope.
+         */
+        get: operations["getAccessReview"];
+        put?: never;
+        /**
+         * Apply a review: keep or remove each listed line, all at once
+         * @description Needs `staff.manage`, and a person signed in as themselves (403 `impersonation_restricted` while impersonating). Each decision names a line of the tree as listed (`line`, `accountId`, `version`) and whether it is kept. A line that no longer exists or whose `version` changed answers 409 `review_stale` naming the `lines`, and nothing is applied; a removal the caller may not make answers 403 naming the `lines`. The removals (members removed, roles taken away, keys revoked, partner access turned off) are one D1 batch: all or nothing. Each removal is recorded in its account’s log as if made directly, and the review as `access_reviewed` in this account with its counts and the lines removed.
+         */
+        post: operations["applyAccessReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/access-review/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole access review of a tree as CSV (streamed)
+         * @description Needs `staff.manage`, and a person. Every line of every account of the tree, as `getAccessReview` lists them, streamed one page of accounts at a time. Cells that a spreadsheet would read as a formula are prefixed with a quote.
+         */
+        get: operations["exportAccessReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{id}/roles": {
         parameters: {
             query?: never;
@@ -3124,6 +3168,7 @@ export interface components {
             }[];
             retryAfter?: number;
             portal?: string;
+            lines?: string[];
         };
         LoginRequest: {
             /** Format: email */
@@ -3541,6 +3586,66 @@ export interface components {
             roles: string[];
             scope?: components["schemas"]["Scope"];
         };
+        AccessReviewAccount: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "platform" | "reseller" | "customer";
+            parentId: string | null;
+        };
+        AccessReviewLine: {
+            id: string;
+            accountId: string;
+            /** @enum {string} */
+            kind: "member" | "role" | "api_key" | "inherited" | "partner_access";
+            version: string;
+            principal: {
+                /** @enum {string} */
+                type: "person" | "api_key" | "partner";
+                id: string;
+                name: string;
+                email: string | null;
+            };
+            /** @enum {string|null} */
+            level: "owner" | "admin" | "user" | null;
+            roles: {
+                id: string;
+                name: string;
+            }[];
+            scope: components["schemas"]["Scope"];
+            permissions: ("dashboard.view" | "services.view" | "services.manage" | "services.operate" | "resellers.view" | "resellers.manage" | "resellers.impersonate" | "customers.view" | "customers.manage" | "customers.invite" | "customers.impersonate" | "staff.view" | "staff.manage" | "staff.impersonate" | "roles.view" | "roles.manage" | "activity.view" | "activity.export" | "billing.view" | "billing.manage" | "purchasing.view" | "purchasing.buy" | "purchasing.manage" | "support.view" | "support.contact" | "visitation.view" | "visitation.request" | "visitation.manage" | "security.view" | "security.manage" | "branding.view" | "branding.manage" | "settings.view" | "settings.manage" | "notifications.view" | "notifications.manage" | "transfers.view" | "transfers.manage" | "backups.view" | "backups.manage")[];
+            through: {
+                id: string;
+                name: string;
+            } | null;
+            service: {
+                id: string;
+                name: string;
+                type: string;
+            } | null;
+            removable: boolean;
+            reason: string | null;
+            removal: string;
+        };
+        AccessReviewResult: {
+            kept: number;
+            removed: number;
+            removedLines: {
+                id: string;
+                accountId: string;
+                /** @enum {string} */
+                kind: "member" | "role" | "api_key" | "inherited" | "partner_access";
+                removal: string;
+            }[];
+        };
+        ApplyAccessReview: {
+            decisions: {
+                line: string;
+                accountId: string;
+                version: string;
+                keep: boolean;
+            }[];
+        };
         Role: {
             id: string;
             name: string;
@@ -3606,7 +3711,7 @@ export interface components {
             accountId: string;
             accountPath: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "page_view";
+            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "page_view";
             /** @enum {string} */
             kind: "action" | "page_view";
             actor: {
@@ -3832,7 +3937,7 @@ export interface components {
             reason: string;
         };
         NotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
         };
         Notice: {
             id: string;
@@ -3848,7 +3953,7 @@ export interface components {
             readAt: number | null;
         };
         MyNotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
         };
         Ticket: {
             id: string;
@@ -4030,7 +4135,7 @@ export interface components {
             url: string;
             /** @default  */
             description: string;
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
         };
         CreateLogStream: {
             url: string;
@@ -4043,7 +4148,7 @@ export interface components {
         };
         UpdateIntegration: {
             enabled?: boolean;
-            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
+            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder")[];
             description?: string;
         };
         IntegrationDelivery: {
@@ -7532,6 +7637,191 @@ export interface operations {
             };
             /** @description Problem */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAccessReview: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accounts: components["schemas"]["AccessReviewAccount"][];
+                        lines: components["schemas"]["AccessReviewLine"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    applyAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyAccessReview"];
+            };
+        };
+        responses: {
+            /** @description Applied */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessReviewResult"];
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16037,11 +16327,16 @@ export const updateMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const accessPreviewServicesTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreview"]["services"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const accessPreviewServicesStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreview"]["services"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const accessPreviewRequestLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessPreviewRequest"]["level"]> = ["admin", "user"];
+export const accessReviewAccountKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessReviewAccount"]["kind"]> = ["platform", "reseller", "customer"];
+export const accessReviewLineKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessReviewLine"]["kind"]> = ["member", "role", "api_key", "inherited", "partner_access"];
+export const accessReviewLinePrincipalTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessReviewLine"]["principal"]["type"]> = ["person", "api_key", "partner"];
+export const accessReviewLinePermissionsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessReviewLine"]["permissions"]> = ["dashboard.view", "services.view", "services.manage", "services.operate", "resellers.view", "resellers.manage", "resellers.impersonate", "customers.view", "customers.manage", "customers.invite", "customers.impersonate", "staff.view", "staff.manage", "staff.impersonate", "roles.view", "roles.manage", "activity.view", "activity.export", "billing.view", "billing.manage", "purchasing.view", "purchasing.buy", "purchasing.manage", "support.view", "support.contact", "visitation.view", "visitation.request", "visitation.manage", "security.view", "security.manage", "branding.view", "branding.manage", "settings.view", "settings.manage", "notifications.view", "notifications.manage", "transfers.view", "transfers.manage", "backups.view", "backups.manage"];
+export const accessReviewResultRemovedLinesKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AccessReviewResult"]["removedLines"]["kind"]> = ["member", "role", "api_key", "inherited", "partner_access"];
 export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["type"]> = ["hosting", "domain", "server", "mailbox", "dns_zone", "broadband"];
 export const serviceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const serverActionActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServerAction"]["action"]> = ["restart", "stop", "start", "reinstall", "rename"];
 export const serverActionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServerAction"]["status"]> = ["pending", "done", "failed"];
-export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "page_view"];
+export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "page_view"];
 export const activityEventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["kind"]> = ["action", "page_view"];
 export const catalogueSectionCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["category"]> = ["technical", "financial", "security", "user-rights"];
 export const catalogueSectionTiersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["tiers"]> = ["platform", "reseller", "customer"];
@@ -16061,8 +16356,8 @@ export const createInvitationOneOf1KindValues: ReadonlyArray<Extract<FlattenedDe
 }>["kind"]> = ["customer"];
 export const addMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMember"]["level"]> = ["admin", "user"];
 export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicInvitation"]["kind"]> = ["member", "customer"];
-export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
-export const myNotificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MyNotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
+export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
+export const myNotificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MyNotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
 export const ticketPriorityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Ticket"]["priority"]> = ["low", "normal", "high", "urgent"];
 export const ticketStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Ticket"]["status"]> = ["open", "waiting", "closed"];
 export const ticketMessageSideValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TicketMessage"]["side"]> = ["customer", "staff"];
@@ -16071,9 +16366,9 @@ export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];
 export const senderDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SenderDomain"]["status"]> = ["not_started", "pending", "verified", "failed", "temporary_failure"];
 export const integrationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Integration"]["kind"]> = ["webhook", "stream"];
-export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
+export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
 export const createLogStreamFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateLogStream"]["format"]> = ["ndjson", "datadog", "splunk"];
-export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
+export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder"];
 export const integrationDeliveryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["kind"]> = ["event", "batch", "ping", "resend"];
 export const integrationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["status"]> = ["delivered", "failed", "gave_up", "refused"];
 export const apiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKey"]["level"]> = ["owner", "admin", "user"];
