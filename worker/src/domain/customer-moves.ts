@@ -21,7 +21,7 @@ import { normalizeEmail } from './users.ts'
  * closed.
  */
 
-const { accounts, customerMoves, impersonations, liveConnections, memberships, users } = schema
+const { accounts, customerMoves, impersonations, liveConnections, memberships, orders, serviceTransfers, services, sessions, tickets, users, visitRequests } = schema
 
 export const MOVE_TTL_MS = 7 * 24 * 60 * 60 * 1000
 
@@ -240,15 +240,26 @@ export async function acceptMove(
           deletedBy: null,
         })
         .where(eq(accounts.id, organisation.id)),
-      db.run(sql`UPDATE accounts SET path = ${newPath} || substr(path, ${oldPath.length + 1}) WHERE ${inTree(oldPath, sql`path`)} AND path != ${oldPath}`),
-      db.run(sql`UPDATE services SET partner_access = 0 WHERE account_id IN (SELECT id FROM accounts WHERE ${moved})`),
-      db.run(sql`UPDATE tickets SET status = 'closed', updated_at = ${now} WHERE account_id = ${organisation.id} AND status != 'closed'`),
-      db.run(sql`UPDATE tickets SET parent_id = ${move.reseller.id}, assignee_id = NULL WHERE account_id = ${organisation.id}`),
-      db.run(sql`UPDATE visit_requests SET status = 'cancelled', reason = ${MOVED_REASON}, decided_at = ${now} WHERE account_id = ${organisation.id} AND status = 'pending'`),
-      db.run(sql`UPDATE orders SET status = 'cancelled', reason = ${MOVED_REASON}, decided_at = ${now} WHERE buyer_account_id = ${organisation.id} AND status = 'pending'`),
-      db.run(sql`UPDATE service_transfers SET status = 'cancelled', reason = ${MOVED_REASON}, closed_at = ${now}
-        WHERE status = 'pending' AND (from_account_id = ${organisation.id} OR to_account_id = ${organisation.id})`),
-      db.run(sql`UPDATE sessions SET impersonation_id = NULL WHERE impersonation_id IN (SELECT id FROM impersonations WHERE ${ending})`),
+      db
+        .update(accounts)
+        .set({ path: sql`${newPath} || substr(path, ${oldPath.length + 1})` })
+        .where(sql`${inTree(oldPath, sql`path`)} AND path != ${oldPath}`),
+      db.update(services).set({ partnerAccess: false }).where(sql`account_id IN (SELECT id FROM accounts WHERE ${moved})`),
+      db.update(tickets).set({ status: 'closed', updatedAt: now }).where(sql`${tickets.accountId} = ${organisation.id} AND ${tickets.status} != 'closed'`),
+      db.update(tickets).set({ parentId: move.reseller.id, assigneeId: null }).where(eq(tickets.accountId, organisation.id)),
+      db
+        .update(visitRequests)
+        .set({ status: 'cancelled', reason: MOVED_REASON, decidedAt: now })
+        .where(and(eq(visitRequests.accountId, organisation.id), eq(visitRequests.status, 'pending'))),
+      db
+        .update(orders)
+        .set({ status: 'cancelled', reason: MOVED_REASON, decidedAt: now })
+        .where(and(eq(orders.buyerAccountId, organisation.id), eq(orders.status, 'pending'))),
+      db
+        .update(serviceTransfers)
+        .set({ status: 'cancelled', reason: MOVED_REASON, closedAt: now })
+        .where(sql`${serviceTransfers.status} = 'pending' AND (${serviceTransfers.fromAccountId} = ${organisation.id} OR ${serviceTransfers.toAccountId} = ${organisation.id})`),
+      db.update(sessions).set({ impersonationId: null }).where(sql`impersonation_id IN (SELECT id FROM impersonations WHERE ${ending})`),
       db
         .update(impersonations)
         .set({ endedAt: sql`MIN(${now}, ${impersonations.expiresAt})`, endReason: 'exit' })

@@ -13,6 +13,7 @@ import {
   requestMove,
   type TokenMove,
 } from '../domain/customer-moves.ts'
+import { activityLog } from '../domain/activity.ts'
 import { roomFor } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { sendMoveRequestEmail } from '../domain/ownership-emails.ts'
@@ -191,6 +192,8 @@ export const customerMoveRoutes = createRouter('Customers')
       if (!org || !org.parentId) throw fieldError('not_found', 'organisationId', 'None of your organisations that could move has that id.')
       const outcome = await acceptMove(c.var.db, token, move, principal.user.id, { id: org.id, path: org.path, parentId: org.parentId })
       await closeSocketsAfterMove(c.env, c.var.db, org.id, outcome)
+      // Its log forwards to the new parent from now on (what the old one was owed goes there first).
+      await activityLog(c.env, org.id).rehome(outcome.newPath)
       const target = { kind: 'account', id: org.id, label: org.name }
       await audit(c, { id: org.id, path: outcome.newPath }, {
         type: 'customer_moved_in',

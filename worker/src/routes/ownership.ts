@@ -34,7 +34,7 @@ const OwnershipOffer = z
 const Ownership = z
   .object({
     /** The open offer, shown to the owner and to the admin it names (null for everyone else). */
-    offer: OwnershipOffer.nullable(),
+    offer: z.union([OwnershipOffer, z.null()]),
     /** What the caller may do now (the same rules the API enforces). */
     allowed: z.object({ offer: z.boolean(), cancel: z.boolean(), answer: z.boolean() }),
   })

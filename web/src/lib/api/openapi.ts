@@ -4561,7 +4561,7 @@ export interface components {
             };
         };
         Ownership: {
-            offer: components["schemas"]["OwnershipOffer"];
+            offer: components["schemas"]["OwnershipOffer"] | null;
             allowed: {
                 offer: boolean;
                 cancel: boolean;
@@ -4583,7 +4583,7 @@ export interface components {
             };
             createdAt: number;
             expiresAt: number;
-        } | null;
+        };
         OfferOwnership: {
             memberId: string;
             password: string;
