@@ -161,6 +161,8 @@ export async function acceptHandoff(db: DB, h: Handoff, acceptorUserId: string, 
       db.update(memberships).set({ level: 'admin', scope: '{"mode":"all"}' }).where(and(eq(memberships.id, h.from.membershipId), eq(memberships.level, 'owner'))),
       db.insert(membershipRoles).values({ membershipId: h.from.membershipId, roleId: FORMER_OWNER_ROLE }).onConflictDoNothing(),
       db.update(memberships).set({ level: 'owner', scope: '{"mode":"all"}' }).where(and(eq(memberships.id, h.to.membershipId), eq(memberships.level, 'admin'))),
+      // An owner holds everything: the role that stood in for it goes (a handover and back leaves the roles as they were).
+      db.delete(membershipRoles).where(and(eq(membershipRoles.membershipId, h.to.membershipId), eq(membershipRoles.roleId, FORMER_OWNER_ROLE))),
     ])
   } catch (error) {
     if (errorText(error).includes('NOT NULL constraint failed: ownership_handoffs.status')) throw new OfferClosed()
