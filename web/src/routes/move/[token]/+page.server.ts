@@ -4,7 +4,7 @@ import { invalid, problemFailure, text } from '$lib/server/forms'
 import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
-function closed(code: string) {
+function closed(code: string): never {
   if (code === 'offer_expired') error(410, 'This request has expired. Ask the partner to send it again.')
   if (code === 'offer_closed') error(410, 'This request was already answered or withdrawn.')
   error(404, 'This link is not valid. Ask the partner for a new one.')

@@ -5,7 +5,7 @@ import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
 /** Why a link opens nothing, in words (the API's code says which). */
-function closed(code: string) {
+function closed(code: string): never {
   if (code === 'offer_expired') error(410, 'This offer has expired. Ask the owner to make it again.')
   if (code === 'offer_closed') error(410, 'This offer was already answered or withdrawn.')
   error(404, 'This link is not valid. Ask the owner for a new one.')
