@@ -1,7 +1,7 @@
 import { mailerFor } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import type { Bindings } from '../env.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { emailBrandFor, linkOrigin, renderEmail } from './emails.ts'
 
 /** The offer of ownership, to the admin it names: a single-use link (links from PUBLIC_ORIGIN or a verified hostname, rule 13). */
 export async function sendHandoffEmail(
@@ -37,7 +37,9 @@ export async function sendMoveRequestEmail(
   token: string,
   expiresAt: number,
 ) {
-  const { brand, origin } = await emailBrandFor(db, reseller.path, env.PUBLIC_ORIGIN)
+  // The reseller's brand, but the platform's address: the owner belongs to another portal and signs in only there or on the platform's.
+  const { brand } = await emailBrandFor(db, reseller.path, env.PUBLIC_ORIGIN)
+  const origin = linkOrigin(env.PUBLIC_ORIGIN, null)
   await mailerFor(env, db).send(
     renderEmail(brand, to.email, `${reseller.name} asks to become your partner`, {
       paragraphs: [
