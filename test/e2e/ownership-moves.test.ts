@@ -58,7 +58,7 @@ describe('Ownership moves', () => {
     await offer.setViewportSize({ width: 1280, height: 800 })
     await offer.getByRole('button', { name: 'Accept ownership' }).click()
     await offer.waitForURL(/\/staff$/)
-    await offer.locator('[data-member="billie@acme.test"]').getByText('Owner').waitFor()
+    await offer.locator('[data-member="billie@acme.test"]').getByText('Owner', { exact: true }).waitFor()
 
     // Billie hands it back; Alex (now an admin) accepts on the Staff page.
     const billieMain = offer.getByRole('main')
@@ -79,7 +79,7 @@ describe('Ownership moves', () => {
     await mine.getByRole('button', { name: 'Accept ownership' }).click()
     await alex.page.getByRole('alertdialog', { name: 'Become the owner of Acme Hosting?' }).getByRole('button', { name: 'Accept ownership' }).click()
     await mine.waitFor({ state: 'hidden' })
-    await alex.page.getByRole('main').locator('[data-member="owner@acme.test"]').getByText('Owner').waitFor()
+    await alex.page.getByRole('main').locator('[data-member="owner@acme.test"]').getByText('Owner', { exact: true }).waitFor()
 
     // Back to the demo's state: Billie keeps only her Billing role.
     const row = alex.page.getByRole('main').locator('[data-member="billie@acme.test"]')
