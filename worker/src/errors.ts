@@ -61,6 +61,9 @@ export const errorCodes = {
   enrolment_expired: { status: 410, title: 'Set-up expired', detail: 'This set-up expired. Start again to get a new key.' },
   two_factor_required: { status: 409, title: 'Two-factor sign-in required', detail: 'Your account requires two-factor sign-in: keep at least one second factor.' },
   passkey_invalid: { status: 400, title: 'Passkey not accepted', detail: 'The passkey answer could not be verified.' },
+  offer_not_found: { status: 404, title: 'Link not valid', detail: 'This link is not valid. Ask for a new one.' },
+  offer_closed: { status: 410, title: 'No longer open', detail: 'This request was already answered or withdrawn.' },
+  offer_expired: { status: 410, title: 'Request expired', detail: 'This request has expired. Ask for a new one.' },
   passwordless_not_allowed: { status: 403, title: 'Passwordless sign-in not allowed', detail: 'Your account does not allow signing in with a passkey alone. Sign in with your password.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string; detail: string }>
 

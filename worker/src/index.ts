@@ -54,6 +54,8 @@ import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
 import { billing } from './routes/billing.ts'
 import { purchasing } from './routes/purchasing.ts'
+import { ownershipRoutes } from './routes/ownership.ts'
+import { customerMoveRoutes } from './routes/customer-moves.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -99,6 +101,8 @@ export const api = createRouter()
   .route('/', settingsRouter)
   .route('/', billing)
   .route('/', purchasing)
+  .route('/', ownershipRoutes)
+  .route('/', customerMoveRoutes)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {

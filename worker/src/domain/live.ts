@@ -77,6 +77,8 @@ export interface LiveSelector {
   memberTree?: string
   /** Every socket on the logs of this subtree (delete: the subtree is hidden from everyone). */
   accountTree?: string
+  /** These connections (a move sorts a log's sockets by who keeps access). */
+  connectionIds?: readonly string[]
   /** Never this session's sockets, whatever else selects them (a credential change ends the other sessions). */
   keepSessionId?: string
 }
@@ -95,6 +97,7 @@ export async function closeLiveConnections(env: Bindings, db: DB, selector: Live
   if (selector.userIds?.length) where.push(inJson(lc.userId, selector.userIds))
   if (selector.membershipIds?.length) where.push(inJson(lc.membershipId, selector.membershipIds))
   if (selector.impersonatorIds?.length) where.push(sql`(${lc.impersonationId} IS NOT NULL AND ${inJson(lc.userId, selector.impersonatorIds)})`)
+  if (selector.connectionIds?.length) where.push(inJson(lc.id, selector.connectionIds))
   if (selector.memberTree) where.push(and(gte(lc.memberPath, selector.memberTree), lt(lc.memberPath, `${selector.memberTree}\x7f`))!)
   if (selector.accountTree) {
     where.push(sql`${lc.accountId} IN (SELECT id FROM accounts WHERE path >= ${selector.accountTree} AND path < ${`${selector.accountTree}\x7f`})`)

@@ -93,6 +93,35 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     return events.length
   }
 
+  /**
+   * The account moved under another parent (docs/decisions/026): what is still
+   * owed to the old parent's log is sent there first (one try; what fails stays
+   * only in this log, never reaching the new parent), then events follow the
+   * new path. Returns how many events were still forwarded to the old parent.
+   */
+  async rehome(newPath: string): Promise<number> {
+    const path = z.string().min(3).max(2000).parse(newPath)
+    const old = this.meta('path')
+    let sent = 0
+    if (old && old !== path) {
+      const parent = parentPath(old)
+      if (parent) {
+        const events = this.sql.exec('SELECT e.* FROM events e JOIN outbox o ON o.seq = e.seq ORDER BY e.seq').toArray().map(toEvent)
+        for (let i = 0; i < events.length; i += FORWARD_BATCH) {
+          try {
+            const stub = this.env.ACTIVITY.get(this.env.ACTIVITY.idFromName(parent.id))
+            sent += await stub.receive(parent.path, events.slice(i, i + FORWARD_BATCH).map(({ seq: _seq, ...e }) => e))
+          } catch (error) {
+            console.error('events owed to the old parent stay in this log only', error)
+          }
+        }
+      }
+      this.sql.exec('DELETE FROM outbox')
+    }
+    this.setMeta('path', path)
+    return sent
+  }
+
   /** Receive events forwarded from a child account's log; idempotent on event id. */
   async receive(selfPath: string, events: (EventInput & { id: string; time: number })[]): Promise<number> {
     let added = 0

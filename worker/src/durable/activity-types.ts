@@ -80,6 +80,15 @@ export const activityTypes = [
   'order_declined',
   'invoices_synced',
   'payment_reminder',
+  'ownership_offered',
+  'ownership_offer_cancelled',
+  'ownership_offer_declined',
+  'ownership_transferred',
+  'customer_move_requested',
+  'customer_move_declined',
+  'customer_move_cancelled',
+  'customer_moved_in',
+  'customer_moved_out',
   'page_view',
 ] as const
 

@@ -19,8 +19,10 @@ const idsOf = (path: SQL) => sql`json_each('["' || replace(trim(${path}, '/'), '
  * - `session`: the session exists and has not run out;
  * - `impersonation`: none, or the session still runs that impersonation, not ended and not run out;
  * - `access`: the membership exists, no account on its path is disabled or
- *   deleted (people above a disabled account keep watching it), and no
- *   account on the log's own path is deleted (a deleted subtree is hidden from everyone).
+ *   deleted (people above a disabled account keep watching it), no
+ *   account on the log's own path is deleted (a deleted subtree is hidden from everyone),
+ *   and the log's account still sits at that path (an organisation that moved
+ *   to another parent is reached afresh).
  */
 export function liveChecks(c: { sessionId: SQL; impersonationId: SQL; membershipId: SQL; memberPath: SQL; accountPath: SQL }, now: number) {
   return {
@@ -29,7 +31,8 @@ export function liveChecks(c: { sessionId: SQL; impersonationId: SQL; membership
       WHERE s.id = ${c.sessionId} AND i.id = ${c.impersonationId} AND i.ended_at IS NULL AND i.expires_at > ${now}))`,
     access: sql`(EXISTS (SELECT 1 FROM memberships m WHERE m.id = ${c.membershipId})
       AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.status != 'active' AND a.id IN (SELECT value FROM ${idsOf(c.memberPath)}))
-      AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.status = 'deleted' AND a.id IN (SELECT value FROM ${idsOf(c.accountPath)})))`,
+      AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.status = 'deleted' AND a.id IN (SELECT value FROM ${idsOf(c.accountPath)}))
+      AND EXISTS (SELECT 1 FROM accounts a WHERE a.path = ${c.accountPath}))`,
   }
 }
 

@@ -37,6 +37,7 @@ const config = {
     { name: 'Billing', description: 'Invoices synced from the operator’s billing system, and services expiring or expired.' },
     { name: 'Purchasing', description: 'A parent’s catalogue of service plans, and orders approved into services.' },
     { name: 'Support', description: 'Support tickets an account opens to its parent, and the parent’s queue of its customers’ tickets.' },
+    { name: 'Ownership', description: 'An owner handing the account to one of its admins: offered with the password, accepted by that admin.' },
     { name: 'Notifications', description: 'Each person’s in-app inbox and their own choice of event emails.' },
     { name: 'System', description: 'Health of the service.' },
   ],

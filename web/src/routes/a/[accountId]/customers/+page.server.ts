@@ -4,6 +4,7 @@ import { invalid, problemFailure, text } from '$lib/server/forms'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
 import { lifecycleActions, resellerApi } from '$lib/server/resellers'
+import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
 export const load: PageServerLoad = async (event) => {
@@ -14,10 +15,12 @@ export const load: PageServerLoad = async (event) => {
   // Managers get the disable / enable / delete / restore actions on each row; customers.impersonate adds "Log in as" its owner.
   const canManageCustomers = reseller && holds(parent.menu, 'customers', 'manage')
   const canLoginAs = reseller && holds(parent.menu, 'customers', 'impersonate')
-  const [invitations, managed] = await Promise.all([
+  const [invitations, managed, moves] = await Promise.all([
     canInvite ? pendingInvitations(event, event.params.accountId, 'customer') : [],
     // Deleted customers are not in the paged list; managers may restore them for 30 days.
     canManageCustomers ? resellerApi(event).list(event.params.accountId, 'customer', 'deleted') : null,
+    // Requests to owners of existing organisations to move them here.
+    canInvite ? ownershipApi(event).moves(event.params.accountId) : null,
   ])
   return {
     ...section,
@@ -25,6 +28,7 @@ export const load: PageServerLoad = async (event) => {
     deleted: managed?.ok ? managed.data.items.filter((a) => a.status === 'deleted') : [],
     canInvite,
     invitations,
+    moves: moves?.ok ? moves.data.items.filter((m) => m.status === 'pending' || m.status === 'accepted').slice(0, 20) : [],
     canManageCustomers,
     canLoginAs,
   }
@@ -33,6 +37,22 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
   ...invitationActions,
   ...lifecycleActions('customer'),
+
+  requestMove: async (event) => {
+    const form = await event.request.formData()
+    const email = text(form, 'email')
+    if (!email) return invalid({ email: 'Enter the email address of the organisation’s owner.' })
+    const result = await ownershipApi(event).requestMove(event.params.accountId, email)
+    if (!result.ok) return problemFailure(event, result, ['email'])
+    return { email: result.data.request.email }
+  },
+
+  withdrawMove: async (event) => {
+    const form = await event.request.formData()
+    const result = await ownershipApi(event).cancelMove(event.params.accountId, text(form, 'moveId'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { withdrawn: true }
+  },
 
   inviteCustomer: async (event) => {
     const form = await event.request.formData()

@@ -7,6 +7,7 @@ import { invalid, list, problemFailure, requireSection, scopeFrom, text } from '
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
+import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The people of the account, each with what the caller may do to them; with `staff.manage`, also what the invite/edit dialog offers. */
@@ -15,17 +16,19 @@ export const load: PageServerLoad = async (event) => {
   const id = event.params.accountId
   const membersCall = client.members(id)
   const invitationsCall = pendingInvitations(event, id, 'member')
+  const ownershipCall = ownershipApi(event).get(id)
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  const [members, roles, facets, services, catalogue, invitations] = await Promise.all([
+  const [members, roles, facets, services, catalogue, invitations, ownership] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
     canManage && canSeeServices ? client.serviceFacets(id) : null,
     canManage && canSeeServices ? client.services(id, {}, { limit: 200 }) : null,
     canManage ? loadCatalogue(event) : [],
     invitationsCall,
+    ownershipCall,
   ])
   return {
     section,
@@ -37,6 +40,8 @@ export const load: PageServerLoad = async (event) => {
     facets: facets?.ok ? facets.data : { groups: [], tags: [] },
     services: services?.ok ? services.data.items : [],
     invitations,
+    // The open offer of ownership (for the owner and the admin it names) and what the caller may do about it.
+    ownership: ownership.ok ? ownership.data : null,
   }
 }
 
@@ -109,6 +114,33 @@ export const actions: Actions = {
     const result = await api(event).removeMember(event.params.accountId, text(form, 'memberId'))
     if (!result.ok) return problemFailure(event, result, [])
     return { removed: true }
+  },
+  offerOwnership: async (event) => {
+    const form = await event.request.formData()
+    const memberId = text(form, 'memberId')
+    const password = String(form.get('password') ?? '')
+    const errors: Record<string, string> = {}
+    if (!memberId) errors.memberId = 'Choose the admin who becomes owner.'
+    if (!password) errors.password = 'Enter your password to confirm.'
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await ownershipApi(event).offer(event.params.accountId, { memberId, password })
+    if (!result.ok) return problemFailure(event, result, ['memberId', 'password'])
+    return { offered: result.data.offer.to.name }
+  },
+  cancelOwnership: async (event) => {
+    const result = await ownershipApi(event).cancel(event.params.accountId)
+    if (!result.ok) return problemFailure(event, result, [])
+    return { cancelled: true }
+  },
+  acceptOwnership: async (event) => {
+    const result = await ownershipApi(event).acceptInApp(event.params.accountId)
+    if (!result.ok) return problemFailure(event, result, [])
+    return { accepted: true }
+  },
+  declineOwnership: async (event) => {
+    const result = await ownershipApi(event).declineInApp(event.params.accountId)
+    if (!result.ok) return problemFailure(event, result, [])
+    return { declined: true }
   },
   signOut: async (event) => {
     const form = await event.request.formData()
