@@ -53,6 +53,8 @@ import { signInSteps } from './routes/sign-in-steps.ts'
 import { twoFactor } from './routes/two-factor.ts'
 import { billing } from './routes/billing.ts'
 import { purchasing } from './routes/purchasing.ts'
+import { signupRoutes } from './routes/sign-ups.ts'
+import { emailDomainsRouter } from './routes/email-domains.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -97,6 +99,8 @@ export const api = createRouter()
   .route('/', settingsRouter)
   .route('/', billing)
   .route('/', purchasing)
+  .route('/', signupRoutes)
+  .route('/', emailDomainsRouter)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {

@@ -38,6 +38,8 @@ const config = {
     { name: 'Purchasing', description: 'A parent’s catalogue of service plans, and orders approved into services.' },
     { name: 'Support', description: 'Support tickets an account opens to its parent, and the parent’s queue of its customers’ tickets.' },
     { name: 'Notifications', description: 'Each person’s in-app inbox and their own choice of event emails.' },
+    { name: 'Sign-up', description: 'Self sign-up on a portal that opened it: the emailed link creates the login and the customer organisation, pending the parent’s approval or at once.' },
+    { name: 'Email domains', description: 'A customer’s verified email domains: people at them join it (as users, or held for an admin’s approval).' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }
