@@ -1,6 +1,7 @@
 import { access } from '$lib/server/access'
 import { loadChildrenSection } from '$lib/server/children'
-import { invalid, problemFailure, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, text } from '$lib/server/forms'
+import { api } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
 import { lifecycleActions, resellerApi } from '$lib/server/resellers'
@@ -14,10 +15,12 @@ export const load: PageServerLoad = async (event) => {
   // Managers get the disable / enable / delete / restore actions on each row; customers.impersonate adds "Log in as" its owner.
   const canManageCustomers = reseller && holds(parent.menu, 'customers', 'manage')
   const canLoginAs = reseller && holds(parent.menu, 'customers', 'impersonate')
-  const [invitations, managed] = await Promise.all([
+  const [invitations, managed, signups] = await Promise.all([
     canInvite ? pendingInvitations(event, event.params.accountId, 'customer') : [],
     // Deleted customers are not in the paged list; managers may restore them for 30 days.
     canManageCustomers ? resellerApi(event).list(event.params.accountId, 'customer', 'deleted') : null,
+    // Organisations that signed up on the portal and wait for approval.
+    parent.account.kind !== 'customer' && holds(parent.menu, 'customers', 'view') ? api(event).pendingSignups(event.params.accountId) : null,
   ])
   return {
     ...section,
@@ -27,12 +30,16 @@ export const load: PageServerLoad = async (event) => {
     invitations,
     canManageCustomers,
     canLoginAs,
+    pendingSignups: signups?.ok ? signups.data.items : [],
+    canDecideSignups: holds(parent.menu, 'customers', 'manage'),
   }
 }
 
 export const actions: Actions = {
   ...invitationActions,
   ...lifecycleActions('customer'),
+  approveSignup: idAction('id', (event, account, id) => api(event).decideSignup(account, id, true), () => ({ decided: true })),
+  declineSignup: idAction('id', (event, account, id) => api(event).decideSignup(account, id, false), () => ({ decided: true })),
 
   inviteCustomer: async (event) => {
     const form = await event.request.formData()

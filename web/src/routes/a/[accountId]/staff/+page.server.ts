@@ -3,7 +3,7 @@ import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
@@ -19,13 +19,15 @@ export const load: PageServerLoad = async (event) => {
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  const [members, roles, facets, services, catalogue, invitations] = await Promise.all([
+  const [members, roles, facets, services, catalogue, invitations, held] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
     canManage && canSeeServices ? client.serviceFacets(id) : null,
     canManage && canSeeServices ? client.services(id, {}, { limit: 200 }) : null,
     canManage ? loadCatalogue(event) : [],
     invitationsCall,
+    // A customer's people held for approval by one of its verified email domains.
+    account.kind === 'customer' ? client.joinRequests(id) : null,
   ])
   return {
     section,
@@ -37,6 +39,7 @@ export const load: PageServerLoad = async (event) => {
     facets: facets?.ok ? facets.data : { groups: [], tags: [] },
     services: services?.ok ? services.data.items : [],
     invitations,
+    held: held?.ok ? held.data.items : [],
   }
 }
 
@@ -53,6 +56,8 @@ async function refused(event: RequestEvent, result: Parameters<typeof problemFai
 
 export const actions: Actions = {
   ...invitationActions,
+  approveJoin: idAction('id', (event, account, id) => api(event).decideJoinRequest(account, id, true), () => ({ decided: true })),
+  declineJoin: idAction('id', (event, account, id) => api(event).decideJoinRequest(account, id, false), () => ({ decided: true })),
 
   /** Adding a member is always an invitation: they join by accepting the emailed link, with a password they choose. */
   invite: async (event) => {
