@@ -56,6 +56,8 @@ import { billing } from './routes/billing.ts'
 import { purchasing } from './routes/purchasing.ts'
 import { ownershipRoutes } from './routes/ownership.ts'
 import { customerMoveRoutes } from './routes/customer-moves.ts'
+import { signupRoutes } from './routes/sign-ups.ts'
+import { emailDomainsRouter } from './routes/email-domains.ts'
 
 const MAX_BODY = 64 * 1024
 
@@ -103,6 +105,8 @@ export const api = createRouter()
   .route('/', purchasing)
   .route('/', ownershipRoutes)
   .route('/', customerMoveRoutes)
+  .route('/', signupRoutes)
+  .route('/', emailDomainsRouter)
 
 // How to call the API: the portal's session cookie, or an account's API key as a Bearer token.
 api.openAPIRegistry.registerComponent('securitySchemes', 'session', {

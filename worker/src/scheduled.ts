@@ -9,6 +9,7 @@ import { invalidateBrandCache } from './domain/host-brand.ts'
 import { challengeName, CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostnameChecked, verifyHostnameClaim, withResellers } from './domain/hostnames.ts'
 import { emailHostnameDemoted, recordHostnameChange } from './domain/hostname-events.ts'
 import { pruneExpired } from './domain/housekeeping.ts'
+import { recheckEmailDomains } from './domain/email-domain-checks.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
 import { purgeIdleThrottles } from './domain/throttles.ts'
@@ -49,6 +50,7 @@ export async function daily(env: Bindings, now = Date.now()) {
     ['expire hostname claims', () => expireHostnameClaims(env, now)],
     ['re-check verified hostnames', () => recheckHostnames(env, now)],
     ['check pending hostnames', () => checkPendingHostnames(env, now)],
+    ['re-check email domains', () => recheckEmailDomains(env, now)],
     ['follow TLS certificates', () => followCertificates(env, now)],
     ['check sending domains', () => checkSenderDomains(env, createDb(env.DB), 500, now)],
     ['sync invoices with the billing system', () => syncAllInvoices(env, now)],

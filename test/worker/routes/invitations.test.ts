@@ -51,6 +51,7 @@ describe('invitation lifecycle', () => {
       suggestedName: null,
       existingUser: false,
       expiresAt: invitation.expiresAt,
+      joins: null,
     })
   })
 

@@ -7,6 +7,7 @@ import { DomainError } from '../errors.ts'
 import { schema } from '../db.ts'
 import { limitGuard, LimitReached, withinLimit, type LimitName } from './limits.ts'
 import { cappedLevel, isAdminCapFailure } from './members.ts'
+import { joinStatements, type DomainOwner } from './email-domains.ts'
 import { parseScope } from './scope.ts'
 import { normalizeEmail } from './users.ts'
 
@@ -201,6 +202,8 @@ export interface Acceptor {
   newUser?: { name: string; passwordHash: string }
   /** For customer invitations: the new organisation's name. */
   organisationName?: string
+  /** For customer invitations whose email's domain a customer of the tree verified: join it instead (as its owner chose). */
+  join?: { owner: DomainOwner; roleIds: string[] }
 }
 
 /**
@@ -215,17 +218,21 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   const statements = []
   let accountId = inv.accountId
   let createdAccountId: string | null = null
-  if (inv.kind === 'customer') {
+  const join = inv.kind === 'customer' && who.join ? joinStatements(db, who.join.owner, userId, who.join.roleIds, now) : null
+  if (join) accountId = who.join!.owner.account.id
+  else if (inv.kind === 'customer') {
     createdAccountId = accountId = newId('acc')
   }
   if (!who.existingUserId) {
     if (!who.newUser) throw new Error('a new acceptor needs name and password')
     // The link reached this address: the login starts verified.
-    statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: accountId, emailVerifiedAt: now }))
+    statements.push(db.insert(users).values({ id: userId, email: inv.email, name: who.newUser.name, passwordHash: who.newUser.passwordHash, lastAccountId: join?.held ? null : accountId, emailVerifiedAt: now }))
   } else {
-    statements.push(db.update(users).set({ lastAccountId: accountId, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` }).where(eq(users.id, userId)))
+    statements.push(db.update(users).set({ ...(join?.held ? {} : { lastAccountId: accountId }), emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})` }).where(eq(users.id, userId)))
   }
-  if (inv.kind === 'customer') {
+  if (join) {
+    statements.push(...join.statements(join.id))
+  } else if (inv.kind === 'customer') {
     statements.push(
       db.insert(accounts).values({
         id: accountId,
@@ -257,9 +264,9 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   try {
     await db.batch(statements as unknown as Parameters<DB['batch']>[0])
   } catch (error) {
-    rethrowClaim(error, inv.account.path)
+    rethrowClaim(error, join ? who.join!.owner.account.path : inv.account.path)
   }
-  return { accountId, userId, membershipId }
+  return { accountId, userId, membershipId: join ? join.id : membershipId, joined: join ? { held: join.held } : null }
 }
 
 /** True when the login with this email is already a member of the account. */

@@ -39,6 +39,8 @@ const config = {
     { name: 'Support', description: 'Support tickets an account opens to its parent, and the parent’s queue of its customers’ tickets.' },
     { name: 'Ownership', description: 'An owner handing the account to one of its admins: offered with the password, accepted by that admin.' },
     { name: 'Notifications', description: 'Each person’s in-app inbox and their own choice of event emails.' },
+    { name: 'Sign-up', description: 'Self sign-up on a portal that opened it: the emailed link creates the login and the customer organisation, pending the parent’s approval or at once.' },
+    { name: 'Email domains', description: 'A customer’s verified email domains: people at them join it (as users, or held for an admin’s approval).' },
     { name: 'System', description: 'Health of the service.' },
   ],
 }

@@ -21,6 +21,7 @@ import { countAttempt } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { invitationPortalRefusal } from '../domain/portal.ts'
+import { domainOwnerFor } from '../domain/email-domains.ts'
 import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
@@ -111,6 +112,11 @@ const PublicInvitation = z
     suggestedName: z.string().nullable(),
     existingUser: z.boolean(),
     expiresAt: z.number(),
+    /**
+     * Customer invitations only: a customer of the same tree verified the email's domain, so accepting joins it
+     * instead of creating an organisation — as a user at once, or `held` until its admins approve.
+     */
+    joins: z.object({ accountName: z.string(), held: z.boolean() }).nullable(),
   })
   .openapi('PublicInvitation')
 
@@ -178,6 +184,19 @@ async function refuseForeignPortal(c: Context<AppEnv>, inv: TokenInvitation | un
   if (!inv || inv.account.status !== 'active') return
   const refusal = await invitationPortalRefusal(c.var.db, c.var.hostBrand.reseller, inv.account.path, new URL(c.req.url), c.env.PLATFORM_HOSTNAMES)
   if (refusal) throw new AppError('wrong_portal', refusal.detail, { portal: refusal.portal })
+}
+
+/**
+ * A customer invitation whose email's domain a customer of the inviting tree
+ * verified: the person joins that customer instead of creating an organisation.
+ */
+async function domainJoin<E extends AppEnv>(c: Context<E>, inv: TokenInvitation) {
+  if (inv.kind !== 'customer') return null
+  const owner = await domainOwnerFor(c.var.db, inv.email, inv.account.path)
+  if (!owner) return null
+  const wanted = owner.defaultRole ? [owner.defaultRole] : []
+  const { unknown } = await resolveRoles(c.var.db, owner.account.id, wanted)
+  return { owner, roleIds: wanted.filter((r) => !unknown.includes(r)) }
 }
 
 /** Refuse the token with the problem that explains why. */
@@ -317,6 +336,7 @@ export const invitationRoutes = createRouter('Invitations')
           suggestedName: inv.suggestedName,
           existingUser: Boolean(await findUserByEmail(c.var.db, inv.email)),
           expiresAt: inv.expiresAt,
+          joins: await domainJoin(c, inv).then((j) => (j ? { accountName: j.owner.account.name, held: j.owner.policy === 'approve' } : null)),
         },
         200,
       )
@@ -326,9 +346,9 @@ export const invitationRoutes = createRouter('Invitations')
     route.post('/invitations/{token}/accept', {
       operationId: 'acceptInvitation',
       summary: 'Accept an invitation',
-      description: 'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.',
+      description: 'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName` — unless a customer of the inviting tree verified the email\'s domain: then the person joins that customer instead (a user at once, or `held` for its admins\' approval, and not signed in while held). Single use: racing accepts create one membership.',
       request: { params: TokenParam, body: body(Accept) },
-      responses: { 201: json(z.object({ accountId: z.string(), userId: z.string() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
+      responses: { 201: json(z.object({ accountId: z.string(), userId: z.string(), held: z.boolean() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
     }),
     async (c) => {
       const token = c.req.valid('param').token
@@ -337,7 +357,8 @@ export const invitationRoutes = createRouter('Invitations')
       const inv = await findByToken(db, token)
       await refuseForeignPortal(c, inv)
       refuseToken(inv)
-      if (inv.kind === 'customer' && !body.organisationName) throw fieldError('validation_failed', 'organisationName', 'Name the organisation.')
+      const join = await domainJoin(c, inv)
+      if (inv.kind === 'customer' && !join && !body.organisationName) throw fieldError('validation_failed', 'organisationName', 'Name the organisation.')
       const principal = c.var.principal
       const existing = await findUserByEmail(db, inv.email)
       if (principal && normalizeEmail(principal.user.email) !== inv.email) {
@@ -358,9 +379,19 @@ export const invitationRoutes = createRouter('Invitations')
       // Roles deleted since the invitation was sent are dropped, not granted.
       const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
       const accepting = { ...inv, roleIds: inv.roleIds.filter((r) => !unknown.includes(r)) }
-      const result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName })
+      const result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName, join: join ?? undefined })
       const actor = { id: result.userId, email: inv.email }
-      if (inv.kind === 'customer') {
+      if (join && result.joined) {
+        await audit(c, join.owner.account, {
+          type: result.joined.held ? 'join_requested' : 'member_joined',
+          actor,
+          subject: actor,
+          target: result.joined.held ? { kind: 'join_request', id: result.membershipId, label: inv.email } : { kind: 'member', id: result.membershipId, label: inv.email },
+          description: result.joined.held
+            ? `${inv.email} accepted ${inv.account.name}'s invitation; the verified domain ${join.owner.domain} holds them for ${join.owner.account.name}'s approval`
+            : `${inv.email} accepted ${inv.account.name}'s invitation and joined ${join.owner.account.name} as a user through its verified domain ${join.owner.domain}`,
+        })
+      } else if (inv.kind === 'customer') {
         const account = { id: result.accountId, path: `${inv.account.path}${result.accountId}/` }
         await audit(c, account, {
           type: 'account_created',
@@ -377,7 +408,7 @@ export const invitationRoutes = createRouter('Invitations')
           description: `${inv.email} accepted the invitation to ${inv.account.name} as ${inv.level}`,
         })
       }
-      if (!principal) {
+      if (!principal && !result.joined?.held) {
         const { token: sessionToken, session } = await createSession(db, result.userId, Number(c.env.SESSION_TTL_DAYS), {
           ip: c.var.clientIp,
           userAgent: c.req.header('user-agent') ?? null,
@@ -385,6 +416,6 @@ export const invitationRoutes = createRouter('Invitations')
         })
         setSessionCookie(c, sessionToken, session.expiresAt)
       }
-      return c.json({ accountId: result.accountId, userId: result.userId }, 201)
+      return c.json({ accountId: result.accountId, userId: result.userId, held: Boolean(result.joined?.held) }, 201)
     },
   )

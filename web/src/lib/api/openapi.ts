@@ -1879,7 +1879,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation
-         * @description A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName`. Single use: racing accepts create one membership.
+         * @description A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName` — unless a customer of the inviting tree verified the email's domain: then the person joins that customer instead (a user at once, or `held` for its admins' approval, and not signed in while held). Single use: racing accepts create one membership.
          */
         post: operations["acceptInvitation"];
         delete?: never;
@@ -3388,6 +3388,302 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether this portal takes sign-ups
+         * @description Public. The portal is the request's host: a reseller's verified hostname, else the platform's own (a Host that is not a verified hostname is the platform). Closed when the portal's owner has not opened sign-up, or the portal's account is disabled.
+         */
+        get: operations["getSignupAvailability"];
+        put?: never;
+        /**
+         * Sign up: email a link that creates the login and the organisation
+         * @description Public, on a portal that takes sign-ups (403 `signup_closed` otherwise). Always answers 202 with the same body whether or not the email already has a login, after the same work and at least the same time: a new address gets a link that works for 24 hours and creates the login, and the organisation (or joins the organisation that verified the email's domain) when followed; an address that already has a login gets an email saying so, with a link to sign in. 422 `limit_reached` when the portal has no room for another customer. Slowed per email and per client (429 with Retry-After).
+         */
+        post: operations["requestSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/signup/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What confirming a sign-up link will do
+         * @description Public. The email, name and organisation of the sign-up, and whether confirming creates the organisation (pending approval or not) or joins the organisation that verified the email's domain. `signup_link_invalid` (404), `signup_link_used` or `signup_link_expired` (410). Reading it does not use the link.
+         */
+        get: operations["previewSignup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/signup/{token}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a sign-up link: create the login and the organisation, or join a verified domain's organisation
+         * @description Public; single use. The link proves the email, so the login starts verified. Creates a customer organisation under the portal with the person as owner — disabled until the portal's owner approves it when sign-up is `approval` — with the portal's `max_customers` checked in the same write (422 `limit_reached`; racing confirmations never pass the limit). When a customer under the portal verified the email's domain, the person joins it instead: as a user with its default role, or held for its admins' approval. Signed in when there is something to open (`created`, `joined`). 403 `signup_closed` when the portal closed sign-up meanwhile.
+         */
+        post: operations["completeSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/signup-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the account's portal takes sign-ups
+         * @description Needs `settings.view` on a reseller (its branded portal) or the platform (its own hosts). `off`, `approval` (new organisations wait for approval under Customers) or `open`.
+         */
+        get: operations["getSignupSettings"];
+        /**
+         * Open or close sign-up on the account's portal
+         * @description Needs `settings.manage` on a reseller or the platform.
+         */
+        put: operations["updateSignupSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/signups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Organisations that signed up and wait for approval
+         * @description Needs `customers.view`. Oldest first. Each is a disabled customer until approved.
+         */
+        get: operations["listPendingSignups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/signups/{accountId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an organisation that signed up
+         * @description Needs `customers.manage`. The organisation is enabled and its owner is emailed that they can sign in.
+         */
+        post: operations["approveSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/signups/{accountId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an organisation that signed up
+         * @description Needs `customers.manage`. The organisation is removed (with its login, unless that login belongs elsewhere), its place under the limit is free again, and the person is emailed.
+         */
+        post: operations["declineSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/email-domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's email domains
+         * @description Needs `settings.view` on a customer organisation. `devTools` says whether the local "mark verified" switch is available.
+         */
+        get: operations["listEmailDomains"];
+        put?: never;
+        /**
+         * Claim an email domain
+         * @description Needs `settings.manage`. Pending until a DNS TXT record `_trellis.<domain>` holds the token shown (7 days). Several organisations may claim one domain; the first to verify owns it, and a verified domain cannot be claimed (409). Public mail domains (gmail.com and the like, and names under them) are refused (422 `public_mail_domain`). The default role must be one the caller could give a user-level member.
+         */
+        post: operations["createEmailDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/email-domains/{domainId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an email domain
+         * @description Needs `settings.manage`. People at the domain stop joining; those who joined stay members, and held people stay in the list until decided.
+         */
+        delete: operations["deleteEmailDomain"];
+        options?: never;
+        head?: never;
+        /**
+         * Choose what happens to people at an email domain
+         * @description Needs `settings.manage`. `join` (a user at once, with the default role) or `approve` (held for an admin). The default role must be one the caller could give a user-level member.
+         */
+        patch: operations["updateEmailDomain"];
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/email-domains/{domainId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an email domain's DNS TXT record
+         * @description Needs `settings.manage`. Looks up `_trellis.<domain>` TXT through the same DNS adapter as portal hostnames; a record holding the token verifies the domain and ends other organisations' pending claims on it. Otherwise 422 and it stays pending; 410 when the claim has expired, 409 when another organisation verified it first.
+         */
+        post: operations["verifyEmailDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/email-domains/{domainId}/dev-verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an email domain verified without DNS (local development only)
+         * @description Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `settings.manage`.
+         */
+        post: operations["markEmailDomainVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People held for approval by an email domain
+         * @description Needs `staff.view` on a customer organisation. Oldest first.
+         */
+        get: operations["listJoinRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/join-requests/{requestId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let a held person in
+         * @description Needs `staff.manage`. They become a user with the default role of their domain (when it still exists and the approver could grant it by hand), every service in scope; the reseller's `max_staff` is checked in the same write (422).
+         */
+        post: operations["approveJoinRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/join-requests/{requestId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a held person away
+         * @description Needs `staff.manage`. The request is removed; the login stays (it may belong elsewhere).
+         */
+        post: operations["declineJoinRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3959,7 +4255,7 @@ export interface components {
             accountId: string;
             accountPath: string;
             /** @enum {string} */
-            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out" | "page_view";
+            type: "login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out" | "domain_added" | "domain_verified" | "domain_updated" | "domain_removed" | "domain_demoted" | "join_requested" | "join_approved" | "join_declined" | "member_joined" | "signup_requested" | "signup_approved" | "signup_declined" | "signup_settings_updated" | "page_view";
             /** @enum {string} */
             kind: "action" | "page_view";
             actor: {
@@ -4173,6 +4469,10 @@ export interface components {
             suggestedName: string | null;
             existingUser: boolean;
             expiresAt: number;
+            joins: {
+                accountName: string;
+                held: boolean;
+            } | null;
         };
         AcceptInvitation: {
             name?: string;
@@ -4185,7 +4485,7 @@ export interface components {
             reason: string;
         };
         NotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out" | "domain_added" | "domain_verified" | "domain_updated" | "domain_removed" | "domain_demoted" | "join_requested" | "join_approved" | "join_declined" | "member_joined" | "signup_requested" | "signup_approved" | "signup_declined" | "signup_settings_updated")[];
         };
         Notice: {
             id: string;
@@ -4201,7 +4501,7 @@ export interface components {
             readAt: number | null;
         };
         MyNotificationTypes: {
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out" | "domain_added" | "domain_verified" | "domain_updated" | "domain_removed" | "domain_demoted" | "join_requested" | "join_approved" | "join_declined" | "member_joined" | "signup_requested" | "signup_approved" | "signup_declined" | "signup_settings_updated")[];
         };
         Ticket: {
             id: string;
@@ -4383,7 +4683,7 @@ export interface components {
             url: string;
             /** @default  */
             description: string;
-            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out")[];
+            types: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out" | "domain_added" | "domain_verified" | "domain_updated" | "domain_removed" | "domain_demoted" | "join_requested" | "join_approved" | "join_declined" | "member_joined" | "signup_requested" | "signup_approved" | "signup_declined" | "signup_settings_updated")[];
         };
         CreateLogStream: {
             url: string;
@@ -4396,7 +4696,7 @@ export interface components {
         };
         UpdateIntegration: {
             enabled?: boolean;
-            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out")[];
+            types?: ("login" | "login_failed" | "logout" | "impersonation_start" | "impersonation_end" | "invite_user" | "invitation_resent" | "invitation_revoked" | "invitation_accepted" | "impersonation_refused" | "notifications_updated" | "server_action" | "update_configuration" | "update_user_profile" | "update_trusted_connection" | "backup_machine_data" | "update_license" | "update_server" | "update_organization" | "update_tickets" | "update_user_permissions" | "account_created" | "account_updated" | "account_deleted" | "account_disabled" | "account_enabled" | "account_restored" | "account_purged" | "template_created" | "template_updated" | "template_deleted" | "login_refused" | "member_created" | "member_updated" | "member_deleted" | "role_created" | "role_updated" | "role_deleted" | "service_created" | "service_updated" | "service_deleted" | "service_group_created" | "service_group_updated" | "service_group_deleted" | "brand_updated" | "hostname_added" | "hostname_verified" | "hostname_removed" | "hostname_demoted" | "hostname_expired" | "password_reset" | "session_ended" | "api_key_created" | "api_key_revoked" | "access_reviewed" | "integration_created" | "integration_updated" | "integration_deleted" | "integration_secret_rotated" | "integration_disabled" | "site_created" | "site_updated" | "site_deleted" | "visit_requested" | "visit_approved" | "visit_declined" | "visit_cancelled" | "transfer_proposed" | "transfer_confirmed" | "transfer_completed" | "transfer_declined" | "transfer_cancelled" | "plan_created" | "plan_updated" | "order_placed" | "order_cancelled" | "order_approved" | "order_declined" | "invoices_synced" | "payment_reminder" | "ownership_offered" | "ownership_offer_cancelled" | "ownership_offer_declined" | "ownership_transferred" | "customer_move_requested" | "customer_move_declined" | "customer_move_cancelled" | "customer_moved_in" | "customer_moved_out" | "domain_added" | "domain_verified" | "domain_updated" | "domain_removed" | "domain_demoted" | "join_requested" | "join_approved" | "join_declined" | "member_joined" | "signup_requested" | "signup_approved" | "signup_declined" | "signup_settings_updated")[];
             description?: string;
         };
         IntegrationDelivery: {
@@ -4749,6 +5049,99 @@ export interface components {
         };
         AcceptCustomerMove: {
             organisationId: string;
+        };
+        SignupAvailability: {
+            open: boolean;
+            /** @enum {string} */
+            mode: "off" | "approval" | "open";
+            portalName: string;
+        };
+        SignupRequest: {
+            /** Format: email */
+            email: string;
+            name: string;
+            password: string;
+            organisationName: string;
+        };
+        SignupPreview: {
+            email: string;
+            name: string;
+            organisationName: string;
+            portalName: string;
+            outcome: {
+                /** @enum {string} */
+                kind: "create";
+                pending: boolean;
+            } | {
+                /** @enum {string} */
+                kind: "join";
+                accountName: string;
+                held: boolean;
+            };
+            expiresAt: number;
+        };
+        SignupResult: {
+            /** @enum {string} */
+            status: "created" | "pending" | "joined" | "held";
+            accountId: string | null;
+        };
+        SignupSettings: {
+            /** @enum {string} */
+            mode: "off" | "approval" | "open";
+        };
+        PendingSignup: {
+            accountId: string;
+            name: string;
+            email: string;
+            ownerName: string | null;
+            createdAt: number;
+        };
+        EmailDomain: {
+            id: string;
+            domain: string;
+            /** @enum {string} */
+            status: "pending" | "verified";
+            record: {
+                /** @enum {string} */
+                type: "TXT";
+                name: string;
+                value: string;
+            };
+            /** @enum {string} */
+            policy: "join" | "approve";
+            defaultRole: {
+                id: string;
+                name: string;
+            } | null;
+            createdAt: number;
+            verifiedAt: number | null;
+            expiresAt: number | null;
+        };
+        AddEmailDomain: {
+            /**
+             * @default approve
+             * @enum {string}
+             */
+            policy: "join" | "approve";
+            /** @default null */
+            defaultRole: string | null;
+            domain: string;
+        };
+        UpdateEmailDomain: {
+            /**
+             * @default approve
+             * @enum {string}
+             */
+            policy: "join" | "approve";
+            /** @default null */
+            defaultRole: string | null;
+        };
+        JoinRequest: {
+            id: string;
+            email: string;
+            name: string;
+            domain: string;
+            createdAt: number;
         };
     };
     responses: never;
@@ -11692,6 +12085,7 @@ export interface operations {
                     "application/json": {
                         accountId: string;
                         userId: string;
+                        held: boolean;
                     };
                 };
             };
@@ -17405,6 +17799,1018 @@ export interface operations {
             };
         };
     };
+    getSignupAvailability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Availability */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupAvailability"];
+                };
+            };
+        };
+    };
+    requestSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupRequest"];
+            };
+        };
+        responses: {
+            /** @description A link is on its way to the email */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        sent: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupPreview"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupResult"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSignupSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: components["schemas"]["SignupSettings"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSignupSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupSettings"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        settings: components["schemas"]["SignupSettings"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPendingSignups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending sign-ups */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PendingSignup"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineSignup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Declined */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEmailDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Email domains */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EmailDomain"][];
+                        devTools: boolean;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createEmailDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddEmailDomain"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain: components["schemas"]["EmailDomain"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEmailDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateEmailDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEmailDomain"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain: components["schemas"]["EmailDomain"];
+                    };
+                };
+            };
+            /** @description Problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmailDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain: components["schemas"]["EmailDomain"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markEmailDomainVerified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                domainId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        domain: components["schemas"]["EmailDomain"];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJoinRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Held people */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["JoinRequest"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveJoinRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        memberId: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineJoinRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Declined */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -17506,7 +18912,7 @@ export const serviceTypeValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const serviceStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Service"]["status"]> = ["active", "suspended", "pending", "expired"];
 export const serverActionActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServerAction"]["action"]> = ["restart", "stop", "start", "reinstall", "rename"];
 export const serverActionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServerAction"]["status"]> = ["pending", "done", "failed"];
-export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out", "page_view"];
+export const activityEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["type"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out", "domain_added", "domain_verified", "domain_updated", "domain_removed", "domain_demoted", "join_requested", "join_approved", "join_declined", "member_joined", "signup_requested", "signup_approved", "signup_declined", "signup_settings_updated", "page_view"];
 export const activityEventKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActivityEvent"]["kind"]> = ["action", "page_view"];
 export const catalogueSectionCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["category"]> = ["technical", "financial", "security", "user-rights"];
 export const catalogueSectionTiersValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatalogueSection"]["tiers"]> = ["platform", "reseller", "customer"];
@@ -17526,8 +18932,8 @@ export const createInvitationOneOf1KindValues: ReadonlyArray<Extract<FlattenedDe
 }>["kind"]> = ["customer"];
 export const addMemberLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddMember"]["level"]> = ["admin", "user"];
 export const publicInvitationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublicInvitation"]["kind"]> = ["member", "customer"];
-export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out"];
-export const myNotificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MyNotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out"];
+export const notificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out", "domain_added", "domain_verified", "domain_updated", "domain_removed", "domain_demoted", "join_requested", "join_approved", "join_declined", "member_joined", "signup_requested", "signup_approved", "signup_declined", "signup_settings_updated"];
+export const myNotificationTypesTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MyNotificationTypes"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out", "domain_added", "domain_verified", "domain_updated", "domain_removed", "domain_demoted", "join_requested", "join_approved", "join_declined", "member_joined", "signup_requested", "signup_approved", "signup_declined", "signup_settings_updated"];
 export const ticketPriorityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Ticket"]["priority"]> = ["low", "normal", "high", "urgent"];
 export const ticketStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Ticket"]["status"]> = ["open", "waiting", "closed"];
 export const ticketMessageSideValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TicketMessage"]["side"]> = ["customer", "staff"];
@@ -17536,9 +18942,9 @@ export const hostnameRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const hostnameTlsStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Hostname"]["tls"]["status"]> = ["none", "queued", "pending", "active", "failed"];
 export const senderDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SenderDomain"]["status"]> = ["not_started", "pending", "verified", "failed", "temporary_failure"];
 export const integrationKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Integration"]["kind"]> = ["webhook", "stream"];
-export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out"];
+export const createWebhookTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateWebhook"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out", "domain_added", "domain_verified", "domain_updated", "domain_removed", "domain_demoted", "join_requested", "join_approved", "join_declined", "member_joined", "signup_requested", "signup_approved", "signup_declined", "signup_settings_updated"];
 export const createLogStreamFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateLogStream"]["format"]> = ["ndjson", "datadog", "splunk"];
-export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out"];
+export const updateIntegrationTypesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateIntegration"]["types"]> = ["login", "login_failed", "logout", "impersonation_start", "impersonation_end", "invite_user", "invitation_resent", "invitation_revoked", "invitation_accepted", "impersonation_refused", "notifications_updated", "server_action", "update_configuration", "update_user_profile", "update_trusted_connection", "backup_machine_data", "update_license", "update_server", "update_organization", "update_tickets", "update_user_permissions", "account_created", "account_updated", "account_deleted", "account_disabled", "account_enabled", "account_restored", "account_purged", "template_created", "template_updated", "template_deleted", "login_refused", "member_created", "member_updated", "member_deleted", "role_created", "role_updated", "role_deleted", "service_created", "service_updated", "service_deleted", "service_group_created", "service_group_updated", "service_group_deleted", "brand_updated", "hostname_added", "hostname_verified", "hostname_removed", "hostname_demoted", "hostname_expired", "password_reset", "session_ended", "api_key_created", "api_key_revoked", "access_reviewed", "integration_created", "integration_updated", "integration_deleted", "integration_secret_rotated", "integration_disabled", "site_created", "site_updated", "site_deleted", "visit_requested", "visit_approved", "visit_declined", "visit_cancelled", "transfer_proposed", "transfer_confirmed", "transfer_completed", "transfer_declined", "transfer_cancelled", "plan_created", "plan_updated", "order_placed", "order_cancelled", "order_approved", "order_declined", "invoices_synced", "payment_reminder", "ownership_offered", "ownership_offer_cancelled", "ownership_offer_declined", "ownership_transferred", "customer_move_requested", "customer_move_declined", "customer_move_cancelled", "customer_moved_in", "customer_moved_out", "domain_added", "domain_verified", "domain_updated", "domain_removed", "domain_demoted", "join_requested", "join_approved", "join_declined", "member_joined", "signup_requested", "signup_approved", "signup_declined", "signup_settings_updated"];
 export const integrationDeliveryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["kind"]> = ["event", "batch", "ping", "resend"];
 export const integrationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["IntegrationDelivery"]["status"]> = ["delivered", "failed", "gave_up", "refused"];
 export const apiKeyLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApiKey"]["level"]> = ["owner", "admin", "user"];
@@ -17558,3 +18964,17 @@ export const orderPlanServiceTypeValues: ReadonlyArray<FlattenedDeepRequired<com
 export const orderPlanPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Order"]["plan"]["period"]> = ["monthly", "yearly"];
 export const ownershipOfferStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OwnershipOffer"]["status"]> = ["pending", "accepted", "cancelled", "declined", "expired"];
 export const customerMoveRequestStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CustomerMoveRequest"]["status"]> = ["pending", "expired", "accepted", "cancelled"];
+export const signupAvailabilityModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignupAvailability"]["mode"]> = ["off", "approval", "open"];
+export const signupPreviewOutcomeOneOf0KindValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["SignupPreview"]["outcome"], {
+    kind: unknown;
+}>["kind"]> = ["create"];
+export const signupPreviewOutcomeOneOf1KindValues: ReadonlyArray<Extract<FlattenedDeepRequired<components>["schemas"]["SignupPreview"]["outcome"], {
+    kind: unknown;
+}>["kind"]> = ["join"];
+export const signupResultStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignupResult"]["status"]> = ["created", "pending", "joined", "held"];
+export const signupSettingsModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SignupSettings"]["mode"]> = ["off", "approval", "open"];
+export const emailDomainStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailDomain"]["status"]> = ["pending", "verified"];
+export const emailDomainRecordTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailDomain"]["record"]["type"]> = ["TXT"];
+export const emailDomainPolicyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EmailDomain"]["policy"]> = ["join", "approve"];
+export const addEmailDomainPolicyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AddEmailDomain"]["policy"]> = ["join", "approve"];
+export const updateEmailDomainPolicyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateEmailDomain"]["policy"]> = ["join", "approve"];

@@ -215,6 +215,31 @@ export function api(event: RequestEvent) {
     updateAccount: (id: string, body: BodyOf<'/api/v1/accounts/{id}', 'patch'>) =>
       settle('update account', c.PATCH('/api/v1/accounts/{id}', { ...account(id), body })),
     catalogue: () => settle('catalogue', c.GET('/api/v1/catalogue')),
+    signupAvailability: () => settle('sign-up availability', c.GET('/api/v1/signup')),
+    requestSignup: (body: { email: string; name: string; password: string; organisationName: string }) => settle('sign up', c.POST('/api/v1/signup', { body })),
+    previewSignup: (token: string) => settle('sign-up link', c.GET('/api/v1/signup/{token}', { params: { path: { token } } })),
+    completeSignup: (token: string) => settle('finish sign-up', c.POST('/api/v1/signup/{token}/complete', { params: { path: { token } } })),
+    signupSettings: (id: string) => settle('sign-up settings', c.GET('/api/v1/accounts/{id}/signup-settings', account(id))),
+    updateSignupSettings: (id: string, mode: 'off' | 'approval' | 'open') => settle('save sign-up settings', c.PUT('/api/v1/accounts/{id}/signup-settings', { ...account(id), body: { mode } })),
+    pendingSignups: (id: string) => settle('pending sign-ups', c.GET('/api/v1/accounts/{id}/signups', account(id))),
+    decideSignup: (id: string, accountId: string, approve: boolean) =>
+      approve
+        ? settle('approve sign-up', c.POST('/api/v1/accounts/{id}/signups/{accountId}/approve', { params: { path: { id, accountId } } }))
+        : settle('decline sign-up', c.POST('/api/v1/accounts/{id}/signups/{accountId}/decline', { params: { path: { id, accountId } } })),
+    emailDomains: (id: string) => settle('email domains', c.GET('/api/v1/accounts/{id}/email-domains', account(id))),
+    addEmailDomain: (id: string, body: { domain: string; policy: 'join' | 'approve'; defaultRole: string | null }) => settle('add email domain', c.POST('/api/v1/accounts/{id}/email-domains', { ...account(id), body })),
+    updateEmailDomain: (id: string, domainId: string, body: { policy: 'join' | 'approve'; defaultRole: string | null }) =>
+      settle('save email domain', c.PATCH('/api/v1/accounts/{id}/email-domains/{domainId}', { params: { path: { id, domainId } }, body })),
+    verifyEmailDomain: (id: string, domainId: string, dev = false) =>
+      dev
+        ? settle('dev-verify email domain', c.POST('/api/v1/accounts/{id}/email-domains/{domainId}/dev-verify', { params: { path: { id, domainId } } }))
+        : settle('verify email domain', c.POST('/api/v1/accounts/{id}/email-domains/{domainId}/verify', { params: { path: { id, domainId } } })),
+    deleteEmailDomain: (id: string, domainId: string) => settle('remove email domain', c.DELETE('/api/v1/accounts/{id}/email-domains/{domainId}', { params: { path: { id, domainId } } })),
+    joinRequests: (id: string) => settle('held people', c.GET('/api/v1/accounts/{id}/join-requests', account(id))),
+    decideJoinRequest: (id: string, requestId: string, approve: boolean) =>
+      approve
+        ? settle('approve join request', c.POST('/api/v1/accounts/{id}/join-requests/{requestId}/approve', { params: { path: { id, requestId } } }))
+        : settle('decline join request', c.POST('/api/v1/accounts/{id}/join-requests/{requestId}/decline', { params: { path: { id, requestId } } })),
     accountSettings: (id: string) => settle('account settings', c.GET('/api/v1/accounts/{id}/settings', account(id))),
     partnerAccessForAll: (id: string, enabled: boolean) => settle('partner access for all', c.PUT('/api/v1/accounts/{id}/partner-access', { ...account(id), body: { enabled } })),
     restoreBackup: (id: string, bytes: ArrayBuffer, dryRun: boolean) =>

@@ -24,7 +24,9 @@ export const load: PageServerLoad = async (event) => {
   if (hasSession(event) && (await api(event).me()).ok) {
     redirect(303, destination(event.url))
   }
-  return {}
+  // The sign-up link shows only where this portal takes sign-ups.
+  const signup = await api(event).signupAvailability()
+  return { signupOpen: signup.ok && signup.data.open }
 }
 
 function retryMessage(seconds: number | undefined): string {

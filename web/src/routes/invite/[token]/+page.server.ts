@@ -78,7 +78,8 @@ export const actions: Actions = {
       ...body,
       ...(form.has('organisationName') ? { organisationName } : {}),
     })
-    if (result.ok) redirect(303, `/a/${encodeURIComponent(result.data.accountId)}`)
+    // Held by a verified domain: nothing to open until the organisation's admins let them in.
+    if (result.ok) redirect(303, result.data.held ? '/login' : `/a/${encodeURIComponent(result.data.accountId)}`)
 
     const { problem } = result
     sendHome(problem, event.params.token)

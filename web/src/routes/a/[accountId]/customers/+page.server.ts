@@ -1,6 +1,7 @@
 import { access } from '$lib/server/access'
 import { loadChildrenSection } from '$lib/server/children'
-import { invalid, problemFailure, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, text } from '$lib/server/forms'
+import { api } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
 import { lifecycleActions, resellerApi } from '$lib/server/resellers'
@@ -15,12 +16,14 @@ export const load: PageServerLoad = async (event) => {
   // Managers get the disable / enable / delete / restore actions on each row; customers.impersonate adds "Log in as" its owner.
   const canManageCustomers = reseller && holds(parent.menu, 'customers', 'manage')
   const canLoginAs = reseller && holds(parent.menu, 'customers', 'impersonate')
-  const [invitations, managed, moves] = await Promise.all([
+  const [invitations, managed, moves, signups] = await Promise.all([
     canInvite ? pendingInvitations(event, event.params.accountId, 'customer') : [],
     // Deleted customers are not in the paged list; managers may restore them for 30 days.
     canManageCustomers ? resellerApi(event).list(event.params.accountId, 'customer', 'deleted') : null,
     // Requests to owners of existing organisations to move them here.
     canInvite ? ownershipApi(event).moves(event.params.accountId) : null,
+    // Organisations that signed up on the portal and wait for approval.
+    parent.account.kind !== 'customer' && holds(parent.menu, 'customers', 'view') ? api(event).pendingSignups(event.params.accountId) : null,
   ])
   return {
     ...section,
@@ -31,12 +34,16 @@ export const load: PageServerLoad = async (event) => {
     moves: moves?.ok ? moves.data.items.filter((m) => m.status === 'pending' || m.status === 'accepted').slice(0, 20) : [],
     canManageCustomers,
     canLoginAs,
+    pendingSignups: signups?.ok ? signups.data.items : [],
+    canDecideSignups: holds(parent.menu, 'customers', 'manage'),
   }
 }
 
 export const actions: Actions = {
   ...invitationActions,
   ...lifecycleActions('customer'),
+  approveSignup: idAction('id', (event, account, id) => api(event).decideSignup(account, id, true), () => ({ decided: true })),
+  declineSignup: idAction('id', (event, account, id) => api(event).decideSignup(account, id, false), () => ({ decided: true })),
 
   requestMove: async (event) => {
     const form = await event.request.formData()

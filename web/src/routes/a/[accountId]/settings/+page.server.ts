@@ -6,8 +6,19 @@ import type { Actions, PageServerLoad } from './$types'
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   requireSection(menu, account, 'settings')
-  const { settings } = unwrap(event, await api(event).accountSettings(event.params.accountId), 'Account not found')
-  return { settings }
+  const id = event.params.accountId
+  const { settings } = unwrap(event, await api(event).accountSettings(id), 'Account not found')
+  // A portal (platform or reseller) chooses whether it takes sign-ups; a customer verifies its email domains.
+  const signup = settings.kind !== 'customer' ? await api(event).signupSettings(id) : null
+  const domains = settings.kind === 'customer' ? await api(event).emailDomains(id) : null
+  const roles = domains?.ok ? await api(event).roles(id) : null
+  return {
+    settings,
+    signupMode: signup?.ok ? signup.data.settings.mode : null,
+    domains: domains?.ok ? domains.data : null,
+    // A user-level member holds technical permissions only: those roles may be a domain's default.
+    roleChoices: roles?.ok ? roles.data.items.filter((r) => r.permissions.every((p) => /^(dashboard|services|support|visitation|notifications|transfers)\./.test(p))).map((r) => ({ id: r.id, name: r.name })) : [],
+  }
 }
 
 export const actions: Actions = {
@@ -41,4 +52,43 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, ['enabled'])
     return { saved: 'partnerAccess', servicesChanged: result.data.servicesChanged }
   },
+  signup: async (event) => {
+    const mode = text(await event.request.formData(), 'mode')
+    if (mode !== 'off' && mode !== 'approval' && mode !== 'open') return invalid({ mode: 'Choose one.' })
+    const result = await api(event).updateSignupSettings(event.params.accountId, mode)
+    if (!result.ok) return problemFailure(event, result, ['mode'])
+    return { saved: 'signup' }
+  },
+  addDomain: async (event) => {
+    const form = await event.request.formData()
+    const domain = text(form, 'domain')
+    if (!domain) return invalid({ domain: 'Enter a domain.' })
+    const result = await api(event).addEmailDomain(event.params.accountId, { domain, ...policyOf(form) })
+    if (!result.ok) return problemFailure(event, result, ['domain', 'defaultRole'])
+    return { saved: 'domain' }
+  },
+  domainPolicy: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).updateEmailDomain(event.params.accountId, text(form, 'id'), policyOf(form))
+    if (!result.ok) return problemFailure(event, result, ['defaultRole'])
+    return { saved: 'domainPolicy' }
+  },
+  verifyDomain: async (event) => {
+    const form = await event.request.formData()
+    const result = await api(event).verifyEmailDomain(event.params.accountId, text(form, 'id'), text(form, 'dev') === 'true')
+    if (!result.ok) return problemFailure(event, result, [])
+    return { saved: 'verified' }
+  },
+  removeDomain: async (event) => {
+    const result = await api(event).deleteEmailDomain(event.params.accountId, text(await event.request.formData(), 'id'))
+    if (!result.ok) return problemFailure(event, result, [])
+    return { saved: 'removed' }
+  },
+}
+
+/** A domain's policy fields from a form: `join` or `approve`, and a role id or none. */
+function policyOf(form: FormData) {
+  const policy = text(form, 'policy') === 'join' ? ('join' as const) : ('approve' as const)
+  const role = text(form, 'defaultRole')
+  return { policy, defaultRole: role || null }
 }

@@ -3,7 +3,7 @@ import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
@@ -21,7 +21,7 @@ export const load: PageServerLoad = async (event) => {
   const section = requireSection(menu, account, 'staff')
   const canManage = section.actions.includes('manage')
   const canSeeServices = holds(menu, 'services', 'view')
-  const [members, roles, facets, services, catalogue, invitations, ownership] = await Promise.all([
+  const [members, roles, facets, services, catalogue, invitations, ownership, held] = await Promise.all([
     membersCall,
     canManage ? client.roles(id) : null,
     canManage && canSeeServices ? client.serviceFacets(id) : null,
@@ -29,6 +29,8 @@ export const load: PageServerLoad = async (event) => {
     canManage ? loadCatalogue(event) : [],
     invitationsCall,
     ownershipCall,
+    // A customer's people held for approval by one of its verified email domains.
+    account.kind === 'customer' ? client.joinRequests(id) : null,
   ])
   return {
     section,
@@ -42,6 +44,7 @@ export const load: PageServerLoad = async (event) => {
     invitations,
     // The open offer of ownership (for the owner and the admin it names) and what the caller may do about it.
     ownership: ownership.ok ? ownership.data : null,
+    held: held?.ok ? held.data.items : [],
   }
 }
 
@@ -58,6 +61,8 @@ async function refused(event: RequestEvent, result: Parameters<typeof problemFai
 
 export const actions: Actions = {
   ...invitationActions,
+  approveJoin: idAction('id', (event, account, id) => api(event).decideJoinRequest(account, id, true), () => ({ decided: true })),
+  declineJoin: idAction('id', (event, account, id) => api(event).decideJoinRequest(account, id, false), () => ({ decided: true })),
 
   /** Adding a member is always an invitation: they join by accepting the emailed link, with a password they choose. */
   invite: async (event) => {
