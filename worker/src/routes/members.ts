@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
 import { adminCapacity, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
+import { endTime } from '../domain/access-ends.ts'
 import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
 import { listRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
@@ -53,8 +54,6 @@ const UpdateMember = z
 
 const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
 
-/** The day an end falls on, as the log and emails say it (UTC). */
-const endDay = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
 
 /** Render members with role names and what the caller may do to each. */
 async function present<E extends AppEnv>(c: Context<E>, access: Access, members: Member[]) {
@@ -148,8 +147,8 @@ export const members = createRouter('Staff')
       const rolesEnds = Object.entries(ends.roleEnds).filter(([id, at]) => at !== (current.roleEnds[id] ?? null) && (at !== null || id in current.roleEnds))
       const changed = [body.level && 'level', body.roles && 'roles', body.scope && 'scope'].filter(Boolean).join(', ')
       const endings = [
-        endMoved && (ends.endsAt === null ? 'their access no longer ends' : `their access ends on ${endDay(ends.endsAt)}`),
-        ...rolesEnds.map(([id, at]) => `role ${id} ${at === null ? 'no longer ends' : `ends on ${endDay(at)}`}`),
+        endMoved && (ends.endsAt === null ? 'their access no longer ends' : `their access ends on ${endTime(ends.endsAt)}`),
+        ...rolesEnds.map(([id, at]) => `role ${id} ${at === null ? 'no longer ends' : `ends on ${endTime(at)}`}`),
       ].filter(Boolean)
       await audit(c, ctx.account, {
         type: body.roles || body.level ? 'update_user_permissions' : 'member_updated',
