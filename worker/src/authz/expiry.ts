@@ -1,6 +1,6 @@
 import type { Permission } from './catalogue.ts'
 import type { MembershipGrant, Scope, TargetAccount, TimedRole } from './decide.ts'
-import { canGrantActing, type Grant, type GrantDecision, type GrantDenial } from './grants.ts'
+import { canGrantActing, scopeWithin, type Grant, type GrantDecision, type GrantDenial } from './grants.ts'
 
 /**
  * Access that ends by itself (docs/decisions/023). A membership and each role
@@ -131,6 +131,8 @@ export function canGrantTimed(
       const untouched = proposed.roles.filter((r) => keptRoles.has(r.id) && keptRoles.get(r.id) === r.endsAt && !ended(r.endsAt, t))
       base = { level: current.level, scope: current.scope, permissions: unionOf(untouched) }
     }
+    // Nothing added at `t` (the change leaves that moment as it was): nothing to be allowed.
+    if (base && !adds(base, next)) continue
     const decision = canGrantActing(grantsAt(memberships, t), ceiling && grantsAt(ceiling, t), account, { self: false, current: base }, next, never)
     if (!decision.ok) {
       return deny(
@@ -144,6 +146,12 @@ export function canGrantTimed(
     }
   }
   return { ok: true }
+}
+
+/** Whether `next` holds anything `base` does not: a level, a permission or a service. */
+function adds(base: Grant, next: Grant) {
+  const had = new Set(base.permissions)
+  return next.level !== base.level || next.permissions.some((p) => !had.has(p)) || !scopeWithin(next.scope, base.scope)
 }
 
 const deny = (status: 403 | 422, code: GrantDenial['code'], field: GrantDenial['field'], detail: string): GrantDenial => ({ ok: false, status, code, field, detail })
