@@ -49,7 +49,7 @@ describe('Access that ends', () => {
     await phone.context.close()
 
     // The change is in the log as a change of the member.
-    await visit(page, `/a/${acme}/activity?type=member_updated`)
+    await visit(page, `/a/${acme}/activity?type=update_user_permissions`)
     await page.getByRole('main').getByText(/access of tess@acme\.test in Acme Hosting ends/).first().waitFor()
 
     // Put the demo back: Tess's access lasts again.
