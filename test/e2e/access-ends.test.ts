@@ -50,7 +50,7 @@ describe('Access that ends', () => {
 
     // The change is in the log as a change of the member.
     await visit(page, `/a/${acme}/activity?type=update_user_permissions`)
-    await page.getByRole('main').getByText(/access of tess@acme\.test in Acme Hosting ends/).first().waitFor()
+    await page.getByRole('main').getByText(/tess@acme\.test in Acme Hosting; their access ends on/).first().waitFor()
 
     // Put the demo back: Tess's access lasts again.
     await visit(page, `/a/${acme}/staff`)
