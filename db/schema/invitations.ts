@@ -35,6 +35,8 @@ export const invitations = sqliteTable(
     acceptedAt: integer('accepted_at'),
     acceptedBy: text('accepted_by').references(() => users.id, { onDelete: 'set null' }),
     createdAccountId: text('created_account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    /** Member invitations: when the access the invitation grants ends (the membership carries it). */
+    accessEndsAt: integer('access_ends_at'),
   },
   (t) => [
     uniqueIndex('invitations_token_idx').on(t.tokenHash),

@@ -24,10 +24,17 @@ export const memberships = sqliteTable(
     level: text('level', { enum: membershipLevels }).notNull(),
     scope: text('scope').notNull().default('{"mode":"all"}'),
     createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
+    /** When the membership ends by itself (ms); null: it lasts until removed. Past it, it grants nothing. */
+    endsAt: integer('ends_at'),
+    /** Who set that end date: told a few days before, with the person. */
+    endsSetBy: text('ends_set_by').references(() => users.id, { onDelete: 'set null' }),
+    /** When the "ends soon" reminder was claimed (once per end date). */
+    endRemindedAt: integer('end_reminded_at'),
   },
   (t) => [
     uniqueIndex('memberships_user_account_idx').on(t.userId, t.accountId),
     index('memberships_account_idx').on(t.accountId),
+    index('memberships_ends_idx').on(t.endsAt).where(sql`ends_at IS NOT NULL`),
   ],
 )
 

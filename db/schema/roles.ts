@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { accounts } from './accounts.ts'
 import { memberships } from './memberships.ts'
+import { users } from './users.ts'
 
 /**
  * A custom role of one account: a named set of catalogue permissions (JSON
@@ -32,8 +33,16 @@ export const membershipRoles = sqliteTable(
       .notNull()
       .references(() => memberships.id, { onDelete: 'cascade' }),
     roleId: text('role_id').notNull(),
+    /** When this role stops being held (ms); null: until changed. */
+    endsAt: integer('ends_at'),
+    endsSetBy: text('ends_set_by').references(() => users.id, { onDelete: 'set null' }),
+    endRemindedAt: integer('end_reminded_at'),
   },
-  (t) => [primaryKey({ columns: [t.membershipId, t.roleId] }), index('membership_roles_role_idx').on(t.roleId)],
+  (t) => [
+    primaryKey({ columns: [t.membershipId, t.roleId] }),
+    index('membership_roles_role_idx').on(t.roleId),
+    index('membership_roles_ends_idx').on(t.endsAt).where(sql`ends_at IS NOT NULL`),
+  ],
 )
 
 export type Role = typeof roles.$inferSelect

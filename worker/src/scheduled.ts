@@ -10,6 +10,7 @@ import { challengeName, CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToC
 import { emailHostnameDemoted, recordHostnameChange } from './domain/hostname-events.ts'
 import { pruneExpired } from './domain/housekeeping.ts'
 import { recheckEmailDomains } from './domain/email-domain-checks.ts'
+import { endExpiredAccess, remindAccessEnding } from './domain/access-ends.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
 import { purgeIdleThrottles } from './domain/throttles.ts'
@@ -55,6 +56,8 @@ export async function daily(env: Bindings, now = Date.now()) {
     ['check sending domains', () => checkSenderDomains(env, createDb(env.DB), 500, now)],
     ['sync invoices with the billing system', () => syncAllInvoices(env, now)],
     ['send payment reminders', () => sendPaymentReminders(env, now)],
+    ['end access past its end date', () => endExpiredAccess(env, now)],
+    ['remind of access ending soon', () => remindAccessEnding(env, now)],
   ]
   const failures: unknown[] = []
   for (const [name, job] of jobs) {

@@ -50,6 +50,7 @@ describe('invitation lifecycle', () => {
       roles: ['Technical'],
       suggestedName: null,
       existingUser: false,
+      accessEndsAt: null,
       expiresAt: invitation.expiresAt,
       joins: null,
     })

@@ -19,6 +19,17 @@ export interface MembershipGrant {
   /** The union of the member's roles; ignored for owners, who hold everything. */
   permissions: readonly Permission[]
   scope: Scope
+  /** When the membership ends by itself (ms); null or absent: it lasts. Loaders drop ended ones. */
+  endsAt?: number | null
+  /** The roles behind `permissions`, each with its own end (see authz/expiry.ts); absent: none ends. */
+  roleGrants?: readonly TimedRole[]
+}
+
+/** One role a member holds: its permissions and when it stops being held (null: it lasts). */
+export interface TimedRole {
+  id: string
+  permissions: readonly Permission[]
+  endsAt: number | null
 }
 
 export interface TargetAccount {

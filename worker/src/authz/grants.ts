@@ -20,7 +20,7 @@ export type GrantDenial = {
   status: 403 | 422
   code: 'escalation' | 'self_change' | 'level_restriction' | 'limit_reached'
   detail: string
-  field: 'level' | 'roles' | 'scope' | 'member' | 'permissions'
+  field: 'level' | 'roles' | 'scope' | 'member' | 'permissions' | 'endsAt'
 }
 export type GrantDecision = { ok: true } | GrantDenial
 

@@ -191,6 +191,9 @@ export async function validateApiKey(db: DB, token: string, meta: { ip: string }
     level: row.level,
     permissions: [...permissions],
     scope: parseScope(row.scope),
+    // A key's own expiry ends the key itself (checked on every request), not a grant within it.
+    endsAt: null,
+    roleGrants: [],
     roleIds: roleIds.filter((id) => builtinByKey.has(id) || custom.has(id)),
     roleNames: roleIds.flatMap((id) => {
       const name = builtinNames.get(id) ?? custom.get(id)?.name

@@ -1,7 +1,7 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import { isPermission, type Permission } from '../authz/catalogue.ts'
-import type { MembershipGrant } from '../authz/decide.ts'
+import type { MembershipGrant, TimedRole } from '../authz/decide.ts'
 import { builtinRoles } from '../authz/roles.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
@@ -25,6 +25,8 @@ export function parsePermissions(json: string): Permission[] {
 
 export interface LoadedGrant extends MembershipGrant {
   membershipId: string
+  endsAt: number | null
+  roleGrants: TimedRole[]
   roleIds: string[]
   /** The names of those roles (built-in or custom), in the same order. */
   roleNames: string[]
@@ -46,12 +48,24 @@ const grantColumns = {
   kind: accounts.kind,
   level: memberships.level,
   scope: memberships.scope,
+  endsAt: memberships.endsAt,
   parentId: accounts.parentId,
   parentName: sql<string | null>`${parents.name}`.as('parent_name'),
 }
 
 /** The roles a membership holds, with their stored permissions (null for built-in roles). */
-const roleColumns = { membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') }
+const roleColumns = {
+  membershipId: membershipRoles.membershipId,
+  roleId: membershipRoles.roleId,
+  permissions: roles.permissions,
+  roleName: sql<string | null>`${roles.name}`.as('role_name'),
+  roleEndsAt: sql<number | null>`${membershipRoles.endsAt}`.as('role_ends_at'),
+}
+
+/** SQL: the membership has not ended by `now` (docs/decisions/023: an ended one grants nothing, before any cron). */
+export const membershipLive = (now: number) => sql`(${memberships.endsAt} IS NULL OR ${memberships.endsAt} > ${now})`
+/** SQL: the role is still held at `now`. */
+export const roleLive = (now: number) => sql`(${membershipRoles.endsAt} IS NULL OR ${membershipRoles.endsAt} > ${now})`
 
 /**
  * The two reads behind a principal's grants, for the user who owns session
@@ -59,7 +73,7 @@ const roleColumns = { membershipId: membershipRoles.membershipId, roleId: member
  * Returned as statements so the caller sends them in the same batch as the
  * session lookup — one D1 round trip per authenticated request.
  */
-export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impersonated' = 'session') {
+export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impersonated' = 'session', now = Date.now()) {
   const owner =
     whose === 'session'
       ? sql`(SELECT ${sessions.userId} FROM ${sessions} WHERE ${sessions.id} = ${sessionId})`
@@ -71,14 +85,14 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .leftJoin(parents, eq(parents.id, accounts.parentId))
-      .where(and(eq(memberships.userId, owner), ne(accounts.status, 'deleted'), sql`NOT ${underDeleted(sql`${accounts.path}`)}`))
+      .where(and(eq(memberships.userId, owner), membershipLive(now), ne(accounts.status, 'deleted'), sql`NOT ${underDeleted(sql`${accounts.path}`)}`))
       .orderBy(asc(accounts.path)),
     db
       .select(roleColumns)
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
-      .where(eq(memberships.userId, owner)),
+      .where(and(eq(memberships.userId, owner), roleLive(now))),
   ] as const
 }
 
@@ -86,7 +100,7 @@ export function grantQueries(db: DB, sessionId: string, whose: 'session' | 'impe
  * The grants of some members of one account, by membership id: for decisions
  * about people other than the caller (what a member may be notified of).
  */
-export async function grantsOfMembers(db: DB, accountId: string, membershipIds: readonly string[]) {
+export async function grantsOfMembers(db: DB, accountId: string, membershipIds: readonly string[], now = Date.now()) {
   if (!membershipIds.length) return new Map<string, LoadedGrant>()
   const ids = sql`(SELECT value FROM json_each(${JSON.stringify(membershipIds)}))`
   const [rows, roleRows] = await db.batch([
@@ -95,12 +109,12 @@ export async function grantsOfMembers(db: DB, accountId: string, membershipIds: 
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .leftJoin(parents, eq(parents.id, accounts.parentId))
-      .where(and(eq(memberships.accountId, accountId), sql`${memberships.id} IN ${ids}`)),
+      .where(and(eq(memberships.accountId, accountId), sql`${memberships.id} IN ${ids}`, membershipLive(now))),
     db
       .select(roleColumns)
       .from(membershipRoles)
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
-      .where(sql`${membershipRoles.membershipId} IN ${ids}`),
+      .where(and(sql`${membershipRoles.membershipId} IN ${ids}`, roleLive(now))),
   ])
   return new Map(buildGrants([rows, roleRows]).map((g) => [g.membershipId, g]))
 }
@@ -113,7 +127,8 @@ export function buildGrants([rows, roleRows]: GrantRows): LoadedGrant[] {
   return rows.map((m) => {
     const mine = roleRows.filter((r) => r.membershipId === m.membershipId)
     const perms = new Set<Permission>()
-    for (const r of mine) for (const p of r.permissions ? parsePermissions(r.permissions) : (builtinByKey.get(r.roleId) ?? [])) perms.add(p)
+    const roleGrants = mine.map((r) => ({ id: r.roleId, permissions: r.permissions ? parsePermissions(r.permissions) : (builtinByKey.get(r.roleId) ?? []), endsAt: r.roleEndsAt }))
+    for (const r of roleGrants) for (const p of r.permissions) perms.add(p)
     return {
       membershipId: m.membershipId,
       accountId: m.accountId,
@@ -124,6 +139,8 @@ export function buildGrants([rows, roleRows]: GrantRows): LoadedGrant[] {
       level: m.level,
       permissions: [...perms],
       scope: parseScope(m.scope),
+      endsAt: m.endsAt,
+      roleGrants,
       roleIds: mine.map((r) => r.roleId),
       roleNames: mine.flatMap((r) => {
         const name = r.roleName ?? builtinNames.get(r.roleId)

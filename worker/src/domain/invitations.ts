@@ -38,6 +38,8 @@ export interface NewInvitation {
   scope: Scope
   suggestedName: string | null
   invitedBy: string | null
+  /** When the access it grants ends (member invitations); null: it lasts. */
+  accessEndsAt?: number | null
 }
 
 /** The link's secret: 160 bits; only its SHA-256 is stored. */
@@ -65,6 +67,7 @@ export async function createInvitation(db: DB, input: NewInvitation, now = Date.
       status: 'pending',
       expiresAt: now + INVITATION_TTL_MS,
       createdAt: now,
+      accessEndsAt: input.kind === 'member' ? (input.accessEndsAt ?? null) : null,
     })
   } catch (error) {
     if (isUniqueViolation(error, 'invitations.account_id')) throw new AlreadyInvited()
@@ -89,6 +92,8 @@ const columns = {
   createdAt: invitations.createdAt,
   acceptedAt: invitations.acceptedAt,
   createdAccountId: invitations.createdAccountId,
+  accessEndsAt: invitations.accessEndsAt,
+  invitedBy: invitations.invitedBy,
   inviter: sql<string | null>`${inviters}`.as('inviter'),
 }
 
@@ -248,6 +253,8 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
     )
   } else {
     statements.push(
+      // A membership of this person here that has ended (and not yet been swept away) gives way to the new one.
+      db.delete(memberships).where(and(eq(memberships.userId, userId), eq(memberships.accountId, accountId), sql`${memberships.endsAt} <= ${now}`)),
       db.insert(memberships).values({
         id: membershipId,
         userId,
@@ -255,6 +262,9 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
         level: cappedLevel(accountId, inv.level ?? 'user', null, inv.account.path),
         scope: limitGuard(inv.account.path, 'max_staff', JSON.stringify(inv.scope)),
         createdAt: now,
+        // The access the invitation granted ends when it said; its sender is told before.
+        endsAt: inv.accessEndsAt,
+        endsSetBy: inv.accessEndsAt === null ? null : inv.invitedBy,
       }),
       ...inv.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
     )
@@ -269,13 +279,13 @@ export async function acceptInvitation(db: DB, token: string, inv: TokenInvitati
   return { accountId, userId, membershipId: join ? join.id : membershipId, joined: join ? { held: join.held } : null }
 }
 
-/** True when the login with this email is already a member of the account. */
-export async function isMember(db: DB, accountId: string, email: string) {
+/** True when the login with this email is a member of the account (a membership that has ended does not count). */
+export async function isMember(db: DB, accountId: string, email: string, now = Date.now()) {
   const row = await db
     .select({ id: memberships.id })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(eq(memberships.accountId, accountId), eq(users.email, normalizeEmail(email))))
+    .where(and(eq(memberships.accountId, accountId), eq(users.email, normalizeEmail(email)), sql`(${memberships.endsAt} IS NULL OR ${memberships.endsAt} > ${now})`))
     .get()
   return Boolean(row)
 }

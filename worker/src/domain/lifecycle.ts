@@ -137,13 +137,13 @@ export interface LoginRefusal {
  * disabled or deleted tree. Null when at least one is reachable (or they
  * belong nowhere yet).
  */
-export async function loginRefusal(db: DB, userId: string): Promise<LoginRefusal | null> {
+export async function loginRefusal(db: DB, userId: string, now = Date.now()): Promise<LoginRefusal | null> {
   const rows = await db.all<{ block: string | null }>(sql`SELECT (
       SELECT json_object('name', anc.name, 'status', anc.status, 'reason', anc.status_reason, 'show', anc.show_reason)
       FROM accounts anc WHERE anc.status != 'active' AND anc.id IN (SELECT value FROM json_each('["' || replace(trim(a.path, '/'), '/', '","') || '"]'))
       ORDER BY anc.status = 'deleted', length(anc.path) LIMIT 1
     ) AS block
-    FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ${userId}`)
+    FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ${userId} AND (m.ends_at IS NULL OR m.ends_at > ${now})`)
   if (!rows.length || rows.some((r) => !r.block)) return null
   const blocks = rows.map((r) => JSON.parse(r.block!) as { name: string; status: 'disabled' | 'deleted'; reason: string | null; show: number })
   const first = blocks.find((b) => b.status === 'disabled') ?? blocks[0]!

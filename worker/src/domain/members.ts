@@ -20,25 +20,33 @@ export async function listMembers(db: DB, accountId: string, memberId?: string) 
         level: memberships.level,
         scope: memberships.scope,
         createdAt: memberships.createdAt,
+        endsAt: memberships.endsAt,
       })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.accountId, accountId), memberId ? eq(memberships.id, memberId) : undefined))
       .orderBy(sql`CASE ${memberships.level} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`, asc(users.name)),
     db
-      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId })
+      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, endsAt: membershipRoles.endsAt })
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .where(and(eq(memberships.accountId, accountId), memberId ? eq(memberships.id, memberId) : undefined)),
   ])
-  return rows.map((r) => ({
-    id: r.id,
-    user: { id: r.userId, email: r.email, name: r.name },
-    level: r.level,
-    scope: parseScope(r.scope),
-    roleIds: roleRows.filter((x) => x.membershipId === r.id).map((x) => x.roleId),
-    createdAt: r.createdAt,
-  }))
+  return rows.map((r) => {
+    const mine = roleRows.filter((x) => x.membershipId === r.id)
+    return {
+      id: r.id,
+      user: { id: r.userId, email: r.email, name: r.name },
+      level: r.level,
+      scope: parseScope(r.scope),
+      roleIds: mine.map((x) => x.roleId),
+      /** When each role stops being held (null: it lasts). */
+      roleEnds: Object.fromEntries(mine.map((x) => [x.roleId, x.endsAt])) as Record<string, number | null>,
+      createdAt: r.createdAt,
+      /** When the membership ends by itself; it may be past, until the daily run removes it. */
+      endsAt: r.endsAt,
+    }
+  })
 }
 
 export type Member = Awaited<ReturnType<typeof listMembers>>[number]
@@ -92,16 +100,46 @@ export function isAdminCapFailure(error: unknown) {
   return String((error as Error)?.message ?? error).includes('NOT NULL constraint failed: memberships.level')
 }
 
-/** Change a member's level, roles and scope in one atomic batch. */
-export async function updateMember(db: DB, account: { id: string; path: string }, membershipId: string, input: { level: MembershipLevel; roleIds: string[]; scope: Scope }) {
+/**
+ * Change a member's level, roles, scope and ends in one atomic batch. An end
+ * that moves records who moved it (`by`, told before it comes) and may be
+ * reminded of again; an end left alone keeps its setter and reminder.
+ */
+export async function updateMember(
+  db: DB,
+  account: { id: string; path: string },
+  membershipId: string,
+  input: { level: MembershipLevel; roleIds: string[]; scope: Scope; endsAt: number | null; roleEnds: Record<string, number | null> },
+  before: { endsAt: number | null; roleEnds: Record<string, number | null> },
+  by: string | null,
+) {
+  const moved = input.endsAt !== before.endsAt
+  const kept = (roleId: string) => roleId in before.roleEnds && before.roleEnds[roleId] === input.roleEnds[roleId]
   try {
     await db.batch([
       db
         .update(memberships)
-        .set({ level: cappedLevel(account.id, input.level, membershipId, account.path), scope: JSON.stringify(input.scope) })
+        .set({
+          level: cappedLevel(account.id, input.level, membershipId, account.path),
+          scope: JSON.stringify(input.scope),
+          ...(moved ? { endsAt: input.endsAt, endsSetBy: input.endsAt === null ? null : by, endRemindedAt: null } : {}),
+        })
         .where(and(eq(memberships.id, membershipId), eq(memberships.accountId, account.id))),
-      db.delete(membershipRoles).where(eq(membershipRoles.membershipId, membershipId)),
-      ...input.roleIds.map((roleId) => db.insert(membershipRoles).values({ membershipId, roleId })),
+      // Roles dropped, and roles whose end moved (re-inserted below); the others stay as they are.
+      db
+        .delete(membershipRoles)
+        .where(
+          and(
+            eq(membershipRoles.membershipId, membershipId),
+            sql`${membershipRoles.roleId} NOT IN (SELECT value FROM json_each(${JSON.stringify(input.roleIds.filter(kept))}))`,
+          ),
+        ),
+      ...input.roleIds
+        .filter((roleId) => !kept(roleId))
+        .map((roleId) => {
+          const endsAt = input.roleEnds[roleId] ?? null
+          return db.insert(membershipRoles).values({ membershipId, roleId, endsAt, endsSetBy: endsAt === null ? null : by })
+        }),
     ])
   } catch (error) {
     // The admin cap refuses the new level (the reseller's max_admins, or the account's own cap).

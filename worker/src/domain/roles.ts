@@ -112,6 +112,11 @@ export async function resolveRoles(db: DB, accountId: string, roleIds: readonly 
   const customById = new Map(custom.map((r) => [r.id, parsePermissions(r.permissions)]))
   const unknown = customIds.filter((id) => !customById.has(id))
   const permissions = new Set<Permission>()
-  for (const id of roleIds) for (const p of builtin.get(id) ?? customById.get(id) ?? []) permissions.add(p)
-  return { permissions: [...permissions], unknown }
+  const byRole = new Map<string, readonly Permission[]>()
+  for (const id of roleIds) {
+    const held = builtin.get(id) ?? customById.get(id) ?? []
+    byRole.set(id, held)
+    for (const p of held) permissions.add(p)
+  }
+  return { permissions: [...permissions], unknown, byRole }
 }

@@ -101,7 +101,7 @@ const impersonationColumns = {
 }
 
 /** The impersonation a session runs, with its target and the target's grants (one batch). */
-function impersonationQueries(db: DB, sessionId: string) {
+function impersonationQueries(db: DB, sessionId: string, now: number) {
   return db.batch([
     db
       .select(impersonationColumns)
@@ -109,7 +109,7 @@ function impersonationQueries(db: DB, sessionId: string) {
       .innerJoin(impersonations, eq(impersonations.id, sessions.impersonationId))
       .innerJoin(users, eq(users.id, impersonations.targetUserId))
       .where(eq(sessions.id, sessionId)),
-    ...grantQueries(db, sessionId, 'impersonated'),
+    ...grantQueries(db, sessionId, 'impersonated', now),
   ])
 }
 
@@ -142,7 +142,7 @@ export async function validateSessionToken(db: DB, token: string, lifetime: Sess
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.id, id)),
-    ...grantQueries(db, id),
+    ...grantQueries(db, id, 'session', now),
   ])
   const row = rows[0]
   if (!row) return null
@@ -172,7 +172,7 @@ export async function validateSessionToken(db: DB, token: string, lifetime: Sess
     lastAccountId: row.lastAccountId,
   }
   // Acting on someone's behalf costs a second round trip, only then: that person and their grants.
-  const [impersonationRows, targetGrants, targetRoleRows] = row.impersonationId ? await impersonationQueries(db, id) : [[], [], []]
+  const [impersonationRows, targetGrants, targetRoleRows] = row.impersonationId ? await impersonationQueries(db, id, now) : [[], [], []]
   const imp = impersonationRows[0]
   let lapsed: LapsedImpersonation | null = null
   if (imp && imp.endedAt === null && imp.impExpiresAt > now) {

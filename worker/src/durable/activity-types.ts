@@ -35,6 +35,8 @@ export const activityTypes = [
   'member_created',
   'member_updated',
   'member_deleted',
+  'access_ending',
+  'access_expired',
   'role_created',
   'role_updated',
   'role_deleted',

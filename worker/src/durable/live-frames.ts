@@ -122,5 +122,6 @@ export function liveVerdict(sub: Attachment, row: ConnectionStatus | 'unregister
   if (!row.sessionOk) return 'signedOut'
   if (!row.impersonationOk) return 'impersonationEnded'
   if (!row.accessOk) return 'accessEnded'
+  if (row.rightsOk === false) return 'rightsChanged'
   return null
 }

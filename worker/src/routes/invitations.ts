@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
 import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { endTime } from '../domain/access-ends.ts'
 import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
   acceptInvitation,
@@ -39,6 +40,15 @@ export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
 
 const Email = z.string().trim().max(254).email('Enter a valid email address.')
 
+/** When the access the invitation grants ends (ms since the epoch, in the future); absent or null: it lasts. */
+const AccessEndsAt = z
+  .number()
+  .int('Give the end as a whole number of milliseconds.')
+  .positive()
+  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
+  .nullable()
+  .optional()
+
 const CreateInvitation = z
   .discriminatedUnion('kind', [
     z.object({
@@ -47,6 +57,7 @@ const CreateInvitation = z
       level: z.enum(['admin', 'user']),
       roleIds: z.array(z.string().min(1).max(64)).max(50).default([]),
       scope: ScopeSchema.default({ mode: 'none' }),
+      accessEndsAt: AccessEndsAt,
     }),
     z.object({
       kind: z.literal('customer'),
@@ -66,6 +77,7 @@ const AddMember = z
     level: z.enum(['admin', 'user']),
     roles: z.array(z.string().min(1).max(64)).max(50).default([]),
     scope: ScopeSchema.default({ mode: 'none' }),
+    accessEndsAt: AccessEndsAt,
   })
   .openapi('AddMember')
 
@@ -86,6 +98,8 @@ const InvitationSchema = z
     expiresAt: z.number(),
     acceptedAt: z.number().nullable(),
     createdAccountId: z.string().nullable(),
+    /** When the access it grants ends (the membership carries it); null: it lasts. */
+    accessEndsAt: z.number().nullable(),
   })
   .openapi('Invitation')
 
@@ -117,6 +131,8 @@ const PublicInvitation = z
      * instead of creating an organisation — as a user at once, or `held` until its admins approve.
      */
     joins: z.object({ accountName: z.string(), held: z.boolean() }).nullable(),
+    /** When the access it grants ends; null: it lasts. */
+    accessEndsAt: z.number().nullable(),
   })
   .openapi('PublicInvitation')
 
@@ -140,9 +156,10 @@ async function present<E extends AppEnv>(c: Context<E>, accountId: string, items
  */
 async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infer<typeof CreateInvitation>) {
   let roleIds: string[] = []
+  let accessEndsAt: number | null = null
   if (body.kind === 'member') {
     roleIds = [...new Set(body.roleIds)]
-    await assertGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds, scope: body.scope })
+    accessEndsAt = (await assertGrant(c, ctx, { self: false, current: null }, { level: body.level, roleIds, scope: body.scope, endsAt: body.accessEndsAt ?? null })).endsAt
     if (await isMember(c.var.db, ctx.account.id, body.email)) throw fieldError('already_member', 'email', 'This person is already a member of this account.')
   } else if (ctx.account.kind !== 'reseller') {
     throw new AppError('forbidden', 'Only a reseller can invite new customers.')
@@ -165,6 +182,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
     suggestedName: body.kind === 'customer' ? body.name || null : null,
     // An API key is no login (the column names one).
     invitedBy: ctx.principal.apiKey ? null : ctx.principal.user.id,
+    accessEndsAt,
   })
   const invitation = (await getInvitation(c.var.db, ctx.account.id, created.id))!
   await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, created.token)
@@ -174,7 +192,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
     description:
       body.kind === 'customer'
         ? `${ctx.principal.user.email} invited ${invitation.email} to become a customer of ${ctx.account.name}`
-        : `${ctx.principal.user.email} invited ${invitation.email} to ${ctx.account.name} as ${invitation.level}`,
+        : `${ctx.principal.user.email} invited ${invitation.email} to ${ctx.account.name} as ${invitation.level}${accessEndsAt ? `, with access until ${endTime(accessEndsAt)}` : ''}`,
   })
   return (await present(c, ctx.account.id, [invitation]))[0]!
 }
@@ -235,7 +253,7 @@ export const invitationRoutes = createRouter('Invitations')
     }),
     async (c) => {
       const body = c.req.valid('json')
-      const invitation = await invite(c, c.var.access, { kind: 'member', email: body.email, level: body.level, roleIds: body.roles, scope: body.scope })
+      const invitation = await invite(c, c.var.access, { kind: 'member', email: body.email, level: body.level, roleIds: body.roles, scope: body.scope, accessEndsAt: body.accessEndsAt })
       return c.json({ invitation }, 201)
     },
   )
@@ -337,6 +355,7 @@ export const invitationRoutes = createRouter('Invitations')
           existingUser: Boolean(await findUserByEmail(c.var.db, inv.email)),
           expiresAt: inv.expiresAt,
           joins: await domainJoin(c, inv).then((j) => (j ? { accountName: j.owner.account.name, held: j.owner.policy === 'approve' } : null)),
+          accessEndsAt: inv.accessEndsAt,
         },
         200,
       )
@@ -357,6 +376,8 @@ export const invitationRoutes = createRouter('Invitations')
       const inv = await findByToken(db, token)
       await refuseForeignPortal(c, inv)
       refuseToken(inv)
+      // The access it offered has already run out: accepting would grant nothing.
+      if (inv.accessEndsAt !== null && inv.accessEndsAt <= Date.now()) throw new AppError('invitation_expired', 'The access this invitation offered has already ended. Ask the sender for a new one.')
       const join = await domainJoin(c, inv)
       if (inv.kind === 'customer' && !join && !body.organisationName) throw fieldError('validation_failed', 'organisationName', 'Name the organisation.')
       const principal = c.var.principal

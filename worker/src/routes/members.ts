@@ -2,8 +2,9 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { canRemoveMember, forUsers, grantablePermissions, memberActions } from '../authz/grants.ts'
 import { adminCapacity, deleteMember, getMember, listMembers, updateMember, type Member } from '../domain/members.ts'
+import { endTime } from '../domain/access-ends.ts'
 import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
-import { listRoles, resolveRoles } from '../domain/roles.ts'
+import { listRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found } from '../errors.ts'
@@ -15,15 +16,24 @@ import { AccountParam } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
 const RoleIds = z.array(z.string().min(1).max(64)).max(50)
+/** An instant (ms since the epoch) within the next ten years. */
+const EndsAt = z
+  .number()
+  .int('Give the end as a whole number of milliseconds.')
+  .positive()
+  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
+  .nullable()
 
 const MemberView = z
   .object({
     id: z.string(),
     user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
     level: z.enum(['owner', 'admin', 'user']),
-    roles: z.array(z.object({ id: z.string(), name: z.string(), builtin: z.boolean() })),
+    roles: z.array(z.object({ id: z.string(), name: z.string(), builtin: z.boolean(), endsAt: z.number().nullable() })),
     scope: ScopeSchema,
     createdAt: z.number(),
+    /** When the membership ends by itself (ms); past it grants nothing (the daily run then removes it). */
+    endsAt: z.number().nullable(),
     self: z.boolean(),
     /** What the caller may do to this member (the same rules the API enforces). */
     allowed: z.object({ edit: z.boolean(), remove: z.boolean(), impersonate: z.boolean(), notifications: z.boolean(), signOut: z.boolean() }),
@@ -31,10 +41,19 @@ const MemberView = z
   .openapi('Member')
 
 const UpdateMember = z
-  .object({ level: Level.optional(), roles: RoleIds.optional(), scope: ScopeSchema.optional() })
+  .object({
+    level: Level.optional(),
+    roles: RoleIds.optional(),
+    scope: ScopeSchema.optional(),
+    /** When the membership ends (ms since the epoch, in the future); null: it lasts. Absent: unchanged. */
+    endsAt: EndsAt.optional(),
+    /** When single roles stop being held, by role id (each among the member's roles after the change); null: it lasts. */
+    roleEnds: z.record(z.string().min(1).max(64), EndsAt).optional(),
+  })
   .openapi('UpdateMember')
 
 const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
+
 
 /** Render members with role names and what the caller may do to each. */
 async function present<E extends AppEnv>(c: Context<E>, access: Access, members: Member[]) {
@@ -46,10 +65,11 @@ async function present<E extends AppEnv>(c: Context<E>, access: Access, members:
     level: m.level,
     roles: m.roleIds.flatMap((id) => {
       const r = roles.get(id)
-      return r ? [{ id: r.id, name: r.name, builtin: r.builtin }] : []
+      return r ? [{ id: r.id, name: r.name, builtin: r.builtin, endsAt: m.roleEnds[id] ?? null }] : []
     }),
     scope: m.scope,
     createdAt: m.createdAt,
+    endsAt: m.endsAt,
     self: m.user.id === me,
     allowed: memberActions(access.grants, access.ceiling, access.account, access.principal.user, { userId: m.user.id, level: m.level }),
   }))
@@ -103,8 +123,9 @@ export const members = createRouter('Staff')
     route.patch('/accounts/{id}/members/{memberId}', {
       operationId: 'updateMember',
       guard: requirePermission('staff.manage'),
-      summary: "Change a member's level, roles or scope",
-      description: 'Needs `staff.manage`. Nobody changes their own level or roles.',
+      summary: "Change a member's level, roles, scope or when their access ends",
+      description:
+        'Needs `staff.manage`. Nobody changes their own level or roles, nor when their own access ends. An end date (of the membership, or of single roles) must lie ahead, and may be set or moved only by someone who could grant that access for as long as it lasts (while impersonating, the impersonator too). Past its end the access grants nothing; the person and whoever set the date are told 3 days before.',
       request: { params: MemberParams, body: body(UpdateMember) },
       responses: { 200: json(z.object({ member: MemberView }), 'Updated'), ...problems(422) },
     }),
@@ -117,17 +138,26 @@ export const members = createRouter('Staff')
         throw fieldError('escalation', 'level', 'The owner stays owner; ownership transfer is a separate step.')
       }
       const next = { level: body.level ?? current.level, roleIds: body.roles ? [...new Set(body.roles)] : current.roleIds, scope: body.scope ?? current.scope }
-      const currentGrant = { level: current.level, permissions: (await resolveRoles(c.var.db, ctx.account.id, current.roleIds)).permissions, scope: current.scope }
-      await assertGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: currentGrant }, next)
-      await updateMember(c.var.db, ctx.account, memberId, next)
+      const before = { level: current.level, scope: current.scope, roleIds: current.roleIds, endsAt: current.endsAt, roleEnds: current.roleEnds }
+      const ends = await assertGrant(c, ctx, { self: current.user.id === ctx.principal.user.id, current: before }, { ...next, endsAt: body.endsAt, roleEnds: body.roleEnds })
+      await updateMember(c.var.db, ctx.account, memberId, { ...next, ...ends }, before, ctx.principal.apiKey ? null : ctx.principal.user.id)
       await liveRightsChanged(c.env, c.var.db, [memberId])
       const member = (await getMember(c.var.db, ctx.account.id, memberId))!
+      const endMoved = ends.endsAt !== current.endsAt
+      const rolesEnds = Object.entries(ends.roleEnds).filter(([id, at]) => at !== (current.roleEnds[id] ?? null) && (at !== null || id in current.roleEnds))
       const changed = [body.level && 'level', body.roles && 'roles', body.scope && 'scope'].filter(Boolean).join(', ')
+      const endings = [
+        endMoved && (ends.endsAt === null ? 'their access no longer ends' : `their access ends on ${endTime(ends.endsAt)}`),
+        ...rolesEnds.map(([id, at]) => `role ${id} ${at === null ? 'no longer ends' : `ends on ${endTime(at)}`}`),
+      ].filter(Boolean)
       await audit(c, ctx.account, {
         type: body.roles || body.level ? 'update_user_permissions' : 'member_updated',
         target: { kind: 'member', id: memberId, label: member.user.email },
         subject: { id: member.user.id, email: member.user.email },
-        description: `${ctx.principal.user.email} changed the ${changed || 'membership'} of ${member.user.email} in ${ctx.account.name}`,
+        description:
+          changed || !endings.length
+            ? `${ctx.principal.user.email} changed the ${changed || 'membership'} of ${member.user.email} in ${ctx.account.name}${endings.length ? `; ${endings.join('; ')}` : ''}`
+            : `${ctx.principal.user.email} changed when the access of ${member.user.email} in ${ctx.account.name} ends: ${endings.join('; ')}`,
       })
       return c.json({ member: (await present(c, ctx, [member]))[0]! }, 200)
     },

@@ -48,7 +48,20 @@ export const load: PageServerLoad = async (event) => {
   }
 }
 
-const FIELDS = ['email', 'level', 'roles', 'scope'] as const
+const FIELDS = ['email', 'level', 'roles', 'scope', 'endsAt'] as const
+
+/**
+ * The "Access ends" field: access lasts through the chosen day (UTC), so the
+ * end is the next midnight; null when left empty, 'invalid' for anything else.
+ */
+function endFrom(form: FormData): number | null | 'invalid' {
+  const value = text(form, 'endsOn')
+  if (!value) return null
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (!m) return 'invalid'
+  const end = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1)
+  return Number.isNaN(end) ? 'invalid' : end
+}
 
 function levelFrom(form: FormData): 'admin' | 'user' | null {
   const level = text(form, 'level')
@@ -56,7 +69,7 @@ function levelFrom(form: FormData): 'admin' | 'user' | null {
 }
 
 async function refused(event: RequestEvent, result: Parameters<typeof problemFailure>[1]) {
-  return problemFailure(event, result, FIELDS)
+  return problemFailure(event, result, FIELDS, { accessEndsAt: 'endsAt', roleEnds: 'endsAt' })
 }
 
 export const actions: Actions = {
@@ -70,16 +83,18 @@ export const actions: Actions = {
     const email = text(form, 'email')
     const level = levelFrom(form)
     const scope = scopeFrom(form, 'this person reaches')
+    const accessEndsAt = endFrom(form)
     const errors: Record<string, string> = {}
     if (!email) errors.email = 'Enter their email address.'
     if (!level) errors.level = 'Choose admin or user.'
     if ('error' in scope) errors.scope = scope.error
-    if (Object.keys(errors).length || !level || 'error' in scope) return invalid(errors)
-    const result = await access(event).invite(event.params.accountId, { kind: 'member', email, level, roleIds: list(form, 'roles'), scope })
+    if (accessEndsAt === 'invalid') errors.endsAt = 'Enter a date, or leave it empty.'
+    if (Object.keys(errors).length || !level || 'error' in scope || accessEndsAt === 'invalid') return invalid(errors)
+    const result = await access(event).invite(event.params.accountId, { kind: 'member', email, level, roleIds: list(form, 'roles'), scope, accessEndsAt })
     if (!result.ok) {
       // Already a member, or already invited: about the address, so it goes under it.
       if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already a member or invited.' })
-      return problemFailure(event, result, FIELDS, { roleIds: 'roles' })
+      return problemFailure(event, result, FIELDS, { roleIds: 'roles', accessEndsAt: 'endsAt' })
     }
     return { email: result.data.invitation.email }
   },
@@ -109,7 +124,10 @@ export const actions: Actions = {
     // Level and roles are absent from the form for one's own row (the API refuses changing them).
     const level = levelFrom(form) ?? undefined
     const roles = form.has('rolesShown') ? list(form, 'roles') : undefined
-    const result = await api(event).updateMember(event.params.accountId, memberId, { level, roles, scope })
+    // The end goes only when the date was changed (an end set through the API need not fall on midnight).
+    const end = form.has('endsOn') && text(form, 'endsOn') !== text(form, 'endsWas') ? endFrom(form) : undefined
+    if (end === 'invalid') return invalid({ endsAt: 'Enter a date, or leave it empty.' })
+    const result = await api(event).updateMember(event.params.accountId, memberId, { level, roles, scope, endsAt: end })
     if (!result.ok) return refused(event, result)
     return { name: result.data.member.user.name }
   },

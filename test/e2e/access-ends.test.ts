@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { describe } from 'node:test'
+import { accountId, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
+
+const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }
+const DAY = 24 * 3600 * 1000
+
+describe('Access that ends', () => {
+  story('lets the owner of Acme end Tess’s access in two days: the staff list says until when, and that it ends soon, on a desk and on a phone', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { page } = await open({ viewport: { width: 1280, height: 900 } })
+    await signIn(page, 'owner@acme.test')
+    const acme = await accountId(page, 'Acme Hosting')
+    await visit(page, `/a/${acme}/staff`)
+    const main = page.getByRole('main')
+    const row = main.locator('tr[data-member="tess@acme.test"]')
+    await row.waitFor()
+    assert.equal(await row.getByText('until', { exact: false }).count(), 0, 'Tess’s access does not end yet')
+
+    const edit = async () => {
+      await row.getByRole('button', { name: /^Actions for/ }).click()
+      await page.getByRole('menuitem', { name: 'Edit' }).click()
+      const dialog = page.getByRole('dialog', { name: /^Edit / })
+      await dialog.waitFor()
+      return dialog
+    }
+    const lastDay = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10)
+    let dialog = await edit()
+    const field = dialog.getByLabel('Access ends')
+    assert.equal(await field.inputValue(), '', 'no end yet')
+    await dialog.getByText('Access lasts through this day (UTC)').waitFor()
+    await field.fill(lastDay)
+    await screenshot(page, 'access-ends-dialog')
+    await dialog.getByRole('button', { name: 'Save changes' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await row.getByText('Ends soon').waitFor()
+    const until = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${lastDay}T12:00:00Z`))
+    await row.getByText(`until ${until}`).waitFor()
+    await screenshot(page, 'access-ends-list')
+
+    // On a phone the card says the same, and nothing overflows.
+    const phone = await open(PHONE)
+    await signIn(phone.page, 'owner@acme.test')
+    await visit(phone.page, `/a/${acme}/staff`)
+    const card = phone.page.locator('[data-member-card="tess@acme.test"]')
+    await card.getByText('Ends soon').waitFor()
+    await card.getByText(`until ${until}`).waitFor()
+    assert.equal(await pageOverflow(phone.page), 0, 'the staff cards fit 375 px')
+    await screenshot(phone.page, 'access-ends-phone')
+    await phone.context.close()
+
+    // The change is in the log as a change of the member.
+    await visit(page, `/a/${acme}/activity?type=update_user_permissions`)
+    await page.getByRole('main').getByText(/tess@acme\.test in Acme Hosting; their access ends on/).first().waitFor()
+
+    // Put the demo back: Tess's access lasts again.
+    await visit(page, `/a/${acme}/staff`)
+    dialog = await edit()
+    assert.equal(await dialog.getByLabel('Access ends').inputValue(), lastDay)
+    await dialog.getByLabel('Access ends').fill('')
+    await dialog.getByRole('button', { name: 'Save changes' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.getByRole('status').getByText(/updated/).waitFor()
+    assert.equal(await row.getByText('Ends soon').count(), 0, 'the end is gone')
+  })
+})
