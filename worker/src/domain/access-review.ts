@@ -12,7 +12,7 @@ import { sha256Hex } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { parseAccess } from './accounts.ts'
-import { buildGrants, parsePermissions, type LoadedGrant } from './grants.ts'
+import { buildGrants, membershipLive, parsePermissions, roleLive, type LoadedGrant } from './grants.ts'
 import { effectiveStatus, underDeleted } from './lifecycle.ts'
 import { parseScope } from './scope.ts'
 
@@ -116,6 +116,7 @@ export async function reviewLines(db: DB, reviewer: Reviewer, root: { allowedSec
         kind: accounts.kind,
         level: memberships.level,
         scope: memberships.scope,
+        endsAt: memberships.endsAt,
         parentId: accounts.parentId,
         parentName: sql<string | null>`${parents.name}`.as('parent_name'),
         userId: memberships.userId,
@@ -126,15 +127,22 @@ export async function reviewLines(db: DB, reviewer: Reviewer, root: { allowedSec
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .innerJoin(users, eq(users.id, memberships.userId))
       .leftJoin(parents, eq(parents.id, accounts.parentId))
-      .where(inList(accounts.path, paths))
+      // Ended access grants nothing (decision 023), so it is not reviewed either.
+      .where(and(inList(accounts.path, paths), membershipLive(now)))
       .orderBy(sql`CASE ${memberships.level} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`, asc(users.name)),
     db
-      .select({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId, permissions: roles.permissions, roleName: sql<string | null>`${roles.name}`.as('role_name') })
+      .select({
+        membershipId: membershipRoles.membershipId,
+        roleId: membershipRoles.roleId,
+        permissions: roles.permissions,
+        roleName: sql<string | null>`${roles.name}`.as('role_name'),
+        roleEndsAt: sql<number | null>`${membershipRoles.endsAt}`.as('role_ends_at'),
+      })
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .leftJoin(roles, eq(roles.id, membershipRoles.roleId))
-      .where(inList(accounts.path, paths)),
+      .where(and(inList(accounts.path, paths), membershipLive(now), roleLive(now))),
     db
       .select({
         id: apiKeys.id,
