@@ -152,7 +152,8 @@ export async function acceptHandoff(db: DB, h: Handoff, acceptorUserId: string, 
         .update(oh)
         .set({
           status: sql`CASE WHEN ${oh.status} = 'pending' AND ${oh.expiresAt} > ${now}
-            AND EXISTS (SELECT 1 FROM memberships m WHERE m.id = ${oh.toMembershipId} AND m.account_id = ${oh.accountId} AND m.user_id = ${acceptorUserId} AND m.level = 'admin')
+            AND EXISTS (SELECT 1 FROM memberships m WHERE m.id = ${oh.toMembershipId} AND m.account_id = ${oh.accountId} AND m.user_id = ${acceptorUserId} AND m.level = 'admin'
+              AND (m.ends_at IS NULL OR m.ends_at > ${now}))
             AND EXISTS (SELECT 1 FROM memberships m WHERE m.id = ${oh.fromMembershipId} AND m.account_id = ${oh.accountId} AND m.level = 'owner')
             THEN 'accepted' ELSE NULL END`,
           decidedAt: now,
@@ -160,7 +161,8 @@ export async function acceptHandoff(db: DB, h: Handoff, acceptorUserId: string, 
         .where(eq(oh.id, h.id)),
       db.update(memberships).set({ level: 'admin', scope: '{"mode":"all"}' }).where(and(eq(memberships.id, h.from.membershipId), eq(memberships.level, 'owner'))),
       db.insert(membershipRoles).values({ membershipId: h.from.membershipId, roleId: FORMER_OWNER_ROLE }).onConflictDoNothing(),
-      db.update(memberships).set({ level: 'owner', scope: '{"mode":"all"}' }).where(and(eq(memberships.id, h.to.membershipId), eq(memberships.level, 'admin'))),
+      // An owner's access never ends (decision 023): an end date the admin had goes with the handover.
+      db.update(memberships).set({ level: 'owner', scope: '{"mode":"all"}', endsAt: null, endsSetBy: null, endRemindedAt: null }).where(and(eq(memberships.id, h.to.membershipId), eq(memberships.level, 'admin'))),
       // An owner holds everything: the role that stood in for it goes (a handover and back leaves the roles as they were).
       db.delete(membershipRoles).where(and(eq(membershipRoles.membershipId, h.to.membershipId), eq(membershipRoles.roleId, FORMER_OWNER_ROLE))),
     ])
