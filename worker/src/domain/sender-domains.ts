@@ -3,6 +3,7 @@ import { ProviderRefused, ProviderUnavailable, senderDomainsFor, type ProviderDo
 import type { DB } from '../db.ts'
 import { isUniqueViolation, schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
+import { DomainError } from '../errors.ts'
 import { senderDomainStatuses, type SenderDomainRecord, type SenderDomainStatus } from '../../../db/schema/sender-domains.ts'
 
 /**
@@ -34,7 +35,18 @@ export function getSenderDomain(db: DB, resellerId: string) {
 }
 
 /** The domain is another reseller's sender already. */
-export class SenderDomainTaken extends Error {}
+export class SenderDomainTaken extends DomainError {
+  constructor() {
+    super('conflict', 'Another account sends from this domain.', 'domain')
+  }
+}
+
+/** The provider's refusal or absence as the person setting the domain is told it; any other error as it is. */
+function providerRefusal(error: unknown) {
+  if (error instanceof ProviderRefused) return new DomainError('validation_failed', `The email provider refused the domain: ${error.message}`, 'domain')
+  if (error instanceof ProviderUnavailable) return new DomainError('provider_unavailable', 'The email provider could not be reached. Try again in a few minutes.')
+  return error
+}
 
 const asStatus = (s: string): SenderDomainStatus => ((senderDomainStatuses as readonly string[]).includes(s) ? (s as SenderDomainStatus) : 'pending')
 
@@ -46,10 +58,18 @@ function fromProvider(d: ProviderDomain) {
 /**
  * Register a reseller's sending domain with the provider and keep it (one per
  * reseller; a new one replaces the old, which is removed at the provider).
- * Throws ProviderRefused (the provider's reason) or ProviderUnavailable; nothing
- * is kept then.
+ * Refused with the provider's reason, or when it cannot be reached (then
+ * nothing is kept), or when another reseller sends from the domain.
  */
 export async function addSenderDomain(env: Bindings, db: DB, resellerId: string, domain: string, now = Date.now()) {
+  try {
+    return await registerSenderDomain(env, db, resellerId, domain, now)
+  } catch (error) {
+    throw providerRefusal(error)
+  }
+}
+
+async function registerSenderDomain(env: Bindings, db: DB, resellerId: string, domain: string, now: number) {
   const api = senderDomainsFor(env)
   if (!api) throw new ProviderUnavailable('no email provider is configured')
   const taken = await db
@@ -92,6 +112,15 @@ export async function checkSenderDomain(env: Bindings, db: DB, row: SenderDomain
     await db.update(senderDomains).set({ ...fromProvider(current), checkedAt: now }).where(eq(senderDomains.accountId, row.accountId))
   }
   return (await getSenderDomain(db, row.accountId))!
+}
+
+/** A person asks the provider to verify the records now: `checkSenderDomain`, refused when the provider cannot answer. */
+export async function verifySenderDomain(env: Bindings, db: DB, row: SenderDomainRow) {
+  try {
+    return await checkSenderDomain(env, db, row, { askToVerify: true })
+  } catch (error) {
+    throw providerRefusal(error)
+  }
 }
 
 /** Forget a reseller's sending domain and remove it at the provider (best effort: a failure leaves only an unused registration there). */

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import { senderDomainStatuses, type SenderDomainRecord } from '../../../db/schema/sender-domains.ts'
-import { addressOf, DEFAULT_FROM, ProviderRefused, ProviderUnavailable, senderDomainsFor } from '../adapters/email.ts'
+import { addressOf, DEFAULT_FROM, senderDomainsFor } from '../adapters/email.ts'
 import { brandForAccount } from '../domain/brands.ts'
 import { normalizeHostname } from '../domain/hostnames.ts'
-import { addSenderDomain, checkSenderDomain, getSenderDomain, removeSenderDomain, SENDER_LOCAL_PART, SenderDomainTaken, type SenderDomainRow } from '../domain/sender-domains.ts'
+import { addSenderDomain, getSenderDomain, removeSenderDomain, SENDER_LOCAL_PART, verifySenderDomain, type SenderDomainRow } from '../domain/sender-domains.ts'
 import type { Bindings } from '../env.ts'
 import { AppError, fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
@@ -64,12 +64,6 @@ async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { na
   }
 }
 
-const providerProblem = (error: unknown) => {
-  if (error instanceof ProviderRefused) return fieldError('validation_failed', 'domain', `The email provider refused the domain: ${error.message}`)
-  if (error instanceof ProviderUnavailable) return new AppError('provider_unavailable', 'The email provider could not be reached. Try again in a few minutes.')
-  return error
-}
-
 export const senderDomainsRouter = createRouter('Branding')
   .openapi(
     route.get('/accounts/{id}/email-sender', {
@@ -102,13 +96,7 @@ export const senderDomainsRouter = createRouter('Branding')
       const platform = platformDomain(c.env)
       if (platform && (domain === platform || domain.endsWith(`.${platform}`))) throw fieldError('conflict', 'domain', "That is the platform's own sending domain.")
       if (!senderDomainsFor(c.env)) throw new AppError('email_provider_unconfigured')
-      let row: SenderDomainRow
-      try {
-        row = await addSenderDomain(c.env, c.var.db, account.id, domain)
-      } catch (error) {
-        if (error instanceof SenderDomainTaken) throw fieldError('conflict', 'domain', 'Another account sends from this domain.')
-        throw providerProblem(error)
-      }
+      const row = await addSenderDomain(c.env, c.var.db, account.id, domain)
       await audit(c, account, {
         type: 'update_configuration',
         target: { kind: 'sender_domain', id: account.id, label: domain },
@@ -130,12 +118,7 @@ export const senderDomainsRouter = createRouter('Branding')
       const { account } = c.var.access
       const row = await getSenderDomain(c.var.db, account.id)
       if (!row) throw new AppError('not_found', 'No sending domain is set.')
-      let checked: SenderDomainRow
-      try {
-        checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
-      } catch (error) {
-        throw providerProblem(error)
-      }
+      const checked = await verifySenderDomain(c.env, c.var.db, row)
       return c.json(await view(c.env, checked, await brandForAccount(c.var.db, account.path)), 200)
     },
   )
