@@ -1,0 +1,88 @@
+// npm run bench:web — how heavy the web app is where people spend their time: the sign-in page
+// and the signed-in dashboard. Measured in Debian Chromium against a running portal
+// (`npm start`, or BASE=http://localhost:PORT): the JavaScript each page loads (gzipped here
+// at level 9, whatever the server sent, so the figure does not depend on the local server's
+// compression) and Largest Contentful Paint, median of RUNS cold loads. Exits 1 above budget.
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+
+const base = process.env.BASE ?? `http://localhost:${process.env.PORT ?? 8787}`
+const runs = Number(process.env.RUNS ?? 5)
+const budget = { jsGzipBytes: 60_000, lcpMs: 1000 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' })
+
+/** Sign in once and keep the cookies, so each dashboard load starts cold but signed in. */
+async function signedInState() {
+  const context = await browser.newContext({ baseURL: base })
+  const page = await context.newPage()
+  await page.goto('/login')
+  await page.getByLabel('Email').fill('owner@acme.test')
+  await page.getByLabel('Password').fill('trellis-demo')
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await page.waitForURL(/\/a\/[^/]+$/)
+  const dashboard = new URL(page.url()).pathname
+  const state = await context.storageState()
+  await context.close()
+  return { state, dashboard }
+}
+
+/** One cold load in a fresh context: the JavaScript it fetched and its LCP. */
+async function load(path, storageState) {
+  const context = await browser.newContext({ baseURL: base, storageState })
+  const page = await context.newPage()
+  const scripts = new Map()
+  page.on('response', async (response) => {
+    const type = response.headers()['content-type'] ?? ''
+    if (response.request().resourceType() !== 'script' && !type.includes('javascript')) return
+    try {
+      scripts.set(response.url(), await response.body())
+    } catch {
+      // a redirect or an aborted request carries no body
+    }
+  })
+  await page.goto(path, { waitUntil: 'networkidle' })
+  const lcp = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        new PerformanceObserver((list) => {
+          const entries = list.getEntries()
+          resolve(entries[entries.length - 1].startTime)
+        }).observe({ type: 'largest-contentful-paint', buffered: true })
+        setTimeout(() => resolve(NaN), 3000)
+      }),
+  )
+  await context.close()
+  let raw = 0
+  let gzip = 0
+  for (const body of scripts.values()) {
+    raw += body.length
+    gzip += gzipSync(body, { level: 9 }).length
+  }
+  return { files: scripts.size, raw, gzip, lcp }
+}
+
+const { state, dashboard } = await signedInState()
+const pages = [
+  { name: 'sign-in page', path: '/login', state: undefined },
+  { name: 'dashboard (owner@acme.test)', path: dashboard, state },
+]
+let over = false
+console.log(`\n  ${base}, ${runs} cold loads each, median\n`)
+for (const { name, path, state: storageState } of pages) {
+  const samples = []
+  for (let i = 0; i < runs; i++) samples.push(await load(path, storageState))
+  const js = median(samples.map((s) => s.gzip))
+  const lcp = median(samples.map((s) => s.lcp))
+  const files = median(samples.map((s) => s.files))
+  const raw = median(samples.map((s) => s.raw))
+  const ok = js <= budget.jsGzipBytes && lcp <= budget.lcpMs
+  over ||= !ok
+  console.log(
+    `  ${ok ? 'ok  ' : 'OVER'} ${name.padEnd(30)} JS ${(js / 1000).toFixed(1)} kB gzipped (${files} files, ${(raw / 1000).toFixed(0)} kB raw)   LCP ${Math.round(lcp)} ms`,
+  )
+}
+console.log(`\n  Budget: ≤ ${budget.jsGzipBytes / 1000} kB gzipped JavaScript and LCP < ${budget.lcpMs} ms per page.\n`)
+await browser.close()
+process.exit(over ? 1 : 0)
