@@ -29,7 +29,12 @@ function setup() {
   const event = (type: EventInput['type'], description: string = type): EventInput => ({
     accountId, accountPath: path, type, kind: 'action', actor: { id: 'usr_1', email: 'a@x.test' }, impersonator: null, subject: null, target: null, description, ip: '203.0.113.9', userAgent: 'test',
   })
-  const create = (input: CreateHook) => hooks((h) => h.create({ id: accountId, path }, 'owner@x.test', input))
+  const create = (input: CreateHook) =>
+    hooks(async (h) => {
+      const created = await h.create({ id: accountId, path }, 'owner@x.test', input)
+      if (!created) throw new Error('the hook was refused')
+      return created
+    })
   return { accountId, path, log, box, hooks, event, create }
 }
 

@@ -1,9 +1,8 @@
 import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { DEMO_API_KEY } from '../../../db/seed/demo.ts'
-import { accountId, api, login, ORIGIN, problem } from '../../helpers/client.ts'
+import { accountId, api, login, ORIGIN, problem, jsonOf } from '../../helpers/client.ts'
 
-type Created = { apiKey: { id: string; prefix: string; level: string; roles: { id: string }[] }; secret: string }
 
 /** Call the API with a key, the way an integration does: no cookie, no Origin. */
 function withKey(key: string, path: string, init: RequestInit & { json?: unknown } = {}) {
@@ -22,7 +21,7 @@ async function newKey(body: Record<string, unknown> = {}) {
   const acme = await accountId('Acme Hosting')
   const res = await createKey(await login('owner@acme.test'), acme, body)
   expect(res.status).toBe(201)
-  return { acme, ...((await res.json()) as Created) }
+  return { acme, ...(await jsonOf(res, 'createApiKey')) }
 }
 
 describe('POST /api/v1/accounts/{id}/api-keys', () => {
@@ -33,7 +32,7 @@ describe('POST /api/v1/accounts/{id}/api-keys', () => {
     const row = await env.DB.prepare('SELECT secret_hash FROM api_keys WHERE id = ?').bind(apiKey.id).first<{ secret_hash: string }>()
     expect(row!.secret_hash).toHaveLength(64)
     expect(JSON.stringify(row)).not.toContain(secret.slice(-32))
-    const list = (await (await api(`/accounts/${acme}/api-keys`, { cookie: await login('owner@acme.test') })).json()) as { items: Record<string, unknown>[] }
+    const list = await jsonOf(await api(`/accounts/${acme}/api-keys`, { cookie: await login('owner@acme.test') }), 'listApiKeys')
     expect(JSON.stringify(list)).not.toContain(secret.slice(-32))
     expect(list.items.some((k) => k.id === apiKey.id)).toBe(true)
   })
@@ -45,7 +44,7 @@ describe('POST /api/v1/accounts/{id}/api-keys', () => {
     const owner = await login('owner@acme.test')
     const role = await api(`/accounts/${acme}/roles`, { method: 'POST', cookie: owner, json: { name: 'Key keeper', permissions: ['security.view', 'security.manage'] } })
     expect(role.status).toBe(201)
-    const roleId = ((await role.json()) as { role: { id: string } }).role.id
+    const roleId = (await jsonOf(role, 'createRole')).role.id
     const sarahMember = await env.DB.prepare("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'sarah@acme.test'").first<{ id: string }>()
     const current = await env.DB.prepare('SELECT role_id FROM membership_roles WHERE membership_id = ?').bind(sarahMember!.id).all<{ role_id: string }>()
     const grant = await api(`/accounts/${acme}/members/${sarahMember!.id}`, { method: 'PATCH', cookie: owner, json: { roles: [...current.results.map((r) => r.role_id), roleId] } })
@@ -93,9 +92,9 @@ describe('a request with an API key', () => {
     const { acme, apiKey, secret } = await newKey({ roles: ['technical'] })
     const created = await withKey(secret, `/accounts/${acme}/services`, { method: 'POST', json: { name: 'key-made.example', type: 'domain' } })
     expect(created.status).toBe(201)
-    const events = (await (await api(`/accounts/${acme}/activity?type=service_created`, { cookie: await login('owner@acme.test') })).json()) as { items: { actor: { id: string; email: string } }[] }
-    expect(events.items[0]!.actor.id).toBe(apiKey.id)
-    expect(events.items[0]!.actor.email).toBe('CI deploys (API key)')
+    const events = await jsonOf(await api(`/accounts/${acme}/activity?type=service_created`, { cookie: await login('owner@acme.test') }), 'listActivity')
+    expect(events.items[0]!.actor!.id).toBe(apiKey.id)
+    expect(events.items[0]!.actor!.email).toBe('CI deploys (API key)')
   })
 
   it('needs no Origin and ignores cookies', async () => {
@@ -117,7 +116,7 @@ describe('a request with an API key', () => {
     const acme = await accountId('Acme Hosting')
     const owner = await login('owner@acme.test')
     const res = await createKey(owner, acme, { level: 'admin', roles: [], scope: { mode: 'all' } })
-    const { secret } = (await res.json()) as Created
+    const { secret } = await jsonOf(res, 'createApiKey')
     // Even an admin key on the owner's account is refused where only a person may act.
     for (const [method, path, json] of [
       ['POST', `/accounts/${acme}/api-keys`, { name: 'child', level: 'user', roles: [] }],
@@ -140,7 +139,7 @@ describe('a request with an API key', () => {
     const revoked = await withKey(secret, `/accounts/${acme}`)
     expect(revoked.status).toBe(401)
     expect((await problem(revoked)).code).toBe('api_key_invalid')
-    const events = (await (await api(`/accounts/${acme}/activity?type=api_key_revoked`, { cookie: owner })).json()) as { items: unknown[] }
+    const events = await jsonOf(await api(`/accounts/${acme}/activity?type=api_key_revoked`, { cookie: owner }), 'listActivity')
     expect(events.items).toHaveLength(1)
 
     const second = await newKey({ expiresAt: Date.now() + 60_000 })
@@ -160,7 +159,7 @@ describe('a request with an API key', () => {
     const owner = await login('owner@acme.test')
     const res = await createKey(owner, customer!.id, { level: 'admin', roles: ['technical'] })
     expect(res.status).toBe(201)
-    const { secret } = (await res.json()) as Created
+    const { secret } = await jsonOf(res, 'createApiKey')
     expect((await withKey(secret, `/accounts/${customer!.id}`)).status).toBe(200)
     await env.DB.prepare("UPDATE accounts SET status = 'disabled' WHERE id = ?").bind(acme).run()
     const disabled = await withKey(secret, `/accounts/${customer!.id}`)
@@ -201,7 +200,7 @@ describe('a request with an API key', () => {
     // Sarah (Acme admin, no security.manage) is given customers.impersonate and acts as the customer's owner, who could.
     const owner = await login('owner@acme.test')
     const role = await api(`/accounts/${acme}/roles`, { method: 'POST', cookie: owner, json: { name: 'Support desk', permissions: ['customers.view', 'customers.impersonate'] } })
-    const roleId = ((await role.json()) as { role: { id: string } }).role.id
+    const roleId = (await jsonOf(role, 'createRole')).role.id
     const member = await env.DB.prepare("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'sarah@acme.test'").first<{ id: string }>()
     const held = await env.DB.prepare('SELECT role_id FROM membership_roles WHERE membership_id = ?').bind(member!.id).all<{ role_id: string }>()
     expect((await api(`/accounts/${acme}/members/${member!.id}`, { method: 'PATCH', cookie: owner, json: { roles: [...held.results.map((r) => r.role_id), roleId] } })).status).toBe(200)

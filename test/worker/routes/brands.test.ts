@@ -52,7 +52,7 @@ describe('GET /api/v1/brand', () => {
     const acme = await accountId('Acme Hosting')
     const res = await api(`/accounts/${nimbus}/resellers/${acme}`, { method: 'PATCH', cookie: admin, json: { poweredBy: false } })
     expect(res.status).toBe(200)
-    expect(((await res.json()) as { account: { poweredBy: boolean } }).account.poweredBy).toBe(false)
+    expect((await jsonOf(res, 'updateReseller')).account.poweredBy).toBe(false)
     invalidateBrandCache()
     expect(await brandOn('acme.localhost')).toMatchObject({ name: 'Acme Hosting', poweredBy: false })
     expect(await brandOn('globex.localhost')).toMatchObject({ poweredBy: true })

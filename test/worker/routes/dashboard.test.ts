@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login } from '../../helpers/client.ts'
+import { accountId, api, login, jsonOf } from '../../helpers/client.ts'
 
 type Counts = { total: number; disabled: number }
 type Dashboard = {
@@ -18,10 +18,10 @@ type Service = { name: string; status: string; expiresAt: number | null }
 const dashboard = async (cookie: string, account: string) => {
   const res = await api(`/accounts/${await accountId(account)}/dashboard`, { cookie })
   expect(res.status).toBe(200)
-  return (await res.json()) as Dashboard
+  return await jsonOf(res, 'getDashboard')
 }
 const servicesList = async (cookie: string, account: string) =>
-  ((await (await api(`/accounts/${await accountId(account)}/services?limit=200`, { cookie })).json()) as { items: Service[] }).items
+  (await jsonOf(await api(`/accounts/${await accountId(account)}/services?limit=200`, { cookie }), 'listServices')).items
 
 const DAY = 24 * 60 * 60 * 1000
 
@@ -35,7 +35,7 @@ describe('GET /api/v1/accounts/:id/dashboard', () => {
     const d = await dashboard(cookie, 'Acme Hosting')
     const list = await servicesList(cookie, 'Acme Hosting')
     expect(d.services!.total).toBe(list.length)
-    for (const status of ['active', 'suspended', 'pending', 'expired']) expect(d.services!.byStatus[status], status).toBe(list.filter((s) => s.status === status).length)
+    for (const status of ['active', 'suspended', 'pending', 'expired'] as const) expect(d.services!.byStatus[status], status).toBe(list.filter((s) => s.status === status).length)
     const now = Date.now()
     const soon = list.filter((s) => s.expiresAt !== null && s.expiresAt > now && s.expiresAt <= now + 30 * DAY)
     expect(d.services!.expiringCount).toBe(soon.length)

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { acceptAsNewPerson, accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+import { acceptAsNewPerson, accountId, api, DEMO_PASSWORD, login, problem, jsonOf } from '../../helpers/client.ts'
 import { addMembership, createUser } from '../../helpers/factories.ts'
 
 async function emailsTo(to: string) {
@@ -20,12 +20,12 @@ describe('email change', () => {
     const cookie = await login('tom@acme.test')
     const res = await changeEmail(cookie, 'tom.new@example.test')
     expect(res.status).toBe(200)
-    expect(((await res.json()) as { user: { email: string }; pendingEmail: string }).pendingEmail).toBe('tom.new@example.test')
-    const me = (await (await api('/me', { cookie })).json()) as { user: { email: string } }
+    expect((await jsonOf(res, 'updateMe')).pendingEmail).toBe('tom.new@example.test')
+    const me = await jsonOf(await api('/me', { cookie }), 'getMe')
     expect(me.user.email).toBe('tom@acme.test')
     await login('tom@acme.test')
     await expect(login('tom.new@example.test')).rejects.toThrow(/401/)
-    const state = (await (await api('/me/email', { cookie })).json()) as { pendingEmail: string | null }
+    const state = await jsonOf(await api('/me/email', { cookie }), 'getMyEmail')
     expect(state.pendingEmail).toBe('tom.new@example.test')
     // The old address is not told yet: nothing happened to it.
     expect(await emailsTo('tom@acme.test')).toHaveLength(0)
@@ -85,24 +85,24 @@ describe('email verification', () => {
     const user = await createUser({ email: 'made.by.someone@example.test', password: 'a perfectly fine password' })
     await addMembership(user.id, await accountId('Acme Hosting'), 'user')
     const cookie = await login('made.by.someone@example.test', 'a perfectly fine password')
-    const me = (await (await api('/me', { cookie })).json()) as { emailVerified: boolean }
+    const me = await jsonOf(await api('/me', { cookie }), 'getMe')
     expect(me.emailVerified).toBe(false)
     expect((await api('/me/email/verification', { method: 'POST', cookie })).status).toBe(202)
     const token = await linkTo('made.by.someone@example.test')
     const res = await api(`/auth/verify-email/${token}`, { method: 'POST' })
     expect(await res.json()).toEqual({ email: 'made.by.someone@example.test', changed: false })
-    expect(((await (await api('/me', { cookie })).json()) as { emailVerified: boolean }).emailVerified).toBe(true)
+    expect((await jsonOf(await api('/me', { cookie }), 'getMe')).emailVerified).toBe(true)
   })
 
   it('counts demo users and people who accepted an invitation as verified', async () => {
     const demo = await login('tom@acme.test')
-    expect(((await (await api('/me', { cookie: demo })).json()) as { emailVerified: boolean }).emailVerified).toBe(true)
+    expect((await jsonOf(await api('/me', { cookie: demo }), 'getMe')).emailVerified).toBe(true)
     const owner = await login('owner@acme.test')
     await api(`/accounts/${await accountId('Acme Hosting')}/members`, { method: 'POST', cookie: owner, json: { email: 'joiner@example.test', level: 'user' } })
     const joined = await acceptAsNewPerson('joiner@example.test')
     expect(joined.status).toBe(201)
     const cookie = await login('joiner@example.test', 'amber-lighthouse-52-orchard')
-    expect(((await (await api('/me', { cookie })).json()) as { emailVerified: boolean }).emailVerified).toBe(true)
+    expect((await jsonOf(await api('/me', { cookie }), 'getMe')).emailVerified).toBe(true)
     const again = await api('/me/email/verification', { method: 'POST', cookie })
     expect(again.status).toBe(409)
   })

@@ -346,7 +346,7 @@ describe('certificates through Cloudflare for SaaS', () => {
     const h = await verified(a, 'portal.tls-fails.example')
     await cloudflareControl('ssl', { hostname: 'portal.tls-fails.example', status: 'validation_timed_out', errors: ['The CNAME does not point to portals.trellis.test'] })
     await runCron()
-    const after = (await list(a)).find((x) => x.id === h.id) as unknown as { tls: { status: string; detail: string } }
+    const after = (await list(a)).find((x) => x.id === h.id)!
     expect(after.tls).toMatchObject({ status: 'failed', detail: 'The CNAME does not point to portals.trellis.test' })
   })
 
@@ -363,7 +363,7 @@ describe('certificates through Cloudflare for SaaS', () => {
 
     await runCron()
     expect(await atCloudflare('portal.tls-outage.example')).toHaveLength(1)
-    expect(((await list(a)).find((x) => x.id === h.id) as unknown as { tls: { status: string } }).tls.status).toBe('pending')
+    expect((await list(a)).find((x) => x.id === h.id)!.tls.status).toBe('pending')
   })
 
   it('keeps what Cloudflare said last when a check is rate limited', async () => {
@@ -401,7 +401,7 @@ describe('certificates through Cloudflare for SaaS', () => {
     await unpublishTxt(h.record.name)
     await runCron()
     expect(await atCloudflare('portal.tls-demoted.example')).toEqual([])
-    expect(((await list(a)).find((x) => x.id === h.id) as unknown as { status: string; tls: { status: string } })).toMatchObject({ status: 'pending', tls: { status: 'none' } })
+    expect((await list(a)).find((x) => x.id === h.id)).toMatchObject({ status: 'pending', tls: { status: 'none' } })
   })
 
   it('lets only those who manage the branding of that reseller check a certificate', async () => {

@@ -124,7 +124,7 @@ describe('while impersonating', () => {
     const nimbus = await accountId('Nimbus Cloud')
     expect((await start(admin, 'owner@evergreen.test', 'Evergreen Legal', 'platform-marker-ticket-5522')).status).toBe(201)
     const res = await api(`/accounts/${nimbus}/activity?type=impersonation_start&q=5522`, { cookie: await login('admin@nimbus.test') })
-    const items = ((await res.json()) as { items: { accountId: string }[] }).items
+    const items = (await jsonOf(res, 'listActivity')).items
     expect(items.map((e) => e.accountId)).toEqual([nimbus])
   })
 

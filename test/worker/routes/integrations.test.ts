@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { accountId, answerWith, api, login, problem, received, receiverUrl, userIdOf } from '../../helpers/client.ts'
+import { accountId, answerWith, api, login, problem, received, receiverUrl, userIdOf, jsonOf } from '../../helpers/client.ts'
 
 const base = async (account = 'Acme Hosting') => `/accounts/${await accountId(account)}/integrations`
 
-type Created = { integration: { id: string; kind: string; url: string; types: string[]; enabled: boolean }; secret: string | null }
 
 async function addWebhook(cookie: string, account = 'Acme Hosting', body: Record<string, unknown> = {}) {
   const box = crypto.randomUUID()
@@ -14,10 +13,10 @@ async function addWebhook(cookie: string, account = 'Acme Hosting', body: Record
 describe('integrations: who may', () => {
   it('answers 401 without a session, 404 for another tenant’s account and hook ids, 403 without activity.export', async () => {
     const owner = await login('owner@acme.test')
-    const before = ((await (await api(await base(), { cookie: owner })).json()) as { items: { id: string }[] }).items.map((i) => i.id)
+    const before = (await jsonOf(await api(await base(), { cookie: owner }), 'listIntegrations')).items.map((i) => i.id)
     const { res, box: _box } = await addWebhook(owner)
     expect(res.status).toBe(201)
-    const { integration } = (await res.json()) as Created
+    const { integration } = await jsonOf(res, 'createWebhook')
     const acme = await base()
 
     expect((await api(acme)).status).toBe(401)
@@ -49,7 +48,7 @@ describe('integrations: who may', () => {
       expect((await api(`${acme}/${integration.id}/test`, { method: 'POST', cookie })).status).toBe(403)
     }
     // Nothing changed for the owner.
-    const list = (await (await api(acme, { cookie: owner })).json()) as { items: { id: string }[] }
+    const list = await jsonOf(await api(acme, { cookie: owner }), 'listIntegrations')
     expect(list.items.map((i) => i.id)).toEqual([...before, integration.id])
   })
 
@@ -58,14 +57,14 @@ describe('integrations: who may', () => {
     const bea = await login('owner@bluebird.test')
     const { res } = await addWebhook(bea, 'Bluebird Bakery')
     expect(res.status).toBe(201)
-    const { integration } = (await res.json()) as Created
+    const { integration } = await jsonOf(res, 'createWebhook')
     const bluebird = await base('Bluebird Bakery')
     const owner = await login('owner@acme.test')
     const started = await api('/impersonation', { method: 'POST', cookie: owner, json: { userId: await userIdOf('owner@bluebird.test'), accountId: await accountId('Bluebird Bakery'), reason: 'support ticket 7' } })
     expect(started.status).toBe(201)
     const view = await api(bluebird, { cookie: owner })
     expect(view.status).toBe(200)
-    expect(((await view.json()) as { readOnly: boolean }).readOnly).toBe(true)
+    expect((await jsonOf(view, 'listIntegrations')).readOnly).toBe(true)
     expect((await api(`${bluebird}/${integration.id}/deliveries`, { cookie: owner })).status).toBe(200)
     for (const [method, path] of [
       ['POST', `${bluebird}/webhooks`],
@@ -119,12 +118,12 @@ describe('integrations: bad input', () => {
     // An owner without activity.view cannot exist; a webhook's types are checked against the creator's view rights,
     // the same decision as notification emails: every action type with activity.view, page views never.
     const owner = await login('owner@acme.test')
-    const list = (await (await api(await base(), { cookie: owner })).json()) as { eventTypes: string[]; streamsAvailable: boolean; readOnly: boolean }
+    const list = await jsonOf(await api(await base(), { cookie: owner }), 'listIntegrations')
     expect(list.eventTypes).toContain('server_action')
     expect(list.eventTypes).not.toContain('page_view')
     expect(list.streamsAvailable).toBe(true)
     expect(list.readOnly).toBe(false)
-    const customer = (await (await api(await base('Bluebird Bakery'), { cookie: await login('owner@bluebird.test') })).json()) as { streamsAvailable: boolean }
+    const customer = await jsonOf(await api(await base('Bluebird Bakery'), { cookie: await login('owner@bluebird.test') }), 'listIntegrations')
     expect(customer.streamsAvailable).toBe(false)
   })
 })
@@ -135,7 +134,7 @@ describe('integrations: the flow', () => {
     const acme = await base()
     const { res, box } = await addWebhook(owner, 'Acme Hosting', { types: ['member_updated', 'integration_updated'], description: 'SIEM' })
     expect(res.status).toBe(201)
-    const created = (await res.json()) as Created
+    const created = await jsonOf(res, 'createWebhook')
     expect(created.secret).toMatch(/^whsec_/)
     const id = created.integration.id
     // The secret is never shown again.
@@ -155,7 +154,7 @@ describe('integrations: the flow', () => {
     expect(patched.status).toBe(200)
     await expect.poll(async () => (await received(box)).filter((r) => r.headers['trellis-event-type'] === 'integration_updated').length, { timeout: 10_000 }).toBe(1)
 
-    const deliveries = (await (await api(`${acme}/${id}/deliveries`, { cookie: owner })).json()) as { items: { id: number; kind: string; status: string; latencyMs: number }[] }
+    const deliveries = await jsonOf(await api(`${acme}/${id}/deliveries`, { cookie: owner }), 'listIntegrationDeliveries')
     expect(deliveries.items.map((d) => d.kind)).toEqual(['event', 'ping', 'ping'])
     const resent = await api(`${acme}/${id}/deliveries/${deliveries.items[0]!.id}/resend`, { method: 'POST', cookie: owner })
     expect(resent.status).toBe(200)
@@ -164,15 +163,15 @@ describe('integrations: the flow', () => {
 
     const rotated = await api(`${acme}/${id}/rotate-secret`, { method: 'POST', cookie: owner })
     expect(rotated.status).toBe(200)
-    expect(((await rotated.json()) as Created).secret).not.toBe(created.secret)
+    expect((await jsonOf(rotated, 'rotateWebhookSecret')).secret).not.toBe(created.secret)
 
     const off = await api(`${acme}/${id}`, { method: 'PATCH', cookie: owner, json: { enabled: false } })
-    expect(((await off.json()) as { enabled: boolean }).enabled).toBe(false)
+    expect((await jsonOf(off, 'updateIntegration')).enabled).toBe(false)
     expect((await api(`${acme}/${id}`, { method: 'DELETE', cookie: owner })).status).toBe(204)
     expect((await api(`${acme}/${id}/deliveries`, { cookie: owner })).status).toBe(404)
 
     // Each change is in the activity log.
-    const log = (await (await api(`/accounts/${await accountId('Acme Hosting')}/activity?target=${id}`, { cookie: owner })).json()) as { items: { type: string }[] }
+    const log = await jsonOf(await api(`/accounts/${await accountId('Acme Hosting')}/activity?target=${id}`, { cookie: owner }), 'listActivity')
     expect(log.items.map((e) => e.type).sort()).toEqual(['integration_created', 'integration_deleted', 'integration_secret_rotated', 'integration_updated', 'integration_updated'])
   })
 
@@ -182,12 +181,12 @@ describe('integrations: the flow', () => {
     const box = crypto.randomUUID()
     const res = await api(streams, { method: 'POST', cookie: owner, json: { url: receiverUrl(box), format: 'splunk', token: 'hec-secret-token' } })
     expect(res.status).toBe(201)
-    const created = (await res.json()) as Created & { integration: { format: string; hasToken: boolean; url: string } }
+    const created = await jsonOf(res, 'createLogStream')
     expect(created.secret).toBeNull()
     expect(created.integration).toMatchObject({ kind: 'stream', format: 'splunk', hasToken: true })
     expect(JSON.stringify(await (await api(await base(), { cookie: owner })).json())).not.toContain('hec-secret-token')
     await expect
-      .poll(async () => ((await (await api(await base(), { cookie: owner })).json()) as { items: { id: string; lag: { events: number } }[] }).items.find((i) => i.id === created.integration.id)!.lag.events, { timeout: 10_000 })
+      .poll(async () => (await jsonOf(await api(await base(), { cookie: owner }), 'listIntegrations')).items.find((i) => i.id === created.integration.id)!.lag.events, { timeout: 10_000 })
       .toBe(0)
     const got = await received(box)
     expect(got[0]!.headers.authorization).toBe('Splunk hec-secret-token')

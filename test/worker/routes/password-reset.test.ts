@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { RESET_ANSWER_FLOOR_MS } from '../../../worker/src/routes/recovery.ts'
-import { accountId, api, DEMO_PASSWORD, login, problem } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, login, problem, jsonOf } from '../../helpers/client.ts'
 
 const NEW_PASSWORD = 'silver-meadow-compass-41'
 
@@ -100,7 +100,7 @@ describe('POST /api/v1/auth/password-reset/{token}', () => {
     const again = await login('tom@acme.test', NEW_PASSWORD)
     const acme = await accountId('Acme Hosting')
     const owner = await login('owner@acme.test')
-    const events = (await (await api(`/accounts/${acme}/activity?type=password_reset`, { cookie: owner })).json()) as { items: { actor: { email: string } | null; description: string }[] }
+    const events = await jsonOf(await api(`/accounts/${acme}/activity?type=password_reset`, { cookie: owner }), 'listActivity')
     expect(events.items).toHaveLength(1)
     expect(events.items[0]!.actor?.email).toBe('tom@acme.test')
     expect(events.items[0]!.description).toMatch(/2 sessions were signed out/)

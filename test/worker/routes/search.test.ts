@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login } from '../../helpers/client.ts'
+import { accountId, api, login, jsonOf } from '../../helpers/client.ts'
 
 type Results = {
   accounts: { name: string; kind: string; parent: { name: string } | null }[]
@@ -11,7 +11,7 @@ type Reachable = { items: { id: string; name: string; kind: string; level: strin
 const find = async (cookie: string, account: string, q: string) => {
   const res = await api(`/accounts/${await accountId(account)}/search?q=${encodeURIComponent(q)}`, { cookie })
   expect(res.status).toBe(200)
-  return (await res.json()) as Results
+  return await jsonOf(res, 'searchTree')
 }
 
 describe('GET /api/v1/accounts/:id/search', () => {
@@ -33,7 +33,7 @@ describe('GET /api/v1/accounts/:id/search', () => {
   it('narrows services to a scoped member’s scope (Tom sees only services tagged managed)', async () => {
     const tom = await login('tom@acme.test')
     const names = (await find(tom, 'Acme Hosting', 'o')).services.map((s) => s.name)
-    const list = (await (await api(`/accounts/${await accountId('Acme Hosting')}/services?q=o&limit=8`, { cookie: tom })).json()) as { items: { name: string }[] }
+    const list = await jsonOf(await api(`/accounts/${await accountId('Acme Hosting')}/services?q=o&limit=8`, { cookie: tom }), 'listServices')
     expect(names).toEqual(list.items.map((s) => s.name))
     expect(names.length).toBeGreaterThan(0)
     expect(names).not.toContain('copperleaf-render-02')
@@ -60,18 +60,18 @@ describe('GET /api/v1/me/reachable-accounts', () => {
     const cookie = await login('owner@acme.test')
     const res = await api('/me/reachable-accounts', { cookie })
     expect(res.status).toBe(200)
-    const { items } = (await res.json()) as Reachable
+    const { items } = await jsonOf(res, 'listReachableAccounts')
     expect(items.map((a) => a.name)).toEqual(['Bluebird Bakery', 'Copperleaf Studio', 'Driftwood Dental'])
     expect(items.every((a) => a.level === 'owner' && a.viaAccountId === items[0]!.viaAccountId)).toBe(true)
-    const filtered = (await (await api('/me/reachable-accounts?q=cop', { cookie })).json()) as Reachable
+    const filtered = await jsonOf(await api('/me/reachable-accounts?q=cop', { cookie }), 'listReachableAccounts')
     expect(filtered.items.map((a) => a.name)).toEqual(['Copperleaf Studio'])
   })
 
   it('gives the platform its resellers before their customers, and a customer’s owner nothing more', async () => {
-    const platform = (await (await api('/me/reachable-accounts', { cookie: await login('admin@nimbus.test') })).json()) as Reachable
+    const platform = await jsonOf(await api('/me/reachable-accounts', { cookie: await login('admin@nimbus.test') }), 'listReachableAccounts')
     expect(platform.items.slice(0, 2).map((a) => a.kind)).toEqual(['reseller', 'reseller'])
     expect(platform.items).toHaveLength(7)
-    const customer = (await (await api('/me/reachable-accounts', { cookie: await login('owner@bluebird.test') })).json()) as Reachable
+    const customer = await jsonOf(await api('/me/reachable-accounts', { cookie: await login('owner@bluebird.test') }), 'listReachableAccounts')
     expect(customer.items).toEqual([])
   })
 })
@@ -81,7 +81,7 @@ describe('PUT /api/v1/me/last-account', () => {
     const cookie = await login('owner@acme.test')
     const bluebird = await accountId('Bluebird Bakery')
     expect((await api('/me/last-account', { method: 'PUT', cookie, json: { accountId: bluebird } })).status).toBe(204)
-    expect(((await (await api('/me', { cookie })).json()) as { lastAccountId: string }).lastAccountId).toBe(bluebird)
+    expect((await jsonOf(await api('/me', { cookie }), 'getMe')).lastAccountId).toBe(bluebird)
   })
 
   // Protects against remembering (and so probing) an account of another tenant.

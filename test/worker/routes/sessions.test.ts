@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { accountId, api, login, membershipId, problem } from '../../helpers/client.ts'
+import { accountId, api, login, membershipId, problem, jsonOf } from '../../helpers/client.ts'
 
 type SessionItem = { id: string; current: boolean; device: { label: string }; ip: string | null; place: { country: string | null; city: string | null } | null; lastSeenAt: number | null }
 const sessionIdOf = (cookie: string) => cookie.slice('trellis_session='.length).split('.')[0]!
-const list = async (cookie: string) => ((await (await api('/me/sessions', { cookie })).json()) as { items: SessionItem[] }).items
+const list = async (cookie: string) => (await jsonOf(await api('/me/sessions', { cookie }), 'listMySessions')).items
 
 async function loginWith(email: string, headers: Record<string, string>) {
   const res = await api('/auth/login', { method: 'POST', json: { email, password: 'trellis-demo' }, headers, ip: `10.66.${Math.floor(Math.random() * 250)}.4` })
@@ -43,7 +43,7 @@ describe('ending sessions', () => {
     expect((await api('/me', { cookie: laptop })).status).toBe(401)
     expect((await api('/me', { cookie: here })).status).toBe(200)
     const owner = await login('owner@acme.test')
-    const events = (await (await api(`/accounts/${await accountId('Acme Hosting')}/activity?type=session_ended`, { cookie: owner })).json()) as { items: unknown[] }
+    const events = await jsonOf(await api(`/accounts/${await accountId('Acme Hosting')}/activity?type=session_ended`, { cookie: owner }), 'listActivity')
     expect(events.items).toHaveLength(1)
   })
 
@@ -87,7 +87,7 @@ describe('POST /api/v1/accounts/{id}/members/{memberId}/sessions/end', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ended: 2 })
     for (const cookie of [tom1, tom2]) expect((await api('/me', { cookie })).status).toBe(401)
-    const events = (await (await api(`/accounts/${acme}/activity?type=session_ended`, { cookie: owner })).json()) as { items: { description: string }[] }
+    const events = await jsonOf(await api(`/accounts/${acme}/activity?type=session_ended`, { cookie: owner }), 'listActivity')
     expect(events.items[0]!.description).toMatch(/signed tom@acme\.test out everywhere/)
   })
 
@@ -127,7 +127,7 @@ describe('POST /api/v1/accounts/{id}/members/{memberId}/sessions/end', () => {
   it('offers the action per row exactly where it is allowed', async () => {
     const acme = await accountId('Acme Hosting')
     const owner = await login('owner@acme.test')
-    const body = (await (await api(`/accounts/${acme}/members`, { cookie: owner })).json()) as { items: { user: { email: string }; allowed: { signOut: boolean } }[] }
+    const body = await jsonOf(await api(`/accounts/${acme}/members`, { cookie: owner }), 'listMembers')
     const by = Object.fromEntries(body.items.map((m) => [m.user.email, m.allowed.signOut]))
     expect(by['owner@acme.test']).toBe(false)
     expect(by['tom@acme.test']).toBe(true)

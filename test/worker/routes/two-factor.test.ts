@@ -3,7 +3,7 @@ import { decodeBase32IgnorePadding } from '@oslojs/encoding'
 import { describe, expect, it } from 'vitest'
 import { totpCode, totpStep } from '../../../worker/src/crypto/totp.ts'
 import { softAuthenticator } from '../../helpers/authenticator.ts'
-import { accountId, api, DEMO_PASSWORD, login, problem, sessionCookieFrom } from '../../helpers/client.ts'
+import { accountId, api, DEMO_PASSWORD, login, problem, sessionCookieFrom, jsonOf } from '../../helpers/client.ts'
 
 // The demo keys as the README prints them (test/worker/unit/readme-demo.test.ts holds the README to these).
 const TESS_KEY = decodeBase32IgnorePadding('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP')
@@ -24,7 +24,7 @@ async function userId(email: string) {
 async function passwordStep(email: string, ip = freshIp(), password = DEMO_PASSWORD) {
   const res = await api('/auth/login', { method: 'POST', json: { email, password }, ip })
   expect(res.status).toBe(200)
-  const body = (await res.json()) as { next: { step: string; methods: string[]; trustDays: number } | null }
+  const body = await jsonOf(res, 'signIn')
   return { body, step: cookieOf(res, 'trellis_step'), session: cookieOf(res, 'trellis_session'), ip }
 }
 
@@ -32,12 +32,12 @@ async function passwordStep(email: string, ip = freshIp(), password = DEMO_PASSW
 async function enrolTotp(cookie: string) {
   const start = await api('/me/two-factor/totp', { method: 'POST', cookie })
   expect(start.status).toBe(200)
-  const { manualKey, uri } = (await start.json()) as { manualKey: string; uri: string }
+  const { manualKey, uri } = await jsonOf(start, 'startTotpEnrolment')
   expect(uri).toMatch(/^otpauth:\/\/totp\/.+secret=/)
   const key = decodeBase32IgnorePadding(manualKey)
   const confirm = await api('/me/two-factor/totp/confirm', { method: 'POST', cookie, json: { code: totpCode(key, totpStep()) } })
   expect(confirm.status).toBe(200)
-  const { recoveryCodes } = (await confirm.json()) as { recoveryCodes: string[] }
+  const { recoveryCodes } = await jsonOf(confirm, 'confirmTotpEnrolment')
   return { key, recoveryCodes }
 }
 
@@ -46,7 +46,7 @@ const nextCode = (key: Uint8Array, offset = 1) => totpCode(key, totpStep() + off
 
 async function events(cookie: string, account: string, query: string) {
   const res = await api(`/accounts/${account}/activity${query}`, { cookie })
-  return ((await res.json()) as { items: { type: string; description: string }[] }).items
+  return (await jsonOf(res, 'listActivity')).items
 }
 
 describe('TOTP enrolment', () => {
@@ -54,7 +54,7 @@ describe('TOTP enrolment', () => {
     const cookie = await login('tom@acme.test')
     const start = await api('/me/two-factor/totp', { method: 'POST', cookie })
     expect(start.status).toBe(200)
-    const status = (await (await api('/me/two-factor', { cookie })).json()) as { totp: unknown; enrolmentPending: boolean }
+    const status = await jsonOf(await api('/me/two-factor', { cookie }), 'getTwoFactor')
     expect(status).toMatchObject({ totp: null, enrolmentPending: true })
     // Abandoned halfway: the password alone still signs in.
     expect((await passwordStep('tom@acme.test')).body.next).toBeNull()
@@ -145,7 +145,7 @@ describe('TOTP enrolment', () => {
 
     const regen = await api('/me/two-factor/recovery-codes', { method: 'POST', cookie, json: { password: DEMO_PASSWORD, code: recoveryCodes[0]! } })
     expect(regen.status).toBe(200)
-    const fresh = ((await regen.json()) as { recoveryCodes: string[] }).recoveryCodes
+    const fresh = (await jsonOf(regen, 'regenerateRecoveryCodes')).recoveryCodes
     expect(fresh).toHaveLength(10)
     // The old set is gone.
     const old = await api('/me/two-factor/totp/disable', { method: 'POST', cookie, json: { password: DEMO_PASSWORD, code: recoveryCodes[1]! } })
@@ -221,15 +221,15 @@ describe('requiring two-factor sign-in', () => {
     expect((await api('/me', { cookie: step.step! })).status).toBe(401)
     expect((await problem(await api('/auth/step/code', { method: 'POST', cookie: step.step!, json: { method: 'totp', code: '123456' } }))).code).toBe('step_required')
     const start = await api('/auth/step/enrol', { method: 'POST', cookie: step.step! })
-    const key = decodeBase32IgnorePadding(((await start.json()) as { manualKey: string }).manualKey)
+    const key = decodeBase32IgnorePadding((await jsonOf(start, 'startSignInEnrolment')).manualKey)
     const done = await api('/auth/step/enrol/confirm', { method: 'POST', cookie: step.step!, json: { code: totpCode(key, totpStep()) } })
     expect(done.status).toBe(200)
-    expect(((await done.json()) as { recoveryCodes: string[] }).recoveryCodes).toHaveLength(10)
+    expect((await jsonOf(done, 'confirmSignInEnrolment')).recoveryCodes).toHaveLength(10)
     const cookie = sessionCookieFrom(done)
     expect((await api('/me', { cookie })).status).toBe(200)
     // The Security page of Bluebird says who requires it.
-    const view = (await (await api(`/accounts/${await accountId('Bluebird Bakery')}/security`, { cookie })).json()) as { inherited: { requiredBy: { name: string } } }
-    expect(view.inherited.requiredBy.name).toBe('Nimbus Cloud')
+    const view = await jsonOf(await api(`/accounts/${await accountId('Bluebird Bakery')}/security`, { cookie }), 'getAccountSecurity')
+    expect(view.inherited.requiredBy?.name).toBe('Nimbus Cloud')
     // The last factor cannot be turned off while it is required.
     const off = await api('/me/two-factor/totp/disable', { method: 'POST', cookie, json: { password: DEMO_PASSWORD, code: totpCode(key, totpStep() + 1) } })
     expect((await problem(off)).code).toBe('two_factor_required')
@@ -253,9 +253,9 @@ describe('trusted connections', () => {
     expect((await passwordStep('tess@acme.test', '198.51.101.7')).body.next).toMatchObject({ step: 'verify' })
 
     const tess = again.session!
-    const listed = (await (await api('/me/two-factor', { cookie: tess })).json()) as { trustedLocations: { id: string; network: string }[] }
+    const listed = await jsonOf(await api('/me/two-factor', { cookie: tess }), 'getTwoFactor')
     expect(listed.trustedLocations).toMatchObject([{ network: '198.51.100.0/24' }])
-    const page = (await (await api(`/accounts/${acme}/security`, { cookie: owner })).json()) as { members: { user: { email: string }; factors: { totp: boolean; trustedLocations: unknown[] } | null }[] }
+    const page = await jsonOf(await api(`/accounts/${acme}/security`, { cookie: owner }), 'getAccountSecurity')
     expect(page.members.find((m) => m.user.email === 'tess@acme.test')!.factors).toMatchObject({ totp: true, trustedLocations: [{ network: '198.51.100.0/24' }] })
     expect(page.members.find((m) => m.user.email === 'tom@acme.test')!.factors).toMatchObject({ totp: false, passkeys: 0 })
 
@@ -302,8 +302,8 @@ describe('trusted connections', () => {
     const s = await passwordStep('tess@acme.test', '203.0.113.5')
     await api('/auth/step/code', { method: 'POST', cookie: s.step!, ip: '203.0.113.5', json: { method: 'totp', code: totpCode(TESS_KEY, totpStep()), trust: true } })
     expect((await passwordStep('tess@acme.test', '203.0.113.6')).body.next).toBeNull()
-    const page = (await (await api(`/accounts/${acme}/security`, { cookie: owner })).json()) as { members: { user: { email: string }; factors: { trustedLocations: { id: string }[] } }[] }
-    const id = page.members.find((m) => m.user.email === 'tess@acme.test')!.factors.trustedLocations[0]!.id
+    const page = await jsonOf(await api(`/accounts/${acme}/security`, { cookie: owner }), 'getAccountSecurity')
+    const id = page.members.find((m) => m.user.email === 'tess@acme.test')!.factors!.trustedLocations[0]!.id
     // Another tenant cannot reach it.
     const globex = await api(`/accounts/${await accountId('Globex Partners')}/security/trusted-locations/${id}`, { method: 'DELETE', cookie: await login('owner@globex.test') })
     expect(globex.status).toBe(404)
@@ -350,7 +350,7 @@ describe('impersonation keeps the target’s factors out of reach (rule 7)', () 
     const owner = await login('owner@acme.test')
     const start = await api('/impersonation', { method: 'POST', cookie: owner, json: { userId: await userId('owner@bluebird.test'), accountId: bluebird, reason: 'Checking security' } })
     expect(start.status).toBe(201)
-    const page = (await (await api(`/accounts/${bluebird}/security`, { cookie: owner })).json()) as { members: { user: { email: string }; factors: unknown }[] }
+    const page = await jsonOf(await api(`/accounts/${bluebird}/security`, { cookie: owner }), 'getAccountSecurity')
     expect(page.members.find((m) => m.user.email === 'owner@bluebird.test')!.factors).toBeNull()
     expect(page.members.find((m) => m.user.email === 'sam@freelance.test')!.factors).toMatchObject({ totp: false })
   })
@@ -359,11 +359,11 @@ describe('impersonation keeps the target’s factors out of reach (rule 7)', () 
 describe('passkeys', () => {
   async function register(cookie: string, name = 'Laptop') {
     const auth = await softAuthenticator()
-    const options = (await (await api('/me/passkeys/options', { method: 'POST', cookie })).json()) as { challenge: string; rp: { id: string } }
+    const options = await jsonOf(await api('/me/passkeys/options', { method: 'POST', cookie }), 'passkeyCreationOptions')
     expect(options.rp.id).toBe('localhost')
     const res = await api('/me/passkeys', { method: 'POST', cookie, json: { name, ...(await auth.register(options)) } })
     expect(res.status).toBe(201)
-    return { auth, passkey: (await res.json()) as { id: string; name: string } }
+    return { auth, passkey: await jsonOf(res, 'registerPasskey')}
   }
 
   it('registers several with names, renames and removes them; ids of other logins answer 404', async () => {
@@ -371,7 +371,7 @@ describe('passkeys', () => {
     const a = await register(cookie, 'Laptop')
     await register(cookie, 'Phone')
     expect((await api(`/me/passkeys/${a.passkey.id}`, { method: 'PATCH', cookie, json: { name: 'Work laptop' } })).status).toBe(204)
-    const list = (await (await api('/me/two-factor', { cookie })).json()) as { passkeys: { name: string }[] }
+    const list = await jsonOf(await api('/me/two-factor', { cookie }), 'getTwoFactor')
     expect(list.passkeys.map((p) => p.name)).toEqual(['Work laptop', 'Phone'])
     const stranger = await login('owner@globex.test')
     expect((await api(`/me/passkeys/${a.passkey.id}`, { method: 'DELETE', cookie: stranger })).status).toBe(404)
@@ -384,7 +384,7 @@ describe('passkeys', () => {
   it('refuses a registration for another origin, another relying party, without user verification, or with a used challenge', async () => {
     // Protects against: a phishing site relaying a ceremony, and replayed registrations.
     const cookie = await login('tom@acme.test')
-    const options = async () => (await (await api('/me/passkeys/options', { method: 'POST', cookie })).json()) as { challenge: string; rp: { id: string } }
+    const options = async () => await jsonOf(await api('/me/passkeys/options', { method: 'POST', cookie }), 'passkeyCreationOptions')
     const auth = await softAuthenticator()
     for (const opts of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }, { userVerified: false }]) {
       const res = await api('/me/passkeys', { method: 'POST', cookie, json: { name: 'x', ...(await auth.register(await options(), opts)) } })
@@ -396,7 +396,7 @@ describe('passkeys', () => {
     expect((await problem(await api('/me/passkeys', { method: 'POST', cookie, json: body }))).code).toBe('passkey_invalid')
     // Someone else's challenge does not register a passkey to them or to us.
     const other = await login('sarah@acme.test')
-    const theirs = (await (await api('/me/passkeys/options', { method: 'POST', cookie: other })).json()) as { challenge: string; rp: { id: string } }
+    const theirs = await jsonOf(await api('/me/passkeys/options', { method: 'POST', cookie: other }), 'passkeyCreationOptions')
     const stolen = await api('/me/passkeys', { method: 'POST', cookie, json: { name: 'y', ...(await (await softAuthenticator()).register(theirs)) } })
     expect((await problem(stolen)).code).toBe('passkey_invalid')
     // Garbage never 500s.
@@ -409,13 +409,13 @@ describe('passkeys', () => {
     const { auth } = await register(cookie)
     const step = await passwordStep('tom@acme.test')
     expect(step.body.next).toMatchObject({ step: 'verify', methods: ['passkey'] })
-    const options = (await (await api('/auth/step/passkey-options', { method: 'POST', cookie: step.step! })).json()) as { challenge: string; rpId: string; allowCredentials: { id: string }[] }
+    const options = await jsonOf(await api('/auth/step/passkey-options', { method: 'POST', cookie: step.step! }), 'signInStepPasskeyOptions')
     expect(options.allowCredentials).toHaveLength(1)
     const assertion = await auth.assert(options)
     // A tampered signature fails.
     const tampered = await api('/auth/step/passkey', { method: 'POST', cookie: step.step!, json: { ...assertion, authenticatorData: (await auth.assert(options)).authenticatorData } })
     expect((await problem(tampered)).code).toBe('passkey_invalid')
-    const options2 = (await (await api('/auth/step/passkey-options', { method: 'POST', cookie: step.step! })).json()) as { challenge: string; rpId: string }
+    const options2 = await jsonOf(await api('/auth/step/passkey-options', { method: 'POST', cookie: step.step! }), 'signInStepPasskeyOptions')
     const good = await auth.assert(options2)
     const res = await api('/auth/step/passkey', { method: 'POST', cookie: step.step!, json: good })
     expect(res.status).toBe(200)
@@ -428,7 +428,7 @@ describe('passkeys', () => {
   it('signs in without a password where every account allows it, and not where an ancestor forbids it', async () => {
     const cookie = await login('tom@acme.test')
     const { auth } = await register(cookie)
-    const options = async () => (await (await api('/auth/passkey-options', { method: 'POST' })).json()) as { challenge: string; rpId: string }
+    const options = async () => await jsonOf(await api('/auth/passkey-options', { method: 'POST' }), 'passwordlessOptions')
     const res = await api('/auth/passkey', { method: 'POST', json: await auth.assert(await options()) })
     expect(res.status).toBe(200)
     expect(await (await api('/me', { cookie: sessionCookieFrom(res) })).json()).toMatchObject({ user: { email: 'tom@acme.test' } })
@@ -438,7 +438,7 @@ describe('passkeys', () => {
     expect((await problem(refused)).code).toBe('passwordless_not_allowed')
     // A second-factor challenge is not a passwordless one.
     const step = await passwordStep('tom@acme.test')
-    const o = (await (await api('/auth/step/passkey-options', { method: 'POST', cookie: step.step! })).json()) as { challenge: string; rpId: string }
+    const o = await jsonOf(await api('/auth/step/passkey-options', { method: 'POST', cookie: step.step! }), 'signInStepPasskeyOptions')
     expect((await problem(await api('/auth/passkey', { method: 'POST', json: await auth.assert(o) }))).code).toBe('passkey_invalid')
   })
 
@@ -448,10 +448,10 @@ describe('passkeys', () => {
     expect(step.body.next).toMatchObject({ step: 'enrol' })
     const auth = await softAuthenticator()
     // A challenge of someone's session is not one of this step.
-    const foreign = (await (await api('/me/passkeys/options', { method: 'POST', cookie: await login('owner@globex.test') })).json()) as { challenge: string; rp: { id: string } }
+    const foreign = await jsonOf(await api('/me/passkeys/options', { method: 'POST', cookie: await login('owner@globex.test') }), 'passkeyCreationOptions')
     const wrong = await api('/auth/step/enrol/passkey', { method: 'POST', cookie: step.step!, json: { name: 'Phone', ...(await auth.register(foreign)) } })
     expect((await problem(wrong)).code).toBe('passkey_invalid')
-    const options = (await (await api('/auth/step/enrol/passkey-options', { method: 'POST', cookie: step.step! })).json()) as { challenge: string; rp: { id: string } }
+    const options = await jsonOf(await api('/auth/step/enrol/passkey-options', { method: 'POST', cookie: step.step! }), 'signInEnrolPasskeyOptions')
     const done = await api('/auth/step/enrol/passkey', { method: 'POST', cookie: step.step!, json: { name: 'Phone', ...(await auth.register(options)) } })
     expect(done.status).toBe(200)
     expect((await api('/me', { cookie: sessionCookieFrom(done) })).status).toBe(200)

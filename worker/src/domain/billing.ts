@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import type { InvoiceStatus, ReminderState } from '../../../db/schema/billing.ts'
 import type { BillingSource } from '../adapters/billing.ts'
@@ -9,6 +9,7 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { grantsOfMembers } from './grants.ts'
 import { underDeleted } from './lifecycle.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 const { accounts, services, invoices, billingSyncs, invoiceReminders, memberships, users, notificationSubscriptions } = schema
 export const DAY = 24 * 60 * 60 * 1000
@@ -115,6 +116,8 @@ export interface IssuedCursor {
   id: string
 }
 
+/** Invoices newest first. */
+const invoiceOrder: KeyOrder = { key: invoices.issuedAt, id: invoices.id, keyDir: 'desc', idDir: 'asc' }
 /** One page of an account's invoices, newest first. */
 export async function listInvoices(db: DB, accountId: string, opts: { status?: InvoiceStatus; limit: number; after?: IssuedCursor }) {
   const { after } = opts
@@ -125,14 +128,12 @@ export async function listInvoices(db: DB, accountId: string, opts: { status?: I
       and(
         eq(invoices.accountId, accountId),
         opts.status ? eq(invoices.status, opts.status) : undefined,
-        after ? or(lt(invoices.issuedAt, after.at), and(eq(invoices.issuedAt, after.at), gt(invoices.id, after.id))) : undefined,
+        after ? keysetAfter(invoiceOrder, after.at, after.id) : undefined,
       ),
     )
-    .orderBy(desc(invoices.issuedAt), asc(invoices.id))
+    .orderBy(...keyOrderBy(invoiceOrder))
     .limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { at: last.issuedAt, id: last.id } : null }
+  return pageOf(rows, opts.limit, (last) => ({ at: last.issuedAt, id: last.id }))
 }
 
 export type SyncOutcome = { ok: true; count: number; at: number } | { ok: false; error: string; at: number }

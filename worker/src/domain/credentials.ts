@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { isUniqueViolation, schema } from '../db.ts'
+import { DomainError } from '../errors.ts'
 import { renderEmail, type EmailBrand } from './emails.ts'
 import { forgetOtherDevices } from './known-devices.ts'
 import { revokeOtherSessions } from './sessions.ts'
@@ -29,16 +30,21 @@ export function changePassword(db: DB, userId: string, passwordHash: string, kee
 /**
  * Move a login to another email (and name, when given), ending its other
  * sessions and known browsers in the same batch, as for a password change.
- * Throws D1's UNIQUE error when another login took the email meanwhile.
+ * Refused (409) when another login took the email meanwhile.
  */
-export function changeEmail(db: DB, userId: string, change: { email: string; name?: string }, keep: Keep, now = Date.now()) {
-  return revokeOtherSessions(db, userId, keep.sessionId, now, [
-    db
-      .update(users)
-      .set({ ...change, updatedAt: now })
-      .where(eq(users.id, userId)),
-    forgetOtherDevices(db, userId, keep.deviceId),
-  ])
+export async function changeEmail(db: DB, userId: string, change: { email: string; name?: string }, keep: Keep, now = Date.now()) {
+  try {
+    return await revokeOtherSessions(db, userId, keep.sessionId, now, [
+      db
+        .update(users)
+        .set({ ...change, updatedAt: now })
+        .where(eq(users.id, userId)),
+      forgetOtherDevices(db, userId, keep.deviceId),
+    ])
+  } catch (error) {
+    if (isUniqueViolation(error, 'users.email')) throw new DomainError('conflict', 'Another login uses this email now; ask for the change again with another address.')
+    throw error
+  }
 }
 
 /** The notice to the old address after an email change: it may be the only way the owner learns of a takeover. */

@@ -1,9 +1,10 @@
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { activityLog } from './activity.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 /**
  * Each person's in-app inbox. A notice is written for one membership (the
@@ -121,6 +122,8 @@ export interface NoticeCursor {
   id: string
 }
 
+/** Notices newest first. */
+const newestFirst: KeyOrder = { key: notices.createdAt, id: notices.id, keyDir: 'desc', idDir: 'desc' }
 /** One page of a person's notices, newest first. */
 export async function listNotices(
   db: DB,
@@ -149,14 +152,12 @@ export async function listNotices(
         readable(userId, membershipIds),
         opts.unreadOnly ? isNull(notices.readAt) : undefined,
         opts.accountId ? eq(notices.accountId, opts.accountId) : undefined,
-        after ? or(lt(notices.createdAt, after.createdAt), and(eq(notices.createdAt, after.createdAt), lt(notices.id, after.id))) : undefined,
+        after ? keysetAfter(newestFirst, after.createdAt, after.id) : undefined,
       ),
     )
-    .orderBy(desc(notices.createdAt), desc(notices.id))
+    .orderBy(...keyOrderBy(newestFirst))
     .limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null }
+  return pageOf(rows, opts.limit, (last) => ({ createdAt: last.createdAt, id: last.id }))
 }
 
 /** Mark some (or, without ids, all) of a person's readable notices read. Returns how many changed. */

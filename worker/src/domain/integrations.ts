@@ -1,8 +1,8 @@
 import { mayChangeIntegrations } from '../authz/impersonation.ts'
 import type { Principal } from './sessions.ts'
-import type { CreateHook } from '../durable/hooks.ts'
+import { MAX_HOOKS, type CreateHook } from '../durable/hooks.ts'
 import type { Bindings } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { DomainError } from '../errors.ts'
 import { activityLog } from './activity.ts'
 import { notifiableTypes } from './notifications.ts'
 import { checkUrl, urlPolicy } from './webhook-urls.ts'
@@ -21,10 +21,17 @@ export function subscribableTypes(mayView: boolean): readonly string[] {
   return mayView ? notifiableTypes : []
 }
 
+/** Add a webhook or log stream to an account's log (refused past MAX_HOOKS). */
+export async function createIntegration(env: Bindings, account: { id: string; path: string }, createdBy: string, input: CreateHook) {
+  const created = await integrationsOf(env, account.id).create({ id: account.id, path: account.path }, createdBy, input)
+  if (!created) throw new DomainError('limit_reached', `An account can have at most ${MAX_HOOKS} integrations.`)
+  return created
+}
+
 /** Refuse changes while impersonating (authz/impersonation.ts). */
 export function assertMayChange(principal: Principal) {
   const decision = mayChangeIntegrations(!!principal.impersonation)
-  if (!decision.ok) throw new AppError('impersonation_restricted', decision.detail)
+  if (!decision.ok) throw new DomainError('impersonation_restricted', decision.detail)
 }
 
 /** Default collector paths when only a host is given: Datadog's logs intake v2 and Splunk's HEC event endpoint. */
@@ -37,14 +44,14 @@ const DEFAULT_PATHS = { datadog: '/api/v2/logs', splunk: '/services/collector/ev
  */
 export function validateHook(env: Bindings, input: CreateHook, visible: readonly string[]): CreateHook {
   const checked = checkUrl(input.url, urlPolicy(env))
-  if (!checked.ok) throw fieldError('validation_failed', 'url', checked.message)
+  if (!checked.ok) throw new DomainError('validation_failed', checked.message, 'url')
   const url = checked.url
   if (input.kind === 'stream') {
     if (input.format !== 'ndjson' && (url.pathname === '/' || url.pathname === '')) url.pathname = DEFAULT_PATHS[input.format]
-    if (input.format !== 'ndjson' && !input.token) throw fieldError('validation_failed', 'token', `A ${input.format === 'datadog' ? 'Datadog API key' : 'Splunk HEC token'} is needed.`)
+    if (input.format !== 'ndjson' && !input.token) throw new DomainError('validation_failed', `A ${input.format === 'datadog' ? 'Datadog API key' : 'Splunk HEC token'} is needed.`, 'token')
     return { ...input, url: url.href }
   }
   const hidden = input.types.filter((t) => !visible.includes(t))
-  if (hidden.length) throw fieldError('forbidden', 'types', `You may not view these events, so cannot send them anywhere: ${hidden.join(', ')}.`)
+  if (hidden.length) throw new DomainError('forbidden', `You may not view these events, so cannot send them anywhere: ${hidden.join(', ')}.`, 'types')
   return { ...input, url: url.href }
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import type { OrderStatus, PlanPeriod } from '../../../db/schema/billing.ts'
 import type { ServiceType } from '../../../db/schema/services.ts'
 import { newId } from '../crypto/tokens.ts'
@@ -7,6 +7,7 @@ import { errorText, schema } from '../db.ts'
 import { parentPath } from '../durable/activity-log.ts'
 import { DomainError } from '../errors.ts'
 import { limitGuard, rethrowLimit } from './limits.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 const { accounts, plans, orders, services, memberships, users } = schema
 const DAY = 24 * 60 * 60 * 1000
@@ -94,6 +95,8 @@ export interface CreatedCursor {
   id: string
 }
 
+/** Orders newest first. */
+const orderOrder: KeyOrder = { key: orders.createdAt, id: orders.id, keyDir: 'desc', idDir: 'asc' }
 /** One page of the orders an account placed (`buyer`) or received (`seller`), newest first. */
 export async function listOrders(db: DB, opts: { accountId: string; side: 'buyer' | 'seller'; status?: OrderStatus; limit: number; after?: CreatedCursor }) {
   const { after } = opts
@@ -104,14 +107,12 @@ export async function listOrders(db: DB, opts: { accountId: string; side: 'buyer
       and(
         eq(opts.side === 'buyer' ? orders.buyerAccountId : orders.sellerAccountId, opts.accountId),
         opts.status ? eq(orders.status, opts.status) : undefined,
-        after ? or(lt(orders.createdAt, after.at), and(eq(orders.createdAt, after.at), gt(orders.id, after.id))) : undefined,
+        after ? keysetAfter(orderOrder, after.at, after.id) : undefined,
       ),
     )
-    .orderBy(desc(orders.createdAt), asc(orders.id))
+    .orderBy(...keyOrderBy(orderOrder))
     .limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { at: last.createdAt, id: last.id } : null }
+  return pageOf(rows, opts.limit, (last) => ({ at: last.createdAt, id: last.id }))
 }
 
 /** How many orders wait for a decision: placed by the account, or received by it. */

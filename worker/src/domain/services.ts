@@ -8,6 +8,7 @@ import { schema } from '../db.ts'
 import { underDeleted } from './lifecycle.ts'
 import { limitGuard, rethrowLimit } from './limits.ts'
 import { scopeCondition } from './scope.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 const { accounts, services, serviceGroups, serviceTags } = schema
 const DAY = 24 * 60 * 60 * 1000
@@ -89,6 +90,8 @@ function visibleFrom(account: { id: string; path: string }, descendantKinds: Acc
     : eq(services.accountId, account.id)
 }
 
+/** Services by name. */
+const byName: KeyOrder = { key: services.name, id: services.id, keyDir: 'asc', idDir: 'asc' }
 /**
  * One page of the services visible from an account: its own, and those of the
  * descendant kinds in `descendantKinds` (what the caller may read below it),
@@ -122,15 +125,13 @@ export async function listServices(
       ? and(gt(services.expiresAt, now), lte(services.expiresAt, now + filters.expiringWithinDays * DAY))
       : undefined,
     filters.q ? nameContains(filters.q) : undefined,
-    after ? or(gt(services.name, after.name), and(eq(services.name, after.name), gt(services.id, after.id))) : undefined,
+    after ? keysetAfter(byName, after.name, after.id) : undefined,
   ]
   const rows = await baseQuery(db)
     .where(and(...where))
-    .orderBy(asc(services.name), asc(services.id))
+    .orderBy(...keyOrderBy(byName))
     .limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit).map(present)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { name: last.name, id: last.id } : null }
+  return pageOf(rows.map(present), opts.limit, (last) => ({ name: last.name, id: last.id }))
 }
 
 /** A service inside the subtree at `rootPath`, with its owning account's facts. */

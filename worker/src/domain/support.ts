@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { TicketPriority, TicketSide, TicketStatus } from '../../../db/schema/support.ts'
 import type { Mailer } from '../adapters/email.ts'
@@ -13,6 +13,7 @@ import { DomainError } from '../errors.ts'
 import { emailBrandFor, renderEmail } from './emails.ts'
 import { grantsOfMembers } from './grants.ts'
 import { addNotices } from './inbox.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 /**
  * Support tickets (docs/decisions/018): an account asks its parent; the
@@ -98,7 +99,7 @@ export interface TicketCursor {
  */
 export async function listTickets(db: DB, opts: { accountId: string; view: 'mine' | 'queue'; filters: TicketFilters; sort: TicketSort; limit: number; after?: TicketCursor }) {
   const { filters: f, after, sort } = opts
-  const key = sortKey(sort)
+  const order: KeyOrder = { key: sortKey(sort), id: tickets.id, keyDir: 'desc', idDir: 'desc' }
   const rows = await baseQuery(db)
     .where(
       and(
@@ -110,14 +111,12 @@ export async function listTickets(db: DB, opts: { accountId: string; view: 'mine
         f.assignee === 'none' ? isNull(tickets.assigneeId) : f.assignee ? eq(tickets.assigneeId, f.assignee) : undefined,
         // instr, not LIKE: the text is taken literally at any length (see domain/services.ts).
         f.q ? sql`instr(lower(${tickets.subject}), lower(${f.q})) > 0` : undefined,
-        after ? or(lt(key, after.key), and(eq(key, after.key), lt(tickets.id, after.id))) : undefined,
+        after ? keysetAfter(order, after.key, after.id) : undefined,
       ),
     )
-    .orderBy(desc(key), desc(tickets.id))
+    .orderBy(...keyOrderBy(order))
     .limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { key: keyOf(sort, last), id: last.id } : null }
+  return pageOf(rows, opts.limit, (last) => ({ key: keyOf(sort, last), id: last.id }))
 }
 
 /** The customers whose tickets are in the account's queue (for the queue's filter). */

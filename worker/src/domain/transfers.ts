@@ -1,5 +1,5 @@
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
-import { and, desc, eq, isNotNull, lt, or, sql } from 'drizzle-orm'
+import { and, desc, eq, isNotNull, or, sql } from 'drizzle-orm'
 import type { TransferStatus } from '../../../db/schema/transfers.ts'
 import type { ServiceType } from '../../../db/schema/services.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
@@ -8,6 +8,7 @@ import { schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
 import { underDeleted } from './lifecycle.ts'
 import { LimitReached, resellerOf } from './limits.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 const { serviceTransfers, accounts, services } = schema
 
@@ -31,6 +32,8 @@ export interface TransferCursor {
   id: string
 }
 
+/** Transfers newest first. */
+const newestFirst: KeyOrder = { key: serviceTransfers.createdAt, id: serviceTransfers.id, keyDir: 'desc', idDir: 'desc' }
 /** One page of the transfers visible from an account, newest first; `q` matches the service and both customers' names. */
 export async function listTransfers(db: DB, opts: { accountId: string; status?: TransferStatus; q?: string; limit: number; after?: TransferCursor }) {
   const contains = (column: SQLiteColumn) => sql`instr(lower(${column}), lower(${opts.q})) > 0`
@@ -43,14 +46,12 @@ export async function listTransfers(db: DB, opts: { accountId: string; status?: 
         visibleFrom(opts.accountId),
         opts.status ? eq(serviceTransfers.status, opts.status) : undefined,
         opts.q ? or(contains(serviceTransfers.serviceName), contains(serviceTransfers.fromName), contains(serviceTransfers.toName)) : undefined,
-        after ? or(lt(serviceTransfers.createdAt, after.createdAt), and(eq(serviceTransfers.createdAt, after.createdAt), lt(serviceTransfers.id, after.id))) : undefined,
+        after ? keysetAfter(newestFirst, after.createdAt, after.id) : undefined,
       ),
     )
-    .orderBy(desc(serviceTransfers.createdAt), desc(serviceTransfers.id))
+    .orderBy(...keyOrderBy(newestFirst))
     .limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null }
+  return pageOf(rows, opts.limit, (last) => ({ createdAt: last.createdAt, id: last.id }))
 }
 
 /** One transfer visible from an account, or undefined. */

@@ -2,7 +2,8 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { encodeBase64urlNoPadding } from '@oslojs/encoding'
 import { constantTimeEqual } from '@oslojs/crypto/subtle'
 import type { DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { isUniqueViolation, schema } from '../db.ts'
+import { DomainError } from '../errors.ts'
 import { effectivePolicy, pathIds, type PolicySetting } from '../authz/security-policy.ts'
 import { open, seal } from '../crypto/secret-box.ts'
 import { matchTotp, newRecoveryCodes, newTotpKey, normalizeRecoveryCode, recoveryCodeHash } from '../crypto/totp.ts'
@@ -164,7 +165,7 @@ export async function credentialIdsOf(db: DB, userId: string, rpId: string) {
   return rows.map((r) => r.credentialId)
 }
 
-/** Store a verified new passkey. */
+/** Store a verified new passkey (refused when its credential is registered already). */
 export async function addPasskey(
   db: DB,
   userId: string,
@@ -183,7 +184,12 @@ export async function addPasskey(
     createdAt: now,
     lastUsedAt: null,
   }
-  await db.insert(passkeys).values(row)
+  try {
+    await db.insert(passkeys).values(row)
+  } catch (error) {
+    if (isUniqueViolation(error, 'passkeys.credential_id')) throw new DomainError('conflict', 'That passkey is already registered.')
+    throw error
+  }
   return { id: row.id, name: row.name, rpId: row.rpId, algorithm: row.algorithm, createdAt: row.createdAt, lastUsedAt: null }
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, or, sql, type SQL } from 'drizzle-orm'
 import type { VisitStatus } from '../../../db/schema/visits.ts'
 import { can } from '../authz/decide.ts'
 import type { Mailer } from '../adapters/email.ts'
@@ -8,6 +8,7 @@ import { schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
 import { renderEmail, type EmailBrand } from './emails.ts'
 import { grantsOfMembers } from './grants.ts'
+import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 const { sites, visitRequests, accounts, memberships, users } = schema
 
@@ -105,6 +106,8 @@ export interface VisitCursor {
   id: string
 }
 
+/** Visit requests newest first. */
+const newestFirst: KeyOrder = { key: visitRequests.createdAt, id: visitRequests.id, keyDir: 'desc', idDir: 'desc' }
 /**
  * One page of the visits visible from an account, newest request first.
  * `upcoming`: visits on or after `today` still pending or approved. `q`
@@ -120,12 +123,10 @@ export async function listVisits(db: DB, opts: { accountId: string; status?: Vis
     opts.q
       ? or(contains(visitRequests.reference), contains(sql`${visitRequests.siteName}`), contains(sql`${visitRequests.purpose}`), contains(sql`(SELECT a.name FROM accounts a WHERE a.id = "visit_requests"."account_id")`))
       : undefined,
-    after ? or(lt(visitRequests.createdAt, after.createdAt), and(eq(visitRequests.createdAt, after.createdAt), lt(visitRequests.id, after.id))) : undefined,
+    after ? keysetAfter(newestFirst, after.createdAt, after.id) : undefined,
   )
-  const rows = await baseVisits(db).where(where).orderBy(desc(visitRequests.createdAt), desc(visitRequests.id)).limit(opts.limit + 1)
-  const items = rows.slice(0, opts.limit).map(flatten)
-  const last = items.at(-1)
-  return { items, next: rows.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null }
+  const rows = await baseVisits(db).where(where).orderBy(...keyOrderBy(newestFirst)).limit(opts.limit + 1)
+  return pageOf(rows.map(flatten), opts.limit, (last) => ({ createdAt: last.createdAt, id: last.id }))
 }
 
 /** One visit visible from an account (its own request, or one asked of its sites). */

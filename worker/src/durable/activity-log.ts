@@ -1,9 +1,10 @@
 import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
-import { chainHash, GENESIS } from './activity-chain.ts'
+import { chainHash, GENESIS, verifyChain } from './activity-chain.ts'
 import { exportEvents } from './activity-export.ts'
-import { ftsQuery, typesNamed, where } from './activity-query.ts'
-import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent, type Row } from './activity-schema.ts'
+import { where } from './activity-query.ts'
+import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent } from './activity-schema.ts'
+import { eventHistogram, listEvents } from './activity-search.ts'
 import type { LiveCloseKind } from './live-close.ts'
 import type { InboxPush } from './live-frames.ts'
 import { LiveSockets } from './live-sockets.ts'
@@ -17,6 +18,11 @@ const DAY = 24 * 60 * 60 * 1000
  * FTS5 search, an outbox that forwards each event to the parent account's log
  * (up to the reseller; never into the platform's), and the account's live
  * sockets (hibernating; live-sockets.ts), which hear of each event it stores.
+ * The object keeps storage and wiring: its tables and migrations are in
+ * activity-schema.ts, searches in activity-search.ts (SQL from
+ * activity-query.ts), the hash chain in activity-chain.ts, exports in
+ * activity-export.ts, and the live fan-out in live-tick.ts (the flush) and
+ * live-fanout.ts (frames to sockets).
  */
 export class ActivityLog extends DurableObject<Cloudflare.Env> {
   private sql: SqlStorage
@@ -245,76 +251,17 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
 
   /** A page of events, newest first, before the `before` seq. */
   async list(filter: EventFilter, limit: number, before?: number) {
-    const f = EventFilter.parse(filter)
-    let rows: Row[]
-    const fts = f.q ? ftsQuery(f.q) : null
-    // (A text that also names event types is an OR the generic plan below handles.)
-    if (fts && f.actor && !typesNamed(f.q!).length) {
-      // Text and a login: two plans, chosen by how many events pass the other filters
-      // (counted in the covering index, up to 1 % of the log). Named indexes and CROSS JOIN,
-      // because SQLite's own pick (events_actor, to skip a sort) visits every event of that
-      // login or every text match: ~100 ms in a 1M-event log.
-      const rest = where({ ...f, q: undefined }, { beforeSeq: before })
-      const cap = Math.max(1000, Math.ceil((before ?? Number(this.meta('last_seq') ?? 0)) / 100))
-      const candidates = Number(this.sql.exec(`SELECT count(*) AS n FROM (SELECT 1 FROM events INDEXED BY events_actor_type ${rest.sql} LIMIT ?)`, ...rest.binds, cap).one().n)
-      if (candidates < cap) {
-        // Few: the index yields their seqs newest first, each tested against the text
-        // matches (built once), then only the page's rows are read.
-        const w = where(f, { beforeSeq: before, ftsDrives: false })
-        rows = this.sql
-          .exec(
-            `SELECT * FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_actor_type ${w.sql} ORDER BY seq DESC LIMIT ?) ORDER BY seq DESC`,
-            ...w.binds,
-            limit + 1,
-          )
-          .toArray()
-      } else {
-        // Many: walk the text matches newest first and stop once the page is full; with at
-        // least 1 % of events passing, that is about 100 rows per result.
-        const also = rest.sql ? `AND ${rest.sql.slice('WHERE '.length)}` : ''
-        rows = this.sql
-          .exec(
-            `SELECT events.* FROM events_fts CROSS JOIN events ON events.seq = events_fts.rowid
-             WHERE events_fts MATCH ? ${before === undefined ? '' : 'AND events_fts.rowid < ?'} ${also}
-             ORDER BY events_fts.rowid DESC LIMIT ?`,
-            fts,
-            ...(before === undefined ? [] : [before]),
-            ...rest.binds,
-            limit + 1,
-          )
-          .toArray()
-      }
-    } else {
-      const w = where(f, { beforeSeq: before })
-      rows = this.sql.exec(`SELECT * FROM events ${w.sql} ORDER BY seq DESC LIMIT ?`, ...w.binds, limit + 1).toArray()
-    }
-    const items = rows.slice(0, limit).map(toEvent)
-    return { items, nextBefore: rows.length > limit ? items.at(-1)!.seq : null }
+    return listEvents(this.sql, EventFilter.parse(filter), limit, before, Number(this.meta('last_seq') ?? 0))
   }
 
   /** Events per hour by kind for a filter, between from and to. */
   async histogram(filter: EventFilter) {
-    const f = EventFilter.parse(filter)
-    const w = where(f)
-    return this.sql
-      .exec(`SELECT (time / 3600000) * 3600000 AS hour, kind, count(*) AS n FROM events ${w.sql} GROUP BY hour, kind ORDER BY hour`, ...w.binds)
-      .toArray()
-      .map((r) => ({ hour: Number(r.hour), kind: String(r.kind), count: Number(r.n) }))
+    return eventHistogram(this.sql, EventFilter.parse(filter))
   }
 
   /** Recompute the chain; report the first event whose stored hashes do not add up. */
   async verify() {
-    let prev = this.meta('anchor') ?? GENESIS
-    let checked = 0
-    for (const row of this.sql.exec('SELECT * FROM events ORDER BY seq')) {
-      const e = toEvent(row)
-      if (String(row.prev_hash) !== prev || chainHash(e, prev) !== String(row.hash)) {
-        return { ok: false as const, checked, firstBroken: { seq: e.seq, id: e.id, position: checked + 1 } }
-      }
-      prev = String(row.hash)
-      checked++
-    }
-    return { ok: true as const, checked, firstBroken: null }
+    return verifyChain(this.sql, this.meta('anchor') ?? GENESIS)
   }
 
   /** Events after `afterSeq` matching the filter, oldest first, read as they are iterated. */

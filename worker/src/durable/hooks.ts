@@ -93,7 +93,8 @@ const STREAM_BATCH = 500
 const STREAM_RUN = 4
 /** Delivery log rows kept per hook. */
 const LOG_KEEP = 500
-const MAX_HOOKS = 20
+/** Webhooks and log streams per account. */
+export const MAX_HOOKS = 20
 
 export const CreateHook = z.discriminatedUnion('kind', [
   z.object({
@@ -202,9 +203,10 @@ export class Hooks extends RpcTarget {
     return this.host.sql.exec('SELECT * FROM hooks WHERE id = ?', id).toArray()[0]
   }
 
-  async create(account: { id: string; path: string }, createdBy: string, input: CreateHook): Promise<{ hook: HookView; secret: string | null }> {
+  /** A new hook; null when the account already has MAX_HOOKS. */
+  async create(account: { id: string; path: string }, createdBy: string, input: CreateHook): Promise<{ hook: HookView; secret: string | null } | null> {
     const data = CreateHook.parse(input)
-    if (Number(this.host.sql.exec('SELECT count(*) AS n FROM hooks').toArray()[0]?.n) >= MAX_HOOKS) throw new Error('limit')
+    if (Number(this.host.sql.exec('SELECT count(*) AS n FROM hooks').toArray()[0]?.n) >= MAX_HOOKS) return null
     const id = newId(data.kind === 'webhook' ? 'wh' : 'ls')
     const now = Date.now()
     const key = signingKey(this.host.env)

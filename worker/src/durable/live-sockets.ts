@@ -1,17 +1,12 @@
-import { matches } from './activity-query.ts'
 import { Subscriber, type ActivityEvent, type EventFilter } from './activity-schema.ts'
 import { liveClose, type LiveCloseKind } from './live-close.ts'
 import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
-import { ClientFrame, CloseRequest, frameOf, InboxPush, groupKey, groupOf, liveVerdict, presenceFrames, type Attachment, type Group } from './live-frames.ts'
+import { FRAME_EVENTS, LiveFanout } from './live-fanout.ts'
+import { ClientFrame, CloseRequest, InboxPush, liveVerdict, presenceFrames, type Attachment } from './live-frames.ts'
+import { FlushTick } from './live-tick.ts'
 
-const FRAME_EVENTS = 100
-const FLUSH_MS = 50
-/** Least idle time between two flushes, so appends keep running while 1,000 sockets are served. */
-const FLUSH_GAP_MS = 20
 const PRESENCE_MS = 100
 const MAX_PRESENCE = 100
-/** Sign-ins and sign-outs change no data: open pages need no notice of them. */
-const SESSION_EVENTS = new Set(['login', 'login_failed', 'logout'])
 /** The backstop of rule 15: while it holds sockets, the log re-checks their rights in D1 at least this often. */
 const LIVE_CHECK_MS = 60_000
 /** A connection's row is written just before its socket arrives: younger rows are never swept. */
@@ -34,22 +29,16 @@ export interface LiveLog {
 }
 
 /**
- * An account's live sockets (hibernating): activity subscribers and change
- * notices, fanned out in coalesced frames; presence; and the backstop of rule
- * 15, which ends sockets whose rights no longer hold.
+ * An account's live sockets (hibernating): the handshake and replay, presence,
+ * inbox pushes and the backstop of rule 15, which ends sockets whose rights no
+ * longer hold. Stored events reach them through the flush tick (live-tick.ts),
+ * which publishes each batch once to the sockets' fan-out (live-fanout.ts).
  */
 export class LiveSockets {
-  /**
-   * Sockets grouped by what they receive (events flag + filter), rebuilt after
-   * any socket opens or closes: an event is matched once per group and each
-   * frame serialised once per group, however many sockets share it.
-   */
-  private groups: Map<string, Group> | null = null
-  /** Events waiting to be sent, per group key; flushed on a FLUSH_MS tick in frames of FRAME_EVENTS. */
-  private pending = new Map<string, ActivityEvent[]>()
-  private flushTimer: ReturnType<typeof setTimeout> | null = null
-  private lastFlushStart = 0
-  private lastFlushEnd = 0
+  /** Frames to the sockets: `publish(batch)` once per flush. */
+  private readonly fanout = new LiveFanout(() => this.openSockets())
+  /** Stored events waiting for the next flush. */
+  private readonly tick = new FlushTick((batch) => this.fanout.publish(batch))
   private presenceTimer: ReturnType<typeof setTimeout> | null = null
   /**
    * Connections the worker closed (rule 15) in the last minute, by id: a socket
@@ -79,7 +68,7 @@ export class LiveSockets {
       return new Response(null, { status: 101, webSocket: client })
     }
     this.scheduleCheck(Math.min(Date.now() + LIVE_CHECK_MS, subscriber.sessionExpiresAt, subscriber.impersonationExpiresAt ?? Infinity))
-    this.groups = null
+    this.fanout.regroup()
     if (subscriber.events) {
       // Replay synchronously: no append can interleave, so nothing is missed or doubled.
       let batch: ActivityEvent[] = []
@@ -118,7 +107,7 @@ export class LiveSockets {
 
   /** The socket failed: update presence, forget its connection. */
   async gone(ws: WebSocket) {
-    this.groups = null
+    this.fanout.regroup()
     this.schedulePresence()
     await this.forget(ws)
   }
@@ -126,11 +115,10 @@ export class LiveSockets {
   /** Close every socket (the account's log is purged) and drop what was waiting to be sent. */
   closeAll(code: number, reason: string) {
     for (const ws of this.ctx.getWebSockets()) ws.close(code, reason)
-    if (this.flushTimer) clearTimeout(this.flushTimer)
     if (this.presenceTimer) clearTimeout(this.presenceTimer)
-    this.flushTimer = this.presenceTimer = null
-    this.pending.clear()
-    this.groups = null
+    this.presenceTimer = null
+    this.tick.clear()
+    this.fanout.regroup()
   }
 
   /**
@@ -152,7 +140,7 @@ export class LiveSockets {
       closed++
     }
     if (closed) {
-      this.groups = null
+      this.fanout.regroup()
       this.schedulePresence()
     }
     return closed
@@ -227,7 +215,7 @@ export class LiveSockets {
       for (const at of [row?.sessionExpiresAt ?? sub.sessionExpiresAt, sub.impersonationExpiresAt]) if (typeof at === 'number' && Number.isFinite(at)) next = Math.min(next, at)
     }
     if (closed) {
-      this.groups = null
+      this.fanout.regroup()
       this.schedulePresence()
     }
     // Rows whose socket is gone without its close reaching the object (a deploy, an eviction). A row
@@ -301,67 +289,8 @@ export class LiveSockets {
     }
   }
 
-  private socketGroups(): Map<string, Group> {
-    if (this.groups) return this.groups
-    const groups = new Map<string, Group>()
-    for (const ws of this.openSockets()) {
-      const sub = ws.deserializeAttachment() as Attachment
-      const key = groupKey(sub)
-      let group = groups.get(key)
-      if (!group) groups.set(key, (group = groupOf(sub)))
-      group.sockets.push({ ws, replayedUpTo: sub.replayedUpTo, personId: sub.personId })
-    }
-    return (this.groups = groups)
-  }
-
-  /** Queue an event for every group that may see it; change notices go to everyone. */
+  /** A stored event: it goes out with the next flush if any socket here may hear of it. */
   deliver(event: ActivityEvent) {
-    for (const [key, group] of this.socketGroups()) {
-      if (group.events ? !matches(event, group.filter, group.words) : event.kind !== 'action' || SESSION_EVENTS.has(event.type)) continue
-      const queue = this.pending.get(key)
-      if (queue) queue.push(event)
-      else this.pending.set(key, [event])
-    }
-    if (!this.pending.size) return
-    // A bounded tick: a flush starts FLUSH_MS after the previous one started, and at least
-    // FLUSH_GAP_MS after it ended (where the clock runs during a flush, as locally; deployed,
-    // it stands still and only the tick counts). Idle sends at once; otherwise the event waits
-    // for the tick, however many arrive meanwhile, so at high rates each socket gets one frame
-    // per tick carrying all of them, and a slow flush (1,000 sockets on a busy machine) is
-    // never followed at once by another carrying a single event.
-    const wait = Math.max(this.lastFlushStart + FLUSH_MS, this.lastFlushEnd + FLUSH_GAP_MS) - Date.now()
-    if (!this.flushTimer) {
-      if (wait <= 0) this.flush()
-      else this.flushTimer = setTimeout(() => this.flush(), wait)
-    }
-    // Timers can starve while appends arrive back to back: an overdue tick flushes inline.
-    else if (wait <= -FLUSH_MS) this.flush()
-  }
-
-  private flush() {
-    if (this.flushTimer) clearTimeout(this.flushTimer)
-    this.flushTimer = null
-    this.lastFlushStart = Date.now()
-    const groups = this.socketGroups()
-    for (const [key, queue] of this.pending) {
-      const group = groups.get(key)
-      if (!group) continue
-      const frames: string[] = []
-      for (let i = 0; i < queue.length; i += FRAME_EVENTS) frames.push(frameOf(group, queue.slice(i, i + FRAME_EVENTS)))
-      // Change notices tell a person which changes were their own: only their sockets get frames of their own.
-      const actors = group.events ? null : new Set(queue.map((e) => e.actor?.id))
-      for (const { ws, replayedUpTo, personId } of group.sockets) {
-        try {
-          const own = actors?.has(personId) ? personId : null
-          // A socket that joined after these events were queued got them in its replay.
-          if (replayedUpTo >= queue[0]!.seq || own) {
-            const fresh = queue.filter((e) => e.seq > replayedUpTo)
-            for (let i = 0; i < fresh.length; i += FRAME_EVENTS) ws.send(frameOf(group, fresh.slice(i, i + FRAME_EVENTS), own))
-          } else for (const frame of frames) ws.send(frame)
-        } catch {}
-      }
-    }
-    this.pending.clear()
-    this.lastFlushEnd = Date.now()
+    if (this.fanout.wants(event)) this.tick.add(event)
   }
 }

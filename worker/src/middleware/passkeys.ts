@@ -1,6 +1,5 @@
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from '@oslojs/encoding'
 import type { Context } from 'hono'
-import { isUniqueViolation } from '../db.ts'
 import { readClientData, SUPPORTED_ALGORITHMS, verifyRegistration, WebAuthnError } from '../crypto/webauthn.ts'
 import { addPasskey, CHALLENGE_TTL_MS, consumeChallenge, credentialIdsOf, newChallenge } from '../domain/two-factor.ts'
 import type { AppEnv } from '../env.ts'
@@ -51,10 +50,5 @@ export async function registerAnswer<E extends AppEnv>(
     if (error instanceof WebAuthnError) throw new AppError('passkey_invalid', error.message)
     throw new AppError('passkey_invalid', 'The passkey answer is not valid.')
   }
-  try {
-    return await addPasskey(c.var.db, userId, { name: body.name, rpId: rp.id, ...credential })
-  } catch (error) {
-    if (isUniqueViolation(error, 'passkeys.credential_id')) throw new AppError('conflict', 'That passkey is already registered.')
-    throw error
-  }
+  return addPasskey(c.var.db, userId, { name: body.name, rpId: rp.id, ...credential })
 }

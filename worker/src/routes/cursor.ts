@@ -22,3 +22,25 @@ export function decodeCursor(raw: string): NameCursor {
     throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
   }
 }
+
+/** Keyset cursors over (created_at, id), for lists newest first. */
+export interface TimeCursor {
+  createdAt: number
+  id: string
+}
+
+const TimeShape = z.tuple([z.number().int(), z.string().max(64)])
+
+export function encodeTimeCursor(cursor: TimeCursor): string {
+  return btoa(JSON.stringify([cursor.createdAt, cursor.id]))
+}
+
+/** Decode a time cursor from a query string, or answer 400 naming `cursor`. */
+export function decodeTimeCursor(raw: string): TimeCursor {
+  try {
+    const [createdAt, id] = TimeShape.parse(JSON.parse(atob(raw)))
+    return { createdAt, id }
+  } catch {
+    throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
+  }
+}

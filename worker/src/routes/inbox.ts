@@ -7,6 +7,7 @@ import { requirePermission, requireSignIn, type Access } from '../middleware/acc
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
+import { decodeTimeCursor, encodeTimeCursor } from './cursor.ts'
 
 const NoticeView = z
   .object({
@@ -34,18 +35,6 @@ const Types = z.object({ types: z.array(z.enum(notifiableTypes as [string, ...st
 /** The memberships whose notices the caller reads: those they hold in an active account (while acting for someone, that person's in the impersonated account). */
 const readableMemberships = (p: Principal) => p.memberships.filter((m) => m.status === 'active').map((m) => m.membershipId)
 
-function encode(c: { createdAt: number; id: string }) {
-  return btoa(JSON.stringify([c.createdAt, c.id]))
-}
-
-function decode(raw: string) {
-  try {
-    const value: unknown = JSON.parse(atob(raw))
-    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') return { createdAt: value[0], id: value[1] }
-  } catch {}
-  throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
-}
-
 /** The caller's own membership of the route's account, or a refusal: subscriptions are a member's own. */
 function ownMembership(ctx: Access) {
   if (ctx.via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Email subscriptions belong to the account you are a member of; choose them there.')
@@ -68,7 +57,7 @@ export const inboxRoutes = createRouter('Notifications')
       const q = c.req.valid('query')
       const mine = readableMemberships(principal)
       const [page, unread] = await Promise.all([
-        listNotices(c.var.db, principal.user.id, mine, { unreadOnly: q.unread === '1', accountId: q.account, limit: q.limit, after: q.cursor ? decode(q.cursor) : undefined }),
+        listNotices(c.var.db, principal.user.id, mine, { unreadOnly: q.unread === '1', accountId: q.account, limit: q.limit, after: q.cursor ? decodeTimeCursor(q.cursor) : undefined }),
         unreadCount(c.var.db, principal.user.id, mine),
       ])
       return c.json(
@@ -83,7 +72,7 @@ export const inboxRoutes = createRouter('Notifications')
             createdAt: n.createdAt,
             readAt: n.readAt,
           })),
-          next: page.next ? encode(page.next) : null,
+          next: page.next ? encodeTimeCursor(page.next) : null,
           unread,
         },
         200,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { assertMayChange, integrationsOf, subscribableTypes, validateHook } from '../domain/integrations.ts'
+import { assertMayChange, createIntegration, integrationsOf, subscribableTypes, validateHook } from '../domain/integrations.ts'
 import { streamFormats, webhookTypes, type CreateHook } from '../durable/hooks.ts'
 import { AppError } from '../errors.ts'
 import type { Context } from 'hono'
@@ -280,13 +280,7 @@ export const integrationsRouter = createRouter('Activity')
 
 async function create(c: Context<AccessEnv>, input: CreateHook) {
   const ctx = c.var.access
-  let created
-  try {
-    created = await integrationsOf(c.env, ctx.account.id).create({ id: ctx.account.id, path: ctx.account.path }, ctx.principal.user.email, input)
-  } catch (error) {
-    if (String(error).includes('limit')) throw new AppError('limit_reached', 'An account can have at most 20 integrations.')
-    throw error
-  }
+  const created = await createIntegration(c.env, ctx.account, ctx.principal.user.email, input)
   const { hook } = created
   await audit(c, ctx.account, {
     type: 'integration_created',

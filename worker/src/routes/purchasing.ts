@@ -134,6 +134,13 @@ async function tell(what: Promise<unknown>) {
   }
 }
 
+/** One page of the orders the route's account placed (`buyer`) or received (`seller`), newest first. */
+async function orderPage(c: Context<AccessEnv>, side: 'buyer' | 'seller', q: z.infer<typeof OrderQuery>) {
+  const ctx = c.var.access
+  const page = await listOrders(c.var.db, { accountId: ctx.account.id, side, status: q.status, limit: q.limit, after: q.cursor ? decodeOrderCursor(q.cursor) : undefined })
+  return { items: page.items.map((o) => orderView(ctx, o)), nextCursor: page.next ? encodeOrderCursor(page.next) : null }
+}
+
 /** The order `{orderId}` placed by (`buyer`) or with (`seller`) the route's account; any other id is not found. */
 async function orderOf(c: Context<AccessEnv>, side: 'buyer' | 'seller') {
   const o = await getOrder(c.var.db, c.req.param('orderId') ?? '')
@@ -217,12 +224,7 @@ export const purchasing = createRouter('Purchasing')
       request: { params: AccountParam, query: OrderQuery },
       responses: { 200: json(OrderPage, 'One page') },
     }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const page = await listOrders(c.var.db, { accountId: ctx.account.id, side: 'buyer', status: q.status, limit: q.limit, after: q.cursor ? decodeOrderCursor(q.cursor) : undefined })
-      return c.json({ items: page.items.map((o) => orderView(ctx, o)), nextCursor: page.next ? encodeOrderCursor(page.next) : null }, 200)
-    },
+    async (c) => c.json(await orderPage(c, 'buyer', c.req.valid('query')), 200),
   )
   .openapi(
     route.post('/accounts/{id}/orders', {
@@ -269,12 +271,7 @@ export const purchasing = createRouter('Purchasing')
       request: { params: AccountParam, query: OrderQuery },
       responses: { 200: json(OrderPage, 'One page') },
     }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const page = await listOrders(c.var.db, { accountId: ctx.account.id, side: 'seller', status: q.status, limit: q.limit, after: q.cursor ? decodeOrderCursor(q.cursor) : undefined })
-      return c.json({ items: page.items.map((o) => orderView(ctx, o)), nextCursor: page.next ? encodeOrderCursor(page.next) : null }, 200)
-    },
+    async (c) => c.json(await orderPage(c, 'seller', c.req.valid('query')), 200),
   )
   .openapi(
     route.post('/accounts/{id}/received-orders/{orderId}/approve', {

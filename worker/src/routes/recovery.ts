@@ -3,7 +3,6 @@ import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
 import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
-import { isUniqueViolation } from '../db.ts'
 import { accountsOfUser } from '../domain/accounts.ts'
 import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
 import { emailBrandFor, renderEmail } from '../domain/emails.ts'
@@ -201,13 +200,7 @@ export const recovery = createRouter('Auth')
       if (!(await consumeUserLink(db, link.id))) throw new AppError('verification_link_used')
       const keep = principal && !principal.apiKey && !principal.impersonation && principal.user.id === link.userId ? principal.session.id : null
       const now = Date.now()
-      let revoked: Awaited<ReturnType<typeof changeEmail>>
-      try {
-        revoked = await changeEmail(db, link.userId, { email: link.email }, { sessionId: keep, deviceId: null }, now)
-      } catch (error) {
-        if (isUniqueViolation(error, 'users.email')) throw new AppError('conflict', 'Another login uses this email now; ask for the change again with another address.')
-        throw error
-      }
+      const revoked = await changeEmail(db, link.userId, { email: link.email }, { sessionId: keep, deviceId: null }, now)
       await markEmailVerified(db, link.userId, now)
       await recordSessionsEnded(c, person, [], revoked.impersonations, 'signed out: their email changed', { keepSessionId: keep })
       const where = await accountsOfUser(db, link.userId)

@@ -11,6 +11,7 @@ import { authorize, decide, requirePermission, type Access } from '../middleware
 import { auditWithParent } from '../middleware/audit-tree.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
+import { decodeTimeCursor, encodeTimeCursor } from './cursor.ts'
 
 const Side = z.object({ id: z.string(), name: z.string(), confirmedBy: z.string().nullable(), confirmedAt: z.number().nullable() })
 const TransferView = z
@@ -46,18 +47,6 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(512).optional(),
 })
-
-function encodeCursor(c: { createdAt: number; id: string }) {
-  return btoa(JSON.stringify([c.createdAt, c.id]))
-}
-function decodeCursor(raw: string) {
-  try {
-    const [createdAt, id] = z.tuple([z.number().int(), z.string().max(64)]).parse(JSON.parse(atob(raw)))
-    return { createdAt, id }
-  } catch {
-    throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
-  }
-}
 
 const caller = (ctx: Access): TransferCaller => ({ accountId: ctx.account.id, via: ctx.via, impersonating: ctx.ceiling !== null })
 
@@ -113,8 +102,8 @@ export const transfersRouter = createRouter('Transfers')
     async (c) => {
       const ctx = c.var.access
       const q = c.req.valid('query')
-      const page = await listTransfers(c.var.db, { accountId: ctx.account.id, status: q.status, q: q.q, limit: q.limit, after: q.cursor ? decodeCursor(q.cursor) : undefined })
-      return c.json({ items: page.items.map((t) => view(ctx, t)), nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
+      const page = await listTransfers(c.var.db, { accountId: ctx.account.id, status: q.status, q: q.q, limit: q.limit, after: q.cursor ? decodeTimeCursor(q.cursor) : undefined })
+      return c.json({ items: page.items.map((t) => view(ctx, t)), nextCursor: page.next ? encodeTimeCursor(page.next) : null }, 200)
     },
   )
   .openapi(

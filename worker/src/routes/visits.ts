@@ -28,6 +28,7 @@ import { audit } from '../middleware/audit.ts'
 import { auditWithParent } from '../middleware/audit-tree.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
+import { decodeTimeCursor, encodeTimeCursor } from './cursor.ts'
 
 const SiteView = z.object({ id: z.string(), name: z.string(), address: z.string() }).openapi('Site')
 const SiteBody = z.object({
@@ -96,18 +97,6 @@ const DeclineBody = z.object({ reason: z.string().trim().min(1, 'Say why the vis
 
 const today = () => new Date().toISOString().slice(0, 10)
 const MAX_DAYS_AHEAD = 366
-
-function encodeCursor(c: { createdAt: number; id: string }) {
-  return btoa(JSON.stringify([c.createdAt, c.id]))
-}
-function decodeCursor(raw: string) {
-  try {
-    const [createdAt, id] = z.tuple([z.number().int(), z.string().max(64)]).parse(JSON.parse(atob(raw)))
-    return { createdAt, id }
-  } catch {
-    throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
-  }
-}
 
 const siteView = (s: SiteRow) => ({ id: s.id, name: s.name, address: s.address })
 
@@ -253,9 +242,9 @@ export const visitsRouter = createRouter('Visitation')
         today: today(),
         q: q.q,
         limit: q.limit,
-        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        after: q.cursor ? decodeTimeCursor(q.cursor) : undefined,
       })
-      return c.json({ items: page.items.map((v) => view(ctx, v)), nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
+      return c.json({ items: page.items.map((v) => view(ctx, v)), nextCursor: page.next ? encodeTimeCursor(page.next) : null }, 200)
     },
   )
   .openapi(
