@@ -7,7 +7,7 @@ import { accountId, api, login, ORIGIN, problem } from '../../helpers/client.ts'
 type Doc = { paths: Record<string, Record<string, { security?: unknown; tags?: string[] }>> }
 const doc = (await (await SELF.fetch(`${ORIGIN}/api/openapi.json`)).json()) as Doc
 
-/** Routes anyone may call: signing in (and its second-factor step), password reset and email links, the portal's brand, invitation links, health. */
+/** Routes anyone may call: signing in (and its second-factor step), password reset and email links, the portal's brand, invitation links, self sign-up, health. */
 const PUBLIC = new Set([
   'POST /auth/login',
   'POST /auth/logout',
@@ -32,6 +32,11 @@ const PUBLIC = new Set([
   'GET /brand/logo/{accountId}/{version}',
   'GET /invitations/{token}',
   'POST /invitations/{token}/accept',
+  // Self sign-up: closed unless the portal's account opened it (sign-ups.test.ts covers who may and where).
+  'GET /signup',
+  'POST /signup',
+  'GET /signup/{token}',
+  'POST /signup/{token}/complete',
   'GET /health',
 ])
 
