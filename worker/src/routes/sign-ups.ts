@@ -147,7 +147,7 @@ export const signupRoutes = createRouter('Sign-up')
       description:
         "Public, on a portal that takes sign-ups (403 `signup_closed` otherwise). Always answers 202 with the same body whether or not the email already has a login, after the same work and at least the same time: a new address gets a link that works for 24 hours and creates the login, and the organisation (or joins the organisation that verified the email's domain) when followed; an address that already has a login gets an email saying so, with a link to sign in. 422 `limit_reached` when the portal has no room for another customer. Slowed per email and per client (429 with Retry-After).",
       request: { body: body(SignupRequest) },
-      responses: { 202: json(z.object({ sent: z.literal(true) }), 'A link is on its way to the email'), ...problems(403, 422, 429) },
+      responses: { 202: json(z.object({ sent: z.literal(true) }), 'The confirmation link is sent to the email (or, for an address with a login, a note to sign in instead)'), ...problems(403, 422, 429) },
     }),
     async (c) => {
       const started = Date.now()

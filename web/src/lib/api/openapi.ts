@@ -17842,7 +17842,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A link is on its way to the email */
+            /** @description The confirmation link is sent to the email (or, for an address with a login, a note to sign in instead) */
             202: {
                 headers: {
                     [name: string]: unknown;
