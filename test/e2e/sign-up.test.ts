@@ -25,6 +25,9 @@ describe('Sign-up on a reseller’s portal', () => {
       await owner.page.getByLabel('Self sign-up').selectOption({ label })
       await owner.page.locator('form', { has: owner.page.getByLabel('Self sign-up') }).getByRole('button', { name: 'Save' }).click()
       await owner.page.getByRole('status').getByText('Sign-up setting saved').waitFor()
+      // What was saved is what was chosen.
+      const saved = (await owner.page.request.get(`/api/v1/accounts/${acme}/signup-settings`).then((r) => r.json())) as { settings: { mode: string } }
+      assert.equal(saved.settings.mode, { 'On, pending your approval': 'approval', 'Off: people join only by invitation': 'off' }[label])
     }
     await setMode('On, pending your approval')
 
