@@ -6,5 +6,5 @@ export const load: LayoutServerLoad = async (event) => {
   // While acting as someone else, every page shows the banner with Exit, a not-found account's
   // included (its layout fails before it returns anything). The account layout's /me is the same call, made once.
   const [brand, me] = await Promise.all([loadBrand(event), hasSession(event) ? api(event).me() : null])
-  return { brand, impersonation: me?.ok ? (me.data.impersonation ?? null) : null }
+  return { brand, locale: event.locals.locale, impersonation: me?.ok ? (me.data.impersonation ?? null) : null }
 }
