@@ -8,7 +8,7 @@ import type { AppEnv, Bindings } from './env.ts'
 import { AppError, DomainError, problemResponse } from './errors.ts'
 import { brand } from './middleware/brand.ts'
 import { getCookie } from 'hono/cookie'
-import { LOCALE_COOKIE, pickLocale, withLocale } from './i18n/locale.ts'
+import { isLocale, LOCALE_COOKIE, pickLocale, withLocale } from './i18n/locale.ts'
 import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
 import { domainProblem } from './middleware/domain-problem.ts'
@@ -152,6 +152,12 @@ app.use(
   })),
 )
 app.use('/api/*', clientIp(), csrf(), session())
+// A signed-in person's saved language comes before the portal's and the browser's (a choice on
+// this browser — the cookie — still comes first).
+app.use('/api/*', (c, next) => {
+  const saved = c.var.principal?.locale
+  return saved && !isLocale(getCookie(c, LOCALE_COOKIE)) ? withLocale(saved, next) : next()
+})
 
 app.route('/', api)
 app.route('/api', docs(api))
