@@ -6,7 +6,8 @@ import type { DB } from '../db.ts'
 import { createDb, schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { appendEvent } from './activity.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { emailBrandFor, emailDate, inRecipientLanguage, renderEmail } from './emails.ts'
 import { addNotices, type NoticeInput } from './inbox.ts'
 import { closeLiveConnections, liveRightsChanged } from './live.ts'
 
@@ -166,9 +167,11 @@ export async function remindAccessEnding(env: Bindings, now = Date.now(), limit 
   const mailer = mailerFor(env, db)
   let sent = 0
   for (const r of rows) {
-    const what = r.roleId ? `The role ${roleName(r)} of ${r.email} in ${r.accountName}` : `The access of ${r.email} to ${r.accountName}`
-    const yours = r.roleId ? `Your role ${roleName(r)} in ${r.accountName}` : `Your access to ${r.accountName}`
-    const when = endTime(r.endsAt)
+    // Each person reads it in their own language; the log keeps the English record (decision 034).
+    const role = r.roleId ? roleName(r) : ''
+    const what = (locale?: 'en') =>
+      r.roleId ? m.ends_their_role({ role, email: r.email, account: r.accountName }, { locale }) : m.ends_their_access({ email: r.email, account: r.accountName }, { locale })
+    const yours = () => (r.roleId ? m.ends_your_role({ role, account: r.accountName }) : m.ends_your_access({ account: r.accountName }))
     await appendEvent(env, {
       accountId: r.accountId,
       accountPath: r.accountPath,
@@ -178,33 +181,47 @@ export async function remindAccessEnding(env: Bindings, now = Date.now(), limit 
       impersonator: null,
       subject: { id: r.userId, email: r.email },
       target: { kind: 'member', id: r.membershipId, label: r.email },
-      description: `${what} ends on ${when}; they${r.setBy ? ' and whoever set the date' : ''} were told`,
+      description: `${what('en')} ends on ${endTime(r.endsAt)}; they${r.setBy ? ' and whoever set the date' : ''} were told`,
       ip: '',
       userAgent: 'scheduled',
     })
     const setter = r.setBy && r.setBy !== r.userId ? await setterReach(db, r.setBy, r.accountPath, now) : null
+    const { brand, origin } = await emailBrandFor(db, r.accountPath, env.PUBLIC_ORIGIN)
     const notices: NoticeInput[] = [
-      { userId: r.userId, membershipId: r.membershipId, accountId: r.accountId, type: 'access_ending', title: `${yours} ends on ${when}`, body: 'Ask the person who manages your account if you need it for longer.', link: `/a/${r.accountId}` },
+      await inRecipientLanguage(db, r.email, brand, () => ({
+        userId: r.userId, membershipId: r.membershipId, accountId: r.accountId, type: 'access_ending',
+        title: m.ends_title({ what: yours(), when: emailDate(r.endsAt) }), body: m.ends_notice_body(), link: `/a/${r.accountId}`,
+      })),
     ]
     if (setter) {
-      notices.push({ userId: setter.userId, membershipId: setter.membershipId, accountId: setter.accountId, type: 'access_ending', title: `${what} ends on ${when}`, body: 'You set this end date. Change it on the Staff page if they need longer.', link: `/a/${r.accountId}/staff` })
+      notices.push(
+        await inRecipientLanguage(db, setter.email, brand, () => ({
+          userId: setter.userId, membershipId: setter.membershipId, accountId: setter.accountId, type: 'access_ending',
+          title: m.ends_title({ what: what(), when: emailDate(r.endsAt) }), body: m.ends_setter_notice_body(), link: `/a/${r.accountId}/staff`,
+        })),
+      )
     }
     await addNotices(env, db, notices, now)
-    const { brand, origin } = await emailBrandFor(db, r.accountPath, env.PUBLIC_ORIGIN)
     await mailer.send(
-      renderEmail(brand, r.email, `[${r.accountName}] ${yours} ends on ${when}`, {
-        paragraphs: [`${yours} ends on ${when}. After that you can no longer do there what it allows.`, 'If you still need it, ask the person who manages your account to extend it.'],
-        action: { label: `Open ${r.accountName}`, url: `${origin}/a/${r.accountId}` },
-        footnote: `You get this once, ${END_REMINDER_DAYS} days before the end.`,
+      await inRecipientLanguage(db, r.email, brand, () => {
+        const the = { account: r.accountName, what: yours(), when: emailDate(r.endsAt) }
+        return renderEmail(brand, r.email, m.ends_email_subject(the), {
+          paragraphs: [m.ends_email_body(the), m.ends_email_next()],
+          action: { label: m.ends_email_action(the), url: `${origin}/a/${r.accountId}` },
+          footnote: m.ends_email_footnote({ days: END_REMINDER_DAYS }),
+        })
       }),
     )
     sent++
     if (setter) {
       await mailer.send(
-        renderEmail(brand, setter.email, `[${r.accountName}] ${what} ends on ${when}`, {
-          paragraphs: [`${what} ends on ${when}, as you set.`, 'Nothing needs doing if that is still right. To give them longer, change the end date on the Staff page.'],
-          action: { label: 'Open Staff', url: `${origin}/a/${r.accountId}/staff` },
-          footnote: `You get this because you set this end date.`,
+        await inRecipientLanguage(db, setter.email, brand, () => {
+          const the = { account: r.accountName, what: what(), when: emailDate(r.endsAt) }
+          return renderEmail(brand, setter.email, m.ends_email_subject(the), {
+            paragraphs: [m.ends_setter_email_body(the), m.ends_setter_email_next()],
+            action: { label: m.ends_setter_email_action(), url: `${origin}/a/${r.accountId}/staff` },
+            footnote: m.ends_setter_email_footnote(),
+          })
         }),
       )
       sent++

@@ -5,7 +5,8 @@ import type { Bindings } from '../env.ts'
 import { getAccount } from './accounts.ts'
 import { appendEvent } from './activity.ts'
 import { accountsToSync, claimReminder, formatMoney, invoicesToRemind, reminderRecipients, syncInvoices } from './billing.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { emailBrandFor, emailDay, inRecipientLanguage, renderEmail } from './emails.ts'
 
 /** Accounts synced per cron run (oldest sync first): a bound on subrequests; every account comes round. */
 export const SYNC_BATCH = 200
@@ -67,10 +68,13 @@ export async function sendPaymentReminders(env: Bindings, now = Date.now()) {
     const { brand, origin } = await emailBrandFor(db, invoice.accountPath, env.PUBLIC_ORIGIN)
     for (const r of recipients) {
       await mailer.send(
-        renderEmail(brand, r.email, `[${invoice.accountName}] ${overdue ? 'Overdue' : 'Due soon'}: invoice ${invoice.number}`, {
-          paragraphs: [sentence, 'Trellis does not take payments: pay as agreed with your provider. If it is already paid, nothing needs doing.'],
-          action: { label: 'Open Billing', url: `${origin}/a/${invoice.accountId}/billing` },
-          footnote: `You get this because you asked for payment reminders of ${invoice.accountName}. Change it under your notification settings.`,
+        await inRecipientLanguage(db, r.email, brand, () => {
+          const the = { number: invoice.number, account: invoice.accountName, amount, due: invoice.dueAt === null ? m.bill_no_due_date() : emailDay(invoice.dueAt) }
+          return renderEmail(brand, r.email, overdue ? m.bill_overdue_subject(the) : m.bill_due_subject(the), {
+            paragraphs: [overdue ? m.bill_overdue_body(the) : m.bill_due_body(the), m.bill_next()],
+            action: { label: m.bill_action(), url: `${origin}/a/${invoice.accountId}/billing` },
+            footnote: m.bill_footnote(the),
+          })
         }),
       )
       sent++

@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { isUniqueViolation, schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
-import { renderEmail, type EmailBrand } from './emails.ts'
+import { renderEmail, type EmailBrand, emailDate } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import { forgetOtherDevices } from './known-devices.ts'
 import { revokeOtherSessions } from './sessions.ts'
 
@@ -49,13 +50,13 @@ export async function changeEmail(db: DB, userId: string, change: { email: strin
 
 /** The notice to the old address after an email change: it may be the only way the owner learns of a takeover. */
 export function emailChangedNotice(look: EmailBrand, origin: string, change: { from: string; to: string; at: number }) {
-  const support = look.supportEmail ? ` (${look.supportEmail})` : ''
-  return renderEmail(look, change.from, `The email of your ${look.name} login was changed`, {
+  const the = { brand: look.name, from: change.from, to: change.to, when: emailDate(change.at) }
+  return renderEmail(look, change.from, m.changed_subject(the), {
     paragraphs: [
-      `The sign-in email of your ${look.name} login was changed from ${change.from} to ${change.to} on ${new Date(change.at).toUTCString()}.`,
-      'Every other session of the login was signed out. From now on, sign in with the new address; this one gets no further messages about the login.',
-      `If you did not make this change, contact your provider's support${support} straight away: someone may have taken over your login.`,
+      m.changed_body(the),
+      m.changed_next(),
+      look.supportEmail ? m.changed_warn_support({ support: look.supportEmail }) : m.changed_warn(),
     ],
-    action: { label: 'Open the portal', url: `${origin}/login` },
+    action: { label: m.changed_action(), url: `${origin}/login` },
   })
 }

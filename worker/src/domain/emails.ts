@@ -140,3 +140,8 @@ export async function inRecipientLanguage<T>(db: DB, to: string, brand: EmailBra
 export function emailDate(ms: number): string {
   return `${new Intl.DateTimeFormat(getLocale(), { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(ms)} UTC`
 }
+
+/** A day as an email states it, in the email's language ("30 November 2026"). */
+export function emailDay(ms: number): string {
+  return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'long', timeZone: 'UTC' }).format(ms)
+}

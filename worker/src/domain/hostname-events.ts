@@ -4,7 +4,8 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { appendEvent } from './activity.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { emailBrandFor, renderEmail, emailDate, inRecipientLanguage } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import { challengeName, type EndedClaim } from './hostnames.ts'
 
 /**
@@ -47,13 +48,13 @@ export async function emailHostnameDemoted(env: Bindings, db: DB, claim: EndedCl
   const mailer = mailerFor(env, db)
   for (const { email } of people) {
     await mailer.send(
-      renderEmail(brand, email, `${claim.hostname} is no longer verified`, {
-        paragraphs: [
-          `The daily DNS check found no TXT record at ${challengeName(claim.hostname)} holding the verification token of ${claim.hostname}.`,
-          `Until the record is back, ${claim.hostname} shows the platform's sign-in page instead of the ${claim.reseller.name} portal. Publish the record again and press Verify on the Domains page (or wait for the next daily check).`,
-        ],
-        action: { label: 'Open Domains', url: `${origin}/a/${claim.reseller.id}/branding/domains` },
-        footnote: `If nobody verifies it by ${new Date(expiresAt).toUTCString()}, the claim on ${claim.hostname} ends and another account may claim it.`,
+      await inRecipientLanguage(db, email, brand, () => {
+        const the = { hostname: claim.hostname, record: challengeName(claim.hostname), reseller: claim.reseller.name, when: emailDate(expiresAt) }
+        return renderEmail(brand, email, m.host_unverified_subject(the), {
+          paragraphs: [m.host_unverified_body(the), m.host_unverified_next(the)],
+          action: { label: m.host_unverified_action(), url: `${origin}/a/${claim.reseller.id}/branding/domains` },
+          footnote: m.host_unverified_footnote(the),
+        })
       }),
     )
   }

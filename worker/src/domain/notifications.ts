@@ -7,7 +7,8 @@ import { schema } from '../db.ts'
 import type { ActivityType } from '../durable/activity-types.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import { getAccount } from './accounts.ts'
-import { renderEmail, type EmailBrand } from './emails.ts'
+import { renderEmail, type EmailBrand, inRecipientLanguage } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import type { Bindings } from '../env.ts'
 import { grantsOfMembers } from './grants.ts'
 import { addNotices } from './inbox.ts'
@@ -102,13 +103,13 @@ export async function notifySubscribers(
   const { brand: look, origin } = await brand()
   await Promise.all(
     recipients.map((r) =>
-      mailer.send(
+      inRecipientLanguage(db, r.email, look, () =>
         renderEmail(look, r.email, `[${accountName}] ${label}`, {
           paragraphs: [event.description],
-          action: { label: 'Open the activity log', url: `${origin}${link}` },
-          footnote: `You get this because you asked to be told about “${label}” in ${accountName}. Change it under Notifications.`,
+          action: { label: m.notify_action(), url: `${origin}${link}` },
+          footnote: m.notify_footnote({ label, account: accountName }),
         }),
-      ),
+      ).then((message) => mailer.send(message)),
     ),
   )
   return recipients.length

@@ -1,7 +1,8 @@
 import { mailerFor } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import type { Bindings } from '../env.ts'
-import { emailBrandFor, linkOrigin, renderEmail } from './emails.ts'
+import { emailBrandFor, linkOrigin, renderEmail, emailDate, inRecipientLanguage } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 
 /** The offer of ownership, to the admin it names: a single-use link (links from PUBLIC_ORIGIN or a verified hostname, rule 13). */
 export async function sendHandoffEmail(
@@ -14,17 +15,15 @@ export async function sendHandoffEmail(
   expiresAt: number,
 ) {
   const { brand, origin } = await emailBrandFor(db, account.path, env.PUBLIC_ORIGIN)
-  await mailerFor(env, db).send(
-    renderEmail(brand, to.email, `${from.name} offers you ownership of ${account.name}`, {
-      paragraphs: [
-        `${from.name} (${from.email}) wants to make you the owner of ${account.name} on ${brand.name}.`,
-        `As owner you hold every right in ${account.name}, and you alone can hand it on. ${from.name} stays as an admin.`,
-        'Sign in with your own login to accept or decline. Nothing changes until you accept.',
-      ],
-      action: { label: 'Review the offer', url: `${origin}/ownership/${token}` },
-      footnote: `This link works once and expires on ${new Date(expiresAt).toUTCString()}. If you did not expect it, ignore this email.`,
-    }),
-  )
+  const message = await inRecipientLanguage(db, to.email, brand, () => {
+    const the = { from: from.name, fromEmail: from.email, account: account.name, brand: brand.name }
+    return renderEmail(brand, to.email, m.own_offer_subject(the), {
+      paragraphs: [m.own_offer_body(the), m.own_offer_rights(the), m.own_offer_next()],
+      action: { label: m.own_offer_action(), url: `${origin}/ownership/${token}` },
+      footnote: m.email_invite_footnote({ expires: emailDate(expiresAt) }),
+    })
+  })
+  await mailerFor(env, db).send(message)
 }
 
 /** A reseller's request to bring the owner's organisation under it, in the reseller's brand. */
@@ -40,15 +39,13 @@ export async function sendMoveRequestEmail(
   // The reseller's brand, but the platform's address: the owner belongs to another portal and signs in only there or on the platform's.
   const { brand } = await emailBrandFor(db, reseller.path, env.PUBLIC_ORIGIN)
   const origin = linkOrigin(env.PUBLIC_ORIGIN, null)
-  await mailerFor(env, db).send(
-    renderEmail(brand, to.email, `${reseller.name} asks to become your partner`, {
-      paragraphs: [
-        `${requester.name} (${requester.email}) of ${reseller.name} asks you to move your organisation under ${reseller.name}.`,
-        `If you accept, ${reseller.name} becomes your partner: it sees your organisation and supports it, and your current partner no longer reaches it. Partner access to your services starts off; you decide which ones ${reseller.name} may operate.`,
-        'Sign in to choose the organisation and accept, or to decline. Nothing changes until you accept.',
-      ],
-      action: { label: 'Review the request', url: `${origin}/move/${token}` },
-      footnote: `This link works once and expires on ${new Date(expiresAt).toUTCString()}. If you did not expect it, ignore this email.`,
-    }),
-  )
+  const message = await inRecipientLanguage(db, to.email, brand, () => {
+    const the = { requester: requester.name, requesterEmail: requester.email, reseller: reseller.name }
+    return renderEmail(brand, to.email, m.move_subject(the), {
+      paragraphs: [m.move_body(the), m.move_effect(the), m.move_next()],
+      action: { label: m.move_action(), url: `${origin}/move/${token}` },
+      footnote: m.email_invite_footnote({ expires: emailDate(expiresAt) }),
+    })
+  })
+  await mailerFor(env, db).send(message)
 }

@@ -4,13 +4,15 @@ import type { DB } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { getAccount } from './accounts.ts'
 import { formatMoney } from './billing.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { emailBrandFor, inRecipientLanguage, renderEmail } from './emails.ts'
 import { grantsOfMembers } from './grants.ts'
 import { membersOf, type OrderRow } from './purchasing.ts'
 
 type Order = NonNullable<OrderRow>
 
-const terms = (o: Order) => `${o.planName} (${formatMoney(o.priceMinor, o.currency)} ${o.period === 'yearly' ? 'a year' : 'a month'})`
+/** "Business hosting (£9.00 a month)", in the language of the moment. */
+const terms = (o: Order) => (o.period === 'yearly' ? m.order_terms_yearly : m.order_terms_monthly)({ plan: o.planName, price: formatMoney(o.priceMinor, o.currency) })
 
 /** The people of `accountId` who hold `purchasing.manage` there now. */
 async function deciders(db: DB, accountId: string) {
@@ -32,13 +34,13 @@ export async function emailOrderPlaced(env: Bindings, db: DB, order: Order) {
   const mailer = mailerFor(env, db)
   for (const p of people) {
     await mailer.send(
-      renderEmail(brand, p.email, `[${order.sellerName}] New order from ${order.buyerName}`, {
-        paragraphs: [
-          `${order.orderedByEmail} of ${order.buyerName} ordered ${terms(order)}${order.serviceName ? ` for a new service named “${order.serviceName}”` : ''}.`,
-          'The order waits for your approval: approving creates the service in their account.',
-        ],
-        action: { label: 'Review the order', url: `${origin}/a/${order.sellerAccountId}/purchasing?tab=received` },
-        footnote: `You get this because you may approve orders in ${order.sellerName}.`,
+      await inRecipientLanguage(db, p.email, brand, () => {
+        const the = { seller: order.sellerName, buyer: order.buyerName, who: order.orderedByEmail, terms: terms(order), service: order.serviceName ?? '' }
+        return renderEmail(brand, p.email, m.order_new_subject(the), {
+          paragraphs: [order.serviceName ? m.order_new_body_named(the) : m.order_new_body(the), m.order_new_next()],
+          action: { label: m.order_new_action(), url: `${origin}/a/${order.sellerAccountId}/purchasing?tab=received` },
+          footnote: m.order_new_footnote(the),
+        })
       }),
     )
   }
@@ -51,13 +53,15 @@ export async function emailOrderDecided(env: Bindings, db: DB, order: Order) {
   if (!person) return 0
   const { brand, origin } = await emailBrandFor(db, order.buyerPath, env.PUBLIC_ORIGIN)
   const approved = order.status === 'approved'
-  await mailerFor(env, db).send(
-    renderEmail(brand, person.email, `[${order.buyerName}] Your order of ${order.planName} was ${approved ? 'approved' : 'declined'}`, {
-      paragraphs: approved
-        ? [`${order.sellerName} approved your order of ${terms(order)}.`, `The service “${order.serviceName ?? order.planName}” now exists in ${order.buyerName}.`]
-        : [`${order.sellerName} declined your order of ${terms(order)}.`, `Reason: ${order.reason ?? 'none given'}`],
-      action: { label: approved ? 'Open your services' : 'Open your orders', url: approved ? `${origin}/a/${order.buyerAccountId}/services` : `${origin}/a/${order.buyerAccountId}/purchasing?tab=orders` },
-    }),
-  )
+  const message = await inRecipientLanguage(db, person.email, brand, () => {
+    const the = { seller: order.sellerName, buyer: order.buyerName, plan: order.planName, terms: terms(order), service: order.serviceName ?? order.planName, reason: order.reason ?? m.order_no_reason() }
+    return renderEmail(brand, person.email, approved ? m.order_approved_subject(the) : m.order_declined_subject(the), {
+      paragraphs: approved ? [m.order_approved_body(the), m.order_approved_next(the)] : [m.order_declined_body(the), m.order_declined_reason(the)],
+      action: approved
+        ? { label: m.order_open_services(), url: `${origin}/a/${order.buyerAccountId}/services` }
+        : { label: m.order_open_orders(), url: `${origin}/a/${order.buyerAccountId}/purchasing?tab=orders` },
+    })
+  })
+  await mailerFor(env, db).send(message)
   return 1
 }

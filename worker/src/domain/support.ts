@@ -10,7 +10,8 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { DomainError } from '../errors.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { emailBrandFor, renderEmail, inRecipientLanguage } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import { grantsOfMembers } from './grants.ts'
 import { addNotices } from './inbox.ts'
 import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
@@ -300,13 +301,13 @@ export async function tellAboutTicket(
       const { brand, origin } = await emailBrandFor(db, to.account.path, env.PUBLIC_ORIGIN)
       await Promise.all(
         people.map((p) =>
-          mailer.send(
+          inRecipientLanguage(db, p.email, brand, () =>
             renderEmail(brand, p.email, message.title, {
-              paragraphs: [`Hello ${p.name},`, message.body],
-              action: { label: 'Open the ticket', url: `${origin}${link}` },
-              footnote: 'You get this because you take part in this support ticket.',
+              paragraphs: [m.support_hello({ name: p.name }), message.body],
+              action: { label: m.support_action(), url: `${origin}${link}` },
+              footnote: m.support_footnote(),
             }),
-          ),
+          ).then((mail) => mailer.send(mail)),
         ),
       )
     }

@@ -6,7 +6,8 @@ import { newId, randomToken } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
-import { renderEmail, type EmailBrand } from './emails.ts'
+import { renderEmail, type EmailBrand, inRecipientLanguage } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import { grantsOfMembers } from './grants.ts'
 import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
@@ -222,25 +223,25 @@ export async function visitRecipients(db: DB, account: { id: string; path: strin
 }
 
 /** Email the decision (branded); names the visit, never the visitors' ID numbers. */
-export async function mailDecision(mailer: Mailer, look: { brand: EmailBrand; origin: string }, recipients: string[], visit: VisitRow) {
+export async function mailDecision(db: DB, mailer: Mailer, look: { brand: EmailBrand; origin: string }, recipients: string[], visit: VisitRow) {
   const approved = visit.status === 'approved'
-  const subject = `Visit ${visit.reference} ${approved ? 'approved' : 'declined'}`
   const count = readVisitors(visit.visitors).length
   const when = `${visit.visitDate}, ${visit.startTime}–${visit.endTime}`
-  const paragraphs = [
-    `${visit.parentName} ${approved ? 'approved' : 'declined'} the visit ${visit.reference} of ${visit.accountName} to ${visit.siteName} on ${when} (${count} ${count === 1 ? 'visitor' : 'visitors'}).`,
-    ...(visit.reason ? [`Reason: ${visit.reason}`] : []),
-    ...(approved ? ['Bring the confirmation and each visitor’s ID document to the site.'] : []),
-  ]
   await Promise.all(
-    recipients.map((to) =>
-      mailer.send(
-        renderEmail(look.brand, to, subject, {
-          paragraphs,
-          action: { label: approved ? 'Open the confirmation' : 'Open the visit', url: `${look.origin}/a/${visit.accountId}/visitation/${visit.id}${approved ? '/confirmation' : ''}` },
-        }),
-      ),
-    ),
+    recipients.map(async (to) => {
+      const message = await inRecipientLanguage(db, to, look.brand, () => {
+        const the = { parent: visit.parentName, reference: visit.reference, account: visit.accountName, site: visit.siteName, when, count }
+        return renderEmail(look.brand, to, approved ? m.visit_approved_subject(the) : m.visit_declined_subject(the), {
+          paragraphs: [
+            approved ? m.visit_approved_body(the) : m.visit_declined_body(the),
+            ...(visit.reason ? [m.visit_reason({ reason: visit.reason })] : []),
+            ...(approved ? [m.visit_bring_id()] : []),
+          ],
+          action: { label: approved ? m.visit_open_confirmation() : m.visit_open(), url: `${look.origin}/a/${visit.accountId}/visitation/${visit.id}${approved ? '/confirmation' : ''}` },
+        })
+      })
+      await mailer.send(message)
+    }),
   )
 }
 

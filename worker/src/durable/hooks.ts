@@ -5,7 +5,8 @@ import { DnsUnavailable, dnsResolver } from '../adapters/dns.ts'
 import { newId } from '../crypto/tokens.ts'
 import { openToken, sealToken, signatureHeader, signingKey, webhookSecret } from '../crypto/hook-keys.ts'
 import { createDb, schema } from '../db.ts'
-import { renderEmail } from '../domain/emails.ts'
+import { renderEmail, inRecipientLanguage } from '../domain/emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import { emailBrandFor } from '../domain/emails.ts'
 import { addressClass, allowedClass, checkUrl, urlPolicy } from '../domain/webhook-urls.ts'
 import { toEvent, type ActivityEvent, type EventInput, type Row } from './activity-schema.ts'
@@ -459,10 +460,13 @@ export class Hooks extends RpcTarget {
     const mailer = mailerFor(this.host.env, db)
     for (const p of people) {
       await mailer.send(
-        renderEmail(brand, p.email, `[${p.name}] ${hook.kind === 'webhook' ? 'A webhook' : 'A log stream'} was turned off`, {
-          paragraphs: [`${description}.`, `Check the receiver at ${String(hook.url)}, then turn it back on: deliveries resume where they stopped.`],
-          action: { label: 'Open Integrations', url: `${origin}/a/${accountId}/activity/integrations` },
-          footnote: `You get this as an owner or admin of ${p.name}.`,
+        await inRecipientLanguage(db, p.email, brand, () => {
+          const the = { account: p.name, url: String(hook.url) }
+          return renderEmail(brand, p.email, hook.kind === 'webhook' ? m.hook_off_webhook_subject(the) : m.hook_off_stream_subject(the), {
+            paragraphs: [`${description}.`, m.hook_off_next(the)],
+            action: { label: m.hook_off_action(), url: `${origin}/a/${accountId}/activity/integrations` },
+            footnote: m.hook_off_footnote(the),
+          })
         }),
       )
     }

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { mailerFor } from '../adapters/email.ts'
-import { emailBrandFor, renderEmail } from '../domain/emails.ts'
+import { emailBrandFor, renderEmail, emailDate, inRecipientLanguage } from '../domain/emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
 import { canImpersonate } from '../authz/impersonation.ts'
 import { startImpersonation } from '../domain/impersonation.ts'
 import { closeLiveConnections } from '../domain/live.ts'
@@ -70,13 +71,12 @@ export const impersonationRoutes = createRouter('Impersonation')
       const { brand, origin } = await emailBrandFor(c.var.db, ctx.account.path, c.env.PUBLIC_ORIGIN)
       const profile = `${origin}/profile`
       await mailerFor(c.env, c.var.db).send(
-        renderEmail(brand, member.user.email, `${principal.user.name} is acting on your behalf in ${ctx.account.name}`, {
-          paragraphs: [
-            `${principal.user.name} (${principal.user.email}) started a support session as you in ${ctx.account.name} on ${new Date(started.startedAt).toUTCString()}.`,
-            `Reason given: ${body.reason}`,
-            'It ends when they exit, or after 60 minutes at most. They cannot change your password or email. Every action is recorded in the activity log under their name.',
-          ],
-          action: { label: 'See who accessed your account', url: profile },
+        await inRecipientLanguage(c.var.db, member.user.email, brand, () => {
+          const the = { who: principal.user.name, whoEmail: principal.user.email, account: ctx.account.name, when: emailDate(started.startedAt), reason: body.reason }
+          return renderEmail(brand, member.user.email, m.acting_subject(the), {
+            paragraphs: [m.acting_body(the), m.acting_reason(the), m.acting_limits()],
+            action: { label: m.acting_action(), url: profile },
+          })
         }),
       )
       return c.json(

@@ -206,7 +206,8 @@ export const recovery = createRouter('Auth')
       const where = await accountsOfUser(db, link.userId)
       try {
         const { brand, origin } = await emailBrandFor(db, where[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
-        await mailerFor(c.env, db).send(emailChangedNotice(brand, origin, { from: link.userEmail, to: link.email, at: now }))
+        // The login now answers to the new address: its owner's language is found by it.
+        await mailerFor(c.env, db).send(await inRecipientLanguage(db, link.email, brand, () => emailChangedNotice(brand, origin, { from: link.userEmail, to: link.email, at: now })))
       } catch (error) {
         console.error('email-change notice failed', error)
       }

@@ -357,7 +357,7 @@ async function decided(c: Context<AccessEnv>, vid: string, status: 'approved' | 
   })
   try {
     const recipients = await visitRecipients(c.var.db, customer, after.requestedByEmail)
-    await mailDecision(mailerFor(c.env, c.var.db), await emailBrandFor(c.var.db, customer.path, c.env.PUBLIC_ORIGIN), recipients, after)
+    await mailDecision(c.var.db, mailerFor(c.env, c.var.db), await emailBrandFor(c.var.db, customer.path, c.env.PUBLIC_ORIGIN), recipients, after)
   } catch (error) {
     // The decision and its event are durable; a failed email must not fail the request (rule 17).
     console.error('visit decision email failed', error)
