@@ -95,13 +95,20 @@ function processMemory() {
  * inspector does not answer.
  */
 async function appHeap() {
-  try {
-    const heaps = await isolateHeaps(INSPECTOR_PORT, { gc: true, only: (id) => id.startsWith('core:user:') || !id.includes(':') && !id.startsWith('MINIFLARE') })
-    const ok = heaps.filter((h) => !h.error)
-    return ok.length ? Object.fromEntries(ok.map((h) => [h.id.replace('core:user:', ''), h.used])) : null
-  } catch {
-    return null
+  // Straight to the workerd that runs our workers (its own --inspector-addr): wrangler's
+  // inspector proxy on INSPECTOR_PORT shows only one worker.
+  const ports = processMemory()
+    .map((p) => /--inspector-addr=[^:]+:(\d+)/.exec(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' '))?.[1])
+    .filter(Boolean)
+  const out = {}
+  for (const port of ports) {
+    try {
+      for (const h of await isolateHeaps(Number(port), { gc: true, only: (id) => id.includes('trellis') })) {
+        if (!h.error) out[h.id.replace(/^.*:/, '')] = h.used
+      }
+    } catch {}
   }
+  return Object.keys(out).length ? out : null
 }
 
 /** A memory reading: every process's RSS, then (it costs a heap snapshot) the isolates' heap. */
@@ -302,7 +309,8 @@ console.log(`  flat = the end of each half within ${FLAT * 100} % of the level a
 for (const v of verdicts) {
   console.log(`    ${v.half} ${v.what}: ${v.from.toFixed(1)} → ${v.to.toFixed(1)} MB (${v.to >= v.from ? '+' : ''}${(((v.to - v.from) / v.from) * 100).toFixed(1)} %) ${v.flat ? 'flat' : 'NOT FLAT'}`)
 }
-const heapFlat = verdicts.filter((v) => v.what.endsWith('heap')).every((v) => v.flat)
+const heapVerdicts = verdicts.filter((v) => v.what.endsWith('heap'))
+const heapFlat = heapVerdicts.length > 0 && heapVerdicts.every((v) => v.flat)
 const rssFlat = verdicts.filter((v) => v.what.endsWith('RSS')).every((v) => v.flat)
-console.log(`  memory: isolate heaps ${heapFlat ? 'flat' : 'NOT flat'}, process RSS ${rssFlat ? 'flat' : 'NOT flat'}`)
+console.log(`  memory: isolate heaps ${heapVerdicts.length === 0 ? 'UNKNOWN (no inspector answered)' : heapFlat ? 'flat' : 'NOT flat'}, process RSS ${rssFlat ? 'flat' : 'NOT flat'}`)
 process.exit(stats.serverErrors.length || missing || !heapFlat ? 1 : 0)
