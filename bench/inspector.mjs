@@ -10,7 +10,9 @@ import WebSocket from 'ws'
 /** The inspector's targets: one per isolate (workerd) or per user worker (wrangler's proxy). */
 export async function targets(port) {
   const res = await fetch(`http://127.0.0.1:${port}/json`, { signal: AbortSignal.timeout(5_000) })
-  return (await res.json()).map((t) => ({ id: t.id, url: t.webSocketDebuggerUrl }))
+  const list = await res.json()
+  if (!Array.isArray(list)) throw new Error(`:${port} is not an inspector`)
+  return list.map((t) => ({ id: t.id, url: t.webSocketDebuggerUrl }))
 }
 
 /** A DevTools protocol session on one target. */

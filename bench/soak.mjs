@@ -18,7 +18,7 @@
 // local runtime's. Exits 1 when a status ≥ 500 was answered, an acknowledged event is missing or
 // our isolates' heap is not flat; an RSS that is not flat is reported (it is the runtime's when
 // the heap is flat — see BENCHMARKS.md) but does not fail the run.
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import os from 'node:os'
 import WebSocket from 'ws'
 import { buildWeb, prepareDatabase, servePortal } from '../scripts/portal.mjs'
@@ -95,20 +95,41 @@ function processMemory() {
  * inspector does not answer.
  */
 async function appHeap() {
-  // Straight to the workerd that runs our workers (its own --inspector-addr): wrangler's
-  // inspector proxy on INSPECTOR_PORT shows only one worker.
-  const ports = processMemory()
-    .map((p) => /--inspector-addr=[^:]+:(\d+)/.exec(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' '))?.[1])
-    .filter(Boolean)
   const out = {}
-  for (const port of ports) {
+  for (const port of inspectorPorts()) {
     try {
-      for (const h of await isolateHeaps(Number(port), { gc: true, only: (id) => id.includes('trellis') })) {
-        if (!h.error) out[h.id.replace(/^.*:/, '')] = h.used
+      for (const h of await isolateHeaps(port, { gc: true, only: (id) => id.startsWith('core:user:') })) {
+        if (!h.error) out[h.id.replace('core:user:', '')] = h.used
       }
     } catch {}
   }
   return Object.keys(out).length ? out : null
+}
+
+/**
+ * The inspector ports of the workerd processes below this one, straight to the workerd that
+ * runs our workers: wrangler's inspector proxy (INSPECTOR_PORT) shows one worker only, and
+ * wrangler starts its workerd with `--inspector-addr=127.0.0.1:0`, so the port is found among
+ * the process's listening sockets (the one answering /json is the inspector, probed by
+ * isolateHeaps; the others fail fast).
+ */
+function inspectorPorts() {
+  const ports = []
+  const tcp = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/))
+  for (const p of processMemory().filter((x) => x.name === 'workerd')) {
+    const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8')
+    if (!cmdline.includes('--inspector-addr')) continue
+    const inodes = new Set()
+    for (const fd of readdirSync(`/proc/${p.pid}/fd`)) {
+      try {
+        const m = /socket:\[(\d+)\]/.exec(readlinkSync(`/proc/${p.pid}/fd/${fd}`))
+        if (m) inodes.add(m[1])
+      } catch {}
+    }
+    // Listening (state 0A) sockets of this process.
+    for (const f of tcp) if (f[3] === '0A' && inodes.has(f[9])) ports.push(parseInt(f[1].split(':')[1], 16))
+  }
+  return ports
 }
 
 /** A memory reading: every process's RSS, then (it costs a heap snapshot) the isolates' heap. */
