@@ -98,7 +98,7 @@ async function appHeap() {
   const out = {}
   for (const port of inspectorPorts()) {
     try {
-      for (const h of await isolateHeaps(port, { gc: true, only: (id) => id.startsWith('core:user:') })) {
+      for (const h of await isolateHeaps(port, { gc: true, only: (id) => id.startsWith('core:user:trellis-') })) {
         if (!h.error) out[h.id.replace('core:user:', '')] = h.used
       }
     } catch {}
