@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { root } from '../scripts/portal.mjs'
+import { compileMessages } from '../scripts/i18n.mjs'
 
 // wrangler's own miniflare (and so its workerd), not the older copy the test plugin hoists.
 const { Miniflare, convertV4MiniflareOptions } = createRequire(createRequire(import.meta.url).resolve('wrangler/package.json'))('miniflare')
@@ -38,6 +39,8 @@ function vars(config) {
  * Call after buildWeb(). Resolves once /api/v1/health answers.
  */
 export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {} }) {
+  // The API imports its compiled messages (generated, not committed), as under servePortal.
+  await compileMessages()
   const out = path.join(root, '.wrangler', 'bench-build')
   const apiScript = bundle('wrangler.toml', path.join(out, 'api'))
   const webScript = bundle('web/wrangler.toml', path.join(out, 'web'))
