@@ -65,7 +65,7 @@ export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = 
         ...compat,
         bindings: { ...vars('wrangler.toml'), DEV_TOOLS: 'true', ...bindings },
         d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
-        durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true } },
+        durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true }, LIVE_RELAY: { className: 'LiveRelay', useSQLite: true } },
       },
     ],
   }))
