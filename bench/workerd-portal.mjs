@@ -35,9 +35,10 @@ function vars(config) {
 /**
  * Start the portal in workerd on 127.0.0.1:port, with D1 and Durable Object state kept in
  * persistTo (the layout `wrangler dev --persist-to` uses, so prepareDatabase() seeds it).
- * Call after buildWeb(). Resolves once /api/v1/health answers.
+ * Call after buildWeb(). `extraWorkers`: more Miniflare workers in the same workerd (with
+ * `routes`). Resolves once /api/v1/health answers.
  */
-export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {} }) {
+export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {}, extraWorkers = [] }) {
   const out = path.join(root, '.wrangler', 'bench-build')
   const apiScript = bundle('wrangler.toml', path.join(out, 'api'))
   const webScript = bundle('web/wrangler.toml', path.join(out, 'web'))
@@ -67,6 +68,8 @@ export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = 
         d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
         durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true }, LIVE_RELAY: { className: 'LiveRelay', useSQLite: true } },
       },
+      // Benchmarks' own workers (bench/fanout.mjs's bare broadcaster), reached by their routes.
+      ...extraWorkers.map((w) => ({ ...compat, ...w })),
     ],
   }))
   await mf.ready
