@@ -67,7 +67,7 @@ describe('live events through relays', () => {
     const acme = await accountId('Acme Hosting')
     const path = await pathOf(acme)
     const owner = await login('owner@acme.test')
-    const watchers = []
+    const watchers: Awaited<ReturnType<typeof connect>>[] = []
     for (let i = 0; i < 8; i++) watchers.push(await connect(owner, acme, '?events=1&kind=all'))
     await until(() => watchers.every((w) => w.frames.some((f) => f.caughtUp)), 'caught up')
     const held = await relays(acme)

@@ -123,7 +123,13 @@ export class LiveRelay extends DurableObject<Cloudflare.Env> {
     const accountId = this.meta('account')
     if (this.lastSeq && fresh[0]!.seq > this.lastSeq + 1 && accountId && this.live.count()) {
       const missing = await this.log(accountId).eventsBetween(this.lastSeq, fresh[0]!.seq - 1)
-      fresh = [...missing.filter((e) => e.seq > this.lastSeq), ...fresh.filter((e) => e.seq > (missing.at(-1)?.seq ?? 0))]
+      if (missing.length && missing[0]!.seq === this.lastSeq + 1 && missing.at(-1)!.seq === fresh[0]!.seq - 1) fresh = [...missing, ...fresh]
+      else {
+        // More than a gap can carry (or the log lost track): the sockets reconnect and resume by `after`.
+        this.live.closeAll(1012, 'catching up')
+        this.lastSeq = fresh.at(-1)!.seq
+        return
+      }
     }
     this.lastSeq = fresh.at(-1)!.seq
     this.live.publish(fresh)

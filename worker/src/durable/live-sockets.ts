@@ -49,10 +49,12 @@ export interface LiveHost {
 }
 
 /**
- * An account's live sockets (hibernating): the handshake and replay, presence,
+ * The live sockets one object holds (hibernating) — the account's log, or one
+ * of its relays (docs/decisions/029): the handshake and replay, presence,
  * inbox pushes and the backstop of rule 15, which ends sockets whose rights no
- * longer hold. Stored events reach them through the flush tick (live-tick.ts),
- * which publishes each batch once to the sockets' fan-out (live-fanout.ts).
+ * longer hold. On the log, stored events reach them through the flush tick
+ * (live-tick.ts), which publishes each batch once to the sockets' fan-out
+ * (live-fanout.ts) and once to each relay; a relay publishes what it receives.
  */
 export class LiveSockets {
   /** Frames to the sockets: `publish(batch)` once per flush. */
