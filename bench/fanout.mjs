@@ -242,6 +242,8 @@ async function lastSeqOf(cookie, account) {
 
 const fmt = (n) => n.toLocaleString('en')
 const report = []
+/** Print each part as it finishes (a long run stopped midway keeps what it measured) and again at the end. */
+const say = (...lines) => (console.log(lines.join("\n")), report.push(...lines))
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
 
 buildWeb({ quiet: true })
@@ -276,7 +278,7 @@ for (const [run, relays] of RELAYS.entries()) {
       bareSubs.close()
       const perFrame = (x) => (x.cpu.workerd * 1e6) / x.frames
       const tFanout = ((t.cpu.workerd - quiet.cpu) * 1e6) / t.frames
-      report.push(
+      say(
         `bare vs Trellis: ${fmt(BARE_SUBSCRIBERS)} sockets, ${fmt(EVENTS)} events at ${RATE}/s, same workerd (LIVE_RELAYS=${relays})`,
         `  Trellis: ${t.framesPerSocket.toFixed(0)} frames per socket, p99 ${t.p99} ms, lost ${t.lost}, duplicated ${t.duplicates}; workerd ${t.cpu.workerd.toFixed(2)} s = ${perFrame(t).toFixed(1)} µs per frame all in, ${tFanout.toFixed(1)} µs above the appends (load ${t.load})`,
         `  bare:    ${b.framesPerSocket.toFixed(0)} frames per socket, p99 ${b.p99} ms, lost ${b.lost}, duplicated ${b.duplicates}; workerd ${b.cpu.workerd.toFixed(2)} s = ${perFrame(b).toFixed(1)} µs per frame (load ${b.load})`,
@@ -293,7 +295,7 @@ for (const [run, relays] of RELAYS.entries()) {
       subs.close()
       const delivered = r.frames
       const publishes = (delivered / SUBSCRIBERS) * Math.min(relays || 1, SUBSCRIBERS)
-      report.push(
+      say(
         `relays: ${fmt(SUBSCRIBERS)} subscribers over LIVE_RELAYS=${relays}, ${fmt(EVENTS)} events at ${RATE}/s (achieved ${fmt(r.perSecond)}/s); sockets opened in ${openSeconds.toFixed(0)} s`,
         `  append → last subscriber: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (target p99 < 150 ms)`,
         `  deliveries: ${fmt(SUBSCRIBERS * EVENTS)} expected, lost ${r.lost}, duplicated ${r.duplicates} (target 0 and 0); ${r.framesPerSocket.toFixed(0)} frames per socket; handshakes retried ${r.retries}, sockets closed by the server during the run ${r.closed}`,
