@@ -36,9 +36,10 @@ function vars(config) {
 /**
  * Start the portal in workerd on 127.0.0.1:port, with D1 and Durable Object state kept in
  * persistTo (the layout `wrangler dev --persist-to` uses, so prepareDatabase() seeds it).
- * Call after buildWeb(). Resolves once /api/v1/health answers.
+ * Call after buildWeb(). `extraWorkers`: more Miniflare workers in the same workerd (with
+ * `routes`). Resolves once /api/v1/health answers.
  */
-export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {} }) {
+export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {}, extraWorkers = [] }) {
   // The API imports its compiled messages (generated, not committed), as under servePortal.
   await compileMessages()
   const out = path.join(root, '.wrangler', 'bench-build')
@@ -68,8 +69,10 @@ export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = 
         ...compat,
         bindings: { ...vars('wrangler.toml'), DEV_TOOLS: 'true', ...bindings },
         d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
-        durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true } },
+        durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true }, LIVE_RELAY: { className: 'LiveRelay', useSQLite: true } },
       },
+      // Benchmarks' own workers (bench/fanout.mjs's bare broadcaster), reached by their routes.
+      ...extraWorkers.map((w) => ({ ...compat, ...w })),
     ],
   }))
   await mf.ready

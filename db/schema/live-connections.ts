@@ -24,13 +24,15 @@ export const liveConnections = sqliteTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     accountPath: text('account_path').notNull(),
     openedAt: integer('opened_at').notNull(),
+    /** The relay object that holds the socket (docs/decisions/029); null: the log object itself. */
+    relay: integer('relay'),
   },
   (t) => [
     index('live_connections_session_idx').on(t.sessionId),
     index('live_connections_user_idx').on(t.userId),
     index('live_connections_membership_idx').on(t.membershipId),
     index('live_connections_member_path_idx').on(t.memberPath),
-    index('live_connections_account_idx').on(t.accountId),
+    index('live_connections_holder_idx').on(t.accountId, t.relay),
   ],
 )
 

@@ -2,11 +2,16 @@ import type { DB } from './db.ts'
 import type { HostBrand } from './domain/host-brand.ts'
 import type { Principal } from './domain/sessions.ts'
 import type { ActivityLog } from './durable/activity-log.ts'
+import type { LiveRelay } from './durable/live-relay.ts'
 
 /** Bindings declared in wrangler.toml. */
 export interface Bindings {
   DB: D1Database
   ACTIVITY: DurableObjectNamespace<ActivityLog>
+  /** Relays of a log's live sockets (docs/decisions/029). */
+  LIVE_RELAY: DurableObjectNamespace<LiveRelay>
+  /** How many relays hold each log's live sockets ("0": the log holds them itself). */
+  LIVE_RELAYS?: string
   ARGON2_MEMORY_KIB: string
   ARGON2_ITERATIONS: string
   /** Idle lifetime of a session in days (it slides forward while used). */

@@ -187,3 +187,4 @@ export default {
   scheduled: (controller, env, ctx) => ctx.waitUntil(scheduledWork(env, controller.cron, controller.scheduledTime)),
 } satisfies ExportedHandler<Bindings>
 export { ActivityLog } from './durable/activity-log.ts'
+export { LiveRelay } from './durable/live-relay.ts'

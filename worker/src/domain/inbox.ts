@@ -3,7 +3,7 @@ import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
-import { activityLog } from './activity.ts'
+import { liveHolder } from './live.ts'
 import { keyOrderBy, keysetAfter, pageOf, type KeyOrder } from './keyset.ts'
 
 /**
@@ -76,20 +76,22 @@ export async function addNotices(env: Bindings, db: DB, input: readonly NoticeIn
 export async function pushInbox(env: Bindings, db: DB, userIds: readonly string[], latest = new Map<string, { title: string; link: string }>()) {
   if (!userIds.length) return
   const sockets = await db
-    .select({ id: liveConnections.id, accountId: liveConnections.accountId, userId: liveConnections.userId })
+    .select({ id: liveConnections.id, accountId: liveConnections.accountId, relay: liveConnections.relay, userId: liveConnections.userId })
     .from(liveConnections)
     .where(and(inJson(sql`${liveConnections.userId}`, userIds), isNull(liveConnections.impersonationId)))
   if (!sockets.length) return
   const counts = await unreadCounts(db, [...new Set(sockets.map((s) => s.userId))])
-  const byLog = new Map<string, Map<string, string[]>>()
+  // By the object that holds each socket: the account's log or one of its relays.
+  const byHolder = new Map<string, { accountId: string; relay: number | null; people: Map<string, string[]> }>()
   for (const s of sockets) {
-    const people = byLog.get(s.accountId) ?? new Map<string, string[]>()
-    people.set(s.userId, [...(people.get(s.userId) ?? []), s.id])
-    byLog.set(s.accountId, people)
+    const key = `${s.accountId} ${s.relay}`
+    const holder = byHolder.get(key) ?? { accountId: s.accountId, relay: s.relay, people: new Map<string, string[]>() }
+    holder.people.set(s.userId, [...(holder.people.get(s.userId) ?? []), s.id])
+    byHolder.set(key, holder)
   }
   const results = await Promise.allSettled(
-    [...byLog].map(([accountId, people]) =>
-      activityLog(env, accountId).inboxChanged([...people].map(([userId, ids]) => ({ ids, unread: counts.get(userId) ?? 0, latest: latest.get(userId) ?? null }))),
+    [...byHolder.values()].map((h) =>
+      liveHolder(env, h.accountId, h.relay).inboxChanged([...h.people].map(([userId, ids]) => ({ ids, unread: counts.get(userId) ?? 0, latest: latest.get(userId) ?? null }))),
     ),
   )
   for (const r of results) if (r.status === 'rejected') console.error('inbox: a log could not tell its sockets', r.reason)

@@ -4,6 +4,7 @@ import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { LiveCloseKind } from '../durable/live-close.ts'
 import { liveChecks } from '../durable/live-connections.ts'
+import { liveRelay, relayCount } from '../durable/live-relays.ts'
 import type { Bindings } from '../env.ts'
 import { activityLog } from './activity.ts'
 
@@ -15,7 +16,8 @@ import { activityLog } from './activity.ts'
  * `closeLiveConnections`, which deletes the rows and asks each log involved to
  * close those sockets with a code the web app understands. The log re-checks
  * its sockets against D1 at least every minute as a backstop
- * (durable/activity-log.ts `checkLive`).
+ * (durable/live-sockets.ts `check`), and so does each relay holding some of
+ * its sockets (durable/live-relay.ts; docs/decisions/029).
  */
 
 const { liveConnections, memberships } = schema
@@ -32,6 +34,19 @@ export interface LiveRights {
   membership: { membershipId: string; path: string }
   /** The account whose log the socket is on. */
   account: { id: string; path: string }
+  /** The relay that will hold the socket (`pickRelay`); null: the log object itself. */
+  relay: number | null
+}
+
+/** The relay a new socket goes to: one of the log's `LIVE_RELAYS` at random, or null (the log) when there are none. */
+export function pickRelay(env: Bindings): number | null {
+  const n = relayCount(env.LIVE_RELAYS)
+  return n ? Math.floor(Math.random() * n) : null
+}
+
+/** The object that holds a registered socket: its relay, or the account's log itself. */
+export function liveHolder(env: Bindings, accountId: string, relay: number | null) {
+  return relay === null ? activityLog(env, accountId) : liveRelay(env.LIVE_RELAY, accountId, relay)
 }
 
 /**
@@ -50,8 +65,8 @@ export async function registerLiveConnection(db: DB, rights: LiveRights, now = D
     accountPath: sql`${rights.account.path}`,
   }
   const checks = liveChecks(v, now)
-  const result = await db.run(sql`INSERT INTO live_connections (id, session_id, user_id, impersonation_id, membership_id, member_path, account_id, account_path, opened_at)
-    SELECT ${id}, ${v.sessionId}, ${rights.userId}, ${v.impersonationId}, ${v.membershipId}, ${v.memberPath}, ${rights.account.id}, ${v.accountPath}, ${now}
+  const result = await db.run(sql`INSERT INTO live_connections (id, session_id, user_id, impersonation_id, membership_id, member_path, account_id, account_path, opened_at, relay)
+    SELECT ${id}, ${v.sessionId}, ${rights.userId}, ${v.impersonationId}, ${v.membershipId}, ${v.memberPath}, ${rights.account.id}, ${v.accountPath}, ${now}, ${rights.relay}
     WHERE ${checks.session} AND ${checks.impersonation} AND ${checks.access}`)
   return result.meta.changes === 1 ? id : null
 }
@@ -104,11 +119,17 @@ export async function closeLiveConnections(env: Bindings, db: DB, selector: Live
   }
   if (!where.length) return 0
   const keep = selector.keepSessionId ? sql`${lc.sessionId} != ${selector.keepSessionId}` : undefined
-  const rows = await db.delete(lc).where(and(or(...where), keep)).returning({ id: lc.id, accountId: lc.accountId })
-  const byLog = new Map<string, string[]>()
-  for (const row of rows) byLog.set(row.accountId, [...(byLog.get(row.accountId) ?? []), row.id])
-  const results = await Promise.allSettled([...byLog].map(([accountId, ids]) => activityLog(env, accountId).closeConnections(ids, kind)))
-  for (const r of results) if (r.status === 'rejected') console.error('a log could not close its live sockets now (its next check will)', r.reason)
+  const rows = await db.delete(lc).where(and(or(...where), keep)).returning({ id: lc.id, accountId: lc.accountId, relay: lc.relay })
+  // Each socket is closed by the object that holds it: the log, or one of its relays.
+  const byHolder = new Map<string, { accountId: string; relay: number | null; ids: string[] }>()
+  for (const row of rows) {
+    const key = `${row.accountId} ${row.relay}`
+    const holder = byHolder.get(key) ?? { accountId: row.accountId, relay: row.relay, ids: [] }
+    holder.ids.push(row.id)
+    byHolder.set(key, holder)
+  }
+  const results = await Promise.allSettled([...byHolder.values()].map((h) => liveHolder(env, h.accountId, h.relay).closeConnections(h.ids, kind)))
+  for (const r of results) if (r.status === 'rejected') console.error('a log or relay could not close its live sockets now (its next check will)', r.reason)
   return rows.length
 }
 

@@ -6,8 +6,9 @@ import { where } from './activity-query.ts'
 import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent } from './activity-schema.ts'
 import { eventHistogram, listEvents } from './activity-search.ts'
 import type { LiveCloseKind } from './live-close.ts'
-import type { InboxPush } from './live-frames.ts'
-import { LiveSockets } from './live-sockets.ts'
+import type { InboxPush, Person } from './live-frames.ts'
+import { LiveRelays } from './live-relays.ts'
+import { LiveSockets, type CatchUp } from './live-sockets.ts'
 import { Hooks } from './hooks.ts'
 
 const FORWARD_BATCH = 100
@@ -28,19 +29,31 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
   private sql: SqlStorage
   /** The account's live sockets: fan-out, presence and the rights backstop. */
   private live: LiveSockets
+  /** The relays that hold sockets of this log (docs/decisions/029): each flush is published to them too. */
+  private relays: LiveRelays
   /** Webhooks and log streams of this account (durable/hooks.ts), run from the alarm. */
   private hooks!: Hooks
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env)
     this.sql = ctx.storage.sql
+    this.relays = new LiveRelays(env.LIVE_RELAY, { meta: (key) => this.meta(key), setMeta: (key, value) => this.setMeta(key, value) }, {
+      people: () => this.live.people(),
+      changed: () => this.live.presenceChanged(),
+    })
     this.live = new LiveSockets(ctx, env.DB, {
-      lastSeq: () => Number(this.meta('last_seq') ?? 0),
-      eventsAfter: (filter, afterSeq) => this.eventsAfter(filter, afterSeq),
+      relay: null,
+      catchUp: (sub): CatchUp => {
+        const upTo = this.lastSeq()
+        return { upTo, events: sub.events ? this.eventsAfter(sub.filter, sub.after ?? upTo) : [] }
+      },
       meta: (key) => this.meta(key),
       setMeta: (key, value) => this.setMeta(key, value),
       deleteMeta: (key) => this.deleteMeta(key),
       wakeBy: (at) => void this.ensureAlarm(at),
+      otherPeople: () => this.relays.othersThan(null),
+      peopleChanged: () => this.relays.ownChanged(),
+      relays: this.relays,
     })
     ctx.blockConcurrencyWhile(async () => {
       this.migrate()
@@ -67,6 +80,10 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
         this.sql.exec('INSERT INTO _migrations (version) VALUES (?)', version)
       })
     })
+  }
+
+  private lastSeq(): number {
+    return Number(this.meta('last_seq') ?? 0)
   }
 
   private meta(key: string): string | null {
@@ -226,6 +243,36 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
    */
   async closeConnections(ids: string[], kind: LiveCloseKind): Promise<number> {
     return this.live.closeConnections(ids, kind)
+  }
+
+  /**
+   * A relay (live-relay.ts) attaches for a socket opening on it: from now on
+   * each flush is published to it, and this is the socket's replay — the
+   * events after `after` matching `filter` (none without a filter), up to the
+   * last seq, at most `limit` per call (`more`: ask again after the last one).
+   * Synchronous, so no event falls between the replay and the publishing.
+   */
+  async attachRelay(accountId: string, index: number, filter: EventFilter | null, after: number | null, limit: number) {
+    this.relays.attach(z.string().min(1).max(64).parse(accountId), z.number().int().min(0).parse(index))
+    const upTo = this.lastSeq()
+    const events: ActivityEvent[] = []
+    if (filter) {
+      for (const event of this.eventsAfter(EventFilter.parse(filter), after ?? upTo)) {
+        if (events.length === limit) return { upTo, events, more: true }
+        events.push(event)
+      }
+    }
+    return { upTo, events, more: false }
+  }
+
+  /** Every event with a seq in (after, upTo], oldest first, at most 1,000: a relay fills a gap with them. */
+  async eventsBetween(after: number, upTo: number): Promise<ActivityEvent[]> {
+    return this.sql.exec('SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 1000', after, upTo).toArray().map(toEvent)
+  }
+
+  /** A relay's people online changed (presence spans the log and its relays). */
+  async relayPresence(accountId: string, index: number, people: Person[]) {
+    this.relays.people(accountId, index, people)
   }
 
   /** A person's inbox changed: tell the sockets of these connections (domain/inbox.ts). Returns how many heard it. */

@@ -56,8 +56,11 @@ export interface ConnectionStatus {
   sessionExpiresAt: number | null
 }
 
-/** Every connection registered on the log of `accountId`, with what still holds (one query, one bound id). */
-export async function connectionStatus(d1: D1Database, accountId: string, now: number): Promise<ConnectionStatus[]> {
+/**
+ * Every connection registered on the log of `accountId` and held by `relay`
+ * (null: the log object itself), with what still holds (one query, two bound values).
+ */
+export async function connectionStatus(d1: D1Database, accountId: string, relay: number | null, now: number): Promise<ConnectionStatus[]> {
   const checks = liveChecks(
     { sessionId: sql`lc.session_id`, impersonationId: sql`lc.impersonation_id`, membershipId: sql`lc.membership_id`, memberPath: sql`lc.member_path`, accountPath: sql`lc.account_path` },
     now,
@@ -67,7 +70,7 @@ export async function connectionStatus(d1: D1Database, accountId: string, now: n
       ${checks.session} AS sessionOk, ${checks.impersonation} AS impersonationOk, ${checks.access} AS accessOk,
       ${rolesHeld(sql`lc.membership_id`, sql`lc.opened_at`, now)} AS rightsOk,
       (SELECT s.expires_at FROM sessions s WHERE s.id = lc.session_id) AS sessionExpiresAt
-    FROM live_connections lc WHERE lc.account_id = ${accountId}`)
+    FROM live_connections lc WHERE lc.account_id = ${accountId} AND lc.relay IS ${relay}`)
   return rows.map((r) => ({ ...r, sessionOk: !!r.sessionOk, impersonationOk: !!r.impersonationOk, accessOk: !!r.accessOk, rightsOk: !!r.rightsOk }))
 }
 

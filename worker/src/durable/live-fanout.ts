@@ -13,9 +13,9 @@ const SESSION_EVENTS = new Set(['login', 'login_failed', 'logout'])
  * every socket that may see them. Sockets are grouped by what they receive
  * (events flag + filter, or change notices with or without details), so each
  * event is matched once per group and each frame serialised once per group,
- * however many sockets share it. Today the log object publishes to its own
- * fan-out; an object that holds only sockets (a relay) would run the same
- * class on the batches the log publishes to it.
+ * however many sockets share it. The log object publishes to its own
+ * fan-out, and relays (live-relay.ts; docs/decisions/029), which hold the
+ * sockets of a busy log, run the same class on the batches it publishes to them.
  */
 export class LiveFanout {
   /** Rebuilt after any socket opens or closes (`regroup`). */

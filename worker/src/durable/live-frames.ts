@@ -85,25 +85,58 @@ function changeNotice(e: ActivityEvent, details: boolean, me: string | null) {
   }
 }
 
+/** One person online, as presence frames show them (and as holders of one log's sockets tell each other). */
+export interface Person {
+  userId: string
+  name: string
+  email: string
+  page: string
+  since: number
+  memberPath: string
+}
+
+/** The people behind these sockets: newest connection per person, in the order they first appear. */
+export function presencePeople(subscribers: Attachment[]): Person[] {
+  return mergePeople([subscribers.map((p) => ({ userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt, memberPath: p.memberPath }))])
+}
+
+/** Several holders' people as one list: newest entry per person, in the order they first appear. */
+export function mergePeople(lists: readonly (readonly Person[])[]): Person[] {
+  const people = new Map<string, Person>()
+  for (const list of lists) {
+    for (const p of list) {
+      const prev = people.get(p.userId)
+      if (!prev || prev.since < p.since) people.set(p.userId, p)
+    }
+  }
+  return [...people.values()]
+}
+
+/**
+ * What one holder of a log's sockets tells the others about its people: for
+ * each membership path, its newest `max`. Viewers see people whose path lies
+ * inside their own, so whatever a viewer anywhere could be shown (at most
+ * `max`, newest first within a path) is in this share.
+ */
+export function presenceShare(people: readonly Person[], max: number): Person[] {
+  const byPath = new Map<string, Person[]>()
+  for (const p of people) byPath.set(p.memberPath, [...(byPath.get(p.memberPath) ?? []), p])
+  return [...byPath.values()].flatMap((list) => (list.length > max ? [...list].sort((a, b) => b.since - a.since).slice(0, max) : list))
+}
+
 /**
  * Who is online, as each viewer may see it: people whose membership lies in
- * the viewer's own tree, newest connection per person, at most `max`. One
- * frame per member path.
+ * the viewer's own tree, at most `max`. One frame per viewer's member path.
  */
-export function presenceFrames(subscribers: Attachment[], max: number): Map<string, string> {
-  const people = new Map<string, { userId: string; name: string; email: string; page: string; since: number; memberPath: string }>()
-  for (const p of subscribers) {
-    const prev = people.get(p.userId)
-    if (!prev || prev.since < p.connectedAt) people.set(p.userId, { userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt, memberPath: p.memberPath })
-  }
+export function presenceFrames(viewerPaths: Iterable<string>, people: readonly Person[], max: number): Map<string, string> {
   const frames = new Map<string, string>()
-  for (const viewer of subscribers) {
-    if (frames.has(viewer.memberPath)) continue
-    const visible = [...people.values()]
-      .filter((p) => p.memberPath.startsWith(viewer.memberPath))
+  for (const path of viewerPaths) {
+    if (frames.has(path)) continue
+    const visible = people
+      .filter((p) => p.memberPath.startsWith(path))
       .slice(0, max)
       .map(({ memberPath: _m, ...p }) => p)
-    frames.set(viewer.memberPath, JSON.stringify({ type: 'presence', people: visible }))
+    frames.set(path, JSON.stringify({ type: 'presence', people: visible }))
   }
   return frames
 }

@@ -1,8 +1,8 @@
-import { Subscriber, type ActivityEvent, type EventFilter } from './activity-schema.ts'
+import { Subscriber, type ActivityEvent } from './activity-schema.ts'
 import { liveClose, type LiveCloseKind } from './live-close.ts'
 import { connectionStatus, forgetConnections, type ConnectionStatus } from './live-connections.ts'
 import { FRAME_EVENTS, LiveFanout } from './live-fanout.ts'
-import { ClientFrame, CloseRequest, InboxPush, liveVerdict, presenceFrames, type Attachment } from './live-frames.ts'
+import { ClientFrame, CloseRequest, InboxPush, liveVerdict, mergePeople, presenceFrames, presencePeople, presenceShare, type Attachment, type Person } from './live-frames.ts'
 import { FlushTick } from './live-tick.ts'
 
 const PRESENCE_MS = 100
@@ -14,31 +14,61 @@ const SWEEP_GRACE_MS = 60_000
 /** How long the log remembers connections it was told to close, for a socket still on its way. */
 const ENDED_MEMORY_MS = 60_000
 
-/** What the live sockets need from the log object that holds them. */
-export interface LiveLog {
-  /** The seq of the log's last event (0 when empty). */
-  lastSeq(): number
-  /** The events after `afterSeq` that match `filter`, oldest first. */
-  eventsAfter(filter: EventFilter, afterSeq: number): Iterable<ActivityEvent>
-  /** A value kept in the log's storage (the backstop keeps its next check there). */
-  meta(key: string): string | null
-  setMeta(key: string, value: string): void
-  deleteMeta(key: string): void
-  /** Have the log's alarm ring by `at` at the latest (it then calls `check`). */
-  wakeBy(at: number): void
+/** What a socket missed: the events after its `after` that it may see, and the seq they run up to. */
+export interface CatchUp {
+  /** The log's last seq when the replay was read: later events reach the socket through the fan-out. */
+  upTo: number
+  events: Iterable<ActivityEvent>
 }
 
 /**
- * An account's live sockets (hibernating): the handshake and replay, presence,
+ * What live sockets need from the object that holds them: the account's log
+ * itself, or one of its relays (live-relay.ts; docs/decisions/029).
+ */
+export interface LiveHost {
+  /** Which rows of D1's register are this object's sockets: null for the log itself, the relay's number for a relay. */
+  readonly relay: number | null
+  /**
+   * The replay for a new socket (empty for sockets without `events`). The log
+   * answers synchronously, so no append interleaves; a relay asks its log, and
+   * whatever it publishes meanwhile is held for the socket (`publish`).
+   */
+  catchUp(sub: Subscriber): CatchUp | Promise<CatchUp>
+  /** A value kept in the object's storage (the backstop keeps its next check there). */
+  meta(key: string): string | null
+  setMeta(key: string, value: string): void
+  deleteMeta(key: string): void
+  /** Have the object's alarm ring by `at` at the latest (it then calls `check`). */
+  wakeBy(at: number): void
+  /** The people online through the log's other holders of sockets (presence spans all of them). */
+  otherPeople(): readonly Person[]
+  /** The people online here changed: tell the log's other holders (their share: presenceShare). */
+  peopleChanged(share: Person[]): void
+  /** The log's relays, to which each flush is published too (the log only). */
+  relays?: { active(): boolean; publish(batch: readonly ActivityEvent[]): void }
+}
+
+/**
+ * The live sockets one object holds (hibernating) — the account's log, or one
+ * of its relays (docs/decisions/029): the handshake and replay, presence,
  * inbox pushes and the backstop of rule 15, which ends sockets whose rights no
- * longer hold. Stored events reach them through the flush tick (live-tick.ts),
- * which publishes each batch once to the sockets' fan-out (live-fanout.ts).
+ * longer hold. On the log, stored events reach them through the flush tick
+ * (live-tick.ts), which publishes each batch once to the sockets' fan-out
+ * (live-fanout.ts) and once to each relay; a relay publishes what it receives.
  */
 export class LiveSockets {
   /** Frames to the sockets: `publish(batch)` once per flush. */
   private readonly fanout = new LiveFanout(() => this.openSockets())
-  /** Stored events waiting for the next flush. */
-  private readonly tick = new FlushTick((batch) => this.fanout.publish(batch))
+  /** Stored events waiting for the next flush: to this object's sockets and to the log's relays. */
+  private readonly tick = new FlushTick((batch) => {
+    this.fanout.publish(batch)
+    this.host.relays?.publish(batch)
+  })
+  /** Sockets whose catch-up is on its way (a relay asking its log), and what was published meanwhile. */
+  private opening = 0
+  private held: ActivityEvent[] = []
+  /** The presence share last told to the other holders (told again only when it changes). */
+  private lastShare = '[]'
   private presenceTimer: ReturnType<typeof setTimeout> | null = null
   /**
    * Connections the worker closed (rule 15) in the last minute, by id: a socket
@@ -49,17 +79,36 @@ export class LiveSockets {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly db: D1Database,
-    private readonly log: LiveLog,
+    private readonly host: LiveHost,
   ) {}
 
-  /** Accept a hibernating WebSocket, replay what it missed (`after`), then announce presence. */
-  open(request: Request): Response {
+  /**
+   * Accept a hibernating WebSocket, replay what it missed (`after`), then
+   * announce presence. Synchronous on the log (nothing is missed or doubled:
+   * no append interleaves); on a relay it waits for the log's replay, and
+   * events published meanwhile follow the replay from what was held.
+   */
+  open(request: Request): Response | Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 })
     const subscriber = Subscriber.parse(JSON.parse(request.headers.get('x-trellis-subscriber') ?? 'null'))
+    const caught = this.host.catchUp(subscriber)
+    if (!(caught instanceof Promise)) return this.accept(subscriber, caught)
+    this.opening++
+    return caught.then(
+      (c) => this.accept(subscriber, c),
+      (error) => {
+        console.error('live: the log did not answer the catch-up', error)
+        return new Response('the activity log did not answer', { status: 503 })
+      },
+    ).finally(() => {
+      if (--this.opening === 0) this.held = []
+    })
+  }
+
+  private accept(subscriber: Subscriber, caught: CatchUp): Response {
     const { 0: client, 1: server } = new WebSocketPair()
     this.ctx.acceptWebSocket(server, [subscriber.userId])
-    const lastSeq = this.log.lastSeq()
-    const attachment: Attachment = { ...subscriber, connectedAt: Date.now(), replayedUpTo: lastSeq }
+    const attachment: Attachment = { ...subscriber, connectedAt: Date.now(), replayedUpTo: caught.upTo }
     server.serializeAttachment(attachment)
     // Closed by the worker while on its way here: it ends as it arrives, before it hears anything.
     const ended = this.ended.get(subscriber.connectionId)
@@ -70,16 +119,38 @@ export class LiveSockets {
     this.scheduleCheck(Math.min(Date.now() + LIVE_CHECK_MS, subscriber.sessionExpiresAt, subscriber.impersonationExpiresAt ?? Infinity))
     this.fanout.regroup()
     if (subscriber.events) {
-      // Replay synchronously: no append can interleave, so nothing is missed or doubled.
       let batch: ActivityEvent[] = []
-      for (const event of this.log.eventsAfter(subscriber.filter, subscriber.after ?? lastSeq)) {
+      for (const event of caught.events) {
         batch.push(event)
         if (batch.length === FRAME_EVENTS) (server.send(JSON.stringify({ type: 'events', events: batch })), (batch = []))
       }
       server.send(JSON.stringify({ type: 'events', events: batch, caughtUp: true }))
     }
+    // Published to this relay while the replay was on its way: what the replay did not cover follows it.
+    const missed = this.held.filter((e) => e.seq > caught.upTo)
+    if (missed.length) new LiveFanout(() => [server]).publish(missed)
     this.schedulePresence()
     return new Response(null, { status: 101, webSocket: client })
+  }
+
+  /**
+   * A relay's share of a flush (the log publishes each flush once to each
+   * relay): to this object's sockets, and held for sockets whose catch-up is
+   * on its way. Events must come in seq order, each once (the relay sees to it).
+   */
+  publish(batch: readonly ActivityEvent[]) {
+    if (this.opening) this.held.push(...batch)
+    this.fanout.publish(batch)
+  }
+
+  /** How many sockets are open here. */
+  count(): number {
+    return this.openSockets().length
+  }
+
+  /** How many sockets are on their way in (their catch-up not answered yet). */
+  pending(): number {
+    return this.opening
   }
 
   /** A frame from the browser: the page it shows (for presence), or a ping. */
@@ -183,17 +254,19 @@ export class LiveSockets {
   async check(now = Date.now()): Promise<number | null> {
     const sockets = this.openSockets().map((ws) => ({ ws, sub: ws.deserializeAttachment() as Attachment }))
     if (!sockets.length) {
-      this.log.deleteMeta('live_check_at')
+      this.host.deleteMeta('live_check_at')
       return null
     }
-    const dueAt = Number(this.log.meta('live_check_at') ?? 0)
+    const dueAt = Number(this.host.meta('live_check_at') ?? 0)
     if (now < dueAt) return dueAt
-    const scheduled = this.log.meta('live_check_at')
+    // Presence spans the log and its relays: tell the others again, should one have forgotten (evicted).
+    this.host.peopleChanged(presenceShare(this.people(), MAX_PRESENCE))
+    const scheduled = this.host.meta('live_check_at')
     const accountId = sockets.find((s) => s.sub.accountId)?.sub.accountId
     let status: Map<string, ConnectionStatus> | null = null
     if (accountId) {
       try {
-        status = new Map((await connectionStatus(this.db, accountId, now)).map((r) => [r.id, r]))
+        status = new Map((await connectionStatus(this.db, accountId, this.host.relay, now)).map((r) => [r.id, r]))
       } catch (error) {
         // D1 unreachable: only what the object knows itself (expiries) ends sockets now; the next check asks again.
         console.error('live check: D1 did not answer', error)
@@ -229,22 +302,22 @@ export class LiveSockets {
       }
     }
     // A socket that opened meanwhile may have asked for an earlier check.
-    const asked = this.log.meta('live_check_at')
+    const asked = this.host.meta('live_check_at')
     if (asked !== scheduled && asked !== null) next = Math.min(next, Number(asked))
     else if (!open.size) {
-      this.log.deleteMeta('live_check_at')
+      this.host.deleteMeta('live_check_at')
       return null
     }
     next = Math.max(next, now + 1000)
-    this.log.setMeta('live_check_at', String(next))
+    this.host.setMeta('live_check_at', String(next))
     return next
   }
 
   /** Have the backstop check run by `at` at the latest (a socket opened, with its expiries). */
   private scheduleCheck(at: number) {
-    const due = this.log.meta('live_check_at')
-    if (due === null || Number(due) > at) this.log.setMeta('live_check_at', String(at))
-    this.log.wakeBy(at)
+    const due = this.host.meta('live_check_at')
+    if (due === null || Number(due) > at) this.host.setMeta('live_check_at', String(at))
+    this.host.wakeBy(at)
   }
 
   /** Close one socket for a reason of rule 15. */
@@ -278,10 +351,36 @@ export class LiveSockets {
     }, PRESENCE_MS)
   }
 
-  /** Who is online, per viewer: a viewer sees people whose membership lies in its own tree. */
+  /** The people online through this object's sockets. */
+  people(): Person[] {
+    return presencePeople(this.openSockets().map((ws) => ws.deserializeAttachment() as Attachment))
+  }
+
+  /** Presence changed elsewhere (another holder of the log's sockets): refresh this object's viewers soon. */
+  presenceChanged() {
+    this.schedulePresence()
+  }
+
+  /**
+   * Who is online, per viewer: a viewer sees people whose membership lies in
+   * its own tree, over every holder of the log's sockets. When this object's
+   * own people changed, the other holders are told.
+   */
   private broadcastPresence() {
     const sockets = this.openSockets().map((ws) => ({ ws, sub: ws.deserializeAttachment() as Attachment }))
-    const frames = presenceFrames(sockets.map((s) => s.sub), MAX_PRESENCE)
+    const own = presencePeople(sockets.map((s) => s.sub))
+    const share = presenceShare(own, MAX_PRESENCE)
+    const shareText = JSON.stringify(share)
+    if (shareText !== this.lastShare) {
+      this.lastShare = shareText
+      this.host.peopleChanged(share)
+    }
+    if (!sockets.length) return
+    const frames = presenceFrames(
+      sockets.map((s) => s.sub.memberPath),
+      mergePeople([own, this.host.otherPeople()]),
+      MAX_PRESENCE,
+    )
     for (const { ws, sub } of sockets) {
       try {
         ws.send(frames.get(sub.memberPath)!)
@@ -291,6 +390,6 @@ export class LiveSockets {
 
   /** A stored event: it goes out with the next flush if any socket here may hear of it. */
   deliver(event: ActivityEvent) {
-    if (this.fanout.wants(event)) this.tick.add(event)
+    if (this.host.relays?.active() || this.fanout.wants(event)) this.tick.add(event)
   }
 }

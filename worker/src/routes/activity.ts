@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { activityLog, pageViewsLogged } from '../domain/activity.ts'
-import { forgetLiveConnection, registerLiveConnection } from '../domain/live.ts'
+import { forgetLiveConnection, liveHolder, pickRelay, registerLiveConnection } from '../domain/live.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-schema.ts'
@@ -174,13 +174,16 @@ export const activity = createRouter('Activity')
       if (wantsEvents) authorize(ctx, 'activity.view')
       const { principal, account, via } = ctx
       const imp = principal.impersonation
-      // Rule 15: the socket is registered with the rights that open it, so ending any of them closes it.
+      // Rule 15: the socket is registered with the rights that open it, so ending any of them closes it,
+      // and with the relay that will hold it (docs/decisions/029), so closes find it there.
+      const relay = pickRelay(c.env)
       const connectionId = await registerLiveConnection(c.var.db, {
         session: principal.session,
         userId: imp ? imp.impersonator.id : principal.user.id,
         impersonation: imp,
         membership: via,
         account,
+        relay,
       })
       if (!connectionId) throw new AppError('unauthenticated', 'Your session or access ended while connecting.')
       const subscriber: Subscriber = {
@@ -202,8 +205,8 @@ export const activity = createRouter('Activity')
         after: q.after ?? null,
         page: q.page,
       }
-      const res = await activityLog(c.env, account.id).fetch('https://activity/live', {
-        headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber) },
+      const res = await liveHolder(c.env, account.id, relay).fetch('https://activity/live', {
+        headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber), 'x-trellis-relay': String(relay ?? '') },
       })
       if (!res.webSocket) {
         await forgetLiveConnection(c.var.db, connectionId)
