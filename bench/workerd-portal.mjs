@@ -15,7 +15,7 @@ const { Miniflare, convertV4MiniflareOptions } = createRequire(createRequire(imp
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_D1_WARNING: 'true' }
 
 /** Bundle a worker exactly as `wrangler deploy` would (no upload) into outdir/index.js. */
-function bundle(config, outdir) {
+export function bundle(config, outdir) {
   rmSync(outdir, { recursive: true, force: true })
   mkdirSync(outdir, { recursive: true })
   const result = spawnSync('wrangler', ['deploy', '--dry-run', '--outdir', outdir, '-c', config], { cwd: root, env, encoding: 'utf8' })
@@ -36,8 +36,12 @@ function vars(config) {
  * Start the portal in workerd on 127.0.0.1:port, with D1 and Durable Object state kept in
  * persistTo (the layout `wrangler dev --persist-to` uses, so prepareDatabase() seeds it).
  * Call after buildWeb(). Resolves once /api/v1/health answers.
+ *
+ * `apiPort`: also serve the API worker alone on its own socket (no web worker in front).
+ * `peers`: more workers (Miniflare worker options) in the same workerd, each given a
+ * `port` of its own; their state lives in the same folder.
  */
-export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {} }) {
+export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {}, apiPort, peers = [] }) {
   const out = path.join(root, '.wrangler', 'bench-build')
   const apiScript = bundle('wrangler.toml', path.join(out, 'api'))
   const webScript = bundle('web/wrangler.toml', path.join(out, 'web'))
@@ -66,7 +70,9 @@ export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = 
         bindings: { ...vars('wrangler.toml'), DEV_TOOLS: 'true', ...bindings },
         d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
         durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true } },
+        ...(apiPort ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: apiPort }] } : {}),
       },
+      ...peers.map(({ port: peerPort, ...worker }) => ({ ...compat, ...worker, unsafeDirectSockets: [{ host: '127.0.0.1', port: peerPort }] })),
     ],
   }))
   await mf.ready
