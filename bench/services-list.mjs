@@ -116,6 +116,10 @@ try {
   line(`tenancy: Bench owner → its customer (${CUSTOMERS.toLocaleString('en')} customers)`, await measure(`${base}/api/v1/accounts/${last}`, big))
   line(`services of that customer, Acme owner`, await measure(`${base}/api/v1/accounts/${small}/services?limit=50`, acme))
   line(`services of that customer, Bench owner`, await measure(`${base}/api/v1/accounts/${last}/services?limit=50`, big))
+  // The reseller's own list spans its whole subtree, ordered by name: it sorts every service
+  // of the subtree (no index orders across accounts), so it grows with the subtree.
+  line(`services list of Acme itself (${(SERVICES + 30).toLocaleString('en')}-odd services below)`, await measure(`${base}/api/v1/accounts/${acmeId}/services?limit=50`, acme))
+  line(`services list of Bench Reseller itself (${CUSTOMERS.toLocaleString('en')} services below)`, await measure(`${base}/api/v1/accounts/acc_bench_big/services?limit=50`, big))
   console.log('targets: services list p50 < 20 ms; the tenancy check the same for both resellers')
 } finally {
   await stop()
