@@ -12,10 +12,12 @@
 //
 // Each side gets its own D1 database in the same workerd process; each peer its own socket.
 // Measured: latency of one whole answer (1 connection, sequential, keep-alive), then
-// throughput (CONNECTIONS connections × SECONDS s, autocannon). Same machine, same run.
+// throughput (CONNECTIONS connections × SECONDS s, autocannon); ROUNDS rounds in
+// alternating order, medians. Same machine, same run.
 import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { buildWeb, prepareDatabase, root } from '../scripts/portal.mjs'
@@ -26,9 +28,10 @@ const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9231)
 const API_PORT = Number(process.env.BENCH_API_PORT ?? PORT + 1)
 const PEER_PORT = Number(process.env.BENCH_PEER_PORT ?? PORT + 2)
 const STATE = '.wrangler/bench-peers-state'
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
-const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 500)
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ORGS = ['Bluebird Bakery', 'Copperleaf Studio', 'Evergreen Legal']
 
 const web = `http://127.0.0.1:${PORT}`
@@ -144,13 +147,28 @@ try {
 
   const load = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim()
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim()
-  console.log(`\n${new Date().toISOString()} · commit ${commit} · load ${load} · better-auth ${(await import('better-auth/package.json', { with: { type: 'json' } })).default.version}`)
-  const results = []
-  for (const s of sides) {
-    const lat = await sequential(s.base, s.paths, s.cookie, SEQUENTIAL)
-    const tput = await throughput(s.base, s.paths, s.cookie)
-    results.push({ ...s, ...lat, ...tput })
-    console.log(`${s.label.padEnd(52)} one answer p50 ${lat.p50.toFixed(2)} ms p99 ${lat.p99.toFixed(2)} ms · ${Math.round(tput.answers)} answers/s (${CONNECTIONS} conn × ${SECONDS} s) · errors ${tput.errors}`)
+  console.log(`\n${new Date().toISOString()} · commit ${commit} · load ${load} · better-auth ${JSON.parse(readFileSync(path.join(root, 'node_modules', 'better-auth', 'package.json'), 'utf8')).version}`)
+  // Rounds in alternating order (forward, backward, …), so a change of load on the shared
+  // machine falls on every side alike; each figure is the median over the rounds.
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const runs = sides.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = sides.map((_, i) => i)
+    if (round % 2) order.reverse()
+    for (const i of order) {
+      const s = sides[i]
+      runs[i].push({ ...(await sequential(s.base, s.paths, s.cookie, SEQUENTIAL)), ...(await throughput(s.base, s.paths, s.cookie)) })
+    }
+  }
+  const results = sides.map((s, i) => ({
+    ...s,
+    p50: median(runs[i].map((r) => r.p50)),
+    p99: median(runs[i].map((r) => r.p99)),
+    answers: median(runs[i].map((r) => r.answers)),
+    errors: runs[i].reduce((n, r) => n + r.errors, 0),
+  }))
+  for (const r of results) {
+    console.log(`${r.label.padEnd(52)} one answer p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms · ${Math.round(r.answers)} answers/s (${CONNECTIONS} conn × ${SECONDS} s) · errors ${r.errors}`)
   }
   const [ba, direct, viaWeb] = results
   console.log(`\nTrellis /me (API socket) vs better-auth: ${(direct.answers / ba.answers).toFixed(2)}× the answers/s, p50 ${(direct.p50 / ba.p50).toFixed(2)}× the time`)
