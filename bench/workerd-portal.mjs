@@ -16,7 +16,7 @@ const { Miniflare, convertV4MiniflareOptions } = createRequire(createRequire(imp
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_D1_WARNING: 'true' }
 
 /** Bundle a worker exactly as `wrangler deploy` would (no upload) into outdir/index.js. */
-function bundle(config, outdir) {
+export function bundle(config, outdir) {
   rmSync(outdir, { recursive: true, force: true })
   mkdirSync(outdir, { recursive: true })
   const result = spawnSync('wrangler', ['deploy', '--dry-run', '--outdir', outdir, '-c', config], { cwd: root, env, encoding: 'utf8' })
@@ -36,10 +36,14 @@ function vars(config) {
 /**
  * Start the portal in workerd on 127.0.0.1:port, with D1 and Durable Object state kept in
  * persistTo (the layout `wrangler dev --persist-to` uses, so prepareDatabase() seeds it).
- * Call after buildWeb(). `extraWorkers`: more Miniflare workers in the same workerd (with
- * `routes`). Resolves once /api/v1/health answers.
+ * Call after buildWeb(). Resolves once /api/v1/health answers.
+ *
+ * `apiPort`: also serve the API worker alone on its own socket (no web worker in front).
+ * `peers`: more workers (Miniflare worker options) in the same workerd, each given a
+ * `port` of its own; their state lives in the same folder. `extraWorkers`: more workers
+ * reached by their `routes` (bench/fanout.mjs's bare broadcaster).
  */
-export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {}, extraWorkers = [] }) {
+export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = {}, apiPort, peers = [], extraWorkers = [] }) {
   // The API imports its compiled messages (generated, not committed), as under servePortal.
   await compileMessages()
   const out = path.join(root, '.wrangler', 'bench-build')
@@ -70,9 +74,11 @@ export async function serveWorkerd({ port, persistTo, inspectorPort, bindings = 
         bindings: { ...vars('wrangler.toml'), DEV_TOOLS: 'true', ...bindings },
         d1Databases: { DB: '00000000-0000-0000-0000-000000000000' },
         durableObjects: { ACTIVITY: { className: 'ActivityLog', useSQLite: true }, LIVE_RELAY: { className: 'LiveRelay', useSQLite: true } },
+        ...(apiPort ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: apiPort }] } : {}),
       },
       // Benchmarks' own workers (bench/fanout.mjs's bare broadcaster), reached by their routes.
       ...extraWorkers.map((w) => ({ ...compat, ...w })),
+      ...peers.map(({ port: peerPort, ...worker }) => ({ ...compat, ...worker, unsafeDirectSockets: [{ host: '127.0.0.1', port: peerPort }] })),
     ],
   }))
   await mf.ready

@@ -27,9 +27,10 @@ const inSubtree = (prefix: string) => sql`(${accounts.path} >= ${prefix} AND ${a
  */
 function billedServices(account: { id: string; path: string }, descendantKinds: AccountKind[]): SQL {
   return descendantKinds.length
-    ? or(
-        eq(services.accountId, account.id),
-        and(inSubtree(account.path), inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`, sql`NOT ${underDeleted(sql`${accounts.path}`)}`),
+    ? // The subtree's range holds for both sides, so it drives the query (see visibleFrom in services.ts).
+      and(
+        inSubtree(account.path),
+        or(eq(services.accountId, account.id), and(inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`, sql`NOT ${underDeleted(sql`${accounts.path}`)}`)),
       )!
     : eq(services.accountId, account.id)
 }

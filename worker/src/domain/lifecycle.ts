@@ -19,9 +19,15 @@ export const effectiveStatus = (pathColumn: SQL) =>
   sql<'active' | 'disabled' | 'deleted'>`(SELECT CASE WHEN max(anc.status = 'deleted') THEN 'deleted' WHEN max(anc.status = 'disabled') THEN 'disabled' ELSE 'active' END
     FROM accounts anc WHERE anc.id IN (SELECT value FROM json_each('["' || replace(trim(${pathColumn}, '/'), '/', '","') || '"]')))`
 
-/** SQL: a deleted account lies on the path (a scan of the partial purge index: deleted accounts only). */
+/**
+ * SQL: a deleted account lies on the path (a scan of the partial purge index: deleted
+ * accounts only). The unary `+` keeps SQLite off the path index: given `path <= ?` it
+ * walked every account sorting before the path, for each row asked about — every
+ * session's grants of a user whose accounts sort late cost 37 ms on a platform of
+ * 50,000 accounts, and a reseller's services list with 50,000 customers never ended.
+ */
 export const underDeleted = (pathColumn: SQL) =>
-  sql`EXISTS (SELECT 1 FROM accounts d WHERE d.purge_after IS NOT NULL AND d.status = 'deleted' AND ${pathColumn} >= d.path AND ${pathColumn} < d.path || char(127))`
+  sql`EXISTS (SELECT 1 FROM accounts d WHERE d.purge_after IS NOT NULL AND d.status = 'deleted' AND ${pathColumn} >= +d.path AND ${pathColumn} < +d.path || char(127))`
 
 /** SQL: the account with this path column is blocked by a non-active account on its path (itself included). */
 const blockedPath = (pathColumn: SQL) =>

@@ -80,12 +80,21 @@ const nameContains = (q: string) => sql`instr(lower(${services.name}), lower(${q
 /** Accounts whose path starts with `prefix`: an index range scan (paths are ASCII). */
 const inSubtree = (prefix: string) => sql`(${accounts.path} >= ${prefix} AND ${accounts.path} < ${`${prefix}\x7f`})`
 
-/** Services of the account itself and of the descendant kinds the caller may read. */
+/**
+ * Services of the account itself and of the descendant kinds the caller may read.
+ * The subtree's path range comes first and holds for both sides: SQLite then reads the
+ * subtree's accounts by path and their services by account. Written as
+ * `own OR (in subtree AND …)` it found no index to drive it and scanned every service
+ * of every tenant (110 ms at 150,000 services for a customer with five).
+ */
 function visibleFrom(account: { id: string; path: string }, descendantKinds: AccountKind[]) {
   return descendantKinds.length
-    ? or(
-        eq(services.accountId, account.id),
-        and(inSubtree(account.path), inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`, sql`NOT ${underDeleted(sql`${accounts.path}`)}`),
+    ? and(
+        inSubtree(account.path),
+        or(
+          eq(services.accountId, account.id),
+          and(inArray(accounts.kind, descendantKinds), sql`${accounts.status} != 'deleted'`, sql`NOT ${underDeleted(sql`${accounts.path}`)}`),
+        ),
       )
     : eq(services.accountId, account.id)
 }
