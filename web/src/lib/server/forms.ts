@@ -2,6 +2,8 @@ import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit'
 import { loginUrl, type ApiResult } from './api'
 import type { Account, MenuItem, Problem, Scope } from '$lib/types'
 
+export { problemMessage } from '$lib/problem'
+
 /** What a refused form action sends back: field errors to show under their inputs, else one message. */
 export interface FormFailure {
   message?: string
