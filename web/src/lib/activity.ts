@@ -3,6 +3,7 @@
  * groups the type filter offers, and the sentence a live change notice shows.
  */
 import type { BadgeTone } from '$lib/components/ui/badge.svelte'
+import { m } from '$lib/paraglide/messages.js'
 import { activityEventTypeValues, notificationTypesTypesValues } from './api/openapi'
 import type { ActivityFilters, ActivityType, LiveChange } from './types'
 
@@ -22,128 +23,128 @@ export function isNotifiable(type: string): type is NotifiableType {
   return (notificationTypesTypesValues as readonly string[]).includes(type)
 }
 
-const typeLabels: Record<ActivityType, string> = {
-  login: 'Signed in',
-  login_failed: 'Failed sign-in',
-  logout: 'Signed out',
-  impersonation_start: 'Impersonation started',
-  impersonation_end: 'Impersonation ended',
-  invite_user: 'User invited',
-  invitation_resent: 'Invitation resent',
-  invitation_revoked: 'Invitation revoked',
-  invitation_accepted: 'Invitation accepted',
-  impersonation_refused: 'Impersonation refused',
-  notifications_updated: 'Notifications changed',
-  server_action: 'Server action',
-  update_configuration: 'Configuration changed',
-  update_user_profile: 'Profile changed',
-  update_trusted_connection: 'Trusted connection changed',
-  backup_machine_data: 'Machine data backed up',
-  update_license: 'Licence changed',
-  update_server: 'Server changed',
-  update_organization: 'Organization changed',
-  update_tickets: 'Tickets changed',
-  update_user_permissions: 'Permissions changed',
-  account_created: 'Account created',
-  account_updated: 'Account changed',
-  account_deleted: 'Account deleted',
-  account_disabled: 'Account disabled',
-  account_enabled: 'Account enabled',
-  account_restored: 'Account restored',
-  account_purged: 'Account purged',
-  template_created: 'Template created',
-  template_updated: 'Template changed',
-  template_deleted: 'Template deleted',
-  login_refused: 'Sign-in refused',
-  member_created: 'Member added',
-  member_updated: 'Member changed',
-  member_deleted: 'Member removed',
-  access_ending: 'Access ends soon',
-  access_expired: 'Access ended',
-  role_created: 'Role created',
-  role_updated: 'Role changed',
-  role_deleted: 'Role deleted',
-  service_created: 'Service created',
-  service_updated: 'Service changed',
-  service_deleted: 'Service deleted',
-  service_group_created: 'Service group created',
-  service_group_updated: 'Service group changed',
-  service_group_deleted: 'Service group deleted',
-  brand_updated: 'Brand changed',
-  hostname_added: 'Hostname added',
-  hostname_verified: 'Hostname verified',
-  hostname_removed: 'Hostname removed',
-  hostname_demoted: 'Hostname no longer verified',
-  hostname_expired: 'Hostname claim ended',
-  domain_added: 'Email domain added',
-  domain_verified: 'Email domain verified',
-  domain_updated: 'Email domain changed',
-  domain_removed: 'Email domain removed',
-  domain_demoted: 'Email domain no longer verified',
-  join_requested: 'Waiting to join',
-  join_approved: 'Let in',
-  join_declined: 'Turned away',
-  member_joined: 'Joined through domain',
-  signup_requested: 'Sign-up requested',
-  signup_approved: 'Sign-up approved',
-  signup_declined: 'Sign-up declined',
-  signup_settings_updated: 'Sign-up setting changed',
-  password_reset: 'Password reset',
-  session_ended: 'Session ended',
-  api_key_created: 'API key created',
-  api_key_revoked: 'API key revoked',
-  access_reviewed: 'Access reviewed',
-  integration_created: 'Integration added',
-  integration_updated: 'Integration changed',
-  integration_deleted: 'Integration deleted',
-  integration_secret_rotated: 'Webhook secret replaced',
-  integration_disabled: 'Integration turned off',
-  site_created: 'Site added',
-  site_updated: 'Site changed',
-  site_deleted: 'Site deleted',
-  visit_requested: 'Visit requested',
-  visit_approved: 'Visit approved',
-  visit_declined: 'Visit declined',
-  visit_cancelled: 'Visit cancelled',
-  transfer_proposed: 'Transfer proposed',
-  transfer_confirmed: 'Transfer confirmed',
-  transfer_completed: 'Service transferred',
-  transfer_declined: 'Transfer declined',
-  transfer_cancelled: 'Transfer cancelled',
-  ownership_offered: 'Ownership offered',
-  ownership_offer_cancelled: 'Ownership offer cancelled',
-  ownership_offer_declined: 'Ownership offer declined',
-  ownership_transferred: 'Ownership transferred',
-  customer_move_requested: 'Organisation move requested',
-  customer_move_declined: 'Organisation move declined',
-  customer_move_cancelled: 'Organisation move withdrawn',
-  customer_moved_in: 'Organisation moved in',
-  customer_moved_out: 'Organisation moved out',
-  plan_created: 'Plan added',
-  plan_updated: 'Plan changed',
-  order_placed: 'Order placed',
-  order_cancelled: 'Order cancelled',
-  order_approved: 'Order approved',
-  order_declined: 'Order declined',
-  invoices_synced: 'Invoices synced',
-  payment_reminder: 'Payment reminder',
-  page_view: 'Page view',
+/** Each type's label, drawn from its message when read (in the page's language). */
+const typeLabels: Record<ActivityType, () => string> = {
+  login: m.common_event_login,
+  login_failed: m.common_event_login_failed,
+  logout: m.common_event_logout,
+  impersonation_start: m.common_event_impersonation_start,
+  impersonation_end: m.common_event_impersonation_end,
+  invite_user: m.common_event_invite_user,
+  invitation_resent: m.common_event_invitation_resent,
+  invitation_revoked: m.common_event_invitation_revoked,
+  invitation_accepted: m.common_event_invitation_accepted,
+  impersonation_refused: m.common_event_impersonation_refused,
+  notifications_updated: m.common_event_notifications_updated,
+  server_action: m.common_event_server_action,
+  update_configuration: m.common_event_update_configuration,
+  update_user_profile: m.common_event_update_user_profile,
+  update_trusted_connection: m.common_event_update_trusted_connection,
+  backup_machine_data: m.common_event_backup_machine_data,
+  update_license: m.common_event_update_license,
+  update_server: m.common_event_update_server,
+  update_organization: m.common_event_update_organization,
+  update_tickets: m.common_event_update_tickets,
+  update_user_permissions: m.common_event_update_user_permissions,
+  account_created: m.common_event_account_created,
+  account_updated: m.common_event_account_updated,
+  account_deleted: m.common_event_account_deleted,
+  account_disabled: m.common_event_account_disabled,
+  account_enabled: m.common_event_account_enabled,
+  account_restored: m.common_event_account_restored,
+  account_purged: m.common_event_account_purged,
+  template_created: m.common_event_template_created,
+  template_updated: m.common_event_template_updated,
+  template_deleted: m.common_event_template_deleted,
+  login_refused: m.common_event_login_refused,
+  member_created: m.common_event_member_created,
+  member_updated: m.common_event_member_updated,
+  member_deleted: m.common_event_member_deleted,
+  access_ending: m.common_event_access_ending,
+  access_expired: m.common_event_access_expired,
+  role_created: m.common_event_role_created,
+  role_updated: m.common_event_role_updated,
+  role_deleted: m.common_event_role_deleted,
+  service_created: m.common_event_service_created,
+  service_updated: m.common_event_service_updated,
+  service_deleted: m.common_event_service_deleted,
+  service_group_created: m.common_event_service_group_created,
+  service_group_updated: m.common_event_service_group_updated,
+  service_group_deleted: m.common_event_service_group_deleted,
+  brand_updated: m.common_event_brand_updated,
+  hostname_added: m.common_event_hostname_added,
+  hostname_verified: m.common_event_hostname_verified,
+  hostname_removed: m.common_event_hostname_removed,
+  hostname_demoted: m.common_event_hostname_demoted,
+  hostname_expired: m.common_event_hostname_expired,
+  domain_added: m.common_event_domain_added,
+  domain_verified: m.common_event_domain_verified,
+  domain_updated: m.common_event_domain_updated,
+  domain_removed: m.common_event_domain_removed,
+  domain_demoted: m.common_event_domain_demoted,
+  join_requested: m.common_event_join_requested,
+  join_approved: m.common_event_join_approved,
+  join_declined: m.common_event_join_declined,
+  member_joined: m.common_event_member_joined,
+  signup_requested: m.common_event_signup_requested,
+  signup_approved: m.common_event_signup_approved,
+  signup_declined: m.common_event_signup_declined,
+  signup_settings_updated: m.common_event_signup_settings_updated,
+  password_reset: m.common_event_password_reset,
+  session_ended: m.common_event_session_ended,
+  api_key_created: m.common_event_api_key_created,
+  api_key_revoked: m.common_event_api_key_revoked,
+  access_reviewed: m.common_event_access_reviewed,
+  integration_created: m.common_event_integration_created,
+  integration_updated: m.common_event_integration_updated,
+  integration_deleted: m.common_event_integration_deleted,
+  integration_secret_rotated: m.common_event_integration_secret_rotated,
+  integration_disabled: m.common_event_integration_disabled,
+  site_created: m.common_event_site_created,
+  site_updated: m.common_event_site_updated,
+  site_deleted: m.common_event_site_deleted,
+  visit_requested: m.common_event_visit_requested,
+  visit_approved: m.common_event_visit_approved,
+  visit_declined: m.common_event_visit_declined,
+  visit_cancelled: m.common_event_visit_cancelled,
+  transfer_proposed: m.common_event_transfer_proposed,
+  transfer_confirmed: m.common_event_transfer_confirmed,
+  transfer_completed: m.common_event_transfer_completed,
+  transfer_declined: m.common_event_transfer_declined,
+  transfer_cancelled: m.common_event_transfer_cancelled,
+  ownership_offered: m.common_event_ownership_offered,
+  ownership_offer_cancelled: m.common_event_ownership_offer_cancelled,
+  ownership_offer_declined: m.common_event_ownership_offer_declined,
+  ownership_transferred: m.common_event_ownership_transferred,
+  customer_move_requested: m.common_event_customer_move_requested,
+  customer_move_declined: m.common_event_customer_move_declined,
+  customer_move_cancelled: m.common_event_customer_move_cancelled,
+  customer_moved_in: m.common_event_customer_moved_in,
+  customer_moved_out: m.common_event_customer_moved_out,
+  plan_created: m.common_event_plan_created,
+  plan_updated: m.common_event_plan_updated,
+  order_placed: m.common_event_order_placed,
+  order_cancelled: m.common_event_order_cancelled,
+  order_approved: m.common_event_order_approved,
+  order_declined: m.common_event_order_declined,
+  invoices_synced: m.common_event_invoices_synced,
+  payment_reminder: m.common_event_payment_reminder,
+  page_view: m.common_event_page_view,
 }
 
 /** "Server action", "Member added"; an unknown type reads as its words ("Update widgets"). */
 export function typeLabel(type: string): string {
-  if (isActivityType(type)) return typeLabels[type]
+  if (isActivityType(type)) return typeLabels[type]()
   const words = type.replace(/_/g, ' ')
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
 
 /** The groups of the type filter, in the order it lists them. */
 export const TYPE_GROUPS: { key: string; label: string; types: readonly ActivityType[] }[] = [
-  { key: 'sign-ins', label: 'Sign-ins', types: ['login', 'login_failed', 'login_refused', 'logout', 'password_reset', 'session_ended', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
-  { key: 'security', label: 'Security', types: ['api_key_created', 'api_key_revoked', 'access_reviewed'] },
+  { key: 'sign-ins', get label() { return m.common_event_group_sign_ins() }, types: ['login', 'login_failed', 'login_refused', 'logout', 'password_reset', 'session_ended', 'impersonation_start', 'impersonation_end', 'impersonation_refused'] },
+  { key: 'security', get label() { return m.common_event_group_security() }, types: ['api_key_created', 'api_key_revoked', 'access_reviewed'] },
   {
-    key: 'people',
-    label: 'People & roles',
+    key: 'people', get label() { return m.common_event_group_people() },
     types: [
       'member_created',
       'member_updated',
@@ -163,8 +164,7 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
     ],
   },
   {
-    key: 'services',
-    label: 'Services',
+    key: 'services', get label() { return m.common_event_group_services() },
     types: [
       'service_created',
       'service_updated',
@@ -180,13 +180,13 @@ export const TYPE_GROUPS: { key: string; label: string; types: readonly Activity
       'update_trusted_connection',
     ],
   },
-  { key: 'account', label: 'Account', types: ['account_created', 'account_updated', 'account_deleted', 'account_disabled', 'account_enabled', 'account_restored', 'account_purged', 'template_created', 'template_updated', 'template_deleted', 'update_organization', 'ownership_offered', 'ownership_offer_cancelled', 'ownership_offer_declined', 'ownership_transferred', 'customer_move_requested', 'customer_move_declined', 'customer_move_cancelled', 'customer_moved_in', 'customer_moved_out'] },
-  { key: 'branding', label: 'Branding', types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed', 'hostname_demoted', 'hostname_expired'] },
-  { key: 'signups', label: 'Sign-ups & domains', types: ['signup_requested', 'signup_approved', 'signup_declined', 'signup_settings_updated', 'domain_added', 'domain_verified', 'domain_updated', 'domain_removed', 'domain_demoted', 'join_requested', 'join_approved', 'join_declined', 'member_joined'] },
-  { key: 'visits', label: 'Visits', types: ['site_created', 'site_updated', 'site_deleted', 'visit_requested', 'visit_approved', 'visit_declined', 'visit_cancelled'] },
-  { key: 'transfers', label: 'Transfers', types: ['transfer_proposed', 'transfer_confirmed', 'transfer_completed', 'transfer_declined', 'transfer_cancelled'] },
-  { key: 'billing', label: 'Billing & orders', types: ['plan_created', 'plan_updated', 'order_placed', 'order_cancelled', 'order_approved', 'order_declined', 'invoices_synced', 'payment_reminder'] },
-  { key: 'other', label: 'Other', types: ['update_tickets'] },
+  { key: 'account', get label() { return m.common_event_group_account() }, types: ['account_created', 'account_updated', 'account_deleted', 'account_disabled', 'account_enabled', 'account_restored', 'account_purged', 'template_created', 'template_updated', 'template_deleted', 'update_organization', 'ownership_offered', 'ownership_offer_cancelled', 'ownership_offer_declined', 'ownership_transferred', 'customer_move_requested', 'customer_move_declined', 'customer_move_cancelled', 'customer_moved_in', 'customer_moved_out'] },
+  { key: 'branding', get label() { return m.common_event_group_branding() }, types: ['brand_updated', 'hostname_added', 'hostname_verified', 'hostname_removed', 'hostname_demoted', 'hostname_expired'] },
+  { key: 'signups', get label() { return m.common_event_group_signups() }, types: ['signup_requested', 'signup_approved', 'signup_declined', 'signup_settings_updated', 'domain_added', 'domain_verified', 'domain_updated', 'domain_removed', 'domain_demoted', 'join_requested', 'join_approved', 'join_declined', 'member_joined'] },
+  { key: 'visits', get label() { return m.common_event_group_visits() }, types: ['site_created', 'site_updated', 'site_deleted', 'visit_requested', 'visit_approved', 'visit_declined', 'visit_cancelled'] },
+  { key: 'transfers', get label() { return m.common_event_group_transfers() }, types: ['transfer_proposed', 'transfer_confirmed', 'transfer_completed', 'transfer_declined', 'transfer_cancelled'] },
+  { key: 'billing', get label() { return m.common_event_group_billing() }, types: ['plan_created', 'plan_updated', 'order_placed', 'order_cancelled', 'order_approved', 'order_declined', 'invoices_synced', 'payment_reminder'] },
+  { key: 'other', get label() { return m.common_event_group_other() }, types: ['update_tickets'] },
 ]
 
 const groupOf = new Map<string, string>(TYPE_GROUPS.flatMap((g) => g.types.map((t) => [t, g.key] as const)))
@@ -205,53 +205,54 @@ export function typeTone(type: string): BadgeTone {
   return 'neutral'
 }
 
-/** How a change to a service or an account reads: the verb, and what it names when the event has no label. */
-const PLAIN_CHANGES: Partial<Record<string, [verb: string, unnamed: string]>> = {
-  role_created: ['created', 'a role'],
-  role_updated: ['changed', 'a role'],
-  role_deleted: ['deleted', 'a role'],
-  service_created: ['created', 'a service'],
-  service_updated: ['changed', 'a service'],
-  service_deleted: ['deleted', 'a service'],
-  server_action: ['ran an action on', 'a service'],
-  update_configuration: ['changed the configuration of', 'a service'],
-  account_created: ['added', 'an account'],
-  account_deleted: ['deleted', 'an account'],
-  account_disabled: ['disabled', 'an account'],
-  account_enabled: ['enabled', 'an account'],
-  account_restored: ['restored', 'an account'],
-  account_updated: ['changed', 'the account'],
-  update_organization: ['changed', 'the account'],
-} satisfies Partial<Record<ActivityType, [string, string]>>
+/** How a change to a service, a role or an account reads after the actor: named, or unnamed when the event has no label. */
+const PLAIN_CHANGES: Partial<Record<string, [named: (inputs: { name: string }) => string, unnamed: () => string]>> = {
+  role_created: [m.common_change_role_created, m.common_change_role_created_unnamed],
+  role_updated: [m.common_change_role_updated, m.common_change_role_updated_unnamed],
+  role_deleted: [m.common_change_role_deleted, m.common_change_role_deleted_unnamed],
+  service_created: [m.common_change_service_created, m.common_change_service_created_unnamed],
+  service_updated: [m.common_change_service_updated, m.common_change_service_updated_unnamed],
+  service_deleted: [m.common_change_service_deleted, m.common_change_service_deleted_unnamed],
+  server_action: [m.common_change_server_action, m.common_change_server_action_unnamed],
+  update_configuration: [m.common_change_configuration, m.common_change_configuration_unnamed],
+  account_created: [m.common_change_account_created, m.common_change_account_created_unnamed],
+  account_deleted: [m.common_change_account_deleted, m.common_change_account_deleted_unnamed],
+  account_disabled: [m.common_change_account_disabled, m.common_change_account_disabled_unnamed],
+  account_enabled: [m.common_change_account_enabled, m.common_change_account_enabled_unnamed],
+  account_restored: [m.common_change_account_restored, m.common_change_account_restored_unnamed],
+  account_updated: [m.common_change_account_updated, m.common_change_account_updated_unnamed],
+  update_organization: [m.common_change_account_updated, m.common_change_account_updated_unnamed],
+}
 
-/** What a change did, after the actor's email: "added jo@acme.test", "restarted acme-control-01". */
+/** What a change did, after the actor's email: "added jo@acme.test to the staff", "changed the role Night shift". */
 function changePhrase(change: LiveChange): string {
-  const label = change.target?.label
+  const name = change.target?.label
   switch (change.type) {
     case 'member_created':
-      return label ? `added ${label} to the staff` : 'added a member'
+      return name ? m.common_change_member_added({ name }) : m.common_change_member_added_unnamed()
     case 'member_updated':
     case 'update_user_permissions':
-      return label ? `changed the access of ${label}` : 'changed a member’s access'
+      return name ? m.common_change_member_access({ name }) : m.common_change_member_access_unnamed()
     case 'member_deleted':
-      return label ? `removed ${label} from the staff` : 'removed a member'
+      return name ? m.common_change_member_removed({ name }) : m.common_change_member_removed_unnamed()
   }
   const plain = PLAIN_CHANGES[change.type]
-  if (!plain) return `made a change (${typeLabel(change.type).toLowerCase()})`
-  const [verb, unnamed] = plain
-  // A role is named as one ("the role Night shift"); services and accounts by their own name.
-  const named = change.type.startsWith('role_') ? (label ? `the role ${label}` : undefined) : label
-  return `${verb} ${named ?? unnamed}`
+  if (!plain) return m.common_change_other({ what: typeLabel(change.type).toLowerCase() })
+  const [named, unnamed] = plain
+  return name ? named({ name }) : unnamed()
 }
 
 /** The notice for changes someone else made to what the page shows ("sarah@acme.test added jo@acme.test to the staff"). */
 export function changeNotice(changes: readonly LiveChange[]): string {
   const first = changes[0]
   if (!first) return ''
-  const actors = [...new Set(changes.map((c) => c.actor ?? 'Someone'))]
-  if (changes.length === 1) return `${actors[0]} ${changePhrase(first)}`
-  if (actors.length === 1) return `${actors[0]} made ${changes.length} changes`
-  return `${actors[0]} and ${actors.length - 1 === 1 ? actors[1] : `${actors.length - 1} others`} made ${changes.length} changes`
+  const actors = [...new Set(changes.map((c) => c.actor ?? m.common_change_someone()))]
+  const actor = actors[0]!
+  const count = changes.length
+  if (count === 1) return m.common_change_one({ actor, change: changePhrase(first) })
+  if (actors.length === 1) return m.common_change_many_one_actor({ actor, count })
+  if (actors.length === 2) return m.common_change_many_two({ actor, other: actors[1]!, count })
+  return m.common_change_many_others({ actor, others: actors.length - 1, count })
 }
 
 /** The query string of the Activity page for these filters (empty values left out). */

@@ -2,28 +2,31 @@ import { getLocale } from '$lib/i18n'
 import { m } from '$lib/paraglide/messages.js'
 import type { AccountKind, AccountStatus, Level, Scope, ServiceGroup, ServiceStatus, ServiceType } from './types'
 
+// Label maps are getters: each read draws its message in the language of the page being drawn
+// (a value drawn at import time would stay in the language the isolate met first).
+
 export const kindLabel: Record<AccountKind, string> = {
-  platform: 'Platform',
-  reseller: 'Reseller',
-  customer: 'Customer',
+  get platform() { return m.common_kind_platform() },
+  get reseller() { return m.common_kind_reseller() },
+  get customer() { return m.common_kind_customer() },
 }
 
 export const levelLabel: Record<Level, string> = {
-  owner: 'Owner',
-  admin: 'Admin',
-  user: 'User',
+  get owner() { return m.common_level_owner() },
+  get admin() { return m.common_level_admin() },
+  get user() { return m.common_level_user() },
 }
 
 export const statusLabel: Record<AccountStatus, string> = {
-  active: 'Active',
-  disabled: 'Disabled',
-  deleted: 'Deleted',
+  get active() { return m.common_status_active() },
+  get disabled() { return m.common_status_disabled() },
+  get deleted() { return m.common_status_deleted() },
 }
 
 /** What a kind's children are called. */
 export const childrenNoun: Record<AccountKind, { one: string; many: string } | null> = {
-  platform: { one: 'reseller', many: 'resellers' },
-  reseller: { one: 'customer', many: 'customers' },
+  get platform() { return { one: m.common_children_resellers_one(), many: m.common_children_resellers_many() } },
+  get reseller() { return { one: m.common_children_customers_one(), many: m.common_children_customers_many() } },
   customer: null,
 }
 
@@ -70,19 +73,19 @@ export function initials(name: string): string {
 }
 
 export const serviceTypeLabel: Record<ServiceType, string> = {
-  hosting: 'Hosting',
-  domain: 'Domain',
-  server: 'Server',
-  mailbox: 'Mailbox',
-  dns_zone: 'DNS zone',
-  broadband: 'Broadband',
+  get hosting() { return m.common_service_type_hosting() },
+  get domain() { return m.common_service_type_domain() },
+  get server() { return m.common_service_type_server() },
+  get mailbox() { return m.common_service_type_mailbox() },
+  get dns_zone() { return m.common_service_type_dns_zone() },
+  get broadband() { return m.common_service_type_broadband() },
 }
 
 export const serviceStatusLabel: Record<ServiceStatus, string> = {
-  active: 'Active',
-  suspended: 'Suspended',
-  pending: 'Pending',
-  expired: 'Expired',
+  get active() { return m.common_service_status_active() },
+  get suspended() { return m.common_service_status_suspended() },
+  get pending() { return m.common_service_status_pending() },
+  get expired() { return m.common_service_status_expired() },
 }
 
 const numberFormat = perLocale((l) => new Intl.NumberFormat(l))
@@ -92,7 +95,10 @@ export function formatNumber(n: number): string {
   return numberFormat().format(n)
 }
 
-/** "3 services", "1 group": a count with its noun, singular or plural. */
+/**
+ * "3 services", "1 group": a count with an English noun, singular or plural. English only:
+ * a page drawn in other languages uses a plural message instead (decision 034).
+ */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`
 }
@@ -130,25 +136,31 @@ export function daysUntil(ms: number, now = Date.now()): number {
 export function scopeSummary(scope: Scope): string {
   switch (scope.mode) {
     case 'all':
-      return 'All services'
+      return m.common_scope_all()
     case 'none':
-      return 'No services'
+      return m.common_scope_none()
     case 'tagged':
-      return `Tagged: ${scope.tags.join(', ')}`
+      return m.common_scope_tagged({ tags: scope.tags.join(', ') })
     case 'selected': {
       const parts = [
-        scope.services.length ? plural(scope.services.length, 'service') : '',
-        scope.groups.length ? plural(scope.groups.length, 'group') : '',
+        scope.services.length ? m.common_count_services({ count: scope.services.length }) : '',
+        scope.groups.length ? m.common_count_groups({ count: scope.groups.length }) : '',
       ].filter(Boolean)
-      return parts.length ? parts.join(', ') : 'No services'
+      return parts.length ? parts.join(', ') : m.common_scope_none()
     }
   }
 }
 
 /** "Restarted", "Renamed": what a service's last action reads as. */
 export function actionPast(action: string): string {
-  const known: Record<string, string> = { restart: 'Restarted', rename: 'Renamed', stop: 'Stopped', start: 'Started', reinstall: 'Reinstalled' }
-  return known[action] ?? `${action.charAt(0).toUpperCase()}${action.slice(1)}`
+  const known: Record<string, () => string> = {
+    restart: m.common_action_past_restart,
+    rename: m.common_action_past_rename,
+    stop: m.common_action_past_stop,
+    start: m.common_action_past_start,
+    reinstall: m.common_action_past_reinstall,
+  }
+  return known[action]?.() ?? `${action.charAt(0).toUpperCase()}${action.slice(1)}`
 }
 
 /** A date input's value (YYYY-MM-DD, UTC) for an instant. */

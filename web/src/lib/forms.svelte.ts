@@ -1,4 +1,5 @@
 import type { ActionResult, SubmitFunction } from '@sveltejs/kit'
+import { m } from '$lib/paraglide/messages.js'
 import { toasts } from './toast.svelte'
 
 type Done = Extract<ActionResult, { type: 'success' | 'redirect' }>
@@ -52,7 +53,7 @@ export class ActionForm {
         return
       }
       if (result.type === 'error') {
-        this.message = (result.error as { message?: string } | undefined)?.message ?? 'Something went wrong. Please try again.'
+        this.message = (result.error as { message?: string } | undefined)?.message ?? m.common_error_generic()
         this.saving = false
         return
       }

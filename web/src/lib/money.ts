@@ -1,7 +1,11 @@
+import { getLocale } from '$lib/i18n'
+import { m } from '$lib/paraglide/messages.js'
+
 /** Money for people, from minor units: "€1,234.50", "¥1,200" (the currency's own digits, through Intl). */
 export function formatMoney(amountMinor: number, currency: string): string {
   try {
-    const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency })
+    // British English keeps the currency's symbol before the amount; French its own order and separators.
+    const format = new Intl.NumberFormat(getLocale() === 'en' ? 'en-GB' : getLocale(), { style: 'currency', currency })
     const digits = format.resolvedOptions().maximumFractionDigits ?? 2
     return format.format(amountMinor / 10 ** digits)
   } catch {
@@ -11,7 +15,8 @@ export function formatMoney(amountMinor: number, currency: string): string {
 
 /** "€9.00 a month", "€14.00 a year". */
 export function formatPrice(amountMinor: number, currency: string, period: 'monthly' | 'yearly'): string {
-  return `${formatMoney(amountMinor, currency)} ${period === 'yearly' ? 'a year' : 'a month'}`
+  const price = formatMoney(amountMinor, currency)
+  return period === 'yearly' ? m.common_price_yearly({ price }) : m.common_price_monthly({ price })
 }
 
 /** Decimal text typed by a person ("9", "9.5", "1,234.50") as minor units; null when it is not a price. */

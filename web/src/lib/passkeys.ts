@@ -1,3 +1,5 @@
+import { m } from '$lib/paraglide/messages.js'
+import { problemMessage } from '$lib/problem'
 /**
  * Passkey ceremonies in the browser: ask the API for options, let the browser
  * (and its authenticator) answer, send the answer back. Runs client-side only;
@@ -25,7 +27,7 @@ async function post(path: string, body?: unknown) {
     credentials: 'same-origin',
   })
   const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
-  if (!res.ok) throw new PasskeyProblem(typeof data.detail === 'string' ? data.detail : 'The passkey could not be used. Please try again.')
+  if (!res.ok) throw new PasskeyProblem(typeof data.detail === 'string' ? problemMessage(data as { title?: string; detail?: string }) : m.common_passkey_unusable())
   return data
 }
 
@@ -37,9 +39,9 @@ export function passkeysSupported(): boolean {
 function cancelled(error: unknown): never {
   if (error instanceof PasskeyProblem) throw error
   const name = (error as { name?: string } | null)?.name
-  if (name === 'NotAllowedError' || name === 'AbortError') throw new PasskeyProblem('The passkey request was cancelled or timed out.')
-  if (name === 'InvalidStateError') throw new PasskeyProblem('This device already holds a passkey for your login.')
-  throw new PasskeyProblem('This browser could not use a passkey here.')
+  if (name === 'NotAllowedError' || name === 'AbortError') throw new PasskeyProblem(m.common_passkey_cancelled())
+  if (name === 'InvalidStateError') throw new PasskeyProblem(m.common_passkey_already())
+  throw new PasskeyProblem(m.common_passkey_browser())
 }
 
 /**
@@ -69,7 +71,7 @@ export async function registerPasskey(name: string, mode: 'profile' | 'step' = '
         excludeCredentials: o.excludeCredentials.map((c) => ({ type: c.type, id: toBytes(c.id) })),
       },
     })) as PublicKeyCredential | null
-    if (!credential) throw new PasskeyProblem('No passkey was created.')
+    if (!credential) throw new PasskeyProblem(m.common_passkey_none_created())
     const response = credential.response as AuthenticatorAttestationResponse
     const body = { name, clientDataJSON: toB64url(response.clientDataJSON), attestationObject: toB64url(response.attestationObject) }
     return await post(mode === 'profile' ? '/me/passkeys' : '/auth/step/enrol/passkey', mode === 'profile' ? body : { ...body, trust: extra.trust ?? false })
@@ -96,7 +98,7 @@ export async function signInWithPasskey(mode: 'step' | 'passwordless', extra: { 
         allowCredentials: o.allowCredentials.map((c) => ({ type: c.type, id: toBytes(c.id) })),
       },
     })) as PublicKeyCredential | null
-    if (!credential) throw new PasskeyProblem('No passkey was chosen.')
+    if (!credential) throw new PasskeyProblem(m.common_passkey_none_chosen())
     const response = credential.response as AuthenticatorAssertionResponse
     const body = {
       credentialId: toB64url(credential.rawId),

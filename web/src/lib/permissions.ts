@@ -4,6 +4,8 @@
  * catalogue as GET /api/v1/catalogue lists it. The web app decides nothing
  * with these: it only hides what the API would refuse.
  */
+import { m } from '$lib/paraglide/messages.js'
+import { menuLabel } from './menu-label'
 import type { AccountKind, CatalogueSection, Category, MenuItem } from './types'
 
 /** `section.action` strings held here; a section absent from the menu holds nothing. */
@@ -20,14 +22,25 @@ export function holds(menu: readonly MenuItem[], key: string, action: string): b
 
 /** "Manage", "Impersonate"… */
 export function actionLabel(action: string): string {
-  return action.charAt(0).toUpperCase() + action.slice(1)
+  const known: Record<string, () => string> = {
+    view: m.common_permission_action_view,
+    manage: m.common_permission_action_manage,
+    operate: m.common_permission_action_operate,
+    impersonate: m.common_permission_action_impersonate,
+    invite: m.common_permission_action_invite,
+    export: m.common_permission_action_export,
+    buy: m.common_permission_action_buy,
+    contact: m.common_permission_action_contact,
+    request: m.common_permission_action_request,
+  }
+  return known[action]?.() ?? action.charAt(0).toUpperCase() + action.slice(1)
 }
 
 export const categoryLabel: Record<Category, string> = {
-  technical: 'Technical',
-  financial: 'Financial',
-  security: 'Security',
-  'user-rights': 'User rights',
+  get technical() { return m.common_category_technical() },
+  get financial() { return m.common_category_financial() },
+  get security() { return m.common_category_security() },
+  get 'user-rights'() { return m.common_category_user_rights() },
 }
 
 /** The permission catalogue with the look-ups the role editor and the staff dialog need. */
@@ -62,6 +75,6 @@ export class Catalogue {
   permissionLabel(permission: string): string {
     const key = permission.slice(0, permission.indexOf('.'))
     const action = permission.slice(permission.indexOf('.') + 1)
-    return `${this.byKey.get(key)?.label ?? key}: ${action}`
+    return m.common_permission_label({ section: menuLabel(key, this.byKey.get(key)?.label ?? key), action: actionLabel(action).toLowerCase() })
   }
 }

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 /**
  * The API calls of getting into accounts: invitations, accepting them,
  * impersonation, the profile and its access log, per-member notifications
@@ -64,7 +65,7 @@ export function access(event: RequestEvent) {
       if (!result.ok) return result
       const items = (result.data as { items?: unknown } | undefined)?.items
       if (!Array.isArray(items) || !items.every(isOutboxMessage)) {
-        return { ok: false, status: 502, problem: { type: 'about:blank', title: 'Error', status: 502, code: 'unexpected_response', detail: 'The outbox answered unexpectedly.' } }
+        return { ok: false, status: 502, problem: { type: 'about:blank', title: m.common_outbox_unexpected(), status: 502, code: 'unexpected_response', detail: m.common_outbox_unexpected() } }
       }
       return { ok: true, status: result.status, data: { items } }
     },

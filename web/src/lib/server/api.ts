@@ -10,17 +10,20 @@ import { error, redirect, type RequestEvent } from '@sveltejs/kit'
 import createClient, { type Client, type Middleware } from 'openapi-fetch'
 import type { paths } from '$lib/api/openapi'
 import type { BodyOf, Problem, QueryOf, ServerActionName, ServiceFilters } from '$lib/types'
+import { m } from '$lib/paraglide/messages.js'
+import { problemMessage } from '$lib/problem'
 
 export const SESSION_COOKIE = 'trellis_session'
 
 /** A successful answer's data, or the API's problem (also used when the API cannot be reached or answers nonsense). */
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; problem: Problem }
 
+/** A problem of the web app's own: its sentence, drawn in the page's language, is both title and detail. */
 function localProblem(status: number, code: string, detail: string): Problem {
-  return { type: 'about:blank', title: 'Error', status, code, detail }
+  return { type: 'about:blank', title: detail, status, code, detail }
 }
 
-const unreachable = () => ({ ok: false as const, status: 503, problem: localProblem(503, 'api_unavailable', 'The API is not reachable.') })
+const unreachable = () => ({ ok: false as const, status: 503, problem: localProblem(503, 'api_unavailable', m.common_api_unreachable()) })
 
 /** The browser's cookie header, with the session cookie as this request now knows it (it may have just been set or cleared). */
 function cookieHeader(event: RequestEvent): string {
@@ -139,14 +142,14 @@ export async function settle<T>(
   } catch (cause) {
     console.error(`API ${what} failed`, cause)
     // A success whose body is not JSON: the API answered, but not as its contract says.
-    if (cause instanceof SyntaxError) return { ok: false, status: 502, problem: localProblem(502, 'unexpected_response', 'The API answered unexpectedly.') }
+    if (cause instanceof SyntaxError) return { ok: false, status: 502, problem: localProblem(502, 'unexpected_response', m.common_api_unexpected()) }
     return unreachable()
   }
   const { status } = answer.response
   if (answer.response.ok) return { ok: true, status, data: answer.data as T }
   const problem = isProblem(answer.error)
-    ? { ...answer.error, type: answer.error.type ?? 'about:blank', title: answer.error.title ?? 'Error' }
-    : localProblem(status, 'unexpected_response', 'The API answered with an error.')
+    ? { ...answer.error, type: answer.error.type ?? 'about:blank', title: answer.error.title ?? m.common_error_title() }
+    : localProblem(status, 'unexpected_response', m.common_api_error())
   return { ok: false, status, problem: { ...problem, status } }
 }
 
@@ -359,9 +362,9 @@ export function loginUrl(event: RequestEvent): string {
  * 401 → sign in again, 404 → the not-found page (`notFound` names the thing),
  * anything else → an error page with the API's explanation.
  */
-export function unwrap<T>(event: RequestEvent, result: ApiResult<T>, notFound = 'Not found'): T {
+export function unwrap<T>(event: RequestEvent, result: ApiResult<T>, notFound?: string): T {
   if (result.ok) return result.data
   if (result.status === 401) redirect(303, loginUrl(event))
-  if (result.status === 404) error(404, notFound)
-  error(result.status >= 500 ? 502 : result.status, result.problem.detail || 'Something went wrong.')
+  if (result.status === 404) error(404, notFound ?? m.common_not_found())
+  error(result.status >= 500 ? 502 : result.status, problemMessage(result.problem) || m.common_error_something())
 }

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { error, type RequestEvent } from '@sveltejs/kit'
 import { api, unwrap } from './api'
 import type { Account, ChildrenPage, MenuItem } from '$lib/types'
@@ -21,10 +22,10 @@ export async function loadChildrenSection(
     api(event).children(event.params.accountId, { limit: CHILDREN_PAGE_SIZE, cursor }),
   ])
   const section = menu.find((item) => item.key === sectionKey)
-  if (!section) error(404, 'Page not found')
+  if (!section) error(404, m.common_page_not_found())
   return {
     section,
-    page: unwrap(event, page, 'Account not found'),
+    page: unwrap(event, page, m.common_account_not_found()),
     continued: Boolean(cursor),
     pageSize: CHILDREN_PAGE_SIZE,
     // A platform's customers belong to its resellers: its Customers page lists the resellers to pick from.

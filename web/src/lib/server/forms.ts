@@ -1,6 +1,11 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit'
 import { loginUrl, type ApiResult } from './api'
 import type { Account, MenuItem, Problem, Scope } from '$lib/types'
+import { m } from '$lib/paraglide/messages.js'
+import { menuLabel } from '$lib/menu-label'
+import { problemMessage } from '$lib/problem'
+
+export { problemMessage } from '$lib/problem'
 
 /** What a refused form action sends back: field errors to show under their inputs, else one message. */
 export interface FormFailure {
@@ -29,8 +34,8 @@ export function problemFailure(
     if (fields.includes(field)) errors[field] ??= e.message
     else unplaced.push(e.message)
   }
-  const fallback = result.status >= 500 ? 'Something went wrong on our side. Please try again in a moment.' : result.problem.detail
-  const message = unplaced.length ? unplaced.join(' ') : Object.keys(errors).length ? undefined : fallback || 'That did not work. Please try again.'
+  const fallback = result.status >= 500 ? m.common_error_server() : problemMessage(result.problem)
+  const message = unplaced.length ? unplaced.join(' ') : Object.keys(errors).length ? undefined : fallback || m.common_error_retry()
   return fail(result.status >= 500 ? 502 : result.status, { message, errors, code: result.problem.code } satisfies FormFailure)
 }
 
@@ -93,9 +98,9 @@ export function list(form: FormData, name: string): string[] {
 export function requireSection(menu: readonly MenuItem[], account: Account, key: string): MenuItem & { actions: string[] } {
   const item = menu.find((m) => m.key === key)
   if (!item) {
-    // Section keys read as their labels ("staff" → "Staff"); the menu, which has the labels, lacks this one.
-    const label = key.charAt(0).toUpperCase() + key.slice(1)
-    error(403, `Your role in ${account.name} does not include ${label}. Ask the account’s owner or an admin if you need it.`)
+    // The menu, which has the labels, lacks this section: its key reads as its label ("staff" → "Staff").
+    const label = menuLabel(key, key.charAt(0).toUpperCase() + key.slice(1))
+    error(403, m.common_section_refused({ account: account.name, section: label }))
   }
   return { ...item, actions: item.actions ?? ['view'] }
 }
@@ -111,9 +116,9 @@ export function scopeFrom(form: FormData, who: string): Scope | { error: string 
       return { mode: 'selected', services: list(form, 'scopeServices'), groups: list(form, 'scopeGroups') }
     case 'tagged': {
       const tags = list(form, 'scopeTags').map((t) => t.toLowerCase())
-      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: 'Choose at least one tag.' }
+      return tags.length ? { mode: 'tagged', tags: [...new Set(tags)] } : { error: m.common_scope_choose_tag() }
     }
     default:
-      return { error: `Choose which services ${who}.` }
+      return { error: m.common_scope_choose({ who }) }
   }
 }

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { error } from '@sveltejs/kit'
 import type { ApiResult } from './api'
 
@@ -8,7 +9,7 @@ import type { ApiResult } from './api'
 export function linkPage<T, P extends string>(result: ApiResult<T>, problemOf: (code: string) => P | null): { link: T; problem: null } | { link: null; problem: P } {
   if (result.ok) return { link: result.data, problem: null }
   const problem = problemOf(result.problem.code)
-  if (!problem) error(502, 'We could not open this link right now. Please try again in a moment.')
+  if (!problem) error(502, m.common_link_unavailable())
   return { link: null, problem }
 }
 

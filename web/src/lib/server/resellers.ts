@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 /**
  * Reseller management through the API: resellers, their customers, templates,
  * lifecycle actions and usage, typed by the API's contract like every other call.
@@ -72,7 +73,7 @@ function limitField(form: FormData, name: string, errors: Record<string, string>
   if (!raw) return null
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 0) {
-    errors[name] = 'Use a whole number (0 or more), or leave empty for no limit.'
+    errors[name] = m.common_limits_whole_number()
     return null
   }
   return n
@@ -99,10 +100,10 @@ export function lifecycleActions(kind: Kind) {
     let body: DisableBody | undefined
     if (action === 'disable') {
       const reason = text(form, 'reason')
-      if (!reason) return invalid({ reason: 'Give a reason; it is kept with the account.' })
+      if (!reason) return invalid({ reason: m.common_lc_reason_required() })
       body = { reason, showReason: form.get('showReason') === 'on' }
     }
-    if (action === 'delete' && text(form, 'confirm') !== text(form, 'name')) return invalid({ confirm: 'Type the name exactly to confirm.' })
+    if (action === 'delete' && text(form, 'confirm') !== text(form, 'name')) return invalid({ confirm: m.common_lc_type_name_exactly() })
     const result = await resellerApi(event).lifecycle(event.params.accountId, kind, id, action, body)
     if (!result.ok) return problemFailure(event, result, ['reason', 'showReason'])
     return { name: result.data.account.name }
@@ -111,7 +112,7 @@ export function lifecycleActions(kind: Kind) {
   const impersonate = async (event: RequestEvent<{ accountId: string }>) => {
     const form = await event.request.formData()
     const reason = text(form, 'reason')
-    if (!reason) return invalid({ reason: 'Say why you need to act as them; they will see it.' })
+    if (!reason) return invalid({ reason: m.common_lc_say_why() })
     const result = await access(event).impersonate({ userId: text(form, 'userId'), accountId: text(form, 'id'), reason })
     if (!result.ok) return problemFailure(event, result, ['reason'])
     redirect(303, `/a/${encodeURIComponent(result.data.impersonation.accountId)}`)

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail } from '@sveltejs/kit'
 import { text } from '$lib/server/forms'
 import { security } from '$lib/server/security'
@@ -12,20 +13,20 @@ export interface ForgotResult {
 }
 
 function wait(seconds: number | undefined) {
-  if (!seconds) return 'a while'
-  return seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`
+  if (!seconds) return m.signedout_a_while()
+  return seconds < 60 ? m.signedout_seconds({ count: seconds }) : m.signedout_minutes({ count: Math.ceil(seconds / 60) })
 }
 
 export const actions: Actions = {
   default: async (event) => {
     const email = text(await event.request.formData(), 'email')
-    if (!email) return fail(400, { email, error: 'Enter your email address.' } satisfies ForgotResult)
+    if (!email) return fail(400, { email, error: m.signedout_enter_email() } satisfies ForgotResult)
     const result = await security(event).requestReset(email)
     if (result.ok) return { email, sent: true } satisfies ForgotResult
     if (result.problem.code === 'rate_limited') {
-      return fail(429, { email, message: `Too many reset requests. Please wait ${wait(result.problem.retryAfter)} before asking again.` } satisfies ForgotResult)
+      return fail(429, { email, message: m.signedout_reset_rate({ wait: wait(result.problem.retryAfter) }) } satisfies ForgotResult)
     }
-    if (result.problem.code === 'validation_failed') return fail(400, { email, error: result.problem.errors?.[0]?.message ?? 'Enter a valid email address.' } satisfies ForgotResult)
-    return fail(result.status >= 500 ? 503 : result.status, { email, message: 'We could not send the email right now. Please try again in a moment.' } satisfies ForgotResult)
+    if (result.problem.code === 'validation_failed') return fail(400, { email, error: result.problem.errors?.[0]?.message ?? m.signedout_valid_email() } satisfies ForgotResult)
+    return fail(result.status >= 500 ? 503 : result.status, { email, message: m.signedout_email_failed() } satisfies ForgotResult)
   },
 }

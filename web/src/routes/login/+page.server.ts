@@ -1,6 +1,8 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail, redirect } from '@sveltejs/kit'
 import { api, hasSession } from '$lib/server/api'
 import { safeNext } from '$lib/server/navigation'
+import { problemMessage } from '$lib/problem'
 import type { Actions, PageServerLoad } from './$types'
 
 type Field = 'email' | 'password'
@@ -30,10 +32,9 @@ export const load: PageServerLoad = async (event) => {
 }
 
 function retryMessage(seconds: number | undefined): string {
-  if (!seconds) return 'Too many failed sign-in attempts. Please wait a while before trying again.'
-  const minutes = Math.ceil(seconds / 60)
-  const wait = seconds === 1 ? '1 second' : seconds < 60 ? `${seconds} seconds` : minutes === 1 ? '1 minute' : `${minutes} minutes`
-  return `Too many failed sign-in attempts. Please wait ${wait} before trying again.`
+  if (!seconds) return m.signedout_too_many()
+  const wait = seconds < 60 ? m.signedout_seconds({ count: seconds }) : m.signedout_minutes({ count: Math.ceil(seconds / 60) })
+  return m.signedout_too_many_wait({ wait })
 }
 
 export const actions: Actions = {
@@ -44,8 +45,8 @@ export const actions: Actions = {
 
     // The API validates too; these only save a round trip for the obvious cases.
     const fieldErrors: LoginFailure['fieldErrors'] = {}
-    if (!email) fieldErrors.email = 'Enter your email address.'
-    if (!password) fieldErrors.password = 'Enter your password.'
+    if (!email) fieldErrors.email = m.signedout_enter_email()
+    if (!password) fieldErrors.password = m.signedout_enter_password()
     if (fieldErrors.email || fieldErrors.password) return fail(400, { email, fieldErrors } satisfies LoginFailure)
 
     // A successful login's Set-Cookie is relayed to the browser by api.ts (value and expiry).
@@ -60,31 +61,31 @@ export const actions: Actions = {
     const { problem } = result
     switch (problem.code) {
       case 'invalid_credentials':
-        return fail(401, { email, message: 'The email or password is incorrect.' } satisfies LoginFailure)
+        return fail(401, { email, message: m.signedout_invalid_credentials() } satisfies LoginFailure)
       case 'wrong_portal': {
         // Only after the password checked out does the API say this; pass the address on as a link.
         const portal = problem.portal && /^https?:\/\/[a-z0-9.-]+(:[0-9]+)?$/i.test(problem.portal) ? problem.portal : undefined
-        return fail(403, { email, message: 'This portal belongs to another provider. Sign in through your own portal.', portal } satisfies LoginFailure)
+        return fail(403, { email, message: m.signedout_wrong_portal(), portal } satisfies LoginFailure)
       }
       case 'rate_limited':
         return fail(429, { email, message: retryMessage(problem.retryAfter) } satisfies LoginFailure)
       case 'account_suspended':
         // The API words it: the account is suspended (with the reason where the platform shows it) or closed.
-        return fail(403, { email, message: problem.detail || 'This account is suspended.' } satisfies LoginFailure)
+        return fail(403, { email, message: problemMessage(problem) || m.signedout_suspended() } satisfies LoginFailure)
       case 'validation_failed': {
         const errors: LoginFailure['fieldErrors'] = {}
         for (const e of problem.errors ?? []) if (e.field === 'email' || e.field === 'password') errors[e.field] ??= e.message
         return fail(400, {
           email,
           fieldErrors: errors,
-          message: Object.keys(errors).length ? undefined : problem.detail,
+          message: Object.keys(errors).length ? undefined : problemMessage(problem),
         } satisfies LoginFailure)
       }
       default:
         console.error('login failed', problem)
         return fail(result.status >= 500 ? 503 : result.status, {
           email,
-          message: 'We could not sign you in right now. Please try again in a moment.',
+          message: m.signedout_cannot_sign_in(),
         } satisfies LoginFailure)
     }
   },

@@ -1,6 +1,8 @@
+import { m } from '$lib/paraglide/messages.js'
 import { error, fail } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
 import { text } from '$lib/server/forms'
+import { problemMessage } from '$lib/problem'
 import type { Actions, PageServerLoad } from './$types'
 
 type Field = 'email' | 'name' | 'password' | 'organisationName'
@@ -15,7 +17,7 @@ export interface SignupFailure {
 /** Only a portal that opened sign-up shows the form; elsewhere the page does not exist. */
 export const load: PageServerLoad = async (event) => {
   const result = await api(event).signupAvailability()
-  if (!result.ok || !result.data.open) error(404, 'This portal does not take sign-ups. Ask your provider for an invitation.')
+  if (!result.ok || !result.data.open) error(404, m.signedout_no_signups())
   return { mode: result.data.mode }
 }
 
@@ -25,10 +27,10 @@ export const actions: Actions = {
     const values = { email: text(form, 'email'), name: text(form, 'name'), organisationName: text(form, 'organisationName') }
     const password = String(form.get('password') ?? '')
     const errors: Partial<Record<Field, string>> = {}
-    if (!values.name) errors.name = 'Enter your name.'
-    if (!values.organisationName) errors.organisationName = 'Name your organisation.'
-    if (!values.email) errors.email = 'Enter your email address.'
-    if (!password) errors.password = 'Choose a password.'
+    if (!values.name) errors.name = m.signedout_enter_name()
+    if (!values.organisationName) errors.organisationName = m.signedout_name_org()
+    if (!values.email) errors.email = m.signedout_enter_email()
+    if (!password) errors.password = m.signedout_choose_password()
     if (Object.keys(errors).length) return fail(400, { values, errors } satisfies SignupFailure)
     const result = await api(event).requestSignup({ ...values, password })
     if (result.ok) return { sent: true as const, email: values.email }
@@ -37,12 +39,12 @@ export const actions: Actions = {
     if (Object.keys(placed).length) return fail(400, { values, errors: placed } satisfies SignupFailure)
     const message =
       result.problem.code === 'limit_reached'
-        ? 'This portal cannot take more organisations right now. Contact the provider.'
+        ? m.signedout_limit_reached()
         : result.problem.code === 'rate_limited'
-          ? 'Too many sign-ups from here. Please wait a few minutes and try again.'
+          ? m.signedout_signup_rate()
           : result.status >= 500
-            ? 'We could not sign you up right now. Please try again in a moment.'
-            : result.problem.detail
+            ? m.signedout_signup_failed()
+            : problemMessage(result.problem)
     return fail(result.status >= 500 ? 503 : result.status, { values, message } satisfies SignupFailure)
   },
 }

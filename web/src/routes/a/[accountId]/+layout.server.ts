@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { redirect } from '@sveltejs/kit'
 import { api, client as apiClient, hasSession, loginUrl, settle, unwrap } from '$lib/server/api'
 import { rememberAccount } from '$lib/server/navigation'
@@ -14,8 +15,8 @@ export const load: LayoutServerLoad = async (event) => {
   const unreadResult = await unreadCall
   // Order matters: a signed-out visitor goes to the login page before anything else is judged.
   const { user, accounts, impersonation = null, emailVerified = true } = unwrap(event, me)
-  const { account: current, access, trail } = unwrap(event, account, 'Account not found')
-  const { items } = unwrap(event, menu, 'Account not found')
+  const { account: current, access, trail } = unwrap(event, account, m.common_account_not_found())
+  const { items } = unwrap(event, menu, m.common_account_not_found())
   // Full page loads only: data requests include hover preloads; the shell records client-side visits itself.
   if (!event.isDataRequest) rememberAccount(event.cookies, id, event.url.protocol === 'https:')
   const unread = unreadResult.ok ? unreadResult.data.unread : 0

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { api, unwrap } from '$lib/server/api'
 import { resellerApi } from '$lib/server/resellers'
 import { commerce } from '$lib/server/commerce'
@@ -29,7 +30,7 @@ export const load: PageServerLoad = async (event) => {
   const childrenSection = section(account.kind === 'platform' ? 'resellers' : 'customers')
   const children: ChildrenPage | null = childrenSection && account.kind !== 'customer' && page.ok ? page.data : null
   return {
-    dashboard: unwrap(event, dashboard, 'Account not found'),
+    dashboard: unwrap(event, dashboard, m.common_account_not_found()),
     children,
     childrenSection,
     usage: account.kind === 'reseller' && usage.ok ? usage.data : null,

@@ -1,7 +1,9 @@
+import { m } from '$lib/paraglide/messages.js'
 import { error, fail, redirect } from '@sveltejs/kit'
 import { access } from '$lib/server/access'
 import { api, hasSession, SESSION_COOKIE } from '$lib/server/api'
 import { text } from '$lib/server/forms'
+import { problemMessage } from '$lib/problem'
 import { invitationProblem } from './problems'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -45,7 +47,7 @@ export const load: PageServerLoad = async (event) => {
   const preview = await access(event).previewInvitation(event.params.token)
   if (!preview.ok) {
     sendHome(preview.problem, event.params.token)
-    if (preview.status >= 500) error(502, 'We could not open this invitation right now. Please try again in a moment.')
+    if (preview.status >= 500) error(502, m.signedout_inv_cannot_open_now())
     const problem = invitationProblem(preview.problem.code)
     error(problem.status, problem.title)
   }
@@ -67,10 +69,10 @@ export const actions: Actions = {
 
     const errors: Record<string, string> = {}
     if (!asExisting) {
-      if (!name) errors.name = 'Enter your name.'
-      if (!password) errors.password = 'Choose a password.'
+      if (!name) errors.name = m.signedout_enter_name()
+      if (!password) errors.password = m.signedout_choose_password()
     }
-    if (form.has('organisationName') && !organisationName) errors.organisationName = 'Name your organisation.'
+    if (form.has('organisationName') && !organisationName) errors.organisationName = m.signedout_name_org()
     if (Object.keys(errors).length) return refuse(400, { code: 'validation_failed', errors, name, organisationName })
 
     const body = asExisting ? {} : { name, password }
@@ -88,7 +90,7 @@ export const actions: Actions = {
       return refuse(result.status, { code: problem.code, message: invitationProblem(problem.code).title + '. ' + invitationProblem(problem.code).detail, errors: {}, ...keep })
     }
     if (problem.code === 'sign_in_required') {
-      return refuse(401, { code: problem.code, message: 'This email already has a login. Sign in with it to accept the invitation.', errors: {}, ...keep })
+      return refuse(401, { code: problem.code, message: m.signedout_inv_has_login(), errors: {}, ...keep })
     }
     const fieldErrors: Record<string, string> = {}
     const unplaced: string[] = []
@@ -97,10 +99,10 @@ export const actions: Actions = {
       if ((FIELDS as readonly string[]).includes(field)) fieldErrors[field] ??= e.message
       else unplaced.push(e.message)
     }
-    const fallback = result.status >= 500 ? 'We could not accept the invitation right now. Please try again in a moment.' : problem.detail
+    const fallback = result.status >= 500 ? m.signedout_inv_accept_failed() : problemMessage(problem)
     return refuse(result.status >= 500 ? 502 : result.status, {
       code: problem.code,
-      message: unplaced.length ? unplaced.join(' ') : Object.keys(fieldErrors).length ? undefined : fallback || 'That did not work. Please try again.',
+      message: unplaced.length ? unplaced.join(' ') : Object.keys(fieldErrors).length ? undefined : fallback || m.common_error_retry(),
       errors: fieldErrors,
       ...keep,
     })

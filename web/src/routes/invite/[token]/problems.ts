@@ -1,33 +1,22 @@
-/** How the accept page names what is wrong with a link, by the API's problem code. */
-export const INVITATION_PROBLEMS: Record<string, { status: number; title: string; detail: string }> = {
-  invitation_not_found: {
-    status: 404,
-    title: 'This invitation link is not valid',
-    detail: 'The link may be incomplete or mistyped, or it was replaced by a newer invitation. Ask the person who invited you to send it again.',
-  },
-  invitation_expired: {
-    status: 410,
-    title: 'This invitation has expired',
-    detail: 'Invitations are valid for 7 days. Ask the person who invited you to resend it; the new email carries a fresh link.',
-  },
-  invitation_revoked: {
-    status: 410,
-    title: 'This invitation was withdrawn',
-    detail: 'The person who invited you cancelled it. If you think this is a mistake, ask them to invite you again.',
-  },
-  invitation_used: {
-    status: 410,
-    title: 'This invitation has already been accepted',
-    detail: 'Each invitation link works once. If it was you who accepted it, sign in to reach the account.',
-  },
+import { m } from '$lib/paraglide/messages.js'
+
+/** How the accept page names what is wrong with a link, by the API's problem code (drawn in the page's language). */
+export function invitationProblems(): Record<string, { status: number; title: string; detail: string }> {
+  return {
+    invitation_not_found: { status: 404, title: m.signedout_inv_not_found_title(), detail: m.signedout_inv_not_found_detail() },
+    invitation_expired: { status: 410, title: m.signedout_inv_expired_title(), detail: m.signedout_inv_expired_detail() },
+    invitation_revoked: { status: 410, title: m.signedout_inv_revoked_title(), detail: m.signedout_inv_revoked_detail() },
+    invitation_used: { status: 410, title: m.signedout_inv_used_title(), detail: m.signedout_inv_used_detail() },
+  }
 }
 
 /** The page for a problem code; anything unknown reads as an invalid link. */
 export function invitationProblem(code: string) {
-  return INVITATION_PROBLEMS[code] ?? INVITATION_PROBLEMS.invitation_not_found!
+  const problems = invitationProblems()
+  return problems[code] ?? problems.invitation_not_found!
 }
 
 /** The problem a page error message stands for (the error page gets the title as its message). */
 export function problemByTitle(title: string | undefined) {
-  return Object.entries(INVITATION_PROBLEMS).find(([, p]) => p.title === title)
+  return Object.entries(invitationProblems()).find(([, p]) => p.title === title)
 }

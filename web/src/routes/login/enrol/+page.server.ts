@@ -1,6 +1,8 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail, redirect } from '@sveltejs/kit'
 import { api, hasSession } from '$lib/server/api'
 import { safeNext } from '$lib/server/navigation'
+import { problemMessage } from '$lib/problem'
 import { qrSvg } from '$lib/server/qr'
 import { twoFactor } from '$lib/server/two-factor'
 import type { Actions, PageServerLoad } from './$types'
@@ -39,10 +41,10 @@ export const actions: Actions = {
   default: async (event) => {
     const form = await event.request.formData()
     const code = String(form.get('code') ?? '').trim()
-    if (!code) return fail(400, { errors: { code: 'Enter the 6-digit code from your app.' }, message: undefined } as Refused)
+    if (!code) return fail(400, { errors: { code: m.signedout_enter_code() }, message: undefined } as Refused)
     const result = await twoFactor(event).confirmStepEnrolment({ code, trust: form.get('trust') === 'on' })
     if (result.ok) return { recoveryCodes: result.data.recoveryCodes }
-    if (result.problem.code === 'invalid_code') return fail(403, { errors: { code: result.problem.detail }, message: undefined } as Refused)
-    return fail(result.status >= 500 ? 502 : result.status, { errors: {}, message: result.problem.detail || 'We could not check the code right now.' } as Refused)
+    if (result.problem.code === 'invalid_code') return fail(403, { errors: { code: problemMessage(result.problem) }, message: undefined } as Refused)
+    return fail(result.status >= 500 ? 502 : result.status, { errors: {}, message: problemMessage(result.problem) || m.signedout_cannot_check() } as Refused)
   },
 }

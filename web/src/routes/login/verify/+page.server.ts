@@ -1,5 +1,7 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail, redirect } from '@sveltejs/kit'
 import { safeNext } from '$lib/server/navigation'
+import { problemMessage } from '$lib/problem'
 import { twoFactor } from '$lib/server/two-factor'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -26,20 +28,20 @@ export const actions: Actions = {
     const method = form.get('method') === 'recovery' ? 'recovery' : 'totp'
     const code = String(form.get('code') ?? '').trim()
     const trust = form.get('trust') === 'on'
-    if (!code) return fail(400, { method, message: undefined, errors: { code: method === 'totp' ? 'Enter the 6-digit code from your app.' : 'Enter one of your recovery codes.' } } satisfies Refused as Refused)
+    if (!code) return fail(400, { method, message: undefined, errors: { code: method === 'totp' ? m.signedout_enter_code() : m.signedout_enter_recovery() } } satisfies Refused as Refused)
     const result = await twoFactor(event).verifyCode({ method, code, trust })
     if (result.ok) redirect(303, destination(event.url))
     switch (result.problem.code) {
       case 'invalid_code':
-        return fail(403, { method, message: undefined, errors: { code: result.problem.detail } } satisfies Refused as Refused)
+        return fail(403, { method, message: undefined, errors: { code: problemMessage(result.problem) } } satisfies Refused as Refused)
       case 'rate_limited':
-        return fail(429, { method, message: result.problem.detail, errors: {} } as Refused)
+        return fail(429, { method, message: problemMessage(result.problem), errors: {} } as Refused)
       case 'step_expired':
       case 'step_required':
         // The page's load shows the finished "sign in again" state.
         return fail(410, { method, message: undefined, errors: {} } as Refused)
       default:
-        return fail(result.status >= 500 ? 502 : result.status, { method, message: result.problem.detail || 'We could not check the code right now.', errors: {} } as Refused)
+        return fail(result.status >= 500 ? 502 : result.status, { method, message: problemMessage(result.problem) || m.signedout_cannot_check(), errors: {} } as Refused)
     }
   },
 }

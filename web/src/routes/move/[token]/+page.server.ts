@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { error, redirect } from '@sveltejs/kit'
 import { hasSession, loginUrl } from '$lib/server/api'
 import { invalid, problemFailure, text } from '$lib/server/forms'
@@ -5,9 +6,9 @@ import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
 function closed(code: string): never {
-  if (code === 'offer_expired') error(410, 'This request has expired. Ask the partner to send it again.')
-  if (code === 'offer_closed') error(410, 'This request was already answered or withdrawn.')
-  error(404, 'This link is not valid. Ask the partner for a new one.')
+  if (code === 'offer_expired') error(410, m.signedout_move_expired())
+  if (code === 'offer_closed') error(410, m.signedout_move_closed())
+  error(404, m.signedout_move_invalid())
 }
 
 /** A partner's request to bring one of your organisations under it: to answer, sign in as the owner it was sent to. */
@@ -16,7 +17,7 @@ export const load: PageServerLoad = async (event) => {
   const preview = await ownershipApi(event).previewMove(event.params.token)
   if (!preview.ok) {
     if (preview.status === 401) redirect(303, loginUrl(event))
-    if (preview.status >= 500) error(502, 'We could not open this request right now. Please try again in a moment.')
+    if (preview.status >= 500) error(502, m.signedout_move_cannot_open())
     closed(preview.problem.code)
   }
   return { request: preview.data }
@@ -26,7 +27,7 @@ export const actions: Actions = {
   accept: async (event) => {
     const form = await event.request.formData()
     const organisationId = text(form, 'organisationId')
-    if (!organisationId) return invalid({ organisationId: 'Choose the organisation to move.' })
+    if (!organisationId) return invalid({ organisationId: m.signedout_move_choose() })
     const result = await ownershipApi(event).acceptMove(event.params.token, organisationId)
     if (!result.ok) return problemFailure(event, result, ['organisationId'])
     redirect(303, `/a/${encodeURIComponent(result.data.accountId)}/services`)

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { error, redirect } from '@sveltejs/kit'
 import { hasSession, loginUrl } from '$lib/server/api'
 import { problemFailure } from '$lib/server/forms'
@@ -6,9 +7,9 @@ import type { Actions, PageServerLoad } from './$types'
 
 /** Why a link opens nothing, in words (the API's code says which). */
 function closed(code: string): never {
-  if (code === 'offer_expired') error(410, 'This offer has expired. Ask the owner to make it again.')
-  if (code === 'offer_closed') error(410, 'This offer was already answered or withdrawn.')
-  error(404, 'This link is not valid. Ask the owner for a new one.')
+  if (code === 'offer_expired') error(410, m.signedout_offer_expired())
+  if (code === 'offer_closed') error(410, m.signedout_offer_closed())
+  error(404, m.signedout_offer_invalid())
 }
 
 /** An owner's offer of the account, as its link shows it: to answer it, sign in as the admin it names. */
@@ -17,7 +18,7 @@ export const load: PageServerLoad = async (event) => {
   const preview = await ownershipApi(event).preview(event.params.token)
   if (!preview.ok) {
     if (preview.status === 401) redirect(303, loginUrl(event))
-    if (preview.status >= 500) error(502, 'We could not open this offer right now. Please try again in a moment.')
+    if (preview.status >= 500) error(502, m.signedout_offer_cannot_open())
     closed(preview.problem.code)
   }
   return { offer: preview.data }

@@ -1,5 +1,7 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail } from '@sveltejs/kit'
 import { linkPage, linkProblem } from '$lib/server/links'
+import { problemMessage } from '$lib/problem'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -26,13 +28,13 @@ export const actions: Actions = {
     const form = await event.request.formData()
     const password = String(form.get('password') ?? '')
     const confirm = String(form.get('confirm') ?? '')
-    if (!password) return fail(400, { errors: { password: 'Choose a new password.' } } satisfies ResetForm as ResetForm)
-    if (password !== confirm) return fail(400, { errors: { confirm: 'The two passwords differ.' } } satisfies ResetForm as ResetForm)
+    if (!password) return fail(400, { errors: { password: m.signedout_choose_new() } } satisfies ResetForm as ResetForm)
+    if (password !== confirm) return fail(400, { errors: { confirm: m.signedout_passwords_differ() } } satisfies ResetForm as ResetForm)
     const result = await security(event).resetPassword(event.params.token, password)
     if (result.ok) return { done: true, errors: {} } satisfies ResetForm as ResetForm
     const problem = problemOf(result.problem.code)
     if (problem) return fail(410, { problem, errors: {} } satisfies ResetForm as ResetForm)
-    if (result.problem.code === 'weak_password') return fail(400, { errors: { password: result.problem.errors?.[0]?.message ?? result.problem.detail } } satisfies ResetForm as ResetForm)
-    return fail(503, { message: 'We could not set your password right now. Please try again in a moment.', errors: {} } satisfies ResetForm as ResetForm)
+    if (result.problem.code === 'weak_password') return fail(400, { errors: { password: result.problem.errors?.[0]?.message ?? problemMessage(result.problem) } } satisfies ResetForm as ResetForm)
+    return fail(503, { message: m.signedout_set_failed(), errors: {} } satisfies ResetForm as ResetForm)
   },
 }

@@ -1,11 +1,13 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail, redirect } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
+import { problemMessage } from '$lib/problem'
 import type { Actions, PageServerLoad } from './$types'
 
 /** Opening the link changes nothing (mail scanners follow links); the button finishes the sign-up. */
 export const load: PageServerLoad = async (event) => {
   const result = await api(event).previewSignup(event.params.token)
-  if (!result.ok) return { preview: null, problem: { code: result.problem.code, detail: result.status >= 500 ? 'We could not read this link right now. Please try again in a moment.' : result.problem.detail } }
+  if (!result.ok) return { preview: null, problem: { code: result.problem.code, detail: result.status >= 500 ? m.signedout_link_unreadable() : problemMessage(result.problem) } }
   return { preview: result.data, problem: null }
 }
 
@@ -15,10 +17,10 @@ export const actions: Actions = {
     if (!result.ok) {
       const message =
         result.problem.code === 'limit_reached'
-          ? 'This portal cannot take more organisations right now. Contact the provider.'
+          ? m.signedout_limit_reached()
           : result.status >= 500
-            ? 'We could not finish your sign-up right now. Please try again in a moment.'
-            : result.problem.detail
+            ? m.signedout_finish_failed()
+            : problemMessage(result.problem)
       return fail(result.status >= 500 ? 503 : result.status, { message })
     }
     if (result.data.accountId) redirect(303, `/a/${result.data.accountId}`)

@@ -1,3 +1,4 @@
+import { m } from '$lib/paraglide/messages.js'
 import { fail } from '@sveltejs/kit'
 import { linkPage, linkProblem } from '$lib/server/links'
 import { security } from '$lib/server/security'
@@ -28,6 +29,6 @@ export const actions: Actions = {
     if (result.ok) return { confirmed: result.data } satisfies ConfirmForm as ConfirmForm
     const problem = problemOf(result.problem.code)
     if (problem) return fail(result.status, { problem } satisfies ConfirmForm as ConfirmForm)
-    return fail(503, { message: 'We could not confirm your email right now. Please try again in a moment.' } satisfies ConfirmForm as ConfirmForm)
+    return fail(503, { message: m.signedout_confirm_failed() } satisfies ConfirmForm as ConfirmForm)
   },
 }

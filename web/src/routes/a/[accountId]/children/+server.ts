@@ -1,5 +1,6 @@
 import { error, json } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
+import { problemMessage } from '$lib/problem'
 import type { RequestHandler } from './$types'
 
 /** The next page of an account's children (each with its owner or pending owner invitation, disable reason and `canUndo`), for "Load more" on the section pages. */
@@ -7,6 +8,6 @@ export const GET: RequestHandler = async (event) => {
   const limit = Math.min(Math.max(Number(event.url.searchParams.get('limit')) || 25, 1), 200)
   const cursor = event.url.searchParams.get('cursor')
   const result = await api(event).children(event.params.accountId, { limit, cursor })
-  if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, result.problem.detail)
+  if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, problemMessage(result.problem))
   return json(result.data, { headers: { 'cache-control': 'private, no-store' } })
 }
