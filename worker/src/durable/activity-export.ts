@@ -85,22 +85,23 @@ export function exportSlice(sql: SqlStorage, request: Request): Response {
   let header = first && q.format === 'csv'
   let cursor = after
   let span = CHUNK_SEQS
+  const encoder = new TextEncoder()
   const stream = new ReadableStream<Uint8Array>({
     pull: (controller) => {
       if (header) {
         header = false
-        return controller.enqueue(new TextEncoder().encode(EXPORT_COLUMNS.join(',') + '\n'))
+        return controller.enqueue(encoder.encode(EXPORT_COLUMNS.join(',') + '\n'))
       }
       // Chunks by seq range, read in seq order (NOT INDEXED: the range is small, and an
       // index would hand rows over in its own order); skip ahead while none match.
       while (cursor < until) {
         const to = Math.min(until, cursor + span)
         const w = where(filter, { afterSeq: cursor, untilSeq: to, seqDrives: true })
-        const chunk = sql.exec(`SELECT count(*) AS n, CAST(group_concat(${line}, '') AS BLOB) AS bytes FROM events NOT INDEXED ${w.sql}`, ...w.binds).one()
+        const chunk = sql.exec(`SELECT count(*) AS n, group_concat(${line}, '') AS text FROM events NOT INDEXED ${w.sql}`, ...w.binds).one()
         cursor = to
         const n = Number(chunk.n)
         span = n < CHUNK_SEQS / 2 ? Math.min(MAX_CHUNK_SEQS, span * 2) : CHUNK_SEQS
-        if (chunk.bytes instanceof ArrayBuffer) return controller.enqueue(new Uint8Array(chunk.bytes))
+        if (chunk.text !== null) return controller.enqueue(encoder.encode(String(chunk.text)))
       }
       controller.close()
     },
