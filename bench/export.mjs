@@ -22,11 +22,12 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 const FORMATS = (process.env.BENCH_FORMATS ?? 'csv,ndjson').split(',')
 const QUERY = process.env.BENCH_QUERY ?? 'kind=all'
 const HASH = process.env.BENCH_HASH === '1'
-const STATE = '.wrangler/export-bench-state'
+/** Where the seeded state is kept (a directory like wrangler's --persist-to). */
+const STATE = process.env.BENCH_STATE ?? '.wrangler/export-bench-state'
 const base = `http://127.0.0.1:${PORT}`
 
 if (process.env.BENCH_SKIP_BUILD !== '1' || !existsSync(path.join(root, 'web', '.svelte-kit', 'cloudflare'))) buildWeb({ quiet: true })
-const fresh = process.env.BENCH_FRESH === '1' || !existsSync(path.join(root, STATE, 'v3', 'd1'))
+const fresh = process.env.BENCH_FRESH === '1' || !existsSync(path.join(path.resolve(root, STATE), 'v3', 'd1'))
 if (fresh) prepareDatabase(STATE, { quiet: true, fresh: true })
 const { stop } = await serveWorkerd({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo: STATE })
 

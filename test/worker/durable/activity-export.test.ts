@@ -112,6 +112,24 @@ describe('activity export', () => {
     expect(ids).toEqual(Array.from({ length: 230 }, (_, i) => i + 1))
   })
 
+  it('crosses chunk boundaries inside a slice, where the filter keeps every row and where it keeps one in fifty', async () => {
+    const { name, stub } = newLog()
+    for (let b = 0; b < 5; b++) {
+      await stub.appendMany(
+        '/p/r/',
+        Array.from({ length: 1000 }, (_, k): EventInput => {
+          const i = b * 1000 + k
+          return { accountId: 'c1', accountPath: '/p/r/c1/', type: 'server_action', kind: 'action', actor: { id: `u${i % 50}`, email: `user${i % 50}@acme.test` }, impersonator: null, subject: null, target: null, description: `event ${i}`, ip: '127.0.0.1', userAgent: 'test' }
+        }),
+      )
+    }
+    for (const filter of [{ kind: 'all' }, { kind: 'all', actor: 'user7@acme.test' }] satisfies EventFilter[]) {
+      const expected = reference(await rowsOf(stub, filter), 'ndjson')
+      expect(expected.split('\n').length - 1).toBe(filter.actor ? 100 : 5000)
+      for (const slice of [undefined, 4999, 2001, 1999]) expect(await download(name, filter, 'ndjson', slice), `${JSON.stringify(filter)} ${slice}`).toBe(expected)
+    }
+  })
+
   it('applies every filter across slices as the log’s search does', async () => {
     const { name, stub } = newLog()
     const start = Date.now()
