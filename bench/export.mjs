@@ -28,7 +28,8 @@ const base = `http://127.0.0.1:${PORT}`
 
 if (process.env.BENCH_SKIP_BUILD !== '1' || !existsSync(path.join(root, 'web', '.svelte-kit', 'cloudflare'))) buildWeb({ quiet: true })
 const fresh = process.env.BENCH_FRESH === '1' || !existsSync(path.join(path.resolve(root, STATE), 'v3', 'd1'))
-if (fresh) prepareDatabase(STATE, { quiet: true, fresh: true })
+// A kept state gets the migrations added since (the seed is idempotent).
+prepareDatabase(STATE, { quiet: true, fresh })
 const { stop } = await serveWorkerd({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo: STATE })
 
 async function signIn(email) {
