@@ -73,7 +73,8 @@ export function exportSlice(sql: SqlStorage, request: Request): Response {
   const first = q.after === undefined
   if (first) {
     // The export covers what the log holds now: from its oldest event to its newest.
-    const bounds = sql.exec('SELECT min(seq) AS lo, max(seq) AS hi FROM events').one()
+    // (Two subqueries: SQLite answers a lone min() or max() from the b-tree's edge, both at once by a full scan.)
+    const bounds = sql.exec('SELECT (SELECT min(seq) FROM events) AS lo, (SELECT max(seq) FROM events) AS hi').one()
     after = bounds.lo === null ? 0 : Number(bounds.lo) - 1
     end = Number(bounds.hi ?? 0)
   } else {
