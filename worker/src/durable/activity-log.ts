@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import { chainHash, GENESIS, verifyChain } from './activity-chain.ts'
-import { exportEvents } from './activity-export.ts'
+import { exportSlice } from './activity-export.ts'
 import { where } from './activity-query.ts'
 import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent } from './activity-schema.ts'
 import { eventHistogram, listEvents } from './activity-search.ts'
@@ -317,11 +317,11 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     for (const row of this.sql.exec(`SELECT * FROM events ${w.sql} ORDER BY seq`, ...w.binds)) yield toEvent(row)
   }
 
-  /** HTTP entry: live sockets (upgrade) and streamed exports. Reached only through our worker. */
+  /** HTTP entry: live sockets (upgrade) and slices of streamed exports. Reached only through our worker. */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url)
     if (url.pathname === '/live') return this.live.open(request)
-    if (url.pathname === '/export') return exportEvents(this.sql, request)
+    if (url.pathname === '/export') return exportSlice(this.sql, request)
     return new Response('not found', { status: 404 })
   }
 

@@ -27,8 +27,11 @@ export function typesNamed(text: string): ActivityType[] {
  * The SQL WHERE clause and bindings of a filter. `ftsDrives: false` writes the text test
  * as `+seq IN (...)`, so SQLite filters by it but never walks the FTS match list to drive
  * the query (which visits every matching row when the other filters select few of them).
+ * `seqDrives` keeps the work within the seq range (afterSeq, untilSeq] (export slices): the
+ * text matches are taken in that range only, and the time window never drives (its index
+ * would walk events outside the range).
  */
-export function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq?: number; ftsDrives?: boolean } = {}) {
+export function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq?: number; untilSeq?: number; ftsDrives?: boolean; seqDrives?: boolean } = {}) {
   const parts: string[] = []
   const binds: SqlStorageValue[] = []
   const add = (clause: string, ...values: SqlStorageValue[]) => {
@@ -40,19 +43,25 @@ export function where(filter: EventFilter, extra: { beforeSeq?: number; afterSeq
   if (filter.types?.length) add(`type IN (${filter.types.map(() => '?').join(',')})`, ...filter.types)
   if (filter.targetId) add('target_id = ?', filter.targetId)
   if (filter.accountId) add('account_id = ?', filter.accountId)
-  if (filter.from !== undefined) add('time >= ?', filter.from)
-  if (filter.to !== undefined) add('time < ?', filter.to)
+  const time = extra.seqDrives ? '+time' : 'time'
+  if (filter.from !== undefined) add(`${time} >= ?`, filter.from)
+  if (filter.to !== undefined) add(`${time} < ?`, filter.to)
   if (filter.q) {
     // A query with no words can match nothing.
     const fts = ftsQuery(filter.q)
     const named = typesNamed(filter.q)
-    const text = `${extra.ftsDrives === false ? '+' : ''}seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)`
-    if (fts && named.length) add(`(${text} OR type IN (${named.map(() => '?').join(',')}))`, fts, ...named)
-    else if (fts) add(text, fts)
+    // An export slice takes the text matches of its own seq range only (FTS5 seeks by rowid).
+    const bounds = extra.seqDrives ? ([['rowid > ?', extra.afterSeq], ['rowid <= ?', extra.untilSeq]] as const).filter(([, v]) => v !== undefined) : []
+    const inRange = bounds.map(([clause]) => ` AND ${clause}`).join('')
+    const rangeBinds = bounds.map(([, v]) => v!)
+    const text = `${extra.ftsDrives === false ? '+' : ''}seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?${inRange})`
+    if (fts && named.length) add(`(${text} OR type IN (${named.map(() => '?').join(',')}))`, fts, ...rangeBinds, ...named)
+    else if (fts) add(text, fts, ...rangeBinds)
     else add('0')
   }
   if (extra.beforeSeq !== undefined) add('seq < ?', extra.beforeSeq)
   if (extra.afterSeq !== undefined) add('seq > ?', extra.afterSeq)
+  if (extra.untilSeq !== undefined) add('seq <= ?', extra.untilSeq)
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', binds }
 }
 

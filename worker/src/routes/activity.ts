@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { activityLog, pageViewsLogged } from '../domain/activity.ts'
+import { exportActivity } from '../domain/activity-export.ts'
 import { forgetLiveConnection, liveHolder, pickRelay, registerLiveConnection } from '../domain/live.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
@@ -122,18 +123,20 @@ export const activity = createRouter('Activity')
       operationId: 'exportActivity',
       guard: requirePermission('activity.export'),
       summary: 'Export the filtered activity as CSV or NDJSON (streamed)',
-      description: 'Needs `activity.export`. Oldest first.',
+      description: 'Needs `activity.export`. Oldest first, up to the newest event the log held when the export began; one download however long the log (the server reads it in slices).',
       request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) },
       responses: { 200: { description: 'The file' } },
     }),
     async (c) => {
       const ctx = c.var.access
       const q = c.req.valid('query')
-      const res = await activityLog(c.env, ctx.account.id).fetch(`https://activity/export?format=${q.format}`, {
-        headers: { 'x-trellis-filter': JSON.stringify(toFilter(q)) },
+      const body = await exportActivity(c.env, ctx.account.id, toFilter(q), q.format)
+      return new Response(body, {
+        headers: {
+          'content-type': q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+          'content-disposition': `attachment; filename="activity.${q.format}"`,
+        },
       })
-      // A fresh Response: the object's headers are immutable and our middleware adds security headers.
-      return new Response(res.body, res)
     },
   )
   .openapi(

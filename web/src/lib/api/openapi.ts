@@ -1425,7 +1425,7 @@ export interface paths {
         };
         /**
          * Export the filtered activity as CSV or NDJSON (streamed)
-         * @description Needs `activity.export`. Oldest first.
+         * @description Needs `activity.export`. Oldest first, up to the newest event the log held when the export began; one download however long the log (the server reads it in slices).
          */
         get: operations["exportActivity"];
         put?: never;
