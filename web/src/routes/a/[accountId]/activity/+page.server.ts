@@ -3,6 +3,7 @@ import { ACTIVITY_PAGE_SIZE, activityFiltered, activityFiltersFrom, activityQuer
 import { problemFailure, requireSection, text } from '$lib/server/forms'
 import { activitySearch } from '$lib/activity'
 import { holds } from '$lib/permissions'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 /**
@@ -34,7 +35,7 @@ export const load: PageServerLoad = async (event) => {
   // Names of the account's people (staff.view), for the actor column and the Login filter's suggestions.
   const people = members.ok ? members.data.items.map((m) => ({ email: m.user.email, name: m.user.name })) : []
   // …and of the people of the accounts below that this page's events name ("Sarah Chen as Dana Whitfield").
-  const activity = unwrap(event, page, 'Account not found')
+  const activity = unwrap(event, page, m.activity_account_not_found())
   const known = new Set(people.map((p) => p.email))
   const below = [
     ...new Set(
