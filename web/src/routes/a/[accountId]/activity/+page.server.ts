@@ -3,6 +3,7 @@ import { ACTIVITY_PAGE_SIZE, activityFiltered, activityFiltersFrom, activityQuer
 import { problemFailure, requireSection, text } from '$lib/server/forms'
 import { activitySearch } from '$lib/activity'
 import { holds } from '$lib/permissions'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 /**
@@ -29,12 +30,12 @@ export const load: PageServerLoad = async (event) => {
 
   // Events of the accounts below carry their id: name them where we can (the caller's own accounts, the children).
   const accountNames: Record<string, string> = { [account.id]: account.name }
-  for (const m of memberships) accountNames[m.id] ??= m.name
+  for (const a of memberships) accountNames[a.id] ??= a.name
   if (children.ok) for (const c of children.data.items) accountNames[c.id] ??= c.name
   // Names of the account's people (staff.view), for the actor column and the Login filter's suggestions.
-  const people = members.ok ? members.data.items.map((m) => ({ email: m.user.email, name: m.user.name })) : []
+  const people = members.ok ? members.data.items.map((member) => ({ email: member.user.email, name: member.user.name })) : []
   // …and of the people of the accounts below that this page's events name ("Sarah Chen as Dana Whitfield").
-  const activity = unwrap(event, page, 'Account not found')
+  const activity = unwrap(event, page, m.activity_account_not_found())
   const known = new Set(people.map((p) => p.email))
   const below = [
     ...new Set(
@@ -44,7 +45,7 @@ export const load: PageServerLoad = async (event) => {
     ),
   ].slice(0, 10)
   const others = (await Promise.all(below.map((accountId) => client.members(accountId)))).flatMap((r) =>
-    r.ok ? r.data.items.map((m) => ({ email: m.user.email, name: m.user.name })) : [],
+    r.ok ? r.data.items.map((member) => ({ email: member.user.email, name: member.user.name })) : [],
   )
 
   const pageViewDefault = account.kind !== 'customer'

@@ -1,6 +1,7 @@
 import { unwrap } from '$lib/server/api'
 import { commerce, invoiceStatusFrom } from '$lib/server/commerce'
 import { problemFailure, requireSection } from '$lib/server/forms'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 export type BillingView = 'invoices' | 'expiring' | 'expired'
@@ -20,7 +21,7 @@ export const load: PageServerLoad = async (event) => {
   const servicesCall = view !== 'invoices' ? api.dueServices(id, view, { limit: BILLING_PAGE_SIZE, cursor }) : null
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'billing')
-  const summary = unwrap(event, await summaryCall, 'Account not found')
+  const summary = unwrap(event, await summaryCall, m.commerce_account_not_found())
   return {
     section,
     canManage: section.actions.includes('manage'),
@@ -28,8 +29,8 @@ export const load: PageServerLoad = async (event) => {
     view,
     status: status ?? null,
     continued: Boolean(cursor),
-    invoices: invoicesCall ? unwrap(event, await invoicesCall, 'Account not found') : null,
-    services: servicesCall ? unwrap(event, await servicesCall, 'Account not found') : null,
+    invoices: invoicesCall ? unwrap(event, await invoicesCall, m.commerce_account_not_found()) : null,
+    services: servicesCall ? unwrap(event, await servicesCall, m.commerce_account_not_found()) : null,
   }
 }
 

@@ -3,6 +3,7 @@ import { unwrap } from '$lib/server/api'
 import { commerce, ORDERS_PAGE_SIZE, statusOf, tabsOf, type PurchasingTab } from '$lib/server/commerce'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import { minorFrom } from '$lib/money'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 export const load: PageServerLoad = async (event) => {
@@ -13,7 +14,7 @@ export const load: PageServerLoad = async (event) => {
   const tabs = tabsOf(account.kind)
   const asked = event.url.searchParams.get('tab') as PurchasingTab | null
   const tab = asked && tabs.includes(asked) ? asked : tabs[0]!
-  if (asked && !tabs.includes(asked)) error(404, 'No such tab here.')
+  if (asked && !tabs.includes(asked)) error(404, m.purchasing_no_tab())
   const status = statusOf(event.url, tab)
   const cursor = event.url.searchParams.get('cursor')
   const page = { limit: ORDERS_PAGE_SIZE, cursor }
@@ -32,10 +33,10 @@ export const load: PageServerLoad = async (event) => {
     tab,
     status: status ?? 'all',
     continued: Boolean(cursor),
-    offers: offers ? unwrap(event, offers, 'Account not found') : null,
-    orders: orders ? unwrap(event, orders, 'Account not found') : null,
-    received: received ? unwrap(event, received, 'Account not found') : null,
-    plans: plans ? unwrap(event, plans, 'Account not found').items : null,
+    offers: offers ? unwrap(event, offers, m.commerce_account_not_found()) : null,
+    orders: orders ? unwrap(event, orders, m.commerce_account_not_found()) : null,
+    received: received ? unwrap(event, received, m.commerce_account_not_found()) : null,
+    plans: plans ? unwrap(event, plans, m.commerce_account_not_found()).items : null,
     pendingReceived: pending?.ok ? pending.data.items.length : 0,
   }
 }
@@ -45,11 +46,13 @@ const PLAN_FIELDS = ['name', 'serviceType', 'price', 'currency', 'period'] as co
 /** The plan dialog's fields, as the API wants them; the price is typed in major units ("9.50"). */
 function planFrom(form: FormData) {
   const currency = text(form, 'currency').toUpperCase() || 'EUR'
-  const priceMinor = minorFrom(text(form, 'price'), currency)
+  // "9,50" is how French writes 9.50 (a thousands comma has three digits after it).
+  const typed = text(form, 'price')
+  const priceMinor = minorFrom(/^\d+,\d{1,2}$/.test(typed) ? typed.replace(',', '.') : typed, currency)
   const errors: Record<string, string> = {}
-  if (!text(form, 'name')) errors.name = 'Enter a name.'
-  if (priceMinor === null) errors.price = 'Enter a price, such as 9.50.'
-  if (!/^[A-Z]{3}$/.test(currency)) errors.currency = 'Use a three-letter currency code, such as EUR.'
+  if (!text(form, 'name')) errors.name = m.commerce_enter_name()
+  if (priceMinor === null) errors.price = m.purchasing_enter_price()
+  if (!/^[A-Z]{3}$/.test(currency)) errors.currency = m.purchasing_currency_code()
   const period = text(form, 'period') === 'yearly' ? ('yearly' as const) : ('monthly' as const)
   return { errors, plan: { name: text(form, 'name'), priceMinor: priceMinor ?? 0, currency, period } }
 }
@@ -75,7 +78,7 @@ export const actions: Actions = {
   decline: async (event) => {
     const form = await event.request.formData()
     const reason = text(form, 'reason')
-    if (!reason) return invalid({ reason: 'Say why the order is declined: the customer sees it.' })
+    if (!reason) return invalid({ reason: m.purchasing_decline_reason_missing() })
     const result = await commerce(event).declineOrder(event.params.accountId, text(form, 'orderId'), reason)
     if (!result.ok) return problemFailure(event, result, ['reason'])
     return { declined: result.data.order.buyer.name }
@@ -84,7 +87,7 @@ export const actions: Actions = {
     const form = await event.request.formData()
     const { errors, plan } = planFrom(form)
     const serviceType = text(form, 'serviceType')
-    if (!serviceType) errors.serviceType = 'Choose the type of service the plan creates.'
+    if (!serviceType) errors.serviceType = m.purchasing_choose_type()
     if (Object.keys(errors).length) return invalid(errors)
     const result = await commerce(event).createPlan(event.params.accountId, { ...plan, serviceType: serviceType as 'hosting', active: true })
     if (!result.ok) return problemFailure(event, result, PLAN_FIELDS, { priceMinor: 'price' })

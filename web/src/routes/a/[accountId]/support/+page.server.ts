@@ -1,6 +1,7 @@
 import { api, unwrap } from '$lib/server/api'
 import { requireSection } from '$lib/server/forms'
 import { supportApi, type TicketQuery } from '$lib/server/support'
+import { m } from '$lib/paraglide/messages.js'
 import type { PageServerLoad } from './$types'
 
 const STATUSES = ['active', 'open', 'waiting', 'closed'] as const
@@ -28,7 +29,7 @@ export const load: PageServerLoad = async (event) => {
     ...(view === 'queue' && params.get('assignee') ? { assignee: params.get('assignee')! } : {}),
     ...(params.get('cursor') ? { cursor: params.get('cursor')! } : {}),
   }
-  const page = unwrap(event, await supportApi(event).tickets(account.id, query), 'Account not found')
+  const page = unwrap(event, await supportApi(event).tickets(account.id, query), m.commerce_account_not_found())
   // Assignees to filter by: the members of this account (the queue's staff).
   const members = view === 'queue' && section.actions.includes('contact') ? await api(event).members(account.id) : null
   return {
@@ -37,7 +38,7 @@ export const load: PageServerLoad = async (event) => {
     view,
     query,
     page,
-    assignees: members?.ok ? members.data.items.map((m) => ({ id: m.id, name: m.user.name })) : [],
+    assignees: members?.ok ? members.data.items.map((member) => ({ id: member.id, name: member.user.name })) : [],
     canOpen: view === 'mine' && section.actions.includes('contact') && !access.inherited,
   }
 }

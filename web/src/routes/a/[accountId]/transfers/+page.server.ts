@@ -1,6 +1,7 @@
 import { api, unwrap } from '$lib/server/api'
 import { idAction, invalid, problemFailure, requireSection, text, textFields } from '$lib/server/forms'
 import { transferFiltersFrom, transfersApi, TRANSFERS_PAGE_SIZE } from '$lib/server/transfers'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 /**
@@ -23,7 +24,7 @@ export const load: PageServerLoad = async (event) => {
     : [null, null]
   return {
     section,
-    page: unwrap(event, await page, 'Account not found'),
+    page: unwrap(event, await page, m.services_account_not_found()),
     canPropose,
     services: services?.ok ? services.data.items.filter((s) => (customer ? s.account.id === id : s.account.kind === 'customer')).map((s) => ({ id: s.id, name: s.name, type: s.type, account: s.account })) : [],
     customers: children?.ok ? children.data.items.filter((a) => a.kind === 'customer' && a.status === 'active').map((a) => ({ id: a.id, name: a.name })) : [],
@@ -35,12 +36,12 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
   propose: async (event) => {
-    const { values, errors } = textFields(await event.request.formData(), { serviceId: 'Choose a service.', toAccountId: 'Choose the customer that receives it.' }, ['note'])
+    const { values, errors } = textFields(await event.request.formData(), { serviceId: m.transfers_choose_service(), toAccountId: m.transfers_choose_customer() }, ['note'])
     if (Object.keys(errors).length) return invalid(errors)
     const { serviceId, toAccountId, note } = values
     const result = await transfersApi(event).propose(event.params.accountId, { serviceId, toAccountId, ...(note ? { note } : {}) })
     if (!result.ok) {
-      if (result.status === 404 && result.problem.detail.includes('customer')) return invalid({ toAccountId: 'No customer with that id under the same provider.' })
+      if (result.status === 404 && result.problem.detail.includes('customer')) return invalid({ toAccountId: m.transfers_no_such_customer() })
       return problemFailure(event, result, ['serviceId', 'toAccountId', 'note'])
     }
     return { name: result.data.transfer.service.name }

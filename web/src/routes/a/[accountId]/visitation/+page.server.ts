@@ -2,6 +2,7 @@ import { error, type RequestEvent } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
 import { idAction, invalid, problemFailure, requireSection, textFields } from '$lib/server/forms'
 import { visitFiltersFrom, visitsApi, VISITS_PAGE_SIZE } from '$lib/server/visits'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 /** One page of the visits asked by and of this account, with the filters; for a parent, its sites. */
@@ -12,7 +13,7 @@ export const load: PageServerLoad = async (event) => {
   const cursor = event.url.searchParams.get('cursor')
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'visitation')
-  if (!section.actions.includes('view')) error(403, `Your role in ${account.name} lets you ask for visits but not see them.`)
+  if (!section.actions.includes('view')) error(403, m.visits_cannot_view({ name: account.name }))
   const [page, sites, choice] = await Promise.all([
     calls.list(id, filters, cursor),
     account.kind === 'customer' ? null : calls.sites(id),
@@ -20,7 +21,7 @@ export const load: PageServerLoad = async (event) => {
   ])
   return {
     section,
-    page: unwrap(event, page, 'Account not found'),
+    page: unwrap(event, page, m.services_account_not_found()),
     sites: sites?.ok ? sites.data.items : [],
     canManageSites: sites?.ok ? sites.data.allowed.manage : false,
     // Asking for a visit needs a parent with at least one site.
@@ -38,7 +39,7 @@ const SITE_FIELDS = ['name', 'address'] as const
 /** Adds a site, or saves the one named by `siteId`: both need its name and address. */
 async function saveSite(event: RequestEvent<{ accountId: string }>, existing: boolean) {
   const form = await event.request.formData()
-  const { values, errors } = textFields(form, { name: 'Enter a name.', address: 'Enter the address.' }, ['siteId'])
+  const { values, errors } = textFields(form, { name: m.services_enter_name(), address: m.visits_enter_address() }, ['siteId'])
   if (Object.keys(errors).length) return invalid(errors)
   const { siteId, ...site } = values
   const calls = visitsApi(event)

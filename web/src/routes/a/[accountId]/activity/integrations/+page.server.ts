@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
 import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 const FIELDS = ['url', 'types', 'format', 'token', 'description'] as const
@@ -12,11 +13,11 @@ const FIELDS = ['url', 'types', 'format', 'token', 'description'] as const
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'activity')
-  if (!section.actions.includes('export')) error(403, 'You need the activity.export permission to manage integrations.')
+  if (!section.actions.includes('export')) error(403, m.activity_int_permission())
   const client = api(event)
   const chosen = event.url.searchParams.get('log')
   const [integrations, deliveries] = await Promise.all([client.integrations(account.id), chosen ? client.integrationDeliveries(account.id, chosen) : null])
-  const data = unwrap(event, integrations, 'Account not found')
+  const data = unwrap(event, integrations, m.activity_account_not_found())
   const selected = chosen ? (data.items.find((i) => i.id === chosen) ?? null) : null
   return {
     ...data,
@@ -30,8 +31,8 @@ export const actions: Actions = {
     const form = await event.request.formData()
     const url = text(form, 'url')
     const types = list(form, 'types')
-    if (!url) return invalid({ url: 'Enter the https URL of your receiver.' })
-    if (!types.length) return invalid({ types: 'Choose at least one event type.' })
+    if (!url) return invalid({ url: m.activity_int_enter_receiver() })
+    if (!types.length) return invalid({ types: m.activity_int_choose_type() })
     const result = await api(event).createWebhook(event.params.accountId, { url, types: types as never, description: text(form, 'description') })
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { created: result.data.integration.id, secret: result.data.secret, url: result.data.integration.url }
@@ -39,7 +40,7 @@ export const actions: Actions = {
   createStream: async (event) => {
     const form = await event.request.formData()
     const url = text(form, 'url')
-    if (!url) return invalid({ url: 'Enter the URL of your collector.' })
+    if (!url) return invalid({ url: m.activity_int_enter_collector() })
     const format = text(form, 'format') as 'ndjson' | 'datadog' | 'splunk'
     const result = await api(event).createLogStream(event.params.accountId, { url, format, token: text(form, 'token') || null, description: text(form, 'description') })
     if (!result.ok) return problemFailure(event, result, FIELDS)

@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import { dateFrom, SERVICE_FIELD_RENAMES, SERVICE_FIELDS, serviceFieldsFrom } from '$lib/server/services'
+import { m } from '$lib/paraglide/messages.js'
 import type { ServerActionName } from '$lib/types'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -14,7 +15,7 @@ export const load: PageServerLoad = async (event) => {
   const serviceCall = client.service(accountId, sid)
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'services')
-  const { service, allowed, actions, license } = unwrap(event, await serviceCall, 'Service not found')
+  const { service, allowed, actions, license } = unwrap(event, await serviceCall, m.services_service_not_found())
   const facets = allowed.manage ? await client.serviceFacets(service.account.id) : null
   // The edit dialog offers the groups of the service's own account (the facets span the accounts below it too).
   const groups = facets?.ok ? facets.data.groups.filter((g) => g.accountId === service.account.id) : []
@@ -26,9 +27,9 @@ export const actions: Actions = {
   serverAction: async (event) => {
     const form = await event.request.formData()
     const action = text(form, 'action') as ServerActionName
-    if (!ACTIONS.includes(action)) return invalid({}, 'Choose an action.')
+    if (!ACTIONS.includes(action)) return invalid({}, m.services_choose_action())
     const name = text(form, 'name')
-    if (action === 'rename' && !name) return invalid({ name: 'Enter the new name.' })
+    if (action === 'rename' && !name) return invalid({ name: m.services_enter_new_name() })
     const confirm = text(form, 'confirm')
     const result = await api(event).serviceAction(event.params.accountId, event.params.sid, action, {
       ...(action === 'rename' && { name }),
@@ -45,9 +46,9 @@ export const actions: Actions = {
     const expiresAt = dateFrom(text(form, 'expiresAt'))
     const key = text(form, 'key')
     const errors: Record<string, string> = {}
-    if (!product) errors.product = 'Enter the product.'
-    if (!Number.isInteger(seats) || seats < 1) errors.seats = 'Enter a whole number of seats, 1 or more.'
-    if (expiresAt === 'invalid') errors.expiresAt = 'Enter a date, or leave it empty.'
+    if (!product) errors.product = m.services_enter_product()
+    if (!Number.isInteger(seats) || seats < 1) errors.seats = m.services_enter_seats()
+    if (expiresAt === 'invalid') errors.expiresAt = m.services_enter_date()
     if (Object.keys(errors).length || expiresAt === 'invalid') return invalid(errors)
     const result = await api(event).setServiceLicense(event.params.accountId, event.params.sid, { product, seats, expiresAt, ...(key && { key }) })
     if (!result.ok) return problemFailure(event, result, ['product', 'seats', 'expiresAt', 'key'])
@@ -69,8 +70,8 @@ export const actions: Actions = {
 
   update: async (event) => {
     const { type: _type, partnerAccess: _partnerAccess, ...fields } = serviceFieldsFrom(await event.request.formData())
-    if (!fields.name) return invalid({ name: 'Enter a name.' })
-    if (fields.expiresAt === 'invalid') return invalid({ expiresAt: 'Enter a date, or leave it empty.' })
+    if (!fields.name) return invalid({ name: m.services_enter_name() })
+    if (fields.expiresAt === 'invalid') return invalid({ expiresAt: m.services_enter_date() })
     const result = await api(event).updateService(event.params.accountId, event.params.sid, { ...fields, expiresAt: fields.expiresAt })
     if (!result.ok) return problemFailure(event, result, SERVICE_FIELDS, SERVICE_FIELD_RENAMES)
     return { name: result.data.service.name }

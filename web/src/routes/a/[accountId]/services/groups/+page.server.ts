@@ -1,5 +1,6 @@
 import { api, unwrap } from '$lib/server/api'
 import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The account's own service groups, and its own services for assigning them. */
@@ -9,7 +10,7 @@ export const load: PageServerLoad = async (event) => {
   const [groupsCall, servicesCall] = [client.serviceGroups(id), client.services(id, {}, { limit: 200 })]
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'services')
-  const groups = unwrap(event, await groupsCall, 'Account not found')
+  const groups = unwrap(event, await groupsCall, m.services_account_not_found())
   const services = await servicesCall
   const own = services.ok ? services.data.items.filter((s) => s.account.id === id) : []
   return {
@@ -24,7 +25,7 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
   create: async (event) => {
     const name = text(await event.request.formData(), 'name')
-    if (!name) return invalid({ name: 'Enter a name.' })
+    if (!name) return invalid({ name: m.services_enter_name() })
     const result = await api(event).createServiceGroup(event.params.accountId, name)
     if (!result.ok) return problemFailure(event, result, ['name'])
     return { name: result.data.group.name }
@@ -32,7 +33,7 @@ export const actions: Actions = {
   rename: async (event) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
-    if (!name) return invalid({ name: 'Enter a name.' })
+    if (!name) return invalid({ name: m.services_enter_name() })
     const result = await api(event).renameServiceGroup(event.params.accountId, text(form, 'group'), name)
     if (!result.ok) return problemFailure(event, result, ['name'])
     return { name: result.data.group.name }

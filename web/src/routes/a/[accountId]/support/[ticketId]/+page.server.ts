@@ -2,6 +2,7 @@ import { fail } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import { supportApi } from '$lib/server/support'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 const STATUSES = ['open', 'waiting', 'closed'] as const
@@ -11,13 +12,13 @@ const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   requireSection(menu, account, 'support')
-  return unwrap(event, await supportApi(event).ticket(account.id, event.params.ticketId), 'No ticket with that id')
+  return unwrap(event, await supportApi(event).ticket(account.id, event.params.ticketId), m.support_not_found())
 }
 
 export const actions: Actions = {
   reply: async (event) => {
     const body = text(await event.request.formData(), 'body')
-    if (!body) return invalid({ body: 'Write your reply.' })
+    if (!body) return invalid({ body: m.support_write_reply() })
     const result = await supportApi(event).reply(event.params.accountId, event.params.ticketId, body)
     if (!result.ok) return problemFailure(event, result, ['body'])
     return { replied: true }
@@ -32,7 +33,7 @@ export const actions: Actions = {
       ...((PRIORITIES as readonly string[]).includes(priority) ? { priority: priority as (typeof PRIORITIES)[number] } : {}),
       ...(typeof assignee === 'string' ? { assigneeId: assignee || null } : {}),
     }
-    if (!Object.keys(change).length) return fail(400, { message: 'Nothing to change.', errors: {}, code: 'validation_failed' })
+    if (!Object.keys(change).length) return fail(400, { message: m.support_nothing_to_change(), errors: {}, code: 'validation_failed' })
     const result = await supportApi(event).changeTicket(event.params.accountId, event.params.ticketId, change)
     if (!result.ok) return problemFailure(event, result, ['status', 'priority', 'assigneeId'])
     return { changed: Object.keys(change) }

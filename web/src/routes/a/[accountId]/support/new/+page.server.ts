@@ -2,6 +2,7 @@ import { error, redirect } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, textFields } from '$lib/server/forms'
 import { supportApi } from '$lib/server/support'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
@@ -11,7 +12,7 @@ export const load: PageServerLoad = async (event) => {
   const { account, menu, access } = await event.parent()
   const section = requireSection(menu, account, 'support')
   if (!section.actions.includes('contact') || access.inherited || account.kind === 'platform') {
-    error(403, `Only the owners and admins of ${account.name} may open support tickets.`)
+    error(403, m.support_only_owners({ name: account.name }))
   }
   // The account's own services, to say which one the ticket is about.
   const services = await api(event).services(account.id, {}, { limit: 200 })
@@ -22,7 +23,7 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
   default: async (event) => {
-    const { values, errors } = textFields(await event.request.formData(), { subject: 'Enter a subject.', body: 'Write your message.' }, ['priority', 'serviceId'])
+    const { values, errors } = textFields(await event.request.formData(), { subject: m.support_enter_subject(), body: m.support_write_message() }, ['priority', 'serviceId'])
     if (Object.keys(errors).length) return invalid(errors)
     const { subject, body, priority, serviceId } = values
     const result = await supportApi(event).openTicket(event.params.accountId, {

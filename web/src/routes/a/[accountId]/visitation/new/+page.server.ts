@@ -2,14 +2,15 @@ import { error, redirect } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import { visitsApi } from '$lib/server/visits'
+import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 /** The request form: the parent's sites to choose from. */
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'visitation')
-  if (!section.actions.includes('request')) error(403, `Your role in ${account.name} does not include asking for visits.`)
-  const choice = unwrap(event, await visitsApi(event).visitSites(event.params.accountId), 'Account not found')
+  if (!section.actions.includes('request')) error(403, m.visits_cannot_request({ name: account.name }))
+  const choice = unwrap(event, await visitsApi(event).visitSites(event.params.accountId), m.services_account_not_found())
   return { section, sites: choice.items, parent: choice.parent, today: new Date().toISOString().slice(0, 10) }
 }
 
@@ -31,12 +32,12 @@ export const actions: Actions = {
       visitors,
     }
     const errors: Record<string, string> = {}
-    if (!body.siteId) errors.siteId = 'Choose a site.'
-    if (!body.date) errors.date = 'Choose the day of the visit.'
-    if (!body.startTime) errors.startTime = 'When does the visit start?'
-    if (!body.endTime) errors.endTime = 'When does it end?'
-    if (!body.purpose) errors.purpose = 'Say why you are visiting.'
-    if (!visitors.length) errors.visitors = 'Name at least one visitor.'
+    if (!body.siteId) errors.siteId = m.visits_choose_site()
+    if (!body.date) errors.date = m.visits_choose_day()
+    if (!body.startTime) errors.startTime = m.visits_start_missing()
+    if (!body.endTime) errors.endTime = m.visits_end_missing()
+    if (!body.purpose) errors.purpose = m.visits_purpose_missing()
+    if (!visitors.length) errors.visitors = m.visits_visitors_missing()
     if (Object.keys(errors).length) return invalid(errors)
     const result = await visitsApi(event).request(event.params.accountId, body)
     if (!result.ok) return problemFailure(event, result, FIELDS)

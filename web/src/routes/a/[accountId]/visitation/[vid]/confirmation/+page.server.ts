@@ -2,6 +2,8 @@ import { error } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
 import { requireSection } from '$lib/server/forms'
 import { visitsApi } from '$lib/server/visits'
+import { m } from '$lib/paraglide/messages.js'
+import { visitStatusLabel } from '../../labels'
 import type { PageServerLoad } from './$types'
 
 /** The printable confirmation of an approved visit. */
@@ -9,7 +11,7 @@ export const load: PageServerLoad = async (event) => {
   const call = visitsApi(event).get(event.params.accountId, event.params.vid)
   const { account, menu } = await event.parent()
   requireSection(menu, account, 'visitation')
-  const { visit } = unwrap(event, await call, 'Visit not found')
-  if (visit.status !== 'approved') error(409, `Visit ${visit.reference} is ${visit.status}: only an approved visit has a confirmation.`)
+  const { visit } = unwrap(event, await call, m.visits_not_found())
+  if (visit.status !== 'approved') error(409, m.visits_not_approved({ reference: visit.reference, status: (visitStatusLabel[visit.status] ?? visit.status).toLowerCase() }))
   return { visit }
 }
