@@ -37,7 +37,7 @@ function chunkGroups(graph: ModuleGraph) {
   }
   return groups
 }
-const runtime = /[\\/]node_modules[\\/](svelte|@sveltejs[\\/]kit|devalue|esm-env|clsx)[\\/]|vite[\\/]preload-helper/
+const runtime = /[\\/]node_modules[\\/](@sveltejs[\\/]kit|devalue|esm-env|clsx)[\\/]|vite[\\/]preload-helper/
 const baseChunk = (id: string, graph: ModuleGraph) => (runtime.test(id) || chunkGroups(graph).base.has(id) ? 'base' : null)
 const shellChunk = (id: string, graph: ModuleGraph) => (chunkGroups(graph).shell.has(id) ? 'shell' : null)
 
