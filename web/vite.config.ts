@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { sveltekit } from '@sveltejs/kit/vite'
 import tailwindcss from '@tailwindcss/vite'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 
 type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[] } | null }
 const src = path.resolve(import.meta.dirname, 'src')
@@ -41,9 +41,27 @@ const runtime = /[\\/]node_modules[\\/](@sveltejs[\\/]kit|devalue|esm-env|clsx)[
 const baseChunk = (id: string, graph: ModuleGraph) => (runtime.test(id) || chunkGroups(graph).base.has(id) ? 'base' : null)
 const shellChunk = (id: string, graph: ModuleGraph) => (chunkGroups(graph).shell.has(id) ? 'shell' : null)
 
-export default defineConfig(({ isSsrBuild }) => ({
-  plugins: [tailwindcss(), sveltekit()],
-  build: isSsrBuild ? {} : { rolldownOptions: { output: { codeSplitting: { groups: [{ name: baseChunk, priority: 2 }, { name: shellChunk, priority: 1 }] } } } },
+/**
+ * The browser build only (the server's chunks do not travel). No JavaScript preloading for dynamic
+ * imports: the lists of every page's chunks it needs weighed 2 kB in the client's entry, while a
+ * page's node needs little beyond `base` and `shell` (already loaded) and SvelteKit preloads a page's
+ * code on hover anyway. Stylesheets of dynamic imports are still fetched with them.
+ */
+const clientChunks: Plugin = {
+  name: 'trellis:client-chunks',
+  config(config) {
+    if (config.build?.ssr) return
+    return {
+      build: {
+        modulePreload: false,
+        rolldownOptions: { output: { codeSplitting: { groups: [{ name: baseChunk, priority: 2 }, { name: shellChunk, priority: 1 }] } } },
+      },
+    }
+  },
+}
+
+export default defineConfig(() => ({
+  plugins: [tailwindcss(), sveltekit(), clientChunks],
   server: {
     allowedHosts: ['.localhost'],
     proxy: { '/api': { target: 'http://127.0.0.1:8787', ws: true } },
