@@ -12,6 +12,7 @@ import { startResendApi } from './test/helpers/resend-api.ts'
 import { startHookReceiver } from './test/helpers/hook-receiver.ts'
 import { startBillingApi } from './test/helpers/billing-api.ts'
 import { startProvisioningApi } from './test/helpers/provisioning-api.ts'
+import { compileMessages } from './scripts/i18n.mjs'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
 const TEST_ARGON2 = { m: 64, t: 1, p: 1 }
@@ -24,6 +25,8 @@ if (!existsSync(path.join(web, '.svelte-kit', 'tsconfig.json'))) {
 }
 
 export default defineConfig(async () => {
+  // The API's problem titles and emails in English and French (generated, not committed).
+  await compileMessages()
   // The worker's real DNS adapter asks this local DNS-over-HTTPS server (RFC 8484), which tests fill.
   const doh = await startDohServer()
   // …and Cloudflare for SaaS is this local stand-in of the Custom Hostnames API.
@@ -74,6 +77,8 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // The web app's own alias, for the tests that run its server hook and language rules.
+    resolve: { alias: { $lib: path.join(import.meta.dirname, 'web/src/lib') } },
     test: {
       include: ['test/worker/**/*.test.ts'],
       setupFiles: ['./test/helpers/apply-migrations.ts'],

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compileMessages } from './i18n.mjs'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_D1_WARNING: 'true' }
@@ -173,6 +174,8 @@ function relay(stream, out) {
 /** Start wrangler dev serving web + API on one origin. Resolves once /api/v1/health answers. */
 export async function servePortal({ port = 8787, persistTo, inspectorPort = inspectorPortFor(port), quiet = false, snapshot = true, vars = {} }) {
   ensureDevVars()
+  // The API's problem titles and emails import the compiled messages (a no-op when unchanged).
+  await compileMessages()
   // `snapshot: false` serves web/.svelte-kit itself, so a `vite build --watch` is picked up.
   const args = ['dev', '-c', snapshot ? webConfig(persistTo) : path.join(root, 'web', 'wrangler.toml'), '-c', apiConfig(persistTo, port, vars), '--ip', '127.0.0.1', '--port', String(port),
     '--persist-to', persistTo, '--inspector-port', String(inspectorPort), '--show-interactive-dev-session=false']

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { sveltekit } from '@sveltejs/kit/vite'
 import tailwindcss from '@tailwindcss/vite'
 import { defineConfig, type Plugin } from 'vite'
+import { messages } from '../scripts/i18n.mjs'
 
 type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[] } | null }
 const src = path.resolve(import.meta.dirname, 'src')
@@ -61,7 +62,7 @@ const clientChunks: Plugin = {
 }
 
 export default defineConfig(() => ({
-  plugins: [tailwindcss(), sveltekit(), clientChunks],
+  plugins: [messages(), tailwindcss(), sveltekit(), clientChunks],
   server: {
     allowedHosts: ['.localhost'],
     proxy: { '/api': { target: 'http://127.0.0.1:8787', ws: true } },

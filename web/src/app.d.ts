@@ -1,5 +1,9 @@
 declare global {
   namespace App {
+    interface Locals {
+      /** The language this request's page is drawn in (hooks.server.ts). */
+      locale: 'en' | 'fr'
+    }
     interface Platform {
       env: { API: Fetcher }
       ctx: ExecutionContext

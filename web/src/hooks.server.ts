@@ -1,4 +1,5 @@
 import type { Handle } from '@sveltejs/kit'
+import { resolveLocale, withLocale } from '$lib/server/locale'
 
 /**
  * HSTS for pages served over https: the same policy the API's secureHeaders sends on /api/*
@@ -26,7 +27,11 @@ export const handle: Handle = async ({ event, resolve }) => {
     stampPlace(headers, event.platform?.cf)
     return event.platform!.env.API.fetch(new Request(event.request, { headers }))
   }
-  const response = await resolve(event)
+  // The page's language (decision 034): chosen once, before any load or component draws a message.
+  const locale = await resolveLocale(event)
+  event.locals.locale = locale
+  const response = await withLocale(locale, () => resolve(event, { transformPageChunk: ({ html }) => html.replace('%trellis.lang%', locale) }))
+  response.headers.append('vary', 'cookie, accept-language')
   response.headers.set('x-content-type-options', 'nosniff')
   response.headers.set('referrer-policy', 'strict-origin-when-cross-origin')
   if (event.url.protocol === 'https:') response.headers.set('strict-transport-security', HSTS)

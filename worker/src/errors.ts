@@ -1,4 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { localizeFieldMessage } from './i18n/field-messages.ts'
+import { m } from './i18n/paraglide/messages.js'
 
 /**
  * Stable, machine-readable error codes: each with its HTTP status, a short
@@ -104,9 +106,23 @@ export class DomainError extends Error {
   }
 }
 
-/** Render a problem+json response body. */
+/**
+ * A problem's title in the request's language (decision 034); the catalogue's English title is
+ * the message's English text (test/worker/unit/messages.test.ts keeps them equal).
+ */
+export function problemTitle(code: ErrorCode): string {
+  const message = (m as unknown as Record<string, (() => string) | undefined>)[`error_${code}`]
+  return message ? message() : errorCodes[code].title
+}
+
+/** Render a problem+json response body: `title` in the request's language, `detail` in English, `code` stable. */
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
-  const { status, title } = errorCodes[code]
+  const { status } = errorCodes[code]
+  const title = problemTitle(code)
+  // What a person reads beside a field comes in their language too (the detail stays English).
+  const errors = Array.isArray(extra.errors)
+    ? (extra.errors as { field: string; message: string }[]).map((e) => (typeof e?.message === 'string' ? { ...e, message: localizeFieldMessage(e.message) } : e))
+    : undefined
   return {
     type: `https://trellis.dev/problems/${code.replaceAll('_', '-')}`,
     title,
@@ -114,6 +130,7 @@ export function problemBody(code: ErrorCode, detail: string, extra: Record<strin
     detail,
     code,
     ...extra,
+    ...(errors ? { errors } : {}),
   }
 }
 

@@ -10,6 +10,9 @@ async function render(url: string, page: () => Response = () => new Response('<!
     request: new Request(url),
     getClientAddress: () => '203.0.113.9',
     platform: undefined,
+    // A chosen language: the page's language then needs no brand from the API (none runs here).
+    cookies: { get: (name: string) => (name === 'trellis-lang' ? 'fr' : undefined) },
+    locals: {},
   } as unknown as HandleInput['event']
   return handle({ event, resolve: async () => page() })
 }

@@ -1,3 +1,5 @@
+import { getLocale } from '$lib/i18n'
+import { m } from '$lib/paraglide/messages.js'
 import type { AccountKind, AccountStatus, Level, Scope, ServiceGroup, ServiceStatus, ServiceType } from './types'
 
 export const kindLabel: Record<AccountKind, string> = {
@@ -25,17 +27,39 @@ export const childrenNoun: Record<AccountKind, { one: string; many: string } | n
   customer: null,
 }
 
-const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium' })
-const exactFormat = new Intl.DateTimeFormat('en', { dateStyle: 'full', timeStyle: 'short' })
+/**
+ * One formatter per kind and language, made on first use: Intl formatters are costly to
+ * build and the page's language is known only while a request (or the browser) draws it.
+ */
+function perLocale<F>(make: (locale: string) => F): () => F {
+  const made = new Map<string, F>()
+  return () => {
+    const locale = getLocale()
+    let f = made.get(locale)
+    if (!f) made.set(locale, (f = make(locale)))
+    return f
+  }
+}
 
-/** "12 Mar 2026"-style date. */
+/** Intl's formats in the page's language (dates, numbers, plurals), for pieces format.ts does not cover. */
+export const dateFormat = perLocale((l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' }))
+const exactFormat = perLocale((l) => new Intl.DateTimeFormat(l, { dateStyle: 'full', timeStyle: 'short' }))
+export const dateTimeFormat = perLocale((l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short' }))
+export const timeFormat = perLocale((l) => new Intl.DateTimeFormat(l, { timeStyle: 'short' }))
+
+/** "12 Mar 2026"-style date ("12 mars 2026" in French). */
 export function formatDate(ms: number): string {
-  return dateFormat.format(ms)
+  return dateFormat().format(ms)
 }
 
 /** The exact time, for tooltips. */
 export function formatExact(ms: number): string {
-  return exactFormat.format(ms)
+  return exactFormat().format(ms)
+}
+
+/** A date with its time of day, in the page's language. */
+export function formatDateTime(ms: number): string {
+  return dateTimeFormat().format(ms)
 }
 
 /** Up to two initials of a name, for avatars. */
@@ -61,11 +85,11 @@ export const serviceStatusLabel: Record<ServiceStatus, string> = {
   expired: 'Expired',
 }
 
-const numberFormat = new Intl.NumberFormat('en')
+const numberFormat = perLocale((l) => new Intl.NumberFormat(l))
 
-/** 12,345 */
+/** 12,345 (12 345 in French). */
 export function formatNumber(n: number): string {
-  return numberFormat.format(n)
+  return numberFormat().format(n)
 }
 
 /** "3 services", "1 group": a count with its noun, singular or plural. */
@@ -73,7 +97,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`
 }
 
-const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+const relativeFormat = perLocale((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }))
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 24 * 3600_000],
   ['month', 30 * 24 * 3600_000],
@@ -86,13 +110,13 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 /** "in 12 days", "2 minutes ago", "just now". */
 export function formatRelative(ms: number, now = Date.now()): string {
   const diff = ms - now
-  if (Math.abs(diff) < 45_000) return 'just now'
+  if (Math.abs(diff) < 45_000) return m.common_just_now()
   for (const [unit, size] of UNITS) {
     // Days up to two weeks read better than "2 weeks"; weeks up to two months.
     const threshold = unit === 'week' ? 14 * 24 * 3600_000 : unit === 'month' ? 60 * 24 * 3600_000 : size
-    if (Math.abs(diff) >= threshold || unit === 'minute') return relativeFormat.format(Math.round(diff / size), unit)
+    if (Math.abs(diff) >= threshold || unit === 'minute') return relativeFormat().format(Math.round(diff / size), unit)
   }
-  return relativeFormat.format(Math.round(diff / 60_000), 'minute')
+  return relativeFormat().format(Math.round(diff / 60_000), 'minute')
 }
 
 const DAY = 24 * 3600_000

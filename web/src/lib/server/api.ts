@@ -93,6 +93,8 @@ async function send(event: RequestEvent, request: Request): Promise<Response> {
   if (cookie) headers.set('cookie', cookie)
   const userAgent = event.request.headers.get('user-agent')
   if (userAgent) headers.set('user-agent', userAgent)
+  // Problem titles come back in the page's language (the API resolves it the same way; decision 034).
+  if (event.locals.locale) headers.set('accept-language', event.locals.locale)
   if (request.method !== 'GET') headers.set('origin', event.url.origin)
   const response = await binding.fetch(new Request(request, { headers }))
   for (const line of response.headers.getSetCookie()) relayCookie(event, line)

@@ -2,12 +2,21 @@ import type { RequestEvent } from '@sveltejs/kit'
 import { DEFAULT_BRAND, sanitizeBrand, type Brand } from '$lib/brand'
 import { api } from '$lib/server/api'
 
+/** The brand asked once per request: the language (hooks) and the root layout both need it. */
+const brandOfRequest = new WeakMap<object, Promise<Brand>>()
+
 /**
  * The brand for this request's hostname, from `GET /api/v1/brand` (the API
  * resolves the Host), passed through `sanitizeBrand`; the product default when
  * the API cannot answer, so a page never fails for want of a theme.
  */
-export async function loadBrand(event: RequestEvent): Promise<Brand> {
-  const result = await api(event).brand()
-  return sanitizeBrand(result.ok ? result.data.brand : DEFAULT_BRAND)
+export function loadBrand(event: RequestEvent): Promise<Brand> {
+  let brand = brandOfRequest.get(event.locals)
+  if (!brand) {
+    brand = api(event)
+      .brand()
+      .then((result) => sanitizeBrand(result.ok ? result.data.brand : DEFAULT_BRAND))
+    brandOfRequest.set(event.locals, brand)
+  }
+  return brand
 }
