@@ -3,7 +3,7 @@
  * frame of an unknown or malformed shape is dropped, never half-used.
  */
 import { activityEventTypeValues } from '$lib/api/openapi'
-import type { ActivityEvent, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
+import type { ActivityEvent, ActivityType, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
 
 /** The contract's list itself, not $lib/activity's: reading a frame needs no labels, and the shell would load them all. */
 const isKnownType = (type: string): type is ActivityType => (activityEventTypeValues as readonly string[]).includes(type)
