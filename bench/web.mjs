@@ -60,7 +60,8 @@ async function load(path, storageState) {
     raw += body.length
     gzip += gzipSync(body, { level: 9 }).length
   }
-  return { files: scripts.size, raw, gzip, lcp }
+  const each = [...scripts].map(([url, body]) => ({ url, gzip: gzipSync(body, { level: 9 }).length }))
+  return { files: scripts.size, raw, gzip, lcp, each }
 }
 
 const { state, dashboard } = await signedInState()
@@ -79,6 +80,10 @@ for (const { name, path, state: storageState } of pages) {
   const raw = median(samples.map((s) => s.raw))
   const ok = js <= budget.jsGzipBytes && lcp <= budget.lcpMs
   over ||= !ok
+  if (process.env.FILES) {
+    // FILES=1: what the first load fetched, heaviest first (to see where the weight is).
+    for (const { url, gzip } of samples[0].each.toSorted((a, b) => b.gzip - a.gzip)) console.log(`        ${(gzip / 1000).toFixed(1).padStart(6)} kB  ${new URL(url).pathname}`)
+  }
   console.log(
     `  ${ok ? 'ok  ' : 'OVER'} ${name.padEnd(30)} JS ${(js / 1000).toFixed(1)} kB gzipped (${files} files, ${(raw / 1000).toFixed(0)} kB raw)   LCP ${Math.round(lcp)} ms`,
   )

@@ -1,12 +1,70 @@
+import path from 'node:path'
 import { sveltekit } from '@sveltejs/kit/vite'
 import tailwindcss from '@tailwindcss/vite'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import { messages } from '../scripts/i18n.mjs'
 
-export default defineConfig({
-  plugins: [messages(), tailwindcss(), sveltekit()],
+type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[] } | null }
+const src = path.resolve(import.meta.dirname, 'src')
+const kit = path.resolve(import.meta.dirname, '.svelte-kit/generated')
+/** Every module these files import statically, directly or not. */
+function closure(graph: ModuleGraph, roots: string[]): Set<string> {
+  const seen = new Set<string>()
+  const walk = (id: string) => {
+    if (seen.has(id)) return
+    seen.add(id)
+    for (const next of graph.getModuleInfo(id)?.importedIds ?? []) walk(next)
+  }
+  for (const root of roots) walk(root)
+  return seen
+}
+
+/**
+ * Two chunks where there would be some sixty small ones (one file compresses far better than many,
+ * and each costs a request): `base`, what every page loads (Svelte, SvelteKit's client, the root
+ * layout and error page, and what the sign-in page shares with the shell), and `shell`, the signed-in shell (the account layout and the dashboard
+ * with everything they import), which every account page loads anyway. The rest (other pages,
+ * menus loaded on first use) is split as usual.
+ */
+let groups: { base: Set<string>; shell: Set<string> } | undefined
+function chunkGroups(graph: ModuleGraph) {
+  if (!groups) {
+    const base = closure(graph, [path.join(kit, 'root.svelte'), path.join(src, 'routes/+layout.svelte'), path.join(src, 'routes/+error.svelte')])
+    const shell = closure(graph, [path.join(src, 'routes/a/[accountId]/+layout.svelte'), path.join(src, 'routes/a/[accountId]/+page.svelte')])
+    // What the sign-in page shares with the shell (buttons, fields, formatting) goes with `base` too.
+    const signIn = closure(graph, [path.join(src, 'routes/login/+page.svelte')])
+    for (const id of signIn) if (shell.has(id)) base.add(id)
+    groups = { base, shell }
+  }
+  return groups
+}
+const runtime = /[\\/]node_modules[\\/](@sveltejs[\\/]kit|devalue|esm-env|clsx)[\\/]|vite[\\/]preload-helper/
+const baseChunk = (id: string, graph: ModuleGraph) => (runtime.test(id) || chunkGroups(graph).base.has(id) ? 'base' : null)
+const shellChunk = (id: string, graph: ModuleGraph) => (chunkGroups(graph).shell.has(id) ? 'shell' : null)
+
+/**
+ * The browser build only (the server's chunks do not travel). No JavaScript preloading for dynamic
+ * imports: the lists of every page's chunks it needs weighed 2 kB in the client's entry, while a
+ * page's node needs little beyond `base` and `shell` (already loaded) and SvelteKit preloads a page's
+ * code on hover anyway. Stylesheets of dynamic imports are still fetched with them.
+ */
+const clientChunks: Plugin = {
+  name: 'trellis:client-chunks',
+  config(config) {
+    if (config.build?.ssr) return
+    return {
+      build: {
+        modulePreload: false,
+        rolldownOptions: { output: { codeSplitting: { groups: [{ name: baseChunk, priority: 2 }, { name: shellChunk, priority: 1 }] } } },
+      },
+    }
+  },
+}
+
+export default defineConfig(() => ({
+  plugins: [messages(), tailwindcss(), sveltekit(), clientChunks],
   server: {
     allowedHosts: ['.localhost'],
     proxy: { '/api': { target: 'http://127.0.0.1:8787', ws: true } },
   },
-})
+}))

@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit'
+import { brandStyleSheet } from '$lib/brand'
 import { LOCALE_COOKIE } from '$lib/i18n'
 import { api, hasSession } from '$lib/server/api'
 import { loadBrand } from '$lib/server/brand'
@@ -16,5 +17,6 @@ export const load: LayoutServerLoad = async (event) => {
     rememberLocale(event.cookies, chosen, event.url.protocol === 'https:')
     if (chosen !== event.locals.locale && !event.isDataRequest) redirect(303, event.url.pathname + event.url.search)
   }
-  return { brand, locale: event.locals.locale, chosenLocale: chosen, impersonation: me?.ok ? (me.data.impersonation ?? null) : null }
+  // The brand's colours as CSS, made here so the browser needs no colour maths to hydrate the page.
+  return { brand, brandCss: brandStyleSheet(brand), locale: event.locals.locale, chosenLocale: chosen, impersonation: me?.ok ? (me.data.impersonation ?? null) : null }
 }

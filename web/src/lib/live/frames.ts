@@ -2,8 +2,11 @@
  * The frames the live endpoint sends, checked before the app sees them: a
  * frame of an unknown or malformed shape is dropped, never half-used.
  */
-import { isActivityType } from '$lib/activity'
-import type { ActivityEvent, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
+import { activityEventTypeValues } from '$lib/api/openapi'
+import type { ActivityEvent, ActivityType, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
+
+/** The contract's list itself, not $lib/activity's: reading a frame needs no labels, and the shell would load them all. */
+const isKnownType = (type: string): type is ActivityType => (activityEventTypeValues as readonly string[]).includes(type)
 
 export type ServerFrame =
   | { type: 'events'; events: ActivityEvent[]; caughtUp: boolean }
@@ -44,7 +47,7 @@ function event(v: unknown): ActivityEvent | null {
     !isString(v.accountPath) ||
     // A type this build does not know (the API deployed ahead of it) drops the event rather than mislabel it.
     !isString(v.type) ||
-    !isActivityType(v.type) ||
+    !isKnownType(v.type) ||
     (v.kind !== 'action' && v.kind !== 'page_view') ||
     actor === undefined ||
     impersonator === undefined ||
