@@ -21,6 +21,8 @@ export const brands = sqliteTable('brands', {
   supportEmail: text('support_email'),
   supportUrl: text('support_url'),
   loginMessage: text('login_message'),
+  /** The language of the portal for people who chose none ('en' | 'fr'); null follows their browser. */
+  defaultLocale: text('default_locale', { enum: ['en', 'fr'] }),
   updatedAt: integer('updated_at').notNull().default(sql`(unixepoch() * 1000)`),
 })
 

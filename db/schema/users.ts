@@ -15,6 +15,8 @@ export const users = sqliteTable('users', {
   lastAccountId: text('last_account_id'),
   /** When the login proved it reads its email (an invitation accepted, a verification link); null until then. */
   emailVerifiedAt: integer('email_verified_at'),
+  /** The language they chose for pages and emails ('en' | 'fr'); null follows the portal, then the browser. */
+  locale: text('locale', { enum: ['en', 'fr'] }),
 })
 
 export type User = typeof users.$inferSelect

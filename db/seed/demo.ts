@@ -249,6 +249,7 @@ export const demoBrands = [
     supportEmail: 'support@acme.test',
     supportUrl: 'https://help.acme.test/',
     loginMessage: 'Welcome to the Acme Hosting customer portal.',
+    defaultLocale: null,
     logo: 'acme.svg',
     hostname: 'acme.localhost',
   },
@@ -259,7 +260,9 @@ export const demoBrands = [
     accentColor: '#10b981',
     supportEmail: 'help@globex.test',
     supportUrl: 'https://globex.test/support',
-    loginMessage: null,
+    loginMessage: 'Bienvenue sur le portail partenaires de Globex.',
+    // Globex sells in French: its portal speaks French to anyone who has not chosen a language.
+    defaultLocale: 'fr',
     logo: 'globex.svg',
     hostname: 'globex.localhost',
   },
@@ -382,8 +385,8 @@ export function demoSeed(passwordHash: string, now = Date.now()): SeedStatement[
   }
   for (const b of demoBrands) {
     push(
-      'INSERT OR IGNORE INTO brands (account_id, name, logo_key, logo_content_type, logo_version, primary_color, accent_color, support_email, support_url, login_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      demoId('acc', b.account), b.name, demoLogoKey(b.account), 'image/svg+xml', 1, b.primaryColor, b.accentColor, b.supportEmail, b.supportUrl, b.loginMessage,
+      'INSERT OR IGNORE INTO brands (account_id, name, logo_key, logo_content_type, logo_version, primary_color, accent_color, support_email, support_url, login_message, default_locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      demoId('acc', b.account), b.name, demoLogoKey(b.account), 'image/svg+xml', 1, b.primaryColor, b.accentColor, b.supportEmail, b.supportUrl, b.loginMessage, b.defaultLocale,
     )
     push(
       "INSERT OR IGNORE INTO hostnames (id, hostname, reseller_account_id, status, verification_token, verified_at) VALUES (?, ?, ?, 'verified', ?, ?)",

@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { m } from './i18n/paraglide/messages.js'
 
 /**
  * Stable, machine-readable error codes: each with its HTTP status, a short
@@ -104,9 +105,19 @@ export class DomainError extends Error {
   }
 }
 
-/** Render a problem+json response body. */
+/**
+ * A problem's title in the request's language (decision 034); the catalogue's English title is
+ * the message's English text (test/worker/unit/messages.test.ts keeps them equal).
+ */
+export function problemTitle(code: ErrorCode): string {
+  const message = (m as unknown as Record<string, (() => string) | undefined>)[`error_${code}`]
+  return message ? message() : errorCodes[code].title
+}
+
+/** Render a problem+json response body: `title` in the request's language, `detail` in English, `code` stable. */
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
-  const { status, title } = errorCodes[code]
+  const { status } = errorCodes[code]
+  const title = problemTitle(code)
   return {
     type: `https://trellis.dev/problems/${code.replaceAll('_', '-')}`,
     title,

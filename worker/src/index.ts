@@ -7,6 +7,8 @@ import { createDb } from './db.ts'
 import type { AppEnv, Bindings } from './env.ts'
 import { AppError, DomainError, problemResponse } from './errors.ts'
 import { brand } from './middleware/brand.ts'
+import { getCookie } from 'hono/cookie'
+import { isLocale, LOCALE_COOKIE, pickLocale, withLocale } from './i18n/locale.ts'
 import { clientIp } from './middleware/client-ip.ts'
 import { csrf } from './middleware/csrf.ts'
 import { domainProblem } from './middleware/domain-problem.ts'
@@ -137,6 +139,8 @@ app.use('/api/*', async (c, next) => {
 })
 // Host → brand, before anything that answers (login checks which portal it is on).
 app.use('/api/*', brand())
+// The language of problem titles and emails sent on the request's behalf (decision 034).
+app.use('/api/*', (c, next) => withLocale(pickLocale(getCookie(c, LOCALE_COOKIE), c.var.hostBrand.brand.defaultLocale, c.req.header('accept-language')), next))
 app.use(
   '/api/*',
   // Logo uploads carry an image, backup restores an archive: each has its own limit (routes/brands.ts, routes/backups.ts).
@@ -148,6 +152,12 @@ app.use(
   })),
 )
 app.use('/api/*', clientIp(), csrf(), session())
+// A signed-in person's saved language comes before the portal's and the browser's (a choice on
+// this browser — the cookie — still comes first).
+app.use('/api/*', (c, next) => {
+  const saved = c.var.principal?.locale
+  return saved && !isLocale(getCookie(c, LOCALE_COOKIE)) ? withLocale(saved, next) : next()
+})
 
 app.route('/', api)
 app.route('/api', docs(api))

@@ -15,6 +15,7 @@ export const DEFAULT_BRAND: Brand = {
   loginMessage: null,
   resellerId: null,
   poweredBy: true,
+  defaultLocale: null,
 }
 
 /** True when the brand is the product default (used e.g. to skip "Powered by Trellis"). */
@@ -69,6 +70,7 @@ export function sanitizeBrand(input: Partial<Brand> | null | undefined): Brand {
     loginMessage: (input?.loginMessage ?? '').trim().slice(0, 500) || null,
     resellerId: input?.resellerId ?? null,
     poweredBy: input?.poweredBy !== false,
+    defaultLocale: input?.defaultLocale === 'en' || input?.defaultLocale === 'fr' ? input.defaultLocale : null,
   }
 }
 

@@ -1,4 +1,4 @@
-import { baseLocale, getLocale, locales, type Locale } from './paraglide/runtime.js'
+import { baseLocale, getLocale, extractLocaleFromHeader, locales, type Locale } from './paraglide/runtime.js'
 
 export { getLocale, locales, type Locale }
 
@@ -15,22 +15,10 @@ export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value)
 }
 
-/**
- * The best of our languages for an Accept-Language header (RFC 9110 §12.5.4): the highest
- * q-value whose primary tag we have; ties keep the header's order. Null when none fits.
- */
+/** The best of our languages for an Accept-Language header (by q-value, a region falling back to its language), or null. */
 export function negotiateLocale(header: string | null | undefined): Locale | null {
   if (!header) return null
-  let best: { locale: Locale; q: number } | null = null
-  for (const part of header.split(',').slice(0, 32)) {
-    const [tag = '', ...params] = part.trim().split(';')
-    const primary = tag.trim().toLowerCase().split('-')[0]
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
-    const q = qParam ? Number(qParam.slice(2)) : 1
-    if (!isLocale(primary) || !(q > 0) || q > 1) continue
-    if (!best || q > best.q) best = { locale: primary, q }
-  }
-  return best?.locale ?? null
+  return (extractLocaleFromHeader({ headers: { get: () => header.slice(0, 512) } } as unknown as Request) as Locale | undefined) ?? null
 }
 
 /** The language a page is drawn in: the person's choice, else the brand's default, else the browser's, else English. */

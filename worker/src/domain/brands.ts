@@ -1,6 +1,7 @@
 import { and, asc, eq, or } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
+import type { Locale } from '../i18n/locale.ts'
 
 const { brands, hostnames, accounts } = schema
 
@@ -18,6 +19,8 @@ export interface PublicBrand {
   resellerId: string | null
   /** Show "Powered by Trellis" (the platform decides, per brand). */
   poweredBy: boolean
+  /** The portal's language for people who chose none; null follows their browser. */
+  defaultLocale: Locale | null
 }
 
 /** The product's own look, when the platform has not set a brand. */
@@ -31,6 +34,7 @@ export const DEFAULT_BRAND: PublicBrand = {
   loginMessage: null,
   resellerId: null,
   poweredBy: true,
+  defaultLocale: null,
 }
 
 /** The editable fields of a brand (the logo has its own route). */
@@ -41,6 +45,7 @@ export interface BrandInput {
   supportEmail: string | null
   supportUrl: string | null
   loginMessage: string | null
+  defaultLocale: Locale | null
 }
 
 type BrandRow = typeof brands.$inferSelect
@@ -66,6 +71,7 @@ function present(row: BrandRow, resellerId: string | null, poweredBy: boolean): 
     loginMessage: row.loginMessage,
     resellerId,
     poweredBy,
+    defaultLocale: row.defaultLocale,
   }
 }
 

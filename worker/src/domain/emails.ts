@@ -1,5 +1,9 @@
+import { eq } from 'drizzle-orm'
 import type { EmailMessage } from '../adapters/email.ts'
-import type { DB } from '../db.ts'
+import { schema, type DB } from '../db.ts'
+import { emailLocale, withLocale, type Locale } from '../i18n/locale.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { getLocale } from '../i18n/paraglide/runtime.js'
 import { brandForAccount } from './brands.ts'
 import { verifiedSender } from './sender-domains.ts'
 
@@ -14,6 +18,8 @@ export interface EmailBrand {
   supportUrl: string | null
   /** The reseller's own verified sender address (`portal@<its domain>`), or null for the platform's. */
   senderAddress?: string | null
+  /** The portal's language for people who chose none (decision 034). */
+  defaultLocale?: Locale | null
 }
 
 export const PLATFORM_EMAIL_BRAND: EmailBrand = {
@@ -58,27 +64,28 @@ export function renderEmail(brand: EmailBrand, to: string, subject: string, body
   const action = body.action ? { label: body.action.label, url: safeUrl(body.action.url) } : null
   const support = [brand.supportEmail, supportUrl].filter(Boolean).join(' · ')
 
+  const supportWord = m.email_support()
   const text = [
     ...body.paragraphs,
     ...(action?.url ? [`${action.label}: ${action.url}`] : []),
     ...(body.footnote ? [body.footnote] : []),
     '—',
-    brand.name + (support ? `\nSupport: ${support}` : ''),
+    brand.name + (support ? `\n${supportWord}: ${support}` : ''),
   ].join('\n\n')
 
   const e = escapeHtml
   const html = `<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
+<html lang="${getLocale()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
 <body style="margin:0;padding:24px;background:#f4f4f5;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#18181b">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;border-top:4px solid ${primary}">
 <tr><td style="padding:24px 28px 8px">${logo ? `<img src="${e(logo)}" alt="${e(brand.name)}" height="32" style="height:32px">` : `<strong style="font-size:18px;color:${primary}">${e(brand.name)}</strong>`}</td></tr>
 <tr><td style="padding:8px 28px 24px;font-size:15px;line-height:1.6">
 ${body.paragraphs.map((p) => `<p style="margin:0 0 14px">${e(p)}</p>`).join('\n')}
 ${action?.url ? `<p style="margin:20px 0"><a href="${e(action.url)}" style="display:inline-block;background:${primary};color:#ffffff;text-decoration:none;padding:10px 18px;border-radius:6px;font-weight:600">${e(action.label)}</a></p>
-<p style="margin:0 0 14px;font-size:13px;color:#52525b">Or open this link: <a href="${e(action.url)}" style="color:${primary}">${e(action.url)}</a></p>` : ''}
+<p style="margin:0 0 14px;font-size:13px;color:#52525b">${e(m.email_or_open_link())} <a href="${e(action.url)}" style="color:${primary}">${e(action.url)}</a></p>` : ''}
 ${body.footnote ? `<p style="margin:0;font-size:13px;color:#71717a">${e(body.footnote)}</p>` : ''}
 </td></tr>
-<tr><td style="padding:16px 28px;border-top:1px solid #e4e4e7;font-size:12px;color:#71717a">${e(brand.name)}${support ? ` · Support: ${e(support)}` : ''}</td></tr>
+<tr><td style="padding:16px 28px;border-top:1px solid #e4e4e7;font-size:12px;color:#71717a">${e(brand.name)}${support ? ` · ${e(supportWord)}: ${e(support)}` : ''}</td></tr>
 </table></body></html>`
   // From the reseller, by name (and by address once its sending domain is verified); replies reach its support.
   return { to, subject, text, html, fromName: brand.name, fromAddress: brand.senderAddress ?? null, replyTo: brand.supportEmail }
@@ -115,7 +122,21 @@ export async function emailBrandFor(db: DB, accountPath: string, publicOrigin: s
   const logoUrl = b.logoUrl ? (b.logoUrl.startsWith('/') ? `${origin}${b.logoUrl}` : b.logoUrl) : null
   const sender = b.resellerId ? await verifiedSender(db, b.resellerId) : null
   return {
-    brand: { name: b.name, primaryColor: b.primaryColor, accentColor: b.accentColor, logoUrl, supportEmail: b.supportEmail, supportUrl: b.supportUrl, senderAddress: sender },
+    brand: { name: b.name, primaryColor: b.primaryColor, accentColor: b.accentColor, logoUrl, supportEmail: b.supportEmail, supportUrl: b.supportUrl, senderAddress: sender, defaultLocale: b.defaultLocale },
     origin,
   }
+}
+
+/**
+ * Draw an email in its recipient's language: the one they chose if `to` has a login, else the
+ * sending portal's default, else the language of whoever's action sends it (decision 034).
+ */
+export async function inRecipientLanguage<T>(db: DB, to: string, brand: EmailBrand, draw: () => T): Promise<T> {
+  const row = await db.select({ locale: schema.users.locale }).from(schema.users).where(eq(schema.users.email, to.trim().toLowerCase())).get()
+  return withLocale(emailLocale(row?.locale, brand.defaultLocale), draw)
+}
+
+/** A moment as an email states it: a date and time in the email's language, in UTC ("30 November 2026 at 14:05 UTC"). */
+export function emailDate(ms: number): string {
+  return `${new Intl.DateTimeFormat(getLocale(), { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(ms)} UTC`
 }

@@ -1,7 +1,8 @@
 import { mailerFor } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import type { Bindings } from '../env.ts'
-import { emailBrandFor, renderEmail } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { emailBrandFor, emailDate, inRecipientLanguage, renderEmail } from './emails.ts'
 import { createInvitation, getInvitation } from './invitations.ts'
 
 /** Email the invitation link, in the brand of the reseller the account belongs to (links from PUBLIC_ORIGIN or a verified hostname, rule 13). */
@@ -15,32 +16,27 @@ export async function sendInvitationEmail(
 ) {
   const { brand, origin } = await emailBrandFor(db, account.path, env.PUBLIC_ORIGIN)
   const url = `${origin}/invite/${token}`
-  const expires = new Date(inv.expiresAt).toUTCString()
-  const footnote = `This link works once and expires on ${expires}. If you did not expect it, ignore this email.`
-  const message =
-    inv.kind === 'customer'
-      ? renderEmail(brand, inv.email, `${inviter.name} invites you to ${brand.name}`, {
-          paragraphs: [
-            `${inviter.name} (${inviter.email}) of ${account.name} invites you to open an account with ${brand.name}.`,
-            'Follow the link to name your organisation and set your password. You decide which of your services your partner may operate.',
-          ],
-          action: { label: 'Create your account', url },
+  const who = { inviter: inviter.name, inviterEmail: inviter.email, account: account.name, brand: brand.name }
+  const message = await inRecipientLanguage(db, inv.email, brand, () => {
+    const footnote = m.email_invite_footnote({ expires: emailDate(inv.expiresAt) })
+    return inv.kind === 'customer'
+      ? renderEmail(brand, inv.email, m.email_invite_customer_subject(who), {
+          paragraphs: [m.email_invite_customer_body(who), m.email_invite_customer_next()],
+          action: { label: m.email_invite_customer_action(), url },
           footnote,
         })
       : inv.level === 'owner'
-        ? renderEmail(brand, inv.email, `Your partner portal ${account.name} is ready`, {
-            paragraphs: [
-              `${inviter.name} (${inviter.email}) set up ${account.name} on ${brand.name} with you as its owner.`,
-              'Follow the link to open your portal: set your password, or sign in if you already have a login.',
-            ],
-            action: { label: 'Open your portal', url },
+        ? renderEmail(brand, inv.email, m.email_invite_owner_subject(who), {
+            paragraphs: [m.email_invite_owner_body(who), m.email_invite_owner_next()],
+            action: { label: m.email_invite_owner_action(), url },
             footnote,
           })
-        : renderEmail(brand, inv.email, `You are invited to ${account.name}`, {
-            paragraphs: [`${inviter.name} (${inviter.email}) invites you to join ${account.name} on ${brand.name}.`],
-            action: { label: 'Accept the invitation', url },
+        : renderEmail(brand, inv.email, m.email_invite_member_subject(who), {
+            paragraphs: [m.email_invite_member_body(who)],
+            action: { label: m.email_invite_member_action(), url },
             footnote,
           })
+  })
   await mailerFor(env, db).send(message)
 }
 

@@ -1,37 +1,35 @@
 import type { EmailMessage } from '../adapters/email.ts'
-import { renderEmail, type EmailBrand } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { emailDate, renderEmail, type EmailBrand } from './emails.ts'
 
-const when = (at: number) => new Date(at).toUTCString()
+// Drawn in the language of the moment: callers wrap them in inRecipientLanguage (decision 034).
 
 /** The password reset email: the link (on the login's own portal) and what to do if it was not them. */
 export function passwordResetEmail(look: EmailBrand, origin: string, to: string, token: string, expiresAt: number): EmailMessage {
-  return renderEmail(look, to, `Reset your ${look.name} password`, {
-    paragraphs: [
-      `Someone asked to reset the password of the ${look.name} login ${to}.`,
-      'Follow the link to choose a new password. Setting it signs the login out everywhere.',
-    ],
-    action: { label: 'Choose a new password', url: `${origin}/reset-password/${token}` },
-    footnote: `This link works once and expires on ${when(expiresAt)}. If you did not ask for it, ignore this email: your password stays as it is.`,
+  const the = { brand: look.name, email: to, expires: emailDate(expiresAt) }
+  return renderEmail(look, to, m.email_reset_subject(the), {
+    paragraphs: [m.email_reset_body(the), m.email_reset_next()],
+    action: { label: m.email_reset_action(), url: `${origin}/reset-password/${token}` },
+    footnote: m.email_reset_footnote(the),
   })
 }
 
 /** The email that asks a login to confirm its address. */
 export function verifyEmailMessage(look: EmailBrand, origin: string, to: string, token: string, expiresAt: number): EmailMessage {
-  return renderEmail(look, to, `Confirm your email for ${look.name}`, {
-    paragraphs: [`Confirm that ${to} is the email of your ${look.name} login.`],
-    action: { label: 'Confirm my email', url: `${origin}/verify-email/${token}` },
-    footnote: `This link works once and expires on ${when(expiresAt)}. If you do not have a ${look.name} login, ignore this email.`,
+  const the = { brand: look.name, email: to, expires: emailDate(expiresAt) }
+  return renderEmail(look, to, m.email_verify_subject(the), {
+    paragraphs: [m.email_verify_body(the)],
+    action: { label: m.email_verify_action(), url: `${origin}/verify-email/${token}` },
+    footnote: m.email_verify_footnote(the),
   })
 }
 
 /** The email to a new address: the change happens only when it is confirmed from here. */
 export function confirmEmailChangeMessage(look: EmailBrand, origin: string, change: { from: string; to: string }, token: string, expiresAt: number): EmailMessage {
-  return renderEmail(look, change.to, `Confirm your new email for ${look.name}`, {
-    paragraphs: [
-      `The ${look.name} login ${change.from} asked to use ${change.to} as its email from now on.`,
-      'Nothing changes until you confirm: follow the link to make this address the login’s email.',
-    ],
-    action: { label: 'Confirm the new email', url: `${origin}/verify-email/${token}` },
-    footnote: `This link works once and expires on ${when(expiresAt)}. If you did not ask for this, ignore this email.`,
+  const the = { brand: look.name, from: change.from, to: change.to, expires: emailDate(expiresAt) }
+  return renderEmail(look, change.to, m.email_change_subject(the), {
+    paragraphs: [m.email_change_body(the), m.email_change_next()],
+    action: { label: m.email_change_action(), url: `${origin}/verify-email/${token}` },
+    footnote: m.email_change_footnote(the),
   })
 }

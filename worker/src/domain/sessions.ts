@@ -37,6 +37,8 @@ export interface Principal {
   impersonation: ActiveImpersonation | null
   /** The account the person's switcher opens by default (their own, also while impersonating). */
   lastAccountId: string | null
+  /** The language the signed-in person chose (their own, also while acting for someone); null for none or a key. */
+  locale: 'en' | 'fr' | null
 }
 
 /** An impersonation that ran out while the session was away; the caller records its end. */
@@ -135,6 +137,7 @@ export async function validateSessionToken(db: DB, token: string, lifetime: Sess
         email: users.email,
         name: users.name,
         lastAccountId: users.lastAccountId,
+        locale: users.locale,
         emailVerifiedAt: users.emailVerifiedAt,
         lastSeenAt: sessions.lastSeenAt,
         impersonationId: sessions.impersonationId,
@@ -170,6 +173,7 @@ export async function validateSessionToken(db: DB, token: string, lifetime: Sess
     memberships: own,
     impersonation: null,
     lastAccountId: row.lastAccountId,
+    locale: row.locale,
   }
   // Acting on someone's behalf costs a second round trip, only then: that person and their grants.
   const [impersonationRows, targetGrants, targetRoleRows] = row.impersonationId ? await impersonationQueries(db, id, now) : [[], [], []]

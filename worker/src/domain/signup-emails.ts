@@ -1,37 +1,36 @@
 import type { EmailMessage } from '../adapters/email.ts'
-import { renderEmail, type EmailBrand } from './emails.ts'
+import { m } from '../i18n/paraglide/messages.js'
+import { emailDate, renderEmail, type EmailBrand } from './emails.ts'
 
-const when = (at: number) => new Date(at).toUTCString()
+// Drawn in the language of the moment: callers wrap them in inRecipientLanguage (decision 034).
 
 /** The link that finishes a sign-up (on the portal's own origin). */
 export function signupEmail(look: EmailBrand, origin: string, to: string, token: string, expiresAt: number): EmailMessage {
-  return renderEmail(look, to, `Finish signing up for ${look.name}`, {
-    paragraphs: [`Someone asked to sign up for ${look.name} with ${to}.`, 'Follow the link to confirm your email and finish: your login and your organisation are created only then.'],
-    action: { label: 'Finish signing up', url: `${origin}/signup/${token}` },
-    footnote: `This link works once and expires on ${when(expiresAt)}. If you did not sign up, ignore this email: nothing is created.`,
+  const the = { brand: look.name, email: to, expires: emailDate(expiresAt) }
+  return renderEmail(look, to, m.email_signup_subject(the), {
+    paragraphs: [m.email_signup_body(the), m.email_signup_next()],
+    action: { label: m.email_signup_action(), url: `${origin}/signup/${token}` },
+    footnote: m.email_signup_footnote(the),
   })
 }
 
 /** The answer to a sign-up with an address that already has a login: nothing is created, sign in instead. */
 export function signupExistingLoginEmail(look: EmailBrand, origin: string, to: string): EmailMessage {
-  return renderEmail(look, to, `You already have a ${look.name} login`, {
-    paragraphs: [
-      `Someone asked to sign up for ${look.name} with ${to}, which already has a login. Nothing was created.`,
-      'Sign in with your password instead (or reset it from the sign-in page). To add an organisation, ask your provider for an invitation.',
-    ],
-    action: { label: 'Sign in', url: `${origin}/login` },
-    footnote: 'If you did not ask for this, ignore this email.',
+  const the = { brand: look.name, email: to }
+  return renderEmail(look, to, m.email_signup_existing_subject(the), {
+    paragraphs: [m.email_signup_existing_body(the), m.email_signup_existing_next()],
+    action: { label: m.email_sign_in_action(), url: `${origin}/login` },
+    footnote: m.email_ignore_if_not_you(),
   })
 }
 
 /** The parent's decision on an organisation that signed up. */
 export function signupDecidedEmail(look: EmailBrand, origin: string, to: string, organisation: string, approved: boolean): EmailMessage {
+  const the = { brand: look.name, organisation }
   return approved
-    ? renderEmail(look, to, `${organisation} is approved`, {
-        paragraphs: [`${look.name} approved the sign-up of ${organisation}. You can sign in now.`],
-        action: { label: 'Sign in', url: `${origin}/login` },
+    ? renderEmail(look, to, m.email_signup_approved_subject(the), {
+        paragraphs: [m.email_signup_approved_body(the)],
+        action: { label: m.email_sign_in_action(), url: `${origin}/login` },
       })
-    : renderEmail(look, to, `Your sign-up for ${look.name} was declined`, {
-        paragraphs: [`${look.name} declined the sign-up of ${organisation}. Nothing of it was kept. Contact ${look.name} if you think this is a mistake.`],
-      })
+    : renderEmail(look, to, m.email_signup_declined_subject(the), { paragraphs: [m.email_signup_declined_body(the)] })
 }

@@ -74,6 +74,7 @@ export const session = () =>
         memberships: [found.grant],
         impersonation: null,
         lastAccountId: found.key.accountId,
+        locale: null,
       })
       await next()
       return

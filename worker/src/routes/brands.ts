@@ -48,6 +48,8 @@ const BrandBody = z
     loginMessage: z
       .preprocess(blankToNull, z.string().trim().max(500, 'At most 500 characters.').regex(NO_CONTROL_MULTILINE, 'No control characters.').nullable())
       .default(null),
+    /** The portal's language for people who have not chosen one; null (or "") follows their browser. */
+    defaultLocale: z.preprocess(blankToNull, z.enum(['en', 'fr'], 'Choose English or French.').nullable()).default(null),
   })
   .openapi('BrandInput')
 
@@ -63,6 +65,8 @@ export const PublicBrandView = z
     resellerId: z.string().nullable(),
     /** Show "Powered by Trellis" on this portal (the platform decides). */
     poweredBy: z.boolean(),
+    /** The portal's language for people who have not chosen one; null follows their browser. */
+    defaultLocale: z.enum(['en', 'fr']).nullable(),
   })
   .openapi('Brand')
 

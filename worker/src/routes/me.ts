@@ -8,7 +8,7 @@ import { changePassword } from '../domain/credentials.ts'
 import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
 import { countAttempt } from '../domain/rate-limits.ts'
 import { createUserLink, pendingEmailChange } from '../domain/user-links.ts'
-import { emailBrandFor } from '../domain/emails.ts'
+import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import { deviceIdOf } from '../domain/known-devices.ts'
 import type { Principal } from '../domain/sessions.ts'
@@ -72,6 +72,8 @@ export const me = createRouter('Auth')
             emailVerified: z.boolean(),
             accounts: z.array(MeAccount),
             lastAccountId: z.string().nullable(),
+            /** The language the person chose for pages and emails; null follows the portal, then the browser. */
+            locale: z.enum(['en', 'fr']).nullable(),
             impersonation: z.union([ImpersonationView, z.null()]),
           }),
           'The current user',
@@ -107,7 +109,7 @@ export const me = createRouter('Auth')
             expiresAt: impersonation.expiresAt,
           }
         : null
-      return c.json({ user, emailVerified: principal.emailVerified, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, impersonation: acting }, 200)
+      return c.json({ user, emailVerified: principal.emailVerified, accounts, lastAccountId: impersonation ? impersonation.accountId : lastAccountId, locale: principal.locale, impersonation: acting }, 200)
     },
   )
   .openapi(
@@ -133,7 +135,7 @@ export const me = createRouter('Auth')
     route.patch('/me', {
       operationId: 'updateMe',
       guard: requireSignIn(),
-      summary: 'Change your name, or ask to change your email (refused while impersonating)',
+      summary: 'Change your name or language, or ask to change your email (refused while impersonating)',
       description:
         'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.',
       request: { body: body(z
@@ -141,9 +143,11 @@ export const me = createRouter('Auth')
                   name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
                   email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
                   currentPassword: z.string().max(PASSWORD_MAX).optional(),
+                  /** The language for pages and emails: 'en' or 'fr'; null to follow the portal, then the browser. */
+                  locale: z.enum(['en', 'fr'], 'Choose English or French.').nullable().optional(),
                 })
                 .openapi('UpdateMe')) },
-      responses: { 200: json(z.object({ user: User, pendingEmail: z.string().nullable() }), 'Updated'), ...problems(403, 409, 429) },
+      responses: { 200: json(z.object({ user: User, pendingEmail: z.string().nullable(), locale: z.enum(['en', 'fr']).nullable() }), 'Updated'), ...problems(403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -168,6 +172,9 @@ export const me = createRouter('Auth')
             audit(c, a, { type: 'update_user_profile', subject: { id: user.id, email: user.email }, target: { kind: 'user', id: user.id, label: user.email }, description }),
           ),
         )
+      if (body.locale !== undefined && body.locale !== principal.locale) {
+        await db.update(schema.users).set({ locale: body.locale, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+      }
       if (body.name !== undefined && body.name !== principal.user.name) {
         await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
         await recordChange(`${principal.user.email} changed the name of their profile`)
@@ -176,10 +183,12 @@ export const me = createRouter('Auth')
         // Nothing changes until the new address confirms (POST /auth/verify-email/{token}).
         const link = await createUserLink(db, principal.user.id, 'change_email', pendingEmail)
         const { brand, origin } = await emailBrandFor(db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
-        await mailerFor(c.env, db).send(confirmEmailChangeMessage(brand, origin, { from: principal.user.email, to: pendingEmail }, link.token, link.expiresAt))
+        // The new address is the same person's: their own language (looked up by their current email).
+        await mailerFor(c.env, db).send(await inRecipientLanguage(db, principal.user.email, brand, () => confirmEmailChangeMessage(brand, origin, { from: principal.user.email, to: pendingEmail }, link.token, link.expiresAt)))
         await recordChange(`${principal.user.email} asked to change their email; a confirmation link was sent to the new address`)
       }
-      return c.json({ user, pendingEmail: pendingEmail ?? (await pendingEmailChange(db, principal.user.id))?.email ?? null }, 200)
+      const locale = body.locale !== undefined ? body.locale : principal.locale
+      return c.json({ user, pendingEmail: pendingEmail ?? (await pendingEmailChange(db, principal.user.id))?.email ?? null, locale }, 200)
     },
   )
   .openapi(
@@ -216,7 +225,7 @@ export const me = createRouter('Auth')
       }
       const link = await createUserLink(c.var.db, principal.user.id, 'verify_email', principal.user.email)
       const { brand, origin } = await emailBrandFor(c.var.db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
-      await mailerFor(c.env, c.var.db).send(verifyEmailMessage(brand, origin, principal.user.email, link.token, link.expiresAt))
+      await mailerFor(c.env, c.var.db).send(await inRecipientLanguage(c.var.db, principal.user.email, brand, () => verifyEmailMessage(brand, origin, principal.user.email, link.token, link.expiresAt)))
       return c.json({ sent: true as const }, 202)
     },
   )

@@ -5,7 +5,7 @@ import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser } from '../domain/accounts.ts'
 import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
-import { emailBrandFor, renderEmail } from '../domain/emails.ts'
+import { emailBrandFor, renderEmail, inRecipientLanguage } from '../domain/emails.ts'
 import { passwordResetEmail } from '../domain/link-emails.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
 import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
@@ -93,7 +93,7 @@ export const recovery = createRouter('Auth')
       if (user) {
         const link = await createUserLink(db, user.id, 'password_reset', user.email)
         try {
-          await mailerFor(c.env, db).send(passwordResetEmail(brand, origin, user.email, link.token, link.expiresAt))
+          await mailerFor(c.env, db).send(await inRecipientLanguage(db, user.email, brand, () => passwordResetEmail(brand, origin, user.email, link.token, link.expiresAt)))
         } catch (error) {
           // The answer must not differ; the person can ask again.
           console.error('password reset email failed', error)

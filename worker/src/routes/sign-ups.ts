@@ -6,7 +6,7 @@ import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { domainOwnerFor } from '../domain/email-domains.ts'
-import { emailBrandFor } from '../domain/emails.ts'
+import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { resolveRoles } from '../domain/roles.ts'
 import { createSession } from '../domain/sessions.ts'
@@ -171,7 +171,7 @@ export const signupRoutes = createRouter('Sign-up')
       const existing = await findUserByEmail(db, email)
       const { brand, origin } = await emailBrandFor(db, portal.account.kind === 'platform' ? '/' : portal.account.path, c.env.PUBLIC_ORIGIN)
       const created = await createSignup(db, { parentAccountId: portal.account.id, email, name: input.name, passwordHash: chosen.hash, organisationName: input.organisationName })
-      const message = existing ? signupExistingLoginEmail(brand, origin, email) : signupEmail(brand, origin, email, created.token, created.expiresAt)
+      const message = await inRecipientLanguage(c.var.db, email, brand, () => (existing ? signupExistingLoginEmail(brand, origin, email) : signupEmail(brand, origin, email, created.token, created.expiresAt)))
       if (existing) {
         // A known address creates nothing: the row just written is dropped again (the same writes either way).
         await dropSignup(db, created.token)
@@ -369,7 +369,7 @@ export const signupRoutes = createRouter('Sign-up')
 async function notifyDecision<E extends AppEnv>(c: Context<E>, path: string, email: string, organisation: string, approved: boolean) {
   try {
     const { brand, origin } = await emailBrandFor(c.var.db, path, c.env.PUBLIC_ORIGIN)
-    await mailerFor(c.env, c.var.db).send(signupDecidedEmail(brand, origin, email, organisation, approved))
+    await mailerFor(c.env, c.var.db).send(await inRecipientLanguage(c.var.db, email, brand, () => signupDecidedEmail(brand, origin, email, organisation, approved)))
   } catch (error) {
     console.error('sign-up decision email failed', error)
   }

@@ -622,7 +622,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change your name, or ask to change your email (refused while impersonating)
+         * Change your name or language, or ask to change your email (refused while impersonating)
          * @description A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.
          */
         patch: operations["updateMe"];
@@ -3874,6 +3874,8 @@ export interface components {
             /** Format: email */
             email?: string;
             currentPassword?: string;
+            /** @enum {string|null} */
+            locale?: "en" | "fr" | null;
         };
         MyEmail: {
             email: string;
@@ -4569,6 +4571,8 @@ export interface components {
             loginMessage: string | null;
             resellerId: string | null;
             poweredBy: boolean;
+            /** @enum {string|null} */
+            defaultLocale: "en" | "fr" | null;
         };
         BrandInput: {
             name: string;
@@ -4583,6 +4587,11 @@ export interface components {
             supportUrl: string | null;
             /** @default null */
             loginMessage: string | null;
+            /**
+             * @default null
+             * @enum {string|null}
+             */
+            defaultLocale: "en" | "fr" | null;
         };
         Hostname: {
             id: string;
@@ -7034,6 +7043,8 @@ export interface operations {
                             roles: string[];
                         }[];
                         lastAccountId: string | null;
+                        /** @enum {string|null} */
+                        locale: "en" | "fr" | null;
                         impersonation: components["schemas"]["Impersonation"] | null;
                     };
                 };
@@ -7080,6 +7091,8 @@ export interface operations {
                     "application/json": {
                         user: components["schemas"]["User"];
                         pendingEmail: string | null;
+                        /** @enum {string|null} */
+                        locale: "en" | "fr" | null;
                     };
                 };
             };

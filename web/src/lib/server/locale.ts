@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { RequestEvent } from '@sveltejs/kit'
+import type { Cookies, RequestEvent } from '@sveltejs/kit'
 import { baseLocale, overwriteGetLocale } from '$lib/paraglide/runtime.js'
 import { LOCALE_COOKIE, pickLocale, type Locale } from '$lib/i18n'
 import { loadBrand } from '$lib/server/brand'
@@ -27,5 +27,11 @@ export async function resolveLocale(event: RequestEvent): Promise<Locale> {
   const accept = event.request.headers.get('accept-language')
   if (pickLocale(choice, null, null) === choice) return choice as Locale
   const brand = await loadBrand(event)
-  return pickLocale(null, (brand as { defaultLocale?: unknown }).defaultLocale, accept)
+  return pickLocale(null, brand.defaultLocale, accept)
+}
+
+/** Keep a person's choice on this browser for a year (null forgets it: the portal's default, then the browser's, apply). */
+export function rememberLocale(cookies: Cookies, locale: Locale | null, secure: boolean) {
+  if (locale === null) cookies.delete(LOCALE_COOKIE, { path: '/', secure })
+  else cookies.set(LOCALE_COOKIE, locale, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: 60 * 60 * 24 * 365 })
 }

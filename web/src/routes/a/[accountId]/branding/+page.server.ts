@@ -1,3 +1,5 @@
+import { isLocale, type Locale } from '$lib/i18n'
+import { m } from '$lib/paraglide/messages.js'
 import { api, unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
@@ -6,13 +8,13 @@ import type { Actions, PageServerLoad } from './$types'
 const LOGO_MAX_BYTES = 256 * 1024
 const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml']
 
-const FIELDS = ['name', 'primaryColor', 'accentColor', 'supportEmail', 'supportUrl', 'loginMessage', 'logo'] as const
+const FIELDS = ['name', 'primaryColor', 'accentColor', 'supportEmail', 'supportUrl', 'loginMessage', 'defaultLocale', 'logo'] as const
 
 /** The account's brand settings (platform and resellers have a Branding section). */
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'branding')
-  const settings = unwrap(event, await api(event).accountBrand(event.params.accountId), 'Account not found')
+  const settings = unwrap(event, await api(event).accountBrand(event.params.accountId), m.portal_account_not_found())
   return { section, canManage: section.actions.includes('manage'), settings }
 }
 
@@ -26,8 +28,9 @@ export const actions: Actions = {
       supportEmail: text(form, 'supportEmail') || null,
       supportUrl: text(form, 'supportUrl') || null,
       loginMessage: text(form, 'loginMessage') || null,
+      defaultLocale: isLocale(text(form, 'defaultLocale')) ? (text(form, 'defaultLocale') as Locale) : null,
     }
-    if (!body.name) return invalid({ name: 'Enter the name people see.' })
+    if (!body.name) return invalid({ name: m.portal_enter_name() })
     const result = await api(event).saveBrand(event.params.accountId, body)
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { saved: true }
@@ -35,9 +38,9 @@ export const actions: Actions = {
   logo: async (event) => {
     const form = await event.request.formData()
     const file = form.get('logo')
-    if (!(file instanceof File) || file.size === 0) return invalid({ logo: 'Choose an image file.' })
-    if (file.size > LOGO_MAX_BYTES) return invalid({ logo: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB; use a smaller image.` })
-    if (file.type && !LOGO_TYPES.includes(file.type)) return invalid({ logo: 'Upload a PNG, JPEG, WebP or SVG image.' })
+    if (!(file instanceof File) || file.size === 0) return invalid({ logo: m.portal_choose_image() })
+    if (file.size > LOGO_MAX_BYTES) return invalid({ logo: m.portal_logo_larger({ max: LOGO_MAX_BYTES / 1024 }) })
+    if (file.type && !LOGO_TYPES.includes(file.type)) return invalid({ logo: m.portal_logo_wrong_type() })
     const result = await api(event).uploadLogo(event.params.accountId, { bytes: await file.arrayBuffer(), type: file.type || 'application/octet-stream' })
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { uploaded: true }
