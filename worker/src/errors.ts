@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { localizeFieldMessage } from './i18n/field-messages.ts'
 import { m } from './i18n/paraglide/messages.js'
 
 /**
@@ -118,6 +119,10 @@ export function problemTitle(code: ErrorCode): string {
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const { status } = errorCodes[code]
   const title = problemTitle(code)
+  // What a person reads beside a field comes in their language too (the detail stays English).
+  const errors = Array.isArray(extra.errors)
+    ? (extra.errors as { field: string; message: string }[]).map((e) => (typeof e?.message === 'string' ? { ...e, message: localizeFieldMessage(e.message) } : e))
+    : undefined
   return {
     type: `https://trellis.dev/problems/${code.replaceAll('_', '-')}`,
     title,
@@ -125,6 +130,7 @@ export function problemBody(code: ErrorCode, detail: string, extra: Record<strin
     detail,
     code,
     ...extra,
+    ...(errors ? { errors } : {}),
   }
 }
 

@@ -42,7 +42,8 @@ export function createRouter(tag?: string) {
     defaultHook: (result) => {
       if (result.success) return
       const errors = result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: friendlyMessage(issue) }))
-      const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+      // The detail is English whatever the request's language; the field messages are not.
+      const detail = result.error.issues.map((issue) => `${fieldOf(issue.path)}: ${friendlyMessage(issue, 'en')}`).join('; ')
       throw new AppError('validation_failed', detail, { errors })
     },
   })

@@ -1,3 +1,6 @@
+import { m } from './i18n/paraglide/messages.js'
+import { getLocale } from './i18n/paraglide/runtime.js'
+import type { Locale } from './i18n/locale.ts'
 /**
  * Plain words for a zod issue: what a person reading a form error should see
  * ("At most 120 characters."), never the validator's own text ("Too big:
@@ -25,52 +28,57 @@ export interface ZodIssueLike {
 const DEFAULT_MESSAGE = /^(Too big|Too small|Invalid( input| option| string| email| URL| UUID| format| key| element| value|$|:)|Unrecognized key|Expected |Required$|Number must|String must|Array must)/
 
 const n = (v: number | bigint | undefined) => (typeof v === 'bigint' ? Number(v) : (v ?? 0))
-const many = (count: number, one: string, more = `${one}s`) => `${count.toLocaleString('en')} ${count === 1 ? one : more}`
 
-const TYPE_WORDS: Record<string, string> = {
-  string: 'Enter text.',
-  number: 'Enter a number.',
-  int: 'Enter a whole number.',
-  boolean: 'Choose yes or no.',
-  array: 'Expected a list.',
-  object: 'Expected an object.',
-  date: 'Enter a date.',
+type Options = { locale?: Locale }
+
+const TYPE_WORDS: Record<string, (inputs: Record<string, never>, options: Options) => string> = {
+  string: m.valid_enter_text,
+  number: m.valid_enter_number,
+  int: m.valid_enter_whole_number,
+  boolean: m.valid_choose_yes_no,
+  array: m.valid_expected_list,
+  object: m.valid_expected_object,
+  date: m.valid_enter_date,
 }
 
-/** The message a person should read for one issue. */
-export function friendlyMessage(issue: ZodIssueLike): string {
+/**
+ * The message a person should read for one issue, in `locale` (default: the request's). The
+ * problem's English `detail` asks for 'en'; a schema's own message is returned as written and
+ * translated where the problem is drawn (i18n/field-messages.ts).
+ */
+export function friendlyMessage(issue: ZodIssueLike, locale?: Locale): string {
   if (!DEFAULT_MESSAGE.test(issue.message)) return issue.message
+  const o: Options = locale ? { locale } : {}
+  const number = (v: number) => new Intl.NumberFormat(locale ?? getLocale()).format(v)
   switch (issue.code) {
     case 'too_big': {
       const max = n(issue.maximum) - (issue.inclusive === false ? 1 : 0)
-      if (issue.origin === 'string') return `At most ${many(max, 'character')}.`
-      if (issue.origin === 'array' || issue.origin === 'set') return `At most ${many(max, 'item')}.`
-      return `At most ${max.toLocaleString('en')}.`
+      if (issue.origin === 'string') return m.valid_at_most_chars({ count: number(max) }, o)
+      if (issue.origin === 'array' || issue.origin === 'set') return m.valid_at_most_items({ count: number(max) }, o)
+      return m.valid_at_most({ max: number(max) }, o)
     }
     case 'too_small': {
       const min = n(issue.minimum) + (issue.inclusive === false ? 1 : 0)
-      if (issue.origin === 'string') return min <= 1 ? 'Required.' : `At least ${many(min, 'character')}.`
-      if (issue.origin === 'array' || issue.origin === 'set') return min <= 1 ? 'Choose at least one.' : `At least ${many(min, 'item')}.`
-      return `At least ${min.toLocaleString('en')}.`
+      if (issue.origin === 'string') return min <= 1 ? m.valid_required({}, o) : m.valid_at_least_chars({ count: number(min) }, o)
+      if (issue.origin === 'array' || issue.origin === 'set') return min <= 1 ? m.valid_choose_one({}, o) : m.valid_at_least_items({ count: number(min) }, o)
+      return m.valid_at_least({ min: number(min) }, o)
     }
     case 'invalid_type':
       // Zod leaves the input out of issues; its message says what it received.
-      if ('input' in issue ? issue.input === undefined || issue.input === null : /received (undefined|null)\b/.test(issue.message)) return 'Required.'
-      return TYPE_WORDS[issue.expected ?? ''] ?? 'Not a valid value.'
+      if ('input' in issue ? issue.input === undefined || issue.input === null : /received (undefined|null)\b/.test(issue.message)) return m.valid_required({}, o)
+      return TYPE_WORDS[issue.expected ?? '']?.({}, o) ?? m.valid_not_valid({}, o)
     case 'invalid_format':
-      if (issue.format === 'email') return 'Enter a valid email address.'
-      if (issue.format === 'url') return 'Enter a valid web address (https://…).'
-      return 'Not in the expected format.'
+      if (issue.format === 'email') return m.valid_email({}, o)
+      if (issue.format === 'url') return m.valid_url({}, o)
+      return m.valid_format({}, o)
     case 'invalid_value':
-      if (issue.values?.length && issue.values.length <= 8) return `Choose one of: ${issue.values.map(String).join(', ')}.`
-      return 'Not one of the allowed values.'
+      if (issue.values?.length && issue.values.length <= 8) return m.valid_choose_from({ values: issue.values.map(String).join(', ') }, o)
+      return m.valid_not_allowed({}, o)
     case 'unrecognized_keys':
-      return issue.keys?.length === 1 ? `Unknown field “${issue.keys[0]}”.` : `Unknown fields: ${(issue.keys ?? []).join(', ')}.`
-    case 'invalid_union':
-      return 'Not a valid value.'
+      return issue.keys?.length === 1 ? m.valid_unknown_field({ name: issue.keys[0]! }, o) : m.valid_unknown_fields({ names: (issue.keys ?? []).join(', ') }, o)
     case 'not_multiple_of':
-      return 'Not an allowed step.'
+      return m.valid_step({}, o)
     default:
-      return 'Not a valid value.'
+      return m.valid_not_valid({}, o)
   }
 }

@@ -47,6 +47,17 @@ describe('problem titles', () => {
     expect(chosen.title).toBe('Sign-in required')
   })
 
+  it('names the bad field in the request’s language, the detail staying English', async () => {
+    const cookie = `${await login('tom@acme.test')}; trellis-lang=fr`
+    const bad = await problem(await api('/me', { method: 'PATCH', cookie, json: { name: '', email: 'nope' } }))
+    expect(bad.title).toBe('Requête non valide')
+    expect(bad.errors).toEqual([
+      { field: 'name', message: 'Saisissez un nom.' },
+      { field: 'email', message: 'Saisissez une adresse e-mail valide.' },
+    ])
+    expect(bad.detail).toBe('name: Enter a name.; email: Enter a valid email address.')
+  })
+
   it('ignores a cookie or header naming a language it does not have', async () => {
     const res = await onHost('localhost', '/me', { cookie: 'trellis-lang=<script>', 'accept-language': 'de-DE, *;q=0.1' })
     expect((await problem(res)).title).toBe('Sign-in required')

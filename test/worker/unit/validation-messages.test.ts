@@ -6,7 +6,7 @@ import { friendlyMessage } from '../../../worker/src/validation-messages.ts'
 const messages = (schema: z.ZodType, value: unknown) => {
   const result = schema.safeParse(value)
   if (result.success) throw new Error('expected a failure')
-  return result.error.issues.map(friendlyMessage)
+  return result.error.issues.map((issue) => friendlyMessage(issue))
 }
 
 describe('friendlyMessage', () => {
@@ -38,5 +38,21 @@ describe('friendlyMessage', () => {
         expect(message).toBe(`At most ${max.toLocaleString('en')} ${max === 1 ? 'character' : 'characters'}.`)
       }),
     )
+  })
+})
+
+describe('friendlyMessage in French', () => {
+  const french = (schema: z.ZodType, value: unknown) => {
+    const result = schema.safeParse(value)
+    if (result.success) throw new Error('expected a failure')
+    return result.error.issues.map((issue) => friendlyMessage(issue, 'fr'))
+  }
+
+  it('says the same things in French, with French plurals and numbers', () => {
+    expect(french(z.string().max(120), 'x'.repeat(121))).toEqual(['120 caractères au plus.'])
+    expect(french(z.string().max(1), 'xx')).toEqual(['1 caractère au plus.'])
+    expect(french(z.string().min(1), '')).toEqual(['Obligatoire.'])
+    expect(french(z.string().email(), 'nope')).toEqual(['Saisissez une adresse e-mail valide.'])
+    expect(french(z.number().max(12000), 20000)).toEqual(['12\u202f000 au plus.'])
   })
 })
