@@ -149,7 +149,7 @@ export function scopeText(scope: Scope): string {
   }
 }
 
-/** Stands for a piece of markup inside a message: draw `m.x({ email: SLOT })`, then `slots()` it. */
+/** Stands for a piece of markup inside a message: draw the message with SLOT for that input, then `slots()` it. */
 export const SLOT = '\u0001'
 
 /**
