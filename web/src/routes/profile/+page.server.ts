@@ -5,6 +5,7 @@ import { invalid, problemFailure, text } from '$lib/server/forms'
 import { LAST_ACCOUNT_COOKIE } from '$lib/server/navigation'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 import { loadTwoFactor, twoFactorActions } from './two-factor.server'
 
 /** The signed-in person's profile, and who has acted on their behalf. */
@@ -39,7 +40,7 @@ export const actions: Actions = {
   rename: async (event) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
-    if (!name) return invalid({ name: 'Enter your name.' })
+    if (!name) return invalid({ name: m.profile_enter_name() })
     const result = await access(event).rename(name)
     if (!result.ok) return problemFailure(event, result, ['name'])
     return { saved: 'name' }
@@ -51,9 +52,9 @@ export const actions: Actions = {
     const newPassword = String(form.get('newPassword') ?? '')
     const confirm = String(form.get('confirmPassword') ?? '')
     const errors: Record<string, string> = {}
-    if (!currentPassword) errors.currentPassword = 'Enter your current password.'
-    if (!newPassword) errors.newPassword = 'Choose a new password.'
-    else if (newPassword !== confirm) errors.confirmPassword = 'The two new passwords differ.'
+    if (!currentPassword) errors.currentPassword = m.profile_enter_current_password()
+    if (!newPassword) errors.newPassword = m.profile_choose_new_password()
+    else if (newPassword !== confirm) errors.confirmPassword = m.profile_passwords_differ()
     if (Object.keys(errors).length) return invalid(errors)
     const result = await access(event).changePassword({ currentPassword, newPassword })
     if (!result.ok) return problemFailure(event, result, ['currentPassword', 'newPassword'])
@@ -64,8 +65,8 @@ export const actions: Actions = {
     const email = text(form, 'email')
     const currentPassword = String(form.get('currentPassword') ?? '')
     const errors: Record<string, string> = {}
-    if (!email) errors.email = 'Enter the new email.'
-    if (!currentPassword) errors.currentPassword = 'Enter your current password.'
+    if (!email) errors.email = m.profile_enter_new_email()
+    if (!currentPassword) errors.currentPassword = m.profile_enter_current_password()
     if (Object.keys(errors).length) return invalid(errors)
     const result = await security(event).changeEmail(email, currentPassword)
     if (!result.ok) return problemFailure(event, result, ['email', 'currentPassword'])

@@ -2,6 +2,7 @@ import { fail, type RequestEvent } from '@sveltejs/kit'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { qrSvg } from '$lib/server/qr'
 import { twoFactor } from '$lib/server/two-factor'
+import { m } from '$lib/paraglide/messages.js'
 
 /** The person's own factors (null while impersonating: they are the target's, and not shown). */
 export async function loadTwoFactor(event: RequestEvent, impersonating: boolean) {
@@ -15,8 +16,8 @@ function reauth(form: FormData) {
   const password = String(form.get('password') ?? '')
   const code = text(form, 'code')
   const errors: Record<string, string> = {}
-  if (!password) errors.password = 'Enter your password.'
-  if (!code) errors.code = 'Enter a code from your app or a recovery code.'
+  if (!password) errors.password = m.profile_tf_enter_password()
+  if (!code) errors.code = m.profile_tf_enter_code()
   return { password, code, errors }
 }
 
@@ -34,10 +35,10 @@ export const twoFactorActions = {
     const manualKey = text(form, 'manualKey')
     const uri = text(form, 'uri')
     const enrolment = manualKey && uri.startsWith('otpauth://') ? { manualKey, uri, qr: qrSvg(uri) } : null
-    if (!code) return fail(400, { errors: { code: 'Enter the 6-digit code from your app.' }, message: undefined, code: 'validation_failed', enrolment })
+    if (!code) return fail(400, { errors: { code: m.profile_tf_enter_six() }, message: undefined, code: 'validation_failed', enrolment })
     const result = await twoFactor(event).confirmTotp(code)
     if (!result.ok) {
-      if (result.problem.code === 'invalid_code') return fail(403, { errors: { code: 'That code is not right. Check the time on your phone and try the next code.' }, message: undefined, code: 'invalid_code', enrolment })
+      if (result.problem.code === 'invalid_code') return fail(403, { errors: { code: m.profile_tf_wrong_code() }, message: undefined, code: 'invalid_code', enrolment })
       return problemFailure(event, result, ['code'])
     }
     return { recoveryCodes: result.data.recoveryCodes }
@@ -64,7 +65,7 @@ export const twoFactorActions = {
   passkeyRename: async (event: RequestEvent) => {
     const form = await event.request.formData()
     const name = text(form, 'name')
-    if (!name) return invalid({ name: 'Name the passkey.' })
+    if (!name) return invalid({ name: m.profile_tf_name_passkey() })
     const result = await twoFactor(event).renamePasskey(text(form, 'passkeyId'), name)
     if (!result.ok) return problemFailure(event, result, ['name'])
     return { renamed: true }

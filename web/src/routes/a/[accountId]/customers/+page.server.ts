@@ -7,6 +7,7 @@ import { holds } from '$lib/permissions'
 import { lifecycleActions, resellerApi } from '$lib/server/resellers'
 import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 export const load: PageServerLoad = async (event) => {
   const [section, parent] = await Promise.all([loadChildrenSection(event, event.parent, 'customers'), event.parent()])
@@ -48,7 +49,7 @@ export const actions: Actions = {
   requestMove: async (event) => {
     const form = await event.request.formData()
     const email = text(form, 'email')
-    if (!email) return invalid({ email: 'Enter the email address of the organisation’s owner.' })
+    if (!email) return invalid({ email: m.accounts_enter_owner_email() })
     const result = await ownershipApi(event).requestMove(event.params.accountId, email)
     if (!result.ok) return problemFailure(event, result, ['email'])
     return { email: result.data.request.email }
@@ -65,7 +66,7 @@ export const actions: Actions = {
     const form = await event.request.formData()
     const email = text(form, 'email')
     const name = text(form, 'name')
-    if (!email) return invalid({ email: 'Enter the email address of the person to invite.' })
+    if (!email) return invalid({ email: m.accounts_enter_invitee_email() })
     const result = await access(event).invite(event.params.accountId, { kind: 'customer', email, ...(name ? { name } : {}) })
     if (!result.ok) {
       if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already invited.' })

@@ -2,6 +2,7 @@ import { api, unwrap } from '$lib/server/api'
 import { loadCatalogue } from '$lib/server/catalogue'
 import { idAction, requireSection } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 /** The account's roles: built-ins first, then custom ones. */
 export const load: PageServerLoad = async (event) => {
@@ -13,7 +14,7 @@ export const load: PageServerLoad = async (event) => {
   return {
     section,
     canManage: section.actions.includes('manage'),
-    roles: unwrap(event, await rolesCall, 'Account not found').items,
+    roles: unwrap(event, await rolesCall, m.people_account_not_found()).items,
     catalogue: await catalogueCall,
   }
 }

@@ -4,6 +4,7 @@ import { api, unwrap } from '$lib/server/api'
 import { loadCatalogue } from '$lib/server/catalogue'
 import { list, requireSection, text } from '$lib/server/forms'
 import type { Account, MenuItem } from '$lib/types'
+import { m } from '$lib/paraglide/messages.js'
 
 /** The fields a role form shows (API field names). */
 export const ROLE_FIELDS = ['name', 'description', 'permissions'] as const
@@ -16,7 +17,7 @@ export async function loadRoles(event: RequestEvent<{ accountId: string }>, pare
   catalogueCall.catch(() => {})
   const { account, menu } = await parent()
   const section = requireSection(menu, account, 'roles')
-  const roles = unwrap(event, await rolesCall, 'Account not found').items
+  const roles = unwrap(event, await rolesCall, m.people_account_not_found()).items
   return { section, canManage: section.actions.includes('manage'), roles, catalogue: await catalogueCall }
 }
 
@@ -27,5 +28,5 @@ export function roleFrom(form: FormData) {
 
 /** 403 unless the menu gives roles.manage (the API would refuse anyway; this names why). */
 export function requireManage(canManage: boolean) {
-  if (!canManage) error(403, 'Your role lets you see roles here, not change them.')
+  if (!canManage) error(403, m.people_roles_read_only())
 }

@@ -1,13 +1,14 @@
 import { api, unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 /** The account's own settings, with what the API says this person may change. */
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   requireSection(menu, account, 'settings')
   const id = event.params.accountId
-  const { settings } = unwrap(event, await api(event).accountSettings(id), 'Account not found')
+  const { settings } = unwrap(event, await api(event).accountSettings(id), m.accounts_account_not_found())
   // A portal (platform or reseller) chooses whether it takes sign-ups; a customer verifies its email domains.
   const signup = settings.kind !== 'customer' ? await api(event).signupSettings(id) : null
   const domains = settings.kind === 'customer' ? await api(event).emailDomains(id) : null
@@ -24,8 +25,8 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
   rename: async (event) => {
     const name = text(await event.request.formData(), 'name')
-    if (!name) return invalid({ name: 'Enter a name.' })
-    if (name.length > 120) return invalid({ name: 'At most 120 characters.' })
+    if (!name) return invalid({ name: m.accounts_enter_name() })
+    if (name.length > 120) return invalid({ name: m.accounts_name_too_long() })
     const result = await api(event).updateAccount(event.params.accountId, { name })
     if (!result.ok) return problemFailure(event, result, ['name'])
     return { saved: 'name' }
@@ -33,28 +34,28 @@ export const actions: Actions = {
   adminCap: async (event) => {
     const raw = text(await event.request.formData(), 'adminCap')
     const adminCap = Number(raw)
-    if (!raw || !Number.isInteger(adminCap) || adminCap < 1 || adminCap > 100) return invalid({ adminCap: 'Enter a whole number from 1 to 100.' })
+    if (!raw || !Number.isInteger(adminCap) || adminCap < 1 || adminCap > 100) return invalid({ adminCap: m.accounts_whole_number() })
     const result = await api(event).updateAccount(event.params.accountId, { adminCap })
     if (!result.ok) return problemFailure(event, result, ['adminCap'])
     return { saved: 'adminCap' }
   },
   logging: async (event) => {
     const value = text(await event.request.formData(), 'pageViewLogging')
-    if (value !== 'on' && value !== 'off') return invalid({ pageViewLogging: 'Choose on or off.' })
+    if (value !== 'on' && value !== 'off') return invalid({ pageViewLogging: m.accounts_choose_on_off() })
     const result = await api(event).updateAccount(event.params.accountId, { pageViewLogging: value === 'on' })
     if (!result.ok) return problemFailure(event, result, ['pageViewLogging'])
     return { saved: 'pageViewLogging' }
   },
   partnerAccess: async (event) => {
     const value = text(await event.request.formData(), 'enabled')
-    if (value !== 'true' && value !== 'false') return invalid({ enabled: 'Choose on or off.' })
+    if (value !== 'true' && value !== 'false') return invalid({ enabled: m.accounts_choose_on_off() })
     const result = await api(event).partnerAccessForAll(event.params.accountId, value === 'true')
     if (!result.ok) return problemFailure(event, result, ['enabled'])
     return { saved: 'partnerAccess', servicesChanged: result.data.servicesChanged }
   },
   signup: async (event) => {
     const mode = text(await event.request.formData(), 'mode')
-    if (mode !== 'off' && mode !== 'approval' && mode !== 'open') return invalid({ mode: 'Choose one.' })
+    if (mode !== 'off' && mode !== 'approval' && mode !== 'open') return invalid({ mode: m.accounts_choose_one() })
     const result = await api(event).updateSignupSettings(event.params.accountId, mode)
     if (!result.ok) return problemFailure(event, result, ['mode'])
     return { saved: 'signup' }
@@ -62,7 +63,7 @@ export const actions: Actions = {
   addDomain: async (event) => {
     const form = await event.request.formData()
     const domain = text(form, 'domain')
-    if (!domain) return invalid({ domain: 'Enter a domain.' })
+    if (!domain) return invalid({ domain: m.accounts_enter_domain() })
     const result = await api(event).addEmailDomain(event.params.accountId, { domain, ...policyOf(form) })
     if (!result.ok) return problemFailure(event, result, ['domain', 'defaultRole'])
     return { saved: 'domain' }

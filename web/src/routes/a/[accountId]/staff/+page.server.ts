@@ -3,12 +3,14 @@ import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { idAction, invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
 import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
+import { chosenScope } from './scope-error'
 
 /** The people of the account, each with what the caller may do to them; with `staff.manage`, also what the invite/edit dialog offers. */
 export const load: PageServerLoad = async (event) => {
@@ -36,7 +38,7 @@ export const load: PageServerLoad = async (event) => {
     section,
     canManage,
     catalogue,
-    members: unwrap(event, members, 'Account not found'),
+    members: unwrap(event, members, m.people_account_not_found()),
     // The dialog copes without these (a role editor without roles.view, say): the API decides anyway.
     roles: roles?.ok ? roles.data.items : [],
     facets: facets?.ok ? facets.data : { groups: [], tags: [] },
@@ -82,13 +84,13 @@ export const actions: Actions = {
     const form = await event.request.formData()
     const email = text(form, 'email')
     const level = levelFrom(form)
-    const scope = scopeFrom(form, 'this person reaches')
+    const scope = chosenScope(form, 'person')
     const accessEndsAt = endFrom(form)
     const errors: Record<string, string> = {}
-    if (!email) errors.email = 'Enter their email address.'
-    if (!level) errors.level = 'Choose admin or user.'
+    if (!email) errors.email = m.people_enter_their_email()
+    if (!level) errors.level = m.people_choose_level()
     if ('error' in scope) errors.scope = scope.error
-    if (accessEndsAt === 'invalid') errors.endsAt = 'Enter a date, or leave it empty.'
+    if (accessEndsAt === 'invalid') errors.endsAt = m.people_enter_date()
     if (Object.keys(errors).length || !level || 'error' in scope || accessEndsAt === 'invalid') return invalid(errors)
     const result = await access(event).invite(event.params.accountId, { kind: 'member', email, level, roleIds: list(form, 'roles'), scope, accessEndsAt })
     if (!result.ok) {
@@ -102,7 +104,7 @@ export const actions: Actions = {
   impersonate: async (event) => {
     const form = await event.request.formData()
     const reason = text(form, 'reason')
-    if (!reason) return invalid({ reason: 'Say why you need to act as them; they will see it.' })
+    if (!reason) return invalid({ reason: m.people_say_why() })
     const accountId = event.params.accountId
     const result = await access(event).impersonate({ userId: text(form, 'userId'), accountId, reason })
     if (!result.ok) return problemFailure(event, result, ['reason'])
@@ -119,14 +121,14 @@ export const actions: Actions = {
   update: async (event) => {
     const form = await event.request.formData()
     const memberId = text(form, 'memberId')
-    const scope = scopeFrom(form, 'this person reaches')
+    const scope = chosenScope(form, 'person')
     if ('error' in scope) return invalid({ scope: scope.error })
     // Level and roles are absent from the form for one's own row (the API refuses changing them).
     const level = levelFrom(form) ?? undefined
     const roles = form.has('rolesShown') ? list(form, 'roles') : undefined
     // The end goes only when the date was changed (an end set through the API need not fall on midnight).
     const end = form.has('endsOn') && text(form, 'endsOn') !== text(form, 'endsWas') ? endFrom(form) : undefined
-    if (end === 'invalid') return invalid({ endsAt: 'Enter a date, or leave it empty.' })
+    if (end === 'invalid') return invalid({ endsAt: m.people_enter_date() })
     const result = await api(event).updateMember(event.params.accountId, memberId, { level, roles, scope, endsAt: end })
     if (!result.ok) return refused(event, result)
     return { name: result.data.member.user.name }
@@ -143,8 +145,8 @@ export const actions: Actions = {
     const memberId = text(form, 'memberId')
     const password = String(form.get('password') ?? '')
     const errors: Record<string, string> = {}
-    if (!memberId) errors.memberId = 'Choose the admin who becomes owner.'
-    if (!password) errors.password = 'Enter your password to confirm.'
+    if (!memberId) errors.memberId = m.people_choose_new_owner()
+    if (!password) errors.password = m.people_enter_password_confirm()
     if (Object.keys(errors).length) return invalid(errors)
     const result = await ownershipApi(event).offer(event.params.accountId, { memberId, password })
     if (!result.ok) return problemFailure(event, result, ['memberId', 'password'])

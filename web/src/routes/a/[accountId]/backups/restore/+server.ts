@@ -1,6 +1,7 @@
 import { error, json } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
 import type { RequestHandler } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 /** Keep in step with the API (worker/src/domain/backup-archive.ts MAX_UPLOAD_BYTES). */
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024
@@ -13,9 +14,9 @@ const MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 export const POST: RequestHandler = async (event) => {
   const bytes = await event.request.arrayBuffer()
   if (bytes.byteLength > MAX_UPLOAD_BYTES)
-    return json({ ok: false, status: 413, problem: { detail: 'A backup may be at most 4 MB.', errors: [{ field: 'body', message: 'The file is larger than 4 MB.' }] } })
+    return json({ ok: false, status: 413, problem: { detail: m.accounts_backup_too_big(), errors: [{ field: 'body', message: m.accounts_file_larger() }] } })
   const result = await api(event).restoreBackup(event.params.accountId, bytes, event.url.searchParams.get('dryRun') === 'true')
-  if (!result.ok && result.status === 401) error(401, 'Sign in again.')
+  if (!result.ok && result.status === 401) error(401, m.accounts_sign_in_again())
   if (!result.ok) return json({ ok: false, status: result.status, problem: { detail: result.problem.detail, errors: result.problem.errors ?? [] } })
   return json({ ok: true, status: result.status, summary: result.data.summary })
 }

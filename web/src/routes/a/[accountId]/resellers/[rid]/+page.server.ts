@@ -3,6 +3,7 @@ import { unwrap } from '$lib/server/api'
 import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import { limitsAndAccess, resellerApi } from '$lib/server/resellers'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 export const load: PageServerLoad = async (event) => {
   const client = resellerApi(event)
@@ -10,7 +11,7 @@ export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'resellers')
   if (!section.actions.includes('manage')) redirect(303, `/a/${account.id}/resellers`)
-  return { reseller: unwrap(event, await reseller, 'Reseller not found').account, templates: unwrap(event, await templates).items }
+  return { reseller: unwrap(event, await reseller, m.accounts_reseller_not_found()).account, templates: unwrap(event, await templates).items }
 }
 
 export const actions: Actions = {

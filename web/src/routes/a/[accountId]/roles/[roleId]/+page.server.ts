@@ -3,12 +3,13 @@ import { api, unwrap } from '$lib/server/api'
 import { invalid, problemFailure } from '$lib/server/forms'
 import { loadRoles, ROLE_FIELDS, roleFrom } from '../role-form.server'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 /** One role in the editor: custom roles editable with roles.manage, built-ins read-only. */
 export const load: PageServerLoad = async (event) => {
   const { section, canManage, roles, catalogue } = await loadRoles(event, event.parent)
   const role = roles.find((r) => r.id === event.params.roleId)
-  if (!role) error(404, 'Role not found')
+  if (!role) error(404, m.people_role_not_found())
   return { section, canManage, role, catalogue }
 }
 
@@ -16,13 +17,13 @@ export const actions: Actions = {
   save: async (event) => {
     const form = await event.request.formData()
     const role = roleFrom(form)
-    if (!role.name) return invalid({ name: 'Give the role a name.' })
+    if (!role.name) return invalid({ name: m.people_role_name_required() })
     // Send the permissions only when they changed: a role may hold permissions this editor does not,
     // and renaming it must not count as granting them again.
-    const current = unwrap(event, await api(event).roles(event.params.accountId), 'Account not found').items.find(
+    const current = unwrap(event, await api(event).roles(event.params.accountId), m.people_account_not_found()).items.find(
       (r) => r.id === event.params.roleId,
     )
-    if (!current) error(404, 'Role not found')
+    if (!current) error(404, m.people_role_not_found())
     const same = [...current.permissions].sort().join() === [...role.permissions].sort().join()
     const result = await api(event).updateRole(event.params.accountId, event.params.roleId, {
       name: role.name,

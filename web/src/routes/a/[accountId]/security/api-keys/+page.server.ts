@@ -1,8 +1,10 @@
 import { api, unwrap } from '$lib/server/api'
-import { idAction, invalid, list, problemFailure, requireSection, scopeFrom, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
+import { chosenScope } from '../../staff/scope-error'
 
 /** The account's API keys; with `security.manage`, what the create dialog offers (the caller's own grant bounds it). */
 export const load: PageServerLoad = async (event) => {
@@ -23,7 +25,7 @@ export const load: PageServerLoad = async (event) => {
   return {
     section,
     canManage,
-    keys: unwrap(event, keys, 'Account not found').items,
+    keys: unwrap(event, keys, m.people_account_not_found()).items,
     roles: roles?.ok ? roles.data.items : [],
     // What the caller may hand out here; without it the dialog offers everything and the API decides.
     me: members?.ok ? members.data.me : null,
@@ -41,13 +43,13 @@ export const actions: Actions = {
     const name = text(form, 'name')
     const level = text(form, 'level')
     const expiry = text(form, 'expiry')
-    const scope = scopeFrom(form, 'the key reaches')
+    const scope = chosenScope(form, 'key')
     const errors: Record<string, string> = {}
-    if (!name) errors.name = 'Name the key, e.g. after the system that uses it.'
-    if (level !== 'admin' && level !== 'user') errors.level = 'Choose admin or user.'
+    if (!name) errors.name = m.people_key_name_required()
+    if (level !== 'admin' && level !== 'user') errors.level = m.people_choose_level()
     if ('error' in scope) errors.scope = scope.error
     const days = expiry === 'never' ? null : Number(expiry)
-    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 365)) errors.expiresAt = 'Choose when the key expires.'
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 365)) errors.expiresAt = m.people_key_expiry_required()
     if (Object.keys(errors).length || 'error' in scope || (level !== 'admin' && level !== 'user')) return invalid(errors)
     const result = await security(event).createApiKey(event.params.accountId, {
       name,

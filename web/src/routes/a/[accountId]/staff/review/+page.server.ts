@@ -2,16 +2,17 @@ import { error, fail } from '@sveltejs/kit'
 import { client, settle, unwrap } from '$lib/server/api'
 import { problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 /** One page of the access review of this account and the accounts below it (the API decides what the caller sees and may remove). */
 export const load: PageServerLoad = async (event) => {
   const id = event.params.accountId
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'staff')
-  if (!section.actions.includes('manage')) error(403, `Reviewing access needs the Staff manage permission in ${account.name}.`)
+  if (!section.actions.includes('manage')) error(403, m.people_review_needs_manage({ account: account.name }))
   const cursor = event.url.searchParams.get('cursor') ?? undefined
   const review = await settle('access review', client(event).GET('/api/v1/accounts/{id}/access-review', { params: { path: { id }, query: cursor ? { cursor } : {} } }))
-  return { review: unwrap(event, review, 'Account not found'), cursor: cursor ?? null }
+  return { review: unwrap(event, review, m.people_account_not_found()), cursor: cursor ?? null }
 }
 
 type Decision = { line: string; accountId: string; version: string; keep: boolean }
@@ -38,7 +39,7 @@ export const actions: Actions = {
   apply: async (event) => {
     const form = await event.request.formData()
     const decisions = decisionsFrom(text(form, 'decisions'))
-    if (!decisions?.length) return fail(400, { message: 'Mark the lines to keep or remove first.', errors: {}, code: 'validation_failed' })
+    if (!decisions?.length) return fail(400, { message: m.people_review_mark_first(), errors: {}, code: 'validation_failed' })
     const result = await settle(
       'apply access review',
       client(event).POST('/api/v1/accounts/{id}/access-review', { params: { path: { id: event.params.accountId } }, body: { decisions } }),
