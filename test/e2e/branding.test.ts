@@ -42,7 +42,9 @@ describe('Branded portals', () => {
     { sub: 'globex', name: 'Globex Partners', owner: 'owner@globex.test', primary: '#6d28d9', accent: '#10b981', message: null },
   ]) {
     story(`${portal.sub}.localhost shows ${portal.name}'s logo and colours on the login page and after signing in`, async ({ open }) => {
-      const { page } = await open({ baseURL: hostUrl(portal.sub) })
+      const { context, page } = await open({ baseURL: hostUrl(portal.sub) })
+      // Globex's portal speaks French by default (french.test.ts); this story reads it in English.
+      await context.addCookies([{ name: 'trellis-lang', value: 'en', url: hostUrl(portal.sub) }])
       await visit(page, '/login')
       assert.equal(await page.title(), `Sign in · ${portal.name}`)
       assert.deepEqual(await themeOf(page), { primary: portal.primary, accent: portal.accent })

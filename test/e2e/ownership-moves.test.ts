@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe } from 'node:test'
 import type { Page } from 'playwright-core'
-import { accountId, followEmailLink, hydrated, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
+import { accountId, BASE_URL, followEmailLink, hydrated, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, submitLogin, visit } from './support.ts'
 
 /** Emailed links open on the brand's own host (a verified hostname): sign in there when it asks. */
 async function signInIfAsked(page: Page, email: string, password = 'trellis-demo') {
@@ -109,7 +109,9 @@ describe('Ownership moves', () => {
     await invite.getByRole('button', { name: 'Send invitation' }).click()
     await invite.waitFor({ state: 'hidden' })
     const owner = await open()
-    const link = await followEmailLink(owner.context, owner.page, email, /Create your account/)
+    // Globex's portal speaks French to people who have not chosen; this owner reads English.
+    await owner.context.addCookies([{ name: 'trellis-lang', value: 'en', url: BASE_URL.replace('//localhost', '//globex.localhost') }])
+    const link = await followEmailLink(owner.context, owner.page, email, /Créer votre compte/)
     await link.getByLabel('Your name').fill('Olive Orchard')
     await link.getByLabel('Choose a password').fill('orchard-lantern-58-tidal')
     await link.getByLabel('Organisation name').fill(organisation)

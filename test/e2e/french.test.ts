@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { describe } from 'node:test'
+import type { BrowserContext, Page } from 'playwright-core'
+import { accountId, BASE_URL, hydrated, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
+
+/**
+ * English words that belong to the portal's own wording, never to the demo data (names of
+ * people, accounts, services and roles): one of them in a French page's headings, labels,
+ * buttons, tabs or table headers is a string that was not moved into the messages.
+ */
+const ENGLISH =
+  /\b(the|and|your|you|with|this|from|save|cancel|delete|edit|remove|invite|search|sign|settings|add|new|view|close|back|filter|none|show|hide|create|choose|select|open|members|people|customers|resellers|billing|activity|roles|staff|branding|dashboard|loading|previous|next|status|name|email|password)\b/i
+
+/** The portal's own wording on the page (not data): what a person reads to find their way. */
+async function englishLeft(page: Page): Promise<string[]> {
+  const texts = await page
+    .locator('h1, h2, h3, h4, label, button, th, legend, [role=tab], [role=menuitem], nav a, [placeholder], [aria-label]')
+    .evaluateAll((nodes) =>
+      nodes.flatMap((n) => {
+        const el = n as HTMLElement
+        if (el.closest('[data-user-content]') || (el.offsetParent === null && !(el instanceof SVGElement))) return []
+        // A region named by aria-label holds data: only its name is the portal's wording.
+        const own = el.matches('h1, h2, h3, h4, label, button, th, legend, [role=tab], [role=menuitem], nav a') ? (el.innerText ?? el.textContent ?? '') : ''
+        return [own, el.getAttribute('placeholder') ?? '', el.getAttribute('aria-label') ?? ''].map((t) => t.trim()).filter(Boolean)
+      }),
+    )
+  return [...new Set(texts.filter((t) => ENGLISH.test(t)))]
+}
+
+async function inFrench(context: BrowserContext, page: Page) {
+  await context.addCookies([{ name: 'trellis-lang', value: 'fr', url: new URL(page.url()).origin }])
+}
+
+const TOURS = [
+  { who: 'admin@nimbus.test', account: 'Nimbus Cloud', tier: 'platform' },
+  { who: 'owner@acme.test', account: 'Acme Hosting', tier: 'reseller' },
+  { who: 'owner@driftwood.test', account: 'Driftwood Dental', tier: 'customer' },
+]
+
+const GLOBEX_URL = BASE_URL.replace('//localhost', '//globex.localhost')
+const lang = (page: Page) => page.locator('html').getAttribute('lang')
+
+describe('Choosing the language', () => {
+  story('Globex’s portal speaks French to a visitor who has not chosen, and English once they choose it', async ({ open }) => {
+    const { page } = await open({ locale: 'en-GB' })
+    await visit(page, `${GLOBEX_URL}/login`)
+    assert.equal(await lang(page), 'fr', 'the portal’s default language wins over the browser’s')
+    assert.deepEqual(await englishLeft(page), [])
+    await screenshot(page, 'language-globex-login-fr')
+    await page.getByLabel('Langue').selectOption('en')
+    await page.waitForFunction(() => document.documentElement.lang === 'en')
+    await hydrated(page)
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
+    await screenshot(page, 'language-globex-login-en')
+  })
+
+  story('a person’s language follows them to every browser they sign in from', async ({ open }) => {
+    const { page } = await open()
+    await signIn(page, 'tess@acme.test')
+    assert.equal(await lang(page), 'en')
+    await visit(page, '/profile')
+    await page.getByLabel('Language').selectOption('fr')
+    await page.waitForFunction(() => document.documentElement.lang === 'fr')
+    await hydrated(page)
+    await page.getByRole('heading', { name: 'Langue' }).waitFor()
+    await screenshot(page, 'language-profile-fr')
+    // Another browser: the sign-in page follows the browser, the portal then follows Tess.
+    const other = await open({ locale: 'en-GB' })
+    await signIn(other.page, 'tess@acme.test')
+    await other.page.waitForFunction(() => document.documentElement.lang === 'fr')
+    assert.equal(await lang(other.page), 'fr')
+    // Back to the portal's default, for the stories after this one.
+    await visit(page, '/profile')
+    await page.getByLabel('Langue').selectOption('auto')
+    await page.waitForFunction(() => document.documentElement.lang === 'en')
+  })
+})
+
+describe('The portal in French', () => {
+  story('draws the signed-out pages in French for a person who chose French', async ({ open }) => {
+    const { context, page } = await open()
+    await visit(page, '/login')
+    await inFrench(context, page)
+    for (const path of ['/login', '/forgot-password', '/signup']) {
+      await visit(page, path)
+      assert.equal(await page.locator('html').getAttribute('lang'), 'fr', `${path} says it is French`)
+      assert.deepEqual(await englishLeft(page), [], `${path} has no English left`)
+      await screenshot(page, `french${path.replaceAll('/', '-')}`)
+    }
+  })
+
+  for (const t of TOURS) {
+    story(`draws every section of the ${t.tier}'s menu in French`, { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+      const { context, page } = await open()
+      await signIn(page, t.who)
+      await inFrench(context, page)
+      const id = await accountId(page, t.account)
+      const menu = (await (await page.request.get(`/api/v1/accounts/${id}/menu`)).json()) as { items: { key: string; path: string }[] }
+      const left: string[] = []
+      for (const item of [{ key: 'dashboard', path: '' }, ...menu.items.filter((m) => m.path)]) {
+        await visit(page, `/a/${id}${item.path ? `/${item.path}` : ''}`)
+        await page.getByRole('main').getByRole('heading', { level: 1 }).first().waitFor()
+        assert.equal(await page.locator('html').getAttribute('lang'), 'fr')
+        left.push(...(await englishLeft(page)).map((s) => `${item.key}: ${s}`))
+        await screenshot(page, `french-${t.tier}-${item.key}`)
+      }
+      assert.deepEqual(left, [], `${t.tier}: English left on French pages`)
+    })
+  }
+})
