@@ -56,7 +56,7 @@ describe('Choosing the language', () => {
 
   story('a person’s language follows them to every browser they sign in from', async ({ open }) => {
     const { page } = await open()
-    await signIn(page, 'tess@acme.test')
+    await signIn(page, 'billie@acme.test')
     assert.equal(await lang(page), 'en')
     await visit(page, '/profile')
     await page.getByLabel('Language').selectOption('fr')
@@ -64,9 +64,9 @@ describe('Choosing the language', () => {
     await hydrated(page)
     await page.getByRole('heading', { name: 'Langue' }).waitFor()
     await screenshot(page, 'language-profile-fr')
-    // Another browser: the sign-in page follows the browser, the portal then follows Tess.
+    // Another browser: the sign-in page follows the browser, the portal then follows Billie.
     const other = await open({ locale: 'en-GB' })
-    await signIn(other.page, 'tess@acme.test')
+    await signIn(other.page, 'billie@acme.test')
     await other.page.waitForFunction(() => document.documentElement.lang === 'fr')
     assert.equal(await lang(other.page), 'fr')
     // Back to the portal's default, for the stories after this one.

@@ -8,6 +8,7 @@ import { lifecycleActions, resellerApi } from '$lib/server/resellers'
 import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 import { m } from '$lib/paraglide/messages.js'
+import { problemMessage } from '$lib/problem'
 
 export const load: PageServerLoad = async (event) => {
   const [section, parent] = await Promise.all([loadChildrenSection(event, event.parent, 'customers'), event.parent()])
@@ -69,7 +70,7 @@ export const actions: Actions = {
     if (!email) return invalid({ email: m.accounts_enter_invitee_email() })
     const result = await access(event).invite(event.params.accountId, { kind: 'customer', email, ...(name ? { name } : {}) })
     if (!result.ok) {
-      if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already invited.' })
+      if (result.status === 409) return invalid({ email: problemMessage(result.problem) || 'This email is already invited.' })
       return problemFailure(event, result, ['email', 'name'])
     }
     return { email: result.data.invitation.email }

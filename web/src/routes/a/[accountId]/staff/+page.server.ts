@@ -11,6 +11,7 @@ import { ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 import { m } from '$lib/paraglide/messages.js'
 import { chosenScope } from './scope-error'
+import { problemMessage } from '$lib/problem'
 
 /** The people of the account, each with what the caller may do to them; with `staff.manage`, also what the invite/edit dialog offers. */
 export const load: PageServerLoad = async (event) => {
@@ -95,7 +96,7 @@ export const actions: Actions = {
     const result = await access(event).invite(event.params.accountId, { kind: 'member', email, level, roleIds: list(form, 'roles'), scope, accessEndsAt })
     if (!result.ok) {
       // Already a member, or already invited: about the address, so it goes under it.
-      if (result.status === 409) return invalid({ email: result.problem.detail || 'This email is already a member or invited.' })
+      if (result.status === 409) return invalid({ email: problemMessage(result.problem) || 'This email is already a member or invited.' })
       return problemFailure(event, result, FIELDS, { roleIds: 'roles', accessEndsAt: 'endsAt' })
     }
     return { email: result.data.invitation.email }

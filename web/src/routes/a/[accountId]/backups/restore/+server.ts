@@ -2,6 +2,7 @@ import { error, json } from '@sveltejs/kit'
 import { api } from '$lib/server/api'
 import type { RequestHandler } from './$types'
 import { m } from '$lib/paraglide/messages.js'
+import { problemMessage } from '$lib/problem'
 
 /** Keep in step with the API (worker/src/domain/backup-archive.ts MAX_UPLOAD_BYTES). */
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024
@@ -17,6 +18,6 @@ export const POST: RequestHandler = async (event) => {
     return json({ ok: false, status: 413, problem: { detail: m.accounts_backup_too_big(), errors: [{ field: 'body', message: m.accounts_file_larger() }] } })
   const result = await api(event).restoreBackup(event.params.accountId, bytes, event.url.searchParams.get('dryRun') === 'true')
   if (!result.ok && result.status === 401) error(401, m.accounts_sign_in_again())
-  if (!result.ok) return json({ ok: false, status: result.status, problem: { detail: result.problem.detail, errors: result.problem.errors ?? [] } })
+  if (!result.ok) return json({ ok: false, status: result.status, problem: { detail: problemMessage(result.problem), errors: result.problem.errors ?? [] } })
   return json({ ok: true, status: result.status, summary: result.data.summary })
 }

@@ -1,6 +1,7 @@
 import { error, json } from '@sveltejs/kit'
 import { commerce, invoiceStatusFrom } from '$lib/server/commerce'
 import type { RequestHandler } from './$types'
+import { problemMessage } from '$lib/problem'
 
 const PAGE = 25
 
@@ -14,6 +15,6 @@ export const GET: RequestHandler = async (event) => {
     view === 'expiring' || view === 'expired'
       ? await api.dueServices(event.params.accountId, view, { limit: PAGE, cursor })
       : await api.invoices(event.params.accountId, invoiceStatusFrom(params.get('status')), { limit: PAGE, cursor })
-  if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, result.problem.detail)
+  if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, problemMessage(result.problem))
   return json(result.data, { headers: { 'cache-control': 'private, no-store' } })
 }

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
 import { idAction, invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
+import { m } from '$lib/paraglide/messages.js'
 
 const FIELDS = ['hostname', 'customerAccountId'] as const
 const verified = (data: { hostname: { hostname: string } }) => ({ verified: data.hostname.hostname })
@@ -10,10 +11,10 @@ const verified = (data: { hostname: { hostname: string } }) => ({ verified: data
 export const load: PageServerLoad = async (event) => {
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'branding')
-  if (account.kind !== 'reseller') error(404, 'Only resellers have their own domains.')
+  if (account.kind !== 'reseller') error(404, m.portal_only_resellers_domains())
   const client = api(event)
   const [hostnames, children] = await Promise.all([client.hostnames(account.id), client.children(account.id, { limit: 200 })])
-  const { items, devTools, edge } = unwrap(event, hostnames, 'Account not found')
+  const { items, devTools, edge } = unwrap(event, hostnames, m.portal_account_not_found())
   return {
     section,
     canManage: section.actions.includes('manage'),
@@ -28,7 +29,7 @@ export const actions: Actions = {
   add: async (event) => {
     const form = await event.request.formData()
     const hostname = text(form, 'hostname')
-    if (!hostname) return invalid({ hostname: 'Enter a hostname, like portal.example.com.' })
+    if (!hostname) return invalid({ hostname: m.portal_enter_hostname() })
     const result = await api(event).addHostname(event.params.accountId, { hostname, customerAccountId: text(form, 'customerAccountId') || null })
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { added: result.data.hostname.hostname }

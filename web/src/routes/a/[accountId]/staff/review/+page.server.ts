@@ -3,6 +3,7 @@ import { client, settle, unwrap } from '$lib/server/api'
 import { problemFailure, requireSection, text } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
 import { m } from '$lib/paraglide/messages.js'
+import { problemMessage } from '$lib/problem'
 
 /** One page of the access review of this account and the accounts below it (the API decides what the caller sees and may remove). */
 export const load: PageServerLoad = async (event) => {
@@ -46,7 +47,7 @@ export const actions: Actions = {
     )
     if (!result.ok) {
       if (result.status === 409 || result.status === 403) {
-        return fail(result.status, { message: result.problem.detail, errors: {}, code: result.problem.code, lines: result.problem.lines ?? [] })
+        return fail(result.status, { message: problemMessage(result.problem), errors: {}, code: result.problem.code, lines: result.problem.lines ?? [] })
       }
       return problemFailure(event, result, [])
     }
