@@ -100,7 +100,8 @@ describe('Branded portals', () => {
 
   story('renders markup in a brand name as text, and previews colours while editing', async ({ open }) => {
     // Protects against stored XSS through a reseller's brand fields.
-    const { page } = await open({ baseURL: hostUrl('globex') })
+    const { context, page } = await open({ baseURL: hostUrl('globex') })
+    await context.addCookies([{ name: 'trellis-lang', value: 'en', url: hostUrl('globex') }])
     await visit(page, '/login')
     await signIn(page, 'owner@globex.test')
     await visit(page, `/a/${dashboardAccount(page)}/branding`)

@@ -61,7 +61,8 @@ describe('Creating resellers, and the platform’s own brand', () => {
       await acmePortal.context.close()
       const globexPortal = await open({ baseURL: hostUrl('globex') })
       await visit(globexPortal.page, '/login')
-      await globexPortal.page.getByText('Powered by Trellis').waitFor()
+      // Globex's portal speaks French to visitors who have not chosen a language.
+      await globexPortal.page.getByText('Propulsé par Trellis').waitFor()
       await globexPortal.context.close()
     } finally {
       await setPoweredBy(true)
