@@ -18,5 +18,6 @@ export const load: LayoutServerLoad = async (event) => {
     if (chosen !== event.locals.locale && !event.isDataRequest) redirect(303, event.url.pathname + event.url.search)
   }
   // The brand's colours as CSS, made here so the browser needs no colour maths to hydrate the page.
-  return { brand, brandCss: brandStyleSheet(brand), locale: event.locals.locale, chosenLocale: chosen, impersonation: me?.ok ? (me.data.impersonation ?? null) : null }
+  // After a sign-in (a client-side navigation) the page learns here the language to draw in next.
+  return { brand, brandCss: brandStyleSheet(brand), locale: chosen ?? event.locals.locale, chosenLocale: chosen, impersonation: me?.ok ? (me.data.impersonation ?? null) : null }
 }
