@@ -22,9 +22,11 @@ const grantArb = fc.record({ on: fc.constantFrom(account, above), level: fc.cons
 const timedArb = fc.record({ level: fc.constantFrom('admin' as const, 'user' as const), roles: rolesArb, endsAt: endArb }).map((g): TimedGrant => ({ ...g, scope: { mode: 'all' } }))
 
 describe('grantsAt — access only ends, it never starts later', () => {
+  // One membership at a time: with two on nested accounts, the nearer one decides (decide.ts), so
+  // when a narrower membership below ends, the broader one above rightly decides again.
   it('holds at a later moment nothing it did not hold at an earlier one, and nothing at all past the end', () => {
     fc.assert(
-      fc.property(fc.array(grantArb, { minLength: 1, maxLength: 2 }), fc.integer({ min: NOW, max: NOW + 120 }), fc.integer({ min: 0, max: 50 }), fc.constantFrom(...somePerms), (grants, t1, dt, p) => {
+      fc.property(fc.array(grantArb, { minLength: 1, maxLength: 1 }), fc.integer({ min: NOW, max: NOW + 120 }), fc.integer({ min: 0, max: 50 }), fc.constantFrom(...somePerms), (grants, t1, dt, p) => {
         const early = can(grantsAt(grants, t1), p, account).ok
         const late = can(grantsAt(grants, t1 + dt), p, account).ok
         if (late) expect(early).toBe(true)
