@@ -2,10 +2,14 @@ import { getLocale } from '$lib/i18n'
 import { m } from '$lib/paraglide/messages.js'
 
 /** Money for people, from minor units: "€1,234.50", "¥1,200" (the currency's own digits, through Intl). */
+const moneyFormats = new Map<string, Intl.NumberFormat>()
+
 export function formatMoney(amountMinor: number, currency: string): string {
   try {
     // British English keeps the currency's symbol before the amount; French its own order and separators.
-    const format = new Intl.NumberFormat(getLocale() === 'en' ? 'en-GB' : getLocale(), { style: 'currency', currency })
+    const locale = getLocale() === 'en' ? 'en-GB' : getLocale()
+    let format = moneyFormats.get(`${locale}:${currency}`)
+    if (!format) moneyFormats.set(`${locale}:${currency}`, (format = new Intl.NumberFormat(locale, { style: 'currency', currency })))
     const digits = format.resolvedOptions().maximumFractionDigits ?? 2
     return format.format(amountMinor / 10 ** digits)
   } catch {
