@@ -4,16 +4,30 @@ import tailwindcss from '@tailwindcss/vite'
 import { defineConfig, type Plugin } from 'vite'
 import { messages } from '../scripts/i18n.mjs'
 
-type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[] } | null }
+type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[]; code: string | null } | null }
 const src = path.resolve(import.meta.dirname, 'src')
 const kit = path.resolve(import.meta.dirname, '.svelte-kit/generated')
-/** Every module these files import statically, directly or not. */
+const messageDir = path.join(src, 'lib/paraglide/messages')
+const messageBarrels = new Set([`${messageDir}.js`, path.join(messageDir, '_index.js')])
+/**
+ * Every module these files import statically, directly or not — except that the messages barrel
+ * (`import { m } from '$lib/paraglide/messages.js'`, which re-exports every message of every page)
+ * stands for just the messages the importing module names (`m.some_key`). Walking the barrel would
+ * put all ~1,500 messages of both languages in the first chunk every page loads.
+ */
 function closure(graph: ModuleGraph, roots: string[]): Set<string> {
   const seen = new Set<string>()
   const walk = (id: string) => {
     if (seen.has(id)) return
     seen.add(id)
-    for (const next of graph.getModuleInfo(id)?.importedIds ?? []) walk(next)
+    const info = graph.getModuleInfo(id)
+    for (const next of info?.importedIds ?? []) {
+      if (!messageBarrels.has(next)) walk(next)
+      else for (const [, key] of (info?.code ?? '').matchAll(/\bm\.(\w+)/g)) {
+        const message = path.join(messageDir, `${key}.js`)
+        if (graph.getModuleInfo(message)) walk(message)
+      }
+    }
   }
   for (const root of roots) walk(root)
   return seen
