@@ -1,7 +1,7 @@
 import { and, gt, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import { mailerFor } from '../adapters/email.ts'
 import { END_REMINDER_DAYS } from '../authz/expiry.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinRoleNames } from '../authz/roles.ts'
 import type { DB } from '../db.ts'
 import { createDb, schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
@@ -30,8 +30,6 @@ export const ACCESS_END_BATCH = 500
 /** An end as the log and emails say it (UTC, to the minute). */
 export const endTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
-const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
-
 /** SQL: `column` is one of `ids` (one bound JSON array: D1 takes 100 bound values per statement). */
 const inJson = (column: SQL | typeof memberships.id, ids: readonly string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`
 
@@ -58,7 +56,7 @@ function endingRows(db: DB, where: SQL, roles: boolean, limit: number) {
     WHERE ${where} ORDER BY endsAt LIMIT ${limit}`)
 }
 
-const roleName = (row: Ending) => row.roleName ?? builtinNames.get(row.roleId ?? '') ?? row.roleId ?? 'a role'
+const roleName = (row: Ending) => row.roleName ?? builtinRoleNames.get(row.roleId ?? '') ?? row.roleId ?? 'a role'
 
 /**
  * Remove the memberships and role grants whose end has passed, write one
