@@ -25,7 +25,7 @@ import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
 /** Requests a reseller may send per hour (on top of its invitations' own budget). */
 export const MOVE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -59,8 +59,7 @@ const MovePreview = z
   })
   .openapi('CustomerMovePreview')
 
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
-const MoveParams = AccountParam.extend({ moveId: z.string().min(1).max(64).openapi({ param: { name: 'moveId', in: 'path' } }) })
+const MoveParams = accountParams('moveId')
 
 /** Refuse a link that opens nothing open, with the problem that says why. */
 function refuseClosed(move: TokenMove | undefined, now = Date.now()): asserts move is TokenMove {

@@ -27,7 +27,7 @@ import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const EmailDomainView = z
   .object({
@@ -59,8 +59,8 @@ const JoinRequestView = z
   .object({ id: z.string(), email: z.string(), name: z.string(), domain: z.string(), createdAt: z.number() })
   .openapi('JoinRequest')
 
-const DomainParams = AccountParam.extend({ domainId: z.string().min(1).max(64).openapi({ param: { name: 'domainId', in: 'path' } }) })
-const RequestParams = AccountParam.extend({ requestId: z.string().min(1).max(64).openapi({ param: { name: 'requestId', in: 'path' } }) })
+const DomainParams = accountParams('domainId')
+const RequestParams = accountParams('requestId')
 
 /** Email domains belong to customer organisations: elsewhere the collection does not exist. */
 const customersOnly = { kinds: ['customer'], detail: 'Only customer organisations verify email domains.' } as const

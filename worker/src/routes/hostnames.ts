@@ -12,7 +12,7 @@ import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam, hostnameFrom } from './schemas.ts'
+import { AccountParam, accountParams, hostnameFrom } from './schemas.ts'
 
 const HostnameView = z
   .object({
@@ -50,8 +50,7 @@ const AddHostname = z
   })
   .openapi('AddHostname')
 
-const HostnameParams = AccountParam.extend({ hostnameId: z.string().min(1).max(64).openapi({ param: { name: 'hostnameId', in: 'path' } }) })
-
+const HostnameParams = accountParams('hostnameId')
 
 /** Hostnames belong to resellers: elsewhere the collection does not exist. */
 const resellersOnly = { kinds: ['reseller'], detail: 'Only resellers have hostnames.' } as const

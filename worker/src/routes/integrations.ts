@@ -6,7 +6,7 @@ import type { Context } from 'hono'
 import { decide, requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const DeliveryFields = z
   .object({
@@ -77,7 +77,7 @@ const UpdateIntegration = z
   .object({ enabled: z.boolean().optional(), types: Types.optional(), description: z.string().trim().max(200).optional() })
   .openapi('UpdateIntegration')
 
-const HookParams = AccountParam.extend({ hookId: z.string().min(1).max(64).openapi({ param: { name: 'hookId', in: 'path' } }) })
+const HookParams = accountParams('hookId')
 const DeliveryParams = HookParams.extend({ deliveryId: z.coerce.number().int().min(1).openapi({ param: { name: 'deliveryId', in: 'path' } }) })
 const Created = z.object({ integration: Integration, secret: z.string().nullable() }).openapi('CreatedIntegration')
 

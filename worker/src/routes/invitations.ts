@@ -33,7 +33,7 @@ import { audit } from '../middleware/audit.ts'
 import { clientPlace } from '../middleware/client-ip.ts'
 import { setSessionCookie } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
 export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -103,8 +103,7 @@ const InvitationSchema = z
   })
   .openapi('Invitation')
 
-const InviteParams = AccountParam.extend({ inviteId: z.string().min(1).max(64).openapi({ param: { name: 'inviteId', in: 'path' } }) })
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
+const InviteParams = accountParams('inviteId')
 
 const Accept = z
   .object({

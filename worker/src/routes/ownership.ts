@@ -16,7 +16,7 @@ import { requireAccount, requireSignIn, suspended, type Access } from '../middle
 import { audit } from '../middleware/audit.ts'
 import { checkCurrentPassword } from '../middleware/password-guard.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, TokenParam } from './schemas.ts'
 
 const Person = z.object({ name: z.string(), email: z.string() })
 
@@ -57,8 +57,6 @@ const OfferPreview = z
     forYou: z.boolean(),
   })
   .openapi('OwnershipOfferPreview')
-
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
 
 const view = (h: Handoff) => ({
   id: h.id,

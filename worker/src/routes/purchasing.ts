@@ -23,7 +23,7 @@ import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import type { Context } from 'hono'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const SELLERS = { kinds: ['platform', 'reseller'] as const, detail: 'Only the platform and resellers publish a catalogue.' }
 const BUYERS = { kinds: ['reseller', 'customer'] as const, detail: 'The platform has no parent to order from.' }
@@ -78,8 +78,8 @@ const OrderQuery = z.object({
 })
 const OrderPage = z.object({ items: z.array(OrderView), nextCursor: z.string().nullable() })
 
-const PlanParams = AccountParam.extend({ planId: z.string().min(1).max(64).openapi({ param: { name: 'planId', in: 'path' } }) })
-const OrderParams = AccountParam.extend({ orderId: z.string().min(1).max(64).openapi({ param: { name: 'orderId', in: 'path' } }) })
+const PlanParams = accountParams('planId')
+const OrderParams = accountParams('orderId')
 
 type Order = NonNullable<OrderRow>
 

@@ -17,6 +17,7 @@ import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { clearSessionCookie } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { TokenParam } from './schemas.ts'
 
 const MINUTE = 60 * 1000
 const DELAY = { baseMs: 2000, maxMs: 15 * MINUTE }
@@ -32,8 +33,6 @@ export const RESET_LIMITS = {
  * hides inside the same wait.
  */
 export const RESET_ANSWER_FLOOR_MS = 250
-
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
 
 const LinkInfo = z.object({ email: z.string(), expiresAt: z.number() }).openapi('LinkInfo')
 

@@ -26,9 +26,18 @@ export const Account = z
   })
   .openapi('Account')
 
+/** A path parameter named `name` in the document: an id of 1 to `max` characters. */
+export const pathParam = (name: string, max = 64) => z.string().min(1).max(max).openapi({ param: { name, in: 'path' } })
+
 export const AccountParam = z.object({
   id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'acc_abc123' }),
 })
+
+/** The account's `{id}` and one id below it: `accountParams('siteId')` for `/accounts/{id}/sites/{siteId}`. */
+export const accountParams = <const K extends string>(name: K) => AccountParam.extend({ [name]: pathParam(name) } as Record<K, ReturnType<typeof pathParam>>)
+
+/** A link's secret token, the last part of its path (`/invitations/{token}`). */
+export const TokenParam = z.object({ token: pathParam('token', 128) })
 
 export const level = z.enum(membershipLevels)
 

@@ -37,7 +37,7 @@ import { requirePermission } from '../middleware/access.ts'
 import { clientPlace } from '../middleware/client-ip.ts'
 import { setSessionCookie } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
 const MINUTE = 60 * 1000
 const DELAY = { baseMs: 2000, maxMs: 15 * MINUTE }
@@ -69,8 +69,6 @@ const SignupAvailability = z
     portalName: z.string(),
   })
   .openapi('SignupAvailability')
-
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
 
 const SignupPreview = z
   .object({
@@ -105,7 +103,7 @@ const PendingSignup = z
 
 const SignupSettings = z.object({ mode: z.enum(signupModes) }).openapi('SignupSettings')
 
-const ApprovalParams = AccountParam.extend({ accountId: z.string().min(1).max(64).openapi({ param: { name: 'accountId', in: 'path' } }) })
+const ApprovalParams = accountParams('accountId')
 
 const portalsOnly = { kinds: ['platform', 'reseller'], detail: 'Only the platform and resellers take sign-ups.' } as const
 

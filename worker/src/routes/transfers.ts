@@ -10,7 +10,7 @@ import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { auditWithParent } from '../middleware/audit-tree.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 import { decodeTimeCursor, encodeTimeCursor } from './cursor.ts'
 
 const Side = z.object({ id: z.string(), name: z.string(), confirmedBy: z.string().nullable(), confirmedAt: z.number().nullable() })
@@ -32,7 +32,7 @@ const TransferView = z
   })
   .openapi('Transfer')
 
-const TransferParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
+const TransferParams = accountParams('tid')
 
 const ProposeBody = z.object({
   serviceId: z.string().min(1, 'Choose a service.').max(64),
