@@ -6,7 +6,8 @@ import type { Bindings } from '../env.ts'
 import { appendEvent } from './activity.ts'
 import { emailBrandFor, renderEmail, emailDate, inRecipientLanguage } from './emails.ts'
 import { m } from '../i18n/paraglide/messages.js'
-import { challengeName, type EndedClaim } from './hostnames.ts'
+import { challengeName } from './dns-challenge.ts'
+import type { EndedClaim } from './hostnames.ts'
 
 /**
  * Tell a reseller, in its own log, that one of its hostname claims ended, was

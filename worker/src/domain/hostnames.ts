@@ -46,11 +46,6 @@ export function claimableHostname(raw: string, platformHostnamesVar: string | un
   return { ok: true, hostname }
 }
 
-/** The DNS name that must carry the verification token. */
-export function challengeName(hostname: string): string {
-  return `_trellis.${hostname}`
-}
-
 /** How long a pending claim lives (from the claim, or from a demotion) unless verified. */
 export const CLAIM_TTL_MS = 7 * 24 * 60 * 60 * 1000
 

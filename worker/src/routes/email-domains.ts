@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { domainPolicies } from '../../../db/schema/sign-ups.ts'
-import { dnsResolver } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { appendEvent } from '../domain/activity.ts'
+import { challengeName, requireChallenge } from '../domain/dns-challenge.ts'
 import {
   addDomain,
   approveJoinRequest,
@@ -19,7 +19,6 @@ import {
   verifyDomainClaim,
   type EmailDomainRow,
 } from '../domain/email-domains.ts'
-import { challengeName } from '../domain/hostnames.ts'
 import { listRoles } from '../domain/roles.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found } from '../errors.ts'
@@ -206,10 +205,7 @@ export const emailDomainsRouter = createRouter('Email domains')
       const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
       if (row.status !== 'verified') {
         if (domainClaimExpired(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
-        const records = await dnsResolver(c.env).txt(challengeName(row.domain))
-        if (!records.some((r) => r.trim() === row.verificationToken)) {
-          throw new AppError('verification_failed', `No TXT record at ${challengeName(row.domain)} holds the token yet. DNS changes can take a few minutes to appear.`)
-        }
+        await requireChallenge(c.env, row.domain, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
       return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)

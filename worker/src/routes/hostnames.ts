@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi'
 import { tlsStatuses } from '../../../db/schema/brands.ts'
 import type { Context } from 'hono'
-import { dnsResolver } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { drainEdgeCleanup, edgeSettings, syncTls } from '../domain/edge.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
-import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
+import { addHostname, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
+import { challengeName, requireChallenge } from '../domain/dns-challenge.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
@@ -171,10 +171,7 @@ export const hostnamesRouter = createRouter('Branding')
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
         if (claimExpired(row)) throw claimExpiredProblem(row.hostname)
-        const records = await dnsResolver(c.env).txt(challengeName(row.hostname))
-        if (!records.some((r) => r.trim() === row.verificationToken)) {
-          throw new AppError('verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
-        }
+        await requireChallenge(c.env, row.hostname, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
       return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
