@@ -9,7 +9,7 @@ import { createSession } from '../domain/sessions.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
 import { claimFactorAttempt, createStep, factorSucceeded, factorsOfUsers, loginPolicy, networkOf, stepOf, trustLocation, useTrustedLocation, type StepKind } from '../domain/two-factor.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
+import { AppError, rateLimited } from '../errors.ts'
 import { audit } from './audit.ts'
 import { clientPlace } from './client-ip.ts'
 import { cookieSecure, setSessionCookie } from './session.ts'
@@ -168,9 +168,6 @@ export function relyingParty<E extends AppEnv>(c: Context<E>) {
  */
 export async function admitFactorAttempt<E extends AppEnv>(c: Context<E>, userId: string) {
   const claim = await claimFactorAttempt(c.var.db, userId)
-  if (!claim.allowed) {
-    const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-    throw new AppError('rate_limited', `Too many wrong codes. Try again in ${retryAfter < 60 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`}.`, { retryAfter }, { 'retry-after': String(retryAfter) })
-  }
+  if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (s) => `Too many wrong codes. Try again in ${s < 60 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`}.`)
   return { succeeded: () => factorSucceeded(c.var.db, userId) }
 }

@@ -17,11 +17,11 @@ import { activityLog } from '../domain/activity.ts'
 import { roomFor } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { sendMoveRequestEmail } from '../domain/ownership-emails.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import type { Principal } from '../domain/sessions.ts'
 import { normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found } from '../errors.ts'
+import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { requirePermission, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -100,11 +100,8 @@ export const customerMoveRoutes = createRouter('Customers')
       const ctx = c.var.access
       const { email } = c.req.valid('json')
       if (!(await roomFor(c.var.db, ctx.account.path, 'max_customers'))) throw new LimitReached('max_customers', ctx.account.path, 'email')
-      const [count] = await countAttempt(c.var.db, [`customer-move:${ctx.account.id}`], MOVE_WINDOW)
-      if (count && count.count > MOVE_WINDOW.max) {
-        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError('rate_limited', 'Too many requests from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      const wait = await overLimit(c.var.db, `customer-move:${ctx.account.id}`, MOVE_WINDOW)
+      if (wait !== null) throw rateLimited(wait, 'Too many requests from this account; try again later.')
       const created = await requestMove(c.var.db, { resellerId: ctx.account.id, email, requestedBy: ctx.principal.apiKey ? null : ctx.principal.user.id })
       const owner = await ownerToAsk(c.var.db, created.email, ctx.account.id)
       if (owner) await sendMoveRequestEmail(c.env, c.var.db, ctx.account, ctx.principal.user, { email: created.email }, created.token, created.expiresAt)

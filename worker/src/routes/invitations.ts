@@ -18,7 +18,7 @@ import {
   type TokenInvitation,
 } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { invitationPortalRefusal } from '../domain/portal.ts'
@@ -26,7 +26,7 @@ import { domainOwnerFor } from '../domain/email-domains.ts'
 import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found } from '../errors.ts'
+import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
@@ -135,6 +135,12 @@ const PublicInvitation = z
   })
   .openapi('PublicInvitation')
 
+/** Count an invitation sent (or sent again) against the account's hourly budget; 429 once it is spent. */
+async function admitInvitation<E extends AppEnv>(c: Context<E>, ctx: Access) {
+  const wait = await overLimit(c.var.db, `invite:${ctx.account.id}`, INVITE_WINDOW)
+  if (wait !== null) throw rateLimited(wait, 'Too many invitations from this account; try again later.')
+}
+
 /** The permission that governs invitations of a kind. */
 const manageFor = (kind: 'member' | 'customer'): Permission => (kind === 'member' ? 'staff.manage' : 'customers.invite')
 
@@ -166,11 +172,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
   const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
   if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw new LimitReached(limit, ctx.account.path, 'email')
-  const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
-  if (count && count.count > INVITE_WINDOW.max) {
-    const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-    throw new AppError('rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-  }
+  await admitInvitation(c, ctx)
   const created = await createInvitation(c.var.db, {
     accountId: ctx.account.id,
     kind: body.kind,
@@ -291,8 +293,7 @@ export const invitationRoutes = createRouter('Invitations')
       const before = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
       authorize(ctx, manageFor(before.kind))
       if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
-      const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
-      if (count && count.count > INVITE_WINDOW.max) throw new AppError('rate_limited', 'Too many invitations from this account; try again later.')
+      await admitInvitation(c, ctx)
       const token = await resendInvitation(c.var.db, inviteId)
       if (!token) throw new AppError('conflict', 'This invitation is no longer pending.')
       const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!

@@ -6,7 +6,7 @@ import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
 import { changePassword } from '../domain/credentials.ts'
 import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import { createUserLink, pendingEmailChange } from '../domain/user-links.ts'
 import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
@@ -14,7 +14,7 @@ import { deviceIdOf } from '../domain/known-devices.ts'
 import type { Principal } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, rateLimited } from '../errors.ts'
 import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
@@ -218,11 +218,8 @@ export const me = createRouter('Auth')
       const principal = c.var.signedIn
       refuseWhileImpersonating(principal, 'the email')
       if (principal.emailVerified) throw new AppError('conflict', 'Your email is verified already.')
-      const [count] = await countAttempt(c.var.db, [`verify-email:${principal.user.id}`], VERIFY_WINDOW)
-      if (count && count.count > VERIFY_WINDOW.max) {
-        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError('rate_limited', 'Too many confirmation emails; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      const wait = await overLimit(c.var.db, `verify-email:${principal.user.id}`, VERIFY_WINDOW)
+      if (wait !== null) throw rateLimited(wait, 'Too many confirmation emails; try again later.')
       const link = await createUserLink(c.var.db, principal.user.id, 'verify_email', principal.user.email)
       const { brand, origin } = await emailBrandFor(c.var.db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
       await mailerFor(c.env, c.var.db).send(await inRecipientLanguage(c.var.db, principal.user.email, brand, () => verifyEmailMessage(brand, origin, principal.user.email, link.token, link.expiresAt)))

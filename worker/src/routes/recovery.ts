@@ -12,7 +12,7 @@ import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { consumeUserLink, createNoLink, createUserLink, dropUserLinks, findUserLink, markEmailVerified } from '../domain/user-links.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, rateLimited } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { clearSessionCookie } from '../middleware/session.ts'
@@ -81,10 +81,7 @@ export const recovery = createRouter('Auth')
         { key: `reset:email:${sha256Hex(normalizeEmail(email))}`, policy: RESET_LIMITS.email },
         { key: `reset:client:${clientOf(c.var.clientIp)}`, policy: RESET_LIMITS.client },
       ])
-      if (!claim.allowed) {
-        const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-        throw new AppError('rate_limited', `Too many reset requests. Try again in ${retryAfter} seconds.`, { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (seconds) => `Too many reset requests. Try again in ${seconds} seconds.`)
       const user = await findUserByEmail(db, email)
       // The same reads, writes and rendering either way; only a login's link is stored and sent.
       const where = user ? await accountsOfUser(db, user.id) : await accountsOfUser(db, '')

@@ -31,7 +31,7 @@ import {
 import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found } from '../errors.ts'
+import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { clientPlace } from '../middleware/client-ip.ts'
@@ -156,10 +156,7 @@ export const signupRoutes = createRouter('Sign-up')
         { key: `signup:email:${sha256Hex(normalizeEmail(input.email))}`, policy: SIGNUP_LIMITS.email },
         { key: `signup:client:${clientOf(c.var.clientIp)}`, policy: SIGNUP_LIMITS.client },
       ])
-      if (!claim.allowed) {
-        const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-        throw new AppError('rate_limited', `Too many sign-ups. Try again in ${retryAfter} seconds.`, { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (seconds) => `Too many sign-ups. Try again in ${seconds} seconds.`)
       // The same checks whoever the email is: the answer depends on the portal, never on the address.
       const chosen = await newPasswordHash(c.env, input.password)
       if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
