@@ -23,15 +23,13 @@ import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { invitationPortalRefusal } from '../domain/portal.ts'
 import { domainOwnerFor } from '../domain/email-domains.ts'
-import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
-import { clientPlace } from '../middleware/client-ip.ts'
-import { setSessionCookie } from '../middleware/session.ts'
+import { signInHere } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
@@ -430,12 +428,7 @@ export const invitationRoutes = createRouter('Invitations')
         })
       }
       if (!principal && !result.joined?.held) {
-        const { token: sessionToken, session } = await createSession(db, result.userId, Number(c.env.SESSION_TTL_DAYS), {
-          ip: c.var.clientIp,
-          userAgent: c.req.header('user-agent') ?? null,
-          ...clientPlace(c.req),
-        })
-        setSessionCookie(c, sessionToken, session.expiresAt)
+        await signInHere(c, result.userId)
       }
       return c.json({ accountId: result.accountId, userId: result.userId, held: Boolean(result.joined?.held) }, 201)
     },

@@ -9,7 +9,6 @@ import { domainOwnerFor } from '../domain/email-domains.ts'
 import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { resolveRoles } from '../domain/roles.ts'
-import { createSession } from '../domain/sessions.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
 import { signupEmail, signupExistingLoginEmail, signupDecidedEmail } from '../domain/signup-emails.ts'
 import {
@@ -34,8 +33,7 @@ import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { requirePermission } from '../middleware/access.ts'
-import { clientPlace } from '../middleware/client-ip.ts'
-import { setSessionCookie } from '../middleware/session.ts'
+import { signInHere } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
@@ -264,12 +262,7 @@ export const signupRoutes = createRouter('Sign-up')
       }
       const opens = status === 'created' || status === 'joined'
       if (opens && !c.var.principal) {
-        const { token: sessionToken, session } = await createSession(db, outcome.userId, Number(c.env.SESSION_TTL_DAYS), {
-          ip: c.var.clientIp,
-          userAgent: c.req.header('user-agent') ?? null,
-          ...clientPlace(c.req),
-        })
-        setSessionCookie(c, sessionToken, session.expiresAt)
+        await signInHere(c, outcome.userId)
       }
       return c.json({ status, accountId: opens ? outcome.accountId : null }, 201)
     },
