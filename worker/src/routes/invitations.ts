@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { chosenPasswordHash } from '../domain/credentials.ts'
 import { endTime } from '../domain/access-ends.ts'
 import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
@@ -389,9 +390,7 @@ export const invitationRoutes = createRouter('Invitations')
       if (!existing) {
         if (!body.name) throw fieldError('validation_failed', 'name', 'Enter your name.')
         if (!body.password) throw fieldError('validation_failed', 'password', 'Choose a password.')
-        const chosen = await newPasswordHash(c.env, body.password)
-        if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
-        newUser = { name: body.name, passwordHash: chosen.hash }
+        newUser = { name: body.name, passwordHash: await chosenPasswordHash(c.env, body.password) }
       } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
         throw new AppError('already_member', 'You are already a member of this account.')
       }

@@ -2,9 +2,9 @@ import { z } from '@hono/zod-openapi'
 import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { schema } from '../db.ts'
-import { changePassword } from '../domain/credentials.ts'
+import { changePassword, chosenPasswordHash } from '../domain/credentials.ts'
 import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
 import { overLimit } from '../domain/rate-limits.ts'
 import { createUserLink, pendingEmailChange } from '../domain/user-links.ts'
@@ -241,9 +241,8 @@ export const me = createRouter('Auth')
       const body = c.req.valid('json')
       const self = (await findUserByEmail(c.var.db, principal.user.email))!
       if (!(await checkCurrentPassword(c, self, body.currentPassword))) throw fieldError('wrong_password', 'currentPassword', 'Your current password is not correct.')
-      const chosen = await newPasswordHash(c.env, body.newPassword)
-      if (!chosen.ok) throw fieldError('weak_password', 'newPassword', chosen.problem)
-      const revoked = await changePassword(c.var.db, principal.user.id, chosen.hash, keepOf(c, principal))
+      const hash = await chosenPasswordHash(c.env, body.newPassword, 'newPassword')
+      const revoked = await changePassword(c.var.db, principal.user.id, hash, keepOf(c, principal))
       await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out: their password changed', { keepSessionId: principal.session.id })
       await Promise.all(
         ownAccounts(principal).map((a) =>

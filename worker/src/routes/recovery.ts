@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser } from '../domain/accounts.ts'
-import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
+import { changeEmail, changePassword, chosenPasswordHash, emailChangedNotice } from '../domain/credentials.ts'
 import { emailBrandFor, renderEmail, inRecipientLanguage } from '../domain/emails.ts'
 import { passwordResetEmail } from '../domain/link-emails.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
@@ -12,7 +12,7 @@ import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { consumeUserLink, createNoLink, createUserLink, dropUserLinks, findUserLink, markEmailVerified } from '../domain/user-links.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, rateLimited } from '../errors.ts'
+import { AppError, rateLimited } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { clearSessionCookie } from '../middleware/session.ts'
@@ -130,11 +130,10 @@ export const recovery = createRouter('Auth')
       const db = c.var.db
       const link = await findUserLink(db, c.req.valid('param').token, 'password_reset')
       refuseReset(link)
-      const chosen = await newPasswordHash(c.env, c.req.valid('json').password)
-      if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
+      const hash = await chosenPasswordHash(c.env, c.req.valid('json').password)
       // Exactly one of racing uses gets here.
       if (!(await consumeUserLink(db, link.id))) throw new AppError('reset_link_used')
-      const revoked = await changePassword(db, link.userId, chosen.hash, { sessionId: null, deviceId: null })
+      const revoked = await changePassword(db, link.userId, hash, { sessionId: null, deviceId: null })
       await dropUserLinks(db, link.userId, 'password_reset')
       // The link reached the login's address: it reads its email.
       if (link.email === link.userEmail) await markEmailVerified(db, link.userId)

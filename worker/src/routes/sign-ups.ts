@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { signupModes } from '../../../db/schema/sign-ups.ts'
 import { mailerFor } from '../adapters/email.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { chosenPasswordHash } from '../domain/credentials.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { domainOwnerFor } from '../domain/email-domains.ts'
@@ -30,7 +31,7 @@ import {
 import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found, rateLimited } from '../errors.ts'
+import { AppError, found, rateLimited } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { signInHere } from '../middleware/session.ts'
@@ -156,14 +157,13 @@ export const signupRoutes = createRouter('Sign-up')
       ])
       if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (seconds) => `Too many sign-ups. Try again in ${seconds} seconds.`)
       // The same checks whoever the email is: the answer depends on the portal, never on the address.
-      const chosen = await newPasswordHash(c.env, input.password)
-      if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
+      const passwordHash = await chosenPasswordHash(c.env, input.password)
       const email = normalizeEmail(input.email)
       const { owner } = await landing(c, email, portal.account.path)
       if (!owner && !(await roomForCustomer(db, portal.account.path))) throw new LimitReached('max_customers', portal.account.path)
       const existing = await findUserByEmail(db, email)
       const { brand, origin } = await emailBrandFor(db, portal.account.kind === 'platform' ? '/' : portal.account.path, c.env.PUBLIC_ORIGIN)
-      const created = await createSignup(db, { parentAccountId: portal.account.id, email, name: input.name, passwordHash: chosen.hash, organisationName: input.organisationName })
+      const created = await createSignup(db, { parentAccountId: portal.account.id, email, name: input.name, passwordHash, organisationName: input.organisationName })
       const message = await inRecipientLanguage(c.var.db, email, brand, () => (existing ? signupExistingLoginEmail(brand, origin, email) : signupEmail(brand, origin, email, created.token, created.expiresAt)))
       if (existing) {
         // A known address creates nothing: the row just written is dropped again (the same writes either way).
