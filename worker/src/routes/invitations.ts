@@ -143,6 +143,13 @@ async function admitInvitation<E extends AppEnv>(c: Context<E>, ctx: Access) {
 /** The permission that governs invitations of a kind. */
 const manageFor = (kind: 'member' | 'customer'): Permission => (kind === 'member' ? 'staff.manage' : 'customers.invite')
 
+/** An invitation of the account the caller may resend or revoke (404 when there is none, 403 without the permission its kind needs). */
+async function invitationToManage<E extends AppEnv>(c: Context<E>, ctx: Access, inviteId: string) {
+  const invitation = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
+  authorize(ctx, manageFor(invitation.kind))
+  return invitation
+}
+
 async function present<E extends AppEnv>(c: Context<E>, accountId: string, items: InvitationView[]) {
   const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r.name]))
   return items.map(({ inviter, ...inv }) => ({
@@ -287,15 +294,13 @@ export const invitationRoutes = createRouter('Invitations')
       responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
     }),
     async (c) => {
-      const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const before = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
-      authorize(ctx, manageFor(before.kind))
+      const before = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
       if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
       await admitInvitation(c, ctx)
-      const token = await resendInvitation(c.var.db, inviteId)
+      const token = await resendInvitation(c.var.db, before.id)
       if (!token) throw new AppError('conflict', 'This invitation is no longer pending.')
-      const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
+      const invitation = (await getInvitation(c.var.db, ctx.account.id, before.id))!
       await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, token)
       await audit(c, ctx.account, {
         type: 'invitation_resent',
@@ -315,11 +320,9 @@ export const invitationRoutes = createRouter('Invitations')
       responses: { 204: { description: 'Revoked' }, ...problems(409) },
     }),
     async (c) => {
-      const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const invitation = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
-      authorize(ctx, manageFor(invitation.kind))
-      if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
+      const invitation = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
+      if (!(await revokeInvitation(c.var.db, invitation.id))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
       await audit(c, ctx.account, {
         type: 'invitation_revoked',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },
