@@ -90,6 +90,11 @@ async function checkDefaultRole<E extends AppEnv>(c: Context<E>, access: Access,
   }
 }
 
+/** A domain of the account as it is stored now, as the API shows it. */
+async function reread<E extends AppEnv>(c: Context<E>, accountId: string, domainId: string) {
+  return (await present(c, accountId, [(await getDomain(c.var.db, accountId, domainId))!]))[0]!
+}
+
 async function one<E extends AppEnv>(c: Context<E>, accountId: string, domainId: string) {
   return found(await getDomain(c.var.db, accountId, domainId), 'No email domain with that id.')
 }
@@ -187,7 +192,7 @@ export const emailDomainsRouter = createRouter('Email domains')
         target: { kind: 'email_domain', id: row.id, label: row.domain },
         description: `${ctx.principal.user.email} set people at ${row.domain} to ${input.policy === 'join' ? 'join at once' : 'wait for approval'}${input.defaultRole ? ` with the role ${input.defaultRole}` : ''}`,
       })
-      return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -208,7 +213,7 @@ export const emailDomainsRouter = createRouter('Email domains')
         await requireChallenge(c.env, row.domain, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
-      return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -225,7 +230,7 @@ export const emailDomainsRouter = createRouter('Email domains')
       const ctx = c.var.access
       const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
       if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
-      return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(

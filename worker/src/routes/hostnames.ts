@@ -76,6 +76,11 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
   }))
 }
 
+/** A hostname of the reseller as it is stored now, as the API shows it. */
+async function reread<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
+  return (await present(c, [(await getHostname(c.var.db, resellerId, hostnameId))!]))[0]!
+}
+
 async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
   const row = found(await getHostname(c.var.db, resellerId, hostnameId), 'No hostname with that id.')
   return row
@@ -174,7 +179,7 @@ export const hostnamesRouter = createRouter('Branding')
         await requireChallenge(c.env, row.hostname, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
-      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -192,7 +197,7 @@ export const hostnamesRouter = createRouter('Branding')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
-      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -211,7 +216,7 @@ export const hostnamesRouter = createRouter('Branding')
       if (row.status !== 'verified') throw new AppError('conflict', 'Verify the hostname first: certificates are issued for verified hostnames only.')
       if (!edgeSettings(c.env).managed) throw new AppError('tls_unmanaged', 'This deployment does not obtain certificates through Cloudflare for SaaS.')
       await syncTls(c.env, c.var.db, row)
-      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
