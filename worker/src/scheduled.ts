@@ -3,7 +3,7 @@ import { checkSenderDomains } from './domain/sender-domains.ts'
 import { drainEdgeCleanup, edgeSettings, hostnamesAwaitingTls, syncTls } from './domain/edge.ts'
 import { createDb } from './db.ts'
 import { sendPaymentReminders, syncAllInvoices } from './domain/billing-cron.ts'
-import { activityLog, appendEvent } from './domain/activity.ts'
+import { activityLog, appendSystemEvent } from './domain/activity.ts'
 import { invalidateBrandCache } from './domain/host-brand.ts'
 import { CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostnameChecked, verifyHostnameClaim, withResellers } from './domain/hostnames.ts'
 import { emailHostnameDemoted, recordHostnameChange } from './domain/hostname-events.ts'
@@ -84,19 +84,12 @@ export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
   for (const account of purged) {
     if (!account.parentId) continue
     const parentPath = account.path.slice(0, account.path.length - account.id.length - 1)
-    await appendEvent(env, {
-      accountId: account.parentId,
-      accountPath: parentPath,
-      type: 'account_purged',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: null,
-      target: { kind: 'account', id: account.id, label: account.name },
-      description: `${account.name} was purged 30 days after it was deleted`,
-      ip: '',
-      userAgent: 'scheduled',
-    })
+    await appendSystemEvent(
+      env,
+      { id: account.parentId, path: parentPath },
+      { type: 'account_purged', target: { kind: 'account', id: account.id, label: account.name }, description: `${account.name} was purged 30 days after it was deleted` },
+      'scheduled',
+    )
   }
   // Sign-in counters that have gone quiet and browsers not seen for a year (guesses at made-up emails must not fill D1).
   await Promise.all([purgeIdleThrottles(db, now), purgeExpiredDevices(db, now)])

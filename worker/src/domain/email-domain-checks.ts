@@ -1,7 +1,7 @@
 import { createDb, type DB } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { getAccount } from './accounts.ts'
-import { appendEvent } from './activity.ts'
+import { appendSystemEvent } from './activity.ts'
 import { demoteDomain, domainsToCheck, expireDomainClaims, markDomainChecked } from './email-domains.ts'
 import { challengeName, checkChallenges } from './dns-challenge.ts'
 
@@ -12,19 +12,7 @@ export const DOMAIN_RECHECK_BATCH = 1000
 async function record(env: Bindings, db: DB, row: { id: string; domain: string; accountId: string }, type: 'domain_demoted' | 'domain_removed', description: string) {
   const account = await getAccount(db, row.accountId)
   if (!account) return
-  await appendEvent(env, {
-    accountId: account.id,
-    accountPath: account.path,
-    type,
-    kind: 'action',
-    actor: null,
-    impersonator: null,
-    subject: null,
-    target: { kind: 'email_domain', id: row.id, label: row.domain },
-    description,
-    ip: '',
-    userAgent: 'scheduled',
-  })
+  await appendSystemEvent(env, account, { type, target: { kind: 'email_domain', id: row.id, label: row.domain }, description }, 'scheduled')
 }
 
 /**

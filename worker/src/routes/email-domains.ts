@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { domainPolicies } from '../../../db/schema/sign-ups.ts'
 import { getAccount } from '../domain/accounts.ts'
-import { appendEvent } from '../domain/activity.ts'
+import { appendSystemEvent } from '../domain/activity.ts'
 import { challengeName, requireChallenge } from '../domain/dns-challenge.ts'
 import {
   addDomain,
@@ -115,19 +115,12 @@ async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Em
   for (const lost of outcome.dropped) {
     const account = await getAccount(c.var.db, lost.accountId)
     if (!account) continue
-    await appendEvent(c.env, {
-      accountId: account.id,
-      accountPath: account.path,
-      type: 'domain_removed',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: null,
-      target: { kind: 'email_domain', id: lost.id, label: lost.domain },
-      description: `The claim of ${account.name} on the email domain ${lost.domain} ended: another organisation verified it first`,
-      ip: '',
-      userAgent: 'system',
-    })
+    await appendSystemEvent(
+      c.env,
+      account,
+      { type: 'domain_removed', target: { kind: 'email_domain', id: lost.id, label: lost.domain }, description: `The claim of ${account.name} on the email domain ${lost.domain} ended: another organisation verified it first` },
+      'system',
+    )
   }
 }
 
