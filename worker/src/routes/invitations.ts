@@ -32,7 +32,7 @@ import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
 import { signInHere } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam, accountParams, TokenParam } from './schemas.ts'
+import { AccountParam, accountParams, EndsAt, TokenParam } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
 export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -40,13 +40,7 @@ export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
 const Email = z.string().trim().max(254).email('Enter a valid email address.')
 
 /** When the access the invitation grants ends (ms since the epoch, in the future); absent or null: it lasts. */
-const AccessEndsAt = z
-  .number()
-  .int('Give the end as a whole number of milliseconds.')
-  .positive()
-  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
-  .nullable()
-  .optional()
+const AccessEndsAt = EndsAt.optional()
 
 const CreateInvitation = z
   .discriminatedUnion('kind', [

@@ -41,6 +41,14 @@ export const TokenParam = z.object({ token: pathParam('token', 128) })
 
 export const level = z.enum(membershipLevels)
 
+/** When some access ends: an instant (ms since the epoch) before 2100; null, it lasts. */
+export const EndsAt = z
+  .number()
+  .int('Give the end as a whole number of milliseconds.')
+  .positive()
+  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
+  .nullable()
+
 /** The claimable form of a hostname from a request body, or the problem that names the field. */
 export function hostnameFrom(env: Bindings, raw: string, field = 'hostname') {
   const claim = claimableHostname(raw, env.PLATFORM_HOSTNAMES)
