@@ -14,6 +14,7 @@ import {
   type TokenMove,
 } from '../domain/customer-moves.ts'
 import { activityLog } from '../domain/activity.ts'
+import type { DB } from '../db.ts'
 import { roomFor } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { sendMoveRequestEmail } from '../domain/ownership-emails.ts'
@@ -68,10 +69,13 @@ function refuseClosed(move: TokenMove | undefined, now = Date.now()): asserts mo
   if (move.expiresAt <= now) throw new AppError('offer_expired', 'This request has expired. Ask the partner to send it again.')
 }
 
-/** The person it was sent to, in person. */
-function refuseOthers(principal: Principal, move: TokenMove) {
+/** The open request behind a link, for the person it was sent to, in person (who alone may answer it). */
+async function moveToAnswer(db: DB, token: string, principal: Principal) {
+  const move = await moveByToken(db, token)
+  refuseClosed(move)
   if (principal.impersonation) throw new AppError('impersonation_restricted', 'Only the organisation’s owner in person may answer, not someone acting as them.')
   if (normalizeEmail(principal.user.email) !== move.email) throw new AppError('email_mismatch', `This request was sent to ${move.email}; sign in with that login to answer it.`)
+  return move
 }
 
 async function logDecline<E extends AppEnv>(c: Context<E>, principal: Principal, move: TokenMove) {
@@ -179,10 +183,8 @@ export const customerMoveRoutes = createRouter('Customers')
     }),
     async (c) => {
       const token = c.req.valid('param').token
-      const move = await moveByToken(c.var.db, token)
-      refuseClosed(move)
       const principal = c.var.signedIn
-      refuseOthers(principal, move)
+      const move = await moveToAnswer(c.var.db, token, principal)
       const { organisationId } = c.req.valid('json')
       const org = (await movableOrganisations(c.var.db, principal.user.id, move.reseller.id)).find((o) => o.id === organisationId)
       if (!org || !org.parentId) throw fieldError('not_found', 'organisationId', 'None of your organisations that could move has that id.')
@@ -214,10 +216,8 @@ export const customerMoveRoutes = createRouter('Customers')
       responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
     }),
     async (c) => {
-      const move = await moveByToken(c.var.db, c.req.valid('param').token)
-      refuseClosed(move)
       const principal = c.var.signedIn
-      refuseOthers(principal, move)
+      const move = await moveToAnswer(c.var.db, c.req.valid('param').token, principal)
       if (!(await declineMove(c.var.db, move.id))) throw new AppError('offer_closed', 'This request is no longer open.')
       await logDecline(c, principal, move)
       return c.body(null, 204)
