@@ -32,7 +32,7 @@ import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, found, rateLimited } from '../errors.ts'
-import { audit } from '../middleware/audit.ts'
+import { audit, type AuditEntry } from '../middleware/audit.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { signInHere } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -231,35 +231,34 @@ export const signupRoutes = createRouter('Sign-up')
       const outcome = await completeSignup(db, token, signup, { pending: portal.mode === 'approval', owner, roleIds })
       const actor = { id: outcome.userId, email: signup.email }
       let status: 'created' | 'pending' | 'joined' | 'held'
+      let entry: AuditEntry
       if (outcome.kind === 'created') {
         status = outcome.pending ? 'pending' : 'created'
-        await audit(c, { id: outcome.accountId, path: outcome.accountPath }, {
+        entry = {
           type: 'account_created',
-          actor,
           target: { kind: 'account', id: outcome.accountId, label: signup.organisationName },
           description: outcome.pending
             ? `${signup.email} signed up and created ${signup.organisationName} under ${signup.parentName}, waiting for approval`
             : `${signup.email} signed up and created ${signup.organisationName} under ${signup.parentName}`,
-        })
+        }
       } else if (outcome.kind === 'joined') {
         status = 'joined'
-        await audit(c, { id: outcome.accountId, path: outcome.accountPath }, {
+        entry = {
           type: 'member_joined',
-          actor,
           subject: actor,
           target: { kind: 'member', id: outcome.membershipId, label: signup.email },
           description: `${signup.email} signed up and joined ${owner!.account.name} as a user through its verified domain ${owner!.domain}`,
-        })
+        }
       } else {
         status = 'held'
-        await audit(c, { id: outcome.accountId, path: outcome.accountPath }, {
+        entry = {
           type: 'join_requested',
-          actor,
           subject: actor,
           target: { kind: 'join_request', id: outcome.requestId, label: signup.email },
           description: `${signup.email} signed up with the verified domain ${owner!.domain} of ${owner!.account.name} and waits for approval`,
-        })
+        }
       }
+      await audit(c, { id: outcome.accountId, path: outcome.accountPath }, { ...entry, actor })
       const opens = status === 'created' || status === 'joined'
       if (opens && !c.var.principal) {
         await signInHere(c, outcome.userId)
