@@ -1,9 +1,7 @@
 import { z } from '@hono/zod-openapi'
-import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
-import { schema } from '../db.ts'
 import { changePassword, chosenPasswordHash } from '../domain/credentials.ts'
 import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
 import { overLimit } from '../domain/rate-limits.ts'
@@ -12,7 +10,7 @@ import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import { deviceIdOf } from '../domain/known-devices.ts'
 import type { Principal } from '../domain/sessions.ts'
-import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
+import { findUserByEmail, normalizeEmail, rememberLastAccount, updateProfile } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, rateLimited } from '../errors.ts'
 import { loadAccess, requireSignIn } from '../middleware/access.ts'
@@ -127,7 +125,7 @@ export const me = createRouter('Auth')
       // Any account they reach, through its own membership or one above it (404 otherwise, as for every account id).
       if (!principal.memberships.some((m) => m.accountId === accountId)) await loadAccess(c, accountId)
       // Acting as someone else never changes their preferences.
-      if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
+      if (!principal.impersonation) await rememberLastAccount(c.var.db, principal.user.id, accountId)
       return c.body(null, 204)
     },
   )
@@ -173,10 +171,10 @@ export const me = createRouter('Auth')
           ),
         )
       if (body.locale !== undefined && body.locale !== principal.locale) {
-        await db.update(schema.users).set({ locale: body.locale, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await updateProfile(db, principal.user.id, { locale: body.locale })
       }
       if (body.name !== undefined && body.name !== principal.user.name) {
-        await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await updateProfile(db, principal.user.id, { name: body.name })
         await recordChange(`${principal.user.email} changed the name of their profile`)
       }
       if (pendingEmail) {
