@@ -15,6 +15,19 @@ export function challengeName(name: string): string {
   return `_trellis.${name}`
 }
 
+/** Whether a pending claim has lapsed (it was not verified in time). */
+export const claimLapsed = (row: { status: string; expiresAt: number | null }, now = Date.now()) => row.status === 'pending' && row.expiresAt !== null && row.expiresAt <= now
+
+/**
+ * Why verifying a claim changed nothing, read from the claim as it stands now:
+ * gone, verified already (a repeated click), lapsed, or another verified the name first.
+ */
+export function notVerified(row: { status: string; expiresAt: number | null } | undefined, now: number): { ok: true; dropped: [] } | { ok: false; reason: 'expired' | 'taken' | 'gone' } {
+  if (!row) return { ok: false, reason: 'gone' }
+  if (row.status === 'verified') return { ok: true, dropped: [] }
+  return { ok: false, reason: claimLapsed(row, now) ? 'expired' : 'taken' }
+}
+
 const holds = (records: readonly string[], token: string) => records.some((r) => r.trim() === token)
 
 /**

@@ -3,6 +3,7 @@ import { isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
 import { DomainError } from '../errors.ts'
+import { notVerified } from './dns-challenge.ts'
 
 const { hostnames, accounts } = schema
 
@@ -116,9 +117,6 @@ export async function addHostname(db: DB, resellerId: string, input: { hostname:
   return (await getHostname(db, resellerId, id))!
 }
 
-/** Whether a pending claim has lapsed. */
-export const claimExpired = (row: { status: string; expiresAt: number | null }, now = Date.now()) => row.status === 'pending' && row.expiresAt !== null && row.expiresAt <= now
-
 /** A claim dropped because it expired or another account verified the name first. */
 export interface EndedClaim {
   id: string
@@ -175,10 +173,7 @@ export async function verifyHostnameClaim(db: DB, resellerId: string, hostnameId
     throw error
   }
   if (updated.length) return { ok: true, dropped: await withResellers(db, dropped) }
-  const row = await getHostname(db, resellerId, hostnameId)
-  if (!row) return { ok: false, reason: 'gone' }
-  if (row.status === 'verified') return { ok: true, dropped: [] }
-  return { ok: false, reason: claimExpired(row, now) ? 'expired' : 'taken' }
+  return notVerified(await getHostname(db, resellerId, hostnameId), now)
 }
 
 /** Whether someone holds this hostname verified (a claim of it would be refused). */

@@ -3,14 +3,13 @@ import type { Context } from 'hono'
 import { domainPolicies } from '../../../db/schema/sign-ups.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { appendSystemEvent } from '../domain/activity.ts'
-import { challengeName, requireChallenge } from '../domain/dns-challenge.ts'
+import { challengeName, claimLapsed, requireChallenge } from '../domain/dns-challenge.ts'
 import {
   addDomain,
   approveJoinRequest,
   claimableDomain,
   declineJoinRequest,
   deleteDomain,
-  domainClaimExpired,
   getDomain,
   getJoinRequest,
   listDomains,
@@ -202,7 +201,7 @@ export const emailDomainsRouter = createRouter('Email domains')
       const ctx = c.var.access
       const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
       if (row.status !== 'verified') {
-        if (domainClaimExpired(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
+        if (claimLapsed(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
         await requireChallenge(c.env, row.domain, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }

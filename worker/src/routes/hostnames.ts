@@ -4,9 +4,9 @@ import type { Context } from 'hono'
 import { getAccount } from '../domain/accounts.ts'
 import { drainEdgeCleanup, edgeSettings, syncTls } from '../domain/edge.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
-import { addHostname, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
+import { addHostname, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
-import { challengeName, requireChallenge } from '../domain/dns-challenge.ts'
+import { challengeName, claimLapsed, requireChallenge } from '../domain/dns-challenge.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
@@ -175,7 +175,7 @@ export const hostnamesRouter = createRouter('Branding')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
-        if (claimExpired(row)) throw claimExpiredProblem(row.hostname)
+        if (claimLapsed(row)) throw claimExpiredProblem(row.hostname)
         await requireChallenge(c.env, row.hostname, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
