@@ -7,7 +7,7 @@ import { DomainError } from '../errors.ts'
 import { notVerified } from './dns-challenge.ts'
 import { CLAIM_TTL_MS, normalizeHostname } from './hostnames.ts'
 import { limitGuard, LimitReached } from './limits.ts'
-import { effectiveStatus } from './lifecycle.ts'
+import { activeCustomer } from './lifecycle.ts'
 
 const { emailDomains, joinRequests, accounts, memberships, membershipRoles, users } = schema
 
@@ -215,9 +215,8 @@ export async function domainOwnerFor(db: DB, email: string, treePath: string): P
       and(
         eq(emailDomains.domain, domain),
         eq(emailDomains.status, 'verified'),
-        eq(accounts.kind, 'customer'),
         sql`${accounts.path} >= ${treePath} AND ${accounts.path} < ${`${treePath}\x7f`}`,
-        sql`${effectiveStatus(sql`${accounts.path}`)} = 'active'`,
+        activeCustomer(),
       ),
     )
     .get()

@@ -4,9 +4,9 @@ import { addressOf, DEFAULT_FROM, ProviderUnavailable, senderDomainsFor } from '
 import { brandForAccount } from '../domain/brands.ts'
 import { normalizeHostname } from '../domain/hostnames.ts'
 import { addSenderDomain, checkSenderDomain, getSenderDomain, removeSenderDomain, SENDER_LOCAL_PART, type SenderDomainRow } from '../domain/sender-domains.ts'
-import type { Bindings } from '../env.ts'
+import type { Context } from 'hono'
 import { AppError, fieldError } from '../errors.ts'
-import { requirePermission } from '../middleware/access.ts'
+import { requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
@@ -57,7 +57,10 @@ function present(row: SenderDomainRow) {
 
 const UNREACHABLE = 'The email provider could not be reached just now. The domain is kept; the portal registers and checks it again within a few minutes.'
 
-async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { name: string; supportEmail: string | null }, notice: string | null = null) {
+/** The reseller's sender as the API shows it: its sending domain (`row`), and the From and Reply-To its tree's mail carries now. */
+async function view(c: Context<AccessEnv>, row: SenderDomainRow | undefined, notice: string | null = null) {
+  const { env } = c
+  const brand = await brandForAccount(c.var.db, c.var.access.account.path)
   const verified = row?.status === 'verified'
   return {
     notice,
@@ -79,8 +82,7 @@ export const senderDomainsRouter = createRouter('Branding')
     }),
     async (c) => {
       const { account } = c.var.access
-      const brand = await brandForAccount(c.var.db, account.path)
-      return c.json(await view(c.env, await getSenderDomain(c.var.db, account.id), brand), 200)
+      return c.json(await view(c, await getSenderDomain(c.var.db, account.id)), 200)
     },
   )
   .openapi(
@@ -102,7 +104,7 @@ export const senderDomainsRouter = createRouter('Branding')
         target: { kind: 'sender_domain', id: account.id, label: domain },
         description: `${principal.user.email} set the email sending domain of ${account.name} to ${domain}`,
       })
-      return c.json(await view(c.env, row, await brandForAccount(c.var.db, account.path), row.providerId ? null : UNREACHABLE), 200)
+      return c.json(await view(c, row, row.providerId ? null : UNREACHABLE), 200)
     },
   )
   .openapi(
@@ -123,10 +125,10 @@ export const senderDomainsRouter = createRouter('Branding')
         checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
       } catch (error) {
         if (!(error instanceof ProviderUnavailable)) throw error
-        return c.json(await view(c.env, (await getSenderDomain(c.var.db, account.id)) ?? row, await brandForAccount(c.var.db, account.path), UNREACHABLE), 200)
+        return c.json(await view(c, (await getSenderDomain(c.var.db, account.id)) ?? row, UNREACHABLE), 200)
       }
       const notice = !checked.providerId && checked.status === 'not_started' ? UNREACHABLE : null
-      return c.json(await view(c.env, checked, await brandForAccount(c.var.db, account.path), notice), 200)
+      return c.json(await view(c, checked, notice), 200)
     },
   )
   .openapi(
