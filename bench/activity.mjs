@@ -11,13 +11,9 @@
 // in workerd through wrangler's own Miniflare, as Cloudflare runs them: one process, no
 // proxy. `wrangler` serves them through `wrangler dev`, whose proxy worker (a second
 // workerd process) relays every WebSocket frame once more.
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import WebSocket from 'ws'
-import { buildWeb, prepareDatabase, servePortal } from '../scripts/portal.mjs'
-import { serveWorkerd } from './workerd-portal.mjs'
+import { accountIdOf, burst, percentile, signIn, startPortal, workerdCpu, workerdRss } from './portal-session.mjs'
 
 const PORT = Number(process.env.BENCH_PORT ?? 8789)
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9231)
@@ -31,88 +27,17 @@ const RATE = process.env.BENCH_RATE === 'max' ? undefined : Number(process.env.B
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'fanout,search,export').split(','))
 const base = `http://127.0.0.1:${PORT}`
 
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
-
-buildWeb({ quiet: true })
-prepareDatabase('.wrangler/bench-state', { quiet: true, fresh: true })
-const { stop } =
-  RUNTIME === 'wrangler'
-    ? await servePortal({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo: '.wrangler/bench-state', quiet: true })
-    : await serveWorkerd({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo: '.wrangler/bench-state' })
-
-async function signIn(email) {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base },
-    body: JSON.stringify({ email, password: 'trellis-demo' }),
-  })
-  return /trellis_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')[0]
-}
-
-async function accountIdOf(cookie, name) {
-  const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie } })).json()
-  return me.accounts.find((a) => a.name === name).id
-}
-
-/** Append synthetic events through the dev route (node:http: no client timeout, a burst may take minutes). */
-function burst(cookie, accountId, count, batch, ratePerSecond) {
-  const body = JSON.stringify({ accountId, count, batch, ratePerSecond })
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/api/dev/activity/burst`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = ''
-      res.on('data', (d) => (text += d))
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`burst: ${res.statusCode} ${text}`))))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-/** The workerd processes this benchmark started (its descendants), with RSS (KiB). */
-function ourWorkerd() {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [pid, ppid, rss, ...args] = l.trim().split(/\s+/)
-      return { pid: Number(pid), ppid: Number(ppid), rss: Number(rss), args: args.join(' ') }
-    })
-  const ours = new Set([process.pid])
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const r of rows) if (!ours.has(r.pid) && ours.has(r.ppid)) (ours.add(r.pid), (grew = true))
-  }
-  return rows.filter((r) => ours.has(r.pid) && r.args.includes('workerd'))
-}
-
-/** Resident memory (KiB) of our workerd processes. */
-const workerdRss = () => ourWorkerd().reduce((sum, r) => sum + r.rss, 0)
-
-/** CPU seconds (user + system) spent so far by our workerd processes. */
-function workerdCpu() {
-  const tick = 100 // USER_HZ on Linux
-  return ourWorkerd().reduce((sum, r) => {
-    try {
-      const fields = readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      return sum + (Number(fields[11]) + Number(fields[12])) / tick
-    } catch {
-      return sum
-    }
-  }, 0)
-}
+const { stop } = await startPortal({ port: PORT, inspectorPort: INSPECTOR_PORT, state: '.wrangler/bench-state', runtime: RUNTIME })
 
 const report = []
 try {
-  const cookie = await signIn('owner@acme.test')
+  const cookie = await signIn(base, 'owner@acme.test')
 
   // ---- 1. fan-out ------------------------------------------------------------
   if (PARTS.has('fanout')) {
-    const acme = await accountIdOf(cookie, 'Acme Hosting')
+    const acme = await accountIdOf(base, cookie, 'Acme Hosting')
     // The raw append rate first, before any subscriber connects.
-    const raw = await burst(cookie, acme, 2000, 1)
+    const raw = await burst(base, cookie, { accountId: acme, count: 2000, batch: 1 })
     const url = `ws://127.0.0.1:${PORT}/api/v1/accounts/${acme}/activity/live?events=1&kind=all&q=`
     // The client must stay cheap: 1,000 sockets in this process share the 2 cores with
     // workerd. Frames arrive as Buffers (no UTF-8 decode, no JSON.parse); each event's seq
@@ -177,7 +102,7 @@ try {
     for (const s of subscribers) s.lastSeq = firstSeq
     const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ')
     const cpuBefore = { workerd: workerdCpu(), client: process.cpuUsage(), at: performance.now() }
-    const appended = await burst(cookie, acme, EVENTS, 1, RATE)
+    const appended = await burst(base, cookie, { accountId: acme, count: EVENTS, batch: 1, ratePerSecond: RATE })
     const deadline = Date.now() + 120_000
     while (Date.now() < deadline && !subscribers.every((s) => s.lastSeq >= firstSeq + EVENTS)) await new Promise((r) => setTimeout(r, 100))
     const clientCpu = process.cpuUsage(cpuBefore.client)
@@ -208,9 +133,9 @@ try {
   }
 
   // ---- 2. search ---------------------------------------------------------------
-  const globexCookie = await signIn('owner@globex.test')
-  const globex = await accountIdOf(globexCookie, 'Globex Partners')
-  const seeded = PARTS.has('search') || PARTS.has('export') ? await burst(globexCookie, globex, SEARCH_EVENTS, 1000) : null
+  const globexCookie = await signIn(base, 'owner@globex.test')
+  const globex = await accountIdOf(base, globexCookie, 'Globex Partners')
+  const seeded = PARTS.has('search') || PARTS.has('export') ? await burst(base, globexCookie, { accountId: globex, count: SEARCH_EVENTS, batch: 1000 }) : null
   if (PARTS.has('search')) {
     // The synthetic log gives sarah@ only page views, so the first query (the one measured
     // since issue 4) matches nothing: the worst case for a plan that walks the text matches.

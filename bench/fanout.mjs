@@ -10,12 +10,9 @@
 //    sockets (default 1,000), against Trellis's live fan-out to as many sockets, same events and
 //    rate: workerd CPU per delivered frame, Trellis / bare.
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import WebSocket from 'ws'
-import { buildWeb, prepareDatabase } from '../scripts/portal.mjs'
-import { serveWorkerd } from './workerd-portal.mjs'
+import { accountIdOf, burst as append, percentile, postJson, signIn, startPortal, workerdCpu } from './portal-session.mjs'
 
 const PORT = Number(process.env.BENCH_PORT ?? 8801)
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9251)
@@ -26,11 +23,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 200)
 const RELAYS = (process.env.BENCH_RELAYS ?? '16').split(',').map(Number)
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'relays,bare').split(','))
 const base = `http://127.0.0.1:${PORT}`
-
-const percentile = (values, p) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 
 /**
  * The bare minimum: one Durable Object holding hibernatable sockets that batches events on
@@ -72,53 +64,6 @@ export class Bare {
 }
 export default { fetch: (request, env) => env.BARE.get(env.BARE.idFromName('bare')).fetch(request) }
 `
-
-/** The workerd processes this benchmark started (its descendants). */
-function ourWorkerd() {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [pid, ppid, rss, ...args] = l.trim().split(/\s+/)
-      return { pid: Number(pid), ppid: Number(ppid), rss: Number(rss), args: args.join(' ') }
-    })
-  const ours = new Set([process.pid])
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const r of rows) if (!ours.has(r.pid) && ours.has(r.ppid)) (ours.add(r.pid), (grew = true))
-  }
-  return rows.filter((r) => ours.has(r.pid) && r.args.includes('workerd'))
-}
-
-/** CPU seconds (user + system) spent so far by our workerd processes. */
-function workerdCpu() {
-  return ourWorkerd().reduce((sum, r) => {
-    try {
-      const fields = readFileSync(`/proc/${r.pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      return sum + (Number(fields[11]) + Number(fields[12])) / 100
-    } catch {
-      return sum
-    }
-  }, 0)
-}
-
-function post(path, cookie, body) {
-  const text = JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method: 'POST', headers: { ...(cookie && { cookie }), origin: base, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
-      let out = ''
-      res.on('data', (d) => (out += d))
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(out)) : reject(new Error(`${path}: ${res.statusCode} ${out}`))))
-    })
-    req.on('error', reject)
-    req.end(text)
-  })
-}
-
-async function signIn(email) {
-  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ email, password: 'trellis-demo' }) })
-  return /trellis_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')[0]
-}
 
 // The client must stay cheap (thousands of sockets share the 2 cores with workerd): frames stay
 // Buffers; each event's seq and append time are read at their byte offsets. Per socket, seqs
@@ -246,22 +191,21 @@ const report = []
 const say = (...lines) => (console.log(lines.join("\n")), report.push(...lines))
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
 
-buildWeb({ quiet: true })
 for (const [run, relays] of RELAYS.entries()) {
-  prepareDatabase('.wrangler/bench-fanout', { quiet: true, fresh: true })
-  const { stop } = await serveWorkerd({
+  // Built once; each run on a fresh database.
+  const { stop } = await startPortal({
     port: PORT,
     inspectorPort: INSPECTOR_PORT,
-    persistTo: '.wrangler/bench-fanout',
+    state: '.wrangler/bench-fanout',
+    build: run === 0,
     bindings: { LIVE_RELAYS: String(relays) },
     extraWorkers: [{ name: 'bare', modules: true, script: BARE, routes: ['*/bare/*'], durableObjects: { BARE: { className: 'Bare', useSQLite: false } } }],
   })
   try {
-    const cookie = await signIn('owner@acme.test')
-    const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie } })).json()
-    const acme = me.accounts.find((a) => a.name === 'Acme Hosting').id
+    const cookie = await signIn(base, 'owner@acme.test')
+    const acme = await accountIdOf(base, cookie, 'Acme Hosting')
     const url = `ws://127.0.0.1:${PORT}/api/v1/accounts/${acme}/activity/live?events=1&kind=all&q=`
-    const burst = () => post('/api/dev/activity/burst', cookie, { accountId: acme, count: EVENTS, batch: 1, ratePerSecond: RATE })
+    const burst = () => append(base, cookie, { accountId: acme, count: EVENTS, batch: 1, ratePerSecond: RATE })
     // Appends alone (no socket) for the same events: what Trellis spends per event before any fan-out.
     const quiet = { before: workerdCpu() }
     await burst()
@@ -274,7 +218,7 @@ for (const [run, relays] of RELAYS.entries()) {
       trellisSubs.close()
       await new Promise((r) => setTimeout(r, 2000))
       const bareSubs = await subscribers(`ws://127.0.0.1:${PORT}/bare/ws`, {}, BARE_SUBSCRIBERS, false)
-      const b = await measure(bareSubs, 0, () => post('/bare/run', null, { count: EVENTS, rate: RATE }))
+      const b = await measure(bareSubs, 0, () => postJson(base, '/bare/run', null, { count: EVENTS, rate: RATE }))
       bareSubs.close()
       const perFrame = (x) => (x.cpu.workerd * 1e6) / x.frames
       const tFanout = ((t.cpu.workerd - quiet.cpu) * 1e6) / t.frames

@@ -8,8 +8,7 @@
 import http from 'node:http'
 import os from 'node:os'
 import { execFileSync } from 'node:child_process'
-import { buildWeb, prepareDatabase } from '../scripts/portal.mjs'
-import { serveWorkerd } from './workerd-portal.mjs'
+import { accountIdOf, burst as append, signIn, startPortal } from './portal-session.mjs'
 
 const PORT = Number(process.env.BENCH_PORT ?? 8790)
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9232)
@@ -36,33 +35,19 @@ const receiver = http.createServer((req, res) => {
 await new Promise((r) => receiver.listen(0, '127.0.0.1', r))
 const receiverUrl = `http://127.0.0.1:${receiver.address().port}`
 
-buildWeb({ quiet: true })
-prepareDatabase('.wrangler/bench-hooks-state', { quiet: true, fresh: true })
-const { stop } = await serveWorkerd({
+const { stop } = await startPortal({
   port: PORT,
   inspectorPort: INSPECTOR_PORT,
-  persistTo: '.wrangler/bench-hooks-state',
+  state: '.wrangler/bench-hooks-state',
   bindings: { WEBHOOKS_ALLOW_LOCAL: 'true', WEBHOOK_SIGNING_KEY: 'bench-signing-key-0123456789abcdef', HTTPS_ONLY: 'false' },
 })
 
 try {
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ email: 'owner@acme.test', password: 'trellis-demo' }) })
-  const cookie = /trellis_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')[0]
-  const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie } })).json()
-  const acme = me.accounts.find((a) => a.name === 'Acme Hosting').id
+  const cookie = await signIn(base, 'owner@acme.test')
+  const acme = await accountIdOf(base, cookie, 'Acme Hosting')
   const call = (path, init = {}) => fetch(`${base}/api/v1${path}`, { ...init, headers: { cookie, origin: base, 'content-type': 'application/json', ...init.headers } })
 
-  const burst = (count) =>
-    new Promise((resolve, reject) => {
-      const body = JSON.stringify({ accountId: acme, count, batch: 1 })
-      const req = http.request(`${base}/api/dev/activity/burst`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = ''
-        res.on('data', (d) => (text += d))
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`burst: ${res.statusCode} ${text}`))))
-      })
-      req.on('error', reject)
-      req.end(body)
-    })
+  const burst = (count) => append(base, cookie, { accountId: acme, count, batch: 1 })
   // 4 actions in 5 (the burst's mix): this many events give EVENTS actions.
   const total = Math.ceil((EVENTS * 5) / 4)
 

@@ -5,7 +5,7 @@
 // in one run on a fresh local database.
 import autocannon from 'autocannon'
 import os from 'node:os'
-import { buildWeb, prepareDatabase, servePortal } from '../scripts/portal.mjs'
+import { signIn, startPortal } from './portal-session.mjs'
 import { DEMO_API_KEY, demoId } from '../db/seed/demo.ts'
 
 const PORT = Number(process.env.BENCH_PORT ?? 8789)
@@ -13,18 +13,10 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const base = `http://127.0.0.1:${PORT}`
 
-buildWeb({ quiet: true })
-prepareDatabase('.wrangler/bench-state', { quiet: true, fresh: true })
-const { stop } = await servePortal({ port: PORT, inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT ?? 9231), persistTo: '.wrangler/bench-state', quiet: true })
+const { stop } = await startPortal({ port: PORT, inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT ?? 9231), state: '.wrangler/bench-state', runtime: 'wrangler' })
 
 try {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base },
-    body: JSON.stringify({ email: 'owner@acme.test', password: 'trellis-demo' }),
-  })
-  if (!login.ok) throw new Error(`login failed: ${login.status}`)
-  const cookie = /trellis_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')[0]
+  const cookie = await signIn(base, 'owner@acme.test')
 
   const load = (path, headers = {}) =>
     autocannon({ url: `${base}${path}`, connections: CONNECTIONS, duration: DURATION, headers })

@@ -14,8 +14,7 @@
 //   MEMORY_PORT / MEMORY_INSPECTOR_PORT
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { buildWeb, prepareDatabase, servePortal } from '../scripts/portal.mjs'
-import { serveWorkerd } from './workerd-portal.mjs'
+import { signIn, startPortal } from './portal-session.mjs'
 import { heapSnapshot, isolateHeaps, summarise } from './inspector.mjs'
 import { demoId } from '../db/seed/demo.ts'
 
@@ -60,24 +59,10 @@ function rssParts() {
 }
 
 process.on('exit', (code) => console.log(`  (exit ${code})`))
-if (!process.env.MEMORY_NO_BUILD) buildWeb({ quiet: true })
-prepareDatabase(STATE, { quiet: true, fresh: true })
-const server =
-  RUNTIME === 'wrangler'
-    ? await servePortal({ port: PORT, persistTo: STATE, inspectorPort: INSPECTOR_PORT, quiet: true })
-    : await serveWorkerd({ port: PORT, persistTo: STATE, inspectorPort: INSPECTOR_PORT })
-
-async function signIn(email) {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base },
-    body: JSON.stringify({ email, password: 'trellis-demo' }),
-  })
-  return /trellis_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')[0]
-}
+const server = await startPortal({ port: PORT, inspectorPort: INSPECTOR_PORT, state: STATE, build: !process.env.MEMORY_NO_BUILD, runtime: RUNTIME })
 
 const acme = demoId('acc', 'acme')
-const cookie = KIND === 'health' ? undefined : await signIn('owner@acme.test')
+const cookie = KIND === 'health' ? undefined : await signIn(base, 'owner@acme.test')
 const paths =
   KIND === 'health' ? ['/api/v1/health']
   : KIND === 'me' ? ['/api/v1/me']

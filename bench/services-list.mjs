@@ -14,8 +14,8 @@ import autocannon from 'autocannon'
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { buildWeb, prepareDatabase, root, servePortal } from '../scripts/portal.mjs'
-import { serveWorkerd } from './workerd-portal.mjs'
+import { root } from '../scripts/portal.mjs'
+import { signIn, startPortal } from './portal-session.mjs'
 
 const PORT = Number(process.env.BENCH_PORT ?? 8789)
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9231)
@@ -25,9 +25,6 @@ const SERVICES = Number(process.env.SERVICES ?? 100_000)
 const CUSTOMERS = Number(process.env.CUSTOMERS ?? 50_000)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const base = `http://127.0.0.1:${PORT}`
-
-buildWeb({ quiet: true })
-prepareDatabase(STATE, { quiet: true, fresh: true })
 
 // Generated inside SQLite (a recursive count), so 100,000 rows seed in seconds.
 const count = (n) => `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${n - 1})`
@@ -55,27 +52,17 @@ const sql = [
    SELECT 'usr_bench_big', 'owner@bench-reseller.test', 'Bench Owner', password_hash, email_verified_at FROM users WHERE email = 'tom@acme.test';`,
   `INSERT INTO memberships (id, user_id, account_id, level) VALUES ('mem_bench_big', 'usr_bench_big', 'acc_bench_big', 'owner');`,
 ]
-const file = path.join(root, STATE, 'bench-services.sql')
-writeFileSync(file, sql.join('\n'))
-const seeded = Date.now()
-const r = spawnSync('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', STATE, '-c', 'wrangler.toml', '--file', file], { cwd: root, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: 'true' } })
-if (r.status !== 0) throw new Error(`seeding failed (${r.error ?? r.status}): ${r.stdout}${r.stderr}`)
-console.log(`seeded ${SERVICES.toLocaleString('en')} services and ${CUSTOMERS.toLocaleString('en')} customers in ${((Date.now() - seeded) / 1000).toFixed(1)} s`)
 
-const { stop } =
-  RUNTIME === 'wrangler'
-    ? await servePortal({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo: STATE, quiet: true })
-    : await serveWorkerd({ port: PORT, inspectorPort: INSPECTOR_PORT, persistTo: STATE })
-
-async function signIn(email) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: base },
-    body: JSON.stringify({ email, password: 'trellis-demo' }),
-  })
-  if (login.status !== 200) throw new Error(`login ${email}: ${login.status} ${await login.text()}`)
-  return /trellis_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')[0]
+function seed() {
+  const file = path.join(root, STATE, 'bench-services.sql')
+  writeFileSync(file, sql.join('\n'))
+  const seeded = Date.now()
+  const r = spawnSync('wrangler', ['d1', 'execute', 'DB', '--local', '--persist-to', STATE, '-c', 'wrangler.toml', '--file', file], { cwd: root, stdio: 'pipe', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CI: 'true' } })
+  if (r.status !== 0) throw new Error(`seeding failed (${r.error ?? r.status}): ${r.stdout}${r.stderr}`)
+  console.log(`seeded ${SERVICES.toLocaleString('en')} services and ${CUSTOMERS.toLocaleString('en')} customers in ${((Date.now() - seeded) / 1000).toFixed(1)} s`)
 }
+
+const { stop } = await startPortal({ port: PORT, inspectorPort: INSPECTOR_PORT, state: STATE, seed, runtime: RUNTIME })
 
 /** Warm up, then 1 connection × SECONDS s; p50/p99 and req/s. */
 async function measure(url, cookie) {
@@ -92,7 +79,7 @@ try {
   console.log(`\n${new Date().toISOString()} · runtime ${RUNTIME} · load ${load()}`)
 
   // 1. The services list for a tagged-scope user.
-  const tom = await signIn('tom@acme.test')
+  const tom = await signIn(base, 'tom@acme.test')
   const me = await (await fetch(`${base}/api/v1/me`, { headers: { cookie: tom } })).json()
   const bluebird = me.accounts.find((a) => a.name === 'Bluebird Bakery').id
   const url = `${base}/api/v1/accounts/${bluebird}/services?limit=50`
@@ -105,12 +92,12 @@ try {
   if (cursor) line(`services list, tagged scope, ${SERVICES.toLocaleString('en')} services, page 101`, await measure(`${url}&cursor=${encodeURIComponent(cursor)}`, tom))
 
   // 2. The tenancy check: a small reseller's owner and a big one's, each reading its last customer.
-  const acme = await signIn('owner@acme.test')
+  const acme = await signIn(base, 'owner@acme.test')
   const acmeMe = await (await fetch(`${base}/api/v1/me`, { headers: { cookie: acme } })).json()
   const acmeId = acmeMe.accounts.find((a) => a.name === 'Acme Hosting').id
   const acmeCustomers = (await (await fetch(`${base}/api/v1/accounts/${acmeId}/customers?limit=200`, { headers: { cookie: acme } })).json()).items
   const small = acmeCustomers.at(-1).id
-  const big = await signIn('owner@bench-reseller.test')
+  const big = await signIn(base, 'owner@bench-reseller.test')
   const last = `acc_bench_c${CUSTOMERS - 1}`
   line(`tenancy: Acme owner → its customer (${acmeCustomers.length} customers)`, await measure(`${base}/api/v1/accounts/${small}`, acme))
   line(`tenancy: Bench owner → its customer (${CUSTOMERS.toLocaleString('en')} customers)`, await measure(`${base}/api/v1/accounts/${last}`, big))

@@ -142,6 +142,15 @@ export function problemResponse(error: AppError): Response {
   })
 }
 
+/**
+ * 429 `rate_limited` with Retry-After: the next attempt is allowed in `retryAfterMs` (at least a
+ * second); `detail` may name the wait, in seconds.
+ */
+export function rateLimited(retryAfterMs: number, detail: string | ((seconds: number) => string)) {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000))
+  return new AppError('rate_limited', typeof detail === 'function' ? detail(retryAfter) : detail, { retryAfter }, { 'retry-after': String(retryAfter) })
+}
+
 /** `value` when there is one; otherwise a 404 that says what was not found (`No member with that id.`). */
 export function found<T>(value: T | null | undefined, detail: string): T {
   if (value === null || value === undefined) throw new AppError('not_found', detail)

@@ -1,15 +1,15 @@
-import { dnsResolver, DnsUnavailable } from './adapters/dns.ts'
 import { drainEmailQueue } from './adapters/email.ts'
 import { checkSenderDomains } from './domain/sender-domains.ts'
 import { drainEdgeCleanup, edgeSettings, hostnamesAwaitingTls, syncTls } from './domain/edge.ts'
 import { createDb } from './db.ts'
 import { sendPaymentReminders, syncAllInvoices } from './domain/billing-cron.ts'
-import { activityLog, appendEvent } from './domain/activity.ts'
+import { activityLog, appendSystemEvent } from './domain/activity.ts'
 import { invalidateBrandCache } from './domain/host-brand.ts'
-import { challengeName, CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostnameChecked, verifyHostnameClaim, withResellers } from './domain/hostnames.ts'
+import { CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostnameChecked, verifyHostnameClaim, withResellers } from './domain/hostnames.ts'
 import { emailHostnameDemoted, recordHostnameChange } from './domain/hostname-events.ts'
 import { pruneExpired } from './domain/housekeeping.ts'
 import { recheckEmailDomains } from './domain/email-domain-checks.ts'
+import { challengeName, checkChallenges } from './domain/dns-challenge.ts'
 import { endExpiredAccess, remindAccessEnding } from './domain/access-ends.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
@@ -84,19 +84,12 @@ export async function purgeDeletedAccounts(env: Bindings, now = Date.now()) {
   for (const account of purged) {
     if (!account.parentId) continue
     const parentPath = account.path.slice(0, account.path.length - account.id.length - 1)
-    await appendEvent(env, {
-      accountId: account.parentId,
-      accountPath: parentPath,
-      type: 'account_purged',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: null,
-      target: { kind: 'account', id: account.id, label: account.name },
-      description: `${account.name} was purged 30 days after it was deleted`,
-      ip: '',
-      userAgent: 'scheduled',
-    })
+    await appendSystemEvent(
+      env,
+      { id: account.parentId, path: parentPath },
+      { type: 'account_purged', target: { kind: 'account', id: account.id, label: account.name }, description: `${account.name} was purged 30 days after it was deleted` },
+      'scheduled',
+    )
   }
   // Sign-in counters that have gone quiet and browsers not seen for a year (guesses at made-up emails must not fill D1).
   await Promise.all([purgeIdleThrottles(db, now), purgeExpiredDevices(db, now)])
@@ -120,31 +113,6 @@ export async function expireHostnameClaims(env: Bindings, now = Date.now()) {
 export const RECHECK_BATCH = 1000
 const RECHECK_PARALLEL = 10
 
-type Due = Awaited<ReturnType<typeof hostnamesToCheck>>[number]
-
-/**
- * Look up each hostname's TXT record, a few at a time, and hand `holds` whether
- * a record holds its token. A failed lookup proves nothing and changes nothing
- * (rule 17): that hostname is skipped until the next run.
- */
-async function checkEach(env: Bindings, due: Due[], holds: (h: Due, found: boolean) => Promise<unknown>) {
-  const resolver = dnsResolver(env)
-  for (let i = 0; i < due.length; i += RECHECK_PARALLEL) {
-    await Promise.all(
-      due.slice(i, i + RECHECK_PARALLEL).map(async (h) => {
-        let records: string[]
-        try {
-          records = await resolver.txt(challengeName(h.hostname))
-        } catch (error) {
-          if (error instanceof DnsUnavailable) return
-          throw error
-        }
-        await holds(h, records.some((r) => r.trim() === h.verificationToken))
-      }),
-    )
-  }
-}
-
 /**
  * The daily re-check: each verified hostname's TXT record must still hold its
  * token. Seen → `checked_at` moves on; an answer without it (the record is gone,
@@ -156,7 +124,7 @@ export async function recheckHostnames(env: Bindings, now = Date.now()) {
   const db = createDb(env.DB)
   const due = await hostnamesToCheck(db, 'verified', RECHECK_BATCH, now)
   const demoted: string[] = []
-  await checkEach(env, due, async (h, found) => {
+  await checkChallenges(env, due, (h) => h.hostname, async (h, found) => {
     if (found) return markHostnameChecked(db, h.id, now)
     const claim = await demoteHostname(db, h.id, now)
     if (!claim) return
@@ -185,7 +153,7 @@ export async function checkPendingHostnames(env: Bindings, now = Date.now()) {
   const db = createDb(env.DB)
   const due = await hostnamesToCheck(db, 'pending', RECHECK_BATCH, now)
   const verified: string[] = []
-  await checkEach(env, due, async (h, found) => {
+  await checkChallenges(env, due, (h) => h.hostname, async (h, found) => {
     if (!found) return markHostnameChecked(db, h.id, now)
     const outcome = await verifyHostnameClaim(db, h.resellerAccountId, h.id, now)
     if (!outcome.ok) return

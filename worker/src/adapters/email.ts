@@ -1,4 +1,4 @@
-import { and, asc, eq, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, lte } from 'drizzle-orm'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
@@ -55,6 +55,16 @@ export function outboxMailer(db: DB, platformFrom = DEFAULT_FROM, now = () => Da
       await db.insert(schema.emailOutbox).values({ id: newId('msg'), to, subject, text, html, sender: fromHeader(message, platformFrom), replyTo: message.replyTo ?? null, createdAt: now() })
     },
   }
+}
+
+/** The outbox's newest messages, newest first (what /dev/outbox shows). */
+export function outboxMessages(db: DB, limit = 100) {
+  return db.select().from(schema.emailOutbox).orderBy(desc(schema.emailOutbox.createdAt), desc(schema.emailOutbox.id)).limit(limit)
+}
+
+/** One message of the outbox, or undefined. */
+export function outboxMessage(db: DB, id: string) {
+  return db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, id)).get()
 }
 
 export const RESEND_API = 'https://api.resend.com'

@@ -60,3 +60,9 @@ export const builtinRoles = [
     permissions: p('dashboard.view', 'services.view', 'visitation.view', 'visitation.request'),
   },
 ] as const satisfies readonly BuiltinRole[]
+
+/** A built-in role's permissions, by key. */
+export const builtinPermissions: ReadonlyMap<string, readonly Permission[]> = new Map(builtinRoles.map((r) => [r.key, r.permissions]))
+
+/** A built-in role's name, by key. */
+export const builtinRoleNames: ReadonlyMap<string, string> = new Map(builtinRoles.map((r) => [r.key, r.name]))

@@ -1,11 +1,11 @@
 import { and, gt, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import { mailerFor } from '../adapters/email.ts'
 import { END_REMINDER_DAYS } from '../authz/expiry.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinRoleNames } from '../authz/roles.ts'
 import type { DB } from '../db.ts'
 import { createDb, schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
-import { appendEvent } from './activity.ts'
+import { appendSystemEvent } from './activity.ts'
 import { m } from '../i18n/paraglide/messages.js'
 import { emailBrandFor, emailDate, inRecipientLanguage, renderEmail } from './emails.ts'
 import { addNotices, type NoticeInput } from './inbox.ts'
@@ -29,8 +29,6 @@ export const ACCESS_END_BATCH = 500
 
 /** An end as the log and emails say it (UTC, to the minute). */
 export const endTime = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`
-
-const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
 
 /** SQL: `column` is one of `ids` (one bound JSON array: D1 takes 100 bound values per statement). */
 const inJson = (column: SQL | typeof memberships.id, ids: readonly string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`
@@ -58,7 +56,7 @@ function endingRows(db: DB, where: SQL, roles: boolean, limit: number) {
     WHERE ${where} ORDER BY endsAt LIMIT ${limit}`)
 }
 
-const roleName = (row: Ending) => row.roleName ?? builtinNames.get(row.roleId ?? '') ?? row.roleId ?? 'a role'
+const roleName = (row: Ending) => row.roleName ?? builtinRoleNames.get(row.roleId ?? '') ?? row.roleId ?? 'a role'
 
 /**
  * Remove the memberships and role grants whose end has passed, write one
@@ -100,21 +98,19 @@ export async function endExpiredAccess(env: Bindings, now = Date.now(), limit = 
   }
   if (endedRoles.length) await liveRightsChanged(env, db, [...new Set(endedRoles.map((r) => r.membershipId))])
   for (const r of [...endedMembers, ...endedRoles]) {
-    await appendEvent(env, {
-      accountId: r.accountId,
-      accountPath: r.accountPath,
-      type: 'access_expired',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: { id: r.userId, email: r.email },
-      target: { kind: 'member', id: r.membershipId, label: r.email },
-      description: r.roleId
-        ? `The role ${roleName(r)} of ${r.email} in ${r.accountName} ended on ${endTime(r.endsAt)}, as set`
-        : `The access of ${r.email} to ${r.accountName} ended on ${endTime(r.endsAt)}, as set`,
-      ip: '',
-      userAgent: 'scheduled',
-    })
+    await appendSystemEvent(
+      env,
+      { id: r.accountId, path: r.accountPath },
+      {
+        type: 'access_expired',
+        subject: { id: r.userId, email: r.email },
+        target: { kind: 'member', id: r.membershipId, label: r.email },
+        description: r.roleId
+          ? `The role ${roleName(r)} of ${r.email} in ${r.accountName} ended on ${endTime(r.endsAt)}, as set`
+          : `The access of ${r.email} to ${r.accountName} ended on ${endTime(r.endsAt)}, as set`,
+      },
+      'scheduled',
+    )
   }
   return { memberships: endedMembers.length, roles: endedRoles.length }
 }
@@ -172,19 +168,17 @@ export async function remindAccessEnding(env: Bindings, now = Date.now(), limit 
     const what = (locale?: 'en') =>
       r.roleId ? m.ends_their_role({ role, email: r.email, account: r.accountName }, { locale }) : m.ends_their_access({ email: r.email, account: r.accountName }, { locale })
     const yours = () => (r.roleId ? m.ends_your_role({ role, account: r.accountName }) : m.ends_your_access({ account: r.accountName }))
-    await appendEvent(env, {
-      accountId: r.accountId,
-      accountPath: r.accountPath,
-      type: 'access_ending',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: { id: r.userId, email: r.email },
-      target: { kind: 'member', id: r.membershipId, label: r.email },
-      description: `${what('en')} ends on ${endTime(r.endsAt)}; they${r.setBy ? ' and whoever set the date' : ''} were told`,
-      ip: '',
-      userAgent: 'scheduled',
-    })
+    await appendSystemEvent(
+      env,
+      { id: r.accountId, path: r.accountPath },
+      {
+        type: 'access_ending',
+        subject: { id: r.userId, email: r.email },
+        target: { kind: 'member', id: r.membershipId, label: r.email },
+        description: `${what('en')} ends on ${endTime(r.endsAt)}; they${r.setBy ? ' and whoever set the date' : ''} were told`,
+      },
+      'scheduled',
+    )
     const setter = r.setBy && r.setBy !== r.userId ? await setterReach(db, r.setBy, r.accountPath, now) : null
     const { brand, origin } = await emailBrandFor(db, r.accountPath, env.PUBLIC_ORIGIN)
     const notices: NoticeInput[] = [

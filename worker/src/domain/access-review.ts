@@ -1,19 +1,20 @@
 import { and, asc, eq, gt, isNull, ne, or, sql, type SQL } from 'drizzle-orm'
-import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
 import type { Permission, SectionKey } from '../authz/catalogue.ts'
 import type { MembershipGrant, Scope, TargetAccount, TargetService } from '../authz/decide.ts'
 import { reachIn, reviewRemoval, reviewVisible, type Reviewer, type ReviewLineFacts, type ReviewLineKind } from '../authz/review.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinPermissions, builtinRoleNames } from '../authz/roles.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { parseAccess } from './accounts.ts'
-import { buildGrants, membershipLive, parsePermissions, roleLive, type LoadedGrant } from './grants.ts'
-import { effectiveStatus, underDeleted } from './lifecycle.ts'
+import { keyRoles } from './api-keys.ts'
+import { buildGrants, grantColumns, membershipLive, parents, parsePermissions, roleColumns, roleLive, type LoadedGrant } from './grants.ts'
+import { underDeleted } from './lifecycle.ts'
 import { parseScope } from './scope.ts'
 
 const { accounts, apiKeys, memberships, membershipRoles, roles, services, serviceTags, users } = schema
@@ -22,9 +23,6 @@ const { accounts, apiKeys, memberships, membershipRoles, roles, services, servic
 export const REVIEW_PAGE_ACCOUNTS = 25
 /** Most decisions one apply may carry. */
 export const REVIEW_MAX_DECISIONS = 2000
-
-const builtinByKey = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
-const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
 
 /** An account of the reviewed tree, with the sections its tree may use. */
 export interface ReviewAccount extends TargetAccount {
@@ -89,8 +87,6 @@ export async function reviewAccounts(db: DB, root: { path: string; allowedSectio
 
 type AccountRow = Awaited<ReturnType<typeof reviewAccounts>>['accounts'][number]
 
-const parents = alias(accounts, 'parents')
-
 /** The digest of a line's facts (short: it only has to change when they do). */
 const digest = (facts: unknown) => sha256Hex(JSON.stringify(facts)).slice(0, 16)
 
@@ -107,22 +103,7 @@ export async function reviewLines(db: DB, reviewer: Reviewer, root: { allowedSec
   const [pathAccounts, memberRows, roleRows, keyRows, keyRoleRows, serviceRows, tagRows] = await db.batch([
     db.select({ id: accounts.id, name: accounts.name, path: accounts.path, kind: accounts.kind, access: accounts.access }).from(accounts).where(inList(accounts.path, paths)),
     db
-      .select({
-        membershipId: memberships.id,
-        accountId: memberships.accountId,
-        accountName: sql<string>`${accounts.name}`.as('account_name'),
-        status: effectiveStatus(sql`${accounts.path}`).as('status'),
-        path: accounts.path,
-        kind: accounts.kind,
-        level: memberships.level,
-        scope: memberships.scope,
-        endsAt: memberships.endsAt,
-        parentId: accounts.parentId,
-        parentName: sql<string | null>`${parents.name}`.as('parent_name'),
-        userId: memberships.userId,
-        email: users.email,
-        userName: sql<string>`${users.name}`.as('user_name'),
-      })
+      .select({ ...grantColumns, userId: memberships.userId, email: users.email, userName: sql<string>`${users.name}`.as('user_name') })
       .from(memberships)
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
       .innerJoin(users, eq(users.id, memberships.userId))
@@ -131,13 +112,7 @@ export async function reviewLines(db: DB, reviewer: Reviewer, root: { allowedSec
       .where(and(inList(accounts.path, paths), membershipLive(now)))
       .orderBy(sql`CASE ${memberships.level} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`, asc(users.name)),
     db
-      .select({
-        membershipId: membershipRoles.membershipId,
-        roleId: membershipRoles.roleId,
-        permissions: roles.permissions,
-        roleName: sql<string | null>`${roles.name}`.as('role_name'),
-        roleEndsAt: sql<number | null>`${membershipRoles.endsAt}`.as('role_ends_at'),
-      })
+      .select(roleColumns)
       .from(membershipRoles)
       .innerJoin(memberships, eq(memberships.id, membershipRoles.membershipId))
       .innerJoin(accounts, eq(accounts.id, memberships.accountId))
@@ -205,13 +180,11 @@ export async function reviewLines(db: DB, reviewer: Reviewer, root: { allowedSec
     const account = accountById.get(k.accountId)
     if (!account) return []
     const kind = account.kind
-    const roleIds = parseIds(k.roleIds).filter((id) => builtinByKey.has(id) || customRoles.has(id))
-    const permissions = new Set<Permission>()
-    for (const id of roleIds) for (const p of builtinByKey.get(id) ?? parsePermissions(customRoles.get(id)!.permissions)) permissions.add(p)
-    const grant: MembershipGrant = { accountId: k.accountId, path: account.path, kind, level: k.level, permissions: [...permissions], scope: parseScope(k.scope) }
+    const { roleIds, permissions } = keyRoles(k.roleIds, customRoles)
+    const grant: MembershipGrant = { accountId: k.accountId, path: account.path, kind, level: k.level, permissions, scope: parseScope(k.scope) }
     return [{ row: k, roleIds, grant }]
   })
-  const roleName = (id: string) => builtinNames.get(id) ?? customRoles.get(id)?.name ?? id
+  const roleName = (id: string) => builtinRoleNames.get(id) ?? customRoles.get(id)?.name ?? id
 
   const tagsOf = new Map<string, string[]>()
   for (const t of tagRows) tagsOf.set(t.serviceId, [...(tagsOf.get(t.serviceId) ?? []), t.tag])
@@ -344,16 +317,7 @@ export async function reviewLines(db: DB, reviewer: Reviewer, root: { allowedSec
 /** The permissions one role of a membership confers (built-in, or the custom role's stored list). */
 function permissionsOfRole(roleId: string, g: LoadedGrant, roleRows: readonly { membershipId: string; roleId: string; permissions: string | null }[]): readonly Permission[] {
   const row = roleRows.find((r) => r.membershipId === g.membershipId && r.roleId === roleId)
-  return row?.permissions ? parsePermissions(row.permissions) : (builtinByKey.get(roleId) ?? [])
-}
-
-function parseIds(json: string): string[] {
-  try {
-    const value: unknown = JSON.parse(json)
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-  } catch {
-    return []
-  }
+  return row?.permissions ? parsePermissions(row.permissions) : (builtinPermissions.get(roleId) ?? [])
 }
 
 /**

@@ -2,7 +2,7 @@ import { constantTimeEqual } from '@oslojs/crypto/subtle'
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Permission } from '../authz/catalogue.ts'
 import type { Scope } from '../authz/decide.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinPermissions, builtinRoleNames } from '../authz/roles.ts'
 import { randomToken, sha256Hex } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
@@ -17,9 +17,6 @@ const { apiKeys, accounts, roles } = schema
 export const API_KEY_PREFIX = 'trl_'
 /** Last-used time and address are written at most this often per key. */
 export const LAST_USED_EVERY_MS = 60_000
-
-const builtinByKey = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
-const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
 
 /** The parts of a presented key, or null when it is not shaped like one (nothing is looked up then). */
 export function parseApiKey(token: string): { id: string; secret: string } | null {
@@ -64,7 +61,7 @@ export async function listApiKeys(db: DB, accountId: string) {
     db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.createdAt)),
     db.select({ id: roles.id, name: roles.name }).from(roles).where(eq(roles.accountId, accountId)),
   ])
-  const names = new Map([...builtinNames, ...roleRows.map((r) => [r.id, r.name] as const)])
+  const names = new Map([...builtinRoleNames, ...roleRows.map((r) => [r.id, r.name] as const)])
   return rows.map((r) => view(r, names))
 }
 
@@ -73,7 +70,7 @@ export async function getApiKey(db: DB, accountId: string, id: string) {
   const row = await db.select().from(apiKeys).where(and(eq(apiKeys.accountId, accountId), eq(apiKeys.id, id))).get()
   if (!row) return undefined
   const roleRows = await db.select({ id: roles.id, name: roles.name }).from(roles).where(eq(roles.accountId, accountId))
-  return view(row, new Map([...builtinNames, ...roleRows.map((r) => [r.id, r.name] as const)]))
+  return view(row, new Map([...builtinRoleNames, ...roleRows.map((r) => [r.id, r.name] as const)]))
 }
 
 function view(r: typeof apiKeys.$inferSelect, names: Map<string, string>) {
@@ -105,6 +102,17 @@ function parseIds(json: string): string[] {
   } catch {
     return []
   }
+}
+
+/**
+ * The roles a key's stored list names that exist — built-in, or among `custom` (id → role) — with
+ * their names and the permissions they confer together. A role deleted since is left out.
+ */
+export function keyRoles(roleIdsJson: string, custom: ReadonlyMap<string, { name: string; permissions: string }>) {
+  const roleIds = parseIds(roleIdsJson).filter((id) => builtinPermissions.has(id) || custom.has(id))
+  const permissions = new Set<Permission>()
+  for (const id of roleIds) for (const p of builtinPermissions.get(id) ?? parsePermissions(custom.get(id)!.permissions)) permissions.add(p)
+  return { roleIds, permissions: [...permissions], roleNames: roleIds.map((id) => builtinRoleNames.get(id) ?? custom.get(id)!.name) }
 }
 
 /** Revoke a key of this account; false when there is no such live key. */
@@ -177,10 +185,7 @@ export async function validateApiKey(db: DB, token: string, meta: { ip: string }
       .set({ lastUsedAt: now, lastUsedIp: meta.ip.slice(0, 64) })
       .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, now - LAST_USED_EVERY_MS + 1))))
   }
-  const roleIds = parseIds(row.roleIds)
-  const custom = new Map(roleRows.map((r) => [r.id, r] as const))
-  const permissions = new Set<Permission>()
-  for (const id of roleIds) for (const p of builtinByKey.get(id) ?? (custom.has(id) ? parsePermissions(custom.get(id)!.permissions) : [])) permissions.add(p)
+  const { roleIds, permissions, roleNames } = keyRoles(row.roleIds, new Map(roleRows.map((r) => [r.id, r] as const)))
   const grant: LoadedGrant = {
     membershipId: row.id,
     accountId: row.accountId,
@@ -189,16 +194,13 @@ export async function validateApiKey(db: DB, token: string, meta: { ip: string }
     path: row.path,
     kind: row.kind,
     level: row.level,
-    permissions: [...permissions],
+    permissions,
     scope: parseScope(row.scope),
     // A key's own expiry ends the key itself (checked on every request), not a grant within it.
     endsAt: null,
     roleGrants: [],
-    roleIds: roleIds.filter((id) => builtinByKey.has(id) || custom.has(id)),
-    roleNames: roleIds.flatMap((id) => {
-      const name = builtinNames.get(id) ?? custom.get(id)?.name
-      return name ? [name] : []
-    }),
+    roleIds,
+    roleNames,
     parent: row.parentId && row.parentName ? { id: row.parentId, name: row.parentName } : null,
   }
   return { key: { id: row.id, name: row.name, accountId: row.accountId, expiresAt: row.expiresAt }, grant }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { Permission } from '../authz/catalogue.ts'
 import type { MembershipGrant } from '../authz/decide.ts'
 import { canGrantTimed, type TimedGrant } from '../authz/expiry.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinPermissions } from '../authz/roles.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
 import { errorText, type DB } from '../db.ts'
@@ -229,8 +229,6 @@ export interface RestorePlan {
 }
 
 const refuse = (code: RestoreRefusal['code'], detail: string, errors: ArchiveError[]): RestoreRefusal => ({ ok: false, code, detail, errors })
-
-const builtinPermissions = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
 
 /** Rows of `table` whose id is one of `ids`, with the path of the account they belong to. */
 function existing(db: DB, table: string, ids: readonly string[], accountColumn = 'account_id') {

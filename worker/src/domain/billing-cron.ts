@@ -3,7 +3,7 @@ import { mailerFor } from '../adapters/email.ts'
 import { createDb } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { getAccount } from './accounts.ts'
-import { appendEvent } from './activity.ts'
+import { appendSystemEvent } from './activity.ts'
 import { accountsToSync, claimReminder, formatMoney, invoicesToRemind, reminderRecipients, syncInvoices } from './billing.ts'
 import { m } from '../i18n/paraglide/messages.js'
 import { emailBrandFor, emailDay, inRecipientLanguage, renderEmail } from './emails.ts'
@@ -48,19 +48,12 @@ export async function sendPaymentReminders(env: Bindings, now = Date.now()) {
     const sentence = overdue
       ? `Invoice ${invoice.number} of ${invoice.accountName} (${amount}) is overdue: it was due on ${dateOf(invoice.dueAt)}.`
       : `Invoice ${invoice.number} of ${invoice.accountName} (${amount}) is due on ${dateOf(invoice.dueAt)}.`
-    await appendEvent(env, {
-      accountId: invoice.accountId,
-      accountPath: invoice.accountPath,
-      type: 'payment_reminder',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: null,
-      target: { kind: 'invoice', id: invoice.id, label: invoice.number },
-      description: `Payment reminder: ${sentence}`,
-      ip: '',
-      userAgent: 'scheduled',
-    })
+    await appendSystemEvent(
+      env,
+      { id: invoice.accountId, path: invoice.accountPath },
+      { type: 'payment_reminder', target: { kind: 'invoice', id: invoice.id, label: invoice.number }, description: `Payment reminder: ${sentence}` },
+      'scheduled',
+    )
     const account = await getAccount(db, invoice.accountId)
     if (!account || account.blocked) continue
     const recipients = await reminderRecipients(db, account)

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm'
+import { newPasswordHash } from '../crypto/password-policy.ts'
 import type { DB } from '../db.ts'
 import { isUniqueViolation, schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
@@ -6,6 +7,16 @@ import { renderEmail, type EmailBrand, emailDate } from './emails.ts'
 import { m } from '../i18n/paraglide/messages.js'
 import { forgetOtherDevices } from './known-devices.ts'
 import { revokeOtherSessions } from './sessions.ts'
+
+/**
+ * The stored hash of a password someone chose, once it passes the policy;
+ * otherwise the refusal (`weak_password`) naming `field` with what is wrong.
+ */
+export async function chosenPasswordHash(env: { ARGON2_MEMORY_KIB: string; ARGON2_ITERATIONS: string }, password: string, field = 'password'): Promise<string> {
+  const chosen = await newPasswordHash(env, password)
+  if (!chosen.ok) throw new DomainError('weak_password', chosen.problem, field)
+  return chosen.hash
+}
 
 const { users } = schema
 

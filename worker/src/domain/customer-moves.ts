@@ -4,7 +4,7 @@ import { errorText, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { DomainError } from '../errors.ts'
-import { effectiveStatus } from './lifecycle.ts'
+import { activeCustomer, effectiveStatus } from './lifecycle.ts'
 import { limitGuard, LimitReached } from './limits.ts'
 import { closeLiveConnections } from './live.ts'
 import { normalizeEmail } from './users.ts'
@@ -143,9 +143,8 @@ export async function movableOrganisations(db: DB, userId: string, resellerId: s
       and(
         eq(memberships.userId, userId),
         eq(memberships.level, 'owner'),
-        eq(accounts.kind, 'customer'),
         sql`${accounts.parentId} IS NOT ${resellerId}`,
-        sql`${effectiveStatus(sql`${accounts.path}`)} = 'active'`,
+        activeCustomer(),
       ),
     )
     .orderBy(accounts.name)

@@ -1,32 +1,18 @@
-import { dnsResolver, DnsUnavailable } from '../adapters/dns.ts'
 import { createDb, type DB } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { getAccount } from './accounts.ts'
-import { appendEvent } from './activity.ts'
+import { appendSystemEvent } from './activity.ts'
 import { demoteDomain, domainsToCheck, expireDomainClaims, markDomainChecked } from './email-domains.ts'
-import { challengeName } from './hostnames.ts'
+import { challengeName, checkChallenges } from './dns-challenge.ts'
 
 /** How many verified domains one daily run checks (longest unchecked first). */
 export const DOMAIN_RECHECK_BATCH = 1000
-const PARALLEL = 10
 
 /** An event in the organisation's own log about its domain, with no actor (it happened to it). */
 async function record(env: Bindings, db: DB, row: { id: string; domain: string; accountId: string }, type: 'domain_demoted' | 'domain_removed', description: string) {
   const account = await getAccount(db, row.accountId)
   if (!account) return
-  await appendEvent(env, {
-    accountId: account.id,
-    accountPath: account.path,
-    type,
-    kind: 'action',
-    actor: null,
-    impersonator: null,
-    subject: null,
-    target: { kind: 'email_domain', id: row.id, label: row.domain },
-    description,
-    ip: '',
-    userAgent: 'scheduled',
-  })
+  await appendSystemEvent(env, account, { type, target: { kind: 'email_domain', id: row.id, label: row.domain }, description }, 'scheduled')
 }
 
 /**
@@ -42,25 +28,13 @@ export async function recheckEmailDomains(env: Bindings, now = Date.now()) {
     await record(env, db, row, 'domain_removed', `The claim on the email domain ${row.domain} expired: it was not verified within 7 days`)
   }
   const due = await domainsToCheck(db, DOMAIN_RECHECK_BATCH)
-  const resolver = dnsResolver(env)
   const demoted: string[] = []
-  for (let i = 0; i < due.length; i += PARALLEL) {
-    await Promise.all(
-      due.slice(i, i + PARALLEL).map(async (d) => {
-        let records: string[]
-        try {
-          records = await resolver.txt(challengeName(d.domain))
-        } catch (error) {
-          if (error instanceof DnsUnavailable) return
-          throw error
-        }
-        if (records.some((r) => r.trim() === d.verificationToken)) return markDomainChecked(db, d.id, now)
-        const row = await demoteDomain(db, d.id, now)
-        if (!row) return
-        demoted.push(row.domain)
-        await record(env, db, row, 'domain_demoted', `${row.domain} is no longer verified: the daily check found no TXT record at ${challengeName(row.domain)} holding its token. People at it stop joining until it is verified again.`)
-      }),
-    )
-  }
+  await checkChallenges(env, due, (d) => d.domain, async (d, found) => {
+    if (found) return markDomainChecked(db, d.id, now)
+    const row = await demoteDomain(db, d.id, now)
+    if (!row) return
+    demoted.push(row.domain)
+    await record(env, db, row, 'domain_demoted', `${row.domain} is no longer verified: the daily check found no TXT record at ${challengeName(row.domain)} holding its token. People at it stop joining until it is verified again.`)
+  })
   return { checked: due.length, demoted }
 }

@@ -4,9 +4,10 @@ import { newId, randomToken } from '../crypto/tokens.ts'
 import { errorText, isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
+import { notVerified } from './dns-challenge.ts'
 import { CLAIM_TTL_MS, normalizeHostname } from './hostnames.ts'
 import { limitGuard, LimitReached } from './limits.ts'
-import { effectiveStatus } from './lifecycle.ts'
+import { activeCustomer } from './lifecycle.ts'
 
 const { emailDomains, joinRequests, accounts, memberships, membershipRoles, users } = schema
 
@@ -119,8 +120,6 @@ export async function deleteDomain(db: DB, accountId: string, id: string) {
   await db.delete(emailDomains).where(and(eq(emailDomains.id, id), eq(emailDomains.accountId, accountId)))
 }
 
-export const domainClaimExpired = (row: { status: string; expiresAt: number | null }, now = Date.now()) => row.status === 'pending' && row.expiresAt !== null && row.expiresAt <= now
-
 export type DomainVerifyOutcome = { ok: true; dropped: { id: string; domain: string; accountId: string }[] } | { ok: false; reason: 'expired' | 'taken' | 'gone' }
 
 /**
@@ -156,10 +155,7 @@ export async function verifyDomainClaim(db: DB, accountId: string, id: string, n
     throw error
   }
   if (updated.length) return { ok: true, dropped }
-  const row = await getDomain(db, accountId, id)
-  if (!row) return { ok: false, reason: 'gone' }
-  if (row.status === 'verified') return { ok: true, dropped: [] }
-  return { ok: false, reason: domainClaimExpired(row, now) ? 'expired' : 'taken' }
+  return notVerified(await getDomain(db, accountId, id), now)
 }
 
 /** Verified domains due for the daily DNS check (longest unchecked first), at most `limit`. */
@@ -219,9 +215,8 @@ export async function domainOwnerFor(db: DB, email: string, treePath: string): P
       and(
         eq(emailDomains.domain, domain),
         eq(emailDomains.status, 'verified'),
-        eq(accounts.kind, 'customer'),
         sql`${accounts.path} >= ${treePath} AND ${accounts.path} < ${`${treePath}\x7f`}`,
-        sql`${effectiveStatus(sql`${accounts.path}`)} = 'active'`,
+        activeCustomer(),
       ),
     )
     .get()

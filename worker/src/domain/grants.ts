@@ -2,16 +2,13 @@ import { and, asc, eq, ne, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import { isPermission, type Permission } from '../authz/catalogue.ts'
 import type { MembershipGrant, TimedRole } from '../authz/decide.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinPermissions, builtinRoleNames } from '../authz/roles.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { effectiveStatus, underDeleted } from './lifecycle.ts'
 import { parseScope } from './scope.ts'
 
 const { accounts, impersonations, memberships, membershipRoles, roles, sessions } = schema
-
-const builtinByKey = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
-const builtinNames = new Map<string, string>(builtinRoles.map((r) => [r.key, r.name]))
 
 /** Read a stored permission list, keeping only catalogue permissions. */
 export function parsePermissions(json: string): Permission[] {
@@ -35,10 +32,15 @@ export interface LoadedGrant extends MembershipGrant {
   parent: { id: string; name: string } | null
 }
 
-const parents = alias(accounts, 'parents')
+/** An account's parent, joined as `parents` beside `accounts` (`grantColumns` names it). */
+export const parents = alias(accounts, 'parents')
 
-/** A membership with its account facts, as decisions need them. No two columns share a name: D1 batches return rows as objects. */
-const grantColumns = {
+/**
+ * A membership with its account facts, as decisions need them; selected from `memberships`
+ * joined to `accounts` and left-joined to `parents`. No two columns share a name: D1 batches
+ * return rows as objects.
+ */
+export const grantColumns = {
   membershipId: memberships.id,
   accountId: memberships.accountId,
   accountName: accounts.name,
@@ -53,8 +55,8 @@ const grantColumns = {
   parentName: sql<string | null>`${parents.name}`.as('parent_name'),
 }
 
-/** The roles a membership holds, with their stored permissions (null for built-in roles). */
-const roleColumns = {
+/** The roles a membership holds, with their stored permissions (null for built-in roles); from `membershipRoles` left-joined to `roles`. */
+export const roleColumns = {
   membershipId: membershipRoles.membershipId,
   roleId: membershipRoles.roleId,
   permissions: roles.permissions,
@@ -127,7 +129,7 @@ export function buildGrants([rows, roleRows]: GrantRows): LoadedGrant[] {
   return rows.map((m) => {
     const mine = roleRows.filter((r) => r.membershipId === m.membershipId)
     const perms = new Set<Permission>()
-    const roleGrants = mine.map((r) => ({ id: r.roleId, permissions: r.permissions ? parsePermissions(r.permissions) : (builtinByKey.get(r.roleId) ?? []), endsAt: r.roleEndsAt }))
+    const roleGrants = mine.map((r) => ({ id: r.roleId, permissions: r.permissions ? parsePermissions(r.permissions) : (builtinPermissions.get(r.roleId) ?? []), endsAt: r.roleEndsAt }))
     for (const r of roleGrants) for (const p of r.permissions) perms.add(p)
     return {
       membershipId: m.membershipId,
@@ -143,7 +145,7 @@ export function buildGrants([rows, roleRows]: GrantRows): LoadedGrant[] {
       roleGrants,
       roleIds: mine.map((r) => r.roleId),
       roleNames: mine.flatMap((r) => {
-        const name = r.roleName ?? builtinNames.get(r.roleId)
+        const name = r.roleName ?? builtinRoleNames.get(r.roleId)
         return name ? [name] : []
       }),
       parent: m.parentId && m.parentName ? { id: m.parentId, name: m.parentName } : null,

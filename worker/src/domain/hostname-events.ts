@@ -3,10 +3,11 @@ import { mailerFor } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
-import { appendEvent } from './activity.ts'
+import { appendSystemEvent } from './activity.ts'
 import { emailBrandFor, renderEmail, emailDate, inRecipientLanguage } from './emails.ts'
 import { m } from '../i18n/paraglide/messages.js'
-import { challengeName, type EndedClaim } from './hostnames.ts'
+import { challengeName } from './dns-challenge.ts'
+import type { EndedClaim } from './hostnames.ts'
 
 /**
  * Tell a reseller, in its own log, that one of its hostname claims ended, was
@@ -15,19 +16,7 @@ import { challengeName, type EndedClaim } from './hostnames.ts'
  * so the event has no actor and names nobody from another tenant.
  */
 export async function recordHostnameChange(env: Bindings, claim: EndedClaim, type: 'hostname_expired' | 'hostname_demoted' | 'hostname_verified', description: string, source: 'scheduled' | 'system') {
-  await appendEvent(env, {
-    accountId: claim.reseller.id,
-    accountPath: claim.reseller.path,
-    type,
-    kind: 'action',
-    actor: null,
-    impersonator: null,
-    subject: null,
-    target: { kind: 'hostname', id: claim.id, label: claim.hostname },
-    description: description.slice(0, 1000),
-    ip: '',
-    userAgent: source,
-  })
+  await appendSystemEvent(env, claim.reseller, { type, target: { kind: 'hostname', id: claim.id, label: claim.hostname }, description: description.slice(0, 1000) }, source)
 }
 
 /**

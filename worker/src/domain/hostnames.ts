@@ -3,6 +3,7 @@ import { isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
 import { DomainError } from '../errors.ts'
+import { notVerified } from './dns-challenge.ts'
 
 const { hostnames, accounts } = schema
 
@@ -44,11 +45,6 @@ export function claimableHostname(raw: string, platformHostnamesVar: string | un
   if (platform.has(hostname ?? raw.toLowerCase().replace(/\.$/, ''))) return { ok: false, code: 'conflict', message: "That is the platform's own hostname." }
   if (!hostname) return { ok: false, code: 'validation_failed', message: 'Enter a hostname like portal.example.com (no scheme, port or path).' }
   return { ok: true, hostname }
-}
-
-/** The DNS name that must carry the verification token. */
-export function challengeName(hostname: string): string {
-  return `_trellis.${hostname}`
 }
 
 /** How long a pending claim lives (from the claim, or from a demotion) unless verified. */
@@ -121,9 +117,6 @@ export async function addHostname(db: DB, resellerId: string, input: { hostname:
   return (await getHostname(db, resellerId, id))!
 }
 
-/** Whether a pending claim has lapsed. */
-export const claimExpired = (row: { status: string; expiresAt: number | null }, now = Date.now()) => row.status === 'pending' && row.expiresAt !== null && row.expiresAt <= now
-
 /** A claim dropped because it expired or another account verified the name first. */
 export interface EndedClaim {
   id: string
@@ -180,10 +173,7 @@ export async function verifyHostnameClaim(db: DB, resellerId: string, hostnameId
     throw error
   }
   if (updated.length) return { ok: true, dropped: await withResellers(db, dropped) }
-  const row = await getHostname(db, resellerId, hostnameId)
-  if (!row) return { ok: false, reason: 'gone' }
-  if (row.status === 'verified') return { ok: true, dropped: [] }
-  return { ok: false, reason: claimExpired(row, now) ? 'expired' : 'taken' }
+  return notVerified(await getHostname(db, resellerId, hostnameId), now)
 }
 
 /** Whether someone holds this hostname verified (a claim of it would be refused). */

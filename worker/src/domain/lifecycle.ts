@@ -1,5 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm'
+import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { DB } from '../db.ts'
+import { schema } from '../db.ts'
 import { withinLimit } from './limits.ts'
 
 /**
@@ -18,6 +19,9 @@ const inTree = (prefix: string, column: SQL) => sql`(${column} >= ${prefix} AND 
 export const effectiveStatus = (pathColumn: SQL) =>
   sql<'active' | 'disabled' | 'deleted'>`(SELECT CASE WHEN max(anc.status = 'deleted') THEN 'deleted' WHEN max(anc.status = 'disabled') THEN 'disabled' ELSE 'active' END
     FROM accounts anc WHERE anc.id IN (SELECT value FROM json_each('["' || replace(trim(${pathColumn}, '/'), '/', '","') || '"]')))`
+
+/** SQL: the joined `accounts` row is a customer organisation, active with everything above it. */
+export const activeCustomer = () => and(eq(schema.accounts.kind, 'customer'), sql`${effectiveStatus(sql`${schema.accounts.path}`)} = 'active'`)
 
 /**
  * SQL: a deleted account lies on the path (a scan of the partial purge index: deleted

@@ -39,6 +39,15 @@ export async function countAttempt(db: DB, keys: string[], window: RateWindow, n
   })
 }
 
+/**
+ * Count one attempt on `key` against `window`: null while within it, else the
+ * milliseconds until the window ends (the caller refuses with them).
+ */
+export async function overLimit(db: DB, key: string, window: RateWindow): Promise<number | null> {
+  const [count] = await countAttempt(db, [key], window)
+  return count && count.count > window.max ? count.resetAt - Date.now() : null
+}
+
 /** Give back one attempt (a success is not a failure). */
 export async function refundAttempt(db: DB, keys: string[]) {
   const statements = keys.map((key) =>

@@ -1,6 +1,6 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm'
 import type { Permission } from '../authz/catalogue.ts'
-import { builtinRoles } from '../authz/roles.ts'
+import { builtinPermissions, builtinRoles } from '../authz/roles.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
@@ -104,8 +104,7 @@ export async function customRoleOrRefusal(db: DB, accountId: string, roleId: str
  * roles of that same account. Unknown ids come back in `unknown`.
  */
 export async function resolveRoles(db: DB, accountId: string, roleIds: readonly string[]) {
-  const builtin = new Map<string, readonly Permission[]>(builtinRoles.map((r) => [r.key, r.permissions]))
-  const customIds = roleIds.filter((id) => !builtin.has(id))
+  const customIds = roleIds.filter((id) => !builtinPermissions.has(id))
   const custom = customIds.length
     ? await db.select().from(roles).where(and(eq(roles.accountId, accountId), inArray(roles.id, customIds)))
     : []
@@ -114,7 +113,7 @@ export async function resolveRoles(db: DB, accountId: string, roleIds: readonly 
   const permissions = new Set<Permission>()
   const byRole = new Map<string, readonly Permission[]>()
   for (const id of roleIds) {
-    const held = builtin.get(id) ?? customById.get(id) ?? []
+    const held = builtinPermissions.get(id) ?? customById.get(id) ?? []
     byRole.set(id, held)
     for (const p of held) permissions.add(p)
   }

@@ -1,8 +1,9 @@
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm'
-import { ProviderRefused, ProviderUnavailable, senderDomainsFor, type ProviderDomain } from '../adapters/email.ts'
+import { addressOf, DEFAULT_FROM, ProviderRefused, ProviderUnavailable, senderDomainsFor, type ProviderDomain } from '../adapters/email.ts'
 import type { DB } from '../db.ts'
 import { isUniqueViolation, schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
+import { DomainError } from '../errors.ts'
 import { senderDomainStatuses, type SenderDomainRecord, type SenderDomainStatus } from '../../../db/schema/sender-domains.ts'
 
 /**
@@ -34,7 +35,32 @@ export function getSenderDomain(db: DB, resellerId: string) {
 }
 
 /** The domain is another reseller's sender already. */
-export class SenderDomainTaken extends Error {}
+export class SenderDomainTaken extends DomainError {
+  constructor() {
+    super('conflict', 'Another account sends from this domain.', 'domain')
+  }
+}
+
+/** The provider refused the domain, for the reason it gave: nothing was kept or changed. */
+export class SenderDomainRefused extends DomainError {
+  constructor(reason: string) {
+    super('validation_failed', `The email provider refused the domain: ${reason}`, 'domain')
+  }
+}
+
+/** A call to the provider whose refusal is told as the domain's (an outage stays ProviderUnavailable). */
+async function ask<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call
+  } catch (error) {
+    throw error instanceof ProviderRefused ? new SenderDomainRefused(error.message) : error
+  }
+}
+
+/** The platform's own sending domain (and those under it) is never a reseller's. */
+function platformDomain(env: Bindings) {
+  return addressOf(env.EMAIL_FROM || DEFAULT_FROM).split('@')[1]?.toLowerCase() ?? ''
+}
 
 const asStatus = (s: string): SenderDomainStatus => ((senderDomainStatuses as readonly string[]).includes(s) ? (s as SenderDomainStatus) : 'pending')
 
@@ -46,14 +72,17 @@ function fromProvider(d: ProviderDomain) {
 /**
  * Register a reseller's sending domain with the provider and keep it (one per
  * reseller; a new one replaces the old, which is removed at the provider).
- * Throws ProviderRefused (the provider's reason; nothing is kept). When the
- * provider cannot be reached the domain is kept unregistered (`providerId`
- * null) and registered later by the cron or the Verify button: an outage never
- * fails the request.
+ * Refuses the platform's own domain, a domain another reseller sends from
+ * (SenderDomainTaken) and one the provider refuses (SenderDomainRefused; nothing
+ * is kept). When the provider cannot be reached the domain is kept unregistered
+ * (`providerId` null) and registered later by the cron or the Verify button: an
+ * outage never fails the request.
  */
 export async function addSenderDomain(env: Bindings, db: DB, resellerId: string, domain: string, now = Date.now()) {
+  const platform = platformDomain(env)
+  if (platform && (domain === platform || domain.endsWith(`.${platform}`))) throw new DomainError('conflict', "That is the platform's own sending domain.", 'domain')
   const api = senderDomainsFor(env)
-  if (!api) throw new ProviderUnavailable('no email provider is configured')
+  if (!api) throw new DomainError('email_provider_unconfigured')
   const taken = await db
     .select({ accountId: senderDomains.accountId })
     .from(senderDomains)
@@ -64,7 +93,7 @@ export async function addSenderDomain(env: Bindings, db: DB, resellerId: string,
   if (previous?.domain === domain) return previous
   let created: ProviderDomain | null = null
   try {
-    created = await api.create(domain)
+    created = await ask(api.create(domain))
   } catch (error) {
     if (!(error instanceof ProviderUnavailable)) throw error
   }
@@ -111,7 +140,8 @@ async function registerLater(api: NonNullable<ReturnType<typeof senderDomainsFor
 /**
  * Ask the provider to check the records now and keep what it says (registering
  * the domain first if the provider was unreachable when it was added). Returns
- * the row; throws ProviderUnavailable when it cannot be reached (the row is unchanged).
+ * the row; throws ProviderUnavailable when it cannot be reached (the row is unchanged),
+ * SenderDomainRefused when it refuses.
  */
 export async function checkSenderDomain(env: Bindings, db: DB, row: SenderDomainRow, options: { askToVerify: boolean }, now = Date.now()) {
   const api = senderDomainsFor(env)
@@ -121,8 +151,8 @@ export async function checkSenderDomain(env: Bindings, db: DB, row: SenderDomain
     if (!registered.providerId) return registered
     row = registered
   }
-  if (options.askToVerify && row.status !== 'verified') await api.verify(row.providerId!)
-  const current = await api.get(row.providerId!)
+  if (options.askToVerify && row.status !== 'verified') await ask(api.verify(row.providerId!))
+  const current = await ask(api.get(row.providerId!))
   if (!current) {
     // Removed at the provider behind our back: it must be added again.
     await db.update(senderDomains).set({ status: 'failed', checkedAt: now }).where(eq(senderDomains.accountId, row.accountId))
@@ -167,7 +197,7 @@ export async function checkSenderDomains(env: Bindings, db: DB, limit = 500, now
       await checkSenderDomain(env, db, row, { askToVerify: false }, now)
       checked++
     } catch (error) {
-      if (!(error instanceof ProviderUnavailable || error instanceof ProviderRefused)) throw error
+      if (!(error instanceof ProviderUnavailable || error instanceof SenderDomainRefused)) throw error
     }
   }
   return { checked }

@@ -1,12 +1,11 @@
-import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import { chainHash, GENESIS, verifyChain } from './activity-chain.ts'
 import { exportSlice } from './activity-export.ts'
 import { where } from './activity-query.ts'
 import { EventFilter, EventInput, migrations, toEvent, type ActivityEvent } from './activity-schema.ts'
 import { eventHistogram, listEvents } from './activity-search.ts'
-import type { LiveCloseKind } from './live-close.ts'
-import type { InboxPush, Person } from './live-frames.ts'
+import type { Person } from './live-frames.ts'
+import { LiveSocketHost } from './live-host.ts'
 import { LiveRelays } from './live-relays.ts'
 import { LiveSockets, type CatchUp } from './live-sockets.ts'
 import { Hooks } from './hooks.ts'
@@ -25,10 +24,9 @@ const DAY = 24 * 60 * 60 * 1000
  * activity-export.ts, and the live fan-out in live-tick.ts (the flush) and
  * live-fanout.ts (frames to sockets).
  */
-export class ActivityLog extends DurableObject<Cloudflare.Env> {
-  private sql: SqlStorage
+export class ActivityLog extends LiveSocketHost {
   /** The account's live sockets: fan-out, presence and the rights backstop. */
-  private live: LiveSockets
+  protected live: LiveSockets
   /** The relays that hold sockets of this log (docs/decisions/029): each flush is published to them too. */
   private relays: LiveRelays
   /** Webhooks and log streams of this account (durable/hooks.ts), run from the alarm. */
@@ -36,7 +34,6 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env)
-    this.sql = ctx.storage.sql
     this.relays = new LiveRelays(env.LIVE_RELAY, { meta: (key) => this.meta(key), setMeta: (key, value) => this.setMeta(key, value) }, {
       people: () => this.live.people(),
       changed: () => this.live.presenceChanged(),
@@ -84,19 +81,6 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
 
   private lastSeq(): number {
     return Number(this.meta('last_seq') ?? 0)
-  }
-
-  private meta(key: string): string | null {
-    const row = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray()[0]
-    return row ? String(row.value) : null
-  }
-
-  private setMeta(key: string, value: string) {
-    this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value)
-  }
-
-  private deleteMeta(key: string) {
-    this.sql.exec('DELETE FROM meta WHERE key = ?', key)
   }
 
   /**
@@ -186,11 +170,6 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     return event
   }
 
-  private async ensureAlarm(at: number) {
-    const current = await this.ctx.storage.getAlarm()
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
-  }
-
   /**
    * Erase this account's log: only when the account itself is purged (30
    * days after its deletion). Live sockets are closed; the object starts
@@ -237,15 +216,6 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
   }
 
   /**
-   * Close the sockets of these connections, because the rights that opened
-   * them ended or changed (rule 15; called by the worker's domain/live.ts).
-   * Returns how many were open here.
-   */
-  async closeConnections(ids: string[], kind: LiveCloseKind): Promise<number> {
-    return this.live.closeConnections(ids, kind)
-  }
-
-  /**
    * A relay (live-relay.ts) attaches for a socket opening on it: from now on
    * each flush is published to it, and this is the socket's replay — the
    * events after `after` matching `filter` (none without a filter), up to the
@@ -273,11 +243,6 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
   /** A relay's people online changed (presence spans the log and its relays). */
   async relayPresence(accountId: string, index: number, people: Person[]) {
     this.relays.people(accountId, index, people)
-  }
-
-  /** A person's inbox changed: tell the sockets of these connections (domain/inbox.ts). Returns how many heard it. */
-  async inboxChanged(pushes: InboxPush): Promise<number> {
-    return this.live.inbox(pushes)
   }
 
   /** Delete events past the retention window, keeping the chain verifiable from its anchor. */
@@ -323,18 +288,6 @@ export class ActivityLog extends DurableObject<Cloudflare.Env> {
     if (url.pathname === '/live') return this.live.open(request)
     if (url.pathname === '/export') return exportSlice(this.sql, request)
     return new Response('not found', { status: 404 })
-  }
-
-  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-    this.live.message(ws, message)
-  }
-
-  async webSocketClose(ws: WebSocket, code: number) {
-    await this.live.closed(ws, code)
-  }
-
-  async webSocketError(ws: WebSocket) {
-    await this.live.gone(ws)
   }
 }
 

@@ -21,6 +21,18 @@ export const EventInput = z.object({
 })
 export type EventInput = z.infer<typeof EventInput>
 
+/**
+ * An event nobody did (the cron, the portal itself, the integrations runner):
+ * no actor and no address; `source` stands where a browser's name would.
+ */
+export function systemEvent(
+  account: { id: string; path: string },
+  event: { type: EventInput['type']; target: EventInput['target']; subject?: EventInput['subject']; description: string },
+  source: string,
+): EventInput {
+  return { accountId: account.id, accountPath: account.path, type: event.type, kind: 'action', actor: null, impersonator: null, subject: event.subject ?? null, target: event.target, description: event.description, ip: '', userAgent: source }
+}
+
 /** A stored event as the API returns it. `seq` orders this log; `id` is the event's id everywhere. */
 export interface ActivityEvent extends EventInput {
   seq: number

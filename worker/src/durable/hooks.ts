@@ -9,7 +9,7 @@ import { renderEmail, inRecipientLanguage } from '../domain/emails.ts'
 import { m } from '../i18n/paraglide/messages.js'
 import { emailBrandFor } from '../domain/emails.ts'
 import { addressClass, allowedClass, checkUrl, urlPolicy } from '../domain/webhook-urls.ts'
-import { toEvent, type ActivityEvent, type EventInput, type Row } from './activity-schema.ts'
+import { systemEvent, toEvent, type ActivityEvent, type EventInput, type Row } from './activity-schema.ts'
 import { activityTypes } from './activity-types.ts'
 import { and, eq, inArray } from 'drizzle-orm'
 
@@ -430,19 +430,13 @@ export class Hooks extends RpcTarget {
     this.host.sql.exec('UPDATE hooks SET enabled = 0, disabled_reason = ?, attempts = 0, next_at = 0, head_since = NULL WHERE id = ?', reason, String(hook.id))
     this.active = this.countActive()
     const description = `${what} to ${hostOf(String(hook.url))} was turned off: every delivery failed for 3 days`
-    this.host.append({
-      accountId: String(hook.account_id),
-      accountPath: String(hook.account_path),
-      type: 'integration_disabled',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: null,
-      target: { kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: String(hook.id), label: String(hook.url).slice(0, 200) },
-      description,
-      ip: '',
-      userAgent: 'Trellis integrations',
-    })
+    this.host.append(
+      systemEvent(
+        { id: String(hook.account_id), path: String(hook.account_path) },
+        { type: 'integration_disabled', target: { kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: String(hook.id), label: String(hook.url).slice(0, 200) }, description },
+        'Trellis integrations',
+      ),
+    )
     void this.tellAdmins(hook, description, now).catch((error) => console.error('could not email about a disabled integration', error))
   }
 

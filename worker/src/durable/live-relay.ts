@@ -1,8 +1,7 @@
-import { DurableObject } from 'cloudflare:workers'
 import { z } from 'zod'
 import type { ActivityEvent, Subscriber } from './activity-schema.ts'
-import type { LiveCloseKind } from './live-close.ts'
-import type { InboxPush, Person } from './live-frames.ts'
+import type { Person } from './live-frames.ts'
+import { LiveSocketHost } from './live-host.ts'
 import { LiveSockets, type CatchUp } from './live-sockets.ts'
 
 /** Replay pages asked of the log: a long replay comes in several, each a bounded message. */
@@ -19,9 +18,8 @@ const REPLAY_PAGE = 1000
  * The worker picks the relay when it registers the socket in D1, and closes
  * or tells that relay directly (domain/live.ts, domain/inbox.ts).
  */
-export class LiveRelay extends DurableObject<Cloudflare.Env> {
-  private sql: SqlStorage
-  private live: LiveSockets
+export class LiveRelay extends LiveSocketHost {
+  protected live: LiveSockets
   /** The seq of the last event this relay published (0: unknown, after a wake-up); later batches must follow on. */
   private lastSeq = 0
   /** Batches are taken one after the other (a gap is read from the log before what follows it). */
@@ -31,7 +29,6 @@ export class LiveRelay extends DurableObject<Cloudflare.Env> {
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env)
-    this.sql = ctx.storage.sql
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
     const relay = this
     this.live = new LiveSockets(ctx, env.DB, {
@@ -41,7 +38,7 @@ export class LiveRelay extends DurableObject<Cloudflare.Env> {
       catchUp: (sub) => this.catchUp(sub),
       meta: (key) => this.meta(key),
       setMeta: (key, value) => this.setMeta(key, value),
-      deleteMeta: (key) => void this.sql.exec('DELETE FROM meta WHERE key = ?', key),
+      deleteMeta: (key) => this.deleteMeta(key),
       wakeBy: (at) => void this.ensureAlarm(at),
       otherPeople: () => this.others,
       peopleChanged: (share) => {
@@ -51,26 +48,12 @@ export class LiveRelay extends DurableObject<Cloudflare.Env> {
     })
   }
 
-  private meta(key: string): string | null {
-    const row = this.sql.exec('SELECT value FROM meta WHERE key = ?', key).toArray()[0]
-    return row ? String(row.value) : null
-  }
-
-  private setMeta(key: string, value: string) {
-    this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value)
-  }
-
   private index(): number {
     return Number(this.meta('relay') ?? 0)
   }
 
   private log(accountId: string) {
     return this.env.ACTIVITY.get(this.env.ACTIVITY.idFromName(accountId))
-  }
-
-  private async ensureAlarm(at: number) {
-    const current = await this.ctx.storage.getAlarm()
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at)
   }
 
   /**
@@ -141,31 +124,9 @@ export class LiveRelay extends DurableObject<Cloudflare.Env> {
     this.live.presenceChanged()
   }
 
-  /** Close these connections' sockets, because the rights that opened them ended or changed (rule 15). */
-  async closeConnections(ids: string[], kind: LiveCloseKind): Promise<number> {
-    return this.live.closeConnections(ids, kind)
-  }
-
-  /** A person's inbox changed: tell the sockets of these connections. */
-  async inboxChanged(pushes: InboxPush): Promise<number> {
-    return this.live.inbox(pushes)
-  }
-
   /** The backstop of rule 15 for the sockets held here. */
   async alarm() {
     const next = await this.live.check()
     if (next !== null) await this.ctx.storage.setAlarm(next)
-  }
-
-  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-    this.live.message(ws, message)
-  }
-
-  async webSocketClose(ws: WebSocket, code: number) {
-    await this.live.closed(ws, code)
-  }
-
-  async webSocketError(ws: WebSocket) {
-    await this.live.gone(ws)
   }
 }

@@ -5,7 +5,7 @@ import { knownDeviceOf, rememberDevice } from '../domain/known-devices.ts'
 import { claimReauth, claimSignIn, clientOf, reauthSucceeded, signInSucceeded } from '../domain/sign-in-limits.ts'
 import type { Claim } from '../domain/throttles.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
+import { rateLimited } from '../errors.ts'
 
 /** The browser's known-device token (domain/known-devices.ts). */
 export const DEVICE_COOKIE = 'trellis_device'
@@ -24,8 +24,7 @@ function wait(seconds: number) {
 
 /** 429 with Retry-After, before any password is checked. */
 function refuse(claim: Extract<Claim, { allowed: false }>, what: string): never {
-  const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-  throw new AppError('rate_limited', `${what} Try again in ${wait(retryAfter)}.`, { retryAfter }, { 'retry-after': String(retryAfter) })
+  throw rateLimited(claim.retryAfterMs, (seconds) => `${what} Try again in ${wait(seconds)}.`)
 }
 
 /**

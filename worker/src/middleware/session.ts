@@ -3,9 +3,10 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
 import { validateApiKey } from '../domain/api-keys.ts'
 import { closeLiveConnections } from '../domain/live.ts'
-import { validateSessionToken, type SessionLifetime } from '../domain/sessions.ts'
+import { createSession, validateSessionToken, type SessionLifetime } from '../domain/sessions.ts'
 import type { AppEnv, Bindings } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { clientPlace } from './client-ip.ts'
 import { factsFor, recordImpersonation } from './impersonation-events.ts'
 
 export const SESSION_COOKIE = 'trellis_session'
@@ -32,6 +33,21 @@ export function setSessionCookie<E extends AppEnv>(c: Context<E>, token: string,
     path: '/',
     expires: new Date(expiresAt),
   })
+}
+
+/** A new session for `userId`, stamped with this request's address, browser and place (the cookie is not set yet). */
+export function newSession<E extends AppEnv>(c: Context<E>, userId: string) {
+  return createSession(c.var.db, userId, Number(c.env.SESSION_TTL_DAYS), {
+    ip: c.var.clientIp,
+    userAgent: c.req.header('user-agent') ?? null,
+    ...clientPlace(c.req),
+  })
+}
+
+/** Sign `userId` in on this browser: a new session and its cookie. */
+export async function signInHere<E extends AppEnv>(c: Context<E>, userId: string) {
+  const { token, session } = await newSession(c, userId)
+  setSessionCookie(c, token, session.expiresAt)
 }
 
 /** Remove the session cookie from the browser. */

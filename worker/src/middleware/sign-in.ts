@@ -5,14 +5,12 @@ import { totpSealingSecret } from '../crypto/secret-box.ts'
 import { accountsOfUser } from '../domain/accounts.ts'
 import { loginRefusal, refusalMessage } from '../domain/lifecycle.ts'
 import { portalRefusal } from '../domain/portal.ts'
-import { createSession } from '../domain/sessions.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
 import { claimFactorAttempt, createStep, factorSucceeded, factorsOfUsers, loginPolicy, networkOf, stepOf, trustLocation, useTrustedLocation, type StepKind } from '../domain/two-factor.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError } from '../errors.ts'
+import { AppError, rateLimited } from '../errors.ts'
 import { audit } from './audit.ts'
-import { clientPlace } from './client-ip.ts'
-import { cookieSecure, setSessionCookie } from './session.ts'
+import { cookieSecure, newSession, setSessionCookie } from './session.ts'
 
 /** The cookie of a sign-in step (a right password, a second factor still owed). */
 export const STEP_COOKIE = 'trellis_step'
@@ -123,11 +121,7 @@ export async function stepView<E extends AppEnv>(c: Context<E>, step: { userId: 
  */
 export async function startSession<E extends AppEnv>(c: Context<E>, user: Person, how: string, opts: { trust?: boolean } = {}) {
   const db = c.var.db
-  const { token, session } = await createSession(db, user.id, Number(c.env.SESSION_TTL_DAYS), {
-    ip: c.var.clientIp,
-    userAgent: c.req.header('user-agent') ?? null,
-    ...clientPlace(c.req),
-  })
+  const { token, session } = await newSession(c, user.id)
   const actor = { id: user.id, email: user.email }
   const where = await accountsOfUser(db, user.id)
   await Promise.all(where.map((a) => audit(c, a, { type: 'login', actor, description: `${user.email} signed in${how}` })))
@@ -168,9 +162,6 @@ export function relyingParty<E extends AppEnv>(c: Context<E>) {
  */
 export async function admitFactorAttempt<E extends AppEnv>(c: Context<E>, userId: string) {
   const claim = await claimFactorAttempt(c.var.db, userId)
-  if (!claim.allowed) {
-    const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-    throw new AppError('rate_limited', `Too many wrong codes. Try again in ${retryAfter < 60 ? `${retryAfter} seconds` : `${Math.ceil(retryAfter / 60)} minutes`}.`, { retryAfter }, { 'retry-after': String(retryAfter) })
-  }
+  if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (s) => `Too many wrong codes. Try again in ${s < 60 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`}.`)
   return { succeeded: () => factorSucceeded(c.var.db, userId) }
 }

@@ -2,10 +2,10 @@ import { z } from '@hono/zod-openapi'
 import { activityLog, pageViewsLogged } from '../domain/activity.ts'
 import { exportActivity } from '../domain/activity-export.ts'
 import { forgetLiveConnection, liveHolder, pickRelay, registerLiveConnection } from '../domain/live.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import type { EventFilter, Subscriber } from '../durable/activity-schema.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, rateLimited } from '../errors.ts'
 import { authorize, decide, peopleOnly, requireAccount, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -233,11 +233,8 @@ export const activity = createRouter('Activity')
       // it, so 403 hides nothing) write none into it. Acting as a member, one is that member here.
       if (ctx.via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Page views are recorded only for members of this account.')
       const { path, title } = c.req.valid('json')
-      const [count] = await countAttempt(c.var.db, [`page-views:${ctx.principal.session.id}`], PAGE_VIEW_WINDOW)
-      if (count && count.count > PAGE_VIEW_WINDOW.max) {
-        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError('rate_limited', 'Too many page views recorded; slow down.', { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      const wait = await overLimit(c.var.db, `page-views:${ctx.principal.session.id}`, PAGE_VIEW_WINDOW)
+      if (wait !== null) throw rateLimited(wait, 'Too many page views recorded; slow down.')
       if (!pageViewsLogged(ctx.account)) return c.json({ logged: false }, 202)
       await audit(c, ctx.account, {
         type: 'page_view',

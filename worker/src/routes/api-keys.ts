@@ -7,7 +7,7 @@ import { AppError, fieldError } from '../errors.ts'
 import { peopleOnly, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const YEAR = 366 * 24 * 60 * 60 * 1000
 
@@ -42,7 +42,7 @@ const CreateApiKey = z
   })
   .openapi('CreateApiKey')
 
-const KeyParams = AccountParam.extend({ keyId: z.string().min(1).max(64).openapi({ param: { name: 'keyId', in: 'path' } }) })
+const KeyParams = accountParams('keyId')
 
 export const apiKeyRoutes = createRouter('API keys')
   .openapi(

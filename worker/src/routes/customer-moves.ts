@@ -14,18 +14,19 @@ import {
   type TokenMove,
 } from '../domain/customer-moves.ts'
 import { activityLog } from '../domain/activity.ts'
+import type { DB } from '../db.ts'
 import { roomFor } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { sendMoveRequestEmail } from '../domain/ownership-emails.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import type { Principal } from '../domain/sessions.ts'
 import { normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found } from '../errors.ts'
+import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { requirePermission, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
 /** Requests a reseller may send per hour (on top of its invitations' own budget). */
 export const MOVE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -59,8 +60,7 @@ const MovePreview = z
   })
   .openapi('CustomerMovePreview')
 
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
-const MoveParams = AccountParam.extend({ moveId: z.string().min(1).max(64).openapi({ param: { name: 'moveId', in: 'path' } }) })
+const MoveParams = accountParams('moveId')
 
 /** Refuse a link that opens nothing open, with the problem that says why. */
 function refuseClosed(move: TokenMove | undefined, now = Date.now()): asserts move is TokenMove {
@@ -69,10 +69,13 @@ function refuseClosed(move: TokenMove | undefined, now = Date.now()): asserts mo
   if (move.expiresAt <= now) throw new AppError('offer_expired', 'This request has expired. Ask the partner to send it again.')
 }
 
-/** The person it was sent to, in person. */
-function refuseOthers(principal: Principal, move: TokenMove) {
+/** The open request behind a link, for the person it was sent to, in person (who alone may answer it). */
+async function moveToAnswer(db: DB, token: string, principal: Principal) {
+  const move = await moveByToken(db, token)
+  refuseClosed(move)
   if (principal.impersonation) throw new AppError('impersonation_restricted', 'Only the organisation’s owner in person may answer, not someone acting as them.')
   if (normalizeEmail(principal.user.email) !== move.email) throw new AppError('email_mismatch', `This request was sent to ${move.email}; sign in with that login to answer it.`)
+  return move
 }
 
 async function logDecline<E extends AppEnv>(c: Context<E>, principal: Principal, move: TokenMove) {
@@ -101,11 +104,8 @@ export const customerMoveRoutes = createRouter('Customers')
       const ctx = c.var.access
       const { email } = c.req.valid('json')
       if (!(await roomFor(c.var.db, ctx.account.path, 'max_customers'))) throw new LimitReached('max_customers', ctx.account.path, 'email')
-      const [count] = await countAttempt(c.var.db, [`customer-move:${ctx.account.id}`], MOVE_WINDOW)
-      if (count && count.count > MOVE_WINDOW.max) {
-        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError('rate_limited', 'Too many requests from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      const wait = await overLimit(c.var.db, `customer-move:${ctx.account.id}`, MOVE_WINDOW)
+      if (wait !== null) throw rateLimited(wait, 'Too many requests from this account; try again later.')
       const created = await requestMove(c.var.db, { resellerId: ctx.account.id, email, requestedBy: ctx.principal.apiKey ? null : ctx.principal.user.id })
       const owner = await ownerToAsk(c.var.db, created.email, ctx.account.id)
       if (owner) await sendMoveRequestEmail(c.env, c.var.db, ctx.account, ctx.principal.user, { email: created.email }, created.token, created.expiresAt)
@@ -183,10 +183,8 @@ export const customerMoveRoutes = createRouter('Customers')
     }),
     async (c) => {
       const token = c.req.valid('param').token
-      const move = await moveByToken(c.var.db, token)
-      refuseClosed(move)
       const principal = c.var.signedIn
-      refuseOthers(principal, move)
+      const move = await moveToAnswer(c.var.db, token, principal)
       const { organisationId } = c.req.valid('json')
       const org = (await movableOrganisations(c.var.db, principal.user.id, move.reseller.id)).find((o) => o.id === organisationId)
       if (!org || !org.parentId) throw fieldError('not_found', 'organisationId', 'None of your organisations that could move has that id.')
@@ -218,10 +216,8 @@ export const customerMoveRoutes = createRouter('Customers')
       responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
     }),
     async (c) => {
-      const move = await moveByToken(c.var.db, c.req.valid('param').token)
-      refuseClosed(move)
       const principal = c.var.signedIn
-      refuseOthers(principal, move)
+      const move = await moveToAnswer(c.var.db, c.req.valid('param').token, principal)
       if (!(await declineMove(c.var.db, move.id))) throw new AppError('offer_closed', 'This request is no longer open.')
       await logDecline(c, principal, move)
       return c.body(null, 204)

@@ -1,6 +1,5 @@
-import { desc, eq } from 'drizzle-orm'
 import { Hono } from 'hono'
-import { schema } from '../db.ts'
+import { outboxMessage, outboxMessages } from '../adapters/email.ts'
 import { z } from 'zod'
 import { activityLog } from '../domain/activity.ts'
 import { activityTypes } from '../durable/activity-types.ts'
@@ -32,12 +31,10 @@ export const dev = new Hono<AppEnv>()
   })
   // The local email outbox (adapters/email.ts): what would have been sent, newest first.
   .get('/outbox', async (c) => {
-    const items = await c.var.db.select().from(schema.emailOutbox).orderBy(desc(schema.emailOutbox.createdAt), desc(schema.emailOutbox.id)).limit(100)
-    return c.json({ items })
+    return c.json({ items: await outboxMessages(c.var.db) })
   })
   .get('/outbox/:id', async (c) => {
-    const item = found(await c.var.db.select().from(schema.emailOutbox).where(eq(schema.emailOutbox.id, c.req.param('id'))).get(), 'No message with that id.')
-    return c.json(item)
+    return c.json(found(await outboxMessage(c.var.db, c.req.param('id')), 'No message with that id.'))
   })
   .post('/activity/burst', async (c) => {
     let body: z.infer<typeof Burst>

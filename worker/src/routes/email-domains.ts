@@ -1,16 +1,15 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { domainPolicies } from '../../../db/schema/sign-ups.ts'
-import { dnsResolver } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
-import { appendEvent } from '../domain/activity.ts'
+import { appendSystemEvent } from '../domain/activity.ts'
+import { challengeName, claimLapsed, requireChallenge } from '../domain/dns-challenge.ts'
 import {
   addDomain,
   approveJoinRequest,
   claimableDomain,
   declineJoinRequest,
   deleteDomain,
-  domainClaimExpired,
   getDomain,
   getJoinRequest,
   listDomains,
@@ -19,7 +18,6 @@ import {
   verifyDomainClaim,
   type EmailDomainRow,
 } from '../domain/email-domains.ts'
-import { challengeName } from '../domain/hostnames.ts'
 import { listRoles } from '../domain/roles.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found } from '../errors.ts'
@@ -27,7 +25,7 @@ import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const EmailDomainView = z
   .object({
@@ -59,8 +57,8 @@ const JoinRequestView = z
   .object({ id: z.string(), email: z.string(), name: z.string(), domain: z.string(), createdAt: z.number() })
   .openapi('JoinRequest')
 
-const DomainParams = AccountParam.extend({ domainId: z.string().min(1).max(64).openapi({ param: { name: 'domainId', in: 'path' } }) })
-const RequestParams = AccountParam.extend({ requestId: z.string().min(1).max(64).openapi({ param: { name: 'requestId', in: 'path' } }) })
+const DomainParams = accountParams('domainId')
+const RequestParams = accountParams('requestId')
 
 /** Email domains belong to customer organisations: elsewhere the collection does not exist. */
 const customersOnly = { kinds: ['customer'], detail: 'Only customer organisations verify email domains.' } as const
@@ -91,6 +89,11 @@ async function checkDefaultRole<E extends AppEnv>(c: Context<E>, access: Access,
   }
 }
 
+/** A domain of the account as it is stored now, as the API shows it. */
+async function reread<E extends AppEnv>(c: Context<E>, accountId: string, domainId: string) {
+  return (await present(c, accountId, [(await getDomain(c.var.db, accountId, domainId))!]))[0]!
+}
+
 async function one<E extends AppEnv>(c: Context<E>, accountId: string, domainId: string) {
   return found(await getDomain(c.var.db, accountId, domainId), 'No email domain with that id.')
 }
@@ -111,19 +114,12 @@ async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Em
   for (const lost of outcome.dropped) {
     const account = await getAccount(c.var.db, lost.accountId)
     if (!account) continue
-    await appendEvent(c.env, {
-      accountId: account.id,
-      accountPath: account.path,
-      type: 'domain_removed',
-      kind: 'action',
-      actor: null,
-      impersonator: null,
-      subject: null,
-      target: { kind: 'email_domain', id: lost.id, label: lost.domain },
-      description: `The claim of ${account.name} on the email domain ${lost.domain} ended: another organisation verified it first`,
-      ip: '',
-      userAgent: 'system',
-    })
+    await appendSystemEvent(
+      c.env,
+      account,
+      { type: 'domain_removed', target: { kind: 'email_domain', id: lost.id, label: lost.domain }, description: `The claim of ${account.name} on the email domain ${lost.domain} ended: another organisation verified it first` },
+      'system',
+    )
   }
 }
 
@@ -188,7 +184,7 @@ export const emailDomainsRouter = createRouter('Email domains')
         target: { kind: 'email_domain', id: row.id, label: row.domain },
         description: `${ctx.principal.user.email} set people at ${row.domain} to ${input.policy === 'join' ? 'join at once' : 'wait for approval'}${input.defaultRole ? ` with the role ${input.defaultRole}` : ''}`,
       })
-      return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -205,14 +201,11 @@ export const emailDomainsRouter = createRouter('Email domains')
       const ctx = c.var.access
       const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
       if (row.status !== 'verified') {
-        if (domainClaimExpired(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
-        const records = await dnsResolver(c.env).txt(challengeName(row.domain))
-        if (!records.some((r) => r.trim() === row.verificationToken)) {
-          throw new AppError('verification_failed', `No TXT record at ${challengeName(row.domain)} holds the token yet. DNS changes can take a few minutes to appear.`)
-        }
+        if (claimLapsed(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
+        await requireChallenge(c.env, row.domain, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
-      return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -229,7 +222,7 @@ export const emailDomainsRouter = createRouter('Email domains')
       const ctx = c.var.access
       const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
       if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
-      return c.json({ domain: (await present(c, ctx.account.id, [(await getDomain(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(

@@ -1,18 +1,18 @@
 import { z } from '@hono/zod-openapi'
 import { tlsStatuses } from '../../../db/schema/brands.ts'
 import type { Context } from 'hono'
-import { dnsResolver } from '../adapters/dns.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { drainEdgeCleanup, edgeSettings, syncTls } from '../domain/edge.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
-import { addHostname, challengeName, claimExpired, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
+import { addHostname, deleteHostname, getHostname, listHostnames, verifyHostnameClaim } from '../domain/hostnames.ts'
 import { recordHostnameChange } from '../domain/hostname-events.ts'
+import { challengeName, claimLapsed, requireChallenge } from '../domain/dns-challenge.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError, fieldError, found } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam, hostnameFrom } from './schemas.ts'
+import { AccountParam, accountParams, hostnameFrom } from './schemas.ts'
 
 const HostnameView = z
   .object({
@@ -50,8 +50,7 @@ const AddHostname = z
   })
   .openapi('AddHostname')
 
-const HostnameParams = AccountParam.extend({ hostnameId: z.string().min(1).max(64).openapi({ param: { name: 'hostnameId', in: 'path' } }) })
-
+const HostnameParams = accountParams('hostnameId')
 
 /** Hostnames belong to resellers: elsewhere the collection does not exist. */
 const resellersOnly = { kinds: ['reseller'], detail: 'Only resellers have hostnames.' } as const
@@ -75,6 +74,11 @@ async function present<E extends AppEnv>(c: Context<E>, rows: Row[]) {
     expiresAt: r.status === 'pending' ? r.expiresAt : null,
     tls: { status: r.tlsStatus, detail: r.tlsDetail, checkedAt: r.tlsCheckedAt },
   }))
+}
+
+/** A hostname of the reseller as it is stored now, as the API shows it. */
+async function reread<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
+  return (await present(c, [(await getHostname(c.var.db, resellerId, hostnameId))!]))[0]!
 }
 
 async function existing<E extends AppEnv>(c: Context<E>, resellerId: string, hostnameId: string) {
@@ -171,14 +175,11 @@ export const hostnamesRouter = createRouter('Branding')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') {
-        if (claimExpired(row)) throw claimExpiredProblem(row.hostname)
-        const records = await dnsResolver(c.env).txt(challengeName(row.hostname))
-        if (!records.some((r) => r.trim() === row.verificationToken)) {
-          throw new AppError('verification_failed', `No TXT record at ${challengeName(row.hostname)} holds the token yet. DNS changes can take a few minutes to appear.`)
-        }
+        if (claimLapsed(row)) throw claimExpiredProblem(row.hostname)
+        await requireChallenge(c.env, row.hostname, row.verificationToken)
         await verifyClaim(c, ctx, row, 'verified')
       }
-      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -196,7 +197,7 @@ export const hostnamesRouter = createRouter('Branding')
       const ctx = c.var.access
       const row = await existing(c, ctx.account.id, hostnameId)
       if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
-      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(
@@ -215,7 +216,7 @@ export const hostnamesRouter = createRouter('Branding')
       if (row.status !== 'verified') throw new AppError('conflict', 'Verify the hostname first: certificates are issued for verified hostnames only.')
       if (!edgeSettings(c.env).managed) throw new AppError('tls_unmanaged', 'This deployment does not obtain certificates through Cloudflare for SaaS.')
       await syncTls(c.env, c.var.db, row)
-      return c.json({ hostname: (await present(c, [(await getHostname(c.var.db, ctx.account.id, row.id))!]))[0]! }, 200)
+      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
     },
   )
   .openapi(

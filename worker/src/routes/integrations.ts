@@ -6,7 +6,7 @@ import type { Context } from 'hono'
 import { decide, requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const DeliveryFields = z
   .object({
@@ -77,13 +77,16 @@ const UpdateIntegration = z
   .object({ enabled: z.boolean().optional(), types: Types.optional(), description: z.string().trim().max(200).optional() })
   .openapi('UpdateIntegration')
 
-const HookParams = AccountParam.extend({ hookId: z.string().min(1).max(64).openapi({ param: { name: 'hookId', in: 'path' } }) })
+const HookParams = accountParams('hookId')
 const DeliveryParams = HookParams.extend({ deliveryId: z.coerce.number().int().min(1).openapi({ param: { name: 'deliveryId', in: 'path' } }) })
 const Created = z.object({ integration: Integration, secret: z.string().nullable() }).openapi('CreatedIntegration')
 
 /** Log streams carry a whole tree's log: resellers and the platform have them. */
 const streamsOnly = { kinds: ['platform', 'reseller'], detail: 'Only resellers and the platform stream their logs.' } as const
 const notFound = () => new AppError('not_found', 'No integration with that id.')
+
+/** An integration as the target of an event in the log. */
+const hookTarget = (hook: { id: string; kind: string; url: string }) => ({ kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: hook.id, label: hook.url.slice(0, 200) })
 
 const label = (kind: string) => (kind === 'webhook' ? 'webhook' : 'log stream')
 
@@ -168,7 +171,7 @@ export const integrationsRouter = createRouter('Activity')
       const changes = [body.enabled === true && 'turned on', body.enabled === false && 'turned off', body.types && `set its events to ${body.types.join(', ')}`].filter(Boolean)
       await audit(c, ctx.account, {
         type: 'integration_updated',
-        target: { kind: updated.kind === 'webhook' ? 'webhook' : 'log_stream', id: updated.id, label: updated.url.slice(0, 200) },
+        target: hookTarget(updated),
         description: `${ctx.principal.user.email} changed the ${label(updated.kind)} to ${new URL(updated.url).host}${changes.length ? `: ${changes.join('; ')}` : ''}`,
       })
       return c.json(updated, 200)
@@ -192,7 +195,7 @@ export const integrationsRouter = createRouter('Activity')
       if (!hook || !(await hooks.remove(hookId))) throw notFound()
       await audit(c, ctx.account, {
         type: 'integration_deleted',
-        target: { kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: hook.id, label: hook.url.slice(0, 200) },
+        target: hookTarget(hook),
         description: `${ctx.principal.user.email} deleted the ${label(hook.kind)} to ${new URL(hook.url).host}`,
       })
       return c.body(null, 204)
@@ -284,7 +287,7 @@ async function create(c: Context<AccessEnv>, input: CreateHook) {
   const { hook } = created
   await audit(c, ctx.account, {
     type: 'integration_created',
-    target: { kind: hook.kind === 'webhook' ? 'webhook' : 'log_stream', id: hook.id, label: hook.url.slice(0, 200) },
+    target: hookTarget(hook),
     description:
       hook.kind === 'webhook'
         ? `${ctx.principal.user.email} added a webhook to ${new URL(hook.url).host} for ${hook.types.join(', ')}`

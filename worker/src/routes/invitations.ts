@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { Permission } from '../authz/catalogue.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { chosenPasswordHash } from '../domain/credentials.ts'
 import { endTime } from '../domain/access-ends.ts'
 import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import {
@@ -18,22 +19,20 @@ import {
   type TokenInvitation,
 } from '../domain/invitations.ts'
 import { LimitReached } from '../domain/limits.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import { listRoles, resolveRoles } from '../domain/roles.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { invitationPortalRefusal } from '../domain/portal.ts'
 import { domainOwnerFor } from '../domain/email-domains.ts'
-import { createSession } from '../domain/sessions.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found } from '../errors.ts'
+import { AppError, fieldError, found, rateLimited } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { audit } from '../middleware/audit.ts'
-import { clientPlace } from '../middleware/client-ip.ts'
-import { setSessionCookie } from '../middleware/session.ts'
+import { signInHere } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, EndsAt, TokenParam } from './schemas.ts'
 
 /** Invitations an account may send per hour (both kinds together). */
 export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
@@ -41,13 +40,7 @@ export const INVITE_WINDOW = { max: 30, windowMs: 60 * 60 * 1000 }
 const Email = z.string().trim().max(254).email('Enter a valid email address.')
 
 /** When the access the invitation grants ends (ms since the epoch, in the future); absent or null: it lasts. */
-const AccessEndsAt = z
-  .number()
-  .int('Give the end as a whole number of milliseconds.')
-  .positive()
-  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
-  .nullable()
-  .optional()
+const AccessEndsAt = EndsAt.optional()
 
 const CreateInvitation = z
   .discriminatedUnion('kind', [
@@ -103,8 +96,7 @@ const InvitationSchema = z
   })
   .openapi('Invitation')
 
-const InviteParams = AccountParam.extend({ inviteId: z.string().min(1).max(64).openapi({ param: { name: 'inviteId', in: 'path' } }) })
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
+const InviteParams = accountParams('inviteId')
 
 const Accept = z
   .object({
@@ -136,8 +128,21 @@ const PublicInvitation = z
   })
   .openapi('PublicInvitation')
 
+/** Count an invitation sent (or sent again) against the account's hourly budget; 429 once it is spent. */
+async function admitInvitation<E extends AppEnv>(c: Context<E>, ctx: Access) {
+  const wait = await overLimit(c.var.db, `invite:${ctx.account.id}`, INVITE_WINDOW)
+  if (wait !== null) throw rateLimited(wait, 'Too many invitations from this account; try again later.')
+}
+
 /** The permission that governs invitations of a kind. */
 const manageFor = (kind: 'member' | 'customer'): Permission => (kind === 'member' ? 'staff.manage' : 'customers.invite')
+
+/** An invitation of the account the caller may resend or revoke (404 when there is none, 403 without the permission its kind needs). */
+async function invitationToManage<E extends AppEnv>(c: Context<E>, ctx: Access, inviteId: string) {
+  const invitation = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
+  authorize(ctx, manageFor(invitation.kind))
+  return invitation
+}
 
 async function present<E extends AppEnv>(c: Context<E>, accountId: string, items: InvitationView[]) {
   const roles = new Map((await listRoles(c.var.db, accountId)).map((r) => [r.id, r.name]))
@@ -167,11 +172,7 @@ async function invite<E extends AppEnv>(c: Context<E>, ctx: Access, body: z.infe
   // Tell the inviter now when the reseller's limits leave no room (accepting checks again, atomically).
   const limit = body.kind === 'customer' ? 'max_customers' : 'max_staff'
   if (!(await roomFor(c.var.db, ctx.account.path, limit))) throw new LimitReached(limit, ctx.account.path, 'email')
-  const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
-  if (count && count.count > INVITE_WINDOW.max) {
-    const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-    throw new AppError('rate_limited', 'Too many invitations from this account; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-  }
+  await admitInvitation(c, ctx)
   const created = await createInvitation(c.var.db, {
     accountId: ctx.account.id,
     kind: body.kind,
@@ -287,16 +288,13 @@ export const invitationRoutes = createRouter('Invitations')
       responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
     }),
     async (c) => {
-      const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const before = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
-      authorize(ctx, manageFor(before.kind))
+      const before = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
       if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
-      const [count] = await countAttempt(c.var.db, [`invite:${ctx.account.id}`], INVITE_WINDOW)
-      if (count && count.count > INVITE_WINDOW.max) throw new AppError('rate_limited', 'Too many invitations from this account; try again later.')
-      const token = await resendInvitation(c.var.db, inviteId)
+      await admitInvitation(c, ctx)
+      const token = await resendInvitation(c.var.db, before.id)
       if (!token) throw new AppError('conflict', 'This invitation is no longer pending.')
-      const invitation = (await getInvitation(c.var.db, ctx.account.id, inviteId))!
+      const invitation = (await getInvitation(c.var.db, ctx.account.id, before.id))!
       await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, token)
       await audit(c, ctx.account, {
         type: 'invitation_resent',
@@ -316,11 +314,9 @@ export const invitationRoutes = createRouter('Invitations')
       responses: { 204: { description: 'Revoked' }, ...problems(409) },
     }),
     async (c) => {
-      const { inviteId } = c.req.valid('param')
       const ctx = c.var.access
-      const invitation = found(await getInvitation(c.var.db, ctx.account.id, inviteId), 'No invitation with that id.')
-      authorize(ctx, manageFor(invitation.kind))
-      if (!(await revokeInvitation(c.var.db, inviteId))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
+      const invitation = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
+      if (!(await revokeInvitation(c.var.db, invitation.id))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
       await audit(c, ctx.account, {
         type: 'invitation_revoked',
         target: { kind: 'invitation', id: invitation.id, label: invitation.email },
@@ -391,9 +387,7 @@ export const invitationRoutes = createRouter('Invitations')
       if (!existing) {
         if (!body.name) throw fieldError('validation_failed', 'name', 'Enter your name.')
         if (!body.password) throw fieldError('validation_failed', 'password', 'Choose a password.')
-        const chosen = await newPasswordHash(c.env, body.password)
-        if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
-        newUser = { name: body.name, passwordHash: chosen.hash }
+        newUser = { name: body.name, passwordHash: await chosenPasswordHash(c.env, body.password) }
       } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
         throw new AppError('already_member', 'You are already a member of this account.')
       }
@@ -430,12 +424,7 @@ export const invitationRoutes = createRouter('Invitations')
         })
       }
       if (!principal && !result.joined?.held) {
-        const { token: sessionToken, session } = await createSession(db, result.userId, Number(c.env.SESSION_TTL_DAYS), {
-          ip: c.var.clientIp,
-          userAgent: c.req.header('user-agent') ?? null,
-          ...clientPlace(c.req),
-        })
-        setSessionCookie(c, sessionToken, session.expiresAt)
+        await signInHere(c, result.userId)
       }
       return c.json({ accountId: result.accountId, userId: result.userId, held: Boolean(result.joined?.held) }, 201)
     },

@@ -11,7 +11,7 @@ import { LimitReached } from '../domain/limits.ts'
 import type { AppEnv } from '../env.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { ChildView, loadChild, perms, present, type Kind } from './managed-accounts.ts'
-import { AccountParam } from './schemas.ts'
+import { accountParams } from './schemas.ts'
 
 const DisableBody = z
   .object({
@@ -21,8 +21,8 @@ const DisableBody = z
   .strict()
   .openapi('DisableAccount')
 
-const ResellerParams = AccountParam.extend({ rid: z.string().min(1).max(64).openapi({ param: { name: 'rid', in: 'path' } }) })
-const CustomerParams = AccountParam.extend({ cid: z.string().min(1).max(64).openapi({ param: { name: 'cid', in: 'path' } }) })
+const ResellerParams = accountParams('rid')
+const CustomerParams = accountParams('cid')
 
 function lifecycle(kind: Kind) {
   const base = kind === 'reseller' ? '/accounts/{id}/resellers/{rid}' : '/accounts/{id}/customers/{cid}'
@@ -117,7 +117,6 @@ function lifecycle(kind: Kind) {
         }),
     )
 }
-
 
 /** Disable, enable, delete and restore a platform's resellers (rule 8). */
 export const resellerLifecycle = lifecycle('reseller')

@@ -1,20 +1,18 @@
 import { z } from '@hono/zod-openapi'
-import { eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
-import { schema } from '../db.ts'
-import { changePassword } from '../domain/credentials.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { changePassword, chosenPasswordHash } from '../domain/credentials.ts'
 import { confirmEmailChangeMessage, verifyEmailMessage } from '../domain/link-emails.ts'
-import { countAttempt } from '../domain/rate-limits.ts'
+import { overLimit } from '../domain/rate-limits.ts'
 import { createUserLink, pendingEmailChange } from '../domain/user-links.ts'
 import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { accessLog } from '../domain/impersonation.ts'
 import { deviceIdOf } from '../domain/known-devices.ts'
 import type { Principal } from '../domain/sessions.ts'
-import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
+import { findUserByEmail, normalizeEmail, rememberLastAccount, updateProfile } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, fieldError, rateLimited } from '../errors.ts'
 import { loadAccess, requireSignIn } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
@@ -127,7 +125,7 @@ export const me = createRouter('Auth')
       // Any account they reach, through its own membership or one above it (404 otherwise, as for every account id).
       if (!principal.memberships.some((m) => m.accountId === accountId)) await loadAccess(c, accountId)
       // Acting as someone else never changes their preferences.
-      if (!principal.impersonation) await c.var.db.update(schema.users).set({ lastAccountId: accountId }).where(eq(schema.users.id, principal.user.id))
+      if (!principal.impersonation) await rememberLastAccount(c.var.db, principal.user.id, accountId)
       return c.body(null, 204)
     },
   )
@@ -173,10 +171,10 @@ export const me = createRouter('Auth')
           ),
         )
       if (body.locale !== undefined && body.locale !== principal.locale) {
-        await db.update(schema.users).set({ locale: body.locale, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await updateProfile(db, principal.user.id, { locale: body.locale })
       }
       if (body.name !== undefined && body.name !== principal.user.name) {
-        await db.update(schema.users).set({ name: body.name, updatedAt: Date.now() }).where(eq(schema.users.id, principal.user.id))
+        await updateProfile(db, principal.user.id, { name: body.name })
         await recordChange(`${principal.user.email} changed the name of their profile`)
       }
       if (pendingEmail) {
@@ -218,11 +216,8 @@ export const me = createRouter('Auth')
       const principal = c.var.signedIn
       refuseWhileImpersonating(principal, 'the email')
       if (principal.emailVerified) throw new AppError('conflict', 'Your email is verified already.')
-      const [count] = await countAttempt(c.var.db, [`verify-email:${principal.user.id}`], VERIFY_WINDOW)
-      if (count && count.count > VERIFY_WINDOW.max) {
-        const retryAfter = Math.max(1, Math.ceil((count.resetAt - Date.now()) / 1000))
-        throw new AppError('rate_limited', 'Too many confirmation emails; try again later.', { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      const wait = await overLimit(c.var.db, `verify-email:${principal.user.id}`, VERIFY_WINDOW)
+      if (wait !== null) throw rateLimited(wait, 'Too many confirmation emails; try again later.')
       const link = await createUserLink(c.var.db, principal.user.id, 'verify_email', principal.user.email)
       const { brand, origin } = await emailBrandFor(c.var.db, ownAccounts(principal)[0]?.path ?? '/', c.env.PUBLIC_ORIGIN)
       await mailerFor(c.env, c.var.db).send(await inRecipientLanguage(c.var.db, principal.user.email, brand, () => verifyEmailMessage(brand, origin, principal.user.email, link.token, link.expiresAt)))
@@ -244,9 +239,8 @@ export const me = createRouter('Auth')
       const body = c.req.valid('json')
       const self = (await findUserByEmail(c.var.db, principal.user.email))!
       if (!(await checkCurrentPassword(c, self, body.currentPassword))) throw fieldError('wrong_password', 'currentPassword', 'Your current password is not correct.')
-      const chosen = await newPasswordHash(c.env, body.newPassword)
-      if (!chosen.ok) throw fieldError('weak_password', 'newPassword', chosen.problem)
-      const revoked = await changePassword(c.var.db, principal.user.id, chosen.hash, keepOf(c, principal))
+      const hash = await chosenPasswordHash(c.env, body.newPassword, 'newPassword')
+      const revoked = await changePassword(c.var.db, principal.user.id, hash, keepOf(c, principal))
       await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out: their password changed', { keepSessionId: principal.session.id })
       await Promise.all(
         ownAccounts(principal).map((a) =>

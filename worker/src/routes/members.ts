@@ -12,17 +12,10 @@ import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { assertGrant } from '../middleware/grants.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, EndsAt } from './schemas.ts'
 
 const Level = z.enum(['admin', 'user'])
 const RoleIds = z.array(z.string().min(1).max(64)).max(50)
-/** An instant (ms since the epoch) within the next ten years. */
-const EndsAt = z
-  .number()
-  .int('Give the end as a whole number of milliseconds.')
-  .positive()
-  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
-  .nullable()
 
 const MemberView = z
   .object({
@@ -52,8 +45,7 @@ const UpdateMember = z
   })
   .openapi('UpdateMember')
 
-const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
-
+const MemberParams = accountParams('memberId')
 
 /** Render members with role names and what the caller may do to each. */
 async function present<E extends AppEnv>(c: Context<E>, access: Access, members: Member[]) {

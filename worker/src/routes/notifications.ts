@@ -6,9 +6,9 @@ import { fieldError, found } from '../errors.ts'
 import { authorize, requireAccount, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { accountParams } from './schemas.ts'
 
-const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
+const MemberParams = accountParams('memberId')
 const Types = z.object({ types: z.array(z.enum(notifiableTypes as [string, ...string[]])).max(notifiableTypes.length) }).openapi('NotificationTypes')
 
 /**

@@ -4,6 +4,7 @@ import { handoffStatuses } from '../../../db/schema/ownership-moves.ts'
 import { isOwnerInPerson, mayAnswerOffer, mayOfferOwnership } from '../authz/ownership.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { getAccount } from '../domain/accounts.ts'
+import type { DB } from '../db.ts'
 import { liveRightsChanged } from '../domain/live.ts'
 import { getMember } from '../domain/members.ts'
 import { acceptHandoff, closeHandoff, handoffByToken, offerOwnership, openHandoff, type Handoff } from '../domain/ownership.ts'
@@ -16,7 +17,7 @@ import { requireAccount, requireSignIn, suspended, type Access } from '../middle
 import { audit } from '../middleware/audit.ts'
 import { checkCurrentPassword } from '../middleware/password-guard.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, TokenParam } from './schemas.ts'
 
 const Person = z.object({ name: z.string(), email: z.string() })
 
@@ -58,8 +59,6 @@ const OfferPreview = z
   })
   .openapi('OwnershipOfferPreview')
 
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
-
 const view = (h: Handoff) => ({
   id: h.id,
   status: h.status,
@@ -76,6 +75,13 @@ function refuseClosed(h: Handoff | undefined): asserts h is Handoff {
   if (!h) throw new AppError('offer_not_found', 'This link is not valid. Ask the owner for a new one.')
   if (h.status === 'expired') throw new AppError('offer_expired', 'This offer has expired. Ask the owner to make it again.')
   if (h.status !== 'pending') throw new AppError('offer_closed', `This offer was ${h.status}.`)
+}
+
+/** The account's open offer, when it names the caller: only the person it names learns it exists (404 for anyone else). */
+async function offerToMe(db: DB, ctx: Access) {
+  const offer = found(await openHandoff(db, ctx.account.id), 'No offer of ownership is open.')
+  if (offer.to.userId !== ctx.principal.user.id) throw new AppError('not_found', 'No offer of ownership is open.')
+  return offer
 }
 
 /**
@@ -199,10 +205,7 @@ export const ownershipRoutes = createRouter('Ownership')
     }),
     async (c) => {
       const ctx = c.var.access
-      const offer = found(await openHandoff(c.var.db, ctx.account.id), 'No offer of ownership is open.')
-      // Only the person it names learns it exists.
-      if (offer.to.userId !== ctx.principal.user.id) throw new AppError('not_found', 'No offer of ownership is open.')
-      return c.json(await accept(c, ctx.principal, offer), 200)
+      return c.json(await accept(c, ctx.principal, await offerToMe(c.var.db, ctx)), 200)
     },
   )
   .openapi(
@@ -216,9 +219,7 @@ export const ownershipRoutes = createRouter('Ownership')
     }),
     async (c) => {
       const ctx = c.var.access
-      const offer = found(await openHandoff(c.var.db, ctx.account.id), 'No offer of ownership is open.')
-      if (offer.to.userId !== ctx.principal.user.id) throw new AppError('not_found', 'No offer of ownership is open.')
-      await decline(c, ctx.principal, offer)
+      await decline(c, ctx.principal, await offerToMe(c.var.db, ctx))
       return c.body(null, 204)
     },
   )

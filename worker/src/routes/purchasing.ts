@@ -23,7 +23,7 @@ import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import type { Context } from 'hono'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const SELLERS = { kinds: ['platform', 'reseller'] as const, detail: 'Only the platform and resellers publish a catalogue.' }
 const BUYERS = { kinds: ['reseller', 'customer'] as const, detail: 'The platform has no parent to order from.' }
@@ -78,8 +78,8 @@ const OrderQuery = z.object({
 })
 const OrderPage = z.object({ items: z.array(OrderView), nextCursor: z.string().nullable() })
 
-const PlanParams = AccountParam.extend({ planId: z.string().min(1).max(64).openapi({ param: { name: 'planId', in: 'path' } }) })
-const OrderParams = AccountParam.extend({ orderId: z.string().min(1).max(64).openapi({ param: { name: 'orderId', in: 'path' } }) })
+const PlanParams = accountParams('planId')
+const OrderParams = accountParams('orderId')
 
 type Order = NonNullable<OrderRow>
 
@@ -132,6 +132,13 @@ async function tell(what: Promise<unknown>) {
   } catch (error) {
     console.error('order email failed', error)
   }
+}
+
+/** The seller decided an order: both accounts' logs record it, its buyer is emailed; the answer is the order as the caller sees it. */
+async function decided(c: Context<AccessEnv>, order: Order, type: 'order_approved' | 'order_declined', description: string) {
+  await recordOrder(c, order, type, description)
+  await tell(emailOrderDecided(c.env, c.var.db, order))
+  return { order: orderView(c.var.access, order) }
 }
 
 /** One page of the orders the route's account placed (`buyer`) or received (`seller`), newest first. */
@@ -286,9 +293,7 @@ export const purchasing = createRouter('Purchasing')
     async (c) => {
       const ctx = c.var.access
       const order = await approveOrder(c.var.db, await orderOf(c, 'seller'), ctx.principal.user.email)
-      await recordOrder(c, order, 'order_approved', `${ctx.principal.user.email} of ${order.sellerName} approved the order of ${order.planName} by ${order.buyerName}: the service ${order.serviceName ?? order.planName} was created`)
-      await tell(emailOrderDecided(c.env, c.var.db, order))
-      return c.json({ order: orderView(ctx, order) }, 200)
+      return c.json(await decided(c, order, 'order_approved', `${ctx.principal.user.email} of ${order.sellerName} approved the order of ${order.planName} by ${order.buyerName}: the service ${order.serviceName ?? order.planName} was created`), 200)
     },
   )
   .openapi(
@@ -304,8 +309,6 @@ export const purchasing = createRouter('Purchasing')
       const ctx = c.var.access
       const target = await orderOf(c, 'seller')
       const order = await declineOrder(c.var.db, ctx.account.id, target.id, c.req.valid('json').reason, ctx.principal.user.email)
-      await recordOrder(c, order, 'order_declined', `${ctx.principal.user.email} of ${order.sellerName} declined the order of ${order.planName} by ${order.buyerName}: ${order.reason}`)
-      await tell(emailOrderDecided(c.env, c.var.db, order))
-      return c.json({ order: orderView(ctx, order) }, 200)
+      return c.json(await decided(c, order, 'order_declined', `${ctx.principal.user.email} of ${order.sellerName} declined the order of ${order.planName} by ${order.buyerName}: ${order.reason}`), 200)
     },
   )

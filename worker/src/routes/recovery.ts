@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { accountsOfUser } from '../domain/accounts.ts'
-import { changeEmail, changePassword, emailChangedNotice } from '../domain/credentials.ts'
+import { changeEmail, changePassword, chosenPasswordHash, emailChangedNotice } from '../domain/credentials.ts'
 import { emailBrandFor, renderEmail, inRecipientLanguage } from '../domain/emails.ts'
 import { passwordResetEmail } from '../domain/link-emails.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
@@ -12,11 +12,12 @@ import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { consumeUserLink, createNoLink, createUserLink, dropUserLinks, findUserLink, markEmailVerified } from '../domain/user-links.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError } from '../errors.ts'
+import { AppError, rateLimited } from '../errors.ts'
 import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { clearSessionCookie } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { TokenParam } from './schemas.ts'
 
 const MINUTE = 60 * 1000
 const DELAY = { baseMs: 2000, maxMs: 15 * MINUTE }
@@ -32,8 +33,6 @@ export const RESET_LIMITS = {
  * hides inside the same wait.
  */
 export const RESET_ANSWER_FLOOR_MS = 250
-
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
 
 const LinkInfo = z.object({ email: z.string(), expiresAt: z.number() }).openapi('LinkInfo')
 
@@ -82,10 +81,7 @@ export const recovery = createRouter('Auth')
         { key: `reset:email:${sha256Hex(normalizeEmail(email))}`, policy: RESET_LIMITS.email },
         { key: `reset:client:${clientOf(c.var.clientIp)}`, policy: RESET_LIMITS.client },
       ])
-      if (!claim.allowed) {
-        const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-        throw new AppError('rate_limited', `Too many reset requests. Try again in ${retryAfter} seconds.`, { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (seconds) => `Too many reset requests. Try again in ${seconds} seconds.`)
       const user = await findUserByEmail(db, email)
       // The same reads, writes and rendering either way; only a login's link is stored and sent.
       const where = user ? await accountsOfUser(db, user.id) : await accountsOfUser(db, '')
@@ -134,11 +130,10 @@ export const recovery = createRouter('Auth')
       const db = c.var.db
       const link = await findUserLink(db, c.req.valid('param').token, 'password_reset')
       refuseReset(link)
-      const chosen = await newPasswordHash(c.env, c.req.valid('json').password)
-      if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
+      const hash = await chosenPasswordHash(c.env, c.req.valid('json').password)
       // Exactly one of racing uses gets here.
       if (!(await consumeUserLink(db, link.id))) throw new AppError('reset_link_used')
-      const revoked = await changePassword(db, link.userId, chosen.hash, { sessionId: null, deviceId: null })
+      const revoked = await changePassword(db, link.userId, hash, { sessionId: null, deviceId: null })
       await dropUserLinks(db, link.userId, 'password_reset')
       // The link reached the login's address: it reads its email.
       if (link.email === link.userEmail) await markEmailVerified(db, link.userId)

@@ -11,9 +11,9 @@ import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, ChildView, inviteFirstOwner, LimitsSchema, loadChild, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
-import { AccountParam, hostnameFrom } from './schemas.ts'
+import { AccountParam, accountParams, hostnameFrom } from './schemas.ts'
 
-const ResellerParams = AccountParam.extend({ rid: z.string().min(1).max(64).openapi({ param: { name: 'rid', in: 'path' } }) })
+const ResellerParams = accountParams('rid')
 
 const StatusQuery = z.object({ status: z.enum(['active', 'disabled', 'deleted']).optional() })
 

@@ -8,7 +8,7 @@ import { fieldError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const PermissionList = z
   .array(z.string().refine(isPermission, { message: 'Not a permission of the catalogue.' }))
@@ -33,7 +33,7 @@ const RoleBody = z.object({
   permissions: PermissionList,
 })
 
-const RoleParams = AccountParam.extend({ roleId: z.string().min(1).max(64).openapi({ param: { name: 'roleId', in: 'path' } }) })
+const RoleParams = accountParams('roleId')
 
 export const roles = createRouter('Roles')
   .openapi(

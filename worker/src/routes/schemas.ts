@@ -26,11 +26,28 @@ export const Account = z
   })
   .openapi('Account')
 
+/** A path parameter named `name` in the document: an id of 1 to `max` characters. */
+export const pathParam = (name: string, max = 64) => z.string().min(1).max(max).openapi({ param: { name, in: 'path' } })
+
 export const AccountParam = z.object({
   id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'acc_abc123' }),
 })
 
+/** The account's `{id}` and one id below it: `accountParams('siteId')` for `/accounts/{id}/sites/{siteId}`. */
+export const accountParams = <const K extends string>(name: K) => AccountParam.extend({ [name]: pathParam(name) } as Record<K, ReturnType<typeof pathParam>>)
+
+/** A link's secret token, the last part of its path (`/invitations/{token}`). */
+export const TokenParam = z.object({ token: pathParam('token', 128) })
+
 export const level = z.enum(membershipLevels)
+
+/** When some access ends: an instant (ms since the epoch) before 2100; null, it lasts. */
+export const EndsAt = z
+  .number()
+  .int('Give the end as a whole number of milliseconds.')
+  .positive()
+  .max(Date.UTC(2100, 0, 1), 'Choose an end date before 2100.')
+  .nullable()
 
 /** The claimable form of a hostname from a request body, or the problem that names the field. */
 export function hostnameFrom(env: Bindings, raw: string, field = 'hostname') {

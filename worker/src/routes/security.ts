@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts'
 import { authorize, requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, route } from '../openapi.ts'
-import { AccountParam, TrustedLocation } from './schemas.ts'
+import { AccountParam, accountParams, TrustedLocation } from './schemas.ts'
 
 const Setting = z
   .object({
@@ -41,7 +41,7 @@ const SecurityView = z
   })
   .openapi('AccountSecurity')
 
-const LocationParams = AccountParam.extend({ locationId: z.string().min(1).max(64).openapi({ param: { name: 'locationId', in: 'path' } }) })
+const LocationParams = accountParams('locationId')
 
 export const security = createRouter('Security')
   .openapi(

@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi'
 import { senderDomainStatuses, type SenderDomainRecord } from '../../../db/schema/sender-domains.ts'
-import { addressOf, DEFAULT_FROM, ProviderRefused, ProviderUnavailable, senderDomainsFor } from '../adapters/email.ts'
+import { addressOf, DEFAULT_FROM, ProviderUnavailable, senderDomainsFor } from '../adapters/email.ts'
 import { brandForAccount } from '../domain/brands.ts'
 import { normalizeHostname } from '../domain/hostnames.ts'
-import { addSenderDomain, checkSenderDomain, getSenderDomain, removeSenderDomain, SENDER_LOCAL_PART, SenderDomainTaken, type SenderDomainRow } from '../domain/sender-domains.ts'
-import type { Bindings } from '../env.ts'
+import { addSenderDomain, checkSenderDomain, getSenderDomain, removeSenderDomain, SENDER_LOCAL_PART, type SenderDomainRow } from '../domain/sender-domains.ts'
+import type { Context } from 'hono'
 import { AppError, fieldError } from '../errors.ts'
-import { requirePermission } from '../middleware/access.ts'
+import { requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam } from './schemas.ts'
@@ -55,14 +55,12 @@ function present(row: SenderDomainRow) {
   }
 }
 
-/** The platform's own sending domain (and those under it) is never a reseller's. */
-function platformDomain(env: Bindings) {
-  return addressOf(env.EMAIL_FROM || DEFAULT_FROM).split('@')[1]?.toLowerCase() ?? ''
-}
-
 const UNREACHABLE = 'The email provider could not be reached just now. The domain is kept; the portal registers and checks it again within a few minutes.'
 
-async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { name: string; supportEmail: string | null }, notice: string | null = null) {
+/** The reseller's sender as the API shows it: its sending domain (`row`), and the From and Reply-To its tree's mail carries now. */
+async function view(c: Context<AccessEnv>, row: SenderDomainRow | undefined, notice: string | null = null) {
+  const { env } = c
+  const brand = await brandForAccount(c.var.db, c.var.access.account.path)
   const verified = row?.status === 'verified'
   return {
     notice,
@@ -70,12 +68,6 @@ async function view(env: Bindings, row: SenderDomainRow | undefined, brand: { na
     domain: row ? present(row) : null,
     from: { name: brand.name, address: verified ? `${SENDER_LOCAL_PART}@${row.domain}` : addressOf(env.EMAIL_FROM || DEFAULT_FROM), replyTo: brand.supportEmail },
   }
-}
-
-const providerProblem = (error: unknown) => {
-  if (error instanceof ProviderRefused) return fieldError('validation_failed', 'domain', `The email provider refused the domain: ${error.message}`)
-  if (error instanceof ProviderUnavailable) return new AppError('provider_unavailable', 'The email provider could not be reached. Try again in a few minutes.')
-  return error
 }
 
 export const senderDomainsRouter = createRouter('Branding')
@@ -90,8 +82,7 @@ export const senderDomainsRouter = createRouter('Branding')
     }),
     async (c) => {
       const { account } = c.var.access
-      const brand = await brandForAccount(c.var.db, account.path)
-      return c.json(await view(c.env, await getSenderDomain(c.var.db, account.id), brand), 200)
+      return c.json(await view(c, await getSenderDomain(c.var.db, account.id)), 200)
     },
   )
   .openapi(
@@ -107,22 +98,13 @@ export const senderDomainsRouter = createRouter('Branding')
       const { account, principal } = c.var.access
       const domain = normalizeHostname(c.req.valid('json').domain)
       if (!domain) throw fieldError('validation_failed', 'domain', 'Enter a domain like mail.example.com (no scheme, address or path).')
-      const platform = platformDomain(c.env)
-      if (platform && (domain === platform || domain.endsWith(`.${platform}`))) throw fieldError('conflict', 'domain', "That is the platform's own sending domain.")
-      if (!senderDomainsFor(c.env)) throw new AppError('email_provider_unconfigured')
-      let row: SenderDomainRow
-      try {
-        row = await addSenderDomain(c.env, c.var.db, account.id, domain)
-      } catch (error) {
-        if (error instanceof SenderDomainTaken) throw fieldError('conflict', 'domain', 'Another account sends from this domain.')
-        throw providerProblem(error)
-      }
+      const row = await addSenderDomain(c.env, c.var.db, account.id, domain)
       await audit(c, account, {
         type: 'update_configuration',
         target: { kind: 'sender_domain', id: account.id, label: domain },
         description: `${principal.user.email} set the email sending domain of ${account.name} to ${domain}`,
       })
-      return c.json(await view(c.env, row, await brandForAccount(c.var.db, account.path), row.providerId ? null : UNREACHABLE), 200)
+      return c.json(await view(c, row, row.providerId ? null : UNREACHABLE), 200)
     },
   )
   .openapi(
@@ -142,11 +124,11 @@ export const senderDomainsRouter = createRouter('Branding')
       try {
         checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
       } catch (error) {
-        if (!(error instanceof ProviderUnavailable)) throw providerProblem(error)
-        return c.json(await view(c.env, (await getSenderDomain(c.var.db, account.id)) ?? row, await brandForAccount(c.var.db, account.path), UNREACHABLE), 200)
+        if (!(error instanceof ProviderUnavailable)) throw error
+        return c.json(await view(c, (await getSenderDomain(c.var.db, account.id)) ?? row, UNREACHABLE), 200)
       }
       const notice = !checked.providerId && checked.status === 'not_started' ? UNREACHABLE : null
-      return c.json(await view(c.env, checked, await brandForAccount(c.var.db, account.path), notice), 200)
+      return c.json(await view(c, checked, notice), 200)
     },
   )
   .openapi(

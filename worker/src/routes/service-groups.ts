@@ -6,11 +6,11 @@ import { AppError, found } from '../errors.ts'
 import { authorize, requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const GroupView = z.object({ id: z.string(), name: z.string(), services: z.number().int() }).openapi('ServiceGroup')
 const GroupBody = z.object({ name: z.string().trim().min(1, 'Enter a name.').max(60) })
-const GroupParams = AccountParam.extend({ gid: z.string().min(1).max(64).openapi({ param: { name: 'gid', in: 'path' } }) })
+const GroupParams = accountParams('gid')
 const Ids = z.array(z.string().min(1).max(64)).max(100)
 const AssignBody = z.object({ add: Ids.default([]), remove: Ids.default([]) })
 

@@ -27,7 +27,7 @@ import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { ceilingScope, readableKinds } from '../middleware/visible-services.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const Tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[a-z0-9][a-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores.')
 const Name = z.string().trim().min(1, 'Enter a name.').max(200)
@@ -87,7 +87,7 @@ const UpdateBody = z.object({
   tags: z.array(Tag).max(20).optional(),
 })
 
-const ServiceParams = AccountParam.extend({ sid: z.string().min(1).max(64).openapi({ param: { name: 'sid', in: 'path' } }) })
+const ServiceParams = accountParams('sid')
 const ActionParams = ServiceParams.extend({ action: z.enum(serverActions).openapi({ param: { name: 'action', in: 'path' } }) })
 
 const ActionBody = z.object({

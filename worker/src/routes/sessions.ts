@@ -11,7 +11,7 @@ import { audit } from '../middleware/audit.ts'
 import { recordSessionsEnded } from '../middleware/session-ends.ts'
 import { clearSessionCookie } from '../middleware/session.ts'
 import { createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { accountParams, pathParam } from './schemas.ts'
 
 const SessionView = z
   .object({
@@ -30,8 +30,8 @@ const SessionView = z
   })
   .openapi('Session')
 
-const SessionParam = z.object({ sessionId: z.string().min(1).max(64).openapi({ param: { name: 'sessionId', in: 'path' } }) })
-const MemberParams = AccountParam.extend({ memberId: z.string().min(1).max(64).openapi({ param: { name: 'memberId', in: 'path' } }) })
+const SessionParam = z.object({ sessionId: pathParam('sessionId') })
+const MemberParams = accountParams('memberId')
 
 /** Sessions belong to the person: nobody lists or ends them on their behalf. */
 function refuseWhileImpersonating(principal: Principal) {

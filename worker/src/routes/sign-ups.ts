@@ -2,14 +2,14 @@ import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { signupModes } from '../../../db/schema/sign-ups.ts'
 import { mailerFor } from '../adapters/email.ts'
-import { newPasswordHash, PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { chosenPasswordHash } from '../domain/credentials.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { getAccount } from '../domain/accounts.ts'
 import { domainOwnerFor } from '../domain/email-domains.ts'
 import { emailBrandFor, inRecipientLanguage } from '../domain/emails.ts'
 import { LimitReached } from '../domain/limits.ts'
 import { resolveRoles } from '../domain/roles.ts'
-import { createSession } from '../domain/sessions.ts'
 import { clientOf } from '../domain/sign-in-limits.ts'
 import { signupEmail, signupExistingLoginEmail, signupDecidedEmail } from '../domain/signup-emails.ts'
 import {
@@ -31,13 +31,12 @@ import {
 import { claimAttempt, type ThrottlePolicy } from '../domain/throttles.ts'
 import { findUserByEmail, normalizeEmail } from '../domain/users.ts'
 import type { AppEnv } from '../env.ts'
-import { AppError, fieldError, found } from '../errors.ts'
-import { audit } from '../middleware/audit.ts'
+import { AppError, found, rateLimited } from '../errors.ts'
+import { audit, type AuditEntry } from '../middleware/audit.ts'
 import { requirePermission } from '../middleware/access.ts'
-import { clientPlace } from '../middleware/client-ip.ts'
-import { setSessionCookie } from '../middleware/session.ts'
+import { signInHere } from '../middleware/session.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams, TokenParam } from './schemas.ts'
 
 const MINUTE = 60 * 1000
 const DELAY = { baseMs: 2000, maxMs: 15 * MINUTE }
@@ -69,8 +68,6 @@ const SignupAvailability = z
     portalName: z.string(),
   })
   .openapi('SignupAvailability')
-
-const TokenParam = z.object({ token: z.string().min(1).max(128).openapi({ param: { name: 'token', in: 'path' } }) })
 
 const SignupPreview = z
   .object({
@@ -105,7 +102,7 @@ const PendingSignup = z
 
 const SignupSettings = z.object({ mode: z.enum(signupModes) }).openapi('SignupSettings')
 
-const ApprovalParams = AccountParam.extend({ accountId: z.string().min(1).max(64).openapi({ param: { name: 'accountId', in: 'path' } }) })
+const ApprovalParams = accountParams('accountId')
 
 const portalsOnly = { kinds: ['platform', 'reseller'], detail: 'Only the platform and resellers take sign-ups.' } as const
 
@@ -158,19 +155,15 @@ export const signupRoutes = createRouter('Sign-up')
         { key: `signup:email:${sha256Hex(normalizeEmail(input.email))}`, policy: SIGNUP_LIMITS.email },
         { key: `signup:client:${clientOf(c.var.clientIp)}`, policy: SIGNUP_LIMITS.client },
       ])
-      if (!claim.allowed) {
-        const retryAfter = Math.max(1, Math.ceil(claim.retryAfterMs / 1000))
-        throw new AppError('rate_limited', `Too many sign-ups. Try again in ${retryAfter} seconds.`, { retryAfter }, { 'retry-after': String(retryAfter) })
-      }
+      if (!claim.allowed) throw rateLimited(claim.retryAfterMs, (seconds) => `Too many sign-ups. Try again in ${seconds} seconds.`)
       // The same checks whoever the email is: the answer depends on the portal, never on the address.
-      const chosen = await newPasswordHash(c.env, input.password)
-      if (!chosen.ok) throw fieldError('weak_password', 'password', chosen.problem)
+      const passwordHash = await chosenPasswordHash(c.env, input.password)
       const email = normalizeEmail(input.email)
       const { owner } = await landing(c, email, portal.account.path)
       if (!owner && !(await roomForCustomer(db, portal.account.path))) throw new LimitReached('max_customers', portal.account.path)
       const existing = await findUserByEmail(db, email)
       const { brand, origin } = await emailBrandFor(db, portal.account.kind === 'platform' ? '/' : portal.account.path, c.env.PUBLIC_ORIGIN)
-      const created = await createSignup(db, { parentAccountId: portal.account.id, email, name: input.name, passwordHash: chosen.hash, organisationName: input.organisationName })
+      const created = await createSignup(db, { parentAccountId: portal.account.id, email, name: input.name, passwordHash, organisationName: input.organisationName })
       const message = await inRecipientLanguage(c.var.db, email, brand, () => (existing ? signupExistingLoginEmail(brand, origin, email) : signupEmail(brand, origin, email, created.token, created.expiresAt)))
       if (existing) {
         // A known address creates nothing: the row just written is dropped again (the same writes either way).
@@ -238,43 +231,37 @@ export const signupRoutes = createRouter('Sign-up')
       const outcome = await completeSignup(db, token, signup, { pending: portal.mode === 'approval', owner, roleIds })
       const actor = { id: outcome.userId, email: signup.email }
       let status: 'created' | 'pending' | 'joined' | 'held'
+      let entry: AuditEntry
       if (outcome.kind === 'created') {
         status = outcome.pending ? 'pending' : 'created'
-        await audit(c, { id: outcome.accountId, path: outcome.accountPath }, {
+        entry = {
           type: 'account_created',
-          actor,
           target: { kind: 'account', id: outcome.accountId, label: signup.organisationName },
           description: outcome.pending
             ? `${signup.email} signed up and created ${signup.organisationName} under ${signup.parentName}, waiting for approval`
             : `${signup.email} signed up and created ${signup.organisationName} under ${signup.parentName}`,
-        })
+        }
       } else if (outcome.kind === 'joined') {
         status = 'joined'
-        await audit(c, { id: outcome.accountId, path: outcome.accountPath }, {
+        entry = {
           type: 'member_joined',
-          actor,
           subject: actor,
           target: { kind: 'member', id: outcome.membershipId, label: signup.email },
           description: `${signup.email} signed up and joined ${owner!.account.name} as a user through its verified domain ${owner!.domain}`,
-        })
+        }
       } else {
         status = 'held'
-        await audit(c, { id: outcome.accountId, path: outcome.accountPath }, {
+        entry = {
           type: 'join_requested',
-          actor,
           subject: actor,
           target: { kind: 'join_request', id: outcome.requestId, label: signup.email },
           description: `${signup.email} signed up with the verified domain ${owner!.domain} of ${owner!.account.name} and waits for approval`,
-        })
+        }
       }
+      await audit(c, { id: outcome.accountId, path: outcome.accountPath }, { ...entry, actor })
       const opens = status === 'created' || status === 'joined'
       if (opens && !c.var.principal) {
-        const { token: sessionToken, session } = await createSession(db, outcome.userId, Number(c.env.SESSION_TTL_DAYS), {
-          ip: c.var.clientIp,
-          userAgent: c.req.header('user-agent') ?? null,
-          ...clientPlace(c.req),
-        })
-        setSessionCookie(c, sessionToken, session.expiresAt)
+        await signInHere(c, outcome.userId)
       }
       return c.json({ status, accountId: opens ? outcome.accountId : null }, 201)
     },

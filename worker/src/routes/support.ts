@@ -25,7 +25,7 @@ import { decide, requirePermission, type Access, type AccessEnv } from '../middl
 import { audit } from '../middleware/audit.ts'
 import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const Subject = z.string().trim().min(1, 'Enter a subject.').max(200)
 const Body = z.string().trim().min(1, 'Write your message.').max(10_000)
@@ -92,7 +92,7 @@ const ChangeBody = z
   })
   .refine((b) => b.status !== undefined || b.priority !== undefined || b.assigneeId !== undefined, { message: 'Say what to change.' })
 
-const TicketParams = AccountParam.extend({ ticketId: z.string().min(1).max(64).openapi({ param: { name: 'ticketId', in: 'path' } }) })
+const TicketParams = accountParams('ticketId')
 
 function view(t: TicketRow, side: TicketSide) {
   return {

@@ -6,7 +6,7 @@ import { requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccessSchema, LimitsSchema } from './managed-accounts.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 
 const TemplateView = z
   .object({
@@ -34,7 +34,7 @@ const TemplatePatch = z
   .strict()
   .openapi('TemplatePatch')
 
-const TemplateParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
+const TemplateParams = accountParams('tid')
 const one = { content: { 'application/json': { schema: z.object({ template: TemplateView }) } } }
 
 type Template = NonNullable<Awaited<ReturnType<typeof getTemplate>>>

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
+import type { DB } from '../db.ts'
 import { serviceTypes } from '../../../db/schema/services.ts'
 import { transferStatuses } from '../../../db/schema/transfers.ts'
 import { customerMayPropose, mayCancel, ownerSide, type TransferCaller } from '../authz/transfers.ts'
@@ -10,7 +11,7 @@ import { AppError, fieldError, found } from '../errors.ts'
 import { authorize, decide, requirePermission, type Access } from '../middleware/access.ts'
 import { auditWithParent } from '../middleware/audit-tree.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 import { decodeTimeCursor, encodeTimeCursor } from './cursor.ts'
 
 const Side = z.object({ id: z.string(), name: z.string(), confirmedBy: z.string().nullable(), confirmedAt: z.number().nullable() })
@@ -32,7 +33,7 @@ const TransferView = z
   })
   .openapi('Transfer')
 
-const TransferParams = AccountParam.extend({ tid: z.string().min(1).max(64).openapi({ param: { name: 'tid', in: 'path' } }) })
+const TransferParams = accountParams('tid')
 
 const ProposeBody = z.object({
   serviceId: z.string().min(1, 'Choose a service.').max(64),
@@ -77,6 +78,19 @@ function view(ctx: Access, t: TransferRow) {
     closedAt: t.closedAt,
     allowed: allowedOn(ctx, t),
   }
+}
+
+/** A transfer this account takes part in (404 otherwise). */
+async function transferOf(db: DB, ctx: Access, tid: string) {
+  return found(await getTransfer(db, ctx.account.id, tid), 'No transfer with that id.')
+}
+
+/** A transfer the caller may confirm or decline, and for which side: the owner of one of its customers, in person. */
+async function answerable(db: DB, ctx: Access, tid: string) {
+  const t = await transferOf(db, ctx, tid)
+  const owner = ownerSide(caller(ctx), t)
+  if (!owner.ok) throw new AppError(owner.code, owner.detail)
+  return { t, side: owner.side }
 }
 
 const target = (t: TransferRow) => ({ kind: 'service', id: t.serviceId ?? t.id, label: t.serviceName })
@@ -160,7 +174,7 @@ export const transfersRouter = createRouter('Transfers')
     }),
     async (c) => {
       const ctx = c.var.access
-      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
+      const t = await transferOf(c.var.db, ctx, c.req.valid('param').tid)
       return c.json({ transfer: view(ctx, t) }, 200)
     },
   )
@@ -176,13 +190,11 @@ export const transfersRouter = createRouter('Transfers')
     }),
     async (c) => {
       const ctx = c.var.access
-      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
-      const side = ownerSide(caller(ctx), t)
-      if (!side.ok) throw new AppError(side.code, side.detail)
+      const { t, side } = await answerable(c.var.db, ctx, c.req.valid('param').tid)
       const destination = (await accountOf(c.var.db, t.toAccountId))!
-      const outcome = await confirmTransfer(c.var.db, t, side.side, ctx.principal.user.email, destination.path)
+      const outcome = await confirmTransfer(c.var.db, t, side, ctx.principal.user.email, destination.path)
       const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
-      await inBothLogs(c, after, 'transfer_confirmed', `${ctx.principal.user.email} confirmed, for ${side.side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
+      await inBothLogs(c, after, 'transfer_confirmed', `${ctx.principal.user.email} confirmed, for ${side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
       if (outcome === 'completed') await inBothLogs(c, after, 'transfer_completed', `The ${what(after)} moved: both owners confirmed`)
       return c.json({ transfer: view(ctx, after) }, 200)
     },
@@ -198,13 +210,11 @@ export const transfersRouter = createRouter('Transfers')
     }),
     async (c) => {
       const ctx = c.var.access
-      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
-      const side = ownerSide(caller(ctx), t)
-      if (!side.ok) throw new AppError(side.code, side.detail)
+      const { t, side } = await answerable(c.var.db, ctx, c.req.valid('param').tid)
       const reason = c.req.valid('json').reason || null
       await closeTransfer(c.var.db, t.id, 'declined', ctx.principal.user.email, reason)
       const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
-      await inBothLogs(c, after, 'transfer_declined', `${ctx.principal.user.email} declined, for ${side.side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
+      await inBothLogs(c, after, 'transfer_declined', `${ctx.principal.user.email} declined, for ${side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
       return c.json({ transfer: view(ctx, after) }, 200)
     },
   )
@@ -219,7 +229,7 @@ export const transfersRouter = createRouter('Transfers')
     }),
     async (c) => {
       const ctx = c.var.access
-      const t = found(await getTransfer(c.var.db, ctx.account.id, c.req.valid('param').tid), 'No transfer with that id.')
+      const t = await transferOf(c.var.db, ctx, c.req.valid('param').tid)
       const may = mayCancel(caller(ctx), t, decide(ctx, 'transfers.manage').ok)
       if (!may.ok) throw new AppError(may.code, may.detail)
       await closeTransfer(c.var.db, t.id, 'cancelled', ctx.principal.user.email, c.req.valid('json').reason || null)

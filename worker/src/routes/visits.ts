@@ -27,7 +27,7 @@ import { decide, requirePermission, type Access, type AccessEnv } from '../middl
 import { audit } from '../middleware/audit.ts'
 import { auditWithParent } from '../middleware/audit-tree.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccountParam } from './schemas.ts'
+import { AccountParam, accountParams } from './schemas.ts'
 import { decodeTimeCursor, encodeTimeCursor } from './cursor.ts'
 
 const SiteView = z.object({ id: z.string(), name: z.string(), address: z.string() }).openapi('Site')
@@ -35,8 +35,8 @@ const SiteBody = z.object({
   name: z.string().trim().min(1, 'Enter a name.').max(80),
   address: z.string().trim().min(1, 'Enter the address.').max(400),
 })
-const SiteParams = AccountParam.extend({ siteId: z.string().min(1).max(64).openapi({ param: { name: 'siteId', in: 'path' } }) })
-const VisitParams = AccountParam.extend({ vid: z.string().min(1).max(64).openapi({ param: { name: 'vid', in: 'path' } }) })
+const SiteParams = accountParams('siteId')
+const VisitParams = accountParams('vid')
 
 const VisitorView = z.object({ name: z.string(), idNumber: z.string() }).openapi('Visitor')
 const VisitView = z
