@@ -71,6 +71,12 @@ export class ActionForm {
   }
 }
 
+/** What a successful action answered under `key`, as text (the name its toast shows), or `fallback`. */
+export function answered(result: Done, key: string, fallback = ''): string {
+  const value = result.type === 'success' ? result.data?.[key] : undefined
+  return value === undefined || value === null || value === '' ? fallback : String(value)
+}
+
 /**
  * A form with one button that says it is busy while the action runs (sign-in steps, password reset,
  * email links, the banners' buttons): what was typed stays after a refusal. `settle`, when given,
