@@ -217,4 +217,69 @@ describe('Live pages', () => {
     await offline(owner.page, 'Robin Live')
     assert.deepEqual(errors, [], 'no console errors')
   })
+
+  story('keep what a member is typing when a change elsewhere refreshes the page under them', async ({ open }) => {
+    const owner = await open()
+    await signIn(owner.page, 'owner@driftwood.test')
+    const driftwood = await accountId(owner.page, 'Driftwood Dental')
+    const email = `rowan.${Date.now()}@driftwood.test`
+    const password = 'plum-orchard-lantern-42'
+    // Rowan joins Driftwood as an admin who may change its settings and roles.
+    const invited = await owner.page.request.post(`/api/v1/accounts/${driftwood}/invitations`, {
+      headers: { origin: BASE_URL },
+      data: { kind: 'member', email, level: 'admin', roleIds: ['account-owner'], scope: { mode: 'all' } },
+    })
+    assert.equal(invited.status(), 201)
+    const outbox = (await (await owner.page.request.get('/api/dev/outbox')).json()) as { items: { to: string; text: string }[] }
+    const token = outbox.items.find((m) => m.to === email)?.text.match(/\/invite\/([^\s/?#]+)/)?.[1]
+    assert.ok(token, `an invitation email to ${email}`)
+    const link = await open()
+    const accepted = await link.page.request.post(`/api/v1/invitations/${token}/accept`, { headers: { origin: BASE_URL }, data: { name: 'Rowan Live', password } })
+    assert.equal(accepted.status(), 201)
+    await link.context.close()
+    const members = (await (await owner.page.request.get(`/api/v1/accounts/${driftwood}/members`)).json()) as { items: { id: string; user: { email: string } }[] }
+    const memberId = members.items.find((m) => m.user.email === email)?.id ?? ''
+    assert.ok(memberId, 'Rowan is a member')
+    /** The owner changes Rowan's access from her own session; resolves once Rowan's page has reloaded its data. */
+    async function changeRowansAccess(page: Page, scope: { mode: 'all' | 'none' }) {
+      const refreshed = page.waitForResponse((response) => response.url().includes('/__data.json') && response.url().includes('x-sveltekit-invalidated'))
+      const changed = await owner.page.request.patch(`/api/v1/accounts/${driftwood}/members/${memberId}`, { headers: { origin: BASE_URL }, data: { scope } })
+      assert.equal(changed.status(), 200)
+      await refreshed
+    }
+
+    try {
+      const rowan = await open()
+      const errors = consoleErrors(rowan.page)
+      await signIn(rowan.page, email, password)
+      const main = rowan.page.getByRole('main')
+
+      // Settings: Rowan is renaming the account when the refresh comes; the name typed stays, unsaved.
+      await visit(rowan.page, `/a/${driftwood}/settings`)
+      const name = main.getByLabel('Account name')
+      await name.click()
+      await name.press('End')
+      await name.pressSequentially(' Clinic')
+      await changeRowansAccess(rowan.page, { mode: 'none' })
+      await main.getByRole('button', { name: 'Save name' }).waitFor()
+      assert.equal(await name.inputValue(), 'Driftwood Dental Clinic', 'the name being typed survives the refresh')
+      assert.equal(await main.getByRole('button', { name: 'Save name' }).isEnabled(), true, 'and can still be saved')
+
+      // A new role: its name, description and ticked permissions stay through a refresh too.
+      await visit(rowan.page, `/a/${driftwood}/roles/new`)
+      await main.getByLabel('Name', { exact: true }).fill('Front desk')
+      await main.getByLabel('Description').fill('Greets visitors')
+      const servicesView = main.getByRole('group', { name: 'Services' }).getByRole('checkbox', { name: 'View' })
+      await servicesView.check()
+      await changeRowansAccess(rowan.page, { mode: 'all' })
+      assert.equal(await main.getByLabel('Name', { exact: true }).inputValue(), 'Front desk')
+      assert.equal(await main.getByLabel('Description').inputValue(), 'Greets visitors')
+      assert.equal(await servicesView.isChecked(), true)
+      await screenshot(rowan.page, 'live-kept-edit')
+      assert.deepEqual(errors, [], 'no console errors')
+    } finally {
+      // Driftwood's staff as it was.
+      await owner.page.request.delete(`/api/v1/accounts/${driftwood}/members/${memberId}`, { headers: { origin: BASE_URL } })
+    }
+  })
 })

@@ -1,27 +1,27 @@
 import { getLocale } from '$lib/i18n'
 import { m } from '$lib/paraglide/messages.js'
+import { messageMap } from '$lib/message-map'
 import type { AccountKind, AccountStatus, Level, Scope, ServiceGroup, ServiceStatus, ServiceType } from './types'
 
-// Label maps are getters: each read draws its message in the language of the page being drawn
-// (a value drawn at import time would stay in the language the isolate met first).
+// Label maps draw their messages when read (messageMap), in the language of the page being drawn.
 
-export const kindLabel: Record<AccountKind, string> = {
-  get platform() { return m.common_kind_platform() },
-  get reseller() { return m.common_kind_reseller() },
-  get customer() { return m.common_kind_customer() },
-}
+export const kindLabel: Record<AccountKind, string> = messageMap({
+  platform: m.common_kind_platform,
+  reseller: m.common_kind_reseller,
+  customer: m.common_kind_customer,
+})
 
-export const levelLabel: Record<Level, string> = {
-  get owner() { return m.common_level_owner() },
-  get admin() { return m.common_level_admin() },
-  get user() { return m.common_level_user() },
-}
+export const levelLabel: Record<Level, string> = messageMap({
+  owner: m.common_level_owner,
+  admin: m.common_level_admin,
+  user: m.common_level_user,
+})
 
-export const statusLabel: Record<AccountStatus, string> = {
-  get active() { return m.common_status_active() },
-  get disabled() { return m.common_status_disabled() },
-  get deleted() { return m.common_status_deleted() },
-}
+export const statusLabel: Record<AccountStatus, string> = messageMap({
+  active: m.common_status_active,
+  disabled: m.common_status_disabled,
+  deleted: m.common_status_deleted,
+})
 
 /** What a kind's children are called. */
 export const childrenNoun: Record<AccountKind, { one: string; many: string } | null> = {
@@ -72,21 +72,21 @@ export function initials(name: string): string {
   return letters.join('').toUpperCase() || '?'
 }
 
-export const serviceTypeLabel: Record<ServiceType, string> = {
-  get hosting() { return m.common_service_type_hosting() },
-  get domain() { return m.common_service_type_domain() },
-  get server() { return m.common_service_type_server() },
-  get mailbox() { return m.common_service_type_mailbox() },
-  get dns_zone() { return m.common_service_type_dns_zone() },
-  get broadband() { return m.common_service_type_broadband() },
-}
+export const serviceTypeLabel: Record<ServiceType, string> = messageMap({
+  hosting: m.common_service_type_hosting,
+  domain: m.common_service_type_domain,
+  server: m.common_service_type_server,
+  mailbox: m.common_service_type_mailbox,
+  dns_zone: m.common_service_type_dns_zone,
+  broadband: m.common_service_type_broadband,
+})
 
-export const serviceStatusLabel: Record<ServiceStatus, string> = {
-  get active() { return m.common_service_status_active() },
-  get suspended() { return m.common_service_status_suspended() },
-  get pending() { return m.common_service_status_pending() },
-  get expired() { return m.common_service_status_expired() },
-}
+export const serviceStatusLabel: Record<ServiceStatus, string> = messageMap({
+  active: m.common_service_status_active,
+  suspended: m.common_service_status_suspended,
+  pending: m.common_service_status_pending,
+  expired: m.common_service_status_expired,
+})
 
 const numberFormat = perLocale((l) => new Intl.NumberFormat(l))
 

@@ -1,5 +1,6 @@
 import type { ActionResult, SubmitFunction } from '@sveltejs/kit'
 import { m } from '$lib/paraglide/messages.js'
+import { FORM_SAVED } from './components/ui/kept-edit.svelte'
 import { toasts } from './toast.svelte'
 
 type Done = Extract<ActionResult, { type: 'success' | 'redirect' }>
@@ -8,7 +9,8 @@ type Done = Extract<ActionResult, { type: 'success' | 'redirect' }>
  * The state of one enhanced form: `saving` disables its submit button, a
  * refused action's field errors and message show inline, a successful one
  * shows a toast, runs `onSuccess` (close the dialog) and refreshes the page's
- * data so tables show the change.
+ * data so tables show the change. The form's fields stop keeping what was
+ * typed in them once it is saved, so the refresh shows the saved values.
  */
 export class ActionForm {
   saving = $state(false)
@@ -41,7 +43,7 @@ export class ActionForm {
     this.message = undefined
   }
 
-  enhance: SubmitFunction = () => {
+  enhance: SubmitFunction = ({ formElement }) => {
     this.saving = true
     this.clear()
     return async ({ result, update }) => {
@@ -60,12 +62,19 @@ export class ActionForm {
       const { success, onSuccess } = this.options
       const message = typeof success === 'function' ? success(result) : success
       onSuccess?.(result)
+      formElement.dispatchEvent(new Event(FORM_SAVED))
       await update({ reset: this.options.reset ?? true })
       this.saving = false
       // After the refresh, so the message and the changed page arrive together.
       if (message) toasts.push(message)
     }
   }
+}
+
+/** What a successful action answered under `key`, as text (the name its toast shows), or `fallback`. */
+export function answered(result: Done, key: string, fallback = ''): string {
+  const value = result.type === 'success' ? result.data?.[key] : undefined
+  return value === undefined || value === null || value === '' ? fallback : String(value)
 }
 
 /**

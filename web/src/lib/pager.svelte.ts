@@ -71,6 +71,9 @@ export class Pager<T> {
   }
 }
 
+/** The `focus` of a list whose rows open through a link marked `data-row` with the row's id (services, visits, accounts). */
+export const rowLink = (first: { id: string }): string => `a[data-row="${CSS.escape(first.id)}"]`
+
 /** A pager for a cursor-paged list (activity, services, customers, resellers). */
 export function createPager<T>(options: PagerOptions<T>): Pager<T> {
   return new Pager(options)

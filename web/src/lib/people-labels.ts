@@ -6,30 +6,17 @@
  * request's language).
  */
 import { m } from '$lib/paraglide/messages.js'
+import { kindLabel, levelLabel } from './format'
 import type { AccountKind, Category, Level, Scope } from './types'
 
+/** A level's name ("Admin", "Administrateur"). */
 export function levelName(level: Level): string {
-  switch (level) {
-    case 'owner':
-      return m.people_level_owner()
-    case 'admin':
-      return m.people_level_admin()
-    case 'user':
-      return m.people_level_user()
-  }
+  return levelLabel[level]
 }
 
+/** An account kind's name, or the API's word for a kind the web does not know yet. */
 export function kindName(kind: AccountKind | string): string {
-  switch (kind) {
-    case 'platform':
-      return m.people_kind_platform()
-    case 'reseller':
-      return m.people_kind_reseller()
-    case 'customer':
-      return m.people_kind_customer()
-    default:
-      return kind
-  }
+  return Object.hasOwn(kindLabel, kind) ? kindLabel[kind as AccountKind] : kind
 }
 
 const sectionMessages: Record<string, () => string> = {

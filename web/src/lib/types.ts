@@ -61,8 +61,6 @@ export type ServiceGroup = ServiceFacets['groups'][number]
 export type ServerAction = Schemas['ServerAction']
 export type ServerActionName = ServerAction['action']
 export type ServiceLicense = Schemas['ServiceLicense']
-/** A group of the account's own, with how many services it holds. */
-export type OwnServiceGroup = Schemas['ServiceGroup']
 /** The services list's filters, named as the API takes them. */
 export type ServiceFilters = Omit<QueryOf<'/api/v1/accounts/{id}/services', 'get'>, 'limit' | 'cursor'>
 
@@ -87,7 +85,6 @@ export type AccessLogEntry = ResponseOf<'/api/v1/me/access-log', 'get'>['items']
 export type ManagedAccount = Schemas['ManagedAccount']
 export type Limits = Schemas['Limits']
 export type Template = Schemas['ResellerTemplate']
-export type Usage = ResponseOf<'/api/v1/accounts/{id}/usage', 'get'>
 export type Hostname = Schemas['Hostname']
 export type Integration = Schemas['Integration']
 export type IntegrationDelivery = Schemas['IntegrationDelivery']

@@ -6,7 +6,7 @@
  * check expects and relays any cookie the API sets (login, sliding session
  * expiry, logout) to the browser; a refusal arrives as the API's problem.
  */
-import { error, redirect, type RequestEvent } from '@sveltejs/kit'
+import { error, json, redirect, type RequestEvent } from '@sveltejs/kit'
 import createClient, { type Client, type Middleware } from 'openapi-fetch'
 import type { paths } from '$lib/api/openapi'
 import type { BodyOf, Problem, QueryOf, ServerActionName, ServiceFilters } from '$lib/types'
@@ -355,6 +355,15 @@ export function hasSession(event: RequestEvent): boolean {
 export function loginUrl(event: RequestEvent): string {
   const here = event.url.pathname + event.url.search
   return here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`
+}
+
+/**
+ * A "Load more" endpoint's answer: the next page as JSON, never cached; a refusal passes on its status
+ * when the page should know it (sign in again, gone; `passed`), anything else is a 502.
+ */
+export function nextPage(result: ApiResult<unknown>, passed: readonly number[] = [401, 404]): Response {
+  if (!result.ok) error(passed.includes(result.status) ? result.status : 502, problemMessage(result.problem))
+  return json(result.data, { headers: { 'cache-control': 'private, no-store' } })
 }
 
 /**

@@ -62,6 +62,28 @@ export function idAction<P extends { accountId: string }, T, R extends Record<st
 }
 
 /**
+ * A form action of the account on one required text field (a name, an address, a reason): refused
+ * under that field with `missing` when it is blank, else calls the API with the account, the text and
+ * the form, and answers `done(data)` or the refusal (errors under `fields`, by default the field's).
+ */
+export function textAction<P extends { accountId: string }, T, R extends Record<string, unknown>>(
+  field: string,
+  missing: () => string,
+  call: (event: RequestEvent<P>, accountId: string, value: string, form: FormData) => Promise<ApiResult<T>>,
+  done: (data: T) => R,
+  fields: readonly string[] = [field],
+) {
+  return async (event: RequestEvent<P>) => {
+    const form = await event.request.formData()
+    const value = text(form, field)
+    if (!value) return invalid({ [field]: missing() })
+    const result = await call(event, event.params.accountId, value, form)
+    if (!result.ok) return problemFailure(event, result, fields)
+    return done(result.data)
+  }
+}
+
+/**
  * The form's trimmed text fields: each one of `required` (a blank one gets its message in `errors`, so
  * the action answers `invalid(errors)`), then each one of `optional`.
  */

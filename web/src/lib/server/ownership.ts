@@ -1,10 +1,33 @@
 /** Ownership moves: an owner's offer to an admin, and a reseller's request to bring an organisation in (typed by the API's contract). */
-import type { RequestEvent } from '@sveltejs/kit'
+import { error, redirect, type RequestEvent } from '@sveltejs/kit'
 import type { components } from '$lib/api/openapi'
-import { client, settle } from './api'
+import { client, hasSession, loginUrl, settle, type ApiResult } from './api'
 
 export type Ownership = components['schemas']['Ownership']
 export type MoveRequest = components['schemas']['CustomerMoveRequest']
+
+/** What a link page says when its offer opens nothing: expired, closed (answered or withdrawn), not valid, or the API not answering. */
+export interface ClosedOfferWords {
+  expired: () => string
+  closed: () => string
+  invalid: () => string
+  cannotOpen: () => string
+}
+
+/**
+ * What an emailed offer's link shows (an ownership offer, a move request), for someone signed in: to
+ * sign in first otherwise; a link that opens nothing is an error page saying why.
+ */
+export async function openOffer<T>(event: RequestEvent, preview: () => Promise<ApiResult<T>>, words: ClosedOfferWords): Promise<T> {
+  if (!hasSession(event)) redirect(303, loginUrl(event))
+  const answer = await preview()
+  if (answer.ok) return answer.data
+  if (answer.status === 401) redirect(303, loginUrl(event))
+  if (answer.status >= 500) error(502, words.cannotOpen())
+  if (answer.problem.code === 'offer_expired') error(410, words.expired())
+  if (answer.problem.code === 'offer_closed') error(410, words.closed())
+  error(404, words.invalid())
+}
 
 export function ownershipApi(event: RequestEvent) {
   const c = client(event)

@@ -2,17 +2,12 @@
 import type { RequestEvent } from '@sveltejs/kit'
 import type { components } from '$lib/api/openapi'
 import { client, settle } from './api'
-import { searchAndStatus } from './list-filters'
+import { LIST_PAGE_SIZE, searchAndStatus, type SearchAndStatus } from './list-filters'
 
 export type Transfer = components['schemas']['Transfer']
 export type TransferStatus = Transfer['status']
 
-export const TRANSFERS_PAGE_SIZE = 25
-
-export interface TransferFilters {
-  q?: string
-  status?: TransferStatus
-}
+export type TransferFilters = SearchAndStatus<TransferStatus>
 
 const STATUSES: readonly TransferStatus[] = ['pending', 'completed', 'declined', 'cancelled']
 
@@ -25,7 +20,7 @@ export function transfersApi(event: RequestEvent) {
   const path = (id: string, tid: string) => ({ params: { path: { id, tid } } })
   return {
     list: (id: string, filters: TransferFilters, cursor?: string | null) =>
-      settle('transfers', c.GET('/api/v1/accounts/{id}/transfers', { params: { path: { id }, query: { ...filters, limit: TRANSFERS_PAGE_SIZE, ...(cursor ? { cursor } : {}) } } })),
+      settle('transfers', c.GET('/api/v1/accounts/{id}/transfers', { params: { path: { id }, query: { ...filters, limit: LIST_PAGE_SIZE, ...(cursor ? { cursor } : {}) } } })),
     propose: (id: string, body: { serviceId: string; toAccountId: string; note?: string }) =>
       settle('propose transfer', c.POST('/api/v1/accounts/{id}/transfers', { params: { path: { id } }, body })),
     confirm: (id: string, tid: string) => settle('confirm transfer', c.POST('/api/v1/accounts/{id}/transfers/{tid}/confirm', path(id, tid))),

@@ -6,18 +6,14 @@ import type { RequestEvent } from '@sveltejs/kit'
 import type { components } from '$lib/api/openapi'
 import type { BodyOf } from '$lib/types'
 import { client, settle } from './api'
-import { searchAndStatus } from './list-filters'
+import { LIST_PAGE_SIZE, searchAndStatus, type SearchAndStatus } from './list-filters'
 
 export type Visit = components['schemas']['Visit']
 export type Site = components['schemas']['Site']
 export type VisitStatus = Visit['status']
 
-export const VISITS_PAGE_SIZE = 25
-
 /** The list filters as the page's query string holds them. */
-export interface VisitFilters {
-  q?: string
-  status?: VisitStatus
+export interface VisitFilters extends SearchAndStatus<VisitStatus> {
   upcoming?: boolean
 }
 
@@ -40,7 +36,7 @@ export function visitsApi(event: RequestEvent) {
         c.GET('/api/v1/accounts/{id}/visits', {
           params: {
             path: { id },
-            query: { ...(filters.q ? { q: filters.q } : {}), ...(filters.status ? { status: filters.status } : {}), ...(filters.upcoming ? { upcoming: 'true' as const } : {}), limit: VISITS_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
+            query: { ...(filters.q ? { q: filters.q } : {}), ...(filters.status ? { status: filters.status } : {}), ...(filters.upcoming ? { upcoming: 'true' as const } : {}), limit: LIST_PAGE_SIZE, ...(cursor ? { cursor } : {}) },
           },
         }),
       ),

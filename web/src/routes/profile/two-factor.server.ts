@@ -1,4 +1,5 @@
 import { fail, type RequestEvent } from '@sveltejs/kit'
+import type { ApiResult } from '$lib/server/api'
 import { invalid, problemFailure, text } from '$lib/server/forms'
 import { qrSvg } from '$lib/server/qr'
 import { twoFactor } from '$lib/server/two-factor'
@@ -11,14 +12,26 @@ export async function loadTwoFactor(event: RequestEvent, impersonating: boolean)
   return result.ok ? result.data : null
 }
 
-/** Password + current code, as turning things off asks. */
-function reauth(form: FormData) {
-  const password = String(form.get('password') ?? '')
-  const code = text(form, 'code')
-  const errors: Record<string, string> = {}
-  if (!password) errors.password = m.profile_tf_enter_password()
-  if (!code) errors.code = m.profile_tf_enter_code()
-  return { password, code, errors }
+/**
+ * An action that asks for the password and a current code again first, as turning things off does:
+ * both are checked for presence here, then by the API.
+ */
+function reauthenticated<T, R extends Record<string, unknown>>(
+  call: (calls: ReturnType<typeof twoFactor>, proof: { password: string; code: string }) => Promise<ApiResult<T>>,
+  done: (data: T) => R,
+) {
+  return async (event: RequestEvent) => {
+    const form = await event.request.formData()
+    const password = String(form.get('password') ?? '')
+    const code = text(form, 'code')
+    const errors: Record<string, string> = {}
+    if (!password) errors.password = m.profile_tf_enter_password()
+    if (!code) errors.code = m.profile_tf_enter_code()
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await call(twoFactor(event), { password, code })
+    if (!result.ok) return problemFailure(event, result, ['password', 'code'])
+    return done(result.data)
+  }
 }
 
 /** The profile's two-factor form actions. */
@@ -48,20 +61,8 @@ export const twoFactorActions = {
     if (!result.ok) return problemFailure(event, result, [])
     return { cancelled: true }
   },
-  totpDisable: async (event: RequestEvent) => {
-    const { password, code, errors } = reauth(await event.request.formData())
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await twoFactor(event).disableTotp({ password, code })
-    if (!result.ok) return problemFailure(event, result, ['password', 'code'])
-    return { disabled: true }
-  },
-  recoveryCodes: async (event: RequestEvent) => {
-    const { password, code, errors } = reauth(await event.request.formData())
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await twoFactor(event).regenerateCodes({ password, code })
-    if (!result.ok) return problemFailure(event, result, ['password', 'code'])
-    return { recoveryCodes: result.data.recoveryCodes }
-  },
+  totpDisable: reauthenticated((calls, proof) => calls.disableTotp(proof), () => ({ disabled: true })),
+  recoveryCodes: reauthenticated((calls, proof) => calls.regenerateCodes(proof), (data) => ({ recoveryCodes: data.recoveryCodes })),
   passkeyRename: async (event: RequestEvent) => {
     const form = await event.request.formData()
     const name = text(form, 'name')

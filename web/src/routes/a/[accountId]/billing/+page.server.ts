@@ -1,12 +1,12 @@
 import { unwrap } from '$lib/server/api'
 import { commerce, invoiceStatusFrom } from '$lib/server/commerce'
 import { problemFailure, requireSection } from '$lib/server/forms'
+import { LIST_PAGE_SIZE } from '$lib/server/list-filters'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
 export type BillingView = 'invoices' | 'expiring' | 'expired'
 const VIEWS: readonly BillingView[] = ['invoices', 'expiring', 'expired']
-const BILLING_PAGE_SIZE = 25
 
 /** The totals, and one page of the list the tab shows: invoices (optionally one status), or services expiring soon or expired. */
 export const load: PageServerLoad = async (event) => {
@@ -17,8 +17,8 @@ export const load: PageServerLoad = async (event) => {
   const status = invoiceStatusFrom(params.get('status'))
   const cursor = params.get('cursor')
   const summaryCall = api.billingSummary(id)
-  const invoicesCall = view === 'invoices' ? api.invoices(id, status, { limit: BILLING_PAGE_SIZE, cursor }) : null
-  const servicesCall = view !== 'invoices' ? api.dueServices(id, view, { limit: BILLING_PAGE_SIZE, cursor }) : null
+  const invoicesCall = view === 'invoices' ? api.invoices(id, status, { limit: LIST_PAGE_SIZE, cursor }) : null
+  const servicesCall = view !== 'invoices' ? api.dueServices(id, view, { limit: LIST_PAGE_SIZE, cursor }) : null
   const { account, menu } = await event.parent()
   const section = requireSection(menu, account, 'billing')
   const summary = unwrap(event, await summaryCall, m.commerce_account_not_found())

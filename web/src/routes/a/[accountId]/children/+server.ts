@@ -1,6 +1,4 @@
-import { error, json } from '@sveltejs/kit'
-import { api } from '$lib/server/api'
-import { problemMessage } from '$lib/problem'
+import { api, nextPage } from '$lib/server/api'
 import type { RequestHandler } from './$types'
 
 /** The next page of an account's children (each with its owner or pending owner invitation, disable reason and `canUndo`), for "Load more" on the section pages. */
@@ -8,6 +6,5 @@ export const GET: RequestHandler = async (event) => {
   const limit = Math.min(Math.max(Number(event.url.searchParams.get('limit')) || 25, 1), 200)
   const cursor = event.url.searchParams.get('cursor')
   const result = await api(event).children(event.params.accountId, { limit, cursor })
-  if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, problemMessage(result.problem))
-  return json(result.data, { headers: { 'cache-control': 'private, no-store' } })
+  return nextPage(result)
 }

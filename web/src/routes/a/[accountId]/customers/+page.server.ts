@@ -1,6 +1,6 @@
 import { access } from '$lib/server/access'
 import { loadChildrenSection } from '$lib/server/children'
-import { idAction, invalid, problemFailure, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, text, textAction } from '$lib/server/forms'
 import { api } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { holds } from '$lib/permissions'
@@ -47,14 +47,7 @@ export const actions: Actions = {
   approveSignup: idAction('id', (event, account, id) => api(event).decideSignup(account, id, true), () => ({ decided: true })),
   declineSignup: idAction('id', (event, account, id) => api(event).decideSignup(account, id, false), () => ({ decided: true })),
 
-  requestMove: async (event) => {
-    const form = await event.request.formData()
-    const email = text(form, 'email')
-    if (!email) return invalid({ email: m.accounts_enter_owner_email() })
-    const result = await ownershipApi(event).requestMove(event.params.accountId, email)
-    if (!result.ok) return problemFailure(event, result, ['email'])
-    return { email: result.data.request.email }
-  },
+  requestMove: textAction('email', m.accounts_enter_owner_email, (event, account, email) => ownershipApi(event).requestMove(account, email), (data) => ({ email: data.request.email })),
 
   withdrawMove: async (event) => {
     const form = await event.request.formData()

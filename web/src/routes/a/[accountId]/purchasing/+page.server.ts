@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
 import { commerce, ORDERS_PAGE_SIZE, statusOf, tabsOf, type PurchasingTab } from '$lib/server/commerce'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { invalid, problemFailure, requireSection, text, textAction } from '$lib/server/forms'
 import { minorFrom } from '$lib/money'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
@@ -75,14 +75,7 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, [])
     return { approved: result.data.order.buyer.name }
   },
-  decline: async (event) => {
-    const form = await event.request.formData()
-    const reason = text(form, 'reason')
-    if (!reason) return invalid({ reason: m.purchasing_decline_reason_missing() })
-    const result = await commerce(event).declineOrder(event.params.accountId, text(form, 'orderId'), reason)
-    if (!result.ok) return problemFailure(event, result, ['reason'])
-    return { declined: result.data.order.buyer.name }
-  },
+  decline: textAction('reason', m.purchasing_decline_reason_missing, (event, account, reason, form) => commerce(event).declineOrder(account, text(form, 'orderId'), reason), (data) => ({ declined: data.order.buyer.name })),
   createPlan: async (event) => {
     const form = await event.request.formData()
     const { errors, plan } = planFrom(form)

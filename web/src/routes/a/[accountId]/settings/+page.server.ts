@@ -1,5 +1,5 @@
 import { api, unwrap } from '$lib/server/api'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { invalid, problemFailure, requireSection, text, textAction } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
 import { m } from '$lib/paraglide/messages.js'
 
@@ -60,14 +60,7 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, ['mode'])
     return { saved: 'signup' }
   },
-  addDomain: async (event) => {
-    const form = await event.request.formData()
-    const domain = text(form, 'domain')
-    if (!domain) return invalid({ domain: m.accounts_enter_domain() })
-    const result = await api(event).addEmailDomain(event.params.accountId, { domain, ...policyOf(form) })
-    if (!result.ok) return problemFailure(event, result, ['domain', 'defaultRole'])
-    return { saved: 'domain' }
-  },
+  addDomain: textAction('domain', m.accounts_enter_domain, (event, account, domain, form) => api(event).addEmailDomain(account, { domain, ...policyOf(form) }), () => ({ saved: 'domain' }), ['domain', 'defaultRole']),
   domainPolicy: async (event) => {
     const form = await event.request.formData()
     const result = await api(event).updateEmailDomain(event.params.accountId, text(form, 'id'), policyOf(form))

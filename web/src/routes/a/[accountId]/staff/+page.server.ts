@@ -3,7 +3,7 @@ import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { idAction, invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, text, textAction } from '$lib/server/forms'
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
@@ -102,15 +102,7 @@ export const actions: Actions = {
     return { email: result.data.invitation.email }
   },
 
-  impersonate: async (event) => {
-    const form = await event.request.formData()
-    const reason = text(form, 'reason')
-    if (!reason) return invalid({ reason: m.people_say_why() })
-    const accountId = event.params.accountId
-    const result = await access(event).impersonate({ userId: text(form, 'userId'), accountId, reason })
-    if (!result.ok) return problemFailure(event, result, ['reason'])
-    redirect(303, `/a/${encodeURIComponent(result.data.impersonation.accountId)}`)
-  },
+  impersonate: textAction('reason', m.people_say_why, (event, accountId, reason, form) => access(event).impersonate({ userId: text(form, 'userId'), accountId, reason }), (data) => redirect(303, `/a/${encodeURIComponent(data.impersonation.accountId)}`)),
 
   notifications: async (event) => {
     const form = await event.request.formData()

@@ -1,6 +1,6 @@
 import { api, unwrap } from '$lib/server/api'
 import { idAction, invalid, problemFailure, requireSection, text, textFields } from '$lib/server/forms'
-import { transferFiltersFrom, transfersApi, TRANSFERS_PAGE_SIZE } from '$lib/server/transfers'
+import { transferFiltersFrom, transfersApi } from '$lib/server/transfers'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 

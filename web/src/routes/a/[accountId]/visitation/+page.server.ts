@@ -1,7 +1,7 @@
 import { error, type RequestEvent } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
 import { idAction, invalid, problemFailure, requireSection, textFields } from '$lib/server/forms'
-import { visitFiltersFrom, visitsApi, VISITS_PAGE_SIZE } from '$lib/server/visits'
+import { visitFiltersFrom, visitsApi } from '$lib/server/visits'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -30,7 +30,6 @@ export const load: PageServerLoad = async (event) => {
     filters,
     filtered: Boolean(filters.q || filters.status || filters.upcoming),
     continued: Boolean(cursor),
-    pageSize: VISITS_PAGE_SIZE,
   }
 }
 

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
-import { idAction, invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, requireSection, text, textAction } from '$lib/server/forms'
 import type { Actions, PageServerLoad } from './$types'
 import { m } from '$lib/paraglide/messages.js'
 
@@ -26,14 +26,7 @@ export const load: PageServerLoad = async (event) => {
 }
 
 export const actions: Actions = {
-  add: async (event) => {
-    const form = await event.request.formData()
-    const hostname = text(form, 'hostname')
-    if (!hostname) return invalid({ hostname: m.portal_enter_hostname() })
-    const result = await api(event).addHostname(event.params.accountId, { hostname, customerAccountId: text(form, 'customerAccountId') || null })
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { added: result.data.hostname.hostname }
-  },
+  add: textAction('hostname', m.portal_enter_hostname, (event, account, hostname, form) => api(event).addHostname(account, { hostname, customerAccountId: text(form, 'customerAccountId') || null }), (data) => ({ added: data.hostname.hostname }), FIELDS),
   verify: idAction('id', (event, account, id) => api(event).verifyHostname(account, id), verified, FIELDS),
   devVerify: idAction('id', (event, account, id) => api(event).verifyHostname(account, id, true), verified, FIELDS),
   checkTls: idAction('id', (event, account, id) => api(event).checkHostnameTls(account, id), (data) => ({ checked: data.hostname.hostname, tls: data.hostname.tls.status }), FIELDS),

@@ -1,7 +1,6 @@
-import { error, json } from '@sveltejs/kit'
+import { nextPage } from '$lib/server/api'
 import { commerce, ORDERS_PAGE_SIZE, statusOf } from '$lib/server/commerce'
 import type { RequestHandler } from './$types'
-import { problemMessage } from '$lib/problem'
 
 /** The next page of an orders tab (the same filter), for "Load more". */
 export const GET: RequestHandler = async (event) => {
@@ -10,6 +9,5 @@ export const GET: RequestHandler = async (event) => {
   const status = statusOf(event.url, tab)
   const api = commerce(event)
   const result = tab === 'received' ? await api.receivedOrders(event.params.accountId, status, page) : await api.orders(event.params.accountId, status, page)
-  if (!result.ok) error(result.status === 401 || result.status === 404 ? result.status : 502, problemMessage(result.problem))
-  return json(result.data, { headers: { 'cache-control': 'private, no-store' } })
+  return nextPage(result)
 }

@@ -1,5 +1,5 @@
 import { api, unwrap } from '$lib/server/api'
-import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { list, problemFailure, requireSection, text, textAction } from '$lib/server/forms'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -23,21 +23,8 @@ export const load: PageServerLoad = async (event) => {
 }
 
 export const actions: Actions = {
-  create: async (event) => {
-    const name = text(await event.request.formData(), 'name')
-    if (!name) return invalid({ name: m.services_enter_name() })
-    const result = await api(event).createServiceGroup(event.params.accountId, name)
-    if (!result.ok) return problemFailure(event, result, ['name'])
-    return { name: result.data.group.name }
-  },
-  rename: async (event) => {
-    const form = await event.request.formData()
-    const name = text(form, 'name')
-    if (!name) return invalid({ name: m.services_enter_name() })
-    const result = await api(event).renameServiceGroup(event.params.accountId, text(form, 'group'), name)
-    if (!result.ok) return problemFailure(event, result, ['name'])
-    return { name: result.data.group.name }
-  },
+  create: textAction('name', m.services_enter_name, (event, account, name) => api(event).createServiceGroup(account, name), (data) => ({ name: data.group.name })),
+  rename: textAction('name', m.services_enter_name, (event, account, name, form) => api(event).renameServiceGroup(account, text(form, 'group'), name), (data) => ({ name: data.group.name })),
   delete: async (event) => {
     const result = await api(event).deleteServiceGroup(event.params.accountId, text(await event.request.formData(), 'group'))
     if (!result.ok) return problemFailure(event, result, [])

@@ -3,7 +3,7 @@ import { unwrap } from '$lib/server/api'
 import { requireSection } from '$lib/server/forms'
 import { visitsApi } from '$lib/server/visits'
 import { m } from '$lib/paraglide/messages.js'
-import { visitStatusLabel } from '../../labels'
+import { visitStatusLabel } from '$lib/visits'
 import type { PageServerLoad } from './$types'
 
 /** The printable confirmation of an approved visit. */
