@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { sveltekit } from '@sveltejs/kit/vite'
 import tailwindcss from '@tailwindcss/vite'
@@ -8,6 +9,7 @@ type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[]
 const src = path.resolve(import.meta.dirname, 'src')
 const kit = path.resolve(import.meta.dirname, '.svelte-kit/generated')
 const messageDir = path.join(src, 'lib/paraglide/messages')
+const inlang = JSON.parse(readFileSync(path.resolve(import.meta.dirname, 'project.inlang/settings.json'), 'utf8')) as { baseLocale: string; locales: string[] }
 const messageBarrels = new Set([`${messageDir}.js`, path.join(messageDir, '_index.js')])
 /**
  * Every module these files import statically, directly or not — except that the messages barrel
@@ -75,8 +77,43 @@ const clientChunks: Plugin = {
   },
 }
 
+/**
+ * The browser's Paraglide runtime. The server chooses each page's language (decision 034) and the
+ * root layout hands it to the browser (`setLocale`) before anything else renders; another language is
+ * another page load. So the browser needs one variable — not the generated runtime's locale detection
+ * (strategies, cookies, URL patterns), which every page carried because each message calls
+ * `getLocale()`. It offers what the browser's code imports from the runtime, and nothing else.
+ */
+const paraglideRuntime = path.join(src, 'lib/paraglide/runtime.js')
+const browserRuntime = '\0trellis:browser-paraglide-runtime'
+const browserLocale: Plugin = {
+  name: 'trellis:browser-locale',
+  // Before Vite's own resolver, which would settle the relative imports of the message modules.
+  enforce: 'pre',
+  async resolveId(source, importer) {
+    if (this.environment.config.consumer !== 'client' || !source.endsWith('runtime.js')) return null
+    const resolved = await this.resolve(source, importer, { skipSelf: true })
+    return resolved?.id === paraglideRuntime ? browserRuntime : null
+  },
+  load(id) {
+    if (id !== browserRuntime) return null
+    return `export const baseLocale = ${JSON.stringify(inlang.baseLocale)}
+export const locales = ${JSON.stringify(inlang.locales)}
+export const experimentalStaticLocale = undefined
+let locale = baseLocale
+export const getLocale = () => locale
+export const setLocale = (next, options) => {
+  const changed = next !== locale
+  locale = next
+  if (changed && options?.reload !== false) location.reload()
+}
+// Reading Accept-Language is the server's (lib/i18n.ts's negotiateLocale, never called in the browser).
+export const extractLocaleFromHeader = () => undefined`
+  },
+}
+
 export default defineConfig(() => ({
-  plugins: [messages(), tailwindcss(), sveltekit(), clientChunks],
+  plugins: [messages(), tailwindcss(), sveltekit(), clientChunks, browserLocale],
   server: {
     allowedHosts: ['.localhost'],
     proxy: { '/api': { target: 'http://127.0.0.1:8787', ws: true } },
