@@ -4,6 +4,7 @@ import adapter from '@sveltejs/adapter-cloudflare'
 export default {
   kit: {
     adapter: adapter(),
+    router: { resolution: 'server' },
     csp: {
       mode: 'auto',
       directives: {
