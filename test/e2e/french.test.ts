@@ -89,6 +89,29 @@ describe('The portal in French', () => {
     }
   })
 
+  story('tells others where a French reader is, and says in French why a review line stays', async ({ open }) => {
+    const owner = await open()
+    await signIn(owner.page, 'owner@acme.test')
+    await inFrench(owner.context, owner.page)
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    await visit(owner.page, `/a/${acme}/roles/new`)
+    const sarah = await open()
+    await signIn(sarah.page, 'sarah@acme.test')
+    await inFrench(sarah.context, sarah.page)
+    await visit(sarah.page, `/a/${acme}/staff/review`)
+    // Alex is on the new-role form: Sarah reads where he is in French.
+    const trigger = sarah.page.getByTestId('presence')
+    await trigger.waitFor()
+    await trigger.click()
+    await sarah.page.locator('li[data-person="owner@acme.test"]').getByText('Rôles › Nouveau rôle', { exact: true }).waitFor()
+    await sarah.page.keyboard.press('Escape')
+    // Why the owner's line and her own cannot be removed: the API's reasons, in French.
+    await sarah.page.getByText('Le propriétaire d’un compte ne peut pas être retiré.').first().waitFor({ state: 'attached' })
+    await sarah.page.getByText('Vous ne pouvez pas vous retirer vous-même.').first().waitFor({ state: 'attached' })
+    assert.deepEqual(await englishLeft(sarah.page), [], 'English left on the French access review')
+    await screenshot(sarah.page, 'french-access-review')
+  })
+
   for (const t of TOURS) {
     story(`draws every section of the ${t.tier}'s menu in French`, { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
       const { context, page } = await open()

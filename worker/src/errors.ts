@@ -1,6 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { localizeFieldMessage } from './i18n/field-messages.ts'
+import { localizeSentence } from './i18n/field-messages.ts'
 import { m } from './i18n/paraglide/messages.js'
+import { getLocale } from './i18n/paraglide/runtime.js'
 
 /**
  * Stable, machine-readable error codes: each with its HTTP status, a short
@@ -115,14 +116,33 @@ export function problemTitle(code: ErrorCode): string {
   return message ? message() : errorCodes[code].title
 }
 
-/** Render a problem+json response body: `title` in the request's language, `detail` in English, `code` stable. */
+/**
+ * What the detail says, in the request's language, when it is not English and the API has the
+ * words (decision 034): the detail's own sentence, or the one field's message it repeats. Absent
+ * otherwise (English readers have `detail`; others fall back to `title`).
+ */
+function localizedDetail(detail: string, errors: unknown): string | undefined {
+  if (getLocale() === 'en') return undefined
+  const list = Array.isArray(errors) ? (errors as { field?: unknown; message?: unknown }[]) : []
+  // A detail that only repeats one field's message says it without the field's name.
+  const one = list.length === 1 ? list[0] : undefined
+  const english = one && typeof one.message === 'string' && detail === `${String(one.field)}: ${one.message}` ? one.message : detail
+  const message = localizeSentence(english)
+  return message !== english ? message : undefined
+}
+
+/**
+ * Render a problem+json response body: `title` in the request's language, `detail` in English,
+ * `code` stable, and `message` — the detail in the request's language — when it has one.
+ */
 export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   const { status } = errorCodes[code]
   const title = problemTitle(code)
   // What a person reads beside a field comes in their language too (the detail stays English).
   const errors = Array.isArray(extra.errors)
-    ? (extra.errors as { field: string; message: string }[]).map((e) => (typeof e?.message === 'string' ? { ...e, message: localizeFieldMessage(e.message) } : e))
+    ? (extra.errors as { field: string; message: string }[]).map((e) => (typeof e?.message === 'string' ? { ...e, message: localizeSentence(e.message) } : e))
     : undefined
+  const message = localizedDetail(detail, extra.errors)
   return {
     type: `https://trellis.dev/problems/${code.replaceAll('_', '-')}`,
     title,
@@ -131,6 +151,7 @@ export function problemBody(code: ErrorCode, detail: string, extra: Record<strin
     code,
     ...extra,
     ...(errors ? { errors } : {}),
+    ...(message ? { message } : {}),
   }
 }
 

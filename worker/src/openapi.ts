@@ -62,6 +62,8 @@ export const Problem = z
     detail: z.string(),
     code: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    /** The detail in the request's language, when that is not English and the API has its words (`detail` stays English). */
+    message: z.string().optional(),
     /** `rate_limited`: seconds until the next attempt is allowed (also the Retry-After header). */
     retryAfter: z.number().optional(),
     /** `wrong_portal`: the address of the portal where this login or invitation belongs. */

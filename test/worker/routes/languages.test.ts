@@ -1,10 +1,14 @@
 import { env, SELF } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import enErrors from '../../../worker/messages/en/errors.json'
+import enFields from '../../../worker/messages/en/fields.json'
+import enSentences from '../../../worker/messages/en/sentences.json'
 import frErrors from '../../../worker/messages/fr/errors.json'
 import { invalidateBrandCache } from '../../../worker/src/domain/host-brand.ts'
 import { errorCodes } from '../../../worker/src/errors.ts'
-import { accountId, api, jsonOf, lastEmail, login, problem } from '../../helpers/client.ts'
+import { localizeSentence } from '../../../worker/src/i18n/field-messages.ts'
+import { withLocale } from '../../../worker/src/i18n/locale.ts'
+import { accountId, api, jsonOf, lastEmail, login, problem, serviceId } from '../../helpers/client.ts'
 
 // English and French (decision 034): the person's choice, else the portal's default, else the
 // browser's; problem titles and emails follow it, `detail` and `code` never change.
@@ -134,5 +138,127 @@ describe('emails in the recipient’s language', () => {
     await env.DB.prepare("UPDATE users SET locale = 'en' WHERE email = ?").bind('tess@acme.test').run()
     expect((await invite('tess@acme.test')).status).toBe(201)
     expect((await lastEmail('tess@acme.test')).subject).toBe('You are invited to Globex Partners')
+  })
+})
+
+describe('what the API writes for a person, in their language', () => {
+  const fr = async (email: string) => `${await login(email)}; trellis-lang=fr`
+
+  it('names a bad value in the field’s message, in French with the value, the detail staying English', async () => {
+    const acme = await accountId('Acme Hosting')
+    const create = (cookie: string) =>
+      api(`/accounts/${acme}/api-keys`, { method: 'POST', cookie, json: { name: 'CI deploys', level: 'admin', roles: ['rol_nope'], scope: { mode: 'all' } } })
+    const french = await problem(await create(await fr('owner@acme.test')))
+    expect(french).toMatchObject({ status: 400, code: 'validation_failed', detail: 'roles: Unknown role: rol_nope.' })
+    expect(french.errors).toEqual([{ field: 'roles', message: 'Rôle inconnu : rol_nope.' }])
+    // The one field's message is also the problem's `message`, for a page that shows no field.
+    expect(french.message).toBe('Rôle inconnu : rol_nope.')
+    const english = await problem(await create(await login('owner@acme.test')))
+    expect(english.errors).toEqual([{ field: 'roles', message: 'Unknown role: rol_nope.' }])
+    expect(english).not.toHaveProperty('message')
+  })
+
+  it('says which limit was reached, with its value, in `message` (the English detail unchanged)', async () => {
+    const acme = await accountId('Acme Hosting')
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE parent_id = ? AND kind = 'customer' AND status != 'deleted'").bind(acme).first<{ n: number }>())!
+    await env.DB.prepare('UPDATE accounts SET limits = ? WHERE id = ?').bind(JSON.stringify({ max_customers: n }), acme).run()
+    const invite = (cookie: string) => api(`/accounts/${acme}/invitations`, { method: 'POST', cookie, json: { kind: 'customer', email: 'full@example.test' } })
+    const french = await problem(await invite(await fr('owner@acme.test')))
+    expect(french).toMatchObject({ status: 422, code: 'limit_reached', title: 'Limite atteinte', limit: 'max_customers', value: n })
+    expect(french.detail).toContain(`This reseller may have at most ${n} customers.`)
+    expect(french.message).toBe(`Ce revendeur peut avoir au plus ${n} clients.`)
+    const english = await problem(await invite(await login('owner@acme.test')))
+    expect(english.detail).toBe(french.detail)
+    expect(english).not.toHaveProperty('message')
+    await env.DB.prepare('UPDATE accounts SET limits = NULL WHERE id = ?').bind(acme).run()
+  })
+
+  it('gives the reasons an access review line stays in the reader’s language', async () => {
+    const acme = await accountId('Acme Hosting')
+    const read = async (cookie: string) => (await jsonOf(await api(`/accounts/${acme}/access-review`, { cookie }), 'getAccessReview')).lines
+    const reason = (lines: Awaited<ReturnType<typeof read>>, email: string, kind = 'member') => lines.find((l) => l.kind === kind && l.principal.email === email && l.accountId === acme)?.reason
+    const french = await read(await fr('sarah@acme.test'))
+    expect(reason(french, 'owner@acme.test')).toBe('Le propriétaire d’un compte ne peut pas être retiré.')
+    expect(reason(french, 'sarah@acme.test')).toBe('Vous ne pouvez pas vous retirer vous-même.')
+    expect(reason(french, 'admin@nimbus.test', 'inherited')).toBe('Accordé dans Nimbus Cloud ; révisez ce compte pour le modifier.')
+    const english = await read(await login('sarah@acme.test'))
+    expect(reason(english, 'owner@acme.test')).toBe('The owner of an account cannot be removed.')
+    expect(reason(english, 'admin@nimbus.test', 'inherited')).toBe('Granted in Nimbus Cloud; review that account to change it.')
+  })
+
+  it('explains a refused restore in French: the problem’s message and the line’s field message', async () => {
+    const cookie = await fr('admin@nimbus.test')
+    const archive = await api(`/accounts/${await accountId('Acme Hosting')}/backups/export?root=${await accountId('Driftwood Dental')}`, { cookie })
+    expect(archive.status).toBe(200)
+    const body = new Uint8Array(await archive.arrayBuffer())
+    const globex = await accountId('Globex Partners')
+    const restore = (c: string) => api(`/accounts/${globex}/backups/restore?dryRun=true`, { method: 'POST', cookie: c, body, headers: { 'content-type': 'application/gzip' } })
+    const french = await problem(await restore(cookie))
+    expect(french).toMatchObject({ status: 409, code: 'conflict', detail: 'This backup was taken under Acme Hosting, which still exists: restore it there.' })
+    expect(french.message).toBe('Cette sauvegarde a été prise sous Acme Hosting, qui existe toujours : restaurez-la là.')
+    expect(french.errors?.[0]?.message).toMatch(/^Restaurez-la sous Acme Hosting \(acc_\w+\)\.$/)
+    const english = await problem(await restore(await login('admin@nimbus.test')))
+    expect(english.errors?.[0]?.message).toMatch(/^Restore it under Acme Hosting \(acc_\w+\)\.$/)
+  })
+
+  it('titles a subscribed event’s notice and email in the subscriber’s language', async () => {
+    const acme = await accountId('Acme Hosting')
+    const owner = await login('owner@acme.test')
+    expect((await api(`/accounts/${acme}/notifications/subscriptions`, { method: 'PUT', cookie: owner, json: { types: ['server_action'] } })).status).toBe(200)
+    await env.DB.prepare("UPDATE users SET locale = 'fr' WHERE email = 'owner@acme.test'").run()
+    // Sarah, who reads English, restarts a server: Alex is told in French.
+    expect((await api(`/accounts/${acme}/services/${await serviceId('acme-control-01')}/actions/restart`, { method: 'POST', cookie: await login('sarah@acme.test') })).status).toBe(202)
+    const inbox = await jsonOf(await api(`/me/notifications?account=${acme}`, { cookie: owner }), 'listMyNotices')
+    expect(inbox.items[0]).toMatchObject({ type: 'server_action', title: 'Action serveur dans Acme Hosting' })
+    const mail = await lastEmail('owner@acme.test')
+    expect(mail.subject).toBe('[Acme Hosting] action serveur')
+    expect(mail.text).toContain('« action serveur » dans Acme Hosting')
+    await env.DB.prepare("UPDATE users SET locale = NULL WHERE email = 'owner@acme.test'").run()
+  })
+
+  it('tells each person of a ticket in their own language: the notice and the email', async () => {
+    const acme = await accountId('Acme Hosting')
+    const bluebird = await accountId('Bluebird Bakery')
+    await env.DB.prepare("UPDATE users SET locale = 'fr' WHERE email = 'sarah@acme.test'").run()
+    const opened = await api(`/accounts/${bluebird}/tickets`, { method: 'POST', cookie: await login('owner@bluebird.test'), json: { subject: 'Four en panne', body: 'Le four ne chauffe plus.' } })
+    expect(opened.status).toBe(201)
+    const latest = async (email: string) => (await jsonOf(await api(`/me/notifications?account=${acme}`, { cookie: await login(email) }), 'listMyNotices')).items[0]
+    expect(await latest('sarah@acme.test')).toMatchObject({ type: 'ticket', title: 'Nouveau ticket de Bluebird Bakery : Four en panne' })
+    expect((await latest('sarah@acme.test'))?.body).toMatch(/ \(Bluebird Bakery\) a écrit : Le four ne chauffe plus\.$/)
+    expect((await lastEmail('sarah@acme.test')).subject).toBe('Nouveau ticket de Bluebird Bakery : Four en panne')
+    // Alex chose no language and Acme's portal has no default: English, as before.
+    expect(await latest('owner@acme.test')).toMatchObject({ type: 'ticket', title: 'New ticket from Bluebird Bakery: Four en panne' })
+    expect((await lastEmail('owner@acme.test')).subject).toBe('New ticket from Bluebird Bakery: Four en panne')
+    await env.DB.prepare("UPDATE users SET locale = NULL WHERE email = 'sarah@acme.test'").run()
+  })
+})
+
+describe('sentences the API writes, read by their English text', () => {
+  it('finds a message for a sentence built with values, the most specific first, and keeps what it does not know', () => {
+    withLocale('fr', () => {
+      expect(localizeSentence('This reseller may have at most 1 customer.')).toBe('Ce revendeur peut avoir au plus 1 client.')
+      expect(localizeSentence('This reseller may have at most 3 hosting services.')).toBe('Ce revendeur peut avoir au plus 3 services hosting.')
+      // "who: sentence" keeps who; a sentence inside a sentence is read too.
+      expect(localizeSentence('ann@example.test: You cannot remove yourself.')).toBe('ann@example.test: Vous ne pouvez pas vous retirer vous-même.')
+      expect(localizeSentence('You may not remove 2 of these lines: The owner of an account cannot be removed.')).toBe(
+        'Vous ne pouvez pas retirer 2 de ces lignes : Le propriétaire d’un compte ne peut pas être retiré.',
+      )
+      expect(localizeSentence('Something nobody wrote a message for.')).toBe('Something nobody wrote a message for.')
+      expect(localizeSentence('name: Enter a name.; email: Not an email')).toBe('name: Enter a name.; email: Not an email')
+    })
+    withLocale('en', () => expect(localizeSentence('You cannot remove yourself.')).toBe('You cannot remove yourself.'))
+  })
+
+  it('has every English sentence of the messages once, so one text finds one message', () => {
+    const seen = new Map<string, string>()
+    const files = { ...enFields, ...enSentences } as Record<string, unknown>
+    for (const [key, message] of Object.entries(files)) {
+      if (!key.startsWith('field_') && !key.startsWith('sentence_')) continue
+      const variants = typeof message === 'string' ? [message] : (message as { match: Record<string, string> }[]).flatMap((v) => Object.values(v.match))
+      for (const text of new Set(variants)) {
+        expect(seen.get(text), `${key} and ${seen.get(text)} say “${text}”`).toBeUndefined()
+        seen.set(text, key)
+      }
+    }
   })
 })

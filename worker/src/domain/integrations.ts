@@ -48,7 +48,7 @@ export function validateHook(env: Bindings, input: CreateHook, visible: readonly
   const url = checked.url
   if (input.kind === 'stream') {
     if (input.format !== 'ndjson' && (url.pathname === '/' || url.pathname === '')) url.pathname = DEFAULT_PATHS[input.format]
-    if (input.format !== 'ndjson' && !input.token) throw new DomainError('validation_failed', `A ${input.format === 'datadog' ? 'Datadog API key' : 'Splunk HEC token'} is needed.`, 'token')
+    if (input.format !== 'ndjson' && !input.token) throw new DomainError('validation_failed', input.format === 'datadog' ? 'A Datadog API key is needed.' : 'A Splunk HEC token is needed.', 'token')
     return { ...input, url: url.href }
   }
   const hidden = input.types.filter((t) => !visible.includes(t))

@@ -7,7 +7,8 @@ import { schema } from '../db.ts'
 import type { ActivityType } from '../durable/activity-types.ts'
 import { activityTypes } from '../durable/activity-types.ts'
 import { getAccount } from './accounts.ts'
-import { renderEmail, type EmailBrand, inRecipientLanguage } from './emails.ts'
+import { renderEmail, type EmailBrand } from './emails.ts'
+import { emailLocale, withLocale } from '../i18n/locale.ts'
 import { m } from '../i18n/paraglide/messages.js'
 import type { Bindings } from '../env.ts'
 import { grantsOfMembers } from './grants.ts'
@@ -31,6 +32,14 @@ export function viewableTypes(grant: MembershipGrant | undefined, account: Targe
     const own = sectionTypes[t]
     return own ? can([grant], own, account).ok : log
   })
+}
+
+/** An event type as a person reads it, in the current language ("Member created"). */
+function typeLabel(type: ActivityType): string {
+  const draw = (m as unknown as Record<string, (() => string) | undefined>)[`notify_type_${type}`]
+  if (draw) return draw()
+  const words = type.replaceAll('_', ' ')
+  return `${words[0]!.toUpperCase()}${words.slice(1)}`
 }
 
 /** Types a member is told about through their section's own view permission, not the log's (invoices are for billing people). */
@@ -71,7 +80,7 @@ export async function notifySubscribers(
   env?: Bindings,
 ) {
   const subscribed = await db
-    .select({ membershipId: memberships.id, userId: users.id, email: users.email, accountName: accounts.name })
+    .select({ membershipId: memberships.id, userId: users.id, email: users.email, locale: users.locale, accountName: accounts.name })
     .from(notificationSubscriptions)
     .innerJoin(accounts, eq(accounts.id, notificationSubscriptions.accountId))
     .innerJoin(memberships, eq(memberships.id, notificationSubscriptions.membershipId))
@@ -90,26 +99,35 @@ export async function notifySubscribers(
   const recipients = subscribed.filter((r) => viewableTypes(grants.get(r.membershipId), account).includes(event.type))
   if (!recipients.length) return 0
   const accountName = recipients[0]!.accountName
-  const label = event.type.replaceAll('_', ' ')
   const link = `/a/${event.accountId}/activity`
+  const { brand: look, origin } = await brand()
+  // Each person reads of it in their own language (the description is the log's record, kept as written).
+  const inTheirs = <T>(r: (typeof recipients)[number], draw: () => T) => withLocale(emailLocale(r.locale, look.defaultLocale), draw)
   // The inbox first: it needs no outside service, so a mail outage does not cost the notice.
   if (env) {
     await addNotices(
       env,
       db,
-      recipients.map((r) => ({ userId: r.userId, membershipId: r.membershipId, accountId: event.accountId, type: event.type, title: `${label[0]!.toUpperCase()}${label.slice(1)} in ${accountName}`, body: event.description, link })),
+      recipients.map((r) => ({
+        userId: r.userId, membershipId: r.membershipId, accountId: event.accountId, type: event.type,
+        title: inTheirs(r, () => m.notify_title({ label: typeLabel(event.type), account: accountName })), body: event.description, link,
+      })),
     )
   }
-  const { brand: look, origin } = await brand()
   await Promise.all(
     recipients.map((r) =>
-      inRecipientLanguage(db, r.email, look, () =>
-        renderEmail(look, r.email, `[${accountName}] ${label}`, {
-          paragraphs: [event.description],
-          action: { label: m.notify_action(), url: `${origin}${link}` },
-          footnote: m.notify_footnote({ label, account: accountName }),
+      mailer.send(
+        inTheirs(r, () => {
+          // Inside a sentence: "server action", "clé API créée".
+          const title = typeLabel(event.type)
+          const label = `${title[0]!.toLowerCase()}${title.slice(1)}`
+          return renderEmail(look, r.email, m.notify_subject({ label, account: accountName }), {
+            paragraphs: [event.description],
+            action: { label: m.notify_action(), url: `${origin}${link}` },
+            footnote: m.notify_footnote({ label, account: accountName }),
+          })
         }),
-      ).then((message) => mailer.send(message)),
+      ),
     ),
   )
   return recipients.length

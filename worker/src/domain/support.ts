@@ -273,6 +273,40 @@ export async function customerParticipants(db: DB, ticket: { id: string; account
   return rows.map((r) => r.membershipId)
 }
 
+/** What a notice about a ticket says, drawn in each reader's language. */
+export interface TicketNews {
+  title: () => string
+  body: () => string
+}
+
+/** The news of a ticket, one kind per change people are told of. */
+export const ticketNews = {
+  opened: (the: { account: string; subject: string; author: string; text: string }): TicketNews => ({
+    title: () => m.support_news_opened_title(the),
+    body: () => m.support_news_opened_body(the),
+  }),
+  answered: (the: { account: string; subject: string; text: string }): TicketNews => ({
+    title: () => m.support_news_answered_title(the),
+    body: () => m.support_news_answered_body(the),
+  }),
+  replied: (the: { customer: string; subject: string; author: string; text: string }): TicketNews => ({
+    title: () => m.support_news_replied_title(the),
+    body: () => m.support_news_replied_body(the),
+  }),
+  closed: (the: { subject: string; who: string }): TicketNews => ({
+    title: () => m.support_news_closed_title(the),
+    body: () => m.support_news_closed_body(the),
+  }),
+  reopened: (the: { subject: string; who: string }): TicketNews => ({
+    title: () => m.support_news_reopened_title(the),
+    body: () => m.support_news_reopened_body(the),
+  }),
+  assigned: (the: { subject: string; who: string; customer: string }): TicketNews => ({
+    title: () => m.support_news_assigned_title(the),
+    body: () => m.support_news_assigned_body(the),
+  }),
+}
+
 /**
  * Tell people about a ticket: a notice in their inbox (linking to the ticket
  * as their side sees it) and, when `email` is set, a branded email through the
@@ -285,32 +319,37 @@ export async function tellAboutTicket(
   mailer: Mailer,
   to: { people: Person[]; account: { id: string; path: string } },
   ticket: { id: string },
-  message: { title: string; body: string; email: boolean },
+  message: TicketNews & { email: boolean },
   exceptUserId: string,
 ) {
   const people = to.people.filter((p) => p.userId !== exceptUserId)
   if (!people.length) return 0
   try {
     const link = `/a/${to.account.id}/support/${ticket.id}`
+    const { brand, origin } = await emailBrandFor(db, to.account.path, env.PUBLIC_ORIGIN)
+    // Each person reads the notice and the email in their own language.
+    const drawn = await Promise.all(
+      people.map((p) =>
+        inRecipientLanguage(db, p.email, brand, () => {
+          const title = message.title()
+          const body = message.body()
+          const mail = message.email
+            ? renderEmail(brand, p.email, title, {
+                paragraphs: [m.support_hello({ name: p.name }), body],
+                action: { label: m.support_action(), url: `${origin}${link}` },
+                footnote: m.support_footnote(),
+              })
+            : null
+          return { title, body, mail }
+        }),
+      ),
+    )
     await addNotices(
       env,
       db,
-      people.map((p) => ({ userId: p.userId, membershipId: p.membershipId, accountId: to.account.id, type: 'ticket', title: message.title, body: message.body, link })),
+      people.map((p, i) => ({ userId: p.userId, membershipId: p.membershipId, accountId: to.account.id, type: 'ticket', title: drawn[i]!.title, body: drawn[i]!.body, link })),
     )
-    if (message.email) {
-      const { brand, origin } = await emailBrandFor(db, to.account.path, env.PUBLIC_ORIGIN)
-      await Promise.all(
-        people.map((p) =>
-          inRecipientLanguage(db, p.email, brand, () =>
-            renderEmail(brand, p.email, message.title, {
-              paragraphs: [m.support_hello({ name: p.name }), message.body],
-              action: { label: m.support_action(), url: `${origin}${link}` },
-              footnote: m.support_footnote(),
-            }),
-          ).then((mail) => mailer.send(mail)),
-        ),
-      )
-    }
+    await Promise.all(drawn.flatMap((d) => (d.mail ? [mailer.send(d.mail)] : [])))
   } catch (error) {
     console.error('support: could not tell people about a ticket', error)
   }

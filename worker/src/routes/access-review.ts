@@ -15,6 +15,7 @@ import {
 import { liveMemberRemoved, liveRightsChanged } from '../domain/live.ts'
 import { ScopeSchema } from '../domain/scope.ts'
 import { AppError, fieldError } from '../errors.ts'
+import { localizeSentence } from '../i18n/field-messages.ts'
 import { peopleOnly, requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
@@ -103,7 +104,8 @@ export const accessReview = createRouter('Staff')
       return c.json(
         {
           accounts: page.accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, parentId: a.parentId })),
-          lines,
+          // Why a line cannot be removed, in the reader's language (the CSV keeps the English record).
+          lines: lines.map((l) => (l.reason ? { ...l, reason: localizeSentence(l.reason) } : l)),
           nextCursor: page.next ? encode(page.next) : null,
         },
         200,

@@ -9,6 +9,7 @@ import { sendInvitationEmail } from '../domain/invitation-emails.ts'
 import type { DB } from '../db.ts'
 import type { AppEnv } from '../env.ts'
 import { AppError } from '../errors.ts'
+import { localizeSentence } from '../i18n/field-messages.ts'
 import { authorize, requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { answers, createRouter, json, problems, route } from '../openapi.ts'
@@ -148,7 +149,9 @@ export const backupsRouter = createRouter('Backups')
       })
       if (!planned.ok) throw new AppError(planned.code, planned.detail, { errors: planned.errors })
       const { plan } = planned
-      if (dryRun === 'true') return c.json({ dryRun: true as const, summary: plan.summary }, 200)
+      // What is left out, in the reader's language.
+      const summary = { ...plan.summary, skipped: plan.summary.skipped.map(localizeSentence) }
+      if (dryRun === 'true') return c.json({ dryRun: true as const, summary }, 200)
       const outcome = await applyRestore(c.var.db, plan)
       if (outcome === 'limit') throw new AppError('limit_reached', `${target.name} reached one of its limits while the backup was being restored; nothing was restored.`)
       if (outcome === 'clash') throw new AppError('conflict', 'Something in the backup was created elsewhere while it was being restored; nothing was restored. Try again to see what clashes.')
@@ -161,6 +164,6 @@ export const backupsRouter = createRouter('Backups')
       for (const inv of plan.invitations) {
         await sendInvitationEmail(c.env, c.var.db, { name: inv.accountName, path: inv.accountPath }, ctx.principal.user, { email: inv.email, kind: 'member', level: inv.level, expiresAt: inv.expiresAt }, inv.token)
       }
-      return c.json({ dryRun: false as const, summary: s }, 201)
+      return c.json({ dryRun: false as const, summary }, 201)
     },
   )

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi'
 import { assertMayChange, createIntegration, integrationsOf, subscribableTypes, validateHook } from '../domain/integrations.ts'
 import { streamFormats, webhookTypes, type CreateHook } from '../durable/hooks.ts'
 import { AppError } from '../errors.ts'
+import { localizeSentence } from '../i18n/field-messages.ts'
 import type { Context } from 'hono'
 import { decide, requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
@@ -90,6 +91,9 @@ const hookTarget = (hook: { id: string; kind: string; url: string }) => ({ kind:
 
 const label = (kind: string) => (kind === 'webhook' ? 'webhook' : 'log stream')
 
+/** An attempt as its reader reads it: what went wrong, in their language (the log keeps the English words). */
+const readable = <T extends { error: string | null }>(delivery: T): T => (delivery.error ? { ...delivery, error: localizeSentence(delivery.error) } : delivery)
+
 export const integrationsRouter = createRouter('Activity')
   .openapi(
     route.get('/accounts/{id}/integrations', {
@@ -106,7 +110,7 @@ export const integrationsRouter = createRouter('Activity')
       const items = await integrationsOf(c.env, ctx.account.id).list()
       return c.json(
         {
-          items,
+          items: items.map((i) => (i.disabledReason ? { ...i, disabledReason: localizeSentence(i.disabledReason) } : i)),
           eventTypes: [...subscribableTypes(decide(ctx, 'activity.view').ok)],
           streamsAvailable: (streamsOnly.kinds as readonly string[]).includes(ctx.account.kind),
           readOnly: !!ctx.principal.impersonation,
@@ -240,7 +244,7 @@ export const integrationsRouter = createRouter('Activity')
       const { hookId } = c.req.valid('param')
       const result = await integrationsOf(c.env, ctx.account.id).test(hookId)
       if (!result) throw notFound()
-      return c.json(result, 200)
+      return c.json(readable(result), 200)
     },
   )
   .openapi(
@@ -257,7 +261,7 @@ export const integrationsRouter = createRouter('Activity')
       const { hookId } = c.req.valid('param')
       const items = await integrationsOf(c.env, ctx.account.id).deliveries(hookId, c.req.valid('query').limit)
       if (!items) throw notFound()
-      return c.json({ items }, 200)
+      return c.json({ items: items.map(readable) }, 200)
     },
   )
   .openapi(
@@ -277,7 +281,7 @@ export const integrationsRouter = createRouter('Activity')
       const result = await integrationsOf(c.env, ctx.account.id).resend(hookId, deliveryId)
       if (!result) throw new AppError('not_found', 'No delivery with that id.')
       if (result === 'gone') throw new AppError('delivery_gone')
-      return c.json(result, 200)
+      return c.json(readable(result), 200)
     },
   )
 

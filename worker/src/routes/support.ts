@@ -16,6 +16,7 @@ import {
   queueCustomers,
   replyToTicket,
   tellAboutTicket,
+  ticketNews,
   ticketSorts,
   type Author,
   type TicketRow,
@@ -233,7 +234,7 @@ export const supportRoutes = createRouter('Support')
         mailerFor(c.env, c.var.db),
         { people: staff, account: parent },
         ticket,
-        { title: `New ticket from ${account.name}: ${ticket.subject}`, body: `${ctx.principal.user.name} (${account.name}) wrote: ${input.body}`, email: true },
+        { ...ticketNews.opened({ account: account.name, subject: ticket.subject, author: ctx.principal.user.name, text: input.body }), email: true },
         ctx.principal.user.id,
       )
       return c.json({ ticket: view(ticket, 'customer') }, 201)
@@ -301,12 +302,12 @@ export const supportRoutes = createRouter('Support')
       const mailer = mailerFor(c.env, c.var.db)
       if (side === 'staff') {
         const people = await membersWith(c.var.db, customer, 'support.view', await customerParticipants(c.var.db, ticket))
-        await tellAboutTicket(c.env, c.var.db, mailer, { people, account: customer }, ticket, { title: `Reply on your ticket: ${ticket.subject}`, body: `${parent.name} support wrote: ${text}`, email: true }, ctx.principal.user.id)
+        await tellAboutTicket(c.env, c.var.db, mailer, { people, account: customer }, ticket, { ...ticketNews.answered({ account: parent.name, subject: ticket.subject, text }), email: true }, ctx.principal.user.id)
       } else {
         // The assignee when there is one (and they may still see the queue), else everyone who may answer.
         const assigned = ticket.assigneeId ? await membersWith(c.var.db, parent, 'support.view', [ticket.assigneeId]) : []
         const people = assigned.length ? assigned : await membersWith(c.var.db, parent, 'support.contact')
-        await tellAboutTicket(c.env, c.var.db, mailer, { people, account: parent }, ticket, { title: `${customer.name} replied: ${ticket.subject}`, body: `${ctx.principal.user.name} wrote: ${text}`, email: true }, ctx.principal.user.id)
+        await tellAboutTicket(c.env, c.var.db, mailer, { people, account: parent }, ticket, { ...ticketNews.replied({ customer: customer.name, subject: ticket.subject, author: ctx.principal.user.name, text }), email: true }, ctx.principal.user.id)
       }
       return c.json({ id, status: side === 'customer' ? ('open' as const) : ('waiting' as const) }, 201)
     },
@@ -339,12 +340,12 @@ export const supportRoutes = createRouter('Support')
         const words = done.status === 'closed' ? 'closed' : done.status === 'waiting' ? 'marked as waiting for the customer' : 'reopened'
         await audit(c, customer, { type: 'update_tickets', target: target(ticket), description: `${who} ${words} ticket “${ticket.subject}”` })
         if (done.status !== 'waiting') {
-          const title = `Ticket ${done.status === 'closed' ? 'closed' : 'reopened'}: ${ticket.subject}`
+          const news = (done.status === 'closed' ? ticketNews.closed : ticketNews.reopened)({ subject: ticket.subject, who })
           const other =
             side === 'staff'
               ? { people: await membersWith(c.var.db, customer, 'support.view', await customerParticipants(c.var.db, ticket)), account: customer }
               : { people: ticket.assigneeId ? await membersWith(c.var.db, parent, 'support.view', [ticket.assigneeId]) : [], account: parent }
-          await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), other, ticket, { title, body: `${who} ${words} the ticket.`, email: false }, ctx.principal.user.id)
+          await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), other, ticket, { ...news, email: false }, ctx.principal.user.id)
         }
       }
       if (done.priority) {
@@ -354,7 +355,7 @@ export const supportRoutes = createRouter('Support')
         const to = assignee ? `assigned ticket “${ticket.subject}” (${customer.name}) to ${assignee.email}` : `unassigned ticket “${ticket.subject}” (${customer.name})`
         await audit(c, parent, { type: 'update_tickets', target: target(ticket), description: `${who} ${to}` })
         if (assignee) {
-          await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), { people: [assignee], account: parent }, ticket, { title: `Assigned to you: ${ticket.subject}`, body: `${who} assigned you the ticket “${ticket.subject}” from ${customer.name}.`, email: true }, ctx.principal.user.id)
+          await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), { people: [assignee], account: parent }, ticket, { ...ticketNews.assigned({ subject: ticket.subject, who, customer: customer.name }), email: true }, ctx.principal.user.id)
         }
       }
       const fresh = found(await getTicket(c.var.db, ctx.account.id, ticket.id), 'No ticket with that id.')

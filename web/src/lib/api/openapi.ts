@@ -3710,6 +3710,7 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+            message?: string;
             retryAfter?: number;
             portal?: string;
             lines?: string[];

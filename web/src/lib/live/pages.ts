@@ -3,6 +3,8 @@
  * page goes by (presence, page views) and whether a change in the account
  * concerns what the open page shows.
  */
+import { menuLabel } from '$lib/menu-label'
+import { m } from '$lib/paraglide/messages.js'
 import type { LiveChange, MenuItem } from '$lib/types'
 
 /** Loose view of a page's data: only the names a label needs. */
@@ -14,21 +16,23 @@ interface LabelData {
 /**
  * "Dashboard", "Staff", "Services › acme-control-01", "Roles › New role": the
  * section by the path (so error pages and placeholder sections read right too),
- * then the thing the page shows.
+ * then the thing the page shows. In the page's language: the others on the
+ * account see the words this tab sends (a log of page views keeps them as sent).
  */
 export function pageLabel(pathname: string, accountId: string, data: LabelData, menu: readonly MenuItem[]): string {
   const prefix = `/a/${accountId}`
   const rest = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : pathname
   const [sectionPath, detail] = rest.split('/').filter(Boolean)
-  if (!sectionPath) return 'Dashboard'
+  if (!sectionPath) return m.shell_menu_dashboard()
   const decoded = safeDecode(sectionPath)
-  const section = menu.find((item) => item.path === decoded)?.label ?? decoded.charAt(0).toUpperCase() + decoded.slice(1)
+  const item = menu.find((i) => i.path === decoded)
+  const section = item ? menuLabel(item.key, item.label) : menuLabel(decoded, decoded.charAt(0).toUpperCase() + decoded.slice(1))
   if (!detail) return section
   const name =
     decoded === 'services' && typeof data.service?.name === 'string'
       ? data.service.name
       : decoded === 'roles' && detail === 'new'
-        ? 'New role'
+        ? m.shell_presence_new_role()
         : decoded === 'roles' && typeof data.role?.name === 'string'
           ? data.role.name
           : null

@@ -63,7 +63,7 @@ export const actions: Actions = {
     if (!email) return invalid({ email: m.accounts_enter_invitee_email() })
     const result = await access(event).invite(event.params.accountId, { kind: 'customer', email, ...(name ? { name } : {}) })
     if (!result.ok) {
-      if (result.status === 409) return invalid({ email: problemMessage(result.problem) || 'This email is already invited.' })
+      if (result.status === 409) return invalid({ email: problemMessage(result.problem) || m.accounts_already_invited() })
       return problemFailure(event, result, ['email', 'name'])
     }
     return { email: result.data.invitation.email }

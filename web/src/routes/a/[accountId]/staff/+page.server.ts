@@ -96,7 +96,7 @@ export const actions: Actions = {
     const result = await access(event).invite(event.params.accountId, { kind: 'member', email, level, roleIds: list(form, 'roles'), scope, accessEndsAt })
     if (!result.ok) {
       // Already a member, or already invited: about the address, so it goes under it.
-      if (result.status === 409) return invalid({ email: problemMessage(result.problem) || 'This email is already a member or invited.' })
+      if (result.status === 409) return invalid({ email: problemMessage(result.problem) || m.people_already_member() })
       return problemFailure(event, result, FIELDS, { roleIds: 'roles', accessEndsAt: 'endsAt' })
     }
     return { email: result.data.invitation.email }
