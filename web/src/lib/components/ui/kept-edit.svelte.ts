@@ -36,11 +36,13 @@ export class KeptEdit {
       this.#typed = null
     }
     const form = control.form
-    control.addEventListener('input', typed)
+    // Before the binding's own listener: writing the bound value runs the effect above at once, which
+    // must already know this edit is the person's.
+    control.addEventListener('input', typed, { capture: true })
     form?.addEventListener('reset', done)
     form?.addEventListener(FORM_SAVED, done)
     return () => {
-      control.removeEventListener('input', typed)
+      control.removeEventListener('input', typed, { capture: true })
       form?.removeEventListener('reset', done)
       form?.removeEventListener(FORM_SAVED, done)
     }
