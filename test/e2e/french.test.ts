@@ -1,35 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe } from 'node:test'
-import type { BrowserContext, Page } from 'playwright-core'
-import { accountId, BASE_URL, hydrated, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
-
-/**
- * English words that belong to the portal's own wording, never to the demo data (names of
- * people, accounts, services and roles): one of them in a French page's headings, labels,
- * buttons, tabs or table headers is a string that was not moved into the messages.
- */
-const ENGLISH =
-  /\b(the|and|your|you|with|this|from|save|cancel|delete|edit|remove|invite|search|sign|settings|add|new|view|close|back|filter|none|show|hide|create|choose|select|open|members|people|customers|resellers|billing|activity|roles|staff|branding|dashboard|loading|previous|next|status|name|email|password)\b/i
-
-/** The portal's own wording on the page (not data): what a person reads to find their way. */
-async function englishLeft(page: Page): Promise<string[]> {
-  const texts = await page
-    .locator('h1, h2, h3, h4, label, button, th, legend, [role=tab], [role=menuitem], nav a, [placeholder], [aria-label]')
-    .evaluateAll((nodes) =>
-      nodes.flatMap((n) => {
-        const el = n as HTMLElement
-        if (el.closest('[data-user-content]') || (el.offsetParent === null && !(el instanceof SVGElement))) return []
-        // A region named by aria-label holds data: only its name is the portal's wording.
-        const own = el.matches('h1, h2, h3, h4, label, button, th, legend, [role=tab], [role=menuitem], nav a') ? (el.innerText ?? el.textContent ?? '') : ''
-        return [own, el.getAttribute('placeholder') ?? '', el.getAttribute('aria-label') ?? ''].map((t) => t.trim()).filter(Boolean)
-      }),
-    )
-  return [...new Set(texts.filter((t) => ENGLISH.test(t)))]
-}
-
-async function inFrench(context: BrowserContext, page: Page) {
-  await context.addCookies([{ name: 'trellis-lang', value: 'fr', url: new URL(page.url()).origin }])
-}
+import type { Page } from 'playwright-core'
+import { accountId, BASE_URL, englishLeft, hydrated, inFrench, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 const TOURS = [
   { who: 'admin@nimbus.test', account: 'Nimbus Cloud', tier: 'platform' },

@@ -282,3 +282,39 @@ export async function acceptAsNewPerson(invite: Page, name: string, password: st
 export function pageOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
 }
+
+/**
+ * English words that belong to the portal's own wording, never to the demo data (names of
+ * people, accounts, services and roles): one of them in a French page's headings, labels,
+ * buttons, tabs or table headers is a string that was not moved into the messages.
+ */
+export const ENGLISH =
+  /\b(the|and|your|you|with|this|from|save|cancel|delete|edit|remove|invite|search|sign|settings|add|new|view|close|back|filter|none|show|hide|create|choose|select|open|members|people|customers|resellers|billing|activity|roles|staff|branding|dashboard|loading|previous|next|status|name|email|password)\b/i
+
+/** The portal's own wording on the page (not data): what a person reads to find their way. */
+export async function englishLeft(page: Page): Promise<string[]> {
+  const texts = await page
+    .locator('h1, h2, h3, h4, label, button, th, legend, [role=tab], [role=menuitem], nav a, [placeholder], [aria-label]')
+    .evaluateAll((nodes) =>
+      nodes.flatMap((n) => {
+        const el = n as HTMLElement
+        if (el.closest('[data-user-content]') || (el.offsetParent === null && !(el instanceof SVGElement))) return []
+        // A region named by aria-label holds data: only its name is the portal's wording.
+        const wording = (node: HTMLElement) => {
+          // A label around data (a custom role's name) is the portal's wording without that data.
+          if (!node.querySelector('[data-user-content]')) return node.innerText ?? node.textContent ?? ''
+          const copy = node.cloneNode(true) as HTMLElement
+          copy.querySelectorAll('[data-user-content]').forEach((d) => d.remove())
+          return copy.textContent ?? ''
+        }
+        const own = el.matches('h1, h2, h3, h4, label, button, th, legend, [role=tab], [role=menuitem], nav a') ? wording(el) : ''
+        return [own, el.getAttribute('placeholder') ?? '', el.getAttribute('aria-label') ?? ''].map((t) => t.trim()).filter(Boolean)
+      }),
+    )
+  return [...new Set(texts.filter((t) => ENGLISH.test(t)))]
+}
+
+/** From now on the context's pages on the current page's host are drawn in French (the person's language cookie). */
+export async function inFrench(context: BrowserContext, page: Page) {
+  await context.addCookies([{ name: 'trellis-lang', value: 'fr', url: new URL(page.url()).origin }])
+}

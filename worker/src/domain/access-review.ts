@@ -361,6 +361,11 @@ export function membershipOfLine(line: ReviewLine): string | null {
   return line.kind === 'member' || line.kind === 'role' ? line.id.split(':')[1]! : null
 }
 
+/**
+ * The same columns and codes (kind, level, `yes`/`no`, the API's English reason) in every language:
+ * the file is for spreadsheets and scripts, like the API's `detail` and `code`, so a French
+ * reviewer's export reads the same as an English one.
+ */
 const CSV_COLUMNS = ['account', 'account_id', 'kind', 'who', 'principal_type', 'email', 'level', 'roles', 'scope', 'permissions', 'through', 'service', 'removable', 'reason', 'line_id', 'version'] as const
 
 /** A CSV cell, quoted, with spreadsheet formulas neutralised. */
