@@ -64,4 +64,68 @@ describe('Access that ends', () => {
     await row.getByText('Ends soon').waitFor({ state: 'detached' })
     await row.getByText(/^until /).waitFor({ state: 'detached' })
   })
+
+  story('lets the owner of Acme give Tess’s Technical role an end of its own: the staff list says until when beside the role, in English and in French, and the date clears', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
+    const { page } = await open({ viewport: { width: 1280, height: 900 } })
+    await signIn(page, 'owner@acme.test')
+    const acme = await accountId(page, 'Acme Hosting')
+    await visit(page, `/a/${acme}/staff`)
+    const row = page.getByRole('main').locator('tr[data-member="tess@acme.test"]')
+    const roleEnd = row.locator('[data-role-ends="technical"]')
+    await row.waitFor()
+    assert.equal(await roleEnd.count(), 0, 'Tess’s Technical role does not end yet')
+
+    const edit = async () => {
+      await row.getByRole('button', { name: /^Actions for/ }).click()
+      await page.getByRole('menuitem', { name: 'Edit' }).click()
+      const dialog = page.getByRole('dialog', { name: /^Edit / })
+      await dialog.waitFor()
+      return dialog
+    }
+    const lastDay = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10)
+    const noon = new Date(`${lastDay}T12:00:00Z`)
+    let dialog = await edit()
+    const field = dialog.getByLabel('End of the Technical role')
+    assert.equal(await field.inputValue(), '', 'no end yet')
+    await field.fill(lastDay)
+    await screenshot(page, 'role-ends-dialog')
+    await dialog.getByRole('button', { name: 'Save changes' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    const until = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(noon)
+    await roleEnd.getByText(`until ${until}`).waitFor()
+    assert.equal(await row.getByText('Ends soon').count(), 0, 'the membership itself does not end')
+    await screenshot(page, 'role-ends-list')
+
+    // In French, on a phone: the same end beside the role, and in the dialog under its French name.
+    const phone = await open(PHONE)
+    await signIn(phone.page, 'owner@acme.test')
+    await phone.context.addCookies([{ name: 'trellis-lang', value: 'fr', url: new URL(phone.page.url()).origin }])
+    await visit(phone.page, `/a/${acme}/staff`)
+    const card = phone.page.locator('[data-member-card="tess@acme.test"]')
+    const jusquau = new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(noon)
+    await card.locator('[data-role-ends="technical"]').getByText(`jusqu’au ${jusquau}`).waitFor()
+    assert.equal(await pageOverflow(phone.page), 0, 'the staff cards fit 375 px')
+    await screenshot(phone.page, 'role-ends-phone-fr')
+    await card.getByRole('button', { name: /^Actions pour/ }).click()
+    await phone.page.getByRole('menuitem', { name: 'Modifier' }).click()
+    const frDialog = phone.page.getByRole('dialog')
+    assert.equal(await frDialog.getByLabel('Fin du rôle Technique').inputValue(), lastDay)
+    assert.equal(await pageOverflow(phone.page), 0, 'the dialog fits 375 px')
+    await screenshot(phone.page, 'role-ends-dialog-phone-fr')
+    await phone.context.close()
+
+    // The change is in the log, naming the role.
+    await visit(page, `/a/${acme}/activity?type=update_user_permissions`)
+    await page.getByRole('main').getByText(/role technical ends on/).first().waitFor()
+
+    // Put the demo back: clearing the date, the role lasts as long as the membership again.
+    await visit(page, `/a/${acme}/staff`)
+    dialog = await edit()
+    assert.equal(await dialog.getByLabel('End of the Technical role').inputValue(), lastDay)
+    await dialog.getByLabel('End of the Technical role').fill('')
+    await dialog.getByRole('button', { name: 'Save changes' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    await page.getByRole('status').getByText(/updated/).waitFor()
+    await roleEnd.waitFor({ state: 'detached' })
+  })
 })
