@@ -281,6 +281,90 @@ describe('POST /api/v1/accounts/:id/backups/restore', () => {
   })
 })
 
+describe('access that ends, through a backup', () => {
+  const DAY = 86_400_000
+  async function member(accountId: string, level: 'admin' | 'user', endsAt: number | null, roles: [string, number | null][]) {
+    const user = await createUser({ password: 'a perfectly fine password' })
+    const id = `mem_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`
+    await env.DB.prepare('INSERT INTO memberships (id, user_id, account_id, level, ends_at) VALUES (?, ?, ?, ?, ?)').bind(id, user.id, accountId, level, endsAt).run()
+    for (const [role, end] of roles) await env.DB.prepare('INSERT INTO membership_roles (membership_id, role_id, ends_at) VALUES (?, ?, ?)').bind(id, role, end).run()
+    return { ...user, membership: id }
+  }
+
+  it('keeps the end dates of members and roles, and leaves out access that has already ended', async () => {
+    const cookie = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    const bluebird = await accountId('Bluebird Bakery')
+    const now = Date.now()
+    const ending = await member(bluebird, 'admin', now + 30 * DAY, [['technical', now + 10 * DAY], ['billing', null]])
+    const gone = await member(bluebird, 'user', now - DAY, [['billing', null]])
+    const roleGone = await member(bluebird, 'admin', null, [['technical', now - DAY], ['billing', null]])
+
+    const lines = await linesOf(await exportOf(cookie, acme, bluebird))
+    const byEmail = new Map(lines.filter((l) => l.t === 'member').map((l) => [l.email, l]))
+    expect(byEmail.get(ending.email)).toMatchObject({ endsAt: now + 30 * DAY, roleEnds: { technical: now + 10 * DAY } })
+    expect((byEmail.get(ending.email)!.roles as string[]).toSorted()).toEqual(['billing', 'technical'])
+    expect(byEmail.has(gone.email)).toBe(false)
+    expect(byEmail.get(roleGone.email)).toMatchObject({ roles: ['billing'] })
+    expect(byEmail.get(roleGone.email)).not.toHaveProperty('roleEnds')
+    expect(byEmail.get(roleGone.email)).not.toHaveProperty('endsAt')
+    expect((lines[0]!.counts as { members: number }).members).toBe(byEmail.size)
+
+    // Deleted and restored: the ends come back as they were, set by the person who restored them.
+    expect((await api(`/accounts/${acme}/customers/${bluebird}`, { method: 'DELETE', cookie })).status).toBe(200)
+    const res = await restore(cookie, acme, await gzip(ndjson(lines)))
+    expect(res.status, JSON.stringify(await res.clone().json())).toBe(201)
+    const owner = (await env.DB.prepare("SELECT id FROM users WHERE email = 'owner@acme.test'").first<{ id: string }>())!.id
+    expect(await env.DB.prepare('SELECT ends_at, ends_set_by FROM memberships WHERE id = ?').bind(ending.membership).first()).toEqual({ ends_at: now + 30 * DAY, ends_set_by: owner })
+    expect((await env.DB.prepare('SELECT role_id, ends_at, ends_set_by FROM membership_roles WHERE membership_id = ? ORDER BY role_id').bind(ending.membership).all()).results).toEqual([
+      { role_id: 'billing', ends_at: null, ends_set_by: null },
+      { role_id: 'technical', ends_at: now + 10 * DAY, ends_set_by: owner },
+    ])
+    expect((await env.DB.prepare('SELECT role_id FROM membership_roles WHERE membership_id = ?').bind(roleGone.membership).all()).results).toEqual([{ role_id: 'billing' }])
+  })
+
+  it('drops access whose end passed between the backup and the restore, and gives an invitation the membership’s end', async () => {
+    const cookie = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    const lines = await linesOf(await exportOf(cookie, acme, await accountId('Bluebird Bakery')))
+    const account = lines.find((l) => l.t === 'account')!
+    const now = Date.now()
+    const people = [
+      { t: 'member', id: 'mem_endpast1', accountId: 'acc_ends1', email: 'past@example.test', name: 'Past', level: 'user', roles: [], scope: { mode: 'all' }, endsAt: now - 1000 },
+      { t: 'member', id: 'mem_endlater1', accountId: 'acc_ends1', email: 'later@example.test', name: 'Later', level: 'admin', roles: ['technical', 'billing'], scope: { mode: 'all' }, endsAt: now + 20 * DAY, roleEnds: { technical: now + 5 * DAY } },
+    ]
+    const copy = fixed([{ ...lines[0]!, root: { ...(lines[0]!.root as object), id: 'acc_ends1' } }, { ...account, id: 'acc_ends1' }, ...people, { t: 'end' }])
+    const res = await restore(cookie, acme, await gzip(ndjson(copy)))
+    expect(res.status, JSON.stringify(await res.clone().json())).toBe(201)
+    expect((await jsonOf(res, 'restoreBackup')).summary).toMatchObject({ members: 0, invitations: 1 })
+    const invitations = (await env.DB.prepare("SELECT email, role_ids, access_ends_at FROM invitations WHERE account_id = 'acc_ends1'").all()).results
+    // The role with an end of its own cannot ride on an invitation (it carries one end): it is left out.
+    expect(invitations).toEqual([{ email: 'later@example.test', role_ids: '["billing"]', access_ends_at: now + 20 * DAY }])
+  })
+
+  it('restores no access that would outlive the restorer’s own right to grant it', async () => {
+    const owner = await login('owner@acme.test')
+    const acme = await accountId('Acme Hosting')
+    const lines = await linesOf(await exportOf(owner, acme, await accountId('Bluebird Bakery')))
+    const account = lines.find((l) => l.t === 'account')!
+    const role = await api(`/accounts/${acme}/roles`, { method: 'POST', cookie: owner, json: { name: 'Temporary restorer', permissions: ['backups.view', 'backups.manage', 'customers.view', 'customers.manage'] } })
+    const roleId = (await jsonOf(role, 'createRole')).role.id
+    const restorer = await member(acme, 'admin', Date.now() + 5 * DAY, [[roleId, null]])
+    const cookie = await login(restorer.email, 'a perfectly fine password')
+    const archive = (id: string, endsAt?: number) =>
+      gzip(ndjson(fixed([{ ...lines[0]!, root: { ...(lines[0]!.root as object), id } }, { ...account, id }, { t: 'member', id: `mem_${id}`, accountId: id, email: `${id}@example.test`, name: 'Someone', level: 'user', roles: [], scope: { mode: 'all' }, ...(endsAt && { endsAt }) }, { t: 'end' }])))
+
+    const forever = await restore(cookie, acme, await archive('acc_outlive1'))
+    expect(forever.status).toBe(403)
+    const p = await problem(forever)
+    expect(p.errors?.[0]?.field).toMatch(/^line 3\.endsAt$/)
+    expect(p.errors?.[0]?.message).toMatch(/only until/)
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE id = 'acc_outlive1'").first<{ n: number }>())!.n).toBe(0)
+    // Within the restorer's own time: restored.
+    expect((await restore(cookie, acme, await archive('acc_within1', Date.now() + 2 * DAY))).status).toBe(201)
+  })
+})
+
 describe('malformed archives answer 4xx naming the line and field, never 500', () => {
   const header = (over: Record<string, unknown> = {}) => ({
     t: 'header', format: 'trellis-backup', version: 1, exportedAt: 1, root: { id: 'acc_bad1', kind: 'customer', name: 'Bad', parentId: 'acc_x' },

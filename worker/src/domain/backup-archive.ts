@@ -138,6 +138,10 @@ const MemberLine = z
     level: z.enum(['owner', 'admin', 'user']),
     roles: z.array(id).max(40),
     scope: ScopeSchema,
+    /** When the membership ends by itself (absent: it lasts). */
+    endsAt: when.optional(),
+    /** Roles among `roles` that end by themselves, with when (absent: none does). */
+    roleEnds: z.record(id, when).optional(),
   })
   .strict()
 

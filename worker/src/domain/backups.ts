@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm'
 import type { Permission } from '../authz/catalogue.ts'
 import type { MembershipGrant } from '../authz/decide.ts'
-import { canGrantActing } from '../authz/grants.ts'
+import { canGrantTimed, type TimedGrant } from '../authz/expiry.ts'
 import { builtinRoles } from '../authz/roles.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
 import { errorText, type DB } from '../db.ts'
-import { type Archive, type ArchiveCounts, type ArchiveError, type ArchivedAccount, ARCHIVE_FORMAT, ARCHIVE_VERSION, MAX_ARCHIVE_LINES } from './backup-archive.ts'
+import { type Archive, type ArchiveCounts, type ArchiveError, type ArchivedAccount, type ArchivedMember, ARCHIVE_FORMAT, ARCHIVE_VERSION, MAX_ARCHIVE_LINES } from './backup-archive.ts'
 import { claimableHostname, CLAIM_TTL_MS } from './hostnames.ts'
 import { INVITATION_TTL_MS } from './invitations.ts'
 import { mayUndo } from './lifecycle.ts'
@@ -56,7 +56,7 @@ async function treeAccounts(db: DB, root: { path: string }) {
 }
 
 /** Per-kind counts of what a backup of the subtree at `root` holds, and its total number of lines. */
-export async function backupCounts(db: DB, root: { path: string }) {
+export async function backupCounts(db: DB, root: { path: string }, now = Date.now()) {
   const accounts = await treeAccounts(db, root)
   const ids = jsonList(accounts.map((a) => a.id))
   const of = (table: string, where = sql`account_id IN (SELECT value FROM json_each(${ids}))`) =>
@@ -66,7 +66,7 @@ export async function backupCounts(db: DB, root: { path: string }) {
     of('roles'),
     of('service_groups'),
     of('services'),
-    of('memberships'),
+    of('memberships', sql`account_id IN (SELECT value FROM json_each(${ids})) AND (ends_at IS NULL OR ends_at > ${now})`),
     of('brands'),
     of('hostnames', hostnameScope(ids)),
   ])
@@ -102,7 +102,7 @@ function archivedLimits(text: string | null) {
  * refused before the first line (`tooBig`).
  */
 export async function backupLines(db: DB, root: { id: string; path: string; parentId: string | null; kind: string; name: string }, now = Date.now()) {
-  const { counts, total, accounts } = await backupCounts(db, root)
+  const { counts, total, accounts } = await backupCounts(db, root, now)
   if (total > MAX_ARCHIVE_LINES) return { tooBig: true as const, total }
   const ids = jsonList(accounts.map((a) => a.id))
   const inAccounts = sql`account_id IN (SELECT value FROM json_each(${ids}))`
@@ -138,12 +138,21 @@ export async function backupLines(db: DB, root: { id: string; path: string; pare
       if (page.length < 500) break
       after = page.at(-1)!.id
     }
-    for (const r of await db.all<{ id: string; accountId: string; email: string; name: string; level: string; scope: string; roles: string }>(
-      sql`SELECT m.id, m.account_id AS accountId, u.email, u.name, m.level, m.scope,
-          (SELECT json_group_array(role_id) FROM membership_roles WHERE membership_id = m.id) AS roles
-        FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id IN (SELECT value FROM json_each(${ids})) ORDER BY m.account_id, m.id`,
-    ))
-      yield { t: 'member', id: r.id, accountId: r.accountId, email: r.email, name: r.name, level: r.level, roles: parseJson<string[]>(r.roles, []), scope: parseScope(r.scope) }
+    // Access that has ended is not in a backup (it grants nothing); access that will end keeps its end dates.
+    for (const r of await db.all<{ id: string; accountId: string; email: string; name: string; level: string; scope: string; roles: string; endsAt: number | null; roleEnds: string }>(
+      sql`SELECT m.id, m.account_id AS accountId, u.email, u.name, m.level, m.scope, m.ends_at AS endsAt,
+          (SELECT json_group_array(role_id) FROM membership_roles WHERE membership_id = m.id AND (ends_at IS NULL OR ends_at > ${now})) AS roles,
+          (SELECT json_group_object(role_id, ends_at) FROM membership_roles WHERE membership_id = m.id AND ends_at > ${now}) AS roleEnds
+        FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.account_id IN (SELECT value FROM json_each(${ids})) AND (m.ends_at IS NULL OR m.ends_at > ${now}) ORDER BY m.account_id, m.id`,
+    )) {
+      const roleEnds = parseJson<Record<string, number>>(r.roleEnds, {})
+      yield {
+        t: 'member', id: r.id, accountId: r.accountId, email: r.email, name: r.name, level: r.level, roles: parseJson<string[]>(r.roles, []), scope: parseScope(r.scope),
+        ...(r.endsAt !== null && { endsAt: r.endsAt }),
+        ...(Object.keys(roleEnds).length > 0 && { roleEnds }),
+      }
+    }
     for (const r of await db.all<{ accountId: string; name: string; primaryColor: string; accentColor: string; supportEmail: string | null; supportUrl: string | null; loginMessage: string | null }>(
       sql`SELECT account_id AS accountId, name, primary_color AS primaryColor, accent_color AS accentColor, support_email AS supportEmail, support_url AS supportUrl, login_message AS loginMessage
         FROM brands WHERE ${inAccounts} ORDER BY account_id`,
@@ -241,6 +250,11 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
   const root = archive.accounts[0]!
   const line = (record: object, field?: string) => `line ${archive.line.get(record) ?? '?'}${field ? `.${field}` : ''}`
   const { target } = ctx
+  // Access whose end has passed by now grants nothing: such a member, or such a role, is not restored.
+  const live = (end: number | undefined) => end === undefined || end > now
+  const members = archive.members.filter((m) => live(m.endsAt))
+  const rolesOf = (m: ArchivedMember) => [...new Set(m.roles)].filter((r) => live(m.roleEnds?.[r]))
+  const roleEnd = (m: ArchivedMember, r: string) => m.roleEnds?.[r] ?? null
 
   // Where it may go: resellers under the platform; customers under a reseller or the platform.
   if (root.kind === 'reseller' ? target.kind !== 'platform' : target.kind === 'customer') {
@@ -359,8 +373,8 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
         overLimit.push({ field: line(root, `limits.max_services.${type}`), message: `The reseller's own limit allows ${allowed} ${type.replace('_', ' ')} services; the backup holds ${n}.` })
     }
   }
-  const membersOf = new Map<string, typeof archive.members>()
-  for (const m of archive.members) membersOf.set(m.accountId, [...(membersOf.get(m.accountId) ?? []), m])
+  const membersOf = new Map<string, ArchivedMember[]>()
+  for (const m of members) membersOf.set(m.accountId, [...(membersOf.get(m.accountId) ?? []), m])
   for (const a of archive.accounts) {
     const list = membersOf.get(a.id) ?? []
     if (limits.max_staff !== null && list.length > limits.max_staff)
@@ -372,7 +386,7 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
 
   // People: nobody is given more than the caller could give them by hand; a login joins only by accepting an
   // invitation, unless it was a member of the same account in the deleted copy being replaced.
-  const emails = [...new Set(archive.members.map((m) => m.email))]
+  const emails = [...new Set(members.map((m) => m.email))]
   const users = emails.length
     ? await db.all<{ id: string; email: string }>(sql`SELECT id, email FROM users WHERE email IN (SELECT value FROM json_each(${jsonList(emails)}))`)
     : []
@@ -390,12 +404,18 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
   const rights: ArchiveError[] = []
   let rightsCode: RestoreRefusal['code'] = 'escalation'
   const adminsSoFar = new Map<string, number>()
-  for (const m of archive.members) {
+  for (const m of members) {
     const account = byId.get(m.accountId)!
-    const permissions = [...new Set(m.roles.flatMap((r) => builtinPermissions.get(r) ?? rolePermissions.get(r) ?? []))]
+    const grant: TimedGrant = {
+      level: m.level,
+      scope: m.scope,
+      endsAt: m.endsAt ?? null,
+      roles: rolesOf(m).map((r) => ({ id: r, permissions: builtinPermissions.get(r) ?? rolePermissions.get(r) ?? [], endsAt: roleEnd(m, r) })),
+    }
     const admins = adminsSoFar.get(account.id) ?? 0
     const cap = limits.max_admins === null ? account.adminCap : Math.min(account.adminCap, limits.max_admins)
-    const decision = canGrantActing(ctx.grants, ctx.ceiling, { id: account.id, path: paths.get(account.id)!, kind: account.kind }, { self: false, current: null }, { level: m.level, permissions, scope: m.scope }, { count: admins, cap })
+    // As if granted by hand, over time too: no access outlives the caller's own right to grant it.
+    const decision = canGrantTimed(ctx.grants, ctx.ceiling, { id: account.id, path: paths.get(account.id)!, kind: account.kind }, { self: false, current: null }, grant, { count: admins, cap }, now)
     if (!decision.ok) {
       if (!rights.length) rightsCode = decision.code === 'limit_reached' ? 'limit_reached' : decision.code === 'level_restriction' ? 'level_restriction' : 'escalation'
       rights.push({ field: line(m, decision.field === 'member' ? undefined : decision.field === 'roles' || decision.field === 'permissions' ? 'roles' : decision.field), message: `${m.email}: ${decision.detail}` })
@@ -445,22 +465,30 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
     archive.services.map((s) => [s.id, s.accountId, s.type, s.name, s.status, s.expiresAt, s.groupId, s.partnerAccess ? 1 : 0, s.createdAt, now]),
   )
   insertRows('service_tags', ['service_id', 'tag'], archive.services.flatMap((s) => [...new Set(s.tags)].map((tag) => [s.id, tag])))
-  const linked = archive.members.filter((m) => {
+  const linked = members.filter((m) => {
     const userId = userOf.get(m.email)
     return userId !== undefined && formerly.has(`${userId}/${m.accountId}`)
   })
-  insertRows('memberships', ['id', 'user_id', 'account_id', 'level', 'scope', 'created_at'], linked.map((m) => [m.id, userOf.get(m.email), m.accountId, m.level, JSON.stringify(m.scope), now]))
-  insertRows('membership_roles', ['membership_id', 'role_id'], linked.flatMap((m) => [...new Set(m.roles)].map((r) => [m.id, r])))
-  const invited = archive.members.filter((m) => !linked.includes(m))
+  // End dates come back as they were, set (for the reminders) by whoever restores them.
+  const setBy = (end: number | null) => (end === null ? null : ctx.inviterId)
+  insertRows(
+    'memberships',
+    ['id', 'user_id', 'account_id', 'level', 'scope', 'created_at', 'ends_at', 'ends_set_by'],
+    linked.map((m) => [m.id, userOf.get(m.email), m.accountId, m.level, JSON.stringify(m.scope), now, m.endsAt ?? null, setBy(m.endsAt ?? null)]),
+  )
+  insertRows('membership_roles', ['membership_id', 'role_id', 'ends_at', 'ends_set_by'], linked.flatMap((m) => rolesOf(m).map((r) => [m.id, r, roleEnd(m, r), setBy(roleEnd(m, r))])))
+  // An invitation carries one end, the membership's: a role with an end of its own is left out of it (to be given again).
+  const invited = members.filter((m) => !linked.includes(m))
   const invitations = invited.map((m) => {
     const token = randomToken(20)
     const account = byId.get(m.accountId)!
-    return { id: newId('inv'), accountId: m.accountId, accountName: account.name, accountPath: paths.get(m.accountId)!, email: m.email, level: m.level, roles: m.roles, scope: m.scope, token, expiresAt: now + INVITATION_TTL_MS }
+    const roles = rolesOf(m).filter((r) => roleEnd(m, r) === null)
+    return { id: newId('inv'), accountId: m.accountId, accountName: account.name, accountPath: paths.get(m.accountId)!, email: m.email, level: m.level, roles, scope: m.scope, token, expiresAt: now + INVITATION_TTL_MS, accessEndsAt: m.endsAt ?? null }
   })
   insertRows(
     'invitations',
-    ['id', 'account_id', 'kind', 'email', 'level', 'role_ids', 'scope', 'token_hash', 'invited_by', 'status', 'expires_at', 'created_at'],
-    invitations.map((i) => [i.id, i.accountId, 'member', i.email, i.level, JSON.stringify([...new Set(i.roles)]), JSON.stringify(i.scope), sha256Hex(i.token), ctx.inviterId, 'pending', i.expiresAt, now]),
+    ['id', 'account_id', 'kind', 'email', 'level', 'role_ids', 'scope', 'token_hash', 'invited_by', 'status', 'expires_at', 'created_at', 'access_ends_at'],
+    invitations.map((i) => [i.id, i.accountId, 'member', i.email, i.level, JSON.stringify(i.roles), JSON.stringify(i.scope), sha256Hex(i.token), ctx.inviterId, 'pending', i.expiresAt, now, i.accessEndsAt]),
   )
   insertRows(
     'brands',
