@@ -106,8 +106,9 @@ describe('access that ends: who may set an end date', () => {
     const at = Date.now() + 10 * DAY
     const set = await patch(cookie, t.reseller.id, t.tech.membershipId, { roles: ['technical'], roleEnds: { technical: at } })
     expect(set.status, await set.clone().text()).toBe(200)
-    expect((await jsonOf(set, 'updateMember')).member.roles).toEqual([expect.objectContaining({ id: 'technical', endsAt: at })])
-    expect((await jsonOf(set, 'updateMember')).member.endsAt).toBeNull() // the membership itself lasts
+    const { member } = await jsonOf(set, 'updateMember')
+    expect(member.roles).toEqual([expect.objectContaining({ id: 'technical', endsAt: at })])
+    expect(member.endsAt).toBeNull() // the membership itself lasts
     expect(await roleEnd()).toEqual([['technical', at]])
 
     // A change that does not name the role's end (the scope, the same roles again) leaves it as it was.
