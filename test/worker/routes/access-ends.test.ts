@@ -96,6 +96,35 @@ describe('access that ends: who may set an end date', () => {
     expect((await problem(stray)).errors?.[0]?.field).toBe('roleEnds')
   })
 
+  it('sets one role’s end, keeps it through other changes, and clears it with null; the staff list shows it per role', async () => {
+    const t = await tree()
+    const cookie = await cookieOf(t.owner)
+    const roleEnd = async () => {
+      const list = await jsonOf(await api(`/accounts/${t.reseller.id}/members`, { cookie }), 'listMembers')
+      return list.items.find((m) => m.id === t.tech.membershipId)?.roles.map((r) => [r.id, r.endsAt])
+    }
+    const at = Date.now() + 10 * DAY
+    const set = await patch(cookie, t.reseller.id, t.tech.membershipId, { roles: ['technical'], roleEnds: { technical: at } })
+    expect(set.status, await set.clone().text()).toBe(200)
+    const { member } = await jsonOf(set, 'updateMember')
+    expect(member.roles).toEqual([expect.objectContaining({ id: 'technical', endsAt: at })])
+    expect(member.endsAt).toBeNull() // the membership itself lasts
+    expect(await roleEnd()).toEqual([['technical', at]])
+
+    // A change that does not name the role's end (the scope, the same roles again) leaves it as it was.
+    expect((await patch(cookie, t.reseller.id, t.tech.membershipId, { scope: { mode: 'none' } })).status).toBe(200)
+    expect((await patch(cookie, t.reseller.id, t.tech.membershipId, { roles: ['technical'] })).status).toBe(200)
+    expect(await roleEnd()).toEqual([['technical', at]])
+
+    const cleared = await patch(cookie, t.reseller.id, t.tech.membershipId, { roles: ['technical'], roleEnds: { technical: null } })
+    expect(cleared.status).toBe(200)
+    expect(await roleEnd()).toEqual([['technical', null]])
+    const logged = await events(cookie, t.reseller.id, 'update_user_permissions')
+    const said = logged.map((e) => e.description).join('\n')
+    expect(said).toMatch(/role technical ends on /)
+    expect(said).toMatch(/role technical no longer ends/)
+  })
+
   // Security (rule 7): while impersonating, the impersonator's own end is a ceiling too.
   it('holds an impersonator to their own end date', async () => {
     const t = await tree()

@@ -51,19 +51,38 @@ export const load: PageServerLoad = async (event) => {
   }
 }
 
-const FIELDS = ['email', 'level', 'roles', 'scope', 'endsAt'] as const
+const FIELDS = ['email', 'level', 'roles', 'scope', 'endsAt', 'roleEnds'] as const
 
 /**
- * The "Access ends" field: access lasts through the chosen day (UTC), so the
- * end is the next midnight; null when left empty, 'invalid' for anything else.
+ * A date field of when access ends ("Access ends", or one role's): access
+ * lasts through the chosen day (UTC), so the end is the next midnight; null
+ * when left empty, 'invalid' for anything else.
  */
-function endFrom(form: FormData): number | null | 'invalid' {
-  const value = text(form, 'endsOn')
+function endFrom(form: FormData, name = 'endsOn'): number | null | 'invalid' {
+  const value = text(form, name)
   if (!value) return null
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
   if (!m) return 'invalid'
   const end = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1)
   return Number.isNaN(end) ? 'invalid' : end
+}
+
+/**
+ * The ends of the chosen roles whose date was changed (by role id; null: the
+ * role lasts again). A role's date left as it was is not sent, so the API
+ * keeps its end as it stands (which need not fall on midnight).
+ */
+function roleEndsFrom(form: FormData, roles: string[] | undefined): Record<string, number | null> | 'invalid' | undefined {
+  if (!roles) return undefined
+  const ends: Record<string, number | null> = {}
+  for (const id of roles) {
+    const name = `roleEndsOn:${id}`
+    if (!form.has(name) || text(form, name) === text(form, `roleEndsWas:${id}`)) continue
+    const end = endFrom(form, name)
+    if (end === 'invalid') return 'invalid'
+    ends[id] = end
+  }
+  return Object.keys(ends).length ? ends : undefined
 }
 
 function levelFrom(form: FormData): 'admin' | 'user' | null {
@@ -72,7 +91,7 @@ function levelFrom(form: FormData): 'admin' | 'user' | null {
 }
 
 async function refused(event: RequestEvent, result: Parameters<typeof problemFailure>[1]) {
-  return problemFailure(event, result, FIELDS, { accessEndsAt: 'endsAt', roleEnds: 'endsAt' })
+  return problemFailure(event, result, FIELDS, { accessEndsAt: 'endsAt' })
 }
 
 export const actions: Actions = {
@@ -122,7 +141,9 @@ export const actions: Actions = {
     // The end goes only when the date was changed (an end set through the API need not fall on midnight).
     const end = form.has('endsOn') && text(form, 'endsOn') !== text(form, 'endsWas') ? endFrom(form) : undefined
     if (end === 'invalid') return invalid({ endsAt: m.people_enter_date() })
-    const result = await api(event).updateMember(event.params.accountId, memberId, { level, roles, scope, endsAt: end })
+    const roleEnds = roleEndsFrom(form, roles)
+    if (roleEnds === 'invalid') return invalid({ roleEnds: m.people_enter_date() })
+    const result = await api(event).updateMember(event.params.accountId, memberId, { level, roles, scope, endsAt: end, roleEnds })
     if (!result.ok) return refused(event, result)
     return { name: result.data.member.user.name }
   },
