@@ -29,22 +29,29 @@ describe('Choosing the language', () => {
   story('a person’s language follows them to every browser they sign in from', async ({ open }) => {
     const { page } = await open()
     await signIn(page, 'billie@acme.test')
-    assert.equal(await lang(page), 'en')
-    await visit(page, '/profile')
-    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr')
-    await page.waitForFunction(() => document.documentElement.lang === 'fr')
-    await hydrated(page)
-    await page.getByRole('heading', { name: 'Langue' }).waitFor()
-    await screenshot(page, 'language-profile-fr')
-    // Another browser: the sign-in page follows the browser, the portal then follows Billie.
-    const other = await open({ locale: 'en-GB' })
-    await signIn(other.page, 'billie@acme.test')
-    await other.page.waitForFunction(() => document.documentElement.lang === 'fr')
-    assert.equal(await lang(other.page), 'fr')
-    // Back to the portal's default, for the stories after this one.
-    await visit(page, '/profile')
-    await page.getByRole('combobox', { name: 'Langue' }).selectOption('auto')
-    await page.waitForFunction(() => document.documentElement.lang === 'en')
+    // (`documentElement?.`: between two documents of a navigation there is none.)
+    const inLang = (p: typeof page, l: string) => p.waitForFunction((want) => document.documentElement?.lang === want, l)
+    try {
+      assert.equal(await lang(page), 'en')
+      await visit(page, '/profile')
+      await page.getByRole('combobox', { name: 'Language' }).selectOption('fr')
+      await inLang(page, 'fr')
+      await hydrated(page)
+      await page.getByRole('heading', { name: 'Langue' }).waitFor()
+      await screenshot(page, 'language-profile-fr')
+      // Another browser: the sign-in page follows the browser, the portal then follows Billie.
+      const other = await open({ locale: 'en-GB' })
+      await signIn(other.page, 'billie@acme.test')
+      await inLang(other.page, 'fr')
+      assert.equal(await lang(other.page), 'fr')
+      // Back to the portal's default, as a person does it.
+      await visit(page, '/profile')
+      await page.getByRole('combobox', { name: 'Langue' }).selectOption('auto')
+      await inLang(page, 'en')
+    } finally {
+      // Whatever happened above, Billie's saved choice is forgotten: later stories sign in as her in English.
+      await page.request.post(`${BASE_URL}/language`, { form: { locale: 'auto', redirectTo: '/' }, headers: { origin: BASE_URL }, maxRedirects: 0 })
+    }
   })
 })
 
