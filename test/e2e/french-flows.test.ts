@@ -94,7 +94,7 @@ describe('The flows of access in French', () => {
     assert.equal(await row.getByText(fr('people_ends_soon')).count(), 0, 'Tess’s access does not end yet')
 
     const edit = async () => {
-      await row.getByRole('button', { name: fr('people_actions_for', { name: 'Tess Quinn' }) }).click()
+      await row.getByRole('button', { name: fr('common_row_actions', { name: 'Tess Quinn' }) }).click()
       await page.getByRole('menuitem', { name: fr('people_edit'), exact: true }).click()
       const dialog = page.getByRole('dialog', { name: fr('people_edit_member', { name: 'Tess Quinn' }) })
       await dialog.waitFor()
@@ -143,7 +143,7 @@ describe('The flows of access in French', () => {
     await visit(page, `/a/${acme}/staff`)
     await page.getByRole('main').getByRole('button', { name: fr('people_invite_member') }).click()
     const dialog = page.getByRole('dialog', { name: fr('people_invite_title') })
-    await dialog.getByRole('radio', { name: new RegExp(`^${fr('people_level_user')}`) }).check()
+    await dialog.getByRole('radio', { name: new RegExp(`^${fr('common_level_user')}`) }).check()
     await dialog.getByRole('checkbox', { name: new RegExp(`^${fr('people_role_technical')}`) }).check()
     await dialog.getByRole('radio', { name: new RegExp(`^${fr('people_scope_tagged_mode')}`) }).check()
     const tags = dialog.getByLabel(fr('people_tags'), { exact: true })
@@ -363,7 +363,7 @@ describe('The flows of access in French', () => {
     await screenshot(sarah.page, 'fr-ownership-confirm')
     await accept.getByRole('button', { name: fr('people_accept_ownership') }).click()
     await sarah.page.getByRole('status').getByText(fr('people_now_owner', { account: 'Acme Hosting' })).waitFor()
-    await sarah.page.getByRole('main').locator('[data-member="sarah@acme.test"]').getByText(fr('people_level_owner'), { exact: true }).waitFor()
+    await sarah.page.getByRole('main').locator('[data-member="sarah@acme.test"]').getByText(fr('common_level_owner'), { exact: true }).waitFor()
 
     // Sarah hands it back; Alex, now an admin, accepts.
     await sarah.page.getByRole('main').getByRole('button', { name: fr('people_transfer_ownership') }).click()
@@ -377,11 +377,11 @@ describe('The flows of access in French', () => {
     await pending.getByRole('button', { name: fr('people_accept_ownership') }).click()
     await alex.page.getByRole('alertdialog', { name: fr('people_accept_title', { account: 'Acme Hosting' }) }).getByRole('button', { name: fr('people_accept_ownership') }).click()
     await pending.waitFor({ state: 'hidden' })
-    await main.locator('[data-member="owner@acme.test"]').getByText(fr('people_level_owner'), { exact: true }).waitFor()
+    await main.locator('[data-member="owner@acme.test"]').getByText(fr('common_level_owner'), { exact: true }).waitFor()
 
     // Back to the demo: Sarah keeps the roles she had, without the Account Owner role the hand-back gave her.
     const row = main.locator('[data-member="sarah@acme.test"]')
-    await row.getByRole('button', { name: fr('people_actions_for', { name: 'Sarah Chen' }) }).click()
+    await row.getByRole('button', { name: fr('common_row_actions', { name: 'Sarah Chen' }) }).click()
     await alex.page.getByRole('menuitem', { name: fr('people_edit'), exact: true }).click()
     const edit = alex.page.getByRole('dialog', { name: fr('people_edit_member', { name: 'Sarah Chen' }) })
     await edit.getByRole('checkbox', { name: new RegExp(`^${fr('people_role_account_owner')}`) }).uncheck()
