@@ -356,7 +356,8 @@ describe('GET /api/v1/accounts/:id/activity/live', () => {
     const sarah = await connect(await login('sarah@acme.test'), acme, '?page=Services')
     const owner = await connect(await login('owner@acme.test'), acme, '?page=Dashboard')
     const latest = (c: { frames: Frame[] }) => c.frames.filter((f) => f.type === 'presence').at(-1)?.people ?? []
-    await until(() => latest(sarah).length === 2, 'sarah sees both')
+    // A socket of an earlier story may still be closing: wait for the settled picture.
+    await until(() => latest(sarah).length === 2 && latest(sarah).some((p) => p.page === 'Dashboard'), 'sarah sees both')
     expect(latest(sarah).map((p) => [p.email, p.page]).sort()).toEqual([['owner@acme.test', 'Dashboard'], ['sarah@acme.test', 'Services']])
     owner.ws.send(JSON.stringify({ type: 'page', page: 'Services › acme-control-01' }))
     await until(() => latest(sarah).some((p) => p.page === 'Services › acme-control-01'), 'page update')

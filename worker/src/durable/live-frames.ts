@@ -100,13 +100,17 @@ export function presencePeople(subscribers: Attachment[]): Person[] {
   return mergePeople([subscribers.map((p) => ({ userId: p.userId, name: p.name, email: p.email, page: p.page, since: p.connectedAt, memberPath: p.memberPath }))])
 }
 
-/** Several holders' people as one list: newest entry per person, in the order they first appear. */
+/**
+ * Several holders' people as one list: newest entry per person, in the order
+ * they first appear. A tie goes to the later entry: lists come in connection
+ * order, and a Worker's clock can stand still between two connections.
+ */
 export function mergePeople(lists: readonly (readonly Person[])[]): Person[] {
   const people = new Map<string, Person>()
   for (const list of lists) {
     for (const p of list) {
       const prev = people.get(p.userId)
-      if (!prev || prev.since < p.since) people.set(p.userId, p)
+      if (!prev || prev.since <= p.since) people.set(p.userId, p)
     }
   }
   return [...people.values()]
