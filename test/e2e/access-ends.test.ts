@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict'
 import { describe } from 'node:test'
+import type { Locator, Page } from 'playwright-core'
 import { accountId, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
 
 const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true }
 const DAY = 24 * 3600 * 1000
+
+/** Open a staff row's Edit dialog from its actions menu. */
+async function editDialog(page: Page, row: Locator) {
+  await row.getByRole('button', { name: /^Actions for/ }).click()
+  await page.getByRole('menuitem', { name: 'Edit' }).click()
+  const dialog = page.getByRole('dialog', { name: /^Edit / })
+  await dialog.waitFor()
+  return dialog
+}
 
 describe('Access that ends', () => {
   story('lets the owner of Acme end Tess’s access in two days: the staff list says until when, and that it ends soon, on a desk and on a phone', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
@@ -16,13 +26,7 @@ describe('Access that ends', () => {
     await row.waitFor()
     assert.equal(await row.getByText('until', { exact: false }).count(), 0, 'Tess’s access does not end yet')
 
-    const edit = async () => {
-      await row.getByRole('button', { name: /^Actions for/ }).click()
-      await page.getByRole('menuitem', { name: 'Edit' }).click()
-      const dialog = page.getByRole('dialog', { name: /^Edit / })
-      await dialog.waitFor()
-      return dialog
-    }
+    const edit = () => editDialog(page, row)
     const lastDay = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10)
     let dialog = await edit()
     const field = dialog.getByLabel('Access ends')
@@ -75,13 +79,7 @@ describe('Access that ends', () => {
     await row.waitFor()
     assert.equal(await roleEnd.count(), 0, 'Tess’s Technical role does not end yet')
 
-    const edit = async () => {
-      await row.getByRole('button', { name: /^Actions for/ }).click()
-      await page.getByRole('menuitem', { name: 'Edit' }).click()
-      const dialog = page.getByRole('dialog', { name: /^Edit / })
-      await dialog.waitFor()
-      return dialog
-    }
+    const edit = () => editDialog(page, row)
     const lastDay = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10)
     const noon = new Date(`${lastDay}T12:00:00Z`)
     let dialog = await edit()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe } from 'node:test'
-import { accountId, BASE_URL, hydrated, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, visit } from './support.ts'
+import { accountId, hydrated, pageOverflow, screenshot, signIn, story, STORY_TIMEOUT, storyApiKey, visit } from './support.ts'
 
 const PHONE = { width: 375, height: 740 }
 
@@ -10,13 +10,7 @@ describe('The access review', () => {
     await signIn(page, 'owner@acme.test')
     const acme = await accountId(page, 'Acme Hosting')
 
-    // A key made for this story (the demo's own rows stay as they are).
-    const made = await page.request.post(`/api/v1/accounts/${acme}/api-keys`, {
-      headers: { origin: BASE_URL },
-      data: { name: 'Review story key', level: 'user', roles: ['technical'], scope: { mode: 'none' } },
-    })
-    assert.equal(made.status(), 201)
-    const { apiKey } = (await made.json()) as { apiKey: { id: string } }
+    const keyId = await storyApiKey(page, acme, 'Review story key')
 
     // From the Staff page.
     await visit(page, `/a/${acme}/staff`)
@@ -37,7 +31,7 @@ describe('The access review', () => {
 
     // Filters: only API keys.
     await main.getByLabel('Kind').selectOption('key')
-    const line = main.locator(`tr[data-line="key:${apiKey.id}"]`)
+    const line = main.locator(`tr[data-line="key:${keyId}"]`)
     await line.waitFor()
     assert.equal(await main.locator('tr[data-line^="member:"]').count(), 0, 'no people while filtering keys')
 
@@ -57,7 +51,7 @@ describe('The access review', () => {
     await confirm.getByRole('button', { name: 'Remove 1 line' }).click()
     await confirm.waitFor({ state: 'detached' })
     await page.getByText('Review applied: 1 line removed').waitFor()
-    await main.locator(`tr[data-line="key:${apiKey.id}"]`).waitFor({ state: 'detached' })
+    await main.locator(`tr[data-line="key:${keyId}"]`).waitFor({ state: 'detached' })
     await main.getByTestId('review-summary').getByText('0 marked for removal').waitFor()
 
     // The review is in the log with its result.

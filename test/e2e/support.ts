@@ -222,7 +222,6 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' })
 }
 
-/** The id of one of the signed-in user's accounts, by name. */
 /**
  * Forget the browser's session once the page is quiet and left: a page's own
  * requests (the page-view beacon after a navigation, the live socket
@@ -235,6 +234,7 @@ export async function forgetSession(page: Page): Promise<void> {
   await page.context().clearCookies()
 }
 
+/** The id of one of the signed-in user's accounts, by name. */
 export async function accountId(page: Page, name: string): Promise<string> {
   const account = (await myAccounts(page)).find((a) => a.name === name)
   if (!account) throw new Error(`the signed-in user has no account named ${name}`)
@@ -245,6 +245,16 @@ export async function accountId(page: Page, name: string): Promise<string> {
 export async function menuLabels(page: Page): Promise<string[]> {
   const menu = page.getByRole('navigation', { name: 'Main' })
   return (await menu.getByRole('link').allInnerTexts()).map((t) => t.trim())
+}
+
+/** An API key made for one story (a Technical user reaching no services), so the demo's own rows stay as they are. Its id. */
+export async function storyApiKey(page: Page, accountId: string, name: string): Promise<string> {
+  const made = await page.request.post(`/api/v1/accounts/${accountId}/api-keys`, {
+    headers: { origin: BASE_URL },
+    data: { name, level: 'user', roles: ['technical'], scope: { mode: 'none' } },
+  })
+  if (made.status() !== 201) throw new Error(`POST api-keys answered ${made.status()}`)
+  return ((await made.json()) as { apiKey: { id: string } }).apiKey.id
 }
 
 /**

@@ -56,6 +56,15 @@ function endingRows(db: DB, where: SQL, roles: boolean, limit: number) {
     WHERE ${where} ORDER BY endsAt LIMIT ${limit}`)
 }
 
+/** The scheduled run's record, in the member's account log, of their access having ended or ending soon. */
+const memberEvent = (env: Bindings, r: Ending, type: 'access_expired' | 'access_ending', description: string) =>
+  appendSystemEvent(
+    env,
+    { id: r.accountId, path: r.accountPath },
+    { type, subject: { id: r.userId, email: r.email }, target: { kind: 'member', id: r.membershipId, label: r.email }, description },
+    'scheduled',
+  )
+
 const roleName = (row: Ending) => row.roleName ?? builtinRoleNames.get(row.roleId ?? '') ?? row.roleId ?? 'a role'
 
 /**
@@ -98,18 +107,13 @@ export async function endExpiredAccess(env: Bindings, now = Date.now(), limit = 
   }
   if (endedRoles.length) await liveRightsChanged(env, db, [...new Set(endedRoles.map((r) => r.membershipId))])
   for (const r of [...endedMembers, ...endedRoles]) {
-    await appendSystemEvent(
+    await memberEvent(
       env,
-      { id: r.accountId, path: r.accountPath },
-      {
-        type: 'access_expired',
-        subject: { id: r.userId, email: r.email },
-        target: { kind: 'member', id: r.membershipId, label: r.email },
-        description: r.roleId
-          ? `The role ${roleName(r)} of ${r.email} in ${r.accountName} ended on ${endTime(r.endsAt)}, as set`
-          : `The access of ${r.email} to ${r.accountName} ended on ${endTime(r.endsAt)}, as set`,
-      },
-      'scheduled',
+      r,
+      'access_expired',
+      r.roleId
+        ? `The role ${roleName(r)} of ${r.email} in ${r.accountName} ended on ${endTime(r.endsAt)}, as set`
+        : `The access of ${r.email} to ${r.accountName} ended on ${endTime(r.endsAt)}, as set`,
     )
   }
   return { memberships: endedMembers.length, roles: endedRoles.length }
@@ -168,17 +172,7 @@ export async function remindAccessEnding(env: Bindings, now = Date.now(), limit 
     const what = (locale?: 'en') =>
       r.roleId ? m.ends_their_role({ role, email: r.email, account: r.accountName }, { locale }) : m.ends_their_access({ email: r.email, account: r.accountName }, { locale })
     const yours = () => (r.roleId ? m.ends_your_role({ role, account: r.accountName }) : m.ends_your_access({ account: r.accountName }))
-    await appendSystemEvent(
-      env,
-      { id: r.accountId, path: r.accountPath },
-      {
-        type: 'access_ending',
-        subject: { id: r.userId, email: r.email },
-        target: { kind: 'member', id: r.membershipId, label: r.email },
-        description: `${what('en')} ends on ${endTime(r.endsAt)}; they${r.setBy ? ' and whoever set the date' : ''} were told`,
-      },
-      'scheduled',
-    )
+    await memberEvent(env, r, 'access_ending', `${what('en')} ends on ${endTime(r.endsAt)}; they${r.setBy ? ' and whoever set the date' : ''} were told`)
     const setter = r.setBy && r.setBy !== r.userId ? await setterReach(db, r.setBy, r.accountPath, now) : null
     const { brand, origin } = await emailBrandFor(db, r.accountPath, env.PUBLIC_ORIGIN)
     const notices: NoticeInput[] = [
