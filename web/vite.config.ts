@@ -59,7 +59,8 @@ function chunkGroups(graph: ModuleGraph) {
   }
   return groups
 }
-const runtime = /[\\/]node_modules[\\/](@sveltejs[\\/]kit|devalue|esm-env|clsx)[\\/]|vite[\\/]preload-helper/
+// Paraglide's registry (plural rules and the like) goes with `base`: the first pages' message table, which every page loads, imports it.
+const runtime = /[\\/]node_modules[\\/](@sveltejs[\\/]kit|devalue|esm-env|clsx)[\\/]|vite[\\/]preload-helper|[\\/]lib[\\/]paraglide[\\/]registry\.js$/
 const baseChunk = (id: string, graph: ModuleGraph) => (runtime.test(id) || chunkGroups(graph).base.has(id) ? 'base' : null)
 const shellChunk = (id: string, graph: ModuleGraph) => (chunkGroups(graph).shell.has(id) ? 'shell' : null)
 
@@ -76,6 +77,8 @@ const clientChunks: Plugin = {
     return {
       build: {
         modulePreload: false,
+        // SOURCEMAP=1 vite build: maps to weigh what each chunk carries, module by module.
+        sourcemap: Boolean(process.env.SOURCEMAP),
         rolldownOptions: { output: { codeSplitting: { groups: [{ name: baseChunk, priority: 2 }, { name: shellChunk, priority: 1 }] } } },
       },
     }

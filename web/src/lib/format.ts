@@ -1,7 +1,7 @@
 import { getLocale } from '$lib/i18n'
 import { m } from '$lib/paraglide/messages.js'
 import { messageMap } from '$lib/message-map'
-import type { AccountKind, AccountStatus, Level, Scope, ServiceGroup, ServiceStatus, ServiceType } from './types'
+import type { AccountKind, AccountStatus, Level, ServiceStatus, ServiceType } from './types'
 
 // Label maps draw their messages when read (messageMap), in the language of the page being drawn.
 
@@ -132,49 +132,7 @@ export function daysUntil(ms: number, now = Date.now()): number {
   return Math.floor((ms - now) / DAY)
 }
 
-/** A one-line summary of which services a scope reaches. */
-export function scopeSummary(scope: Scope): string {
-  switch (scope.mode) {
-    case 'all':
-      return m.common_scope_all()
-    case 'none':
-      return m.common_scope_none()
-    case 'tagged':
-      return m.common_scope_tagged({ tags: scope.tags.join(', ') })
-    case 'selected': {
-      const parts = [
-        scope.services.length ? m.common_count_services({ count: scope.services.length }) : '',
-        scope.groups.length ? m.common_count_groups({ count: scope.groups.length }) : '',
-      ].filter(Boolean)
-      return parts.length ? parts.join(', ') : m.common_scope_none()
-    }
-  }
-}
-
-/** "Restarted", "Renamed": what a service's last action reads as. */
-export function actionPast(action: string): string {
-  const known: Record<string, () => string> = {
-    restart: m.common_action_past_restart,
-    rename: m.common_action_past_rename,
-    stop: m.common_action_past_stop,
-    start: m.common_action_past_start,
-    reinstall: m.common_action_past_reinstall,
-  }
-  return known[action]?.() ?? `${action.charAt(0).toUpperCase()}${action.slice(1)}`
-}
-
 /** A date input's value (YYYY-MM-DD, UTC) for an instant. */
 export function dateInputValue(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString().slice(0, 10)
-}
-
-/** Service groups under their account's name, accounts in the order they first appear. */
-export function groupByAccount(groups: readonly ServiceGroup[]): { name: string; groups: ServiceGroup[] }[] {
-  const byName = new Map<string, ServiceGroup[]>()
-  for (const group of groups) {
-    const list = byName.get(group.accountName)
-    if (list) list.push(group)
-    else byName.set(group.accountName, [group])
-  }
-  return [...byName].map(([name, list]) => ({ name, groups: list }))
 }

@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit'
-import { brandStyleSheet } from '$lib/brand'
+import { brandStyleSheet } from '$lib/brand-theme'
 import { LOCALE_COOKIE } from '$lib/i18n'
 import { api, hasSession } from '$lib/server/api'
 import { loadBrand } from '$lib/server/brand'

@@ -2,11 +2,10 @@
  * The frames the live endpoint sends, checked before the app sees them: a
  * frame of an unknown or malformed shape is dropped, never half-used.
  */
-import { activityEventTypeValues } from '$lib/api/openapi'
-import type { ActivityEvent, ActivityType, EventTarget, LiveChange, Party, PresencePerson } from '$lib/types'
+import type { ActivityEvent, LiveChange, PresencePerson } from '$lib/types'
 
-/** The contract's list itself, not $lib/activity's: reading a frame needs no labels, and the shell would load them all. */
-const isKnownType = (type: string): type is ActivityType => (activityEventTypeValues as readonly string[]).includes(type)
+/** Reads one event of an events frame (`./event-frame`), or null to drop it. */
+export type EventReader = (v: unknown) => ActivityEvent | null
 
 export type ServerFrame =
   | { type: 'events'; events: ActivityEvent[]; caughtUp: boolean }
@@ -17,63 +16,9 @@ export type ServerFrame =
 
 type Json = Record<string, unknown>
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isString = (v: unknown): v is string => typeof v === 'string'
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
-
-function party(v: unknown): Party | null | undefined {
-  if (v === null) return null
-  if (isObject(v) && isString(v.id) && isString(v.email)) return { id: v.id, email: v.email }
-  return undefined
-}
-
-function target(v: unknown): EventTarget | null | undefined {
-  if (v === null) return null
-  if (isObject(v) && isString(v.kind) && isString(v.id) && isString(v.label)) return { kind: v.kind, id: v.id, label: v.label }
-  return undefined
-}
-
-function event(v: unknown): ActivityEvent | null {
-  if (!isObject(v)) return null
-  const actor = party(v.actor)
-  const impersonator = party(v.impersonator)
-  const subject = party(v.subject)
-  const t = target(v.target)
-  if (
-    !isNumber(v.seq) ||
-    !isString(v.id) ||
-    !isNumber(v.time) ||
-    !isString(v.accountId) ||
-    !isString(v.accountPath) ||
-    // A type this build does not know (the API deployed ahead of it) drops the event rather than mislabel it.
-    !isString(v.type) ||
-    !isKnownType(v.type) ||
-    (v.kind !== 'action' && v.kind !== 'page_view') ||
-    actor === undefined ||
-    impersonator === undefined ||
-    subject === undefined ||
-    t === undefined ||
-    !isString(v.description)
-  ) {
-    return null
-  }
-  return {
-    seq: v.seq,
-    id: v.id,
-    time: v.time,
-    accountId: v.accountId,
-    accountPath: v.accountPath,
-    type: v.type,
-    kind: v.kind,
-    actor,
-    impersonator,
-    subject,
-    target: t,
-    description: v.description,
-    ip: isString(v.ip) ? v.ip : '',
-    userAgent: isString(v.userAgent) ? v.userAgent : '',
-  }
-}
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isString = (v: unknown): v is string => typeof v === 'string'
+export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
 function person(v: unknown): PresencePerson | null {
   if (!isObject(v) || !isString(v.userId) || !isString(v.name) || !isString(v.email)) return null
@@ -100,8 +45,12 @@ function all<T>(list: unknown, parse: (v: unknown) => T | null): T[] | null {
   return list.map(parse).filter((x): x is T => x !== null)
 }
 
-/** A frame from the live endpoint, or null for anything else. */
-export function parseFrame(text: string): ServerFrame | null {
+/**
+ * A frame from the live endpoint, or null for anything else. Events frames come only to sockets
+ * that asked for them (the Activity page), which pass `readEvent`: the shell's sockets do without
+ * the event types' list.
+ */
+export function parseFrame(text: string, readEvent?: EventReader): ServerFrame | null {
   let raw: unknown
   try {
     raw = JSON.parse(text)
@@ -111,7 +60,7 @@ export function parseFrame(text: string): ServerFrame | null {
   if (!isObject(raw)) return null
   switch (raw.type) {
     case 'events': {
-      const events = all(raw.events, event)
+      const events = readEvent ? all(raw.events, readEvent) : null
       return events ? { type: 'events', events, caughtUp: raw.caughtUp === true } : null
     }
     case 'presence': {

@@ -12,7 +12,7 @@
  * the page shows, so the new connection is authorized with the new rights.
  */
 import { liveCloseKind, type LiveCloseKind } from './close-codes'
-import { parseFrame, type ServerFrame } from './frames'
+import { parseFrame, type EventReader, type ServerFrame } from './frames'
 
 export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'ended'
 
@@ -42,6 +42,8 @@ export class LiveSocket {
       /** The URL to connect to now. */
       url: () => string
       onFrame: (frame: ServerFrame) => void
+      /** Sockets that ask for events (`events=1`) read them with this (./event-frame). */
+      readEvent?: EventReader
       /** The server ended the socket for good: no reconnect follows. */
       onEnd?: (why: LiveEnd) => void
       /** The person's rights changed: refresh what depends on them; the socket reconnects when this settles. */
@@ -94,7 +96,7 @@ export class LiveSocket {
     }
     ws.onmessage = (message) => {
       if (typeof message.data !== 'string') return
-      const frame = parseFrame(message.data)
+      const frame = parseFrame(message.data, this.options.readEvent)
       if (frame) this.options.onFrame(frame)
     }
     ws.onclose = (event) => {

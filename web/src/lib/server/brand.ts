@@ -1,5 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit'
-import { DEFAULT_BRAND, sanitizeBrand, type Brand } from '$lib/brand'
+import { DEFAULT_BRAND, type Brand } from '$lib/brand'
+import { sanitizeBrand } from '$lib/brand-theme'
 import { api } from '$lib/server/api'
 
 /** The brand asked once per request: the language (hooks) and the root layout both need it. */

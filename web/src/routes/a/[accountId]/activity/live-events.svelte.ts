@@ -4,6 +4,7 @@
  * screen, so reconnects neither miss nor double anything.
  */
 import { invalidateAll } from '$app/navigation'
+import { activityEvent } from '$lib/live/event-frame'
 import { LiveSocket, liveUrl } from '$lib/live/socket.svelte'
 import type { ActivityEvent } from '$lib/types'
 
@@ -37,6 +38,7 @@ export class LiveEvents {
         query.set('page', options.page)
         return liveUrl(options.accountId, query)
       },
+      readEvent: activityEvent,
       onFrame: (frame) => {
         if (frame.type === 'events') this.receive(frame.events)
       },
