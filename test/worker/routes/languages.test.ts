@@ -237,7 +237,11 @@ describe('sentences the API writes, read by their English text', () => {
   it('finds a message for a sentence built with values, the most specific first, and keeps what it does not know', () => {
     withLocale('fr', () => {
       expect(localizeSentence('This reseller may have at most 1 customer.')).toBe('Ce revendeur peut avoir au plus 1 client.')
-      expect(localizeSentence('This reseller may have at most 3 hosting services.')).toBe('Ce revendeur peut avoir au plus 3 services hosting.')
+      expect(localizeSentence('This reseller may have at most 3 hosting services.')).toBe('Ce revendeur peut avoir au plus 3 services de type hébergement.')
+      expect(localizeSentence('This reseller may have at most 1 dns zone service.')).toBe('Ce revendeur peut avoir au plus 1 service de type zone DNS.')
+      // Words of the catalogue inside a sentence are the request's language's too; a value that is none stays.
+      expect(localizeSentence('Billing is not available for this account.')).toBe('La section Facturation n’est pas disponible pour ce compte.')
+      expect(localizeSentence("The file's content is image/png, not image/svg+xml.")).toBe('Le contenu du fichier est image/png, pas image/svg+xml.')
       // "who: sentence" keeps who; a sentence inside a sentence is read too.
       expect(localizeSentence('ann@example.test: You cannot remove yourself.')).toBe('ann@example.test: Vous ne pouvez pas vous retirer vous-même.')
       expect(localizeSentence('You may not remove 2 of these lines: The owner of an account cannot be removed.')).toBe(

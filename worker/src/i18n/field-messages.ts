@@ -1,5 +1,7 @@
+import { serviceTypes } from '../../../db/schema/services.ts'
 import fields from '../../messages/en/fields.json'
 import sentences from '../../messages/en/sentences.json'
+import { sections } from '../authz/catalogue.ts'
 import { m } from './paraglide/messages.js'
 import { getLocale } from './paraglide/runtime.js'
 
@@ -13,7 +15,7 @@ type Draw = (inputs?: Record<string, unknown>, options?: { locale?: 'en' | 'fr' 
  * and sentences.json, keys `field_…` and `sentence_…`) by its English text; a message with
  * placeholders matches the sentence its English text makes with any values, and draws the
  * same values into the other language (a `{sentence}` placeholder is itself a sentence, read
- * the same way). "who: sentence" keeps who and reads the sentence. A sentence with no message
+ * the same way; `{section}` and `{type}` are words of the catalogue: `terms`). "who: sentence" keeps who and reads the sentence. A sentence with no message
  * stays English. The code's English never changes (decision 034).
  */
 interface Pattern {
@@ -71,6 +73,20 @@ function load() {
   patterns.sort((a, b) => b.weight - a.weight)
 }
 
+/**
+ * Words the code puts inside its sentences, found by their English and drawn in the request's
+ * language: a section's label (`{section}`) and a service type as sentences write it (`{type}`:
+ * "dns zone"). Another value stays as it is.
+ */
+const terms: Record<string, (english: string) => string> = {
+  section: (label) => term(`term_section_${sections.find((s) => s.label === label)?.key}`, label),
+  type: (word) => term(`term_service_type_${serviceTypes.find((t) => t.replace('_', ' ') === word)}`, word),
+}
+function term(key: string, english: string): string {
+  const draw = (m as unknown as Record<string, Draw | undefined>)[key]
+  return draw ? draw() : english
+}
+
 /** `text` in the request's language when it has a message; otherwise `text` itself. */
 export function localizeSentence(text: string): string {
   if (getLocale() === 'en' || !text) return text
@@ -81,7 +97,10 @@ export function localizeSentence(text: string): string {
     const match = p.regex.exec(text)
     if (!match) continue
     const inputs: Record<string, string> = {}
-    p.names.forEach((name, i) => (inputs[name] = name === 'sentence' ? localizeSentence(match[i + 1]!) : match[i + 1]!))
+    p.names.forEach((name, i) => {
+      const value = match[i + 1]!
+      inputs[name] = name === 'sentence' ? localizeSentence(value) : (terms[name]?.(value) ?? value)
+    })
     return p.draw(inputs)
   }
   // "roles: …", "ann@example.test: …": the part before the first colon is a name, the rest a sentence.
