@@ -90,6 +90,26 @@ describe('who may sign up where', () => {
     expect((await problem(res)).code).toBe('signup_closed')
   })
 
+  it('stays open beside deleted and disabled customers deep in the tree, and closes when an account above the reseller is disabled', async () => {
+    // A deleted customer's path is longer than D1's 50-byte LIKE patterns: the check once answered 500 here.
+    await setMode('Acme Hosting', 'approval')
+    await env.DB.prepare("UPDATE accounts SET status = 'deleted' WHERE id = ?").bind(await accountId('Bluebird Bakery')).run()
+    await env.DB.prepare("UPDATE accounts SET status = 'disabled' WHERE id = ?").bind(await accountId('Copperleaf Studio')).run()
+    const deep = await env.DB.prepare('SELECT max(length(path)) AS n FROM accounts WHERE status != ?').bind('active').first<{ n: number }>()
+    expect(deep!.n).toBeGreaterThan(50)
+    const open = await on(ACME, '/signup')
+    expect(open.status).toBe(200)
+    expect(await open.json()).toMatchObject({ open: true, mode: 'approval' })
+    expect((await on(ACME, '/signup', { method: 'POST', json: form('beside@hazel.example') })).status).toBe(202)
+
+    await env.DB.prepare("UPDATE accounts SET status = 'disabled' WHERE id = ?").bind(await accountId('Nimbus Cloud')).run()
+    invalidateBrandCache()
+    expect(await (await on(ACME, '/signup')).json()).toMatchObject({ open: false })
+    const res = await on(ACME, '/signup', { method: 'POST', json: form('above@hazel.example') })
+    expect(res.status).toBe(403)
+    expect((await problem(res)).code).toBe('signup_closed')
+  })
+
   it('refuses a link of Acme’s on Globex’s portal', async () => {
     await setMode('Acme Hosting', 'open')
     const token = await signUp('wander@hazel.example')

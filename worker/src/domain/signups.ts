@@ -6,7 +6,7 @@ import { schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
 import { joinStatements, type DomainOwner } from './email-domains.ts'
 import { limitGuard, LimitReached, withinLimit } from './limits.ts'
-import { enableAccount } from './lifecycle.ts'
+import { effectiveStatus, enableAccount } from './lifecycle.ts'
 
 const { accounts, memberships, signupSettings, signups, signupApprovals, users } = schema
 
@@ -55,14 +55,14 @@ export interface SignupPortal {
  * the platform. A disabled or deleted portal account takes no sign-ups.
  */
 export async function signupPortal(db: DB, reseller: { id: string } | null): Promise<SignupPortal | null> {
-  const row = reseller
-    ? await db.select({ id: accounts.id, name: accounts.name, path: accounts.path, kind: accounts.kind, status: accounts.status }).from(accounts).where(eq(accounts.id, reseller.id)).get()
-    : await db.select({ id: accounts.id, name: accounts.name, path: accounts.path, kind: accounts.kind, status: accounts.status }).from(accounts).where(eq(accounts.kind, 'platform')).get()
+  // Its status with everything above it (a disabled parent closes a reseller's portal too).
+  const columns = { id: accounts.id, name: accounts.name, path: accounts.path, kind: accounts.kind, status: effectiveStatus(sql`${accounts.path}`) }
+  const row = await db
+    .select(columns)
+    .from(accounts)
+    .where(reseller ? eq(accounts.id, reseller.id) : eq(accounts.kind, 'platform'))
+    .get()
   if (!row || row.status !== 'active' || (row.kind !== 'platform' && row.kind !== 'reseller')) return null
-  if (row.kind === 'reseller') {
-    const parent = await db.get<{ blocked: number }>(sql`SELECT count(*) AS blocked FROM accounts WHERE status != 'active' AND ${row.path} LIKE path || '%' AND id != ${row.id}`)
-    if (parent?.blocked) return null
-  }
   return { account: { id: row.id, name: row.name, path: row.path, kind: row.kind }, mode: await signupMode(db, row.id) }
 }
 
