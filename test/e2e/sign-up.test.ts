@@ -51,6 +51,7 @@ describe('Sign-up on a reseller’s portal', () => {
       await finish.getByText(organisation).waitFor()
       await finish.getByRole('button', { name: 'Confirm and finish' }).click()
       await finish.getByRole('heading', { name: 'Waiting for approval' }).waitFor()
+      await finish.getByTestId('signup-waiting').getByText(`Your email is confirmed and ${organisation} is created. Acme Hosting reviews it`).waitFor()
       await screenshot(finish, 'sign-up-waiting')
 
       // Held: the new owner cannot sign in yet.

@@ -154,7 +154,7 @@ describe('people at a verified domain', () => {
     const t = await verifiedDomain('bluebird-staff.example', 'join', 'technical')
     const res = await signUpOnAcme('pat@bluebird-staff.example')
     expect(res.status, await res.clone().text()).toBe(201)
-    expect(await res.json()).toEqual({ status: 'joined', accountId: t.id })
+    expect(await res.json()).toEqual({ status: 'joined', accountId: t.id, accountName: 'Bluebird Bakery', portalName: 'Acme Hosting' })
     expect(await membership('pat@bluebird-staff.example', t.id)).toEqual({ level: 'user', roles: 'technical' })
     expect(await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE name = 'Should not exist'").first()).toEqual({ n: 0 })
     const events = await jsonOf(await api(`/accounts/${t.id}/activity?type=member_joined&limit=5`, { cookie: t.cookie }), 'listActivity')
@@ -164,7 +164,8 @@ describe('people at a verified domain', () => {
   it('are held for approval (policy approve), listed for the admins, and let in or turned away', async () => {
     const t = await verifiedDomain('bluebird-held.example', 'approve', 'technical')
     const res = await signUpOnAcme('quinn@bluebird-held.example')
-    expect(await res.json()).toEqual({ status: 'held', accountId: null })
+    // The answer names the organisation that holds them: the link is used, so the page cannot ask again.
+    expect(await res.json()).toEqual({ status: 'held', accountId: null, accountName: 'Bluebird Bakery', portalName: 'Acme Hosting' })
     expect(await membership('quinn@bluebird-held.example', t.id)).toBeNull()
     await signUpOnAcme('rory@bluebird-held.example')
     const list = (await jsonOf(await api(`/accounts/${t.id}/join-requests`, { cookie: t.cookie }), 'listJoinRequests')).items

@@ -189,7 +189,8 @@ describe('confirming the link', () => {
     const token = await signUp('ivy@ivy.example', 'Ivy & Co')
     const res = await on(ACME, `/signup/${token}/complete`, { method: 'POST' })
     expect(res.status).toBe(201)
-    expect(await jsonOf(res, 'completeSignup')).toEqual({ status: 'pending', accountId: null })
+    // Named in the answer: the link is used now, and the page says who reviews what.
+    expect(await jsonOf(res, 'completeSignup')).toEqual({ status: 'pending', accountId: null, accountName: 'Ivy & Co', portalName: 'Acme Hosting' })
     expect(res.headers.get('set-cookie')).toBeNull()
     const refused = await on(ACME, '/auth/login', { method: 'POST', json: { email: 'ivy@ivy.example', password: PASSWORD } })
     expect(refused.status).toBe(403)

@@ -93,6 +93,10 @@ const SignupResult = z
     status: z.enum(['created', 'pending', 'joined', 'held']),
     /** The account to open when signed in; null while waiting. */
     accountId: z.string().nullable(),
+    /** The organisation created, or joined (or asked to join) through its verified domain. */
+    accountName: z.string(),
+    /** The portal's account, which approves a pending organisation. */
+    portalName: z.string(),
   })
   .openapi('SignupResult')
 
@@ -263,7 +267,8 @@ export const signupRoutes = createRouter('Sign-up')
       if (opens && !c.var.principal) {
         await signInHere(c, outcome.userId)
       }
-      return c.json({ status, accountId: opens ? outcome.accountId : null }, 201)
+      const accountName = outcome.kind === 'created' ? signup.organisationName : owner!.account.name
+      return c.json({ status, accountId: opens ? outcome.accountId : null, accountName, portalName: signup.parentName }, 201)
     },
   )
   .openapi(

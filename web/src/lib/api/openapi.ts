@@ -5104,6 +5104,8 @@ export interface components {
             /** @enum {string} */
             status: "created" | "pending" | "joined" | "held";
             accountId: string | null;
+            accountName: string;
+            portalName: string;
         };
         SignupSettings: {
             /** @enum {string} */

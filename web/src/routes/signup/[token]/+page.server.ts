@@ -24,6 +24,7 @@ export const actions: Actions = {
       return fail(result.status >= 500 ? 503 : result.status, { message })
     }
     if (result.data.accountId) redirect(303, `/a/${result.data.accountId}`)
-    return { status: result.data.status }
+    // The link is used now, so the page's preview is gone: the answer names what to show.
+    return { status: result.data.status, accountName: result.data.accountName, portalName: result.data.portalName }
   },
 }
