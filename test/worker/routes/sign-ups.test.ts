@@ -45,6 +45,14 @@ async function signUp(email: string, organisationName?: string, host = ACME) {
   return signupToken(email)
 }
 
+/** The portal on `host` says it takes no sign-ups, and refuses one (403 signup_closed). */
+async function expectClosed(host: string, email: string) {
+  expect(await (await on(host, '/signup')).json()).toMatchObject({ open: false })
+  const res = await on(host, '/signup', { method: 'POST', json: form(email) })
+  expect(res.status).toBe(403)
+  expect((await problem(res)).code).toBe('signup_closed')
+}
+
 const customersOfAcme = async () =>
   (await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE kind = 'customer' AND status != 'deleted' AND parent_id = ?").bind(await accountId('Acme Hosting')).first<{ n: number }>())!.n
 
@@ -84,10 +92,7 @@ describe('who may sign up where', () => {
     await setMode('Acme Hosting', 'open')
     await env.DB.prepare("UPDATE accounts SET status = 'disabled' WHERE id = ?").bind(await accountId('Acme Hosting')).run()
     invalidateBrandCache()
-    expect(await (await on(ACME, '/signup')).json()).toMatchObject({ open: false })
-    const res = await on(ACME, '/signup', { method: 'POST', json: form('late@hazel.example') })
-    expect(res.status).toBe(403)
-    expect((await problem(res)).code).toBe('signup_closed')
+    await expectClosed(ACME, 'late@hazel.example')
   })
 
   it('stays open beside deleted and disabled customers deep in the tree, and closes when an account above the reseller is disabled', async () => {
@@ -104,10 +109,7 @@ describe('who may sign up where', () => {
 
     await env.DB.prepare("UPDATE accounts SET status = 'disabled' WHERE id = ?").bind(await accountId('Nimbus Cloud')).run()
     invalidateBrandCache()
-    expect(await (await on(ACME, '/signup')).json()).toMatchObject({ open: false })
-    const res = await on(ACME, '/signup', { method: 'POST', json: form('above@hazel.example') })
-    expect(res.status).toBe(403)
-    expect((await problem(res)).code).toBe('signup_closed')
+    await expectClosed(ACME, 'above@hazel.example')
   })
 
   it('refuses a link of Acme’s on Globex’s portal', async () => {
