@@ -15,6 +15,16 @@ async function editDialog(page: Page, row: Locator) {
   return dialog
 }
 
+/** Put the demo back: the end date under `label` (which reads `was`) is cleared and saved. */
+async function clearEnd(page: Page, row: Locator, label: string, was: string) {
+  const dialog = await editDialog(page, row)
+  assert.equal(await dialog.getByLabel(label).inputValue(), was)
+  await dialog.getByLabel(label).fill('')
+  await dialog.getByRole('button', { name: 'Save changes' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+  await page.getByRole('status').getByText(/updated/).waitFor()
+}
+
 describe('Access that ends', () => {
   story('lets the owner of Acme end Tess’s access in two days: the staff list says until when, and that it ends soon, on a desk and on a phone', { timeout: STORY_TIMEOUT * 2 }, async ({ open }) => {
     const { page } = await open({ viewport: { width: 1280, height: 900 } })
@@ -26,9 +36,8 @@ describe('Access that ends', () => {
     await row.waitFor()
     assert.equal(await row.getByText('until', { exact: false }).count(), 0, 'Tess’s access does not end yet')
 
-    const edit = () => editDialog(page, row)
     const lastDay = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10)
-    let dialog = await edit()
+    const dialog = await editDialog(page, row)
     const field = dialog.getByLabel('Access ends')
     assert.equal(await field.inputValue(), '', 'no end yet')
     await dialog.getByText('Access lasts through this day (UTC)').waitFor()
@@ -58,12 +67,7 @@ describe('Access that ends', () => {
 
     // Put the demo back: Tess's access lasts again.
     await visit(page, `/a/${acme}/staff`)
-    dialog = await edit()
-    assert.equal(await dialog.getByLabel('Access ends').inputValue(), lastDay)
-    await dialog.getByLabel('Access ends').fill('')
-    await dialog.getByRole('button', { name: 'Save changes' }).click()
-    await dialog.waitFor({ state: 'hidden' })
-    await page.getByRole('status').getByText(/updated/).waitFor()
+    await clearEnd(page, row, 'Access ends', lastDay)
     // The list reloads after the toast: wait for the badge to go rather than reading it at once.
     await row.getByText('Ends soon').waitFor({ state: 'detached' })
     await row.getByText(/^until /).waitFor({ state: 'detached' })
@@ -79,10 +83,9 @@ describe('Access that ends', () => {
     await row.waitFor()
     assert.equal(await roleEnd.count(), 0, 'Tess’s Technical role does not end yet')
 
-    const edit = () => editDialog(page, row)
     const lastDay = new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10)
     const noon = new Date(`${lastDay}T12:00:00Z`)
-    let dialog = await edit()
+    const dialog = await editDialog(page, row)
     const field = dialog.getByLabel('End of the Technical role')
     assert.equal(await field.inputValue(), '', 'no end yet')
     await field.fill(lastDay)
@@ -120,12 +123,7 @@ describe('Access that ends', () => {
 
     // Put the demo back: clearing the date, the role lasts as long as the membership again.
     await visit(page, `/a/${acme}/staff`)
-    dialog = await edit()
-    assert.equal(await dialog.getByLabel('End of the Technical role').inputValue(), lastDay)
-    await dialog.getByLabel('End of the Technical role').fill('')
-    await dialog.getByRole('button', { name: 'Save changes' }).click()
-    await dialog.waitFor({ state: 'hidden' })
-    await page.getByRole('status').getByText(/updated/).waitFor()
+    await clearEnd(page, row, 'End of the Technical role', lastDay)
     await roleEnd.waitFor({ state: 'detached' })
   })
 })
