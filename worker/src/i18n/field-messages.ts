@@ -15,8 +15,9 @@ type Draw = (inputs?: Record<string, unknown>, options?: { locale?: 'en' | 'fr' 
  * and sentences.json, keys `field_…` and `sentence_…`) by its English text; a message with
  * placeholders matches the sentence its English text makes with any values, and draws the
  * same values into the other language (a `{sentence}` placeholder is itself a sentence, read
- * the same way; `{section}` and `{type}` are words of the catalogue: `terms`). "who: sentence" keeps who and reads the sentence. A sentence with no message
- * stays English. The code's English never changes (decision 034).
+ * the same way; `{section}` and `{type}` are words of the catalogue: `terms`). "who: sentence"
+ * keeps who and reads the sentence. A sentence with no message stays English. The code's
+ * English never changes (decision 034).
  */
 interface Pattern {
   regex: RegExp
