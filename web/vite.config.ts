@@ -38,9 +38,11 @@ function closure(graph: ModuleGraph, roots: string[]): Set<string> {
 /**
  * Two chunks where there would be some sixty small ones (one file compresses far better than many,
  * and each costs a request): `base`, what every page loads (Svelte, SvelteKit's client, the root
- * layout and error page, and what the sign-in page shares with the shell), and `shell`, the signed-in shell (the account layout and the dashboard
- * with everything they import), which every account page loads anyway. The rest (other pages,
- * menus loaded on first use) is split as usual.
+ * layout and error page, and what the sign-in page shares with the shell), and `shell`, the
+ * signed-in shell (the account layout and the dashboard with everything they import), which every
+ * account page loads anyway. The rest (other pages, menus loaded on first use) is split as usual.
+ * A module these groups hold carries every export any page uses: keep the first pages' modules to
+ * what they use (docs/decisions/031).
  */
 const baseRoots = [path.join(kit, 'root.svelte'), path.join(src, 'routes/+layout.svelte'), path.join(src, 'routes/+error.svelte')]
 const shellRoots = [path.join(src, 'routes/a/[accountId]/+layout.svelte'), path.join(src, 'routes/a/[accountId]/+page.svelte')]
