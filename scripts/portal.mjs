@@ -195,7 +195,8 @@ export async function servePortal({ port = 8787, persistTo, inspectorPort = insp
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output}`)
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`)
-      if (res.ok) return { child, stop, url: `http://localhost:${port}` }
+      // `log()`: everything wrangler and the workers printed so far (the browser tests keep it when they fail).
+      if (res.ok) return { child, stop, url: `http://localhost:${port}`, log: () => output }
     } catch {}
     await new Promise((r) => setTimeout(r, 250))
   }

@@ -2,7 +2,7 @@
 // build the web app, serve web + API with a fresh demo database on :8788,
 // run test/e2e/*.test.ts with Node's test runner, stop the portal, exit with the tests' code.
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -146,6 +146,16 @@ try {
   })
 } finally {
   stop()
+}
+if (code !== 0) {
+  // What the portal said, for the failure: the whole log beside the screenshots, and its errors and 5xx answers here.
+  const failed = path.join(root, 'test', 'e2e', 'artifacts', 'failed')
+  mkdirSync(failed, { recursive: true })
+  const log = portal.log()
+  writeFileSync(path.join(failed, 'portal.log'), log)
+  // (Wrangler's lookup of Cloudflare's request metadata fails offline, as the start log says: not the portal's.)
+  const errors = log.split('\n').filter((line) => /\b5\d\d\b [A-Z]|error|✘/i.test(line) && !line.includes('workers.cloudflare.com'))
+  if (errors.length) console.log(`\nThe portal's errors during the run (last ${Math.min(errors.length, 40)} of ${errors.length}; all in ${path.relative(root, failed)}/portal.log):\n${errors.slice(-40).join('\n')}\n`)
 }
 step(code === 0 ? 'passed' : `failed with exit code ${code}`)
 process.exit(code)
