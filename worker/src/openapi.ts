@@ -2,21 +2,19 @@
  * The API's OpenAPI plumbing: the router, and the short way to declare a route.
  *
  * ```ts
- * export const roles = createRouter('Roles')         // the tag of every route it registers
+ * export const roles = createRouter('Roles')        // the tag of every route it registers
  *   .openapi(
- *     route.post('/accounts/{id}/roles', {
- *       operationId: 'createRole',
- *       guard: requirePermission('roles.manage'),    // or a list: [requireAccount(), memberSettings()]
- *       summary: 'Create a custom role',
- *       description: 'Needs `roles.manage`. …',
- *       request: { params: AccountParam, body: body(RoleBody) },
- *       responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
+ *     route.post('/accounts/{id}/roles', 'createRole', requirePermission('roles.manage'), {
+ *       request: { params: AccountParam, body: body(RoleBody) }, responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
  *     }),
- *     async (c) => c.json({ role: … }, 201),          // c.req.valid('json'), c.var.access: typed as before
+ *     async (c) => c.json({ role: … }, 201),         // c.req.valid('json'), c.var.access: typed as before
  *   )
  * ```
  *
- * A declaration states only what is particular to its route. Implied, and added to `responses`:
+ * A declaration states only what is particular to its route: method, path, operation id, the guard
+ * (one middleware, or a list: `[requireAccount(), memberSettings()]`; none on public routes) and the contract.
+ * What the operation does, its summary and description, is written once in `operations.json`, keyed
+ * by the operation id (decision 032): an id without words there does not compile. Implied, and added to `responses`:
  * - the problems its guards may answer — each guard says which (`answers(middleware, 401, 403, 404)`:
  *   `requireSignIn()` 401, `requireAccount()` 401/404, `requirePermission(rule)` 401/403/404);
  * - 400 when the route reads a body or a query (their validation failures name the field).
@@ -26,6 +24,7 @@ import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from './env.ts'
 import { AppError } from './errors.ts'
+import operations from './operations.json'
 import { friendlyMessage } from './validation-messages.ts'
 
 /** Dotted path of a zod issue (`roles.0`); `body` when the issue is about the whole value. */
@@ -96,12 +95,11 @@ export function answers<M extends Middleware>(middleware: M, ...statuses: number
 type Guards = Middleware | readonly [Middleware, ...Middleware[]]
 type GuardList<G> = G extends readonly [...infer L] ? L : G extends Middleware ? [G] : []
 
-/** What a route states about itself; everything else is implied (see the top of this file). */
-export interface Declaration {
-  operationId: string
-  summary: string
-  description: string
-  guard?: Guards
+/** An operation the API documents: a key of `operations.json`. */
+export type OperationId = keyof typeof operations
+
+/** What a route states about its request and answers; the rest is implied (see the top of this file). */
+export interface Contract {
   tags?: string[]
   request?: RouteConfig['request']
   responses: RouteConfig['responses']
@@ -110,40 +108,44 @@ export interface Declaration {
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 
 /** The route `createRoute` would make of the full declaration. */
-type Declared<M extends Method, P extends string, D extends Declaration> = {
+type Declared<M extends Method, P extends string, G, C extends Contract> = {
   method: M
   path: P
   operationId: string
   tags: string[] | undefined
   summary: string
   description: string
-  middleware: GuardList<D['guard']>
-  request: D extends { request: infer Q } ? Q : undefined
-  responses: D['responses'] & { [S in Exclude<400 | 401 | 403 | 404, keyof D['responses']>]: typeof problemResponse }
+  middleware: GuardList<G>
+  request: C extends { request: infer Q } ? Q : undefined
+  responses: C['responses'] & { [S in Exclude<400 | 401 | 403 | 404, keyof C['responses']>]: typeof problemResponse }
 }
 
-function declare<M extends Method, P extends string, D extends Declaration>(method: M, path: P, d: D) {
-  const guards = (d.guard === undefined ? [] : Array.isArray(d.guard) ? d.guard : [d.guard]) as Middleware[]
+function declare(method: Method, path: string, operationId: OperationId, guard: Guards | undefined, c: Contract) {
+  const guards = (guard === undefined ? [] : Array.isArray(guard) ? guard : [guard]) as Middleware[]
   const implied = guards.flatMap((g) => (g as Answering).problems ?? [])
-  if (d.request?.body || d.request?.query) implied.push(400)
-  const route = {
+  if (c.request?.body || c.request?.query) implied.push(400)
+  const { summary, description } = operations[operationId]
+  return createRoute({
     method,
     path,
-    operationId: d.operationId,
+    operationId,
     middleware: guards,
-    tags: d.tags,
-    summary: d.summary,
-    description: d.description,
-    request: d.request,
-    responses: { ...d.responses, ...problems(...implied) },
-  }
-  return createRoute(route) as unknown as Declared<M, P, D> & { getRoutingPath(): string }
+    tags: c.tags,
+    summary,
+    description,
+    request: c.request,
+    responses: { ...c.responses, ...problems(...implied) },
+  })
 }
 
-const declarer =
-  <M extends Method>(m: M) =>
-  <P extends string, const D extends Declaration>(path: P, d: D) =>
-    declare(m, path, d)
+function declarer<M extends Method>(method: M) {
+  function declared<P extends string, const C extends Contract>(path: P, operationId: OperationId, contract: C): Declared<M, P, undefined, C>
+  function declared<P extends string, const G extends Guards, const C extends Contract>(path: P, operationId: OperationId, guard: G, contract: C): Declared<M, P, G, C>
+  function declared(path: string, operationId: OperationId, guardOrContract: Guards | Contract, contract?: Contract): unknown {
+    return contract ? declare(method, path, operationId, guardOrContract as Guards, contract) : declare(method, path, operationId, undefined, guardOrContract as Contract)
+  }
+  return declared
+}
 
-/** Route declarations: `route.get(path, declaration)` and the other methods (see the top of this file). */
+/** Route declarations: `route.get(path, operationId, guard?, contract)` and the other methods (see the top of this file). */
 export const route = { get: declarer('get'), post: declarer('post'), put: declarer('put'), patch: declarer('patch'), delete: declarer('delete') }

@@ -2,6 +2,7 @@ import { SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { api } from '../../../worker/src/index.ts'
 import committed from '../../../web/src/lib/api/openapi.json'
+import operations from '../../../worker/src/operations.json'
 
 describe('API documentation', () => {
   it('serves an OpenAPI 3.1 document listing every route', async () => {
@@ -25,6 +26,20 @@ describe('API documentation', () => {
   it('serves exactly the document the web app is typed from (web/src/lib/api/openapi.json)', async () => {
     const res = await SELF.fetch('http://localhost/api/openapi.json')
     expect(await res.json()).toEqual(committed)
+  })
+
+  // Each operation's words live in operations.json (decision 032): none may be missing there, none left behind when a route goes.
+  it('documents every operation from operations.json, and the catalogue holds nothing else', async () => {
+    const doc = (await (await SELF.fetch('http://localhost/api/openapi.json')).json()) as { paths: Record<string, Record<string, { operationId: string; summary: string; description: string }>> }
+    const ops = Object.values(doc.paths).flatMap((byMethod) => Object.values(byMethod))
+    expect(ops.map((op) => op.operationId).sort()).toEqual(Object.keys(operations).sort())
+    for (const op of ops) {
+      const words = operations[op.operationId as keyof typeof operations]
+      expect(op.summary).toBe(words.summary)
+      expect(op.description).toBe(words.description)
+      expect(words.summary.length).toBeGreaterThan(0)
+      expect(words.description.length).toBeGreaterThan(0)
+    }
   })
 
   it('renders a readable reference at /api/docs with no external assets', async () => {

@@ -36,13 +36,8 @@ const AccessPreview = z
   .openapi('AccessPreview')
 
 export const accessPreview = createRouter('Staff').openapi(
-  route.post('/accounts/{id}/access-preview', {
-    operationId: 'previewAccess',
-    guard: requirePermission('staff.manage'),
-    summary: 'See as: the menu and services a level, roles and scope would give',
-    description: `Needs \`staff.manage\`. Before granting, shows exactly what a member of this account holding the proposed level, roles and scope would see: the menu with its actions, and the first ${PREVIEW_SERVICES} services of their services page with what each would allow. Computed by the same decision function as every guard, impersonating nobody and writing nothing. Only grants the caller could give may be previewed (the same 403 \`escalation\` / 422 \`level_restriction\` as granting, naming the field), so a preview never shows more than the caller can see.`,
-    request: { params: AccountParam, body: body(PreviewRequest) },
-    responses: { 200: json(AccessPreview, 'What the grant would show'), ...problems(422) },
+  route.post('/accounts/{id}/access-preview', 'previewAccess', requirePermission('staff.manage'), {
+    request: { params: AccountParam, body: body(PreviewRequest) }, responses: { 200: json(AccessPreview, 'What the grant would show'), ...problems(422) },
   }),
   async (c) => {
     const ctx = c.var.access

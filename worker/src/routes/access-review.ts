@@ -85,16 +85,8 @@ const personOnly = () => peopleOnly('An access review is a person’s attestatio
 
 export const accessReview = createRouter('Staff')
   .openapi(
-    route.get('/accounts/{id}/access-review', {
-      operationId: 'getAccessReview',
-      guard: [personOnly(), requirePermission('staff.manage')],
-      summary: 'Who can do what where, in an account and the accounts below it',
-      description:
-        'Needs `staff.manage`, and a person (403 `api_key_forbidden` for a key). One page of the tree (the account first, then the accounts below it by path; `limit` accounts per page): its members and each role they hold, its live API keys, people and keys of the accounts above who reach it through their own grants (`inherited`), and, for a customer, each service its partner may operate (`partner_access`). Each line says what its principal may do there (the decision function’s answer), whether the caller may remove it (the same rule as removing it directly; never while impersonating) and a `version` to send back when applying. People lines need `staff.view` in the line’s account, keys `security.view`, partner access `services.view` with the service in scope.',
-      request: { params: AccountParam, query: ReviewQuery },
-      responses: {
-        200: json(z.object({ accounts: z.array(ReviewAccountView), lines: z.array(ReviewLineView), nextCursor: z.string().nullable() }), 'One page of the review'),
-      },
+    route.get('/accounts/{id}/access-review', 'getAccessReview', [personOnly(), requirePermission('staff.manage')], {
+      request: { params: AccountParam, query: ReviewQuery }, responses: { 200: json(z.object({ accounts: z.array(ReviewAccountView), lines: z.array(ReviewLineView), nextCursor: z.string().nullable() }), 'One page of the review') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -113,13 +105,8 @@ export const accessReview = createRouter('Staff')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/access-review/export', {
-      operationId: 'exportAccessReview',
-      guard: [personOnly(), requirePermission('staff.manage')],
-      summary: 'The whole access review of a tree as CSV (streamed)',
-      description: 'Needs `staff.manage`, and a person. Every line of every account of the tree, as `getAccessReview` lists them, streamed one page of accounts at a time. Cells that a spreadsheet would read as a formula are prefixed with a quote.',
-      request: { params: AccountParam },
-      responses: { 200: { description: 'The CSV file', content: { 'text/csv': { schema: z.string() } } } },
+    route.get('/accounts/{id}/access-review/export', 'exportAccessReview', [personOnly(), requirePermission('staff.manage')], {
+      request: { params: AccountParam }, responses: { 200: { description: 'The CSV file', content: { 'text/csv': { schema: z.string() } } } },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -135,14 +122,8 @@ export const accessReview = createRouter('Staff')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/access-review', {
-      operationId: 'applyAccessReview',
-      guard: [personOnly(), requirePermission('staff.manage')],
-      summary: 'Apply a review: keep or remove each listed line, all at once',
-      description:
-        'Needs `staff.manage`, and a person signed in as themselves (403 `impersonation_restricted` while impersonating). Each decision names a line of the tree as listed (`line`, `accountId`, `version`) and whether it is kept. A line that no longer exists or whose `version` changed answers 409 `review_stale` naming the `lines`, and nothing is applied; a removal the caller may not make answers 403 naming the `lines`. The removals (members removed, roles taken away, keys revoked, partner access turned off) are one D1 batch: all or nothing. Each removal is recorded in its account’s log as if made directly, and the review as `access_reviewed` in this account with its counts and the lines removed.',
-      request: { params: AccountParam, body: body(ApplyReview) },
-      responses: { 200: json(ReviewResult, 'Applied'), ...problems(409) },
+    route.post('/accounts/{id}/access-review', 'applyAccessReview', [personOnly(), requirePermission('staff.manage')], {
+      request: { params: AccountParam, body: body(ApplyReview) }, responses: { 200: json(ReviewResult, 'Applied'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -38,15 +38,24 @@ const UsageItem = z.object({ limit: z.string(), label: z.string(), used: z.numbe
 const childrenPermission = (account: { kind: AccountKind }): Permission =>
   account.kind === 'platform' ? 'resellers.view' : account.kind === 'reseller' ? 'customers.view' : 'dashboard.view'
 
+/** One account, with how the caller reaches it. */
+const AccountAnswer = z.object({
+  account: Account,
+  access: z.object({
+    level,
+    viaAccountId: z.string(),
+    inherited: z.boolean(),
+    /** The caller's service scope is narrower than every service (theirs, or while impersonating the impersonator's). */
+    scoped: z.boolean(),
+  }),
+  /** The accounts from the one the caller's membership is in down to this one (breadcrumbs); ancestors above it are left out. */
+  trail: z.array(z.object({ id: z.string(), name: z.string() })),
+})
+
 export const accounts = createRouter('Accounts')
   .openapi(
-    route.get('/accounts/{id}/usage', {
-      operationId: 'getAccountUsage',
-      guard: requirePermission('dashboard.view'),
-      summary: 'Usage against the reseller limits',
-      description: 'For the usage bars of a dashboard: customers and services per type across the reseller’s tree, staff and admins of this account; `allowed` null = unlimited. `scope` is null outside resellers’ trees (no limits there).',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ scope: z.object({ resellerId: z.string() }).nullable(), items: z.array(UsageItem) }), 'Used and allowed per limit') },
+    route.get('/accounts/{id}/usage', 'getAccountUsage', requirePermission('dashboard.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ scope: z.object({ resellerId: z.string() }).nullable(), items: z.array(UsageItem) }), 'Used and allowed per limit') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -54,29 +63,8 @@ export const accounts = createRouter('Accounts')
     },
   )
   .openapi(
-    route.get('/accounts/{id}', {
-      operationId: 'getAccount',
-      guard: requireAccount(),
-      summary: 'One account',
-      description: 'Visible to members of the account and of its ancestors; any other id answers 404.',
-      request: { params: AccountParam },
-      responses: {
-        200: json(
-          z.object({
-            account: Account,
-            access: z.object({
-              level,
-              viaAccountId: z.string(),
-              inherited: z.boolean(),
-              /** The caller's service scope is narrower than every service (theirs, or while impersonating the impersonator's). */
-              scoped: z.boolean(),
-            }),
-            /** The accounts from the one the caller's membership is in down to this one (breadcrumbs); ancestors above it are left out. */
-            trail: z.array(z.object({ id: z.string(), name: z.string() })),
-          }),
-          'The account and the level through which the caller reaches it',
-        ),
-      },
+    route.get('/accounts/{id}', 'getAccount', requireAccount(), {
+      request: { params: AccountParam }, responses: { 200: json(AccountAnswer, 'The account and the level through which the caller reaches it') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -95,13 +83,8 @@ export const accounts = createRouter('Accounts')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/children', {
-      operationId: 'listChildAccounts',
-      guard: requirePermission(childrenPermission),
-      summary: 'Direct child accounts',
-      description: 'Resellers of the platform, customers of a reseller, each with its owner and (when disabled) the reason. Ordered by name; cursor pagination.',
-      request: { params: AccountParam, query: ChildrenQuery },
-      responses: { 200: json(z.object({ items: z.array(ChildAccount), nextCursor: z.string().nullable() }), 'One page of children') },
+    route.get('/accounts/{id}/children', 'listChildAccounts', requirePermission(childrenPermission), {
+      request: { params: AccountParam, query: ChildrenQuery }, responses: { 200: json(z.object({ items: z.array(ChildAccount), nextCursor: z.string().nullable() }), 'One page of children') },
     }),
     async (c) => {
       const { account, via } = c.var.access
@@ -112,13 +95,8 @@ export const accounts = createRouter('Accounts')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/menu', {
-      operationId: 'getAccountMenu',
-      guard: requireAccount(),
-      summary: 'The menu sections the caller may see in this account',
-      description: 'The menu sections the caller may see in this account, each with the actions they hold there: exactly what the API allows (while impersonating, what both people may do).',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(MenuItem) }), 'Menu sections in order') },
+    route.get('/accounts/{id}/menu', 'getAccountMenu', requireAccount(), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(MenuItem) }), 'Menu sections in order') },
     }),
     async (c) => {
       const { account, grants, ceiling } = c.var.access
@@ -126,17 +104,8 @@ export const accounts = createRouter('Accounts')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}', {
-      operationId: 'updateAccount',
-      guard: requirePermission(['settings.manage', 'staff.manage']),
-      summary: 'Rename an account, set page-view logging, or raise its admin cap',
-      description: 'Renaming needs `settings.manage` in the account (or from an ancestor). The admin cap (default 3) is set by the parent: it needs `staff.manage` reached from an ancestor, never from inside the account.',
-      request: { params: AccountParam, body: body(z.object({
-                name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
-                adminCap: z.number().int().min(1).max(100).optional(),
-                pageViewLogging: z.boolean().optional(),
-              })) },
-      responses: { 200: json(z.object({ account: Account }), 'Updated') },
+    route.patch('/accounts/{id}', 'updateAccount', requirePermission(['settings.manage', 'staff.manage']), {
+      request: { params: AccountParam, body: body(z.object({ name: z.string().trim().min(1, 'Enter a name.').max(120).optional(), adminCap: z.number().int().min(1).max(100).optional(), pageViewLogging: z.boolean().optional() })) }, responses: { 200: json(z.object({ account: Account }), 'Updated') },
     }),
     async (c) => {
       const ctx = c.var.access

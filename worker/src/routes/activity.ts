@@ -84,13 +84,8 @@ const PAGE_VIEW_WINDOW = { max: 120, windowMs: 60_000 }
 
 export const activity = createRouter('Activity')
   .openapi(
-    route.get('/accounts/{id}/activity', {
-      operationId: 'listActivity',
-      guard: requirePermission('activity.view'),
-      summary: 'Activity of an account and every account below it, newest first',
-      description: 'Needs `activity.view`. Cursor pagination: pass `nextCursor` back as `cursor`.',
-      request: { params: AccountParam, query: FilterQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }) },
-      responses: { 200: json(z.object({ items: z.array(Event), nextCursor: z.string().nullable() }), 'One page') },
+    route.get('/accounts/{id}/activity', 'listActivity', requirePermission('activity.view'), {
+      request: { params: AccountParam, query: FilterQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }) }, responses: { 200: json(z.object({ items: z.array(Event), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -100,13 +95,8 @@ export const activity = createRouter('Activity')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/activity/histogram', {
-      operationId: 'getActivityHistogram',
-      guard: requirePermission('activity.view'),
-      summary: 'Events per hour by kind for a filter',
-      description: 'Needs `activity.view`. Without `from`, the last 24 hours.',
-      request: { params: AccountParam, query: FilterQuery },
-      responses: { 200: json(z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }), 'Buckets') },
+    route.get('/accounts/{id}/activity/histogram', 'getActivityHistogram', requirePermission('activity.view'), {
+      request: { params: AccountParam, query: FilterQuery }, responses: { 200: json(z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }), 'Buckets') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -119,13 +109,8 @@ export const activity = createRouter('Activity')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/activity/export', {
-      operationId: 'exportActivity',
-      guard: requirePermission('activity.export'),
-      summary: 'Export the filtered activity as CSV or NDJSON (streamed)',
-      description: 'Needs `activity.export`. Oldest first, up to the newest event the log held when the export began; one download however long the log (the server reads it in slices).',
-      request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) },
-      responses: { 200: { description: 'The file' } },
+    route.get('/accounts/{id}/activity/export', 'exportActivity', requirePermission('activity.export'), {
+      request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) }, responses: { 200: { description: 'The file' } },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -140,13 +125,8 @@ export const activity = createRouter('Activity')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/activity/verify', {
-      operationId: 'verifyActivityChain',
-      guard: requirePermission('activity.view'),
-      summary: 'Recompute the hash chain of this account’s log',
-      description: 'Needs `activity.view`. Reports the first event whose hashes do not add up.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }), 'Result') },
+    route.get('/accounts/{id}/activity/verify', 'verifyActivityChain', requirePermission('activity.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }), 'Result') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -154,17 +134,8 @@ export const activity = createRouter('Activity')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/activity/live', {
-      operationId: 'openLiveActivity',
-      guard: [peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.'), requireAccount()],
-      summary: 'Live events, presence and change notices over a WebSocket',
-      description: 'Upgrade to a WebSocket. Every member may connect: the socket carries presence (`{type:"presence"}`) and notices of changes (`{type:"changes"}`: type, target kind and id, account, time, `mine` on your own; the target\'s label and the actor only with `activity.view`). With `events=1` and `activity.view` it carries the filtered events instead (`{type:"events"}`), replaying those after `after` (a `seq`) first. Send `{type:"page", page}` when the tab navigates. The socket lives no longer than the rights that opened it: the server closes it with 4401 (signed out: session ended or expired), 4403 (access ended: membership removed, account disabled or deleted), 4410 (the impersonation ended) — do not reconnect — or 4409 (rights changed: reconnect, you are authorized afresh).',
-      request: { params: AccountParam, query: FilterQuery.extend({
-          events: z.enum(['0', '1']).default('0'),
-          after: z.coerce.number().int().min(0).optional(),
-          page: z.string().max(200).default(''),
-        }) },
-      responses: { 101: { description: 'Switching protocols' }, ...problems(403, 426) },
+    route.get('/accounts/{id}/activity/live', 'openLiveActivity', [peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.'), requireAccount()], {
+      request: { params: AccountParam, query: FilterQuery.extend({ events: z.enum(['0', '1']).default('0'), after: z.coerce.number().int().min(0).optional(), page: z.string().max(200).default('') }) }, responses: { 101: { description: 'Switching protocols' }, ...problems(403, 426) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -219,13 +190,8 @@ export const activity = createRouter('Activity')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/activity/page-views', {
-      operationId: 'recordPageView',
-      guard: [peopleOnly('Page views are a person\'s navigation; an API key has none.'), requireAccount()],
-      summary: 'Record that the caller opened a page',
-      description: 'Called by the web app on navigation. Logged when the account has page-view logging on. Only from members of the account itself (someone acting as one counts as that member); people reaching it from an ancestor get 403. 120 per session per minute.',
-      request: { params: AccountParam, body: body(z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) })) },
-      responses: { 202: json(z.object({ logged: z.boolean() }), 'Recorded (or ignored when logging is off)'), ...problems(403, 429) },
+    route.post('/accounts/{id}/activity/page-views', 'recordPageView', [peopleOnly('Page views are a person\'s navigation; an API key has none.'), requireAccount()], {
+      request: { params: AccountParam, body: body(z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) })) }, responses: { 202: json(z.object({ logged: z.boolean() }), 'Recorded (or ignored when logging is off)'), ...problems(403, 429) },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -46,25 +46,14 @@ const KeyParams = accountParams('keyId')
 
 export const apiKeyRoutes = createRouter('API keys')
   .openapi(
-    route.get('/accounts/{id}/api-keys', {
-      operationId: 'listApiKeys',
-      guard: requirePermission('security.view'),
-      summary: 'The API keys of an account',
-      description: 'Needs `security.view`. Newest first, revoked ones included; secrets are never shown again after creation.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(ApiKeyView) }), 'Keys') },
+    route.get('/accounts/{id}/api-keys', 'listApiKeys', requirePermission('security.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(ApiKeyView) }), 'Keys') },
     }),
     async (c) => c.json({ items: await listApiKeys(c.var.db, c.var.access.account.id) }, 200),
   )
   .openapi(
-    route.post('/accounts/{id}/api-keys', {
-      operationId: 'createApiKey',
-      guard: [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')],
-      summary: 'Create an API key (the secret is in this answer only)',
-      description:
-        'Needs `security.manage`, and a person (a key cannot create keys: 403 `api_key_forbidden`). The level, roles and scope are checked exactly like a member\'s grant: never beyond the creator\'s own, nor the impersonator\'s while impersonating (403 `escalation` naming the field). The key acts in this account and the accounts below it with that grant, through the same checks as a person; send it as `Authorization: Bearer trl_…`. Only its SHA-256 is stored. Recorded as `api_key_created`.',
-      request: { params: AccountParam, body: body(CreateApiKey) },
-      responses: { 201: json(z.object({ apiKey: ApiKeyView, secret: z.string().openapi({ description: 'The key itself: shown once.' }) }), 'Created'), ...problems(422) },
+    route.post('/accounts/{id}/api-keys', 'createApiKey', [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')], {
+      request: { params: AccountParam, body: body(CreateApiKey) }, responses: { 201: json(z.object({ apiKey: ApiKeyView, secret: z.string().openapi({ description: 'The key itself: shown once.' }) }), 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -99,13 +88,8 @@ export const apiKeyRoutes = createRouter('API keys')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/api-keys/{keyId}', {
-      operationId: 'revokeApiKey',
-      guard: requirePermission('security.manage'),
-      summary: 'Revoke an API key',
-      description: 'Needs `security.manage`. The key stops at once (its next request answers 401 `api_key_invalid`); the row stays, marked revoked. Recorded as `api_key_revoked`. Another account\'s key id answers 404.',
-      request: { params: KeyParams },
-      responses: { 204: { description: 'Revoked' } },
+    route.delete('/accounts/{id}/api-keys/{keyId}', 'revokeApiKey', requirePermission('security.manage'), {
+      request: { params: KeyParams }, responses: { 204: { description: 'Revoked' } },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -22,28 +22,11 @@ const LoginBody = z
   })
   .openapi('LoginRequest')
 
-const login = route.post('/auth/login', {
-  operationId: 'signIn',
-  summary: 'Sign in with email and password',
-  description: [
-    'Sets the session cookie, and a long-lived HttpOnly `trellis_device` cookie that makes this browser a known device of the login.',
-    'A wrong email and a wrong password give the same 401 answer.',
-    'Failed attempts slow the guesser, never the right person on their own browser: after 5 failures for one email from one client (an IPv4 address or an IPv6 /64),',
-    'that pair answers 429 with Retry-After before any password check, for a delay that doubles with each further attempt from 2 seconds up to 15 minutes.',
-    'Browsers that have not signed in to that login before are also slowed when the email has 10 recent failures across clients, or the client 30 across emails (password spraying);',
-    'a known device answers only for its own failures. Counted failures leak away over minutes of quiet.',
-    'A login with a second factor (TOTP, passkey) gets `next` instead of a session, unless this IP location is trusted; a login whose accounts require two-factor sign-in and that has none gets `next.step = enrol`.',
-  ].join(' '),
-  request: { body: body(LoginBody) },
-  responses: { 200: json(z.object({ user: User, next: z.union([NextStepView, z.null()]) }), 'The password is right: signed in (`next` is null), or a second factor is owed first (`next` says which; a step cookie, not a session, was set)'), ...problems(401, 403, 413, 415, 429) },
+const login = route.post('/auth/login', 'signIn', {
+  request: { body: body(LoginBody) }, responses: { 200: json(z.object({ user: User, next: z.union([NextStepView, z.null()]) }), 'The password is right: signed in (`next` is null), or a second factor is owed first (`next` says which; a step cookie, not a session, was set)'), ...problems(401, 403, 413, 415, 429) },
 })
 
-const logout = route.post('/auth/logout', {
-  operationId: 'signOut',
-  summary: 'Sign out',
-  description: 'Deletes the session server-side and clears the cookie. Answers 204 even without a session.',
-  responses: { 204: { description: 'Signed out' }, ...problems(401, 403) },
-})
+const logout = route.post('/auth/logout', 'signOut', { responses: { 204: { description: 'Signed out' }, ...problems(401, 403) } })
 
 
 export const auth = createRouter('Auth')

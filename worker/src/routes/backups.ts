@@ -69,14 +69,8 @@ const fileName = (name: string, at: number) =>
 
 export const backupsRouter = createRouter('Backups')
   .openapi(
-    route.get('/accounts/{id}/backups/preview', {
-      operationId: 'previewBackup',
-      guard: requirePermission('backups.view'),
-      summary: 'What a backup of an account subtree would hold',
-      description:
-        'Needs `backups.view`. `root` is the account to back up with everything below it: this account (a reseller) or one below it; default this account. Answers the number of lines of each kind and the total, so a download can show its progress.',
-      request: { params: AccountParam, query: RootQuery },
-      responses: { 200: json(z.object({ root: z.object({ id: z.string(), name: z.string(), kind: z.enum(['reseller', 'customer']) }), counts: Counts, total: z.number().int() }), 'The counts') },
+    route.get('/accounts/{id}/backups/preview', 'previewBackup', requirePermission('backups.view'), {
+      request: { params: AccountParam, query: RootQuery }, responses: { 200: json(z.object({ root: z.object({ id: z.string(), name: z.string(), kind: z.enum(['reseller', 'customer']) }), counts: Counts, total: z.number().int() }), 'The counts') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -86,14 +80,8 @@ export const backupsRouter = createRouter('Backups')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/backups/export', {
-      operationId: 'exportBackup',
-      guard: requirePermission('backups.view'),
-      summary: 'Download a backup of an account subtree (streamed gzip of JSON lines)',
-      description:
-        'Needs `backups.view`. Streams `application/gzip`: JSON lines, format `trellis-backup` version 1 — a header with the counts, then accounts, templates, roles, service groups, services, members (by email), brands and hostnames, then an end line. No password hashes, sessions, tokens, API keys, second factors, verification tokens or logos. `X-Backup-Lines` carries the total number of lines. Writes `backup_machine_data`.',
-      request: { params: AccountParam, query: RootQuery },
-      responses: { 200: { description: 'The archive', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problems(422) },
+    route.get('/accounts/{id}/backups/export', 'exportBackup', requirePermission('backups.view'), {
+      request: { params: AccountParam, query: RootQuery }, responses: { 200: { description: 'The archive', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -118,13 +106,8 @@ export const backupsRouter = createRouter('Backups')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/backups/restore', {
-      operationId: 'restoreBackup',
-      guard: [requirePermission('backups.manage'), uploadLimit],
-      summary: 'Restore a backup under this account (all or nothing)',
-      description: `Needs \`backups.manage\` here, and what creating the archive's root needs (\`resellers.manage\` for a reseller, \`customers.manage\` for a customer). The body is the archive as downloaded (gzip, or plain JSON lines), at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB. A backup goes back under the account it was taken under; under another one only when that is gone. With \`dryRun=true\` nothing is written and the answer says what would be. Every line is checked (400 names the line and field); ids, hostnames and limits are checked against the data (409 / 422 name what clashes); members come back only as far as you could grant them yourself (403). Logins that were members of a deleted copy being replaced get their membership back; everyone else is invited by email. Hostnames come back as pending claims to verify again. Writes \`backup_machine_data\`.`,
-      request: { params: AccountParam, query: z.object({ dryRun: z.enum(['true', 'false']).default('false') }) },
-      responses: { 200: json(z.object({ dryRun: z.literal(true), summary: RestoreSummary }), 'What a restore would write'), 201: json(z.object({ dryRun: z.literal(false), summary: RestoreSummary }), 'Restored'), ...problems(409, 413, 422) },
+    route.post('/accounts/{id}/backups/restore', 'restoreBackup', [requirePermission('backups.manage'), uploadLimit], {
+      request: { params: AccountParam, query: z.object({ dryRun: z.enum(['true', 'false']).default('false') }) }, responses: { 200: json(z.object({ dryRun: z.literal(true), summary: RestoreSummary }), 'What a restore would write'), 201: json(z.object({ dryRun: z.literal(false), summary: RestoreSummary }), 'Restored'), ...problems(409, 413, 422) },
     }),
     async (c) => {
       const ctx = c.var.access

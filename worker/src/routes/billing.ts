@@ -63,14 +63,8 @@ const billedKinds = (ctx: Access) => readableKinds(ctx)
 
 export const billing = createRouter('Billing')
   .openapi(
-    route.get('/accounts/{id}/billing', {
-      operationId: 'getBillingSummary',
-      guard: requirePermission('billing.view'),
-      summary: 'Totals of the Billing page',
-      description:
-        "Needs `billing.view`. How many services expire within 30 days and how many have expired (the account's own and those of the customers the caller may read), the open and overdue invoice totals per currency, and the state of the last sync with the billing system.",
-      request: { params: AccountParam },
-      responses: { 200: json(Summary, 'Totals') },
+    route.get('/accounts/{id}/billing', 'getBillingSummary', requirePermission('billing.view'), {
+      request: { params: AccountParam }, responses: { 200: json(Summary, 'Totals') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -79,14 +73,8 @@ export const billing = createRouter('Billing')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/billing/services', {
-      operationId: 'listBillingServices',
-      guard: requirePermission('billing.view'),
-      summary: 'Services expiring soon, or expired',
-      description:
-        "Needs `billing.view`. `which=expiring` (default): services expiring within `days` (30), soonest first; `which=expired`: services whose expiry has passed or whose status is expired, most recent first. Billing is account-wide, so the caller's technical scope does not narrow the list; customers' services appear for those who may read customers. Cursor paging.",
-      request: { params: AccountParam, query: z.object({ which: z.enum(['expiring', 'expired']).default('expiring'), days: z.coerce.number().int().min(1).max(365).default(30), ...Paging }) },
-      responses: { 200: json(z.object({ items: z.array(DueService), nextCursor: z.string().nullable() }), 'One page') },
+    route.get('/accounts/{id}/billing/services', 'listBillingServices', requirePermission('billing.view'), {
+      request: { params: AccountParam, query: z.object({ which: z.enum(['expiring', 'expired']).default('expiring'), days: z.coerce.number().int().min(1).max(365).default(30), ...Paging }) }, responses: { 200: json(z.object({ items: z.array(DueService), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -102,13 +90,8 @@ export const billing = createRouter('Billing')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/invoices', {
-      operationId: 'listInvoices',
-      guard: requirePermission('billing.view'),
-      summary: "The account's invoices",
-      description: "Needs `billing.view`. The invoices the operator's billing system issued to this account, as last synced, newest first; optionally one status. Cursor paging.",
-      request: { params: AccountParam, query: z.object({ status: z.enum(invoiceStatuses).optional(), ...Paging }) },
-      responses: { 200: json(z.object({ items: z.array(InvoiceView), nextCursor: z.string().nullable() }), 'One page') },
+    route.get('/accounts/{id}/invoices', 'listInvoices', requirePermission('billing.view'), {
+      request: { params: AccountParam, query: z.object({ status: z.enum(invoiceStatuses).optional(), ...Paging }) }, responses: { 200: json(z.object({ items: z.array(InvoiceView), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const q = c.req.valid('query')
@@ -123,14 +106,8 @@ export const billing = createRouter('Billing')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/billing/sync', {
-      operationId: 'syncInvoices',
-      guard: requirePermission('billing.manage'),
-      summary: 'Sync invoices with the billing system now',
-      description:
-        "Needs `billing.manage`. Pulls this account's invoices from the operator's billing system at once (the daily cron does it too). When the billing system cannot answer, nothing changes and the answer says why (`ok: false`); it never fails the request. Without a connected billing system `connected` is false.",
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ connected: z.boolean(), ok: z.boolean(), count: z.number().int(), error: z.string().nullable(), at: z.number() }), 'The outcome') },
+    route.post('/accounts/{id}/billing/sync', 'syncInvoices', requirePermission('billing.manage'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ connected: z.boolean(), ok: z.boolean(), count: z.number().int(), error: z.string().nullable(), at: z.number() }), 'The outcome') },
     }),
     async (c) => {
       const ctx = c.var.access

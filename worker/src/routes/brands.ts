@@ -114,21 +114,12 @@ const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 export const brandsRouter = createRouter('Branding')
   .openapi(
-    route.get('/brand', {
-      operationId: 'getPortalBrand',
-      summary: 'The brand of this hostname',
-      description: "Public. A verified reseller hostname answers the reseller's brand; any other host the platform's.",
-      responses: { 200: json(z.object({ brand: PublicBrandView }), 'The brand') },
-    }),
+    route.get('/brand', 'getPortalBrand', { responses: { 200: json(z.object({ brand: PublicBrandView }), 'The brand') } }),
     (c) => c.json({ brand: c.var.hostBrand.brand }, 200, { 'cache-control': 'no-store' }),
   )
   .openapi(
-    route.get('/brand/logo/{accountId}/{version}', {
-      operationId: 'getBrandLogo',
-      summary: 'A brand logo (public, immutable)',
-      description: 'The URL changes with every upload, so the answer is cached for a year.',
-      request: { params: LogoParams },
-      responses: { 200: { description: 'The image' }, ...problems(400, 404) },
+    route.get('/brand/logo/{accountId}/{version}', 'getBrandLogo', {
+      request: { params: LogoParams }, responses: { 200: { description: 'The image' }, ...problems(400, 404) },
     }),
     async (c) => {
       const { accountId, version } = c.req.valid('param')
@@ -148,13 +139,8 @@ export const brandsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/brand', {
-      operationId: 'getAccountBrand',
-      guard: requirePermission('branding.view'),
-      summary: "An account's brand settings",
-      description: 'Needs `branding.view` (platform and resellers).',
-      request: { params: AccountParam },
-      responses: { 200: json(AccountBrandView, 'The brand') },
+    route.get('/accounts/{id}/brand', 'getAccountBrand', requirePermission('branding.view'), {
+      request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'The brand') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -162,13 +148,8 @@ export const brandsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/brand', {
-      operationId: 'updateAccountBrand',
-      guard: requirePermission('branding.manage'),
-      summary: "Set an account's brand",
-      description: 'Needs `branding.manage`. Colours are `#rrggbb`; the support URL must be https; text is stored and shown literally.',
-      request: { params: AccountParam, body: body(BrandBody) },
-      responses: { 200: json(AccountBrandView, 'Saved') },
+    route.put('/accounts/{id}/brand', 'updateAccountBrand', requirePermission('branding.manage'), {
+      request: { params: AccountParam, body: body(BrandBody) }, responses: { 200: json(AccountBrandView, 'Saved') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -184,13 +165,8 @@ export const brandsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/brand/logo', {
-      operationId: 'uploadBrandLogo',
-      guard: [requirePermission('branding.manage'), logoLimit],
-      summary: "Upload an account's logo",
-      description: `Needs \`branding.manage\`. The body is the image itself (PNG, JPEG, WebP or a plain SVG), at most ${LOGO_MAX_BYTES / 1024} KB; the type is read from the bytes.`,
-      request: { params: AccountParam },
-      responses: { 200: json(AccountBrandView, 'Saved'), ...problems(400) },
+    route.put('/accounts/{id}/brand/logo', 'uploadBrandLogo', [requirePermission('branding.manage'), logoLimit], {
+      request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'Saved'), ...problems(400) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -215,13 +191,8 @@ export const brandsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/brand/logo', {
-      operationId: 'deleteBrandLogo',
-      guard: requirePermission('branding.manage'),
-      summary: "Remove an account's logo",
-      description: "Needs `branding.manage`. The portal then shows the name's initial.",
-      request: { params: AccountParam },
-      responses: { 200: json(AccountBrandView, 'Removed') },
+    route.delete('/accounts/{id}/brand/logo', 'deleteBrandLogo', requirePermission('branding.manage'), {
+      request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'Removed') },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -19,11 +19,7 @@ const Section = z
 /** The permission catalogue itself, for the role editor: the same table the guards read. */
 
 export const catalogue = createRouter('Roles').openapi(
-  route.get('/catalogue', {
-    operationId: 'getCatalogue',
-    guard: requireSignIn({ keys: true }),
-    summary: 'Every menu section with its category, tiers and actions',
-    description: 'The permission catalogue the role editor reads: every menu section with its category, the account kinds it exists on, and its actions. Needs a session; the same for everyone.',
+  route.get('/catalogue', 'getCatalogue', requireSignIn({ keys: true }), {
     responses: { 200: json(z.object({ sections: z.array(Section) }), 'The catalogue') },
   }),
   (c) => {

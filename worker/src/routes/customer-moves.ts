@@ -91,14 +91,8 @@ async function logDecline<E extends AppEnv>(c: Context<E>, principal: Principal,
 
 export const customerMoveRoutes = createRouter('Customers')
   .openapi(
-    route.post('/accounts/{id}/customer-moves', {
-      operationId: 'requestCustomerMove',
-      guard: requirePermission('customers.invite', resellerOnly),
-      summary: 'Ask the owner of an existing organisation to bring it under this reseller',
-      description:
-        'Needs `customers.invite` in a reseller. Names the owner by email only. The answer is the same whether or not that email owns any organisation: when it owns one that could move, the owner is emailed a link (7 days) to choose the organisation and accept or decline; otherwise nothing is sent. Asking again for the same email renews the link. The reseller’s `max_customers` is checked now (422) and again, atomically, when the owner accepts. Rate-limited per reseller.',
-      request: { params: AccountParam, body: body(z.object({ email: z.string().trim().max(254).email('Enter a valid email address.') }).openapi('RequestCustomerMove')) },
-      responses: { 202: json(z.object({ request: MoveRequest }), 'Recorded; the owner is emailed when the address owns an organisation'), ...problems(422, 429) },
+    route.post('/accounts/{id}/customer-moves', 'requestCustomerMove', requirePermission('customers.invite', resellerOnly), {
+      request: { params: AccountParam, body: body(z.object({ email: z.string().trim().max(254).email('Enter a valid email address.') }).openapi('RequestCustomerMove')) }, responses: { 202: json(z.object({ request: MoveRequest }), 'Recorded; the owner is emailed when the address owns an organisation'), ...problems(422, 429) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -118,24 +112,14 @@ export const customerMoveRoutes = createRouter('Customers')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/customer-moves', {
-      operationId: 'listCustomerMoves',
-      guard: requirePermission('customers.view', resellerOnly),
-      summary: 'The reseller’s requests to bring organisations under it, newest first',
-      description: 'Needs `customers.view` in a reseller. A request reads `pending` until its owner accepts or it expires; the organisation is named only once it moved in.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(MoveRequest) }), 'Requests') },
+    route.get('/accounts/{id}/customer-moves', 'listCustomerMoves', requirePermission('customers.view', resellerOnly), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(MoveRequest) }), 'Requests') },
     }),
     async (c) => c.json({ items: await listMoves(c.var.db, c.var.access.account.id) }, 200),
   )
   .openapi(
-    route.delete('/accounts/{id}/customer-moves/{moveId}', {
-      operationId: 'cancelCustomerMove',
-      guard: requirePermission('customers.invite', resellerOnly),
-      summary: 'Withdraw a request that is still open (its link stops working)',
-      description: 'Needs `customers.invite` in a reseller. 409 when the request is no longer open.',
-      request: { params: MoveParams },
-      responses: { 204: { description: 'Withdrawn' }, ...problems(404, 409) },
+    route.delete('/accounts/{id}/customer-moves/{moveId}', 'cancelCustomerMove', requirePermission('customers.invite', resellerOnly), {
+      request: { params: MoveParams }, responses: { 204: { description: 'Withdrawn' }, ...problems(404, 409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -151,13 +135,8 @@ export const customerMoveRoutes = createRouter('Customers')
     },
   )
   .openapi(
-    route.get('/customer-moves/{token}', {
-      operationId: 'previewCustomerMove',
-      guard: requireSignIn(),
-      summary: 'What a partner’s request link asks, and which of your organisations could move',
-      description: 'Signed in. Unknown links answer 404 `offer_not_found`; answered or withdrawn ones 410 `offer_closed`, expired ones 410 `offer_expired`. The organisations are listed only to the person it was sent to.',
-      request: { params: TokenParam },
-      responses: { 200: json(MovePreview, 'The request'), ...problems(404, 410) },
+    route.get('/customer-moves/{token}', 'previewCustomerMove', requireSignIn(), {
+      request: { params: TokenParam }, responses: { 200: json(MovePreview, 'The request'), ...problems(404, 410) },
     }),
     async (c) => {
       const move = await moveByToken(c.var.db, c.req.valid('param').token)
@@ -172,14 +151,8 @@ export const customerMoveRoutes = createRouter('Customers')
     },
   )
   .openapi(
-    route.post('/customer-moves/{token}/accept', {
-      operationId: 'acceptCustomerMove',
-      guard: requireSignIn(),
-      summary: 'Bring one of your organisations under the partner that asked',
-      description:
-        'Signed in as the owner it was sent to, in person; `organisationId` is a customer organisation they own (404 otherwise). One batch: the organisation moves under the reseller (its `max_customers` checked in the same write: 422 `limit_reached`), every service’s partner access turns off, and what was pending with the old parent closes (tickets closed and moved with the organisation; visit requests, orders and transfers cancelled). The old parent loses access at once, live sockets included; both parents’ logs record the move. Single use.',
-      request: { params: TokenParam, body: body(z.object({ organisationId: z.string().min(1, 'Choose the organisation to move.').max(64) }).openapi('AcceptCustomerMove')) },
-      responses: { 200: json(z.object({ accountId: z.string() }).openapi('CustomerMoved'), 'Moved'), ...problems(403, 404, 410, 422) },
+    route.post('/customer-moves/{token}/accept', 'acceptCustomerMove', requireSignIn(), {
+      request: { params: TokenParam, body: body(z.object({ organisationId: z.string().min(1, 'Choose the organisation to move.').max(64) }).openapi('AcceptCustomerMove')) }, responses: { 200: json(z.object({ accountId: z.string() }).openapi('CustomerMoved'), 'Moved'), ...problems(403, 404, 410, 422) },
     }),
     async (c) => {
       const token = c.req.valid('param').token
@@ -207,13 +180,8 @@ export const customerMoveRoutes = createRouter('Customers')
     },
   )
   .openapi(
-    route.post('/customer-moves/{token}/decline', {
-      operationId: 'declineCustomerMove',
-      guard: requireSignIn(),
-      summary: 'Decline a partner’s request',
-      description: 'Signed in as the owner it was sent to, in person. The link stops working; the partner’s list keeps showing the request as waiting until it expires (it learns nothing from a refusal).',
-      request: { params: TokenParam },
-      responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
+    route.post('/customer-moves/{token}/decline', 'declineCustomerMove', requireSignIn(), {
+      request: { params: TokenParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
     }),
     async (c) => {
       const principal = c.var.signedIn

@@ -13,13 +13,8 @@ const CreateCustomer = z.object(ownerFields).strict().openapi('CreateCustomer')
 
 export const customers = createRouter('Customers')
   .openapi(
-    route.get('/accounts/{id}/customers', {
-      operationId: 'listCustomers',
-      guard: requirePermission('customers.view'),
-      summary: 'The customers of a reseller, with status and owner',
-      description: 'Needs `customers.view`. Deleted customers are listed while they can be restored.',
-      request: { params: AccountParam, query: StatusQuery },
-      responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Customers by name') },
+    route.get('/accounts/{id}/customers', 'listCustomers', requirePermission('customers.view'), {
+      request: { params: AccountParam, query: StatusQuery }, responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Customers by name') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -28,13 +23,8 @@ export const customers = createRouter('Customers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/customers', {
-      operationId: 'createCustomer',
-      guard: requirePermission('customers.manage'),
-      summary: 'Create a customer organisation under a reseller',
-      description: 'Needs `customers.manage` in a reseller. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. The reseller’s `max_customers` limit holds (422 `limit_reached`).',
-      request: { params: AccountParam, body: body(CreateCustomer) },
-      responses: { 201: json(z.object({ account: ChildView, ownerInvitation: OwnerInvitation }), 'Created, with the owner invitation that was emailed'), ...problems(409, 422) },
+    route.post('/accounts/{id}/customers', 'createCustomer', requirePermission('customers.manage'), {
+      request: { params: AccountParam, body: body(CreateCustomer) }, responses: { 201: json(z.object({ account: ChildView, ownerInvitation: OwnerInvitation }), 'Created, with the owner invitation that was emailed'), ...problems(409, 422) },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -45,14 +45,8 @@ const Dashboard = z
 const may = (ctx: Access, permission: Permission) => decide(ctx, permission).ok
 
 export const dashboard = createRouter('Accounts').openapi(
-  route.get('/accounts/{id}/dashboard', {
-    operationId: 'getDashboard',
-    guard: requirePermission('dashboard.view'),
-    summary: 'What needs attention in the account’s tree',
-    description:
-      'Needs `dashboard.view`. Counts for the dashboard, computed inside the tree the caller may see: services by status and expiring soon (narrowed to the caller’s scope; needs `services.view`), resellers and customers (`resellers.view`, `customers.view`), each reseller’s use of its limits (platform), customers near their staff limits (reseller), pending invitations (`staff.view` for members’, `customers.view` for customers’) hostnames awaiting verification (`branding.view`) and support tickets: open ones the account opened, and its customers’ waiting for an answer (`support.view`). A part the caller may not see is null.',
-    request: { params: AccountParam },
-    responses: { 200: json(Dashboard, 'The dashboard') },
+  route.get('/accounts/{id}/dashboard', 'getDashboard', requirePermission('dashboard.view'), {
+    request: { params: AccountParam }, responses: { 200: json(Dashboard, 'The dashboard') },
   }),
   async (c) => {
     const ctx = c.var.access

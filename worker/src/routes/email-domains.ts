@@ -125,13 +125,8 @@ async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Em
 
 export const emailDomainsRouter = createRouter('Email domains')
   .openapi(
-    route.get('/accounts/{id}/email-domains', {
-      operationId: 'listEmailDomains',
-      guard: requirePermission('settings.view', customersOnly),
-      summary: "A customer's email domains",
-      description: 'Needs `settings.view` on a customer organisation. `devTools` says whether the local "mark verified" switch is available.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(EmailDomainView), devTools: z.boolean() }), 'Email domains') },
+    route.get('/accounts/{id}/email-domains', 'listEmailDomains', requirePermission('settings.view', customersOnly), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(EmailDomainView), devTools: z.boolean() }), 'Email domains') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -139,14 +134,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/email-domains', {
-      operationId: 'createEmailDomain',
-      guard: requirePermission('settings.manage', customersOnly),
-      summary: 'Claim an email domain',
-      description:
-        "Needs `settings.manage`. Pending until a DNS TXT record `_trellis.<domain>` holds the token shown (7 days). Several organisations may claim one domain; the first to verify owns it, and a verified domain cannot be claimed (409). Public mail domains (gmail.com and the like, and names under them) are refused (422 `public_mail_domain`). The default role must be one the caller could give a user-level member.",
-      request: { params: AccountParam, body: body(AddEmailDomain) },
-      responses: { 201: json(z.object({ domain: EmailDomainView }), 'Added'), ...problems(409, 422) },
+    route.post('/accounts/{id}/email-domains', 'createEmailDomain', requirePermission('settings.manage', customersOnly), {
+      request: { params: AccountParam, body: body(AddEmailDomain) }, responses: { 201: json(z.object({ domain: EmailDomainView }), 'Added'), ...problems(409, 422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -164,13 +153,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/email-domains/{domainId}', {
-      operationId: 'updateEmailDomain',
-      guard: requirePermission('settings.manage', customersOnly),
-      summary: 'Choose what happens to people at an email domain',
-      description: 'Needs `settings.manage`. `join` (a user at once, with the default role) or `approve` (held for an admin). The default role must be one the caller could give a user-level member.',
-      request: { params: DomainParams, body: body(UpdateEmailDomain) },
-      responses: { 200: json(z.object({ domain: EmailDomainView }), 'Saved') },
+    route.patch('/accounts/{id}/email-domains/{domainId}', 'updateEmailDomain', requirePermission('settings.manage', customersOnly), {
+      request: { params: DomainParams, body: body(UpdateEmailDomain) }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Saved') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -188,14 +172,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/email-domains/{domainId}/verify', {
-      operationId: 'verifyEmailDomain',
-      guard: requirePermission('settings.manage', customersOnly),
-      summary: "Check an email domain's DNS TXT record",
-      description:
-        'Needs `settings.manage`. Looks up `_trellis.<domain>` TXT through the same DNS adapter as portal hostnames; a record holding the token verifies the domain and ends other organisations\' pending claims on it. Otherwise 422 and it stays pending; 410 when the claim has expired, 409 when another organisation verified it first.',
-      request: { params: DomainParams },
-      responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410, 422) },
+    route.post('/accounts/{id}/email-domains/{domainId}/verify', 'verifyEmailDomain', requirePermission('settings.manage', customersOnly), {
+      request: { params: DomainParams }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410, 422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -209,13 +187,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/email-domains/{domainId}/dev-verify', {
-      operationId: 'markEmailDomainVerified',
-      guard: requirePermission('settings.manage', customersOnly),
-      summary: 'Mark an email domain verified without DNS (local development only)',
-      description: 'Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `settings.manage`.',
-      request: { params: DomainParams },
-      responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410) },
+    route.post('/accounts/{id}/email-domains/{domainId}/dev-verify', 'markEmailDomainVerified', requirePermission('settings.manage', customersOnly), {
+      request: { params: DomainParams }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410) },
     }),
     async (c) => {
       if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
@@ -226,13 +199,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/email-domains/{domainId}', {
-      operationId: 'deleteEmailDomain',
-      guard: requirePermission('settings.manage', customersOnly),
-      summary: 'Remove an email domain',
-      description: 'Needs `settings.manage`. People at the domain stop joining; those who joined stay members, and held people stay in the list until decided.',
-      request: { params: DomainParams },
-      responses: { 204: { description: 'Removed' } },
+    route.delete('/accounts/{id}/email-domains/{domainId}', 'deleteEmailDomain', requirePermission('settings.manage', customersOnly), {
+      request: { params: DomainParams }, responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -247,13 +215,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/join-requests', {
-      operationId: 'listJoinRequests',
-      guard: requirePermission('staff.view', customersOnly),
-      summary: 'People held for approval by an email domain',
-      description: 'Needs `staff.view` on a customer organisation. Oldest first.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(JoinRequestView) }), 'Held people') },
+    route.get('/accounts/{id}/join-requests', 'listJoinRequests', requirePermission('staff.view', customersOnly), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(JoinRequestView) }), 'Held people') },
     }),
     async (c) => {
       const rows = await listJoinRequests(c.var.db, c.var.access.account.id)
@@ -261,14 +224,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/join-requests/{requestId}/approve', {
-      operationId: 'approveJoinRequest',
-      guard: requirePermission('staff.manage', customersOnly),
-      summary: 'Let a held person in',
-      description:
-        "Needs `staff.manage`. They become a user with the default role of their domain (when it still exists and the approver could grant it by hand), every service in scope; the reseller's `max_staff` is checked in the same write (422).",
-      request: { params: RequestParams },
-      responses: { 200: json(z.object({ memberId: z.string() }), 'Approved'), ...problems(422) },
+    route.post('/accounts/{id}/join-requests/{requestId}/approve', 'approveJoinRequest', requirePermission('staff.manage', customersOnly), {
+      request: { params: RequestParams }, responses: { 200: json(z.object({ memberId: z.string() }), 'Approved'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -287,13 +244,8 @@ export const emailDomainsRouter = createRouter('Email domains')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/join-requests/{requestId}/decline', {
-      operationId: 'declineJoinRequest',
-      guard: requirePermission('staff.manage', customersOnly),
-      summary: 'Turn a held person away',
-      description: 'Needs `staff.manage`. The request is removed; the login stays (it may belong elsewhere).',
-      request: { params: RequestParams },
-      responses: { 204: { description: 'Declined' } },
+    route.post('/accounts/{id}/join-requests/{requestId}/decline', 'declineJoinRequest', requirePermission('staff.manage', customersOnly), {
+      request: { params: RequestParams }, responses: { 204: { description: 'Declined' } },
     }),
     async (c) => {
       const ctx = c.var.access

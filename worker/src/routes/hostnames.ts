@@ -119,13 +119,8 @@ const claimExpiredProblem = (hostname: string) =>
 
 export const hostnamesRouter = createRouter('Branding')
   .openapi(
-    route.get('/accounts/{id}/hostnames', {
-      operationId: 'listHostnames',
-      guard: requirePermission('branding.view', resellersOnly),
-      summary: "A reseller's hostnames",
-      description: 'Needs `branding.view`. `devTools` says whether the local "mark verified" switch is available; `edge` whether certificates are obtained through Cloudflare for SaaS, and the CNAME target.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }), 'Hostnames') },
+    route.get('/accounts/{id}/hostnames', 'listHostnames', requirePermission('branding.view', resellersOnly), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }), 'Hostnames') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -134,13 +129,8 @@ export const hostnamesRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/hostnames', {
-      operationId: 'createHostname',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: 'Claim a hostname for the portal',
-      description: "Needs `branding.manage`. The claim is pending until a DNS TXT record `_trellis.<hostname>` holds the token shown, and lapses after 7 days (`expiresAt`). Several resellers may claim one name, each with its own token: the first to verify owns it. A verified name cannot be claimed (409), nor a name this reseller already claimed; the platform's own cannot be claimed.",
-      request: { params: AccountParam, body: body(AddHostname) },
-      responses: { 201: json(z.object({ hostname: HostnameView }), 'Added'), ...problems(409) },
+    route.post('/accounts/{id}/hostnames', 'createHostname', requirePermission('branding.manage', resellersOnly), {
+      request: { params: AccountParam, body: body(AddHostname) }, responses: { 201: json(z.object({ hostname: HostnameView }), 'Added'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -162,13 +152,8 @@ export const hostnamesRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/hostnames/{hostnameId}/verify', {
-      operationId: 'verifyHostname',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: "Check a hostname's DNS TXT record",
-      description: "Needs `branding.manage`. Looks up `_trellis.<hostname>` TXT; when a record holds the token the hostname becomes verified and serves the brand, and other resellers' pending claims on it are dropped. Otherwise answers 422 and it stays pending; 410 when the claim has expired, 409 when another account verified the name first.",
-      request: { params: HostnameParams },
-      responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410, 422) },
+    route.post('/accounts/{id}/hostnames/{hostnameId}/verify', 'verifyHostname', requirePermission('branding.manage', resellersOnly), {
+      request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410, 422) },
     }),
     async (c) => {
       const { hostnameId } = c.req.valid('param')
@@ -183,13 +168,8 @@ export const hostnamesRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/hostnames/{hostnameId}/dev-verify', {
-      operationId: 'markHostnameVerified',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: 'Mark a hostname verified without DNS (local development only)',
-      description: 'Exists only when DEV_TOOLS is "true" (npm start); 404 everywhere else. Needs `branding.manage`.',
-      request: { params: HostnameParams },
-      responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410) },
+    route.post('/accounts/{id}/hostnames/{hostnameId}/dev-verify', 'markHostnameVerified', requirePermission('branding.manage', resellersOnly), {
+      request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410) },
     }),
     async (c) => {
       if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
@@ -201,13 +181,8 @@ export const hostnamesRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/hostnames/{hostnameId}/tls-check', {
-      operationId: 'checkHostnameTls',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: "Check a verified hostname's certificate now",
-      description: 'Needs `branding.manage`. Asks Cloudflare for SaaS for the certificate of a verified hostname (adding the hostname to the zone first when it is not there yet) and answers the hostname with its `tls` state. Cloudflare being unreachable is not an error: the state says so. 409 while the hostname is not verified; 422 where this deployment does not manage certificates.',
-      request: { params: HostnameParams },
-      responses: { 200: json(z.object({ hostname: HostnameView }), 'Checked'), ...problems(409, 422) },
+    route.post('/accounts/{id}/hostnames/{hostnameId}/tls-check', 'checkHostnameTls', requirePermission('branding.manage', resellersOnly), {
+      request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Checked'), ...problems(409, 422) },
     }),
     async (c) => {
       const { hostnameId } = c.req.valid('param')
@@ -220,13 +195,8 @@ export const hostnamesRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/hostnames/{hostnameId}', {
-      operationId: 'deleteHostname',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: 'Release a hostname',
-      description: 'Needs `branding.manage`. The hostname stops serving the brand at once in this isolate, within 30 s everywhere.',
-      request: { params: HostnameParams },
-      responses: { 204: { description: 'Removed' } },
+    route.delete('/accounts/{id}/hostnames/{hostnameId}', 'deleteHostname', requirePermission('branding.manage', resellersOnly), {
+      request: { params: HostnameParams }, responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
       const { hostnameId } = c.req.valid('param')

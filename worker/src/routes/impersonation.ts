@@ -24,13 +24,8 @@ const StartImpersonation = z
 
 export const impersonationRoutes = createRouter('Impersonation')
   .openapi(
-    route.post('/impersonation', {
-      operationId: 'startImpersonation',
-      guard: requireSignIn(),
-      summary: 'Act as a member of an account below you (support), for at most 60 minutes',
-      description: 'Only downwards (rule 7): in your own account with `staff.impersonate` and a target at a lower level, or in a descendant with `customers.impersonate` / `resellers.impersonate`. The session then acts with exactly the target\'s permissions in that account, never more than yours. A refusal is recorded in the activity log. The target is emailed.',
-      request: { body: body(StartImpersonation) },
-      responses: { 201: json(z.object({ impersonation: ImpersonationView }), 'Started'), ...problems(403, 404, 409) },
+    route.post('/impersonation', 'startImpersonation', requireSignIn(), {
+      request: { body: body(StartImpersonation) }, responses: { 201: json(z.object({ impersonation: ImpersonationView }), 'Started'), ...problems(403, 404, 409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -97,13 +92,7 @@ export const impersonationRoutes = createRouter('Impersonation')
     },
   )
   .openapi(
-    route.delete('/impersonation', {
-      operationId: 'stopImpersonation',
-      guard: requireSignIn(),
-      summary: "Stop acting as someone and return to your own session (idempotent)",
-      description: 'Ends the impersonation this session is running and records its end in both accounts’ logs. Answers 204 also when nothing was running, so a second click is harmless.',
-      responses: { 204: { description: 'Back to your own session' } },
-    }),
+    route.delete('/impersonation', 'stopImpersonation', requireSignIn(), { responses: { 204: { description: 'Back to your own session' } } }),
     async (c) => {
       const principal = c.var.signedIn
       const imp = principal.impersonation

@@ -43,14 +43,8 @@ function ownMembership(ctx: Access) {
 
 export const inboxRoutes = createRouter('Notifications')
   .openapi(
-    route.get('/me/notifications', {
-      operationId: 'listMyNotices',
-      guard: requireSignIn(),
-      summary: 'Your in-app notices, newest first',
-      description:
-        'The signed-in person’s inbox: notices from every account they are a member of (events they subscribed to, replies to their support tickets …), newest first, with cursor paging. `unread=1` keeps unread ones; `account` one account’s. A membership removed or an account disabled takes its notices out of the inbox. While acting as someone, their notices in the impersonated account. `unread` counts every unread notice.',
-      request: { query: ListQuery },
-      responses: { 200: json(z.object({ items: z.array(NoticeView), next: z.string().nullable(), unread: z.number().int() }), 'Notices') },
+    route.get('/me/notifications', 'listMyNotices', requireSignIn(), {
+      request: { query: ListQuery }, responses: { 200: json(z.object({ items: z.array(NoticeView), next: z.string().nullable(), unread: z.number().int() }), 'Notices') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -80,11 +74,7 @@ export const inboxRoutes = createRouter('Notifications')
     },
   )
   .openapi(
-    route.get('/me/notifications/unread', {
-      operationId: 'countMyUnreadNotices',
-      guard: requireSignIn(),
-      summary: 'How many of your notices are unread',
-      description: 'The number the bell in the top bar shows: unread notices over every account the person is a member of.',
+    route.get('/me/notifications/unread', 'countMyUnreadNotices', requireSignIn(), {
       responses: { 200: json(z.object({ unread: z.number().int() }), 'The count') },
     }),
     async (c) => {
@@ -93,14 +83,8 @@ export const inboxRoutes = createRouter('Notifications')
     },
   )
   .openapi(
-    route.post('/me/notifications/read', {
-      operationId: 'markMyNoticesRead',
-      guard: requireSignIn(),
-      summary: 'Mark notices read',
-      description:
-        'Marks the given notices (`ids`), or all of them (no `ids`), read; ids that are not the caller’s are ignored. Not while acting as someone else (`impersonation_restricted`): their inbox is theirs to read. The person’s other open pages hear the new count.',
-      request: { body: body(z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(100).optional() })) },
-      responses: { 200: json(z.object({ marked: z.number().int(), unread: z.number().int() }), 'Marked') },
+    route.post('/me/notifications/read', 'markMyNoticesRead', requireSignIn(), {
+      request: { body: body(z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(100).optional() })) }, responses: { 200: json(z.object({ marked: z.number().int(), unread: z.number().int() }), 'Marked') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -119,14 +103,8 @@ export const inboxRoutes = createRouter('Notifications')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/notifications/subscriptions', {
-      operationId: 'getMyNotificationTypes',
-      guard: requirePermission('notifications.view'),
-      summary: 'The event types you are emailed about in this account',
-      description:
-        'Every member holds `notifications.view` in their own account: this is their own choice, whatever their other permissions (no `staff.view` needed). `available` lists the types they may choose: those they may view (all of them with `activity.view`, else none). 403 for people who reach the account from above: their subscriptions live in their own account.',
-      request: { params: AccountParam },
-      responses: { 200: json(Types.extend({ available: z.array(z.string()), memberId: z.string() }), 'OK') },
+    route.get('/accounts/{id}/notifications/subscriptions', 'getMyNotificationTypes', requirePermission('notifications.view'), {
+      request: { params: AccountParam }, responses: { 200: json(Types.extend({ available: z.array(z.string()), memberId: z.string() }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -136,14 +114,8 @@ export const inboxRoutes = createRouter('Notifications')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/notifications/subscriptions', {
-      operationId: 'setMyNotificationTypes',
-      guard: requirePermission('notifications.view'),
-      summary: 'Choose the event types you are emailed about in this account',
-      description:
-        'A member’s own choice (every member holds `notifications.view` in their own account). Only types they may view (403 naming `types` otherwise); subscribers also find each event in their in-app inbox. Not while acting as someone else (`impersonation_restricted`): a manager with `staff.manage` sets a member’s notifications from Staff.',
-      request: { params: AccountParam, body: body(Types) },
-      responses: { 200: json(Types, 'Saved') },
+    route.put('/accounts/{id}/notifications/subscriptions', 'setMyNotificationTypes', requirePermission('notifications.view'), {
+      request: { params: AccountParam, body: body(Types) }, responses: { 200: json(Types, 'Saved') },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -96,14 +96,8 @@ const readable = <T extends { error: string | null }>(delivery: T): T => (delive
 
 export const integrationsRouter = createRouter('Activity')
   .openapi(
-    route.get('/accounts/{id}/integrations', {
-      operationId: 'listIntegrations',
-      guard: requirePermission('activity.export'),
-      summary: 'Webhooks and log streams of an account',
-      description:
-        'Needs `activity.export`. Lists the account’s webhooks and (resellers and the platform) log streams with their status, lag and last delivery, and the event types the caller may choose for a webhook.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }), 'OK') },
+    route.get('/accounts/{id}/integrations', 'listIntegrations', requirePermission('activity.export'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -120,14 +114,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/integrations/webhooks', {
-      operationId: 'createWebhook',
-      guard: requirePermission('activity.export'),
-      summary: 'Add a webhook',
-      description:
-        'Needs `activity.export`; not while impersonating. The URL must be https and public (400 naming `url`); only event types the caller may view (403 naming `types`). Answers the signing secret once: deliveries carry `Trellis-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`.',
-      request: { params: AccountParam, body: body(CreateWebhook) },
-      responses: { 201: json(Created, 'Created'), ...problems(422) },
+    route.post('/accounts/{id}/integrations/webhooks', 'createWebhook', requirePermission('activity.export'), {
+      request: { params: AccountParam, body: body(CreateWebhook) }, responses: { 201: json(Created, 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -138,14 +126,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/integrations/streams', {
-      operationId: 'createLogStream',
-      guard: requirePermission('activity.export', streamsOnly),
-      summary: 'Add a log stream',
-      description:
-        'Needs `activity.export` in a reseller or the platform; not while impersonating. Streams every event of the log, in batches, as NDJSON, Datadog logs (intake v2, `DD-API-KEY`) or Splunk HEC (`Authorization: Splunk <token>`). The token is stored encrypted and never shown again.',
-      request: { params: AccountParam, body: body(CreateStream) },
-      responses: { 201: json(Created, 'Created'), ...problems(422) },
+    route.post('/accounts/{id}/integrations/streams', 'createLogStream', requirePermission('activity.export', streamsOnly), {
+      request: { params: AccountParam, body: body(CreateStream) }, responses: { 201: json(Created, 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -155,13 +137,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/integrations/{hookId}', {
-      operationId: 'updateIntegration',
-      guard: requirePermission('activity.export'),
-      summary: 'Turn an integration on or off, or change a webhook’s event types',
-      description: 'Needs `activity.export`; not while impersonating. Turning one back on resumes where it stopped.',
-      request: { params: HookParams, body: body(UpdateIntegration) },
-      responses: { 200: json(Integration, 'Updated') },
+    route.patch('/accounts/{id}/integrations/{hookId}', 'updateIntegration', requirePermission('activity.export'), {
+      request: { params: HookParams, body: body(UpdateIntegration) }, responses: { 200: json(Integration, 'Updated') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -182,13 +159,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/integrations/{hookId}', {
-      operationId: 'deleteIntegration',
-      guard: requirePermission('activity.export'),
-      summary: 'Delete a webhook or log stream',
-      description: 'Needs `activity.export`; not while impersonating. Its delivery log goes with it.',
-      request: { params: HookParams },
-      responses: { 204: { description: 'Deleted' } },
+    route.delete('/accounts/{id}/integrations/{hookId}', 'deleteIntegration', requirePermission('activity.export'), {
+      request: { params: HookParams }, responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -206,13 +178,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/integrations/{hookId}/rotate-secret', {
-      operationId: 'rotateWebhookSecret',
-      guard: requirePermission('activity.export'),
-      summary: 'Replace a webhook’s signing secret',
-      description: 'Needs `activity.export`; not while impersonating. The old secret stops working at once; the new one is answered once.',
-      request: { params: HookParams },
-      responses: { 200: json(Created, 'Rotated') },
+    route.post('/accounts/{id}/integrations/{hookId}/rotate-secret', 'rotateWebhookSecret', requirePermission('activity.export'), {
+      request: { params: HookParams }, responses: { 200: json(Created, 'Rotated') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -229,14 +196,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/integrations/{hookId}/test', {
-      operationId: 'testIntegration',
-      guard: requirePermission('activity.export'),
-      summary: 'Send a test event now',
-      description:
-        'Needs `activity.export`; not while impersonating. Sends a `ping` and answers what the receiver said: a receiver that is down or refuses is a result (`status: failed`), not an error of this request.',
-      request: { params: HookParams },
-      responses: { 200: json(Delivery, 'The attempt') },
+    route.post('/accounts/{id}/integrations/{hookId}/test', 'testIntegration', requirePermission('activity.export'), {
+      request: { params: HookParams }, responses: { 200: json(Delivery, 'The attempt') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -248,13 +209,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/integrations/{hookId}/deliveries', {
-      operationId: 'listIntegrationDeliveries',
-      guard: requirePermission('activity.export'),
-      summary: 'The delivery log of a webhook or log stream, newest first',
-      description: 'Needs `activity.export`. Each attempt with its status, response code, latency and next retry; the newest 500 are kept.',
-      request: { params: HookParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: json(z.object({ items: z.array(Delivery) }), 'OK') },
+    route.get('/accounts/{id}/integrations/{hookId}/deliveries', 'listIntegrationDeliveries', requirePermission('activity.export'), {
+      request: { params: HookParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) }, responses: { 200: json(z.object({ items: z.array(Delivery) }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -265,14 +221,8 @@ export const integrationsRouter = createRouter('Activity')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend', {
-      operationId: 'resendIntegrationDelivery',
-      guard: requirePermission('activity.export'),
-      summary: 'Send a logged delivery again',
-      description:
-        'Needs `activity.export`; not while impersonating. Sends the same event (or batch) again now, with the same event id so the receiver can tell it has it; answers the attempt. 410 when the event has left the log.',
-      request: { params: DeliveryParams },
-      responses: { 200: json(Delivery, 'The attempt'), ...problems(410) },
+    route.post('/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend', 'resendIntegrationDelivery', requirePermission('activity.export'), {
+      request: { params: DeliveryParams }, responses: { 200: json(Delivery, 'The attempt'), ...problems(410) },
     }),
     async (c) => {
       const ctx = c.var.access

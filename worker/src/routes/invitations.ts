@@ -228,13 +228,8 @@ function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvi
 
 export const invitationRoutes = createRouter('Invitations')
   .openapi(
-    route.post('/accounts/{id}/invitations', {
-      operationId: 'createInvitation',
-      guard: requirePermission(['staff.manage', 'customers.invite']),
-      summary: 'Invite a person to the account, or (resellers) a prospect to become a customer',
-      description: '`member`: needs `staff.manage`; the level, roles and scope are checked like a direct grant (never more than the inviter holds). `customer`: needs `customers.invite` on a reseller account; accepting creates a customer organisation under it. Rate-limited per account.',
-      request: { params: AccountParam, body: body(CreateInvitation) },
-      responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Created; the link is emailed'), ...problems(409, 422, 429) },
+    route.post('/accounts/{id}/invitations', 'createInvitation', requirePermission(['staff.manage', 'customers.invite']), {
+      request: { params: AccountParam, body: body(CreateInvitation) }, responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Created; the link is emailed'), ...problems(409, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -243,14 +238,8 @@ export const invitationRoutes = createRouter('Invitations')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/members', {
-      operationId: 'addMember',
-      guard: requirePermission('staff.manage'),
-      tags: ['Staff'],
-      summary: 'Add a staff member: they are invited by email',
-      description: 'Needs `staff.manage`. The same as a `member` invitation: the person joins by accepting the emailed link — setting their own password, or signing in when they already have a login. The answer is the same whether or not the email has a login anywhere. Nobody grants a level, permission or scope beyond their own (while impersonating, beyond the impersonator\'s either); users hold technical permissions only; the admin cap holds.',
-      request: { params: AccountParam, body: body(AddMember) },
-      responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Invited; the link is emailed'), ...problems(409, 422, 429) },
+    route.post('/accounts/{id}/members', 'addMember', requirePermission('staff.manage'), {
+      tags: ['Staff'], request: { params: AccountParam, body: body(AddMember) }, responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Invited; the link is emailed'), ...problems(409, 422, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -259,13 +248,8 @@ export const invitationRoutes = createRouter('Invitations')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/invitations', {
-      operationId: 'listInvitations',
-      guard: requirePermission(['staff.view', 'customers.view']),
-      summary: 'Invitations of the account, newest first',
-      description: 'Staff invitations need `staff.view`; customer invitations need `customers.view`. Each kind is listed when its permission is held.',
-      request: { params: AccountParam, query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }) },
-      responses: { 200: json(z.object({ items: z.array(InvitationSchema) }), 'OK') },
+    route.get('/accounts/{id}/invitations', 'listInvitations', requirePermission(['staff.view', 'customers.view']), {
+      request: { params: AccountParam, query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }) }, responses: { 200: json(z.object({ items: z.array(InvitationSchema) }), 'OK') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -279,13 +263,8 @@ export const invitationRoutes = createRouter('Invitations')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/invitations/{inviteId}/resend', {
-      operationId: 'resendInvitation',
-      guard: requirePermission(['staff.manage', 'customers.invite']),
-      summary: 'Send a pending invitation again with a new link (the old link stops working) and a fresh 7 days',
-      description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). Sends a new link and invalidates the old one; counts against the account’s invitation rate.',
-      request: { params: InviteParams },
-      responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
+    route.post('/accounts/{id}/invitations/{inviteId}/resend', 'resendInvitation', requirePermission(['staff.manage', 'customers.invite']), {
+      request: { params: InviteParams }, responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -305,13 +284,8 @@ export const invitationRoutes = createRouter('Invitations')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/invitations/{inviteId}', {
-      operationId: 'revokeInvitation',
-      guard: requirePermission(['staff.manage', 'customers.invite']),
-      summary: 'Revoke a pending invitation (its link stops working)',
-      description: 'Needs `staff.manage` (member invitations) or `customers.invite` (customer invitations). The link stops working at once.',
-      request: { params: InviteParams },
-      responses: { 204: { description: 'Revoked' }, ...problems(409) },
+    route.delete('/accounts/{id}/invitations/{inviteId}', 'revokeInvitation', requirePermission(['staff.manage', 'customers.invite']), {
+      request: { params: InviteParams }, responses: { 204: { description: 'Revoked' }, ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -326,12 +300,8 @@ export const invitationRoutes = createRouter('Invitations')
     },
   )
   .openapi(
-    route.get('/invitations/{token}', {
-      operationId: 'previewInvitation',
-      summary: 'What the accept page shows: the account, the inviter and the role — nothing else',
-      description: "Public. Unknown tokens answer 404; used, revoked and expired ones 410 with a code saying which. On another reseller's portal: 403 `wrong_portal` with `portal`, the address of the invitation's own portal.",
-      request: { params: TokenParam },
-      responses: { 200: json(PublicInvitation, 'OK'), ...problems(403, 404, 410) },
+    route.get('/invitations/{token}', 'previewInvitation', {
+      request: { params: TokenParam }, responses: { 200: json(PublicInvitation, 'OK'), ...problems(403, 404, 410) },
     }),
     async (c) => {
       const inv = await findByToken(c.var.db, c.req.valid('param').token)
@@ -358,12 +328,8 @@ export const invitationRoutes = createRouter('Invitations')
     },
   )
   .openapi(
-    route.post('/invitations/{token}/accept', {
-      operationId: 'acceptInvitation',
-      summary: 'Accept an invitation',
-      description: 'A new person sends name and password and is signed in. A person who already has a login must be signed in with the invited email; the membership joins their login. A customer invitation also needs `organisationName` — unless a customer of the inviting tree verified the email\'s domain: then the person joins that customer instead (a user at once, or `held` for its admins\' approval, and not signed in while held). Single use: racing accepts create one membership.',
-      request: { params: TokenParam, body: body(Accept) },
-      responses: { 201: json(z.object({ accountId: z.string(), userId: z.string(), held: z.boolean() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
+    route.post('/invitations/{token}/accept', 'acceptInvitation', {
+      request: { params: TokenParam, body: body(Accept) }, responses: { 201: json(z.object({ accountId: z.string(), userId: z.string(), held: z.boolean() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
     }),
     async (c) => {
       const token = c.req.valid('param').token

@@ -31,6 +31,8 @@ function lifecycle(kind: Kind) {
   const childId = <E extends AppEnv>(c: Context<E>) => c.req.param(kind === 'reseller' ? 'rid' : 'cid')!
   const noun = perms[kind].noun
   const Noun = kind === 'reseller' ? 'Reseller' : 'Customer'
+  /** Every change needs the kind's `manage` permission in the account `{id}`. */
+  const manage = requirePermission(perms[kind].manage)
   const changed = json(z.object({ account: ChildView }), 'The account after the change')
 
   /** Load the child, run `change`, audit, answer the account (the route's guard checked `*.manage`). */
@@ -47,14 +49,7 @@ function lifecycle(kind: Kind) {
 
   return createRouter(tag)
     .openapi(
-      route.post(`${base}/disable`, {
-        operationId: `disable${Noun}`,
-        guard: requirePermission(perms[kind].manage),
-        summary: `Disable a ${noun} and its whole subtree`,
-        description: `Needs \`${perms[kind].manage}\`. Logins of its people are refused (with the reason when \`showReason\`), their sessions end, data is kept.`,
-        request: { params, body: body(DisableBody) },
-        responses: { 200: changed, ...problems(409) },
-      }),
+      route.post(`${base}/disable`, `disable${Noun}` as const, manage, { request: { params, body: body(DisableBody) }, responses: { 200: changed, ...problems(409) } }),
       (c) =>
         act(c, async (ctx, child) => {
           const body = c.req.valid('json')
@@ -64,14 +59,7 @@ function lifecycle(kind: Kind) {
         }),
     )
     .openapi(
-      route.post(`${base}/enable`, {
-        operationId: `enable${Noun}`,
-        guard: requirePermission(perms[kind].manage),
-        summary: `Enable a disabled ${noun}`,
-        description: `Needs \`${perms[kind].manage}\`. Lifts the suspension: its people sign in again. Only the account that suspended it, or one above, may enable it (403 otherwise).`,
-        request: { params },
-        responses: { 200: changed, ...problems(409) },
-      }),
+      route.post(`${base}/enable`, `enable${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409) } }),
       (c) =>
         act(c, async (ctx, child) => {
           if (child.status === 'disabled' && !mayUndo(child.disabledBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was suspended by an account above yours; only it can enable it again.`)
@@ -80,14 +68,7 @@ function lifecycle(kind: Kind) {
         }),
     )
     .openapi(
-      route.delete(base, {
-        operationId: `delete${Noun}`,
-        guard: requirePermission(perms[kind].manage),
-        summary: `Delete a ${noun} and its subtree (restorable for 30 days)`,
-        description: `Needs \`${perms[kind].manage}\`. Logins of its tree are refused and their sessions and live sockets end; data is kept for 30 days, then purged by the daily job.`,
-        request: { params },
-        responses: { 200: changed, ...problems(409) },
-      }),
+      route.delete(base, `delete${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409) } }),
       (c) =>
         act(c, async (ctx, child) => {
           const purgeAfter = await softDeleteAccount(c.var.db, child, ctx.via.path)
@@ -97,14 +78,7 @@ function lifecycle(kind: Kind) {
         }),
     )
     .openapi(
-      route.post(`${base}/restore`, {
-        operationId: `restore${Noun}`,
-        guard: requirePermission(perms[kind].manage),
-        summary: `Restore a deleted ${noun} inside its purge window`,
-        description: `Needs \`${perms[kind].manage}\`. Only the account that deleted it, or one above, may restore it (403 otherwise); a customer must still fit under its reseller’s \`max_customers\` (422).`,
-        request: { params },
-        responses: { 200: changed, ...problems(409, 422) },
-      }),
+      route.post(`${base}/restore`, `restore${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409, 422) } }),
       (c) =>
         act(c, async (ctx, child) => {
           if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)

@@ -55,28 +55,32 @@ async function reaches<E extends AppEnv>(c: Context<E>, accountId: string) {
   }
 }
 
+/** The signed-in person, the accounts they reach, and the impersonation they run. */
+const MeAnswer = z.object({
+  user: User,
+  /** Whether the signed-in person's own login has confirmed its email (the banner asks for it until then). */
+  emailVerified: z.boolean(),
+  accounts: z.array(MeAccount),
+  lastAccountId: z.string().nullable(),
+  /** The language the person chose for pages and emails; null follows the portal, then the browser. */
+  locale: z.enum(['en', 'fr']).nullable(),
+  impersonation: z.union([ImpersonationView, z.null()]),
+})
+
+const UpdateMe = z
+  .object({
+    name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
+    email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
+    currentPassword: z.string().max(PASSWORD_MAX).optional(),
+    /** The language for pages and emails: 'en' or 'fr'; null to follow the portal, then the browser. */
+    locale: z.enum(['en', 'fr'], 'Choose English or French.').nullable().optional(),
+  })
+  .openapi('UpdateMe')
+
 export const me = createRouter('Auth')
   .openapi(
-    route.get('/me', {
-      operationId: 'getMe',
-      guard: requireSignIn(),
-      summary: 'The signed-in user, every account they are a member of (with level and roles), and any impersonation in progress',
-      description: 'The signed-in person, every account they reach (with their level and roles there), the account their switcher opens first, and the impersonation they are running, if any. Needs a session.',
-      responses: {
-        200: json(
-          z.object({
-            user: User,
-            /** Whether the signed-in person's own login has confirmed its email (the banner asks for it until then). */
-            emailVerified: z.boolean(),
-            accounts: z.array(MeAccount),
-            lastAccountId: z.string().nullable(),
-            /** The language the person chose for pages and emails; null follows the portal, then the browser. */
-            locale: z.enum(['en', 'fr']).nullable(),
-            impersonation: z.union([ImpersonationView, z.null()]),
-          }),
-          'The current user',
-        ),
-      },
+    route.get('/me', 'getMe', requireSignIn(), {
+      responses: { 200: json(MeAnswer, 'The current user') },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -111,13 +115,8 @@ export const me = createRouter('Auth')
     },
   )
   .openapi(
-    route.put('/me/last-account', {
-      operationId: 'setLastAccount',
-      guard: requireSignIn(),
-      summary: 'Remember the account the switcher opens by default',
-      description: 'Remembers the account the person last worked in, so the next sign-in opens it. The account must be one they reach; anything else answers 404.',
-      request: { body: body(z.object({ accountId: z.string().min(1).max(64) })) },
-      responses: { 204: { description: 'Remembered' }, ...problems(404) },
+    route.put('/me/last-account', 'setLastAccount', requireSignIn(), {
+      request: { body: body(z.object({ accountId: z.string().min(1).max(64) })) }, responses: { 204: { description: 'Remembered' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -130,22 +129,8 @@ export const me = createRouter('Auth')
     },
   )
   .openapi(
-    route.patch('/me', {
-      operationId: 'updateMe',
-      guard: requireSignIn(),
-      summary: 'Change your name or language, or ask to change your email (refused while impersonating)',
-      description:
-        'A new email needs the current password, checked with the same growing delay as sign-ins (429 with Retry-After, per user). It does not change yet: a single-use link goes to the new address (`pendingEmail` in the answer), and the change happens when that link is confirmed (POST /auth/verify-email/{token}), which signs out every other session and tells the old address. A newer request replaces a pending one.',
-      request: { body: body(z
-                .object({
-                  name: z.string().trim().min(1, 'Enter a name.').max(120).optional(),
-                  email: z.string().trim().max(254).email('Enter a valid email address.').optional(),
-                  currentPassword: z.string().max(PASSWORD_MAX).optional(),
-                  /** The language for pages and emails: 'en' or 'fr'; null to follow the portal, then the browser. */
-                  locale: z.enum(['en', 'fr'], 'Choose English or French.').nullable().optional(),
-                })
-                .openapi('UpdateMe')) },
-      responses: { 200: json(z.object({ user: User, pendingEmail: z.string().nullable(), locale: z.enum(['en', 'fr']).nullable() }), 'Updated'), ...problems(403, 409, 429) },
+    route.patch('/me', 'updateMe', requireSignIn(), {
+      request: { body: body(UpdateMe) }, responses: { 200: json(z.object({ user: User, pendingEmail: z.string().nullable(), locale: z.enum(['en', 'fr']).nullable() }), 'Updated'), ...problems(403, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -190,11 +175,7 @@ export const me = createRouter('Auth')
     },
   )
   .openapi(
-    route.get('/me/email', {
-      operationId: 'getMyEmail',
-      guard: requireSignIn(),
-      summary: 'Your email, whether it is verified, and any change waiting for confirmation',
-      description: 'Whether the login has proved it reads its email (an accepted invitation, a confirmation or reset link), and the new address of a pending email change. Private to the person: refused while impersonating.',
+    route.get('/me/email', 'getMyEmail', requireSignIn(), {
       responses: { 200: json(z.object({ email: z.string(), verified: z.boolean(), pendingEmail: z.string().nullable() }).openapi('MyEmail'), 'The email and its state'), ...problems(403) },
     }),
     async (c) => {
@@ -205,11 +186,7 @@ export const me = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/me/email/verification', {
-      operationId: 'resendEmailVerification',
-      guard: requireSignIn(),
-      summary: 'Send a link that confirms your email',
-      description: 'For a login whose email is not verified yet: a single-use link (24 hours) to the login\'s address; a newer one replaces it. At most 5 an hour (429). Answers 409 `conflict` when the email is verified already.',
+    route.post('/me/email/verification', 'resendEmailVerification', requireSignIn(), {
       responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent'), ...problems(403, 409, 429) },
     }),
     async (c) => {
@@ -225,13 +202,8 @@ export const me = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/me/password', {
-      operationId: 'changePassword',
-      guard: requireSignIn(),
-      summary: 'Change your password (refused while impersonating); every other session is signed out',
-      description: 'The current password is checked with the same growing delay as sign-ins (429 with Retry-After, per user). The change ends every other session of the login, the impersonations they ran, and forgets the other browsers it was known on; this session stays signed in.',
-      request: { body: body(z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword')) },
-      responses: { 204: { description: 'Changed' }, ...problems(403, 429) },
+    route.post('/me/password', 'changePassword', requireSignIn(), {
+      request: { body: body(z.object({ currentPassword: z.string().max(PASSWORD_MAX), newPassword: z.string().max(PASSWORD_MAX) }).openapi('ChangePassword')) }, responses: { 204: { description: 'Changed' }, ...problems(403, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -256,31 +228,8 @@ export const me = createRouter('Auth')
     },
   )
   .openapi(
-    route.get('/me/access-log', {
-      operationId: 'getAccessLog',
-      guard: requireSignIn(),
-      summary: 'Who accessed my account: every impersonation of you — who, when, where, why, and how long',
-      description: 'Who signed in as this person, from where and with which browser, and who acted on their behalf (impersonations, with the reason). Refused while impersonating: it is the person’s own record.',
-      responses: {
-        200: json(
-          z.object({
-            items: z.array(
-              z.object({
-                id: z.string(),
-                impersonator: z.object({ email: z.string(), name: z.string() }),
-                accountId: z.string(),
-                accountName: z.string(),
-                reason: z.string(),
-                startedAt: z.number(),
-                expiresAt: z.number(),
-                endedAt: z.number().nullable(),
-                endReason: z.enum(['exit', 'logout', 'expired']).nullable(),
-              }),
-            ),
-          }),
-          'Newest first',
-        ),
-      },
+    route.get('/me/access-log', 'getAccessLog', requireSignIn(), {
+      responses: { 200: json(z.object({ items: z.array(z.object({ id: z.string(), impersonator: z.object({ email: z.string(), name: z.string() }), accountId: z.string(), accountName: z.string(), reason: z.string(), startedAt: z.number(), expiresAt: z.number(), endedAt: z.number().nullable(), endReason: z.enum(['exit', 'logout', 'expired']).nullable() })) }), 'Newest first') },
     }),
     async (c) => {
       const principal = c.var.signedIn

@@ -67,33 +67,26 @@ async function present<E extends AppEnv>(c: Context<E>, access: Access, members:
   }))
 }
 
+/** The people of an account, and what the caller holds there. */
+const MembersAnswer = z.object({
+  items: z.array(MemberView),
+  admins: z.object({ count: z.number(), cap: z.number() }),
+  me: z.object({
+    level: z.enum(['owner', 'admin', 'user']),
+    /** The widest scope the caller may give (an owner's is every service). */
+    scope: ScopeSchema,
+    inherited: z.boolean(),
+    /** The permissions the caller may hand out here, to an admin. */
+    permissions: z.array(z.string()),
+    /** Those of them a user-level member may hold (technical ones only). */
+    userPermissions: z.array(z.string()),
+  }),
+})
+
 export const members = createRouter('Staff')
   .openapi(
-    route.get('/accounts/{id}/members', {
-      operationId: 'listMembers',
-      guard: requirePermission('staff.view'),
-      summary: 'The people of an account',
-      description: 'Needs `staff.view`. Owners first, then admins, then users, by name.',
-      request: { params: AccountParam },
-      responses: {
-        200: json(
-          z.object({
-            items: z.array(MemberView),
-            admins: z.object({ count: z.number(), cap: z.number() }),
-            me: z.object({
-              level: z.enum(['owner', 'admin', 'user']),
-              /** The widest scope the caller may give (an owner's is every service). */
-              scope: ScopeSchema,
-              inherited: z.boolean(),
-              /** The permissions the caller may hand out here, to an admin. */
-              permissions: z.array(z.string()),
-              /** Those of them a user-level member may hold (technical ones only). */
-              userPermissions: z.array(z.string()),
-            }),
-          }),
-          'Members, the admin cap, and what the caller holds here (to offer only what they may grant)',
-        ),
-      },
+    route.get('/accounts/{id}/members', 'listMembers', requirePermission('staff.view'), {
+      request: { params: AccountParam }, responses: { 200: json(MembersAnswer, 'Members, the admin cap, and what the caller holds here (to offer only what they may grant)') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -112,14 +105,8 @@ export const members = createRouter('Staff')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/members/{memberId}', {
-      operationId: 'updateMember',
-      guard: requirePermission('staff.manage'),
-      summary: "Change a member's level, roles, scope or when their access ends",
-      description:
-        'Needs `staff.manage`. Nobody changes their own level or roles, nor when their own access ends. An end date (of the membership, or of single roles) must lie ahead, and may be set or moved only by someone who could grant that access for as long as it lasts (while impersonating, the impersonator too). Past its end the access grants nothing; the person and whoever set the date are told 3 days before.',
-      request: { params: MemberParams, body: body(UpdateMember) },
-      responses: { 200: json(z.object({ member: MemberView }), 'Updated'), ...problems(422) },
+    route.patch('/accounts/{id}/members/{memberId}', 'updateMember', requirePermission('staff.manage'), {
+      request: { params: MemberParams, body: body(UpdateMember) }, responses: { 200: json(z.object({ member: MemberView }), 'Updated'), ...problems(422) },
     }),
     async (c) => {
       const { memberId } = c.req.valid('param')
@@ -155,13 +142,8 @@ export const members = createRouter('Staff')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/members/{memberId}', {
-      operationId: 'deleteMember',
-      guard: requirePermission('staff.manage'),
-      summary: 'Remove a member from the account',
-      description: 'Needs `staff.manage`. The owner cannot be removed, nobody removes themselves or someone above their level. The login itself stays.',
-      request: { params: MemberParams },
-      responses: { 204: { description: 'Removed' } },
+    route.delete('/accounts/{id}/members/{memberId}', 'deleteMember', requirePermission('staff.manage'), {
+      request: { params: MemberParams }, responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
       const { memberId } = c.req.valid('param')

@@ -32,13 +32,8 @@ const memberSettings = () =>
 
 export const notificationRoutes = createRouter('Staff')
   .openapi(
-    route.get('/accounts/{id}/members/{memberId}/notifications', {
-      operationId: 'getMemberNotifications',
-      guard: [requireAccount(), memberSettings()],
-      summary: 'The event types this member is emailed about',
-      description: 'The member themself, or `staff.manage`. `available` lists the types this member can choose: those they may view (all of them with `activity.view`, else none).',
-      request: { params: MemberParams },
-      responses: { 200: json(Types.extend({ available: z.array(z.string()) }), 'OK') },
+    route.get('/accounts/{id}/members/{memberId}/notifications', 'getMemberNotifications', [requireAccount(), memberSettings()], {
+      request: { params: MemberParams }, responses: { 200: json(Types.extend({ available: z.array(z.string()) }), 'OK') },
     }),
     async (c) => {
       const { access: ctx, member } = c.var
@@ -47,13 +42,8 @@ export const notificationRoutes = createRouter('Staff')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/members/{memberId}/notifications', {
-      operationId: 'setMemberNotifications',
-      guard: [requireAccount(), memberSettings()],
-      summary: 'Choose the event types this member is emailed about (through the email adapter)',
-      description: 'The member themself, or `staff.manage`. Chooses the event types the member is emailed about: only types the member may view (403 naming `types` otherwise); emails are sent only while they still may.',
-      request: { params: MemberParams, body: body(Types) },
-      responses: { 200: json(Types, 'Saved') },
+    route.put('/accounts/{id}/members/{memberId}/notifications', 'setMemberNotifications', [requireAccount(), memberSettings()], {
+      request: { params: MemberParams, body: body(Types) }, responses: { 200: json(Types, 'Saved') },
     }),
     async (c) => {
       const { access: ctx, member } = c.var

@@ -122,13 +122,8 @@ const answered = { 200: json(z.object({ accountId: z.string() }).openapi('Owners
 
 export const ownershipRoutes = createRouter('Ownership')
   .openapi(
-    route.get('/accounts/{id}/ownership', {
-      operationId: 'getOwnership',
-      guard: requireAccount(),
-      summary: 'The open offer of ownership, and what you may do about it',
-      description: 'Every member may ask; the offer itself is shown only to the owner and to the admin it names. Only the owner, in person, may offer ownership (to an admin) or cancel the offer; only that admin, in person, may accept or decline.',
-      request: { params: AccountParam },
-      responses: { 200: json(Ownership, 'The offer and what the caller may do') },
+    route.get('/accounts/{id}/ownership', 'getOwnership', requireAccount(), {
+      request: { params: AccountParam }, responses: { 200: json(Ownership, 'The offer and what the caller may do') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -139,14 +134,8 @@ export const ownershipRoutes = createRouter('Ownership')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/ownership/offer', {
-      operationId: 'offerOwnership',
-      guard: requireAccount(),
-      summary: 'Offer ownership of the account to one of its admins (owner only, password confirmed)',
-      description:
-        'The owner, in person (not an admin, not someone acting as the owner, not an ancestor reaching from above), names an admin of the account and confirms with their password (checked with the same growing delay as sign-ins: 429 with Retry-After). The admin gets a single-use link that works for 7 days; they may also accept in the portal. One open offer per account (409 while one waits). Nothing changes until the admin accepts: then the admin becomes owner and the owner an admin with the Account Owner role.',
-      request: { params: AccountParam, body: body(OfferBody) },
-      responses: { 201: json(z.object({ offer: OwnershipOffer }), 'Offered; the link is emailed'), ...problems(403, 404, 409, 429) },
+    route.post('/accounts/{id}/ownership/offer', 'offerOwnership', requireAccount(), {
+      request: { params: AccountParam, body: body(OfferBody) }, responses: { 201: json(z.object({ offer: OwnershipOffer }), 'Offered; the link is emailed'), ...problems(403, 404, 409, 429) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -172,13 +161,8 @@ export const ownershipRoutes = createRouter('Ownership')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/ownership/offer', {
-      operationId: 'cancelOwnershipOffer',
-      guard: requireAccount(),
-      summary: 'Withdraw the open offer of ownership (owner only)',
-      description: 'The owner, in person. The link stops working at once. 404 when no offer is open.',
-      request: { params: AccountParam },
-      responses: { 204: { description: 'Withdrawn' }, ...problems(403, 404) },
+    route.delete('/accounts/{id}/ownership/offer', 'cancelOwnershipOffer', requireAccount(), {
+      request: { params: AccountParam }, responses: { 204: { description: 'Withdrawn' }, ...problems(403, 404) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -195,27 +179,15 @@ export const ownershipRoutes = createRouter('Ownership')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/ownership/offer/accept', {
-      operationId: 'acceptOwnershipInApp',
-      guard: requireAccount(),
-      summary: 'Accept the open offer of ownership, in the portal',
-      description: 'Only the admin it names, in person. One batch: they become owner, the owner becomes an admin. Racing answers, or an answer racing a cancel: one outcome (410 `offer_closed` for the other).',
-      request: { params: AccountParam },
-      responses: answered,
-    }),
+    route.post('/accounts/{id}/ownership/offer/accept', 'acceptOwnershipInApp', requireAccount(), { request: { params: AccountParam }, responses: answered }),
     async (c) => {
       const ctx = c.var.access
       return c.json(await accept(c, ctx.principal, await offerToMe(c.var.db, ctx)), 200)
     },
   )
   .openapi(
-    route.post('/accounts/{id}/ownership/offer/decline', {
-      operationId: 'declineOwnershipInApp',
-      guard: requireAccount(),
-      summary: 'Decline the open offer of ownership, in the portal',
-      description: 'Only the admin it names, in person.',
-      request: { params: AccountParam },
-      responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
+    route.post('/accounts/{id}/ownership/offer/decline', 'declineOwnershipInApp', requireAccount(), {
+      request: { params: AccountParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -224,13 +196,8 @@ export const ownershipRoutes = createRouter('Ownership')
     },
   )
   .openapi(
-    route.get('/ownership-offers/{token}', {
-      operationId: 'previewOwnershipOffer',
-      guard: requireSignIn(),
-      summary: 'What an ownership link offers: the account, who offers it, to whom',
-      description: 'Signed in. Unknown links answer 404 `offer_not_found`; answered or withdrawn ones 410 `offer_closed`, expired ones 410 `offer_expired`. `forYou` says whether the signed-in person may answer.',
-      request: { params: TokenParam },
-      responses: { 200: json(OfferPreview, 'The offer'), ...problems(404, 410) },
+    route.get('/ownership-offers/{token}', 'previewOwnershipOffer', requireSignIn(), {
+      request: { params: TokenParam }, responses: { 200: json(OfferPreview, 'The offer'), ...problems(404, 410) },
     }),
     async (c) => {
       const h = await handoffByToken(c.var.db, c.req.valid('param').token)
@@ -249,14 +216,7 @@ export const ownershipRoutes = createRouter('Ownership')
     },
   )
   .openapi(
-    route.post('/ownership-offers/{token}/accept', {
-      operationId: 'acceptOwnershipOffer',
-      guard: requireSignIn(),
-      summary: 'Accept ownership from the emailed link',
-      description: 'Signed in as the admin it names, in person. Single use; the same one batch as in the portal.',
-      request: { params: TokenParam },
-      responses: answered,
-    }),
+    route.post('/ownership-offers/{token}/accept', 'acceptOwnershipOffer', requireSignIn(), { request: { params: TokenParam }, responses: answered }),
     async (c) => {
       const h = await handoffByToken(c.var.db, c.req.valid('param').token)
       refuseClosed(h)
@@ -264,13 +224,8 @@ export const ownershipRoutes = createRouter('Ownership')
     },
   )
   .openapi(
-    route.post('/ownership-offers/{token}/decline', {
-      operationId: 'declineOwnershipOffer',
-      guard: requireSignIn(),
-      summary: 'Decline ownership from the emailed link',
-      description: 'Signed in as the admin it names, in person.',
-      request: { params: TokenParam },
-      responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
+    route.post('/ownership-offers/{token}/decline', 'declineOwnershipOffer', requireSignIn(), {
+      request: { params: TokenParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
     }),
     async (c) => {
       const h = await handoffByToken(c.var.db, c.req.valid('param').token)

@@ -157,24 +157,14 @@ async function orderOf(c: Context<AccessEnv>, side: 'buyer' | 'seller') {
 
 export const purchasing = createRouter('Purchasing')
   .openapi(
-    route.get('/accounts/{id}/plans', {
-      operationId: 'listPlans',
-      guard: requirePermission('purchasing.view', SELLERS),
-      summary: 'The catalogue this account publishes',
-      description: 'Needs `purchasing.view`. The service plans the platform or a reseller offers to the accounts directly below it, withdrawn ones included, by name.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(PlanView) }), 'The catalogue') },
+    route.get('/accounts/{id}/plans', 'listPlans', requirePermission('purchasing.view', SELLERS), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(PlanView) }), 'The catalogue') },
     }),
     async (c) => c.json({ items: (await listPlans(c.var.db, c.var.access.account.id)).map(planView) }, 200),
   )
   .openapi(
-    route.post('/accounts/{id}/plans', {
-      operationId: 'createPlan',
-      guard: requirePermission('purchasing.manage', SELLERS),
-      summary: 'Add a plan to the catalogue',
-      description: 'Needs `purchasing.manage`. Names are unique within a catalogue (409 naming `name`). Prices are in minor units of the currency.',
-      request: { params: AccountParam, body: body(PlanBody) },
-      responses: { 201: json(z.object({ plan: PlanView }), 'Created'), ...problems(409) },
+    route.post('/accounts/{id}/plans', 'createPlan', requirePermission('purchasing.manage', SELLERS), {
+      request: { params: AccountParam, body: body(PlanBody) }, responses: { 201: json(z.object({ plan: PlanView }), 'Created'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -188,13 +178,8 @@ export const purchasing = createRouter('Purchasing')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/plans/{planId}', {
-      operationId: 'updatePlan',
-      guard: requirePermission('purchasing.manage', SELLERS),
-      summary: 'Change or withdraw a plan',
-      description: 'Needs `purchasing.manage`. `active: false` withdraws the plan: it is no longer offered, and pending orders keep the terms they were placed with. The service type of a plan does not change.',
-      request: { params: PlanParams, body: body(PlanPatch) },
-      responses: { 200: json(z.object({ plan: PlanView }), 'Changed'), ...problems(409) },
+    route.patch('/accounts/{id}/plans/{planId}', 'updatePlan', requirePermission('purchasing.manage', SELLERS), {
+      request: { params: PlanParams, body: body(PlanPatch) }, responses: { 200: json(z.object({ plan: PlanView }), 'Changed'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -208,13 +193,8 @@ export const purchasing = createRouter('Purchasing')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/offers', {
-      operationId: 'listOffers',
-      guard: requirePermission('purchasing.view', BUYERS),
-      summary: 'The plans this account may order',
-      description: "Needs `purchasing.view`. The active plans of the account's parent (a customer's reseller, a reseller's platform), by name.",
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ seller: z.object({ id: z.string(), name: z.string() }), items: z.array(PlanView) }), 'The catalogue on offer') },
+    route.get('/accounts/{id}/offers', 'listOffers', requirePermission('purchasing.view', BUYERS), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ seller: z.object({ id: z.string(), name: z.string() }), items: z.array(PlanView) }), 'The catalogue on offer') },
     }),
     async (c) => {
       const { account } = c.var.access
@@ -223,25 +203,14 @@ export const purchasing = createRouter('Purchasing')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/orders', {
-      operationId: 'listOrders',
-      guard: requirePermission('purchasing.view', BUYERS),
-      summary: 'Orders this account placed',
-      description: 'Needs `purchasing.view`. Newest first, cursor paging, optionally one status.',
-      request: { params: AccountParam, query: OrderQuery },
-      responses: { 200: json(OrderPage, 'One page') },
+    route.get('/accounts/{id}/orders', 'listOrders', requirePermission('purchasing.view', BUYERS), {
+      request: { params: AccountParam, query: OrderQuery }, responses: { 200: json(OrderPage, 'One page') },
     }),
     async (c) => c.json(await orderPage(c, 'buyer', c.req.valid('query')), 200),
   )
   .openapi(
-    route.post('/accounts/{id}/orders', {
-      operationId: 'placeOrder',
-      guard: requirePermission('purchasing.buy', BUYERS),
-      summary: 'Order a plan of the catalogue',
-      description:
-        "Needs `purchasing.buy`. Places a pending order for an active plan of the parent's catalogue (400 naming `planId` otherwise), optionally naming the new service. The parent's people who may approve orders are emailed; the order is logged in both accounts.",
-      request: { params: AccountParam, body: body(z.object({ planId: z.string().min(1).max(64), serviceName: z.string().trim().min(1).max(200).optional() })) },
-      responses: { 201: json(z.object({ order: OrderView }), 'Placed') },
+    route.post('/accounts/{id}/orders', 'placeOrder', requirePermission('purchasing.buy', BUYERS), {
+      request: { params: AccountParam, body: body(z.object({ planId: z.string().min(1).max(64), serviceName: z.string().trim().min(1).max(200).optional() })) }, responses: { 201: json(z.object({ order: OrderView }), 'Placed') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -254,13 +223,8 @@ export const purchasing = createRouter('Purchasing')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/orders/{orderId}/cancel', {
-      operationId: 'cancelOrder',
-      guard: requirePermission('purchasing.buy', BUYERS),
-      summary: 'Cancel a pending order',
-      description: 'Needs `purchasing.buy` in the account that placed the order. Only a pending order can be cancelled (409 `order_decided` otherwise).',
-      request: { params: OrderParams },
-      responses: { 200: json(z.object({ order: OrderView }), 'Cancelled'), ...problems(409) },
+    route.post('/accounts/{id}/orders/{orderId}/cancel', 'cancelOrder', requirePermission('purchasing.buy', BUYERS), {
+      request: { params: OrderParams }, responses: { 200: json(z.object({ order: OrderView }), 'Cancelled'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -270,25 +234,14 @@ export const purchasing = createRouter('Purchasing')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/received-orders', {
-      operationId: 'listReceivedOrders',
-      guard: requirePermission('purchasing.view', SELLERS),
-      summary: 'Orders placed with this account',
-      description: 'Needs `purchasing.view`. The orders of the accounts directly below, newest first, cursor paging, optionally one status (`pending`: awaiting approval).',
-      request: { params: AccountParam, query: OrderQuery },
-      responses: { 200: json(OrderPage, 'One page') },
+    route.get('/accounts/{id}/received-orders', 'listReceivedOrders', requirePermission('purchasing.view', SELLERS), {
+      request: { params: AccountParam, query: OrderQuery }, responses: { 200: json(OrderPage, 'One page') },
     }),
     async (c) => c.json(await orderPage(c, 'seller', c.req.valid('query')), 200),
   )
   .openapi(
-    route.post('/accounts/{id}/received-orders/{orderId}/approve', {
-      operationId: 'approveOrder',
-      guard: requirePermission('purchasing.manage', SELLERS),
-      summary: 'Approve an order: create its service',
-      description:
-        "Needs `purchasing.manage` in the account the order was placed with. Creates the service in the buyer's account and marks the order approved in one write, with the reseller's service limit checked in that write (422 `limit_reached`); 409 `order_decided` when it was decided or cancelled meanwhile.",
-      request: { params: OrderParams },
-      responses: { 200: json(z.object({ order: OrderView }), 'Approved'), ...problems(409, 422) },
+    route.post('/accounts/{id}/received-orders/{orderId}/approve', 'approveOrder', requirePermission('purchasing.manage', SELLERS), {
+      request: { params: OrderParams }, responses: { 200: json(z.object({ order: OrderView }), 'Approved'), ...problems(409, 422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -297,13 +250,8 @@ export const purchasing = createRouter('Purchasing')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/received-orders/{orderId}/decline', {
-      operationId: 'declineOrder',
-      guard: requirePermission('purchasing.manage', SELLERS),
-      summary: 'Decline an order, with a reason',
-      description: 'Needs `purchasing.manage` in the account the order was placed with. The reason is shown to the buyer and emailed to whoever placed the order.',
-      request: { params: OrderParams, body: body(z.object({ reason: z.string().trim().min(1, 'Say why the order is declined.').max(500) })) },
-      responses: { 200: json(z.object({ order: OrderView }), 'Declined'), ...problems(409) },
+    route.post('/accounts/{id}/received-orders/{orderId}/decline', 'declineOrder', requirePermission('purchasing.manage', SELLERS), {
+      request: { params: OrderParams, body: body(z.object({ reason: z.string().trim().min(1, 'Say why the order is declined.').max(500) })) }, responses: { 200: json(z.object({ order: OrderView }), 'Declined'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -65,13 +65,8 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export const recovery = createRouter('Auth')
   .openapi(
-    route.post('/auth/password-reset', {
-      operationId: 'requestPasswordReset',
-      summary: 'Email a password reset link',
-      description:
-        'Always answers 202 with the same body, whether or not the email has a login, after the same work and at least the same time. A login gets a single-use link to its own portal (PUBLIC_ORIGIN or its reseller\'s verified hostname) that works for 30 minutes; a newer request replaces an older link. Slowed per email and per client like sign-ins (429 with Retry-After).',
-      request: { body: body(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(254).email('Enter a valid email address.') }).openapi('PasswordResetRequest')) },
-      responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent, if the email has a login'), ...problems(403, 429) },
+    route.post('/auth/password-reset', 'requestPasswordReset', {
+      request: { body: body(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(254).email('Enter a valid email address.') }).openapi('PasswordResetRequest')) }, responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent, if the email has a login'), ...problems(403, 429) },
     }),
     async (c) => {
       const started = Date.now()
@@ -104,12 +99,8 @@ export const recovery = createRouter('Auth')
     },
   )
   .openapi(
-    route.get('/auth/password-reset/{token}', {
-      operationId: 'getPasswordReset',
-      summary: 'Check a password reset link before asking for the new password',
-      description: 'The login the link is for (email masked) and when it expires; `reset_link_invalid` (404), `reset_link_used` or `reset_link_expired` (410) otherwise. Reading it does not use the link.',
-      request: { params: TokenParam },
-      responses: { 200: json(LinkInfo, 'The link works'), ...problems(404, 410) },
+    route.get('/auth/password-reset/{token}', 'getPasswordReset', {
+      request: { params: TokenParam }, responses: { 200: json(LinkInfo, 'The link works'), ...problems(404, 410) },
     }),
     async (c) => {
       const link = await findUserLink(c.var.db, c.req.valid('param').token, 'password_reset')
@@ -118,13 +109,8 @@ export const recovery = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/password-reset/{token}', {
-      operationId: 'resetPassword',
-      summary: 'Set a new password from a reset link; every session of the login ends',
-      description:
-        'The new password passes the same policy as any other (`weak_password` names the field, and the link still works). The link works once: a second use answers `reset_link_used` (410), an old one `reset_link_expired` (410), an unknown one `reset_link_invalid` (404). Every session of the login ends, with the impersonations they ran and their live sockets, and every browser it was known on is forgotten; the event `password_reset` is recorded. Sign in with the new password afterwards.',
-      request: { params: TokenParam, body: body(z.object({ password: z.string().max(PASSWORD_MAX) }).openapi('ResetPassword')) },
-      responses: { 204: { description: 'Password set; every session ended' }, ...problems(404, 410) },
+    route.post('/auth/password-reset/{token}', 'resetPassword', {
+      request: { params: TokenParam, body: body(z.object({ password: z.string().max(PASSWORD_MAX) }).openapi('ResetPassword')) }, responses: { 204: { description: 'Password set; every session ended' }, ...problems(404, 410) },
     }),
     async (c) => {
       const db = c.var.db
@@ -158,12 +144,8 @@ export const recovery = createRouter('Auth')
     },
   )
   .openapi(
-    route.get('/auth/verify-email/{token}', {
-      operationId: 'getEmailVerification',
-      summary: 'Check an email confirmation link',
-      description: 'What confirming the link does: verify the login\'s email, or make a new address its email (`change`). `verification_link_invalid` (404), `verification_link_used` or `verification_link_expired` (410) otherwise. Reading it does not use the link.',
-      request: { params: TokenParam },
-      responses: { 200: json(LinkInfo.extend({ change: z.boolean() }).openapi('VerificationInfo'), 'The link works'), ...problems(404, 410) },
+    route.get('/auth/verify-email/{token}', 'getEmailVerification', {
+      request: { params: TokenParam }, responses: { 200: json(LinkInfo.extend({ change: z.boolean() }).openapi('VerificationInfo'), 'The link works'), ...problems(404, 410) },
     }),
     async (c) => {
       const link = await verificationLink(c, c.req.valid('param').token)
@@ -172,13 +154,8 @@ export const recovery = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/verify-email/{token}', {
-      operationId: 'confirmEmail',
-      summary: 'Confirm an email from its link: verify the login\'s email, or complete an email change',
-      description:
-        'An email change takes effect only here: the login\'s email becomes the confirmed address, every other session of the login ends (this browser\'s stays, when it is the same login), and the old address is told. The link works once (`verification_link_used`, 410).',
-      request: { params: TokenParam },
-      responses: { 200: json(z.object({ email: z.string(), changed: z.boolean() }), 'Confirmed'), ...problems(404, 409, 410) },
+    route.post('/auth/verify-email/{token}', 'confirmEmail', {
+      request: { params: TokenParam }, responses: { 200: json(z.object({ email: z.string(), changed: z.boolean() }), 'Confirmed'), ...problems(404, 409, 410) },
     }),
     async (c) => {
       const db = c.var.db

@@ -54,13 +54,8 @@ async function fromTemplate<E extends AppEnv>(c: Context<E>, ctx: Access, body: 
 
 export const resellers = createRouter('Resellers')
   .openapi(
-    route.get('/accounts/{id}/resellers', {
-      operationId: 'listResellers',
-      guard: requirePermission('resellers.view'),
-      summary: 'The resellers of the platform, with status, template, limits and owner',
-      description: 'Needs `resellers.view`. Deleted resellers are listed (filter `status=deleted`) while they can be restored.',
-      request: { params: AccountParam, query: StatusQuery },
-      responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Resellers by name') },
+    route.get('/accounts/{id}/resellers', 'listResellers', requirePermission('resellers.view'), {
+      request: { params: AccountParam, query: StatusQuery }, responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Resellers by name') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -69,13 +64,8 @@ export const resellers = createRouter('Resellers')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/resellers/{rid}', {
-      operationId: 'getReseller',
-      guard: requirePermission('resellers.view'),
-      summary: 'One reseller',
-      description: 'Needs `resellers.view`. One reseller with its limits, access, template, status, owner (or the pending owner invitation) and whether the caller may undo its suspension.',
-      request: { params: ResellerParams },
-      responses: { 200: json(z.object({ account: ChildView }), 'The reseller') },
+    route.get('/accounts/{id}/resellers/{rid}', 'getReseller', requirePermission('resellers.view'), {
+      request: { params: ResellerParams }, responses: { 200: json(z.object({ account: ChildView }), 'The reseller') },
     }),
     async (c) => {
       const { rid } = c.req.valid('param')
@@ -84,13 +74,8 @@ export const resellers = createRouter('Resellers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/resellers', {
-      operationId: 'createReseller',
-      guard: requirePermission('resellers.manage'),
-      summary: 'Create a reseller',
-      description: 'Needs `resellers.manage`. The owner is invited by email: a new person sets their own password, an existing login joins by accepting — the answer is the same either way. `templateId` copies the template’s limits and access (explicit `limits`/`access` win). Defaults: no limits, every section. `hostname` claims the brand domain (pending until verified).',
-      request: { params: AccountParam, body: body(CreateReseller) },
-      responses: { 201: json(z.object({ account: ChildView, ownerInvitation: OwnerInvitation }), 'Created, with the owner invitation that was emailed'), ...problems(409) },
+    route.post('/accounts/{id}/resellers', 'createReseller', requirePermission('resellers.manage'), {
+      request: { params: AccountParam, body: body(CreateReseller) }, responses: { 201: json(z.object({ account: ChildView, ownerInvitation: OwnerInvitation }), 'Created, with the owner invitation that was emailed'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -130,13 +115,8 @@ export const resellers = createRouter('Resellers')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/resellers/{rid}', {
-      operationId: 'updateReseller',
-      guard: requirePermission('resellers.manage'),
-      summary: 'Change a reseller’s name, limits, access or template',
-      description: 'Needs `resellers.manage`. Setting `templateId` copies that template’s limits and access unless the body gives them; `null` unlinks.',
-      request: { params: ResellerParams, body: body(UpdateReseller) },
-      responses: { 200: json(z.object({ account: ChildView }), 'Updated') },
+    route.patch('/accounts/{id}/resellers/{rid}', 'updateReseller', requirePermission('resellers.manage'), {
+      request: { params: ResellerParams, body: body(UpdateReseller) }, responses: { 200: json(z.object({ account: ChildView }), 'Updated') },
     }),
     async (c) => {
       const { rid } = c.req.valid('param')

@@ -37,13 +37,8 @@ const RoleParams = accountParams('roleId')
 
 export const roles = createRouter('Roles')
   .openapi(
-    route.get('/accounts/{id}/roles', {
-      operationId: 'listRoles',
-      guard: requirePermission('roles.view'),
-      summary: 'Built-in and custom roles of an account',
-      description: 'Needs `roles.view`.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(RoleView) }), 'Roles') },
+    route.get('/accounts/{id}/roles', 'listRoles', requirePermission('roles.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(RoleView) }), 'Roles') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -51,13 +46,8 @@ export const roles = createRouter('Roles')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/roles', {
-      operationId: 'createRole',
-      guard: requirePermission('roles.manage'),
-      summary: 'Create a custom role',
-      description: 'Needs `roles.manage`. A role may hold only permissions its author holds.',
-      request: { params: AccountParam, body: body(RoleBody) },
-      responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
+    route.post('/accounts/{id}/roles', 'createRole', requirePermission('roles.manage'), {
+      request: { params: AccountParam, body: body(RoleBody) }, responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -72,14 +62,8 @@ export const roles = createRouter('Roles')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/roles/{roleId}', {
-      operationId: 'updateRole',
-      guard: requirePermission('roles.manage'),
-      summary: 'Edit a custom role',
-      description:
-        'Needs `roles.manage`. Built-in roles are read-only. A role held by user-level members cannot gain non-technical permissions.',
-      request: { params: RoleParams, body: body(RoleBody.partial()) },
-      responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
+    route.patch('/accounts/{id}/roles/{roleId}', 'updateRole', requirePermission('roles.manage'), {
+      request: { params: RoleParams, body: body(RoleBody.partial()) }, responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
     }),
     async (c) => {
       const { roleId } = c.req.valid('param')
@@ -101,13 +85,8 @@ export const roles = createRouter('Roles')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/roles/{roleId}', {
-      operationId: 'deleteRole',
-      guard: requirePermission('roles.manage'),
-      summary: 'Delete a custom role',
-      description: 'Needs `roles.manage`. Members holding the role lose it. Built-in roles cannot be deleted.',
-      request: { params: RoleParams },
-      responses: { 204: { description: 'Deleted' } },
+    route.delete('/accounts/{id}/roles/{roleId}', 'deleteRole', requirePermission('roles.manage'), {
+      request: { params: RoleParams }, responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const { roleId } = c.req.valid('param')

@@ -25,14 +25,8 @@ const SearchResults = z
   .openapi('SearchResults')
 
 export const search = createRouter('Accounts').openapi(
-  route.get('/accounts/{id}/search', {
-    operationId: 'searchTree',
-    guard: requirePermission('dashboard.view'),
-    summary: 'Find accounts, people and services in the tree',
-    description:
-      'For the command palette (Ctrl/Cmd+K): accounts of this account’s tree, the people of the accounts whose staff the caller may see (`staff.view` there) and the services the services list would show them (`services.view`, their scope), whose name (or email) contains `q`. At most 8 of each.',
-    request: { params: AccountParam, query: SearchQuery },
-    responses: { 200: json(SearchResults, 'Matches by kind') },
+  route.get('/accounts/{id}/search', 'searchTree', requirePermission('dashboard.view'), {
+    request: { params: AccountParam, query: SearchQuery }, responses: { 200: json(SearchResults, 'Matches by kind') },
   }),
   async (c) => {
     const ctx = c.var.access
@@ -69,17 +63,8 @@ export const search = createRouter('Accounts').openapi(
   },
 )
   .openapi(
-    route.get('/me/reachable-accounts', {
-      operationId: 'listReachableAccounts',
-      guard: requireSignIn(),
-      tags: ['Me'],
-      summary: 'Accounts reached through a membership above them',
-      description:
-        'For the account switcher: the accounts below the person’s memberships (a reseller’s customers, a platform’s resellers and their customers), which they reach without being members there, each with the level they hold through the membership above it. `q` narrows by name. At most `limit` (50). Empty while impersonating (the switcher then lists the target’s own accounts only).',
-      request: { query: z.object({ q: z.string().trim().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: json(z.object({
-                items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(accountKinds), status: z.string(), level, parent: Named.nullable(), viaAccountId: z.string() })),
-              }), 'Reachable accounts, resellers before customers, by name') },
+    route.get('/me/reachable-accounts', 'listReachableAccounts', requireSignIn(), {
+      tags: ['Me'], request: { query: z.object({ q: z.string().trim().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) }, responses: { 200: json(z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), kind: z.enum(accountKinds), status: z.string(), level, parent: Named.nullable(), viaAccountId: z.string() })) }), 'Reachable accounts, resellers before customers, by name') },
     }),
     async (c) => {
       const principal = c.var.signedIn

@@ -45,14 +45,8 @@ const LocationParams = accountParams('locationId')
 
 export const security = createRouter('Security')
   .openapi(
-    route.get('/accounts/{id}/security', {
-      operationId: 'getAccountSecurity',
-      guard: requirePermission('security.view'),
-      summary: "The account's sign-in security",
-      description:
-        "The account's own policy (two-factor sign-in required, passwordless passkeys allowed, days a location may be trusted), what the accounts above it impose (the strictest wins), and each member's second factors and trusted locations at a glance. Needs `security.view`.",
-      request: { params: AccountParam },
-      responses: { 200: json(SecurityView, 'Security') },
+    route.get('/accounts/{id}/security', 'getAccountSecurity', requirePermission('security.view'), {
+      request: { params: AccountParam }, responses: { 200: json(SecurityView, 'Security') },
     }),
     async (c) => {
       const access = c.var.access
@@ -108,14 +102,8 @@ export const security = createRouter('Security')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/security', {
-      operationId: 'updateAccountSecurity',
-      guard: requirePermission('security.manage'),
-      summary: "Set the account's sign-in security",
-      description:
-        'Requires two-factor sign-in for the members of this account and every account below it; allows or forbids passwordless passkeys there; sets how many days (0 = never, null = leave it to the accounts above, at most 90) a location may be trusted after a second factor. The strictest setting on an account\'s path wins. Members without a factor are sent to set one up at their next sign-in. Needs `security.manage`; logged as `update_configuration`.',
-      request: { params: AccountParam, body: body(Setting) },
-      responses: { 200: json(Setting, 'Saved') },
+    route.put('/accounts/{id}/security', 'updateAccountSecurity', requirePermission('security.manage'), {
+      request: { params: AccountParam, body: body(Setting) }, responses: { 200: json(Setting, 'Saved') },
     }),
     async (c) => {
       const access = c.var.access
@@ -135,14 +123,8 @@ export const security = createRouter('Security')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/security/trusted-locations/{locationId}', {
-      operationId: 'revokeMemberTrustedLocation',
-      guard: requirePermission('security.manage'),
-      summary: "Stop trusting a member's location",
-      description:
-        "The member's next sign-in from there asks for the second factor again. Only locations of this account's members; any other id answers 404. Refused while impersonating that member. Needs `security.manage`; logged as `update_trusted_connection`.",
-      request: { params: LocationParams },
-      responses: { 204: { description: 'Revoked' } },
+    route.delete('/accounts/{id}/security/trusted-locations/{locationId}', 'revokeMemberTrustedLocation', requirePermission('security.manage'), {
+      request: { params: LocationParams }, responses: { 204: { description: 'Revoked' } },
     }),
     async (c) => {
       const access = c.var.access

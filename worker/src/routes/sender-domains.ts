@@ -72,13 +72,8 @@ async function view(c: Context<AccessEnv>, row: SenderDomainRow | undefined, not
 
 export const senderDomainsRouter = createRouter('Branding')
   .openapi(
-    route.get('/accounts/{id}/email-sender', {
-      operationId: 'getEmailSender',
-      guard: requirePermission('branding.view', resellersOnly),
-      summary: "How a reseller's email is sent",
-      description: "Needs `branding.view`. The reseller's sending domain with the DNS records to publish, and the From and Reply-To its tree's mail carries now.",
-      request: { params: AccountParam },
-      responses: { 200: json(SenderView, 'The sender') },
+    route.get('/accounts/{id}/email-sender', 'getEmailSender', requirePermission('branding.view', resellersOnly), {
+      request: { params: AccountParam }, responses: { 200: json(SenderView, 'The sender') },
     }),
     async (c) => {
       const { account } = c.var.access
@@ -86,13 +81,8 @@ export const senderDomainsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/email-sender', {
-      operationId: 'setEmailSenderDomain',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: "Set a reseller's sending domain",
-      description: "Needs `branding.manage`. Registers the domain with the email provider, which lists the DNS records to publish; mail leaves from `portal@<domain>` once the provider has verified them. A new domain replaces the previous one. When the provider cannot be reached the domain is kept unregistered (`registered: false`, with a `notice`) and registered by the 5-minute cron or the next Verify. 409 when another reseller sends from it; 422 where no provider is configured or it refuses the domain.",
-      request: { params: AccountParam, body: body(SetSender) },
-      responses: { 200: json(SenderView, 'Registered, or kept until the provider answers'), ...problems(409, 422) },
+    route.put('/accounts/{id}/email-sender', 'setEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
+      request: { params: AccountParam, body: body(SetSender) }, responses: { 200: json(SenderView, 'Registered, or kept until the provider answers'), ...problems(409, 422) },
     }),
     async (c) => {
       const { account, principal } = c.var.access
@@ -108,13 +98,8 @@ export const senderDomainsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/email-sender/verify', {
-      operationId: 'verifyEmailSenderDomain',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: "Ask the provider to check the sending domain's DNS records",
-      description: 'Needs `branding.manage`. Answers the sender as the provider now sees it (verification can take a few minutes; the daily cron checks again), registering it first if the provider was unreachable when it was added. When the provider cannot be reached now, answers the sender as it was with a `notice`. 404 when no sending domain is set.',
-      request: { params: AccountParam },
-      responses: { 200: json(SenderView, 'Checked') },
+    route.post('/accounts/{id}/email-sender/verify', 'verifyEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
+      request: { params: AccountParam }, responses: { 200: json(SenderView, 'Checked') },
     }),
     async (c) => {
       const { account } = c.var.access
@@ -132,13 +117,8 @@ export const senderDomainsRouter = createRouter('Branding')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/email-sender', {
-      operationId: 'removeEmailSenderDomain',
-      guard: requirePermission('branding.manage', resellersOnly),
-      summary: "Stop sending from the reseller's own domain",
-      description: "Needs `branding.manage`. Mail goes back to the platform's sender, in the reseller's name.",
-      request: { params: AccountParam },
-      responses: { 204: { description: 'Removed' } },
+    route.delete('/accounts/{id}/email-sender', 'removeEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
+      request: { params: AccountParam }, responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
       const { account, principal } = c.var.access

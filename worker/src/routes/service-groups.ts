@@ -24,13 +24,8 @@ const groupTarget = (g: { id: string; name: string }) => ({ kind: 'service_group
 
 export const serviceGroupsRouter = createRouter('Services')
   .openapi(
-    route.get('/accounts/{id}/service-groups', {
-      operationId: 'listServiceGroups',
-      guard: requirePermission('services.view'),
-      summary: "An account's service groups",
-      description: 'Needs `services.view`. The groups of this account (not of the accounts below it), by name, with how many services each holds. `canShape` says whether the caller may create, rename and delete them.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(GroupView), canShape: z.boolean() }), 'The groups') },
+    route.get('/accounts/{id}/service-groups', 'listServiceGroups', requirePermission('services.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(GroupView), canShape: z.boolean() }), 'The groups') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -38,13 +33,8 @@ export const serviceGroupsRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/service-groups', {
-      operationId: 'createServiceGroup',
-      guard: requirePermission('services.manage'),
-      summary: 'Create a service group',
-      description: 'Needs `services.manage` and access to every service of the account (groups are part of other members’ scopes). Names are unique within the account (`conflict` on `name`). Writes `service_group_created`.',
-      request: { params: AccountParam, body: body(GroupBody) },
-      responses: { 201: json(z.object({ group: GroupView }), 'Created'), ...problems(409) },
+    route.post('/accounts/{id}/service-groups', 'createServiceGroup', requirePermission('services.manage'), {
+      request: { params: AccountParam, body: body(GroupBody) }, responses: { 201: json(z.object({ group: GroupView }), 'Created'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -56,13 +46,8 @@ export const serviceGroupsRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/service-groups/{gid}', {
-      operationId: 'renameServiceGroup',
-      guard: requirePermission('services.manage'),
-      summary: 'Rename a service group',
-      description: 'Needs `services.manage` and access to every service of the account. Writes `service_group_updated`.',
-      request: { params: GroupParams, body: body(GroupBody) },
-      responses: { 200: json(z.object({ group: GroupView }), 'Renamed'), ...problems(409) },
+    route.patch('/accounts/{id}/service-groups/{gid}', 'renameServiceGroup', requirePermission('services.manage'), {
+      request: { params: GroupParams, body: body(GroupBody) }, responses: { 200: json(z.object({ group: GroupView }), 'Renamed'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -76,13 +61,8 @@ export const serviceGroupsRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/service-groups/{gid}', {
-      operationId: 'deleteServiceGroup',
-      guard: requirePermission('services.manage'),
-      summary: 'Delete a service group',
-      description: 'Needs `services.manage` and access to every service of the account. Its services stay, ungrouped; members whose scope selected the group no longer reach them through it. Writes `service_group_deleted`.',
-      request: { params: GroupParams },
-      responses: { 200: json(z.object({ ungrouped: z.number().int() }), 'Deleted') },
+    route.delete('/accounts/{id}/service-groups/{gid}', 'deleteServiceGroup', requirePermission('services.manage'), {
+      request: { params: GroupParams }, responses: { 200: json(z.object({ ungrouped: z.number().int() }), 'Deleted') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -98,14 +78,8 @@ export const serviceGroupsRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/service-groups/{gid}/services', {
-      operationId: 'assignServiceGroup',
-      guard: requirePermission('services.manage'),
-      summary: 'Put services into a group, or take them out',
-      description:
-        'Needs `services.manage` on every service named (in scope; from a partner, the customer’s consent), and each must stay inside the caller’s scope after the move. Only the account’s own services; any other id answers 404 and nothing changes. Writes `service_group_updated`.',
-      request: { params: GroupParams, body: body(AssignBody) },
-      responses: { 200: json(z.object({ group: GroupView }), 'Assigned') },
+    route.post('/accounts/{id}/service-groups/{gid}/services', 'assignServiceGroup', requirePermission('services.manage'), {
+      request: { params: GroupParams, body: body(AssignBody) }, responses: { 200: json(z.object({ group: GroupView }), 'Assigned') },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -196,13 +196,8 @@ function allowed(ctx: Access, s: ServiceRow) {
 
 export const servicesRouter = createRouter('Services')
   .openapi(
-    route.get('/accounts/{id}/services', {
-      operationId: 'listServices',
-      guard: requirePermission('services.view'),
-      summary: 'Services visible from an account',
-      description: "Needs `services.view`. Lists the account's services and, for members who may read them, those of its customers (and resellers), narrowed to the caller's scope. Cursor pagination by name.",
-      request: { params: AccountParam, query: ListQuery },
-      responses: { 200: json(z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }), 'One page') },
+    route.get('/accounts/{id}/services', 'listServices', requirePermission('services.view'), {
+      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -222,13 +217,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/services/facets', {
-      operationId: 'getServiceFacets',
-      guard: requirePermission('services.view'),
-      summary: 'Groups and tags of the services visible from an account',
-      description: 'Needs `services.view`. The groups and tags of the services the caller may see from this account, for the filters of the services page.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }), 'Facets') },
+    route.get('/accounts/{id}/services/facets', 'getServiceFacets', requirePermission('services.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }), 'Facets') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -236,13 +226,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/services', {
-      operationId: 'createService',
-      guard: requirePermission('services.manage'),
-      summary: 'Create a service owned by this account',
-      description: 'Needs `services.manage`. A scoped member may only create services inside their scope. Only the owning account itself may turn partner access on.',
-      request: { params: AccountParam, body: body(CreateBody) },
-      responses: { 201: json(z.object({ service: ServiceView, allowed: Allowed }), 'Created'), ...problems(422) },
+    route.post('/accounts/{id}/services', 'createService', requirePermission('services.manage'), {
+      request: { params: AccountParam, body: body(CreateBody) }, responses: { 201: json(z.object({ service: ServiceView, allowed: Allowed }), 'Created'), ...problems(422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -260,18 +245,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/services/{sid}', {
-      operationId: 'getService',
-      guard: requireService('services.view'),
-      summary: 'One service, with what the caller may do with it',
-      description: 'Needs `services.view` with the service inside the caller’s scope (404 otherwise, as if it did not exist). `allowed` says what the caller may do with it.',
-      request: { params: ServiceParams },
-      responses: {
-        200: json(
-          z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.or(z.null()) }),
-          'The service',
-        ),
-      },
+    route.get('/accounts/{id}/services/{sid}', 'getService', requireService('services.view'), {
+      request: { params: ServiceParams }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.or(z.null()) }), 'The service') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -280,13 +255,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/services/{sid}', {
-      operationId: 'updateService',
-      guard: requireService('services.manage'),
-      summary: 'Change a service',
-      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent.',
-      request: { params: ServiceParams, body: body(UpdateBody) },
-      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Updated') },
+    route.patch('/accounts/{id}/services/{sid}', 'updateService', requireService('services.manage'), {
+      request: { params: ServiceParams, body: body(UpdateBody) }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Updated') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -302,13 +272,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/services/{sid}', {
-      operationId: 'deleteService',
-      guard: requireService('services.manage'),
-      summary: 'Delete a service',
-      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. The deletion is recorded in the owning account’s log.',
-      request: { params: ServiceParams },
-      responses: { 204: { description: 'Deleted' } },
+    route.delete('/accounts/{id}/services/{sid}', 'deleteService', requireService('services.manage'), {
+      request: { params: ServiceParams }, responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -318,14 +283,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/services/{sid}/actions/{action}', {
-      operationId: 'runServiceAction',
-      guard: requireService('services.operate'),
-      summary: 'Send a server action to the provisioning backend',
-      description:
-        'Needs `services.operate` with the service in scope; from a partner, the customer’s consent (`consent_required` otherwise). `restart` (servers and hosting), `stop`, `start`, `reinstall` (servers; `confirm` must repeat the service’s name) and `rename` (`name`) are sent to the operator’s backend: the answer is the pending action (202), whose outcome (done, or failed with the backend’s reason, or failed when it does not answer in time) arrives on the account’s live socket as an `update_server` change and in `getService`. The request itself is logged as `server_action`. One action per service at a time: another while one is pending answers `action_pending` (409).',
-      request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: ActionBody } } } },
-      responses: { 202: json(z.object({ service: ServiceView, allowed: Allowed, action: ServerActionView }), 'Sent; pending'), ...problems(409, 422) },
+    route.post('/accounts/{id}/services/{sid}/actions/{action}', 'runServiceAction', requireService('services.operate'), {
+      request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: ActionBody } } } }, responses: { 202: json(z.object({ service: ServiceView, allowed: Allowed, action: ServerActionView }), 'Sent; pending'), ...problems(409, 422) },
     }),
     async (c) => {
       const { action } = c.req.valid('param')
@@ -368,24 +327,14 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/services/{sid}/actions', {
-      operationId: 'listServiceActions',
-      guard: requireService('services.view'),
-      summary: 'The recent server actions of a service',
-      description: 'Needs `services.view` with the service in scope. The newest ten actions, newest first, with their outcome; a pending action past its deadline shows as failed.',
-      request: { params: ServiceParams },
-      responses: { 200: json(z.object({ items: z.array(ServerActionView) }), 'Recent actions') },
+    route.get('/accounts/{id}/services/{sid}/actions', 'listServiceActions', requireService('services.view'), {
+      request: { params: ServiceParams }, responses: { 200: json(z.object({ items: z.array(ServerActionView) }), 'Recent actions') },
     }),
     async (c) => c.json({ items: await recentServerActions(c.var.db, c.var.service.id) }, 200),
   )
   .openapi(
-    route.put('/accounts/{id}/services/{sid}/license', {
-      operationId: 'setServiceLicense',
-      guard: requireService('services.manage'),
-      summary: 'Give a service a licence, or change it',
-      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. `key` is required for a new licence and optional on a change (omitted: the key stays). Writes `update_license`; the key never appears in events or answers.',
-      request: { params: ServiceParams, body: body(LicenceBody) },
-      responses: { 200: json(z.object({ license: LicenceView }), 'Saved') },
+    route.put('/accounts/{id}/services/{sid}/license', 'setServiceLicense', requireService('services.manage'), {
+      request: { params: ServiceParams, body: body(LicenceBody) }, responses: { 200: json(z.object({ license: LicenceView }), 'Saved') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -403,13 +352,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/services/{sid}/license', {
-      operationId: 'revokeServiceLicense',
-      guard: requireService('services.manage'),
-      summary: 'Revoke the licence of a service',
-      description: 'Needs `services.manage` with the service in scope; from a partner, the customer’s consent. Removes the licence and its key. Writes `update_license`.',
-      request: { params: ServiceParams },
-      responses: { 204: { description: 'Revoked' } },
+    route.delete('/accounts/{id}/services/{sid}/license', 'revokeServiceLicense', requireService('services.manage'), {
+      request: { params: ServiceParams }, responses: { 204: { description: 'Revoked' } },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -420,13 +364,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/services/{sid}/license/key', {
-      operationId: 'getServiceLicenseKey',
-      guard: requireService('services.manage'),
-      summary: 'Reveal the licence key of a service',
-      description: 'Needs `services.manage` with the service in scope (from a partner, the customer’s consent): the key is a secret, shown on request only to those who may change the licence. Never cached.',
-      request: { params: ServiceParams },
-      responses: { 200: json(z.object({ key: z.string() }), 'The key') },
+    route.get('/accounts/{id}/services/{sid}/license/key', 'getServiceLicenseKey', requireService('services.manage'), {
+      request: { params: ServiceParams }, responses: { 200: json(z.object({ key: z.string() }), 'The key') },
     }),
     async (c) => {
       const key = found(await revealLicenceKey(c.var.db, licenceSecret(c.env), c.var.service.id), 'This service has no licence.')
@@ -435,13 +374,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/services/{sid}/partner-access', {
-      operationId: 'setServicePartnerAccess',
-      guard: requireService('services.view'),
-      summary: "Grant or withdraw the partner's access to a service (customer consent)",
-      description: 'Only members of the owning account with `services.manage` may change it; partners never can.',
-      request: { params: ServiceParams, body: body(z.object({ enabled: z.boolean() })) },
-      responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Changed') },
+    route.put('/accounts/{id}/services/{sid}/partner-access', 'setServicePartnerAccess', requireService('services.view'), {
+      request: { params: ServiceParams, body: body(z.object({ enabled: z.boolean() })) }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Changed') },
     }),
     async (c) => {
       const { access: ctx, service } = c.var
@@ -459,13 +393,8 @@ export const servicesRouter = createRouter('Services')
     },
   )
   .openapi(
-    route.put('/accounts/{id}/partner-access', {
-      operationId: 'setPartnerAccessForAll',
-      guard: requirePermission('services.manage'),
-      summary: "A customer's consent for all its services at once",
-      description: 'Turns partner access on or off for every current service of the account and sets what new services start with. Only the customer\'s own members with `services.manage`; never a partner, never while impersonating.',
-      request: { params: AccountParam, body: body(z.object({ enabled: z.boolean() })) },
-      responses: { 200: json(z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }), 'Changed') },
+    route.put('/accounts/{id}/partner-access', 'setPartnerAccessForAll', requirePermission('services.manage'), {
+      request: { params: AccountParam, body: body(z.object({ enabled: z.boolean() })) }, responses: { 200: json(z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }), 'Changed') },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -53,13 +53,7 @@ async function recordEnded<E extends AppEnv>(c: Context<E>, principal: Principal
 
 export const sessionRoutes = createRouter('Sessions')
   .openapi(
-    route.get('/me/sessions', {
-      operationId: 'listMySessions',
-      guard: requireSignIn(),
-      summary: 'Where you are signed in',
-      description: 'Every live session of your login, most recently used first: device (from the browser\'s User-Agent), address, place (when the edge knew it at sign-in), when it began and was last used (updated every few minutes); `current` marks this one. Refused while impersonating.',
-      responses: { 200: json(z.object({ items: z.array(SessionView) }), 'Sessions') },
-    }),
+    route.get('/me/sessions', 'listMySessions', requireSignIn(), { responses: { 200: json(z.object({ items: z.array(SessionView) }), 'Sessions') } }),
     async (c) => {
       const principal = c.var.signedIn
       refuseWhileImpersonating(principal)
@@ -79,13 +73,8 @@ export const sessionRoutes = createRouter('Sessions')
     },
   )
   .openapi(
-    route.delete('/me/sessions/{sessionId}', {
-      operationId: 'endMySession',
-      guard: requireSignIn(),
-      summary: 'Sign out one of your sessions',
-      description: 'Ends the session (and any impersonation it runs) and closes its live sockets; recorded as `session_ended`. Another login\'s session id answers 404, like an id that does not exist. Ending this very session signs you out here.',
-      request: { params: SessionParam },
-      responses: { 204: { description: 'Ended' }, ...problems(404) },
+    route.delete('/me/sessions/{sessionId}', 'endMySession', requireSignIn(), {
+      request: { params: SessionParam }, responses: { 204: { description: 'Ended' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -100,13 +89,7 @@ export const sessionRoutes = createRouter('Sessions')
     },
   )
   .openapi(
-    route.post('/me/sessions/end-others', {
-      operationId: 'endMyOtherSessions',
-      guard: requireSignIn(),
-      summary: 'Sign out everywhere else',
-      description: 'Ends every session of your login but this one, the impersonations they ran and their live sockets; recorded as `session_ended`. Answers how many ended.',
-      responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
-    }),
+    route.post('/me/sessions/end-others', 'endMyOtherSessions', requireSignIn(), { responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') } }),
     async (c) => {
       const principal = c.var.signedIn
       refuseWhileImpersonating(principal)
@@ -118,14 +101,8 @@ export const sessionRoutes = createRouter('Sessions')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/members/{memberId}/sessions/end', {
-      operationId: 'endMemberSessions',
-      guard: requirePermission('security.manage'),
-      summary: 'Sign a member out everywhere',
-      description:
-        'Needs `security.manage`, and only for people below you in your tree: a lower level in your own account, anyone in an account beneath it (while impersonating, below the impersonator too). Ends every session of the member\'s login, the impersonations they ran and their live sockets; recorded as `session_ended` in this account. The member can sign in again. A member of another account answers 404.',
-      request: { params: MemberParams },
-      responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
+    route.post('/accounts/{id}/members/{memberId}/sessions/end', 'endMemberSessions', requirePermission('security.manage'), {
+      request: { params: MemberParams }, responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -25,14 +25,8 @@ const SettingsView = z
   .openapi('AccountSettings')
 
 export const settingsRouter = createRouter('Accounts').openapi(
-  route.get('/accounts/{id}/settings', {
-    operationId: 'getAccountSettings',
-    guard: requirePermission('settings.view'),
-    summary: "An account's own settings and which of them the caller may change",
-    description:
-      'Needs `settings.view`. Name, admin cap, page-view logging, partner access for all services (customers) and the activity retention, with `allowed` saying what the caller may change (through PATCH /accounts/{id} and PUT /accounts/{id}/partner-access). Retention is the platform operator\'s setting and never changes here.',
-    request: { params: AccountParam },
-    responses: { 200: json(z.object({ settings: SettingsView }), 'The settings') },
+  route.get('/accounts/{id}/settings', 'getAccountSettings', requirePermission('settings.view'), {
+    request: { params: AccountParam }, responses: { 200: json(z.object({ settings: SettingsView }), 'The settings') },
   }),
   async (c) => {
     const { account, grants, ceiling } = c.var.access

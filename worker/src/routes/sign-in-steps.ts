@@ -99,12 +99,7 @@ const stepProblems = problems(401, 403, 410, 429)
 
 export const signInSteps = createRouter('Auth')
   .openapi(
-    route.get('/auth/step', {
-      operationId: 'getSignInStep',
-      summary: 'The sign-in step of this browser',
-      description: 'After a right password, when a second factor is owed (`verify`) or must be set up first (`enrol`): which methods the login has, when the step ends and how many days the location may be trusted. 401 `step_required` without a step, 410 `step_expired` after its 10 minutes.',
-      responses: { 200: json(NextStepView.extend({ email: z.string() }), 'The open step'), ...problems(401, 410) },
-    }),
+    route.get('/auth/step', 'getSignInStep', { responses: { 200: json(NextStepView.extend({ email: z.string() }), 'The open step'), ...problems(401, 410) } }),
     async (c) => {
       const step = await requireStep(c)
       const user = await person(c, step.userId)
@@ -112,12 +107,7 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.delete('/auth/step', {
-      operationId: 'cancelSignInStep',
-      summary: 'Abandon the sign-in step',
-      description: 'Forgets the step (the person chose "use another account"). Answers 204 even without one.',
-      responses: { 204: { description: 'Forgotten' }, ...problems(403) },
-    }),
+    route.delete('/auth/step', 'cancelSignInStep', { responses: { 204: { description: 'Forgotten' }, ...problems(403) } }),
     async (c) => {
       const step = await requireStep(c).catch(() => null)
       if (step) await endStep(c.var.db, step.id)
@@ -126,13 +116,8 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/code', {
-      operationId: 'verifySignInCode',
-      summary: 'Finish signing in with a TOTP or recovery code',
-      description:
-        'A 6-digit code from the authenticator app (each code is accepted once: a code of the same 30-second step, or an older one, is refused after use) or an unused recovery code. Wrong codes are slowed per login like wrong passwords (429 with Retry-After). Starts the session.',
-      request: { body: body(z.object({ method: z.enum(['totp', 'recovery']), code: z.string().trim().min(1, 'Enter the code.').max(32), trust: Trust })) },
-      responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
+    route.post('/auth/step/code', 'verifySignInCode', {
+      request: { body: body(z.object({ method: z.enum(['totp', 'recovery']), code: z.string().trim().min(1, 'Enter the code.').max(32), trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
     }),
     async (c) => {
       const { method, code, trust } = c.req.valid('json')
@@ -155,12 +140,7 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/passkey-options', {
-      operationId: 'signInStepPasskeyOptions',
-      summary: 'A passkey challenge for the second factor',
-      description: 'Options for `navigator.credentials.get`: a single-use challenge (5 minutes) and the login\'s passkeys for this portal\'s hostname.',
-      responses: { 200: json(PasskeyRequestOptions, 'Options'), ...stepProblems },
-    }),
+    route.post('/auth/step/passkey-options', 'signInStepPasskeyOptions', { responses: { 200: json(PasskeyRequestOptions, 'Options'), ...stepProblems } }),
     async (c) => {
       const step = await requireStep(c, 'verify')
       const rp = relyingParty(c)
@@ -169,12 +149,8 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/passkey', {
-      operationId: 'verifySignInPasskey',
-      summary: 'Finish signing in with a passkey',
-      description: 'The assertion of one of the login\'s passkeys over the step\'s challenge, verified (origin, relying party, user verification, signature, counter). Starts the session.',
-      request: { body: body(PasskeyAssertion.extend({ trust: Trust })) },
-      responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
+    route.post('/auth/step/passkey', 'verifySignInPasskey', {
+      request: { body: body(PasskeyAssertion.extend({ trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json')
@@ -194,11 +170,7 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/enrol', {
-      operationId: 'startSignInEnrolment',
-      summary: 'Set up an authenticator app during sign-in',
-      description:
-        'For a login whose accounts require two-factor sign-in and that has no factor yet: a new TOTP key (manual key and otpauth URI for the QR code), pending until confirmed. Calling it again replaces the pending key. The step reaches nothing else.',
+    route.post('/auth/step/enrol', 'startSignInEnrolment', {
       responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...stepProblems },
     }),
     async (c) => {
@@ -209,12 +181,8 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/enrol/confirm', {
-      operationId: 'confirmSignInEnrolment',
-      summary: 'Confirm the authenticator app and finish signing in',
-      description: 'One code from the app turns the factor on, answers the 10 recovery codes (shown once) and starts the session. Wrong codes are slowed like passwords.',
-      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code.').max(16), trust: Trust })) },
-      responses: { 200: json(SignedIn.extend({ recoveryCodes: z.array(z.string()) }), 'Signed in'), ...problems(401, 403, 410, 429) },
+    route.post('/auth/step/enrol/confirm', 'confirmSignInEnrolment', {
+      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code.').max(16), trust: Trust })) }, responses: { 200: json(SignedIn.extend({ recoveryCodes: z.array(z.string()) }), 'Signed in'), ...problems(401, 403, 410, 429) },
     }),
     async (c) => {
       const { code, trust } = c.req.valid('json')
@@ -236,10 +204,7 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/enrol/passkey-options', {
-      operationId: 'signInEnrolPasskeyOptions',
-      summary: 'A challenge to set up a passkey during sign-in',
-      description: 'For a login that must set up a second factor: options for `navigator.credentials.create` on this portal\'s hostname, the challenge bound to the step (single-use, 5 minutes).',
+    route.post('/auth/step/enrol/passkey-options', 'signInEnrolPasskeyOptions', {
       responses: { 200: json(PasskeyCreationOptions, 'Options'), ...stepProblems },
     }),
     async (c) => {
@@ -249,12 +214,8 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/step/enrol/passkey', {
-      operationId: 'confirmSignInEnrolPasskey',
-      summary: 'Set up a passkey and finish signing in',
-      description: 'The browser\'s answer to the step\'s creation options, verified like any registration; the passkey is stored under its name and the session starts.',
-      request: { body: body(z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust })) },
-      responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 409, 410) },
+    route.post('/auth/step/enrol/passkey', 'confirmSignInEnrolPasskey', {
+      request: { body: body(z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 409, 410) },
     }),
     async (c) => {
       const { trust, ...body } = c.req.valid('json')
@@ -271,12 +232,7 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/passkey-options', {
-      operationId: 'passwordlessOptions',
-      summary: 'A challenge to sign in with a passkey alone',
-      description: 'Options for `navigator.credentials.get` with no credential list (the browser offers the passkeys it holds for this hostname): a single-use challenge for 5 minutes.',
-      responses: { 200: json(PasskeyRequestOptions, 'Options'), ...problems(400, 403) },
-    }),
+    route.post('/auth/passkey-options', 'passwordlessOptions', { responses: { 200: json(PasskeyRequestOptions, 'Options'), ...problems(400, 403) } }),
     async (c) => {
       const rp = relyingParty(c)
       const challenge = await newChallenge(c.var.db, 'passwordless', {})
@@ -284,13 +240,8 @@ export const signInSteps = createRouter('Auth')
     },
   )
   .openapi(
-    route.post('/auth/passkey', {
-      operationId: 'signInWithPasskey',
-      summary: 'Sign in with a passkey alone',
-      description:
-        'A passkey with user verification (PIN or biometrics) is two factors in one: where every account of the login allows passwordless sign-in (the default; an account can forbid it for its subtree), the verified assertion starts a session. Otherwise 403 `passwordless_not_allowed`.',
-      request: { body: body(PasskeyAssertion) },
-      responses: { 200: json(SignedIn, 'Signed in'), ...problems(403) },
+    route.post('/auth/passkey', 'signInWithPasskey', {
+      request: { body: body(PasskeyAssertion) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(403) },
     }),
     async (c) => {
       const body = c.req.valid('json')

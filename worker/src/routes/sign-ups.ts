@@ -129,26 +129,15 @@ async function landing(c: Context<AppEnv>, email: string, parentPath: string) {
 
 export const signupRoutes = createRouter('Sign-up')
   .openapi(
-    route.get('/signup', {
-      operationId: 'getSignupAvailability',
-      summary: 'Whether this portal takes sign-ups',
-      description:
-        "Public. The portal is the request's host: a reseller's verified hostname, else the platform's own (a Host that is not a verified hostname is the platform). Closed when the portal's owner has not opened sign-up, or the portal's account is disabled.",
-      responses: { 200: json(SignupAvailability, 'Availability') },
-    }),
+    route.get('/signup', 'getSignupAvailability', { responses: { 200: json(SignupAvailability, 'Availability') } }),
     async (c) => {
       const portal = await signupPortal(c.var.db, c.var.hostBrand.reseller)
       return c.json({ open: Boolean(portal && portal.mode !== 'off'), mode: portal?.mode ?? 'off', portalName: c.var.hostBrand.brand.name }, 200)
     },
   )
   .openapi(
-    route.post('/signup', {
-      operationId: 'requestSignup',
-      summary: 'Sign up: email a link that creates the login and the organisation',
-      description:
-        "Public, on a portal that takes sign-ups (403 `signup_closed` otherwise). Always answers 202 with the same body whether or not the email already has a login, after the same work and at least the same time: a new address gets a link that works for 24 hours and creates the login, and the organisation (or joins the organisation that verified the email's domain) when followed; an address that already has a login gets an email saying so, with a link to sign in. 422 `limit_reached` when the portal has no room for another customer. Slowed per email and per client (429 with Retry-After).",
-      request: { body: body(SignupRequest) },
-      responses: { 202: json(z.object({ sent: z.literal(true) }), 'The confirmation link is sent to the email (or, for an address with a login, a note to sign in instead)'), ...problems(403, 422, 429) },
+    route.post('/signup', 'requestSignup', {
+      request: { body: body(SignupRequest) }, responses: { 202: json(z.object({ sent: z.literal(true) }), 'The confirmation link is sent to the email (or, for an address with a login, a note to sign in instead)'), ...problems(403, 422, 429) },
     }),
     async (c) => {
       const started = Date.now()
@@ -190,12 +179,8 @@ export const signupRoutes = createRouter('Sign-up')
     },
   )
   .openapi(
-    route.get('/signup/{token}', {
-      operationId: 'previewSignup',
-      summary: 'What confirming a sign-up link will do',
-      description: 'Public. The email, name and organisation of the sign-up, and whether confirming creates the organisation (pending approval or not) or joins the organisation that verified the email\'s domain. `signup_link_invalid` (404), `signup_link_used` or `signup_link_expired` (410). Reading it does not use the link.',
-      request: { params: TokenParam },
-      responses: { 200: json(SignupPreview, 'The link works'), ...problems(404, 410) },
+    route.get('/signup/{token}', 'previewSignup', {
+      request: { params: TokenParam }, responses: { 200: json(SignupPreview, 'The link works'), ...problems(404, 410) },
     }),
     async (c) => {
       const signup = await findSignup(c.var.db, c.req.valid('param').token)
@@ -215,13 +200,8 @@ export const signupRoutes = createRouter('Sign-up')
     },
   )
   .openapi(
-    route.post('/signup/{token}/complete', {
-      operationId: 'completeSignup',
-      summary: 'Confirm a sign-up link: create the login and the organisation, or join a verified domain\'s organisation',
-      description:
-        "Public; single use. The link proves the email, so the login starts verified. Creates a customer organisation under the portal with the person as owner — disabled until the portal's owner approves it when sign-up is `approval` — with the portal's `max_customers` checked in the same write (422 `limit_reached`; racing confirmations never pass the limit). When a customer under the portal verified the email's domain, the person joins it instead: as a user with its default role, or held for its admins' approval. Signed in when there is something to open (`created`, `joined`). 403 `signup_closed` when the portal closed sign-up meanwhile.",
-      request: { params: TokenParam },
-      responses: { 201: json(SignupResult, 'Done'), ...problems(403, 404, 409, 410, 422) },
+    route.post('/signup/{token}/complete', 'completeSignup', {
+      request: { params: TokenParam }, responses: { 201: json(SignupResult, 'Done'), ...problems(403, 404, 409, 410, 422) },
     }),
     async (c) => {
       const token = c.req.valid('param').token
@@ -272,24 +252,14 @@ export const signupRoutes = createRouter('Sign-up')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/signup-settings', {
-      operationId: 'getSignupSettings',
-      guard: requirePermission('settings.view', portalsOnly),
-      summary: "Whether the account's portal takes sign-ups",
-      description: "Needs `settings.view` on a reseller (its branded portal) or the platform (its own hosts). `off`, `approval` (new organisations wait for approval under Customers) or `open`.",
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ settings: SignupSettings }), 'The setting') },
+    route.get('/accounts/{id}/signup-settings', 'getSignupSettings', requirePermission('settings.view', portalsOnly), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ settings: SignupSettings }), 'The setting') },
     }),
     async (c) => c.json({ settings: { mode: await signupMode(c.var.db, c.var.access.account.id) } }, 200),
   )
   .openapi(
-    route.put('/accounts/{id}/signup-settings', {
-      operationId: 'updateSignupSettings',
-      guard: requirePermission('settings.manage', portalsOnly),
-      summary: "Open or close sign-up on the account's portal",
-      description: 'Needs `settings.manage` on a reseller or the platform.',
-      request: { params: AccountParam, body: body(SignupSettings) },
-      responses: { 200: json(z.object({ settings: SignupSettings }), 'Saved') },
+    route.put('/accounts/{id}/signup-settings', 'updateSignupSettings', requirePermission('settings.manage', portalsOnly), {
+      request: { params: AccountParam, body: body(SignupSettings) }, responses: { 200: json(z.object({ settings: SignupSettings }), 'Saved') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -301,24 +271,14 @@ export const signupRoutes = createRouter('Sign-up')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/signups', {
-      operationId: 'listPendingSignups',
-      guard: requirePermission('customers.view', portalsOnly),
-      summary: 'Organisations that signed up and wait for approval',
-      description: 'Needs `customers.view`. Oldest first. Each is a disabled customer until approved.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(PendingSignup) }), 'Pending sign-ups') },
+    route.get('/accounts/{id}/signups', 'listPendingSignups', requirePermission('customers.view', portalsOnly), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(PendingSignup) }), 'Pending sign-ups') },
     }),
     async (c) => c.json({ items: await listPendingSignups(c.var.db, c.var.access.account.id) }, 200),
   )
   .openapi(
-    route.post('/accounts/{id}/signups/{accountId}/approve', {
-      operationId: 'approveSignup',
-      guard: requirePermission('customers.manage', portalsOnly),
-      summary: 'Approve an organisation that signed up',
-      description: 'Needs `customers.manage`. The organisation is enabled and its owner is emailed that they can sign in.',
-      request: { params: ApprovalParams },
-      responses: { 200: json(z.object({ accountId: z.string() }), 'Approved') },
+    route.post('/accounts/{id}/signups/{accountId}/approve', 'approveSignup', requirePermission('customers.manage', portalsOnly), {
+      request: { params: ApprovalParams }, responses: { 200: json(z.object({ accountId: z.string() }), 'Approved') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -335,13 +295,8 @@ export const signupRoutes = createRouter('Sign-up')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/signups/{accountId}/decline', {
-      operationId: 'declineSignup',
-      guard: requirePermission('customers.manage', portalsOnly),
-      summary: 'Decline an organisation that signed up',
-      description: 'Needs `customers.manage`. The organisation is removed (with its login, unless that login belongs elsewhere), its place under the limit is free again, and the person is emailed.',
-      request: { params: ApprovalParams },
-      responses: { 204: { description: 'Declined' } },
+    route.post('/accounts/{id}/signups/{accountId}/decline', 'declineSignup', requirePermission('customers.manage', portalsOnly), {
+      request: { params: ApprovalParams }, responses: { 204: { description: 'Declined' } },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -166,16 +166,8 @@ const target = (t: { id: string; subject: string }) => ({ kind: 'ticket', id: t.
 
 export const supportRoutes = createRouter('Support')
   .openapi(
-    route.get('/accounts/{id}/tickets', {
-      operationId: 'listTickets',
-      guard: requirePermission('support.view'),
-      summary: 'Support tickets: those the account opened, or its queue',
-      description:
-        'Needs `support.view`. `view=mine` lists the tickets this account opened to its parent; `view=queue` those its customers (its child accounts) opened to it. Filter by status (`active` = open or waiting), customer, assignee (a member id or `none`) and text in the subject; sorted newest first by last activity, opening time or priority; cursor paging (`next`). `customers` lists the customers with tickets in the queue, for the filter.',
-      request: { params: AccountParam, query: ListQuery },
-      responses: {
-        200: json(z.object({ items: z.array(TicketView), next: z.string().nullable(), customers: z.array(z.object({ id: z.string(), name: z.string() })) }), 'A page of tickets'),
-      },
+    route.get('/accounts/{id}/tickets', 'listTickets', requirePermission('support.view'), {
+      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(TicketView), next: z.string().nullable(), customers: z.array(z.object({ id: z.string(), name: z.string() })) }), 'A page of tickets') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -205,14 +197,8 @@ export const supportRoutes = createRouter('Support')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/tickets', {
-      operationId: 'openTicket',
-      guard: requirePermission('support.contact'),
-      summary: 'Open a support ticket to the parent account',
-      description:
-        'Needs `support.contact` (owners and admins only: users never contact support) as a member of this account itself — someone acting as one counts; staff reaching it from above answer from their queue instead (403). The ticket goes to the parent account’s queue; its staff who may answer are told in the portal and by email. `serviceId`, when given, must be one of this account’s own services. Writes `update_tickets`.',
-      request: { params: AccountParam, body: body(OpenBody) },
-      responses: { 201: json(z.object({ ticket: TicketView }), 'Opened') },
+    route.post('/accounts/{id}/tickets', 'openTicket', requirePermission('support.contact'), {
+      request: { params: AccountParam, body: body(OpenBody) }, responses: { 201: json(z.object({ ticket: TicketView }), 'Opened') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -241,19 +227,8 @@ export const supportRoutes = createRouter('Support')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/tickets/{ticketId}', {
-      operationId: 'getTicket',
-      guard: [requirePermission('support.view'), ticketGuard()],
-      summary: 'A ticket with its messages',
-      description:
-        'Needs `support.view`, in the account that opened the ticket or in the parent whose queue holds it (any other account: 404). `side` says which side this account is on; `allowed` what the caller may do; `assignees` (queue side, with `support.contact`) the members it may be assigned to.',
-      request: { params: TicketParams },
-      responses: {
-        200: json(
-          z.object({ ticket: TicketView, side: z.enum(['customer', 'staff']), messages: z.array(MessageView), allowed: Allowed, assignees: z.array(Person) }),
-          'The ticket',
-        ),
-      },
+    route.get('/accounts/{id}/tickets/{ticketId}', 'getTicket', [requirePermission('support.view'), ticketGuard()], {
+      request: { params: TicketParams }, responses: { 200: json(z.object({ ticket: TicketView, side: z.enum(['customer', 'staff']), messages: z.array(MessageView), allowed: Allowed, assignees: z.array(Person) }), 'The ticket') },
     }),
     async (c) => {
       const { access: ctx, ticket, side } = c.var
@@ -279,14 +254,8 @@ export const supportRoutes = createRouter('Support')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/tickets/{ticketId}/messages', {
-      operationId: 'replyToTicket',
-      guard: [requirePermission('support.contact'), ticketGuard()],
-      summary: 'Reply to a ticket',
-      description:
-        'Needs `support.contact`. From the account that opened the ticket (its own members, or someone acting as one) the reply reopens it for the staff; from the parent’s queue it waits for the customer. The other side is told in the portal and by email. A closed ticket takes no reply (409: reopen it first). Writes `update_tickets` in the customer’s log.',
-      request: { params: TicketParams, body: body(z.object({ body: Body })) },
-      responses: { 201: json(z.object({ id: z.string(), status: z.enum(ticketStatuses) }), 'Replied'), ...problems(409) },
+    route.post('/accounts/{id}/tickets/{ticketId}/messages', 'replyToTicket', [requirePermission('support.contact'), ticketGuard()], {
+      request: { params: TicketParams, body: body(z.object({ body: Body })) }, responses: { 201: json(z.object({ id: z.string(), status: z.enum(ticketStatuses) }), 'Replied'), ...problems(409) },
     }),
     async (c) => {
       const { access: ctx, ticket, side } = c.var
@@ -313,14 +282,8 @@ export const supportRoutes = createRouter('Support')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/tickets/{ticketId}', {
-      operationId: 'changeTicket',
-      guard: [requirePermission('support.contact'), ticketGuard()],
-      summary: 'Close, reopen, assign or reprioritise a ticket',
-      description:
-        'Needs `support.contact`. The customer’s side (its own members) may close or reopen its ticket; the parent’s staff may also mark it waiting, change its priority and assign it to one of their members who may see the queue (`assigneeId`, or null to unassign). Status changes write `update_tickets` in the customer’s log and tell the other side in the portal; assignment and priority are the parent’s own business and are written in its log, and the new assignee is told.',
-      request: { params: TicketParams, body: body(ChangeBody) },
-      responses: { 200: json(z.object({ ticket: TicketView }), 'Changed') },
+    route.patch('/accounts/{id}/tickets/{ticketId}', 'changeTicket', [requirePermission('support.contact'), ticketGuard()], {
+      request: { params: TicketParams, body: body(ChangeBody) }, responses: { 200: json(z.object({ ticket: TicketView }), 'Changed') },
     }),
     async (c) => {
       const { access: ctx, ticket, side } = c.var

@@ -47,13 +47,8 @@ function recordTemplate(c: Context<AccessEnv>, type: 'template_created' | 'templ
 
 export const templates = createRouter('Resellers')
   .openapi(
-    route.get('/accounts/{id}/templates', {
-      operationId: 'listTemplates',
-      guard: requirePermission('resellers.view'),
-      summary: 'Reseller templates of the platform',
-      description: 'Needs `resellers.view`. With how many (undeleted) resellers came from each.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(TemplateView) }), 'Templates by name') },
+    route.get('/accounts/{id}/templates', 'listTemplates', requirePermission('resellers.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(TemplateView) }), 'Templates by name') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -61,13 +56,8 @@ export const templates = createRouter('Resellers')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/templates/{tid}', {
-      operationId: 'getTemplate',
-      guard: requirePermission('resellers.view'),
-      summary: 'One reseller template',
-      description: 'Needs `resellers.view` on the platform. A template’s limits and section access, and how many resellers were created from it.',
-      request: { params: TemplateParams },
-      responses: { 200: { description: 'The template', ...one } },
+    route.get('/accounts/{id}/templates/{tid}', 'getTemplate', requirePermission('resellers.view'), {
+      request: { params: TemplateParams }, responses: { 200: { description: 'The template', ...one } },
     }),
     async (c) => {
       const { tid } = c.req.valid('param')
@@ -77,13 +67,8 @@ export const templates = createRouter('Resellers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/templates', {
-      operationId: 'createTemplate',
-      guard: requirePermission('resellers.manage'),
-      summary: 'Create a reseller template (limits and access)',
-      description: 'Needs `resellers.manage`. Names are unique per platform.',
-      request: { params: AccountParam, body: body(TemplateBody) },
-      responses: { 201: { description: 'Created', ...one }, ...problems(409) },
+    route.post('/accounts/{id}/templates', 'createTemplate', requirePermission('resellers.manage'), {
+      request: { params: AccountParam, body: body(TemplateBody) }, responses: { 201: { description: 'Created', ...one }, ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -95,13 +80,8 @@ export const templates = createRouter('Resellers')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/templates/{tid}', {
-      operationId: 'updateTemplate',
-      guard: requirePermission('resellers.manage'),
-      summary: 'Change a reseller template',
-      description: 'Needs `resellers.manage`. Resellers made from it keep the values they copied.',
-      request: { params: TemplateParams, body: body(TemplatePatch) },
-      responses: { 200: { description: 'Updated', ...one }, ...problems(409) },
+    route.patch('/accounts/{id}/templates/{tid}', 'updateTemplate', requirePermission('resellers.manage'), {
+      request: { params: TemplateParams, body: body(TemplatePatch) }, responses: { 200: { description: 'Updated', ...one }, ...problems(409) },
     }),
     async (c) => {
       const { tid } = c.req.valid('param')
@@ -116,13 +96,8 @@ export const templates = createRouter('Resellers')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/templates/{tid}', {
-      operationId: 'deleteTemplate',
-      guard: requirePermission('resellers.manage'),
-      summary: 'Delete a reseller template',
-      description: 'Needs `resellers.manage`. Resellers made from it keep their limits and access.',
-      request: { params: TemplateParams },
-      responses: { 204: { description: 'Deleted' } },
+    route.delete('/accounts/{id}/templates/{tid}', 'deleteTemplate', requirePermission('resellers.manage'), {
+      request: { params: TemplateParams }, responses: { 204: { description: 'Deleted' } },
     }),
     async (c) => {
       const { tid } = c.req.valid('param')

@@ -104,14 +104,8 @@ async function inBothLogs<E extends AppEnv>(c: Context<E>, t: TransferRow, type:
 
 export const transfersRouter = createRouter('Transfers')
   .openapi(
-    route.get('/accounts/{id}/transfers', {
-      operationId: 'listTransfers',
-      guard: requirePermission('transfers.view'),
-      summary: 'Service transfers of an account',
-      description:
-        'Needs `transfers.view`. From a reseller (or the platform): the transfers between its own customers. From a customer: those that take a service from it or bring one to it. Never another parent’s. Newest first, filter by status, search by service or customer.',
-      request: { params: AccountParam, query: ListQuery },
-      responses: { 200: json(z.object({ items: z.array(TransferView), nextCursor: z.string().nullable() }), 'One page') },
+    route.get('/accounts/{id}/transfers', 'listTransfers', requirePermission('transfers.view'), {
+      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(TransferView), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -121,14 +115,8 @@ export const transfersRouter = createRouter('Transfers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/transfers', {
-      operationId: 'proposeTransfer',
-      guard: requirePermission('transfers.manage'),
-      summary: 'Propose moving a service to another customer',
-      description:
-        'Needs `transfers.manage`. From a reseller (or the platform): a service of one of its customers (inside the caller’s scope) to another of its customers. From a customer: its owner, in person, proposes one of its own services to another customer of the same parent, named by id; their side is confirmed at once. A customer of any other parent answers 404. One pending transfer per service (409).',
-      request: { params: AccountParam, body: body(ProposeBody) },
-      responses: { 201: json(z.object({ transfer: TransferView }), 'Proposed'), ...problems(409) },
+    route.post('/accounts/{id}/transfers', 'proposeTransfer', requirePermission('transfers.manage'), {
+      request: { params: AccountParam, body: body(ProposeBody) }, responses: { 201: json(z.object({ transfer: TransferView }), 'Proposed'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -164,13 +152,8 @@ export const transfersRouter = createRouter('Transfers')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/transfers/{tid}', {
-      operationId: 'getTransfer',
-      guard: requirePermission('transfers.view'),
-      summary: 'One transfer',
-      description: 'Needs `transfers.view` in the parent or in one of the two customers (404 otherwise).',
-      request: { params: TransferParams },
-      responses: { 200: json(z.object({ transfer: TransferView }), 'The transfer') },
+    route.get('/accounts/{id}/transfers/{tid}', 'getTransfer', requirePermission('transfers.view'), {
+      request: { params: TransferParams }, responses: { 200: json(z.object({ transfer: TransferView }), 'The transfer') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -179,14 +162,8 @@ export const transfersRouter = createRouter('Transfers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/transfers/{tid}/confirm', {
-      operationId: 'confirmTransfer',
-      guard: requirePermission('transfers.view'),
-      summary: 'Confirm a transfer for one of its customers',
-      description:
-        'The owner of the source or the destination customer, in their own account and in person (not while acting as someone). The last confirmation moves the service in the same write, with the reseller’s service limit checked (422 when the tree is over it). 409 when no longer pending or already confirmed.',
-      request: { params: TransferParams },
-      responses: { 200: json(z.object({ transfer: TransferView }), 'Confirmed (and maybe completed)'), ...problems(409, 422) },
+    route.post('/accounts/{id}/transfers/{tid}/confirm', 'confirmTransfer', requirePermission('transfers.view'), {
+      request: { params: TransferParams }, responses: { 200: json(z.object({ transfer: TransferView }), 'Confirmed (and maybe completed)'), ...problems(409, 422) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -200,13 +177,8 @@ export const transfersRouter = createRouter('Transfers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/transfers/{tid}/decline', {
-      operationId: 'declineTransfer',
-      guard: requirePermission('transfers.view'),
-      summary: 'Decline a transfer for one of its customers',
-      description: 'The owner of the source or the destination customer, in person. Closes the transfer; nothing moves. 409 when no longer pending.',
-      request: { params: TransferParams, body: body(ReasonBody) },
-      responses: { 200: json(z.object({ transfer: TransferView }), 'Declined'), ...problems(409) },
+    route.post('/accounts/{id}/transfers/{tid}/decline', 'declineTransfer', requirePermission('transfers.view'), {
+      request: { params: TransferParams, body: body(ReasonBody) }, responses: { 200: json(z.object({ transfer: TransferView }), 'Declined'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -219,13 +191,8 @@ export const transfersRouter = createRouter('Transfers')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/transfers/{tid}/cancel', {
-      operationId: 'cancelTransfer',
-      guard: requirePermission('transfers.view'),
-      summary: 'Withdraw a proposed transfer',
-      description: 'The parent with `transfers.manage`, or the owner of the customer that proposed it. 409 when no longer pending.',
-      request: { params: TransferParams, body: body(ReasonBody) },
-      responses: { 200: json(z.object({ transfer: TransferView }), 'Cancelled'), ...problems(409) },
+    route.post('/accounts/{id}/transfers/{tid}/cancel', 'cancelTransfer', requirePermission('transfers.view'), {
+      request: { params: TransferParams, body: body(ReasonBody) }, responses: { 200: json(z.object({ transfer: TransferView }), 'Cancelled'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access

@@ -79,13 +79,7 @@ async function keepOneFactor<E extends SignedInEnv>(c: Context<E>, userId: strin
 
 export const twoFactor = createRouter('Two-factor')
   .openapi(
-    route.get('/me/two-factor', {
-      operationId: 'getTwoFactor',
-      guard: own,
-      summary: 'Your sign-in factors',
-      description: 'Whether the authenticator app is on, unused recovery codes left, your passkeys, your trusted locations and the policy your accounts set. Refused while impersonating (`impersonation_restricted`).',
-      responses: { 200: json(TwoFactor, 'Your factors') },
-    }),
+    route.get('/me/two-factor', 'getTwoFactor', own, { responses: { 200: json(TwoFactor, 'Your factors') } }),
     async (c) => {
       const principal = c.var.signedIn
       const [factors, trusted, policy] = await Promise.all([
@@ -104,11 +98,7 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.post('/me/two-factor/totp', {
-      operationId: 'startTotpEnrolment',
-      guard: own,
-      summary: 'Start setting up an authenticator app',
-      description: `A new key (manual key and otpauth URI for the QR code), pending for ${ENROLMENT_TTL_MS / 60000} minutes: nothing changes until one code confirms it. Calling again replaces the pending key. 409 when the app is already on.`,
+    route.post('/me/two-factor/totp', 'startTotpEnrolment', own, {
       responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...problems(409) },
     }),
     async (c) => {
@@ -119,26 +109,15 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.delete('/me/two-factor/totp/enrolment', {
-      operationId: 'cancelTotpEnrolment',
-      guard: own,
-      summary: 'Abandon setting up an authenticator app',
-      description: 'Forgets the pending key. Nothing was enabled by it. Answers 204 even when there was none.',
-      responses: { 204: { description: 'Forgotten' } },
-    }),
+    route.delete('/me/two-factor/totp/enrolment', 'cancelTotpEnrolment', own, { responses: { 204: { description: 'Forgotten' } } }),
     async (c) => {
       await cancelTotpEnrolment(c.var.db, c.var.signedIn.user.id)
       return c.body(null, 204)
     },
   )
   .openapi(
-    route.post('/me/two-factor/totp/confirm', {
-      operationId: 'confirmTotpEnrolment',
-      guard: own,
-      summary: 'Turn the authenticator app on with its first code',
-      description: 'One code from the app turns the factor on and answers 10 single-use recovery codes, shown this once (only their hashes are kept). Wrong codes are slowed like passwords. 410 `enrolment_expired` when the pending key is gone.',
-      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) })) },
-      responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'On'), ...problems(409, 410, 429) },
+    route.post('/me/two-factor/totp/confirm', 'confirmTotpEnrolment', own, {
+      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) })) }, responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'On'), ...problems(409, 410, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -154,13 +133,8 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.post('/me/two-factor/totp/disable', {
-      operationId: 'disableTotp',
-      guard: own,
-      summary: 'Turn the authenticator app off',
-      description: 'Needs the password and a current code (from the app, or a recovery code); the recovery codes go with it. 409 `two_factor_required` when it is the last factor and an account requires two-factor sign-in.',
-      request: { body: body(Reauth) },
-      responses: { 204: { description: 'Off' }, ...problems(404, 409, 429) },
+    route.post('/me/two-factor/totp/disable', 'disableTotp', own, {
+      request: { body: body(Reauth) }, responses: { 204: { description: 'Off' }, ...problems(404, 409, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -174,13 +148,8 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.post('/me/two-factor/recovery-codes', {
-      operationId: 'regenerateRecoveryCodes',
-      guard: own,
-      summary: 'Replace your recovery codes',
-      description: 'Needs the password and a current code. The old codes stop working; the 10 new ones are shown this once.',
-      request: { body: body(Reauth) },
-      responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'New codes'), ...problems(404, 429) },
+    route.post('/me/two-factor/recovery-codes', 'regenerateRecoveryCodes', own, {
+      request: { body: body(Reauth) }, responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'New codes'), ...problems(404, 429) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -193,23 +162,12 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.post('/me/passkeys/options', {
-      operationId: 'passkeyCreationOptions',
-      guard: own,
-      summary: 'A challenge to register a passkey',
-      description: 'Options for `navigator.credentials.create` on this portal\'s hostname: a single-use challenge (5 minutes), ES256 or RS256, a resident key with user verification, and your existing passkeys excluded.',
-      responses: { 200: json(PasskeyCreationOptions, 'Options'), ...problems(400) },
-    }),
+    route.post('/me/passkeys/options', 'passkeyCreationOptions', own, { responses: { 200: json(PasskeyCreationOptions, 'Options'), ...problems(400) } }),
     async (c) => c.json(await creationOptions(c, c.var.signedIn.user), 200),
   )
   .openapi(
-    route.post('/me/passkeys', {
-      operationId: 'registerPasskey',
-      guard: own,
-      summary: 'Register a passkey',
-      description: 'The browser\'s answer to the creation options, verified (challenge single-use and yours, origin, relying party, user verification, ES256/RS256 key), stored under the name you chose.',
-      request: { body: body(z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey')) },
-      responses: { 201: json(Passkey, 'Registered'), ...problems(409) },
+    route.post('/me/passkeys', 'registerPasskey', own, {
+      request: { body: body(z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey')) }, responses: { 201: json(Passkey, 'Registered'), ...problems(409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -220,13 +178,8 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.patch('/me/passkeys/{passkeyId}', {
-      operationId: 'renamePasskey',
-      guard: own,
-      summary: 'Rename a passkey',
-      description: 'Only your own passkeys; any other id answers 404.',
-      request: { params: z.object({ passkeyId: z.string().max(64) }), body: body(z.object({ name: PasskeyName })) },
-      responses: { 204: { description: 'Renamed' }, ...problems(404) },
+    route.patch('/me/passkeys/{passkeyId}', 'renamePasskey', own, {
+      request: { params: z.object({ passkeyId: z.string().max(64) }), body: body(z.object({ name: PasskeyName })) }, responses: { 204: { description: 'Renamed' }, ...problems(404) },
     }),
     async (c) => {
       const { passkeyId } = c.req.valid('param')
@@ -236,13 +189,8 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.delete('/me/passkeys/{passkeyId}', {
-      operationId: 'removePasskey',
-      guard: own,
-      summary: 'Remove a passkey',
-      description: 'Only your own passkeys; any other id answers 404. 409 `two_factor_required` when it is your last factor and an account requires two-factor sign-in.',
-      request: { params: z.object({ passkeyId: z.string().max(64) }) },
-      responses: { 204: { description: 'Removed' }, ...problems(404, 409) },
+    route.delete('/me/passkeys/{passkeyId}', 'removePasskey', own, {
+      request: { params: z.object({ passkeyId: z.string().max(64) }) }, responses: { 204: { description: 'Removed' }, ...problems(404, 409) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -257,13 +205,8 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.delete('/me/trusted-locations/{locationId}', {
-      operationId: 'revokeTrustedLocation',
-      guard: own,
-      summary: 'Stop trusting one location',
-      description: 'The next sign-in from there asks for the second factor again. Logged as `update_trusted_connection`. Any id that is not yours answers 404.',
-      request: { params: z.object({ locationId: z.string().max(64) }) },
-      responses: { 204: { description: 'Revoked' }, ...problems(404) },
+    route.delete('/me/trusted-locations/{locationId}', 'revokeTrustedLocation', own, {
+      request: { params: z.object({ locationId: z.string().max(64) }) }, responses: { 204: { description: 'Revoked' }, ...problems(404) },
     }),
     async (c) => {
       const principal = c.var.signedIn
@@ -275,13 +218,7 @@ export const twoFactor = createRouter('Two-factor')
     },
   )
   .openapi(
-    route.delete('/me/trusted-locations', {
-      operationId: 'revokeAllTrustedLocations',
-      guard: own,
-      summary: 'Stop trusting every location',
-      description: 'Every sign-in asks for the second factor again. Logged as `update_trusted_connection` when there was any.',
-      responses: { 200: json(z.object({ revoked: z.number().int() }), 'Revoked') },
-    }),
+    route.delete('/me/trusted-locations', 'revokeAllTrustedLocations', own, { responses: { 200: json(z.object({ revoked: z.number().int() }), 'Revoked') } }),
     async (c) => {
       const principal = c.var.signedIn
       const gone = await revokeTrustedLocations(c.var.db, [principal.user.id])

@@ -140,13 +140,8 @@ const target = (v: VisitRow) => ({ kind: 'visit', id: v.id, label: v.reference }
 
 export const visitsRouter = createRouter('Visitation')
   .openapi(
-    route.get('/accounts/{id}/sites', {
-      operationId: 'listSites',
-      guard: requirePermission('visitation.view'),
-      summary: "An account's own data-centre sites",
-      description: 'Needs `visitation.view`. The sites where the account’s customers may ask to visit, by name.',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(SiteView), allowed: z.object({ manage: z.boolean() }) }), 'Sites') },
+    route.get('/accounts/{id}/sites', 'listSites', requirePermission('visitation.view'), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(SiteView), allowed: z.object({ manage: z.boolean() }) }), 'Sites') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -155,13 +150,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/sites', {
-      operationId: 'createSite',
-      guard: requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }),
-      summary: 'Add a site',
-      description: 'Needs `visitation.manage` in a reseller or the platform. Names are unique in the account.',
-      request: { params: AccountParam, body: body(SiteBody) },
-      responses: { 201: json(z.object({ site: SiteView }), 'Created'), ...problems(409) },
+    route.post('/accounts/{id}/sites', 'createSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
+      request: { params: AccountParam, body: body(SiteBody) }, responses: { 201: json(z.object({ site: SiteView }), 'Created'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -171,13 +161,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.patch('/accounts/{id}/sites/{siteId}', {
-      operationId: 'updateSite',
-      guard: requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }),
-      summary: 'Rename a site or change its address',
-      description: 'Needs `visitation.manage`. Visits already requested keep the name and address they were made with.',
-      request: { params: SiteParams, body: body(SiteBody.partial()) },
-      responses: { 200: json(z.object({ site: SiteView }), 'Updated'), ...problems(409) },
+    route.patch('/accounts/{id}/sites/{siteId}', 'updateSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
+      request: { params: SiteParams, body: body(SiteBody.partial()) }, responses: { 200: json(z.object({ site: SiteView }), 'Updated'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -189,13 +174,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.delete('/accounts/{id}/sites/{siteId}', {
-      operationId: 'deleteSite',
-      guard: requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }),
-      summary: 'Delete a site',
-      description: 'Needs `visitation.manage`. Refused (409) while a pending or approved visit to the site is still to come.',
-      request: { params: SiteParams },
-      responses: { 204: { description: 'Deleted' }, ...problems(409) },
+    route.delete('/accounts/{id}/sites/{siteId}', 'deleteSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
+      request: { params: SiteParams }, responses: { 204: { description: 'Deleted' }, ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -207,13 +187,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/visit-sites', {
-      operationId: 'listVisitSites',
-      guard: requirePermission(['visitation.request', 'visitation.view']),
-      summary: 'The sites an account may ask to visit',
-      description: 'Needs `visitation.request` or `visitation.view`. The sites of the account’s parent (its reseller, or the platform).',
-      request: { params: AccountParam },
-      responses: { 200: json(z.object({ items: z.array(SiteView), parent: z.object({ id: z.string(), name: z.string() }).nullable() }), 'Sites') },
+    route.get('/accounts/{id}/visit-sites', 'listVisitSites', requirePermission(['visitation.request', 'visitation.view']), {
+      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(SiteView), parent: z.object({ id: z.string(), name: z.string() }).nullable() }), 'Sites') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -223,14 +198,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/visits', {
-      operationId: 'listVisits',
-      guard: requirePermission('visitation.view'),
-      summary: 'Visit requests of an account and to its sites',
-      description:
-        'Needs `visitation.view`. The visits the account asked for and those its customers asked of its sites, newest first; filter by status or upcoming, search by reference, site, purpose or customer. Visitors’ ID numbers are personal data: only `visitation.view` reads them.',
-      request: { params: AccountParam, query: ListQuery },
-      responses: { 200: json(z.object({ items: z.array(VisitView), nextCursor: z.string().nullable() }), 'One page') },
+    route.get('/accounts/{id}/visits', 'listVisits', requirePermission('visitation.view'), {
+      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(VisitView), nextCursor: z.string().nullable() }), 'One page') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -248,14 +217,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/visits', {
-      operationId: 'requestVisit',
-      guard: requirePermission('visitation.request'),
-      summary: 'Ask for a data-centre visit',
-      description:
-        'Needs `visitation.request`. A visit to one of the parent’s sites on a day from today to a year ahead, in a window that ends after it starts, for 1 to 10 visitors (full name and ID document number each). The parent’s staff approve or decline it.',
-      request: { params: AccountParam, body: body(VisitBody) },
-      responses: { 201: json(z.object({ visit: VisitView }), 'Requested') },
+    route.post('/accounts/{id}/visits', 'requestVisit', requirePermission('visitation.request'), {
+      request: { params: AccountParam, body: body(VisitBody) }, responses: { 201: json(z.object({ visit: VisitView }), 'Requested') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -279,13 +242,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.get('/accounts/{id}/visits/{vid}', {
-      operationId: 'getVisit',
-      guard: requirePermission('visitation.view'),
-      summary: 'One visit request, with its visitors',
-      description: 'Needs `visitation.view` in the requesting account or in the parent whose site it is (404 otherwise).',
-      request: { params: VisitParams },
-      responses: { 200: json(z.object({ visit: VisitView }), 'The visit') },
+    route.get('/accounts/{id}/visits/{vid}', 'getVisit', requirePermission('visitation.view'), {
+      request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'The visit') },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -294,13 +252,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/visits/{vid}/approve', {
-      operationId: 'approveVisit',
-      guard: requirePermission('visitation.manage'),
-      summary: 'Approve a visit to one of the account’s sites',
-      description: 'Needs `visitation.manage` in the account whose site it is. Only a pending visit (409 otherwise). The requester and the customer’s Visitation members are emailed.',
-      request: { params: VisitParams },
-      responses: { 200: json(z.object({ visit: VisitView }), 'Approved'), ...problems(409) },
+    route.post('/accounts/{id}/visits/{vid}/approve', 'approveVisit', requirePermission('visitation.manage'), {
+      request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'Approved'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -308,13 +261,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/visits/{vid}/decline', {
-      operationId: 'declineVisit',
-      guard: requirePermission('visitation.manage'),
-      summary: 'Decline a visit to one of the account’s sites, with a reason',
-      description: 'Needs `visitation.manage` in the account whose site it is. Only a pending visit (409 otherwise). The reason reaches the requester and the customer’s Visitation members by email.',
-      request: { params: VisitParams, body: body(DeclineBody) },
-      responses: { 200: json(z.object({ visit: VisitView }), 'Declined'), ...problems(409) },
+    route.post('/accounts/{id}/visits/{vid}/decline', 'declineVisit', requirePermission('visitation.manage'), {
+      request: { params: VisitParams, body: body(DeclineBody) }, responses: { 200: json(z.object({ visit: VisitView }), 'Declined'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
@@ -322,13 +270,8 @@ export const visitsRouter = createRouter('Visitation')
     },
   )
   .openapi(
-    route.post('/accounts/{id}/visits/{vid}/cancel', {
-      operationId: 'cancelVisit',
-      guard: requirePermission('visitation.request'),
-      summary: 'Withdraw a visit request',
-      description: 'Needs `visitation.request` in the requesting account. A pending or approved visit that has not happened yet (409 otherwise).',
-      request: { params: VisitParams },
-      responses: { 200: json(z.object({ visit: VisitView }), 'Cancelled'), ...problems(409) },
+    route.post('/accounts/{id}/visits/{vid}/cancel', 'cancelVisit', requirePermission('visitation.request'), {
+      request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'Cancelled'), ...problems(409) },
     }),
     async (c) => {
       const ctx = c.var.access
