@@ -1,13 +1,11 @@
 import { z } from '@hono/zod-openapi'
-import { createChildAccount, getChildAccount, listChildAccounts } from '../domain/resellers.ts'
+import { createChildAccount, getChildAccount } from '../domain/resellers.ts'
 import { AppError } from '../errors.ts'
 import { requirePermission } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { ChildView, inviteFirstOwner, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
+import { ChildView, inviteFirstOwner, OwnerInvitation, listChildren, ownerFields, present, StatusQuery } from './managed-accounts.ts'
 import { AccountParam } from './schemas.ts'
-
-const StatusQuery = z.object({ status: z.enum(['active', 'disabled', 'deleted']).optional() })
 
 const CreateCustomer = z.object(ownerFields).strict().openapi('CreateCustomer')
 
@@ -16,11 +14,7 @@ export const customers = createRouter('Customers')
     route.get('/accounts/{id}/customers', 'listCustomers', requirePermission('customers.view'), {
       request: { params: AccountParam, query: StatusQuery }, responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Customers by name') },
     }),
-    async (c) => {
-      const ctx = c.var.access
-      const items = await listChildAccounts(c.var.db, ctx.account.id, 'customer', c.req.valid('query').status)
-      return c.json({ items: items.map((a) => present(a, ctx)) }, 200)
-    },
+    async (c) => c.json({ items: await listChildren(c, 'customer', c.req.valid('query').status) }, 200),
   )
   .openapi(
     route.post('/accounts/{id}/customers', 'createCustomer', requirePermission('customers.manage'), {

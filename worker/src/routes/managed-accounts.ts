@@ -5,10 +5,10 @@ import { sections, type Permission, type SectionKey } from '../authz/catalogue.t
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { inviteOwner } from '../domain/invitation-emails.ts'
 import { mayUndo } from '../domain/lifecycle.ts'
-import { getChildAccount, type ChildAccount } from '../domain/resellers.ts'
+import { getChildAccount, listChildAccounts, type ChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'
 import { found } from '../errors.ts'
-import type { Access } from '../middleware/access.ts'
+import type { Access, AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 
 // The shapes and helpers the resellers, customers and lifecycle routers share:
@@ -104,6 +104,15 @@ export type Kind = 'reseller' | 'customer'
 export const perms: Record<Kind, { view: Permission; manage: Permission; noun: string }> = {
   reseller: { view: 'resellers.view', manage: 'resellers.manage', noun: 'reseller' },
   customer: { view: 'customers.view', manage: 'customers.manage', noun: 'customer' },
+}
+
+/** Filter of a list of managed accounts: by status, or all of them. */
+export const StatusQuery = z.object({ status: z.enum(['active', 'disabled', 'deleted']).optional() })
+
+/** The accounts of this kind directly under the caller's account, by name, as the API shows them. */
+export async function listChildren<E extends AccessEnv>(c: Context<E>, kind: Kind, status?: z.infer<typeof StatusQuery>['status']) {
+  const ctx = c.var.access
+  return (await listChildAccounts(c.var.db, ctx.account.id, kind, status)).map((a) => present(a, ctx))
 }
 
 /** The child account `childId` of this kind under the context, or 404. */

@@ -4,18 +4,16 @@ import type { SectionKey } from '../authz/catalogue.ts'
 import { addHostname, HostnameTaken, hostnameTaken } from '../domain/hostnames.ts'
 import { invalidateBrandCache } from '../domain/host-brand.ts'
 import { noLimits, type Limits } from '../domain/limits.ts'
-import { createChildAccount, getChildAccount, getTemplate, listChildAccounts, updateChildAccount } from '../domain/resellers.ts'
+import { createChildAccount, getChildAccount, getTemplate, updateChildAccount } from '../domain/resellers.ts'
 import type { AppEnv } from '../env.ts'
 import { fieldError } from '../errors.ts'
 import { requirePermission, type Access } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
 import { body, createRouter, json, problems, route } from '../openapi.ts'
-import { AccessSchema, ChildView, inviteFirstOwner, LimitsSchema, loadChild, OwnerInvitation, ownerFields, present } from './managed-accounts.ts'
+import { AccessSchema, ChildView, inviteFirstOwner, LimitsSchema, loadChild, OwnerInvitation, listChildren, ownerFields, present, StatusQuery } from './managed-accounts.ts'
 import { AccountParam, accountParams, hostnameFrom } from './schemas.ts'
 
 const ResellerParams = accountParams('rid')
-
-const StatusQuery = z.object({ status: z.enum(['active', 'disabled', 'deleted']).optional() })
 
 const CreateReseller = z
   .object({
@@ -57,11 +55,7 @@ export const resellers = createRouter('Resellers')
     route.get('/accounts/{id}/resellers', 'listResellers', requirePermission('resellers.view'), {
       request: { params: AccountParam, query: StatusQuery }, responses: { 200: json(z.object({ items: z.array(ChildView) }), 'Resellers by name') },
     }),
-    async (c) => {
-      const ctx = c.var.access
-      const items = await listChildAccounts(c.var.db, ctx.account.id, 'reseller', c.req.valid('query').status)
-      return c.json({ items: items.map((a) => present(a, ctx)) }, 200)
-    },
+    async (c) => c.json({ items: await listChildren(c, 'reseller', c.req.valid('query').status) }, 200),
   )
   .openapi(
     route.get('/accounts/{id}/resellers/{rid}', 'getReseller', requirePermission('resellers.view'), {
