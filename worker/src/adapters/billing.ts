@@ -21,8 +21,10 @@
  * development portal (DEV_TOOLS) uses `demoBillingSource`; a deployment has no source and
  * the Billing page says invoices are not connected.
  */
+
 import { z } from 'zod'
 import { invoiceStatuses, type InvoiceStatus } from '../../../db/schema/billing.ts'
+import { bearerRequest } from './http.ts'
 
 /** One invoice as the billing system reports it, in our units (epoch ms). */
 export interface SourceInvoice {
@@ -79,12 +81,7 @@ export function httpBillingSource(config: { url: string; token: string; timeoutM
       let cursor: string | null | undefined = null
       for (let page = 0; page < MAX_PAGES; page++) {
         const url = `${root}/accounts/${encodeURIComponent(accountId)}/invoices${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`
-        let res: Response
-        try {
-          res = await fetcher(url, { headers: { authorization: `Bearer ${config.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(config.timeoutMs ?? TIMEOUT_MS) })
-        } catch (error) {
-          throw new BillingUnavailable(`The billing system did not answer (${error instanceof Error ? error.name : 'error'}).`)
-        }
+        const res = await bearerRequest(fetcher, url, { token: config.token, accept: 'application/json', timeoutMs: config.timeoutMs ?? TIMEOUT_MS }, (error) => new BillingUnavailable(`The billing system did not answer (${error instanceof Error ? error.name : 'error'}).`))
         if (res.status === 404) {
           await res.body?.cancel()
           return out

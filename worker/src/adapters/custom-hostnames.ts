@@ -10,6 +10,8 @@
  * does not manage certificates, and says so on the Domains page.
  */
 
+import { bearerRequest } from './http.ts'
+
 /** What the portal keeps of a custom hostname: Cloudflare's id and its certificate's state. */
 export interface EdgeHostname {
   id: string
@@ -95,17 +97,7 @@ export function cloudflareCustomHostnames(config: { token: string; zoneId: strin
   const root = `${(config.base ?? CLOUDFLARE_API).replace(/\/$/, '')}/zones/${encodeURIComponent(config.zoneId)}/custom_hostnames`
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; envelope: Envelope<T> }> {
-    let res: Response
-    try {
-      res = await fetcher(`${root}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${config.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      })
-    } catch (error) {
-      throw new EdgeUnavailable(`Cloudflare did not answer: ${String(error)}`)
-    }
+    const res = await bearerRequest(fetcher, `${root}${path}`, { method, token: config.token, body, timeoutMs: TIMEOUT_MS }, (error) => new EdgeUnavailable(`Cloudflare did not answer: ${String(error)}`))
     let envelope: Envelope<T>
     try {
       envelope = (await res.json()) as Envelope<T>

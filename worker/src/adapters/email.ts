@@ -4,6 +4,7 @@ import { schema } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { newId } from '../crypto/tokens.ts'
 import { open, seal } from '../crypto/secret-box.ts'
+import { bearerRequest } from './http.ts'
 
 /** One message, always with a plain-text part. */
 export interface EmailMessage {
@@ -68,6 +69,9 @@ export function outboxMessage(db: DB, id: string) {
 }
 
 export const RESEND_API = 'https://api.resend.com'
+/** How long the provider has to answer one request. */
+const TIMEOUT_MS = 10_000
+const unanswered = (error: unknown) => new ProviderUnavailable(`the email provider did not answer: ${String(error)}`)
 
 /**
  * Production: Resend's HTTP API (https://resend.com/docs/api-reference/emails/send-email).
@@ -77,24 +81,24 @@ export const RESEND_API = 'https://api.resend.com'
 export function resendMailer(config: { apiKey: string; from: string; base?: string }, fetcher: typeof fetch = fetch): Mailer {
   return {
     async send(message) {
-      let res: Response
-      try {
-        res = await fetcher(`${config.base ?? RESEND_API}/emails`, {
+      const res = await bearerRequest(
+        fetcher,
+        `${config.base ?? RESEND_API}/emails`,
+        {
           method: 'POST',
-          headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
+          token: config.apiKey,
+          body: {
             from: fromHeader(message, config.from),
             to: [message.to],
             subject: message.subject,
             text: message.text,
             html: message.html,
             ...(message.replyTo ? { reply_to: message.replyTo } : {}),
-          }),
-          signal: AbortSignal.timeout(10_000),
-        })
-      } catch (error) {
-        throw new ProviderUnavailable(`the email provider did not answer: ${String(error)}`)
-      }
+          },
+          timeoutMs: TIMEOUT_MS,
+        },
+        unanswered,
+      )
       if (res.ok) return void (await res.body?.cancel())
       const why = `email provider answered ${res.status}: ${(await res.text().catch(() => '')).slice(0, 200)}`
       throw res.status === 429 || res.status >= 500 ? new ProviderUnavailable(why) : new ProviderRefused(why)
@@ -274,17 +278,7 @@ function presentDomain(d: ApiDomain): ProviderDomain {
 export function resendDomains(config: { apiKey: string; base?: string }, fetcher: typeof fetch = fetch): SenderDomains {
   const root = `${config.base ?? RESEND_API}/domains`
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    let res: Response
-    try {
-      res = await fetcher(`${root}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${config.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      })
-    } catch (error) {
-      throw new ProviderUnavailable(`the email provider did not answer: ${String(error)}`)
-    }
+    const res = await bearerRequest(fetcher, `${root}${path}`, { method, token: config.apiKey, body, timeoutMs: TIMEOUT_MS }, unanswered)
     const json: unknown = await res.json().catch(() => null)
     const message = (json && typeof json === 'object' && 'message' in json && typeof json.message === 'string' ? json.message : null) ?? `HTTP ${res.status}`
     if (res.status === 429 || res.status >= 500) throw new ProviderUnavailable(`the email provider answered ${res.status}: ${message}`)

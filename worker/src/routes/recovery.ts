@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { mailerFor } from '../adapters/email.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
+import { answerFloor } from '../domain/answer-floor.ts'
 import { accountsOfUser } from '../domain/accounts.ts'
 import { changeEmail, changePassword, chosenPasswordHash, emailChangedNotice } from '../domain/credentials.ts'
 import { emailBrandFor, renderEmail, inRecipientLanguage } from '../domain/emails.ts'
@@ -61,7 +62,6 @@ async function verificationLink<E extends AppEnv>(c: Context<E>, token: string) 
   return (await findUserLink(c.var.db, token, 'verify_email')) ?? (await findUserLink(c.var.db, token, 'change_email'))
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export const recovery = createRouter('Auth')
   .openapi(
@@ -69,7 +69,7 @@ export const recovery = createRouter('Auth')
       request: { body: body(z.object({ email: z.string().trim().min(1, 'Enter your email address.').max(254).email('Enter a valid email address.') }).openapi('PasswordResetRequest')) }, responses: { 202: json(z.object({ sent: z.literal(true) }), 'Sent, if the email has a login'), ...problems(403, 429) },
     }),
     async (c) => {
-      const started = Date.now()
+      const floor = answerFloor(RESET_ANSWER_FLOOR_MS)
       const { email } = c.req.valid('json')
       const db = c.var.db
       const claim = await claimAttempt(db, [
@@ -93,8 +93,7 @@ export const recovery = createRouter('Auth')
         await createNoLink(db)
         renderEmail(brand, normalizeEmail(email), 'Reset your password', { paragraphs: [''], action: { label: '', url: `${origin}/reset-password/x` } })
       }
-      const left = started + RESET_ANSWER_FLOOR_MS - Date.now()
-      if (left > 0) await wait(left)
+      await floor()
       return c.json({ sent: true as const }, 202)
     },
   )

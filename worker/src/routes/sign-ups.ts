@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { signupModes } from '../../../db/schema/sign-ups.ts'
 import { mailerFor } from '../adapters/email.ts'
 import { PASSWORD_MAX } from '../crypto/password-policy.ts'
+import { answerFloor } from '../domain/answer-floor.ts'
 import { chosenPasswordHash } from '../domain/credentials.ts'
 import { sha256Hex } from '../crypto/tokens.ts'
 import { getAccount } from '../domain/accounts.ts'
@@ -48,7 +49,6 @@ export const SIGNUP_LIMITS = {
 
 /** Every answer to a sign-up request takes at least this long, new email or known: the difference hides inside it. */
 const SIGNUP_ANSWER_FLOOR_MS = 250
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const SignupRequest = z
   .object({
@@ -140,7 +140,7 @@ export const signupRoutes = createRouter('Sign-up')
       request: { body: body(SignupRequest) }, responses: { 202: json(z.object({ sent: z.literal(true) }), 'The confirmation link is sent to the email (or, for an address with a login, a note to sign in instead)'), ...problems(403, 422, 429) },
     }),
     async (c) => {
-      const started = Date.now()
+      const floor = answerFloor(SIGNUP_ANSWER_FLOOR_MS)
       const input = c.req.valid('json')
       const db = c.var.db
       const portal = await openPortal(c)
@@ -173,8 +173,7 @@ export const signupRoutes = createRouter('Sign-up')
         actor: null,
         description: `Someone asked to sign up on the ${portal.account.name} portal${portal.mode === 'approval' ? ' (pending approval)' : ''}`,
       })
-      const left = started + SIGNUP_ANSWER_FLOOR_MS - Date.now()
-      if (left > 0) await wait(left)
+      await floor()
       return c.json({ sent: true as const }, 202)
     },
   )
