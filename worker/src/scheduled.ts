@@ -9,7 +9,7 @@ import { CLAIM_TTL_MS, demoteHostname, expireClaims, hostnamesToCheck, markHostn
 import { emailHostnameDemoted, recordHostnameChange } from './domain/hostname-events.ts'
 import { pruneExpired } from './domain/housekeeping.ts'
 import { recheckEmailDomains } from './domain/email-domain-checks.ts'
-import { challengeName, checkChallenges } from './domain/dns-challenge.ts'
+import { challengeName, checkChallenges, recheckVerified } from './domain/dns-challenge.ts'
 import { endExpiredAccess, remindAccessEnding } from './domain/access-ends.ts'
 import { purgeExpiredDevices } from './domain/known-devices.ts'
 import { purgeExpired } from './domain/lifecycle.ts'
@@ -123,20 +123,19 @@ const RECHECK_PARALLEL = 10
 export async function recheckHostnames(env: Bindings, now = Date.now()) {
   const db = createDb(env.DB)
   const due = await hostnamesToCheck(db, 'verified', RECHECK_BATCH, now)
-  const demoted: string[] = []
-  await checkChallenges(env, due, (h) => h.hostname, async (h, found) => {
-    if (found) return markHostnameChecked(db, h.id, now)
-    const claim = await demoteHostname(db, h.id, now)
-    if (!claim) return
-    demoted.push(claim.hostname)
-    await recordHostnameChange(
-      env,
-      claim,
-      'hostname_demoted',
-      `${claim.hostname} is no longer verified: the daily check found no TXT record at ${challengeName(claim.hostname)} holding its token. It shows the platform brand until verified again (within 7 days, or the claim ends).`,
-      'scheduled',
-    )
-    await emailHostnameDemoted(env, db, claim, now + CLAIM_TTL_MS)
+  const demoted = await recheckVerified(env, due, (h) => h.hostname, {
+    checked: (h) => markHostnameChecked(db, h.id, now),
+    demote: (h) => demoteHostname(db, h.id, now),
+    tell: async (claim) => {
+      await recordHostnameChange(
+        env,
+        claim,
+        'hostname_demoted',
+        `${claim.hostname} is no longer verified: the daily check found no TXT record at ${challengeName(claim.hostname)} holding its token. It shows the platform brand until verified again (within 7 days, or the claim ends).`,
+        'scheduled',
+      )
+      await emailHostnameDemoted(env, db, claim, now + CLAIM_TTL_MS)
+    },
   })
   // The demoted hostnames stop serving the brand at once in this isolate, within the cache's 30 s everywhere.
   if (demoted.length) invalidateBrandCache()

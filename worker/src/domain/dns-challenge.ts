@@ -61,3 +61,26 @@ export async function checkChallenges<T extends { verificationToken: string }>(e
     )
   }
 }
+
+/**
+ * The daily re-check of verified claims: a record that still holds the token
+ * moves `checked` on; an answer without it `demote`s the claim back to pending
+ * (null when it changed meanwhile) and `tell`s whoever must know. Returns the
+ * names demoted. A failed lookup changes nothing (see `checkChallenges`).
+ */
+export async function recheckVerified<T extends { id: string; verificationToken: string }, D>(
+  env: DnsEnv,
+  due: readonly T[],
+  nameOf: (claim: T) => string,
+  steps: { checked: (claim: T) => Promise<unknown>; demote: (claim: T) => Promise<D | null | undefined>; tell: (demoted: D) => Promise<unknown> },
+): Promise<string[]> {
+  const demoted: string[] = []
+  await checkChallenges(env, due, nameOf, async (claim, found) => {
+    if (found) return steps.checked(claim)
+    const row = await steps.demote(claim)
+    if (!row) return
+    demoted.push(nameOf(claim))
+    await steps.tell(row)
+  })
+  return demoted
+}

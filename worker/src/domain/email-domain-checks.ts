@@ -3,7 +3,7 @@ import type { Bindings } from '../env.ts'
 import { getAccount } from './accounts.ts'
 import { appendSystemEvent } from './activity.ts'
 import { demoteDomain, domainsToCheck, expireDomainClaims, markDomainChecked } from './email-domains.ts'
-import { challengeName, checkChallenges } from './dns-challenge.ts'
+import { challengeName, recheckVerified } from './dns-challenge.ts'
 
 /** How many verified domains one daily run checks (longest unchecked first). */
 export const DOMAIN_RECHECK_BATCH = 1000
@@ -28,13 +28,11 @@ export async function recheckEmailDomains(env: Bindings, now = Date.now()) {
     await record(env, db, row, 'domain_removed', `The claim on the email domain ${row.domain} expired: it was not verified within 7 days`)
   }
   const due = await domainsToCheck(db, DOMAIN_RECHECK_BATCH)
-  const demoted: string[] = []
-  await checkChallenges(env, due, (d) => d.domain, async (d, found) => {
-    if (found) return markDomainChecked(db, d.id, now)
-    const row = await demoteDomain(db, d.id, now)
-    if (!row) return
-    demoted.push(row.domain)
-    await record(env, db, row, 'domain_demoted', `${row.domain} is no longer verified: the daily check found no TXT record at ${challengeName(row.domain)} holding its token. People at it stop joining until it is verified again.`)
+  const demoted = await recheckVerified(env, due, (d) => d.domain, {
+    checked: (d) => markDomainChecked(db, d.id, now),
+    demote: (d) => demoteDomain(db, d.id, now),
+    tell: (row) =>
+      record(env, db, row, 'domain_demoted', `${row.domain} is no longer verified: the daily check found no TXT record at ${challengeName(row.domain)} holding its token. People at it stop joining until it is verified again.`),
   })
   return { checked: due.length, demoted }
 }
