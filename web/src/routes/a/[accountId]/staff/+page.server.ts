@@ -148,12 +148,7 @@ export const actions: Actions = {
     return { name: result.data.member.user.name }
   },
 
-  remove: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).removeMember(event.params.accountId, text(form, 'memberId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { removed: true }
-  },
+  remove: idAction('memberId', (event, account, id) => api(event).removeMember(account, id), () => ({ removed: true })),
   offerOwnership: async (event) => {
     const form = await event.request.formData()
     const memberId = text(form, 'memberId')
@@ -181,10 +176,5 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, [])
     return { declined: true }
   },
-  signOut: async (event) => {
-    const form = await event.request.formData()
-    const result = await security(event).endMemberSessions(event.params.accountId, text(form, 'memberId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { ended: result.data.ended }
-  },
+  signOut: idAction('memberId', (event, account, id) => security(event).endMemberSessions(account, id), (data) => ({ ended: data.ended })),
 }
