@@ -84,6 +84,31 @@ export function textAction<P extends { accountId: string }, T, R extends Record<
 }
 
 /**
+ * A form action confirmed with the person's password: refused under the blank ones of the text field
+ * `field` and the password field `passwordField` (taken as typed, never trimmed), else calls the API
+ * with both and answers `done(data)` or the refusal (errors under both fields).
+ */
+export function passwordAction<P extends Partial<Record<string, string>>, T, R extends Record<string, unknown>>(
+  [field, missing]: [name: string, missing: () => string],
+  [passwordField, missingPassword]: [name: string, missing: () => string],
+  call: (event: RequestEvent<P>, value: string, password: string) => Promise<ApiResult<T>>,
+  done: (data: T) => R,
+) {
+  return async (event: RequestEvent<P>) => {
+    const form = await event.request.formData()
+    const value = text(form, field)
+    const password = String(form.get(passwordField) ?? '')
+    const errors: Record<string, string> = {}
+    if (!value) errors[field] = missing()
+    if (!password) errors[passwordField] = missingPassword()
+    if (Object.keys(errors).length) return invalid(errors)
+    const result = await call(event, value, password)
+    if (!result.ok) return problemFailure(event, result, [field, passwordField])
+    return done(result.data)
+  }
+}
+
+/**
  * The form's trimmed text fields: each one of `required` (a blank one gets its message in `errors`, so
  * the action answers `invalid(errors)`), then each one of `optional`.
  */

@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit'
 import { access } from '$lib/server/access'
 import { api, hasSession, loginUrl, unwrap } from '$lib/server/api'
-import { invalid, problemFailure, text } from '$lib/server/forms'
+import { invalid, passwordAction, problemFailure, text } from '$lib/server/forms'
 import { LAST_ACCOUNT_COOKIE } from '$lib/server/navigation'
 import { security } from '$lib/server/security'
 import type { Actions, PageServerLoad } from './$types'
@@ -60,18 +60,12 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, ['currentPassword', 'newPassword'])
     return { saved: 'password' }
   },
-  changeEmail: async (event) => {
-    const form = await event.request.formData()
-    const email = text(form, 'email')
-    const currentPassword = String(form.get('currentPassword') ?? '')
-    const errors: Record<string, string> = {}
-    if (!email) errors.email = m.profile_enter_new_email()
-    if (!currentPassword) errors.currentPassword = m.profile_enter_current_password()
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await security(event).changeEmail(email, currentPassword)
-    if (!result.ok) return problemFailure(event, result, ['email', 'currentPassword'])
-    return { saved: 'email', pendingEmail: result.data.pendingEmail }
-  },
+  changeEmail: passwordAction(
+    ['email', m.profile_enter_new_email],
+    ['currentPassword', m.profile_enter_current_password],
+    (event, email, currentPassword) => security(event).changeEmail(email, currentPassword),
+    (data) => ({ saved: 'email', pendingEmail: data.pendingEmail }),
+  ),
 
   resendVerification: async (event) => {
     const result = await security(event).resendVerification()

@@ -1,6 +1,6 @@
 import { fail, type RequestEvent } from '@sveltejs/kit'
 import type { ApiResult } from '$lib/server/api'
-import { invalid, problemFailure, text } from '$lib/server/forms'
+import { invalid, passwordAction, problemFailure, text } from '$lib/server/forms'
 import { qrSvg } from '$lib/server/qr'
 import { twoFactor } from '$lib/server/two-factor'
 import { m } from '$lib/paraglide/messages.js'
@@ -20,18 +20,12 @@ function reauthenticated<T, R extends Record<string, unknown>>(
   call: (calls: ReturnType<typeof twoFactor>, proof: { password: string; code: string }) => Promise<ApiResult<T>>,
   done: (data: T) => R,
 ) {
-  return async (event: RequestEvent) => {
-    const form = await event.request.formData()
-    const password = String(form.get('password') ?? '')
-    const code = text(form, 'code')
-    const errors: Record<string, string> = {}
-    if (!password) errors.password = m.profile_tf_enter_password()
-    if (!code) errors.code = m.profile_tf_enter_code()
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await call(twoFactor(event), { password, code })
-    if (!result.ok) return problemFailure(event, result, ['password', 'code'])
-    return done(result.data)
-  }
+  return passwordAction(
+    ['code', m.profile_tf_enter_code],
+    ['password', m.profile_tf_enter_password],
+    (event, code, password) => call(twoFactor(event), { password, code }),
+    done,
+  )
 }
 
 /** The profile's two-factor form actions. */

@@ -1,4 +1,4 @@
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, invalid, problemFailure, requireSection, text } from '$lib/server/forms'
 import { unwrap } from '$lib/server/api'
 import { twoFactor } from '$lib/server/two-factor'
 import type { Actions, PageServerLoad } from './$types'
@@ -27,10 +27,5 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, ['requireTwoFactor', 'allowPasswordless', 'trustedLocationDays'])
     return { saved: true }
   },
-  revoke: async (event) => {
-    const form = await event.request.formData()
-    const result = await twoFactor(event).revokeMemberLocation(event.params.accountId, text(form, 'locationId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { revoked: true }
-  },
+  revoke: idAction('locationId', (event, account, id) => twoFactor(event).revokeMemberLocation(account, id), () => ({ revoked: true })),
 }

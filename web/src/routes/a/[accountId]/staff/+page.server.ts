@@ -3,7 +3,7 @@ import { access } from '$lib/server/access'
 import { api, unwrap } from '$lib/server/api'
 import { invitationActions, pendingInvitations } from '$lib/server/invitations'
 import { loadCatalogue } from '$lib/server/catalogue'
-import { idAction, invalid, list, problemFailure, requireSection, text, textAction } from '$lib/server/forms'
+import { idAction, invalid, list, passwordAction, problemFailure, requireSection, text, textAction } from '$lib/server/forms'
 import { isNotifiable } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { security } from '$lib/server/security'
@@ -148,24 +148,13 @@ export const actions: Actions = {
     return { name: result.data.member.user.name }
   },
 
-  remove: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).removeMember(event.params.accountId, text(form, 'memberId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { removed: true }
-  },
-  offerOwnership: async (event) => {
-    const form = await event.request.formData()
-    const memberId = text(form, 'memberId')
-    const password = String(form.get('password') ?? '')
-    const errors: Record<string, string> = {}
-    if (!memberId) errors.memberId = m.people_choose_new_owner()
-    if (!password) errors.password = m.people_enter_password_confirm()
-    if (Object.keys(errors).length) return invalid(errors)
-    const result = await ownershipApi(event).offer(event.params.accountId, { memberId, password })
-    if (!result.ok) return problemFailure(event, result, ['memberId', 'password'])
-    return { offered: result.data.offer.to.name }
-  },
+  remove: idAction('memberId', (event, account, id) => api(event).removeMember(account, id), () => ({ removed: true })),
+  offerOwnership: passwordAction(
+    ['memberId', m.people_choose_new_owner],
+    ['password', m.people_enter_password_confirm],
+    (event, memberId, password) => ownershipApi(event).offer(event.params.accountId, { memberId, password }),
+    (data) => ({ offered: data.offer.to.name }),
+  ),
   cancelOwnership: async (event) => {
     const result = await ownershipApi(event).cancel(event.params.accountId)
     if (!result.ok) return problemFailure(event, result, [])
@@ -181,10 +170,5 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, [])
     return { declined: true }
   },
-  signOut: async (event) => {
-    const form = await event.request.formData()
-    const result = await security(event).endMemberSessions(event.params.accountId, text(form, 'memberId'))
-    if (!result.ok) return problemFailure(event, result, [])
-    return { ended: result.data.ended }
-  },
+  signOut: idAction('memberId', (event, account, id) => security(event).endMemberSessions(account, id), (data) => ({ ended: data.ended })),
 }

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit'
 import { api, unwrap } from '$lib/server/api'
-import { invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
+import { idAction, invalid, list, problemFailure, requireSection, text } from '$lib/server/forms'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
 
@@ -46,12 +46,7 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { created: result.data.integration.id, secret: null, url: result.data.integration.url }
   },
-  test: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).testIntegration(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { tested: result.data }
-  },
+  test: idAction('id', (event, account, id) => api(event).testIntegration(account, id), (data) => ({ tested: data }), FIELDS),
   resend: async (event) => {
     const form = await event.request.formData()
     const result = await api(event).resendDelivery(event.params.accountId, text(form, 'id'), Number(text(form, 'deliveryId')))
@@ -64,16 +59,6 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, FIELDS)
     return { enabled: result.data.enabled }
   },
-  rotate: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).rotateWebhookSecret(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { created: result.data.integration.id, secret: result.data.secret, url: result.data.integration.url, rotated: true }
-  },
-  remove: async (event) => {
-    const form = await event.request.formData()
-    const result = await api(event).deleteIntegration(event.params.accountId, text(form, 'id'))
-    if (!result.ok) return problemFailure(event, result, FIELDS)
-    return { removed: true }
-  },
+  rotate: idAction('id', (event, account, id) => api(event).rotateWebhookSecret(account, id), (data) => ({ created: data.integration.id, secret: data.secret, url: data.integration.url, rotated: true }), FIELDS),
+  remove: idAction('id', (event, account, id) => api(event).deleteIntegration(account, id), () => ({ removed: true }), FIELDS),
 }

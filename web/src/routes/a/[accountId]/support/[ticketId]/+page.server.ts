@@ -1,6 +1,6 @@
 import { fail } from '@sveltejs/kit'
 import { unwrap } from '$lib/server/api'
-import { invalid, problemFailure, requireSection, text } from '$lib/server/forms'
+import { problemFailure, requireSection, text, textAction } from '$lib/server/forms'
 import { supportApi } from '$lib/server/support'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
@@ -16,13 +16,7 @@ export const load: PageServerLoad = async (event) => {
 }
 
 export const actions: Actions = {
-  reply: async (event) => {
-    const body = text(await event.request.formData(), 'body')
-    if (!body) return invalid({ body: m.support_write_reply() })
-    const result = await supportApi(event).reply(event.params.accountId, event.params.ticketId, body)
-    if (!result.ok) return problemFailure(event, result, ['body'])
-    return { replied: true }
-  },
+  reply: textAction('body', m.support_write_reply, (event, account, body) => supportApi(event).reply(account, event.params.ticketId, body), () => ({ replied: true })),
   change: async (event) => {
     const form = await event.request.formData()
     const status = text(form, 'status')
