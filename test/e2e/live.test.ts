@@ -282,4 +282,30 @@ describe('Live pages', () => {
       await owner.page.request.delete(`/api/v1/accounts/${driftwood}/members/${memberId}`, { headers: { origin: BASE_URL } })
     }
   })
+
+  // SvelteKit asks the server for the route before it says it is navigating; a refresh started in that gap used to
+  // abort the navigation and leave the page on its skeleton for good. Here the route's answer is held back 3 s, so
+  // Sarah's own change arrives live while her redirect to the new service is still on its way.
+  story('bring Sarah to the service she created when the page is slow to come and her own change arrives live on the way', async ({ open }) => {
+    const sarah = await open()
+    await signIn(sarah.page, 'sarah@acme.test')
+    const acme = await accountId(sarah.page, 'Acme Hosting')
+    await visit(sarah.page, `/a/${acme}/services`)
+    await sarah.page.route('**/__route.js', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      await route.continue()
+    })
+    await sarah.page.getByRole('main').getByRole('button', { name: 'New service' }).click()
+    const dialog = sarah.page.getByRole('dialog', { name: 'New service' })
+    const name = `acme-slow-${Date.now().toString(36)}`
+    await dialog.getByLabel('Type').selectOption('server')
+    await dialog.getByLabel('Name').fill(name)
+    await dialog.getByRole('button', { name: 'Create service' }).click()
+    await sarah.page.waitForURL(/\/services\/svc_[a-z0-9]+$/, { timeout: 30_000 })
+    await sarah.page.getByRole('main').getByRole('heading', { level: 1, name }).waitFor()
+    await sarah.page.unroute('**/__route.js')
+    const serviceId = new URL(sarah.page.url()).pathname.split('/').at(-1)!
+    const removed = await sarah.page.request.delete(`/api/v1/accounts/${acme}/services/${serviceId}`, { headers: { origin: BASE_URL } })
+    assert.equal(removed.status(), 204)
+  })
 })

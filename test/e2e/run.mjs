@@ -50,6 +50,8 @@ for (const port of [PORT, INSPECTOR_PORT]) {
 
 // `node test/e2e/run.mjs invitations impersonation` runs only the story files whose names contain a filter.
 const filters = process.argv.slice(2)
+// `E2E_STORY='slow to come'` runs only the stories whose names match (node --test-name-pattern).
+const storyPattern = process.env.E2E_STORY ? [`--test-name-pattern=${process.env.E2E_STORY}`] : []
 const testFiles = filters.length
   ? readdirSync(path.join(root, 'test', 'e2e'))
       .filter((f) => f.endsWith('.test.ts') && filters.some((filter) => f.includes(filter)))
@@ -133,7 +135,7 @@ step('running the browser tests')
 let code = 1
 try {
   code = await new Promise((resolve) => {
-    const child = spawn(node, ['--test', '--test-concurrency=1', ...testFiles], {
+    const child = spawn(node, ['--test', '--test-concurrency=1', ...storyPattern, ...testFiles], {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, E2E_BASE_URL: BASE_URL, CHROMIUM_PATH: CHROMIUM, E2E_CLOUDFLARE_API: cloudflare.base, E2E_RESEND_API: resend.base, E2E_HOOK_RECEIVER: receiver.url, E2E_PROVISIONING: provisioning.base },
