@@ -2,6 +2,7 @@ import type { ActionResult, SubmitFunction } from '@sveltejs/kit'
 import { m } from '$lib/paraglide/messages.js'
 import { FORM_SAVED } from './components/ui/kept-edit.svelte'
 import { toasts } from './toast.svelte'
+import { navigationArrived, navigationStarting } from './live/navigation-gap'
 
 type Done = Extract<ActionResult, { type: 'success' | 'redirect' }>
 
@@ -63,7 +64,13 @@ export class ActionForm {
       const message = typeof success === 'function' ? success(result) : success
       onSuccess?.(result)
       formElement.dispatchEvent(new Event(FORM_SAVED))
-      await update({ reset: this.options.reset ?? true })
+      // A redirect is followed by a navigation SvelteKit does not show at once (see live/navigation-gap.ts).
+      if (result.type === 'redirect') navigationStarting(30_000)
+      try {
+        await update({ reset: this.options.reset ?? true })
+      } finally {
+        if (result.type === 'redirect') navigationArrived()
+      }
       this.saving = false
       // After the refresh, so the message and the changed page arrive together.
       if (message) toasts.push(message)
