@@ -2,14 +2,15 @@
  * The API's OpenAPI plumbing: the router, and the short way to declare a route.
  *
  * ```ts
- * export const roles = createRouter('Roles')        // the tag of every route it registers
- *   .openapi(
- *     route.post('/accounts/{id}/roles', 'createRole', requirePermission('roles.manage'), {
- *       request: { params: AccountParam, body: body(RoleBody) }, responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
- *     }),
- *     async (c) => c.json({ role: … }, 201),         // c.req.valid('json'), c.var.access: typed as before
- *   )
+ * const createRoleRoute = route.post('/accounts/{id}/roles', 'createRole', requirePermission('roles.manage'), {
+ *   request: { params: AccountParam, body: body(RoleBody) }, responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
+ * })
+ *
+ * export const roles = createRouter('Roles')         // the tag of every route it registers
+ *   .openapi(createRoleRoute, async (c) => c.json({ role: … }, 201))   // c.req.valid('json'), c.var.access: typed
  * ```
+ *
+ * A router file opens with its declarations, its whole contract in one place, and registers the handlers below.
  *
  * A declaration states only what is particular to its route: method, path, operation id, the guard
  * (one middleware, or a list: `[requireAccount(), memberSettings()]`; none on public routes) and the contract.

@@ -77,6 +77,10 @@ describe('integrations: who may', () => {
       expect(r.status, `${method} ${path}`).toBe(403)
       expect((await problem(r)).code).toBe('impersonation_restricted')
     }
+    // Refused before the body is read: bad input from an impersonator still answers that they may not.
+    const bad = await api(`${bluebird}/webhooks`, { method: 'POST', cookie: owner, json: { url: 'not a url' } })
+    expect(bad.status).toBe(403)
+    expect((await problem(bad)).code).toBe('impersonation_restricted')
   })
 })
 

@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, lte, or, sql } from 'drizzle-orm'
 import type { DomainPolicy } from '../../../db/schema/sign-ups.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
 import { errorText, isUniqueViolation, type DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
+import { addClaim, verifyPendingClaim, type ClaimTable } from './claims.ts'
 import { notVerified } from './dns-challenge.ts'
 import { CLAIM_TTL_MS, normalizeHostname } from './hostnames.ts'
 import { limitGuard, LimitReached } from './limits.ts'
@@ -85,7 +86,11 @@ export function getDomain(db: DB, accountId: string, id: string) {
   return db.select(columns).from(emailDomains).where(and(eq(emailDomains.id, id), eq(emailDomains.accountId, accountId))).get()
 }
 
-const verifiedElsewhere = (domain: SQL | string) => sql`EXISTS (SELECT 1 FROM email_domains v WHERE v.domain = ${domain} AND v.status = 'verified')`
+const EMAIL_DOMAIN_CLAIMS: ClaimTable = {
+  table: emailDomains,
+  unique: 'email_domains.domain',
+  columns: { id: emailDomains.id, name: emailDomains.domain, owner: emailDomains.accountId, status: emailDomains.status, expiresAt: emailDomains.expiresAt, verifiedAt: emailDomains.verifiedAt },
+}
 
 /**
  * Claim a domain for an organisation (pending for 7 days until verified).
@@ -95,18 +100,8 @@ const verifiedElsewhere = (domain: SQL | string) => sql`EXISTS (SELECT 1 FROM em
 export async function addDomain(db: DB, accountId: string, input: { domain: string; policy: DomainPolicy; defaultRole: string | null }, now = Date.now()) {
   const id = newId('dom')
   const token = `trellis-domain=${randomToken(20)}`
-  await db.delete(emailDomains).where(and(eq(emailDomains.domain, input.domain), eq(emailDomains.accountId, accountId), eq(emailDomains.status, 'pending'), lte(emailDomains.expiresAt, now)))
-  let inserted: number
-  try {
-    const result = await db.run(sql`INSERT INTO email_domains (id, account_id, domain, status, verification_token, policy, default_role, created_at, expires_at)
-      SELECT ${id}, ${accountId}, ${input.domain}, 'pending', ${token}, ${input.policy}, ${input.defaultRole}, ${now}, ${now + CLAIM_TTL_MS}
-      WHERE NOT ${verifiedElsewhere(input.domain)}`)
-    inserted = result.meta.changes
-  } catch (error) {
-    if (isUniqueViolation(error, 'email_domains.domain')) throw new DomainTaken('claimed')
-    throw error
-  }
-  if (!inserted) throw new DomainTaken('verified')
+  const outcome = await addClaim(db, EMAIL_DOMAIN_CLAIMS, { id, ownerId: accountId, name: input.domain, token, extra: { policy: input.policy, default_role: input.defaultRole } }, now, CLAIM_TTL_MS)
+  if (outcome !== 'added') throw new DomainTaken(outcome)
   return (await getDomain(db, accountId, id))!
 }
 
@@ -128,34 +123,9 @@ export type DomainVerifyOutcome = { ok: true; dropped: { id: string; domain: str
  * and every other pending claim on the domain is dropped.
  */
 export async function verifyDomainClaim(db: DB, accountId: string, id: string, now = Date.now()): Promise<DomainVerifyOutcome> {
-  let updated: { id: string }[]
-  let dropped: { id: string; domain: string; accountId: string }[]
-  try {
-    ;[updated, dropped] = await db.batch([
-      db
-        .update(emailDomains)
-        .set({ status: 'verified', verifiedAt: now, checkedAt: now, expiresAt: null })
-        .where(
-          and(
-            eq(emailDomains.id, id),
-            eq(emailDomains.accountId, accountId),
-            eq(emailDomains.status, 'pending'),
-            or(isNull(emailDomains.expiresAt), gt(emailDomains.expiresAt, now)),
-            sql`NOT ${verifiedElsewhere(sql`${emailDomains.domain}`)}`,
-          ),
-        )
-        .returning({ id: emailDomains.id }),
-      db
-        .delete(emailDomains)
-        .where(and(eq(emailDomains.status, 'pending'), sql`${emailDomains.domain} = (SELECT w.domain FROM email_domains w WHERE w.id = ${id} AND w.status = 'verified' AND w.verified_at = ${now})`))
-        .returning({ id: emailDomains.id, domain: emailDomains.domain, accountId: emailDomains.accountId }),
-    ])
-  } catch (error) {
-    if (isUniqueViolation(error, 'email_domains.domain')) return { ok: false, reason: 'taken' }
-    throw error
-  }
-  if (updated.length) return { ok: true, dropped }
-  return notVerified(await getDomain(db, accountId, id), now)
+  const outcome = await verifyPendingClaim(db, EMAIL_DOMAIN_CLAIMS, accountId, id, now)
+  if (outcome.changed) return { ok: true, dropped: outcome.dropped.map((d) => ({ id: d.id, domain: d.name, accountId: d.ownerId })) }
+  return outcome.taken ? { ok: false, reason: 'taken' } : notVerified(await getDomain(db, accountId, id), now)
 }
 
 /** Verified domains due for the daily DNS check (longest unchecked first), at most `limit`. */

@@ -1,8 +1,9 @@
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
-import { isUniqueViolation, type DB } from '../db.ts'
+import type { DB } from '../db.ts'
 import { schema } from '../db.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
 import { DomainError } from '../errors.ts'
+import { addClaim, verifyPendingClaim, type ClaimTable } from './claims.ts'
 import { notVerified } from './dns-challenge.ts'
 
 const { hostnames, accounts } = schema
@@ -87,7 +88,11 @@ export function getHostname(db: DB, resellerId: string, hostnameId: string) {
 }
 
 /** SQL: some account holds this hostname verified. */
-const verifiedElsewhere = (hostname: SQL | string) => sql`EXISTS (SELECT 1 FROM hostnames v WHERE v.hostname = ${hostname} AND v.status = 'verified')`
+const HOSTNAME_CLAIMS: ClaimTable = {
+  table: hostnames,
+  unique: 'hostnames.hostname',
+  columns: { id: hostnames.id, name: hostnames.hostname, owner: hostnames.resellerAccountId, status: hostnames.status, expiresAt: hostnames.expiresAt, verifiedAt: hostnames.verifiedAt },
+}
 
 /**
  * Claim a hostname for a reseller, pending for CLAIM_TTL_MS until verified.
@@ -98,22 +103,8 @@ const verifiedElsewhere = (hostname: SQL | string) => sql`EXISTS (SELECT 1 FROM 
 export async function addHostname(db: DB, resellerId: string, input: { hostname: string; customerAccountId: string | null }, now = Date.now()) {
   const id = newId('hst')
   const token = `trellis-verify=${randomToken(20)}`
-  // This reseller's own lapsed claim gives way to the new one (new token, new week).
-  await db
-    .delete(hostnames)
-    .where(and(eq(hostnames.hostname, input.hostname), eq(hostnames.resellerAccountId, resellerId), eq(hostnames.status, 'pending'), lte(hostnames.expiresAt, now)))
-  let inserted: number
-  try {
-    // One statement: a name verified in the meantime is never claimed (and the unique indexes decide races).
-    const result = await db.run(sql`INSERT INTO hostnames (id, hostname, reseller_account_id, customer_account_id, status, verification_token, created_at, expires_at)
-      SELECT ${id}, ${input.hostname}, ${resellerId}, ${input.customerAccountId}, 'pending', ${token}, ${now}, ${now + CLAIM_TTL_MS}
-      WHERE NOT ${verifiedElsewhere(input.hostname)}`)
-    inserted = result.meta.changes
-  } catch (error) {
-    if (isUniqueViolation(error, 'hostnames.hostname')) throw new HostnameTaken('claimed')
-    throw error
-  }
-  if (!inserted) throw new HostnameTaken('verified')
+  const outcome = await addClaim(db, HOSTNAME_CLAIMS, { id, ownerId: resellerId, name: input.hostname, token, extra: { customer_account_id: input.customerAccountId } }, now, CLAIM_TTL_MS)
+  if (outcome !== 'added') throw new HostnameTaken(outcome)
   return (await getHostname(db, resellerId, id))!
 }
 
@@ -145,35 +136,9 @@ export type VerifyOutcome = { ok: true; dropped: EndedClaim[] } | { ok: false; r
  * (returned, so their resellers can be told).
  */
 export async function verifyHostnameClaim(db: DB, resellerId: string, hostnameId: string, now = Date.now()): Promise<VerifyOutcome> {
-  let updated: { id: string }[]
-  let dropped: { id: string; hostname: string; resellerAccountId: string }[]
-  try {
-    ;[updated, dropped] = await db.batch([
-      db
-        .update(hostnames)
-        .set({ status: 'verified', verifiedAt: now, checkedAt: now, expiresAt: null })
-        .where(
-          and(
-            eq(hostnames.id, hostnameId),
-            eq(hostnames.resellerAccountId, resellerId),
-            eq(hostnames.status, 'pending'),
-            or(isNull(hostnames.expiresAt), gt(hostnames.expiresAt, now)),
-            sql`NOT ${verifiedElsewhere(sql`${hostnames.hostname}`)}`,
-          ),
-        )
-        .returning({ id: hostnames.id }),
-      db
-        .delete(hostnames)
-        .where(and(eq(hostnames.status, 'pending'), sql`${hostnames.hostname} = (SELECT w.hostname FROM hostnames w WHERE w.id = ${hostnameId} AND w.status = 'verified' AND w.verified_at = ${now})`))
-        .returning({ id: hostnames.id, hostname: hostnames.hostname, resellerAccountId: hostnames.resellerAccountId }),
-    ])
-  } catch (error) {
-    // Two verifications of one name at once: the partial unique index lets one through.
-    if (isUniqueViolation(error, 'hostnames.hostname')) return { ok: false, reason: 'taken' }
-    throw error
-  }
-  if (updated.length) return { ok: true, dropped: await withResellers(db, dropped) }
-  return notVerified(await getHostname(db, resellerId, hostnameId), now)
+  const outcome = await verifyPendingClaim(db, HOSTNAME_CLAIMS, resellerId, hostnameId, now)
+  if (outcome.changed) return { ok: true, dropped: await withResellers(db, outcome.dropped.map((d) => ({ id: d.id, hostname: d.name, resellerAccountId: d.ownerId }))) }
+  return outcome.taken ? { ok: false, reason: 'taken' } : notVerified(await getHostname(db, resellerId, hostnameId), now)
 }
 
 /** Whether someone holds this hostname verified (a claim of it would be refused). */

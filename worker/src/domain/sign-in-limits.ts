@@ -27,6 +27,18 @@ export const SIGN_IN_LIMITS = {
   reauth: { free: 5, leakMs: 15 * MINUTE, ...DELAY },
 } as const satisfies Record<string, ThrottlePolicy>
 
+/** Password-reset requests (POST /auth/password-reset), on the same growing delays: per email and per client. */
+export const RESET_LIMITS = {
+  email: { free: 3, leakMs: 15 * MINUTE, ...DELAY },
+  client: { free: 20, leakMs: MINUTE, ...DELAY },
+} as const satisfies Record<string, ThrottlePolicy>
+
+/** Sign-up requests (POST /signup): per email and per client. */
+export const SIGNUP_LIMITS = {
+  email: { free: 3, leakMs: 15 * MINUTE, ...DELAY },
+  client: { free: 10, leakMs: MINUTE, ...DELAY },
+} as const satisfies Record<string, ThrottlePolicy>
+
 /**
  * The client a sign-in comes from, as counters key it: an IPv4 address as
  * is, an IPv6 address reduced to its /64 (one host usually holds a whole

@@ -83,98 +83,93 @@ function decode(raw: string, root: string) {
 
 const personOnly = () => peopleOnly('An access review is a person’s attestation; an API key cannot run one.')
 
+const getAccessReviewRoute = route.get('/accounts/{id}/access-review', 'getAccessReview', [personOnly(), requirePermission('staff.manage')], {
+  request: { params: AccountParam, query: ReviewQuery }, responses: { 200: json(z.object({ accounts: z.array(ReviewAccountView), lines: z.array(ReviewLineView), nextCursor: z.string().nullable() }), 'One page of the review') },
+})
+const exportAccessReviewRoute = route.get('/accounts/{id}/access-review/export', 'exportAccessReview', [personOnly(), requirePermission('staff.manage')], {
+  request: { params: AccountParam }, responses: { 200: { description: 'The CSV file', content: { 'text/csv': { schema: z.string() } } } },
+})
+const applyAccessReviewRoute = route.post('/accounts/{id}/access-review', 'applyAccessReview', [personOnly(), requirePermission('staff.manage')], {
+  request: { params: AccountParam, body: body(ApplyReview) }, responses: { 200: json(ReviewResult, 'Applied'), ...problems(409) },
+})
+
 export const accessReview = createRouter('Staff')
-  .openapi(
-    route.get('/accounts/{id}/access-review', 'getAccessReview', [personOnly(), requirePermission('staff.manage')], {
-      request: { params: AccountParam, query: ReviewQuery }, responses: { 200: json(z.object({ accounts: z.array(ReviewAccountView), lines: z.array(ReviewLineView), nextCursor: z.string().nullable() }), 'One page of the review') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const page = await reviewAccounts(c.var.db, ctx.account, { limit: q.limit, after: q.cursor ? decode(q.cursor, ctx.account.path) : null })
-      const lines = await reviewLines(c.var.db, reviewerOf(ctx), ctx.account, page.accounts)
-      return c.json(
-        {
-          accounts: page.accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, parentId: a.parentId })),
-          // Why a line cannot be removed, in the reader's language (the CSV keeps the English record).
-          lines: lines.map((l) => (l.reason ? { ...l, reason: localizeSentence(l.reason) } : l)),
-          nextCursor: page.next ? encode(page.next) : null,
-        },
-        200,
-      )
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/access-review/export', 'exportAccessReview', [personOnly(), requirePermission('staff.manage')], {
-      request: { params: AccountParam }, responses: { 200: { description: 'The CSV file', content: { 'text/csv': { schema: z.string() } } } },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const day = new Date().toISOString().slice(0, 10)
-      const slug = ctx.account.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'account'
-      return new Response(reviewCsv(c.var.db, reviewerOf(ctx), ctx.account), {
-        headers: {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="access-review-${slug}-${day}.csv"`,
-          'cache-control': 'no-store',
-        },
-      })
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/access-review', 'applyAccessReview', [personOnly(), requirePermission('staff.manage')], {
-      request: { params: AccountParam, body: body(ApplyReview) }, responses: { 200: json(ReviewResult, 'Applied'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      if (ctx.ceiling) throw new AppError('impersonation_restricted', 'A review is applied by the reviewer in person, not while acting as someone else.')
-      const { decisions } = c.req.valid('json')
-      const ids = [...new Set(decisions.map((d) => d.accountId))]
-      const { accounts } = await reviewAccounts(c.var.db, ctx.account, { limit: ids.length, ids })
-      if (accounts.length !== ids.length) throw new AppError('not_found', 'No account with that id in this tree.')
-      const current = new Map((await reviewLines(c.var.db, reviewerOf(ctx), ctx.account, accounts)).map((l) => [l.id, l]))
-      const seen = new Set<string>()
-      const stale = decisions.filter((d) => {
-        const line = current.get(d.line)
-        const dup = seen.has(d.line)
-        seen.add(d.line)
-        return dup || !line || line.accountId !== d.accountId || line.version !== d.version
-      })
-      if (stale.length) {
-        throw new AppError('review_stale', `${stale.length} of the lines changed since they were listed; nothing was applied. Reload the review.`, { lines: stale.map((d) => d.line) })
+  .openapi(getAccessReviewRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const page = await reviewAccounts(c.var.db, ctx.account, { limit: q.limit, after: q.cursor ? decode(q.cursor, ctx.account.path) : null })
+    const lines = await reviewLines(c.var.db, reviewerOf(ctx), ctx.account, page.accounts)
+    return c.json(
+      {
+        accounts: page.accounts.map((a) => ({ id: a.id, name: a.name, kind: a.kind, parentId: a.parentId })),
+        // Why a line cannot be removed, in the reader's language (the CSV keeps the English record).
+        lines: lines.map((l) => (l.reason ? { ...l, reason: localizeSentence(l.reason) } : l)),
+        nextCursor: page.next ? encode(page.next) : null,
+      },
+      200,
+    )
+  })
+  .openapi(exportAccessReviewRoute, async (c) => {
+    const ctx = c.var.access
+    const day = new Date().toISOString().slice(0, 10)
+    const slug = ctx.account.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'account'
+    return new Response(reviewCsv(c.var.db, reviewerOf(ctx), ctx.account), {
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="access-review-${slug}-${day}.csv"`,
+        'cache-control': 'no-store',
+      },
+    })
+  })
+  .openapi(applyAccessReviewRoute, async (c) => {
+    const ctx = c.var.access
+    if (ctx.ceiling) throw new AppError('impersonation_restricted', 'A review is applied by the reviewer in person, not while acting as someone else.')
+    const { decisions } = c.req.valid('json')
+    const ids = [...new Set(decisions.map((d) => d.accountId))]
+    const { accounts } = await reviewAccounts(c.var.db, ctx.account, { limit: ids.length, ids })
+    if (accounts.length !== ids.length) throw new AppError('not_found', 'No account with that id in this tree.')
+    const current = new Map((await reviewLines(c.var.db, reviewerOf(ctx), ctx.account, accounts)).map((l) => [l.id, l]))
+    const seen = new Set<string>()
+    const stale = decisions.filter((d) => {
+      const line = current.get(d.line)
+      const dup = seen.has(d.line)
+      seen.add(d.line)
+      return dup || !line || line.accountId !== d.accountId || line.version !== d.version
+    })
+    if (stale.length) {
+      throw new AppError('review_stale', `${stale.length} of the lines changed since they were listed; nothing was applied. Reload the review.`, { lines: stale.map((d) => d.line) })
+    }
+    const removals = decisions.filter((d) => !d.keep).map((d) => current.get(d.line)!)
+    const refused = removals.filter((l) => !l.removable)
+    if (refused.length) {
+      throw new AppError('forbidden', `You may not remove ${refused.length === 1 ? 'this line' : `${refused.length} of these lines`}: ${refused[0]!.reason}`, { lines: refused.map((l) => l.id) })
+    }
+    try {
+      await applyRemovals(c.var.db, removals)
+    } catch (error) {
+      if (isChangedWhileApplying(error)) {
+        throw new AppError('review_stale', 'A member changed while the review was applied; nothing was applied. Reload the review.', { lines: removals.map((l) => l.id) })
       }
-      const removals = decisions.filter((d) => !d.keep).map((d) => current.get(d.line)!)
-      const refused = removals.filter((l) => !l.removable)
-      if (refused.length) {
-        throw new AppError('forbidden', `You may not remove ${refused.length === 1 ? 'this line' : `${refused.length} of these lines`}: ${refused[0]!.reason}`, { lines: refused.map((l) => l.id) })
-      }
-      try {
-        await applyRemovals(c.var.db, removals)
-      } catch (error) {
-        if (isChangedWhileApplying(error)) {
-          throw new AppError('review_stale', 'A member changed while the review was applied; nothing was applied. Reload the review.', { lines: removals.map((l) => l.id) })
-        }
-        throw error
-      }
-      // Rights end everywhere at once (rule 15): the sockets of removed members end, those whose roles shrank reconnect.
-      for (const line of removals) {
-        const membershipId = membershipOfLine(line)
-        if (line.kind === 'member' && membershipId) await liveMemberRemoved(c.env, c.var.db, { id: membershipId, userId: line.principal.id })
-      }
-      const narrowed = [...new Set(removals.filter((l) => l.kind === 'role').map((l) => membershipOfLine(l)!))]
-      await liveRightsChanged(c.env, c.var.db, narrowed)
-      const byId = new Map(accounts.map((a) => [a.id, a]))
-      const me = ctx.principal.user.email
-      for (const line of removals) await audit(c, byId.get(line.accountId)!, removalEvent(line, me, byId.get(line.accountId)!.name))
-      const kept = decisions.length - removals.length
-      await audit(c, ctx.account, {
-        type: 'access_reviewed',
-        target: { kind: 'account', id: ctx.account.id, label: ctx.account.name },
-        description: reviewDescription(me, ctx.account.name, kept, removals),
-      })
-      return c.json({ kept, removed: removals.length, removedLines: removals.map((l) => ({ id: l.id, accountId: l.accountId, kind: l.kind, removal: l.removal })) }, 200)
-    },
-  )
+      throw error
+    }
+    // Rights end everywhere at once (rule 15): the sockets of removed members end, those whose roles shrank reconnect.
+    for (const line of removals) {
+      const membershipId = membershipOfLine(line)
+      if (line.kind === 'member' && membershipId) await liveMemberRemoved(c.env, c.var.db, { id: membershipId, userId: line.principal.id })
+    }
+    const narrowed = [...new Set(removals.filter((l) => l.kind === 'role').map((l) => membershipOfLine(l)!))]
+    await liveRightsChanged(c.env, c.var.db, narrowed)
+    const byId = new Map(accounts.map((a) => [a.id, a]))
+    const me = ctx.principal.user.email
+    for (const line of removals) await audit(c, byId.get(line.accountId)!, removalEvent(line, me, byId.get(line.accountId)!.name))
+    const kept = decisions.length - removals.length
+    await audit(c, ctx.account, {
+      type: 'access_reviewed',
+      target: { kind: 'account', id: ctx.account.id, label: ctx.account.name },
+      description: reviewDescription(me, ctx.account.name, kept, removals),
+    })
+    return c.json({ kept, removed: removals.length, removedLines: removals.map((l) => ({ id: l.id, accountId: l.accountId, kind: l.kind, removal: l.removal })) }, 200)
+  })
 
 /** The event a removal writes in its own account: the one its direct route writes. */
 function removalEvent(line: ReviewLine, me: string, accountName: string) {

@@ -82,132 +82,118 @@ const Event = z
 /** 120 page views per session per minute. */
 const PAGE_VIEW_WINDOW = { max: 120, windowMs: 60_000 }
 
+const listActivityRoute = route.get('/accounts/{id}/activity', 'listActivity', requirePermission('activity.view'), {
+  request: { params: AccountParam, query: FilterQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }) }, responses: { 200: json(z.object({ items: z.array(Event), nextCursor: z.string().nullable() }), 'One page') },
+})
+const getActivityHistogramRoute = route.get('/accounts/{id}/activity/histogram', 'getActivityHistogram', requirePermission('activity.view'), {
+  request: { params: AccountParam, query: FilterQuery }, responses: { 200: json(z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }), 'Buckets') },
+})
+const exportActivityRoute = route.get('/accounts/{id}/activity/export', 'exportActivity', requirePermission('activity.export'), {
+  request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) }, responses: { 200: { description: 'The file' } },
+})
+const verifyActivityChainRoute = route.get('/accounts/{id}/activity/verify', 'verifyActivityChain', requirePermission('activity.view'), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }), 'Result') },
+})
+const openLiveActivityRoute = route.get('/accounts/{id}/activity/live', 'openLiveActivity', [peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.'), requireAccount()], {
+  request: { params: AccountParam, query: FilterQuery.extend({ events: z.enum(['0', '1']).default('0'), after: z.coerce.number().int().min(0).optional(), page: z.string().max(200).default('') }) }, responses: { 101: { description: 'Switching protocols' }, ...problems(403, 426) },
+})
+const recordPageViewRoute = route.post('/accounts/{id}/activity/page-views', 'recordPageView', [peopleOnly('Page views are a person\'s navigation; an API key has none.'), requireAccount()], {
+  request: { params: AccountParam, body: body(z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) })) }, responses: { 202: json(z.object({ logged: z.boolean() }), 'Recorded (or ignored when logging is off)'), ...problems(403, 429) },
+})
+
 export const activity = createRouter('Activity')
-  .openapi(
-    route.get('/accounts/{id}/activity', 'listActivity', requirePermission('activity.view'), {
-      request: { params: AccountParam, query: FilterQuery.extend({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: Cursor.optional() }) }, responses: { 200: json(z.object({ items: z.array(Event), nextCursor: z.string().nullable() }), 'One page') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const page = await activityLog(c.env, ctx.account.id).list(toFilter(q), q.limit, q.cursor)
-      return c.json({ items: page.items, nextCursor: page.nextBefore === null ? null : String(page.nextBefore) }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/activity/histogram', 'getActivityHistogram', requirePermission('activity.view'), {
-      request: { params: AccountParam, query: FilterQuery }, responses: { 200: json(z.object({ from: z.number(), to: z.number(), buckets: z.array(z.object({ hour: z.number(), kind: z.string(), count: z.number() })) }), 'Buckets') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const to = q.to ?? Date.now()
-      const from = q.from ?? to - 24 * 3600_000
-      if (to - from > 93 * 24 * 3600_000) throw fieldError('validation_failed', 'from', 'The chart covers at most 93 days.')
-      const buckets = await activityLog(c.env, ctx.account.id).histogram(toFilter({ ...q, from, to }))
-      return c.json({ from, to, buckets }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/activity/export', 'exportActivity', requirePermission('activity.export'), {
-      request: { params: AccountParam, query: FilterQuery.extend({ format: z.enum(['csv', 'ndjson']).default('csv') }) }, responses: { 200: { description: 'The file' } },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const body = await exportActivity(c.env, ctx.account.id, toFilter(q), q.format)
-      return new Response(body, {
-        headers: {
-          'content-type': q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-          'content-disposition': `attachment; filename="activity.${q.format}"`,
-        },
-      })
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/activity/verify', 'verifyActivityChain', requirePermission('activity.view'), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ ok: z.boolean(), checked: z.number(), firstBroken: z.object({ seq: z.number(), id: z.string(), position: z.number() }).nullable() }), 'Result') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json(await activityLog(c.env, ctx.account.id).verify(), 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/activity/live', 'openLiveActivity', [peopleOnly('Live sockets are for people in the portal; an API key reads the log with GET …/activity.'), requireAccount()], {
-      request: { params: AccountParam, query: FilterQuery.extend({ events: z.enum(['0', '1']).default('0'), after: z.coerce.number().int().min(0).optional(), page: z.string().max(200).default('') }) }, responses: { 101: { description: 'Switching protocols' }, ...problems(403, 426) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError('upgrade_required')
-      // Browsers send Origin on WebSocket handshakes; refuse other sites (cross-site WebSocket hijacking).
-      const origin = c.req.header('origin')
-      if (origin && origin !== new URL(c.req.url).origin) throw new AppError('csrf_rejected')
-      const q = c.req.valid('query')
-      const wantsEvents = q.events === '1'
-      if (wantsEvents) authorize(ctx, 'activity.view')
-      const { principal, account, via } = ctx
-      const imp = principal.impersonation
-      // Rule 15: the socket is registered with the rights that open it, so ending any of them closes it,
-      // and with the relay that will hold it (docs/decisions/029), so closes find it there.
-      const relay = pickRelay(c.env)
-      const connectionId = await registerLiveConnection(c.var.db, {
-        session: principal.session,
-        userId: imp ? imp.impersonator.id : principal.user.id,
-        impersonation: imp,
-        membership: via,
-        account,
-        relay,
-      })
-      if (!connectionId) throw new AppError('unauthenticated', 'Your session or access ended while connecting.')
-      const subscriber: Subscriber = {
-        connectionId,
-        accountId: account.id,
-        sessionId: principal.session.id,
-        impersonationId: imp?.id ?? null,
-        sessionExpiresAt: principal.session.expiresAt,
-        impersonationExpiresAt: imp?.expiresAt ?? null,
-        personId: imp ? imp.impersonator.id : principal.user.id,
-        userId: principal.user.id,
-        name: principal.user.name,
-        email: principal.user.email,
-        memberPath: via.path,
-        events: wantsEvents,
-        // Change notices name targets and actors only for those who may read the log.
-        details: decide(ctx, 'activity.view', account).ok,
-        filter: toFilter(q),
-        after: q.after ?? null,
-        page: q.page,
-      }
-      const res = await liveHolder(c.env, account.id, relay).fetch('https://activity/live', {
-        headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber), 'x-trellis-relay': String(relay ?? '') },
-      })
-      if (!res.webSocket) {
-        await forgetLiveConnection(c.var.db, connectionId)
-        throw new Error(`activity log refused the socket: ${res.status}`)
-      }
-      return new Response(null, { status: 101, webSocket: res.webSocket })
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/activity/page-views', 'recordPageView', [peopleOnly('Page views are a person\'s navigation; an API key has none.'), requireAccount()], {
-      request: { params: AccountParam, body: body(z.object({ path: z.string().min(1).max(300).startsWith('/'), title: z.string().trim().min(1).max(200) })) }, responses: { 202: json(z.object({ logged: z.boolean() }), 'Recorded (or ignored when logging is off)'), ...problems(403, 429) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      // A page view is a member's own navigation of their own account: staff of an ancestor (who reach
-      // it, so 403 hides nothing) write none into it. Acting as a member, one is that member here.
-      if (ctx.via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Page views are recorded only for members of this account.')
-      const { path, title } = c.req.valid('json')
-      const wait = await overLimit(c.var.db, `page-views:${ctx.principal.session.id}`, PAGE_VIEW_WINDOW)
-      if (wait !== null) throw rateLimited(wait, 'Too many page views recorded; slow down.')
-      if (!pageViewsLogged(ctx.account)) return c.json({ logged: false }, 202)
-      await audit(c, ctx.account, {
-        type: 'page_view',
-        kind: 'page_view',
-        target: { kind: 'page', id: path.slice(0, 64), label: title },
-        description: `${ctx.principal.user.email} viewed ${title}`,
-      })
-      return c.json({ logged: true }, 202)
-    },
-  )
+  .openapi(listActivityRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const page = await activityLog(c.env, ctx.account.id).list(toFilter(q), q.limit, q.cursor)
+    return c.json({ items: page.items, nextCursor: page.nextBefore === null ? null : String(page.nextBefore) }, 200)
+  })
+  .openapi(getActivityHistogramRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const to = q.to ?? Date.now()
+    const from = q.from ?? to - 24 * 3600_000
+    if (to - from > 93 * 24 * 3600_000) throw fieldError('validation_failed', 'from', 'The chart covers at most 93 days.')
+    const buckets = await activityLog(c.env, ctx.account.id).histogram(toFilter({ ...q, from, to }))
+    return c.json({ from, to, buckets }, 200)
+  })
+  .openapi(exportActivityRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const body = await exportActivity(c.env, ctx.account.id, toFilter(q), q.format)
+    return new Response(body, {
+      headers: {
+        'content-type': q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+        'content-disposition': `attachment; filename="activity.${q.format}"`,
+      },
+    })
+  })
+  .openapi(verifyActivityChainRoute, async (c) => c.json(await activityLog(c.env, c.var.access.account.id).verify(), 200))
+  .openapi(openLiveActivityRoute, async (c) => {
+    const ctx = c.var.access
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError('upgrade_required')
+    // Browsers send Origin on WebSocket handshakes; refuse other sites (cross-site WebSocket hijacking).
+    const origin = c.req.header('origin')
+    if (origin && origin !== new URL(c.req.url).origin) throw new AppError('csrf_rejected')
+    const q = c.req.valid('query')
+    const wantsEvents = q.events === '1'
+    if (wantsEvents) authorize(ctx, 'activity.view')
+    const { principal, account, via } = ctx
+    const imp = principal.impersonation
+    // Rule 15: the socket is registered with the rights that open it, so ending any of them closes it,
+    // and with the relay that will hold it (docs/decisions/029), so closes find it there.
+    const relay = pickRelay(c.env)
+    const connectionId = await registerLiveConnection(c.var.db, {
+      session: principal.session,
+      userId: imp ? imp.impersonator.id : principal.user.id,
+      impersonation: imp,
+      membership: via,
+      account,
+      relay,
+    })
+    if (!connectionId) throw new AppError('unauthenticated', 'Your session or access ended while connecting.')
+    const subscriber: Subscriber = {
+      connectionId,
+      accountId: account.id,
+      sessionId: principal.session.id,
+      impersonationId: imp?.id ?? null,
+      sessionExpiresAt: principal.session.expiresAt,
+      impersonationExpiresAt: imp?.expiresAt ?? null,
+      personId: imp ? imp.impersonator.id : principal.user.id,
+      userId: principal.user.id,
+      name: principal.user.name,
+      email: principal.user.email,
+      memberPath: via.path,
+      events: wantsEvents,
+      // Change notices name targets and actors only for those who may read the log.
+      details: decide(ctx, 'activity.view', account).ok,
+      filter: toFilter(q),
+      after: q.after ?? null,
+      page: q.page,
+    }
+    const res = await liveHolder(c.env, account.id, relay).fetch('https://activity/live', {
+      headers: { upgrade: 'websocket', 'x-trellis-subscriber': JSON.stringify(subscriber), 'x-trellis-relay': String(relay ?? '') },
+    })
+    if (!res.webSocket) {
+      await forgetLiveConnection(c.var.db, connectionId)
+      throw new Error(`activity log refused the socket: ${res.status}`)
+    }
+    return new Response(null, { status: 101, webSocket: res.webSocket })
+  })
+  .openapi(recordPageViewRoute, async (c) => {
+    const ctx = c.var.access
+    // A page view is a member's own navigation of their own account: staff of an ancestor (who reach
+    // it, so 403 hides nothing) write none into it. Acting as a member, one is that member here.
+    if (ctx.via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Page views are recorded only for members of this account.')
+    const { path, title } = c.req.valid('json')
+    const wait = await overLimit(c.var.db, `page-views:${ctx.principal.session.id}`, PAGE_VIEW_WINDOW)
+    if (wait !== null) throw rateLimited(wait, 'Too many page views recorded; slow down.')
+    if (!pageViewsLogged(ctx.account)) return c.json({ logged: false }, 202)
+    await audit(c, ctx.account, {
+      type: 'page_view',
+      kind: 'page_view',
+      target: { kind: 'page', id: path.slice(0, 64), label: title },
+      description: `${ctx.principal.user.email} viewed ${title}`,
+    })
+    return c.json({ logged: true }, 202)
+  })

@@ -44,64 +44,59 @@ const CreateApiKey = z
 
 const KeyParams = accountParams('keyId')
 
+const listApiKeysRoute = route.get('/accounts/{id}/api-keys', 'listApiKeys', requirePermission('security.view'), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(ApiKeyView) }), 'Keys') },
+})
+const createApiKeyRoute = route.post('/accounts/{id}/api-keys', 'createApiKey', [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')], {
+  request: { params: AccountParam, body: body(CreateApiKey) }, responses: { 201: json(z.object({ apiKey: ApiKeyView, secret: z.string().openapi({ description: 'The key itself: shown once.' }) }), 'Created'), ...problems(422) },
+})
+const revokeApiKeyRoute = route.delete('/accounts/{id}/api-keys/{keyId}', 'revokeApiKey', requirePermission('security.manage'), {
+  request: { params: KeyParams }, responses: { 204: { description: 'Revoked' } },
+})
+
 export const apiKeyRoutes = createRouter('API keys')
-  .openapi(
-    route.get('/accounts/{id}/api-keys', 'listApiKeys', requirePermission('security.view'), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(ApiKeyView) }), 'Keys') },
-    }),
-    async (c) => c.json({ items: await listApiKeys(c.var.db, c.var.access.account.id) }, 200),
-  )
-  .openapi(
-    route.post('/accounts/{id}/api-keys', 'createApiKey', [peopleOnly('An API key cannot create API keys.'), requirePermission('security.manage')], {
-      request: { params: AccountParam, body: body(CreateApiKey) }, responses: { 201: json(z.object({ apiKey: ApiKeyView, secret: z.string().openapi({ description: 'The key itself: shown once.' }) }), 'Created'), ...problems(422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const body = c.req.valid('json')
-      const now = Date.now()
-      if (body.expiresAt !== null && (body.expiresAt <= now || body.expiresAt > now + YEAR)) {
-        throw fieldError('validation_failed', 'expiresAt', 'Choose an expiry in the future and within a year, or none.')
-      }
-      const roleIds = [...new Set(body.roles)]
-      const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, roleIds)
-      if (unknown.length) throw fieldError('validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
-      // Never beyond the creator (and the impersonator): the rule that governs members. A key takes no admin seat.
-      const decision = canGrantActing(ctx.grants, ctx.ceiling, ctx.account, { self: false, current: null }, { level: body.level, permissions, scope: body.scope }, { count: 0, cap: Number.POSITIVE_INFINITY })
-      if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
-      const creator = ctx.principal.impersonation?.impersonator ?? ctx.principal.user
-      const created = await createApiKey(c.var.db, {
-        accountId: ctx.account.id,
-        name: body.name,
-        level: body.level,
-        roleIds,
-        scope: body.scope,
-        expiresAt: body.expiresAt,
-        createdBy: { id: creator.id, email: creator.email },
-      }, now)
-      const apiKey = (await getApiKey(c.var.db, ctx.account.id, created.id))!
-      await audit(c, ctx.account, {
-        type: 'api_key_created',
-        target: { kind: 'api_key', id: apiKey.id, label: apiKey.name },
-        description: `${ctx.principal.user.email} created the API key “${apiKey.name}” (${apiKey.prefix}) at ${apiKey.level} level`,
-      })
-      return c.json({ apiKey, secret: created.key }, 201)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/api-keys/{keyId}', 'revokeApiKey', requirePermission('security.manage'), {
-      request: { params: KeyParams }, responses: { 204: { description: 'Revoked' } },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { keyId } = c.req.valid('param')
-      const key = await getApiKey(c.var.db, ctx.account.id, keyId)
-      if (!key || key.revokedAt !== null) throw new AppError('not_found', 'No live API key with that id in this account.')
-      if (!(await revokeApiKey(c.var.db, ctx.account.id, keyId))) throw new AppError('not_found', 'No live API key with that id in this account.')
-      await audit(c, ctx.account, {
-        type: 'api_key_revoked',
-        target: { kind: 'api_key', id: key.id, label: key.name },
-        description: `${ctx.principal.user.email} revoked the API key “${key.name}” (${key.prefix})`,
-      })
-      return c.body(null, 204)
-    },
-  )
+  .openapi(listApiKeysRoute, async (c) => c.json({ items: await listApiKeys(c.var.db, c.var.access.account.id) }, 200))
+  .openapi(createApiKeyRoute, async (c) => {
+    const ctx = c.var.access
+    const body = c.req.valid('json')
+    const now = Date.now()
+    if (body.expiresAt !== null && (body.expiresAt <= now || body.expiresAt > now + YEAR)) {
+      throw fieldError('validation_failed', 'expiresAt', 'Choose an expiry in the future and within a year, or none.')
+    }
+    const roleIds = [...new Set(body.roles)]
+    const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, roleIds)
+    if (unknown.length) throw fieldError('validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
+    // Never beyond the creator (and the impersonator): the rule that governs members. A key takes no admin seat.
+    const decision = canGrantActing(ctx.grants, ctx.ceiling, ctx.account, { self: false, current: null }, { level: body.level, permissions, scope: body.scope }, { count: 0, cap: Number.POSITIVE_INFINITY })
+    if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
+    const creator = ctx.principal.impersonation?.impersonator ?? ctx.principal.user
+    const created = await createApiKey(c.var.db, {
+      accountId: ctx.account.id,
+      name: body.name,
+      level: body.level,
+      roleIds,
+      scope: body.scope,
+      expiresAt: body.expiresAt,
+      createdBy: { id: creator.id, email: creator.email },
+    }, now)
+    const apiKey = (await getApiKey(c.var.db, ctx.account.id, created.id))!
+    await audit(c, ctx.account, {
+      type: 'api_key_created',
+      target: { kind: 'api_key', id: apiKey.id, label: apiKey.name },
+      description: `${ctx.principal.user.email} created the API key “${apiKey.name}” (${apiKey.prefix}) at ${apiKey.level} level`,
+    })
+    return c.json({ apiKey, secret: created.key }, 201)
+  })
+  .openapi(revokeApiKeyRoute, async (c) => {
+    const ctx = c.var.access
+    const { keyId } = c.req.valid('param')
+    const key = await getApiKey(c.var.db, ctx.account.id, keyId)
+    if (!key || key.revokedAt !== null) throw new AppError('not_found', 'No live API key with that id in this account.')
+    if (!(await revokeApiKey(c.var.db, ctx.account.id, keyId))) throw new AppError('not_found', 'No live API key with that id in this account.')
+    await audit(c, ctx.account, {
+      type: 'api_key_revoked',
+      target: { kind: 'api_key', id: key.id, label: key.name },
+      description: `${ctx.principal.user.email} revoked the API key “${key.name}” (${key.prefix})`,
+    })
+    return c.body(null, 204)
+  })

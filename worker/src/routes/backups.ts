@@ -67,86 +67,81 @@ async function rootOf(db: DB, ctx: Access, rootId: string | undefined) {
 const fileName = (name: string, at: number) =>
   `trellis-backup-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'account'}-${new Date(at).toISOString().slice(0, 10)}.ndjson.gz`
 
+const previewBackupRoute = route.get('/accounts/{id}/backups/preview', 'previewBackup', requirePermission('backups.view'), {
+  request: { params: AccountParam, query: RootQuery }, responses: { 200: json(z.object({ root: z.object({ id: z.string(), name: z.string(), kind: z.enum(['reseller', 'customer']) }), counts: Counts, total: z.number().int() }), 'The counts') },
+})
+const exportBackupRoute = route.get('/accounts/{id}/backups/export', 'exportBackup', requirePermission('backups.view'), {
+  request: { params: AccountParam, query: RootQuery }, responses: { 200: { description: 'The archive', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problems(422) },
+})
+const restoreBackupRoute = route.post('/accounts/{id}/backups/restore', 'restoreBackup', [requirePermission('backups.manage'), uploadLimit], {
+  request: { params: AccountParam, query: z.object({ dryRun: z.enum(['true', 'false']).default('false') }) }, responses: { 200: json(z.object({ dryRun: z.literal(true), summary: RestoreSummary }), 'What a restore would write'), 201: json(z.object({ dryRun: z.literal(false), summary: RestoreSummary }), 'Restored'), ...problems(409, 413, 422) },
+})
+
 export const backupsRouter = createRouter('Backups')
-  .openapi(
-    route.get('/accounts/{id}/backups/preview', 'previewBackup', requirePermission('backups.view'), {
-      request: { params: AccountParam, query: RootQuery }, responses: { 200: json(z.object({ root: z.object({ id: z.string(), name: z.string(), kind: z.enum(['reseller', 'customer']) }), counts: Counts, total: z.number().int() }), 'The counts') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const root = await rootOf(c.var.db, ctx, c.req.valid('query').root)
-      const { counts, total } = await backupCounts(c.var.db, root)
-      return c.json({ root: { id: root.id, name: root.name, kind: root.kind as 'reseller' | 'customer' }, counts, total }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/backups/export', 'exportBackup', requirePermission('backups.view'), {
-      request: { params: AccountParam, query: RootQuery }, responses: { 200: { description: 'The archive', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } }, ...problems(422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const root = await rootOf(c.var.db, ctx, c.req.valid('query').root)
-      const now = Date.now()
-      const backup = await backupLines(c.var.db, root, now)
-      if (backup.tooBig) throw new AppError('limit_reached', `The subtree of ${root.name} needs ${backup.total} lines; a backup holds at most 20,000. Back up its customers one by one.`, { limit: 'backup_lines' })
-      await audit(c, ctx.account, {
-        type: 'backup_machine_data',
-        target: { kind: 'account', id: root.id, label: root.name },
-        description: `${ctx.principal.user.email} exported a backup of ${root.name} (${backup.counts.accounts} accounts, ${backup.counts.services} services, ${backup.counts.members} members)`,
-      })
-      return new Response(gzipLines(backup.lines), {
-        status: 200,
-        headers: {
-          'content-type': 'application/gzip',
-          'content-disposition': `attachment; filename="${fileName(root.name, now)}"`,
-          'cache-control': 'no-store',
-          'x-backup-lines': String(backup.total),
-        },
-      })
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/backups/restore', 'restoreBackup', [requirePermission('backups.manage'), uploadLimit], {
-      request: { params: AccountParam, query: z.object({ dryRun: z.enum(['true', 'false']).default('false') }) }, responses: { 200: json(z.object({ dryRun: z.literal(true), summary: RestoreSummary }), 'What a restore would write'), 201: json(z.object({ dryRun: z.literal(false), summary: RestoreSummary }), 'Restored'), ...problems(409, 413, 422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { dryRun } = c.req.valid('query')
-      const decoded = await decodeArchive(new Uint8Array(await c.req.arrayBuffer()))
-      if (!decoded.ok) {
-        if (decoded.tooLarge) throw tooLarge(decoded.message)
-        throw new AppError('validation_failed', `body: ${decoded.message}`, { errors: [{ field: 'body', message: decoded.message }] })
-      }
-      const parsed = parseArchive(decoded.text)
-      if (!parsed.ok) throw new AppError('validation_failed', parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: parsed.errors })
-      const { archive } = parsed
-      authorize(ctx, archive.header.root.kind === 'reseller' ? 'resellers.manage' : 'customers.manage')
-      const target = ctx.account
-      const planned = await planRestore(c.var.db, archive, {
-        target: { id: target.id, path: target.path, kind: target.kind, name: target.name },
-        grants: ctx.grants,
-        ceiling: ctx.ceiling,
-        viaPath: ctx.via.path,
-        inviterId: ctx.principal.apiKey ? null : ctx.principal.user.id,
-        platformHostnames: c.env.PLATFORM_HOSTNAMES,
-      })
-      if (!planned.ok) throw new AppError(planned.code, planned.detail, { errors: planned.errors })
-      const { plan } = planned
-      // What is left out, in the reader's language.
-      const summary = { ...plan.summary, skipped: plan.summary.skipped.map(localizeSentence) }
-      if (dryRun === 'true') return c.json({ dryRun: true as const, summary }, 200)
-      const outcome = await applyRestore(c.var.db, plan)
-      if (outcome === 'limit') throw new AppError('limit_reached', `${target.name} reached one of its limits while the backup was being restored; nothing was restored.`)
-      if (outcome === 'clash') throw new AppError('conflict', 'Something in the backup was created elsewhere while it was being restored; nothing was restored. Try again to see what clashes.')
-      const s = plan.summary
-      await audit(c, target, {
-        type: 'backup_machine_data',
-        target: { kind: 'account', id: s.root.id, label: s.root.name },
-        description: `${ctx.principal.user.email} restored ${s.root.name} from a backup${s.replaces ? ' (replacing its deleted copy)' : ''}: ${s.accounts} accounts, ${s.services} services, ${s.members} members, ${s.invitations} invited`,
-      })
-      for (const inv of plan.invitations) {
-        await sendInvitationEmail(c.env, c.var.db, { name: inv.accountName, path: inv.accountPath }, ctx.principal.user, { email: inv.email, kind: 'member', level: inv.level, expiresAt: inv.expiresAt }, inv.token)
-      }
-      return c.json({ dryRun: false as const, summary }, 201)
-    },
-  )
+  .openapi(previewBackupRoute, async (c) => {
+    const ctx = c.var.access
+    const root = await rootOf(c.var.db, ctx, c.req.valid('query').root)
+    const { counts, total } = await backupCounts(c.var.db, root)
+    return c.json({ root: { id: root.id, name: root.name, kind: root.kind as 'reseller' | 'customer' }, counts, total }, 200)
+  })
+  .openapi(exportBackupRoute, async (c) => {
+    const ctx = c.var.access
+    const root = await rootOf(c.var.db, ctx, c.req.valid('query').root)
+    const now = Date.now()
+    const backup = await backupLines(c.var.db, root, now)
+    if (backup.tooBig) throw new AppError('limit_reached', `The subtree of ${root.name} needs ${backup.total} lines; a backup holds at most 20,000. Back up its customers one by one.`, { limit: 'backup_lines' })
+    await audit(c, ctx.account, {
+      type: 'backup_machine_data',
+      target: { kind: 'account', id: root.id, label: root.name },
+      description: `${ctx.principal.user.email} exported a backup of ${root.name} (${backup.counts.accounts} accounts, ${backup.counts.services} services, ${backup.counts.members} members)`,
+    })
+    return new Response(gzipLines(backup.lines), {
+      status: 200,
+      headers: {
+        'content-type': 'application/gzip',
+        'content-disposition': `attachment; filename="${fileName(root.name, now)}"`,
+        'cache-control': 'no-store',
+        'x-backup-lines': String(backup.total),
+      },
+    })
+  })
+  .openapi(restoreBackupRoute, async (c) => {
+    const ctx = c.var.access
+    const { dryRun } = c.req.valid('query')
+    const decoded = await decodeArchive(new Uint8Array(await c.req.arrayBuffer()))
+    if (!decoded.ok) {
+      if (decoded.tooLarge) throw tooLarge(decoded.message)
+      throw new AppError('validation_failed', `body: ${decoded.message}`, { errors: [{ field: 'body', message: decoded.message }] })
+    }
+    const parsed = parseArchive(decoded.text)
+    if (!parsed.ok) throw new AppError('validation_failed', parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: parsed.errors })
+    const { archive } = parsed
+    authorize(ctx, archive.header.root.kind === 'reseller' ? 'resellers.manage' : 'customers.manage')
+    const target = ctx.account
+    const planned = await planRestore(c.var.db, archive, {
+      target: { id: target.id, path: target.path, kind: target.kind, name: target.name },
+      grants: ctx.grants,
+      ceiling: ctx.ceiling,
+      viaPath: ctx.via.path,
+      inviterId: ctx.principal.apiKey ? null : ctx.principal.user.id,
+      platformHostnames: c.env.PLATFORM_HOSTNAMES,
+    })
+    if (!planned.ok) throw new AppError(planned.code, planned.detail, { errors: planned.errors })
+    const { plan } = planned
+    // What is left out, in the reader's language.
+    const summary = { ...plan.summary, skipped: plan.summary.skipped.map(localizeSentence) }
+    if (dryRun === 'true') return c.json({ dryRun: true as const, summary }, 200)
+    const outcome = await applyRestore(c.var.db, plan)
+    if (outcome === 'limit') throw new AppError('limit_reached', `${target.name} reached one of its limits while the backup was being restored; nothing was restored.`)
+    if (outcome === 'clash') throw new AppError('conflict', 'Something in the backup was created elsewhere while it was being restored; nothing was restored. Try again to see what clashes.')
+    const s = plan.summary
+    await audit(c, target, {
+      type: 'backup_machine_data',
+      target: { kind: 'account', id: s.root.id, label: s.root.name },
+      description: `${ctx.principal.user.email} restored ${s.root.name} from a backup${s.replaces ? ' (replacing its deleted copy)' : ''}: ${s.accounts} accounts, ${s.services} services, ${s.members} members, ${s.invitations} invited`,
+    })
+    for (const inv of plan.invitations) {
+      await sendInvitationEmail(c.env, c.var.db, { name: inv.accountName, path: inv.accountPath }, ctx.principal.user, { email: inv.email, kind: 'member', level: inv.level, expiresAt: inv.expiresAt }, inv.token)
+    }
+    return c.json({ dryRun: false as const, summary }, 201)
+  })

@@ -112,103 +112,89 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 /** Logos may be SVG: whatever is served here can run nothing, even when opened directly. */
 const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
+const getPortalBrandRoute = route.get('/brand', 'getPortalBrand', { responses: { 200: json(z.object({ brand: PublicBrandView }), 'The brand') } })
+const getBrandLogoRoute = route.get('/brand/logo/{accountId}/{version}', 'getBrandLogo', {
+  request: { params: LogoParams }, responses: { 200: { description: 'The image' }, ...problems(400, 404) },
+})
+const getAccountBrandRoute = route.get('/accounts/{id}/brand', 'getAccountBrand', requirePermission('branding.view'), {
+  request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'The brand') },
+})
+const updateAccountBrandRoute = route.put('/accounts/{id}/brand', 'updateAccountBrand', requirePermission('branding.manage'), {
+  request: { params: AccountParam, body: body(BrandBody) }, responses: { 200: json(AccountBrandView, 'Saved') },
+})
+const uploadBrandLogoRoute = route.put('/accounts/{id}/brand/logo', 'uploadBrandLogo', [requirePermission('branding.manage'), logoLimit], {
+  request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'Saved'), ...problems(400) },
+})
+const deleteBrandLogoRoute = route.delete('/accounts/{id}/brand/logo', 'deleteBrandLogo', requirePermission('branding.manage'), {
+  request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'Removed') },
+})
+
 export const brandsRouter = createRouter('Branding')
-  .openapi(
-    route.get('/brand', 'getPortalBrand', { responses: { 200: json(z.object({ brand: PublicBrandView }), 'The brand') } }),
-    (c) => c.json({ brand: c.var.hostBrand.brand }, 200, { 'cache-control': 'no-store' }),
-  )
-  .openapi(
-    route.get('/brand/logo/{accountId}/{version}', 'getBrandLogo', {
-      request: { params: LogoParams }, responses: { 200: { description: 'The image' }, ...problems(400, 404) },
-    }),
-    async (c) => {
-      const { accountId, version } = c.req.valid('param')
-      const object = found(await c.env.BRANDING.get(logoKey(accountId, Number(version))), 'No such logo.')
-      return new Response(object.body, {
-        headers: {
-          'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',
-          'cache-control': IMMUTABLE,
-          'content-security-policy': LOGO_CSP,
-          'x-content-type-options': 'nosniff',
-          'content-disposition': 'inline',
-          // Public brand assets: emails show them from webmail, on other origins.
-          'cross-origin-resource-policy': 'cross-origin',
-          etag: object.httpEtag,
-        },
-      })
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/brand', 'getAccountBrand', requirePermission('branding.view'), {
-      request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'The brand') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json(await accountBrand(c, ctx.account), 200)
-    },
-  )
-  .openapi(
-    route.put('/accounts/{id}/brand', 'updateAccountBrand', requirePermission('branding.manage'), {
-      request: { params: AccountParam, body: body(BrandBody) }, responses: { 200: json(AccountBrandView, 'Saved') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const body: BrandInput = c.req.valid('json')
-      await saveBrand(c.var.db, ctx.account.id, body)
-      invalidateBrandCache()
-      await audit(c, ctx.account, {
-        type: 'brand_updated',
-        target: { kind: 'brand', id: ctx.account.id, label: body.name },
-        description: `${ctx.principal.user.email} changed the brand of ${ctx.account.name}`,
-      })
-      return c.json(await accountBrand(c, ctx.account), 200)
-    },
-  )
-  .openapi(
-    route.put('/accounts/{id}/brand/logo', 'uploadBrandLogo', [requirePermission('branding.manage'), logoLimit], {
-      request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'Saved'), ...problems(400) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const bytes = new Uint8Array(await c.req.arrayBuffer())
-      if (bytes.length > LOGO_MAX_BYTES) throw new AppError('payload_too_large', 'logo: Too large.', { errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }] })
-      const sniffed = sniffLogo(bytes, c.req.header('content-type') ?? null)
-      if (!sniffed.ok) throw fieldError('validation_failed', 'logo', sniffed.message)
-      const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
-      const key = logoKey(ctx.account.id, version)
-      await c.env.BRANDING.put(key, bytes, { httpMetadata: { contentType: sniffed.type } })
+  .openapi(getPortalBrandRoute, (c) => c.json({ brand: c.var.hostBrand.brand }, 200, { 'cache-control': 'no-store' }))
+  .openapi(getBrandLogoRoute, async (c) => {
+    const { accountId, version } = c.req.valid('param')
+    const object = found(await c.env.BRANDING.get(logoKey(accountId, Number(version))), 'No such logo.')
+    return new Response(object.body, {
+      headers: {
+        'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',
+        'cache-control': IMMUTABLE,
+        'content-security-policy': LOGO_CSP,
+        'x-content-type-options': 'nosniff',
+        'content-disposition': 'inline',
+        // Public brand assets: emails show them from webmail, on other origins.
+        'cross-origin-resource-policy': 'cross-origin',
+        etag: object.httpEtag,
+      },
+    })
+  })
+  .openapi(getAccountBrandRoute, async (c) => c.json(await accountBrand(c, c.var.access.account), 200))
+  .openapi(updateAccountBrandRoute, async (c) => {
+    const ctx = c.var.access
+    const body: BrandInput = c.req.valid('json')
+    await saveBrand(c.var.db, ctx.account.id, body)
+    invalidateBrandCache()
+    await audit(c, ctx.account, {
+      type: 'brand_updated',
+      target: { kind: 'brand', id: ctx.account.id, label: body.name },
+      description: `${ctx.principal.user.email} changed the brand of ${ctx.account.name}`,
+    })
+    return c.json(await accountBrand(c, ctx.account), 200)
+  })
+  .openapi(uploadBrandLogoRoute, async (c) => {
+    const ctx = c.var.access
+    const bytes = new Uint8Array(await c.req.arrayBuffer())
+    if (bytes.length > LOGO_MAX_BYTES) throw new AppError('payload_too_large', 'logo: Too large.', { errors: [{ field: 'logo', message: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` }] })
+    const sniffed = sniffLogo(bytes, c.req.header('content-type') ?? null)
+    if (!sniffed.ok) throw fieldError('validation_failed', 'logo', sniffed.message)
+    const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
+    const key = logoKey(ctx.account.id, version)
+    await c.env.BRANDING.put(key, bytes, { httpMetadata: { contentType: sniffed.type } })
+    const current = await effectiveBrand(c.var.db, ctx.account)
+    const { resellerId: _, logoUrl: __, ...fallback } = current.brand
+    await setLogo(c.var.db, ctx.account.id, { key, contentType: sniffed.type, version }, fallback)
+    invalidateBrandCache()
+    if (previous && previous !== key) await c.env.BRANDING.delete(previous)
+    await audit(c, ctx.account, {
+      type: 'brand_updated',
+      target: { kind: 'brand', id: ctx.account.id, label: current.brand.name },
+      description: `${ctx.principal.user.email} uploaded a new logo for ${ctx.account.name}`,
+    })
+    return c.json(await accountBrand(c, ctx.account), 200)
+  })
+  .openapi(deleteBrandLogoRoute, async (c) => {
+    const ctx = c.var.access
+    const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
+    if (previous) {
       const current = await effectiveBrand(c.var.db, ctx.account)
       const { resellerId: _, logoUrl: __, ...fallback } = current.brand
-      await setLogo(c.var.db, ctx.account.id, { key, contentType: sniffed.type, version }, fallback)
+      await setLogo(c.var.db, ctx.account.id, { key: null, contentType: null, version }, fallback)
       invalidateBrandCache()
-      if (previous && previous !== key) await c.env.BRANDING.delete(previous)
+      await c.env.BRANDING.delete(previous)
       await audit(c, ctx.account, {
         type: 'brand_updated',
         target: { kind: 'brand', id: ctx.account.id, label: current.brand.name },
-        description: `${ctx.principal.user.email} uploaded a new logo for ${ctx.account.name}`,
+        description: `${ctx.principal.user.email} removed the logo of ${ctx.account.name}`,
       })
-      return c.json(await accountBrand(c, ctx.account), 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/brand/logo', 'deleteBrandLogo', requirePermission('branding.manage'), {
-      request: { params: AccountParam }, responses: { 200: json(AccountBrandView, 'Removed') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { previous, version } = await nextLogoVersion(c.var.db, ctx.account.id)
-      if (previous) {
-        const current = await effectiveBrand(c.var.db, ctx.account)
-        const { resellerId: _, logoUrl: __, ...fallback } = current.brand
-        await setLogo(c.var.db, ctx.account.id, { key: null, contentType: null, version }, fallback)
-        invalidateBrandCache()
-        await c.env.BRANDING.delete(previous)
-        await audit(c, ctx.account, {
-          type: 'brand_updated',
-          target: { kind: 'brand', id: ctx.account.id, label: current.brand.name },
-          description: `${ctx.principal.user.email} removed the logo of ${ctx.account.name}`,
-        })
-      }
-      return c.json(await accountBrand(c, ctx.account), 200)
-    },
-  )
+    }
+    return c.json(await accountBrand(c, ctx.account), 200)
+  })

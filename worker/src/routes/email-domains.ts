@@ -123,139 +123,119 @@ async function verifyClaim<E extends AppEnv>(c: Context<E>, ctx: Access, row: Em
   }
 }
 
+const listEmailDomainsRoute = route.get('/accounts/{id}/email-domains', 'listEmailDomains', requirePermission('settings.view', customersOnly), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(EmailDomainView), devTools: z.boolean() }), 'Email domains') },
+})
+const createEmailDomainRoute = route.post('/accounts/{id}/email-domains', 'createEmailDomain', requirePermission('settings.manage', customersOnly), {
+  request: { params: AccountParam, body: body(AddEmailDomain) }, responses: { 201: json(z.object({ domain: EmailDomainView }), 'Added'), ...problems(409, 422) },
+})
+const updateEmailDomainRoute = route.patch('/accounts/{id}/email-domains/{domainId}', 'updateEmailDomain', requirePermission('settings.manage', customersOnly), {
+  request: { params: DomainParams, body: body(UpdateEmailDomain) }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Saved') },
+})
+const verifyEmailDomainRoute = route.post('/accounts/{id}/email-domains/{domainId}/verify', 'verifyEmailDomain', requirePermission('settings.manage', customersOnly), {
+  request: { params: DomainParams }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410, 422) },
+})
+const markEmailDomainVerifiedRoute = route.post('/accounts/{id}/email-domains/{domainId}/dev-verify', 'markEmailDomainVerified', requirePermission('settings.manage', customersOnly), {
+  request: { params: DomainParams }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410) },
+})
+const deleteEmailDomainRoute = route.delete('/accounts/{id}/email-domains/{domainId}', 'deleteEmailDomain', requirePermission('settings.manage', customersOnly), {
+  request: { params: DomainParams }, responses: { 204: { description: 'Removed' } },
+})
+const listJoinRequestsRoute = route.get('/accounts/{id}/join-requests', 'listJoinRequests', requirePermission('staff.view', customersOnly), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(JoinRequestView) }), 'Held people') },
+})
+const approveJoinRequestRoute = route.post('/accounts/{id}/join-requests/{requestId}/approve', 'approveJoinRequest', requirePermission('staff.manage', customersOnly), {
+  request: { params: RequestParams }, responses: { 200: json(z.object({ memberId: z.string() }), 'Approved'), ...problems(422) },
+})
+const declineJoinRequestRoute = route.post('/accounts/{id}/join-requests/{requestId}/decline', 'declineJoinRequest', requirePermission('staff.manage', customersOnly), {
+  request: { params: RequestParams }, responses: { 204: { description: 'Declined' } },
+})
+
 export const emailDomainsRouter = createRouter('Email domains')
-  .openapi(
-    route.get('/accounts/{id}/email-domains', 'listEmailDomains', requirePermission('settings.view', customersOnly), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(EmailDomainView), devTools: z.boolean() }), 'Email domains') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json({ items: await present(c, ctx.account.id, await listDomains(c.var.db, ctx.account.id)), devTools: c.env.DEV_TOOLS === 'true' }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/email-domains', 'createEmailDomain', requirePermission('settings.manage', customersOnly), {
-      request: { params: AccountParam, body: body(AddEmailDomain) }, responses: { 201: json(z.object({ domain: EmailDomainView }), 'Added'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const input = c.req.valid('json')
-      const claim = claimableDomain(input.domain)
-      if (!claim.ok) throw fieldError(claim.code, 'domain', claim.message)
-      await checkDefaultRole(c, ctx, input.defaultRole)
-      const row = await addDomain(c.var.db, ctx.account.id, { domain: claim.domain, policy: input.policy, defaultRole: input.defaultRole })
-      await audit(c, ctx.account, {
-        type: 'domain_added',
-        target: { kind: 'email_domain', id: row.id, label: row.domain },
-        description: `${ctx.principal.user.email} added the email domain ${row.domain} to ${ctx.account.name}`,
-      })
-      return c.json({ domain: (await present(c, ctx.account.id, [row]))[0]! }, 201)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/email-domains/{domainId}', 'updateEmailDomain', requirePermission('settings.manage', customersOnly), {
-      request: { params: DomainParams, body: body(UpdateEmailDomain) }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Saved') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { domainId } = c.req.valid('param')
-      const input = c.req.valid('json')
-      const row = await one(c, ctx.account.id, domainId)
-      await checkDefaultRole(c, ctx, input.defaultRole)
-      await updateDomainPolicy(c.var.db, ctx.account.id, row.id, input)
-      await audit(c, ctx.account, {
-        type: 'domain_updated',
-        target: { kind: 'email_domain', id: row.id, label: row.domain },
-        description: `${ctx.principal.user.email} set people at ${row.domain} to ${input.policy === 'join' ? 'join at once' : 'wait for approval'}${input.defaultRole ? ` with the role ${input.defaultRole}` : ''}`,
-      })
-      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/email-domains/{domainId}/verify', 'verifyEmailDomain', requirePermission('settings.manage', customersOnly), {
-      request: { params: DomainParams }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410, 422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
-      if (row.status !== 'verified') {
-        if (claimLapsed(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
-        await requireChallenge(c.env, row.domain, row.verificationToken)
-        await verifyClaim(c, ctx, row, 'verified')
-      }
-      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/email-domains/{domainId}/dev-verify', 'markEmailDomainVerified', requirePermission('settings.manage', customersOnly), {
-      request: { params: DomainParams }, responses: { 200: json(z.object({ domain: EmailDomainView }), 'Verified'), ...problems(409, 410) },
-    }),
-    async (c) => {
-      if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
-      const ctx = c.var.access
-      const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
-      if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
-      return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/email-domains/{domainId}', 'deleteEmailDomain', requirePermission('settings.manage', customersOnly), {
-      request: { params: DomainParams }, responses: { 204: { description: 'Removed' } },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
-      await deleteDomain(c.var.db, ctx.account.id, row.id)
-      await audit(c, ctx.account, {
-        type: 'domain_removed',
-        target: { kind: 'email_domain', id: row.id, label: row.domain },
-        description: `${ctx.principal.user.email} removed the email domain ${row.domain} from ${ctx.account.name}`,
-      })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/join-requests', 'listJoinRequests', requirePermission('staff.view', customersOnly), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(JoinRequestView) }), 'Held people') },
-    }),
-    async (c) => {
-      const rows = await listJoinRequests(c.var.db, c.var.access.account.id)
-      return c.json({ items: rows.map(({ userId: _, ...r }) => r) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/join-requests/{requestId}/approve', 'approveJoinRequest', requirePermission('staff.manage', customersOnly), {
-      request: { params: RequestParams }, responses: { 200: json(z.object({ memberId: z.string() }), 'Approved'), ...problems(422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const request = found(await getJoinRequest(c.var.db, ctx.account.id, c.req.valid('param').requestId), 'No held person with that id.')
-      const domain = (await listDomains(c.var.db, ctx.account.id)).find((d) => d.domain === request.domain)
-      const roleIds = domain?.defaultRole && (await listRoles(c.var.db, ctx.account.id)).some((r) => r.id === domain.defaultRole) ? [domain.defaultRole] : []
-      if (roleIds.length) await checkDefaultRole(c, ctx, roleIds[0]!)
-      const memberId = found(await approveJoinRequest(c.var.db, ctx.account, request, roleIds), 'No held person with that id.')
-      await audit(c, ctx.account, {
-        type: 'join_approved',
-        subject: { id: request.userId, email: request.email },
-        target: { kind: 'member', id: memberId, label: request.email },
-        description: `${ctx.principal.user.email} let ${request.email} join ${ctx.account.name} as a user`,
-      })
-      return c.json({ memberId }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/join-requests/{requestId}/decline', 'declineJoinRequest', requirePermission('staff.manage', customersOnly), {
-      request: { params: RequestParams }, responses: { 204: { description: 'Declined' } },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const request = found(await getJoinRequest(c.var.db, ctx.account.id, c.req.valid('param').requestId), 'No held person with that id.')
-      await declineJoinRequest(c.var.db, ctx.account.id, request.id)
-      await audit(c, ctx.account, {
-        type: 'join_declined',
-        target: { kind: 'join_request', id: request.id, label: request.email },
-        description: `${ctx.principal.user.email} declined ${request.email}'s request to join ${ctx.account.name}`,
-      })
-      return c.body(null, 204)
-    },
-  )
+  .openapi(listEmailDomainsRoute, async (c) => c.json({ items: await present(c, c.var.access.account.id, await listDomains(c.var.db, c.var.access.account.id)), devTools: c.env.DEV_TOOLS === 'true' }, 200))
+  .openapi(createEmailDomainRoute, async (c) => {
+    const ctx = c.var.access
+    const input = c.req.valid('json')
+    const claim = claimableDomain(input.domain)
+    if (!claim.ok) throw fieldError(claim.code, 'domain', claim.message)
+    await checkDefaultRole(c, ctx, input.defaultRole)
+    const row = await addDomain(c.var.db, ctx.account.id, { domain: claim.domain, policy: input.policy, defaultRole: input.defaultRole })
+    await audit(c, ctx.account, {
+      type: 'domain_added',
+      target: { kind: 'email_domain', id: row.id, label: row.domain },
+      description: `${ctx.principal.user.email} added the email domain ${row.domain} to ${ctx.account.name}`,
+    })
+    return c.json({ domain: (await present(c, ctx.account.id, [row]))[0]! }, 201)
+  })
+  .openapi(updateEmailDomainRoute, async (c) => {
+    const ctx = c.var.access
+    const { domainId } = c.req.valid('param')
+    const input = c.req.valid('json')
+    const row = await one(c, ctx.account.id, domainId)
+    await checkDefaultRole(c, ctx, input.defaultRole)
+    await updateDomainPolicy(c.var.db, ctx.account.id, row.id, input)
+    await audit(c, ctx.account, {
+      type: 'domain_updated',
+      target: { kind: 'email_domain', id: row.id, label: row.domain },
+      description: `${ctx.principal.user.email} set people at ${row.domain} to ${input.policy === 'join' ? 'join at once' : 'wait for approval'}${input.defaultRole ? ` with the role ${input.defaultRole}` : ''}`,
+    })
+    return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
+  })
+  .openapi(verifyEmailDomainRoute, async (c) => {
+    const ctx = c.var.access
+    const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
+    if (row.status !== 'verified') {
+      if (claimLapsed(row)) throw new AppError('claim_expired', `The claim on ${row.domain} has expired (claims last 7 days). Remove it and add the domain again for a new token.`)
+      await requireChallenge(c.env, row.domain, row.verificationToken)
+      await verifyClaim(c, ctx, row, 'verified')
+    }
+    return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
+  })
+  .openapi(markEmailDomainVerifiedRoute, async (c) => {
+    if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
+    const ctx = c.var.access
+    const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
+    if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
+    return c.json({ domain: await reread(c, ctx.account.id, row.id) }, 200)
+  })
+  .openapi(deleteEmailDomainRoute, async (c) => {
+    const ctx = c.var.access
+    const row = await one(c, ctx.account.id, c.req.valid('param').domainId)
+    await deleteDomain(c.var.db, ctx.account.id, row.id)
+    await audit(c, ctx.account, {
+      type: 'domain_removed',
+      target: { kind: 'email_domain', id: row.id, label: row.domain },
+      description: `${ctx.principal.user.email} removed the email domain ${row.domain} from ${ctx.account.name}`,
+    })
+    return c.body(null, 204)
+  })
+  .openapi(listJoinRequestsRoute, async (c) => {
+    const rows = await listJoinRequests(c.var.db, c.var.access.account.id)
+    return c.json({ items: rows.map(({ userId: _, ...r }) => r) }, 200)
+  })
+  .openapi(approveJoinRequestRoute, async (c) => {
+    const ctx = c.var.access
+    const request = found(await getJoinRequest(c.var.db, ctx.account.id, c.req.valid('param').requestId), 'No held person with that id.')
+    const domain = (await listDomains(c.var.db, ctx.account.id)).find((d) => d.domain === request.domain)
+    const roleIds = domain?.defaultRole && (await listRoles(c.var.db, ctx.account.id)).some((r) => r.id === domain.defaultRole) ? [domain.defaultRole] : []
+    if (roleIds.length) await checkDefaultRole(c, ctx, roleIds[0]!)
+    const memberId = found(await approveJoinRequest(c.var.db, ctx.account, request, roleIds), 'No held person with that id.')
+    await audit(c, ctx.account, {
+      type: 'join_approved',
+      subject: { id: request.userId, email: request.email },
+      target: { kind: 'member', id: memberId, label: request.email },
+      description: `${ctx.principal.user.email} let ${request.email} join ${ctx.account.name} as a user`,
+    })
+    return c.json({ memberId }, 200)
+  })
+  .openapi(declineJoinRequestRoute, async (c) => {
+    const ctx = c.var.access
+    const request = found(await getJoinRequest(c.var.db, ctx.account.id, c.req.valid('param').requestId), 'No held person with that id.')
+    await declineJoinRequest(c.var.db, ctx.account.id, request.id)
+    await audit(c, ctx.account, {
+      type: 'join_declined',
+      target: { kind: 'join_request', id: request.id, label: request.email },
+      description: `${ctx.principal.user.email} declined ${request.email}'s request to join ${ctx.account.name}`,
+    })
+    return c.body(null, 204)
+  })

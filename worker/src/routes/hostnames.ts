@@ -117,100 +117,89 @@ const claimExpiredProblem = (hostname: string) =>
 
 /** A hostname a reseller may claim, normalised; 400 when it is not a hostname, 409 for the platform's own. */
 
+const listHostnamesRoute = route.get('/accounts/{id}/hostnames', 'listHostnames', requirePermission('branding.view', resellersOnly), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }), 'Hostnames') },
+})
+const createHostnameRoute = route.post('/accounts/{id}/hostnames', 'createHostname', requirePermission('branding.manage', resellersOnly), {
+  request: { params: AccountParam, body: body(AddHostname) }, responses: { 201: json(z.object({ hostname: HostnameView }), 'Added'), ...problems(409) },
+})
+const verifyHostnameRoute = route.post('/accounts/{id}/hostnames/{hostnameId}/verify', 'verifyHostname', requirePermission('branding.manage', resellersOnly), {
+  request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410, 422) },
+})
+const markHostnameVerifiedRoute = route.post('/accounts/{id}/hostnames/{hostnameId}/dev-verify', 'markHostnameVerified', requirePermission('branding.manage', resellersOnly), {
+  request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410) },
+})
+const checkHostnameTlsRoute = route.post('/accounts/{id}/hostnames/{hostnameId}/tls-check', 'checkHostnameTls', requirePermission('branding.manage', resellersOnly), {
+  request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Checked'), ...problems(409, 422) },
+})
+const deleteHostnameRoute = route.delete('/accounts/{id}/hostnames/{hostnameId}', 'deleteHostname', requirePermission('branding.manage', resellersOnly), {
+  request: { params: HostnameParams }, responses: { 204: { description: 'Removed' } },
+})
+
 export const hostnamesRouter = createRouter('Branding')
-  .openapi(
-    route.get('/accounts/{id}/hostnames', 'listHostnames', requirePermission('branding.view', resellersOnly), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(HostnameView), devTools: z.boolean(), edge: EdgeView }), 'Hostnames') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const items = await present(c, await listHostnames(c.var.db, ctx.account.id))
-      return c.json({ items, devTools: c.env.DEV_TOOLS === 'true', edge: edgeSettings(c.env) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/hostnames', 'createHostname', requirePermission('branding.manage', resellersOnly), {
-      request: { params: AccountParam, body: body(AddHostname) }, responses: { 201: json(z.object({ hostname: HostnameView }), 'Added'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const body = c.req.valid('json')
-      const hostname = hostnameFrom(c.env, body.hostname)
-      if (body.customerAccountId) {
-        const customer = await getAccount(c.var.db, body.customerAccountId)
-        if (!customer || customer.parentId !== ctx.account.id || customer.kind !== 'customer') {
-          throw fieldError('validation_failed', 'customerAccountId', 'Choose one of your customers.')
-        }
+  .openapi(listHostnamesRoute, async (c) => {
+    const ctx = c.var.access
+    const items = await present(c, await listHostnames(c.var.db, ctx.account.id))
+    return c.json({ items, devTools: c.env.DEV_TOOLS === 'true', edge: edgeSettings(c.env) }, 200)
+  })
+  .openapi(createHostnameRoute, async (c) => {
+    const ctx = c.var.access
+    const body = c.req.valid('json')
+    const hostname = hostnameFrom(c.env, body.hostname)
+    if (body.customerAccountId) {
+      const customer = await getAccount(c.var.db, body.customerAccountId)
+      if (!customer || customer.parentId !== ctx.account.id || customer.kind !== 'customer') {
+        throw fieldError('validation_failed', 'customerAccountId', 'Choose one of your customers.')
       }
-      const row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
-      await audit(c, ctx.account, {
-        type: 'hostname_added',
-        target: { kind: 'hostname', id: row.id, label: hostname },
-        description: `${ctx.principal.user.email} added the hostname ${hostname} to ${ctx.account.name}`,
-      })
-      return c.json({ hostname: (await present(c, [row]))[0]! }, 201)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/hostnames/{hostnameId}/verify', 'verifyHostname', requirePermission('branding.manage', resellersOnly), {
-      request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410, 422) },
-    }),
-    async (c) => {
-      const { hostnameId } = c.req.valid('param')
-      const ctx = c.var.access
-      const row = await existing(c, ctx.account.id, hostnameId)
-      if (row.status !== 'verified') {
-        if (claimLapsed(row)) throw claimExpiredProblem(row.hostname)
-        await requireChallenge(c.env, row.hostname, row.verificationToken)
-        await verifyClaim(c, ctx, row, 'verified')
-      }
-      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/hostnames/{hostnameId}/dev-verify', 'markHostnameVerified', requirePermission('branding.manage', resellersOnly), {
-      request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Verified'), ...problems(409, 410) },
-    }),
-    async (c) => {
-      if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
-      const { hostnameId } = c.req.valid('param')
-      const ctx = c.var.access
-      const row = await existing(c, ctx.account.id, hostnameId)
-      if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
-      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/hostnames/{hostnameId}/tls-check', 'checkHostnameTls', requirePermission('branding.manage', resellersOnly), {
-      request: { params: HostnameParams }, responses: { 200: json(z.object({ hostname: HostnameView }), 'Checked'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const { hostnameId } = c.req.valid('param')
-      const ctx = c.var.access
-      const row = await existing(c, ctx.account.id, hostnameId)
-      if (row.status !== 'verified') throw new AppError('conflict', 'Verify the hostname first: certificates are issued for verified hostnames only.')
-      if (!edgeSettings(c.env).managed) throw new AppError('tls_unmanaged', 'This deployment does not obtain certificates through Cloudflare for SaaS.')
-      await syncTls(c.env, c.var.db, row)
-      return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/hostnames/{hostnameId}', 'deleteHostname', requirePermission('branding.manage', resellersOnly), {
-      request: { params: HostnameParams }, responses: { 204: { description: 'Removed' } },
-    }),
-    async (c) => {
-      const { hostnameId } = c.req.valid('param')
-      const ctx = c.var.access
-      const row = await existing(c, ctx.account.id, hostnameId)
-      await deleteHostname(c.var.db, ctx.account.id, row.id)
-      // The delete queued its custom hostname for removal (a trigger); remove it now if Cloudflare answers, else the cron will.
-      if (row.edgeId) await drainEdgeCleanup(c.env, c.var.db, { edgeIds: [row.edgeId] })
-      invalidateBrandCache()
-      await audit(c, ctx.account, {
-        type: 'hostname_removed',
-        target: { kind: 'hostname', id: row.id, label: row.hostname },
-        description: `${ctx.principal.user.email} removed the hostname ${row.hostname} from ${ctx.account.name}`,
-      })
-      return c.body(null, 204)
-    },
-  )
+    }
+    const row = await addHostname(c.var.db, ctx.account.id, { hostname, customerAccountId: body.customerAccountId })
+    await audit(c, ctx.account, {
+      type: 'hostname_added',
+      target: { kind: 'hostname', id: row.id, label: hostname },
+      description: `${ctx.principal.user.email} added the hostname ${hostname} to ${ctx.account.name}`,
+    })
+    return c.json({ hostname: (await present(c, [row]))[0]! }, 201)
+  })
+  .openapi(verifyHostnameRoute, async (c) => {
+    const { hostnameId } = c.req.valid('param')
+    const ctx = c.var.access
+    const row = await existing(c, ctx.account.id, hostnameId)
+    if (row.status !== 'verified') {
+      if (claimLapsed(row)) throw claimExpiredProblem(row.hostname)
+      await requireChallenge(c.env, row.hostname, row.verificationToken)
+      await verifyClaim(c, ctx, row, 'verified')
+    }
+    return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
+  })
+  .openapi(markHostnameVerifiedRoute, async (c) => {
+    if (c.env.DEV_TOOLS !== 'true') throw new AppError('not_found', 'No such route.')
+    const { hostnameId } = c.req.valid('param')
+    const ctx = c.var.access
+    const row = await existing(c, ctx.account.id, hostnameId)
+    if (row.status !== 'verified') await verifyClaim(c, ctx, row, 'used the development switch to verify')
+    return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
+  })
+  .openapi(checkHostnameTlsRoute, async (c) => {
+    const { hostnameId } = c.req.valid('param')
+    const ctx = c.var.access
+    const row = await existing(c, ctx.account.id, hostnameId)
+    if (row.status !== 'verified') throw new AppError('conflict', 'Verify the hostname first: certificates are issued for verified hostnames only.')
+    if (!edgeSettings(c.env).managed) throw new AppError('tls_unmanaged', 'This deployment does not obtain certificates through Cloudflare for SaaS.')
+    await syncTls(c.env, c.var.db, row)
+    return c.json({ hostname: await reread(c, ctx.account.id, row.id) }, 200)
+  })
+  .openapi(deleteHostnameRoute, async (c) => {
+    const { hostnameId } = c.req.valid('param')
+    const ctx = c.var.access
+    const row = await existing(c, ctx.account.id, hostnameId)
+    await deleteHostname(c.var.db, ctx.account.id, row.id)
+    // The delete queued its custom hostname for removal (a trigger); remove it now if Cloudflare answers, else the cron will.
+    if (row.edgeId) await drainEdgeCleanup(c.env, c.var.db, { edgeIds: [row.edgeId] })
+    invalidateBrandCache()
+    await audit(c, ctx.account, {
+      type: 'hostname_removed',
+      target: { kind: 'hostname', id: row.id, label: row.hostname },
+      description: `${ctx.principal.user.email} removed the hostname ${row.hostname} from ${ctx.account.name}`,
+    })
+    return c.body(null, 204)
+  })

@@ -4,9 +4,10 @@ import { streamFormats, webhookTypes, type CreateHook } from '../durable/hooks.t
 import { AppError } from '../errors.ts'
 import { localizeSentence } from '../i18n/field-messages.ts'
 import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
 import { decide, requirePermission, type AccessEnv } from '../middleware/access.ts'
 import { audit } from '../middleware/audit.ts'
-import { body, createRouter, json, problems, route } from '../openapi.ts'
+import { answers, body, createRouter, json, problems, route } from '../openapi.ts'
 import { AccountParam, accountParams } from './schemas.ts'
 
 const DeliveryFields = z
@@ -94,146 +95,131 @@ const label = (kind: string) => (kind === 'webhook' ? 'webhook' : 'log stream')
 /** An attempt as its reader reads it: what went wrong, in their language (the log keeps the English words). */
 const readable = <T extends { error: string | null }>(delivery: T): T => (delivery.error ? { ...delivery, error: localizeSentence(delivery.error) } : delivery)
 
+/** Integrations are not changed while acting as someone (authz/impersonation.ts): refused before the body is read. */
+const notWhileActingAs = answers(
+  createMiddleware<AccessEnv>(async (c, next) => {
+    assertMayChange(c.var.access.principal)
+    await next()
+  }),
+  403,
+)
+const changeIntegrations = [requirePermission('activity.export'), notWhileActingAs] as const
+
+const listIntegrationsRoute = route.get('/accounts/{id}/integrations', 'listIntegrations', requirePermission('activity.export'), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }), 'OK') },
+})
+const createWebhookRoute = route.post('/accounts/{id}/integrations/webhooks', 'createWebhook', changeIntegrations, {
+  request: { params: AccountParam, body: body(CreateWebhook) }, responses: { 201: json(Created, 'Created'), ...problems(422) },
+})
+const createLogStreamRoute = route.post('/accounts/{id}/integrations/streams', 'createLogStream', [requirePermission('activity.export', streamsOnly), notWhileActingAs], {
+  request: { params: AccountParam, body: body(CreateStream) }, responses: { 201: json(Created, 'Created'), ...problems(422) },
+})
+const updateIntegrationRoute = route.patch('/accounts/{id}/integrations/{hookId}', 'updateIntegration', changeIntegrations, {
+  request: { params: HookParams, body: body(UpdateIntegration) }, responses: { 200: json(Integration, 'Updated') },
+})
+const deleteIntegrationRoute = route.delete('/accounts/{id}/integrations/{hookId}', 'deleteIntegration', changeIntegrations, {
+  request: { params: HookParams }, responses: { 204: { description: 'Deleted' } },
+})
+const rotateWebhookSecretRoute = route.post('/accounts/{id}/integrations/{hookId}/rotate-secret', 'rotateWebhookSecret', changeIntegrations, {
+  request: { params: HookParams }, responses: { 200: json(Created, 'Rotated') },
+})
+const testIntegrationRoute = route.post('/accounts/{id}/integrations/{hookId}/test', 'testIntegration', changeIntegrations, {
+  request: { params: HookParams }, responses: { 200: json(Delivery, 'The attempt') },
+})
+const listIntegrationDeliveriesRoute = route.get('/accounts/{id}/integrations/{hookId}/deliveries', 'listIntegrationDeliveries', requirePermission('activity.export'), {
+  request: { params: HookParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) }, responses: { 200: json(z.object({ items: z.array(Delivery) }), 'OK') },
+})
+const resendIntegrationDeliveryRoute = route.post('/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend', 'resendIntegrationDelivery', changeIntegrations, {
+  request: { params: DeliveryParams }, responses: { 200: json(Delivery, 'The attempt'), ...problems(410) },
+})
+
 export const integrationsRouter = createRouter('Activity')
-  .openapi(
-    route.get('/accounts/{id}/integrations', 'listIntegrations', requirePermission('activity.export'), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(Integration), eventTypes: z.array(z.string()), streamsAvailable: z.boolean(), readOnly: z.boolean() }), 'OK') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const items = await integrationsOf(c.env, ctx.account.id).list()
-      return c.json(
-        {
-          items: items.map((i) => (i.disabledReason ? { ...i, disabledReason: localizeSentence(i.disabledReason) } : i)),
-          eventTypes: [...subscribableTypes(decide(ctx, 'activity.view').ok)],
-          streamsAvailable: (streamsOnly.kinds as readonly string[]).includes(ctx.account.kind),
-          readOnly: !!ctx.principal.impersonation,
-        },
-        200,
-      )
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/integrations/webhooks', 'createWebhook', requirePermission('activity.export'), {
-      request: { params: AccountParam, body: body(CreateWebhook) }, responses: { 201: json(Created, 'Created'), ...problems(422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const body = c.req.valid('json')
-      const input = validateHook(c.env, { kind: 'webhook', ...body }, subscribableTypes(decide(ctx, 'activity.view').ok))
-      return c.json(await create(c, input), 201)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/integrations/streams', 'createLogStream', requirePermission('activity.export', streamsOnly), {
-      request: { params: AccountParam, body: body(CreateStream) }, responses: { 201: json(Created, 'Created'), ...problems(422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const input = validateHook(c.env, { kind: 'stream', ...c.req.valid('json') }, [])
-      return c.json(await create(c, input), 201)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/integrations/{hookId}', 'updateIntegration', requirePermission('activity.export'), {
-      request: { params: HookParams, body: body(UpdateIntegration) }, responses: { 200: json(Integration, 'Updated') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const { hookId } = c.req.valid('param')
-      const body = c.req.valid('json')
-      if (body.types) validateHook(c.env, { kind: 'webhook', url: 'https://example.com/', description: '', types: body.types }, subscribableTypes(decide(ctx, 'activity.view').ok))
-      const hooks = integrationsOf(c.env, ctx.account.id)
-      const updated = await hooks.update(hookId, body)
-      if (!updated) throw notFound()
-      const changes = [body.enabled === true && 'turned on', body.enabled === false && 'turned off', body.types && `set its events to ${body.types.join(', ')}`].filter(Boolean)
-      await audit(c, ctx.account, {
-        type: 'integration_updated',
-        target: hookTarget(updated),
-        description: `${ctx.principal.user.email} changed the ${label(updated.kind)} to ${new URL(updated.url).host}${changes.length ? `: ${changes.join('; ')}` : ''}`,
-      })
-      return c.json(updated, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/integrations/{hookId}', 'deleteIntegration', requirePermission('activity.export'), {
-      request: { params: HookParams }, responses: { 204: { description: 'Deleted' } },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const { hookId } = c.req.valid('param')
-      const hooks = integrationsOf(c.env, ctx.account.id)
-      const hook = await hooks.get(hookId)
-      if (!hook || !(await hooks.remove(hookId))) throw notFound()
-      await audit(c, ctx.account, {
-        type: 'integration_deleted',
-        target: hookTarget(hook),
-        description: `${ctx.principal.user.email} deleted the ${label(hook.kind)} to ${new URL(hook.url).host}`,
-      })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/integrations/{hookId}/rotate-secret', 'rotateWebhookSecret', requirePermission('activity.export'), {
-      request: { params: HookParams }, responses: { 200: json(Created, 'Rotated') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const { hookId } = c.req.valid('param')
-      const rotated = await integrationsOf(c.env, ctx.account.id).rotate(hookId)
-      if (!rotated) throw notFound()
-      await audit(c, ctx.account, {
-        type: 'integration_secret_rotated',
-        target: { kind: 'webhook', id: rotated.hook.id, label: rotated.hook.url.slice(0, 200) },
-        description: `${ctx.principal.user.email} replaced the signing secret of the webhook to ${new URL(rotated.hook.url).host}`,
-      })
-      return c.json({ integration: rotated.hook, secret: rotated.secret }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/integrations/{hookId}/test', 'testIntegration', requirePermission('activity.export'), {
-      request: { params: HookParams }, responses: { 200: json(Delivery, 'The attempt') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const { hookId } = c.req.valid('param')
-      const result = await integrationsOf(c.env, ctx.account.id).test(hookId)
-      if (!result) throw notFound()
-      return c.json(readable(result), 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/integrations/{hookId}/deliveries', 'listIntegrationDeliveries', requirePermission('activity.export'), {
-      request: { params: HookParams, query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) }, responses: { 200: json(z.object({ items: z.array(Delivery) }), 'OK') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { hookId } = c.req.valid('param')
-      const items = await integrationsOf(c.env, ctx.account.id).deliveries(hookId, c.req.valid('query').limit)
-      if (!items) throw notFound()
-      return c.json({ items: items.map(readable) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/integrations/{hookId}/deliveries/{deliveryId}/resend', 'resendIntegrationDelivery', requirePermission('activity.export'), {
-      request: { params: DeliveryParams }, responses: { 200: json(Delivery, 'The attempt'), ...problems(410) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      assertMayChange(ctx.principal)
-      const { hookId, deliveryId } = c.req.valid('param')
-      const result = await integrationsOf(c.env, ctx.account.id).resend(hookId, deliveryId)
-      if (!result) throw new AppError('not_found', 'No delivery with that id.')
-      if (result === 'gone') throw new AppError('delivery_gone')
-      return c.json(readable(result), 200)
-    },
-  )
+  .openapi(listIntegrationsRoute, async (c) => {
+    const ctx = c.var.access
+    const items = await integrationsOf(c.env, ctx.account.id).list()
+    return c.json(
+      {
+        items: items.map((i) => (i.disabledReason ? { ...i, disabledReason: localizeSentence(i.disabledReason) } : i)),
+        eventTypes: [...subscribableTypes(decide(ctx, 'activity.view').ok)],
+        streamsAvailable: (streamsOnly.kinds as readonly string[]).includes(ctx.account.kind),
+        readOnly: !!ctx.principal.impersonation,
+      },
+      200,
+    )
+  })
+  .openapi(createWebhookRoute, async (c) => {
+    const ctx = c.var.access
+    const body = c.req.valid('json')
+    const input = validateHook(c.env, { kind: 'webhook', ...body }, subscribableTypes(decide(ctx, 'activity.view').ok))
+    return c.json(await create(c, input), 201)
+  })
+  .openapi(createLogStreamRoute, async (c) => {
+    const input = validateHook(c.env, { kind: 'stream', ...c.req.valid('json') }, [])
+    return c.json(await create(c, input), 201)
+  })
+  .openapi(updateIntegrationRoute, async (c) => {
+    const ctx = c.var.access
+    const { hookId } = c.req.valid('param')
+    const body = c.req.valid('json')
+    if (body.types) validateHook(c.env, { kind: 'webhook', url: 'https://example.com/', description: '', types: body.types }, subscribableTypes(decide(ctx, 'activity.view').ok))
+    const hooks = integrationsOf(c.env, ctx.account.id)
+    const updated = await hooks.update(hookId, body)
+    if (!updated) throw notFound()
+    const changes = [body.enabled === true && 'turned on', body.enabled === false && 'turned off', body.types && `set its events to ${body.types.join(', ')}`].filter(Boolean)
+    await audit(c, ctx.account, {
+      type: 'integration_updated',
+      target: hookTarget(updated),
+      description: `${ctx.principal.user.email} changed the ${label(updated.kind)} to ${new URL(updated.url).host}${changes.length ? `: ${changes.join('; ')}` : ''}`,
+    })
+    return c.json(updated, 200)
+  })
+  .openapi(deleteIntegrationRoute, async (c) => {
+    const ctx = c.var.access
+    const { hookId } = c.req.valid('param')
+    const hooks = integrationsOf(c.env, ctx.account.id)
+    const hook = await hooks.get(hookId)
+    if (!hook || !(await hooks.remove(hookId))) throw notFound()
+    await audit(c, ctx.account, {
+      type: 'integration_deleted',
+      target: hookTarget(hook),
+      description: `${ctx.principal.user.email} deleted the ${label(hook.kind)} to ${new URL(hook.url).host}`,
+    })
+    return c.body(null, 204)
+  })
+  .openapi(rotateWebhookSecretRoute, async (c) => {
+    const ctx = c.var.access
+    const { hookId } = c.req.valid('param')
+    const rotated = await integrationsOf(c.env, ctx.account.id).rotate(hookId)
+    if (!rotated) throw notFound()
+    await audit(c, ctx.account, {
+      type: 'integration_secret_rotated',
+      target: { kind: 'webhook', id: rotated.hook.id, label: rotated.hook.url.slice(0, 200) },
+      description: `${ctx.principal.user.email} replaced the signing secret of the webhook to ${new URL(rotated.hook.url).host}`,
+    })
+    return c.json({ integration: rotated.hook, secret: rotated.secret }, 200)
+  })
+  .openapi(testIntegrationRoute, async (c) => {
+    const ctx = c.var.access
+    const { hookId } = c.req.valid('param')
+    const result = await integrationsOf(c.env, ctx.account.id).test(hookId)
+    if (!result) throw notFound()
+    return c.json(readable(result), 200)
+  })
+  .openapi(listIntegrationDeliveriesRoute, async (c) => {
+    const ctx = c.var.access
+    const { hookId } = c.req.valid('param')
+    const items = await integrationsOf(c.env, ctx.account.id).deliveries(hookId, c.req.valid('query').limit)
+    if (!items) throw notFound()
+    return c.json({ items: items.map(readable) }, 200)
+  })
+  .openapi(resendIntegrationDeliveryRoute, async (c) => {
+    const ctx = c.var.access
+    const { hookId, deliveryId } = c.req.valid('param')
+    const result = await integrationsOf(c.env, ctx.account.id).resend(hookId, deliveryId)
+    if (!result) throw new AppError('not_found', 'No delivery with that id.')
+    if (result === 'gone') throw new AppError('delivery_gone')
+    return c.json(readable(result), 200)
+  })
 
 async function create(c: Context<AccessEnv>, input: CreateHook) {
   const ctx = c.var.access

@@ -226,172 +226,159 @@ function refuseToken(inv: TokenInvitation | undefined): asserts inv is TokenInvi
   if (inv.status === 'expired') throw new AppError('invitation_expired', 'This invitation has expired. Ask the sender to resend it.')
 }
 
+const createInvitationRoute = route.post('/accounts/{id}/invitations', 'createInvitation', requirePermission(['staff.manage', 'customers.invite']), {
+  request: { params: AccountParam, body: body(CreateInvitation) }, responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Created; the link is emailed'), ...problems(409, 422, 429) },
+})
+const addMemberRoute = route.post('/accounts/{id}/members', 'addMember', requirePermission('staff.manage'), {
+  tags: ['Staff'], request: { params: AccountParam, body: body(AddMember) }, responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Invited; the link is emailed'), ...problems(409, 422, 429) },
+})
+const listInvitationsRoute = route.get('/accounts/{id}/invitations', 'listInvitations', requirePermission(['staff.view', 'customers.view']), {
+  request: { params: AccountParam, query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }) }, responses: { 200: json(z.object({ items: z.array(InvitationSchema) }), 'OK') },
+})
+const resendInvitationRoute = route.post('/accounts/{id}/invitations/{inviteId}/resend', 'resendInvitation', requirePermission(['staff.manage', 'customers.invite']), {
+  request: { params: InviteParams }, responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
+})
+const revokeInvitationRoute = route.delete('/accounts/{id}/invitations/{inviteId}', 'revokeInvitation', requirePermission(['staff.manage', 'customers.invite']), {
+  request: { params: InviteParams }, responses: { 204: { description: 'Revoked' }, ...problems(409) },
+})
+const previewInvitationRoute = route.get('/invitations/{token}', 'previewInvitation', {
+  request: { params: TokenParam }, responses: { 200: json(PublicInvitation, 'OK'), ...problems(403, 404, 410) },
+})
+const acceptInvitationRoute = route.post('/invitations/{token}/accept', 'acceptInvitation', {
+  request: { params: TokenParam, body: body(Accept) }, responses: { 201: json(z.object({ accountId: z.string(), userId: z.string(), held: z.boolean() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
+})
+
 export const invitationRoutes = createRouter('Invitations')
-  .openapi(
-    route.post('/accounts/{id}/invitations', 'createInvitation', requirePermission(['staff.manage', 'customers.invite']), {
-      request: { params: AccountParam, body: body(CreateInvitation) }, responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Created; the link is emailed'), ...problems(409, 422, 429) },
-    }),
-    async (c) => {
-      const body = c.req.valid('json')
-      authorize(c.var.access, manageFor(body.kind))
-      return c.json({ invitation: await invite(c, c.var.access, body) }, 201)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/members', 'addMember', requirePermission('staff.manage'), {
-      tags: ['Staff'], request: { params: AccountParam, body: body(AddMember) }, responses: { 201: json(z.object({ invitation: InvitationSchema }), 'Invited; the link is emailed'), ...problems(409, 422, 429) },
-    }),
-    async (c) => {
-      const body = c.req.valid('json')
-      const invitation = await invite(c, c.var.access, { kind: 'member', email: body.email, level: body.level, roleIds: body.roles, scope: body.scope, accessEndsAt: body.accessEndsAt })
-      return c.json({ invitation }, 201)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/invitations', 'listInvitations', requirePermission(['staff.view', 'customers.view']), {
-      request: { params: AccountParam, query: z.object({ status: z.enum(['pending', 'all']).default('pending'), kind: z.enum(['member', 'customer']).optional() }) }, responses: { 200: json(z.object({ items: z.array(InvitationSchema) }), 'OK') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { status, kind } = c.req.valid('query')
-      const viewFor = (k: 'member' | 'customer') => (k === 'member' ? 'staff.view' : 'customers.view') as Permission
-      // A named kind needs its permission; otherwise every kind the caller may see (at least one).
-      if (kind) authorize(ctx, viewFor(kind))
-      const wanted = kind ? [kind] : (['member', 'customer'] as const).filter((k) => decide(ctx, viewFor(k)).ok)
-      const items = await listInvitations(c.var.db, ctx.account.id, wanted, status === 'pending')
-      return c.json({ items: await present(c, ctx.account.id, items) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/invitations/{inviteId}/resend', 'resendInvitation', requirePermission(['staff.manage', 'customers.invite']), {
-      request: { params: InviteParams }, responses: { 200: json(z.object({ invitation: InvitationSchema }), 'Sent'), ...problems(409, 429) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const before = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
-      if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
-      await admitInvitation(c, ctx)
-      const token = await resendInvitation(c.var.db, before.id)
-      if (!token) throw new AppError('conflict', 'This invitation is no longer pending.')
-      const invitation = (await getInvitation(c.var.db, ctx.account.id, before.id))!
-      await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, token)
-      await audit(c, ctx.account, {
-        type: 'invitation_resent',
-        target: { kind: 'invitation', id: invitation.id, label: invitation.email },
-        description: `${ctx.principal.user.email} resent the invitation of ${invitation.email}`,
+  .openapi(createInvitationRoute, async (c) => {
+    const body = c.req.valid('json')
+    authorize(c.var.access, manageFor(body.kind))
+    return c.json({ invitation: await invite(c, c.var.access, body) }, 201)
+  })
+  .openapi(addMemberRoute, async (c) => {
+    const body = c.req.valid('json')
+    const invitation = await invite(c, c.var.access, { kind: 'member', email: body.email, level: body.level, roleIds: body.roles, scope: body.scope, accessEndsAt: body.accessEndsAt })
+    return c.json({ invitation }, 201)
+  })
+  .openapi(listInvitationsRoute, async (c) => {
+    const ctx = c.var.access
+    const { status, kind } = c.req.valid('query')
+    const viewFor = (k: 'member' | 'customer') => (k === 'member' ? 'staff.view' : 'customers.view') as Permission
+    // A named kind needs its permission; otherwise every kind the caller may see (at least one).
+    if (kind) authorize(ctx, viewFor(kind))
+    const wanted = kind ? [kind] : (['member', 'customer'] as const).filter((k) => decide(ctx, viewFor(k)).ok)
+    const items = await listInvitations(c.var.db, ctx.account.id, wanted, status === 'pending')
+    return c.json({ items: await present(c, ctx.account.id, items) }, 200)
+  })
+  .openapi(resendInvitationRoute, async (c) => {
+    const ctx = c.var.access
+    const before = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
+    if (before.status === 'accepted' || before.status === 'revoked') throw new AppError('conflict', `This invitation was ${before.status}; it cannot be resent.`)
+    await admitInvitation(c, ctx)
+    const token = await resendInvitation(c.var.db, before.id)
+    if (!token) throw new AppError('conflict', 'This invitation is no longer pending.')
+    const invitation = (await getInvitation(c.var.db, ctx.account.id, before.id))!
+    await sendInvitationEmail(c.env, c.var.db, ctx.account, ctx.principal.user, invitation, token)
+    await audit(c, ctx.account, {
+      type: 'invitation_resent',
+      target: { kind: 'invitation', id: invitation.id, label: invitation.email },
+      description: `${ctx.principal.user.email} resent the invitation of ${invitation.email}`,
+    })
+    return c.json({ invitation: (await present(c, ctx.account.id, [invitation]))[0]! }, 200)
+  })
+  .openapi(revokeInvitationRoute, async (c) => {
+    const ctx = c.var.access
+    const invitation = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
+    if (!(await revokeInvitation(c.var.db, invitation.id))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
+    await audit(c, ctx.account, {
+      type: 'invitation_revoked',
+      target: { kind: 'invitation', id: invitation.id, label: invitation.email },
+      description: `${ctx.principal.user.email} revoked the invitation of ${invitation.email}`,
+    })
+    return c.body(null, 204)
+  })
+  .openapi(previewInvitationRoute, async (c) => {
+    const inv = await findByToken(c.var.db, c.req.valid('param').token)
+    await refuseForeignPortal(c, inv)
+    refuseToken(inv)
+    const roles = (await listRoles(c.var.db, inv.accountId)).filter((r) => inv.roleIds.includes(r.id)).map((r) => r.name)
+    return c.json(
+      {
+        kind: inv.kind,
+        email: inv.email,
+        accountName: inv.account.name,
+        inviterName: inv.inviter?.name ?? null,
+        inviterEmail: inv.inviter?.email ?? null,
+        level: inv.level,
+        roles,
+        suggestedName: inv.suggestedName,
+        existingUser: Boolean(await findUserByEmail(c.var.db, inv.email)),
+        expiresAt: inv.expiresAt,
+        joins: await domainJoin(c, inv).then((j) => (j ? { accountName: j.owner.account.name, held: j.owner.policy === 'approve' } : null)),
+        accessEndsAt: inv.accessEndsAt,
+      },
+      200,
+    )
+  })
+  .openapi(acceptInvitationRoute, async (c) => {
+    const token = c.req.valid('param').token
+    const body = c.req.valid('json')
+    const db = c.var.db
+    const inv = await findByToken(db, token)
+    await refuseForeignPortal(c, inv)
+    refuseToken(inv)
+    // The access it offered has already run out: accepting would grant nothing.
+    if (inv.accessEndsAt !== null && inv.accessEndsAt <= Date.now()) throw new AppError('invitation_expired', 'The access this invitation offered has already ended. Ask the sender for a new one.')
+    const join = await domainJoin(c, inv)
+    if (inv.kind === 'customer' && !join && !body.organisationName) throw fieldError('validation_failed', 'organisationName', 'Name the organisation.')
+    const principal = c.var.principal
+    const existing = await findUserByEmail(db, inv.email)
+    if (principal && normalizeEmail(principal.user.email) !== inv.email) {
+      throw new AppError('email_mismatch', `This invitation is for ${inv.email}, but you are signed in as ${principal.user.email}. Sign out, then open the link again.`)
+    }
+    if (principal?.impersonation) throw new AppError('impersonation_restricted', 'An invitation cannot be accepted on someone else\'s behalf.')
+    if (existing && !principal) throw new AppError('sign_in_required', `${inv.email} already has a login. Sign in, then accept the invitation.`)
+    let newUser: { name: string; passwordHash: string } | undefined
+    if (!existing) {
+      if (!body.name) throw fieldError('validation_failed', 'name', 'Enter your name.')
+      if (!body.password) throw fieldError('validation_failed', 'password', 'Choose a password.')
+      newUser = { name: body.name, passwordHash: await chosenPasswordHash(c.env, body.password) }
+    } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
+      throw new AppError('already_member', 'You are already a member of this account.')
+    }
+    // Roles deleted since the invitation was sent are dropped, not granted.
+    const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
+    const accepting = { ...inv, roleIds: inv.roleIds.filter((r) => !unknown.includes(r)) }
+    const result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName, join: join ?? undefined })
+    const actor = { id: result.userId, email: inv.email }
+    if (join && result.joined) {
+      await audit(c, join.owner.account, {
+        type: result.joined.held ? 'join_requested' : 'member_joined',
+        actor,
+        subject: actor,
+        target: result.joined.held ? { kind: 'join_request', id: result.membershipId, label: inv.email } : { kind: 'member', id: result.membershipId, label: inv.email },
+        description: result.joined.held
+          ? `${inv.email} accepted ${inv.account.name}'s invitation; the verified domain ${join.owner.domain} holds them for ${join.owner.account.name}'s approval`
+          : `${inv.email} accepted ${inv.account.name}'s invitation and joined ${join.owner.account.name} as a user through its verified domain ${join.owner.domain}`,
       })
-      return c.json({ invitation: (await present(c, ctx.account.id, [invitation]))[0]! }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/invitations/{inviteId}', 'revokeInvitation', requirePermission(['staff.manage', 'customers.invite']), {
-      request: { params: InviteParams }, responses: { 204: { description: 'Revoked' }, ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const invitation = await invitationToManage(c, ctx, c.req.valid('param').inviteId)
-      if (!(await revokeInvitation(c.var.db, invitation.id))) throw new AppError('conflict', `This invitation was already ${invitation.status}.`)
-      await audit(c, ctx.account, {
-        type: 'invitation_revoked',
-        target: { kind: 'invitation', id: invitation.id, label: invitation.email },
-        description: `${ctx.principal.user.email} revoked the invitation of ${invitation.email}`,
+    } else if (inv.kind === 'customer') {
+      const account = { id: result.accountId, path: `${inv.account.path}${result.accountId}/` }
+      await audit(c, account, {
+        type: 'account_created',
+        actor,
+        target: { kind: 'account', id: result.accountId, label: body.organisationName! },
+        description: `${inv.email} accepted ${inv.inviter?.email ?? 'a partner'}'s invitation and created ${body.organisationName} under ${inv.account.name}`,
       })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.get('/invitations/{token}', 'previewInvitation', {
-      request: { params: TokenParam }, responses: { 200: json(PublicInvitation, 'OK'), ...problems(403, 404, 410) },
-    }),
-    async (c) => {
-      const inv = await findByToken(c.var.db, c.req.valid('param').token)
-      await refuseForeignPortal(c, inv)
-      refuseToken(inv)
-      const roles = (await listRoles(c.var.db, inv.accountId)).filter((r) => inv.roleIds.includes(r.id)).map((r) => r.name)
-      return c.json(
-        {
-          kind: inv.kind,
-          email: inv.email,
-          accountName: inv.account.name,
-          inviterName: inv.inviter?.name ?? null,
-          inviterEmail: inv.inviter?.email ?? null,
-          level: inv.level,
-          roles,
-          suggestedName: inv.suggestedName,
-          existingUser: Boolean(await findUserByEmail(c.var.db, inv.email)),
-          expiresAt: inv.expiresAt,
-          joins: await domainJoin(c, inv).then((j) => (j ? { accountName: j.owner.account.name, held: j.owner.policy === 'approve' } : null)),
-          accessEndsAt: inv.accessEndsAt,
-        },
-        200,
-      )
-    },
-  )
-  .openapi(
-    route.post('/invitations/{token}/accept', 'acceptInvitation', {
-      request: { params: TokenParam, body: body(Accept) }, responses: { 201: json(z.object({ accountId: z.string(), userId: z.string(), held: z.boolean() }), 'Accepted'), ...problems(401, 403, 404, 409, 410, 422) },
-    }),
-    async (c) => {
-      const token = c.req.valid('param').token
-      const body = c.req.valid('json')
-      const db = c.var.db
-      const inv = await findByToken(db, token)
-      await refuseForeignPortal(c, inv)
-      refuseToken(inv)
-      // The access it offered has already run out: accepting would grant nothing.
-      if (inv.accessEndsAt !== null && inv.accessEndsAt <= Date.now()) throw new AppError('invitation_expired', 'The access this invitation offered has already ended. Ask the sender for a new one.')
-      const join = await domainJoin(c, inv)
-      if (inv.kind === 'customer' && !join && !body.organisationName) throw fieldError('validation_failed', 'organisationName', 'Name the organisation.')
-      const principal = c.var.principal
-      const existing = await findUserByEmail(db, inv.email)
-      if (principal && normalizeEmail(principal.user.email) !== inv.email) {
-        throw new AppError('email_mismatch', `This invitation is for ${inv.email}, but you are signed in as ${principal.user.email}. Sign out, then open the link again.`)
-      }
-      if (principal?.impersonation) throw new AppError('impersonation_restricted', 'An invitation cannot be accepted on someone else\'s behalf.')
-      if (existing && !principal) throw new AppError('sign_in_required', `${inv.email} already has a login. Sign in, then accept the invitation.`)
-      let newUser: { name: string; passwordHash: string } | undefined
-      if (!existing) {
-        if (!body.name) throw fieldError('validation_failed', 'name', 'Enter your name.')
-        if (!body.password) throw fieldError('validation_failed', 'password', 'Choose a password.')
-        newUser = { name: body.name, passwordHash: await chosenPasswordHash(c.env, body.password) }
-      } else if (inv.kind === 'member' && (await isMember(db, inv.accountId, inv.email))) {
-        throw new AppError('already_member', 'You are already a member of this account.')
-      }
-      // Roles deleted since the invitation was sent are dropped, not granted.
-      const { unknown } = await resolveRoles(db, inv.accountId, inv.roleIds)
-      const accepting = { ...inv, roleIds: inv.roleIds.filter((r) => !unknown.includes(r)) }
-      const result = await acceptInvitation(db, token, accepting, { existingUserId: existing?.id ?? null, newUser, organisationName: body.organisationName, join: join ?? undefined })
-      const actor = { id: result.userId, email: inv.email }
-      if (join && result.joined) {
-        await audit(c, join.owner.account, {
-          type: result.joined.held ? 'join_requested' : 'member_joined',
-          actor,
-          subject: actor,
-          target: result.joined.held ? { kind: 'join_request', id: result.membershipId, label: inv.email } : { kind: 'member', id: result.membershipId, label: inv.email },
-          description: result.joined.held
-            ? `${inv.email} accepted ${inv.account.name}'s invitation; the verified domain ${join.owner.domain} holds them for ${join.owner.account.name}'s approval`
-            : `${inv.email} accepted ${inv.account.name}'s invitation and joined ${join.owner.account.name} as a user through its verified domain ${join.owner.domain}`,
-        })
-      } else if (inv.kind === 'customer') {
-        const account = { id: result.accountId, path: `${inv.account.path}${result.accountId}/` }
-        await audit(c, account, {
-          type: 'account_created',
-          actor,
-          target: { kind: 'account', id: result.accountId, label: body.organisationName! },
-          description: `${inv.email} accepted ${inv.inviter?.email ?? 'a partner'}'s invitation and created ${body.organisationName} under ${inv.account.name}`,
-        })
-      } else {
-        await audit(c, inv.account, {
-          type: 'invitation_accepted',
-          actor,
-          subject: actor,
-          target: { kind: 'member', id: result.membershipId, label: inv.email },
-          description: `${inv.email} accepted the invitation to ${inv.account.name} as ${inv.level}`,
-        })
-      }
-      if (!principal && !result.joined?.held) {
-        await signInHere(c, result.userId)
-      }
-      return c.json({ accountId: result.accountId, userId: result.userId, held: Boolean(result.joined?.held) }, 201)
-    },
-  )
+    } else {
+      await audit(c, inv.account, {
+        type: 'invitation_accepted',
+        actor,
+        subject: actor,
+        target: { kind: 'member', id: result.membershipId, label: inv.email },
+        description: `${inv.email} accepted the invitation to ${inv.account.name} as ${inv.level}`,
+      })
+    }
+    if (!principal && !result.joined?.held) {
+      await signInHere(c, result.userId)
+    }
+    return c.json({ accountId: result.accountId, userId: result.userId, held: Boolean(result.joined?.held) }, 201)
+  })

@@ -47,49 +47,42 @@ function lifecycle(kind: Kind) {
     return c.json({ account: present(after, ctx) }, 200)
   }
 
+  const disableRoute = route.post(`${base}/disable`, `disable${Noun}` as const, manage, { request: { params, body: body(DisableBody) }, responses: { 200: changed, ...problems(409) } })
+  const enableRoute = route.post(`${base}/enable`, `enable${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409) } })
+  const deleteRoute = route.delete(base, `delete${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409) } })
+  const restoreRoute = route.post(`${base}/restore`, `restore${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409, 422) } })
+
   return createRouter(tag)
-    .openapi(
-      route.post(`${base}/disable`, `disable${Noun}` as const, manage, { request: { params, body: body(DisableBody) }, responses: { 200: changed, ...problems(409) } }),
-      (c) =>
-        act(c, async (ctx, child) => {
-          const body = c.req.valid('json')
-          if (!(await disableAccount(c.var.db, child, { ...body, byPath: ctx.via.path }))) throw new AppError('conflict', `Only an active ${noun} can be disabled.`)
-          await liveAccountClosed(c.env, c.var.db, child, 'disabled')
-          return { type: 'account_disabled', description: `${ctx.principal.user.email} disabled ${child.name}: ${body.reason}` }
-        }),
-    )
-    .openapi(
-      route.post(`${base}/enable`, `enable${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409) } }),
-      (c) =>
-        act(c, async (ctx, child) => {
-          if (child.status === 'disabled' && !mayUndo(child.disabledBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was suspended by an account above yours; only it can enable it again.`)
-          if (!(await enableAccount(c.var.db, child.id, ctx.via.path))) throw new AppError('conflict', `Only a disabled ${noun} can be enabled.`)
-          return { type: 'account_enabled', description: `${ctx.principal.user.email} enabled ${child.name}` }
-        }),
-    )
-    .openapi(
-      route.delete(base, `delete${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409) } }),
-      (c) =>
-        act(c, async (ctx, child) => {
-          const purgeAfter = await softDeleteAccount(c.var.db, child, ctx.via.path)
-          if (!purgeAfter) throw new AppError('conflict', `This ${noun} is already deleted.`)
-          await liveAccountClosed(c.env, c.var.db, child, 'deleted')
-          return { type: 'account_deleted', description: `${ctx.principal.user.email} deleted ${child.name} (purged after ${new Date(purgeAfter).toISOString().slice(0, 10)} unless restored)` }
-        }),
-    )
-    .openapi(
-      route.post(`${base}/restore`, `restore${Noun}` as const, manage, { request: { params }, responses: { 200: changed, ...problems(409, 422) } }),
-      (c) =>
-        act(c, async (ctx, child) => {
-          if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
-          if (!(await restoreAccount(c.var.db, child, ctx.via.path))) {
-            const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
-            if (inWindow && kind === 'customer') throw new LimitReached('max_customers', child.path)
-            throw new AppError('conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
-          }
-          return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }
-        }),
-    )
+    .openapi(disableRoute, (c) =>
+      act(c, async (ctx, child) => {
+        const body = c.req.valid('json')
+        if (!(await disableAccount(c.var.db, child, { ...body, byPath: ctx.via.path }))) throw new AppError('conflict', `Only an active ${noun} can be disabled.`)
+        await liveAccountClosed(c.env, c.var.db, child, 'disabled')
+        return { type: 'account_disabled', description: `${ctx.principal.user.email} disabled ${child.name}: ${body.reason}` }
+      }))
+    .openapi(enableRoute, (c) =>
+      act(c, async (ctx, child) => {
+        if (child.status === 'disabled' && !mayUndo(child.disabledBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was suspended by an account above yours; only it can enable it again.`)
+        if (!(await enableAccount(c.var.db, child.id, ctx.via.path))) throw new AppError('conflict', `Only a disabled ${noun} can be enabled.`)
+        return { type: 'account_enabled', description: `${ctx.principal.user.email} enabled ${child.name}` }
+      }))
+    .openapi(deleteRoute, (c) =>
+      act(c, async (ctx, child) => {
+        const purgeAfter = await softDeleteAccount(c.var.db, child, ctx.via.path)
+        if (!purgeAfter) throw new AppError('conflict', `This ${noun} is already deleted.`)
+        await liveAccountClosed(c.env, c.var.db, child, 'deleted')
+        return { type: 'account_deleted', description: `${ctx.principal.user.email} deleted ${child.name} (purged after ${new Date(purgeAfter).toISOString().slice(0, 10)} unless restored)` }
+      }))
+    .openapi(restoreRoute, (c) =>
+      act(c, async (ctx, child) => {
+        if (child.status === 'deleted' && !mayUndo(child.deletedBy, ctx.via.path)) throw new AppError('forbidden', `This ${noun} was deleted by an account above yours; only it can restore it.`)
+        if (!(await restoreAccount(c.var.db, child, ctx.via.path))) {
+          const inWindow = child.status === 'deleted' && (child.purgeAfter ?? 0) > Date.now()
+          if (inWindow && kind === 'customer') throw new LimitReached('max_customers', child.path)
+          throw new AppError('conflict', `Only a deleted ${noun} inside its purge window can be restored.`)
+        }
+        return { type: 'account_restored', description: `${ctx.principal.user.email} restored ${child.name}` }
+      }))
 }
 
 /** Disable, enable, delete and restore a platform's resellers (rule 8). */

@@ -30,34 +30,31 @@ const memberSettings = () =>
     404,
   )
 
+const getMemberNotificationsRoute = route.get('/accounts/{id}/members/{memberId}/notifications', 'getMemberNotifications', [requireAccount(), memberSettings()], {
+  request: { params: MemberParams }, responses: { 200: json(Types.extend({ available: z.array(z.string()) }), 'OK') },
+})
+const setMemberNotificationsRoute = route.put('/accounts/{id}/members/{memberId}/notifications', 'setMemberNotifications', [requireAccount(), memberSettings()], {
+  request: { params: MemberParams, body: body(Types) }, responses: { 200: json(Types, 'Saved') },
+})
+
 export const notificationRoutes = createRouter('Staff')
-  .openapi(
-    route.get('/accounts/{id}/members/{memberId}/notifications', 'getMemberNotifications', [requireAccount(), memberSettings()], {
-      request: { params: MemberParams }, responses: { 200: json(Types.extend({ available: z.array(z.string()) }), 'OK') },
-    }),
-    async (c) => {
-      const { access: ctx, member } = c.var
-      const [types, available] = await Promise.all([subscriptionsOf(c.var.db, member.id), viewableTypesOf(c.var.db, ctx.account, member.id)])
-      return c.json({ types, available: [...available] }, 200)
-    },
-  )
-  .openapi(
-    route.put('/accounts/{id}/members/{memberId}/notifications', 'setMemberNotifications', [requireAccount(), memberSettings()], {
-      request: { params: MemberParams, body: body(Types) }, responses: { 200: json(Types, 'Saved') },
-    }),
-    async (c) => {
-      const { access: ctx, member } = c.var
-      const types = [...new Set(c.req.valid('json').types)] as (typeof notifiableTypes)[number][]
-      const viewable = new Set(await viewableTypesOf(c.var.db, ctx.account, member.id))
-      const hidden = types.filter((t) => !viewable.has(t))
-      if (hidden.length) throw fieldError('forbidden', 'types', `${member.user.email} may not view these events, so cannot be emailed about them: ${hidden.join(', ')}.`)
-      await setSubscriptions(c.var.db, ctx.account.id, member.id, types)
-      await audit(c, ctx.account, {
-        type: 'notifications_updated',
-        subject: { id: member.user.id, email: member.user.email },
-        target: { kind: 'member', id: member.id, label: member.user.email },
-        description: `${ctx.principal.user.email} set the notifications of ${member.user.email} to ${types.length ? types.join(', ') : 'none'}`,
-      })
-      return c.json({ types: await subscriptionsOf(c.var.db, member.id) }, 200)
-    },
-  )
+  .openapi(getMemberNotificationsRoute, async (c) => {
+    const { access: ctx, member } = c.var
+    const [types, available] = await Promise.all([subscriptionsOf(c.var.db, member.id), viewableTypesOf(c.var.db, ctx.account, member.id)])
+    return c.json({ types, available: [...available] }, 200)
+  })
+  .openapi(setMemberNotificationsRoute, async (c) => {
+    const { access: ctx, member } = c.var
+    const types = [...new Set(c.req.valid('json').types)] as (typeof notifiableTypes)[number][]
+    const viewable = new Set(await viewableTypesOf(c.var.db, ctx.account, member.id))
+    const hidden = types.filter((t) => !viewable.has(t))
+    if (hidden.length) throw fieldError('forbidden', 'types', `${member.user.email} may not view these events, so cannot be emailed about them: ${hidden.join(', ')}.`)
+    await setSubscriptions(c.var.db, ctx.account.id, member.id, types)
+    await audit(c, ctx.account, {
+      type: 'notifications_updated',
+      subject: { id: member.user.id, email: member.user.email },
+      target: { kind: 'member', id: member.id, label: member.user.email },
+      description: `${ctx.principal.user.email} set the notifications of ${member.user.email} to ${types.length ? types.join(', ') : 'none'}`,
+    })
+    return c.json({ types: await subscriptionsOf(c.var.db, member.id) }, 200)
+  })

@@ -120,117 +120,99 @@ async function decline<E extends AppEnv>(c: Context<E>, principal: Principal, h:
 
 const answered = { 200: json(z.object({ accountId: z.string() }).openapi('OwnershipAccepted'), 'Accepted: you are the owner now'), ...problems(403, 404, 410) }
 
+const getOwnershipRoute = route.get('/accounts/{id}/ownership', 'getOwnership', requireAccount(), {
+  request: { params: AccountParam }, responses: { 200: json(Ownership, 'The offer and what the caller may do') },
+})
+const offerOwnershipRoute = route.post('/accounts/{id}/ownership/offer', 'offerOwnership', requireAccount(), {
+  request: { params: AccountParam, body: body(OfferBody) }, responses: { 201: json(z.object({ offer: OwnershipOffer }), 'Offered; the link is emailed'), ...problems(403, 404, 409, 429) },
+})
+const cancelOwnershipOfferRoute = route.delete('/accounts/{id}/ownership/offer', 'cancelOwnershipOffer', requireAccount(), {
+  request: { params: AccountParam }, responses: { 204: { description: 'Withdrawn' }, ...problems(403, 404) },
+})
+const acceptOwnershipInAppRoute = route.post('/accounts/{id}/ownership/offer/accept', 'acceptOwnershipInApp', requireAccount(), { request: { params: AccountParam }, responses: answered })
+const declineOwnershipInAppRoute = route.post('/accounts/{id}/ownership/offer/decline', 'declineOwnershipInApp', requireAccount(), {
+  request: { params: AccountParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
+})
+const previewOwnershipOfferRoute = route.get('/ownership-offers/{token}', 'previewOwnershipOffer', requireSignIn(), {
+  request: { params: TokenParam }, responses: { 200: json(OfferPreview, 'The offer'), ...problems(404, 410) },
+})
+const acceptOwnershipOfferRoute = route.post('/ownership-offers/{token}/accept', 'acceptOwnershipOffer', requireSignIn(), { request: { params: TokenParam }, responses: answered })
+const declineOwnershipOfferRoute = route.post('/ownership-offers/{token}/decline', 'declineOwnershipOffer', requireSignIn(), {
+  request: { params: TokenParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
+})
+
 export const ownershipRoutes = createRouter('Ownership')
-  .openapi(
-    route.get('/accounts/{id}/ownership', 'getOwnership', requireAccount(), {
-      request: { params: AccountParam }, responses: { 200: json(Ownership, 'The offer and what the caller may do') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const offer = await openHandoff(c.var.db, ctx.account.id)
-      const owner = isOwnerInPerson(ownerCaller(ctx), 'hand over ownership').ok
-      const mine = Boolean(offer && !ctx.principal.impersonation && offer.to.userId === ctx.principal.user.id)
-      return c.json({ offer: offer && (owner || mine) ? view(offer) : null, allowed: { offer: owner && !offer, cancel: owner && Boolean(offer), answer: mine } }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/ownership/offer', 'offerOwnership', requireAccount(), {
-      request: { params: AccountParam, body: body(OfferBody) }, responses: { 201: json(z.object({ offer: OwnershipOffer }), 'Offered; the link is emailed'), ...problems(403, 404, 409, 429) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { memberId, password } = c.req.valid('json')
-      const owner = isOwnerInPerson(ownerCaller(ctx), 'hand over ownership')
-      if (!owner.ok) throw new AppError(owner.code, owner.detail)
-      const member = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!member) throw fieldError('not_found', 'memberId', 'No member with that id in this account.')
-      const rule = mayOfferOwnership(ownerCaller(ctx), { level: member.level, self: member.user.id === ctx.principal.user.id })
-      if (!rule.ok) throw rule.code === 'validation_failed' ? fieldError('validation_failed', 'memberId', rule.detail) : new AppError(rule.code, rule.detail)
-      const self = await findUserById(c.var.db, ctx.principal.user.id)
-      if (!self || !(await checkCurrentPassword(c, self, password))) throw fieldError('wrong_password', 'password', 'Your password is not correct.')
-      const created = await offerOwnership(c.var.db, { accountId: ctx.account.id, fromMembershipId: ctx.via.membershipId, toMembershipId: member.id })
-      const offer = (await openHandoff(c.var.db, ctx.account.id))!
-      await sendHandoffEmail(c.env, c.var.db, ctx.account, ctx.principal.user, member.user, created.token, created.expiresAt)
-      await audit(c, ctx.account, {
-        type: 'ownership_offered',
-        target: { kind: 'member', id: member.id, label: member.user.email },
-        subject: { id: member.user.id, email: member.user.email },
-        description: `${ctx.principal.user.email} offered ownership of ${ctx.account.name} to ${member.user.email}`,
-      })
-      return c.json({ offer: view(offer) }, 201)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/ownership/offer', 'cancelOwnershipOffer', requireAccount(), {
-      request: { params: AccountParam }, responses: { 204: { description: 'Withdrawn' }, ...problems(403, 404) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const owner = isOwnerInPerson(ownerCaller(ctx), 'withdraw the offer')
-      if (!owner.ok) throw new AppError(owner.code, owner.detail)
-      const offer = found(await openHandoff(c.var.db, ctx.account.id), 'No offer of ownership is open.')
-      if (!(await closeHandoff(c.var.db, offer.id, 'cancelled'))) throw new AppError('not_found', 'No offer of ownership is open.')
-      await audit(c, ctx.account, {
-        type: 'ownership_offer_cancelled',
-        target: { kind: 'member', id: offer.to.membershipId, label: offer.to.email },
-        description: `${ctx.principal.user.email} withdrew the offer of ownership of ${ctx.account.name} to ${offer.to.email}`,
-      })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/ownership/offer/accept', 'acceptOwnershipInApp', requireAccount(), { request: { params: AccountParam }, responses: answered }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json(await accept(c, ctx.principal, await offerToMe(c.var.db, ctx)), 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/ownership/offer/decline', 'declineOwnershipInApp', requireAccount(), {
-      request: { params: AccountParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      await decline(c, ctx.principal, await offerToMe(c.var.db, ctx))
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.get('/ownership-offers/{token}', 'previewOwnershipOffer', requireSignIn(), {
-      request: { params: TokenParam }, responses: { 200: json(OfferPreview, 'The offer'), ...problems(404, 410) },
-    }),
-    async (c) => {
-      const h = await handoffByToken(c.var.db, c.req.valid('param').token)
-      refuseClosed(h)
-      const principal = c.var.signedIn
-      return c.json(
-        {
-          account: { id: h.accountId, name: h.account.name },
-          from: { name: h.from.name, email: h.from.email },
-          to: { email: h.to.email },
-          expiresAt: h.expiresAt,
-          forYou: !principal.impersonation && principal.user.id === h.to.userId,
-        },
-        200,
-      )
-    },
-  )
-  .openapi(
-    route.post('/ownership-offers/{token}/accept', 'acceptOwnershipOffer', requireSignIn(), { request: { params: TokenParam }, responses: answered }),
-    async (c) => {
-      const h = await handoffByToken(c.var.db, c.req.valid('param').token)
-      refuseClosed(h)
-      return c.json(await accept(c, c.var.signedIn, h), 200)
-    },
-  )
-  .openapi(
-    route.post('/ownership-offers/{token}/decline', 'declineOwnershipOffer', requireSignIn(), {
-      request: { params: TokenParam }, responses: { 204: { description: 'Declined' }, ...problems(403, 404, 410) },
-    }),
-    async (c) => {
-      const h = await handoffByToken(c.var.db, c.req.valid('param').token)
-      refuseClosed(h)
-      await decline(c, c.var.signedIn, h)
-      return c.body(null, 204)
-    },
-  )
+  .openapi(getOwnershipRoute, async (c) => {
+    const ctx = c.var.access
+    const offer = await openHandoff(c.var.db, ctx.account.id)
+    const owner = isOwnerInPerson(ownerCaller(ctx), 'hand over ownership').ok
+    const mine = Boolean(offer && !ctx.principal.impersonation && offer.to.userId === ctx.principal.user.id)
+    return c.json({ offer: offer && (owner || mine) ? view(offer) : null, allowed: { offer: owner && !offer, cancel: owner && Boolean(offer), answer: mine } }, 200)
+  })
+  .openapi(offerOwnershipRoute, async (c) => {
+    const ctx = c.var.access
+    const { memberId, password } = c.req.valid('json')
+    const owner = isOwnerInPerson(ownerCaller(ctx), 'hand over ownership')
+    if (!owner.ok) throw new AppError(owner.code, owner.detail)
+    const member = await getMember(c.var.db, ctx.account.id, memberId)
+    if (!member) throw fieldError('not_found', 'memberId', 'No member with that id in this account.')
+    const rule = mayOfferOwnership(ownerCaller(ctx), { level: member.level, self: member.user.id === ctx.principal.user.id })
+    if (!rule.ok) throw rule.code === 'validation_failed' ? fieldError('validation_failed', 'memberId', rule.detail) : new AppError(rule.code, rule.detail)
+    const self = await findUserById(c.var.db, ctx.principal.user.id)
+    if (!self || !(await checkCurrentPassword(c, self, password))) throw fieldError('wrong_password', 'password', 'Your password is not correct.')
+    const created = await offerOwnership(c.var.db, { accountId: ctx.account.id, fromMembershipId: ctx.via.membershipId, toMembershipId: member.id })
+    const offer = (await openHandoff(c.var.db, ctx.account.id))!
+    await sendHandoffEmail(c.env, c.var.db, ctx.account, ctx.principal.user, member.user, created.token, created.expiresAt)
+    await audit(c, ctx.account, {
+      type: 'ownership_offered',
+      target: { kind: 'member', id: member.id, label: member.user.email },
+      subject: { id: member.user.id, email: member.user.email },
+      description: `${ctx.principal.user.email} offered ownership of ${ctx.account.name} to ${member.user.email}`,
+    })
+    return c.json({ offer: view(offer) }, 201)
+  })
+  .openapi(cancelOwnershipOfferRoute, async (c) => {
+    const ctx = c.var.access
+    const owner = isOwnerInPerson(ownerCaller(ctx), 'withdraw the offer')
+    if (!owner.ok) throw new AppError(owner.code, owner.detail)
+    const offer = found(await openHandoff(c.var.db, ctx.account.id), 'No offer of ownership is open.')
+    if (!(await closeHandoff(c.var.db, offer.id, 'cancelled'))) throw new AppError('not_found', 'No offer of ownership is open.')
+    await audit(c, ctx.account, {
+      type: 'ownership_offer_cancelled',
+      target: { kind: 'member', id: offer.to.membershipId, label: offer.to.email },
+      description: `${ctx.principal.user.email} withdrew the offer of ownership of ${ctx.account.name} to ${offer.to.email}`,
+    })
+    return c.body(null, 204)
+  })
+  .openapi(acceptOwnershipInAppRoute, async (c) => c.json(await accept(c, c.var.access.principal, await offerToMe(c.var.db, c.var.access)), 200))
+  .openapi(declineOwnershipInAppRoute, async (c) => {
+    const ctx = c.var.access
+    await decline(c, ctx.principal, await offerToMe(c.var.db, ctx))
+    return c.body(null, 204)
+  })
+  .openapi(previewOwnershipOfferRoute, async (c) => {
+    const h = await handoffByToken(c.var.db, c.req.valid('param').token)
+    refuseClosed(h)
+    const principal = c.var.signedIn
+    return c.json(
+      {
+        account: { id: h.accountId, name: h.account.name },
+        from: { name: h.from.name, email: h.from.email },
+        to: { email: h.to.email },
+        expiresAt: h.expiresAt,
+        forYou: !principal.impersonation && principal.user.id === h.to.userId,
+      },
+      200,
+    )
+  })
+  .openapi(acceptOwnershipOfferRoute, async (c) => {
+    const h = await handoffByToken(c.var.db, c.req.valid('param').token)
+    refuseClosed(h)
+    return c.json(await accept(c, c.var.signedIn, h), 200)
+  })
+  .openapi(declineOwnershipOfferRoute, async (c) => {
+    const h = await handoffByToken(c.var.db, c.req.valid('param').token)
+    refuseClosed(h)
+    await decline(c, c.var.signedIn, h)
+    return c.body(null, 204)
+  })

@@ -155,108 +155,89 @@ async function orderOf(c: Context<AccessEnv>, side: 'buyer' | 'seller') {
   return found(o && (side === 'buyer' ? o.buyerAccountId : o.sellerAccountId) === account ? o : undefined, 'No order with that id.')
 }
 
+const listPlansRoute = route.get('/accounts/{id}/plans', 'listPlans', requirePermission('purchasing.view', SELLERS), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(PlanView) }), 'The catalogue') },
+})
+const createPlanRoute = route.post('/accounts/{id}/plans', 'createPlan', requirePermission('purchasing.manage', SELLERS), {
+  request: { params: AccountParam, body: body(PlanBody) }, responses: { 201: json(z.object({ plan: PlanView }), 'Created'), ...problems(409) },
+})
+const updatePlanRoute = route.patch('/accounts/{id}/plans/{planId}', 'updatePlan', requirePermission('purchasing.manage', SELLERS), {
+  request: { params: PlanParams, body: body(PlanPatch) }, responses: { 200: json(z.object({ plan: PlanView }), 'Changed'), ...problems(409) },
+})
+const listOffersRoute = route.get('/accounts/{id}/offers', 'listOffers', requirePermission('purchasing.view', BUYERS), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ seller: z.object({ id: z.string(), name: z.string() }), items: z.array(PlanView) }), 'The catalogue on offer') },
+})
+const listOrdersRoute = route.get('/accounts/{id}/orders', 'listOrders', requirePermission('purchasing.view', BUYERS), {
+  request: { params: AccountParam, query: OrderQuery }, responses: { 200: json(OrderPage, 'One page') },
+})
+const placeOrderRoute = route.post('/accounts/{id}/orders', 'placeOrder', requirePermission('purchasing.buy', BUYERS), {
+  request: { params: AccountParam, body: body(z.object({ planId: z.string().min(1).max(64), serviceName: z.string().trim().min(1).max(200).optional() })) }, responses: { 201: json(z.object({ order: OrderView }), 'Placed') },
+})
+const cancelOrderRoute = route.post('/accounts/{id}/orders/{orderId}/cancel', 'cancelOrder', requirePermission('purchasing.buy', BUYERS), {
+  request: { params: OrderParams }, responses: { 200: json(z.object({ order: OrderView }), 'Cancelled'), ...problems(409) },
+})
+const listReceivedOrdersRoute = route.get('/accounts/{id}/received-orders', 'listReceivedOrders', requirePermission('purchasing.view', SELLERS), {
+  request: { params: AccountParam, query: OrderQuery }, responses: { 200: json(OrderPage, 'One page') },
+})
+const approveOrderRoute = route.post('/accounts/{id}/received-orders/{orderId}/approve', 'approveOrder', requirePermission('purchasing.manage', SELLERS), {
+  request: { params: OrderParams }, responses: { 200: json(z.object({ order: OrderView }), 'Approved'), ...problems(409, 422) },
+})
+const declineOrderRoute = route.post('/accounts/{id}/received-orders/{orderId}/decline', 'declineOrder', requirePermission('purchasing.manage', SELLERS), {
+  request: { params: OrderParams, body: body(z.object({ reason: z.string().trim().min(1, 'Say why the order is declined.').max(500) })) }, responses: { 200: json(z.object({ order: OrderView }), 'Declined'), ...problems(409) },
+})
+
 export const purchasing = createRouter('Purchasing')
-  .openapi(
-    route.get('/accounts/{id}/plans', 'listPlans', requirePermission('purchasing.view', SELLERS), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(PlanView) }), 'The catalogue') },
-    }),
-    async (c) => c.json({ items: (await listPlans(c.var.db, c.var.access.account.id)).map(planView) }, 200),
-  )
-  .openapi(
-    route.post('/accounts/{id}/plans', 'createPlan', requirePermission('purchasing.manage', SELLERS), {
-      request: { params: AccountParam, body: body(PlanBody) }, responses: { 201: json(z.object({ plan: PlanView }), 'Created'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const plan = await createPlan(c.var.db, ctx.account.id, c.req.valid('json'))
-      await audit(c, ctx.account, {
-        type: 'plan_created',
-        target: { kind: 'plan', id: plan.id, label: plan.name },
-        description: `${ctx.principal.user.email} added the plan ${plan.name} (${plan.serviceType.replace('_', ' ')}, ${formatMoney(plan.priceMinor, plan.currency)} ${plan.period}) to the catalogue`,
-      })
-      return c.json({ plan: planView(plan) }, 201)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/plans/{planId}', 'updatePlan', requirePermission('purchasing.manage', SELLERS), {
-      request: { params: PlanParams, body: body(PlanPatch) }, responses: { 200: json(z.object({ plan: PlanView }), 'Changed'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { planId } = c.req.valid('param')
-      found(await getPlan(c.var.db, ctx.account.id, planId), 'No plan with that id.')
-      const input = c.req.valid('json')
-      const plan = found(await updatePlan(c.var.db, ctx.account.id, planId, input), 'No plan with that id.')
-      const what = input.active === false ? 'withdrew' : input.active === true ? 'offered again' : 'changed'
-      await audit(c, ctx.account, { type: 'plan_updated', target: { kind: 'plan', id: plan.id, label: plan.name }, description: `${ctx.principal.user.email} ${what} the plan ${plan.name}` })
-      return c.json({ plan: planView(plan) }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/offers', 'listOffers', requirePermission('purchasing.view', BUYERS), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ seller: z.object({ id: z.string(), name: z.string() }), items: z.array(PlanView) }), 'The catalogue on offer') },
-    }),
-    async (c) => {
-      const { account } = c.var.access
-      const parent = account.trail.at(-2)!
-      return c.json({ seller: { id: parent.id, name: parent.name }, items: (await listPlans(c.var.db, parent.id, { activeOnly: true })).map(planView) }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/orders', 'listOrders', requirePermission('purchasing.view', BUYERS), {
-      request: { params: AccountParam, query: OrderQuery }, responses: { 200: json(OrderPage, 'One page') },
-    }),
-    async (c) => c.json(await orderPage(c, 'buyer', c.req.valid('query')), 200),
-  )
-  .openapi(
-    route.post('/accounts/{id}/orders', 'placeOrder', requirePermission('purchasing.buy', BUYERS), {
-      request: { params: AccountParam, body: body(z.object({ planId: z.string().min(1).max(64), serviceName: z.string().trim().min(1).max(200).optional() })) }, responses: { 201: json(z.object({ order: OrderView }), 'Placed') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { planId, serviceName } = c.req.valid('json')
-      const parentId = ctx.account.trail.at(-2)!.id
-      const order = await placeOrder(c.var.db, { id: ctx.account.id, parentId }, { planId, serviceName: serviceName ?? null, by: { id: ctx.principal.user.id, email: ctx.principal.user.email } })
-      await recordOrder(c, order, 'order_placed', `${ctx.principal.user.email} of ${order.buyerName} ordered ${order.planName} (${price(order)}) from ${order.sellerName}`)
-      await tell(emailOrderPlaced(c.env, c.var.db, order))
-      return c.json({ order: orderView(ctx, order) }, 201)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/orders/{orderId}/cancel', 'cancelOrder', requirePermission('purchasing.buy', BUYERS), {
-      request: { params: OrderParams }, responses: { 200: json(z.object({ order: OrderView }), 'Cancelled'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const order = await cancelOrder(c.var.db, ctx.account.id, (await orderOf(c, 'buyer')).id, Date.now(), ctx.principal.user.email)
-      await recordOrder(c, order, 'order_cancelled', `${ctx.principal.user.email} of ${order.buyerName} cancelled the order of ${order.planName} from ${order.sellerName}`)
-      return c.json({ order: orderView(ctx, order) }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/received-orders', 'listReceivedOrders', requirePermission('purchasing.view', SELLERS), {
-      request: { params: AccountParam, query: OrderQuery }, responses: { 200: json(OrderPage, 'One page') },
-    }),
-    async (c) => c.json(await orderPage(c, 'seller', c.req.valid('query')), 200),
-  )
-  .openapi(
-    route.post('/accounts/{id}/received-orders/{orderId}/approve', 'approveOrder', requirePermission('purchasing.manage', SELLERS), {
-      request: { params: OrderParams }, responses: { 200: json(z.object({ order: OrderView }), 'Approved'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const order = await approveOrder(c.var.db, await orderOf(c, 'seller'), ctx.principal.user.email)
-      return c.json(await decided(c, order, 'order_approved', `${ctx.principal.user.email} of ${order.sellerName} approved the order of ${order.planName} by ${order.buyerName}: the service ${order.serviceName ?? order.planName} was created`), 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/received-orders/{orderId}/decline', 'declineOrder', requirePermission('purchasing.manage', SELLERS), {
-      request: { params: OrderParams, body: body(z.object({ reason: z.string().trim().min(1, 'Say why the order is declined.').max(500) })) }, responses: { 200: json(z.object({ order: OrderView }), 'Declined'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const target = await orderOf(c, 'seller')
-      const order = await declineOrder(c.var.db, ctx.account.id, target.id, c.req.valid('json').reason, ctx.principal.user.email)
-      return c.json(await decided(c, order, 'order_declined', `${ctx.principal.user.email} of ${order.sellerName} declined the order of ${order.planName} by ${order.buyerName}: ${order.reason}`), 200)
-    },
-  )
+  .openapi(listPlansRoute, async (c) => c.json({ items: (await listPlans(c.var.db, c.var.access.account.id)).map(planView) }, 200))
+  .openapi(createPlanRoute, async (c) => {
+    const ctx = c.var.access
+    const plan = await createPlan(c.var.db, ctx.account.id, c.req.valid('json'))
+    await audit(c, ctx.account, {
+      type: 'plan_created',
+      target: { kind: 'plan', id: plan.id, label: plan.name },
+      description: `${ctx.principal.user.email} added the plan ${plan.name} (${plan.serviceType.replace('_', ' ')}, ${formatMoney(plan.priceMinor, plan.currency)} ${plan.period}) to the catalogue`,
+    })
+    return c.json({ plan: planView(plan) }, 201)
+  })
+  .openapi(updatePlanRoute, async (c) => {
+    const ctx = c.var.access
+    const { planId } = c.req.valid('param')
+    found(await getPlan(c.var.db, ctx.account.id, planId), 'No plan with that id.')
+    const input = c.req.valid('json')
+    const plan = found(await updatePlan(c.var.db, ctx.account.id, planId, input), 'No plan with that id.')
+    const what = input.active === false ? 'withdrew' : input.active === true ? 'offered again' : 'changed'
+    await audit(c, ctx.account, { type: 'plan_updated', target: { kind: 'plan', id: plan.id, label: plan.name }, description: `${ctx.principal.user.email} ${what} the plan ${plan.name}` })
+    return c.json({ plan: planView(plan) }, 200)
+  })
+  .openapi(listOffersRoute, async (c) => {
+    const { account } = c.var.access
+    const parent = account.trail.at(-2)!
+    return c.json({ seller: { id: parent.id, name: parent.name }, items: (await listPlans(c.var.db, parent.id, { activeOnly: true })).map(planView) }, 200)
+  })
+  .openapi(listOrdersRoute, async (c) => c.json(await orderPage(c, 'buyer', c.req.valid('query')), 200))
+  .openapi(placeOrderRoute, async (c) => {
+    const ctx = c.var.access
+    const { planId, serviceName } = c.req.valid('json')
+    const parentId = ctx.account.trail.at(-2)!.id
+    const order = await placeOrder(c.var.db, { id: ctx.account.id, parentId }, { planId, serviceName: serviceName ?? null, by: { id: ctx.principal.user.id, email: ctx.principal.user.email } })
+    await recordOrder(c, order, 'order_placed', `${ctx.principal.user.email} of ${order.buyerName} ordered ${order.planName} (${price(order)}) from ${order.sellerName}`)
+    await tell(emailOrderPlaced(c.env, c.var.db, order))
+    return c.json({ order: orderView(ctx, order) }, 201)
+  })
+  .openapi(cancelOrderRoute, async (c) => {
+    const ctx = c.var.access
+    const order = await cancelOrder(c.var.db, ctx.account.id, (await orderOf(c, 'buyer')).id, Date.now(), ctx.principal.user.email)
+    await recordOrder(c, order, 'order_cancelled', `${ctx.principal.user.email} of ${order.buyerName} cancelled the order of ${order.planName} from ${order.sellerName}`)
+    return c.json({ order: orderView(ctx, order) }, 200)
+  })
+  .openapi(listReceivedOrdersRoute, async (c) => c.json(await orderPage(c, 'seller', c.req.valid('query')), 200))
+  .openapi(approveOrderRoute, async (c) => {
+    const ctx = c.var.access
+    const order = await approveOrder(c.var.db, await orderOf(c, 'seller'), ctx.principal.user.email)
+    return c.json(await decided(c, order, 'order_approved', `${ctx.principal.user.email} of ${order.sellerName} approved the order of ${order.planName} by ${order.buyerName}: the service ${order.serviceName ?? order.planName} was created`), 200)
+  })
+  .openapi(declineOrderRoute, async (c) => {
+    const ctx = c.var.access
+    const target = await orderOf(c, 'seller')
+    const order = await declineOrder(c.var.db, ctx.account.id, target.id, c.req.valid('json').reason, ctx.principal.user.email)
+    return c.json(await decided(c, order, 'order_declined', `${ctx.principal.user.email} of ${order.sellerName} declined the order of ${order.planName} by ${order.buyerName}: ${order.reason}`), 200)
+  })

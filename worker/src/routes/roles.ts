@@ -35,67 +35,57 @@ const RoleBody = z.object({
 
 const RoleParams = accountParams('roleId')
 
+const listRolesRoute = route.get('/accounts/{id}/roles', 'listRoles', requirePermission('roles.view'), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(RoleView) }), 'Roles') },
+})
+const createRoleRoute = route.post('/accounts/{id}/roles', 'createRole', requirePermission('roles.manage'), {
+  request: { params: AccountParam, body: body(RoleBody) }, responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
+})
+const updateRoleRoute = route.patch('/accounts/{id}/roles/{roleId}', 'updateRole', requirePermission('roles.manage'), {
+  request: { params: RoleParams, body: body(RoleBody.partial()) }, responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
+})
+const deleteRoleRoute = route.delete('/accounts/{id}/roles/{roleId}', 'deleteRole', requirePermission('roles.manage'), {
+  request: { params: RoleParams }, responses: { 204: { description: 'Deleted' } },
+})
+
 export const roles = createRouter('Roles')
-  .openapi(
-    route.get('/accounts/{id}/roles', 'listRoles', requirePermission('roles.view'), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(RoleView) }), 'Roles') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json({ items: await listRoles(c.var.db, ctx.account.id) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/roles', 'createRole', requirePermission('roles.manage'), {
-      request: { params: AccountParam, body: body(RoleBody) }, responses: { 201: json(z.object({ role: RoleView }), 'Created'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const body = c.req.valid('json')
-      const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: [], proposed: body.permissions, heldByUsers: false })
+  .openapi(listRolesRoute, async (c) => c.json({ items: await listRoles(c.var.db, c.var.access.account.id) }, 200))
+  .openapi(createRoleRoute, async (c) => {
+    const ctx = c.var.access
+    const body = c.req.valid('json')
+    const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: [], proposed: body.permissions, heldByUsers: false })
+    if (!check.ok) throw fieldError(check.code, check.field, check.detail)
+    if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError('conflict', 'name', 'A role with this name already exists.')
+    const id = await createRole(c.var.db, ctx.account.id, body)
+    const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === id)!
+    await audit(c, ctx.account, { type: 'role_created', target: { kind: 'role', id, label: role.name }, description: `${ctx.principal.user.email} created the role ${role.name}` })
+    return c.json({ role }, 201)
+  })
+  .openapi(updateRoleRoute, async (c) => {
+    const { roleId } = c.req.valid('param')
+    const ctx = c.var.access
+    const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles are read-only; create a custom role instead.')
+    const body = c.req.valid('json')
+    if (body.permissions) {
+      // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
+      const heldByUsers = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).some((m) => m.level === 'user')
+      const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
       if (!check.ok) throw fieldError(check.code, check.field, check.detail)
-      if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError('conflict', 'name', 'A role with this name already exists.')
-      const id = await createRole(c.var.db, ctx.account.id, body)
-      const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === id)!
-      await audit(c, ctx.account, { type: 'role_created', target: { kind: 'role', id, label: role.name }, description: `${ctx.principal.user.email} created the role ${role.name}` })
-      return c.json({ role }, 201)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/roles/{roleId}', 'updateRole', requirePermission('roles.manage'), {
-      request: { params: RoleParams, body: body(RoleBody.partial()) }, responses: { 200: json(z.object({ role: RoleView }), 'Updated'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const { roleId } = c.req.valid('param')
-      const ctx = c.var.access
-      const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles are read-only; create a custom role instead.')
-      const body = c.req.valid('json')
-      if (body.permissions) {
-        // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
-        const heldByUsers = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).some((m) => m.level === 'user')
-        const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
-        if (!check.ok) throw fieldError(check.code, check.field, check.detail)
-      }
-      if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')
-      await updateRole(c.var.db, roleId, body)
-      if (body.permissions) await liveRightsChanged(c.env, c.var.db, (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id))
-      const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
-      await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
-      return c.json({ role }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/roles/{roleId}', 'deleteRole', requirePermission('roles.manage'), {
-      request: { params: RoleParams }, responses: { 204: { description: 'Deleted' } },
-    }),
-    async (c) => {
-      const { roleId } = c.req.valid('param')
-      const ctx = c.var.access
-      const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles cannot be deleted.')
-      const holders = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id)
-      await deleteRole(c.var.db, roleId)
-      await liveRightsChanged(c.env, c.var.db, holders)
-      await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })
-      return c.body(null, 204)
-    },
-  )
+    }
+    if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')
+    await updateRole(c.var.db, roleId, body)
+    if (body.permissions) await liveRightsChanged(c.env, c.var.db, (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id))
+    const role = (await listRoles(c.var.db, ctx.account.id)).find((r) => r.id === roleId)!
+    await audit(c, ctx.account, { type: 'role_updated', target: { kind: 'role', id: roleId, label: role.name }, description: `${ctx.principal.user.email} changed the role ${role.name}` })
+    return c.json({ role }, 200)
+  })
+  .openapi(deleteRoleRoute, async (c) => {
+    const { roleId } = c.req.valid('param')
+    const ctx = c.var.access
+    const existing = await customRoleOrRefusal(c.var.db, ctx.account.id, roleId, 'Built-in roles cannot be deleted.')
+    const holders = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).map((m) => m.id)
+    await deleteRole(c.var.db, roleId)
+    await liveRightsChanged(c.env, c.var.db, holders)
+    await audit(c, ctx.account, { type: 'role_deleted', target: { kind: 'role', id: roleId, label: existing.name }, description: `${ctx.principal.user.email} deleted the role ${existing.name}` })
+    return c.body(null, 204)
+  })

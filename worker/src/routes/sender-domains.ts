@@ -70,65 +70,58 @@ async function view(c: Context<AccessEnv>, row: SenderDomainRow | undefined, not
   }
 }
 
+const getEmailSenderRoute = route.get('/accounts/{id}/email-sender', 'getEmailSender', requirePermission('branding.view', resellersOnly), {
+  request: { params: AccountParam }, responses: { 200: json(SenderView, 'The sender') },
+})
+const setEmailSenderDomainRoute = route.put('/accounts/{id}/email-sender', 'setEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
+  request: { params: AccountParam, body: body(SetSender) }, responses: { 200: json(SenderView, 'Registered, or kept until the provider answers'), ...problems(409, 422) },
+})
+const verifyEmailSenderDomainRoute = route.post('/accounts/{id}/email-sender/verify', 'verifyEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
+  request: { params: AccountParam }, responses: { 200: json(SenderView, 'Checked') },
+})
+const removeEmailSenderDomainRoute = route.delete('/accounts/{id}/email-sender', 'removeEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
+  request: { params: AccountParam }, responses: { 204: { description: 'Removed' } },
+})
+
 export const senderDomainsRouter = createRouter('Branding')
-  .openapi(
-    route.get('/accounts/{id}/email-sender', 'getEmailSender', requirePermission('branding.view', resellersOnly), {
-      request: { params: AccountParam }, responses: { 200: json(SenderView, 'The sender') },
-    }),
-    async (c) => {
-      const { account } = c.var.access
-      return c.json(await view(c, await getSenderDomain(c.var.db, account.id)), 200)
-    },
-  )
-  .openapi(
-    route.put('/accounts/{id}/email-sender', 'setEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
-      request: { params: AccountParam, body: body(SetSender) }, responses: { 200: json(SenderView, 'Registered, or kept until the provider answers'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const { account, principal } = c.var.access
-      const domain = normalizeHostname(c.req.valid('json').domain)
-      if (!domain) throw fieldError('validation_failed', 'domain', 'Enter a domain like mail.example.com (no scheme, address or path).')
-      const row = await addSenderDomain(c.env, c.var.db, account.id, domain)
-      await audit(c, account, {
-        type: 'update_configuration',
-        target: { kind: 'sender_domain', id: account.id, label: domain },
-        description: `${principal.user.email} set the email sending domain of ${account.name} to ${domain}`,
-      })
-      return c.json(await view(c, row, row.providerId ? null : UNREACHABLE), 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/email-sender/verify', 'verifyEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
-      request: { params: AccountParam }, responses: { 200: json(SenderView, 'Checked') },
-    }),
-    async (c) => {
-      const { account } = c.var.access
-      const row = await getSenderDomain(c.var.db, account.id)
-      if (!row) throw new AppError('not_found', 'No sending domain is set.')
-      let checked: SenderDomainRow
-      try {
-        checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
-      } catch (error) {
-        if (!(error instanceof ProviderUnavailable)) throw error
-        return c.json(await view(c, (await getSenderDomain(c.var.db, account.id)) ?? row, UNREACHABLE), 200)
-      }
-      const notice = !checked.providerId && checked.status === 'not_started' ? UNREACHABLE : null
-      return c.json(await view(c, checked, notice), 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/email-sender', 'removeEmailSenderDomain', requirePermission('branding.manage', resellersOnly), {
-      request: { params: AccountParam }, responses: { 204: { description: 'Removed' } },
-    }),
-    async (c) => {
-      const { account, principal } = c.var.access
-      const removed = await removeSenderDomain(c.env, c.var.db, account.id)
-      if (!removed) throw new AppError('not_found', 'No sending domain is set.')
-      await audit(c, account, {
-        type: 'update_configuration',
-        target: { kind: 'sender_domain', id: account.id, label: removed.domain },
-        description: `${principal.user.email} stopped sending the email of ${account.name} from ${removed.domain}`,
-      })
-      return c.body(null, 204)
-    },
-  )
+  .openapi(getEmailSenderRoute, async (c) => {
+    const { account } = c.var.access
+    return c.json(await view(c, await getSenderDomain(c.var.db, account.id)), 200)
+  })
+  .openapi(setEmailSenderDomainRoute, async (c) => {
+    const { account, principal } = c.var.access
+    const domain = normalizeHostname(c.req.valid('json').domain)
+    if (!domain) throw fieldError('validation_failed', 'domain', 'Enter a domain like mail.example.com (no scheme, address or path).')
+    const row = await addSenderDomain(c.env, c.var.db, account.id, domain)
+    await audit(c, account, {
+      type: 'update_configuration',
+      target: { kind: 'sender_domain', id: account.id, label: domain },
+      description: `${principal.user.email} set the email sending domain of ${account.name} to ${domain}`,
+    })
+    return c.json(await view(c, row, row.providerId ? null : UNREACHABLE), 200)
+  })
+  .openapi(verifyEmailSenderDomainRoute, async (c) => {
+    const { account } = c.var.access
+    const row = await getSenderDomain(c.var.db, account.id)
+    if (!row) throw new AppError('not_found', 'No sending domain is set.')
+    let checked: SenderDomainRow
+    try {
+      checked = await checkSenderDomain(c.env, c.var.db, row, { askToVerify: true })
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable)) throw error
+      return c.json(await view(c, (await getSenderDomain(c.var.db, account.id)) ?? row, UNREACHABLE), 200)
+    }
+    const notice = !checked.providerId && checked.status === 'not_started' ? UNREACHABLE : null
+    return c.json(await view(c, checked, notice), 200)
+  })
+  .openapi(removeEmailSenderDomainRoute, async (c) => {
+    const { account, principal } = c.var.access
+    const removed = await removeSenderDomain(c.env, c.var.db, account.id)
+    if (!removed) throw new AppError('not_found', 'No sending domain is set.')
+    await audit(c, account, {
+      type: 'update_configuration',
+      target: { kind: 'sender_domain', id: account.id, label: removed.domain },
+      description: `${principal.user.email} stopped sending the email of ${account.name} from ${removed.domain}`,
+    })
+    return c.body(null, 204)
+  })

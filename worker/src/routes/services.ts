@@ -194,220 +194,192 @@ function allowed(ctx: Access, s: ServiceRow) {
   }
 }
 
+const listServicesRoute = route.get('/accounts/{id}/services', 'listServices', requirePermission('services.view'), {
+  request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }), 'One page') },
+})
+const getServiceFacetsRoute = route.get('/accounts/{id}/services/facets', 'getServiceFacets', requirePermission('services.view'), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }), 'Facets') },
+})
+const createServiceRoute = route.post('/accounts/{id}/services', 'createService', requirePermission('services.manage'), {
+  request: { params: AccountParam, body: body(CreateBody) }, responses: { 201: json(z.object({ service: ServiceView, allowed: Allowed }), 'Created'), ...problems(422) },
+})
+const getServiceRoute = route.get('/accounts/{id}/services/{sid}', 'getService', requireService('services.view'), {
+  request: { params: ServiceParams }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.or(z.null()) }), 'The service') },
+})
+const updateServiceRoute = route.patch('/accounts/{id}/services/{sid}', 'updateService', requireService('services.manage'), {
+  request: { params: ServiceParams, body: body(UpdateBody) }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Updated') },
+})
+const deleteServiceRoute = route.delete('/accounts/{id}/services/{sid}', 'deleteService', requireService('services.manage'), {
+  request: { params: ServiceParams }, responses: { 204: { description: 'Deleted' } },
+})
+const runServiceActionRoute = route.post('/accounts/{id}/services/{sid}/actions/{action}', 'runServiceAction', requireService('services.operate'), {
+  request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: ActionBody } } } }, responses: { 202: json(z.object({ service: ServiceView, allowed: Allowed, action: ServerActionView }), 'Sent; pending'), ...problems(409, 422) },
+})
+const listServiceActionsRoute = route.get('/accounts/{id}/services/{sid}/actions', 'listServiceActions', requireService('services.view'), {
+  request: { params: ServiceParams }, responses: { 200: json(z.object({ items: z.array(ServerActionView) }), 'Recent actions') },
+})
+const setServiceLicenseRoute = route.put('/accounts/{id}/services/{sid}/license', 'setServiceLicense', requireService('services.manage'), {
+  request: { params: ServiceParams, body: body(LicenceBody) }, responses: { 200: json(z.object({ license: LicenceView }), 'Saved') },
+})
+const revokeServiceLicenseRoute = route.delete('/accounts/{id}/services/{sid}/license', 'revokeServiceLicense', requireService('services.manage'), {
+  request: { params: ServiceParams }, responses: { 204: { description: 'Revoked' } },
+})
+const getServiceLicenseKeyRoute = route.get('/accounts/{id}/services/{sid}/license/key', 'getServiceLicenseKey', requireService('services.manage'), {
+  request: { params: ServiceParams }, responses: { 200: json(z.object({ key: z.string() }), 'The key') },
+})
+const setServicePartnerAccessRoute = route.put('/accounts/{id}/services/{sid}/partner-access', 'setServicePartnerAccess', requireService('services.view'), {
+  request: { params: ServiceParams, body: body(z.object({ enabled: z.boolean() })) }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Changed') },
+})
+const setPartnerAccessForAllRoute = route.put('/accounts/{id}/partner-access', 'setPartnerAccessForAll', requirePermission('services.manage'), {
+  request: { params: AccountParam, body: body(z.object({ enabled: z.boolean() })) }, responses: { 200: json(z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }), 'Changed') },
+})
+
 export const servicesRouter = createRouter('Services')
-  .openapi(
-    route.get('/accounts/{id}/services', 'listServices', requirePermission('services.view'), {
-      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(ServiceView), nextCursor: z.string().nullable() }), 'One page') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { via } = ctx
-      const q = c.req.valid('query')
-      const descendantKinds = readableKinds(ctx)
-      const page = await listServices(c.var.db, {
-        account: ctx.account,
-        descendantKinds,
-        scope: via.level === 'owner' ? null : via.scope,
-        ceilingScope: ceilingScope(ctx),
-        filters: { type: q.type, status: q.status, group: q.group, tag: q.tag, expiringWithinDays: q.expiring_within, q: q.q },
-        limit: q.limit,
-        after: q.cursor ? decodeCursor(q.cursor) : undefined,
-      })
-      return c.json({ items: page.items.map(view), nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/services/facets', 'getServiceFacets', requirePermission('services.view'), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ groups: z.array(z.object({ id: z.string(), name: z.string(), accountId: z.string(), accountName: z.string() })), tags: z.array(z.string()) }), 'Facets') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json(await serviceFacets(c.var.db, ctx.account, readableKinds(ctx)), 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/services', 'createService', requirePermission('services.manage'), {
-      request: { params: AccountParam, body: body(CreateBody) }, responses: { 201: json(z.object({ service: ServiceView, allowed: Allowed }), 'Created'), ...problems(422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { via } = ctx
-      const body = c.req.valid('json')
-      const tags = [...new Set(body.tags)]
-      if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
-      const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
-      if (!placement.ok) throw placement.field ? fieldError(placement.code, placement.field, placement.detail) : new AppError(placement.code, placement.detail)
-      const { partnerAccess } = placement
-      const id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
-      const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
-      await audit(c, ctx.account, { type: 'service_created', target: target(service), description: `${ctx.principal.user.email} created ${label(service)}` })
-      return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/services/{sid}', 'getService', requireService('services.view'), {
-      request: { params: ServiceParams }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed, actions: z.array(ServerActionView).openapi({ description: 'The newest server actions, newest first.' }), license: LicenceView.or(z.null()) }), 'The service') },
-    }),
-    async (c) => {
-      const { access: ctx, service } = c.var
-      const [actions, license] = await Promise.all([recentServerActions(c.var.db, service.id), getLicence(c.var.db, service.id)])
-      return c.json({ service: view(service), allowed: allowed(ctx, service), actions, license }, 200)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/services/{sid}', 'updateService', requireService('services.manage'), {
-      request: { params: ServiceParams, body: body(UpdateBody) }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Updated') },
-    }),
-    async (c) => {
-      const { access: ctx, service } = c.var
-      const body = c.req.valid('json')
-      if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
-      const tags = body.tags ? [...new Set(body.tags)] : undefined
-      const next = { id: service.id, groupId: body.groupId !== undefined ? body.groupId : service.groupId, tags: tags ?? service.tags, partnerAccess: service.partnerAccess }
-      if (!withinScope(ctx.grants, ctx.ceiling, ownerOf(service), next)) throw fieldError('forbidden', 'tags', 'The change would move the service outside your scope.')
-      await updateService(c.var.db, service.id, { ...body, tags })
-      const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
-      await audit(c, ownerOf(service), { type: 'service_updated', target: target(updated), description: `${ctx.principal.user.email} changed ${label(updated)}` })
-      return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/services/{sid}', 'deleteService', requireService('services.manage'), {
-      request: { params: ServiceParams }, responses: { 204: { description: 'Deleted' } },
-    }),
-    async (c) => {
-      const { access: ctx, service } = c.var
-      await deleteService(c.var.db, service.id)
-      await audit(c, ownerOf(service), { type: 'service_deleted', target: target(service), description: `${ctx.principal.user.email} deleted ${label(service)}` })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/services/{sid}/actions/{action}', 'runServiceAction', requireService('services.operate'), {
-      request: { params: ActionParams, body: { required: false, content: { 'application/json': { schema: ActionBody } } } }, responses: { 202: json(z.object({ service: ServiceView, allowed: Allowed, action: ServerActionView }), 'Sent; pending'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const { action } = c.req.valid('param')
-      const { access: ctx, service } = c.var
-      const { name, confirm } = c.req.valid('json') ?? {}
-      const types = ACTION_TYPES[action]
-      if (types && !types.has(service.type)) throw new AppError('unsupported_action', `A ${service.type.replace('_', ' ')} cannot be ${action === 'stop' ? 'stopped' : `${action}ed`}.`)
-      if (action === 'rename' && !name) throw fieldError('validation_failed', 'name', 'Enter the new name.')
-      if (action === 'reinstall' && confirm?.trim() !== service.name) throw fieldError('validation_failed', 'confirm', `Type ${service.name} to confirm the reinstall.`)
-      const requester = ctx.principal.impersonation?.impersonator.email ?? ctx.principal.user.email
-      const timeoutMs = provisioningTimeoutMs(c.env)
-      const pending = await startServerAction(c.var.db, {
-        serviceId: service.id,
-        accountId: service.accountId,
+  .openapi(listServicesRoute, async (c) => {
+    const ctx = c.var.access
+    const { via } = ctx
+    const q = c.req.valid('query')
+    const descendantKinds = readableKinds(ctx)
+    const page = await listServices(c.var.db, {
+      account: ctx.account,
+      descendantKinds,
+      scope: via.level === 'owner' ? null : via.scope,
+      ceilingScope: ceilingScope(ctx),
+      filters: { type: q.type, status: q.status, group: q.group, tag: q.tag, expiringWithinDays: q.expiring_within, q: q.q },
+      limit: q.limit,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+    })
+    return c.json({ items: page.items.map(view), nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
+  })
+  .openapi(getServiceFacetsRoute, async (c) => c.json(await serviceFacets(c.var.db, c.var.access.account, readableKinds(c.var.access)), 200))
+  .openapi(createServiceRoute, async (c) => {
+    const ctx = c.var.access
+    const { via } = ctx
+    const body = c.req.valid('json')
+    const tags = [...new Set(body.tags)]
+    if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
+    const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
+    if (!placement.ok) throw placement.field ? fieldError(placement.code, placement.field, placement.detail) : new AppError(placement.code, placement.detail)
+    const { partnerAccess } = placement
+    const id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
+    const service = (await getServiceInTree(c.var.db, ctx.account.path, id))!
+    await audit(c, ctx.account, { type: 'service_created', target: target(service), description: `${ctx.principal.user.email} created ${label(service)}` })
+    return c.json({ service: view(service), allowed: allowed(ctx, service) }, 201)
+  })
+  .openapi(getServiceRoute, async (c) => {
+    const { access: ctx, service } = c.var
+    const [actions, license] = await Promise.all([recentServerActions(c.var.db, service.id), getLicence(c.var.db, service.id)])
+    return c.json({ service: view(service), allowed: allowed(ctx, service), actions, license }, 200)
+  })
+  .openapi(updateServiceRoute, async (c) => {
+    const { access: ctx, service } = c.var
+    const body = c.req.valid('json')
+    if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
+    const tags = body.tags ? [...new Set(body.tags)] : undefined
+    const next = { id: service.id, groupId: body.groupId !== undefined ? body.groupId : service.groupId, tags: tags ?? service.tags, partnerAccess: service.partnerAccess }
+    if (!withinScope(ctx.grants, ctx.ceiling, ownerOf(service), next)) throw fieldError('forbidden', 'tags', 'The change would move the service outside your scope.')
+    await updateService(c.var.db, service.id, { ...body, tags })
+    const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
+    await audit(c, ownerOf(service), { type: 'service_updated', target: target(updated), description: `${ctx.principal.user.email} changed ${label(updated)}` })
+    return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+  })
+  .openapi(deleteServiceRoute, async (c) => {
+    const { access: ctx, service } = c.var
+    await deleteService(c.var.db, service.id)
+    await audit(c, ownerOf(service), { type: 'service_deleted', target: target(service), description: `${ctx.principal.user.email} deleted ${label(service)}` })
+    return c.body(null, 204)
+  })
+  .openapi(runServiceActionRoute, async (c) => {
+    const { action } = c.req.valid('param')
+    const { access: ctx, service } = c.var
+    const { name, confirm } = c.req.valid('json') ?? {}
+    const types = ACTION_TYPES[action]
+    if (types && !types.has(service.type)) throw new AppError('unsupported_action', `A ${service.type.replace('_', ' ')} cannot be ${action === 'stop' ? 'stopped' : `${action}ed`}.`)
+    if (action === 'rename' && !name) throw fieldError('validation_failed', 'name', 'Enter the new name.')
+    if (action === 'reinstall' && confirm?.trim() !== service.name) throw fieldError('validation_failed', 'confirm', `Type ${service.name} to confirm the reinstall.`)
+    const requester = ctx.principal.impersonation?.impersonator.email ?? ctx.principal.user.email
+    const timeoutMs = provisioningTimeoutMs(c.env)
+    const pending = await startServerAction(c.var.db, {
+      serviceId: service.id,
+      accountId: service.accountId,
+      action,
+      newName: action === 'rename' ? name! : null,
+      requestedBy: requester,
+      timeoutMs,
+    })
+    const what = action === 'rename' ? `renaming ${label(service)} to ${name}` : `${ACTION_WORDS[action]} of ${label(service)}`
+    await audit(c, ownerOf(service), { type: 'server_action', target: target(service), description: `${ctx.principal.user.email} asked for ${what}` })
+    // The backend may take its time: the person gets the pending action now; the outcome
+    // is recorded, and announced on the live socket, when the backend answers.
+    const backend = provisioningFor(c.env)
+    const outcome = async () => {
+      const result = await backend.send({
+        id: pending.id,
         action,
-        newName: action === 'rename' ? name! : null,
-        requestedBy: requester,
-        timeoutMs,
+        service: { id: service.id, name: service.name, type: service.type, accountId: service.accountId },
+        ...(action === 'rename' && { name }),
       })
-      const what = action === 'rename' ? `renaming ${label(service)} to ${name}` : `${ACTION_WORDS[action]} of ${label(service)}`
-      await audit(c, ownerOf(service), { type: 'server_action', target: target(service), description: `${ctx.principal.user.email} asked for ${what}` })
-      // The backend may take its time: the person gets the pending action now; the outcome
-      // is recorded, and announced on the live socket, when the backend answers.
-      const backend = provisioningFor(c.env)
-      const outcome = async () => {
-        const result = await backend.send({
-          id: pending.id,
-          action,
-          service: { id: service.id, name: service.name, type: service.type, accountId: service.accountId },
-          ...(action === 'rename' && { name }),
-        })
-        const recorded = await finishServerAction(c.var.db, pending.id, result)
-        if (!recorded) return
-        const words = result.status === 'done' ? 'done' : `failed: ${result.reason}`
-        await audit(c, ownerOf(service), { type: 'update_server', target: target(action === 'rename' && result.status === 'done' ? { ...service, name: name! } : service), description: `The backend finished ${what} (asked by ${requester}): ${words}` })
-      }
-      c.executionCtx.waitUntil(outcome().catch((error) => console.error('server action outcome not recorded', error)))
-      const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
-      return c.json({ service: view(updated), allowed: allowed(ctx, updated), action: presentAction(pending) }, 202)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/services/{sid}/actions', 'listServiceActions', requireService('services.view'), {
-      request: { params: ServiceParams }, responses: { 200: json(z.object({ items: z.array(ServerActionView) }), 'Recent actions') },
-    }),
-    async (c) => c.json({ items: await recentServerActions(c.var.db, c.var.service.id) }, 200),
-  )
-  .openapi(
-    route.put('/accounts/{id}/services/{sid}/license', 'setServiceLicense', requireService('services.manage'), {
-      request: { params: ServiceParams, body: body(LicenceBody) }, responses: { 200: json(z.object({ license: LicenceView }), 'Saved') },
-    }),
-    async (c) => {
-      const { access: ctx, service } = c.var
-      const input = c.req.valid('json')
-      const existed = await setLicence(c.var.db, licenceSecret(c.env), service.id, input)
-      const licence = (await getLicence(c.var.db, service.id))!
-      const expiry = licence.expiresAt ? `, expires ${new Date(licence.expiresAt).toISOString().slice(0, 10)}` : ''
-      const keyNote = input.key && existed ? ' (new key)' : ''
-      await audit(c, ownerOf(service), {
-        type: 'update_license',
-        target: target(service),
-        description: `${ctx.principal.user.email} ${existed ? 'changed' : 'added'} the licence of ${label(service)}: ${licence.product}, ${licence.seats} seat${licence.seats === 1 ? '' : 's'}${expiry}${keyNote}`,
-      })
-      return c.json({ license: licence }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/services/{sid}/license', 'revokeServiceLicense', requireService('services.manage'), {
-      request: { params: ServiceParams }, responses: { 204: { description: 'Revoked' } },
-    }),
-    async (c) => {
-      const { access: ctx, service } = c.var
-      const licence = found(await getLicence(c.var.db, service.id), 'This service has no licence.')
-      await revokeLicence(c.var.db, service.id)
-      await audit(c, ownerOf(service), { type: 'update_license', target: target(service), description: `${ctx.principal.user.email} revoked the licence of ${label(service)} (${licence.product})` })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/services/{sid}/license/key', 'getServiceLicenseKey', requireService('services.manage'), {
-      request: { params: ServiceParams }, responses: { 200: json(z.object({ key: z.string() }), 'The key') },
-    }),
-    async (c) => {
-      const key = found(await revealLicenceKey(c.var.db, licenceSecret(c.env), c.var.service.id), 'This service has no licence.')
-      c.header('cache-control', 'no-store')
-      return c.json({ key }, 200)
-    },
-  )
-  .openapi(
-    route.put('/accounts/{id}/services/{sid}/partner-access', 'setServicePartnerAccess', requireService('services.view'), {
-      request: { params: ServiceParams, body: body(z.object({ enabled: z.boolean() })) }, responses: { 200: json(z.object({ service: ServiceView, allowed: Allowed }), 'Changed') },
-    }),
-    async (c) => {
-      const { access: ctx, service } = c.var
-      const consent = canChangeConsent(ctx.grants, ctx.ceiling, ownerOf(service), serviceFacts(service))
-      if (!consent.ok) throw new AppError(consent.code, consent.detail)
-      const { enabled } = c.req.valid('json')
-      await setPartnerAccess(c.var.db, service.id, enabled)
-      const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
-      await audit(c, ownerOf(service), {
-        type: 'update_configuration',
-        target: target(updated),
-        description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for ${label(service)}`,
-      })
-      return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
-    },
-  )
-  .openapi(
-    route.put('/accounts/{id}/partner-access', 'setPartnerAccessForAll', requirePermission('services.manage'), {
-      request: { params: AccountParam, body: body(z.object({ enabled: z.boolean() })) }, responses: { 200: json(z.object({ partnerAccessDefault: z.boolean(), servicesChanged: z.number().int() }), 'Changed') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { via } = ctx
-      if (ctx.account.kind !== 'customer' || via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Only the customer itself decides partner access.')
-      if (ctx.principal.impersonation) throw new AppError('impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
-      const { enabled } = c.req.valid('json')
-      const changed = await setPartnerAccessForAll(c.var.db, ctx.account.id, enabled)
-      await audit(c, ctx.account, {
-        type: 'update_configuration',
-        target: { kind: 'account', id: ctx.account.id, label: ctx.account.name },
-        description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for all services of ${ctx.account.name} (${changed} changed)`,
-      })
-      return c.json({ partnerAccessDefault: enabled, servicesChanged: changed }, 200)
-    },
-  )
+      const recorded = await finishServerAction(c.var.db, pending.id, result)
+      if (!recorded) return
+      const words = result.status === 'done' ? 'done' : `failed: ${result.reason}`
+      await audit(c, ownerOf(service), { type: 'update_server', target: target(action === 'rename' && result.status === 'done' ? { ...service, name: name! } : service), description: `The backend finished ${what} (asked by ${requester}): ${words}` })
+    }
+    c.executionCtx.waitUntil(outcome().catch((error) => console.error('server action outcome not recorded', error)))
+    const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
+    return c.json({ service: view(updated), allowed: allowed(ctx, updated), action: presentAction(pending) }, 202)
+  })
+  .openapi(listServiceActionsRoute, async (c) => c.json({ items: await recentServerActions(c.var.db, c.var.service.id) }, 200))
+  .openapi(setServiceLicenseRoute, async (c) => {
+    const { access: ctx, service } = c.var
+    const input = c.req.valid('json')
+    const existed = await setLicence(c.var.db, licenceSecret(c.env), service.id, input)
+    const licence = (await getLicence(c.var.db, service.id))!
+    const expiry = licence.expiresAt ? `, expires ${new Date(licence.expiresAt).toISOString().slice(0, 10)}` : ''
+    const keyNote = input.key && existed ? ' (new key)' : ''
+    await audit(c, ownerOf(service), {
+      type: 'update_license',
+      target: target(service),
+      description: `${ctx.principal.user.email} ${existed ? 'changed' : 'added'} the licence of ${label(service)}: ${licence.product}, ${licence.seats} seat${licence.seats === 1 ? '' : 's'}${expiry}${keyNote}`,
+    })
+    return c.json({ license: licence }, 200)
+  })
+  .openapi(revokeServiceLicenseRoute, async (c) => {
+    const { access: ctx, service } = c.var
+    const licence = found(await getLicence(c.var.db, service.id), 'This service has no licence.')
+    await revokeLicence(c.var.db, service.id)
+    await audit(c, ownerOf(service), { type: 'update_license', target: target(service), description: `${ctx.principal.user.email} revoked the licence of ${label(service)} (${licence.product})` })
+    return c.body(null, 204)
+  })
+  .openapi(getServiceLicenseKeyRoute, async (c) => {
+    const key = found(await revealLicenceKey(c.var.db, licenceSecret(c.env), c.var.service.id), 'This service has no licence.')
+    c.header('cache-control', 'no-store')
+    return c.json({ key }, 200)
+  })
+  .openapi(setServicePartnerAccessRoute, async (c) => {
+    const { access: ctx, service } = c.var
+    const consent = canChangeConsent(ctx.grants, ctx.ceiling, ownerOf(service), serviceFacts(service))
+    if (!consent.ok) throw new AppError(consent.code, consent.detail)
+    const { enabled } = c.req.valid('json')
+    await setPartnerAccess(c.var.db, service.id, enabled)
+    const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
+    await audit(c, ownerOf(service), {
+      type: 'update_configuration',
+      target: target(updated),
+      description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for ${label(service)}`,
+    })
+    return c.json({ service: view(updated), allowed: allowed(ctx, updated) }, 200)
+  })
+  .openapi(setPartnerAccessForAllRoute, async (c) => {
+    const ctx = c.var.access
+    const { via } = ctx
+    if (ctx.account.kind !== 'customer' || via.accountId !== ctx.account.id) throw new AppError('forbidden', 'Only the customer itself decides partner access.')
+    if (ctx.principal.impersonation) throw new AppError('impersonation_restricted', 'Consent is the customer’s own decision; it cannot be changed on their behalf.')
+    const { enabled } = c.req.valid('json')
+    const changed = await setPartnerAccessForAll(c.var.db, ctx.account.id, enabled)
+    await audit(c, ctx.account, {
+      type: 'update_configuration',
+      target: { kind: 'account', id: ctx.account.id, label: ctx.account.name },
+      description: `${ctx.principal.user.email} turned partner access ${enabled ? 'on' : 'off'} for all services of ${ctx.account.name} (${changed} changed)`,
+    })
+    return c.json({ partnerAccessDefault: enabled, servicesChanged: changed }, 200)
+  })

@@ -51,75 +51,68 @@ async function recordEnded<E extends AppEnv>(c: Context<E>, principal: Principal
   )
 }
 
+const listMySessionsRoute = route.get('/me/sessions', 'listMySessions', requireSignIn(), { responses: { 200: json(z.object({ items: z.array(SessionView) }), 'Sessions') } })
+const endMySessionRoute = route.delete('/me/sessions/{sessionId}', 'endMySession', requireSignIn(), {
+  request: { params: SessionParam }, responses: { 204: { description: 'Ended' }, ...problems(404) },
+})
+const endMyOtherSessionsRoute = route.post('/me/sessions/end-others', 'endMyOtherSessions', requireSignIn(), { responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') } })
+const endMemberSessionsRoute = route.post('/accounts/{id}/members/{memberId}/sessions/end', 'endMemberSessions', requirePermission('security.manage'), {
+  request: { params: MemberParams }, responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
+})
+
 export const sessionRoutes = createRouter('Sessions')
-  .openapi(
-    route.get('/me/sessions', 'listMySessions', requireSignIn(), { responses: { 200: json(z.object({ items: z.array(SessionView) }), 'Sessions') } }),
-    async (c) => {
-      const principal = c.var.signedIn
-      refuseWhileImpersonating(principal)
-      const rows = await listSessions(c.var.db, principal.user.id)
-      const items = rows.map((r) => ({
-        id: r.id,
-        current: r.id === principal.session.id,
-        device: describeDevice(r.userAgent),
-        ip: r.ip,
-        place: r.country || r.city ? { country: r.country, city: r.city } : null,
-        createdAt: r.createdAt,
-        lastSeenAt: r.lastSeenAt,
-        expiresAt: r.expiresAt,
-        impersonating: Boolean(r.impersonating),
-      }))
-      return c.json({ items }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/me/sessions/{sessionId}', 'endMySession', requireSignIn(), {
-      request: { params: SessionParam }, responses: { 204: { description: 'Ended' }, ...problems(404) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      refuseWhileImpersonating(principal)
-      const { sessionId } = c.req.valid('param')
-      const ended = await revokeSession(c.var.db, principal.user.id, sessionId)
-      if (!ended) throw new AppError('not_found', 'No session of yours with that id.')
-      await recordSessionsEnded(c, principal.user, principal.memberships, ended, 'signed out from their sessions list', { sessionIds: [sessionId] })
-      if (sessionId === principal.session.id) clearSessionCookie(c)
-      await recordEnded(c, principal, `${principal.user.email} signed out one of their sessions`)
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/me/sessions/end-others', 'endMyOtherSessions', requireSignIn(), { responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') } }),
-    async (c) => {
-      const principal = c.var.signedIn
-      refuseWhileImpersonating(principal)
-      const revoked = await revokeOtherSessions(c.var.db, principal.user.id, principal.session.id)
-      await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out everywhere else', { keepSessionId: principal.session.id })
-      const n = revoked.sessions.length
-      if (n) await recordEnded(c, principal, `${principal.user.email} signed out everywhere else (${n === 1 ? '1 session' : `${n} sessions`})`)
-      return c.json({ ended: n }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/members/{memberId}/sessions/end', 'endMemberSessions', requirePermission('security.manage'), {
-      request: { params: MemberParams }, responses: { 200: json(z.object({ ended: z.number().int() }), 'Ended') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { memberId } = c.req.valid('param')
-      const member = await getMember(c.var.db, ctx.account.id, memberId)
-      if (!member) throw new AppError('not_found', 'No member with that id in this account.')
-      const self = member.user.id === (ctx.principal.impersonation?.impersonator.id ?? ctx.principal.user.id) || member.user.id === ctx.principal.user.id
-      const decision = canEndSessionsOf(ctx.grants, ctx.ceiling, ctx.account, { level: member.level, self })
-      if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
-      const revoked = await revokeOtherSessions(c.var.db, member.user.id, null)
-      await recordSessionsEnded(c, member.user, [], revoked.impersonations, 'signed out by an administrator', { keepSessionId: null })
-      const n = revoked.sessions.length
-      await audit(c, ctx.account, {
-        type: 'session_ended',
-        target: { kind: 'member', id: member.id, label: member.user.email },
-        description: `${ctx.principal.user.email} signed ${member.user.email} out everywhere (${n === 1 ? '1 session' : `${n} sessions`})`,
-      })
-      return c.json({ ended: n }, 200)
-    },
-  )
+  .openapi(listMySessionsRoute, async (c) => {
+    const principal = c.var.signedIn
+    refuseWhileImpersonating(principal)
+    const rows = await listSessions(c.var.db, principal.user.id)
+    const items = rows.map((r) => ({
+      id: r.id,
+      current: r.id === principal.session.id,
+      device: describeDevice(r.userAgent),
+      ip: r.ip,
+      place: r.country || r.city ? { country: r.country, city: r.city } : null,
+      createdAt: r.createdAt,
+      lastSeenAt: r.lastSeenAt,
+      expiresAt: r.expiresAt,
+      impersonating: Boolean(r.impersonating),
+    }))
+    return c.json({ items }, 200)
+  })
+  .openapi(endMySessionRoute, async (c) => {
+    const principal = c.var.signedIn
+    refuseWhileImpersonating(principal)
+    const { sessionId } = c.req.valid('param')
+    const ended = await revokeSession(c.var.db, principal.user.id, sessionId)
+    if (!ended) throw new AppError('not_found', 'No session of yours with that id.')
+    await recordSessionsEnded(c, principal.user, principal.memberships, ended, 'signed out from their sessions list', { sessionIds: [sessionId] })
+    if (sessionId === principal.session.id) clearSessionCookie(c)
+    await recordEnded(c, principal, `${principal.user.email} signed out one of their sessions`)
+    return c.body(null, 204)
+  })
+  .openapi(endMyOtherSessionsRoute, async (c) => {
+    const principal = c.var.signedIn
+    refuseWhileImpersonating(principal)
+    const revoked = await revokeOtherSessions(c.var.db, principal.user.id, principal.session.id)
+    await recordSessionsEnded(c, principal.user, principal.memberships, revoked.impersonations, 'signed out everywhere else', { keepSessionId: principal.session.id })
+    const n = revoked.sessions.length
+    if (n) await recordEnded(c, principal, `${principal.user.email} signed out everywhere else (${n === 1 ? '1 session' : `${n} sessions`})`)
+    return c.json({ ended: n }, 200)
+  })
+  .openapi(endMemberSessionsRoute, async (c) => {
+    const ctx = c.var.access
+    const { memberId } = c.req.valid('param')
+    const member = await getMember(c.var.db, ctx.account.id, memberId)
+    if (!member) throw new AppError('not_found', 'No member with that id in this account.')
+    const self = member.user.id === (ctx.principal.impersonation?.impersonator.id ?? ctx.principal.user.id) || member.user.id === ctx.principal.user.id
+    const decision = canEndSessionsOf(ctx.grants, ctx.ceiling, ctx.account, { level: member.level, self })
+    if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
+    const revoked = await revokeOtherSessions(c.var.db, member.user.id, null)
+    await recordSessionsEnded(c, member.user, [], revoked.impersonations, 'signed out by an administrator', { keepSessionId: null })
+    const n = revoked.sessions.length
+    await audit(c, ctx.account, {
+      type: 'session_ended',
+      target: { kind: 'member', id: member.id, label: member.user.email },
+      description: `${ctx.principal.user.email} signed ${member.user.email} out everywhere (${n === 1 ? '1 session' : `${n} sessions`})`,
+    })
+    return c.json({ ended: n }, 200)
+  })

@@ -97,162 +97,141 @@ function requestOptions(challenge: Uint8Array, rpId: string, credentialIds: stri
 
 const stepProblems = problems(401, 403, 410, 429)
 
+const getSignInStepRoute = route.get('/auth/step', 'getSignInStep', { responses: { 200: json(NextStepView.extend({ email: z.string() }), 'The open step'), ...problems(401, 410) } })
+const cancelSignInStepRoute = route.delete('/auth/step', 'cancelSignInStep', { responses: { 204: { description: 'Forgotten' }, ...problems(403) } })
+const verifySignInCodeRoute = route.post('/auth/step/code', 'verifySignInCode', {
+  request: { body: body(z.object({ method: z.enum(['totp', 'recovery']), code: z.string().trim().min(1, 'Enter the code.').max(32), trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
+})
+const signInStepPasskeyOptionsRoute = route.post('/auth/step/passkey-options', 'signInStepPasskeyOptions', { responses: { 200: json(PasskeyRequestOptions, 'Options'), ...stepProblems } })
+const verifySignInPasskeyRoute = route.post('/auth/step/passkey', 'verifySignInPasskey', {
+  request: { body: body(PasskeyAssertion.extend({ trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
+})
+const startSignInEnrolmentRoute = route.post('/auth/step/enrol', 'startSignInEnrolment', {
+  responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...stepProblems },
+})
+const confirmSignInEnrolmentRoute = route.post('/auth/step/enrol/confirm', 'confirmSignInEnrolment', {
+  request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code.').max(16), trust: Trust })) }, responses: { 200: json(SignedIn.extend({ recoveryCodes: z.array(z.string()) }), 'Signed in'), ...problems(401, 403, 410, 429) },
+})
+const signInEnrolPasskeyOptionsRoute = route.post('/auth/step/enrol/passkey-options', 'signInEnrolPasskeyOptions', {
+  responses: { 200: json(PasskeyCreationOptions, 'Options'), ...stepProblems },
+})
+const confirmSignInEnrolPasskeyRoute = route.post('/auth/step/enrol/passkey', 'confirmSignInEnrolPasskey', {
+  request: { body: body(z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 409, 410) },
+})
+const passwordlessOptionsRoute = route.post('/auth/passkey-options', 'passwordlessOptions', { responses: { 200: json(PasskeyRequestOptions, 'Options'), ...problems(400, 403) } })
+const signInWithPasskeyRoute = route.post('/auth/passkey', 'signInWithPasskey', {
+  request: { body: body(PasskeyAssertion) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(403) },
+})
+
 export const signInSteps = createRouter('Auth')
-  .openapi(
-    route.get('/auth/step', 'getSignInStep', { responses: { 200: json(NextStepView.extend({ email: z.string() }), 'The open step'), ...problems(401, 410) } }),
-    async (c) => {
-      const step = await requireStep(c)
-      const user = await person(c, step.userId)
-      return c.json({ ...(await stepView(c, step)), email: user.email }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/auth/step', 'cancelSignInStep', { responses: { 204: { description: 'Forgotten' }, ...problems(403) } }),
-    async (c) => {
-      const step = await requireStep(c).catch(() => null)
-      if (step) await endStep(c.var.db, step.id)
-      clearStepCookie(c)
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/code', 'verifySignInCode', {
-      request: { body: body(z.object({ method: z.enum(['totp', 'recovery']), code: z.string().trim().min(1, 'Enter the code.').max(32), trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
-    }),
-    async (c) => {
-      const { method, code, trust } = c.req.valid('json')
-      const step = await requireStep(c, 'verify')
-      const user = await person(c, step.userId)
-      const attempt = await admitFactorAttempt(c, user.id)
-      const ok = method === 'totp' ? await useTotpCode(c.var.db, sealingSecret(c), user.id, code.replace(/\s/g, '')) : await useRecoveryCode(c.var.db, user.id, code)
-      if (!ok) {
-        await logWrongFactor(c, user, method === 'totp' ? 'authenticator code' : 'recovery code')
-        throw new AppError('invalid_code', method === 'totp' ? 'That code is not right, or it was already used. Wait for the next one.' : 'That recovery code is not right, or it was already used.', {
-          errors: [{ field: 'code', message: 'Wrong code.' }],
-        })
-      }
-      await attempt.succeeded()
-      // Only one request finishes a step (a racing one gets step_required).
-      if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
-      clearStepCookie(c)
-      await startSession(c, user, method === 'totp' ? ' with an authenticator code' : ' with a recovery code', { trust })
-      return c.json({ user }, 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/passkey-options', 'signInStepPasskeyOptions', { responses: { 200: json(PasskeyRequestOptions, 'Options'), ...stepProblems } }),
-    async (c) => {
-      const step = await requireStep(c, 'verify')
-      const rp = relyingParty(c)
-      const challenge = await newChallenge(c.var.db, 'second_factor', { userId: step.userId, stepId: step.id })
-      return c.json(requestOptions(challenge, rp.id, await credentialIdsOf(c.var.db, step.userId, rp.id)), 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/passkey', 'verifySignInPasskey', {
-      request: { body: body(PasskeyAssertion.extend({ trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 410, 429) },
-    }),
-    async (c) => {
-      const body = c.req.valid('json')
-      const step = await requireStep(c, 'verify')
-      const user = await person(c, step.userId)
-      const attempt = await admitFactorAttempt(c, user.id)
-      const { key, owner } = await checkAssertion(c, body, 'second_factor').catch(async (error) => {
-        await logWrongFactor(c, user, 'passkey')
-        throw error
+  .openapi(getSignInStepRoute, async (c) => {
+    const step = await requireStep(c)
+    const user = await person(c, step.userId)
+    return c.json({ ...(await stepView(c, step)), email: user.email }, 200)
+  })
+  .openapi(cancelSignInStepRoute, async (c) => {
+    const step = await requireStep(c).catch(() => null)
+    if (step) await endStep(c.var.db, step.id)
+    clearStepCookie(c)
+    return c.body(null, 204)
+  })
+  .openapi(verifySignInCodeRoute, async (c) => {
+    const { method, code, trust } = c.req.valid('json')
+    const step = await requireStep(c, 'verify')
+    const user = await person(c, step.userId)
+    const attempt = await admitFactorAttempt(c, user.id)
+    const ok = method === 'totp' ? await useTotpCode(c.var.db, sealingSecret(c), user.id, code.replace(/\s/g, '')) : await useRecoveryCode(c.var.db, user.id, code)
+    if (!ok) {
+      await logWrongFactor(c, user, method === 'totp' ? 'authenticator code' : 'recovery code')
+      throw new AppError('invalid_code', method === 'totp' ? 'That code is not right, or it was already used. Wait for the next one.' : 'That recovery code is not right, or it was already used.', {
+        errors: [{ field: 'code', message: 'Wrong code.' }],
       })
-      if (owner.stepId !== step.id || key.userId !== user.id) throw new AppError('passkey_invalid', 'That passkey belongs to another login.')
-      await attempt.succeeded()
-      if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
-      clearStepCookie(c)
-      await startSession(c, user, ` with the passkey “${key.name}”`, { trust: body.trust })
-      return c.json({ user }, 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/enrol', 'startSignInEnrolment', {
-      responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...stepProblems },
-    }),
-    async (c) => {
-      const step = await requireStep(c, 'enrol')
-      const user = await person(c, step.userId)
-      const key = await startTotpEnrolment(c.var.db, sealingSecret(c), user.id)
-      return c.json({ manualKey: manualKey(key), uri: totpUri(c.var.hostBrand.brand.name, user.email, key) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/enrol/confirm', 'confirmSignInEnrolment', {
-      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code.').max(16), trust: Trust })) }, responses: { 200: json(SignedIn.extend({ recoveryCodes: z.array(z.string()) }), 'Signed in'), ...problems(401, 403, 410, 429) },
-    }),
-    async (c) => {
-      const { code, trust } = c.req.valid('json')
-      const step = await requireStep(c, 'enrol')
-      const user = await person(c, step.userId)
-      if (await hasTotp(c.var.db, user.id)) throw new AppError('step_required')
-      const attempt = await admitFactorAttempt(c, user.id)
-      const result = await confirmTotpEnrolment(c.var.db, sealingSecret(c), user.id, code.replace(/\s/g, ''))
-      if (!result.ok && result.reason === 'expired') throw new AppError('enrolment_expired')
-      if (!result.ok) throw new AppError('invalid_code', 'That code is not right. Check the time on your phone and try the next code.', { errors: [{ field: 'code', message: 'Wrong code.' }] })
-      await attempt.succeeded()
-      await endStep(c.var.db, step.id)
-      clearStepCookie(c)
-      const where = await accountsOfUser(c.var.db, user.id)
-      const actor = { id: user.id, email: user.email }
-      await Promise.all(where.map((a) => audit(c, a, { type: 'update_user_profile', actor, description: `${user.email} turned on two-factor sign-in (authenticator app)` })))
-      await startSession(c, user, ' after setting up two-factor sign-in', { trust })
-      return c.json({ user, recoveryCodes: result.codes }, 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/enrol/passkey-options', 'signInEnrolPasskeyOptions', {
-      responses: { 200: json(PasskeyCreationOptions, 'Options'), ...stepProblems },
-    }),
-    async (c) => {
-      const step = await requireStep(c, 'enrol')
-      const user = await person(c, step.userId)
-      return c.json(await creationOptions(c, user, step.id), 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/step/enrol/passkey', 'confirmSignInEnrolPasskey', {
-      request: { body: body(z.object({ name: z.string().trim().min(1, 'Name the passkey.').max(60), clientDataJSON: b64url(4000), attestationObject: b64url(16000), trust: Trust })) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(401, 403, 409, 410) },
-    }),
-    async (c) => {
-      const { trust, ...body } = c.req.valid('json')
-      const step = await requireStep(c, 'enrol')
-      const user = await person(c, step.userId)
-      const passkey = await registerAnswer(c, user.id, body, step.id)
-      if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
-      clearStepCookie(c)
-      const where = await accountsOfUser(c.var.db, user.id)
-      const actor = { id: user.id, email: user.email }
-      await Promise.all(where.map((a) => audit(c, a, { type: 'update_user_profile', actor, description: `${user.email} turned on two-factor sign-in (the passkey “${passkey.name}”)` })))
-      await startSession(c, user, ' after setting up a passkey', { trust })
-      return c.json({ user }, 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/passkey-options', 'passwordlessOptions', { responses: { 200: json(PasskeyRequestOptions, 'Options'), ...problems(400, 403) } }),
-    async (c) => {
-      const rp = relyingParty(c)
-      const challenge = await newChallenge(c.var.db, 'passwordless', {})
-      return c.json(requestOptions(challenge, rp.id, []), 200)
-    },
-  )
-  .openapi(
-    route.post('/auth/passkey', 'signInWithPasskey', {
-      request: { body: body(PasskeyAssertion) }, responses: { 200: json(SignedIn, 'Signed in'), ...problems(403) },
-    }),
-    async (c) => {
-      const body = c.req.valid('json')
-      const { key } = await checkAssertion(c, body, 'passwordless')
-      const user = await person(c, key.userId)
-      const refusal = await wrongPortal(c, user)
-      if (refusal) throw refusal.error
-      await refuseSuspended(c, user)
-      if (!(await loginPolicy(c.var.db, user.id)).allowPasswordless) throw new AppError('passwordless_not_allowed')
-      await startSession(c, user, ` with the passkey “${key.name}”`)
-      return c.json({ user }, 200)
-    },
-  )
+    }
+    await attempt.succeeded()
+    // Only one request finishes a step (a racing one gets step_required).
+    if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
+    clearStepCookie(c)
+    await startSession(c, user, method === 'totp' ? ' with an authenticator code' : ' with a recovery code', { trust })
+    return c.json({ user }, 200)
+  })
+  .openapi(signInStepPasskeyOptionsRoute, async (c) => {
+    const step = await requireStep(c, 'verify')
+    const rp = relyingParty(c)
+    const challenge = await newChallenge(c.var.db, 'second_factor', { userId: step.userId, stepId: step.id })
+    return c.json(requestOptions(challenge, rp.id, await credentialIdsOf(c.var.db, step.userId, rp.id)), 200)
+  })
+  .openapi(verifySignInPasskeyRoute, async (c) => {
+    const body = c.req.valid('json')
+    const step = await requireStep(c, 'verify')
+    const user = await person(c, step.userId)
+    const attempt = await admitFactorAttempt(c, user.id)
+    const { key, owner } = await checkAssertion(c, body, 'second_factor').catch(async (error) => {
+      await logWrongFactor(c, user, 'passkey')
+      throw error
+    })
+    if (owner.stepId !== step.id || key.userId !== user.id) throw new AppError('passkey_invalid', 'That passkey belongs to another login.')
+    await attempt.succeeded()
+    if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
+    clearStepCookie(c)
+    await startSession(c, user, ` with the passkey “${key.name}”`, { trust: body.trust })
+    return c.json({ user }, 200)
+  })
+  .openapi(startSignInEnrolmentRoute, async (c) => {
+    const step = await requireStep(c, 'enrol')
+    const user = await person(c, step.userId)
+    const key = await startTotpEnrolment(c.var.db, sealingSecret(c), user.id)
+    return c.json({ manualKey: manualKey(key), uri: totpUri(c.var.hostBrand.brand.name, user.email, key) }, 200)
+  })
+  .openapi(confirmSignInEnrolmentRoute, async (c) => {
+    const { code, trust } = c.req.valid('json')
+    const step = await requireStep(c, 'enrol')
+    const user = await person(c, step.userId)
+    if (await hasTotp(c.var.db, user.id)) throw new AppError('step_required')
+    const attempt = await admitFactorAttempt(c, user.id)
+    const result = await confirmTotpEnrolment(c.var.db, sealingSecret(c), user.id, code.replace(/\s/g, ''))
+    if (!result.ok && result.reason === 'expired') throw new AppError('enrolment_expired')
+    if (!result.ok) throw new AppError('invalid_code', 'That code is not right. Check the time on your phone and try the next code.', { errors: [{ field: 'code', message: 'Wrong code.' }] })
+    await attempt.succeeded()
+    await endStep(c.var.db, step.id)
+    clearStepCookie(c)
+    const where = await accountsOfUser(c.var.db, user.id)
+    const actor = { id: user.id, email: user.email }
+    await Promise.all(where.map((a) => audit(c, a, { type: 'update_user_profile', actor, description: `${user.email} turned on two-factor sign-in (authenticator app)` })))
+    await startSession(c, user, ' after setting up two-factor sign-in', { trust })
+    return c.json({ user, recoveryCodes: result.codes }, 200)
+  })
+  .openapi(signInEnrolPasskeyOptionsRoute, async (c) => {
+    const step = await requireStep(c, 'enrol')
+    const user = await person(c, step.userId)
+    return c.json(await creationOptions(c, user, step.id), 200)
+  })
+  .openapi(confirmSignInEnrolPasskeyRoute, async (c) => {
+    const { trust, ...body } = c.req.valid('json')
+    const step = await requireStep(c, 'enrol')
+    const user = await person(c, step.userId)
+    const passkey = await registerAnswer(c, user.id, body, step.id)
+    if (!(await endStep(c.var.db, step.id))) throw new AppError('step_required')
+    clearStepCookie(c)
+    const where = await accountsOfUser(c.var.db, user.id)
+    const actor = { id: user.id, email: user.email }
+    await Promise.all(where.map((a) => audit(c, a, { type: 'update_user_profile', actor, description: `${user.email} turned on two-factor sign-in (the passkey “${passkey.name}”)` })))
+    await startSession(c, user, ' after setting up a passkey', { trust })
+    return c.json({ user }, 200)
+  })
+  .openapi(passwordlessOptionsRoute, async (c) => {
+    const rp = relyingParty(c)
+    const challenge = await newChallenge(c.var.db, 'passwordless', {})
+    return c.json(requestOptions(challenge, rp.id, []), 200)
+  })
+  .openapi(signInWithPasskeyRoute, async (c) => {
+    const body = c.req.valid('json')
+    const { key } = await checkAssertion(c, body, 'passwordless')
+    const user = await person(c, key.userId)
+    const refusal = await wrongPortal(c, user)
+    if (refusal) throw refusal.error
+    await refuseSuspended(c, user)
+    if (!(await loginPolicy(c.var.db, user.id)).allowPasswordless) throw new AppError('passwordless_not_allowed')
+    await startSession(c, user, ` with the passkey “${key.name}”`)
+    return c.json({ user }, 200)
+  })
 

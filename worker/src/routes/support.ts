@@ -164,164 +164,155 @@ async function accountsOf(db: DB, t: TicketRow) {
 
 const target = (t: { id: string; subject: string }) => ({ kind: 'ticket', id: t.id, label: t.subject.slice(0, 200) })
 
+const listTicketsRoute = route.get('/accounts/{id}/tickets', 'listTickets', requirePermission('support.view'), {
+  request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(TicketView), next: z.string().nullable(), customers: z.array(z.object({ id: z.string(), name: z.string() })) }), 'A page of tickets') },
+})
+const openTicketRoute = route.post('/accounts/{id}/tickets', 'openTicket', requirePermission('support.contact'), {
+  request: { params: AccountParam, body: body(OpenBody) }, responses: { 201: json(z.object({ ticket: TicketView }), 'Opened') },
+})
+const getTicketRoute = route.get('/accounts/{id}/tickets/{ticketId}', 'getTicket', [requirePermission('support.view'), ticketGuard()], {
+  request: { params: TicketParams }, responses: { 200: json(z.object({ ticket: TicketView, side: z.enum(['customer', 'staff']), messages: z.array(MessageView), allowed: Allowed, assignees: z.array(Person) }), 'The ticket') },
+})
+const replyToTicketRoute = route.post('/accounts/{id}/tickets/{ticketId}/messages', 'replyToTicket', [requirePermission('support.contact'), ticketGuard()], {
+  request: { params: TicketParams, body: body(z.object({ body: Body })) }, responses: { 201: json(z.object({ id: z.string(), status: z.enum(ticketStatuses) }), 'Replied'), ...problems(409) },
+})
+const changeTicketRoute = route.patch('/accounts/{id}/tickets/{ticketId}', 'changeTicket', [requirePermission('support.contact'), ticketGuard()], {
+  request: { params: TicketParams, body: body(ChangeBody) }, responses: { 200: json(z.object({ ticket: TicketView }), 'Changed') },
+})
+
 export const supportRoutes = createRouter('Support')
-  .openapi(
-    route.get('/accounts/{id}/tickets', 'listTickets', requirePermission('support.view'), {
-      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(TicketView), next: z.string().nullable(), customers: z.array(z.object({ id: z.string(), name: z.string() })) }), 'A page of tickets') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const after = q.cursor ? decodeCursor(q.cursor) : undefined
-      const key = after ? Number(after.name) : undefined
-      if (after && !Number.isFinite(key)) throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
-      const [page, customers] = await Promise.all([
-        listTickets(c.var.db, {
-          accountId: ctx.account.id,
-          view: q.view,
-          filters: {
-            status: q.status === 'active' ? undefined : q.status,
-            state: q.status === 'active' ? 'active' : undefined,
-            customerId: q.view === 'queue' ? q.customer : undefined,
-            assignee: q.view === 'queue' ? q.assignee : undefined,
-            q: q.q || undefined,
-          },
-          sort: q.sort,
-          limit: q.limit,
-          after: after && { key: key!, id: after.id },
-        }),
-        q.view === 'queue' ? queueCustomers(c.var.db, ctx.account.id) : [],
-      ])
-      const side: TicketSide = q.view === 'queue' ? 'staff' : 'customer'
-      return c.json({ items: page.items.map((t) => view(t, side)), next: page.next ? encodeCursor({ name: String(page.next.key), id: page.next.id }) : null, customers }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/tickets', 'openTicket', requirePermission('support.contact'), {
-      request: { params: AccountParam, body: body(OpenBody) }, responses: { 201: json(z.object({ ticket: TicketView }), 'Opened') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      requireCustomerVoice(ctx)
-      const input = c.req.valid('json')
-      const { account } = ctx
-      const id = await openTicket(c.var.db, { id: account.id, parentId: account.parentId! }, input, authorOf(ctx))
-      const ticket = found(await getTicket(c.var.db, account.id, id), 'No ticket with that id.')
-      await audit(c, account, {
-        type: 'update_tickets',
-        target: target(ticket),
-        description: `${ctx.principal.user.email} opened ticket “${ticket.subject}” (${ticket.priority})`,
-      })
-      const { parent } = await accountsOf(c.var.db, ticket)
-      const staff = await membersWith(c.var.db, parent, 'support.contact')
-      await tellAboutTicket(
-        c.env,
-        c.var.db,
-        mailerFor(c.env, c.var.db),
-        { people: staff, account: parent },
-        ticket,
-        { ...ticketNews.opened({ account: account.name, subject: ticket.subject, author: ctx.principal.user.name, text: input.body }), email: true },
-        ctx.principal.user.id,
-      )
-      return c.json({ ticket: view(ticket, 'customer') }, 201)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/tickets/{ticketId}', 'getTicket', [requirePermission('support.view'), ticketGuard()], {
-      request: { params: TicketParams }, responses: { 200: json(z.object({ ticket: TicketView, side: z.enum(['customer', 'staff']), messages: z.array(MessageView), allowed: Allowed, assignees: z.array(Person) }), 'The ticket') },
-    }),
-    async (c) => {
-      const { access: ctx, ticket, side } = c.var
-      const may = allowed(ctx, ticket, side)
-      const [messages, staff] = await Promise.all([messagesOf(c.var.db, ticket.id), may.assign ? membersWith(c.var.db, ctx.account, 'support.view') : []])
-      return c.json(
-        {
-          ticket: view(ticket, side),
-          side,
-          messages: messages.map((m) => ({
-            id: m.id,
-            side: m.side,
-            author: { name: m.authorName, email: m.authorEmail },
-            actingFor: side === 'staff' ? m.impersonatorEmail : null,
-            body: m.body,
-            createdAt: m.createdAt,
-          })),
-          allowed: may,
-          assignees: staff.map((p) => ({ id: p.membershipId, name: p.name, email: p.email })),
+  .openapi(listTicketsRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined
+    const key = after ? Number(after.name) : undefined
+    if (after && !Number.isFinite(key)) throw fieldError('validation_failed', 'cursor', 'Not a cursor returned by this API.')
+    const [page, customers] = await Promise.all([
+      listTickets(c.var.db, {
+        accountId: ctx.account.id,
+        view: q.view,
+        filters: {
+          status: q.status === 'active' ? undefined : q.status,
+          state: q.status === 'active' ? 'active' : undefined,
+          customerId: q.view === 'queue' ? q.customer : undefined,
+          assignee: q.view === 'queue' ? q.assignee : undefined,
+          q: q.q || undefined,
         },
-        200,
-      )
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/tickets/{ticketId}/messages', 'replyToTicket', [requirePermission('support.contact'), ticketGuard()], {
-      request: { params: TicketParams, body: body(z.object({ body: Body })) }, responses: { 201: json(z.object({ id: z.string(), status: z.enum(ticketStatuses) }), 'Replied'), ...problems(409) },
-    }),
-    async (c) => {
-      const { access: ctx, ticket, side } = c.var
-      if (side === 'customer') requireCustomerVoice(ctx)
-      const { body: text } = c.req.valid('json')
-      const id = await replyToTicket(c.var.db, ticket.id, side, text, authorOf(ctx))
-      const { customer, parent } = await accountsOf(c.var.db, ticket)
-      await audit(c, customer, {
-        type: 'update_tickets',
-        target: target(ticket),
-        description: `${ctx.principal.user.email} replied to ticket “${ticket.subject}”${side === 'staff' ? ` for ${parent.name}` : ''}`,
-      })
-      const mailer = mailerFor(c.env, c.var.db)
-      if (side === 'staff') {
-        const people = await membersWith(c.var.db, customer, 'support.view', await customerParticipants(c.var.db, ticket))
-        await tellAboutTicket(c.env, c.var.db, mailer, { people, account: customer }, ticket, { ...ticketNews.answered({ account: parent.name, subject: ticket.subject, text }), email: true }, ctx.principal.user.id)
-      } else {
-        // The assignee when there is one (and they may still see the queue), else everyone who may answer.
-        const assigned = ticket.assigneeId ? await membersWith(c.var.db, parent, 'support.view', [ticket.assigneeId]) : []
-        const people = assigned.length ? assigned : await membersWith(c.var.db, parent, 'support.contact')
-        await tellAboutTicket(c.env, c.var.db, mailer, { people, account: parent }, ticket, { ...ticketNews.replied({ customer: customer.name, subject: ticket.subject, author: ctx.principal.user.name, text }), email: true }, ctx.principal.user.id)
+        sort: q.sort,
+        limit: q.limit,
+        after: after && { key: key!, id: after.id },
+      }),
+      q.view === 'queue' ? queueCustomers(c.var.db, ctx.account.id) : [],
+    ])
+    const side: TicketSide = q.view === 'queue' ? 'staff' : 'customer'
+    return c.json({ items: page.items.map((t) => view(t, side)), next: page.next ? encodeCursor({ name: String(page.next.key), id: page.next.id }) : null, customers }, 200)
+  })
+  .openapi(openTicketRoute, async (c) => {
+    const ctx = c.var.access
+    requireCustomerVoice(ctx)
+    const input = c.req.valid('json')
+    const { account } = ctx
+    const id = await openTicket(c.var.db, { id: account.id, parentId: account.parentId! }, input, authorOf(ctx))
+    const ticket = found(await getTicket(c.var.db, account.id, id), 'No ticket with that id.')
+    await audit(c, account, {
+      type: 'update_tickets',
+      target: target(ticket),
+      description: `${ctx.principal.user.email} opened ticket “${ticket.subject}” (${ticket.priority})`,
+    })
+    const { parent } = await accountsOf(c.var.db, ticket)
+    const staff = await membersWith(c.var.db, parent, 'support.contact')
+    await tellAboutTicket(
+      c.env,
+      c.var.db,
+      mailerFor(c.env, c.var.db),
+      { people: staff, account: parent },
+      ticket,
+      { ...ticketNews.opened({ account: account.name, subject: ticket.subject, author: ctx.principal.user.name, text: input.body }), email: true },
+      ctx.principal.user.id,
+    )
+    return c.json({ ticket: view(ticket, 'customer') }, 201)
+  })
+  .openapi(getTicketRoute, async (c) => {
+    const { access: ctx, ticket, side } = c.var
+    const may = allowed(ctx, ticket, side)
+    const [messages, staff] = await Promise.all([messagesOf(c.var.db, ticket.id), may.assign ? membersWith(c.var.db, ctx.account, 'support.view') : []])
+    return c.json(
+      {
+        ticket: view(ticket, side),
+        side,
+        messages: messages.map((m) => ({
+          id: m.id,
+          side: m.side,
+          author: { name: m.authorName, email: m.authorEmail },
+          actingFor: side === 'staff' ? m.impersonatorEmail : null,
+          body: m.body,
+          createdAt: m.createdAt,
+        })),
+        allowed: may,
+        assignees: staff.map((p) => ({ id: p.membershipId, name: p.name, email: p.email })),
+      },
+      200,
+    )
+  })
+  .openapi(replyToTicketRoute, async (c) => {
+    const { access: ctx, ticket, side } = c.var
+    if (side === 'customer') requireCustomerVoice(ctx)
+    const { body: text } = c.req.valid('json')
+    const id = await replyToTicket(c.var.db, ticket.id, side, text, authorOf(ctx))
+    const { customer, parent } = await accountsOf(c.var.db, ticket)
+    await audit(c, customer, {
+      type: 'update_tickets',
+      target: target(ticket),
+      description: `${ctx.principal.user.email} replied to ticket “${ticket.subject}”${side === 'staff' ? ` for ${parent.name}` : ''}`,
+    })
+    const mailer = mailerFor(c.env, c.var.db)
+    if (side === 'staff') {
+      const people = await membersWith(c.var.db, customer, 'support.view', await customerParticipants(c.var.db, ticket))
+      await tellAboutTicket(c.env, c.var.db, mailer, { people, account: customer }, ticket, { ...ticketNews.answered({ account: parent.name, subject: ticket.subject, text }), email: true }, ctx.principal.user.id)
+    } else {
+      // The assignee when there is one (and they may still see the queue), else everyone who may answer.
+      const assigned = ticket.assigneeId ? await membersWith(c.var.db, parent, 'support.view', [ticket.assigneeId]) : []
+      const people = assigned.length ? assigned : await membersWith(c.var.db, parent, 'support.contact')
+      await tellAboutTicket(c.env, c.var.db, mailer, { people, account: parent }, ticket, { ...ticketNews.replied({ customer: customer.name, subject: ticket.subject, author: ctx.principal.user.name, text }), email: true }, ctx.principal.user.id)
+    }
+    return c.json({ id, status: side === 'customer' ? ('open' as const) : ('waiting' as const) }, 201)
+  })
+  .openapi(changeTicketRoute, async (c) => {
+    const { access: ctx, ticket, side } = c.var
+    if (side === 'customer') requireCustomerVoice(ctx)
+    const change = c.req.valid('json')
+    const rule = mayChangeTicket(side, change)
+    if (!rule.ok) throw rule.field ? fieldError(rule.code, rule.field, rule.detail) : new AppError(rule.code, rule.detail)
+    let assignee: { membershipId: string; userId: string; email: string; name: string } | undefined
+    if (change.assigneeId) {
+      assignee = (await membersWith(c.var.db, ctx.account, 'support.view', [change.assigneeId]))[0]
+      if (!assignee) throw fieldError('validation_failed', 'assigneeId', 'Choose a member of this account who may see the support queue.')
+    }
+    const done = await changeTicket(c.var.db, ticket, change)
+    const { customer, parent } = await accountsOf(c.var.db, ticket)
+    const who = ctx.principal.user.email
+    if (done.status) {
+      const words = done.status === 'closed' ? 'closed' : done.status === 'waiting' ? 'marked as waiting for the customer' : 'reopened'
+      await audit(c, customer, { type: 'update_tickets', target: target(ticket), description: `${who} ${words} ticket “${ticket.subject}”` })
+      if (done.status !== 'waiting') {
+        const news = (done.status === 'closed' ? ticketNews.closed : ticketNews.reopened)({ subject: ticket.subject, who })
+        const other =
+          side === 'staff'
+            ? { people: await membersWith(c.var.db, customer, 'support.view', await customerParticipants(c.var.db, ticket)), account: customer }
+            : { people: ticket.assigneeId ? await membersWith(c.var.db, parent, 'support.view', [ticket.assigneeId]) : [], account: parent }
+        await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), other, ticket, { ...news, email: false }, ctx.principal.user.id)
       }
-      return c.json({ id, status: side === 'customer' ? ('open' as const) : ('waiting' as const) }, 201)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/tickets/{ticketId}', 'changeTicket', [requirePermission('support.contact'), ticketGuard()], {
-      request: { params: TicketParams, body: body(ChangeBody) }, responses: { 200: json(z.object({ ticket: TicketView }), 'Changed') },
-    }),
-    async (c) => {
-      const { access: ctx, ticket, side } = c.var
-      if (side === 'customer') requireCustomerVoice(ctx)
-      const change = c.req.valid('json')
-      const rule = mayChangeTicket(side, change)
-      if (!rule.ok) throw rule.field ? fieldError(rule.code, rule.field, rule.detail) : new AppError(rule.code, rule.detail)
-      let assignee: { membershipId: string; userId: string; email: string; name: string } | undefined
-      if (change.assigneeId) {
-        assignee = (await membersWith(c.var.db, ctx.account, 'support.view', [change.assigneeId]))[0]
-        if (!assignee) throw fieldError('validation_failed', 'assigneeId', 'Choose a member of this account who may see the support queue.')
+    }
+    if (done.priority) {
+      await audit(c, parent, { type: 'update_tickets', target: target(ticket), description: `${who} set the priority of ticket “${ticket.subject}” (${customer.name}) to ${done.priority}` })
+    }
+    if (done.assigneeId !== undefined) {
+      const to = assignee ? `assigned ticket “${ticket.subject}” (${customer.name}) to ${assignee.email}` : `unassigned ticket “${ticket.subject}” (${customer.name})`
+      await audit(c, parent, { type: 'update_tickets', target: target(ticket), description: `${who} ${to}` })
+      if (assignee) {
+        await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), { people: [assignee], account: parent }, ticket, { ...ticketNews.assigned({ subject: ticket.subject, who, customer: customer.name }), email: true }, ctx.principal.user.id)
       }
-      const done = await changeTicket(c.var.db, ticket, change)
-      const { customer, parent } = await accountsOf(c.var.db, ticket)
-      const who = ctx.principal.user.email
-      if (done.status) {
-        const words = done.status === 'closed' ? 'closed' : done.status === 'waiting' ? 'marked as waiting for the customer' : 'reopened'
-        await audit(c, customer, { type: 'update_tickets', target: target(ticket), description: `${who} ${words} ticket “${ticket.subject}”` })
-        if (done.status !== 'waiting') {
-          const news = (done.status === 'closed' ? ticketNews.closed : ticketNews.reopened)({ subject: ticket.subject, who })
-          const other =
-            side === 'staff'
-              ? { people: await membersWith(c.var.db, customer, 'support.view', await customerParticipants(c.var.db, ticket)), account: customer }
-              : { people: ticket.assigneeId ? await membersWith(c.var.db, parent, 'support.view', [ticket.assigneeId]) : [], account: parent }
-          await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), other, ticket, { ...news, email: false }, ctx.principal.user.id)
-        }
-      }
-      if (done.priority) {
-        await audit(c, parent, { type: 'update_tickets', target: target(ticket), description: `${who} set the priority of ticket “${ticket.subject}” (${customer.name}) to ${done.priority}` })
-      }
-      if (done.assigneeId !== undefined) {
-        const to = assignee ? `assigned ticket “${ticket.subject}” (${customer.name}) to ${assignee.email}` : `unassigned ticket “${ticket.subject}” (${customer.name})`
-        await audit(c, parent, { type: 'update_tickets', target: target(ticket), description: `${who} ${to}` })
-        if (assignee) {
-          await tellAboutTicket(c.env, c.var.db, mailerFor(c.env, c.var.db), { people: [assignee], account: parent }, ticket, { ...ticketNews.assigned({ subject: ticket.subject, who, customer: customer.name }), email: true }, ctx.principal.user.id)
-        }
-      }
-      const fresh = found(await getTicket(c.var.db, ctx.account.id, ticket.id), 'No ticket with that id.')
-      return c.json({ ticket: view(fresh, side) }, 200)
-    },
-  )
+    }
+    const fresh = found(await getTicket(c.var.db, ctx.account.id, ticket.id), 'No ticket with that id.')
+    return c.json({ ticket: view(fresh, side) }, 200)
+  })

@@ -102,106 +102,95 @@ async function inBothLogs<E extends AppEnv>(c: Context<E>, t: TransferRow, type:
   for (const account of [from, to]) if (account) await auditWithParent(c, account, { type, target: target(t), description })
 }
 
+const listTransfersRoute = route.get('/accounts/{id}/transfers', 'listTransfers', requirePermission('transfers.view'), {
+  request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(TransferView), nextCursor: z.string().nullable() }), 'One page') },
+})
+const proposeTransferRoute = route.post('/accounts/{id}/transfers', 'proposeTransfer', requirePermission('transfers.manage'), {
+  request: { params: AccountParam, body: body(ProposeBody) }, responses: { 201: json(z.object({ transfer: TransferView }), 'Proposed'), ...problems(409) },
+})
+const getTransferRoute = route.get('/accounts/{id}/transfers/{tid}', 'getTransfer', requirePermission('transfers.view'), {
+  request: { params: TransferParams }, responses: { 200: json(z.object({ transfer: TransferView }), 'The transfer') },
+})
+const confirmTransferRoute = route.post('/accounts/{id}/transfers/{tid}/confirm', 'confirmTransfer', requirePermission('transfers.view'), {
+  request: { params: TransferParams }, responses: { 200: json(z.object({ transfer: TransferView }), 'Confirmed (and maybe completed)'), ...problems(409, 422) },
+})
+const declineTransferRoute = route.post('/accounts/{id}/transfers/{tid}/decline', 'declineTransfer', requirePermission('transfers.view'), {
+  request: { params: TransferParams, body: body(ReasonBody) }, responses: { 200: json(z.object({ transfer: TransferView }), 'Declined'), ...problems(409) },
+})
+const cancelTransferRoute = route.post('/accounts/{id}/transfers/{tid}/cancel', 'cancelTransfer', requirePermission('transfers.view'), {
+  request: { params: TransferParams, body: body(ReasonBody) }, responses: { 200: json(z.object({ transfer: TransferView }), 'Cancelled'), ...problems(409) },
+})
+
 export const transfersRouter = createRouter('Transfers')
-  .openapi(
-    route.get('/accounts/{id}/transfers', 'listTransfers', requirePermission('transfers.view'), {
-      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(TransferView), nextCursor: z.string().nullable() }), 'One page') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const page = await listTransfers(c.var.db, { accountId: ctx.account.id, status: q.status, q: q.q, limit: q.limit, after: q.cursor ? decodeTimeCursor(q.cursor) : undefined })
-      return c.json({ items: page.items.map((t) => view(ctx, t)), nextCursor: page.next ? encodeTimeCursor(page.next) : null }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/transfers', 'proposeTransfer', requirePermission('transfers.manage'), {
-      request: { params: AccountParam, body: body(ProposeBody) }, responses: { 201: json(z.object({ transfer: TransferView }), 'Proposed'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const input = c.req.valid('json')
-      const fromCustomer = ctx.account.kind === 'customer'
-      if (fromCustomer) {
-        const may = customerMayPropose(caller(ctx))
-        if (!may.ok) throw new AppError(may.code, may.detail)
-      }
-      const parentId = fromCustomer ? ctx.account.parentId : ctx.account.id
-      if (!parentId) throw new AppError('not_found', 'No customer with that id.')
-      const service = found(await getServiceInTree(c.var.db, ctx.account.path, input.serviceId), 'No service with that id.')
-      authorize(ctx, 'services.view', serviceFacts(service), { id: service.accountId, path: service.accountPath, kind: service.accountKind })
-      const from = await customerUnder(c.var.db, parentId, service.accountId)
-      if (!from) throw fieldError('validation_failed', 'serviceId', 'Only a service of one of your customers can be transferred.')
-      // Another parent's customer, a reseller, a deleted account: all "not found", so ids of other tenants cannot be probed.
-      const to = await customerUnder(c.var.db, parentId, input.toAccountId)
-      if (!to) throw new AppError('not_found', 'No customer with that id.')
-      if (to.id === from.id) throw fieldError('validation_failed', 'toAccountId', 'Choose a different customer from the one that has the service.')
-      const id = await proposeTransfer(c.var.db, {
-        parentId,
-        service: { id: service.id, name: service.name, type: service.type },
-        from: { id: from.id, name: from.name },
-        to: { id: to.id, name: to.name },
-        note: input.note || null,
-        by: ctx.principal.user.email,
-        proposedFromId: ctx.account.id,
-        fromConfirmed: fromCustomer,
-      })
-      const t = (await getTransfer(c.var.db, ctx.account.id, id))!
-      await inBothLogs(c, t, 'transfer_proposed', `${ctx.principal.user.email} proposed moving the ${what(t)}`)
-      return c.json({ transfer: view(ctx, t) }, 201)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/transfers/{tid}', 'getTransfer', requirePermission('transfers.view'), {
-      request: { params: TransferParams }, responses: { 200: json(z.object({ transfer: TransferView }), 'The transfer') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const t = await transferOf(c.var.db, ctx, c.req.valid('param').tid)
-      return c.json({ transfer: view(ctx, t) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/transfers/{tid}/confirm', 'confirmTransfer', requirePermission('transfers.view'), {
-      request: { params: TransferParams }, responses: { 200: json(z.object({ transfer: TransferView }), 'Confirmed (and maybe completed)'), ...problems(409, 422) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { t, side } = await answerable(c.var.db, ctx, c.req.valid('param').tid)
-      const destination = (await accountOf(c.var.db, t.toAccountId))!
-      const outcome = await confirmTransfer(c.var.db, t, side, ctx.principal.user.email, destination.path)
-      const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
-      await inBothLogs(c, after, 'transfer_confirmed', `${ctx.principal.user.email} confirmed, for ${side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
-      if (outcome === 'completed') await inBothLogs(c, after, 'transfer_completed', `The ${what(after)} moved: both owners confirmed`)
-      return c.json({ transfer: view(ctx, after) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/transfers/{tid}/decline', 'declineTransfer', requirePermission('transfers.view'), {
-      request: { params: TransferParams, body: body(ReasonBody) }, responses: { 200: json(z.object({ transfer: TransferView }), 'Declined'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { t, side } = await answerable(c.var.db, ctx, c.req.valid('param').tid)
-      const reason = c.req.valid('json').reason || null
-      await closeTransfer(c.var.db, t.id, 'declined', ctx.principal.user.email, reason)
-      const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
-      await inBothLogs(c, after, 'transfer_declined', `${ctx.principal.user.email} declined, for ${side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
-      return c.json({ transfer: view(ctx, after) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/transfers/{tid}/cancel', 'cancelTransfer', requirePermission('transfers.view'), {
-      request: { params: TransferParams, body: body(ReasonBody) }, responses: { 200: json(z.object({ transfer: TransferView }), 'Cancelled'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const t = await transferOf(c.var.db, ctx, c.req.valid('param').tid)
-      const may = mayCancel(caller(ctx), t, decide(ctx, 'transfers.manage').ok)
+  .openapi(listTransfersRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const page = await listTransfers(c.var.db, { accountId: ctx.account.id, status: q.status, q: q.q, limit: q.limit, after: q.cursor ? decodeTimeCursor(q.cursor) : undefined })
+    return c.json({ items: page.items.map((t) => view(ctx, t)), nextCursor: page.next ? encodeTimeCursor(page.next) : null }, 200)
+  })
+  .openapi(proposeTransferRoute, async (c) => {
+    const ctx = c.var.access
+    const input = c.req.valid('json')
+    const fromCustomer = ctx.account.kind === 'customer'
+    if (fromCustomer) {
+      const may = customerMayPropose(caller(ctx))
       if (!may.ok) throw new AppError(may.code, may.detail)
-      await closeTransfer(c.var.db, t.id, 'cancelled', ctx.principal.user.email, c.req.valid('json').reason || null)
-      const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
-      await inBothLogs(c, after, 'transfer_cancelled', `${ctx.principal.user.email} cancelled moving the ${what(after)}`)
-      return c.json({ transfer: view(ctx, after) }, 200)
-    },
-  )
+    }
+    const parentId = fromCustomer ? ctx.account.parentId : ctx.account.id
+    if (!parentId) throw new AppError('not_found', 'No customer with that id.')
+    const service = found(await getServiceInTree(c.var.db, ctx.account.path, input.serviceId), 'No service with that id.')
+    authorize(ctx, 'services.view', serviceFacts(service), { id: service.accountId, path: service.accountPath, kind: service.accountKind })
+    const from = await customerUnder(c.var.db, parentId, service.accountId)
+    if (!from) throw fieldError('validation_failed', 'serviceId', 'Only a service of one of your customers can be transferred.')
+    // Another parent's customer, a reseller, a deleted account: all "not found", so ids of other tenants cannot be probed.
+    const to = await customerUnder(c.var.db, parentId, input.toAccountId)
+    if (!to) throw new AppError('not_found', 'No customer with that id.')
+    if (to.id === from.id) throw fieldError('validation_failed', 'toAccountId', 'Choose a different customer from the one that has the service.')
+    const id = await proposeTransfer(c.var.db, {
+      parentId,
+      service: { id: service.id, name: service.name, type: service.type },
+      from: { id: from.id, name: from.name },
+      to: { id: to.id, name: to.name },
+      note: input.note || null,
+      by: ctx.principal.user.email,
+      proposedFromId: ctx.account.id,
+      fromConfirmed: fromCustomer,
+    })
+    const t = (await getTransfer(c.var.db, ctx.account.id, id))!
+    await inBothLogs(c, t, 'transfer_proposed', `${ctx.principal.user.email} proposed moving the ${what(t)}`)
+    return c.json({ transfer: view(ctx, t) }, 201)
+  })
+  .openapi(getTransferRoute, async (c) => {
+    const ctx = c.var.access
+    const t = await transferOf(c.var.db, ctx, c.req.valid('param').tid)
+    return c.json({ transfer: view(ctx, t) }, 200)
+  })
+  .openapi(confirmTransferRoute, async (c) => {
+    const ctx = c.var.access
+    const { t, side } = await answerable(c.var.db, ctx, c.req.valid('param').tid)
+    const destination = (await accountOf(c.var.db, t.toAccountId))!
+    const outcome = await confirmTransfer(c.var.db, t, side, ctx.principal.user.email, destination.path)
+    const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
+    await inBothLogs(c, after, 'transfer_confirmed', `${ctx.principal.user.email} confirmed, for ${side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
+    if (outcome === 'completed') await inBothLogs(c, after, 'transfer_completed', `The ${what(after)} moved: both owners confirmed`)
+    return c.json({ transfer: view(ctx, after) }, 200)
+  })
+  .openapi(declineTransferRoute, async (c) => {
+    const ctx = c.var.access
+    const { t, side } = await answerable(c.var.db, ctx, c.req.valid('param').tid)
+    const reason = c.req.valid('json').reason || null
+    await closeTransfer(c.var.db, t.id, 'declined', ctx.principal.user.email, reason)
+    const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
+    await inBothLogs(c, after, 'transfer_declined', `${ctx.principal.user.email} declined, for ${side === 'from' ? after.fromName : after.toName}, moving the ${what(after)}`)
+    return c.json({ transfer: view(ctx, after) }, 200)
+  })
+  .openapi(cancelTransferRoute, async (c) => {
+    const ctx = c.var.access
+    const t = await transferOf(c.var.db, ctx, c.req.valid('param').tid)
+    const may = mayCancel(caller(ctx), t, decide(ctx, 'transfers.manage').ok)
+    if (!may.ok) throw new AppError(may.code, may.detail)
+    await closeTransfer(c.var.db, t.id, 'cancelled', ctx.principal.user.email, c.req.valid('json').reason || null)
+    const after = (await getTransfer(c.var.db, ctx.account.id, t.id))!
+    await inBothLogs(c, after, 'transfer_cancelled', `${ctx.principal.user.email} cancelled moving the ${what(after)}`)
+    return c.json({ transfer: view(ctx, after) }, 200)
+  })

@@ -77,152 +77,129 @@ async function keepOneFactor<E extends SignedInEnv>(c: Context<E>, userId: strin
   if (policy.requireTwoFactor) throw new AppError('two_factor_required')
 }
 
+const getTwoFactorRoute = route.get('/me/two-factor', 'getTwoFactor', own, { responses: { 200: json(TwoFactor, 'Your factors') } })
+const startTotpEnrolmentRoute = route.post('/me/two-factor/totp', 'startTotpEnrolment', own, {
+  responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...problems(409) },
+})
+const cancelTotpEnrolmentRoute = route.delete('/me/two-factor/totp/enrolment', 'cancelTotpEnrolment', own, { responses: { 204: { description: 'Forgotten' } } })
+const confirmTotpEnrolmentRoute = route.post('/me/two-factor/totp/confirm', 'confirmTotpEnrolment', own, {
+  request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) })) }, responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'On'), ...problems(409, 410, 429) },
+})
+const disableTotpRoute = route.post('/me/two-factor/totp/disable', 'disableTotp', own, {
+  request: { body: body(Reauth) }, responses: { 204: { description: 'Off' }, ...problems(404, 409, 429) },
+})
+const regenerateRecoveryCodesRoute = route.post('/me/two-factor/recovery-codes', 'regenerateRecoveryCodes', own, {
+  request: { body: body(Reauth) }, responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'New codes'), ...problems(404, 429) },
+})
+const passkeyCreationOptionsRoute = route.post('/me/passkeys/options', 'passkeyCreationOptions', own, { responses: { 200: json(PasskeyCreationOptions, 'Options'), ...problems(400) } })
+const registerPasskeyRoute = route.post('/me/passkeys', 'registerPasskey', own, {
+  request: { body: body(z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey')) }, responses: { 201: json(Passkey, 'Registered'), ...problems(409) },
+})
+const renamePasskeyRoute = route.patch('/me/passkeys/{passkeyId}', 'renamePasskey', own, {
+  request: { params: z.object({ passkeyId: z.string().max(64) }), body: body(z.object({ name: PasskeyName })) }, responses: { 204: { description: 'Renamed' }, ...problems(404) },
+})
+const removePasskeyRoute = route.delete('/me/passkeys/{passkeyId}', 'removePasskey', own, {
+  request: { params: z.object({ passkeyId: z.string().max(64) }) }, responses: { 204: { description: 'Removed' }, ...problems(404, 409) },
+})
+const revokeTrustedLocationRoute = route.delete('/me/trusted-locations/{locationId}', 'revokeTrustedLocation', own, {
+  request: { params: z.object({ locationId: z.string().max(64) }) }, responses: { 204: { description: 'Revoked' }, ...problems(404) },
+})
+const revokeAllTrustedLocationsRoute = route.delete('/me/trusted-locations', 'revokeAllTrustedLocations', own, { responses: { 200: json(z.object({ revoked: z.number().int() }), 'Revoked') } })
+
 export const twoFactor = createRouter('Two-factor')
-  .openapi(
-    route.get('/me/two-factor', 'getTwoFactor', own, { responses: { 200: json(TwoFactor, 'Your factors') } }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const [factors, trusted, policy] = await Promise.all([
-        twoFactorOf(c.var.db, principal.user.id),
-        trustedLocationsOf(c.var.db, [principal.user.id]),
-        loginPolicy(c.var.db, principal.user.id),
-      ])
-      return c.json(
-        {
-          ...factors,
-          trustedLocations: trusted.map(({ userId: _, ...t }) => t),
-          policy: { requireTwoFactor: policy.requireTwoFactor, allowPasswordless: policy.allowPasswordless, trustedLocationDays: policy.trustedLocationDays },
-        },
-        200,
-      )
-    },
-  )
-  .openapi(
-    route.post('/me/two-factor/totp', 'startTotpEnrolment', own, {
-      responses: { 200: json(z.object({ manualKey: z.string(), uri: z.string() }), 'A pending key'), ...problems(409) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      if (await hasTotp(c.var.db, principal.user.id)) throw new AppError('conflict', 'The authenticator app is already on. Turn it off first to move it to another phone.')
-      const key = await startTotpEnrolment(c.var.db, sealingSecret(c), principal.user.id)
-      return c.json({ manualKey: manualKey(key), uri: totpUri(c.var.hostBrand.brand.name, principal.user.email, key) }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/me/two-factor/totp/enrolment', 'cancelTotpEnrolment', own, { responses: { 204: { description: 'Forgotten' } } }),
-    async (c) => {
-      await cancelTotpEnrolment(c.var.db, c.var.signedIn.user.id)
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/me/two-factor/totp/confirm', 'confirmTotpEnrolment', own, {
-      request: { body: body(z.object({ code: z.string().trim().min(1, 'Enter the code from your app.').max(16) })) }, responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'On'), ...problems(409, 410, 429) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const { code } = c.req.valid('json')
-      if (await hasTotp(c.var.db, principal.user.id)) throw new AppError('conflict', 'The authenticator app is already on.')
-      const attempt = await admitFactorAttempt(c, principal.user.id)
-      const result = await confirmTotpEnrolment(c.var.db, sealingSecret(c), principal.user.id, code.replace(/\s/g, ''))
-      if (!result.ok && result.reason === 'expired') throw new AppError('enrolment_expired')
-      if (!result.ok) throw fieldError('invalid_code', 'code', 'That code is not right. Check the time on your phone and try the next code.')
-      await attempt.succeeded()
-      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} turned on two-factor sign-in (authenticator app)`)
-      return c.json({ recoveryCodes: result.codes }, 200)
-    },
-  )
-  .openapi(
-    route.post('/me/two-factor/totp/disable', 'disableTotp', own, {
-      request: { body: body(Reauth) }, responses: { 204: { description: 'Off' }, ...problems(404, 409, 429) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const body = c.req.valid('json')
-      if (!(await hasTotp(c.var.db, principal.user.id))) throw new AppError('not_found', 'The authenticator app is not on.')
-      await keepOneFactor(c, principal.user.id, (await passkeysOf(c.var.db, principal.user.id)).length)
-      await reauthenticate(c, principal, body)
-      await disableTotp(c.var.db, principal.user.id)
-      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} turned off two-factor sign-in (authenticator app)`)
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.post('/me/two-factor/recovery-codes', 'regenerateRecoveryCodes', own, {
-      request: { body: body(Reauth) }, responses: { 200: json(z.object({ recoveryCodes: z.array(z.string()) }), 'New codes'), ...problems(404, 429) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const body = c.req.valid('json')
-      if (!(await hasTotp(c.var.db, principal.user.id))) throw new AppError('not_found', 'Recovery codes come with the authenticator app, which is not on.')
-      await reauthenticate(c, principal, body)
-      const codes = await regenerateRecoveryCodes(c.var.db, principal.user.id)
-      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} replaced their recovery codes`)
-      return c.json({ recoveryCodes: codes }, 200)
-    },
-  )
-  .openapi(
-    route.post('/me/passkeys/options', 'passkeyCreationOptions', own, { responses: { 200: json(PasskeyCreationOptions, 'Options'), ...problems(400) } }),
-    async (c) => c.json(await creationOptions(c, c.var.signedIn.user), 200),
-  )
-  .openapi(
-    route.post('/me/passkeys', 'registerPasskey', own, {
-      request: { body: body(z.object({ name: PasskeyName, clientDataJSON: b64url(4000), attestationObject: b64url(16000) }).openapi('RegisterPasskey')) }, responses: { 201: json(Passkey, 'Registered'), ...problems(409) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const body = c.req.valid('json')
-      const passkey = await registerAnswer(c, principal.user.id, body)
-      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} added the passkey “${passkey.name}”`)
-      return c.json(passkey, 201)
-    },
-  )
-  .openapi(
-    route.patch('/me/passkeys/{passkeyId}', 'renamePasskey', own, {
-      request: { params: z.object({ passkeyId: z.string().max(64) }), body: body(z.object({ name: PasskeyName })) }, responses: { 204: { description: 'Renamed' }, ...problems(404) },
-    }),
-    async (c) => {
-      const { passkeyId } = c.req.valid('param')
-      const { name } = c.req.valid('json')
-      if (!(await renamePasskey(c.var.db, c.var.signedIn.user.id, passkeyId, name))) throw new AppError('not_found', 'No such passkey.')
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.delete('/me/passkeys/{passkeyId}', 'removePasskey', own, {
-      request: { params: z.object({ passkeyId: z.string().max(64) }) }, responses: { 204: { description: 'Removed' }, ...problems(404, 409) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const { passkeyId } = c.req.valid('param')
-      const keys = await passkeysOf(c.var.db, principal.user.id)
-      if (!keys.some((k) => k.id === passkeyId)) throw new AppError('not_found', 'No such passkey.')
-      await keepOneFactor(c, principal.user.id, keys.length - 1 + ((await hasTotp(c.var.db, principal.user.id)) ? 1 : 0))
-      const name = await removePasskey(c.var.db, principal.user.id, passkeyId)
-      if (name === null) throw new AppError('not_found', 'No such passkey.')
-      await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} removed the passkey “${name}”`)
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.delete('/me/trusted-locations/{locationId}', 'revokeTrustedLocation', own, {
-      request: { params: z.object({ locationId: z.string().max(64) }) }, responses: { 204: { description: 'Revoked' }, ...problems(404) },
-    }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const { locationId } = c.req.valid('param')
-      const [gone] = await revokeTrustedLocations(c.var.db, [principal.user.id], locationId)
-      if (!gone) throw new AppError('not_found', 'No such trusted location.')
-      await logEverywhere(c, principal, 'update_trusted_connection', `${principal.user.email} stopped trusting ${gone.network}`, { kind: 'trusted_location', id: gone.id, label: gone.network })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.delete('/me/trusted-locations', 'revokeAllTrustedLocations', own, { responses: { 200: json(z.object({ revoked: z.number().int() }), 'Revoked') } }),
-    async (c) => {
-      const principal = c.var.signedIn
-      const gone = await revokeTrustedLocations(c.var.db, [principal.user.id])
-      if (gone.length) await logEverywhere(c, principal, 'update_trusted_connection', `${principal.user.email} stopped trusting all ${gone.length} trusted location${gone.length === 1 ? '' : 's'}`)
-      return c.json({ revoked: gone.length }, 200)
-    },
-  )
+  .openapi(getTwoFactorRoute, async (c) => {
+    const principal = c.var.signedIn
+    const [factors, trusted, policy] = await Promise.all([
+      twoFactorOf(c.var.db, principal.user.id),
+      trustedLocationsOf(c.var.db, [principal.user.id]),
+      loginPolicy(c.var.db, principal.user.id),
+    ])
+    return c.json(
+      {
+        ...factors,
+        trustedLocations: trusted.map(({ userId: _, ...t }) => t),
+        policy: { requireTwoFactor: policy.requireTwoFactor, allowPasswordless: policy.allowPasswordless, trustedLocationDays: policy.trustedLocationDays },
+      },
+      200,
+    )
+  })
+  .openapi(startTotpEnrolmentRoute, async (c) => {
+    const principal = c.var.signedIn
+    if (await hasTotp(c.var.db, principal.user.id)) throw new AppError('conflict', 'The authenticator app is already on. Turn it off first to move it to another phone.')
+    const key = await startTotpEnrolment(c.var.db, sealingSecret(c), principal.user.id)
+    return c.json({ manualKey: manualKey(key), uri: totpUri(c.var.hostBrand.brand.name, principal.user.email, key) }, 200)
+  })
+  .openapi(cancelTotpEnrolmentRoute, async (c) => {
+    await cancelTotpEnrolment(c.var.db, c.var.signedIn.user.id)
+    return c.body(null, 204)
+  })
+  .openapi(confirmTotpEnrolmentRoute, async (c) => {
+    const principal = c.var.signedIn
+    const { code } = c.req.valid('json')
+    if (await hasTotp(c.var.db, principal.user.id)) throw new AppError('conflict', 'The authenticator app is already on.')
+    const attempt = await admitFactorAttempt(c, principal.user.id)
+    const result = await confirmTotpEnrolment(c.var.db, sealingSecret(c), principal.user.id, code.replace(/\s/g, ''))
+    if (!result.ok && result.reason === 'expired') throw new AppError('enrolment_expired')
+    if (!result.ok) throw fieldError('invalid_code', 'code', 'That code is not right. Check the time on your phone and try the next code.')
+    await attempt.succeeded()
+    await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} turned on two-factor sign-in (authenticator app)`)
+    return c.json({ recoveryCodes: result.codes }, 200)
+  })
+  .openapi(disableTotpRoute, async (c) => {
+    const principal = c.var.signedIn
+    const body = c.req.valid('json')
+    if (!(await hasTotp(c.var.db, principal.user.id))) throw new AppError('not_found', 'The authenticator app is not on.')
+    await keepOneFactor(c, principal.user.id, (await passkeysOf(c.var.db, principal.user.id)).length)
+    await reauthenticate(c, principal, body)
+    await disableTotp(c.var.db, principal.user.id)
+    await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} turned off two-factor sign-in (authenticator app)`)
+    return c.body(null, 204)
+  })
+  .openapi(regenerateRecoveryCodesRoute, async (c) => {
+    const principal = c.var.signedIn
+    const body = c.req.valid('json')
+    if (!(await hasTotp(c.var.db, principal.user.id))) throw new AppError('not_found', 'Recovery codes come with the authenticator app, which is not on.')
+    await reauthenticate(c, principal, body)
+    const codes = await regenerateRecoveryCodes(c.var.db, principal.user.id)
+    await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} replaced their recovery codes`)
+    return c.json({ recoveryCodes: codes }, 200)
+  })
+  .openapi(passkeyCreationOptionsRoute, async (c) => c.json(await creationOptions(c, c.var.signedIn.user), 200))
+  .openapi(registerPasskeyRoute, async (c) => {
+    const principal = c.var.signedIn
+    const body = c.req.valid('json')
+    const passkey = await registerAnswer(c, principal.user.id, body)
+    await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} added the passkey “${passkey.name}”`)
+    return c.json(passkey, 201)
+  })
+  .openapi(renamePasskeyRoute, async (c) => {
+    const { passkeyId } = c.req.valid('param')
+    const { name } = c.req.valid('json')
+    if (!(await renamePasskey(c.var.db, c.var.signedIn.user.id, passkeyId, name))) throw new AppError('not_found', 'No such passkey.')
+    return c.body(null, 204)
+  })
+  .openapi(removePasskeyRoute, async (c) => {
+    const principal = c.var.signedIn
+    const { passkeyId } = c.req.valid('param')
+    const keys = await passkeysOf(c.var.db, principal.user.id)
+    if (!keys.some((k) => k.id === passkeyId)) throw new AppError('not_found', 'No such passkey.')
+    await keepOneFactor(c, principal.user.id, keys.length - 1 + ((await hasTotp(c.var.db, principal.user.id)) ? 1 : 0))
+    const name = await removePasskey(c.var.db, principal.user.id, passkeyId)
+    if (name === null) throw new AppError('not_found', 'No such passkey.')
+    await logEverywhere(c, principal, 'update_user_profile', `${principal.user.email} removed the passkey “${name}”`)
+    return c.body(null, 204)
+  })
+  .openapi(revokeTrustedLocationRoute, async (c) => {
+    const principal = c.var.signedIn
+    const { locationId } = c.req.valid('param')
+    const [gone] = await revokeTrustedLocations(c.var.db, [principal.user.id], locationId)
+    if (!gone) throw new AppError('not_found', 'No such trusted location.')
+    await logEverywhere(c, principal, 'update_trusted_connection', `${principal.user.email} stopped trusting ${gone.network}`, { kind: 'trusted_location', id: gone.id, label: gone.network })
+    return c.body(null, 204)
+  })
+  .openapi(revokeAllTrustedLocationsRoute, async (c) => {
+    const principal = c.var.signedIn
+    const gone = await revokeTrustedLocations(c.var.db, [principal.user.id])
+    if (gone.length) await logEverywhere(c, principal, 'update_trusted_connection', `${principal.user.email} stopped trusting all ${gone.length} trusted location${gone.length === 1 ? '' : 's'}`)
+    return c.json({ revoked: gone.length }, 200)
+  })

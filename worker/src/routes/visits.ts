@@ -138,152 +138,125 @@ const summary = (v: VisitRow) => {
 }
 const target = (v: VisitRow) => ({ kind: 'visit', id: v.id, label: v.reference })
 
+const listSitesRoute = route.get('/accounts/{id}/sites', 'listSites', requirePermission('visitation.view'), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(SiteView), allowed: z.object({ manage: z.boolean() }) }), 'Sites') },
+})
+const createSiteRoute = route.post('/accounts/{id}/sites', 'createSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
+  request: { params: AccountParam, body: body(SiteBody) }, responses: { 201: json(z.object({ site: SiteView }), 'Created'), ...problems(409) },
+})
+const updateSiteRoute = route.patch('/accounts/{id}/sites/{siteId}', 'updateSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
+  request: { params: SiteParams, body: body(SiteBody.partial()) }, responses: { 200: json(z.object({ site: SiteView }), 'Updated'), ...problems(409) },
+})
+const deleteSiteRoute = route.delete('/accounts/{id}/sites/{siteId}', 'deleteSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
+  request: { params: SiteParams }, responses: { 204: { description: 'Deleted' }, ...problems(409) },
+})
+const listVisitSitesRoute = route.get('/accounts/{id}/visit-sites', 'listVisitSites', requirePermission(['visitation.request', 'visitation.view']), {
+  request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(SiteView), parent: z.object({ id: z.string(), name: z.string() }).nullable() }), 'Sites') },
+})
+const listVisitsRoute = route.get('/accounts/{id}/visits', 'listVisits', requirePermission('visitation.view'), {
+  request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(VisitView), nextCursor: z.string().nullable() }), 'One page') },
+})
+const requestVisitRoute = route.post('/accounts/{id}/visits', 'requestVisit', requirePermission('visitation.request'), {
+  request: { params: AccountParam, body: body(VisitBody) }, responses: { 201: json(z.object({ visit: VisitView }), 'Requested') },
+})
+const getVisitRoute = route.get('/accounts/{id}/visits/{vid}', 'getVisit', requirePermission('visitation.view'), {
+  request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'The visit') },
+})
+const approveVisitRoute = route.post('/accounts/{id}/visits/{vid}/approve', 'approveVisit', requirePermission('visitation.manage'), {
+  request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'Approved'), ...problems(409) },
+})
+const declineVisitRoute = route.post('/accounts/{id}/visits/{vid}/decline', 'declineVisit', requirePermission('visitation.manage'), {
+  request: { params: VisitParams, body: body(DeclineBody) }, responses: { 200: json(z.object({ visit: VisitView }), 'Declined'), ...problems(409) },
+})
+const cancelVisitRoute = route.post('/accounts/{id}/visits/{vid}/cancel', 'cancelVisit', requirePermission('visitation.request'), {
+  request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'Cancelled'), ...problems(409) },
+})
+
 export const visitsRouter = createRouter('Visitation')
-  .openapi(
-    route.get('/accounts/{id}/sites', 'listSites', requirePermission('visitation.view'), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(SiteView), allowed: z.object({ manage: z.boolean() }) }), 'Sites') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const items = await listSites(c.var.db, ctx.account.id)
-      return c.json({ items: items.map(siteView), allowed: { manage: ctx.account.kind !== 'customer' && decide(ctx, 'visitation.manage').ok } }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/sites', 'createSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
-      request: { params: AccountParam, body: body(SiteBody) }, responses: { 201: json(z.object({ site: SiteView }), 'Created'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const site = await createSite(c.var.db, ctx.account.id, c.req.valid('json'))
-      await audit(c, ctx.account, { type: 'site_created', target: { kind: 'site', id: site.id, label: site.name }, description: `${ctx.principal.user.email} added the site ${site.name}` })
-      return c.json({ site: siteView(site) }, 201)
-    },
-  )
-  .openapi(
-    route.patch('/accounts/{id}/sites/{siteId}', 'updateSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
-      request: { params: SiteParams, body: body(SiteBody.partial()) }, responses: { 200: json(z.object({ site: SiteView }), 'Updated'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { siteId } = c.req.valid('param')
-      found(await getSite(c.var.db, ctx.account.id, siteId), 'No site with that id.')
-      const site = await updateSite(c.var.db, ctx.account.id, siteId, c.req.valid('json'))
-      await audit(c, ctx.account, { type: 'site_updated', target: { kind: 'site', id: site.id, label: site.name }, description: `${ctx.principal.user.email} changed the site ${site.name}` })
-      return c.json({ site: siteView(site) }, 200)
-    },
-  )
-  .openapi(
-    route.delete('/accounts/{id}/sites/{siteId}', 'deleteSite', requirePermission('visitation.manage', { kinds: ['platform', 'reseller'], detail: 'Customers have no sites.' }), {
-      request: { params: SiteParams }, responses: { 204: { description: 'Deleted' }, ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { siteId } = c.req.valid('param')
-      const site = found(await getSite(c.var.db, ctx.account.id, siteId), 'No site with that id.')
-      await deleteSite(c.var.db, ctx.account.id, siteId, today())
-      await audit(c, ctx.account, { type: 'site_deleted', target: { kind: 'site', id: site.id, label: site.name }, description: `${ctx.principal.user.email} deleted the site ${site.name}` })
-      return c.body(null, 204)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/visit-sites', 'listVisitSites', requirePermission(['visitation.request', 'visitation.view']), {
-      request: { params: AccountParam }, responses: { 200: json(z.object({ items: z.array(SiteView), parent: z.object({ id: z.string(), name: z.string() }).nullable() }), 'Sites') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      if (!ctx.account.parentId) return c.json({ items: [], parent: null }, 200)
-      const parent = (await accountRef(c.var.db, ctx.account.parentId))!
-      return c.json({ items: (await listSites(c.var.db, parent.id)).map(siteView), parent: { id: parent.id, name: parent.name } }, 200)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/visits', 'listVisits', requirePermission('visitation.view'), {
-      request: { params: AccountParam, query: ListQuery }, responses: { 200: json(z.object({ items: z.array(VisitView), nextCursor: z.string().nullable() }), 'One page') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const q = c.req.valid('query')
-      const page = await listVisits(c.var.db, {
-        accountId: ctx.account.id,
-        status: q.status,
-        upcoming: q.upcoming === 'true',
-        today: today(),
-        q: q.q,
-        limit: q.limit,
-        after: q.cursor ? decodeTimeCursor(q.cursor) : undefined,
-      })
-      return c.json({ items: page.items.map((v) => view(ctx, v)), nextCursor: page.next ? encodeTimeCursor(page.next) : null }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/visits', 'requestVisit', requirePermission('visitation.request'), {
-      request: { params: AccountParam, body: body(VisitBody) }, responses: { 201: json(z.object({ visit: VisitView }), 'Requested') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const input = c.req.valid('json')
-      const now = today()
-      if (input.date < now) throw fieldError('validation_failed', 'date', 'The visit cannot be in the past.')
-      const latest = new Date(Date.now() + MAX_DAYS_AHEAD * 86_400_000).toISOString().slice(0, 10)
-      if (input.date > latest) throw fieldError('validation_failed', 'date', 'Ask at most a year ahead.')
-      if (!ctx.account.parentId) throw new AppError('forbidden', 'The platform has no parent to visit.')
-      const id = await createVisit(c.var.db, { id: ctx.account.id, parentId: ctx.account.parentId }, { id: ctx.principal.user.id, email: ctx.principal.user.email }, {
-        siteId: input.siteId,
-        visitDate: input.date,
-        startTime: input.startTime,
-        endTime: input.endTime,
-        purpose: input.purpose,
-        visitors: input.visitors,
-      })
-      const visit = (await getVisit(c.var.db, ctx.account.id, id))!
-      await auditWithParent(c, ctx.account, { type: 'visit_requested', target: target(visit), description: `${ctx.principal.user.email} requested the visit ${summary(visit)}` })
-      return c.json({ visit: view(ctx, visit) }, 201)
-    },
-  )
-  .openapi(
-    route.get('/accounts/{id}/visits/{vid}', 'getVisit', requirePermission('visitation.view'), {
-      request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'The visit') },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const visit = found(await getVisit(c.var.db, ctx.account.id, c.req.valid('param').vid), 'No visit with that id.')
-      return c.json({ visit: view(ctx, visit) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/visits/{vid}/approve', 'approveVisit', requirePermission('visitation.manage'), {
-      request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'Approved'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json({ visit: view(ctx, await decided(c, c.req.valid('param').vid, 'approved', null)) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/visits/{vid}/decline', 'declineVisit', requirePermission('visitation.manage'), {
-      request: { params: VisitParams, body: body(DeclineBody) }, responses: { 200: json(z.object({ visit: VisitView }), 'Declined'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      return c.json({ visit: view(ctx, await decided(c, c.req.valid('param').vid, 'declined', c.req.valid('json').reason)) }, 200)
-    },
-  )
-  .openapi(
-    route.post('/accounts/{id}/visits/{vid}/cancel', 'cancelVisit', requirePermission('visitation.request'), {
-      request: { params: VisitParams }, responses: { 200: json(z.object({ visit: VisitView }), 'Cancelled'), ...problems(409) },
-    }),
-    async (c) => {
-      const ctx = c.var.access
-      const { vid } = c.req.valid('param')
-      const visit = found(await getVisit(c.var.db, ctx.account.id, vid), 'No visit with that id.')
-      if (visit.accountId !== ctx.account.id) throw new AppError('forbidden', 'Only the account that asked for the visit may cancel it.')
-      await cancelVisit(c.var.db, ctx.account.id, vid, ctx.principal.user.email, today())
-      const after = (await getVisit(c.var.db, ctx.account.id, vid))!
-      await auditWithParent(c, ctx.account, { type: 'visit_cancelled', target: target(after), description: `${ctx.principal.user.email} cancelled the visit ${summary(after)}` })
-      return c.json({ visit: view(ctx, after) }, 200)
-    },
-  )
+  .openapi(listSitesRoute, async (c) => {
+    const ctx = c.var.access
+    const items = await listSites(c.var.db, ctx.account.id)
+    return c.json({ items: items.map(siteView), allowed: { manage: ctx.account.kind !== 'customer' && decide(ctx, 'visitation.manage').ok } }, 200)
+  })
+  .openapi(createSiteRoute, async (c) => {
+    const ctx = c.var.access
+    const site = await createSite(c.var.db, ctx.account.id, c.req.valid('json'))
+    await audit(c, ctx.account, { type: 'site_created', target: { kind: 'site', id: site.id, label: site.name }, description: `${ctx.principal.user.email} added the site ${site.name}` })
+    return c.json({ site: siteView(site) }, 201)
+  })
+  .openapi(updateSiteRoute, async (c) => {
+    const ctx = c.var.access
+    const { siteId } = c.req.valid('param')
+    found(await getSite(c.var.db, ctx.account.id, siteId), 'No site with that id.')
+    const site = await updateSite(c.var.db, ctx.account.id, siteId, c.req.valid('json'))
+    await audit(c, ctx.account, { type: 'site_updated', target: { kind: 'site', id: site.id, label: site.name }, description: `${ctx.principal.user.email} changed the site ${site.name}` })
+    return c.json({ site: siteView(site) }, 200)
+  })
+  .openapi(deleteSiteRoute, async (c) => {
+    const ctx = c.var.access
+    const { siteId } = c.req.valid('param')
+    const site = found(await getSite(c.var.db, ctx.account.id, siteId), 'No site with that id.')
+    await deleteSite(c.var.db, ctx.account.id, siteId, today())
+    await audit(c, ctx.account, { type: 'site_deleted', target: { kind: 'site', id: site.id, label: site.name }, description: `${ctx.principal.user.email} deleted the site ${site.name}` })
+    return c.body(null, 204)
+  })
+  .openapi(listVisitSitesRoute, async (c) => {
+    const ctx = c.var.access
+    if (!ctx.account.parentId) return c.json({ items: [], parent: null }, 200)
+    const parent = (await accountRef(c.var.db, ctx.account.parentId))!
+    return c.json({ items: (await listSites(c.var.db, parent.id)).map(siteView), parent: { id: parent.id, name: parent.name } }, 200)
+  })
+  .openapi(listVisitsRoute, async (c) => {
+    const ctx = c.var.access
+    const q = c.req.valid('query')
+    const page = await listVisits(c.var.db, {
+      accountId: ctx.account.id,
+      status: q.status,
+      upcoming: q.upcoming === 'true',
+      today: today(),
+      q: q.q,
+      limit: q.limit,
+      after: q.cursor ? decodeTimeCursor(q.cursor) : undefined,
+    })
+    return c.json({ items: page.items.map((v) => view(ctx, v)), nextCursor: page.next ? encodeTimeCursor(page.next) : null }, 200)
+  })
+  .openapi(requestVisitRoute, async (c) => {
+    const ctx = c.var.access
+    const input = c.req.valid('json')
+    const now = today()
+    if (input.date < now) throw fieldError('validation_failed', 'date', 'The visit cannot be in the past.')
+    const latest = new Date(Date.now() + MAX_DAYS_AHEAD * 86_400_000).toISOString().slice(0, 10)
+    if (input.date > latest) throw fieldError('validation_failed', 'date', 'Ask at most a year ahead.')
+    if (!ctx.account.parentId) throw new AppError('forbidden', 'The platform has no parent to visit.')
+    const id = await createVisit(c.var.db, { id: ctx.account.id, parentId: ctx.account.parentId }, { id: ctx.principal.user.id, email: ctx.principal.user.email }, {
+      siteId: input.siteId,
+      visitDate: input.date,
+      startTime: input.startTime,
+      endTime: input.endTime,
+      purpose: input.purpose,
+      visitors: input.visitors,
+    })
+    const visit = (await getVisit(c.var.db, ctx.account.id, id))!
+    await auditWithParent(c, ctx.account, { type: 'visit_requested', target: target(visit), description: `${ctx.principal.user.email} requested the visit ${summary(visit)}` })
+    return c.json({ visit: view(ctx, visit) }, 201)
+  })
+  .openapi(getVisitRoute, async (c) => {
+    const ctx = c.var.access
+    const visit = found(await getVisit(c.var.db, ctx.account.id, c.req.valid('param').vid), 'No visit with that id.')
+    return c.json({ visit: view(ctx, visit) }, 200)
+  })
+  .openapi(approveVisitRoute, async (c) => c.json({ visit: view(c.var.access, await decided(c, c.req.valid('param').vid, 'approved', null)) }, 200))
+  .openapi(declineVisitRoute, async (c) => c.json({ visit: view(c.var.access, await decided(c, c.req.valid('param').vid, 'declined', c.req.valid('json').reason)) }, 200))
+  .openapi(cancelVisitRoute, async (c) => {
+    const ctx = c.var.access
+    const { vid } = c.req.valid('param')
+    const visit = found(await getVisit(c.var.db, ctx.account.id, vid), 'No visit with that id.')
+    if (visit.accountId !== ctx.account.id) throw new AppError('forbidden', 'Only the account that asked for the visit may cancel it.')
+    await cancelVisit(c.var.db, ctx.account.id, vid, ctx.principal.user.email, today())
+    const after = (await getVisit(c.var.db, ctx.account.id, vid))!
+    await auditWithParent(c, ctx.account, { type: 'visit_cancelled', target: target(after), description: `${ctx.principal.user.email} cancelled the visit ${summary(after)}` })
+    return c.json({ visit: view(ctx, after) }, 200)
+  })
 
 /** Approve or decline: the visit must be asked of this account's sites; then the event in both logs and the emails. */
 async function decided(c: Context<AccessEnv>, vid: string, status: 'approved' | 'declined', reason: string | null) {
