@@ -38,7 +38,7 @@ export const MENU_ICONS = [
   'users',
 ] as const
 
-/** The other icons of the shell, the dashboard, the page header and the root layout and error page ($lib/icons). */
+/** The other icons of the shell, the dashboard and the root layout and error page ($lib/icons). */
 export const SHELL_ICONS = [
   'arrow-left',
   'arrow-right',
@@ -53,7 +53,6 @@ export const SHELL_ICONS = [
   'log-out',
   'mail-warning',
   'menu',
-  'plus',
   'refresh-cw',
   'search',
   'search-x',
