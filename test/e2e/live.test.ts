@@ -308,4 +308,29 @@ describe('Live pages', () => {
     const removed = await sarah.page.request.delete(`/api/v1/accounts/${acme}/services/${serviceId}`, { headers: { origin: BASE_URL } })
     assert.equal(removed.status(), 204)
   })
+
+  story('bring Sarah to the service she clicked when the page is slow to come and someone else’s change arrives on the way', async ({ open }) => {
+    const owner = await open()
+    await signIn(owner.page, 'owner@acme.test')
+    const acme = await accountId(owner.page, 'Acme Hosting')
+    const sarah = await open()
+    await signIn(sarah.page, 'sarah@acme.test')
+    await visit(sarah.page, `/a/${acme}/services`)
+    await sarah.page.route('**/__route.js', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      await route.continue()
+    })
+    const main = sarah.page.getByRole('main')
+    const link = main.getByRole('link').and(main.locator('a[href*="/services/svc_"]')).first()
+    const href = (await link.getAttribute('href'))!
+    await link.click()
+    // While Sarah's page asks for its route, the owner adds a service: her list would refresh now.
+    const created = await owner.page.request.post(`/api/v1/accounts/${acme}/services`, { headers: { origin: BASE_URL }, data: { name: `slow-${Date.now().toString(36)}.example`, type: 'domain' } })
+    assert.equal(created.status(), 201)
+    await sarah.page.waitForURL((url) => url.pathname === href, { timeout: 30_000 })
+    await sarah.page.getByRole('main').getByRole('heading', { level: 1 }).waitFor()
+    await sarah.page.unroute('**/__route.js')
+    const { service } = (await created.json()) as { service: { id: string } }
+    assert.equal((await owner.page.request.delete(`/api/v1/accounts/${acme}/services/${service.id}`, { headers: { origin: BASE_URL } })).status(), 204)
+  })
 })
