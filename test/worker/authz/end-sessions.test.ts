@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { MembershipGrant, TargetAccount } from '../../../worker/src/authz/decide.ts'
+import { inPerson, type MembershipGrant, type TargetAccount } from '../../../worker/src/authz/decide.ts'
 import { canEndSessionsOf, rank } from '../../../worker/src/authz/grants.ts'
 import { reachingMembership } from '../../../worker/src/authz/tenancy.ts'
 
@@ -31,7 +31,7 @@ describe('canEndSessionsOf — only people below you (and below your impersonato
         fc.constantFrom(...levels),
         fc.boolean(),
         (grants, ceiling, account, level, self) => {
-          const decision = canEndSessionsOf(grants, ceiling, account, { level, self })
+          const decision = canEndSessionsOf({ grants, ceiling }, account, { level, self })
           const expected = !self && below(grants, account, level) && (!ceiling || below(ceiling, account, level))
           expect(decision.ok).toBe(expected)
         },
@@ -42,8 +42,8 @@ describe('canEndSessionsOf — only people below you (and below your impersonato
 
   it('never lets anyone sign out an owner of their own account, nor a sibling tenant', () => {
     const acmeOwner: MembershipGrant = { accountId: 'acme', path: '/plat/acme/', kind: 'reseller', level: 'owner', permissions: [], scope: { mode: 'all' } }
-    expect(canEndSessionsOf([acmeOwner], null, accounts[1]!, { level: 'owner', self: false }).ok).toBe(false)
-    expect(canEndSessionsOf([acmeOwner], null, accounts[2]!, { level: 'user', self: false }).ok).toBe(false)
-    expect(canEndSessionsOf([acmeOwner], null, accounts[3]!, { level: 'owner', self: false }).ok).toBe(true)
+    expect(canEndSessionsOf(inPerson([acmeOwner]), accounts[1]!, { level: 'owner', self: false }).ok).toBe(false)
+    expect(canEndSessionsOf(inPerson([acmeOwner]), accounts[2]!, { level: 'user', self: false }).ok).toBe(false)
+    expect(canEndSessionsOf(inPerson([acmeOwner]), accounts[3]!, { level: 'owner', self: false }).ok).toBe(true)
   })
 })

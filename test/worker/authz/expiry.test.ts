@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { permissions, type Permission } from '../../../worker/src/authz/catalogue.ts'
-import { can, type MembershipGrant, type TargetAccount, type TimedRole } from '../../../worker/src/authz/decide.ts'
+import { can, inPerson, type MembershipGrant, type TargetAccount, type TimedRole } from '../../../worker/src/authz/decide.ts'
 import { canGrantTimed, grantAt, grantsAt, type TimedGrant } from '../../../worker/src/authz/expiry.ts'
 import { canGrantActing } from '../../../worker/src/authz/grants.ts'
 
@@ -40,14 +40,14 @@ describe('canGrantTimed — nobody hands out access that outlives their own righ
   it('when it allows a grant, the grantor could grant what it adds at every moment the grant lasts', () => {
     fc.assert(
       fc.property(fc.array(grantArb, { minLength: 1, maxLength: 2 }), timedArb, (grants, proposed) => {
-        const decision = canGrantTimed(grants, null, account, { self: false, current: null }, proposed, { count: 0, cap: 10 }, NOW)
+        const decision = canGrantTimed(inPerson(grants), account, { self: false, current: null }, proposed, { count: 0, cap: 10 }, NOW)
         if (!decision.ok) return
         // Brute force: every moment from now until the grant ends (or past every end there is).
         const until = proposed.endsAt ?? NOW + 101
         for (let t = NOW; t < until; t++) {
           const at = grantAt(proposed, t)
           if (!at) continue
-          expect(canGrantActing(grantsAt(grants, t), null, account, { self: false, current: null }, at, { count: 0, cap: Infinity }).ok).toBe(true)
+          expect(canGrantActing(inPerson(grantsAt(grants, t)), account, { self: false, current: null }, at, { count: 0, cap: Infinity }).ok).toBe(true)
         }
       }),
       { numRuns: 300 },
@@ -63,9 +63,9 @@ describe('canGrantTimed — nobody hands out access that outlives their own righ
         let every = true
         for (let t = NOW; t < until && every; t++) {
           const at = grantAt(proposed, t)
-          if (at) every = canGrantActing(grantsAt(grants, t), null, account, { self: false, current: null }, at, { count: 0, cap: 10 }).ok
+          if (at) every = canGrantActing(inPerson(grantsAt(grants, t)), account, { self: false, current: null }, at, { count: 0, cap: 10 }).ok
         }
-        expect(canGrantTimed(grants, null, account, { self: false, current: null }, proposed, { count: 0, cap: 10 }, NOW).ok).toBe(every)
+        expect(canGrantTimed(inPerson(grants), account, { self: false, current: null }, proposed, { count: 0, cap: 10 }, NOW).ok).toBe(every)
       }),
       { numRuns: 300 },
     )
@@ -75,8 +75,8 @@ describe('canGrantTimed — nobody hands out access that outlives their own righ
     const owner: MembershipGrant = { accountId: 'acme', path: '/plat/acme/', kind: 'reseller', level: 'owner', permissions: [], scope: { mode: 'all' } }
     const desk: MembershipGrant = { accountId: 'plat', path: '/plat/', kind: 'platform', level: 'admin', permissions: ['resellers.view', 'resellers.manage', 'staff.manage'], scope: { mode: 'all' }, endsAt: NOW + 50 }
     const proposed: TimedGrant = { level: 'user', scope: { mode: 'none' }, endsAt: null, roles: [] }
-    const forever = canGrantTimed([owner], [desk], account, { self: false, current: null }, proposed, { count: 0, cap: 10 }, NOW)
+    const forever = canGrantTimed({ grants: [owner], ceiling: [desk] }, account, { self: false, current: null }, proposed, { count: 0, cap: 10 }, NOW)
     expect(forever).toMatchObject({ ok: false, field: 'endsAt' })
-    expect(canGrantTimed([owner], [desk], account, { self: false, current: null }, { ...proposed, endsAt: NOW + 50 }, { count: 0, cap: 10 }, NOW).ok).toBe(true)
+    expect(canGrantTimed({ grants: [owner], ceiling: [desk] }, account, { self: false, current: null }, { ...proposed, endsAt: NOW + 50 }, { count: 0, cap: 10 }, NOW).ok).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { permissions, sectionOf, type Permission } from '../../../worker/src/authz/catalogue.ts'
-import { can, type MembershipGrant, type Scope, type TargetAccount } from '../../../worker/src/authz/decide.ts'
+import { can, inPerson, type MembershipGrant, type Scope, type TargetAccount } from '../../../worker/src/authz/decide.ts'
 import { canGrantActing, grantablePermissions, rank, scopeWithin } from '../../../worker/src/authz/grants.ts'
 import { reachingMembership } from '../../../worker/src/authz/tenancy.ts'
 
@@ -42,7 +42,7 @@ describe('canGrantActing — whatever is granted while impersonating stays withi
       fc.property(fc.array(grantArb, { minLength: 1, maxLength: 3 }), grantArb, fc.constantFrom(...accounts), proposedArb, (target, impersonator, account, proposed) => {
         const grants = target.map(toGrant)
         const ceiling = [toGrant(impersonator)]
-        const decision = canGrantActing(grants, ceiling, account, { self: false, current: null }, proposed, { count: 0, cap: 10 })
+        const decision = canGrantActing({ grants, ceiling }, account, { self: false, current: null }, proposed, { count: 0, cap: 10 })
         if (!decision.ok) return
         const limit = reachingMembership(ceiling, account.path)!
         expect(limit).not.toBeNull()
@@ -61,8 +61,8 @@ describe('canGrantActing — whatever is granted while impersonating stays withi
     fc.assert(
       fc.property(fc.array(grantArb, { minLength: 1, maxLength: 3 }), fc.constantFrom(...accounts), proposedArb, (target, account, proposed) => {
         const grants = target.map(toGrant)
-        const alone = canGrantActing(grants, null, account, { self: false, current: null }, proposed, { count: 0, cap: 10 })
-        const withSelfAsCeiling = canGrantActing(grants, grants, account, { self: false, current: null }, proposed, { count: 0, cap: 10 })
+        const alone = canGrantActing(inPerson(grants), account, { self: false, current: null }, proposed, { count: 0, cap: 10 })
+        const withSelfAsCeiling = canGrantActing({ grants, ceiling: grants }, account, { self: false, current: null }, proposed, { count: 0, cap: 10 })
         // Being one's own ceiling can only refuse more, never allow more.
         if (withSelfAsCeiling.ok) expect(alone.ok).toBe(true)
       }),
@@ -74,7 +74,7 @@ describe('canGrantActing — whatever is granted while impersonating stays withi
     fc.assert(
       fc.property(fc.array(grantArb, { minLength: 1, maxLength: 3 }), grantArb, fc.constantFrom(...accounts), (target, impersonator, account) => {
         const ceiling = [toGrant(impersonator)]
-        for (const p of grantablePermissions(target.map(toGrant), ceiling, account)) expect(can(ceiling, p, account).ok).toBe(true)
+        for (const p of grantablePermissions({ grants: target.map(toGrant), ceiling }, account)) expect(can(ceiling, p, account).ok).toBe(true)
       }),
       { numRuns: 1000 },
     )

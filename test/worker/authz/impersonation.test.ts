@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { permissions, type Permission } from '../../../worker/src/authz/catalogue.ts'
-import { can, canActing, type MembershipGrant, type TargetAccount } from '../../../worker/src/authz/decide.ts'
+import { can, canActing, inPerson, type MembershipGrant, type TargetAccount } from '../../../worker/src/authz/decide.ts'
 import { canImpersonate } from '../../../worker/src/authz/impersonation.ts'
 
 // A small world: the platform, two resellers, a customer under each.
@@ -68,8 +68,8 @@ describe('canActing — an impersonation never allows more than either person', 
         const target = [toGrant(t)]
         const ceiling = [toGrant(i)]
         const both = can(target, permission, account).ok && can(ceiling, permission, account).ok
-        expect(canActing(target, ceiling, permission, account).ok).toBe(both)
-        expect(canActing(target, null, permission, account).ok).toBe(can(target, permission, account).ok)
+        expect(canActing({ grants: target, ceiling }, permission, account).ok).toBe(both)
+        expect(canActing(inPerson(target), permission, account).ok).toBe(can(target, permission, account).ok)
       }),
     )
   })

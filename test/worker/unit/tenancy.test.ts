@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { permissions, sections } from '../../../worker/src/authz/catalogue.ts'
+import { inPerson } from '../../../worker/src/authz/decide.ts'
 import { menuFor } from '../../../worker/src/authz/menu.ts'
 import { reachingMembership, type MembershipFact } from '../../../worker/src/authz/tenancy.ts'
 
@@ -67,7 +68,7 @@ describe('menuFor', () => {
     fc.assert(
       fc.property(fc.constantFrom(...levels), fc.constantFrom('platform', 'reseller', 'customer' as const), fc.subarray([...permissions]), (level, kind, perms) => {
         const account = { id: 'a', path: '/a/', kind }
-        const items = menuFor([{ accountId: 'a', path: '/a/', kind, level, permissions: perms, scope: { mode: 'all' } }], account)
+        const items = menuFor(inPerson([{ accountId: 'a', path: '/a/', kind, level, permissions: perms, scope: { mode: 'all' } }]), account)
         expect(items[0]?.key).toBe('dashboard')
         for (const item of items) {
           const section = sections.find((s) => s.key === item.key)!

@@ -143,20 +143,31 @@ export function can(
 }
 
 /**
- * `can` for a principal acting on someone's behalf: the target's grants
- * decide, and the impersonator's grants (`ceiling`) must allow it too, so an
- * impersonation never does more than the impersonator could. No ceiling =
- * plain `can`.
+ * Who acts: a principal's grants and, while they are impersonated, the
+ * impersonator's own (`ceiling`), which must allow every act too (rule 7).
+ * A request's access context is one.
  */
-export function canActing(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  permission: Permission,
-  account: TargetAccount,
-  service?: TargetService,
-): Decision {
-  const decision = can(memberships, permission, account, service)
-  if (!decision.ok || !ceiling) return decision
-  const limit = can(ceiling, permission, account, service)
+export interface Actor {
+  readonly grants: readonly MembershipGrant[]
+  readonly ceiling: readonly MembershipGrant[] | null
+}
+
+/** Someone acting in person: their grants alone decide. */
+export const inPerson = (grants: readonly MembershipGrant[]): Actor => ({ grants, ceiling: null })
+
+/** The grant sets that must each allow an act: the actor's own, and the impersonator's while impersonating. */
+export function eachLayer(actor: Actor): (readonly MembershipGrant[])[] {
+  return actor.ceiling ? [actor.grants, actor.ceiling] : [actor.grants]
+}
+
+/**
+ * `can` for an actor: their grants decide, and while impersonating the
+ * impersonator's grants must allow it too, so an impersonation never does
+ * more than the impersonator could. No ceiling = plain `can`.
+ */
+export function canActing(actor: Actor, permission: Permission, account: TargetAccount, service?: TargetService): Decision {
+  const decision = can(actor.grants, permission, account, service)
+  if (!decision.ok || !actor.ceiling) return decision
+  const limit = can(actor.ceiling, permission, account, service)
   return limit.ok ? decision : limit
 }

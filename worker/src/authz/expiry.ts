@@ -1,5 +1,5 @@
 import type { Permission } from './catalogue.ts'
-import type { MembershipGrant, Scope, TargetAccount, TimedRole } from './decide.ts'
+import type { Actor, MembershipGrant, Scope, TargetAccount, TimedRole } from './decide.ts'
 import { canGrantActing, scopeWithin, type Grant, type GrantDecision, type GrantDenial } from './grants.ts'
 
 /**
@@ -34,6 +34,11 @@ export function grantsAt<M extends MembershipGrant>(grants: readonly M[], t: num
     out.push({ ...g, roleGrants: live, permissions: unionOf(live) })
   }
   return out
+}
+
+/** The actor as their grants will stand at time `t` (the impersonator's too). */
+export function actorAt(actor: Actor, t: number): Actor {
+  return { grants: grantsAt(actor.grants, t), ceiling: actor.ceiling && grantsAt(actor.ceiling, t) }
 }
 
 function unionOf(roles: readonly Pick<TimedRole, 'permissions'>[]): Permission[] {
@@ -102,8 +107,7 @@ const day = (t: number) => new Date(t).toISOString().slice(0, 10)
  * never end. Today's rules (levels, admin cap, scope) are `canGrantActing`'s.
  */
 export function canGrantTimed(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
+  actor: Actor,
   account: TargetAccount,
   target: { self: boolean; current: TimedGrant | null },
   proposed: TimedGrant,
@@ -115,14 +119,14 @@ export function canGrantTimed(
   if (!at) return deny(422, 'level_restriction', 'endsAt', 'The end date must be in the future.')
   const expired = proposed.roles.find((r) => ended(r.endsAt, now))
   if (expired) return deny(422, 'level_restriction', 'endsAt', `The end of role ${expired.id} must be in the future.`)
-  const today = canGrantActing(grantsAt(memberships, now), ceiling && grantsAt(ceiling, now), account, { self: target.self, current: current && grantAt(current, now) }, at, admins)
+  const today = canGrantActing(actorAt(actor, now), account, { self: target.self, current: current && grantAt(current, now) }, at, admins)
   if (!today.ok) return today
   const moved = endsChanged(current, proposed)
   if (moved && target.self) return deny(403, 'self_change', 'endsAt', 'You cannot set when your own access ends.')
   if (moved && proposed.level === 'owner') return deny(422, 'level_restriction', 'endsAt', 'An owner’s membership does not end by itself.')
   const wholeMoved = !current || current.endsAt !== proposed.endsAt
   const keptRoles = new Map((current?.roles ?? []).map((r) => [r.id, r.endsAt]))
-  for (const t of checkpoints(now, proposed.endsAt, [memberships, ceiling], [current, proposed])) {
+  for (const t of checkpoints(now, proposed.endsAt, [actor.grants, actor.ceiling], [current, proposed])) {
     const next = grantAt(proposed, t)
     if (!next) continue
     // What the member would hold at `t` without this change, as far as the change leaves it alone.
@@ -133,7 +137,7 @@ export function canGrantTimed(
     }
     // Nothing added at `t` (the change leaves that moment as it was): nothing to be allowed.
     if (base && !adds(base, next)) continue
-    const decision = canGrantActing(grantsAt(memberships, t), ceiling && grantsAt(ceiling, t), account, { self: false, current: base }, next, never)
+    const decision = canGrantActing(actorAt(actor, t), account, { self: false, current: base }, next, never)
     if (!decision.ok) {
       return deny(
         403,

@@ -1,7 +1,7 @@
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import { permissions as allPermissions, sectionOf, type Permission } from './catalogue.ts'
-import { can, canActing, effectivePermissions, type MembershipGrant, type Scope, type TargetAccount } from './decide.ts'
+import { can, canActing, eachLayer, effectivePermissions, type Actor, type MembershipGrant, type Scope, type TargetAccount } from './decide.ts'
 import { canImpersonate } from './impersonation.ts'
 import { reachingMembership } from './tenancy.ts'
 
@@ -23,6 +23,12 @@ export type GrantDenial = {
   field: 'level' | 'roles' | 'scope' | 'member' | 'permissions' | 'endsAt'
 }
 export type GrantDecision = { ok: true } | GrantDenial
+
+/** A member acted on: their level, and whether they are the actor themselves. */
+export interface MemberTarget {
+  level: MembershipLevel
+  self: boolean
+}
 
 const deny = (status: 403 | 422, code: GrantDenial['code'], field: GrantDenial['field'], detail: string): GrantDenial => ({
   ok: false,
@@ -109,14 +115,13 @@ export function heldIn(memberships: readonly MembershipGrant[], account: TargetA
  * beyond what the impersonator could have given themselves (rule 7).
  */
 export function canGrantActing(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
+  { grants, ceiling }: Actor,
   account: TargetAccount,
   target: { self: boolean; current: Grant | null },
   proposed: Grant,
   admins: { count: number; cap: number },
 ): GrantDecision {
-  const via = reachingMembership(memberships, account.path)
+  const via = reachingMembership(grants, account.path)
   if (!via) return deny(403, 'escalation', 'member', 'You cannot grant anything in this account.')
   const decision = canGrant(via, { ...target, kind: account.kind }, proposed, admins)
   if (!decision.ok || !ceiling) return decision
@@ -130,8 +135,8 @@ export function canGrantActing(
  * membership that reaches it, and while impersonating only those the
  * impersonator may exercise there too.
  */
-export function grantablePermissions(memberships: readonly MembershipGrant[], ceiling: readonly MembershipGrant[] | null, account: TargetAccount): Set<Permission> {
-  const via = reachingMembership(memberships, account.path)
+export function grantablePermissions({ grants, ceiling }: Actor, account: TargetAccount): Set<Permission> {
+  const via = reachingMembership(grants, account.path)
   const own = via ? effectivePermissions(via) : new Set<Permission>()
   if (!ceiling) return own
   const limit = heldIn(ceiling, account)
@@ -148,14 +153,9 @@ export function forUsers(permissions: Iterable<Permission>): Permission[] {
  * Only what the edit adds must be grantable by the editor; a role held by
  * user-level members never gains non-technical permissions.
  */
-export function canWriteRole(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  account: TargetAccount,
-  role: { had: readonly Permission[]; proposed: readonly Permission[]; heldByUsers: boolean },
-): GrantDecision {
+export function canWriteRole(actor: Actor, account: TargetAccount, role: { had: readonly Permission[]; proposed: readonly Permission[]; heldByUsers: boolean }): GrantDecision {
   const had = new Set(role.had)
-  const grantable = grantablePermissions(memberships, ceiling, account)
+  const grantable = grantablePermissions(actor, account)
   const beyond = role.proposed.filter((p) => !had.has(p) && !grantable.has(p))
   if (beyond.length) return deny(403, 'escalation', 'permissions', `You cannot grant permissions you do not hold: ${beyond.join(', ')}.`)
   const nonTechnical = role.proposed.filter((p) => sectionOf(p).category !== 'technical')
@@ -170,15 +170,10 @@ export function canWriteRole(
  * never oneself, never someone above one's own level — nor above the
  * impersonator's, while impersonating.
  */
-export function canRemoveMember(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  account: { path: string },
-  target: { level: MembershipLevel; self: boolean },
-): GrantDecision {
+export function canRemoveMember(actor: Actor, account: { path: string }, target: MemberTarget): GrantDecision {
   if (target.level === 'owner') return deny(403, 'escalation', 'member', 'The owner of an account cannot be removed.')
   if (target.self) return deny(403, 'self_change', 'member', 'You cannot remove yourself.')
-  for (const grants of ceiling ? [memberships, ceiling] : [memberships]) {
+  for (const grants of eachLayer(actor)) {
     const via = reachingMembership(grants, account.path)
     if (!via || rank[target.level] > rank[via.level]) return deny(403, 'escalation', 'member', 'You cannot remove a member above your own level.')
   }
@@ -202,25 +197,19 @@ export interface MemberActions {
  * (never while already impersonating); one's own notification settings, or
  * anyone's with `staff.manage`.
  */
-export function memberActions(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  account: TargetAccount,
-  self: { id: string },
-  target: { userId: string; level: MembershipLevel },
-): MemberActions {
-  const manage = canActing(memberships, ceiling, 'staff.manage', account).ok
-  const isSelf = target.userId === self.id
-  const reachAbove = (ceiling ? [memberships, ceiling] : [memberships]).every((grants) => {
+export function memberActions(actor: Actor, account: TargetAccount, self: { id: string }, target: { userId: string; level: MembershipLevel }): MemberActions {
+  const manage = canActing(actor, 'staff.manage', account).ok
+  const member: MemberTarget = { level: target.level, self: target.userId === self.id }
+  const reachAbove = eachLayer(actor).every((grants) => {
     const via = reachingMembership(grants, account.path)
     return !!via && rank[target.level] <= rank[via.level]
   })
   return {
     edit: manage && target.level !== 'owner' && reachAbove,
-    remove: manage && canRemoveMember(memberships, ceiling, account, { level: target.level, self: isSelf }).ok,
-    impersonate: !ceiling && canImpersonate(memberships, self, account, target).ok,
-    notifications: (isSelf && !ceiling) || manage,
-    signOut: canActing(memberships, ceiling, 'security.manage', account).ok && canEndSessionsOf(memberships, ceiling, account, { level: target.level, self: isSelf }).ok,
+    remove: manage && canRemoveMember(actor, account, member).ok,
+    impersonate: !actor.ceiling && canImpersonate(actor.grants, self, account, target).ok,
+    notifications: (member.self && !actor.ceiling) || manage,
+    signOut: canActing(actor, 'security.manage', account).ok && canEndSessionsOf(actor, account, member).ok,
   }
 }
 
@@ -231,14 +220,9 @@ export function memberActions(
  * impersonator too. Never their own (their profile does that). The
  * permission (`security.manage`) is the route's guard.
  */
-export function canEndSessionsOf(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  account: { path: string },
-  target: { level: MembershipLevel; self: boolean },
-): GrantDecision {
+export function canEndSessionsOf(actor: Actor, account: { path: string }, target: MemberTarget): GrantDecision {
   if (target.self) return deny(403, 'self_change', 'member', 'End your own sessions from your profile.')
-  for (const grants of ceiling ? [memberships, ceiling] : [memberships]) {
+  for (const grants of eachLayer(actor)) {
     const via = reachingMembership(grants, account.path)
     if (!via) return deny(403, 'escalation', 'member', 'You cannot sign out members of this account.')
     if (via.path === account.path && rank[target.level] >= rank[via.level]) {

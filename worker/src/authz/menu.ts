@@ -1,5 +1,5 @@
 import { sections, type Permission, type SectionKey } from './catalogue.ts'
-import { canActing, type MembershipGrant, type TargetAccount } from './decide.ts'
+import { canActing, type Actor, type TargetAccount } from './decide.ts'
 
 export interface MenuItem {
   key: SectionKey
@@ -15,9 +15,9 @@ export interface MenuItem {
  * `view` the decision function allows, with the actions held in it. The API
  * guards ask the same function, so the menu and the API cannot disagree.
  */
-export function menuFor(grants: readonly MembershipGrant[], account: TargetAccount, ceiling: readonly MembershipGrant[] | null = null): MenuItem[] {
+export function menuFor(actor: Actor, account: TargetAccount): MenuItem[] {
   return sections.flatMap((s) => {
-    const actions = s.actions.filter((a) => canActing(grants, ceiling, `${s.key}.${a}` as Permission, account).ok)
+    const actions = s.actions.filter((a) => canActing(actor, `${s.key}.${a}` as Permission, account).ok)
     return actions.includes('view') ? [{ key: s.key, label: s.label, icon: s.icon, path: s.path, actions }] : []
   })
 }

@@ -1,6 +1,6 @@
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
 import type { Permission } from './catalogue.ts'
-import { canActing, type MembershipGrant, type TargetAccount, type TargetService } from './decide.ts'
+import { canActing, type Actor, type MembershipGrant, type TargetAccount, type TargetService } from './decide.ts'
 import { canGrantActing, canRemoveMember, heldIn, type Grant } from './grants.ts'
 import { canChangeConsent } from './services.ts'
 
@@ -16,9 +16,7 @@ export type ReviewLineFacts =
   | { kind: 'partner_access'; owner: TargetAccount; service: TargetService }
 
 /** The reviewer: their grants, the impersonator's while impersonating, and their login. */
-export interface Reviewer {
-  grants: readonly MembershipGrant[]
-  ceiling: readonly MembershipGrant[] | null
+export interface Reviewer extends Actor {
   self: { id: string }
 }
 
@@ -38,30 +36,29 @@ const no = (reason: string): Removal => ({ ok: false, reason })
  */
 export function reviewRemoval(reviewer: Reviewer, account: TargetAccount, line: ReviewLineFacts): Removal {
   if (reviewer.ceiling) return no('A review is applied by the reviewer in person, not while acting as someone else.')
-  const { grants } = reviewer
   switch (line.kind) {
     case 'inherited':
       return no(`Granted in ${line.from}; review that account to change it.`)
     case 'member': {
-      const manage = canActing(grants, null, 'staff.manage', account)
+      const manage = canActing(reviewer, 'staff.manage', account)
       if (!manage.ok) return no(manage.detail)
-      const removal = canRemoveMember(grants, null, account, { level: line.level, self: line.userId === reviewer.self.id })
+      const removal = canRemoveMember(reviewer, account, { level: line.level, self: line.userId === reviewer.self.id })
       return removal.ok ? removal : no(removal.detail)
     }
     case 'role': {
-      const manage = canActing(grants, null, 'staff.manage', account)
+      const manage = canActing(reviewer, 'staff.manage', account)
       if (!manage.ok) return no(manage.detail)
       const self = line.userId === reviewer.self.id
       if (line.current.level === 'owner') return no('The owner holds everything; roles do not limit them.')
-      const change = canGrantActing(grants, null, account, { self, current: line.current }, line.without, { count: 0, cap: Number.POSITIVE_INFINITY })
+      const change = canGrantActing(reviewer, account, { self, current: line.current }, line.without, { count: 0, cap: Number.POSITIVE_INFINITY })
       return change.ok ? change : no(change.detail)
     }
     case 'api_key': {
-      const manage = canActing(grants, null, 'security.manage', account)
+      const manage = canActing(reviewer, 'security.manage', account)
       return manage.ok ? { ok: true } : no(manage.detail)
     }
     case 'partner_access': {
-      const consent = canChangeConsent(grants, null, line.owner, line.service)
+      const consent = canChangeConsent(reviewer, line.owner, line.service)
       return consent.ok ? { ok: true } : no(consent.detail)
     }
   }
@@ -70,7 +67,7 @@ export function reviewRemoval(reviewer: Reviewer, account: TargetAccount, line: 
 /** May the reviewer see lines of this kind in `account` (and, for partner access, this service)? The rights of the pages that show them. */
 export function reviewVisible(reviewer: Reviewer, account: TargetAccount, kind: ReviewLineKind, service?: TargetService): boolean {
   const permission: Permission = kind === 'api_key' ? 'security.view' : kind === 'partner_access' ? 'services.view' : 'staff.view'
-  return canActing(reviewer.grants, reviewer.ceiling, permission, account, kind === 'partner_access' ? service : undefined).ok
+  return canActing(reviewer, permission, account, kind === 'partner_access' ? service : undefined).ok
 }
 
 /**

@@ -1,4 +1,4 @@
-import { canActing, inScope, type Decision, type Denial, type MembershipGrant, type TargetAccount, type TargetService } from './decide.ts'
+import { canActing, eachLayer, inScope, type Actor, type Decision, type Denial, type TargetAccount, type TargetService } from './decide.ts'
 import { reachingMembership } from './tenancy.ts'
 
 export type PlacementDecision =
@@ -15,19 +15,18 @@ export type PlacementDecision =
  * when the caller belongs to it, else starts off.
  */
 export function canCreateService(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
+  actor: Actor,
   account: TargetAccount & { partnerAccessDefault: boolean },
   facts: { groupId: string | null; tags: readonly string[]; partnerAccess?: boolean | undefined },
 ): PlacementDecision {
-  const decision = canActing(memberships, ceiling, 'services.manage', account)
+  const decision = canActing(actor, 'services.manage', account)
   if (!decision.ok) return { ...decision, field: null }
   const own = decision.via.accountId === account.id
-  if (facts.partnerAccess && (!own || ceiling)) {
+  if (facts.partnerAccess && (!own || actor.ceiling)) {
     return { ok: false, status: 403, code: 'forbidden', field: 'partnerAccess', detail: 'Only the customer can grant partner access.' }
   }
   const partnerAccess = facts.partnerAccess ?? (own && account.partnerAccessDefault)
-  if (!withinScope(memberships, ceiling, account, { id: '', groupId: facts.groupId, tags: facts.tags, partnerAccess })) {
+  if (!withinScope(actor, account, { id: '', groupId: facts.groupId, tags: facts.tags, partnerAccess })) {
     return { ok: false, status: 403, code: 'forbidden', field: 'tags', detail: 'The new service would be outside your scope; give it a tag or group you may reach.' }
   }
   return { ok: true, partnerAccess }
@@ -38,8 +37,8 @@ export function canCreateService(
  * (and, while impersonating, inside the impersonator's)? Owners reach every
  * service. A change that moves a service must keep it here.
  */
-export function withinScope(memberships: readonly MembershipGrant[], ceiling: readonly MembershipGrant[] | null, account: { path: string }, service: TargetService): boolean {
-  return (ceiling ? [memberships, ceiling] : [memberships]).every((grants) => {
+export function withinScope(actor: Actor, account: { path: string }, service: TargetService): boolean {
+  return eachLayer(actor).every((grants) => {
     const via = reachingMembership(grants, account.path)
     return !!via && (via.level === 'owner' || inScope(via.scope, service))
   })
@@ -50,14 +49,9 @@ export function withinScope(memberships: readonly MembershipGrant[], ceiling: re
  * Only with `services.manage` held in the owning account itself, and never on
  * someone else's behalf.
  */
-export function canChangeConsent(
-  memberships: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  owner: TargetAccount,
-  service: TargetService,
-): Decision {
-  if (ceiling) return { ok: false, status: 403, code: 'impersonation_restricted', detail: 'Consent is the customer’s own decision; it cannot be changed on their behalf.' }
-  const decision = canActing(memberships, null, 'services.manage', owner, { ...service, partnerAccess: true })
+export function canChangeConsent(actor: Actor, owner: TargetAccount, service: TargetService): Decision {
+  if (actor.ceiling) return { ok: false, status: 403, code: 'impersonation_restricted', detail: 'Consent is the customer’s own decision; it cannot be changed on their behalf.' }
+  const decision = canActing(actor, 'services.manage', owner, { ...service, partnerAccess: true })
   if (!decision.ok || decision.via.accountId !== owner.id) return { ok: false, status: 403, code: 'forbidden', detail: 'Only the customer who owns the service can change partner access.' }
   return decision
 }
@@ -70,10 +64,10 @@ export function canChangeConsent(
  * Putting a service into a group is a change of that service instead
  * (`services.manage` on it, and it must stay inside the caller's scope).
  */
-export function canShapeGroups(memberships: readonly MembershipGrant[], ceiling: readonly MembershipGrant[] | null, account: TargetAccount): Decision {
-  const decision = canActing(memberships, ceiling, 'services.manage', account)
+export function canShapeGroups(actor: Actor, account: TargetAccount): Decision {
+  const decision = canActing(actor, 'services.manage', account)
   if (!decision.ok) return decision
-  const unscoped = (ceiling ? [memberships, ceiling] : [memberships]).every((grants) => {
+  const unscoped = eachLayer(actor).every((grants) => {
     const via = reachingMembership(grants, account.path)
     return !!via && (via.level === 'owner' || via.scope.mode === 'all')
   })

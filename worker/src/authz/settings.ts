@@ -1,4 +1,4 @@
-import { canActing, type MembershipGrant, type TargetAccount } from './decide.ts'
+import { canActing, type Actor, type TargetAccount } from './decide.ts'
 
 /** What a caller may change on an account's Settings page. */
 export interface SettingsActions {
@@ -16,18 +16,14 @@ export interface SettingsActions {
  * asked up front so the page offers only what the API will accept (tested
  * against those routes).
  */
-export function settingsActions(
-  grants: readonly MembershipGrant[],
-  ceiling: readonly MembershipGrant[] | null,
-  account: TargetAccount,
-): SettingsActions {
-  const manage = canActing(grants, ceiling, 'settings.manage', account)
-  const staff = canActing(grants, ceiling, 'staff.manage', account)
-  const services = canActing(grants, ceiling, 'services.manage', account)
+export function settingsActions(actor: Actor, account: TargetAccount): SettingsActions {
+  const manage = canActing(actor, 'settings.manage', account)
+  const staff = canActing(actor, 'staff.manage', account)
+  const services = canActing(actor, 'services.manage', account)
   return {
     rename: manage.ok,
     pageViewLogging: manage.ok,
     adminCap: staff.ok && staff.via.accountId !== account.id,
-    partnerAccess: account.kind === 'customer' && ceiling === null && services.ok && services.via.accountId === account.id,
+    partnerAccess: account.kind === 'customer' && actor.ceiling === null && services.ok && services.via.accountId === account.id,
   }
 }

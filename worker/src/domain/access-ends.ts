@@ -1,4 +1,5 @@
 import { and, gt, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { mailerFor } from '../adapters/email.ts'
 import { END_REMINDER_DAYS } from '../authz/expiry.ts'
 import { builtinRoleNames } from '../authz/roles.ts'
@@ -120,6 +121,20 @@ export async function endExpiredAccess(env: Bindings, now = Date.now(), limit = 
 }
 
 /**
+ * The rows of `table` (memberships, or single roles) whose end falls after
+ * `now` and by `horizon` and was not yet told of: the first `limit` by `key`,
+ * soonest end first, so one run claims a bounded batch.
+ */
+function endingSoon(table: typeof memberships | typeof membershipRoles, key: SQLiteColumn, due: { now: number; horizon: number; limit: number }) {
+  return and(
+    isNull(table.endRemindedAt),
+    gt(table.endsAt, due.now),
+    lte(table.endsAt, due.horizon),
+    sql`${key} IN (SELECT ${sql.identifier(key.name)} FROM ${table} WHERE end_reminded_at IS NULL AND ends_at > ${due.now} AND ends_at <= ${due.horizon} ORDER BY ends_at LIMIT ${due.limit})`,
+  )
+}
+
+/**
  * Tell the person, and whoever set the end, that access ends within
  * END_REMINDER_DAYS: an email and an inbox notice each, once per end date
  * (moving the date makes it due again), and an `access_ending` event.
@@ -127,31 +142,13 @@ export async function endExpiredAccess(env: Bindings, now = Date.now(), limit = 
 export async function remindAccessEnding(env: Bindings, now = Date.now(), limit = ACCESS_END_BATCH) {
   const db = createDb(env.DB)
   const horizon = now + END_REMINDER_DAYS * DAY
-  const memberClaim = await db
-    .update(memberships)
-    .set({ endRemindedAt: now })
-    .where(
-      and(
-        isNull(memberships.endRemindedAt),
-        gt(memberships.endsAt, now),
-        lte(memberships.endsAt, horizon),
-        sql`${memberships.id} IN (SELECT id FROM memberships WHERE end_reminded_at IS NULL AND ends_at > ${now} AND ends_at <= ${horizon} ORDER BY ends_at LIMIT ${limit})`,
-      ),
-    )
-    .returning({ id: memberships.id })
+  const due = { now, horizon, limit }
+  const memberClaim = await db.update(memberships).set({ endRemindedAt: now }).where(endingSoon(memberships, memberships.id, due)).returning({ id: memberships.id })
   // A role that ends with (or after) its membership is told of by the membership's reminder.
   const roleClaim = await db
     .update(membershipRoles)
     .set({ endRemindedAt: now })
-    .where(
-      and(
-        isNull(membershipRoles.endRemindedAt),
-        gt(membershipRoles.endsAt, now),
-        lte(membershipRoles.endsAt, horizon),
-        sql`NOT EXISTS (SELECT 1 FROM memberships m WHERE m.id = ${membershipRoles.membershipId} AND m.ends_at <= ${membershipRoles.endsAt})`,
-        sql`${membershipRoles.membershipId} IN (SELECT membership_id FROM membership_roles WHERE end_reminded_at IS NULL AND ends_at > ${now} AND ends_at <= ${horizon} ORDER BY ends_at LIMIT ${limit})`,
-      ),
-    )
+    .where(and(endingSoon(membershipRoles, membershipRoles.membershipId, due), sql`NOT EXISTS (SELECT 1 FROM memberships m WHERE m.id = ${membershipRoles.membershipId} AND m.ends_at <= ${membershipRoles.endsAt})`))
     .returning({ membershipId: membershipRoles.membershipId, roleId: membershipRoles.roleId })
   const rows = [
     ...(memberClaim.length ? await endingRows(db, inJson(sql`m.id`, memberClaim.map((r) => r.id)), false, limit) : []),

@@ -1,6 +1,6 @@
 import type { AccountKind } from '../../../db/schema/accounts.ts'
 import type { Permission } from '../authz/catalogue.ts'
-import { can, type MembershipGrant, type TargetAccount } from '../authz/decide.ts'
+import { can, inPerson, type MembershipGrant, type TargetAccount } from '../authz/decide.ts'
 import { menuFor } from '../authz/menu.ts'
 import type { DB } from '../db.ts'
 import { listServices, serviceFacts } from './services.ts'
@@ -16,7 +16,7 @@ export const PREVIEW_SERVICES = 50
  */
 export async function previewAccess(db: DB, account: TargetAccount, grant: MembershipGrant) {
   const grants = [grant]
-  const menu = menuFor(grants, account)
+  const menu = menuFor(inPerson(grants), account)
   if (!menu.some((item) => item.key === 'services')) return { menu, services: [], more: false }
   // The kinds of account below this one whose services the grant may read (as the services page asks).
   const descendantKinds = (['reseller', 'customer'] as AccountKind[]).filter((kind) => can(grants, 'services.view', { id: '', path: `${account.path}~/`, kind }).ok)

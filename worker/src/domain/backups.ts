@@ -5,7 +5,7 @@ import { canGrantTimed, type TimedGrant } from '../authz/expiry.ts'
 import { builtinPermissions } from '../authz/roles.ts'
 import { reachingMembership } from '../authz/tenancy.ts'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
-import { errorText, type DB } from '../db.ts'
+import { errorText, isUniqueViolation, type DB } from '../db.ts'
 import { type Archive, type ArchiveCounts, type ArchiveError, type ArchivedAccount, type ArchivedMember, ARCHIVE_FORMAT, ARCHIVE_VERSION, MAX_ARCHIVE_LINES } from './backup-archive.ts'
 import { claimableHostname, CLAIM_TTL_MS } from './hostnames.ts'
 import { INVITATION_TTL_MS } from './invitations.ts'
@@ -413,7 +413,7 @@ export async function planRestore(db: DB, archive: Archive, ctx: RestoreContext,
     const admins = adminsSoFar.get(account.id) ?? 0
     const cap = limits.max_admins === null ? account.adminCap : Math.min(account.adminCap, limits.max_admins)
     // As if granted by hand, over time too: no access outlives the caller's own right to grant it.
-    const decision = canGrantTimed(ctx.grants, ctx.ceiling, { id: account.id, path: paths.get(account.id)!, kind: account.kind }, { self: false, current: null }, grant, { count: admins, cap }, now)
+    const decision = canGrantTimed(ctx, { id: account.id, path: paths.get(account.id)!, kind: account.kind }, { self: false, current: null }, grant, { count: admins, cap }, now)
     if (!decision.ok) {
       if (!rights.length) rightsCode = decision.code === 'limit_reached' ? 'limit_reached' : decision.code === 'level_restriction' ? 'level_restriction' : 'escalation'
       rights.push({ field: line(m, decision.field === 'member' ? undefined : decision.field === 'roles' || decision.field === 'permissions' ? 'roles' : decision.field), message: `${m.email}: ${decision.detail}` })
@@ -544,7 +544,7 @@ export async function applyRestore(db: DB, plan: RestorePlan): Promise<'done' | 
   } catch (error) {
     const text = errorText(error)
     if (text.includes('NOT NULL constraint failed: accounts.kind')) return 'limit'
-    if (text.includes('UNIQUE constraint failed')) return 'clash'
+    if (isUniqueViolation(error)) return 'clash'
     throw error
   }
 }

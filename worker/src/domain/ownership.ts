@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import { newId, randomToken, sha256Hex } from '../crypto/tokens.ts'
 import { errorText, isUniqueViolation, type DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { schema, withAccount } from '../db.ts'
 import { DomainError } from '../errors.ts'
 
 /**
@@ -44,10 +44,7 @@ const columns = {
 }
 
 function select(db: DB) {
-  return db
-    .select(columns)
-    .from(ownershipHandoffs)
-    .innerJoin(accounts, eq(accounts.id, ownershipHandoffs.accountId))
+  return withAccount(db, ownershipHandoffs, columns)
     .innerJoin(fromMember, eq(fromMember.id, ownershipHandoffs.fromMembershipId))
     .innerJoin(fromUser, eq(fromUser.id, fromMember.userId))
     .innerJoin(toMember, eq(toMember.id, ownershipHandoffs.toMembershipId))

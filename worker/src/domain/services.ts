@@ -4,7 +4,7 @@ import type { ServiceStatus, ServiceType } from '../../../db/schema/services.ts'
 import type { Scope, TargetService } from '../authz/decide.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { schema, withAccount } from '../db.ts'
 import { underDeleted } from './lifecycle.ts'
 import { limitGuard, rethrowLimit } from './limits.ts'
 import { scopeCondition } from './scope.ts'
@@ -63,11 +63,7 @@ const present = <R extends Row>(row: R) => ({ ...row, tags: readTags(row.tags) }
 export type ServiceRow = ReturnType<typeof present<Awaited<ReturnType<typeof baseQuery>>[number]>>
 
 function baseQuery(db: DB) {
-  return db
-    .select(columns)
-    .from(services)
-    .innerJoin(accounts, eq(accounts.id, services.accountId))
-    .leftJoin(serviceGroups, eq(serviceGroups.id, services.groupId))
+  return withAccount(db, services, columns).leftJoin(serviceGroups, eq(serviceGroups.id, services.groupId))
 }
 
 /**

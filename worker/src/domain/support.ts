@@ -7,7 +7,7 @@ import type { Permission } from '../authz/catalogue.ts'
 import { statusAfterReply } from '../authz/support.ts'
 import { newId } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { schema, withAccount } from '../db.ts'
 import type { Bindings } from '../env.ts'
 import { DomainError } from '../errors.ts'
 import { emailBrandFor, renderEmail, inRecipientLanguage } from './emails.ts'
@@ -61,10 +61,7 @@ const columns = {
 }
 
 function baseQuery(db: DB) {
-  return db
-    .select(columns)
-    .from(tickets)
-    .innerJoin(accounts, eq(accounts.id, tickets.accountId))
+  return withAccount(db, tickets, columns)
     .leftJoin(services, eq(services.id, tickets.serviceId))
     .leftJoin(assignees, eq(assignees.id, tickets.assigneeId))
     .leftJoin(assigneeUsers, eq(assigneeUsers.id, assignees.userId))

@@ -4,7 +4,7 @@ import type { TransferStatus } from '../../../db/schema/transfers.ts'
 import type { ServiceType } from '../../../db/schema/services.ts'
 import { newId, randomToken } from '../crypto/tokens.ts'
 import type { DB } from '../db.ts'
-import { schema } from '../db.ts'
+import { isUniqueViolation, schema } from '../db.ts'
 import { DomainError } from '../errors.ts'
 import { underDeleted } from './lifecycle.ts'
 import { LimitReached, resellerOf } from './limits.ts'
@@ -59,8 +59,6 @@ export async function getTransfer(db: DB, accountId: string, transferId: string)
   return db.select().from(serviceTransfers).where(and(eq(serviceTransfers.id, transferId), visibleFrom(accountId))).get()
 }
 
-const isPendingClash = (error: unknown) => /UNIQUE constraint failed: service_transfers\.service_id/.test(String((error as Error)?.message ?? '') + String((error as { cause?: Error })?.cause?.message ?? ''))
-
 /**
  * Propose moving `service` from its customer to `to`. When the source
  * customer's owner proposes it, their side is confirmed at once. One
@@ -99,7 +97,7 @@ export async function proposeTransfer(
       createdAt: now,
     })
   } catch (error) {
-    if (isPendingClash(error)) throw new DomainError('conflict', 'This service already has a pending transfer.', 'serviceId')
+    if (isUniqueViolation(error, 'service_transfers.service_id')) throw new DomainError('conflict', 'This service already has a pending transfer.', 'serviceId')
     throw error
   }
   return id

@@ -71,7 +71,7 @@ export function suspended(block: { name: string; reason: string | null; showReas
 export function decide(access: Pick<Access, 'grants' | 'ceiling' | 'account'>, permission: Permission, account: TargetAccount = access.account, service?: TargetService) {
   // An account below the route's account shares its tree's access (the reseller's).
   const target = account.allowedSections || !access.account.allowedSections ? account : { ...account, allowedSections: access.account.allowedSections }
-  return canActing(access.grants, access.ceiling, permission, target, service)
+  return canActing(access, permission, target, service)
 }
 
 /**

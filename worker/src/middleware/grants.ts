@@ -60,8 +60,7 @@ export async function assertGrant<E extends AppEnv>(
     roleEnds: Object.fromEntries(proposed.roleIds.map((id) => [id, proposed.roleEnds && id in proposed.roleEnds ? proposed.roleEnds[id]! : (current?.roleEnds[id] ?? null)])),
   })
   const decision = canGrantTimed(
-    access.grants,
-    access.ceiling,
+    access,
     access.account,
     { self: target.self, current: current && timed(current) },
     next,

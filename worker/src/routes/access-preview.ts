@@ -45,7 +45,7 @@ export const accessPreview = createRouter('Staff').openapi(
     const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, [...new Set(proposed.roles)])
     if (unknown.length) throw fieldError('validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
     const grant = { level: proposed.level, permissions, scope: proposed.scope }
-    const decision = canGrantActing(ctx.grants, ctx.ceiling, ctx.account, { self: false, current: null }, grant, { count: 0, cap: Number.POSITIVE_INFINITY })
+    const decision = canGrantActing(ctx, ctx.account, { self: false, current: null }, grant, { count: 0, cap: Number.POSITIVE_INFINITY })
     if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
     const account = ctx.account
     return c.json(await previewAccess(c.var.db, account, { accountId: account.id, path: account.path, kind: account.kind, ...grant }), 200)

@@ -93,8 +93,7 @@ export const accounts = createRouter('Accounts')
     return c.json({ items, nextCursor: page.next ? encodeCursor(page.next) : null }, 200)
   })
   .openapi(getAccountMenuRoute, async (c) => {
-    const { account, grants, ceiling } = c.var.access
-    return c.json({ items: menuFor(grants, account, ceiling) }, 200)
+    return c.json({ items: menuFor(c.var.access, c.var.access.account) }, 200)
   })
   .openapi(updateAccountRoute, async (c) => {
     const ctx = c.var.access

@@ -67,7 +67,7 @@ export const apiKeyRoutes = createRouter('API keys')
     const { permissions, unknown } = await resolveRoles(c.var.db, ctx.account.id, roleIds)
     if (unknown.length) throw fieldError('validation_failed', 'roles', `Unknown role: ${unknown.join(', ')}.`)
     // Never beyond the creator (and the impersonator): the rule that governs members. A key takes no admin seat.
-    const decision = canGrantActing(ctx.grants, ctx.ceiling, ctx.account, { self: false, current: null }, { level: body.level, permissions, scope: body.scope }, { count: 0, cap: Number.POSITIVE_INFINITY })
+    const decision = canGrantActing(ctx, ctx.account, { self: false, current: null }, { level: body.level, permissions, scope: body.scope }, { count: 0, cap: Number.POSITIVE_INFINITY })
     if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
     const creator = ctx.principal.impersonation?.impersonator ?? ctx.principal.user
     const created = await createApiKey(c.var.db, {

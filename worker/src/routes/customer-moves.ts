@@ -117,7 +117,7 @@ export const customerMoveRoutes = createRouter('Customers')
     if (wait !== null) throw rateLimited(wait, 'Too many requests from this account; try again later.')
     const created = await requestMove(c.var.db, { resellerId: ctx.account.id, email, requestedBy: ctx.principal.apiKey ? null : ctx.principal.user.id })
     const owner = await ownerToAsk(c.var.db, created.email, ctx.account.id)
-    if (owner) await sendMoveRequestEmail(c.env, c.var.db, ctx.account, ctx.principal.user, { email: created.email }, created.token, created.expiresAt)
+    if (owner) await sendMoveRequestEmail(c.env, c.var.db, ctx.account, ctx.principal.user, { to: { email: created.email }, token: created.token, expiresAt: created.expiresAt })
     await audit(c, ctx.account, {
       type: 'customer_move_requested',
       target: { kind: 'customer_move', id: created.id, label: created.email },

@@ -63,7 +63,7 @@ async function present<E extends AppEnv>(c: Context<E>, access: Access, members:
     createdAt: m.createdAt,
     endsAt: m.endsAt,
     self: m.user.id === me,
-    allowed: memberActions(access.grants, access.ceiling, access.account, access.principal.user, { userId: m.user.id, level: m.level }),
+    allowed: memberActions(access, access.account, access.principal.user, { userId: m.user.id, level: m.level }),
   }))
 }
 
@@ -99,7 +99,7 @@ export const members = createRouter('Staff')
     const { via } = ctx
     const [items, admins] = await Promise.all([listMembers(c.var.db, ctx.account.id), adminCapacity(c.var.db, ctx.account.id)])
     // `permissions`: what the caller may hand out here (while impersonating, only what both people hold).
-    const permissions = [...grantablePermissions(ctx.grants, ctx.ceiling, ctx.account)]
+    const permissions = [...grantablePermissions(ctx, ctx.account)]
     const me = {
       level: via.level,
       scope: via.level === 'owner' ? { mode: 'all' as const } : via.scope,
@@ -145,7 +145,7 @@ export const members = createRouter('Staff')
     const { memberId } = c.req.valid('param')
     const ctx = c.var.access
     const current = found(await getMember(c.var.db, ctx.account.id, memberId), 'No member with that id.')
-    const removal = canRemoveMember(ctx.grants, ctx.ceiling, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
+    const removal = canRemoveMember(ctx, ctx.account, { level: current.level, self: current.user.id === ctx.principal.user.id })
     if (!removal.ok) throw new AppError(removal.code, removal.detail)
     await deleteMember(c.var.db, ctx.account.id, memberId)
     await liveMemberRemoved(c.env, c.var.db, { id: memberId, userId: current.user.id })

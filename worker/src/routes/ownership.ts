@@ -162,7 +162,7 @@ export const ownershipRoutes = createRouter('Ownership')
     if (!self || !(await checkCurrentPassword(c, self, password))) throw fieldError('wrong_password', 'password', 'Your password is not correct.')
     const created = await offerOwnership(c.var.db, { accountId: ctx.account.id, fromMembershipId: ctx.via.membershipId, toMembershipId: member.id })
     const offer = (await openHandoff(c.var.db, ctx.account.id))!
-    await sendHandoffEmail(c.env, c.var.db, ctx.account, ctx.principal.user, member.user, created.token, created.expiresAt)
+    await sendHandoffEmail(c.env, c.var.db, ctx.account, ctx.principal.user, { to: member.user, token: created.token, expiresAt: created.expiresAt })
     await audit(c, ctx.account, {
       type: 'ownership_offered',
       target: { kind: 'member', id: member.id, label: member.user.email },

@@ -53,7 +53,7 @@ export const roles = createRouter('Roles')
   .openapi(createRoleRoute, async (c) => {
     const ctx = c.var.access
     const body = c.req.valid('json')
-    const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: [], proposed: body.permissions, heldByUsers: false })
+    const check = canWriteRole(ctx, ctx.account, { had: [], proposed: body.permissions, heldByUsers: false })
     if (!check.ok) throw fieldError(check.code, check.field, check.detail)
     if (await roleNameTaken(c.var.db, ctx.account.id, body.name)) throw fieldError('conflict', 'name', 'A role with this name already exists.')
     const id = await createRole(c.var.db, ctx.account.id, body)
@@ -69,7 +69,7 @@ export const roles = createRouter('Roles')
     if (body.permissions) {
       // Only what the edit adds must be the editor's own: removing, or keeping what others granted, is fine.
       const heldByUsers = (await holdersOfRole(c.var.db, ctx.account.id, roleId)).some((m) => m.level === 'user')
-      const check = canWriteRole(ctx.grants, ctx.ceiling, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
+      const check = canWriteRole(ctx, ctx.account, { had: parsePermissions(existing.permissions), proposed: body.permissions, heldByUsers })
       if (!check.ok) throw fieldError(check.code, check.field, check.detail)
     }
     if (body.name && (await roleNameTaken(c.var.db, ctx.account.id, body.name, roleId))) throw fieldError('conflict', 'name', 'A role with this name already exists.')

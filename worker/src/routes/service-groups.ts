@@ -16,7 +16,7 @@ const AssignBody = z.object({ add: Ids.default([]), remove: Ids.default([]) })
 
 /** Refuse unless the caller may create, rename or delete the account's groups. */
 function mayShape(ctx: Access) {
-  const decision = canShapeGroups(ctx.grants, ctx.ceiling, ctx.account)
+  const decision = canShapeGroups(ctx, ctx.account)
   if (!decision.ok) throw new AppError(decision.code, decision.detail)
 }
 
@@ -41,7 +41,7 @@ const assignServiceGroupRoute = route.post('/accounts/{id}/service-groups/{gid}/
 export const serviceGroupsRouter = createRouter('Services')
   .openapi(listServiceGroupsRoute, async (c) => {
     const ctx = c.var.access
-    return c.json({ items: await listGroups(c.var.db, ctx.account.id), canShape: canShapeGroups(ctx.grants, ctx.ceiling, ctx.account).ok }, 200)
+    return c.json({ items: await listGroups(c.var.db, ctx.account.id), canShape: canShapeGroups(ctx, ctx.account).ok }, 200)
   })
   .openapi(createServiceGroupRoute, async (c) => {
     const ctx = c.var.access
@@ -84,7 +84,7 @@ export const serviceGroupsRouter = createRouter('Services')
       if (!service || service.accountId !== ctx.account.id) throw new AppError('not_found', 'No service with that id.')
       authorize(ctx, 'services.view', serviceFacts(service))
       authorize(ctx, 'services.manage', serviceFacts(service))
-      if (!withinScope(ctx.grants, ctx.ceiling, ctx.account, { ...serviceFacts(service), groupId: move.groupId })) {
+      if (!withinScope(ctx, ctx.account, { ...serviceFacts(service), groupId: move.groupId })) {
         throw new AppError('forbidden', `Moving ${service.name} would take it outside your scope.`)
       }
       names.push(service.name)

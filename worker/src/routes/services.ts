@@ -258,7 +258,7 @@ export const servicesRouter = createRouter('Services')
     const body = c.req.valid('json')
     const tags = [...new Set(body.tags)]
     if (body.groupId && !(await groupInAccount(c.var.db, ctx.account.id, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
-    const placement = canCreateService(ctx.grants, ctx.ceiling, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
+    const placement = canCreateService(ctx, ctx.account, { groupId: body.groupId, tags, partnerAccess: body.partnerAccess })
     if (!placement.ok) throw placement.field ? fieldError(placement.code, placement.field, placement.detail) : new AppError(placement.code, placement.detail)
     const { partnerAccess } = placement
     const id = await createService(c.var.db, ctx.account.id, { ...body, tags, partnerAccess })
@@ -277,7 +277,7 @@ export const servicesRouter = createRouter('Services')
     if (body.groupId && !(await groupInAccount(c.var.db, service.accountId, body.groupId))) throw fieldError('validation_failed', 'groupId', 'No such group in this account.')
     const tags = body.tags ? [...new Set(body.tags)] : undefined
     const next = { id: service.id, groupId: body.groupId !== undefined ? body.groupId : service.groupId, tags: tags ?? service.tags, partnerAccess: service.partnerAccess }
-    if (!withinScope(ctx.grants, ctx.ceiling, ownerOf(service), next)) throw fieldError('forbidden', 'tags', 'The change would move the service outside your scope.')
+    if (!withinScope(ctx, ownerOf(service), next)) throw fieldError('forbidden', 'tags', 'The change would move the service outside your scope.')
     await updateService(c.var.db, service.id, { ...body, tags })
     const updated = (await getServiceInTree(c.var.db, ctx.account.path, service.id))!
     await audit(c, ownerOf(service), { type: 'service_updated', target: target(updated), description: `${ctx.principal.user.email} changed ${label(updated)}` })
@@ -357,7 +357,7 @@ export const servicesRouter = createRouter('Services')
   })
   .openapi(setServicePartnerAccessRoute, async (c) => {
     const { access: ctx, service } = c.var
-    const consent = canChangeConsent(ctx.grants, ctx.ceiling, ownerOf(service), serviceFacts(service))
+    const consent = canChangeConsent(ctx, ownerOf(service), serviceFacts(service))
     if (!consent.ok) throw new AppError(consent.code, consent.detail)
     const { enabled } = c.req.valid('json')
     await setPartnerAccess(c.var.db, service.id, enabled)

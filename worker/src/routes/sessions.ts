@@ -104,7 +104,7 @@ export const sessionRoutes = createRouter('Sessions')
     const member = await getMember(c.var.db, ctx.account.id, memberId)
     if (!member) throw new AppError('not_found', 'No member with that id in this account.')
     const self = member.user.id === (ctx.principal.impersonation?.impersonator.id ?? ctx.principal.user.id) || member.user.id === ctx.principal.user.id
-    const decision = canEndSessionsOf(ctx.grants, ctx.ceiling, ctx.account, { level: member.level, self })
+    const decision = canEndSessionsOf(ctx, ctx.account, { level: member.level, self })
     if (!decision.ok) throw fieldError(decision.code, decision.field, decision.detail)
     const revoked = await revokeOtherSessions(c.var.db, member.user.id, null)
     await recordSessionsEnded(c, member.user, [], revoked.impersonations, 'signed out by an administrator', { keepSessionId: null })

@@ -29,9 +29,9 @@ export const settingsRouter = createRouter('Accounts').openapi(
     request: { params: AccountParam }, responses: { 200: json(z.object({ settings: SettingsView }), 'The settings') },
   }),
   async (c) => {
-    const { account, grants, ceiling } = c.var.access
+    const { account } = c.var.access
     const max = (await limitsFor(c.var.db, account.path)).max_admins
-    const allowed = settingsActions(grants, ceiling, account)
+    const allowed = settingsActions(c.var.access, account)
     return c.json(
       {
         settings: {
