@@ -12,6 +12,7 @@ import { startResendApi } from './test/helpers/resend-api.ts'
 import { startHookReceiver } from './test/helpers/hook-receiver.ts'
 import { startBillingApi } from './test/helpers/billing-api.ts'
 import { startProvisioningApi } from './test/helpers/provisioning-api.ts'
+import { contractTypes } from './scripts/contract-types.mjs'
 import { compileMessages } from './scripts/i18n.mjs'
 
 /** Cheap Argon2id for tests; one test exercises the production (OWASP) setting. */
@@ -27,6 +28,8 @@ if (!existsSync(path.join(web, '.svelte-kit', 'tsconfig.json'))) {
 export default defineConfig(async () => {
   // The API's problem titles and emails in English and French (generated, not committed).
   await compileMessages()
+  // The tests' API client is typed by the web app's contract types (generated, not committed).
+  contractTypes()
   // The worker's real DNS adapter asks this local DNS-over-HTTPS server (RFC 8484), which tests fill.
   const doh = await startDohServer()
   // …and Cloudflare for SaaS is this local stand-in of the Custom Hostnames API.

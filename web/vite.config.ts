@@ -3,6 +3,7 @@ import path from 'node:path'
 import { sveltekit } from '@sveltejs/kit/vite'
 import tailwindcss from '@tailwindcss/vite'
 import { defineConfig, type Plugin } from 'vite'
+import { contractTypesPlugin } from '../scripts/contract-types.mjs'
 import { messages } from '../scripts/i18n.mjs'
 
 type ModuleGraph = { getModuleInfo(id: string): { importedIds: readonly string[]; code: string | null } | null }
@@ -246,7 +247,7 @@ export const fromTable = (index) => (inputs, options = {}) => {
 }
 
 export default defineConfig(() => ({
-  plugins: [messages(), tailwindcss(), sveltekit(), clientChunks, browserLocale, stylesheetsOnlyPreload, browserMessages],
+  plugins: [messages(), contractTypesPlugin(), tailwindcss(), sveltekit(), clientChunks, browserLocale, stylesheetsOnlyPreload, browserMessages],
   server: {
     allowedHosts: ['.localhost'],
     proxy: { '/api': { target: 'http://127.0.0.1:8787', ws: true } },

@@ -1,5 +1,6 @@
 /** Ownership moves: an owner's offer to an admin, and a reseller's request to bring an organisation in (typed by the API's contract). */
 import { error, redirect, type RequestEvent } from '@sveltejs/kit'
+import { m } from '$lib/paraglide/messages.js'
 import type { components } from '$lib/api/openapi'
 import { client, hasSession, loginUrl, settle, type ApiResult } from './api'
 
@@ -7,7 +8,7 @@ export type Ownership = components['schemas']['Ownership']
 export type MoveRequest = components['schemas']['CustomerMoveRequest']
 
 /** What a link page says when its offer opens nothing: expired, closed (answered or withdrawn), not valid, or the API not answering. */
-export interface ClosedOfferWords {
+interface ClosedOfferWords {
   expired: () => string
   closed: () => string
   invalid: () => string
@@ -18,7 +19,7 @@ export interface ClosedOfferWords {
  * What an emailed offer's link shows (an ownership offer, a move request), for someone signed in: to
  * sign in first otherwise; a link that opens nothing is an error page saying why.
  */
-export async function openOffer<T>(event: RequestEvent, preview: () => Promise<ApiResult<T>>, words: ClosedOfferWords): Promise<T> {
+async function openOffer<T>(event: RequestEvent, preview: () => Promise<ApiResult<T>>, words: ClosedOfferWords): Promise<T> {
   if (!hasSession(event)) redirect(303, loginUrl(event))
   const answer = await preview()
   if (answer.ok) return answer.data
@@ -27,6 +28,26 @@ export async function openOffer<T>(event: RequestEvent, preview: () => Promise<A
   if (answer.problem.code === 'offer_expired') error(410, words.expired())
   if (answer.problem.code === 'offer_closed') error(410, words.closed())
   error(404, words.invalid())
+}
+
+/** An owner's offer of the account, as its link opens it. */
+export function openOwnershipOffer(event: RequestEvent, token: string) {
+  return openOffer(event, () => ownershipApi(event).preview(token), {
+    expired: m.signedout_offer_expired,
+    closed: m.signedout_offer_closed,
+    invalid: m.signedout_offer_invalid,
+    cannotOpen: m.signedout_offer_cannot_open,
+  })
+}
+
+/** A partner's request to bring an organisation under it, as its link opens it. */
+export function openMoveRequest(event: RequestEvent, token: string) {
+  return openOffer(event, () => ownershipApi(event).previewMove(token), {
+    expired: m.signedout_move_expired,
+    closed: m.signedout_move_closed,
+    invalid: m.signedout_move_invalid,
+    cannotOpen: m.signedout_move_cannot_open,
+  })
 }
 
 export function ownershipApi(event: RequestEvent) {

@@ -1,17 +1,12 @@
 import { m } from '$lib/paraglide/messages.js'
 import { redirect } from '@sveltejs/kit'
 import { invalid, problemFailure, text } from '$lib/server/forms'
-import { openOffer, ownershipApi } from '$lib/server/ownership'
+import { openMoveRequest, ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
 /** A partner's request to bring one of your organisations under it: to answer, sign in as the owner it was sent to. */
 export const load: PageServerLoad = async (event) => {
-  const request = await openOffer(event, () => ownershipApi(event).previewMove(event.params.token), {
-    expired: m.signedout_move_expired,
-    closed: m.signedout_move_closed,
-    invalid: m.signedout_move_invalid,
-    cannotOpen: m.signedout_move_cannot_open,
-  })
+  const request = await openMoveRequest(event, event.params.token)
   return { request }
 }
 

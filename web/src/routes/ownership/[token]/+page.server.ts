@@ -1,17 +1,11 @@
-import { m } from '$lib/paraglide/messages.js'
 import { redirect } from '@sveltejs/kit'
 import { problemFailure } from '$lib/server/forms'
-import { openOffer, ownershipApi } from '$lib/server/ownership'
+import { openOwnershipOffer, ownershipApi } from '$lib/server/ownership'
 import type { Actions, PageServerLoad } from './$types'
 
 /** An owner's offer of the account, as its link shows it: to answer it, sign in as the admin it names. */
 export const load: PageServerLoad = async (event) => {
-  const offer = await openOffer(event, () => ownershipApi(event).preview(event.params.token), {
-    expired: m.signedout_offer_expired,
-    closed: m.signedout_offer_closed,
-    invalid: m.signedout_offer_invalid,
-    cannotOpen: m.signedout_offer_cannot_open,
-  })
+  const offer = await openOwnershipOffer(event, event.params.token)
   return { offer }
 }
 
