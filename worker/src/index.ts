@@ -180,7 +180,6 @@ app.onError(async (err, c) => {
   return problemResponse(new AppError('internal'))
 })
 
-export type AppType = typeof api
 /** HTTP through Hono; the daily Cron Trigger purges, prunes and re-checks, the 5-minute one sends queued mail (scheduled.ts). */
 export default {
   fetch: app.fetch,

@@ -5,9 +5,8 @@
  * with these: it only hides what the API would refuse.
  */
 import { m } from '$lib/paraglide/messages.js'
-import { messageMap } from '$lib/message-map'
 import { menuLabel } from './menu-label'
-import type { AccountKind, CatalogueSection, Category, MenuItem } from './types'
+import type { AccountKind, CatalogueSection, MenuItem } from './types'
 
 /** `section.action` strings held here; a section absent from the menu holds nothing. */
 export function heldPermissions(menu: readonly MenuItem[]): Set<string> {
@@ -36,13 +35,6 @@ export function actionLabel(action: string): string {
   }
   return known[action]?.() ?? action.charAt(0).toUpperCase() + action.slice(1)
 }
-
-export const categoryLabel: Record<Category, string> = messageMap({
-  technical: m.common_category_technical,
-  financial: m.common_category_financial,
-  security: m.common_category_security,
-  'user-rights': m.common_category_user_rights,
-})
 
 /** The permission catalogue with the look-ups the role editor and the staff dialog need. */
 export class Catalogue {

@@ -149,11 +149,6 @@ export function queueingMailer(provider: Mailer, db: DB, apiKey: string, now = (
   }
 }
 
-/** What the queue holds now (for the operator and for tests). */
-export async function emailQueueState(db: DB) {
-  return db.select({ id: schema.emailQueue.id, attempts: schema.emailQueue.attempts, lastError: schema.emailQueue.lastError, createdAt: schema.emailQueue.createdAt, nextAttemptAt: schema.emailQueue.nextAttemptAt }).from(schema.emailQueue).orderBy(asc(schema.emailQueue.createdAt)).all()
-}
-
 /**
  * Send what is due in the queue (oldest first). A message that goes out, is
  * refused, cannot be opened any more (the API key changed) or has waited past

@@ -1,5 +1,4 @@
 import type { MembershipLevel } from '../../../db/schema/memberships.ts'
-import type { AccountKind } from '../../../db/schema/accounts.ts'
 
 /**
  * Who may move ownership (docs/decisions/026). Both moves are the consent of
@@ -37,16 +36,4 @@ export function mayAnswerOffer(person: { userId: string; impersonating: boolean 
   if (person.impersonating) return { ok: false, code: 'impersonation_restricted', detail: 'Only the person it was offered to may answer, not someone acting as them.' }
   if (person.userId !== toUserId) return { ok: false, code: 'forbidden', detail: 'This offer was made to someone else.' }
   return { ok: true }
-}
-
-/**
- * Which of the caller's organisations may move under `reseller`: customer
- * organisations they own themselves (their own owner membership), active,
- * not already directly under it.
- */
-export function movableOrganisation(
-  membership: { level: MembershipLevel; kind: AccountKind; status: string; parentId: string | null; accountId: string },
-  reseller: { id: string },
-): boolean {
-  return membership.level === 'owner' && membership.kind === 'customer' && membership.status === 'active' && membership.parentId !== reseller.id && membership.accountId !== reseller.id
 }

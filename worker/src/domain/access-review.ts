@@ -24,12 +24,6 @@ export const REVIEW_PAGE_ACCOUNTS = 25
 /** Most decisions one apply may carry. */
 export const REVIEW_MAX_DECISIONS = 2000
 
-/** An account of the reviewed tree, with the sections its tree may use. */
-export interface ReviewAccount extends TargetAccount {
-  name: string
-  parentId: string | null
-}
-
 /** One line of a review: who (or which consent) can do what, where, and whether the reviewer may remove it. */
 export interface ReviewLine {
   /** Stable id of the line: `member:<membershipId>`, `role:<membershipId>:<roleId>`, `key:<keyId>`, `inherited:<membershipId|keyId>`, `partner:<serviceId>`. */

@@ -85,8 +85,6 @@ function present(row: Row, now: number) {
   }
 }
 
-export type MoveView = ReturnType<typeof present>
-
 /** The reseller's requests, newest first. */
 export async function listMoves(db: DB, resellerId: string, now = Date.now()) {
   const rows = await selectRows(db).where(eq(customerMoves.resellerId, resellerId)).orderBy(desc(customerMoves.createdAt), desc(customerMoves.id)).limit(100).all()

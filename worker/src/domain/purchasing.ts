@@ -115,16 +115,6 @@ export async function listOrders(db: DB, opts: { accountId: string; side: 'buyer
   return pageOf(rows, opts.limit, (last) => ({ at: last.createdAt, id: last.id }))
 }
 
-/** How many orders wait for a decision: placed by the account, or received by it. */
-export async function pendingOrderCount(db: DB, accountId: string, side: 'buyer' | 'seller') {
-  const row = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(orders)
-    .where(and(eq(side === 'buyer' ? orders.buyerAccountId : orders.sellerAccountId, accountId), eq(orders.status, 'pending')))
-    .get()
-  return row?.n ?? 0
-}
-
 /**
  * Order an active plan of the buyer's parent. The plan is read in the insert
  * itself (INSERT … SELECT), so a plan withdrawn meanwhile orders nothing.

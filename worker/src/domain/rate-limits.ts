@@ -47,20 +47,3 @@ export async function overLimit(db: DB, key: string, window: RateWindow): Promis
   const [count] = await countAttempt(db, [key], window)
   return count && count.count > window.max ? count.resetAt - Date.now() : null
 }
-
-/** Give back one attempt (a success is not a failure). */
-export async function refundAttempt(db: DB, keys: string[]) {
-  const statements = keys.map((key) =>
-    db
-      .update(rateLimits)
-      .set({ count: sql`max(${rateLimits.count} - 1, 0)` })
-      .where(sql`${rateLimits.key} = ${key}`),
-  )
-  const [first, ...rest] = statements
-  if (first) await db.batch([first, ...rest])
-}
-
-/** Forget a key's attempts (a successful login clears its account's counter). */
-export async function resetAttempts(db: DB, key: string) {
-  await db.delete(rateLimits).where(sql`${rateLimits.key} = ${key}`)
-}

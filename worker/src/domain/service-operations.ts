@@ -196,15 +196,6 @@ export async function deleteGroup(db: DB, accountId: string, groupId: string) {
   return ungrouped.length
 }
 
-/** The account's own services with these ids (others are not found). */
-export async function servicesOfAccount(db: DB, accountId: string, ids: string[]) {
-  if (!ids.length) return []
-  return db
-    .select({ id: services.id, name: services.name, groupId: services.groupId, partnerAccess: services.partnerAccess })
-    .from(services)
-    .where(and(eq(services.accountId, accountId), inArray(services.id, ids)))
-}
-
 /** Put services into a group and take others out of it, in one batch. */
 export async function assignGroup(db: DB, accountId: string, groupId: string, add: string[], remove: string[]) {
   const now = Date.now()

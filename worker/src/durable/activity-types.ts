@@ -109,4 +109,3 @@ export const activityTypes = [
 
 export type ActivityType = (typeof activityTypes)[number]
 export const eventKinds = ['action', 'page_view'] as const
-export type EventKind = (typeof eventKinds)[number]

@@ -16,7 +16,6 @@ export const liveClose = {
 } as const
 
 export type LiveCloseKind = keyof typeof liveClose
-export type LiveCloseCode = (typeof liveClose)[LiveCloseKind]['code']
 
 /** The kind of ending a close code names, or null for any other close (network, deploy: reconnect). */
 export function liveCloseKind(code: number): LiveCloseKind | null {
