@@ -1,4 +1,6 @@
 import { tick } from 'svelte'
+import { page } from '$app/state'
+import { changedQuery } from '$lib/list-query'
 
 /** One page of a cursor-paged list, as the API answers it. */
 export interface CursorPage<T> {
@@ -9,8 +11,8 @@ export interface CursorPage<T> {
 export interface PagerOptions<T> {
   /** The page the server loaded (read each time, so new filters or another account start over). */
   page: () => CursorPage<T>
-  /** The JSON endpoint of the page after `cursor`, with the page's filters. */
-  url: (cursor: string) => string
+  /** The JSON endpoint of the page after `cursor`, with the page's filters; by default {@link ownMore}. */
+  url?: (cursor: string) => string
   /** The element to focus once more rows arrive (the first new row's link), so keyboard users continue there. */
   focus?: (first: T) => string
 }
@@ -49,7 +51,7 @@ export class Pager<T> {
     this.failed = false
     const start = this.options.page()
     try {
-      const response = await fetch(this.options.url(cursor), { headers: { accept: 'application/json' } })
+      const response = await fetch((this.options.url ?? ownMore)(cursor), { headers: { accept: 'application/json' } })
       if (!response.ok) throw new Error(String(response.status))
       const body = (await response.json()) as Partial<CursorPage<T>>
       if (!Array.isArray(body.items)) throw new Error('unexpected answer')
@@ -70,6 +72,12 @@ export class Pager<T> {
     }
   }
 }
+
+/**
+ * The next page of a list page from its own `/more` endpoint, asked with the page's query string (its
+ * filters) and the cursor: the JSON twin of the "Load more" link, which is this page's address at the cursor.
+ */
+export const ownMore = (cursor: string): string => changedQuery(`${page.url.pathname}/more`, page.url.searchParams, { cursor })
 
 /** The `focus` of a list whose rows open through a link marked `data-row` with the row's id (services, visits, accounts). */
 export const rowLink = (first: { id: string }): string => `a[data-row="${CSS.escape(first.id)}"]`

@@ -49,7 +49,7 @@ export const actions: Actions = {
 
   requestMove: textAction('email', m.accounts_enter_owner_email, (event, account, email) => ownershipApi(event).requestMove(account, email), (data) => ({ email: data.request.email })),
 
-  withdrawMove: idAction('moveId', (event, account, id) => ownershipApi(event).cancelMove(account, id), () => ({ withdrawn: true })),
+  withdrawMove: idAction('id', (event, account, id) => ownershipApi(event).cancelMove(account, id), () => ({ withdrawn: true })),
 
   inviteCustomer: async (event) => {
     const form = await event.request.formData()

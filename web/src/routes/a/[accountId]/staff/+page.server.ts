@@ -148,7 +148,7 @@ export const actions: Actions = {
     return { name: result.data.member.user.name }
   },
 
-  remove: idAction('memberId', (event, account, id) => api(event).removeMember(account, id), () => ({ removed: true })),
+  remove: idAction('id', (event, account, id) => api(event).removeMember(account, id), () => ({ removed: true })),
   offerOwnership: passwordAction(
     ['memberId', m.people_choose_new_owner],
     ['password', m.people_enter_password_confirm],
@@ -170,5 +170,5 @@ export const actions: Actions = {
     if (!result.ok) return problemFailure(event, result, [])
     return { declined: true }
   },
-  signOut: idAction('memberId', (event, account, id) => security(event).endMemberSessions(account, id), (data) => ({ ended: data.ended })),
+  signOut: idAction('id', (event, account, id) => security(event).endMemberSessions(account, id), (data) => ({ ended: data.ended })),
 }

@@ -62,5 +62,5 @@ export const actions: Actions = {
     return { created: { name: result.data.apiKey.name, secret: result.data.secret } }
   },
 
-  revoke: idAction('keyId', (event, id, keyId) => security(event).revokeApiKey(id, keyId), () => ({ revoked: true })),
+  revoke: idAction('id', (event, id, keyId) => security(event).revokeApiKey(id, keyId), () => ({ revoked: true })),
 }
