@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe } from 'node:test'
 import type { Page } from 'playwright-core'
-import { accountId, hydrated, menuLabels, pageOverflow, pathOf, screenshot, signIn, story, visit } from './support.ts'
+import { accountId, BASE_URL, hydrated, menuLabels, pageOverflow, pathOf, screenshot, signIn, story, visit } from './support.ts'
 
 /** The service names the services table shows, in order. */
 async function serviceNames(page: Page): Promise<string[]> {
@@ -78,6 +78,37 @@ describe('The Services pages', () => {
     const names = await serviceNames(page)
     assert.equal(names.length, 3)
     assert.ok(names.every((n) => n.startsWith('hello@')), `only mailboxes (got ${names.join(', ')})`)
+  })
+
+  story('load the next 50 services in place, still under the filters in the address', { timeout: 120_000 }, async ({ open }) => {
+    const { page } = await open()
+    await signIn(page, 'owner@globex.test')
+    const globex = await accountId(page, 'Globex Partners')
+    const made: string[] = []
+    try {
+      // More than a page (50) of domains named alike, and Globex's other services besides.
+      for (let i = 1; i <= 53; i++) {
+        const answer = await page.request.post(`/api/v1/accounts/${globex}/services`, {
+          headers: { origin: BASE_URL },
+          data: { type: 'domain', name: `paged-${String(i).padStart(2, '0')}.example` },
+        })
+        assert.equal(answer.status(), 201, await answer.text())
+        made.push(((await answer.json()) as { service: { id: string } }).service.id)
+      }
+      await visit(page, `/a/${globex}/services?q=paged-&type=domain`)
+      const main = page.getByRole('main')
+      await page.waitForFunction(() => document.querySelectorAll('main table a[data-row]').length === 50)
+      await hydrated(page)
+      await main.getByRole('link', { name: 'Load more' }).click()
+      await page.waitForFunction(() => document.querySelectorAll('main table a[data-row]').length === 53)
+      const names = await serviceNames(page)
+      assert.equal(new Set(names).size, 53, 'no service is listed twice')
+      assert.ok(names.every((n) => n.startsWith('paged-')), `the next page kept the filters: ${names.filter((n) => !n.startsWith('paged-')).join(', ')}`)
+      const address = new URL(page.url())
+      assert.equal(address.pathname + address.search, `/a/${globex}/services?q=paged-&type=domain`, 'the rows came in place, not by leaving the page')
+    } finally {
+      for (const id of made) await page.request.delete(`/api/v1/accounts/${globex}/services/${id}`, { headers: { origin: BASE_URL } })
+    }
   })
 
   story('let the owner create a service in a dialog, then edit, rename and delete it', async ({ open }) => {
