@@ -3,6 +3,7 @@ import { describe } from 'node:test'
 import {
   acceptAsNewPerson,
   accountId,
+  BASE_URL,
   followEmailLink,
   hydrated,
   pageOverflow,
@@ -56,6 +57,24 @@ describe('Disabling a reseller', () => {
     await admin.page.getByRole('alertdialog').getByRole('button', { name: 'Enable' }).click()
     await row.getByText('Active').waitFor()
     await signIn(owner.page, 'owner@acme.test')
+  })
+
+  story('deletes a template after asking, by the row it was asked for', async ({ open }) => {
+    const { page } = await open()
+    await signIn(page, 'admin@nimbus.test')
+    const nimbus = await accountId(page, 'Nimbus Cloud')
+    for (const name of ['Kept template', 'Unwanted template']) {
+      const made = await page.request.post(`/api/v1/accounts/${nimbus}/templates`, { headers: { origin: BASE_URL }, data: { name } })
+      assert.equal(made.status(), 201, await made.text())
+    }
+    await visit(page, `/a/${nimbus}/resellers/templates`)
+    await hydrated(page)
+    await page.getByRole('button', { name: 'Delete Unwanted template' }).click()
+    const dialog = page.getByRole('alertdialog', { name: 'Delete the template Unwanted template?' })
+    await dialog.getByRole('button', { name: 'Delete template' }).click()
+    await page.getByText('Template deleted').waitFor()
+    await page.getByRole('cell', { name: 'Unwanted template', exact: true }).waitFor({ state: 'detached' })
+    await page.getByRole('cell', { name: 'Kept template', exact: true }).waitFor()
   })
 
   story('creates a template and a reseller from it, whose owner joins from the emailed invitation; then deletes the reseller by typing its name and restores it', { timeout: STORY_TIMEOUT * 3 }, async ({ open }) => {

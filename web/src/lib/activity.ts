@@ -5,7 +5,7 @@
 import type { BadgeTone } from '$lib/components/ui/badge.svelte'
 import { m } from '$lib/paraglide/messages.js'
 import { activityEventTypeValues, notificationTypesTypesValues } from './api/openapi'
-import type { ActivityFilters, ActivityType, LiveChange } from './types'
+import type { ActivityType, LiveChange } from './types'
 
 /** Every action type the type filter offers (page views have their own checkbox): the API's list, from its contract. */
 export const ACTION_TYPES: readonly ActivityType[] = activityEventTypeValues.filter((t) => t !== 'page_view')
@@ -253,16 +253,4 @@ export function changeNotice(changes: readonly LiveChange[]): string {
   if (actors.length === 1) return m.common_change_many_one_actor({ actor, count })
   if (actors.length === 2) return m.common_change_many_two({ actor, other: actors[1]!, count })
   return m.common_change_many_others({ actor, others: actors.length - 1, count })
-}
-
-/** The query string of the Activity page for these filters (empty values left out). */
-export function activitySearch(filters: ActivityFilters): URLSearchParams {
-  const params = new URLSearchParams()
-  if (filters.q) params.set('q', filters.q)
-  if (filters.actor) params.set('actor', filters.actor)
-  for (const type of filters.types) params.append('type', type)
-  if (filters.views) params.set('views', '1')
-  if (filters.from) params.set('from', filters.from)
-  if (filters.to) params.set('to', filters.to)
-  return params
 }

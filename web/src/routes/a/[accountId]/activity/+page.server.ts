@@ -1,7 +1,6 @@
 import { api, activityQuery, unwrap } from '$lib/server/api'
 import { ACTIVITY_PAGE_SIZE, activityFiltered, activityFiltersFrom, activityQueryOf, chartRange } from '$lib/server/activity'
 import { problemFailure, requireSection, text } from '$lib/server/forms'
-import { activitySearch } from '$lib/activity'
 import { holds } from '$lib/permissions'
 import { m } from '$lib/paraglide/messages.js'
 import type { Actions, PageServerLoad } from './$types'
@@ -56,8 +55,6 @@ export const load: PageServerLoad = async (event) => {
     pageViewLogging: account.pageViewLogging ?? pageViewDefault,
     filters,
     filtered: activityFiltered(filters),
-    /** The page's own query string for these filters (no cursor). */
-    search: activitySearch(filters).toString(),
     /** The API's query string for these filters: the export links and the live socket use it. */
     apiQuery: activityQuery(query).toString(),
     page: activity,
